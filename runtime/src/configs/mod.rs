@@ -1,0 +1,36 @@
+//! Pallet configuration: one module per pallet, so each Daya pallet slots in as its own file.
+//!
+//! Shared block limits live here; everything pallet-specific lives in its module.
+
+mod aura;
+mod authorship;
+mod balances;
+mod collator_selection;
+mod parachain_system;
+mod session;
+mod sudo;
+mod system;
+mod timestamp;
+mod transaction_payment;
+
+pub use system::{RuntimeBlockLength, RuntimeBlockWeights};
+
+use polkadot_sdk::*;
+
+use frame_support::weights::{constants::WEIGHT_REF_TIME_PER_SECOND, Weight};
+use sp_runtime::Perbill;
+
+/// We assume that ~5% of the block weight is consumed by `on_initialize` handlers. This is used
+/// to limit the maximal weight of a single extrinsic.
+pub const AVERAGE_ON_INITIALIZE_RATIO: Perbill = Perbill::from_percent(5);
+
+/// We allow `Normal` extrinsics to fill up the block up to 75%, the rest can be used by
+/// `Operational` extrinsics.
+pub const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+
+/// We allow for 2 seconds of compute with a 6 second average block time, and the relay chain's
+/// maximum proof of validity size.
+pub const MAXIMUM_BLOCK_WEIGHT: Weight = Weight::from_parts(
+	WEIGHT_REF_TIME_PER_SECOND.saturating_mul(2),
+	cumulus_primitives_core::relay_chain::MAX_POV_SIZE as u64,
+);

@@ -1,0 +1,138 @@
+//! Runtime-level checks: the genesis presets build, the constants agree with the product, and
+//! pallet indices stay where the encoding expects them.
+
+use super::*;
+use frame_support::traits::{Get, PalletInfoAccess};
+use sp_api::RuntimeApiInfo;
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::BuildStorage;
+
+/// Builds the genesis state of a named preset through the same path the node uses.
+fn preset_ext(name: &str) -> sp_io::TestExternalities {
+	let patch = genesis_config_presets::get_preset(&name.into())
+		.unwrap_or_else(|| panic!("preset {name} exists"));
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	let patch: serde_json::Value = serde_json::from_slice(&patch).unwrap();
+	json_merge(&mut config, patch);
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
+	config.build_storage().unwrap().into()
+}
+
+fn json_merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
+			for (k, v) in patch {
+				json_merge(base.entry(k).or_insert(serde_json::Value::Null), v);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+#[test]
+fn preset_names_are_development_and_local_testnet() {
+	let names: Vec<String> = genesis_config_presets::preset_names()
+		.into_iter()
+		.map(|id: sp_genesis_builder::PresetId| String::from_utf8(AsRef::<[u8]>::as_ref(&id).to_vec()).unwrap())
+		.collect();
+	assert_eq!(names, vec!["development".to_string(), "local_testnet".to_string()]);
+	assert!(genesis_config_presets::get_preset(&"no-such-preset".into()).is_none());
+}
+
+#[test]
+fn development_preset_has_alice_as_sudo_and_only_collator() {
+	preset_ext("development").execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(alice.clone()));
+		assert_eq!(
+			pallet_collator_selection::Invulnerables::<Runtime>::get().to_vec(),
+			vec![alice.clone()]
+		);
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), vec![alice]);
+		let aura: AuraId = Sr25519Keyring::Alice.public().into();
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().to_vec(), vec![aura]);
+		assert_eq!(ParachainInfo::parachain_id(), DEFAULT_PARA_ID.into());
+	});
+}
+
+#[test]
+fn presets_endow_every_dev_account() {
+	for preset in ["development", "local_testnet"] {
+		preset_ext(preset).execute_with(|| {
+			let accounts: Vec<_> = Sr25519Keyring::well_known().collect();
+			for key in &accounts {
+				assert_eq!(
+					Balances::free_balance(key.to_account_id()),
+					genesis_config_presets::ENDOWMENT,
+					"{preset}: {key:?}"
+				);
+			}
+			assert_eq!(
+				Balances::total_issuance(),
+				genesis_config_presets::ENDOWMENT * accounts.len() as Balance
+			);
+		});
+	}
+}
+
+#[test]
+fn local_testnet_preset_has_two_collators() {
+	preset_ext("local_testnet").execute_with(|| {
+		let mut expected: Vec<AuraId> =
+			vec![Sr25519Keyring::Alice.public().into(), Sr25519Keyring::Bob.public().into()];
+		expected.sort();
+		let mut authorities = pallet_aura::Authorities::<Runtime>::get().to_vec();
+		authorities.sort();
+		assert_eq!(authorities, expected);
+		assert_eq!(pallet_collator_selection::Invulnerables::<Runtime>::get().len(), 2);
+	});
+}
+
+#[test]
+fn token_and_block_time_match_the_product() {
+	assert_eq!(TOKEN_SYMBOL, "DAYA");
+	assert_eq!(UNIT, 10u128.pow(TOKEN_DECIMALS as u32));
+	assert_eq!(SLOT_DURATION, 6_000);
+	assert_eq!(<<Runtime as pallet_aura::Config>::SlotDuration as Get<u64>>::get(), 6_000);
+	assert_eq!(MINUTES, 10);
+}
+
+#[test]
+fn pallet_indices_are_stable() {
+	// Changing any of these breaks every signed transaction and client: append, never move.
+	assert_eq!(System::index(), 0);
+	assert_eq!(ParachainSystem::index(), 1);
+	assert_eq!(Timestamp::index(), 2);
+	assert_eq!(ParachainInfo::index(), 3);
+	assert_eq!(WeightReclaim::index(), 4);
+	assert_eq!(Balances::index(), 10);
+	assert_eq!(TransactionPayment::index(), 11);
+	assert_eq!(Sudo::index(), 15);
+	assert_eq!(Authorship::index(), 20);
+	assert_eq!(CollatorSelection::index(), 21);
+	assert_eq!(Session::index(), 22);
+	assert_eq!(Aura::index(), 23);
+	assert_eq!(AuraExt::index(), 24);
+}
+
+#[test]
+fn runtime_version_identifies_daya() {
+	assert_eq!(VERSION.spec_name, "daya");
+	assert!(apis::RUNTIME_API_VERSIONS
+		.iter()
+		.any(|(id, _)| *id == <dyn sp_api::Core<Block>>::ID));
+}
+
+#[test]
+fn wasm_blob_is_built() {
+	// The blob the node puts into chain specs: plain WASM in debug builds, compacted and
+	// zstd-compressed (behind Substrate's 8-byte prefix) in release builds.
+	const COMPRESSED_PREFIX: [u8; 8] = [82, 188, 83, 118, 70, 219, 142, 5];
+	let blob = WASM_BINARY.expect("the test command builds the runtime to WASM");
+	assert!(
+		blob.starts_with(b"\0asm") || blob.starts_with(&COMPRESSED_PREFIX),
+		"not a WASM module: {:?}",
+		&blob[..8]
+	);
+	assert!(WASM_BINARY_BLOATY.is_some_and(|b| b.starts_with(b"\0asm")));
+}

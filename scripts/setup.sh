@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Installs what building Daya needs on Debian 12 with rustup, and nothing twice:
+#   - the system packages the node's crates build against (protoc, clang for RocksDB, lld);
+#   - a Rust toolchain that can compile the runtime to `wasm32v1-none`.
+# If rustup already provides `wasm32v1-none`, that toolchain is used as is. Otherwise Debian's
+# rustc-web 1.96 (with its std sources) is unpacked into a private prefix, linked into rustup as
+# `daya-wasm`, and given a prebuilt `wasm32v1-none` sysroot; builds then pick it up through
+# `WASM_BUILD_TOOLCHAIN` (see scripts/env.sh).
+#
+# Environment:
+#   DAYA_CACHE       where the toolchain and the cargo target directory live
+#                    (default: $HOME/.cache/daya)
+#   DAYA_SKIP_APT=1  do not touch system packages (for machines set up by other means)
+set -euo pipefail
+
+CACHE="${DAYA_CACHE:-$HOME/.cache/daya}"
+TOOLCHAIN_NAME="daya-wasm"
+PREFIX="$CACHE/toolchain/rustc-web"
+STAMP="$PREFIX/.daya-ready"
+LLD=lld-22
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+		log "need root for: $*"; exit 1
+	fi
+}
+
+command -v rustup >/dev/null || { log "rustup is required (https://rustup.rs)"; exit 1; }
+
+# --- system packages -------------------------------------------------------------------------
+APT_PKGS=(protobuf-compiler clang libclang-dev pkg-config libssl-dev make curl ca-certificates)
+need_wasm_toolchain=1
+if rustup target list --installed 2>/dev/null | grep -qx wasm32v1-none; then
+	need_wasm_toolchain=0
+else
+	APT_PKGS+=(libllvm22 "$LLD" libgit2-1.5 libssh2-1 libcurl4)
+fi
+
+if [ "${DAYA_SKIP_APT:-0}" != 1 ]; then
+	missing=()
+	for p in "${APT_PKGS[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		log "installing system packages: ${missing[*]}"
+		as_root apt-get update -qq
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+fi
+
+if [ "$need_wasm_toolchain" = 0 ]; then
+	log "rustup already has wasm32v1-none; using the default toolchain for the runtime"
+	exit 0
+fi
+
+# --- private WASM toolchain ------------------------------------------------------------------
+if [ -f "$STAMP" ] && rustup run "$TOOLCHAIN_NAME" rustc --version >/dev/null 2>&1; then
+	log "WASM toolchain $TOOLCHAIN_NAME ready ($(rustup run "$TOOLCHAIN_NAME" rustc --version))"
+	exit 0
+fi
+
+log "installing Debian's rustc-web into $PREFIX"
+rm -rf "$PREFIX"
+mkdir -p "$PREFIX" "$CACHE/toolchain/debs"
+chmod a+rwx "$CACHE/toolchain/debs" # apt-get download runs as _apt where it can
+(
+	cd "$CACHE/toolchain/debs"
+	rm -f ./*.deb
+	apt-get download rustc-web libstd-rust-web-1.96 libstd-rust-web-dev rust-web-src cargo-web >/dev/null
+	for deb in ./*.deb; do dpkg -x "$deb" "$PREFIX"; done
+)
+for so in "$PREFIX"/usr/lib/x86_64-linux-gnu/librustc_driver-*.so; do
+	ln -sf "$so" "$PREFIX/usr/lib/$(basename "$so")"
+done
+mkdir -p "$PREFIX/usr/lib/rustlib/x86_64-unknown-linux-gnu/bin"
+ln -sf "/usr/bin/$LLD" "$PREFIX/usr/bin/rust-lld"
+ln -sf "/usr/bin/$LLD" "$PREFIX/usr/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld"
+rustup toolchain link "$TOOLCHAIN_NAME" "$PREFIX/usr" >/dev/null
+log "linked $(rustup run "$TOOLCHAIN_NAME" rustc --version) as $TOOLCHAIN_NAME"
+
+# substrate-wasm-builder treats the target as installed when its sysroot lib folder exists, and
+# its runtime build links core/alloc/compiler_builtins with LTO: prebuild them with bitcode.
+log "building the wasm32v1-none sysroot (core, alloc, compiler_builtins)"
+SYSROOT_SRC="$CACHE/toolchain/sysroot-crate"
+rm -rf "$SYSROOT_SRC"
+mkdir -p "$SYSROOT_SRC/src"
+cat >"$SYSROOT_SRC/Cargo.toml" <<'TOML'
+[package]
+name = "daya-wasm-sysroot"
+version = "0.0.0"
+edition = "2021"
+
+[lib]
+crate-type = ["cdylib"]
+path = "src/lib.rs"
+
+[profile.release]
+panic = "abort"
+lto = true
+codegen-units = 1
+
+[workspace]
+TOML
+cat >"$SYSROOT_SRC/src/lib.rs" <<'RS'
+#![no_std]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+	loop {}
+}
+RS
+(
+	cd "$SYSROOT_SRC"
+	env -u RUSTFLAGS -u CARGO_TARGET_DIR RUSTC_BOOTSTRAP=1 \
+		rustup run "$TOOLCHAIN_NAME" cargo build -q --release --target wasm32v1-none \
+		-Zbuild-std=core,alloc
+)
+LIBDIR="$PREFIX/usr/lib/rustlib/wasm32v1-none/lib"
+mkdir -p "$LIBDIR"
+for c in core alloc compiler_builtins; do
+	cp "$SYSROOT_SRC"/target/wasm32v1-none/release/deps/lib"$c"-*.rlib "$LIBDIR/"
+done
+rm -rf "$SYSROOT_SRC"
+touch "$STAMP"
+log "WASM toolchain $TOOLCHAIN_NAME ready"

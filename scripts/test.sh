@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Sets everything up and runs the whole test suite: unit tests, runtime tests (against the
+# runtime built to WASM from source), and end-to-end tests against the real daya-node binary.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/setup.sh
+# shellcheck source=env.sh
+source scripts/env.sh
+
+cargo test --workspace --locked "$@"
