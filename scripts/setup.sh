@@ -68,7 +68,10 @@ chmod a+rwx "$CACHE/toolchain/debs" # apt-get download runs as _apt where it can
 (
 	cd "$CACHE/toolchain/debs"
 	rm -f ./*.deb
-	apt-get download rustc-web libstd-rust-web-1.96 libstd-rust-web-dev rust-web-src cargo-web >/dev/null
+	debs=(rustc-web libstd-rust-web-1.96 libstd-rust-web-dev rust-web-src cargo-web)
+	# Package lists may be missing or stale on a fresh machine: refresh them once and retry.
+	apt-get download "${debs[@]}" >/dev/null 2>&1 ||
+		{ as_root apt-get update -qq && apt-get download "${debs[@]}" >/dev/null; }
 	for deb in ./*.deb; do dpkg -x "$deb" "$PREFIX"; done
 )
 for so in "$PREFIX"/usr/lib/x86_64-linux-gnu/librustc_driver-*.so; do

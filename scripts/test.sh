@@ -8,3 +8,6 @@ scripts/setup.sh
 source scripts/env.sh
 
 cargo test --workspace --locked "$@"
+
+# The pallets' benchmarks, run once each as tests (they need the `runtime-benchmarks` feature).
+cargo test --locked --features runtime-benchmarks -p pallet-daya-models

@@ -33,7 +33,9 @@ fn json_merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 fn preset_names_are_development_and_local_testnet() {
 	let names: Vec<String> = genesis_config_presets::preset_names()
 		.into_iter()
-		.map(|id: sp_genesis_builder::PresetId| String::from_utf8(AsRef::<[u8]>::as_ref(&id).to_vec()).unwrap())
+		.map(|id: sp_genesis_builder::PresetId| {
+			String::from_utf8(AsRef::<[u8]>::as_ref(&id).to_vec()).unwrap()
+		})
 		.collect();
 	assert_eq!(names, vec!["development".to_string(), "local_testnet".to_string()]);
 	assert!(genesis_config_presets::get_preset(&"no-such-preset".into()).is_none());

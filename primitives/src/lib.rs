@@ -1,0 +1,193 @@
+//! # Daya primitives
+//!
+//! Types and traits shared by the Daya pallets.
+//!
+//! Each Daya pallet owns its storage and talks to the others only through the traits here: the
+//! job market asks a [`ModelRegistry`] whether a model takes jobs and at what terms, without
+//! depending on the models pallet itself. A runtime wires the real pallets together; a pallet's
+//! tests wire in whatever mock they need.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use polkadot_sdk::sp_runtime::Perbill;
+use scale_info::TypeInfo;
+
+/// Identifier of a model in the registry.
+///
+/// Assigned sequentially by the registry at registration and never reused, not even after the
+/// model is retired.
+pub type ModelId = u32;
+
+/// Where a model is in its life cycle.
+///
+/// A model only moves forward: `Active` -> `Deprecated` -> `Retired`, or straight from `Active`
+/// to `Retired`. Jobs already accepted always finish, whatever happens to the model afterwards.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum ModelStatus {
+	/// Fully in service: hosts may register to serve it and consumers may submit jobs for it.
+	Active,
+	/// Being phased out: it still takes jobs and the hosts that already serve it keep serving it,
+	/// but no host may newly register to serve it.
+	Deprecated,
+	/// Out of service: no new jobs and no new hosts. Final.
+	Retired,
+}
+
+impl ModelStatus {
+	/// Whether consumers may submit new jobs for a model in this state (`Active` or
+	/// `Deprecated`).
+	pub fn accepts_jobs(&self) -> bool {
+		matches!(self, Self::Active | Self::Deprecated)
+	}
+
+	/// Whether hosts may newly register to serve a model in this state (`Active` only).
+	pub fn accepts_new_hosts(&self) -> bool {
+		matches!(self, Self::Active)
+	}
+}
+
+/// The terms under which a model is served: what the job market, the validators and the host
+/// registry need to know about a model, without its descriptive metadata.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub struct ModelTerms<Balance> {
+	/// Price a consumer pays per token (prompt and output alike), in the smallest unit.
+	pub price_per_token: Balance,
+	/// Abstract compute cost of one token, used to weigh jobs against a host's proven capacity.
+	pub compute_units_per_token: u32,
+	/// Minimum similarity a validator's re-scoring must reach for a result to pass; below it a
+	/// dispute opens.
+	pub validation_threshold: Perbill,
+	/// Minimum accelerator memory, in MiB, a host needs to serve the model.
+	pub min_vram_mib: u32,
+	/// Maximum number of tokens (prompt plus output) the model handles in one job.
+	pub context_length: u32,
+	/// Maximum number of output tokens one job may ask for; never above `context_length`.
+	pub max_output_tokens: u32,
+	/// Hash of the model's weights, which executors must load and validators check against.
+	pub weights_hash: [u8; 32],
+}
+
+/// Read access to the model registry, for pallets that need to know about models.
+///
+/// `Balance` is the runtime's balance type, in which prices are expressed.
+pub trait ModelRegistry<Balance> {
+	/// The status of `model`, or `None` if no such model was ever registered.
+	fn status(model: ModelId) -> Option<ModelStatus>;
+
+	/// Whether `model` exists and is [`ModelStatus::Active`]: the only state in which hosts may
+	/// newly register to serve it.
+	fn is_active(model: ModelId) -> bool {
+		matches!(Self::status(model), Some(ModelStatus::Active))
+	}
+
+	/// Whether `model` exists and takes new jobs ([`ModelStatus::Active`] or
+	/// [`ModelStatus::Deprecated`]).
+	fn accepts_jobs(model: ModelId) -> bool {
+		Self::status(model).is_some_and(|status| status.accepts_jobs())
+	}
+
+	/// The current terms of `model`, or `None` if no such model was ever registered.
+	///
+	/// Terms are returned whatever the status; callers check the status for what they may do.
+	fn terms(model: ModelId) -> Option<ModelTerms<Balance>>;
+
+	/// Registers an [`ModelStatus::Active`] model with valid terms and returns its id, so that
+	/// other pallets' benchmarks can create the model their setup needs.
+	///
+	/// Each call registers a new model when the registry has room for one.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_benchmark_model() -> ModelId;
+}
+
+/// Access to the registry of GPU hosts, for pallets that hand out work and judge it.
+///
+/// The job market picks the host for a job with [`HostRegistry::select_host`], reports how each
+/// assignment went with [`HostRegistry::record_success`] and [`HostRegistry::record_miss`], and
+/// punishes proven fraud with [`HostRegistry::slash`] and [`HostRegistry::jail`], without
+/// depending on the compute pallet itself.
+///
+/// Every method is infallible and bounded: one about an account that is not a registered host
+/// answers `false`, zero or `None`, and one that changes a host does nothing.
+///
+/// `AccountId`, `Balance` and `BlockNumber` are the runtime's types.
+pub trait HostRegistry<AccountId, Balance, BlockNumber> {
+	/// Whether `who` is a registered host that takes new work: neither chilled, jailed nor
+	/// leaving.
+	fn is_active(who: &AccountId) -> bool;
+
+	/// Whether `who` is a registered host that lists `model` among the models it serves,
+	/// whatever its status: combine with [`HostRegistry::is_active`] to know whether it takes
+	/// new work for `model`.
+	fn serves(who: &AccountId, model: ModelId) -> bool;
+
+	/// The capacity weight of `who`, by which [`HostRegistry::select_host`] weighs it; zero if
+	/// `who` is not a registered host.
+	fn capacity_weight(who: &AccountId) -> u64;
+
+	/// The reputation of `who`, from zero (none) to one (perfect); `None` if `who` is not a
+	/// registered host.
+	///
+	/// It rises with every [`HostRegistry::record_success`] and falls with every
+	/// [`HostRegistry::record_miss`], by steps the registry configures, and always stays between
+	/// zero and one.
+	fn reputation(who: &AccountId) -> Option<Perbill>;
+
+	/// Records that `who` delivered what it was assigned, raising its reputation.
+	fn record_success(who: &AccountId);
+
+	/// Records that `who` missed what it was assigned (no result by the deadline), lowering its
+	/// reputation.
+	fn record_miss(who: &AccountId);
+
+	/// Slashes `fraction` of the bond of `who` (rounded down) and returns the amount slashed.
+	///
+	/// The slashed amount goes to `beneficiary`, or is burned if `None` (or if the beneficiary
+	/// cannot receive it). A host whose bond falls below the registry's minimum stops getting
+	/// work until it bonds more. Hosts that are leaving can still be slashed until they withdraw.
+	fn slash(who: &AccountId, fraction: Perbill, beneficiary: Option<&AccountId>) -> Balance;
+
+	/// Jails `who` for `blocks` blocks from now: it gets no new work until then, and afterwards
+	/// only once it asks to resume. Jailing a jailed host again keeps the later release; a host
+	/// that is leaving already gets no work and stays as it is.
+	fn jail(who: &AccountId, blocks: BlockNumber);
+
+	/// Picks an active host that serves `model`, at random with probability proportional to its
+	/// capacity weight, leaving out the accounts in `exclude`; `None` if no host is left.
+	///
+	/// The pick is a pure function of the registry's state and `seed`, so every node computes
+	/// the same one; the caller provides an unpredictable seed (for example from the relay
+	/// chain's randomness). Its cost is bounded by the registry's maximum number of hosts per
+	/// model, times the length of `exclude`, which the caller bounds.
+	fn select_host(model: ModelId, exclude: &[AccountId], seed: [u8; 32]) -> Option<AccountId>;
+
+	/// Registers `who` as an active host serving `model`, funding its bond out of thin air, so
+	/// that other pallets' benchmarks can create the hosts their setup needs.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_benchmark_host(
+		who: &AccountId,
+		model: ModelId,
+	) -> Result<(), polkadot_sdk::sp_runtime::DispatchError>;
+}
