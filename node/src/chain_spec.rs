@@ -60,6 +60,7 @@ pub fn development_chain_spec() -> Result<GenericChainSpec, String> {
 	.with_name("Daya Development")
 	.with_id("daya-dev")
 	.with_chain_type(ChainType::Development)
+	.with_protocol_id("daya-dev")
 	.with_genesis_config_preset_name(polkadot_sdk::sp_genesis_builder::DEV_RUNTIME_PRESET)
 	.with_properties(properties())
 	.build())

@@ -12,7 +12,7 @@ mod dev_defaults;
 
 use polkadot_sdk::polkadot_omni_node_lib::{
 	extra_subcommand::NoExtraSubcommand, run_with_custom_cli, runtime::DefaultRuntimeResolver,
-	CliConfig as CliConfigT, RunConfig, NODE_VERSION,
+	CliConfig as CliConfigT, RunConfig,
 };
 
 struct CliConfig;
@@ -20,7 +20,7 @@ struct CliConfig;
 impl CliConfigT for CliConfig {
 	fn impl_version() -> String {
 		let commit_hash = env!("SUBSTRATE_CLI_COMMIT_HASH");
-		format!("{NODE_VERSION}-{commit_hash}")
+		format!("{}-{commit_hash}", env!("CARGO_PKG_VERSION"))
 	}
 
 	fn author() -> String {
