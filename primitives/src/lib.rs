@@ -6,8 +6,17 @@
 //! job market asks a [`ModelRegistry`] whether a model takes jobs and at what terms, without
 //! depending on the models pallet itself. A runtime wires the real pallets together; a pallet's
 //! tests wire in whatever mock they need.
+//!
+//! Clients read the registries through the runtime APIs in [`runtime_api`], such as
+//! [`runtime_api::ModelsApi`].
 
 #![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod runtime_api;
+
+pub use runtime_api::ModelView;
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use polkadot_sdk::sp_runtime::Perbill;

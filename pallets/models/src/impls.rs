@@ -14,10 +14,10 @@ use crate::{
 	NextModelId, Pallet,
 };
 use alloc::vec::Vec;
-use daya_primitives::{ModelId, ModelRegistry, ModelStatus, ModelTerms};
+use daya_primitives::{ModelId, ModelRegistry, ModelStatus, ModelTerms, ModelView};
 use polkadot_sdk::{
 	frame_support::{ensure, pallet_prelude::*},
-	frame_system,
+	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_runtime::traits::Zero,
 };
 
@@ -154,6 +154,35 @@ impl<T: Config> Pallet<T> {
 		// A name over the bound cannot have been registered.
 		let name = crate::ModelName::<T>::try_from(name.to_vec()).ok()?;
 		ModelIdByName::<T>::get(name)
+	}
+
+	/// Every model with its id, retired ones included, by ascending id, as
+	/// [`ModelsApi::models`](daya_primitives::runtime_api::ModelsApi::models) returns them.
+	pub fn api_models() -> Vec<(ModelId, ModelView<BalanceOf<T>, BlockNumberFor<T>>)> {
+		let mut models: Vec<_> = Models::<T>::iter()
+			.take(T::MaxModels::get() as usize)
+			.map(|(model, info)| (model, info.view()))
+			.collect();
+		models.sort_unstable_by_key(|(model, _)| *model);
+		models
+	}
+
+	/// The model with id `model`, whatever its status, as
+	/// [`ModelsApi::model`](daya_primitives::runtime_api::ModelsApi::model) returns it.
+	pub fn api_model(model: ModelId) -> Option<ModelView<BalanceOf<T>, BlockNumberFor<T>>> {
+		Models::<T>::get(model).map(|info| info.view())
+	}
+
+	/// The model named `name`, with its id, as
+	/// [`ModelsApi::model_by_name`](daya_primitives::runtime_api::ModelsApi::model_by_name)
+	/// returns it.
+	pub fn api_model_by_name(
+		name: Vec<u8>,
+	) -> Option<(ModelId, ModelView<BalanceOf<T>, BlockNumberFor<T>>)> {
+		// A name over the bound cannot have been registered.
+		let name = crate::ModelName::<T>::try_from(name).ok()?;
+		let model = ModelIdByName::<T>::get(name)?;
+		Self::api_model(model).map(|view| (model, view))
 	}
 
 	/// Checks the invariants listed in the crate docs.

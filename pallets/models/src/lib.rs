@@ -7,8 +7,10 @@
 //!
 //! See the [`pallet`] module for the full API: [`Config`], [`Call`], [`Event`], [`Error`] and the
 //! storage items [`Models`], [`NextModelId`] and [`ModelIdByName`]. Other pallets read the
-//! registry through [`daya_primitives::ModelRegistry`], which [`Pallet`] implements; runtime APIs
-//! use [`Pallet::model`], [`Pallet::models`] and [`Pallet::model_id_by_name`].
+//! registry through [`daya_primitives::ModelRegistry`], which [`Pallet`] implements. A runtime
+//! implements [`daya_primitives::runtime_api::ModelsApi`] by forwarding to [`Pallet::api_models`],
+//! [`Pallet::api_model`] and [`Pallet::api_model_by_name`]; [`GenesisConfig`] lists the models a
+//! chain starts with.
 //!
 //! ## Overview
 //!
@@ -29,6 +31,10 @@
 //! - **retire** a model: it takes no new jobs at all. Jobs already under way always finish.
 //!
 //! Models are never deleted, so an id always refers to the same model.
+//!
+//! A chain may also start with models already registered, listed in its chain spec: they are
+//! checked like any registration, and a chain spec with an invalid or duplicate model does not
+//! start.
 //!
 //! ## Example
 //!
@@ -111,7 +117,7 @@ use polkadot_sdk::{frame_support, frame_system};
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use alloc::boxed::Box;
+	use alloc::{boxed::Box, vec::Vec};
 	use frame_support::{pallet_prelude::*, traits::fungible};
 	use frame_system::pallet_prelude::*;
 
@@ -169,6 +175,36 @@ pub mod pallet {
 	/// entry per entry of [`Models`].
 	#[pallet::storage]
 	pub type ModelIdByName<T: Config> = StorageMap<_, Blake2_128Concat, ModelName<T>, ModelId>;
+
+	/// The models registered at genesis, for a chain that serves models from its first block.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Registered in this order, as active, with ids 0, 1, ... and `registered_at` 0. Each
+		/// must be valid and its name unique, as for [`Pallet::register_model`], and there may
+		/// be at most [`Config::MaxModels`] of them.
+		///
+		/// In a chain spec's JSON, fields are camelCase (`pricePerToken`, `maxOutputTokens`),
+		/// unknown fields are rejected, byte strings and hashes are arrays of numbers, and the
+		/// validation threshold is in parts per billion.
+		pub models: Vec<ModelParams<T>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		/// Registers the genesis models through the same checks as [`Pallet::register_model`].
+		///
+		/// Panics on the first one that fails them: a chain spec with an invalid model must not
+		/// start a chain.
+		fn build(&self) {
+			for (index, params) in self.models.iter().enumerate() {
+				if let Err(error) = Pallet::<T>::do_register_model(params.clone()) {
+					let name = core::str::from_utf8(&params.name).unwrap_or("<not UTF-8>");
+					panic!("genesis model {index} ({name:?}) cannot be registered: {error:?}");
+				}
+			}
+		}
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]

@@ -71,36 +71,50 @@ impl pallet_daya_models::Config for Test {
 	type WeightInfo = ();
 }
 
-/// Fresh externalities at block 1 (events are only recorded after genesis).
+/// Fresh externalities at block 1, with no models (events are only recorded after genesis).
 pub fn new_test_ext() -> TestExternalities {
-	let storage = frame_system::GenesisConfig::<Test>::default()
-		.build_storage()
-		.expect("the mock's genesis builds");
-	let mut ext = TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	ExtBuilder::default().build()
 }
 
 /// Builds test externalities, runs a test in them, then checks the pallet's invariants.
 #[derive(Default)]
 pub struct ExtBuilder {
-	models: Vec<&'static str>,
+	genesis_models: Vec<ModelParams<Test>>,
 }
 
 impl ExtBuilder {
-	/// Registers models with these names (ids 0, 1, ...) from [`params`] before the test.
-	pub fn with_models(mut self, names: &[&'static str]) -> Self {
-		self.models.extend_from_slice(names);
+	/// Registers valid models with these names at genesis (ids 0, 1, ..., in this order, after
+	/// those given before), from [`params`].
+	pub fn with_models(self, names: &[&str]) -> Self {
+		self.with_genesis_models(names.iter().map(|model_name| params(model_name)))
+	}
+
+	/// Registers these models at genesis (ids 0, 1, ..., in this order, after those given
+	/// before), valid or not: building panics on an invalid one.
+	pub fn with_genesis_models(
+		mut self,
+		models: impl IntoIterator<Item = ModelParams<Test>>,
+	) -> Self {
+		self.genesis_models.extend(models);
 		self
+	}
+
+	/// The externalities after genesis, at block 1.
+	pub fn build(self) -> TestExternalities {
+		let storage = RuntimeGenesisConfig {
+			models: pallet_daya_models::GenesisConfig { models: self.genesis_models },
+			..Default::default()
+		}
+		.build_storage()
+		.expect("the mock's genesis builds");
+		let mut ext = TestExternalities::new(storage);
+		ext.execute_with(|| System::set_block_number(1));
+		ext
 	}
 
 	/// Runs `test`, then `Models::do_try_state()`.
 	pub fn build_and_execute(self, test: impl FnOnce()) {
-		let mut ext = new_test_ext();
-		ext.execute_with(|| {
-			for model_name in self.models {
-				Models::do_register_model(params(model_name)).expect("a valid registration");
-			}
+		self.build().execute_with(|| {
 			Models::do_try_state().expect("invariants hold before the test");
 			test();
 			Models::do_try_state().expect("invariants hold after the test");

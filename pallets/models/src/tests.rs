@@ -245,7 +245,7 @@ mod update_model {
 			// then: the spec and the update block change; name, price and status do not
 			let info = stored(0);
 			assert_eq!(info.spec, new_spec(2));
-			assert_eq!((info.registered_at, info.updated_at), (1, 5));
+			assert_eq!((info.registered_at, info.updated_at), (0, 5));
 			assert_eq!(info.name, name("a"));
 			assert_eq!(info.price_per_token, 10);
 			assert_eq!(info.status, ModelStatus::Active);
@@ -611,6 +611,232 @@ mod registry {
 			// then: one of the active models, and no new one
 			assert!(Models::is_active(model));
 			assert_eq!(crate::Models::<Test>::count(), MaxModels::get());
+		});
+	}
+}
+
+mod genesis {
+	use super::*;
+	use crate::GenesisConfig;
+	use polkadot_sdk::sp_runtime::BuildStorage;
+
+	#[test]
+	fn registers_the_models_in_order_as_active() {
+		// given: two valid models, one of them a CPU model without an engine hint
+		let mut cpu = params("cpu-model");
+		cpu.price_per_token = 3;
+		cpu.spec.min_vram_mib = 0;
+		cpu.spec.engine = Default::default();
+
+		ExtBuilder::default()
+			.with_genesis_models([params("llama-3.1-8b"), cpu.clone()])
+			.build_and_execute(|| {
+				// then: ids 0 and 1, active, registered at genesis
+				let first = stored(0);
+				assert_eq!(first.name, name("llama-3.1-8b"));
+				assert_eq!(first.spec, spec(1));
+				assert_eq!(first.status, ModelStatus::Active);
+				assert_eq!((first.registered_at, first.updated_at), (0, 0));
+				let second = stored(1);
+				assert_eq!(second.name, name("cpu-model"));
+				assert_eq!(second.price_per_token, 3);
+				assert_eq!(second.spec, cpu.spec);
+				assert_eq!(second.status, ModelStatus::Active);
+				assert_eq!((second.registered_at, second.updated_at), (0, 0));
+				assert_eq!(Models::model_id_by_name(b"cpu-model"), Some(1));
+				assert_eq!(NextModelId::<Test>::get(), 2);
+				assert_eq!(crate::Models::<Test>::count(), 2);
+				// no events: genesis records none
+				assert!(System::events().is_empty());
+
+				// and the next registration gets the next id
+				assert_ok!(register(params("c")));
+				assert_eq!(Models::model_id_by_name(b"c"), Some(2));
+			});
+	}
+
+	#[test]
+	fn no_models_by_default() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_eq!(NextModelId::<Test>::get(), 0);
+			assert_eq!(crate::Models::<Test>::count(), 0);
+		});
+	}
+
+	#[test]
+	fn round_trips_through_json() {
+		// given
+		let config = GenesisConfig::<Test> { models: vec![params("a"), params("b")] };
+
+		// when
+		let json = serde_json::to_string(&config).expect("serialises");
+		let decoded: GenesisConfig<Test> = serde_json::from_str(&json).expect("deserialises");
+
+		// then
+		assert_eq!(decoded.models, config.models);
+		assert!(json.contains("\"pricePerToken\":10"), "{json}");
+		assert!(json.contains("\"maxOutputTokens\":2048"), "{json}");
+	}
+
+	#[test]
+	fn rejects_unknown_fields_in_json() {
+		let json = serde_json::to_value(GenesisConfig::<Test> { models: vec![params("a")] })
+			.expect("serialises");
+		let mut typo = json.clone();
+		typo["models"][0]["price"] = 10.into();
+		assert!(serde_json::from_value::<GenesisConfig<Test>>(typo).is_err());
+		assert!(serde_json::from_value::<GenesisConfig<Test>>(json).is_ok());
+	}
+
+	#[test]
+	#[should_panic(expected = "genesis model 1 (\"a\") cannot be registered")]
+	fn panics_on_a_duplicate_name() {
+		ExtBuilder::default().with_models(&["a", "a"]).build();
+	}
+
+	#[test]
+	#[should_panic(expected = "genesis model 0 (\"free\") cannot be registered")]
+	fn panics_on_a_zero_price() {
+		let mut free = params("free");
+		free.price_per_token = 0;
+		ExtBuilder::default().with_genesis_models([free]).build();
+	}
+
+	#[test]
+	#[should_panic(expected = "genesis model 0 (\"has space\") cannot be registered")]
+	fn panics_on_an_invalid_name() {
+		ExtBuilder::default().with_models(&["has space"]).build();
+	}
+
+	#[test]
+	#[should_panic(expected = "genesis model 1 (\"b\") cannot be registered")]
+	fn panics_on_an_invalid_spec() {
+		let mut bad = params("b");
+		bad.spec.max_output_tokens = bad.spec.context_length + 1;
+		ExtBuilder::default().with_genesis_models([params("a"), bad]).build();
+	}
+
+	#[test]
+	#[should_panic(expected = "genesis model 4 (\"e\") cannot be registered")]
+	fn panics_on_more_than_max_models() {
+		ExtBuilder::default().with_models(&["a", "b", "c", "d", "e"]).build();
+	}
+
+	#[test]
+	fn every_invalid_spec_panics() {
+		for invalid in invalid_specs() {
+			let params = crate::ModelParams { spec: invalid, ..params("a") };
+			let config = GenesisConfig::<Test> { models: vec![params] };
+			let result = std::panic::catch_unwind(|| {
+				crate::mock::RuntimeGenesisConfig { models: config, ..Default::default() }
+					.build_storage()
+			});
+			assert!(result.is_err());
+		}
+	}
+}
+
+mod runtime_api {
+	use super::*;
+	use daya_primitives::ModelView;
+
+	/// The view of a model registered from `params(model_name)` at genesis and never changed.
+	fn genesis_view(model_name: &str) -> ModelView<u64, u64> {
+		ModelView {
+			name: model_name.as_bytes().to_vec(),
+			price_per_token: 10,
+			version: 1,
+			weights_hash: [1; 32],
+			tokenizer_hash: [2; 32],
+			source: b"hf://meta-llama/Llama-3.1-8B-Instruct@0e9e39f".to_vec(),
+			engine: b"llama".to_vec(),
+			context_length: 8_192,
+			max_output_tokens: 2_048,
+			min_vram_mib: 16_384,
+			compute_units_per_token: 1_000,
+			validation_threshold: Perbill::from_percent(90),
+			status: ModelStatus::Active,
+			registered_at: 0,
+			updated_at: 0,
+		}
+	}
+
+	#[test]
+	fn view_shows_every_field() {
+		ExtBuilder::default().with_models(&["a"]).build_and_execute(|| {
+			// given: a model changed since genesis
+			System::set_block_number(4);
+			assert_ok!(update(0, ModelSpec { engine: Default::default(), ..spec(2) }));
+			assert_ok!(Models::set_price(RuntimeOrigin::root(), 0, 25));
+			assert_ok!(Models::deprecate_model(RuntimeOrigin::root(), 0));
+
+			// when
+			let view = stored(0).view();
+
+			// then
+			assert_eq!(
+				view,
+				ModelView {
+					price_per_token: 25,
+					version: 2,
+					engine: Vec::new(),
+					status: ModelStatus::Deprecated,
+					updated_at: 4,
+					..genesis_view("a")
+				}
+			);
+		});
+	}
+
+	#[test]
+	fn models_lists_every_model_by_id() {
+		ExtBuilder::default().with_models(&["a", "b", "c"]).build_and_execute(|| {
+			// given: a retired model, which is still listed
+			assert_ok!(Models::retire_model(RuntimeOrigin::root(), 1));
+
+			// then
+			assert_eq!(
+				Models::api_models(),
+				vec![
+					(0, genesis_view("a")),
+					(
+						1,
+						ModelView {
+							status: ModelStatus::Retired,
+							updated_at: 1,
+							..genesis_view("b")
+						}
+					),
+					(2, genesis_view("c")),
+				]
+			);
+		});
+	}
+
+	#[test]
+	fn models_is_empty_without_models() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_eq!(Models::api_models(), vec![]);
+		});
+	}
+
+	#[test]
+	fn model_by_id() {
+		ExtBuilder::default().with_models(&["a", "b"]).build_and_execute(|| {
+			assert_eq!(Models::api_model(0), Some(genesis_view("a")));
+			assert_eq!(Models::api_model(1), Some(genesis_view("b")));
+			assert_eq!(Models::api_model(2), None);
+		});
+	}
+
+	#[test]
+	fn model_by_name() {
+		ExtBuilder::default().with_models(&["a", "b"]).build_and_execute(|| {
+			assert_eq!(Models::api_model_by_name(b"b".to_vec()), Some((1, genesis_view("b"))));
+			assert_eq!(Models::api_model_by_name(b"c".to_vec()), None);
+			assert_eq!(Models::api_model_by_name(Vec::new()), None);
+			// longer than any name can be
+			assert_eq!(Models::api_model_by_name(vec![b'a'; 33]), None);
 		});
 	}
 }

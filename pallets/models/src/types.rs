@@ -9,11 +9,14 @@
 )]
 
 use crate::Config;
-use daya_primitives::{ModelStatus, ModelTerms};
+use daya_primitives::{ModelStatus, ModelTerms, ModelView};
 use polkadot_sdk::{
 	frame_support::{pallet_prelude::*, traits::fungible},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
-	sp_runtime::Perbill,
+	sp_runtime::{
+		serde::{Deserialize, Serialize},
+		Perbill,
+	},
 };
 
 /// The balance type of [`Config::Currency`], in which prices are expressed.
@@ -43,9 +46,14 @@ pub type EngineHint<T> = BoundedVec<u8, <T as Config>::MaxEngineLen>;
 	PartialEqNoBound,
 	EqNoBound,
 	DebugNoBound,
+	Serialize,
+	Deserialize,
 )]
 #[scale_info(skip_type_params(T))]
 #[codec(mel_bound(T: Config))]
+// Genesis models are given in the chain spec as JSON; `T` itself needs no serde.
+#[serde(crate = "polkadot_sdk::sp_runtime::serde", bound = "", rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
 pub struct ModelSpec<T: Config> {
 	/// Version of the model; every update must raise it.
 	pub version: u32,
@@ -70,7 +78,8 @@ pub struct ModelSpec<T: Config> {
 	pub validation_threshold: Perbill,
 }
 
-/// Everything governance decides when it registers a model.
+/// Everything governance decides when it registers a model, and what the chain spec gives for
+/// each model registered at genesis.
 #[derive(
 	Encode,
 	Decode,
@@ -81,9 +90,14 @@ pub struct ModelSpec<T: Config> {
 	PartialEqNoBound,
 	EqNoBound,
 	DebugNoBound,
+	Serialize,
+	Deserialize,
 )]
 #[scale_info(skip_type_params(T))]
 #[codec(mel_bound(T: Config))]
+// Genesis models are given in the chain spec as JSON; `T` itself needs no serde.
+#[serde(crate = "polkadot_sdk::sp_runtime::serde", bound = "", rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
 pub struct ModelParams<T: Config> {
 	/// Unique name; fixed for the model's whole life.
 	pub name: ModelName<T>,
@@ -125,6 +139,29 @@ impl<T: Config> ModelInfo<T> {
 			context_length: self.spec.context_length,
 			max_output_tokens: self.spec.max_output_tokens,
 			weights_hash: self.spec.weights_hash,
+		}
+	}
+
+	/// The model as the runtime API shows it: the same fields, with plain vectors in place of
+	/// bounded ones.
+	pub fn view(&self) -> ModelView<BalanceOf<T>, BlockNumberFor<T>> {
+		let spec = &self.spec;
+		ModelView {
+			name: self.name.to_vec(),
+			price_per_token: self.price_per_token,
+			version: spec.version,
+			weights_hash: spec.weights_hash,
+			tokenizer_hash: spec.tokenizer_hash,
+			source: spec.source.to_vec(),
+			engine: spec.engine.to_vec(),
+			context_length: spec.context_length,
+			max_output_tokens: spec.max_output_tokens,
+			min_vram_mib: spec.min_vram_mib,
+			compute_units_per_token: spec.compute_units_per_token,
+			validation_threshold: spec.validation_threshold,
+			status: self.status,
+			registered_at: self.registered_at,
+			updated_at: self.updated_at,
 		}
 	}
 }

@@ -1,0 +1,523 @@
+//! # Compute pallet
+//!
+//! Daya's host registry: the GPU hosts that serve inference, what hardware they declare, where
+//! their executors answer, which models they serve, the bond they put at stake, their reputation,
+//! and the index from which jobs are assigned to them.
+//!
+//! ## Pallet API
+//!
+//! See the [`pallet`] module for the full API: [`Config`], [`Call`], [`Event`], [`Error`],
+//! [`HoldReason`] and the storage items [`Hosts`] and [`HostsByModel`]. Other pallets use the
+//! registry through [`daya_primitives::HostRegistry`], which [`Pallet`] implements; runtime APIs
+//! use [`Pallet::host`] and [`Pallet::hosts_by_model`].
+//!
+//! ## Overview
+//!
+//! Anyone with a GPU can become a host: they declare their hardware, the address of their
+//! executor and the models they serve, and put at least [`Config::MinHostBond`] at stake. The
+//! stake stays in their account but is held: they cannot spend it while they are a host, and it
+//! can be taken from them (slashed) if they are caught cheating.
+//!
+//! When a consumer submits a job, the job market picks one of the active hosts that serve the
+//! job's model, at random, with bigger hosts more likely to be picked. A host can:
+//!
+//! - **update** its endpoint, hardware or served models at any time before it leaves;
+//! - **bond more**;
+//! - **chill**: stop getting new work for a while, and **unchill** to take work again;
+//! - **unbond**: stop getting new work at once, and after [`Config::UnbondingPeriod`] blocks
+//!   **withdraw** its bond and leave the registry.
+//!
+//! The job market raises a host's reputation when it delivers and lowers it when it misses a
+//! deadline. Proven fraud gets a host slashed and **jailed**: it gets no work until its jail time
+//! is over and it unchills.
+//!
+//! ## Example
+//!
+//! Registering a host with one H100 that serves model 0 (from this crate's tests):
+//!
+//! ```ignore
+//! Compute::register_host(
+//!     RuntimeOrigin::signed(ALICE),
+//!     endpoint("https://gpu.example.org"),
+//!     hardware_of(vec![gpu("H100", 81_920, 1)]),
+//!     served(&[0]),
+//!     MinHostBond::get(),
+//! )?;
+//! assert!(Compute::is_active(&ALICE));
+//! assert_eq!(Compute::capacity_weight(&ALICE), 81_920);
+//! assert_eq!(Compute::select_host(0, &[], seed), Some(ALICE));
+//! ```
+//!
+//! ## Low level details
+//!
+//! ### Design goals
+//!
+//! - Bounded state: at most [`Config::MaxHosts`] hosts, each of bounded size, and at most
+//!   [`Config::MaxHostsPerModel`] entries in each model's selection index.
+//! - Selection costs one storage read per model, whatever the number of hosts: the index stores
+//!   each host's capacity weight beside its account.
+//! - Bonds are held with `fungible` holds ([`HoldReason::HostBond`]), never reserves.
+//! - Other pallets depend on [`daya_primitives::HostRegistry`], never on this pallet; this pallet
+//!   depends on [`daya_primitives::ModelRegistry`], never on the models pallet.
+//! - Bad input gets a named error and changes nothing.
+//!
+//! ### Terminology
+//!
+//! - *Host*: an account registered in [`Hosts`].
+//! - *Status* ([`HostStatus`]): `Active` (gets work), `Chilled`, `Jailed { until }` or
+//!   `Leaving { unlock_at }`.
+//! - *Selection index* ([`HostsByModel`]): for each model, its active hosts with their capacity
+//!   weights; the only place hosts are picked from.
+//! - *Reputation*: a [`Perbill`](polkadot_sdk::sp_runtime::Perbill) that starts at
+//!   [`Config::InitialReputation`], rises by [`Config::ReputationGain`] with each delivered job
+//!   and falls by [`Config::ReputationLoss`] with each miss, saturating at zero and one.
+//!
+//! ### Validity of a registration
+//!
+//! The endpoint is non-empty printable ASCII without spaces ([`Error::InvalidEndpoint`]). The
+//! hardware lists at least one kind of GPU ([`Error::EmptyHardware`]), each with a non-empty
+//! printable name and non-zero memory and count ([`Error::InvalidHardware`]). The served models
+//! are not empty ([`Error::NoServedModels`]), hold no duplicate ([`Error::DuplicateModel`]), and
+//! each exists ([`Error::UnknownModel`]), is active ([`Error::ModelNotActive`]) and needs no more
+//! memory than the host's GPUs have in all ([`Error::InsufficientVram`]). On
+//! [`Pallet::update_host`], models the host served already may also be deprecated or retired
+//! (a deprecated model keeps its hosts), and the models are checked only when the hardware or
+//! the models change, so that a new endpoint alone never fails because a model's terms changed.
+//!
+//! ### Capacity weight
+//!
+//! **Provisional, until proof of compute measures capacity**: a host's capacity weight is derived
+//! from its *declared* hardware, as the total accelerator memory in MiB, the sum over its GPUs of
+//! `vram_mib * count`, computed without overflow (saturating) and capped at
+//! [`Config::MaxCapacityPerHost`]. The cap bounds what an inflated declaration can win; bonds
+//! and slashing are what keep declarations honest until capacity is proven. Changing
+//! `MaxCapacityPerHost` needs a migration that recomputes the stored weights.
+//!
+//! ### Selection
+//!
+//! [`daya_primitives::HostRegistry::select_host`] reads the model's index (one storage item),
+//! leaves out the excluded accounts, and picks the host in whose interval of the cumulative
+//! weights `r` falls, where `r` is the first 16 bytes of the seed, read as a little-endian
+//! `u128`, modulo the total weight. Integer arithmetic only: no floats, no panics; the modulo
+//! bias is below `total / 2^128`.
+//!
+//! ### Bonds, slashing and jail
+//!
+//! A slash takes a fraction of the host's bond, rounded down, off the hold: it goes to the
+//! beneficiary's free balance, or is burned when there is none (or when the beneficiary cannot
+//! receive it, e.g. a new account below the existential deposit). An active host whose bond falls
+//! below [`Config::MinHostBond`] is chilled, and unchilling needs the bond back at the minimum.
+//! Jail removes a host from the index until `until`; from then on, [`Pallet::unchill`] makes it
+//! active again. Unbonding is allowed from every status but `Leaving`, and a leaving host can
+//! still be slashed until it withdraws, which is what the unbonding period is for.
+//!
+//! ### Invariants
+//!
+//! Checked by `Pallet::do_try_state` (the `try_state` hook, and after every test):
+//!
+//! - The balance each host has on hold for [`HoldReason::HostBond`] equals its recorded bond.
+//! - Every served model exists in the model registry; served models hold no duplicate and are
+//!   never empty; the hardware is valid and the capacity weight follows from it (see above).
+//! - [`HostsByModel`] holds exactly the active hosts serving each model, each once, with its
+//!   current capacity weight; no index is empty.
+//! - The host counter matches [`Hosts`] and is at most [`Config::MaxHosts`].
+//!
+//! [`Hooks::integrity_test`](frame_support::traits::Hooks::integrity_test) checks that every bound
+//! in [`Config`] is non-zero and that `MinHostBond` is at least the existential deposit.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod impls;
+mod registry;
+mod selection;
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
+
+pub use daya_primitives::{HostRegistry, ModelId, ModelRegistry};
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use polkadot_sdk::{frame_support, frame_system};
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{pallet_prelude::*, traits::fungible};
+	use frame_system::pallet_prelude::*;
+	use polkadot_sdk::sp_runtime::Perbill;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the host registry.
+	#[pallet::config]
+	// The supertrait is spelled out through `polkadot_sdk`, as the pallet macro requires when
+	// `frame_system` comes from the umbrella crate.
+	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency in which bonds are held, slashed and released.
+		type Currency: fungible::Inspect<Self::AccountId>
+			+ fungible::Mutate<Self::AccountId>
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The runtime's hold reason, of which [`HoldReason`] is a part.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The model registry, which says which models exist and whether hosts may newly serve
+		/// them.
+		type Models: ModelRegistry<BalanceOf<Self>>;
+
+		/// The least bond a host registers with, and keeps to stay active. Must be at least the
+		/// existential deposit.
+		#[pallet::constant]
+		type MinHostBond: Get<BalanceOf<Self>>;
+
+		/// Blocks between [`Pallet::unbond`] and the first block in which the host may withdraw;
+		/// the window in which fraud found late can still be slashed.
+		#[pallet::constant]
+		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Maximum number of kinds of GPU in one host's hardware list. Must not be zero.
+		#[pallet::constant]
+		type MaxGpus: Get<u32>;
+
+		/// Maximum number of models one host serves. Must not be zero.
+		#[pallet::constant]
+		type MaxServedModels: Get<u32>;
+
+		/// Maximum length of a host's endpoint, in bytes. Must not be zero.
+		#[pallet::constant]
+		type MaxEndpointLen: Get<u32>;
+
+		/// Maximum length of a GPU's name, in bytes. Must not be zero.
+		#[pallet::constant]
+		type MaxGpuNameLen: Get<u32>;
+
+		/// Maximum number of registered hosts, whatever their status. Must not be zero.
+		#[pallet::constant]
+		type MaxHosts: Get<u32>;
+
+		/// Maximum number of active hosts per model, the bound of selection's cost. Must not be
+		/// zero.
+		#[pallet::constant]
+		type MaxHostsPerModel: Get<u32>;
+
+		/// The cap on a host's provisional capacity weight (see the crate docs). Must not be
+		/// zero.
+		#[pallet::constant]
+		type MaxCapacityPerHost: Get<u64>;
+
+		/// The reputation a host registers with.
+		#[pallet::constant]
+		type InitialReputation: Get<Perbill>;
+
+		/// How much each delivered job raises a host's reputation (saturating at one).
+		#[pallet::constant]
+		type ReputationGain: Get<Perbill>;
+
+		/// How much each missed job lowers a host's reputation (saturating at zero).
+		#[pallet::constant]
+		type ReputationLoss: Get<Perbill>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A host's bond, slashable for fraud and released after unbonding.
+		#[codec(index = 0)]
+		HostBond,
+	}
+
+	/// Every registered host, by account, whatever its status.
+	///
+	/// `Blake2_128Concat` because accounts are chosen by whoever registers, and could be ground
+	/// to unbalance the trie under a weaker hasher. At most [`Config::MaxHosts`] entries.
+	#[pallet::storage]
+	pub type Hosts<T: Config> = CountedStorageMap<_, Blake2_128Concat, T::AccountId, HostInfo<T>>;
+
+	/// The selection index: for each model, the active hosts that serve it, with their capacity
+	/// weights. Hosts that are chilled, jailed or leaving are not in it. No entry is empty.
+	///
+	/// `Twox64Concat` is safe: entries exist only for models of the registry, whose ids it
+	/// assigns sequentially, so nobody can pick keys that unbalance the trie. Each entry holds at
+	/// most [`Config::MaxHostsPerModel`] hosts.
+	#[pallet::storage]
+	pub type HostsByModel<T: Config> = StorageMap<_, Twox64Concat, ModelId, ModelIndex<T>>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A host registered, as active.
+		HostRegistered {
+			/// The host.
+			host: T::AccountId,
+			/// The bond it holds.
+			bond: BalanceOf<T>,
+			/// Its capacity weight.
+			capacity_weight: u64,
+		},
+		/// A host changed its endpoint, hardware or served models.
+		HostUpdated {
+			/// The host.
+			host: T::AccountId,
+			/// Its capacity weight, after the change.
+			capacity_weight: u64,
+		},
+		/// A host added to its bond.
+		BondIncreased {
+			/// The host.
+			host: T::AccountId,
+			/// How much it added.
+			amount: BalanceOf<T>,
+			/// Its bond, after the increase.
+			bond: BalanceOf<T>,
+		},
+		/// A host stopped taking work to leave the registry.
+		UnbondingStarted {
+			/// The host.
+			host: T::AccountId,
+			/// The first block in which it may withdraw.
+			unlock_at: BlockNumberFor<T>,
+		},
+		/// A host withdrew its bond and left the registry.
+		HostRemoved {
+			/// The former host.
+			host: T::AccountId,
+			/// The bond released to it.
+			released: BalanceOf<T>,
+		},
+		/// A host stopped taking new work, by its own choice or because its bond fell below
+		/// [`Config::MinHostBond`].
+		HostChilled {
+			/// The host.
+			host: T::AccountId,
+		},
+		/// A chilled host, or one whose jail time was over, became active again.
+		HostUnchilled {
+			/// The host.
+			host: T::AccountId,
+		},
+		/// Part of a host's bond was slashed.
+		HostSlashed {
+			/// The host.
+			host: T::AccountId,
+			/// The amount taken from its bond.
+			amount: BalanceOf<T>,
+			/// Who received it; `None` if it was burned.
+			beneficiary: Option<T::AccountId>,
+		},
+		/// A host was jailed.
+		HostJailed {
+			/// The host.
+			host: T::AccountId,
+			/// The first block in which it may unchill.
+			until: BlockNumberFor<T>,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is not a registered host.
+		NotRegistered,
+		/// The account is a registered host already.
+		AlreadyRegistered,
+		/// The registry holds [`Config::MaxHosts`] hosts already.
+		TooManyHosts,
+		/// A served model has [`Config::MaxHostsPerModel`] active hosts already.
+		TooManyHostsForModel,
+		/// A served model does not exist.
+		UnknownModel,
+		/// A newly served model is not active (deprecated or retired).
+		ModelNotActive,
+		/// The list of served models is empty.
+		NoServedModels,
+		/// The list of served models names a model twice.
+		DuplicateModel,
+		/// The hardware list is empty.
+		EmptyHardware,
+		/// A GPU has zero memory, a zero count, or a name that is empty or not printable ASCII.
+		InvalidHardware,
+		/// The endpoint is empty, or holds a byte that is not printable ASCII (spaces included).
+		InvalidEndpoint,
+		/// A newly served model needs more accelerator memory than the host's GPUs have in all.
+		InsufficientVram,
+		/// The bond is below [`Config::MinHostBond`].
+		BondTooLow,
+		/// The account cannot hold the bond: its free balance is too low.
+		InsufficientBalance,
+		/// The amount is zero.
+		ZeroAmount,
+		/// An update must change something.
+		NothingToUpdate,
+		/// The host is leaving: it can only wait and withdraw.
+		HostLeaving,
+		/// Only an active host can chill.
+		NotActive,
+		/// The host is active already.
+		AlreadyActive,
+		/// The host's jail time is not over.
+		StillJailed,
+		/// The host has not unbonded.
+		NotLeaving,
+		/// The host's unbonding period is not over.
+		NotUnlocked,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			use fungible::Inspect;
+			assert!(T::MaxGpus::get() > 0, "MaxGpus must not be zero");
+			assert!(T::MaxServedModels::get() > 0, "MaxServedModels must not be zero");
+			assert!(T::MaxEndpointLen::get() > 0, "MaxEndpointLen must not be zero");
+			assert!(T::MaxGpuNameLen::get() > 0, "MaxGpuNameLen must not be zero");
+			assert!(T::MaxHosts::get() > 0, "MaxHosts must not be zero");
+			assert!(T::MaxHostsPerModel::get() > 0, "MaxHostsPerModel must not be zero");
+			assert!(T::MaxCapacityPerHost::get() > 0, "MaxCapacityPerHost must not be zero");
+			assert!(
+				T::MinHostBond::get() >= T::Currency::minimum_balance(),
+				"MinHostBond must be at least the existential deposit"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Register the caller as a host, active at once, and hold its bond.
+		///
+		/// - Origin: signed, by the future host.
+		/// - Its capacity weight follows from `hardware` (see the crate docs).
+		/// - Errors: [`Error::AlreadyRegistered`], [`Error::TooManyHosts`],
+		///   [`Error::InvalidEndpoint`], [`Error::EmptyHardware`], [`Error::InvalidHardware`],
+		///   [`Error::NoServedModels`], [`Error::DuplicateModel`], [`Error::UnknownModel`],
+		///   [`Error::ModelNotActive`], [`Error::InsufficientVram`], [`Error::BondTooLow`],
+		///   [`Error::TooManyHostsForModel`], [`Error::InsufficientBalance`].
+		/// - Event: [`Event::HostRegistered`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_host(served_models.len() as u32))]
+		pub fn register_host(
+			origin: OriginFor<T>,
+			endpoint: Endpoint<T>,
+			hardware: Hardware<T>,
+			served_models: ServedModels<T>,
+			#[pallet::compact] bond: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register_host(who, endpoint, hardware, served_models, bond)
+		}
+
+		/// Change the caller's endpoint, hardware or served models; `None` keeps the current
+		/// one.
+		///
+		/// - Origin: signed, by the host.
+		/// - Allowed in every status but leaving; an active host's index entries follow the
+		///   change at once.
+		/// - Errors: [`Error::NothingToUpdate`], [`Error::NotRegistered`], [`Error::HostLeaving`],
+		///   and those of [`Pallet::register_host`] about the changed fields (models the host
+		///   served already may be deprecated or retired).
+		/// - Event: [`Event::HostUpdated`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::update_host(T::MaxServedModels::get()))]
+		pub fn update_host(
+			origin: OriginFor<T>,
+			endpoint: Option<Endpoint<T>>,
+			hardware: Option<Hardware<T>>,
+			served_models: Option<ServedModels<T>>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_update_host(who, endpoint, hardware, served_models)
+		}
+
+		/// Add `amount` to the caller's bond.
+		///
+		/// - Origin: signed, by the host.
+		/// - Allowed in every status but leaving; it does not unchill a host.
+		/// - Errors: [`Error::ZeroAmount`], [`Error::NotRegistered`], [`Error::HostLeaving`],
+		///   [`Error::InsufficientBalance`].
+		/// - Event: [`Event::BondIncreased`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::bond_more())]
+		pub fn bond_more(
+			origin: OriginFor<T>,
+			#[pallet::compact] amount: BalanceOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_bond_more(who, amount)
+		}
+
+		/// Start leaving: the caller gets no new work from now on, and may withdraw its bond
+		/// from [`Config::UnbondingPeriod`] blocks from now. It can still be slashed until then.
+		///
+		/// - Origin: signed, by the host.
+		/// - Allowed from active, chilled and jailed. Final: a leaving host cannot come back.
+		/// - Errors: [`Error::NotRegistered`], [`Error::HostLeaving`].
+		/// - Event: [`Event::UnbondingStarted`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::unbond(T::MaxServedModels::get()))]
+		pub fn unbond(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_unbond(who)
+		}
+
+		/// Release the caller's bond, once its unbonding period is over, and remove it from the
+		/// registry.
+		///
+		/// - Origin: signed, by the host.
+		/// - Errors: [`Error::NotRegistered`], [`Error::NotLeaving`], [`Error::NotUnlocked`].
+		/// - Event: [`Event::HostRemoved`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::withdraw_unbonded())]
+		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_withdraw_unbonded(who)
+		}
+
+		/// Stop taking new work for now; the caller stays registered and bonded.
+		///
+		/// - Origin: signed, by the host.
+		/// - Only from active.
+		/// - Errors: [`Error::NotRegistered`], [`Error::NotActive`].
+		/// - Event: [`Event::HostChilled`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::chill(T::MaxServedModels::get()))]
+		pub fn chill(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_chill(who)
+		}
+
+		/// Take new work again: from chilled, or from jailed once the jail time is over.
+		///
+		/// - Origin: signed, by the host.
+		/// - The bond must be at least [`Config::MinHostBond`] (a slash may have lowered it).
+		/// - Errors: [`Error::NotRegistered`], [`Error::AlreadyActive`], [`Error::HostLeaving`],
+		///   [`Error::StillJailed`], [`Error::BondTooLow`], [`Error::TooManyHostsForModel`].
+		/// - Event: [`Event::HostUnchilled`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::unchill(T::MaxServedModels::get()))]
+		pub fn unchill(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_unchill(who)
+		}
+	}
+}

@@ -1,0 +1,182 @@
+//! The [`HostRegistry`] implementation: what other pallets read about hosts, and how they report
+//! work, slash and jail.
+
+// The logic is held to the runtime's lint discipline; the FRAME macros in `lib.rs` are not.
+#![deny(
+	clippy::arithmetic_side_effects,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::unwrap_used
+)]
+
+use crate::{BalanceOf, Config, Event, HoldReason, HostStatus, Hosts, Pallet};
+use daya_primitives::{HostRegistry, ModelId};
+use polkadot_sdk::{
+	frame_support::{
+		defensive,
+		traits::{
+			fungible::MutateHold,
+			tokens::{Fortitude, Precision, Restriction},
+			Get,
+		},
+	},
+	frame_system::{self, pallet_prelude::BlockNumberFor},
+	sp_runtime::{
+		traits::{Saturating, Zero},
+		Perbill,
+	},
+};
+
+impl<T: Config> Pallet<T> {
+	/// Slashes `fraction` of a host's bond. See [`HostRegistry::slash`].
+	pub(crate) fn do_slash(
+		who: &T::AccountId,
+		fraction: Perbill,
+		beneficiary: Option<&T::AccountId>,
+	) -> BalanceOf<T> {
+		let Some(mut info) = Hosts::<T>::get(who) else { return Zero::zero() };
+		let amount = fraction.mul_floor(info.bond);
+		if amount.is_zero() {
+			return Zero::zero();
+		}
+		let reason = HoldReason::HostBond.into();
+		// To the beneficiary if it can receive the amount (`transfer_on_hold` changes nothing
+		// when it fails), burned otherwise.
+		let transferred = beneficiary.and_then(|dest| {
+			T::Currency::transfer_on_hold(
+				&reason,
+				who,
+				dest,
+				amount,
+				Precision::BestEffort,
+				Restriction::Free,
+				Fortitude::Force,
+			)
+			.ok()
+			.map(|slashed| (slashed, Some(dest.clone())))
+		});
+		let (slashed, beneficiary) = match transferred {
+			Some(done) => done,
+			None => match T::Currency::burn_held(
+				&reason,
+				who,
+				amount,
+				Precision::BestEffort,
+				Fortitude::Force,
+			) {
+				Ok(burned) => (burned, None),
+				Err(_) => {
+					defensive!("burning part of a held bond, best effort and forced, cannot fail");
+					return Zero::zero();
+				},
+			},
+		};
+		if slashed.is_zero() {
+			return slashed;
+		}
+		info.bond = info.bond.saturating_sub(slashed);
+		Self::deposit_event(Event::HostSlashed { host: who.clone(), amount: slashed, beneficiary });
+		if info.is_active() && info.bond < T::MinHostBond::get() {
+			Self::index_remove(who, &info.served_models);
+			info.status = HostStatus::Chilled;
+			Self::deposit_event(Event::HostChilled { host: who.clone() });
+		}
+		Hosts::<T>::insert(who, info);
+		slashed
+	}
+
+	/// Jails a host for `blocks` blocks. See [`HostRegistry::jail`].
+	pub(crate) fn do_jail(who: &T::AccountId, blocks: BlockNumberFor<T>) {
+		let Some(mut info) = Hosts::<T>::get(who) else { return };
+		let mut until = frame_system::Pallet::<T>::block_number().saturating_add(blocks);
+		match info.status {
+			HostStatus::Leaving { .. } => return,
+			HostStatus::Active => Self::index_remove(who, &info.served_models),
+			HostStatus::Jailed { until: current } => until = until.max(current),
+			HostStatus::Chilled => {},
+		}
+		info.status = HostStatus::Jailed { until };
+		Hosts::<T>::insert(who, info);
+		Self::deposit_event(Event::HostJailed { host: who.clone(), until });
+	}
+
+	/// Changes a host's reputation by `change`; nothing if `who` is not a host.
+	fn change_reputation(who: &T::AccountId, change: impl FnOnce(Perbill) -> Perbill) {
+		if let Some(mut info) = Hosts::<T>::get(who) {
+			info.reputation = change(info.reputation);
+			Hosts::<T>::insert(who, info);
+		}
+	}
+}
+
+impl<T: Config> HostRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pallet<T> {
+	fn is_active(who: &T::AccountId) -> bool {
+		Hosts::<T>::get(who).is_some_and(|info| info.is_active())
+	}
+
+	fn serves(who: &T::AccountId, model: ModelId) -> bool {
+		Hosts::<T>::get(who).is_some_and(|info| info.served_models.contains(&model))
+	}
+
+	fn capacity_weight(who: &T::AccountId) -> u64 {
+		Hosts::<T>::get(who).map_or(0, |info| info.capacity_weight)
+	}
+
+	fn reputation(who: &T::AccountId) -> Option<Perbill> {
+		Hosts::<T>::get(who).map(|info| info.reputation)
+	}
+
+	fn record_success(who: &T::AccountId) {
+		Self::change_reputation(who, |reputation| {
+			reputation.saturating_add(T::ReputationGain::get())
+		});
+	}
+
+	fn record_miss(who: &T::AccountId) {
+		Self::change_reputation(who, |reputation| {
+			reputation.saturating_sub(T::ReputationLoss::get())
+		});
+	}
+
+	fn slash(
+		who: &T::AccountId,
+		fraction: Perbill,
+		beneficiary: Option<&T::AccountId>,
+	) -> BalanceOf<T> {
+		Self::do_slash(who, fraction, beneficiary)
+	}
+
+	fn jail(who: &T::AccountId, blocks: BlockNumberFor<T>) {
+		Self::do_jail(who, blocks)
+	}
+
+	fn select_host(
+		model: ModelId,
+		exclude: &[T::AccountId],
+		seed: [u8; 32],
+	) -> Option<T::AccountId> {
+		Self::do_select_host(model, exclude, seed)
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_benchmark_host(
+		who: &T::AccountId,
+		model: ModelId,
+	) -> Result<(), polkadot_sdk::sp_runtime::DispatchError> {
+		use crate::types::bench;
+		use polkadot_sdk::frame_support::traits::fungible::{Inspect, Mutate};
+		let bond = T::MinHostBond::get();
+		T::Currency::set_balance(
+			who,
+			bond.saturating_mul(2u32.into()).saturating_add(T::Currency::minimum_balance()),
+		);
+		let models = alloc::vec![model].try_into().map_err(|_| "MaxServedModels is zero")?;
+		Self::do_register_host(
+			who.clone(),
+			bench::endpoint::<T>(),
+			bench::hardware::<T>(),
+			models,
+			bond,
+		)
+	}
+}

@@ -1,0 +1,173 @@
+//! Types of the host registry: what a host declares, what the registry stores about it, and the
+//! entries of the selection index.
+
+// The logic is held to the runtime's lint discipline; the FRAME macros in `lib.rs` are not.
+#![deny(
+	clippy::arithmetic_side_effects,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::unwrap_used
+)]
+
+use crate::Config;
+use daya_primitives::ModelId;
+use polkadot_sdk::{
+	frame_support::{pallet_prelude::*, traits::fungible},
+	frame_system::{self, pallet_prelude::BlockNumberFor},
+	sp_runtime::Perbill,
+};
+
+/// The balance type of [`Config::Currency`], in which bonds are expressed.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// Where a host's executor answers, e.g. `https://gpu1.example.org:8443`: printable ASCII without
+/// spaces, never empty.
+pub type Endpoint<T> = BoundedVec<u8, <T as Config>::MaxEndpointLen>;
+
+/// A GPU's model name, e.g. `H100-SXM5-80GB`: printable ASCII without spaces, never empty.
+pub type GpuName<T> = BoundedVec<u8, <T as Config>::MaxGpuNameLen>;
+
+/// A host's declared hardware: one entry per kind of GPU, never empty.
+pub type Hardware<T> = BoundedVec<GpuSpec<T>, <T as Config>::MaxGpus>;
+
+/// The models a host serves: never empty, without duplicates.
+pub type ServedModels<T> = BoundedVec<ModelId, <T as Config>::MaxServedModels>;
+
+/// The selection index of one model: its active hosts, each with its capacity weight.
+pub type ModelIndex<T> = BoundedVec<
+	IndexedHost<<T as frame_system::Config>::AccountId>,
+	<T as Config>::MaxHostsPerModel,
+>;
+
+/// One kind of GPU in a host: `count` identical cards of `vram_mib` MiB each.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct GpuSpec<T: Config> {
+	/// The GPU's model name; printable ASCII without spaces, never empty.
+	pub name: GpuName<T>,
+	/// Memory of one card, in MiB; never zero.
+	pub vram_mib: u32,
+	/// Number of such cards; never zero.
+	pub count: u32,
+}
+
+/// Where a host is in its life cycle.
+///
+/// ```text
+///            chill                    unchill (bond >= MinHostBond)
+///   Active --------------> Chilled ---------------------------------> Active
+///   Active, Chilled --jail--> Jailed { until } --unchill, from `until` on--> Active
+///   Active, Chilled, Jailed --unbond--> Leaving { unlock_at } --withdraw_unbonded--> (removed)
+/// ```
+///
+/// Only `Active` hosts are in the selection index and get new work.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum HostStatus<BlockNumber> {
+	/// Takes new work.
+	Active,
+	/// Paused by the host itself (or because a slash left its bond below the minimum); takes no
+	/// new work until it unchills.
+	Chilled,
+	/// Punished: takes no new work, and cannot unchill before block `until`.
+	Jailed {
+		/// The first block in which the host may unchill.
+		until: BlockNumber,
+	},
+	/// Unbonding: takes no new work, and may withdraw its bond from block `unlock_at` on. Final;
+	/// the host can still be slashed until it withdraws.
+	Leaving {
+		/// The first block in which the host may withdraw.
+		unlock_at: BlockNumber,
+	},
+}
+
+/// A registered host, as stored in [`crate::Hosts`].
+#[derive(
+	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct HostInfo<T: Config> {
+	/// Where its executor answers.
+	pub endpoint: Endpoint<T>,
+	/// Its declared GPUs.
+	pub hardware: Hardware<T>,
+	/// The models it serves.
+	pub served_models: ServedModels<T>,
+	/// Its bond, held with [`crate::HoldReason::HostBond`]; always equal to the balance so held.
+	pub bond: BalanceOf<T>,
+	/// Where it is in its life cycle.
+	pub status: HostStatus<BlockNumberFor<T>>,
+	/// From zero to one: rises with delivered work, falls with missed work.
+	pub reputation: Perbill,
+	/// Its weight in host selection, derived from `hardware` (see the crate docs, "Capacity
+	/// weight").
+	pub capacity_weight: u64,
+	/// Block in which it registered.
+	pub registered_at: BlockNumberFor<T>,
+}
+
+impl<T: Config> HostInfo<T> {
+	/// Whether the host takes new work, and so belongs in the selection index.
+	pub fn is_active(&self) -> bool {
+		self.status == HostStatus::Active
+	}
+}
+
+/// An entry of the selection index [`crate::HostsByModel`]: an active host and its capacity
+/// weight, copied from its [`HostInfo`] so that selection reads one storage item per model
+/// instead of one per host.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct IndexedHost<AccountId> {
+	/// The host.
+	pub host: AccountId,
+	/// Its capacity weight; always equal to the one in its [`HostInfo`].
+	pub capacity_weight: u64,
+}
+
+/// Worst-case inputs for benchmarks: every bounded field at its maximum length.
+#[cfg(feature = "runtime-benchmarks")]
+pub(crate) mod bench {
+	use super::*;
+	use alloc::vec;
+
+	/// An endpoint of `T::MaxEndpointLen` bytes.
+	pub fn endpoint<T: Config>() -> Endpoint<T> {
+		BoundedVec::truncate_from(vec![b'e'; T::MaxEndpointLen::get() as usize])
+	}
+
+	/// `T::MaxGpus` kinds of GPU, each with a name of `T::MaxGpuNameLen` bytes.
+	pub fn hardware<T: Config>() -> Hardware<T> {
+		let gpu = GpuSpec::<T> {
+			name: BoundedVec::truncate_from(vec![b'g'; T::MaxGpuNameLen::get() as usize]),
+			vram_mib: 81_920,
+			count: 8,
+		};
+		BoundedVec::truncate_from(vec![gpu; T::MaxGpus::get() as usize])
+	}
+}

@@ -1,0 +1,98 @@
+//! The runtime APIs through which clients (wallets, explorers, executors) read Daya's registries
+//! without decoding storage themselves.
+//!
+//! A runtime implements them in its `impl_runtime_apis!` by forwarding to the pallets' `api_*`
+//! functions.
+
+use crate::{ModelId, ModelStatus};
+use alloc::vec::Vec;
+use codec::{Codec, Decode, Encode};
+use polkadot_sdk::sp_runtime::Perbill;
+use scale_info::TypeInfo;
+
+/// A registered model as the runtime API shows it: its name, terms, current spec and life cycle,
+/// with plain vectors in place of the registry's bounded ones, so that it does not depend on a
+/// runtime's configuration.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ModelView<Balance, BlockNumber> {
+	/// Unique name: printable ASCII, without spaces.
+	pub name: Vec<u8>,
+	/// Price a consumer pays per token (prompt and output alike), in the smallest unit.
+	pub price_per_token: Balance,
+	/// Version of the current spec.
+	pub version: u32,
+	/// Hash of the weights, which executors must load and validators check against.
+	pub weights_hash: [u8; 32],
+	/// Hash of the tokenizer, which fixes how tokens are counted and therefore charged.
+	pub tokenizer_hash: [u8; 32],
+	/// Where executors fetch the weights from.
+	pub source: Vec<u8>,
+	/// Which inference engine should run the model; empty lets executors decide.
+	pub engine: Vec<u8>,
+	/// Maximum number of tokens (prompt plus output) of one job.
+	pub context_length: u32,
+	/// Maximum number of output tokens one job may ask for.
+	pub max_output_tokens: u32,
+	/// Minimum accelerator memory, in MiB, to serve the model; zero for models that run on CPU.
+	pub min_vram_mib: u32,
+	/// Abstract compute cost of one token.
+	pub compute_units_per_token: u32,
+	/// Minimum re-scoring similarity for a result to pass validation.
+	pub validation_threshold: Perbill,
+	/// Where the model is in its life cycle.
+	pub status: ModelStatus,
+	/// Block in which the model was registered (zero for models registered at genesis).
+	pub registered_at: BlockNumber,
+	/// Block of the last change to the model (registration, update, price or status).
+	pub updated_at: BlockNumber,
+}
+
+polkadot_sdk::sp_api::decl_runtime_apis! {
+	/// Read access to the model registry.
+	///
+	/// `Balance` is the runtime's balance type, in which prices are expressed, and `BlockNumber`
+	/// its block number type.
+	pub trait ModelsApi<Balance, BlockNumber>
+	where
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// Every registered model with its id, retired ones included, by ascending id.
+		fn models() -> Vec<(ModelId, ModelView<Balance, BlockNumber>)>;
+
+		/// The model with id `id`, whatever its status; `None` if no such model was ever
+		/// registered.
+		fn model(id: ModelId) -> Option<ModelView<Balance, BlockNumber>>;
+
+		/// The model named `name`, with its id; `None` if no model has that name.
+		fn model_by_name(name: Vec<u8>) -> Option<(ModelId, ModelView<Balance, BlockNumber>)>;
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn model_view_round_trips_through_scale() {
+		let view = ModelView::<u128, u32> {
+			name: b"llama-3.1-8b".to_vec(),
+			price_per_token: 10,
+			version: 2,
+			weights_hash: [1; 32],
+			tokenizer_hash: [2; 32],
+			source: b"hf://org/name@commit".to_vec(),
+			engine: Vec::new(),
+			context_length: 8_192,
+			max_output_tokens: 2_048,
+			min_vram_mib: 0,
+			compute_units_per_token: 1_000,
+			validation_threshold: Perbill::from_percent(90),
+			status: ModelStatus::Deprecated,
+			registered_at: 0,
+			updated_at: 7,
+		};
+		let encoded = view.encode();
+		assert_eq!(ModelView::<u128, u32>::decode(&mut &encoded[..]), Ok(view));
+	}
+}
