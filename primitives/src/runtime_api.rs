@@ -69,6 +69,82 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 	}
 }
 
+/// One kind of GPU in a host, as the runtime API shows it: `count` identical cards of `vram_mib`
+/// MiB each.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct GpuView {
+	/// The GPU's model name, e.g. `H100-SXM5-80GB`.
+	pub name: Vec<u8>,
+	/// Memory of one card, in MiB.
+	pub vram_mib: u32,
+	/// Number of such cards.
+	pub count: u32,
+}
+
+/// Where a host is in its life cycle, as the runtime API shows it.
+///
+/// Only `Active` hosts get new work.
+#[derive(Encode, Decode, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum HostStatusView<BlockNumber> {
+	/// Takes new work.
+	Active,
+	/// Paused by the host itself, or because a slash left its bond below the minimum.
+	Chilled,
+	/// Punished: takes no new work, and cannot unchill before block `until`.
+	Jailed {
+		/// The first block in which the host may unchill.
+		until: BlockNumber,
+	},
+	/// Unbonding: takes no new work, and may withdraw its bond from block `unlock_at` on.
+	Leaving {
+		/// The first block in which the host may withdraw.
+		unlock_at: BlockNumber,
+	},
+}
+
+/// A registered host as the runtime API shows it: where its executor answers, its hardware, the
+/// models it serves, its bond and its standing, with plain vectors in place of the registry's
+/// bounded ones, so that it does not depend on a runtime's configuration.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct HostView<Balance, BlockNumber> {
+	/// Where its executor answers, e.g. `https://gpu1.example.org:8443`.
+	pub endpoint: Vec<u8>,
+	/// Its declared GPUs, one entry per kind.
+	pub hardware: Vec<GpuView>,
+	/// The models it serves.
+	pub served_models: Vec<ModelId>,
+	/// Its bond, held while it is a host, in the smallest unit.
+	pub bond: Balance,
+	/// Where it is in its life cycle.
+	pub status: HostStatusView<BlockNumber>,
+	/// From zero to one: rises with delivered work, falls with missed work.
+	pub reputation: Perbill,
+	/// Its weight in host selection, derived from its hardware.
+	pub capacity_weight: u64,
+	/// Block in which it registered (zero for hosts registered at genesis).
+	pub registered_at: BlockNumber,
+}
+
+polkadot_sdk::sp_api::decl_runtime_apis! {
+	/// Read access to the host registry.
+	///
+	/// `AccountId` is the runtime's account id type, `Balance` its balance type, in which bonds
+	/// are expressed, and `BlockNumber` its block number type.
+	pub trait HostsApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// The host `who`, whatever its status; `None` if `who` is not a registered host.
+		fn host(who: AccountId) -> Option<HostView<Balance, BlockNumber>>;
+
+		/// The active hosts that serve `model`, the ones jobs for it are assigned to, in the
+		/// registry's index order; empty for a model without any, or one that does not exist.
+		fn hosts_by_model(model: ModelId) -> Vec<AccountId>;
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -94,5 +170,32 @@ mod tests {
 		};
 		let encoded = view.encode();
 		assert_eq!(ModelView::<u128, u32>::decode(&mut &encoded[..]), Ok(view));
+	}
+
+	#[test]
+	fn host_view_round_trips_through_scale() {
+		let statuses = [
+			HostStatusView::Active,
+			HostStatusView::Chilled,
+			HostStatusView::Jailed { until: 12 },
+			HostStatusView::Leaving { unlock_at: 34 },
+		];
+		for status in statuses {
+			let view = HostView::<u128, u32> {
+				endpoint: b"https://gpu1.example.org:8443".to_vec(),
+				hardware: alloc::vec![
+					GpuView { name: b"H100-SXM5-80GB".to_vec(), vram_mib: 81_920, count: 8 },
+					GpuView { name: b"L4".to_vec(), vram_mib: 24_576, count: 1 },
+				],
+				served_models: alloc::vec![0, 3],
+				bond: 1_000,
+				status,
+				reputation: Perbill::from_percent(50),
+				capacity_weight: 680_000,
+				registered_at: 5,
+			};
+			let encoded = view.encode();
+			assert_eq!(HostView::<u128, u32>::decode(&mut &encoded[..]), Ok(view));
+		}
 	}
 }

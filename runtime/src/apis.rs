@@ -17,10 +17,16 @@ use sp_runtime::{
 };
 use sp_version::RuntimeVersion;
 
+use daya_primitives::{
+	runtime_api::{HostView, ModelView},
+	ModelId,
+};
+
 use super::{
-	AccountId, AuraId, Balance, Block, ConsensusHook, Executive, InherentDataExt, Nonce,
-	ParachainInfo, ParachainSystem, Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys,
-	System, TransactionPayment, BLOCK_PROCESSING_VELOCITY, SLOT_DURATION, VERSION,
+	AccountId, AuraId, Balance, Block, BlockNumber, Compute, ConsensusHook, Executive,
+	InherentDataExt, Models, Nonce, ParachainInfo, ParachainSystem, Runtime, RuntimeCall,
+	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, BLOCK_PROCESSING_VELOCITY,
+	SLOT_DURATION, VERSION,
 };
 
 impl_runtime_apis! {
@@ -205,6 +211,30 @@ impl_runtime_apis! {
 	impl cumulus_primitives_core::TargetBlockRate<Block> for Runtime {
 		fn target_block_rate() -> u32 {
 			BLOCK_PROCESSING_VELOCITY
+		}
+	}
+
+	impl daya_primitives::runtime_api::ModelsApi<Block, Balance, BlockNumber> for Runtime {
+		fn models() -> Vec<(ModelId, ModelView<Balance, BlockNumber>)> {
+			Models::api_models()
+		}
+
+		fn model(id: ModelId) -> Option<ModelView<Balance, BlockNumber>> {
+			Models::api_model(id)
+		}
+
+		fn model_by_name(name: Vec<u8>) -> Option<(ModelId, ModelView<Balance, BlockNumber>)> {
+			Models::api_model_by_name(name)
+		}
+	}
+
+	impl daya_primitives::runtime_api::HostsApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn host(who: AccountId) -> Option<HostView<Balance, BlockNumber>> {
+			Compute::api_host(who)
+		}
+
+		fn hosts_by_model(model: ModelId) -> Vec<AccountId> {
+			Compute::api_hosts_by_model(model)
 		}
 	}
 

@@ -13,10 +13,14 @@ use serde_json::Value;
 use sp_genesis_builder::PresetId;
 use sp_keyring::Sr25519Keyring;
 
+use pallet_daya_compute::{GenesisHost, GpuSpec};
+use pallet_daya_models::{ModelParams, ModelSpec};
+use sp_runtime::{BoundedVec, Perbill};
+
 use crate::{
-	AccountId, AuraId, Balance, BalancesConfig, CollatorSelectionConfig, ParachainInfoConfig,
-	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, DEFAULT_PARA_ID,
-	EXISTENTIAL_DEPOSIT, UNIT,
+	AccountId, AuraId, Balance, BalancesConfig, CollatorSelectionConfig, ComputeConfig,
+	ModelsConfig, ParachainInfoConfig, Runtime, RuntimeGenesisConfig, SessionConfig, SessionKeys,
+	SudoConfig, DEFAULT_PARA_ID, EXISTENTIAL_DEPOSIT, MICRO_UNIT, UNIT,
 };
 
 /// What each endowed account starts with: one million DAYA.
@@ -24,6 +28,53 @@ pub const ENDOWMENT: Balance = 1_000_000 * UNIT;
 
 /// The bond a collator candidate places (invulnerables place none).
 pub const CANDIDACY_BOND: Balance = 16 * EXISTENTIAL_DEPOSIT;
+
+/// Name of the model the development and local chains serve from genesis.
+pub const DEV_MODEL_NAME: &[u8] = b"daya-dev-llama";
+
+/// The development model: a small Llama-architecture model for trying the network end to end.
+///
+/// Its hashes name the dev model by content (BLAKE2-256 of a fixed label) until the executor
+/// generates its deterministic weights; governance replaces them with `update_model`.
+pub fn dev_model() -> ModelParams<Runtime> {
+	ModelParams {
+		name: BoundedVec::truncate_from(DEV_MODEL_NAME.to_vec()),
+		price_per_token: MICRO_UNIT,
+		spec: ModelSpec {
+			version: 1,
+			weights_hash: sp_io::hashing::blake2_256(b"daya-dev-llama/v1/weights"),
+			tokenizer_hash: sp_io::hashing::blake2_256(b"daya-dev-llama/v1/tokenizer"),
+			source: BoundedVec::truncate_from(b"daya-executor:dev-model".to_vec()),
+			engine: BoundedVec::truncate_from(b"llama".to_vec()),
+			context_length: 2_048,
+			max_output_tokens: 512,
+			min_vram_mib: 0,
+			compute_units_per_token: 1,
+			validation_threshold: Perbill::from_percent(90),
+		},
+	}
+}
+
+/// What each genesis host bonds.
+pub const DEV_HOST_BOND: Balance = 1_000 * UNIT;
+
+/// The executor URL a genesis host announces: `daya-executor`'s default port on the host itself.
+pub const DEV_EXECUTOR_ENDPOINT: &[u8] = b"http://127.0.0.1:8090";
+
+/// A host serving the dev model (id 0, the first genesis model) on one 16 GiB device.
+fn dev_host(account: AccountId) -> GenesisHost<Runtime> {
+	GenesisHost {
+		account,
+		endpoint: BoundedVec::truncate_from(DEV_EXECUTOR_ENDPOINT.to_vec()),
+		hardware: BoundedVec::truncate_from(vec![GpuSpec {
+			name: BoundedVec::truncate_from(b"dev-gpu-16g".to_vec()),
+			vram_mib: 16_384,
+			count: 1,
+		}]),
+		served_models: BoundedVec::truncate_from(vec![0]),
+		bond: DEV_HOST_BOND,
+	}
+}
 
 /// The session keys of a collator: only Aura for now.
 pub fn session_keys(aura: AuraId) -> SessionKeys {
@@ -62,6 +113,13 @@ fn daya_genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		models: ModelsConfig { models: vec![dev_model()] },
+		compute: ComputeConfig {
+			hosts: vec![
+				dev_host(Sr25519Keyring::Alice.to_account_id()),
+				dev_host(Sr25519Keyring::Bob.to_account_id()),
+			],
+		},
 	})
 }
 

@@ -18,7 +18,7 @@
 //! | 20..=29 | collators and block authoring |
 //! | 30..=39 | XCM (reserved) |
 //! | 40..=49 | governance and treasury (reserved) |
-//! | 50..=59 | Daya: models, compute, inference, emission (reserved) |
+//! | 50..=59 | Daya: models (50), compute (51); inference and emission reserved |
 
 #![cfg_attr(not(feature = "std"), no_std)]
 // `construct_runtime!` does a lot of recursion and requires us to increase the limit.
@@ -257,6 +257,12 @@ mod runtime {
 	pub type Aura = pallet_aura;
 	#[runtime::pallet_index(24)]
 	pub type AuraExt = cumulus_pallet_aura_ext;
+
+	// Daya. `Models` precedes `Compute`: hosts registered at genesis serve genesis models.
+	#[runtime::pallet_index(50)]
+	pub type Models = pallet_daya_models;
+	#[runtime::pallet_index(51)]
+	pub type Compute = pallet_daya_compute;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {

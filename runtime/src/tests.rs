@@ -63,8 +63,10 @@ fn presets_endow_every_dev_account() {
 		preset_ext(preset).execute_with(|| {
 			let accounts: Vec<_> = Sr25519Keyring::well_known().collect();
 			for key in &accounts {
+				// Hosts hold part of it as their bond.
+				let account = key.to_account_id();
 				assert_eq!(
-					Balances::free_balance(key.to_account_id()),
+					Balances::free_balance(&account) + Balances::reserved_balance(&account),
 					genesis_config_presets::ENDOWMENT,
 					"{preset}: {key:?}"
 				);
@@ -115,6 +117,8 @@ fn pallet_indices_are_stable() {
 	assert_eq!(Session::index(), 22);
 	assert_eq!(Aura::index(), 23);
 	assert_eq!(AuraExt::index(), 24);
+	assert_eq!(Models::index(), 50);
+	assert_eq!(Compute::index(), 51);
 }
 
 #[test]
@@ -137,4 +141,34 @@ fn wasm_blob_is_built() {
 		&blob[..8]
 	);
 	assert!(WASM_BINARY_BLOATY.is_some_and(|b| b.starts_with(b"\0asm")));
+}
+
+#[test]
+fn presets_register_the_dev_model_and_hosts() {
+	for preset in ["development", "local_testnet"] {
+		preset_ext(preset).execute_with(|| {
+			let models = Models::api_models();
+			assert_eq!(models.len(), 1, "{preset}");
+			let (id, view) = &models[0];
+			assert_eq!(view.name, genesis_config_presets::DEV_MODEL_NAME);
+			assert_eq!(view.status, daya_primitives::ModelStatus::Active);
+			assert_eq!(Models::api_model_by_name(view.name.clone()).map(|(i, _)| i), Some(*id));
+			// Alice and Bob serve it, each with their bond held.
+			let mut hosts = Compute::api_hosts_by_model(*id);
+			hosts.sort();
+			let mut expected =
+				vec![Sr25519Keyring::Alice.to_account_id(), Sr25519Keyring::Bob.to_account_id()];
+			expected.sort();
+			assert_eq!(hosts, expected, "{preset}");
+			for host in &hosts {
+				let view = Compute::api_host(host.clone()).unwrap();
+				assert_eq!(view.bond, genesis_config_presets::DEV_HOST_BOND);
+				assert_eq!(view.status, daya_primitives::runtime_api::HostStatusView::Active);
+				assert_eq!(
+					Balances::free_balance(host),
+					genesis_config_presets::ENDOWMENT - genesis_config_presets::DEV_HOST_BOND
+				);
+			}
+		});
+	}
 }

@@ -14,20 +14,29 @@ use crate::{
 	HostsByModel, IndexedHost, ModelIndex, Pallet, ServedModels,
 };
 use alloc::vec::Vec;
-use daya_primitives::{ModelId, ModelRegistry, ModelStatus};
+use daya_primitives::{runtime_api::HostView, ModelId, ModelRegistry, ModelStatus};
 use polkadot_sdk::{
 	frame_support::{
 		ensure,
 		pallet_prelude::*,
 		traits::{fungible::MutateHold, tokens::Precision},
 	},
-	frame_system,
+	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_runtime::traits::{Saturating, Zero},
 };
 
 /// Whether `bytes` is printable ASCII without spaces, the alphabet of endpoints and GPU names.
 fn is_printable(bytes: &[u8]) -> bool {
 	bytes.iter().all(|byte| byte.is_ascii_graphic())
+}
+
+/// Whether `name` is a readable GPU name: printable ASCII, single inner spaces allowed (as in
+/// `NVIDIA H100 80GB HBM3`), no leading or trailing space.
+fn is_gpu_name(name: &[u8]) -> bool {
+	!name.starts_with(b" ")
+		&& !name.ends_with(b" ")
+		&& !name.windows(2).any(|pair| pair == b"  ")
+		&& name.iter().all(|byte| byte.is_ascii_graphic() || *byte == b' ')
 }
 
 /// Whether `models` names a model twice.
@@ -225,7 +234,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn ensure_valid_hardware(hardware: &Hardware<T>) -> Result<(), Error<T>> {
 		ensure!(!hardware.is_empty(), Error::<T>::EmptyHardware);
 		let valid = hardware.iter().all(|gpu| {
-			gpu.vram_mib > 0 && gpu.count > 0 && !gpu.name.is_empty() && is_printable(&gpu.name)
+			gpu.vram_mib > 0 && gpu.count > 0 && !gpu.name.is_empty() && is_gpu_name(&gpu.name)
 		});
 		ensure!(valid, Error::<T>::InvalidHardware);
 		Ok(())
@@ -320,6 +329,19 @@ impl<T: Config> Pallet<T> {
 		HostsByModel::<T>::get(model)
 			.map(|index| index.into_iter().map(|entry| entry.host).collect())
 			.unwrap_or_default()
+	}
+
+	/// The host `who`, whatever its status, as
+	/// [`HostsApi::host`](daya_primitives::runtime_api::HostsApi::host) returns it.
+	pub fn api_host(who: T::AccountId) -> Option<HostView<BalanceOf<T>, BlockNumberFor<T>>> {
+		Hosts::<T>::get(&who).map(|info| info.view())
+	}
+
+	/// The active hosts that serve `model`, in index order, as
+	/// [`HostsApi::hosts_by_model`](daya_primitives::runtime_api::HostsApi::hosts_by_model)
+	/// returns them.
+	pub fn api_hosts_by_model(model: ModelId) -> Vec<T::AccountId> {
+		Self::hosts_by_model(model)
 	}
 
 	/// Checks the invariants listed in the crate docs.

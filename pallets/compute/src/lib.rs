@@ -8,8 +8,9 @@
 //!
 //! See the [`pallet`] module for the full API: [`Config`], [`Call`], [`Event`], [`Error`],
 //! [`HoldReason`] and the storage items [`Hosts`] and [`HostsByModel`]. Other pallets use the
-//! registry through [`daya_primitives::HostRegistry`], which [`Pallet`] implements; runtime APIs
-//! use [`Pallet::host`] and [`Pallet::hosts_by_model`].
+//! registry through [`daya_primitives::HostRegistry`], which [`Pallet`] implements. A runtime
+//! implements [`daya_primitives::runtime_api::HostsApi`] by forwarding to [`Pallet::api_host`] and
+//! [`Pallet::api_hosts_by_model`]; [`GenesisConfig`] lists the hosts a chain starts with.
 //!
 //! ## Overview
 //!
@@ -121,6 +122,34 @@
 //! - [`HostsByModel`] holds exactly the active hosts serving each model, each once, with its
 //!   current capacity weight; no index is empty.
 //! - The host counter matches [`Hosts`] and is at most [`Config::MaxHosts`].
+//!
+//! ### Genesis
+//!
+//! [`GenesisConfig::hosts`] registers hosts through the same checks and bond hold as
+//! [`Pallet::register_host`], in order, at block 0, and panics on the first invalid one (naming
+//! its position, account and error), so that a bad chain spec cannot start a chain. Pallets
+//! build their genesis in the order the runtime declares them (declared by ascending pallet
+//! index, as Daya's runtime does, that is the index order), which makes two demands on a runtime:
+//!
+//! - the currency pallet (e.g. `Balances`) comes before this pallet, with a lower index, so that
+//!   its genesis has endowed each host's account, with at least the bond plus the existential
+//!   deposit, before the bond is held ([`Error::InsufficientBalance`] otherwise);
+//! - the model registry (e.g. the models pallet) comes before it too, with a lower index, so that
+//!   its genesis has registered the served models, as active, before they are checked
+//!   ([`Error::UnknownModel`] otherwise).
+//!
+//! A genesis host as JSON, in a chain spec's `compute` section (byte strings are arrays of
+//! numbers; here `"gpu"` and `"H100"`):
+//!
+//! ```json
+//! { "hosts": [{
+//!     "account": "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY",
+//!     "endpoint": [103, 112, 117],
+//!     "hardware": [{ "name": [72, 49, 48, 48], "vramMib": 81920, "count": 1 }],
+//!     "servedModels": [0],
+//!     "bond": 1000000000000
+//! }] }
+//! ```
 //!
 //! [`Hooks::integrity_test`](frame_support::traits::Hooks::integrity_test) checks that every bound
 //! in [`Config`] is non-zero and that `MinHostBond` is at least the existential deposit.
@@ -257,6 +286,51 @@ pub mod pallet {
 	/// most [`Config::MaxHostsPerModel`] hosts.
 	#[pallet::storage]
 	pub type HostsByModel<T: Config> = StorageMap<_, Twox64Concat, ModelId, ModelIndex<T>>;
+
+	/// The hosts registered at genesis, for a chain that serves jobs from its first block.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Registered in this order, as active, with `registered_at` 0, the initial reputation
+		/// and their bonds held. Each must be valid as for [`Pallet::register_host`]: a distinct
+		/// account that can hold its bond, and served models that are active in the model
+		/// registry. At most [`Config::MaxHosts`] of them, and at most
+		/// [`Config::MaxHostsPerModel`] per model.
+		///
+		/// In a chain spec's JSON, fields are camelCase (`servedModels`, `vramMib`), unknown
+		/// fields are rejected, and byte strings (endpoint, GPU names) are arrays of numbers.
+		///
+		/// The balances pallet's genesis must endow the accounts, and the model registry's
+		/// genesis must register the models, before this one runs: in a runtime, both pallets
+		/// come before this one, with a lower pallet index (see the crate docs, "Genesis").
+		pub hosts: alloc::vec::Vec<GenesisHost<T>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		/// Registers the genesis hosts through the same checks and hold as
+		/// [`Pallet::register_host`].
+		///
+		/// Panics on the first one that fails them: a chain spec with an invalid host must not
+		/// start a chain.
+		fn build(&self) {
+			for (index, host) in self.hosts.iter().enumerate() {
+				let registered = Pallet::<T>::do_register_host(
+					host.account.clone(),
+					host.endpoint.clone(),
+					host.hardware.clone(),
+					host.served_models.clone(),
+					host.bond,
+				);
+				if let Err(error) = registered {
+					panic!(
+						"genesis host {index} ({:?}) cannot be registered: {error:?}",
+						host.account
+					);
+				}
+			}
+		}
+	}
 
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]

@@ -1,7 +1,7 @@
 //! A mock runtime for the host registry's tests: `System`, `Balances` (with hold reasons) and
 //! `Compute`, with a model registry kept in a thread-local table that tests change at will.
 
-use crate::{self as pallet_daya_compute, Endpoint, GpuSpec, Hardware, ServedModels};
+use crate::{self as pallet_daya_compute, Endpoint, GenesisHost, GpuSpec, Hardware, ServedModels};
 use daya_primitives::{ModelId, ModelRegistry, ModelStatus, ModelTerms};
 use polkadot_sdk::{
 	frame_support::{self, derive_impl, parameter_types},
@@ -196,26 +196,15 @@ pub fn default_models() {
 }
 
 /// Fresh externalities at block 1 (events are only recorded after genesis), with the default
-/// models, [`ENDOWMENT`] for accounts 1 to 7 and 50 for [`POOR`].
+/// models, [`ENDOWMENT`] for accounts 1 to 7, 50 for [`POOR`], and no hosts.
 pub fn new_test_ext() -> TestExternalities {
-	default_models();
-	let mut storage = frame_system::GenesisConfig::<Test>::default()
-		.build_storage()
-		.expect("the mock's genesis builds");
-	pallet_balances::GenesisConfig::<Test> {
-		balances: (ALICE..=GRACE).map(|who| (who, ENDOWMENT)).chain([(POOR, 50)]).collect(),
-		..Default::default()
-	}
-	.assimilate_storage(&mut storage)
-	.expect("the balances' genesis builds");
-	let mut ext = TestExternalities::new(storage);
-	ext.execute_with(|| System::set_block_number(1));
-	ext
+	ExtBuilder::default().build()
 }
 
 /// Builds test externalities, runs a test in them, then checks the pallet's invariants.
 #[derive(Default)]
 pub struct ExtBuilder {
+	genesis_hosts: Vec<GenesisHost<Test>>,
 	hosts: Vec<(AccountId, Vec<ModelId>)>,
 }
 
@@ -227,9 +216,41 @@ impl ExtBuilder {
 		self
 	}
 
+	/// Registers these hosts in the compute pallet's genesis, after the balances' genesis and
+	/// with the default models in place; valid or not: building panics on an invalid one.
+	pub fn with_genesis_hosts(
+		mut self,
+		hosts: impl IntoIterator<Item = GenesisHost<Test>>,
+	) -> Self {
+		self.genesis_hosts.extend(hosts);
+		self
+	}
+
+	/// The externalities after genesis, at block 1, before the hosts of [`Self::with_host`].
+	///
+	/// The mock model registry is a thread-local table that genesis reads like any other
+	/// storage, so the default models are put in place before genesis builds, as the models
+	/// pallet's genesis would in a runtime.
+	pub fn build(&self) -> TestExternalities {
+		default_models();
+		let storage = RuntimeGenesisConfig {
+			balances: pallet_balances::GenesisConfig {
+				balances: (ALICE..=GRACE).map(|who| (who, ENDOWMENT)).chain([(POOR, 50)]).collect(),
+				..Default::default()
+			},
+			compute: pallet_daya_compute::GenesisConfig { hosts: self.genesis_hosts.clone() },
+			..Default::default()
+		}
+		.build_storage()
+		.expect("the mock's genesis builds");
+		let mut ext = TestExternalities::new(storage);
+		ext.execute_with(|| System::set_block_number(1));
+		ext
+	}
+
 	/// Runs `test`, then `Compute::do_try_state()`.
 	pub fn build_and_execute(self, test: impl FnOnce()) {
-		let mut ext = new_test_ext();
+		let mut ext = self.build();
 		ext.execute_with(|| {
 			for (who, models) in self.hosts {
 				register(who, &models).expect("a valid registration");
@@ -268,6 +289,18 @@ pub fn hardware() -> Hardware<Test> {
 /// A list of served models.
 pub fn served(models: &[ModelId]) -> ServedModels<Test> {
 	models.to_vec().try_into().expect("test model lists fit the bound")
+}
+
+/// A genesis host `who` with the default endpoint and hardware, serving `models`, bonding
+/// [`MinHostBond`].
+pub fn genesis_host(who: AccountId, models: &[ModelId]) -> GenesisHost<Test> {
+	GenesisHost {
+		account: who,
+		endpoint: endpoint("https://gpu.example.org"),
+		hardware: hardware(),
+		served_models: served(models),
+		bond: MinHostBond::get(),
+	}
 }
 
 /// Registers `who` with the default endpoint and hardware, serving `models`, bonding

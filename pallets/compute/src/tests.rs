@@ -240,6 +240,14 @@ mod register_host {
 	}
 
 	#[test]
+	fn gpu_names_may_contain_single_spaces() {
+		ExtBuilder::default().build_and_execute(|| {
+			let gpus = hardware_of(vec![gpu("NVIDIA H100 HBM3", 81_920, 1)]);
+			assert_ok!(register_with(ALICE, gpus, &[0], 100));
+		});
+	}
+
+	#[test]
 	fn rejects_empty_hardware() {
 		ExtBuilder::default().build_and_execute(|| {
 			assert_noop!(
@@ -252,9 +260,15 @@ mod register_host {
 	#[test]
 	fn rejects_invalid_hardware() {
 		ExtBuilder::default().build_and_execute(|| {
-			for bad in
-				[gpu("H100", 0, 1), gpu("H100", 81_920, 0), gpu("", 81_920, 1), gpu("H 100", 1, 1)]
-			{
+			for bad in [
+				gpu("H100", 0, 1),
+				gpu("H100", 81_920, 0),
+				gpu("", 81_920, 1),
+				gpu(" H100", 1, 1),
+				gpu("H100 ", 1, 1),
+				gpu("H  100", 1, 1),
+				gpu("H\t100", 1, 1),
+			] {
 				// the invalid GPU after a valid one
 				let gpus = hardware_of(vec![gpu("A100", 40_960, 1), bad]);
 				assert_noop!(register_with(ALICE, gpus, &[0], 100), Error::<Test>::InvalidHardware);
@@ -1632,5 +1646,362 @@ mod try_state {
 			let key = Hosts::<Test>::hashed_key_for(BOB);
 			sp_io::storage::set(&key, &codec::Encode::encode(&info));
 		});
+	}
+}
+
+mod genesis {
+	use super::*;
+	use crate::{GenesisConfig, GenesisHost};
+	use daya_primitives::ModelId;
+
+	/// Why building a genesis with `hosts` panics; `None` if it builds.
+	fn genesis_panic(hosts: Vec<GenesisHost<Test>>) -> Option<String> {
+		let result = std::panic::catch_unwind(|| {
+			ExtBuilder::default().with_genesis_hosts(hosts).build();
+		});
+		result.err().map(|payload| match payload.downcast::<String>() {
+			Ok(message) => *message,
+			Err(payload) => {
+				payload.downcast_ref::<&str>().map(|m| m.to_string()).unwrap_or_default()
+			},
+		})
+	}
+
+	/// `who` serving `models` with the given hardware and bond.
+	fn host_with(
+		who: AccountId,
+		hardware: crate::Hardware<Test>,
+		models: &[ModelId],
+		bond: Balance,
+	) -> GenesisHost<Test> {
+		GenesisHost { hardware, bond, ..genesis_host(who, models) }
+	}
+
+	#[test]
+	fn registers_the_hosts_as_active_with_their_bonds_held() {
+		// given: two valid hosts, one with two kinds of GPU and a bigger bond
+		let mixed = hardware_of(vec![gpu("RTX4090", 24_576, 2), gpu("T4", 16_384, 1)]);
+		ExtBuilder::default()
+			.with_genesis_hosts([
+				genesis_host(ALICE, &[0, 1]),
+				host_with(BOB, mixed.clone(), &[1], 300),
+			])
+			.build_and_execute(|| {
+				// then: both active, registered at genesis, with their bonds held
+				let alice = stored(ALICE);
+				assert_eq!(alice.endpoint, endpoint("https://gpu.example.org"));
+				assert_eq!(alice.hardware, hardware());
+				assert_eq!(alice.served_models, served(&[0, 1]));
+				assert_eq!(alice.bond, MinHostBond::get());
+				assert_eq!(alice.status, HostStatus::Active);
+				assert_eq!(alice.reputation, InitialReputation::get());
+				assert_eq!(alice.capacity_weight, 81_920);
+				assert_eq!(alice.registered_at, 0);
+				assert_eq!(held(ALICE), MinHostBond::get());
+				assert_eq!(free(ALICE), ENDOWMENT - MinHostBond::get());
+				let bob = stored(BOB);
+				assert_eq!(bob.hardware, mixed);
+				assert_eq!(bob.capacity_weight, 65_536);
+				assert_eq!((bob.bond, held(BOB), free(BOB)), (300, 300, ENDOWMENT - 300));
+				assert_eq!(bob.status, HostStatus::Active);
+				assert_eq!(Hosts::<Test>::count(), 2);
+
+				// and in the selection index, in order
+				assert_eq!(Compute::hosts_by_model(0), vec![ALICE]);
+				assert_eq!(Compute::hosts_by_model(1), vec![ALICE, BOB]);
+				assert_eq!(Compute::hosts_by_model(2), Vec::<AccountId>::new());
+				assert_eq!(Compute::select_host(0, &[], [7; 32]), Some(ALICE));
+				assert_eq!(Compute::select_host(1, &[ALICE], [7; 32]), Some(BOB));
+				assert_eq!(Compute::select_host(2, &[], [7; 32]), None);
+
+				// no events: genesis records none
+				assert!(System::events().is_empty());
+
+				// and they are hosts like any other
+				assert_ok!(Compute::chill(RuntimeOrigin::signed(ALICE)));
+				assert_eq!(Compute::hosts_by_model(1), vec![BOB]);
+				assert_ok!(register(CHARLIE, &[0]));
+				assert_eq!(Compute::hosts_by_model(0), vec![CHARLIE]);
+			});
+	}
+
+	#[test]
+	fn genesis_hosts_come_before_those_registered_by_calls() {
+		ExtBuilder::default()
+			.with_genesis_hosts([genesis_host(BOB, &[0])])
+			.with_host(ALICE, &[0])
+			.build_and_execute(|| {
+				assert_eq!(Compute::hosts_by_model(0), vec![BOB, ALICE]);
+				assert_eq!(stored(BOB).registered_at, 0);
+				assert_eq!(stored(ALICE).registered_at, 1);
+			});
+	}
+
+	#[test]
+	fn no_hosts_by_default() {
+		ExtBuilder::default().build_and_execute(|| {
+			assert_eq!(Hosts::<Test>::count(), 0);
+			assert_eq!(HostsByModel::<Test>::iter().count(), 0);
+		});
+	}
+
+	#[test]
+	fn passes_try_state_at_the_bounds() {
+		// MaxHosts hosts, MaxHostsPerModel of them on model 0
+		let hosts = [ALICE, BOB, CHARLIE, DAVE, EVE, FERDIE]
+			.into_iter()
+			.enumerate()
+			.map(|(i, who)| genesis_host(who, &[if i < 3 { 0 } else { 1 }]));
+		ExtBuilder::default().with_genesis_hosts(hosts).build_and_execute(|| {
+			assert_eq!(Hosts::<Test>::count(), MaxHosts::get());
+			assert_eq!(Compute::hosts_by_model(0), vec![ALICE, BOB, CHARLIE]);
+			assert_eq!(Compute::hosts_by_model(1), vec![DAVE, EVE, FERDIE]);
+		});
+	}
+
+	#[test]
+	fn round_trips_through_json() {
+		// given
+		let mixed = hardware_of(vec![gpu("H100", 81_920, 8), gpu("L4", 24_576, 1)]);
+		let config = GenesisConfig::<Test> {
+			hosts: vec![genesis_host(ALICE, &[0]), host_with(BOB, mixed, &[1, 2], 250)],
+		};
+
+		// when
+		let json = serde_json::to_string(&config).expect("serialises");
+		let decoded: GenesisConfig<Test> = serde_json::from_str(&json).expect("deserialises");
+
+		// then
+		assert_eq!(decoded.hosts, config.hosts);
+		assert!(json.contains("\"servedModels\":[1,2]"), "{json}");
+		assert!(json.contains("\"vramMib\":24576"), "{json}");
+		assert!(json.contains("\"bond\":250"), "{json}");
+		assert!(json.contains("\"account\":2"), "{json}");
+	}
+
+	#[test]
+	fn reads_the_documented_json() {
+		// the shape shown in the crate docs, with the mock's account type
+		let json = r#"{ "hosts": [{
+			"account": 1,
+			"endpoint": [103, 112, 117],
+			"hardware": [{ "name": [72, 49, 48, 48], "vramMib": 81920, "count": 1 }],
+			"servedModels": [0],
+			"bond": 100
+		}] }"#;
+		let config: GenesisConfig<Test> = serde_json::from_str(json).expect("deserialises");
+		assert_eq!(
+			config.hosts,
+			vec![GenesisHost {
+				endpoint: endpoint("gpu"),
+				hardware: hardware_of(vec![gpu("H100", 81_920, 1)]),
+				..genesis_host(ALICE, &[0])
+			}]
+		);
+	}
+
+	#[test]
+	fn rejects_unknown_fields_in_json() {
+		let json =
+			serde_json::to_value(GenesisConfig::<Test> { hosts: vec![genesis_host(ALICE, &[0])] })
+				.expect("serialises");
+		let mut typo = json.clone();
+		typo["hosts"][0]["stake"] = 100.into();
+		assert!(serde_json::from_value::<GenesisConfig<Test>>(typo).is_err());
+		let mut gpu_typo = json.clone();
+		gpu_typo["hosts"][0]["hardware"][0]["vram"] = 1.into();
+		assert!(serde_json::from_value::<GenesisConfig<Test>>(gpu_typo).is_err());
+		assert!(serde_json::from_value::<GenesisConfig<Test>>(json).is_ok());
+	}
+
+	#[test]
+	#[should_panic(expected = "genesis host 1 (2) cannot be registered")]
+	fn panics_on_an_unknown_model() {
+		ExtBuilder::default()
+			.with_genesis_hosts([genesis_host(ALICE, &[0]), genesis_host(BOB, &[9])])
+			.build();
+	}
+
+	#[test]
+	#[should_panic(expected = "genesis host 0 (1) cannot be registered")]
+	fn panics_on_a_deprecated_model() {
+		ExtBuilder::default().with_genesis_hosts([genesis_host(ALICE, &[3])]).build();
+	}
+
+	#[test]
+	#[should_panic(expected = "genesis host 0 (99) cannot be registered")]
+	fn panics_on_an_account_without_funds() {
+		ExtBuilder::default().with_genesis_hosts([genesis_host(NOBODY, &[0])]).build();
+	}
+
+	#[test]
+	#[should_panic(expected = "genesis host 1 (1) cannot be registered")]
+	fn panics_on_a_duplicate_account() {
+		ExtBuilder::default()
+			.with_genesis_hosts([genesis_host(ALICE, &[0]), genesis_host(ALICE, &[1])])
+			.build();
+	}
+
+	#[test]
+	fn every_invalid_host_panics_naming_its_error() {
+		let three_on_model_0 = || [ALICE, BOB, CHARLIE].map(|who| genesis_host(who, &[0]));
+		let cases: Vec<(Vec<GenesisHost<Test>>, &str)> = vec![
+			(vec![genesis_host(ALICE, &[9])], "UnknownModel"),
+			(vec![genesis_host(ALICE, &[0, 3])], "ModelNotActive"),
+			(vec![genesis_host(ALICE, &[4])], "ModelNotActive"),
+			(vec![genesis_host(ALICE, &[])], "NoServedModels"),
+			(vec![genesis_host(ALICE, &[1, 1])], "DuplicateModel"),
+			(vec![host_with(ALICE, hardware_of(vec![]), &[0], 100)], "EmptyHardware"),
+			(
+				vec![host_with(ALICE, hardware_of(vec![gpu("H100", 0, 1)]), &[0], 100)],
+				"InvalidHardware",
+			),
+			(
+				vec![GenesisHost { endpoint: endpoint("has space"), ..genesis_host(ALICE, &[0]) }],
+				"InvalidEndpoint",
+			),
+			(vec![host_with(ALICE, hardware(), &[0], MinHostBond::get() - 1)], "BondTooLow"),
+			(vec![genesis_host(NOBODY, &[0])], "InsufficientBalance"),
+			(vec![genesis_host(POOR, &[0])], "InsufficientBalance"),
+			(vec![host_with(ALICE, hardware(), &[0], ENDOWMENT)], "InsufficientBalance"),
+			(vec![genesis_host(ALICE, &[0]), genesis_host(ALICE, &[1])], "AlreadyRegistered"),
+			(
+				three_on_model_0().into_iter().chain([genesis_host(DAVE, &[0])]).collect(),
+				"TooManyHostsForModel",
+			),
+			(
+				(ALICE..=GRACE).map(|who| genesis_host(who, &[(who % 3) as ModelId])).collect(),
+				"TooManyHosts",
+			),
+		];
+		for (hosts, error) in cases {
+			let last = hosts.len() - 1;
+			let account = hosts[last].account;
+			let message = genesis_panic(hosts).unwrap_or_else(|| panic!("{error}: genesis built"));
+			assert!(
+				message
+					.starts_with(&format!("genesis host {last} ({account}) cannot be registered")),
+				"{error}: {message}"
+			);
+			assert!(message.contains(&format!("\"{error}\"")), "{error}: {message}");
+		}
+	}
+}
+
+mod runtime_api {
+	use super::*;
+	use daya_primitives::runtime_api::{GpuView, HostStatusView, HostView};
+
+	/// The view of a host registered by [`register`] at block 1 serving `models`, never changed.
+	fn registered_view(models: &[u32]) -> HostView<Balance, u64> {
+		HostView {
+			endpoint: b"https://gpu.example.org".to_vec(),
+			hardware: vec![GpuView { name: b"H100".to_vec(), vram_mib: 81_920, count: 1 }],
+			served_models: models.to_vec(),
+			bond: MinHostBond::get(),
+			status: HostStatusView::Active,
+			reputation: InitialReputation::get(),
+			capacity_weight: 81_920,
+			registered_at: 1,
+		}
+	}
+
+	#[test]
+	fn host_shows_every_field() {
+		ExtBuilder::default().with_host(ALICE, &[0, 2]).build_and_execute(|| {
+			assert_eq!(Compute::api_host(ALICE), Some(registered_view(&[0, 2])));
+			assert_eq!(Compute::api_host(ALICE), Compute::host(&ALICE).map(|info| info.view()));
+
+			// given: a host with two kinds of GPU, a bigger bond and a changed reputation
+			let mixed = hardware_of(vec![gpu("RTX4090", 24_576, 2), gpu("T4", 16_384, 1)]);
+			assert_ok!(register_with(BOB, mixed, &[1], 250));
+			Compute::record_miss(&BOB);
+
+			// then
+			assert_eq!(
+				Compute::api_host(BOB),
+				Some(HostView {
+					hardware: vec![
+						GpuView { name: b"RTX4090".to_vec(), vram_mib: 24_576, count: 2 },
+						GpuView { name: b"T4".to_vec(), vram_mib: 16_384, count: 1 },
+					],
+					bond: 250,
+					reputation: Perbill::from_percent(40),
+					capacity_weight: 65_536,
+					..registered_view(&[1])
+				})
+			);
+		});
+	}
+
+	#[test]
+	fn host_is_none_for_strangers() {
+		ExtBuilder::default().with_host(ALICE, &[0]).build_and_execute(|| {
+			assert_eq!(Compute::api_host(BOB), None);
+			assert_eq!(Compute::api_host(NOBODY), None);
+		});
+	}
+
+	#[test]
+	fn host_shows_every_status() {
+		ExtBuilder::default()
+			.with_host(ALICE, &[0])
+			.with_host(BOB, &[0])
+			.with_host(CHARLIE, &[0])
+			.build_and_execute(|| {
+				let status = |who| Compute::api_host(who).map(|view| view.status);
+				assert_eq!(status(ALICE), Some(HostStatusView::Active));
+
+				// when
+				assert_ok!(Compute::chill(RuntimeOrigin::signed(ALICE)));
+				Compute::jail(&BOB, 5);
+				assert_ok!(Compute::unbond(RuntimeOrigin::signed(CHARLIE)));
+
+				// then
+				assert_eq!(status(ALICE), Some(HostStatusView::Chilled));
+				assert_eq!(status(BOB), Some(HostStatusView::Jailed { until: 6 }));
+				assert_eq!(status(CHARLIE), Some(HostStatusView::Leaving { unlock_at: 11 }));
+
+				// and a withdrawn host is gone
+				run_to_block(11);
+				assert_ok!(Compute::withdraw_unbonded(RuntimeOrigin::signed(CHARLIE)));
+				assert_eq!(Compute::api_host(CHARLIE), None);
+			});
+	}
+
+	#[test]
+	fn host_shows_genesis_hosts() {
+		ExtBuilder::default()
+			.with_genesis_hosts([crate::mock::genesis_host(ALICE, &[1])])
+			.build_and_execute(|| {
+				assert_eq!(
+					Compute::api_host(ALICE),
+					Some(HostView { registered_at: 0, ..registered_view(&[1]) })
+				);
+			});
+	}
+
+	#[test]
+	fn hosts_by_model_lists_the_active_hosts_in_index_order() {
+		ExtBuilder::default()
+			.with_host(ALICE, &[0, 1])
+			.with_host(BOB, &[0])
+			.with_host(CHARLIE, &[0, 2])
+			.build_and_execute(|| {
+				assert_eq!(Compute::api_hosts_by_model(0), vec![ALICE, BOB, CHARLIE]);
+				assert_eq!(Compute::api_hosts_by_model(1), vec![ALICE]);
+				assert_eq!(Compute::api_hosts_by_model(2), vec![CHARLIE]);
+
+				// inactive hosts are left out, whatever the reason
+				assert_ok!(Compute::chill(RuntimeOrigin::signed(ALICE)));
+				Compute::jail(&CHARLIE, 5);
+				assert_eq!(Compute::api_hosts_by_model(0), vec![BOB]);
+				assert_eq!(Compute::api_hosts_by_model(1), Vec::<AccountId>::new());
+				assert_eq!(Compute::api_hosts_by_model(2), Vec::<AccountId>::new());
+
+				// models without hosts, and unknown ones, have none
+				assert_eq!(Compute::api_hosts_by_model(3), Vec::<AccountId>::new());
+				assert_eq!(Compute::api_hosts_by_model(99), Vec::<AccountId>::new());
+			});
 	}
 }

@@ -10,11 +10,17 @@
 )]
 
 use crate::Config;
-use daya_primitives::ModelId;
+use daya_primitives::{
+	runtime_api::{GpuView, HostStatusView, HostView},
+	ModelId,
+};
 use polkadot_sdk::{
 	frame_support::{pallet_prelude::*, traits::fungible},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
-	sp_runtime::Perbill,
+	sp_runtime::{
+		serde::{Deserialize, Serialize},
+		Perbill,
+	},
 };
 
 /// The balance type of [`Config::Currency`], in which bonds are expressed.
@@ -51,9 +57,14 @@ pub type ModelIndex<T> = BoundedVec<
 	PartialEqNoBound,
 	EqNoBound,
 	DebugNoBound,
+	Serialize,
+	Deserialize,
 )]
 #[scale_info(skip_type_params(T))]
 #[codec(mel_bound(T: Config))]
+// Genesis hosts are given in the chain spec as JSON; `T` itself needs no serde.
+#[serde(crate = "polkadot_sdk::sp_runtime::serde", bound = "", rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
 pub struct GpuSpec<T: Config> {
 	/// The GPU's model name; printable ASCII without spaces, never empty.
 	pub name: GpuName<T>,
@@ -61,6 +72,13 @@ pub struct GpuSpec<T: Config> {
 	pub vram_mib: u32,
 	/// Number of such cards; never zero.
 	pub count: u32,
+}
+
+impl<T: Config> GpuSpec<T> {
+	/// The GPU as the runtime API shows it.
+	pub fn view(&self) -> GpuView {
+		GpuView { name: self.name.to_vec(), vram_mib: self.vram_mib, count: self.count }
+	}
 }
 
 /// Where a host is in its life cycle.
@@ -104,6 +122,39 @@ pub enum HostStatus<BlockNumber> {
 	},
 }
 
+impl<BlockNumber> HostStatus<BlockNumber> {
+	/// The status as the runtime API shows it.
+	pub fn view(self) -> HostStatusView<BlockNumber> {
+		match self {
+			Self::Active => HostStatusView::Active,
+			Self::Chilled => HostStatusView::Chilled,
+			Self::Jailed { until } => HostStatusView::Jailed { until },
+			Self::Leaving { unlock_at } => HostStatusView::Leaving { unlock_at },
+		}
+	}
+}
+
+/// A host registered at genesis, as the chain spec gives it in
+/// [`crate::GenesisConfig::hosts`]: what [`crate::Pallet::register_host`] takes, and the account
+/// that registers.
+#[derive(CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound, Serialize, Deserialize)]
+// Genesis hosts are given in the chain spec as JSON; `T` itself needs no serde.
+#[serde(crate = "polkadot_sdk::sp_runtime::serde", bound = "", rename_all = "camelCase")]
+#[serde(deny_unknown_fields)]
+pub struct GenesisHost<T: Config> {
+	/// The host's account; it must hold at least `bond` (plus the existential deposit) from the
+	/// balances pallet's genesis.
+	pub account: T::AccountId,
+	/// Where its executor answers.
+	pub endpoint: Endpoint<T>,
+	/// Its declared GPUs.
+	pub hardware: Hardware<T>,
+	/// The models it serves; each must be active in the model registry at genesis.
+	pub served_models: ServedModels<T>,
+	/// The bond held from its account; at least [`Config::MinHostBond`].
+	pub bond: BalanceOf<T>,
+}
+
 /// A registered host, as stored in [`crate::Hosts`].
 #[derive(
 	Encode, Decode, MaxEncodedLen, TypeInfo, CloneNoBound, PartialEqNoBound, EqNoBound, DebugNoBound,
@@ -134,6 +185,21 @@ impl<T: Config> HostInfo<T> {
 	/// Whether the host takes new work, and so belongs in the selection index.
 	pub fn is_active(&self) -> bool {
 		self.status == HostStatus::Active
+	}
+
+	/// The host as the runtime API shows it: the same fields, with plain vectors in place of
+	/// bounded ones.
+	pub fn view(&self) -> HostView<BalanceOf<T>, BlockNumberFor<T>> {
+		HostView {
+			endpoint: self.endpoint.to_vec(),
+			hardware: self.hardware.iter().map(GpuSpec::view).collect(),
+			served_models: self.served_models.to_vec(),
+			bond: self.bond,
+			status: self.status.view(),
+			reputation: self.reputation,
+			capacity_weight: self.capacity_weight,
+			registered_at: self.registered_at,
+		}
 	}
 }
 

@@ -6,6 +6,8 @@ mod aura;
 mod authorship;
 mod balances;
 mod collator_selection;
+mod compute;
+mod models;
 mod parachain_system;
 mod session;
 mod sudo;

@@ -1,0 +1,156 @@
+//! End to end: the dev chain's genesis models and hosts are readable through the runtime APIs,
+//! and a new host registers with a real signed extrinsic.
+
+mod common;
+
+use common::DevNode;
+use std::time::Duration;
+use subxt::{
+	dynamic::{self, Value},
+	ext::scale_decode::{self, DecodeAsType},
+	OnlineClient, PolkadotConfig,
+};
+use subxt_signer::sr25519::{dev, Keypair};
+
+const DAYA: u128 = 1_000_000_000_000;
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct ModelView {
+	name: Vec<u8>,
+	price_per_token: u128,
+	context_length: u32,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct HostView {
+	endpoint: Vec<u8>,
+	served_models: Vec<u32>,
+	bond: u128,
+	capacity_weight: u64,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct HostRegistered {
+	host: [u8; 32],
+}
+
+async fn hosts_by_model(api: &OnlineClient<PolkadotConfig>, model: u32) -> Vec<[u8; 32]> {
+	let call =
+		dynamic::runtime_api_call::<_, Vec<[u8; 32]>>("HostsApi", "hosts_by_model", (model,));
+	api.at_current_block().await.unwrap().runtime_apis().call(call).await.unwrap()
+}
+
+async fn host(api: &OnlineClient<PolkadotConfig>, who: &Keypair) -> Option<HostView> {
+	let call =
+		dynamic::runtime_api_call::<_, Option<HostView>>("HostsApi", "host", (who.public_key().0,));
+	api.at_current_block().await.unwrap().runtime_apis().call(call).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn genesis_registries_are_readable_and_a_host_registers() {
+	let node = tokio::task::spawn_blocking(|| DevNode::start(1)).await.unwrap();
+	let api = OnlineClient::<PolkadotConfig>::from_insecure_url(node.ws_url())
+		.await
+		.unwrap_or_else(|e| node.fail(format!("subxt cannot connect: {e}")));
+
+	// The genesis model, through `ModelsApi`.
+	let models = dynamic::runtime_api_call::<_, Vec<(u32, ModelView)>>("ModelsApi", "models", ());
+	let models = api.at_current_block().await.unwrap().runtime_apis().call(models).await.unwrap();
+	assert_eq!(models.len(), 1, "{models:?}");
+	let (dev_model, view) = &models[0];
+	assert_eq!(view.name, b"daya-dev-llama");
+	assert!(view.price_per_token > 0 && view.context_length > 0, "{view:?}");
+
+	// The genesis hosts, through `HostsApi`.
+	let (alice, bob, charlie) = (dev::alice(), dev::bob(), dev::charlie());
+	let mut serving = hosts_by_model(&api, *dev_model).await;
+	serving.sort();
+	let mut expected = vec![alice.public_key().0, bob.public_key().0];
+	expected.sort();
+	assert_eq!(serving, expected);
+	let alice_host = host(&api, &alice).await.expect("Alice is a genesis host");
+	assert_eq!(alice_host.bond, 1_000 * DAYA);
+	assert_eq!(alice_host.served_models, vec![*dev_model]);
+	assert_eq!(alice_host.endpoint, b"http://127.0.0.1:8090");
+	assert!(host(&api, &charlie).await.is_none());
+
+	// Charlie registers a host with a signed extrinsic.
+	let gpu = Value::named_composite([
+		("name", Value::from_bytes(b"RTX 4090")),
+		("vram_mib", Value::u128(24_576)),
+		("count", Value::u128(2)),
+	]);
+	let register = dynamic::transaction(
+		"Compute",
+		"register_host",
+		(Value::from_bytes(b"http://10.0.0.7:8090"), vec![gpu], vec![*dev_model], 500 * DAYA),
+	);
+	let submit = async {
+		let in_block = api
+			.at_current_block()
+			.await?
+			.transactions()
+			.sign_and_submit_then_watch_default(&register, &charlie)
+			.await?
+			.wait_for_finalized()
+			.await?;
+		Ok::<_, subxt::Error>(in_block.wait_for_success().await?)
+	};
+	let events = match tokio::time::timeout(Duration::from_secs(90), submit).await {
+		Ok(Ok(events)) => events,
+		Ok(Err(e)) => node.fail(format!("register_host failed: {e}")),
+		Err(_) => node.fail("register_host not finalized within 90 s"),
+	};
+	let registered = events
+		.iter()
+		.map(|e| e.unwrap())
+		.find(|e| e.pallet_name() == "Compute" && e.event_name() == "HostRegistered")
+		.unwrap_or_else(|| node.fail("no Compute.HostRegistered event"));
+	let registered: HostRegistered = registered.decode_fields_unchecked_as().unwrap();
+	assert_eq!(registered.host, charlie.public_key().0);
+
+	let charlie_host = host(&api, &charlie).await.expect("Charlie is now a host");
+	assert_eq!(charlie_host.bond, 500 * DAYA);
+	assert_eq!(charlie_host.capacity_weight, 2 * 24_576);
+	assert!(hosts_by_model(&api, *dev_model).await.contains(&charlie.public_key().0));
+
+	// Bad input gets a named error and changes nothing: Dave offers a bond below the minimum.
+	let dave = dev::dave();
+	let too_small = dynamic::transaction(
+		"Compute",
+		"register_host",
+		(
+			Value::from_bytes(b"http://10.0.0.8:8090"),
+			vec![Value::named_composite([
+				("name", Value::from_bytes(b"RTX 4090")),
+				("vram_mib", Value::u128(24_576)),
+				("count", Value::u128(1)),
+			])],
+			vec![*dev_model],
+			DAYA,
+		),
+	);
+	let attempt = async {
+		api.at_current_block()
+			.await?
+			.transactions()
+			.sign_and_submit_then_watch_default(&too_small, &dave)
+			.await?
+			.wait_for_finalized_success()
+			.await
+			.map_err(subxt::Error::from)
+	};
+	let error = match tokio::time::timeout(Duration::from_secs(90), attempt).await {
+		Ok(Ok(_)) => node.fail("a bond below MinHostBond was accepted"),
+		Ok(Err(e)) => e.to_string(),
+		Err(_) => node.fail("the failing register_host was not finalized within 90 s"),
+	};
+	assert!(error.contains("BondTooLow"), "{error}");
+	assert!(host(&api, &dave).await.is_none());
+
+	drop(api);
+	drop(node);
+}

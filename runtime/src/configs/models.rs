@@ -1,0 +1,35 @@
+//! `pallet_daya_models`: the registry of the AI models the network serves.
+//!
+//! Changes go through [`GovernanceOrigin`]: root for now (sudo on the dev chain), until
+//! referenda with a model-registry track take over.
+
+use polkadot_sdk::*;
+
+use frame_support::parameter_types;
+use frame_system::EnsureRoot;
+
+use crate::{AccountId, Balances, Runtime};
+
+parameter_types! {
+	/// Models ever registered (retired ones included: ids are never reused).
+	pub const MaxModels: u32 = 256;
+	/// Longest model name, e.g. `llama-3.1-8b-instruct`.
+	pub const MaxModelNameLen: u32 = 64;
+	/// Longest weights source URI, e.g. `hf://org/name@commit`.
+	pub const MaxModelSourceLen: u32 = 256;
+	/// Longest engine hint, e.g. `llama`.
+	pub const MaxEngineLen: u32 = 32;
+}
+
+/// Who may register, update, reprice, deprecate and retire models.
+pub type GovernanceOrigin = EnsureRoot<AccountId>;
+
+impl pallet_daya_models::Config for Runtime {
+	type Currency = Balances;
+	type GovernanceOrigin = GovernanceOrigin;
+	type MaxModels = MaxModels;
+	type MaxNameLen = MaxModelNameLen;
+	type MaxSourceLen = MaxModelSourceLen;
+	type MaxEngineLen = MaxEngineLen;
+	type WeightInfo = pallet_daya_models::weights::SubstrateWeight<Runtime>;
+}
