@@ -154,3 +154,125 @@ async fn genesis_registries_are_readable_and_a_host_registers() {
 	drop(api);
 	drop(node);
 }
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct Proposed {
+	proposal_index: u32,
+	proposal_hash: [u8; 32],
+	threshold: u32,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct PriceSet {
+	model: u32,
+	price_per_token: u128,
+}
+
+/// Submits `call` signed by `who`, waits for finalization, and returns its events (or the error).
+async fn submit(
+	api: &OnlineClient<PolkadotConfig>,
+	call: &impl subxt::tx::Payload,
+	who: &Keypair,
+) -> Result<subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>, subxt::Error> {
+	let submit = async {
+		let in_block = api
+			.at_current_block()
+			.await?
+			.transactions()
+			.sign_and_submit_then_watch_default(call, who)
+			.await?
+			.wait_for_finalized()
+			.await?;
+		Ok::<_, subxt::Error>(in_block.wait_for_success().await?)
+	};
+	tokio::time::timeout(Duration::from_secs(90), submit)
+		.await
+		.expect("a transaction is finalized within 90 s")
+}
+
+fn find<E: scale_decode::DecodeAsFields>(
+	events: &subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>,
+	pallet: &str,
+	name: &str,
+) -> Option<E> {
+	events
+		.iter()
+		.map(|e| e.unwrap())
+		.find(|e| e.pallet_name() == pallet && e.event_name() == name)
+		.map(|e| e.decode_fields_unchecked_as().unwrap())
+}
+
+async fn dev_model_price(api: &OnlineClient<PolkadotConfig>) -> u128 {
+	let call = dynamic::runtime_api_call::<_, Option<ModelView>>("ModelsApi", "model", (0u32,));
+	let view = api.at_current_block().await.unwrap().runtime_apis().call(call).await.unwrap();
+	view.expect("the dev model exists").price_per_token
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_model_council_reprices_a_model_by_motion() {
+	let node = tokio::task::spawn_blocking(|| DevNode::start(1)).await.unwrap();
+	let api = OnlineClient::<PolkadotConfig>::from_insecure_url(node.ws_url())
+		.await
+		.unwrap_or_else(|e| node.fail(format!("subxt cannot connect: {e}")));
+	let (alice, bob, charlie) = (dev::alice(), dev::bob(), dev::charlie());
+	let before = dev_model_price(&api).await;
+	let new_price = before * 3;
+
+	// A council member alone cannot change the registry.
+	let set_price = |price: u128| {
+		Value::named_variant(
+			"set_price",
+			[("model", Value::u128(0)), ("price_per_token", Value::u128(price))],
+		)
+	};
+	let direct = dynamic::transaction("Models", "set_price", (0u32, new_price));
+	let error = submit(&api, &direct, &alice).await.expect_err("Alice is not governance");
+	let error = error.to_string();
+	assert!(error.contains("Bad origin") || error.contains("BadOrigin"), "{error}");
+
+	// Alice proposes the new price as a council motion.
+	let proposal = Value::unnamed_variant("Models", [set_price(new_price)]);
+	let propose = dynamic::transaction("Council", "propose", (2u32, proposal, 1_000u32));
+	let events = submit(&api, &propose, &alice)
+		.await
+		.unwrap_or_else(|e| node.fail(format!("propose failed: {e}")));
+	let motion: Proposed =
+		find(&events, "Council", "Proposed").unwrap_or_else(|| node.fail("no Council.Proposed"));
+	assert_eq!(motion.threshold, 2);
+
+	// Alice and Bob vote aye: two of three members, a majority.
+	let vote = dynamic::transaction(
+		"Council",
+		"vote",
+		(motion.proposal_hash, motion.proposal_index, true),
+	);
+	for member in [&alice, &bob] {
+		submit(&api, &vote, member)
+			.await
+			.unwrap_or_else(|e| node.fail(format!("vote failed: {e}")));
+	}
+	assert_eq!(dev_model_price(&api).await, before, "nothing changes before the motion closes");
+
+	// Anyone may close a motion that passed; the registry change is enacted.
+	let weight_bound = Value::named_composite([
+		("ref_time", Value::u128(10_000_000_000)),
+		("proof_size", Value::u128(1_000_000)),
+	]);
+	let close = dynamic::transaction(
+		"Council",
+		"close",
+		(motion.proposal_hash, motion.proposal_index, weight_bound, 1_000u32),
+	);
+	let events = submit(&api, &close, &charlie)
+		.await
+		.unwrap_or_else(|e| node.fail(format!("close failed: {e}")));
+	let priced: PriceSet = find(&events, "Models", "PriceSet")
+		.unwrap_or_else(|| node.fail("the motion did not reprice the model"));
+	assert_eq!((priced.model, priced.price_per_token), (0, new_price));
+	assert_eq!(dev_model_price(&api).await, new_price);
+
+	drop(api);
+	drop(node);
+}

@@ -19,8 +19,8 @@ use sp_runtime::{BoundedVec, Perbill};
 
 use crate::{
 	AccountId, AuraId, Balance, BalancesConfig, CollatorSelectionConfig, ComputeConfig,
-	ModelsConfig, ParachainInfoConfig, Runtime, RuntimeGenesisConfig, SessionConfig, SessionKeys,
-	SudoConfig, DEFAULT_PARA_ID, EXISTENTIAL_DEPOSIT, MICRO_UNIT, UNIT,
+	CouncilConfig, ModelsConfig, ParachainInfoConfig, Runtime, RuntimeGenesisConfig, SessionConfig,
+	SessionKeys, SudoConfig, DEFAULT_PARA_ID, EXISTENTIAL_DEPOSIT, MICRO_UNIT, UNIT,
 };
 
 /// What each endowed account starts with: one million DAYA.
@@ -113,6 +113,13 @@ fn daya_genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		council: CouncilConfig {
+			members: vec![
+				Sr25519Keyring::Alice.to_account_id(),
+				Sr25519Keyring::Bob.to_account_id(),
+				Sr25519Keyring::Charlie.to_account_id(),
+			],
+		},
 		models: ModelsConfig { models: vec![dev_model()] },
 		compute: ComputeConfig {
 			hosts: vec![

@@ -17,7 +17,7 @@
 //! | 15..=19 | privileged access (sudo, until governance replaces it) |
 //! | 20..=29 | collators and block authoring |
 //! | 30..=39 | XCM (reserved) |
-//! | 40..=49 | governance and treasury (reserved) |
+//! | 40..=49 | governance: the model council (40); referenda and treasury reserved |
 //! | 50..=59 | Daya: models (50), compute (51); inference and emission reserved |
 
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -257,6 +257,10 @@ mod runtime {
 	pub type Aura = pallet_aura;
 	#[runtime::pallet_index(24)]
 	pub type AuraExt = cumulus_pallet_aura_ext;
+
+	// Governance.
+	#[runtime::pallet_index(40)]
+	pub type Council = pallet_collective<Instance1>;
 
 	// Daya. `Models` precedes `Compute`: hosts registered at genesis serve genesis models.
 	#[runtime::pallet_index(50)]

@@ -117,6 +117,7 @@ fn pallet_indices_are_stable() {
 	assert_eq!(Session::index(), 22);
 	assert_eq!(Aura::index(), 23);
 	assert_eq!(AuraExt::index(), 24);
+	assert_eq!(Council::index(), 40);
 	assert_eq!(Models::index(), 50);
 	assert_eq!(Compute::index(), 51);
 }
@@ -171,4 +172,31 @@ fn presets_register_the_dev_model_and_hosts() {
 			}
 		});
 	}
+}
+
+#[test]
+fn a_council_majority_or_root_governs_the_model_registry() {
+	use frame_support::traits::EnsureOrigin;
+	type Governance = configs::GovernanceOrigin;
+	let council = |yes: u32, of: u32| -> RuntimeOrigin {
+		pallet_collective::RawOrigin::<AccountId, configs::CouncilCollective>::Members(yes, of)
+			.into()
+	};
+	assert!(Governance::try_origin(RuntimeOrigin::root()).is_ok());
+	assert!(Governance::try_origin(council(2, 3)).is_ok());
+	assert!(Governance::try_origin(council(3, 3)).is_ok());
+	// Half is not a majority, and a single member or account is not the council.
+	assert!(Governance::try_origin(council(1, 2)).is_err());
+	assert!(Governance::try_origin(council(1, 3)).is_err());
+	let alice = Sr25519Keyring::Alice.to_account_id();
+	assert!(Governance::try_origin(RuntimeOrigin::signed(alice)).is_err());
+}
+
+#[test]
+fn presets_seat_the_model_council() {
+	preset_ext("development").execute_with(|| {
+		let members = pallet_collective::Members::<Runtime, configs::CouncilCollective>::get();
+		assert_eq!(members.len(), 3);
+		assert!(members.contains(&Sr25519Keyring::Charlie.to_account_id()));
+	});
 }

@@ -7,6 +7,7 @@ mod authorship;
 mod balances;
 mod collator_selection;
 mod compute;
+mod council;
 mod models;
 mod parachain_system;
 mod session;
@@ -15,6 +16,8 @@ mod system;
 mod timestamp;
 mod transaction_payment;
 
+pub use council::CouncilCollective;
+pub use models::GovernanceOrigin;
 pub use system::{RuntimeBlockLength, RuntimeBlockWeights};
 
 use polkadot_sdk::*;

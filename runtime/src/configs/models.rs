@@ -1,13 +1,14 @@
 //! `pallet_daya_models`: the registry of the AI models the network serves.
 //!
-//! Changes go through [`GovernanceOrigin`]: root for now (sudo on the dev chain), until
-//! referenda with a model-registry track take over.
+//! Changes go through [`GovernanceOrigin`]: a majority of the model council, or root (sudo on the
+//! dev chain).
 
 use polkadot_sdk::*;
 
-use frame_support::parameter_types;
+use frame_support::{parameter_types, traits::EitherOfDiverse};
 use frame_system::EnsureRoot;
 
+use super::CouncilCollective;
 use crate::{AccountId, Balances, Runtime};
 
 parameter_types! {
@@ -21,8 +22,12 @@ parameter_types! {
 	pub const MaxEngineLen: u32 = 32;
 }
 
-/// Who may register, update, reprice, deprecate and retire models.
-pub type GovernanceOrigin = EnsureRoot<AccountId>;
+/// Who may register, update, reprice, deprecate and retire models: more than half of the model
+/// council (a motion that passed), or root.
+pub type GovernanceOrigin = EitherOfDiverse<
+	EnsureRoot<AccountId>,
+	pallet_collective::EnsureProportionMoreThan<AccountId, CouncilCollective, 1, 2>,
+>;
 
 impl pallet_daya_models::Config for Runtime {
 	type Currency = Balances;
