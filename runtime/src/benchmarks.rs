@@ -1,0 +1,15 @@
+//! The pallets whose benchmarks the runtime exposes (feature `runtime-benchmarks`), for
+//! generating weights with `frame-omni-bencher` or `daya-node benchmark pallet`.
+
+polkadot_sdk::frame_benchmarking::define_benchmarks!(
+	[frame_system, SystemBench::<Runtime>]
+	[cumulus_pallet_parachain_system, ParachainSystem]
+	[pallet_balances, Balances]
+	[pallet_session, SessionBench::<Runtime>]
+	[pallet_timestamp, Timestamp]
+	[pallet_sudo, Sudo]
+	[pallet_collator_selection, CollatorSelection]
+	[pallet_collective, Council]
+	[pallet_daya_models, Models]
+	[pallet_daya_compute, Compute]
+);
