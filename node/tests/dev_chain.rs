@@ -82,31 +82,13 @@ async fn dev_chain_produces_blocks_and_includes_a_signed_transfer() {
 		"transfer_keep_alive",
 		(eve.public_key().to_address::<()>(), amount),
 	);
-	let submit = async {
-		let in_block = api
-			.at_current_block()
-			.await?
-			.transactions()
-			.sign_and_submit_then_watch_default(&transfer, &alice)
-			.await?
-			.wait_for_finalized()
-			.await?;
-		let events = in_block.wait_for_success().await?;
-		Ok::<_, subxt::Error>((in_block.block_hash(), events))
-	};
-	let (block, events) = match tokio::time::timeout(Duration::from_secs(90), submit).await {
-		Ok(Ok(included)) => included,
-		Ok(Err(e)) => node.fail(format!("transfer failed: {e}")),
-		Err(_) => node.fail("transfer not finalized within 90 s"),
-	};
+	let (block, events) = common::submit(&api, &transfer, &alice)
+		.await
+		.unwrap_or_else(|e| node.fail(format!("transfer failed: {e}")));
 
 	// The Transfer event says who paid whom and how much.
-	let transfer_event = events
-		.iter()
-		.map(|e| e.unwrap())
-		.find(|e| e.pallet_name() == "Balances" && e.event_name() == "Transfer")
+	let transfer_event: Transfer = common::find(&events, "Balances", "Transfer")
 		.unwrap_or_else(|| node.fail("no Balances.Transfer event"));
-	let transfer_event: Transfer = transfer_event.decode_fields_unchecked_as().unwrap();
 	assert_eq!(transfer_event.from, alice.public_key().0);
 	assert_eq!(transfer_event.to, eve_id);
 	assert_eq!(transfer_event.amount, amount);

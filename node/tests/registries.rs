@@ -3,8 +3,7 @@
 
 mod common;
 
-use common::DevNode;
-use std::time::Duration;
+use common::{find, submit, DevNode};
 use subxt::{
 	dynamic::{self, Value},
 	ext::scale_decode::{self, DecodeAsType},
@@ -88,28 +87,11 @@ async fn genesis_registries_are_readable_and_a_host_registers() {
 		"register_host",
 		(Value::from_bytes(b"http://10.0.0.7:8090"), vec![gpu], vec![*dev_model], 500 * DAYA),
 	);
-	let submit = async {
-		let in_block = api
-			.at_current_block()
-			.await?
-			.transactions()
-			.sign_and_submit_then_watch_default(&register, &charlie)
-			.await?
-			.wait_for_finalized()
-			.await?;
-		Ok::<_, subxt::Error>(in_block.wait_for_success().await?)
-	};
-	let events = match tokio::time::timeout(Duration::from_secs(90), submit).await {
-		Ok(Ok(events)) => events,
-		Ok(Err(e)) => node.fail(format!("register_host failed: {e}")),
-		Err(_) => node.fail("register_host not finalized within 90 s"),
-	};
-	let registered = events
-		.iter()
-		.map(|e| e.unwrap())
-		.find(|e| e.pallet_name() == "Compute" && e.event_name() == "HostRegistered")
+	let (_, events) = submit(&api, &register, &charlie)
+		.await
+		.unwrap_or_else(|e| node.fail(format!("register_host failed: {e}")));
+	let registered: HostRegistered = find(&events, "Compute", "HostRegistered")
 		.unwrap_or_else(|| node.fail("no Compute.HostRegistered event"));
-	let registered: HostRegistered = registered.decode_fields_unchecked_as().unwrap();
 	assert_eq!(registered.host, charlie.public_key().0);
 
 	let charlie_host = host(&api, &charlie).await.expect("Charlie is now a host");
@@ -133,20 +115,9 @@ async fn genesis_registries_are_readable_and_a_host_registers() {
 			DAYA,
 		),
 	);
-	let attempt = async {
-		api.at_current_block()
-			.await?
-			.transactions()
-			.sign_and_submit_then_watch_default(&too_small, &dave)
-			.await?
-			.wait_for_finalized_success()
-			.await
-			.map_err(subxt::Error::from)
-	};
-	let error = match tokio::time::timeout(Duration::from_secs(90), attempt).await {
-		Ok(Ok(_)) => node.fail("a bond below MinHostBond was accepted"),
-		Ok(Err(e)) => e.to_string(),
-		Err(_) => node.fail("the failing register_host was not finalized within 90 s"),
+	let error = match submit(&api, &too_small, &dave).await {
+		Ok(_) => node.fail("a bond below MinHostBond was accepted"),
+		Err(e) => e,
 	};
 	assert!(error.contains("BondTooLow"), "{error}");
 	assert!(host(&api, &dave).await.is_none());
@@ -168,40 +139,6 @@ struct Proposed {
 struct PriceSet {
 	model: u32,
 	price_per_token: u128,
-}
-
-/// Submits `call` signed by `who`, waits for finalization, and returns its events (or the error).
-async fn submit(
-	api: &OnlineClient<PolkadotConfig>,
-	call: &impl subxt::tx::Payload,
-	who: &Keypair,
-) -> Result<subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>, subxt::Error> {
-	let submit = async {
-		let in_block = api
-			.at_current_block()
-			.await?
-			.transactions()
-			.sign_and_submit_then_watch_default(call, who)
-			.await?
-			.wait_for_finalized()
-			.await?;
-		Ok::<_, subxt::Error>(in_block.wait_for_success().await?)
-	};
-	tokio::time::timeout(Duration::from_secs(90), submit)
-		.await
-		.expect("a transaction is finalized within 90 s")
-}
-
-fn find<E: scale_decode::DecodeAsFields>(
-	events: &subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>,
-	pallet: &str,
-	name: &str,
-) -> Option<E> {
-	events
-		.iter()
-		.map(|e| e.unwrap())
-		.find(|e| e.pallet_name() == pallet && e.event_name() == name)
-		.map(|e| e.decode_fields_unchecked_as().unwrap())
 }
 
 async fn dev_model_price(api: &OnlineClient<PolkadotConfig>) -> u128 {
@@ -229,13 +166,12 @@ async fn the_model_council_reprices_a_model_by_motion() {
 	};
 	let direct = dynamic::transaction("Models", "set_price", (0u32, new_price));
 	let error = submit(&api, &direct, &alice).await.expect_err("Alice is not governance");
-	let error = error.to_string();
 	assert!(error.contains("Bad origin") || error.contains("BadOrigin"), "{error}");
 
 	// Alice proposes the new price as a council motion.
 	let proposal = Value::unnamed_variant("Models", [set_price(new_price)]);
 	let propose = dynamic::transaction("Council", "propose", (2u32, proposal, 1_000u32));
-	let events = submit(&api, &propose, &alice)
+	let (_, events) = submit(&api, &propose, &alice)
 		.await
 		.unwrap_or_else(|e| node.fail(format!("propose failed: {e}")));
 	let motion: Proposed =
@@ -265,7 +201,7 @@ async fn the_model_council_reprices_a_model_by_motion() {
 		"close",
 		(motion.proposal_hash, motion.proposal_index, weight_bound, 1_000u32),
 	);
-	let events = submit(&api, &close, &charlie)
+	let (_, events) = submit(&api, &close, &charlie)
 		.await
 		.unwrap_or_else(|e| node.fail(format!("close failed: {e}")));
 	let priced: PriceSet = find(&events, "Models", "PriceSet")

@@ -156,6 +156,47 @@ impl Drop for DevNode {
 	}
 }
 
+/// Events of one included extrinsic.
+pub type Events = subxt::extrinsics::ExtrinsicEvents<subxt::PolkadotConfig>;
+
+/// Signs `call` as `who`, submits it, and waits (at most 90 s) until it is finalized; returns the
+/// block it is in and its events, or why it failed (a dispatch error names the pallet error).
+pub async fn submit(
+	api: &subxt::OnlineClient<subxt::PolkadotConfig>,
+	call: &impl subxt::tx::Payload,
+	who: &subxt_signer::sr25519::Keypair,
+) -> Result<(subxt::utils::H256, Events), String> {
+	let included = async {
+		let in_block = api
+			.at_current_block()
+			.await?
+			.transactions()
+			.sign_and_submit_then_watch_default(call, who)
+			.await?
+			.wait_for_finalized()
+			.await?;
+		let events = in_block.wait_for_success().await?;
+		Ok::<_, subxt::Error>((in_block.block_hash(), events))
+	};
+	match tokio::time::timeout(Duration::from_secs(90), included).await {
+		Ok(result) => result.map_err(|e| e.to_string()),
+		Err(_) => Err("not finalized within 90 s".into()),
+	}
+}
+
+/// The first `pallet.name` event among `events`, decoded.
+pub fn find<E: subxt::ext::scale_decode::DecodeAsFields>(
+	events: &Events,
+	pallet: &str,
+	name: &str,
+) -> Option<E> {
+	events
+		.iter()
+		.map(|e| e.unwrap())
+		.find(|e| e.pallet_name() == pallet && e.event_name() == name)
+		.map(|e| e.decode_fields_unchecked_as().unwrap())
+}
+
 /// One JSON-RPC request over plain HTTP/1.1 (the node serves HTTP and WebSocket on one port).
 pub fn rpc(
 	port: u16,
