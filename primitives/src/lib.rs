@@ -14,8 +14,10 @@
 
 extern crate alloc;
 
+pub mod jobs;
 pub mod runtime_api;
 
+pub use jobs::{JobEnd, JobId, JobOutcome, JobParams, QuoteError, Usage};
 pub use runtime_api::ModelView;
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};

@@ -4,7 +4,7 @@
 //! A runtime implements them in its `impl_runtime_apis!` by forwarding to the pallets' `api_*`
 //! functions.
 
-use crate::{ModelId, ModelStatus};
+use crate::{JobId, JobOutcome, JobParams, ModelId, ModelStatus, QuoteError, Usage};
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
 use polkadot_sdk::sp_runtime::Perbill;
@@ -142,6 +142,106 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		/// The active hosts that serve `model`, the ones jobs for it are assigned to, in the
 		/// registry's index order; empty for a model without any, or one that does not exist.
 		fn hosts_by_model(model: ModelId) -> Vec<AccountId>;
+	}
+}
+
+/// Where an open job is, as the runtime API shows it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub enum JobStatusView<AccountId> {
+	/// Waiting for the executor's result.
+	Assigned,
+	/// The result is in; whether it is validated is drawn at the start of the next block.
+	Delivered,
+	/// The result is being checked by one validator.
+	Validating {
+		/// The validator.
+		validator: AccountId,
+	},
+	/// A validator found the result below the model's threshold; more validators decide.
+	Disputed {
+		/// The validator that opened the dispute.
+		accuser: AccountId,
+		/// The validators that decide it.
+		validators: Vec<AccountId>,
+	},
+}
+
+/// An open job as the runtime API shows it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct JobView<AccountId, Balance, BlockNumber> {
+	/// Who pays for it.
+	pub consumer: AccountId,
+	/// Its model.
+	pub model: ModelId,
+	/// BLAKE2-256 of the payload (the prompt), which the offchain index holds under the job id.
+	pub payload_hash: [u8; 32],
+	/// The most prompt tokens the executor may charge: the payload's length in bytes.
+	pub prompt_tokens: u32,
+	/// The most output tokens the executor may generate and charge.
+	pub max_output_tokens: u32,
+	/// Sampling parameters.
+	pub params: JobParams,
+	/// Price per token, fixed at submission.
+	pub price_per_token: Balance,
+	/// What is held from the consumer until settlement.
+	pub escrow: Balance,
+	/// Block of submission.
+	pub submitted_at: BlockNumber,
+	/// The host that executes it.
+	pub executor: AccountId,
+	/// The block at whose start the current step (execution or validation) times out.
+	pub deadline: BlockNumber,
+	/// Whether it was reassigned once already, after its first executor missed the deadline.
+	pub reassigned: bool,
+	/// Where it is.
+	pub status: JobStatusView<AccountId>,
+	/// BLAKE2-256 of the output, once delivered.
+	pub output_hash: Option<[u8; 32]>,
+	/// The usage the executor reported, once delivered.
+	pub usage: Option<Usage>,
+}
+
+/// What a host is asked to do for a job.
+#[derive(Encode, Decode, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum WorkKind {
+	/// Execute the job and submit its result.
+	Execute,
+	/// Re-score the executor's output and submit a verdict.
+	Validate,
+}
+
+polkadot_sdk::sp_api::decl_runtime_apis! {
+	/// Read access to the job market.
+	///
+	/// `AccountId`, `Balance` and `BlockNumber` are the runtime's types.
+	pub trait InferenceApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// The open job `id`; `None` once it ended (see `outcome`) or if it never existed.
+		fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>>;
+
+		/// How job `id` ended, while the market keeps it (a retention period); `None` while it
+		/// is open, after the retention period, or if it never existed.
+		fn outcome(id: JobId) -> Option<JobOutcome<AccountId, Balance, BlockNumber>>;
+
+		/// The escrow a job for `model` with `prompt_tokens` prompt tokens (the payload's length
+		/// in bytes) and `max_output_tokens` output tokens holds at the current price: the most
+		/// it can cost.
+		fn quote(
+			model: ModelId,
+			prompt_tokens: u32,
+			max_output_tokens: u32,
+		) -> Result<Balance, QuoteError>;
+
+		/// The open jobs of `consumer`, oldest first.
+		fn jobs_of(consumer: AccountId) -> Vec<JobId>;
+
+		/// The open jobs in which `host` has something to do now: execute, or validate with its
+		/// verdict not yet given. By ascending job id.
+		fn work_of(host: AccountId) -> Vec<(JobId, WorkKind)>;
 	}
 }
 

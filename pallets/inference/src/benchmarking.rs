@@ -1,0 +1,347 @@
+//! Benchmarks of the job market's calls and hooks, each with worst-case inputs: payloads and
+//! outputs at their maximum length, the model's selection index full, deadline buckets, job lists
+//! and the outcome index as full as the call allows, and disputes with every validator.
+
+use crate::{impls::DEADLINE_PROBES, *};
+use alloc::{vec, vec::Vec};
+use daya_primitives::{HostRegistry, ModelRegistry};
+use polkadot_sdk::{
+	frame_benchmarking::v2::*,
+	frame_support::{
+		traits::{fungible::Mutate, Get},
+		weights::Weight,
+		BoundedVec,
+	},
+	frame_system::{pallet_prelude::BlockNumberFor, Pallet as System, RawOrigin},
+	sp_core::H256,
+	sp_runtime::{
+		traits::{Saturating, Zero},
+		Perbill,
+	},
+};
+
+/// A model and a full selection index of hosts serving it.
+fn market<T: Config>() -> Result<(ModelId, Vec<T::AccountId>), BenchmarkError> {
+	let model = T::Models::register_benchmark_model();
+	let mut hosts = Vec::new();
+	for index in 0..512u32 {
+		let host: T::AccountId = account("host", index, 0);
+		if T::Hosts::register_benchmark_host(&host, model).is_err() {
+			break;
+		}
+		hosts.push(host);
+	}
+	if hosts.len() < 2 + T::DisputeValidators::get() as usize {
+		return Err(BenchmarkError::Stop("too few hosts for a dispute"));
+	}
+	Ok((model, hosts))
+}
+
+/// A consumer able to pay for many jobs.
+fn consumer<T: Config>(index: u32) -> T::AccountId {
+	let who: T::AccountId = account("consumer", index, 0);
+	let amount = BalanceOf::<T>::from(u32::MAX).saturating_mul(1_000u32.into());
+	T::Currency::set_balance(&who, amount);
+	who
+}
+
+/// A job for `model` from `who`, with a payload of `len` bytes and as many output tokens as
+/// the model's context leaves room for.
+fn job<T: Config>(who: &T::AccountId, model: ModelId, len: u32) -> Result<JobId, BenchmarkError> {
+	let terms = T::Models::terms(model).ok_or(BenchmarkError::Stop("no model"))?;
+	let max_output = terms.max_output_tokens.min(terms.context_length.saturating_sub(len)).max(1);
+	Ok(Pallet::<T>::do_submit_job(
+		who.clone(),
+		model,
+		BoundedVec::truncate_from(vec![b'p'; len as usize]),
+		max_output,
+		terms.price_per_token,
+		JobParams::default(),
+	)?)
+}
+
+/// `n` jobs for `model`, from as many consumers as the per-account bound needs.
+fn jobs<T: Config>(model: ModelId, n: u32, first: u32) -> Result<Vec<JobId>, BenchmarkError> {
+	let per_account = T::MaxOpenJobsPerAccount::get();
+	let mut ids = Vec::new();
+	let mut who = consumer::<T>(first);
+	for index in 0..n {
+		if index % per_account == 0 {
+			who = consumer::<T>(first.saturating_add(1).saturating_add(index / per_account));
+		}
+		ids.push(job::<T>(&who, model, 1)?);
+	}
+	Ok(ids)
+}
+
+/// Delivers a result for `job_id` from its executor.
+fn deliver<T: Config>(job_id: JobId) -> Result<(), BenchmarkError> {
+	let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
+	Ok(Pallet::<T>::do_submit_result(
+		job.executor,
+		job_id,
+		BoundedVec::truncate_from(vec![b'o'; T::MaxOutputLen::get() as usize]),
+		Usage { prompt_tokens: job.prompt_tokens, completion_tokens: job.max_output_tokens },
+		H256::repeat_byte(1),
+	)?)
+}
+
+/// Fills the bucket of `block` up to one short of its bound with ids of no job, which cost
+/// what real ones cost to skip or remove.
+fn fill_bucket<T: Config>(block: BlockNumberFor<T>) {
+	Deadlines::<T>::mutate(block, |bucket| {
+		let mut fake = JobId::MAX;
+		while bucket.len().saturating_add(1) < T::MaxDeadlinesPerBlock::get() as usize {
+			if bucket.try_push(fake).is_err() {
+				break;
+			}
+			fake = fake.saturating_sub(1);
+		}
+	});
+}
+
+/// Fills the outcome index, so that the next outcome evicts the oldest.
+fn fill_outcomes<T: Config>(template: &T::AccountId) {
+	let tail = u64::from(T::MaxOutcomes::get());
+	for position in 0..tail {
+		let id = JobId::MAX.saturating_sub(position).saturating_sub(100_000);
+		OutcomeQueue::<T>::insert(position, id);
+		Outcomes::<T>::insert(
+			id,
+			JobOutcome {
+				consumer: template.clone(),
+				executor: template.clone(),
+				model: 0,
+				end: JobEnd::Completed,
+				output_hash: Some([0; 32]),
+				usage: Some(Usage::default()),
+				fee: Zero::zero(),
+				protocol_fee: Zero::zero(),
+				refund: Zero::zero(),
+				ended_at: Zero::zero(),
+			},
+		);
+	}
+	OutcomeHead::<T>::put(0);
+	OutcomeTail::<T>::put(tail);
+}
+
+/// Lowers `who`'s reputation to zero, so that its results are always validated.
+fn distrust<T: Config>(who: &T::AccountId) {
+	for _ in 0..100 {
+		T::Hosts::record_miss(who);
+	}
+}
+
+/// A delivered job waiting for one validator's verdict; returns the job and the validator.
+fn validating<T: Config>(model: ModelId) -> Result<(JobId, T::AccountId), BenchmarkError> {
+	let who = consumer::<T>(0);
+	let job_id = job::<T>(&who, model, 1)?;
+	deliver::<T>(job_id)?;
+	let executor = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?.executor;
+	distrust::<T>(&executor);
+	Pallet::<T>::do_on_initialize(System::<T>::block_number());
+	let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
+	let JobStatus::Validating { verdict } = job.status else {
+		return Err(BenchmarkError::Stop("not validating"));
+	};
+	fill_bucket::<T>(job.deadline);
+	fill_outcomes::<T>(&who);
+	Ok((job_id, verdict.validator))
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn submit_job(p: Linear<1, { T::MaxPayloadLen::get() }>) -> Result<(), BenchmarkError> {
+		let (model, _) = market::<T>()?;
+		let who = consumer::<T>(0);
+		for _ in 1..T::MaxOpenJobsPerAccount::get() {
+			job::<T>(&who, model, 1)?;
+		}
+		let now = System::<T>::block_number();
+		for offset in 0..DEADLINE_PROBES.saturating_sub(1) {
+			fill_bucket::<T>(
+				now.saturating_add(T::ExecutionPeriod::get()).saturating_add(offset.into()),
+			);
+		}
+		let terms = T::Models::terms(model).ok_or(BenchmarkError::Stop("no model"))?;
+		let max_output = terms.max_output_tokens.min(terms.context_length.saturating_sub(p)).max(1);
+		let payload = BoundedVec::truncate_from(vec![b'p'; p as usize]);
+		let id = NextJobId::<T>::get();
+
+		#[extrinsic_call]
+		_(
+			RawOrigin::Signed(who),
+			model,
+			payload,
+			max_output,
+			terms.price_per_token,
+			JobParams::default(),
+		);
+
+		assert!(Jobs::<T>::contains_key(id));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn submit_result(o: Linear<1, { T::MaxOutputLen::get() }>) -> Result<(), BenchmarkError> {
+		let (model, _) = market::<T>()?;
+		let job_id = job::<T>(&consumer::<T>(0), model, 1)?;
+		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
+		fill_bucket::<T>(job.deadline);
+		let output = BoundedVec::truncate_from(vec![b'o'; o as usize]);
+		let usage =
+			Usage { prompt_tokens: job.prompt_tokens, completion_tokens: job.max_output_tokens };
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(job.executor), job_id, output, usage, H256::repeat_byte(1));
+
+		assert!(Delivered::<T>::get().contains(&job_id));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn submit_verdict_pass() -> Result<(), BenchmarkError> {
+		let (model, _) = market::<T>()?;
+		let (job_id, validator) = validating::<T>(model)?;
+
+		#[extrinsic_call]
+		submit_verdict(RawOrigin::Signed(validator), job_id, Perbill::one());
+
+		assert_eq!(Outcomes::<T>::get(job_id).map(|o| o.end), Some(JobEnd::Validated));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn submit_verdict_accuse() -> Result<(), BenchmarkError> {
+		let (model, _) = market::<T>()?;
+		let (job_id, validator) = validating::<T>(model)?;
+
+		#[extrinsic_call]
+		submit_verdict(RawOrigin::Signed(validator), job_id, Perbill::zero());
+
+		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
+		assert!(matches!(job.status, JobStatus::Disputed { .. }));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn submit_verdict_decide() -> Result<(), BenchmarkError> {
+		let (model, _) = market::<T>()?;
+		let (job_id, validator) = validating::<T>(model)?;
+		Pallet::<T>::do_submit_verdict(validator, job_id, Perbill::zero())?;
+		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
+		let JobStatus::Disputed { verdicts, .. } = job.status else {
+			return Err(BenchmarkError::Stop("not disputed"));
+		};
+		fill_bucket::<T>(job.deadline);
+		let validators: Vec<_> = verdicts.iter().map(|v| v.validator.clone()).collect();
+		let (last, others) =
+			validators.split_last().ok_or(BenchmarkError::Stop("no validators"))?;
+		for other in others {
+			Pallet::<T>::do_submit_verdict(other.clone(), job_id, Perbill::zero())?;
+		}
+
+		#[extrinsic_call]
+		submit_verdict(RawOrigin::Signed(last.clone()), job_id, Perbill::zero());
+
+		assert_eq!(Outcomes::<T>::get(job_id).map(|o| o.end), Some(JobEnd::Fraud));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn cancel_job() -> Result<(), BenchmarkError> {
+		let (model, _) = market::<T>()?;
+		let who = consumer::<T>(0);
+		let mut last = 0;
+		for _ in 0..T::MaxOpenJobsPerAccount::get() {
+			last = job::<T>(&who, model, 1)?;
+		}
+		let deadline = Jobs::<T>::get(last).ok_or(BenchmarkError::Stop("no job"))?.deadline;
+		fill_bucket::<T>(deadline);
+		fill_outcomes::<T>(&who);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), last);
+
+		assert_eq!(Outcomes::<T>::get(last).map(|o| o.end), Some(JobEnd::Cancelled));
+		Ok(())
+	}
+
+	/// `n` results of the previous block, each drawn for validation and given a validator.
+	#[benchmark]
+	fn on_initialize_sample(
+		n: Linear<0, { T::MaxResultsPerBlock::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let (model, hosts) = market::<T>()?;
+		for host in &hosts {
+			distrust::<T>(host);
+		}
+		let ids = jobs::<T>(model, n, 0)?;
+		for id in &ids {
+			deliver::<T>(*id)?;
+		}
+		let now = System::<T>::block_number().saturating_add(1u32.into());
+		System::<T>::set_block_number(now);
+
+		#[block]
+		{
+			Pallet::<T>::do_on_initialize(now);
+		}
+
+		for id in ids {
+			let job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+			assert!(matches!(job.status, JobStatus::Validating { .. }));
+		}
+		Ok(())
+	}
+
+	/// `n` executors missed their deadline, each job reassigned.
+	#[benchmark]
+	fn on_initialize_deadlines(
+		n: Linear<0, { T::MaxDeadlinesPerBlock::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let (model, _) = market::<T>()?;
+		let ids = jobs::<T>(model, n, 0)?;
+		let now = System::<T>::block_number().saturating_add(T::ExecutionPeriod::get());
+		System::<T>::set_block_number(now);
+
+		#[block]
+		{
+			Pallet::<T>::do_on_initialize(now);
+		}
+
+		for id in ids {
+			let job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+			assert!(job.reassigned);
+		}
+		Ok(())
+	}
+
+	/// One outcome past its retention, pruned.
+	#[benchmark]
+	fn prune_outcome() -> Result<(), BenchmarkError> {
+		let (model, _) = market::<T>()?;
+		let who = consumer::<T>(0);
+		let job_id = job::<T>(&who, model, 1)?;
+		Pallet::<T>::do_cancel_job(who, job_id)?;
+		let now = System::<T>::block_number().saturating_add(T::OutcomeRetention::get());
+
+		#[block]
+		{
+			Pallet::<T>::do_prune_outcomes(now, Weight::MAX);
+		}
+
+		assert!(Outcomes::<T>::get(job_id).is_none());
+		Ok(())
+	}
+
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::mock::ExtBuilder::default().build(),
+		crate::mock::Test
+	);
+}

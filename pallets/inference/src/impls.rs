@@ -1,0 +1,834 @@
+//! The job market's logic: what the calls and hooks do, the runtime API's answers, and the
+//! invariants.
+
+#![deny(
+	clippy::arithmetic_side_effects,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::unwrap_used
+)]
+
+use crate::*;
+use alloc::vec::Vec;
+use daya_primitives::{
+	runtime_api::{JobView, WorkKind},
+	QuoteError,
+};
+use polkadot_sdk::{
+	frame_support::{
+		ensure,
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, InspectHold, Mutate, MutateHold},
+			tokens::{Fortitude, Precision, Preservation, Restriction},
+			Randomness,
+		},
+	},
+	frame_system::pallet_prelude::BlockNumberFor,
+	sp_core::H256,
+	sp_io::{hashing::blake2_256, offchain_index},
+	sp_runtime::{
+		traits::{AccountIdConversion, CheckedDiv, CheckedMul, One, Saturating, Zero},
+		PerThing, Perbill,
+	},
+};
+
+/// How many consecutive blocks are tried for a deadline whose bucket is full.
+pub const DEADLINE_PROBES: u32 = 4;
+
+/// Domains that separate the random draws made for one job.
+mod domain {
+	pub const ASSIGN: &[u8] = b"daya/assign";
+	pub const REASSIGN: &[u8] = b"daya/reassign";
+	pub const SAMPLE: &[u8] = b"daya/sample";
+	pub const VALIDATOR: &[u8] = b"daya/validator";
+	pub const DISPUTE: &[u8] = b"daya/dispute";
+}
+
+/// What a dispute's verdicts decided.
+enum Decision {
+	Fraud,
+	Overturned,
+	Undecided,
+}
+
+impl<T: Config> Pallet<T> {
+	/// The pallet's account, through which slashes are shared out; empty between calls.
+	pub fn account_id() -> T::AccountId {
+		T::PalletId::get().into_account_truncating()
+	}
+
+	/// A 32-byte seed for the draw `domain` (with `index` for repeated draws) of `job_id`, from
+	/// [`Config::Randomness`].
+	fn seed(domain: &[u8], job_id: JobId, index: u32) -> [u8; 32] {
+		let subject = (domain, job_id, index).encode();
+		let (random, _) = T::Randomness::random(&subject);
+		blake2_256(&(random, subject).encode())
+	}
+
+	/// Whether a draw from `seed` falls below `rate`.
+	fn draw(seed: &[u8; 32], rate: Perbill) -> bool {
+		let mut bytes = [0u8; 8];
+		bytes.copy_from_slice(seed.get(24..32).unwrap_or(&[0u8; 8]));
+		let roll = u64::from_le_bytes(bytes).checked_rem(u64::from(Perbill::ACCURACY)).unwrap_or(0);
+		roll < u64::from(rate.deconstruct())
+	}
+
+	/// The probability that a result of `executor` is validated: one minus its reputation, at
+	/// least [`Config::MinSampleRate`].
+	pub fn sample_rate(executor: &T::AccountId) -> Perbill {
+		let reputation = T::Hosts::reputation(executor).unwrap_or_else(Perbill::zero);
+		reputation.left_from_one().max(T::MinSampleRate::get())
+	}
+
+	/// Puts `job_id` in the first bucket with room among the [`DEADLINE_PROBES`] blocks from
+	/// `from` on, and returns its block.
+	fn schedule(job_id: JobId, from: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
+		let mut block = from;
+		for _ in 0..DEADLINE_PROBES {
+			if Deadlines::<T>::try_mutate(block, |bucket| bucket.try_push(job_id)).is_ok() {
+				return Some(block);
+			}
+			block = block.saturating_add(One::one());
+		}
+		None
+	}
+
+	/// Takes `job_id` out of the bucket of `deadline`, when its step ends before it.
+	fn unschedule(job_id: JobId, deadline: BlockNumberFor<T>) {
+		Deadlines::<T>::mutate_exists(deadline, |bucket| {
+			if let Some(jobs) = bucket {
+				jobs.retain(|id| *id != job_id);
+				if jobs.is_empty() {
+					*bucket = None;
+				}
+			}
+		});
+	}
+
+	/// The escrow of a job: `(prompt_tokens + max_output_tokens) * price`.
+	fn escrow_for(
+		price: BalanceOf<T>,
+		prompt_tokens: u32,
+		max_output_tokens: u32,
+	) -> Option<BalanceOf<T>> {
+		let tokens = prompt_tokens.checked_add(max_output_tokens)?;
+		price.checked_mul(&BalanceOf::<T>::from(tokens))
+	}
+
+	/// Checks a job request against the model's terms and returns the price and escrow.
+	fn check_request(
+		model: ModelId,
+		prompt_tokens: u32,
+		max_output_tokens: u32,
+	) -> Result<(daya_primitives::ModelTerms<BalanceOf<T>>, BalanceOf<T>), QuoteError> {
+		let status = T::Models::status(model).ok_or(QuoteError::UnknownModel)?;
+		ensure!(status.accepts_jobs(), QuoteError::ModelNotAccepting);
+		let terms = T::Models::terms(model).ok_or(QuoteError::UnknownModel)?;
+		ensure!(max_output_tokens <= terms.max_output_tokens, QuoteError::TooManyTokens);
+		let total = prompt_tokens.checked_add(max_output_tokens).ok_or(QuoteError::Overflow)?;
+		ensure!(total <= terms.context_length, QuoteError::TooManyTokens);
+		let escrow = Self::escrow_for(terms.price_per_token, prompt_tokens, max_output_tokens)
+			.ok_or(QuoteError::Overflow)?;
+		Ok((terms, escrow))
+	}
+
+	pub(crate) fn do_submit_job(
+		who: T::AccountId,
+		model: ModelId,
+		payload: Payload<T>,
+		max_output_tokens: u32,
+		max_price_per_token: BalanceOf<T>,
+		params: JobParams,
+	) -> Result<JobId, DispatchError> {
+		ensure!(params.is_valid(), Error::<T>::InvalidParams);
+		ensure!(!payload.is_empty(), Error::<T>::EmptyPayload);
+		ensure!(max_output_tokens > 0, Error::<T>::ZeroOutputTokens);
+		// The payload's bound is a `u32`, so its length fits one.
+		let prompt_tokens = u32::try_from(payload.len()).map_err(|_| Error::<T>::Overflow)?;
+		let (terms, escrow) = Self::check_request(model, prompt_tokens, max_output_tokens)
+			.map_err(|error| match error {
+				QuoteError::UnknownModel => Error::<T>::UnknownModel,
+				QuoteError::ModelNotAccepting => Error::<T>::ModelNotAccepting,
+				QuoteError::TooManyTokens
+					if max_output_tokens
+						> T::Models::terms(model).map_or(0, |t| t.max_output_tokens) =>
+				{
+					Error::<T>::TooManyOutputTokens
+				},
+				QuoteError::TooManyTokens => Error::<T>::ContextTooLong,
+				QuoteError::Overflow => Error::<T>::Overflow,
+			})?;
+		ensure!(terms.price_per_token <= max_price_per_token, Error::<T>::PriceAboveLimit);
+
+		let mut open = JobsOf::<T>::get(&who).unwrap_or_default();
+		ensure!(open.len() < T::MaxOpenJobsPerAccount::get() as usize, Error::<T>::TooManyOpenJobs);
+		ensure!(Jobs::<T>::count() < T::MaxOpenJobs::get(), Error::<T>::MarketFull);
+
+		let job_id = NextJobId::<T>::get();
+		let next_id = job_id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		let executor = T::Hosts::select_host(
+			model,
+			core::slice::from_ref(&who),
+			Self::seed(domain::ASSIGN, job_id, 0),
+		)
+		.ok_or(Error::<T>::NoHostAvailable)?;
+		ensure!(
+			T::Currency::can_hold(&HoldReason::JobEscrow.into(), &who, escrow),
+			Error::<T>::InsufficientBalance
+		);
+		let now = frame_system::Pallet::<T>::block_number();
+		let deadline = Self::schedule(job_id, now.saturating_add(T::ExecutionPeriod::get()))
+			.ok_or(Error::<T>::DeadlinesFull)?;
+		T::Currency::hold(&HoldReason::JobEscrow.into(), &who, escrow)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		open.try_push(job_id).map_err(|_| Error::<T>::TooManyOpenJobs)?;
+
+		let payload_hash = H256(blake2_256(&payload));
+		let indexed = IndexedPayload {
+			job_id,
+			model,
+			max_output_tokens,
+			params,
+			payload: payload.into_inner(),
+		};
+		offchain_index::set(&payload_key(job_id), &indexed.encode());
+
+		let job = Job::<T> {
+			consumer: who.clone(),
+			model,
+			payload_hash,
+			prompt_tokens,
+			max_output_tokens,
+			params,
+			price_per_token: terms.price_per_token,
+			validation_threshold: terms.validation_threshold,
+			escrow,
+			submitted_at: now,
+			executor: executor.clone(),
+			reassigned: false,
+			deadline,
+			delivery: None,
+			status: JobStatus::Assigned,
+		};
+		Jobs::<T>::insert(job_id, job);
+		JobsOf::<T>::insert(&who, open);
+		NextJobId::<T>::put(next_id);
+		Self::deposit_event(Event::JobSubmitted {
+			job_id,
+			consumer: who,
+			model,
+			executor,
+			escrow,
+			deadline,
+			payload_hash,
+		});
+		Ok(job_id)
+	}
+
+	pub(crate) fn do_submit_result(
+		who: T::AccountId,
+		job_id: JobId,
+		output: Output<T>,
+		usage: Usage,
+		logprobs_commitment: H256,
+	) -> DispatchResult {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.executor == who, Error::<T>::NotExecutor);
+		ensure!(matches!(job.status, JobStatus::Assigned), Error::<T>::AlreadyDelivered);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
+		ensure!(
+			usage.prompt_tokens <= job.prompt_tokens
+				&& usage.completion_tokens <= job.max_output_tokens,
+			Error::<T>::UsageAboveLimit
+		);
+		Delivered::<T>::try_append(job_id).map_err(|_| Error::<T>::TooManyResults)?;
+		Self::unschedule(job_id, job.deadline);
+
+		let output_hash = H256(blake2_256(&output));
+		let indexed = IndexedOutput { job_id, output: output.into_inner(), usage };
+		offchain_index::set(&output_key(job_id), &indexed.encode());
+		job.delivery = Some(Delivery { output_hash, usage, logprobs_commitment });
+		job.status = JobStatus::Delivered;
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::ResultSubmitted { job_id, executor: who, output_hash, usage });
+		Ok(())
+	}
+
+	pub(crate) fn do_submit_verdict(
+		who: T::AccountId,
+		job_id: JobId,
+		similarity: Perbill,
+	) -> DispatchResult {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let passes = similarity >= job.validation_threshold;
+		match &mut job.status {
+			JobStatus::Validating { verdict } => {
+				ensure!(verdict.validator == who, Error::<T>::NotValidator);
+				ensure!(verdict.similarity.is_none(), Error::<T>::AlreadyVoted);
+				ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
+				Self::deposit_event(Event::VerdictSubmitted {
+					job_id,
+					validator: who.clone(),
+					similarity,
+				});
+				T::Hosts::record_success(&who);
+				if passes {
+					Self::settle(job_id, job, JobEnd::Validated);
+				} else {
+					Self::open_dispute(job_id, job, who, similarity, now);
+				}
+			},
+			JobStatus::Disputed { verdicts, .. } => {
+				let verdict = verdicts
+					.iter_mut()
+					.find(|v| v.validator == who)
+					.ok_or(Error::<T>::NotValidator)?;
+				ensure!(verdict.similarity.is_none(), Error::<T>::AlreadyVoted);
+				ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
+				verdict.similarity = Some(similarity);
+				let complete = verdicts.iter().all(|v| v.similarity.is_some());
+				Self::deposit_event(Event::VerdictSubmitted { job_id, validator: who, similarity });
+				if complete {
+					Self::decide_dispute(job_id, job);
+				} else {
+					Jobs::<T>::insert(job_id, job);
+				}
+			},
+			JobStatus::Assigned | JobStatus::Delivered => Err(Error::<T>::NotValidator)?,
+		}
+		Ok(())
+	}
+
+	pub(crate) fn do_cancel_job(who: T::AccountId, job_id: JobId) -> DispatchResult {
+		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.consumer == who, Error::<T>::NotConsumer);
+		ensure!(matches!(job.status, JobStatus::Assigned), Error::<T>::CannotCancel);
+		Self::refund(job_id, job, JobEnd::Cancelled);
+		Ok(())
+	}
+
+	/// The first validator accused the executor: assigns the dispute's validators, or, when
+	/// there are none, pays the executor (nothing can be proven).
+	fn open_dispute(
+		job_id: JobId,
+		mut job: Job<T>,
+		accuser: T::AccountId,
+		_similarity: Perbill,
+		now: BlockNumberFor<T>,
+	) {
+		let mut exclude = alloc::vec![job.executor.clone(), job.consumer.clone(), accuser.clone()];
+		let mut verdicts = Verdicts::<T>::new();
+		for index in 0..T::DisputeValidators::get() {
+			let seed = Self::seed(domain::DISPUTE, job_id, index);
+			let Some(validator) = T::Hosts::select_host(job.model, &exclude, seed) else { break };
+			exclude.push(validator.clone());
+			if verdicts.try_push(Verdict::pending(validator)).is_err() {
+				break;
+			}
+		}
+		Self::unschedule(job_id, job.deadline);
+		let deadline = if verdicts.is_empty() {
+			None
+		} else {
+			Self::schedule(job_id, now.saturating_add(T::ValidationPeriod::get()))
+		};
+		let Some(deadline) = deadline else {
+			Self::deposit_event(Event::DisputeUndecided { job_id });
+			Self::settle(job_id, job, JobEnd::Completed);
+			return;
+		};
+		let validators = verdicts.iter().map(|v| v.validator.clone()).collect::<Vec<_>>();
+		job.deadline = deadline;
+		job.status = JobStatus::Disputed { accuser: accuser.clone(), verdicts };
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::DisputeOpened { job_id, accuser, validators, deadline });
+	}
+
+	/// Decides a dispute from the verdicts given: a strict majority of them either way wins;
+	/// validators that gave none lose reputation.
+	fn decide_dispute(job_id: JobId, job: Job<T>) {
+		let JobStatus::Disputed { accuser, verdicts } = &job.status else { return };
+		let accuser = accuser.clone();
+		let threshold = job.validation_threshold;
+		let (mut fraud, mut pass) = (0u32, 0u32);
+		for verdict in verdicts.iter() {
+			match verdict.similarity {
+				Some(similarity) if similarity < threshold => fraud = fraud.saturating_add(1),
+				Some(_) => pass = pass.saturating_add(1),
+				None => T::Hosts::record_miss(&verdict.validator),
+			}
+		}
+		let decision = if fraud > pass {
+			Decision::Fraud
+		} else if pass > fraud {
+			Decision::Overturned
+		} else {
+			Decision::Undecided
+		};
+		// Validators on the winning side gain reputation, those on the losing side lose it.
+		for verdict in verdicts.iter() {
+			let Some(similarity) = verdict.similarity else { continue };
+			let said_fraud = similarity < threshold;
+			match decision {
+				Decision::Fraud if said_fraud => T::Hosts::record_success(&verdict.validator),
+				Decision::Overturned if !said_fraud => T::Hosts::record_success(&verdict.validator),
+				Decision::Fraud | Decision::Overturned => T::Hosts::record_miss(&verdict.validator),
+				Decision::Undecided => {},
+			}
+		}
+		match decision {
+			Decision::Fraud => {
+				let mut winners = alloc::vec![accuser];
+				winners.extend(
+					verdicts
+						.iter()
+						.filter(|v| v.similarity.is_some_and(|s| s < threshold))
+						.map(|v| v.validator.clone()),
+				);
+				let executor = job.executor.clone();
+				let slashed = Self::slash_to_winners(&executor, &winners);
+				T::Hosts::record_miss(&executor);
+				T::Hosts::jail(&executor, T::FraudJail::get());
+				Self::deposit_event(Event::FraudConfirmed { job_id, executor, slashed });
+				Self::refund(job_id, job, JobEnd::Fraud);
+			},
+			Decision::Overturned => {
+				let slashed =
+					T::Hosts::slash(&accuser, T::FalseAccusationSlash::get(), Some(&job.executor));
+				T::Hosts::record_miss(&accuser);
+				Self::deposit_event(Event::AccusationOverturned { job_id, accuser, slashed });
+				Self::settle(job_id, job, JobEnd::Validated);
+			},
+			Decision::Undecided => {
+				Self::deposit_event(Event::DisputeUndecided { job_id });
+				Self::settle(job_id, job, JobEnd::Completed);
+			},
+		}
+	}
+
+	/// Slashes [`Config::FraudSlash`] of `executor`'s bond into the pallet's account and shares
+	/// what arrived equally among `winners`, the first taking the remainder. Returns the amount
+	/// shared.
+	fn slash_to_winners(executor: &T::AccountId, winners: &[T::AccountId]) -> BalanceOf<T> {
+		let pot = Self::account_id();
+		let before = T::Currency::balance(&pot);
+		T::Hosts::slash(executor, T::FraudSlash::get(), Some(&pot));
+		let received = T::Currency::balance(&pot).saturating_sub(before);
+		let count = u32::try_from(winners.len()).unwrap_or(u32::MAX).max(1);
+		let share = received.checked_div(&BalanceOf::<T>::from(count)).unwrap_or_default();
+		let mut paid = BalanceOf::<T>::zero();
+		for (index, winner) in winners.iter().enumerate() {
+			let amount = if index == 0 {
+				received
+					.saturating_sub(share.saturating_mul(BalanceOf::<T>::from(count)))
+					.saturating_add(share)
+			} else {
+				share
+			};
+			if T::Currency::transfer(&pot, winner, amount, Preservation::Expendable).is_ok() {
+				paid = paid.saturating_add(amount);
+			}
+		}
+		// Whatever could not be paid out (a winner that cannot receive it) is burned rather
+		// than left in the pot, so that the pot is empty between calls.
+		let left = T::Currency::balance(&pot).saturating_sub(before);
+		if !left.is_zero() {
+			let _ = T::Currency::burn_from(
+				&pot,
+				left,
+				Preservation::Expendable,
+				Precision::BestEffort,
+				Fortitude::Force,
+			);
+		}
+		paid
+	}
+
+	/// Pays the executor for a delivered job (less the protocol fee), refunds the rest of the
+	/// escrow, and ends the job as `end`.
+	fn settle(job_id: JobId, job: Job<T>, end: JobEnd) {
+		let usage = job.delivery.map(|d| d.usage).unwrap_or_default();
+		let fee = job
+			.price_per_token
+			.saturating_mul(BalanceOf::<T>::from(usage.total()))
+			.min(job.escrow);
+		let protocol_fee = T::ProtocolFee::get().mul_floor(fee);
+		let executor_fee = fee.saturating_sub(protocol_fee);
+		let reason = HoldReason::JobEscrow.into();
+		let pay = |to: &T::AccountId, amount: BalanceOf<T>| -> BalanceOf<T> {
+			if amount.is_zero() {
+				return amount;
+			}
+			T::Currency::transfer_on_hold(
+				&reason,
+				&job.consumer,
+				to,
+				amount,
+				Precision::Exact,
+				Restriction::Free,
+				Fortitude::Force,
+			)
+			.unwrap_or_else(|_| Zero::zero())
+		};
+		let executor_paid = pay(&job.executor, executor_fee);
+		let treasury_paid = pay(&T::Treasury::get(), protocol_fee);
+		let fee = executor_paid.saturating_add(treasury_paid);
+		let refund = job.escrow.saturating_sub(fee);
+		T::Hosts::record_success(&job.executor);
+		Self::end_job(job_id, job, end, fee, treasury_paid, refund, usage);
+	}
+
+	/// Refunds a job's whole escrow and ends it as `end`.
+	fn refund(job_id: JobId, job: Job<T>, end: JobEnd) {
+		let refund = job.escrow;
+		let usage = job.delivery.map(|d| d.usage).unwrap_or_default();
+		Self::end_job(job_id, job, end, Zero::zero(), Zero::zero(), refund, usage);
+	}
+
+	/// Releases `refund` to the consumer, removes the job from state and records its outcome.
+	fn end_job(
+		job_id: JobId,
+		job: Job<T>,
+		end: JobEnd,
+		fee: BalanceOf<T>,
+		protocol_fee: BalanceOf<T>,
+		refund: BalanceOf<T>,
+		usage: Usage,
+	) {
+		if !matches!(job.status, JobStatus::Delivered) {
+			Self::unschedule(job_id, job.deadline);
+		}
+		if !refund.is_zero() {
+			// The hold is at least this job's escrow (an invariant), so this releases in full.
+			let _ = T::Currency::release(
+				&HoldReason::JobEscrow.into(),
+				&job.consumer,
+				refund,
+				Precision::BestEffort,
+			);
+		}
+		Jobs::<T>::remove(job_id);
+		JobsOf::<T>::mutate_exists(&job.consumer, |open| {
+			if let Some(list) = open {
+				list.retain(|id| *id != job_id);
+				if list.is_empty() {
+					*open = None;
+				}
+			}
+		});
+		let now = frame_system::Pallet::<T>::block_number();
+		let outcome = JobOutcome {
+			consumer: job.consumer,
+			executor: job.executor,
+			model: job.model,
+			end,
+			output_hash: job.delivery.map(|d| d.output_hash.0),
+			usage: job.delivery.map(|_| usage),
+			fee,
+			protocol_fee,
+			refund,
+			ended_at: now,
+		};
+		Self::record_outcome(job_id, outcome);
+		Self::deposit_event(Event::JobEnded { job_id, end, fee, protocol_fee, refund });
+	}
+
+	/// Adds an outcome to the index, evicting the oldest when it is full.
+	fn record_outcome(job_id: JobId, outcome: OutcomeOf<T>) {
+		let head = OutcomeHead::<T>::get();
+		let tail = OutcomeTail::<T>::get();
+		if tail.saturating_sub(head) >= u64::from(T::MaxOutcomes::get()) {
+			if let Some(oldest) = OutcomeQueue::<T>::take(head) {
+				Outcomes::<T>::remove(oldest);
+			}
+			OutcomeHead::<T>::put(head.saturating_add(1));
+		}
+		Outcomes::<T>::insert(job_id, outcome);
+		OutcomeQueue::<T>::insert(tail, job_id);
+		OutcomeTail::<T>::put(tail.saturating_add(1));
+	}
+
+	/// Draws validation for one delivered job.
+	pub(crate) fn sample(job_id: JobId, now: BlockNumberFor<T>) {
+		let Some(mut job) = Jobs::<T>::get(job_id) else { return };
+		if !matches!(job.status, JobStatus::Delivered) {
+			return;
+		}
+		let rate = Self::sample_rate(&job.executor);
+		if !Self::draw(&Self::seed(domain::SAMPLE, job_id, 0), rate) {
+			Self::settle(job_id, job, JobEnd::Completed);
+			return;
+		}
+		let exclude = [job.executor.clone(), job.consumer.clone()];
+		let validator =
+			T::Hosts::select_host(job.model, &exclude, Self::seed(domain::VALIDATOR, job_id, 0));
+		let scheduled = validator.and_then(|validator| {
+			Self::schedule(job_id, now.saturating_add(T::ValidationPeriod::get()))
+				.map(|deadline| (validator, deadline))
+		});
+		let Some((validator, deadline)) = scheduled else {
+			Self::deposit_event(Event::ValidationSkipped { job_id, missed_by: None });
+			Self::settle(job_id, job, JobEnd::Completed);
+			return;
+		};
+		job.deadline = deadline;
+		job.status = JobStatus::Validating { verdict: Verdict::pending(validator.clone()) };
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::ValidationRequested { job_id, validator, deadline });
+	}
+
+	/// Handles a job whose current step timed out at the start of `now`, if it did.
+	pub(crate) fn time_out(job_id: JobId, now: BlockNumberFor<T>) {
+		let Some(mut job) = Jobs::<T>::get(job_id) else { return };
+		if job.deadline != now {
+			return;
+		}
+		match &job.status {
+			JobStatus::Assigned => {
+				T::Hosts::record_miss(&job.executor);
+				if !job.reassigned {
+					let exclude = [job.consumer.clone(), job.executor.clone()];
+					let seed = Self::seed(domain::REASSIGN, job_id, 0);
+					let next = T::Hosts::select_host(job.model, &exclude, seed).and_then(|host| {
+						Self::schedule(job_id, now.saturating_add(T::ExecutionPeriod::get()))
+							.map(|deadline| (host, deadline))
+					});
+					if let Some((to, deadline)) = next {
+						let from = core::mem::replace(&mut job.executor, to.clone());
+						job.reassigned = true;
+						job.deadline = deadline;
+						Jobs::<T>::insert(job_id, job);
+						Self::deposit_event(Event::JobReassigned { job_id, from, to, deadline });
+						return;
+					}
+				}
+				Self::refund(job_id, job, JobEnd::Expired);
+			},
+			JobStatus::Validating { verdict } => {
+				let validator = verdict.validator.clone();
+				T::Hosts::record_miss(&validator);
+				Self::deposit_event(Event::ValidationSkipped {
+					job_id,
+					missed_by: Some(validator),
+				});
+				Self::settle(job_id, job, JobEnd::Completed);
+			},
+			JobStatus::Disputed { .. } => Self::decide_dispute(job_id, job),
+			JobStatus::Delivered => {},
+		}
+	}
+
+	/// The `on_initialize` hook: draws validation for the previous block's results, then
+	/// handles the deadlines of `now`.
+	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
+		let delivered = Delivered::<T>::take();
+		for job_id in delivered.iter() {
+			Self::sample(*job_id, now);
+		}
+		let due = Deadlines::<T>::take(now);
+		for job_id in due.iter() {
+			Self::time_out(*job_id, now);
+		}
+		// A deadline may also decide a dispute, which costs at most what the verdict that decides
+		// one does.
+		let due = due.len() as u32;
+		let deadlines = T::WeightInfo::on_initialize_deadlines(due).max(
+			T::WeightInfo::on_initialize_deadlines(0)
+				.saturating_add(T::WeightInfo::submit_verdict_decide().saturating_mul(due.into())),
+		);
+		T::WeightInfo::on_initialize_sample(delivered.len() as u32).saturating_add(deadlines)
+	}
+
+	/// The `on_idle` hook: prunes outcomes past their retention, oldest first, while
+	/// `remaining` allows.
+	pub(crate) fn do_prune_outcomes(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+		let per_item = T::WeightInfo::prune_outcome();
+		let mut used = T::DbWeight::get().reads(2);
+		if remaining.any_lt(used) {
+			return Weight::zero();
+		}
+		let mut head = OutcomeHead::<T>::get();
+		let tail = OutcomeTail::<T>::get();
+		while head < tail && remaining.all_gte(used.saturating_add(per_item)) {
+			used = used.saturating_add(per_item);
+			let Some(job_id) = OutcomeQueue::<T>::get(head) else {
+				head = head.saturating_add(1);
+				continue;
+			};
+			let expired = Outcomes::<T>::get(job_id).is_none_or(|outcome| {
+				outcome.ended_at.saturating_add(T::OutcomeRetention::get()) <= now
+			});
+			if !expired {
+				break;
+			}
+			OutcomeQueue::<T>::remove(head);
+			Outcomes::<T>::remove(job_id);
+			head = head.saturating_add(1);
+		}
+		OutcomeHead::<T>::put(head);
+		used.saturating_add(T::DbWeight::get().writes(1))
+	}
+
+	/// The open job `id`, as the runtime API shows it.
+	pub fn api_job(id: JobId) -> Option<JobView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+		Jobs::<T>::get(id).map(|job| job.view())
+	}
+
+	/// How job `id` ended, while its outcome is kept.
+	pub fn api_outcome(id: JobId) -> Option<OutcomeOf<T>> {
+		Outcomes::<T>::get(id)
+	}
+
+	/// The escrow a job would hold now.
+	pub fn api_quote(
+		model: ModelId,
+		prompt_tokens: u32,
+		max_output_tokens: u32,
+	) -> Result<BalanceOf<T>, QuoteError> {
+		Self::check_request(model, prompt_tokens, max_output_tokens).map(|(_, escrow)| escrow)
+	}
+
+	/// The open jobs of `consumer`, oldest first.
+	pub fn api_jobs_of(consumer: T::AccountId) -> Vec<JobId> {
+		JobsOf::<T>::get(consumer).map(|list| list.into_inner()).unwrap_or_default()
+	}
+
+	/// The open jobs in which `host` has something to do now.
+	///
+	/// Iterates over all open jobs (at most [`Config::MaxOpenJobs`]): for offchain callers only.
+	pub fn api_work_of(host: T::AccountId) -> Vec<(JobId, WorkKind)> {
+		let mut work = Jobs::<T>::iter()
+			.filter_map(|(id, job)| {
+				if matches!(job.status, JobStatus::Assigned) && job.executor == host {
+					Some((id, WorkKind::Execute))
+				} else if job.awaits_verdict_from(&host) {
+					Some((id, WorkKind::Validate))
+				} else {
+					None
+				}
+			})
+			.collect::<Vec<_>>();
+		work.sort_by_key(|(id, _)| *id);
+		work
+	}
+
+	/// Checks the invariants listed in the crate docs.
+	#[cfg(any(test, feature = "try-runtime"))]
+	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
+		let next = NextJobId::<T>::get();
+		let delivered = Delivered::<T>::get();
+		let mut escrows: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut by_consumer: BTreeMap<T::AccountId, BTreeSet<JobId>> = BTreeMap::new();
+		let mut count = 0u32;
+		for (id, job) in Jobs::<T>::iter() {
+			count = count.saturating_add(1);
+			ensure!(id < next, "an open job's id is not below the next id");
+			ensure!(!Outcomes::<T>::contains_key(id), "a job is both open and ended");
+			ensure!(job.executor != job.consumer, "a job's executor is its consumer");
+			let expected =
+				Self::escrow_for(job.price_per_token, job.prompt_tokens, job.max_output_tokens);
+			ensure!(expected == Some(job.escrow), "a job's escrow does not follow from its terms");
+			let escrow = escrows.entry(job.consumer.clone()).or_default();
+			*escrow = escrow.saturating_add(job.escrow);
+			by_consumer.entry(job.consumer.clone()).or_default().insert(id);
+			let in_bucket = || Deadlines::<T>::get(job.deadline).contains(&id);
+			match &job.status {
+				JobStatus::Assigned => {
+					ensure!(job.delivery.is_none(), "an assigned job has a delivery");
+					ensure!(in_bucket(), "an assigned job is not in its deadline's bucket");
+				},
+				JobStatus::Delivered => {
+					ensure!(job.delivery.is_some(), "a delivered job has no delivery");
+					ensure!(delivered.contains(&id), "a delivered job is not queued for sampling");
+				},
+				JobStatus::Validating { verdict } => {
+					ensure!(job.delivery.is_some(), "a validated job has no delivery");
+					ensure!(in_bucket(), "a validated job is not in its deadline's bucket");
+					ensure!(verdict.similarity.is_none(), "a validation's verdict is pending");
+					ensure!(
+						verdict.validator != job.executor && verdict.validator != job.consumer,
+						"a validator is the executor or the consumer"
+					);
+				},
+				JobStatus::Disputed { accuser, verdicts } => {
+					ensure!(job.delivery.is_some(), "a disputed job has no delivery");
+					ensure!(in_bucket(), "a disputed job is not in its deadline's bucket");
+					ensure!(!verdicts.is_empty(), "a dispute has no validators");
+					ensure!(
+						verdicts.iter().any(|v| v.similarity.is_none()),
+						"a dispute with every verdict is still open"
+					);
+					for validator in
+						verdicts.iter().map(|v| &v.validator).chain(core::iter::once(accuser))
+					{
+						ensure!(
+							validator != &job.executor && validator != &job.consumer,
+							"a validator is the executor or the consumer"
+						);
+					}
+				},
+			}
+		}
+		ensure!(count == Jobs::<T>::count(), "the job counter does not match the jobs");
+		ensure!(count <= T::MaxOpenJobs::get(), "more open jobs than MaxOpenJobs");
+		let mut lists = 0usize;
+		for (consumer, list) in JobsOf::<T>::iter() {
+			lists = lists.saturating_add(1);
+			let listed = list.iter().copied().collect::<BTreeSet<_>>();
+			ensure!(listed.len() == list.len(), "a consumer's job list has a duplicate");
+			ensure!(
+				by_consumer.get(&consumer) == Some(&listed),
+				"a consumer's job list does not match its open jobs"
+			);
+		}
+		ensure!(lists == by_consumer.len(), "a consumer with open jobs has no job list");
+		for (consumer, escrow) in escrows.iter() {
+			let held = T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), consumer);
+			ensure!(held == *escrow, "a consumer's held escrow is not the sum of its jobs'");
+		}
+		for (block, bucket) in Deadlines::<T>::iter() {
+			ensure!(!bucket.is_empty(), "an empty deadline bucket is stored");
+			for id in bucket.iter() {
+				let job = Jobs::<T>::get(id);
+				ensure!(
+					job.is_some_and(
+						|job| job.deadline == block && !matches!(job.status, JobStatus::Delivered)
+					),
+					"a deadline bucket holds a job that does not wait for it"
+				);
+			}
+		}
+		for id in delivered.iter() {
+			let job = Jobs::<T>::get(id);
+			ensure!(
+				job.is_some_and(|job| matches!(job.status, JobStatus::Delivered)),
+				"a queued result is not a delivered job"
+			);
+		}
+		let head = OutcomeHead::<T>::get();
+		let tail = OutcomeTail::<T>::get();
+		ensure!(head <= tail, "the outcome queue's head is past its tail");
+		ensure!(
+			tail.saturating_sub(head) <= u64::from(T::MaxOutcomes::get()),
+			"more outcomes than MaxOutcomes"
+		);
+		let mut outcomes = 0u64;
+		for (_, outcome) in Outcomes::<T>::iter() {
+			outcomes = outcomes.saturating_add(1);
+			ensure!(outcome.protocol_fee <= outcome.fee, "a protocol fee above its fee");
+			if matches!(outcome.end, JobEnd::Fraud | JobEnd::Expired | JobEnd::Cancelled) {
+				ensure!(outcome.fee.is_zero(), "a refunded job was paid for");
+			}
+		}
+		ensure!(outcomes <= tail.saturating_sub(head), "an outcome is not in the queue");
+		ensure!(
+			T::Currency::balance(&Self::account_id()).is_zero(),
+			"the pallet's account is not empty"
+		);
+		Ok(())
+	}
+}

@@ -1,0 +1,599 @@
+//! # Inference pallet
+//!
+//! Daya's job market: consumers (dApps, people) buy inference from the network's hosts, paying
+//! per token, with their money held in escrow until the work is delivered and, when sampled,
+//! checked by other hosts.
+//!
+//! ## Pallet API
+//!
+//! See the [`pallet`] module for the full API: [`Config`], [`Call`], [`Event`], [`Error`],
+//! [`HoldReason`] and the storage items, [`Jobs`] first. A runtime implements
+//! [`daya_primitives::runtime_api::InferenceApi`] by forwarding to the `api_*` functions of
+//! [`Pallet`]. The pallet uses the model registry through [`daya_primitives::ModelRegistry`] and
+//! the host registry through [`daya_primitives::HostRegistry`], never the pallets themselves.
+//!
+//! ## Overview
+//!
+//! A job's life:
+//!
+//! 1. **Submit.** A consumer calls [`Pallet::submit_job`] with a model, a prompt (the payload),
+//!    the most output tokens it wants, the most it agrees to pay per token, and sampling
+//!    parameters. The price is fixed at the model's current price; the *escrow*, `(prompt tokens
+//!    + max output tokens) * price`, is held from the consumer ([`HoldReason::JobEscrow`]); the
+//!    prompt's token count is bounded by its length in bytes, which no byte-level tokenizer
+//!    exceeds. One active host serving the model is assigned at random, weighted by capacity,
+//!    never the consumer itself. State keeps a bounded record ([`Job`]); the payload goes to the
+//!    offchain index, under [`payload_key`], where the hosts' offchain workers read it.
+//! 2. **Execute.** The assigned host's executor runs the job, and the host submits the output
+//!    with [`Pallet::submit_result`] before the deadline, [`Config::ExecutionPeriod`] blocks
+//!    after assignment. State keeps only the output's hash and the usage; the output goes to the
+//!    offchain index and stays in the block's extrinsic, from which any client reads it.
+//! 3. **Validate, maybe.** At the start of the next block, a draw decides whether the result is
+//!    checked: with probability `max(MinSampleRate, 1 - executor's reputation)`, so new hosts
+//!    (reputation 50%) are checked often and trusted ones at least [`Config::MinSampleRate`]
+//!    of the time. A sampled result gets a validator, another host serving the model (never the
+//!    executor or the consumer), which re-scores the output and submits
+//!    [`Pallet::submit_verdict`] with a similarity before [`Config::ValidationPeriod`] blocks
+//!    are over.
+//! 4. **Dispute, maybe.** Below the model's validation threshold, a dispute opens:
+//!    [`Config::DisputeValidators`] more validators are assigned and their majority decides.
+//!    Confirmed fraud refunds the consumer in full, slashes [`Config::FraudSlash`] of the
+//!    executor's bond and jails it for [`Config::FraudJail`] blocks; the slash goes to the
+//!    validators who were right (the accuser and the dispute validators that agreed). An
+//!    overturned accusation costs the accuser reputation and [`Config::FalseAccusationSlash`] of
+//!    its bond, which goes to the executor it wrongly accused.
+//! 5. **Settle.** The fee is `(prompt + completion tokens) * price`, never above the escrow; the
+//!    executor gets the fee less [`Config::ProtocolFee`], which goes to the treasury; the rest of
+//!    the escrow returns to the consumer; the executor's reputation rises. The executor is paid
+//!    only once validation passed or was not drawn.
+//!
+//! A job whose executor misses its deadline is refunded in full, or, the first time, reassigned
+//! to another host with a fresh deadline; the host that missed loses reputation. A consumer can
+//! [`Pallet::cancel_job`] a job that has no result yet, for a full refund.
+//!
+//! ## Low level details
+//!
+//! ### Randomness
+//!
+//! Assignment and sampling draw from [`Config::Randomness`], mixed with the job id and the
+//! purpose of the draw. In Daya's runtime it is the relay chain's per-block BABE VRF output from
+//! the relay parent's state proof, mixed with the parachain's parent block hash. A consumer
+//! signs without knowing either, and cannot choose its job id. Sampling is drawn in the block
+//! after the result, from that block's randomness, which did not exist when the executor
+//! signed; an executor cannot learn whether it will be checked before it commits to an output.
+//! What a collator could bias: which relay parent it builds on (among the few the relay chain
+//! accepts) and which transactions it includes in a block, which changes the parent hash of the
+//! next; a collator that also runs hosts could try block contents until a draw suits it, at the
+//! cost of its own block production time. Collators are few and known (see docs), and each try
+//! costs it the slot.
+//!
+//! ### Bounded state and work
+//!
+//! - Open jobs: at most [`Config::MaxOpenJobs`] in all and [`Config::MaxOpenJobsPerAccount`]
+//!   per consumer. One open job takes at most `Job::max_encoded_len()` bytes of state plus its
+//!   keys (see `docs/economics.md` for the runtime's numbers).
+//! - Deadlines are bucketed by block ([`Deadlines`]), at most [`Config::MaxDeadlinesPerBlock`]
+//!   per block; a step whose bucket is full goes to one of the next few blocks, and a submission
+//!   that finds no room fails with [`Error::DeadlinesFull`]. Results per block are capped by
+//!   [`Config::MaxResultsPerBlock`] ([`Error::TooManyResults`]; the executor retries in the next
+//!   block). `on_initialize` handles one bucket and one block's results, so its work is bounded.
+//! - Finished jobs leave [`Jobs`] at once; their [`daya_primitives::JobOutcome`] stays in
+//!   [`Outcomes`] for [`Config::OutcomeRetention`] blocks, at most [`Config::MaxOutcomes`] of
+//!   them (the oldest go first), pruned in `on_idle`.
+//!
+//! ### Money
+//!
+//! Every job's escrow is held from its consumer, and at its end split into what the executor
+//! gets, the protocol fee and the refund, which add up to the escrow exactly: nothing is minted
+//! or burned by the market. A payment that cannot be made (a recipient that cannot exist with
+//! it) returns to the consumer instead, so nothing is lost. Slashes move funds from bonds to the
+//! validators or the executor, through the pallet's account, which is empty between calls.
+//!
+//! ### Invariants
+//!
+//! Checked by `Pallet::do_try_state` (the `try_state` hook, and after every test):
+//!
+//! - Each consumer's balance held for [`HoldReason::JobEscrow`] equals the sum of its open jobs'
+//!   escrows.
+//! - [`JobsOf`] lists exactly each consumer's open jobs; the job counter matches [`Jobs`]; no id
+//!   reaches [`NextJobId`]; no open job has an outcome (none is both open and ended).
+//! - A job's status agrees with its delivery (a result exists exactly when the job is not
+//!   assigned); validators are never the executor or the consumer, nor the executor the
+//!   consumer; each open job waiting for a deadline is in that block's bucket; each delivered
+//!   job is in the delivered queue.
+//! - Every outcome's fee and refund add up to at most its job's escrow, with the protocol fee
+//!   part of the fee, and the outcome queue holds at most [`Config::MaxOutcomes`] entries.
+//! - The pallet's own account holds nothing between calls.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+mod impls;
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod proptests;
+#[cfg(test)]
+mod tests;
+
+pub use daya_primitives::{
+	HostRegistry, JobEnd, JobId, JobOutcome, JobParams, ModelId, ModelRegistry, Usage,
+};
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use polkadot_sdk::{frame_support, frame_system};
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		pallet_prelude::*,
+		traits::{fungible, Randomness},
+		PalletId,
+	};
+	use frame_system::pallet_prelude::*;
+	use polkadot_sdk::{sp_core::H256, sp_runtime::Perbill};
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the job market.
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency in which jobs are paid and escrows held.
+		type Currency: fungible::Inspect<Self::AccountId>
+			+ fungible::Mutate<Self::AccountId>
+			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
+
+		/// The runtime's hold reason, of which [`HoldReason`] is a part.
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The model registry: which models take jobs, at what price and terms.
+		type Models: ModelRegistry<BalanceOf<Self>>;
+
+		/// The host registry: who serves which model, selection, reputation, slashing.
+		type Hosts: HostRegistry<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
+
+		/// Randomness for assignment and sampling, which neither consumers nor hosts can predict
+		/// when they sign (see the crate docs).
+		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+
+		/// The pallet's id, from which its account (through which slashes are shared out) is
+		/// derived.
+		#[pallet::constant]
+		type PalletId: Get<PalletId>;
+
+		/// Where protocol fees go: the treasury's account. It must exist (hold at least the
+		/// existential deposit), or fees smaller than that return to the consumer.
+		type Treasury: Get<Self::AccountId>;
+
+		/// The share of each fee that goes to the treasury.
+		#[pallet::constant]
+		type ProtocolFee: Get<Perbill>;
+
+		/// Maximum length of a job's payload, in bytes. Must not be zero.
+		#[pallet::constant]
+		type MaxPayloadLen: Get<u32>;
+
+		/// Maximum length of a job's output, in bytes. Must not be zero.
+		#[pallet::constant]
+		type MaxOutputLen: Get<u32>;
+
+		/// Blocks an executor has to deliver a job's result. Must not be zero.
+		#[pallet::constant]
+		type ExecutionPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Blocks validators have to give their verdicts. Must not be zero.
+		#[pallet::constant]
+		type ValidationPeriod: Get<BlockNumberFor<Self>>;
+
+		/// The least probability that a result is validated, whatever the executor's reputation.
+		#[pallet::constant]
+		type MinSampleRate: Get<Perbill>;
+
+		/// How many more validators a dispute gets. Must not be zero.
+		#[pallet::constant]
+		type DisputeValidators: Get<u32>;
+
+		/// The share of its bond an executor loses for confirmed fraud.
+		#[pallet::constant]
+		type FraudSlash: Get<Perbill>;
+
+		/// Blocks an executor is jailed for confirmed fraud.
+		#[pallet::constant]
+		type FraudJail: Get<BlockNumberFor<Self>>;
+
+		/// The share of its bond a validator loses when its accusation is overturned.
+		#[pallet::constant]
+		type FalseAccusationSlash: Get<Perbill>;
+
+		/// Maximum number of open jobs per consumer. Must not be zero.
+		#[pallet::constant]
+		type MaxOpenJobsPerAccount: Get<u32>;
+
+		/// Maximum number of open jobs in all. Must not be zero.
+		#[pallet::constant]
+		type MaxOpenJobs: Get<u32>;
+
+		/// Maximum number of deadlines in one block's bucket. Must not be zero.
+		#[pallet::constant]
+		type MaxDeadlinesPerBlock: Get<u32>;
+
+		/// Maximum number of results one block takes. Must not be zero.
+		#[pallet::constant]
+		type MaxResultsPerBlock: Get<u32>;
+
+		/// Blocks for which a finished job's outcome stays queryable.
+		#[pallet::constant]
+		type OutcomeRetention: Get<BlockNumberFor<Self>>;
+
+		/// Maximum number of outcomes kept. Must not be zero.
+		#[pallet::constant]
+		type MaxOutcomes: Get<u32>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A job's escrow: the most the job can cost, held from its consumer until settlement.
+		#[codec(index = 0)]
+		JobEscrow,
+	}
+
+	/// The id the next job gets.
+	#[pallet::storage]
+	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+	/// The open jobs, by id. At most [`Config::MaxOpenJobs`].
+	///
+	/// `Twox64Concat` is safe: ids are assigned sequentially.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = CountedStorageMap<_, Twox64Concat, JobId, Job<T>>;
+
+	/// The open jobs of each consumer, oldest first. No entry is empty.
+	#[pallet::storage]
+	pub type JobsOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, JobList<T>>;
+
+	/// For each block, the jobs whose current step times out at its start. Entries of jobs that
+	/// moved on are skipped when the bucket is handled.
+	#[pallet::storage]
+	pub type Deadlines<T: Config> =
+		StorageMap<_, Twox64Concat, BlockNumberFor<T>, DeadlineBucket<T>, ValueQuery>;
+
+	/// The jobs whose results came in during this block; their validation is drawn at the start
+	/// of the next.
+	#[pallet::storage]
+	pub type Delivered<T: Config> = StorageValue<_, DeliveredQueue<T>, ValueQuery>;
+
+	/// How recently finished jobs ended, by id, for [`Config::OutcomeRetention`] blocks.
+	#[pallet::storage]
+	pub type Outcomes<T: Config> = StorageMap<_, Twox64Concat, JobId, OutcomeOf<T>>;
+
+	/// The order in which outcomes were recorded, from [`OutcomeHead`] (oldest) to
+	/// [`OutcomeTail`] (excluded), so that the oldest are pruned first.
+	#[pallet::storage]
+	pub type OutcomeQueue<T: Config> = StorageMap<_, Twox64Concat, u64, JobId>;
+
+	/// Position of the oldest outcome in [`OutcomeQueue`].
+	#[pallet::storage]
+	pub type OutcomeHead<T: Config> = StorageValue<_, u64, ValueQuery>;
+
+	/// Position after the newest outcome in [`OutcomeQueue`].
+	#[pallet::storage]
+	pub type OutcomeTail<T: Config> = StorageValue<_, u64, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A job was submitted, its escrow held and a host assigned.
+		JobSubmitted {
+			/// The job.
+			job_id: JobId,
+			/// Who pays for it.
+			consumer: T::AccountId,
+			/// Its model.
+			model: ModelId,
+			/// The host that executes it.
+			executor: T::AccountId,
+			/// What is held until settlement.
+			escrow: BalanceOf<T>,
+			/// The block at whose start execution times out.
+			deadline: BlockNumberFor<T>,
+			/// BLAKE2-256 of the payload, which the offchain index holds.
+			payload_hash: H256,
+		},
+		/// The executor delivered a job's result.
+		ResultSubmitted {
+			/// The job.
+			job_id: JobId,
+			/// The executor.
+			executor: T::AccountId,
+			/// BLAKE2-256 of the output, which the extrinsic carries in full.
+			output_hash: H256,
+			/// The tokens it reports.
+			usage: Usage,
+		},
+		/// A result was drawn for validation and a validator assigned.
+		ValidationRequested {
+			/// The job.
+			job_id: JobId,
+			/// The validator.
+			validator: T::AccountId,
+			/// The block at whose start validation times out.
+			deadline: BlockNumberFor<T>,
+		},
+		/// A validator gave its verdict.
+		VerdictSubmitted {
+			/// The job.
+			job_id: JobId,
+			/// The validator.
+			validator: T::AccountId,
+			/// The similarity it found.
+			similarity: Perbill,
+		},
+		/// A validator found a result below the model's threshold; more validators decide.
+		DisputeOpened {
+			/// The job.
+			job_id: JobId,
+			/// The validator that found it.
+			accuser: T::AccountId,
+			/// The validators that decide.
+			validators: alloc::vec::Vec<T::AccountId>,
+			/// The block at whose start the dispute is decided with the verdicts given.
+			deadline: BlockNumberFor<T>,
+		},
+		/// The dispute's validators confirmed the fraud: the consumer was refunded, the executor
+		/// slashed and jailed.
+		FraudConfirmed {
+			/// The job.
+			job_id: JobId,
+			/// The executor.
+			executor: T::AccountId,
+			/// What was taken from its bond and shared among the validators who were right.
+			slashed: BalanceOf<T>,
+		},
+		/// The dispute's validators overturned the accusation: the accuser was slashed in
+		/// favour of the executor, which is paid.
+		AccusationOverturned {
+			/// The job.
+			job_id: JobId,
+			/// The validator that accused wrongly.
+			accuser: T::AccountId,
+			/// What was taken from its bond and given to the executor.
+			slashed: BalanceOf<T>,
+		},
+		/// Neither side of a dispute won a majority (a tie, or no verdicts): the executor is paid
+		/// and nobody is slashed.
+		DisputeUndecided {
+			/// The job.
+			job_id: JobId,
+		},
+		/// A result drawn for validation found no validator (no other host serves the model), or
+		/// the validator gave no verdict in time: it is paid as if not drawn.
+		ValidationSkipped {
+			/// The job.
+			job_id: JobId,
+			/// The validator that did not answer, if one was assigned.
+			missed_by: Option<T::AccountId>,
+		},
+		/// An executor missed its deadline and the job went to another host.
+		JobReassigned {
+			/// The job.
+			job_id: JobId,
+			/// The host that missed.
+			from: T::AccountId,
+			/// The host that has it now.
+			to: T::AccountId,
+			/// Its new deadline.
+			deadline: BlockNumberFor<T>,
+		},
+		/// A job ended; its escrow was split into `fee` (of which `protocol_fee` went to the
+		/// treasury, the rest to the executor) and `refund` to the consumer.
+		JobEnded {
+			/// The job.
+			job_id: JobId,
+			/// How it ended.
+			end: JobEnd,
+			/// What the consumer paid.
+			fee: BalanceOf<T>,
+			/// The treasury's part of the fee.
+			protocol_fee: BalanceOf<T>,
+			/// What was released back to the consumer.
+			refund: BalanceOf<T>,
+		},
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No such model.
+		UnknownModel,
+		/// The model takes no new jobs (it is retired).
+		ModelNotAccepting,
+		/// The payload is empty.
+		EmptyPayload,
+		/// Zero output tokens asked for.
+		ZeroOutputTokens,
+		/// More output tokens than the model allows per job.
+		TooManyOutputTokens,
+		/// The prompt's bytes plus the output tokens exceed the model's context length.
+		ContextTooLong,
+		/// The model's price per token is above the consumer's limit.
+		PriceAboveLimit,
+		/// The sampling parameters are out of bounds (temperature above 2.0).
+		InvalidParams,
+		/// The escrow does not fit the balance type.
+		Overflow,
+		/// The consumer cannot hold the escrow: its free balance is too low.
+		InsufficientBalance,
+		/// No active host serves the model (other than the consumer).
+		NoHostAvailable,
+		/// The consumer has [`Config::MaxOpenJobsPerAccount`] open jobs already.
+		TooManyOpenJobs,
+		/// The market has [`Config::MaxOpenJobs`] open jobs already.
+		MarketFull,
+		/// The deadline buckets of the next blocks are full; try again in a later block.
+		DeadlinesFull,
+		/// This block has taken [`Config::MaxResultsPerBlock`] results already; try again in the
+		/// next block.
+		TooManyResults,
+		/// No open job has this id (it never existed, or it ended).
+		UnknownJob,
+		/// The caller is not the job's executor.
+		NotExecutor,
+		/// The job has a result already.
+		AlreadyDelivered,
+		/// The deadline of the current step has passed.
+		DeadlinePassed,
+		/// The usage is above what the job allows: more prompt tokens than the payload's bytes,
+		/// or more completion tokens than asked for.
+		UsageAboveLimit,
+		/// The caller is not a validator of the job, or the job is not being validated.
+		NotValidator,
+		/// The caller gave its verdict already.
+		AlreadyVoted,
+		/// The caller is not the job's consumer.
+		NotConsumer,
+		/// The job has a result: it can no longer be cancelled.
+		CannotCancel,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// Draws validation for the previous block's results, then handles this block's
+		/// deadlines: both bounded by configuration.
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::do_on_initialize(now)
+		}
+
+		/// Prunes outcomes older than [`Config::OutcomeRetention`], as far as the weight left
+		/// allows.
+		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::do_prune_outcomes(now, remaining)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxPayloadLen::get() > 0, "MaxPayloadLen must not be zero");
+			assert!(T::MaxOutputLen::get() > 0, "MaxOutputLen must not be zero");
+			assert!(!T::ExecutionPeriod::get().is_zero(), "ExecutionPeriod must not be zero");
+			assert!(!T::ValidationPeriod::get().is_zero(), "ValidationPeriod must not be zero");
+			assert!(T::DisputeValidators::get() > 0, "DisputeValidators must not be zero");
+			assert!(T::MaxOpenJobsPerAccount::get() > 0, "MaxOpenJobsPerAccount must not be zero");
+			assert!(T::MaxOpenJobs::get() > 0, "MaxOpenJobs must not be zero");
+			assert!(T::MaxDeadlinesPerBlock::get() > 0, "MaxDeadlinesPerBlock must not be zero");
+			assert!(T::MaxResultsPerBlock::get() > 0, "MaxResultsPerBlock must not be zero");
+			assert!(T::MaxOutcomes::get() > 0, "MaxOutcomes must not be zero");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Buy inference: submit a job for `model`, hold its escrow and get a host assigned.
+		///
+		/// - Origin: signed, by the consumer, who pays.
+		/// - `payload`: the prompt, non-empty; it goes to the offchain index, not to state.
+		/// - `max_output_tokens`: the most tokens to generate (and pay for), non-zero, within
+		///   the model's limits.
+		/// - `max_price_per_token`: the most the consumer agrees to pay per token; the job takes
+		///   the model's current price, which must not be above it.
+		/// - Errors: [`Error::InvalidParams`], [`Error::EmptyPayload`],
+		///   [`Error::ZeroOutputTokens`], [`Error::UnknownModel`], [`Error::ModelNotAccepting`],
+		///   [`Error::TooManyOutputTokens`], [`Error::ContextTooLong`],
+		///   [`Error::PriceAboveLimit`], [`Error::Overflow`], [`Error::TooManyOpenJobs`],
+		///   [`Error::MarketFull`], [`Error::NoHostAvailable`], [`Error::DeadlinesFull`],
+		///   [`Error::InsufficientBalance`].
+		/// - Event: [`Event::JobSubmitted`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::submit_job(payload.len() as u32))]
+		pub fn submit_job(
+			origin: OriginFor<T>,
+			model: ModelId,
+			payload: Payload<T>,
+			max_output_tokens: u32,
+			#[pallet::compact] max_price_per_token: BalanceOf<T>,
+			params: JobParams,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_job(who, model, payload, max_output_tokens, max_price_per_token, params)
+				.map(|_| ())
+		}
+
+		/// Deliver a job's result.
+		///
+		/// - Origin: signed, by the job's executor; once, before the deadline.
+		/// - `output`: the generated text; state keeps its hash, the offchain index and this
+		///   extrinsic the text.
+		/// - `usage`: prompt tokens (at most the payload's bytes) and completion tokens (at most
+		///   the job's maximum), which the consumer pays for.
+		/// - `logprobs_commitment`: the executor's commitment to its per-token log-probabilities.
+		/// - Errors: [`Error::UnknownJob`], [`Error::NotExecutor`], [`Error::AlreadyDelivered`],
+		///   [`Error::DeadlinePassed`], [`Error::UsageAboveLimit`], [`Error::TooManyResults`].
+		/// - Event: [`Event::ResultSubmitted`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
+		pub fn submit_result(
+			origin: OriginFor<T>,
+			job_id: JobId,
+			output: Output<T>,
+			usage: Usage,
+			logprobs_commitment: H256,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_result(who, job_id, output, usage, logprobs_commitment)
+		}
+
+		/// Give a validator's verdict on a job's result: the similarity of its re-scoring to the
+		/// executor's output.
+		///
+		/// - Origin: signed, by a validator of the job that has not given its verdict; before
+		///   the validation deadline.
+		/// - The first validator's verdict settles the job (at or above the model's threshold)
+		///   or opens a dispute (below). The last dispute verdict decides the dispute.
+		/// - Errors: [`Error::UnknownJob`], [`Error::NotValidator`], [`Error::AlreadyVoted`],
+		///   [`Error::DeadlinePassed`].
+		/// - Events: [`Event::VerdictSubmitted`], then [`Event::JobEnded`],
+		///   [`Event::DisputeOpened`], [`Event::FraudConfirmed`],
+		///   [`Event::AccusationOverturned`] or [`Event::DisputeUndecided`] as it turns out.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::submit_verdict_pass()
+			.max(T::WeightInfo::submit_verdict_accuse())
+			.max(T::WeightInfo::submit_verdict_decide()))]
+		pub fn submit_verdict(
+			origin: OriginFor<T>,
+			job_id: JobId,
+			similarity: Perbill,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_verdict(who, job_id, similarity)
+		}
+
+		/// Cancel a job that has no result yet, for a full refund.
+		///
+		/// - Origin: signed, by the job's consumer.
+		/// - Errors: [`Error::UnknownJob`], [`Error::NotConsumer`], [`Error::CannotCancel`].
+		/// - Event: [`Event::JobEnded`] with [`JobEnd::Cancelled`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::cancel_job())]
+		pub fn cancel_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_cancel_job(who, job_id)
+		}
+	}
+}

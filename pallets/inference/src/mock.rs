@@ -1,0 +1,407 @@
+//! A mock runtime for the job market's tests: `System`, `Balances`, the real host registry
+//! (`Compute`) and `Inference`, with a model registry kept in a thread-local table and a
+//! deterministic randomness source.
+
+use crate::{self as pallet_daya_inference, JobParams, Output, Payload};
+use daya_primitives::{JobId, ModelId, ModelRegistry, ModelStatus, ModelTerms, Usage};
+use polkadot_sdk::{
+	frame_support::{
+		self, derive_impl, parameter_types, traits::Randomness, weights::Weight, PalletId,
+	},
+	frame_system, pallet_balances,
+	sp_core::H256,
+	sp_io::{hashing::blake2_256, TestExternalities},
+	sp_runtime::{BuildStorage, DispatchResult, Perbill},
+};
+use std::{cell::RefCell, collections::BTreeMap};
+
+pub type AccountId = u64;
+pub type Balance = u64;
+pub type BlockNumber = u64;
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+pub const CHARLIE: AccountId = 3;
+pub const DAVE: AccountId = 4;
+pub const EVE: AccountId = 5;
+pub const FERDIE: AccountId = 6;
+pub const GRACE: AccountId = 7;
+/// A consumer that cannot pay for much.
+pub const POOR: AccountId = 8;
+/// Consumers that are not hosts.
+pub const CONSUMER: AccountId = 10;
+pub const CONSUMER_2: AccountId = 11;
+/// The treasury's account.
+pub const TREASURY: AccountId = 100;
+
+/// What every account but [`POOR`] starts with.
+pub const ENDOWMENT: Balance = 1_000_000;
+/// The price per token of every mock model.
+pub const PRICE: Balance = 10;
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Test;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	#[runtime::pallet_index(1)]
+	pub type Balances = pallet_balances;
+
+	#[runtime::pallet_index(51)]
+	pub type Compute = pallet_daya_compute;
+
+	#[runtime::pallet_index(52)]
+	pub type Inference = pallet_daya_inference;
+}
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = frame_system::mocking::MockBlock<Test>;
+	type AccountData = pallet_balances::AccountData<Balance>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+	type ExistentialDeposit = ExistentialDeposit;
+	type RuntimeHoldReason = RuntimeHoldReason;
+}
+
+thread_local! {
+	static MODELS: RefCell<BTreeMap<ModelId, (ModelStatus, Balance)>> =
+		const { RefCell::new(BTreeMap::new()) };
+	static NONCE: RefCell<u64> = const { RefCell::new(0) };
+}
+
+/// The mock model registry: a table of models with a status and a price, changed by tests.
+pub struct MockModels;
+
+impl MockModels {
+	/// Models 0, 1 and 2 active (tests deprecate 2 once hosts serve it), 3 retired, all at
+	/// [`PRICE`].
+	pub fn reset() {
+		MODELS.with(|models| {
+			let mut models = models.borrow_mut();
+			models.clear();
+			models.insert(0, (ModelStatus::Active, PRICE));
+			models.insert(1, (ModelStatus::Active, PRICE));
+			models.insert(2, (ModelStatus::Active, PRICE));
+			models.insert(3, (ModelStatus::Retired, PRICE));
+		});
+	}
+
+	/// Changes a model's status.
+	pub fn set_status(model: ModelId, status: ModelStatus) {
+		MODELS.with(|models| {
+			if let Some(entry) = models.borrow_mut().get_mut(&model) {
+				entry.0 = status;
+			}
+		});
+	}
+
+	/// Changes a model's price.
+	pub fn set_price(model: ModelId, price: Balance) {
+		MODELS.with(|models| {
+			if let Some(entry) = models.borrow_mut().get_mut(&model) {
+				entry.1 = price;
+			}
+		});
+	}
+}
+
+impl ModelRegistry<Balance> for MockModels {
+	fn status(model: ModelId) -> Option<ModelStatus> {
+		MODELS.with(|models| models.borrow().get(&model).map(|entry| entry.0))
+	}
+
+	fn terms(model: ModelId) -> Option<ModelTerms<Balance>> {
+		MODELS.with(|models| {
+			models.borrow().get(&model).map(|entry| ModelTerms {
+				price_per_token: entry.1,
+				compute_units_per_token: 1_000,
+				validation_threshold: Perbill::from_percent(90),
+				min_vram_mib: 0,
+				context_length: 150,
+				max_output_tokens: 128,
+				weights_hash: [1; 32],
+			})
+		})
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn register_benchmark_model() -> ModelId {
+		let model = MODELS.with(|models| {
+			models.borrow().keys().next_back().map_or(0, |last| last.saturating_add(1))
+		});
+		MODELS.with(|models| models.borrow_mut().insert(model, (ModelStatus::Active, PRICE)));
+		model
+	}
+}
+
+/// Deterministic randomness: a hash of the subject, the block number and a counter of draws.
+pub struct MockRandomness;
+
+impl Randomness<H256, BlockNumber> for MockRandomness {
+	fn random(subject: &[u8]) -> (H256, BlockNumber) {
+		let nonce = NONCE.with(|nonce| {
+			let mut nonce = nonce.borrow_mut();
+			*nonce = nonce.wrapping_add(1);
+			*nonce
+		});
+		let block = System::block_number();
+		(H256(blake2_256(&(subject, block, nonce).encode())), block)
+	}
+}
+
+use codec::Encode;
+
+parameter_types! {
+	pub const ExistentialDeposit: Balance = 1;
+	pub const MinHostBond: Balance = 1_000;
+	pub const UnbondingPeriod: u64 = 10;
+	pub const MaxGpus: u32 = 2;
+	pub const MaxServedModels: u32 = 3;
+	pub const MaxEndpointLen: u32 = 32;
+	pub const MaxGpuNameLen: u32 = 16;
+	pub const MaxHosts: u32 = 10;
+	pub const MaxHostsPerModel: u32 = 8;
+	pub const MaxCapacityPerHost: u64 = 1_000_000;
+	/// Hosts start fully trusted, so that [`MinSampleRate`] alone decides sampling in tests.
+	pub storage InitialReputation: Perbill = Perbill::one();
+	pub const ReputationGain: Perbill = Perbill::from_percent(1);
+	pub const ReputationLoss: Perbill = Perbill::from_percent(10);
+
+	pub const InferencePalletId: PalletId = PalletId(*b"daya/inf");
+	pub const Treasury: AccountId = TREASURY;
+	pub const ProtocolFee: Perbill = Perbill::from_percent(10);
+	pub const MaxPayloadLen: u32 = 64;
+	pub const MaxOutputLen: u32 = 64;
+	pub const ExecutionPeriod: BlockNumber = 5;
+	pub const ValidationPeriod: BlockNumber = 3;
+	/// Zero by default: no result is validated unless a test asks for it.
+	pub storage MinSampleRate: Perbill = Perbill::zero();
+	pub const DisputeValidators: u32 = 3;
+	pub const FraudSlash: Perbill = Perbill::from_percent(50);
+	pub const FraudJail: BlockNumber = 100;
+	pub const FalseAccusationSlash: Perbill = Perbill::from_percent(10);
+	pub const MaxOpenJobsPerAccount: u32 = 4;
+	pub const MaxOpenJobs: u32 = 14;
+	/// Small, so that tests fill buckets.
+	pub const MaxDeadlinesPerBlock: u32 = 3;
+	pub const MaxResultsPerBlock: u32 = 3;
+	pub const OutcomeRetention: BlockNumber = 20;
+	pub const MaxOutcomes: u32 = 8;
+}
+
+impl pallet_daya_compute::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = MockModels;
+	type MinHostBond = MinHostBond;
+	type UnbondingPeriod = UnbondingPeriod;
+	type MaxGpus = MaxGpus;
+	type MaxServedModels = MaxServedModels;
+	type MaxEndpointLen = MaxEndpointLen;
+	type MaxGpuNameLen = MaxGpuNameLen;
+	type MaxHosts = MaxHosts;
+	type MaxHostsPerModel = MaxHostsPerModel;
+	type MaxCapacityPerHost = MaxCapacityPerHost;
+	type InitialReputation = InitialReputation;
+	type ReputationGain = ReputationGain;
+	type ReputationLoss = ReputationLoss;
+	type WeightInfo = ();
+}
+
+impl pallet_daya_inference::Config for Test {
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = MockModels;
+	type Hosts = Compute;
+	type Randomness = MockRandomness;
+	type PalletId = InferencePalletId;
+	type Treasury = Treasury;
+	type ProtocolFee = ProtocolFee;
+	type MaxPayloadLen = MaxPayloadLen;
+	type MaxOutputLen = MaxOutputLen;
+	type ExecutionPeriod = ExecutionPeriod;
+	type ValidationPeriod = ValidationPeriod;
+	type MinSampleRate = MinSampleRate;
+	type DisputeValidators = DisputeValidators;
+	type FraudSlash = FraudSlash;
+	type FraudJail = FraudJail;
+	type FalseAccusationSlash = FalseAccusationSlash;
+	type MaxOpenJobsPerAccount = MaxOpenJobsPerAccount;
+	type MaxOpenJobs = MaxOpenJobs;
+	type MaxDeadlinesPerBlock = MaxDeadlinesPerBlock;
+	type MaxResultsPerBlock = MaxResultsPerBlock;
+	type OutcomeRetention = OutcomeRetention;
+	type MaxOutcomes = MaxOutcomes;
+	type WeightInfo = ();
+}
+
+/// Builds test externalities, runs a test in them, then checks the pallet's invariants.
+#[derive(Default)]
+pub struct ExtBuilder {
+	hosts: Vec<(AccountId, Vec<ModelId>)>,
+	sample_rate: Option<Perbill>,
+}
+
+impl ExtBuilder {
+	/// Registers `who` as a host serving `models`, bonding [`MinHostBond`], before the test.
+	pub fn with_host(mut self, who: AccountId, models: &[ModelId]) -> Self {
+		self.hosts.push((who, models.to_vec()));
+		self
+	}
+
+	/// Alice, Bob, Charlie, Dave and Eve serve models 0 and 2.
+	pub fn with_hosts(self) -> Self {
+		[ALICE, BOB, CHARLIE, DAVE, EVE]
+			.into_iter()
+			.fold(self, |builder, who| builder.with_host(who, &[0, 2]))
+	}
+
+	/// Validates results with this probability (zero by default).
+	pub fn sample_rate(mut self, rate: Perbill) -> Self {
+		self.sample_rate = Some(rate);
+		self
+	}
+
+	/// The externalities after genesis, at block 1, before the hosts are registered.
+	pub fn build(&self) -> TestExternalities {
+		MockModels::reset();
+		NONCE.with(|nonce| *nonce.borrow_mut() = 0);
+		let storage = RuntimeGenesisConfig {
+			balances: pallet_balances::GenesisConfig {
+				balances: [ALICE, BOB, CHARLIE, DAVE, EVE, FERDIE, GRACE, CONSUMER, CONSUMER_2]
+					.into_iter()
+					.map(|who| (who, ENDOWMENT))
+					.chain([(POOR, 100), (TREASURY, 1)])
+					.collect(),
+				..Default::default()
+			},
+			..Default::default()
+		}
+		.build_storage()
+		.expect("the mock's genesis builds");
+		let mut ext = TestExternalities::new(storage);
+		ext.execute_with(|| System::set_block_number(1));
+		ext
+	}
+
+	/// Runs `test`, then `Inference::do_try_state()`.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		let mut ext = self.build();
+		ext.execute_with(|| {
+			MinSampleRate::set(&self.sample_rate.unwrap_or_else(Perbill::zero));
+			InitialReputation::set(&Perbill::one());
+			for (who, models) in &self.hosts {
+				register_host(*who, models).expect("a valid registration");
+			}
+			Inference::do_try_state().expect("invariants hold before the test");
+			test();
+			Inference::do_try_state().expect("invariants hold after the test");
+		});
+	}
+}
+
+/// Registers `who` as a host of one 80 GiB GPU serving `models`, bonding [`MinHostBond`].
+pub fn register_host(who: AccountId, models: &[ModelId]) -> DispatchResult {
+	Compute::register_host(
+		RuntimeOrigin::signed(who),
+		b"https://gpu.example.org".to_vec().try_into().expect("fits"),
+		vec![pallet_daya_compute::GpuSpec {
+			name: b"H100".to_vec().try_into().expect("fits"),
+			vram_mib: 81_920,
+			count: 1,
+		}]
+		.try_into()
+		.expect("fits"),
+		models.to_vec().try_into().expect("fits"),
+		MinHostBond::get(),
+	)
+}
+
+/// Moves to block `n`, running every pallet's hooks on the way, `on_idle` with a generous
+/// weight.
+pub fn run_to_block(n: BlockNumber) {
+	use frame_support::traits::{OnFinalize, OnIdle, OnInitialize};
+	while System::block_number() < n {
+		let now = System::block_number();
+		AllPalletsWithSystem::on_finalize(now);
+		let next = now + 1;
+		System::set_block_number(next);
+		AllPalletsWithSystem::on_initialize(next);
+		AllPalletsWithSystem::on_idle(next, Weight::from_parts(u64::MAX / 2, u64::MAX / 2));
+	}
+}
+
+/// A payload of `text`.
+pub fn payload(text: &str) -> Payload<Test> {
+	text.as_bytes().to_vec().try_into().expect("test payloads fit the bound")
+}
+
+/// An output of `text`.
+pub fn output(text: &str) -> Output<Test> {
+	text.as_bytes().to_vec().try_into().expect("test outputs fit the bound")
+}
+
+/// Submits a job for model 0 from `who` with a 10-byte prompt and at most 20 output tokens:
+/// an escrow of 300.
+pub fn submit(who: AccountId) -> Result<JobId, polkadot_sdk::sp_runtime::DispatchError> {
+	let job_id = pallet_daya_inference::NextJobId::<Test>::get();
+	Inference::submit_job(
+		RuntimeOrigin::signed(who),
+		0,
+		payload("0123456789"),
+		20,
+		PRICE,
+		JobParams::default(),
+	)?;
+	Ok(job_id)
+}
+
+/// The job's executor.
+pub fn executor_of(job_id: JobId) -> AccountId {
+	pallet_daya_inference::Jobs::<Test>::get(job_id).expect("an open job").executor
+}
+
+/// Delivers `text` for `job_id` from its executor, with 8 prompt and 12 completion tokens.
+pub fn deliver(job_id: JobId, text: &str) -> DispatchResult {
+	Inference::submit_result(
+		RuntimeOrigin::signed(executor_of(job_id)),
+		job_id,
+		output(text),
+		usage(8, 12),
+		H256::repeat_byte(7),
+	)
+}
+
+/// A usage.
+pub fn usage(prompt_tokens: u32, completion_tokens: u32) -> Usage {
+	Usage { prompt_tokens, completion_tokens }
+}
+
+/// Free balance.
+pub fn free(who: AccountId) -> Balance {
+	Balances::free_balance(who)
+}
+
+/// Total issuance.
+pub fn issuance() -> Balance {
+	Balances::total_issuance()
+}

@@ -1,0 +1,927 @@
+//! Unit tests of the job market: every call, hook and error path, against the real host
+//! registry.
+
+use crate::{mock::*, Error, Event, *};
+use daya_primitives::{
+	jobs::MAX_TEMPERATURE_MILLI,
+	runtime_api::{JobStatusView, WorkKind},
+	QuoteError,
+};
+use polkadot_sdk::{
+	frame_support::{
+		assert_noop, assert_ok,
+		traits::{fungible::InspectHold, Hooks},
+	},
+	sp_core::H256,
+	sp_io::hashing::blake2_256,
+	sp_runtime::{traits::BadOrigin, Perbill},
+};
+
+/// The escrow [`submit`] holds: (10 prompt bytes + 20 output tokens) * 10.
+const ESCROW: Balance = 300;
+/// What [`deliver`]'s usage costs: (8 + 12) * 10.
+const FEE: Balance = 200;
+
+fn held(who: AccountId) -> Balance {
+	Balances::balance_on_hold(&RuntimeHoldReason::Inference(HoldReason::JobEscrow), &who)
+}
+
+fn bond_of(who: AccountId) -> Balance {
+	pallet_daya_compute::Hosts::<Test>::get(who).map_or(0, |host| host.bond)
+}
+
+fn reputation(who: AccountId) -> Perbill {
+	<Compute as HostRegistry<_, _, _>>::reputation(&who).expect("a host")
+}
+
+fn job(job_id: JobId) -> Job<Test> {
+	Jobs::<Test>::get(job_id).expect("an open job")
+}
+
+/// The validator the job waits for.
+fn validator_of(job_id: JobId) -> AccountId {
+	match job(job_id).status {
+		JobStatus::Validating { verdict } => verdict.validator,
+		status => panic!("job {job_id} is not validating: {status:?}"),
+	}
+}
+
+/// The accuser and the dispute's validators.
+fn dispute_of(job_id: JobId) -> (AccountId, Vec<AccountId>) {
+	match job(job_id).status {
+		JobStatus::Disputed { accuser, verdicts } => {
+			(accuser, verdicts.iter().map(|v| v.validator).collect())
+		},
+		status => panic!("job {job_id} is not disputed: {status:?}"),
+	}
+}
+
+fn verdict(who: AccountId, job_id: JobId, percent: u32) -> DispatchResult {
+	Inference::submit_verdict(RuntimeOrigin::signed(who), job_id, Perbill::from_percent(percent))
+}
+
+fn ended(job_id: JobId) -> JobEnd {
+	Outcomes::<Test>::get(job_id).expect("an outcome").end
+}
+
+/// A job delivered and, at the next block, drawn for validation (sample rate 100%).
+fn delivered_and_validating() -> (JobId, AccountId, AccountId) {
+	let job_id = submit(CONSUMER).unwrap();
+	assert_ok!(deliver(job_id, "the answer"));
+	run_to_block(System::block_number() + 1);
+	(job_id, executor_of(job_id), validator_of(job_id))
+}
+
+/// A job whose first validator accused the executor, with three dispute validators.
+fn disputed() -> (JobId, AccountId, AccountId, Vec<AccountId>) {
+	let (job_id, executor, validator) = delivered_and_validating();
+	assert_ok!(verdict(validator, job_id, 50));
+	let (accuser, validators) = dispute_of(job_id);
+	assert_eq!(accuser, validator);
+	(job_id, executor, accuser, validators)
+}
+
+use polkadot_sdk::sp_runtime::DispatchResult;
+
+#[test]
+fn integrity_test_passes() {
+	ExtBuilder::default().build_and_execute(|| {
+		<Inference as Hooks<BlockNumber>>::integrity_test();
+	});
+}
+
+#[test]
+fn submit_job_holds_escrow_assigns_a_host_and_indexes_the_payload() {
+	let mut ext = ExtBuilder::default().with_hosts().build();
+	ext.execute_with(|| {
+		for who in [ALICE, BOB, CHARLIE, DAVE, EVE] {
+			register_host(who, &[0, 2]).unwrap();
+		}
+		let job_id = submit(CONSUMER).unwrap();
+		assert_eq!(job_id, 0);
+		assert_eq!(NextJobId::<Test>::get(), 1);
+		assert_eq!(held(CONSUMER), ESCROW);
+		assert_eq!(free(CONSUMER), ENDOWMENT - ESCROW);
+		let job = job(job_id);
+		assert!([ALICE, BOB, CHARLIE, DAVE, EVE].contains(&job.executor));
+		assert_eq!(job.consumer, CONSUMER);
+		assert_eq!(job.prompt_tokens, 10);
+		assert_eq!(job.max_output_tokens, 20);
+		assert_eq!(job.price_per_token, PRICE);
+		assert_eq!(job.escrow, ESCROW);
+		assert_eq!(job.deadline, 1 + ExecutionPeriod::get());
+		assert_eq!(job.status, JobStatus::Assigned);
+		assert_eq!(job.payload_hash, H256(blake2_256(b"0123456789")));
+		assert_eq!(JobsOf::<Test>::get(CONSUMER).unwrap().into_inner(), vec![job_id]);
+		assert!(Deadlines::<Test>::get(job.deadline).contains(&job_id));
+		System::assert_last_event(
+			Event::JobSubmitted {
+				job_id,
+				consumer: CONSUMER,
+				model: 0,
+				executor: job.executor,
+				escrow: ESCROW,
+				deadline: job.deadline,
+				payload_hash: job.payload_hash,
+			}
+			.into(),
+		);
+		Inference::do_try_state().unwrap();
+	});
+	ext.persist_offchain_overlay();
+	let indexed = ext.offchain_db().get(&payload_key(0)).expect("the payload is indexed");
+	let indexed = IndexedPayload::decode(&mut &indexed[..]).unwrap();
+	assert_eq!(
+		indexed,
+		IndexedPayload {
+			job_id: 0,
+			model: 0,
+			max_output_tokens: 20,
+			params: JobParams::default(),
+			payload: b"0123456789".to_vec(),
+		}
+	);
+}
+
+use codec::Decode;
+
+#[test]
+fn submit_job_rejects_bad_requests_and_holds_nothing() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let submit_with = |who, model, text: &str, max_out, max_price, temperature_milli| {
+			Inference::submit_job(
+				RuntimeOrigin::signed(who),
+				model,
+				payload(text),
+				max_out,
+				max_price,
+				JobParams { temperature_milli, seed: 7 },
+			)
+		};
+		assert_noop!(
+			Inference::submit_job(
+				RuntimeOrigin::none(),
+				0,
+				payload("hi"),
+				20,
+				PRICE,
+				JobParams::default()
+			),
+			BadOrigin
+		);
+		assert_noop!(
+			submit_with(CONSUMER, 0, "hi", 20, PRICE, MAX_TEMPERATURE_MILLI + 1),
+			Error::<Test>::InvalidParams
+		);
+		assert_noop!(submit_with(CONSUMER, 0, "", 20, PRICE, 0), Error::<Test>::EmptyPayload);
+		assert_noop!(submit_with(CONSUMER, 0, "hi", 0, PRICE, 0), Error::<Test>::ZeroOutputTokens);
+		assert_noop!(submit_with(CONSUMER, 9, "hi", 20, PRICE, 0), Error::<Test>::UnknownModel);
+		assert_noop!(
+			submit_with(CONSUMER, 3, "hi", 20, PRICE, 0),
+			Error::<Test>::ModelNotAccepting
+		);
+		assert_noop!(
+			submit_with(CONSUMER, 0, "hi", 129, PRICE, 0),
+			Error::<Test>::TooManyOutputTokens
+		);
+		let long = "x".repeat(64);
+		assert_noop!(submit_with(CONSUMER, 0, &long, 100, PRICE, 0), Error::<Test>::ContextTooLong);
+		assert_noop!(
+			submit_with(CONSUMER, 0, "hi", 20, PRICE - 1, 0),
+			Error::<Test>::PriceAboveLimit
+		);
+		assert_noop!(
+			submit_with(POOR, 0, "0123456789", 20, PRICE, 0),
+			Error::<Test>::InsufficientBalance
+		);
+		// Model 1 has no host.
+		assert_noop!(submit_with(CONSUMER, 1, "hi", 20, PRICE, 0), Error::<Test>::NoHostAvailable);
+		assert_eq!(held(CONSUMER), 0);
+		assert_eq!(held(POOR), 0);
+		assert_eq!(Jobs::<Test>::count(), 0);
+	});
+}
+
+#[test]
+fn submit_job_at_the_limits_is_accepted() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		// A deprecated model still takes jobs; the longest payload and the highest temperature.
+		MockModels::set_status(2, daya_primitives::ModelStatus::Deprecated);
+		let long = "x".repeat(MaxPayloadLen::get() as usize);
+		assert_ok!(Inference::submit_job(
+			RuntimeOrigin::signed(CONSUMER),
+			2,
+			payload(&long),
+			150 - 64,
+			u64::MAX,
+			JobParams { temperature_milli: MAX_TEMPERATURE_MILLI, seed: u64::MAX },
+		));
+		assert_eq!(held(CONSUMER), 150 * PRICE);
+		// The job takes the model's price, not the consumer's limit.
+		assert_eq!(job(0).price_per_token, PRICE);
+	});
+}
+
+#[test]
+fn a_free_model_holds_nothing_and_pays_nothing() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		MockModels::set_price(0, 0);
+		let job_id = submit(CONSUMER).unwrap();
+		assert_eq!(held(CONSUMER), 0);
+		assert_ok!(deliver(job_id, "free"));
+		run_to_block(2);
+		assert_eq!(ended(job_id), JobEnd::Completed);
+		assert_eq!(free(CONSUMER), ENDOWMENT);
+	});
+}
+
+#[test]
+fn the_consumer_is_never_its_own_executor() {
+	ExtBuilder::default()
+		.with_host(ALICE, &[0])
+		.with_host(BOB, &[0])
+		.build_and_execute(|| {
+			for _ in 0..4 {
+				let job_id = submit(ALICE).unwrap();
+				assert_eq!(executor_of(job_id), BOB);
+			}
+		});
+	ExtBuilder::default().with_host(ALICE, &[0]).build_and_execute(|| {
+		assert_noop!(submit(ALICE), Error::<Test>::NoHostAvailable);
+	});
+}
+
+#[test]
+fn inactive_hosts_get_no_jobs() {
+	ExtBuilder::default()
+		.with_host(ALICE, &[0])
+		.with_host(BOB, &[0])
+		.build_and_execute(|| {
+			assert_ok!(Compute::chill(RuntimeOrigin::signed(ALICE)));
+			for _ in 0..4 {
+				let job_id = submit(CONSUMER).unwrap();
+				assert_eq!(executor_of(job_id), BOB);
+			}
+			assert_ok!(Compute::unbond(RuntimeOrigin::signed(BOB)));
+			assert_noop!(submit(CONSUMER_2), Error::<Test>::NoHostAvailable);
+		});
+}
+
+#[test]
+fn open_jobs_are_bounded_per_account_and_in_all() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		for _ in 0..MaxOpenJobsPerAccount::get() {
+			assert_ok!(submit(CONSUMER));
+		}
+		assert_noop!(submit(CONSUMER), Error::<Test>::TooManyOpenJobs);
+		// Spread over blocks, so that deadline buckets have room.
+		for (block, who) in [(2, CONSUMER_2), (3, FERDIE), (4, GRACE)] {
+			run_to_block(block);
+			for _ in 0..MaxOpenJobsPerAccount::get() {
+				if Jobs::<Test>::count() < MaxOpenJobs::get() {
+					assert_ok!(submit(who));
+				}
+			}
+		}
+		assert_eq!(Jobs::<Test>::count(), MaxOpenJobs::get());
+		assert_noop!(submit(GRACE), Error::<Test>::MarketFull);
+	});
+}
+
+#[test]
+fn full_deadline_buckets_spill_into_the_next_blocks_then_fail() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let first = 1 + ExecutionPeriod::get();
+		let mut deadlines = Vec::new();
+		for who in [CONSUMER, CONSUMER_2, FERDIE] {
+			for _ in 0..4 {
+				let job_id = submit(who).unwrap();
+				deadlines.push(job(job_id).deadline);
+			}
+		}
+		let expected: Vec<_> = (0..4).flat_map(|offset| [first + offset; 3]).collect();
+		assert_eq!(deadlines, expected);
+		assert_noop!(submit(GRACE), Error::<Test>::DeadlinesFull);
+	});
+}
+
+#[test]
+fn submit_result_records_hashes_and_indexes_the_output() {
+	let mut ext = ExtBuilder::default().with_hosts().build();
+	ext.execute_with(|| {
+		for who in [ALICE, BOB] {
+			register_host(who, &[0]).unwrap();
+		}
+		let job_id = submit(CONSUMER).unwrap();
+		let executor = executor_of(job_id);
+		assert_ok!(deliver(job_id, "forty-two"));
+		let job = job(job_id);
+		let output_hash = H256(blake2_256(b"forty-two"));
+		assert_eq!(job.status, JobStatus::Delivered);
+		assert_eq!(
+			job.delivery,
+			Some(Delivery {
+				output_hash,
+				usage: usage(8, 12),
+				logprobs_commitment: H256::repeat_byte(7)
+			})
+		);
+		assert_eq!(Delivered::<Test>::get().into_inner(), vec![job_id]);
+		System::assert_last_event(
+			Event::ResultSubmitted { job_id, executor, output_hash, usage: usage(8, 12) }.into(),
+		);
+		Inference::do_try_state().unwrap();
+	});
+	ext.persist_offchain_overlay();
+	let indexed = ext.offchain_db().get(&output_key(0)).expect("the output is indexed");
+	assert_eq!(
+		IndexedOutput::decode(&mut &indexed[..]).unwrap(),
+		IndexedOutput { job_id: 0, output: b"forty-two".to_vec(), usage: usage(8, 12) }
+	);
+}
+
+#[test]
+fn submit_result_rejects_everything_but_one_timely_result_from_the_executor() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let job_id = submit(CONSUMER).unwrap();
+		let executor = executor_of(job_id);
+		let other = [ALICE, BOB].into_iter().find(|who| *who != executor).unwrap();
+		let result = |who, job_id, usage| {
+			Inference::submit_result(
+				RuntimeOrigin::signed(who),
+				job_id,
+				output("x"),
+				usage,
+				H256::zero(),
+			)
+		};
+		assert_noop!(result(executor, 9, usage(1, 1)), Error::<Test>::UnknownJob);
+		assert_noop!(result(other, job_id, usage(1, 1)), Error::<Test>::NotExecutor);
+		assert_noop!(result(CONSUMER, job_id, usage(1, 1)), Error::<Test>::NotExecutor);
+		assert_noop!(result(executor, job_id, usage(11, 1)), Error::<Test>::UsageAboveLimit);
+		assert_noop!(result(executor, job_id, usage(1, 21)), Error::<Test>::UsageAboveLimit);
+		assert_ok!(result(executor, job_id, usage(10, 20)));
+		assert_noop!(result(executor, job_id, usage(1, 1)), Error::<Test>::AlreadyDelivered);
+
+		// Past the deadline (without the hook that would have reassigned the job).
+		let late = submit(CONSUMER).unwrap();
+		System::set_block_number(job(late).deadline);
+		assert_noop!(result(executor_of(late), late, usage(1, 1)), Error::<Test>::DeadlinePassed);
+		System::set_block_number(1);
+	});
+}
+
+#[test]
+fn results_per_block_are_bounded() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let jobs: Vec<_> = (0..4).map(|_| submit(CONSUMER).unwrap()).collect();
+		for job_id in &jobs[..3] {
+			assert_ok!(deliver(*job_id, "ok"));
+		}
+		assert_noop!(deliver(jobs[3], "ok"), Error::<Test>::TooManyResults);
+		run_to_block(2);
+		assert_ok!(deliver(jobs[3], "ok"));
+	});
+}
+
+#[test]
+fn an_unsampled_result_is_paid_at_the_next_block() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let issuance_before = issuance();
+		let job_id = submit(CONSUMER).unwrap();
+		let executor = executor_of(job_id);
+		let executor_before = free(executor);
+		let treasury_before = free(TREASURY);
+		assert_ok!(deliver(job_id, "the answer"));
+		run_to_block(2);
+		assert!(Jobs::<Test>::get(job_id).is_none());
+		assert_eq!(held(CONSUMER), 0);
+		assert_eq!(free(CONSUMER), ENDOWMENT - FEE);
+		assert_eq!(free(executor), executor_before + FEE - FEE / 10);
+		assert_eq!(free(TREASURY), treasury_before + FEE / 10);
+		assert_eq!(issuance(), issuance_before);
+		assert!(JobsOf::<Test>::get(CONSUMER).is_none());
+		let outcome = Outcomes::<Test>::get(job_id).unwrap();
+		assert_eq!(
+			outcome,
+			JobOutcome {
+				consumer: CONSUMER,
+				executor,
+				model: 0,
+				end: JobEnd::Completed,
+				output_hash: Some(blake2_256(b"the answer")),
+				usage: Some(usage(8, 12)),
+				fee: FEE,
+				protocol_fee: FEE / 10,
+				refund: ESCROW - FEE,
+				ended_at: 2,
+			}
+		);
+		System::assert_last_event(
+			Event::JobEnded {
+				job_id,
+				end: JobEnd::Completed,
+				fee: FEE,
+				protocol_fee: FEE / 10,
+				refund: ESCROW - FEE,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn the_fee_never_exceeds_the_escrow_and_the_price_is_fixed_at_submission() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let job_id = submit(CONSUMER).unwrap();
+		MockModels::set_price(0, 1_000);
+		assert_ok!(Inference::submit_result(
+			RuntimeOrigin::signed(executor_of(job_id)),
+			job_id,
+			output("all of it"),
+			usage(10, 20),
+			H256::zero(),
+		));
+		run_to_block(2);
+		let outcome = Outcomes::<Test>::get(job_id).unwrap();
+		assert_eq!(outcome.fee, ESCROW);
+		assert_eq!(outcome.refund, 0);
+		assert_eq!(free(CONSUMER), ENDOWMENT - ESCROW);
+	});
+}
+
+#[test]
+fn a_missed_deadline_reassigns_once_then_refunds() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let job_id = submit(CONSUMER).unwrap();
+		let first = executor_of(job_id);
+		let deadline = job(job_id).deadline;
+		run_to_block(deadline);
+		let second = executor_of(job_id);
+		assert_ne!(second, first);
+		assert_ne!(second, CONSUMER);
+		assert_eq!(reputation(first), Perbill::from_percent(90));
+		let job = job(job_id);
+		assert!(job.reassigned);
+		assert_eq!(job.deadline, deadline + ExecutionPeriod::get());
+		System::assert_has_event(
+			Event::JobReassigned { job_id, from: first, to: second, deadline: job.deadline }.into(),
+		);
+		assert_eq!(held(CONSUMER), ESCROW);
+
+		run_to_block(job.deadline);
+		assert_eq!(ended(job_id), JobEnd::Expired);
+		assert_eq!(reputation(second), Perbill::from_percent(90));
+		assert_eq!(held(CONSUMER), 0);
+		assert_eq!(free(CONSUMER), ENDOWMENT);
+		System::assert_last_event(
+			Event::JobEnded {
+				job_id,
+				end: JobEnd::Expired,
+				fee: 0,
+				protocol_fee: 0,
+				refund: ESCROW,
+			}
+			.into(),
+		);
+	});
+}
+
+#[test]
+fn a_missed_deadline_with_no_other_host_refunds_at_once() {
+	ExtBuilder::default().with_host(ALICE, &[0]).build_and_execute(|| {
+		let job_id = submit(CONSUMER).unwrap();
+		run_to_block(job(job_id).deadline);
+		assert_eq!(ended(job_id), JobEnd::Expired);
+		assert_eq!(free(CONSUMER), ENDOWMENT);
+	});
+}
+
+#[test]
+fn the_reassigned_executor_can_deliver() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let job_id = submit(CONSUMER).unwrap();
+		let first = executor_of(job_id);
+		run_to_block(job(job_id).deadline);
+		assert_noop!(
+			Inference::submit_result(
+				RuntimeOrigin::signed(first),
+				job_id,
+				output("late"),
+				usage(1, 1),
+				H256::zero()
+			),
+			Error::<Test>::NotExecutor
+		);
+		assert_ok!(deliver(job_id, "on time"));
+		run_to_block(System::block_number() + 1);
+		assert_eq!(ended(job_id), JobEnd::Completed);
+	});
+}
+
+#[test]
+fn cancel_job_refunds_in_full_before_a_result() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let job_id = submit(CONSUMER).unwrap();
+		assert_noop!(
+			Inference::cancel_job(RuntimeOrigin::signed(CONSUMER_2), job_id),
+			Error::<Test>::NotConsumer
+		);
+		assert_noop!(
+			Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), 9),
+			Error::<Test>::UnknownJob
+		);
+		assert_ok!(Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), job_id));
+		assert_eq!(ended(job_id), JobEnd::Cancelled);
+		assert_eq!(free(CONSUMER), ENDOWMENT);
+		assert_noop!(
+			Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), job_id),
+			Error::<Test>::UnknownJob
+		);
+
+		let delivered = submit(CONSUMER).unwrap();
+		assert_ok!(deliver(delivered, "done"));
+		assert_noop!(
+			Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), delivered),
+			Error::<Test>::CannotCancel
+		);
+	});
+}
+
+#[test]
+fn a_sampled_result_waits_for_its_validator_and_a_pass_pays() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, validator) = delivered_and_validating();
+			assert_ne!(validator, executor);
+			assert_ne!(validator, CONSUMER);
+			let deadline = job(job_id).deadline;
+			assert_eq!(deadline, 2 + ValidationPeriod::get());
+			System::assert_has_event(
+				Event::ValidationRequested { job_id, validator, deadline }.into(),
+			);
+			// Not paid yet.
+			assert_eq!(held(CONSUMER), ESCROW);
+			assert_eq!(Inference::api_work_of(validator), vec![(job_id, WorkKind::Validate)]);
+
+			assert_ok!(verdict(validator, job_id, 90));
+			assert_eq!(ended(job_id), JobEnd::Validated);
+			assert_eq!(free(CONSUMER), ENDOWMENT - FEE);
+			System::assert_has_event(
+				Event::VerdictSubmitted {
+					job_id,
+					validator,
+					similarity: Perbill::from_percent(90),
+				}
+				.into(),
+			);
+		});
+}
+
+#[test]
+fn submit_verdict_rejects_everyone_but_a_pending_validator_in_time() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let assigned = submit(CONSUMER).unwrap();
+			assert_noop!(verdict(executor_of(assigned), assigned, 99), Error::<Test>::NotValidator);
+			assert_noop!(verdict(ALICE, 99, 99), Error::<Test>::UnknownJob);
+
+			let (job_id, executor, validator) = delivered_and_validating();
+			assert_noop!(verdict(executor, job_id, 99), Error::<Test>::NotValidator);
+			assert_noop!(verdict(CONSUMER, job_id, 99), Error::<Test>::NotValidator);
+			let deadline = job(job_id).deadline;
+			let now = System::block_number();
+			System::set_block_number(deadline);
+			assert_noop!(verdict(validator, job_id, 99), Error::<Test>::DeadlinePassed);
+			System::set_block_number(now);
+		});
+}
+
+#[test]
+fn a_silent_validator_loses_reputation_and_the_executor_is_paid() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, validator) = delivered_and_validating();
+			let before = free(executor);
+			run_to_block(job(job_id).deadline);
+			assert_eq!(ended(job_id), JobEnd::Completed);
+			assert_eq!(reputation(validator), Perbill::from_percent(90));
+			assert_eq!(free(executor), before + FEE - FEE / 10);
+			System::assert_has_event(
+				Event::ValidationSkipped { job_id, missed_by: Some(validator) }.into(),
+			);
+		});
+}
+
+#[test]
+fn a_sampled_result_without_any_validator_is_paid() {
+	ExtBuilder::default()
+		.with_host(ALICE, &[0])
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let job_id = submit(CONSUMER).unwrap();
+			assert_ok!(deliver(job_id, "alone"));
+			run_to_block(2);
+			assert_eq!(ended(job_id), JobEnd::Completed);
+			System::assert_has_event(Event::ValidationSkipped { job_id, missed_by: None }.into());
+		});
+}
+
+#[test]
+fn confirmed_fraud_refunds_slashes_rewards_and_jails() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let issuance_before = issuance();
+			let (job_id, executor, accuser, validators) = disputed();
+			assert_eq!(validators.len(), 3);
+			for v in &validators {
+				assert!(![executor, accuser, CONSUMER].contains(v));
+			}
+			System::assert_has_event(
+				Event::DisputeOpened {
+					job_id,
+					accuser,
+					validators: validators.clone(),
+					deadline: job(job_id).deadline,
+				}
+				.into(),
+			);
+			let balances: Vec<_> = validators.iter().map(|v| free(*v)).collect();
+			let accuser_before = free(accuser);
+			assert_ok!(verdict(validators[0], job_id, 10));
+			assert_noop!(verdict(validators[0], job_id, 10), Error::<Test>::AlreadyVoted);
+			assert_ok!(verdict(validators[1], job_id, 20));
+			assert_ok!(verdict(validators[2], job_id, 30));
+
+			assert_eq!(ended(job_id), JobEnd::Fraud);
+			assert_eq!(free(CONSUMER), ENDOWMENT);
+			assert_eq!(held(CONSUMER), 0);
+			// Half the bond, shared by the four validators who were right.
+			assert_eq!(bond_of(executor), MinHostBond::get() / 2);
+			let share = MinHostBond::get() / 2 / 4;
+			assert_eq!(free(accuser), accuser_before + share);
+			for (v, before) in validators.iter().zip(balances) {
+				assert_eq!(free(*v), before + share);
+			}
+			assert!(matches!(
+				pallet_daya_compute::Hosts::<Test>::get(executor).unwrap().status,
+				pallet_daya_compute::HostStatus::Jailed { .. }
+			));
+			assert_eq!(issuance(), issuance_before);
+			System::assert_has_event(
+				Event::FraudConfirmed { job_id, executor, slashed: MinHostBond::get() / 2 }.into(),
+			);
+		});
+}
+
+#[test]
+fn a_majority_decides_and_the_minority_loses_reputation() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, _, validators) = disputed();
+			assert_ok!(verdict(validators[0], job_id, 10));
+			assert_ok!(verdict(validators[1], job_id, 95));
+			assert_ok!(verdict(validators[2], job_id, 10));
+			assert_eq!(ended(job_id), JobEnd::Fraud);
+			assert_eq!(reputation(validators[1]), Perbill::from_percent(90));
+			assert!(reputation(executor) < Perbill::one());
+		});
+}
+
+#[test]
+fn an_overturned_accusation_slashes_the_accuser_for_the_executor() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, accuser, validators) = disputed();
+			let executor_before = free(executor);
+			for v in &validators {
+				assert_ok!(verdict(*v, job_id, 99));
+			}
+			assert_eq!(ended(job_id), JobEnd::Validated);
+			let slashed = MinHostBond::get() / 10;
+			assert_eq!(bond_of(accuser), MinHostBond::get() - slashed);
+			assert_eq!(free(executor), executor_before + slashed + FEE - FEE / 10);
+			assert_eq!(free(CONSUMER), ENDOWMENT - FEE);
+			assert_eq!(reputation(accuser), Perbill::from_percent(90));
+			System::assert_has_event(
+				Event::AccusationOverturned { job_id, accuser, slashed }.into(),
+			);
+		});
+}
+
+#[test]
+fn a_dispute_without_a_majority_pays_the_executor_and_slashes_nobody() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, accuser, validators) = disputed();
+			assert_ok!(verdict(validators[0], job_id, 10));
+			assert_ok!(verdict(validators[1], job_id, 99));
+			run_to_block(job(job_id).deadline);
+			assert_eq!(ended(job_id), JobEnd::Completed);
+			assert_eq!(bond_of(executor), MinHostBond::get());
+			assert_eq!(bond_of(accuser), MinHostBond::get());
+			// The silent one.
+			assert_eq!(reputation(validators[2]), Perbill::from_percent(90));
+			System::assert_has_event(Event::DisputeUndecided { job_id }.into());
+		});
+}
+
+#[test]
+fn a_dispute_nobody_answers_pays_the_executor() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, _, _, validators) = disputed();
+			run_to_block(job(job_id).deadline);
+			assert_eq!(ended(job_id), JobEnd::Completed);
+			for v in validators {
+				assert_eq!(reputation(v), Perbill::from_percent(90));
+			}
+		});
+}
+
+#[test]
+fn an_accusation_nobody_can_check_pays_the_executor() {
+	ExtBuilder::default()
+		.with_host(ALICE, &[0])
+		.with_host(BOB, &[0])
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, validator) = delivered_and_validating();
+			assert_ok!(verdict(validator, job_id, 1));
+			assert_eq!(ended(job_id), JobEnd::Completed);
+			assert_eq!(bond_of(executor), MinHostBond::get());
+			System::assert_has_event(Event::DisputeUndecided { job_id }.into());
+		});
+}
+
+#[test]
+fn the_sample_rate_falls_with_reputation_down_to_the_floor() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		MinSampleRate::set(&Perbill::from_percent(5));
+		// Fully trusted: the floor.
+		assert_eq!(Inference::sample_rate(&ALICE), Perbill::from_percent(5));
+		// Unknown accounts have no reputation: always checked.
+		assert_eq!(Inference::sample_rate(&CONSUMER), Perbill::one());
+		// A host that missed twice: 80% reputation, 20% sampling.
+		<Compute as HostRegistry<_, _, _>>::record_miss(&BOB);
+		<Compute as HostRegistry<_, _, _>>::record_miss(&BOB);
+		assert_eq!(Inference::sample_rate(&BOB), Perbill::from_percent(20));
+	});
+}
+
+#[test]
+fn a_half_trusted_host_is_validated_about_half_the_time() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		InitialReputation::set(&Perbill::from_percent(50));
+		register_host(FERDIE, &[0]).unwrap();
+		assert_ok!(Compute::chill(RuntimeOrigin::signed(ALICE)));
+		let mut sampled = 0;
+		let mut delivered = 0;
+		while delivered < 100 {
+			// Ferdie delivers; the other hosts validate.
+			let job_id = submit(CONSUMER).unwrap();
+			if executor_of(job_id) != FERDIE {
+				assert_ok!(Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), job_id));
+				continue;
+			}
+			delivered += 1;
+			// Keep Ferdie's reputation at one half.
+			pallet_daya_compute::Hosts::<Test>::mutate(FERDIE, |host| {
+				host.as_mut().unwrap().reputation = Perbill::from_percent(50)
+			});
+			assert_ok!(deliver(job_id, "a"));
+			run_to_block(System::block_number() + 1);
+			if Jobs::<Test>::contains_key(job_id) {
+				sampled += 1;
+				assert_ok!(verdict(validator_of(job_id), job_id, 100));
+			}
+		}
+		// 50 expected; outside 30..=70 has a probability below 1e-4.
+		assert!((30..=70).contains(&sampled), "sampled {sampled} of about 50");
+	});
+}
+
+#[test]
+fn outcomes_are_kept_for_the_retention_period_and_bounded() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let first = submit(CONSUMER).unwrap();
+		assert_ok!(Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), first));
+		run_to_block(1 + OutcomeRetention::get() - 1);
+		assert!(Outcomes::<Test>::get(first).is_some());
+		run_to_block(1 + OutcomeRetention::get());
+		assert!(Outcomes::<Test>::get(first).is_none());
+		assert_eq!(OutcomeHead::<Test>::get(), OutcomeTail::<Test>::get());
+
+		// At most MaxOutcomes: the oldest go first.
+		let ids: Vec<_> = (0..MaxOutcomes::get() + 2)
+			.map(|_| {
+				let job_id = submit(CONSUMER).unwrap();
+				assert_ok!(Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), job_id));
+				job_id
+			})
+			.collect();
+		assert!(Outcomes::<Test>::get(ids[0]).is_none());
+		assert!(Outcomes::<Test>::get(ids[1]).is_none());
+		assert!(Outcomes::<Test>::get(ids[2]).is_some());
+		assert_eq!(Outcomes::<Test>::iter().count(), MaxOutcomes::get() as usize);
+	});
+}
+
+#[test]
+fn runtime_api_answers() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		assert_eq!(Inference::api_quote(0, 10, 20), Ok(ESCROW));
+		assert_eq!(Inference::api_quote(9, 10, 20), Err(QuoteError::UnknownModel));
+		assert_eq!(Inference::api_quote(3, 10, 20), Err(QuoteError::ModelNotAccepting));
+		assert_eq!(Inference::api_quote(0, 10, 129), Err(QuoteError::TooManyTokens));
+		assert_eq!(Inference::api_quote(0, 100, 100), Err(QuoteError::TooManyTokens));
+		assert_eq!(Inference::api_quote(0, u32::MAX, 1), Err(QuoteError::Overflow));
+
+		let job_id = submit(CONSUMER).unwrap();
+		let executor = executor_of(job_id);
+		let view = Inference::api_job(job_id).unwrap();
+		assert_eq!(view.consumer, CONSUMER);
+		assert_eq!(view.executor, executor);
+		assert_eq!(view.escrow, ESCROW);
+		assert_eq!(view.status, JobStatusView::Assigned);
+		assert_eq!(view.output_hash, None);
+		assert_eq!(Inference::api_jobs_of(CONSUMER), vec![job_id]);
+		assert_eq!(Inference::api_work_of(executor), vec![(job_id, WorkKind::Execute)]);
+		assert!(Inference::api_work_of(CONSUMER).is_empty());
+
+		assert_ok!(deliver(job_id, "out"));
+		let view = Inference::api_job(job_id).unwrap();
+		assert_eq!(view.status, JobStatusView::Delivered);
+		assert_eq!(view.output_hash, Some(blake2_256(b"out")));
+		assert_eq!(view.usage, Some(usage(8, 12)));
+		assert!(Inference::api_work_of(executor).is_empty());
+		run_to_block(2);
+		assert_eq!(Inference::api_job(job_id), None);
+		assert_eq!(Inference::api_outcome(job_id).unwrap().end, JobEnd::Completed);
+		assert_eq!(Inference::api_jobs_of(CONSUMER), Vec::<JobId>::new());
+	});
+}
+
+#[test]
+fn try_state_catches_broken_invariants() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let job_id = submit(CONSUMER).unwrap();
+		let check = |mutate: &dyn Fn()| {
+			polkadot_sdk::frame_support::storage::with_transaction(|| {
+				mutate();
+				let result = Inference::do_try_state();
+				polkadot_sdk::frame_support::storage::TransactionOutcome::Rollback(Ok::<
+					_,
+					polkadot_sdk::sp_runtime::DispatchError,
+				>(result))
+			})
+			.unwrap()
+		};
+		assert!(
+			check(&|| Jobs::<Test>::mutate(job_id, |j| j.as_mut().unwrap().escrow += 1)).is_err()
+		);
+		assert!(check(&|| JobsOf::<Test>::remove(CONSUMER)).is_err());
+		assert!(check(&|| Deadlines::<Test>::remove(job(job_id).deadline)).is_err());
+		assert!(check(
+			&|| Jobs::<Test>::mutate(job_id, |j| j.as_mut().unwrap().status = JobStatus::Delivered)
+		)
+		.is_err());
+		assert!(check(&|| NextJobId::<Test>::put(0)).is_err());
+		assert!(check(&|| {
+			let _ = Balances::release(
+				&RuntimeHoldReason::Inference(HoldReason::JobEscrow),
+				&CONSUMER,
+				1,
+				polkadot_sdk::frame_support::traits::tokens::Precision::Exact,
+			);
+		})
+		.is_err());
+		assert!(check(&|| {
+			let _ =
+				<Balances as polkadot_sdk::frame_support::traits::fungible::Mutate<_>>::mint_into(
+					&Inference::account_id(),
+					10,
+				);
+		})
+		.is_err());
+		assert!(Inference::do_try_state().is_ok());
+	});
+}
+
+use polkadot_sdk::frame_support::traits::fungible::MutateHold;

@@ -1,0 +1,280 @@
+//! Types of the job market: the job record kept in state while a job is open, and what a
+//! delivered result and a validator's verdict record.
+
+// The logic is held to the runtime's lint discipline; the FRAME macros in `lib.rs` are not.
+#![deny(
+	clippy::arithmetic_side_effects,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::unwrap_used
+)]
+
+use crate::Config;
+use alloc::vec::Vec;
+use daya_primitives::{
+	runtime_api::{JobStatusView, JobView},
+	JobOutcome, JobParams, ModelId, Usage,
+};
+use polkadot_sdk::{
+	frame_support::{pallet_prelude::*, traits::fungible},
+	frame_system::{self, pallet_prelude::BlockNumberFor},
+	sp_core::H256,
+	sp_runtime::Perbill,
+};
+
+/// The balance type of [`Config::Currency`], in which prices and escrows are expressed.
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// A job's payload: the prompt, at most [`Config::MaxPayloadLen`] bytes.
+pub type Payload<T> = BoundedVec<u8, <T as Config>::MaxPayloadLen>;
+
+/// A job's output, at most [`Config::MaxOutputLen`] bytes.
+pub type Output<T> = BoundedVec<u8, <T as Config>::MaxOutputLen>;
+
+/// The verdicts of a dispute's validators.
+pub type Verdicts<T> = BoundedVec<Verdict<T>, <T as Config>::DisputeValidators>;
+
+/// The open jobs of one consumer, oldest first.
+pub type JobList<T> = BoundedVec<daya_primitives::JobId, <T as Config>::MaxOpenJobsPerAccount>;
+
+/// The jobs whose current step times out at the start of one block.
+pub type DeadlineBucket<T> =
+	BoundedVec<daya_primitives::JobId, <T as Config>::MaxDeadlinesPerBlock>;
+
+/// The jobs whose results came in during one block, whose validation is drawn at the start of
+/// the next.
+pub type DeliveredQueue<T> = BoundedVec<daya_primitives::JobId, <T as Config>::MaxResultsPerBlock>;
+
+/// How a job ended, as the recent-outcomes index keeps it.
+pub type OutcomeOf<T> =
+	JobOutcome<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+
+/// What the executor delivered, as state keeps it: hashes and counts, never the output itself.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub struct Delivery {
+	/// BLAKE2-256 of the output.
+	pub output_hash: H256,
+	/// The tokens the executor reports.
+	pub usage: Usage,
+	/// The executor's commitment to the per-token log-probabilities it computed, which a
+	/// validator's re-scoring is compared against.
+	pub logprobs_commitment: H256,
+}
+
+/// One validator's verdict on a result: `None` until it is given.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct Verdict<T: Config> {
+	/// The validator.
+	pub validator: T::AccountId,
+	/// The similarity of its re-scoring to the executor's output, once given.
+	pub similarity: Option<Perbill>,
+}
+
+impl<T: Config> Verdict<T> {
+	/// A verdict not given yet.
+	pub fn pending(validator: T::AccountId) -> Self {
+		Self { validator, similarity: None }
+	}
+}
+
+/// Where an open job is.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub enum JobStatus<T: Config> {
+	/// Waiting for the executor's result until the job's deadline.
+	Assigned,
+	/// The result is in ([`Job::delivery`]); whether it is validated is drawn at the start of
+	/// the next block, from randomness the executor could not know when it signed.
+	Delivered,
+	/// One validator re-scores the result until the job's deadline.
+	Validating {
+		/// The validator and its verdict.
+		verdict: Verdict<T>,
+	},
+	/// The first validator found the result below the model's threshold; the dispute's
+	/// validators decide by majority until the job's deadline.
+	Disputed {
+		/// The validator that found the result below the threshold.
+		accuser: T::AccountId,
+		/// The dispute's validators and their verdicts.
+		verdicts: Verdicts<T>,
+	},
+}
+
+/// An open job, as state keeps it: bounded, without the payload or the output, which only the
+/// offchain index holds.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+#[codec(mel_bound(T: Config))]
+pub struct Job<T: Config> {
+	/// Who pays for it; its escrow is held from this account.
+	pub consumer: T::AccountId,
+	/// Its model.
+	pub model: ModelId,
+	/// BLAKE2-256 of the payload.
+	pub payload_hash: H256,
+	/// The most prompt tokens the executor may charge: the payload's length in bytes, which no
+	/// byte-level tokenizer exceeds.
+	pub prompt_tokens: u32,
+	/// The most output tokens the executor may generate and charge.
+	pub max_output_tokens: u32,
+	/// Sampling parameters.
+	pub params: JobParams,
+	/// Price per token, the model's at submission.
+	pub price_per_token: BalanceOf<T>,
+	/// The least similarity a validator's re-scoring must find, the model's at submission.
+	pub validation_threshold: Perbill,
+	/// What is held from the consumer: `(prompt_tokens + max_output_tokens) * price_per_token`.
+	pub escrow: BalanceOf<T>,
+	/// Block of submission.
+	pub submitted_at: BlockNumberFor<T>,
+	/// The host that executes it.
+	pub executor: T::AccountId,
+	/// Whether the job was reassigned already (it is at most once).
+	pub reassigned: bool,
+	/// The block at whose start the current step times out: execution while
+	/// [`JobStatus::Assigned`], validation while validating or disputed. Unused while
+	/// [`JobStatus::Delivered`].
+	pub deadline: BlockNumberFor<T>,
+	/// What the executor delivered, once it did.
+	pub delivery: Option<Delivery>,
+	/// Where the job is.
+	pub status: JobStatus<T>,
+}
+
+impl<T: Config> Job<T> {
+	/// The job as the runtime API shows it.
+	pub fn view(&self) -> JobView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> {
+		let status = match &self.status {
+			JobStatus::Assigned => JobStatusView::Assigned,
+			JobStatus::Delivered => JobStatusView::Delivered,
+			JobStatus::Validating { verdict } => {
+				JobStatusView::Validating { validator: verdict.validator.clone() }
+			},
+			JobStatus::Disputed { accuser, verdicts } => JobStatusView::Disputed {
+				accuser: accuser.clone(),
+				validators: verdicts.iter().map(|v| v.validator.clone()).collect::<Vec<_>>(),
+			},
+		};
+		JobView {
+			consumer: self.consumer.clone(),
+			model: self.model,
+			payload_hash: self.payload_hash.0,
+			prompt_tokens: self.prompt_tokens,
+			max_output_tokens: self.max_output_tokens,
+			params: self.params,
+			price_per_token: self.price_per_token,
+			escrow: self.escrow,
+			submitted_at: self.submitted_at,
+			executor: self.executor.clone(),
+			deadline: self.deadline,
+			reassigned: self.reassigned,
+			status,
+			output_hash: self.delivery.map(|d| d.output_hash.0),
+			usage: self.delivery.map(|d| d.usage),
+		}
+	}
+
+	/// Whether `who` has a verdict to give on this job now.
+	pub fn awaits_verdict_from(&self, who: &T::AccountId) -> bool {
+		match &self.status {
+			JobStatus::Validating { verdict } => {
+				&verdict.validator == who && verdict.similarity.is_none()
+			},
+			JobStatus::Disputed { verdicts, .. } => {
+				verdicts.iter().any(|v| &v.validator == who && v.similarity.is_none())
+			},
+			JobStatus::Assigned | JobStatus::Delivered => false,
+		}
+	}
+}
+
+/// What the offchain index holds under a job's payload key: everything an executor needs to run
+/// the job, SCALE-encoded.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct IndexedPayload {
+	/// The job.
+	pub job_id: daya_primitives::JobId,
+	/// Its model.
+	pub model: ModelId,
+	/// The most output tokens to generate.
+	pub max_output_tokens: u32,
+	/// Sampling parameters.
+	pub params: JobParams,
+	/// The prompt.
+	pub payload: Vec<u8>,
+}
+
+/// What the offchain index holds under a job's output key, SCALE-encoded.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct IndexedOutput {
+	/// The job.
+	pub job_id: daya_primitives::JobId,
+	/// The executor's output.
+	pub output: Vec<u8>,
+	/// The tokens the executor reports.
+	pub usage: Usage,
+}
+
+/// Prefix of the offchain-index key of a job's payload; the key is the prefix followed by the
+/// SCALE-encoded job id.
+pub const PAYLOAD_KEY_PREFIX: &[u8] = b"daya/inference/payload/";
+
+/// Prefix of the offchain-index key of a job's output; the key is the prefix followed by the
+/// SCALE-encoded job id.
+pub const OUTPUT_KEY_PREFIX: &[u8] = b"daya/inference/output/";
+
+/// The offchain-index key of a job's payload.
+pub fn payload_key(job_id: daya_primitives::JobId) -> Vec<u8> {
+	[PAYLOAD_KEY_PREFIX, &job_id.encode()].concat()
+}
+
+/// The offchain-index key of a job's output.
+pub fn output_key(job_id: daya_primitives::JobId) -> Vec<u8> {
+	[OUTPUT_KEY_PREFIX, &job_id.encode()].concat()
+}
