@@ -18,12 +18,12 @@ use sp_runtime::{
 use sp_version::RuntimeVersion;
 
 use daya_primitives::{
-	runtime_api::{HostView, ModelView},
-	ModelId,
+	runtime_api::{HostView, JobView, ModelView, WorkKind},
+	JobId, JobOutcome, ModelId, QuoteError,
 };
 
 use super::{
-	AccountId, AuraId, Balance, Block, BlockNumber, Compute, ConsensusHook, Executive,
+	AccountId, AuraId, Balance, Block, BlockNumber, Compute, ConsensusHook, Executive, Inference,
 	InherentDataExt, Models, Nonce, ParachainInfo, ParachainSystem, Runtime, RuntimeCall,
 	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, BLOCK_PROCESSING_VELOCITY,
 	SLOT_DURATION, VERSION,
@@ -235,6 +235,32 @@ impl_runtime_apis! {
 
 		fn hosts_by_model(model: ModelId) -> Vec<AccountId> {
 			Compute::api_hosts_by_model(model)
+		}
+	}
+
+	impl daya_primitives::runtime_api::InferenceApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn job(id: JobId) -> Option<JobView<AccountId, Balance, BlockNumber>> {
+			Inference::api_job(id)
+		}
+
+		fn outcome(id: JobId) -> Option<JobOutcome<AccountId, Balance, BlockNumber>> {
+			Inference::api_outcome(id)
+		}
+
+		fn quote(
+			model: ModelId,
+			prompt_tokens: u32,
+			max_output_tokens: u32,
+		) -> Result<Balance, QuoteError> {
+			Inference::api_quote(model, prompt_tokens, max_output_tokens)
+		}
+
+		fn jobs_of(consumer: AccountId) -> Vec<JobId> {
+			Inference::api_jobs_of(consumer)
+		}
+
+		fn work_of(host: AccountId) -> Vec<(JobId, WorkKind)> {
+			Inference::api_work_of(host)
 		}
 	}
 

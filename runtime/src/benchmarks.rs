@@ -12,4 +12,5 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_collective, Council]
 	[pallet_daya_models, Models]
 	[pallet_daya_compute, Compute]
+	[pallet_daya_inference, Inference]
 );

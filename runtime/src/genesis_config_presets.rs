@@ -25,6 +25,8 @@ use crate::{
 
 /// What each endowed account starts with: one million DAYA.
 pub const ENDOWMENT: Balance = 1_000_000 * UNIT;
+/// What the treasury's account starts with: enough to exist.
+pub const TREASURY_ENDOWMENT: Balance = UNIT;
 
 /// The bond a collator candidate places (invulnerables place none).
 pub const CANDIDACY_BOND: Balance = 16 * EXISTENTIAL_DEPOSIT;
@@ -93,6 +95,8 @@ fn daya_genesis(
 				.iter()
 				.cloned()
 				.map(|account| (account, ENDOWMENT))
+				// The treasury exists from genesis, so that it can take protocol fees of any size.
+				.chain([(crate::configs::TreasuryAccount::get(), TREASURY_ENDOWMENT)])
 				.collect::<Vec<_>>(),
 		},
 		parachain_info: ParachainInfoConfig { parachain_id: id },

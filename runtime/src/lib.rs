@@ -271,6 +271,8 @@ mod runtime {
 	pub type Models = pallet_daya_models;
 	#[runtime::pallet_index(51)]
 	pub type Compute = pallet_daya_compute;
+	#[runtime::pallet_index(52)]
+	pub type Inference = pallet_daya_inference;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {
@@ -278,5 +280,7 @@ cumulus_pallet_parachain_system::register_validate_block! {
 	BlockExecutor = cumulus_pallet_aura_ext::BlockExecutor::<Runtime, Executive>,
 }
 
+#[cfg(test)]
+mod job_market_tests;
 #[cfg(test)]
 mod tests;

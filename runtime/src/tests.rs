@@ -58,7 +58,7 @@ fn development_preset_has_alice_as_sudo_and_only_collator() {
 }
 
 #[test]
-fn presets_endow_every_dev_account() {
+fn presets_endow_every_dev_account_and_the_treasury() {
 	for preset in ["development", "local_testnet"] {
 		preset_ext(preset).execute_with(|| {
 			let accounts: Vec<_> = Sr25519Keyring::well_known().collect();
@@ -71,9 +71,15 @@ fn presets_endow_every_dev_account() {
 					"{preset}: {key:?}"
 				);
 			}
+			let treasury = configs::TreasuryAccount::get();
+			assert_eq!(
+				Balances::free_balance(&treasury),
+				genesis_config_presets::TREASURY_ENDOWMENT
+			);
 			assert_eq!(
 				Balances::total_issuance(),
 				genesis_config_presets::ENDOWMENT * accounts.len() as Balance
+					+ genesis_config_presets::TREASURY_ENDOWMENT
 			);
 		});
 	}
@@ -120,6 +126,7 @@ fn pallet_indices_are_stable() {
 	assert_eq!(Council::index(), 40);
 	assert_eq!(Models::index(), 50);
 	assert_eq!(Compute::index(), 51);
+	assert_eq!(Inference::index(), 52);
 }
 
 #[test]

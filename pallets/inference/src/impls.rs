@@ -716,7 +716,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks the invariants listed in the crate docs.
-	#[cfg(any(test, feature = "try-runtime"))]
+	///
+	/// Native builds have it too, so that runtime-level tests check the market after every
+	/// block.
+	#[cfg(any(feature = "std", feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
 		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 		let next = NextJobId::<T>::get();

@@ -8,6 +8,7 @@ mod balances;
 mod collator_selection;
 mod compute;
 mod council;
+mod inference;
 mod models;
 mod parachain_system;
 mod session;
@@ -17,6 +18,7 @@ mod timestamp;
 mod transaction_payment;
 
 pub use council::CouncilCollective;
+pub use inference::TreasuryAccount;
 pub use models::GovernanceOrigin;
 pub use system::{RuntimeBlockLength, RuntimeBlockWeights};
 

@@ -1,0 +1,298 @@
+//! The job market on the real runtime: a thousand jobs through submission, execution,
+//! validation, disputes and settlement, with honest, dishonest and offline hosts.
+
+use super::*;
+use alloc::collections::{BTreeMap, BTreeSet};
+use daya_primitives::{JobEnd, JobId, JobParams, Usage};
+use frame_support::traits::{
+	fungible::{Inspect, InspectHold, Mutate},
+	Hooks,
+};
+use pallet_daya_inference::{HoldReason as InferenceHold, JobStatus, Jobs, Outcomes};
+use sp_core::H256;
+use sp_runtime::{BuildStorage, Perbill};
+
+/// How a host behaves.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Behaviour {
+	/// Delivers the true output and re-scores truthfully.
+	Honest,
+	/// Delivers a forged output, and re-scores truthfully when asked to validate.
+	Dishonest,
+	/// Never answers.
+	Offline,
+}
+
+/// A small deterministic generator (xorshift), so that the run is reproducible.
+struct Rng(u64);
+
+impl Rng {
+	fn next(&mut self) -> u64 {
+		self.0 ^= self.0 << 13;
+		self.0 ^= self.0 >> 7;
+		self.0 ^= self.0 << 17;
+		self.0
+	}
+
+	fn below(&mut self, n: u64) -> u64 {
+		self.next() % n
+	}
+}
+
+fn account(seed: u8) -> AccountId {
+	AccountId::from([seed; 32])
+}
+
+fn development() -> sp_io::TestExternalities {
+	let patch = genesis_config_presets::get_preset(&"development".into()).expect("a preset");
+	let patch: serde_json::Value = serde_json::from_slice(&patch).expect("JSON");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("JSON");
+	merge(&mut config, patch);
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("a config");
+	config.build_storage().expect("genesis builds").into()
+}
+
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
+			}
+		},
+		(base, patch) => *base = patch,
+	}
+}
+
+/// Moves to the next block, running the job market's hooks as the executive would.
+fn next_block() {
+	let next = System::block_number() + 1;
+	System::set_block_number(next);
+	System::reset_events();
+	Inference::on_initialize(next);
+	Inference::on_idle(next, crate::configs::RuntimeBlockWeights::get().max_block);
+}
+
+fn market_events() -> Vec<pallet_daya_inference::Event<Runtime>> {
+	System::events()
+		.into_iter()
+		.filter_map(|record| match record.event {
+			RuntimeEvent::Inference(event) => Some(event),
+			_ => None,
+		})
+		.collect()
+}
+
+/// Every account's free and held balance adds up to the total issuance.
+fn assert_money_accounted(issuance: Balance) {
+	assert_eq!(Balances::total_issuance(), issuance, "issuance changed");
+	let total: Balance = frame_system::Account::<Runtime>::iter()
+		.map(|(_, info)| info.data.free + info.data.reserved)
+		.sum();
+	assert_eq!(total, issuance, "balances do not add up to the issuance");
+}
+
+#[test]
+fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
+	development().execute_with(|| {
+		System::set_block_number(1);
+		let model = 0;
+		let hosts: Vec<(AccountId, Behaviour)> = (1..=14u8)
+			.map(|seed| {
+				let behaviour = match seed {
+					1..=9 => Behaviour::Honest,
+					10..=12 => Behaviour::Dishonest,
+					_ => Behaviour::Offline,
+				};
+				(account(seed), behaviour)
+			})
+			.collect();
+		for (host, _) in &hosts {
+			Balances::set_balance(host, 10_000 * UNIT);
+			assert!(Compute::register_host(
+				RuntimeOrigin::signed(host.clone()),
+				b"http://127.0.0.1:8090".to_vec().try_into().unwrap(),
+				vec![pallet_daya_compute::GpuSpec {
+					name: b"L4".to_vec().try_into().unwrap(),
+					vram_mib: 24_576,
+					count: 1,
+				}]
+				.try_into()
+				.unwrap(),
+				vec![model].try_into().unwrap(),
+				1_000 * UNIT,
+			)
+			.is_ok());
+		}
+		// The genesis hosts (Alice and Bob) are offline in this run: they leave.
+		for genesis_host in [Sr25519Keyring::Alice, Sr25519Keyring::Bob] {
+			assert!(Compute::unbond(RuntimeOrigin::signed(genesis_host.to_account_id())).is_ok());
+		}
+		let behaviour: BTreeMap<AccountId, Behaviour> = hosts.iter().cloned().collect();
+		let consumers: Vec<AccountId> = (100..110u8).map(account).collect();
+		for consumer in &consumers {
+			Balances::set_balance(consumer, 1_000 * UNIT);
+		}
+		let issuance = Balances::total_issuance();
+		let consumer_start: BTreeMap<AccountId, Balance> =
+			consumers.iter().map(|c| (c.clone(), Balances::balance(c))).collect();
+
+		let mut rng = Rng(0x5eed_da7a);
+		let mut submitted = 0u32;
+		let mut escrow_of: BTreeMap<JobId, (AccountId, Balance)> = BTreeMap::new();
+		let mut forged: BTreeSet<JobId> = BTreeSet::new();
+		let mut sampled: BTreeSet<JobId> = BTreeSet::new();
+		let mut ended: BTreeMap<JobId, pallet_daya_inference::Event<Runtime>> = BTreeMap::new();
+
+		while submitted < 1_000 || !Jobs::<Runtime>::iter().next().is_none() {
+			// Consumers submit up to eight jobs a block.
+			for _ in 0..8 {
+				if submitted >= 1_000 {
+					break;
+				}
+				let consumer = consumers[rng.below(consumers.len() as u64) as usize].clone();
+				let len = 1 + rng.below(200) as usize;
+				let max_output = 1 + rng.below(256) as u32;
+				let job_id = pallet_daya_inference::NextJobId::<Runtime>::get();
+				let result = Inference::submit_job(
+					RuntimeOrigin::signed(consumer.clone()),
+					model,
+					vec![b'p'; len].try_into().unwrap(),
+					max_output,
+					MICRO_UNIT,
+					JobParams { temperature_milli: 0, seed: job_id },
+				);
+				if result.is_ok() {
+					let escrow = Jobs::<Runtime>::get(job_id).unwrap().escrow;
+					escrow_of.insert(job_id, (consumer, escrow));
+					submitted += 1;
+				}
+			}
+			// Hosts act on what is assigned to them.
+			let open: Vec<_> = Jobs::<Runtime>::iter().collect();
+			for (job_id, job) in open {
+				match &job.status {
+					JobStatus::Assigned => {
+						let who = behaviour[&job.executor];
+						if who == Behaviour::Offline {
+							continue;
+						}
+						let text = if who == Behaviour::Honest { "true" } else { "forged" };
+						let output = format!("{text} output of job {job_id}").into_bytes();
+						let usage = Usage {
+							prompt_tokens: job.prompt_tokens,
+							completion_tokens: rng.below(job.max_output_tokens as u64 + 1) as u32,
+						};
+						let delivered = Inference::submit_result(
+							RuntimeOrigin::signed(job.executor.clone()),
+							job_id,
+							output.try_into().unwrap(),
+							usage,
+							H256::repeat_byte(1),
+						);
+						if delivered.is_ok() && who == Behaviour::Dishonest {
+							forged.insert(job_id);
+						}
+					},
+					JobStatus::Validating { .. } | JobStatus::Disputed { .. } => {
+						// Every pending validator that is online re-scores truthfully.
+						for (validator, how) in &behaviour {
+							if *how == Behaviour::Offline || !job.awaits_verdict_from(validator) {
+								continue;
+							}
+							let similarity = if forged.contains(&job_id) {
+								Perbill::from_percent(rng.below(60) as u32)
+							} else {
+								Perbill::from_percent(95 + rng.below(6) as u32)
+							};
+							let _ = Inference::submit_verdict(
+								RuntimeOrigin::signed(validator.clone()),
+								job_id,
+								similarity,
+							);
+							if !Jobs::<Runtime>::contains_key(job_id) {
+								break;
+							}
+						}
+					},
+					JobStatus::Delivered => {},
+				}
+			}
+			for event in market_events() {
+				match event {
+					pallet_daya_inference::Event::ValidationRequested { job_id, .. } => {
+						sampled.insert(job_id);
+					},
+					pallet_daya_inference::Event::JobEnded { job_id, .. } => {
+						ended.insert(job_id, event);
+					},
+					_ => {},
+				}
+			}
+			Inference::do_try_state().expect("the market's invariants hold");
+			assert_money_accounted(issuance);
+			next_block();
+			for event in market_events() {
+				match event {
+					pallet_daya_inference::Event::ValidationRequested { job_id, .. } => {
+						sampled.insert(job_id);
+					},
+					pallet_daya_inference::Event::JobEnded { job_id, .. } => {
+						ended.insert(job_id, event);
+					},
+					_ => {},
+				}
+			}
+			assert!(System::block_number() < 2_000, "the run does not finish");
+		}
+
+		assert_eq!(submitted, 1_000);
+		assert_eq!(ended.len(), 1_000, "every job ended");
+		let mut counts: BTreeMap<&'static str, u32> = BTreeMap::new();
+		let mut paid: BTreeMap<AccountId, Balance> = BTreeMap::new();
+		for (job_id, (consumer, escrow)) in &escrow_of {
+			let outcome = Outcomes::<Runtime>::get(job_id).expect("an outcome");
+			assert_eq!(outcome.fee + outcome.refund, *escrow, "job {job_id}: escrow split");
+			*paid.entry(consumer.clone()).or_default() += outcome.fee;
+			let label = match outcome.end {
+				JobEnd::Completed => "completed",
+				JobEnd::Validated => "validated",
+				JobEnd::Fraud => "fraud",
+				JobEnd::Expired => "expired",
+				JobEnd::Cancelled => "cancelled",
+			};
+			*counts.entry(label).or_default() += 1;
+			if matches!(outcome.end, JobEnd::Fraud | JobEnd::Expired | JobEnd::Cancelled) {
+				assert_eq!(outcome.fee, 0, "job {job_id}: a failed job is refunded in full");
+			}
+			if forged.contains(job_id) && sampled.contains(job_id) {
+				assert_eq!(outcome.end, JobEnd::Fraud, "job {job_id}: sampled forgery not caught");
+			}
+			if outcome.end == JobEnd::Fraud {
+				assert!(forged.contains(job_id), "job {job_id}: an honest result was found fraud");
+			}
+			if outcome.end == JobEnd::Expired {
+				assert!(outcome.output_hash.is_none());
+			}
+		}
+		for consumer in &consumers {
+			assert_eq!(
+				Balances::balance(consumer),
+				consumer_start[consumer] - paid.get(consumer).copied().unwrap_or(0),
+				"a consumer paid exactly its fees"
+			);
+			assert_eq!(
+				Balances::balance_on_hold(&InferenceHold::JobEscrow.into(), consumer),
+				0,
+				"no escrow is left held"
+			);
+		}
+		assert_money_accounted(issuance);
+		// Dishonest hosts that were caught are jailed.
+		let caught = counts.get("fraud").copied().unwrap_or(0);
+		assert!(caught > 0, "forgeries were sampled and caught: {counts:?}");
+		assert!(counts.get("expired").copied().unwrap_or(0) > 0, "offline hosts: {counts:?}");
+		println!("1,000 jobs in {} blocks: {counts:?}", System::block_number());
+	});
+}
+
+use sp_keyring::Sr25519Keyring;
