@@ -7,6 +7,7 @@
 #[cfg(target_os = "linux")]
 extern crate polkadot_jemalloc_shim;
 
+mod benchmark;
 mod chain_spec;
 mod dev_defaults;
 
@@ -38,6 +39,9 @@ impl CliConfigT for CliConfig {
 
 fn main() -> color_eyre::eyre::Result<()> {
 	color_eyre::install()?;
+	if let Some(benchmarked) = benchmark::run_if_requested() {
+		return benchmarked;
+	}
 	dev_defaults::apply()?;
 	let config =
 		RunConfig::new(Box::new(DefaultRuntimeResolver), Box::new(chain_spec::DayaChainSpecLoader));
