@@ -17,8 +17,11 @@ use std::ffi::OsString;
 /// the arguments after `pallet`.
 fn pallet_args(args: &[OsString]) -> Option<Vec<OsString>> {
 	match args {
-		[program, benchmark, pallet, rest @ ..] if benchmark == "benchmark" && pallet == "pallet" =>
-			Some(core::iter::once(program.clone()).chain(rest.iter().cloned()).collect()),
+		[program, benchmark, pallet, rest @ ..]
+			if benchmark == "benchmark" && pallet == "pallet" =>
+		{
+			Some(core::iter::once(program.clone()).chain(rest.iter().cloned()).collect())
+		},
 		_ => None,
 	}
 }

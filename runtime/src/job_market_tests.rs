@@ -296,3 +296,49 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 }
 
 use sp_keyring::Sr25519Keyring;
+
+/// The sizes `docs/job-market.md` gives.
+#[test]
+fn an_open_job_and_an_outcome_take_the_documented_state() {
+	use codec::MaxEncodedLen;
+	assert_eq!(pallet_daya_inference::Job::<Runtime>::max_encoded_len(), 383);
+	assert_eq!(pallet_daya_inference::OutcomeOf::<Runtime>::max_encoded_len(), 163);
+}
+
+/// The benchmarked weight of a job's whole life, and how many such lives fit one block: printed
+/// by this test, from the runtime's generated weights.
+#[test]
+fn a_job_life_weight_and_jobs_per_block() {
+	use frame_support::dispatch::DispatchClass;
+	use pallet_daya_inference::WeightInfo;
+	type W = pallet_daya_inference::weights::SubstrateWeight<Runtime>;
+	let weights = crate::configs::RuntimeBlockWeights::get();
+	let base = weights.get(DispatchClass::Normal).base_extrinsic;
+	// A 1 KiB prompt and a 4 KiB output.
+	let (prompt, output) = (1_024, 4_096);
+	let settle = W::submit_verdict_pass();
+	let draw_validator = W::on_initialize_sample(1).saturating_sub(W::on_initialize_sample(0));
+	// Submit, result, then settlement at the next block's start.
+	let plain = W::submit_job(prompt) + W::submit_result(output) + base * 2 + settle;
+	// Submit, result, a validator drawn, its verdict, which settles.
+	let validated = plain + draw_validator + W::submit_verdict_pass() + base;
+	let per_block = |life: Weight| {
+		(weights.max_block.ref_time() / life.ref_time())
+			.min(weights.max_block.proof_size() / life.proof_size().max(1))
+	};
+	println!(
+		"job life: {} µs, {} proof bytes ({} jobs per block); with validation: {} µs, {} proof \
+		 bytes ({} jobs per block); block limit {} ms, {} proof bytes",
+		plain.ref_time() / 1_000_000,
+		plain.proof_size(),
+		per_block(plain),
+		validated.ref_time() / 1_000_000,
+		validated.proof_size(),
+		per_block(validated),
+		weights.max_block.ref_time() / 1_000_000_000,
+		weights.max_block.proof_size(),
+	);
+	assert!(per_block(validated) >= 100, "fewer than 100 validated jobs fit a block");
+}
+
+use frame_support::weights::Weight;

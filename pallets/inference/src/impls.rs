@@ -551,16 +551,17 @@ impl<T: Config> Pallet<T> {
 		OutcomeTail::<T>::put(tail.saturating_add(1));
 	}
 
-	/// Draws validation for one delivered job.
-	pub(crate) fn sample(job_id: JobId, now: BlockNumberFor<T>) {
-		let Some(mut job) = Jobs::<T>::get(job_id) else { return };
+	/// Draws validation for one delivered job, and returns what that cost.
+	pub(crate) fn sample(job_id: JobId, now: BlockNumberFor<T>) -> Weight {
+		let skipped = T::DbWeight::get().reads(1);
+		let Some(mut job) = Jobs::<T>::get(job_id) else { return skipped };
 		if !matches!(job.status, JobStatus::Delivered) {
-			return;
+			return skipped;
 		}
 		let rate = Self::sample_rate(&job.executor);
 		if !Self::draw(&Self::seed(domain::SAMPLE, job_id, 0), rate) {
 			Self::settle(job_id, job, JobEnd::Completed);
-			return;
+			return Self::settle_weight();
 		}
 		let exclude = [job.executor.clone(), job.consumer.clone()];
 		let validator =
@@ -572,19 +573,22 @@ impl<T: Config> Pallet<T> {
 		let Some((validator, deadline)) = scheduled else {
 			Self::deposit_event(Event::ValidationSkipped { job_id, missed_by: None });
 			Self::settle(job_id, job, JobEnd::Completed);
-			return;
+			return Self::settle_weight().saturating_add(Self::sample_weight());
 		};
 		job.deadline = deadline;
 		job.status = JobStatus::Validating { verdict: Verdict::pending(validator.clone()) };
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::ValidationRequested { job_id, validator, deadline });
+		Self::sample_weight()
 	}
 
-	/// Handles a job whose current step timed out at the start of `now`, if it did.
-	pub(crate) fn time_out(job_id: JobId, now: BlockNumberFor<T>) {
-		let Some(mut job) = Jobs::<T>::get(job_id) else { return };
+	/// Handles a job whose current step timed out at the start of `now`, if it did, and
+	/// returns what that cost.
+	pub(crate) fn time_out(job_id: JobId, now: BlockNumberFor<T>) -> Weight {
+		let skipped = T::DbWeight::get().reads(1);
+		let Some(mut job) = Jobs::<T>::get(job_id) else { return skipped };
 		if job.deadline != now {
-			return;
+			return skipped;
 		}
 		match &job.status {
 			JobStatus::Assigned => {
@@ -602,10 +606,11 @@ impl<T: Config> Pallet<T> {
 						job.deadline = deadline;
 						Jobs::<T>::insert(job_id, job);
 						Self::deposit_event(Event::JobReassigned { job_id, from, to, deadline });
-						return;
+						return Self::reassign_weight();
 					}
 				}
 				Self::refund(job_id, job, JobEnd::Expired);
+				Self::reassign_weight().saturating_add(T::WeightInfo::cancel_job())
 			},
 			JobStatus::Validating { verdict } => {
 				let validator = verdict.validator.clone();
@@ -615,31 +620,46 @@ impl<T: Config> Pallet<T> {
 					missed_by: Some(validator),
 				});
 				Self::settle(job_id, job, JobEnd::Completed);
+				Self::settle_weight()
 			},
-			JobStatus::Disputed { .. } => Self::decide_dispute(job_id, job),
-			JobStatus::Delivered => {},
+			JobStatus::Disputed { .. } => {
+				Self::decide_dispute(job_id, job);
+				T::WeightInfo::submit_verdict_decide()
+			},
+			JobStatus::Delivered => skipped,
 		}
 	}
 
+	/// What drawing a validator for one result costs in `on_initialize`.
+	fn sample_weight() -> Weight {
+		T::WeightInfo::on_initialize_sample(1)
+			.saturating_sub(T::WeightInfo::on_initialize_sample(0))
+	}
+
+	/// What reassigning one job costs in `on_initialize`.
+	fn reassign_weight() -> Weight {
+		T::WeightInfo::on_initialize_deadlines(1)
+			.saturating_sub(T::WeightInfo::on_initialize_deadlines(0))
+	}
+
+	/// What settling one job costs: at most what the verdict that settles one does.
+	fn settle_weight() -> Weight {
+		T::WeightInfo::submit_verdict_pass()
+	}
+
 	/// The `on_initialize` hook: draws validation for the previous block's results, then
-	/// handles the deadlines of `now`.
+	/// handles the deadlines of `now`. Returns the weight of what it actually did: each job's
+	/// cost depends on where it went (settled, validated, reassigned, refunded, decided).
 	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
-		let delivered = Delivered::<T>::take();
-		for job_id in delivered.iter() {
-			Self::sample(*job_id, now);
+		let mut weight = T::WeightInfo::on_initialize_sample(0)
+			.saturating_add(T::WeightInfo::on_initialize_deadlines(0));
+		for job_id in Delivered::<T>::take().iter() {
+			weight = weight.saturating_add(Self::sample(*job_id, now));
 		}
-		let due = Deadlines::<T>::take(now);
-		for job_id in due.iter() {
-			Self::time_out(*job_id, now);
+		for job_id in Deadlines::<T>::take(now).iter() {
+			weight = weight.saturating_add(Self::time_out(*job_id, now));
 		}
-		// A deadline may also decide a dispute, which costs at most what the verdict that decides
-		// one does.
-		let due = due.len() as u32;
-		let deadlines = T::WeightInfo::on_initialize_deadlines(due).max(
-			T::WeightInfo::on_initialize_deadlines(0)
-				.saturating_add(T::WeightInfo::submit_verdict_decide().saturating_mul(due.into())),
-		);
-		T::WeightInfo::on_initialize_sample(delivered.len() as u32).saturating_add(deadlines)
+		weight
 	}
 
 	/// The `on_idle` hook: prunes outcomes past their retention, oldest first, while

@@ -71,12 +71,13 @@
 //!
 //! - Open jobs: at most [`Config::MaxOpenJobs`] in all and [`Config::MaxOpenJobsPerAccount`]
 //!   per consumer. One open job takes at most `Job::max_encoded_len()` bytes of state plus its
-//!   keys (see `docs/economics.md` for the runtime's numbers).
+//!   keys (see `docs/job-market.md` for the runtime's numbers).
 //! - Deadlines are bucketed by block ([`Deadlines`]), at most [`Config::MaxDeadlinesPerBlock`]
 //!   per block; a step whose bucket is full goes to one of the next few blocks, and a submission
 //!   that finds no room fails with [`Error::DeadlinesFull`]. Results per block are capped by
 //!   [`Config::MaxResultsPerBlock`] ([`Error::TooManyResults`]; the executor retries in the next
-//!   block). `on_initialize` handles one bucket and one block's results, so its work is bounded.
+//!   block). `on_initialize` handles one bucket and one block's results, so its work is bounded,
+//!   and it reports the weight of what it did (each job costs by where it went).
 //! - Finished jobs leave [`Jobs`] at once; their [`daya_primitives::JobOutcome`] stays in
 //!   [`Outcomes`] for [`Config::OutcomeRetention`] blocks, at most [`Config::MaxOutcomes`] of
 //!   them (the oldest go first), pruned in `on_idle`.

@@ -1,0 +1,264 @@
+//! End to end: a consumer buys inference on the dev chain with signed extrinsics. The job's
+//! escrow is held, the assigned genesis host posts the result, the job is settled (after a
+//! verdict if it is drawn for validation), and the consumer reads the full output back from the
+//! block that carries it, with a client library and no unsafe RPC.
+
+mod common;
+
+use common::{find, submit, DevNode};
+use subxt::{
+	dynamic::{self, Value},
+	ext::scale_decode::{self, DecodeAsType},
+	OnlineClient, PolkadotConfig,
+};
+use subxt_signer::sr25519::{dev, Keypair};
+
+type Api = OnlineClient<PolkadotConfig>;
+
+/// The dev model's price per token: one micro-DAYA.
+const PRICE: u128 = 1_000_000;
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct JobSubmitted {
+	job_id: u64,
+	executor: [u8; 32],
+	escrow: u128,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct ResultSubmitted {
+	job_id: u64,
+	output_hash: [u8; 32],
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct JobEnded {
+	job_id: u64,
+	fee: u128,
+	refund: u128,
+}
+
+#[derive(Debug, PartialEq, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+enum JobEnd {
+	Completed,
+	Validated,
+	Fraud,
+	Expired,
+	Cancelled,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct Usage {
+	prompt_tokens: u32,
+	completion_tokens: u32,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct JobOutcome {
+	consumer: [u8; 32],
+	end: JobEnd,
+	output_hash: Option<[u8; 32]>,
+	usage: Option<Usage>,
+	fee: u128,
+	protocol_fee: u128,
+	refund: u128,
+}
+
+#[derive(Debug, PartialEq, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+enum WorkKind {
+	Execute,
+	Validate,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+enum QuoteError {
+	UnknownModel,
+	ModelNotAccepting,
+	TooManyTokens,
+	Overflow,
+}
+
+/// The call data of `Inference::submit_result`, as a consumer decodes it from a block.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct SubmitResultCall {
+	job_id: u64,
+	output: Vec<u8>,
+}
+
+async fn runtime_api<R: DecodeAsType>(
+	api: &Api,
+	method: &str,
+	args: impl subxt::ext::frame_decode::runtime_apis::IntoEncodableValues,
+) -> R {
+	let call = dynamic::runtime_api_call::<_, R>("InferenceApi", method, args);
+	api.at_current_block().await.unwrap().runtime_apis().call(call).await.unwrap()
+}
+
+fn submit_job(prompt: &[u8], max_output: u32, max_price: u128) -> impl subxt::tx::Payload {
+	dynamic::transaction(
+		"Inference",
+		"submit_job",
+		vec![
+			Value::u128(0),
+			Value::from_bytes(prompt),
+			Value::u128(max_output.into()),
+			Value::u128(max_price),
+			Value::named_composite([
+				("temperature_milli", Value::u128(0)),
+				("seed", Value::u128(7)),
+			]),
+		],
+	)
+}
+
+/// Reads the output of `job_id` the way a consumer would: find the block whose events say the
+/// result was submitted, and decode the output from that block's `submit_result` extrinsic.
+async fn read_output(api: &Api, job_id: u64, from_block: u64) -> Vec<u8> {
+	let latest = api.at_current_block().await.unwrap().block_number();
+	for number in from_block..=latest {
+		let block = api.at_block(number).await.unwrap();
+		let extrinsics = block.extrinsics().fetch().await.unwrap();
+		for extrinsic in extrinsics.iter() {
+			let extrinsic = extrinsic.unwrap();
+			if extrinsic.pallet_name() != "Inference" || extrinsic.call_name() != "submit_result" {
+				continue;
+			}
+			let call =
+				extrinsic.decode_call_data_fields_unchecked_as::<SubmitResultCall>().unwrap();
+			let accepted = extrinsic
+				.events()
+				.await
+				.unwrap()
+				.iter()
+				.map(|event| event.unwrap())
+				.any(|event| {
+					event.pallet_name() == "Inference" && event.event_name() == "ResultSubmitted"
+				});
+			if call.job_id == job_id && accepted {
+				return call.output;
+			}
+		}
+	}
+	panic!("no accepted result for job {job_id} in blocks {from_block}..={latest}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_is_escrowed_executed_settled_and_its_output_read_back() {
+	let node = tokio::task::spawn_blocking(|| DevNode::start(1)).await.unwrap();
+	let api = Api::from_insecure_url(node.ws_url())
+		.await
+		.unwrap_or_else(|e| node.fail(format!("subxt cannot connect: {e}")));
+	let (alice, bob, charlie) = (dev::alice(), dev::bob(), dev::charlie());
+	let start = api.at_current_block().await.unwrap().block_number();
+
+	// A price quote, then a job from Charlie.
+	let prompt = b"What is six times seven?";
+	let quote: Result<u128, QuoteError> =
+		runtime_api(&api, "quote", (0u32, prompt.len() as u32, 16u32)).await;
+	let quote = quote.expect("the dev model takes jobs");
+	assert_eq!(quote, (prompt.len() as u128 + 16) * PRICE);
+
+	// A price cap under the model's price is refused with a named error.
+	let refused = submit(&api, &submit_job(prompt, 16, PRICE - 1), &charlie).await;
+	assert!(refused.as_ref().is_err_and(|e| e.contains("PriceAboveLimit")), "{refused:?}");
+
+	let (_, events) = submit(&api, &submit_job(prompt, 16, PRICE), &charlie)
+		.await
+		.unwrap_or_else(|e| node.fail(format!("submit_job: {e}")));
+	let submitted: JobSubmitted =
+		find(&events, "Inference", "JobSubmitted").expect("a JobSubmitted event");
+	assert_eq!(submitted.escrow, quote);
+	let jobs: Vec<u64> = runtime_api(&api, "jobs_of", (charlie.public_key().0,)).await;
+	assert_eq!(jobs, vec![submitted.job_id]);
+
+	// The assigned host (Alice or Bob) sees the work and delivers.
+	let hosts: [&Keypair; 2] = [&alice, &bob];
+	let executor = *hosts
+		.iter()
+		.find(|host| host.public_key().0 == submitted.executor)
+		.expect("a genesis host is assigned");
+	let work: Vec<(u64, WorkKind)> = runtime_api(&api, "work_of", (executor.public_key().0,)).await;
+	assert_eq!(work, vec![(submitted.job_id, WorkKind::Execute)]);
+	let output = b"Six times seven is 42.".to_vec();
+	let result = dynamic::transaction(
+		"Inference",
+		"submit_result",
+		vec![
+			Value::u128(submitted.job_id.into()),
+			Value::from_bytes(&output),
+			Value::named_composite([
+				("prompt_tokens", Value::u128(6)),
+				("completion_tokens", Value::u128(8)),
+			]),
+			Value::from_bytes([9u8; 32]),
+		],
+	);
+	let (_, events) = submit(&api, &result, executor)
+		.await
+		.unwrap_or_else(|e| node.fail(format!("submit_result: {e}")));
+	let delivered: ResultSubmitted =
+		find(&events, "Inference", "ResultSubmitted").expect("a ResultSubmitted event");
+	assert_eq!(delivered.job_id, submitted.job_id);
+
+	// Settlement: at the next block, unless the result is drawn for validation, in which case the
+	// other host validates it.
+	let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+	let outcome = loop {
+		let outcome: Option<JobOutcome> = runtime_api(&api, "outcome", (submitted.job_id,)).await;
+		if let Some(outcome) = outcome {
+			break outcome;
+		}
+		for host in hosts {
+			let work: Vec<(u64, WorkKind)> =
+				runtime_api(&api, "work_of", (host.public_key().0,)).await;
+			if work.contains(&(submitted.job_id, WorkKind::Validate)) {
+				let verdict = dynamic::transaction(
+					"Inference",
+					"submit_verdict",
+					vec![
+						Value::u128(submitted.job_id.into()),
+						Value::unnamed_composite([Value::u128(1_000_000_000)]),
+					],
+				);
+				submit(&api, &verdict, host)
+					.await
+					.unwrap_or_else(|e| node.fail(format!("submit_verdict: {e}")));
+			}
+		}
+		assert!(std::time::Instant::now() < deadline, "job {} never settled", submitted.job_id);
+		tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+	};
+	assert!(matches!(outcome.end, JobEnd::Completed | JobEnd::Validated), "{outcome:?}");
+	assert_eq!(outcome.consumer, charlie.public_key().0);
+	assert_eq!(outcome.fee, 14 * PRICE);
+	assert_eq!(outcome.protocol_fee, 14 * PRICE / 20);
+	assert_eq!(outcome.fee + outcome.refund, submitted.escrow);
+	assert_eq!(outcome.output_hash, Some(delivered.output_hash));
+	let usage = outcome.usage.expect("the usage");
+	assert_eq!((usage.prompt_tokens, usage.completion_tokens), (6, 8));
+
+	// The consumer reads the full output from the chain.
+	assert_eq!(read_output(&api, submitted.job_id, start).await, output);
+
+	// A second job, cancelled before any result, is refunded in full.
+	let (_, events) = submit(&api, &submit_job(b"never mind", 8, PRICE), &charlie)
+		.await
+		.unwrap_or_else(|e| node.fail(format!("submit_job: {e}")));
+	let second: JobSubmitted = find(&events, "Inference", "JobSubmitted").unwrap();
+	let cancel =
+		dynamic::transaction("Inference", "cancel_job", vec![Value::u128(second.job_id.into())]);
+	let (_, events) = submit(&api, &cancel, &charlie)
+		.await
+		.unwrap_or_else(|e| node.fail(format!("cancel_job: {e}")));
+	let ended: JobEnded = find(&events, "Inference", "JobEnded").expect("a JobEnded event");
+	assert_eq!((ended.job_id, ended.fee, ended.refund), (second.job_id, 0, second.escrow));
+}
