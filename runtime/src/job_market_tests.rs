@@ -143,7 +143,7 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 		let mut sampled: BTreeSet<JobId> = BTreeSet::new();
 		let mut ended: BTreeMap<JobId, pallet_daya_inference::Event<Runtime>> = BTreeMap::new();
 
-		while submitted < 1_000 || !Jobs::<Runtime>::iter().next().is_none() {
+		while submitted < 1_000 || Jobs::<Runtime>::iter().next().is_some() {
 			// Consumers submit up to eight jobs a block.
 			for _ in 0..8 {
 				if submitted >= 1_000 {
