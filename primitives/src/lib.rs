@@ -194,6 +194,14 @@ pub trait HostRegistry<AccountId, Balance, BlockNumber> {
 	/// model, times the length of `exclude`, which the caller bounds.
 	fn select_host(model: ModelId, exclude: &[AccountId], seed: [u8; 32]) -> Option<AccountId>;
 
+	/// Up to `limit` registered hosts, in the registry's storage order, starting after `after`
+	/// (from the first when `None`), each with its capacity weight if it is active and zero
+	/// otherwise; fewer than `limit` once the end is reached.
+	///
+	/// For pallets that walk the whole registry in bounded pages, one call per block (the
+	/// emission's epoch snapshot). The order is stable while the registry does not change.
+	fn hosts_page(after: Option<&AccountId>, limit: u32) -> alloc::vec::Vec<(AccountId, u64)>;
+
 	/// Registers `who` as an active host serving `model`, funding its bond out of thin air, so
 	/// that other pallets' benchmarks can create the hosts their setup needs.
 	#[cfg(feature = "runtime-benchmarks")]
@@ -201,4 +209,17 @@ pub trait HostRegistry<AccountId, Balance, BlockNumber> {
 		who: &AccountId,
 		model: ModelId,
 	) -> Result<(), polkadot_sdk::sp_runtime::DispatchError>;
+}
+
+/// Where the job market reports verified work, so that emission can reward it.
+///
+/// Work is reported when a job is paid for after passing validation or without being drawn for
+/// it: `units` is the job's tokens times its model's compute units per token.
+pub trait WorkRecorder<AccountId> {
+	/// Records `units` of verified work by `host`.
+	fn record_work(host: &AccountId, units: u128);
+}
+
+impl<AccountId> WorkRecorder<AccountId> for () {
+	fn record_work(_: &AccountId, _: u128) {}
 }

@@ -158,6 +158,22 @@ impl<T: Config> HostRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for 
 		Self::do_select_host(model, exclude, seed)
 	}
 
+	fn hosts_page(
+		after: Option<&T::AccountId>,
+		limit: u32,
+	) -> alloc::vec::Vec<(T::AccountId, u64)> {
+		let iter = match after {
+			Some(after) => Hosts::<T>::iter_from(Hosts::<T>::hashed_key_for(after)),
+			None => Hosts::<T>::iter(),
+		};
+		iter.take(limit as usize)
+			.map(|(who, info)| {
+				let weight = if info.is_active() { info.capacity_weight } else { 0 };
+				(who, weight)
+			})
+			.collect()
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	fn register_benchmark_host(
 		who: &T::AccountId,

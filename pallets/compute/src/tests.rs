@@ -2005,3 +2005,28 @@ mod runtime_api {
 			});
 	}
 }
+
+#[test]
+fn hosts_page_walks_the_registry_with_active_capacity() {
+	ExtBuilder::default()
+		.with_host(ALICE, &[0])
+		.with_host(BOB, &[0])
+		.with_host(CHARLIE, &[0])
+		.build_and_execute(|| {
+			assert_ok!(Compute::chill(RuntimeOrigin::signed(BOB)));
+			let mut seen = Vec::new();
+			let mut after = None;
+			loop {
+				let page = <Compute as HostRegistry<_, _, _>>::hosts_page(after.as_ref(), 2);
+				let done = page.len() < 2;
+				after = page.last().map(|(who, _)| *who);
+				seen.extend(page);
+				if done {
+					break;
+				}
+			}
+			seen.sort();
+			assert_eq!(seen, vec![(ALICE, 81_920), (BOB, 0), (CHARLIE, 81_920)]);
+			assert!(<Compute as HostRegistry<_, _, _>>::hosts_page(None, 0).is_empty());
+		});
+}

@@ -12,7 +12,7 @@ use crate::*;
 use alloc::vec::Vec;
 use daya_primitives::{
 	runtime_api::{JobView, WorkKind},
-	QuoteError,
+	QuoteError, WorkRecorder,
 };
 use polkadot_sdk::{
 	frame_support::{
@@ -478,6 +478,11 @@ impl<T: Config> Pallet<T> {
 		let fee = executor_paid.saturating_add(treasury_paid);
 		let refund = job.escrow.saturating_sub(fee);
 		T::Hosts::record_success(&job.executor);
+		let units_per_token = T::Models::terms(job.model).map_or(0, |t| t.compute_units_per_token);
+		T::Work::record_work(
+			&job.executor,
+			u128::from(usage.total()).saturating_mul(u128::from(units_per_token)),
+		);
 		Self::end_job(job_id, job, end, fee, treasury_paid, refund, usage);
 	}
 

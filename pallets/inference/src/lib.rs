@@ -163,6 +163,10 @@ pub mod pallet {
 		/// The host registry: who serves which model, selection, reputation, slashing.
 		type Hosts: HostRegistry<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
 
+		/// Where verified work is reported (the emission pallet), when a job is paid for: its
+		/// tokens times its model's compute units per token. `()` reports nowhere.
+		type Work: daya_primitives::WorkRecorder<Self::AccountId>;
+
 		/// Randomness for assignment and sampling, which neither consumers nor hosts can predict
 		/// when they sign (see the crate docs).
 		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;

@@ -153,6 +153,26 @@ impl ModelRegistry<Balance> for MockModels {
 	}
 }
 
+thread_local! {
+	static WORK: RefCell<BTreeMap<AccountId, u128>> = const { RefCell::new(BTreeMap::new()) };
+}
+
+/// Records reported work in a thread-local table.
+pub struct MockWork;
+
+impl MockWork {
+	/// The work reported for `host` so far.
+	pub fn of(host: AccountId) -> u128 {
+		WORK.with(|work| work.borrow().get(&host).copied().unwrap_or(0))
+	}
+}
+
+impl daya_primitives::WorkRecorder<AccountId> for MockWork {
+	fn record_work(host: &AccountId, units: u128) {
+		WORK.with(|work| *work.borrow_mut().entry(*host).or_default() += units);
+	}
+}
+
 /// Deterministic randomness: a hash of the subject, the block number and a counter of draws.
 pub struct MockRandomness;
 
@@ -232,6 +252,7 @@ impl pallet_daya_inference::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = MockModels;
 	type Hosts = Compute;
+	type Work = MockWork;
 	type Randomness = MockRandomness;
 	type PalletId = InferencePalletId;
 	type Treasury = Treasury;
@@ -285,6 +306,7 @@ impl ExtBuilder {
 	pub fn build(&self) -> TestExternalities {
 		MockModels::reset();
 		NONCE.with(|nonce| *nonce.borrow_mut() = 0);
+		WORK.with(|work| work.borrow_mut().clear());
 		let storage = RuntimeGenesisConfig {
 			balances: pallet_balances::GenesisConfig {
 				balances: [ALICE, BOB, CHARLIE, DAVE, EVE, FERDIE, GRACE, CONSUMER, CONSUMER_2]

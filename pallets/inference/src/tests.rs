@@ -400,6 +400,8 @@ fn an_unsampled_result_is_paid_at_the_next_block() {
 		assert_eq!(free(executor), executor_before + FEE - FEE / 10);
 		assert_eq!(free(TREASURY), treasury_before + FEE / 10);
 		assert_eq!(issuance(), issuance_before);
+		// Verified work: 20 tokens of 1,000 compute units each.
+		assert_eq!(MockWork::of(executor), 20_000);
 		assert!(JobsOf::<Test>::get(CONSUMER).is_none());
 		let outcome = Outcomes::<Test>::get(job_id).unwrap();
 		assert_eq!(
@@ -664,6 +666,8 @@ fn confirmed_fraud_refunds_slashes_rewards_and_jails() {
 			assert_eq!(ended(job_id), JobEnd::Fraud);
 			assert_eq!(free(CONSUMER), ENDOWMENT);
 			assert_eq!(held(CONSUMER), 0);
+			// Fraud is no work.
+			assert_eq!(MockWork::of(executor), 0);
 			// Half the bond, shared by the four validators who were right.
 			assert_eq!(bond_of(executor), MinHostBond::get() / 2);
 			let share = MinHostBond::get() / 2 / 4;

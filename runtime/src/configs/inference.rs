@@ -105,6 +105,8 @@ impl pallet_daya_inference::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
 	type Hosts = Compute;
+	// Until the emission pallet rewards verified work.
+	type Work = ();
 	type Randomness = RelayRandomness;
 	type PalletId = InferencePalletId;
 	type Treasury = TreasuryAccount;
