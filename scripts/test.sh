@@ -11,4 +11,4 @@ cargo test --workspace --locked "$@"
 
 # The pallets' benchmarks, run once each as tests (they need the `runtime-benchmarks` feature).
 cargo test --locked --features runtime-benchmarks \
-	-p pallet-daya-models -p pallet-daya-compute -p pallet-daya-inference
+	-p pallet-daya-models -p pallet-daya-compute -p pallet-daya-inference -p pallet-daya-emission

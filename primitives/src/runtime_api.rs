@@ -245,6 +245,33 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 	}
 }
 
+polkadot_sdk::sp_api::decl_runtime_apis! {
+	/// Read access to the emission: the schedule, what was emitted, and rewards owed.
+	///
+	/// `AccountId`, `Balance` and `BlockNumber` are the runtime's types.
+	pub trait EmissionApi<AccountId, Balance, BlockNumber>
+	where
+		AccountId: Codec,
+		Balance: Codec,
+		BlockNumber: Codec,
+	{
+		/// What epoch `epoch` pays under the schedule (zero once the cap is reached).
+		fn reward_at(epoch: u32) -> Balance;
+
+		/// What was minted so far, and what remains under the cap.
+		fn emitted() -> (Balance, Balance);
+
+		/// The epoch accruing now, and the block it started at.
+		fn current_epoch() -> (u32, BlockNumber);
+
+		/// Blocks per epoch.
+		fn epoch_length() -> BlockNumber;
+
+		/// The rewards `who` can claim now.
+		fn pending_rewards(who: AccountId) -> Balance;
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;

@@ -23,10 +23,10 @@ use daya_primitives::{
 };
 
 use super::{
-	AccountId, AuraId, Balance, Block, BlockNumber, Compute, ConsensusHook, Executive, Inference,
-	InherentDataExt, Models, Nonce, ParachainInfo, ParachainSystem, Runtime, RuntimeCall,
-	RuntimeGenesisConfig, SessionKeys, System, TransactionPayment, BLOCK_PROCESSING_VELOCITY,
-	SLOT_DURATION, VERSION,
+	AccountId, AuraId, Balance, Block, BlockNumber, Compute, ConsensusHook, Emission, Executive,
+	Inference, InherentDataExt, Models, Nonce, ParachainInfo, ParachainSystem, Runtime,
+	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
+	BLOCK_PROCESSING_VELOCITY, SLOT_DURATION, VERSION,
 };
 
 impl_runtime_apis! {
@@ -261,6 +261,28 @@ impl_runtime_apis! {
 
 		fn work_of(host: AccountId) -> Vec<(JobId, WorkKind)> {
 			Inference::api_work_of(host)
+		}
+	}
+
+	impl daya_primitives::runtime_api::EmissionApi<Block, AccountId, Balance, BlockNumber> for Runtime {
+		fn reward_at(epoch: u32) -> Balance {
+			Emission::api_reward_at(epoch)
+		}
+
+		fn emitted() -> (Balance, Balance) {
+			Emission::api_emitted()
+		}
+
+		fn current_epoch() -> (u32, BlockNumber) {
+			Emission::api_epoch()
+		}
+
+		fn epoch_length() -> BlockNumber {
+			Emission::epoch_length()
+		}
+
+		fn pending_rewards(who: AccountId) -> Balance {
+			Emission::api_pending(who)
 		}
 	}
 

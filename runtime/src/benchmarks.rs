@@ -13,4 +13,5 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_daya_models, Models]
 	[pallet_daya_compute, Compute]
 	[pallet_daya_inference, Inference]
+	[pallet_daya_emission, Emission]
 );

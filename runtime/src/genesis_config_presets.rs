@@ -19,12 +19,16 @@ use sp_runtime::{BoundedVec, Perbill};
 
 use crate::{
 	AccountId, AuraId, Balance, BalancesConfig, CollatorSelectionConfig, ComputeConfig,
-	CouncilConfig, ModelsConfig, ParachainInfoConfig, Runtime, RuntimeGenesisConfig, SessionConfig,
-	SessionKeys, SudoConfig, DEFAULT_PARA_ID, EXISTENTIAL_DEPOSIT, MICRO_UNIT, UNIT,
+	CouncilConfig, EmissionConfig, ModelsConfig, ParachainInfoConfig, Runtime,
+	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, DEFAULT_PARA_ID,
+	EXISTENTIAL_DEPOSIT, MICRO_UNIT, UNIT,
 };
 
 /// What each endowed account starts with: one million DAYA.
 pub const ENDOWMENT: Balance = 1_000_000 * UNIT;
+/// Blocks per emission epoch on the dev and local chains: ten minutes, in place of an hour.
+pub const TEST_EPOCH_LENGTH: crate::BlockNumber = 100;
+
 /// What the treasury's account starts with: enough to exist.
 pub const TREASURY_ENDOWMENT: Balance = UNIT;
 
@@ -131,6 +135,7 @@ fn daya_genesis(
 				dev_host(Sr25519Keyring::Bob.to_account_id()),
 			],
 		},
+		emission: EmissionConfig { epoch_length: Some(TEST_EPOCH_LENGTH) },
 	})
 }
 

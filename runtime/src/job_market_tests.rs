@@ -10,7 +10,7 @@ use frame_support::traits::{
 };
 use pallet_daya_inference::{HoldReason as InferenceHold, JobStatus, Jobs, Outcomes};
 use sp_core::H256;
-use sp_runtime::{BuildStorage, Perbill};
+use sp_runtime::Perbill;
 
 /// How a host behaves.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -44,23 +44,7 @@ fn account(seed: u8) -> AccountId {
 }
 
 fn development() -> sp_io::TestExternalities {
-	let patch = genesis_config_presets::get_preset(&"development".into()).expect("a preset");
-	let patch: serde_json::Value = serde_json::from_slice(&patch).expect("JSON");
-	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).expect("JSON");
-	merge(&mut config, patch);
-	let config: RuntimeGenesisConfig = serde_json::from_value(config).expect("a config");
-	config.build_storage().expect("genesis builds").into()
-}
-
-fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
-	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
-			for (key, value) in patch {
-				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			}
-		},
-		(base, patch) => *base = patch,
-	}
+	crate::tests::preset_ext("development")
 }
 
 /// Moves to the next block, running the job market's hooks as the executive would.

@@ -273,6 +273,8 @@ mod runtime {
 	pub type Compute = pallet_daya_compute;
 	#[runtime::pallet_index(52)]
 	pub type Inference = pallet_daya_inference;
+	#[runtime::pallet_index(53)]
+	pub type Emission = pallet_daya_emission;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {
@@ -280,6 +282,8 @@ cumulus_pallet_parachain_system::register_validate_block! {
 	BlockExecutor = cumulus_pallet_aura_ext::BlockExecutor::<Runtime, Executive>,
 }
 
+#[cfg(test)]
+mod emission_tests;
 #[cfg(test)]
 mod job_market_tests;
 #[cfg(test)]

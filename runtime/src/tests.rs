@@ -8,7 +8,7 @@ use sp_keyring::Sr25519Keyring;
 use sp_runtime::BuildStorage;
 
 /// Builds the genesis state of a named preset through the same path the node uses.
-fn preset_ext(name: &str) -> sp_io::TestExternalities {
+pub(crate) fn preset_ext(name: &str) -> sp_io::TestExternalities {
 	let patch = genesis_config_presets::get_preset(&name.into())
 		.unwrap_or_else(|| panic!("preset {name} exists"));
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();

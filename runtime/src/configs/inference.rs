@@ -9,8 +9,8 @@ use sp_core::H256;
 use sp_runtime::{traits::AccountIdConversion, Perbill};
 
 use crate::{
-	AccountId, Balances, BlockNumber, Compute, Models, ParachainInfo, Runtime, RuntimeHoldReason,
-	System, DAYS, MINUTES,
+	AccountId, Balances, BlockNumber, Compute, Emission, Models, ParachainInfo, Runtime,
+	RuntimeHoldReason, System, DAYS, MINUTES,
 };
 
 parameter_types! {
@@ -105,8 +105,7 @@ impl pallet_daya_inference::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
 	type Hosts = Compute;
-	// Until the emission pallet rewards verified work.
-	type Work = ();
+	type Work = Emission;
 	type Randomness = RelayRandomness;
 	type PalletId = InferencePalletId;
 	type Treasury = TreasuryAccount;

@@ -8,6 +8,7 @@ mod balances;
 mod collator_selection;
 mod compute;
 mod council;
+mod emission;
 mod inference;
 mod models;
 mod parachain_system;
