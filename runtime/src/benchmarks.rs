@@ -10,6 +10,7 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_sudo, Sudo]
 	[pallet_collator_selection, CollatorSelection]
 	[pallet_collective, Council]
+	[pallet_treasury, Treasury]
 	[pallet_daya_models, Models]
 	[pallet_daya_compute, Compute]
 	[pallet_daya_inference, Inference]

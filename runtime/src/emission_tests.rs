@@ -89,7 +89,7 @@ fn hosts_earn_exactly_the_scheduled_emission_over_several_epochs() {
 		let treasury_before = Balances::balance(&treasury);
 		let mut fees = 0;
 		let (ended, _) = run_epoch(|| {
-			if System::block_number() % 10 == 0 {
+			if System::block_number().is_multiple_of(10) {
 				let _ = Inference::submit_job(
 					RuntimeOrigin::signed(charlie.clone()),
 					0,

@@ -265,6 +265,8 @@ mod runtime {
 	// Governance.
 	#[runtime::pallet_index(40)]
 	pub type Council = pallet_collective<Instance1>;
+	#[runtime::pallet_index(41)]
+	pub type Treasury = pallet_treasury;
 
 	// Daya. `Models` precedes `Compute`: hosts registered at genesis serve genesis models.
 	#[runtime::pallet_index(50)]

@@ -31,7 +31,7 @@ fn last_distribution() -> (Balance, Balance, u32) {
 
 #[test]
 fn integrity_test_passes() {
-	test_with(&[], || <Emission as Hooks<BlockNumber>>::integrity_test());
+	test_with(&[], <Emission as Hooks<BlockNumber>>::integrity_test);
 }
 
 #[test]

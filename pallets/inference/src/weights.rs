@@ -61,10 +61,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17691`
 		//  Estimated: `19176`
-		// Minimum execution time: 1_873_033_000 picoseconds.
-		Weight::from_parts(1_939_407_605, 19176)
-			// Standard Error: 440
-			.saturating_add(Weight::from_parts(5_700, 0).saturating_mul(p.into()))
+		// Minimum execution time: 2_003_137_000 picoseconds.
+		Weight::from_parts(2_372_130_962, 19176)
+			// Standard Error: 4_831
+			.saturating_add(Weight::from_parts(6_470, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -79,10 +79,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4443`
 		//  Estimated: `7575`
-		// Minimum execution time: 565_200_000 picoseconds.
-		Weight::from_parts(642_170_175, 7575)
-			// Standard Error: 758
-			.saturating_add(Weight::from_parts(3_859, 0).saturating_mul(o.into()))
+		// Minimum execution time: 582_686_000 picoseconds.
+		Weight::from_parts(706_278_643, 7575)
+			// Standard Error: 1_248
+			.saturating_add(Weight::from_parts(6_137, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -94,6 +94,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(482), added: 2957, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Emission::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::Work` (r:1 w:1)
+	/// Proof: `Emission::Work` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(4110), added: 6585, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::CounterForJobs` (r:1 w:1)
@@ -110,12 +116,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Outcomes` (`max_values`: None, `max_size`: Some(179), added: 2654, mode: `MaxEncodedLen`)
 	fn submit_verdict_pass() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11101`
+		//  Measured:  `11761`
 		//  Estimated: `8799`
-		// Minimum execution time: 2_817_126_000 picoseconds.
-		Weight::from_parts(2_910_406_000, 8799)
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().writes(16_u64))
+		// Minimum execution time: 3_178_794_000 picoseconds.
+		Weight::from_parts(3_374_575_000, 8799)
+			.saturating_add(T::DbWeight::get().reads(16_u64))
+			.saturating_add(T::DbWeight::get().writes(17_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(399), added: 2874, mode: `MaxEncodedLen`)
@@ -133,8 +139,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `16394`
 		//  Estimated: `17879`
-		// Minimum execution time: 1_295_295_000 picoseconds.
-		Weight::from_parts(1_405_609_000, 17879)
+		// Minimum execution time: 1_502_774_000 picoseconds.
+		Weight::from_parts(1_781_207_000, 17879)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -166,8 +172,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `24576`
 		//  Estimated: `19211`
-		// Minimum execution time: 6_647_959_000 picoseconds.
-		Weight::from_parts(6_819_014_000, 19211)
+		// Minimum execution time: 7_247_740_000 picoseconds.
+		Weight::from_parts(10_072_018_000, 19211)
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().writes(24_u64))
 	}
@@ -195,8 +201,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `8824`
 		//  Estimated: `7575`
-		// Minimum execution time: 1_688_039_000 picoseconds.
-		Weight::from_parts(1_770_431_000, 7575)
+		// Minimum execution time: 1_773_465_000 picoseconds.
+		Weight::from_parts(1_998_791_000, 7575)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -218,11 +224,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn on_initialize_sample(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `18369 + n * (294 ±0)`
-		//  Estimated: `60387 + n * (2874 ±7)`
-		// Minimum execution time: 117_584_000 picoseconds.
-		Weight::from_parts(1_213_819_089, 60387)
-			// Standard Error: 12_487_719
-			.saturating_add(Weight::from_parts(423_624_975, 0).saturating_mul(n.into()))
+		//  Estimated: `60387 + n * (2874 ±0)`
+		// Minimum execution time: 123_483_000 picoseconds.
+		Weight::from_parts(158_516_000, 60387)
+			// Standard Error: 21_074_444
+			.saturating_add(Weight::from_parts(569_326_410, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -247,11 +253,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `20935 + n * (210 ±0)`
-		//  Estimated: `161008 + n * (2874 ±3)`
-		// Minimum execution time: 124_896_000 picoseconds.
-		Weight::from_parts(4_945_457_854, 161008)
-			// Standard Error: 6_121_709
-			.saturating_add(Weight::from_parts(400_007_162, 0).saturating_mul(n.into()))
+		//  Estimated: `161008 + n * (2874 ±2)`
+		// Minimum execution time: 119_838_000 picoseconds.
+		Weight::from_parts(18_530_237_392, 161008)
+			// Standard Error: 32_234_608
+			.saturating_add(Weight::from_parts(461_102_602, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(39_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(36_u64))
@@ -270,8 +276,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `332`
 		//  Estimated: `3644`
-		// Minimum execution time: 278_454_000 picoseconds.
-		Weight::from_parts(303_931_000, 3644)
+		// Minimum execution time: 298_564_000 picoseconds.
+		Weight::from_parts(313_656_000, 3644)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -280,40 +286,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mock runtimes.
 impl WeightInfo for () {
 	fn submit_job(p: u32, ) -> Weight {
-		Weight::from_parts(1_939_407_605, 19176)
-			.saturating_add(Weight::from_parts(5_700, 0).saturating_mul(p.into()))
+		Weight::from_parts(2_372_130_962, 19176)
+			.saturating_add(Weight::from_parts(6_470, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn submit_result(o: u32, ) -> Weight {
-		Weight::from_parts(642_170_175, 7575)
-			.saturating_add(Weight::from_parts(3_859, 0).saturating_mul(o.into()))
+		Weight::from_parts(706_278_643, 7575)
+			.saturating_add(Weight::from_parts(6_137, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_verdict_pass() -> Weight {
-		Weight::from_parts(2_910_406_000, 8799)
-			.saturating_add(RocksDbWeight::get().reads(13_u64))
-			.saturating_add(RocksDbWeight::get().writes(16_u64))
+		Weight::from_parts(3_374_575_000, 8799)
+			.saturating_add(RocksDbWeight::get().reads(16_u64))
+			.saturating_add(RocksDbWeight::get().writes(17_u64))
 	}
 	fn submit_verdict_accuse() -> Weight {
-		Weight::from_parts(1_405_609_000, 17879)
+		Weight::from_parts(1_781_207_000, 17879)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn submit_verdict_decide() -> Weight {
-		Weight::from_parts(6_819_014_000, 19211)
+		Weight::from_parts(10_072_018_000, 19211)
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
 			.saturating_add(RocksDbWeight::get().writes(24_u64))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(1_770_431_000, 7575)
+		Weight::from_parts(1_998_791_000, 7575)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn on_initialize_sample(n: u32, ) -> Weight {
-		Weight::from_parts(1_213_819_089, 60387)
-			.saturating_add(Weight::from_parts(423_624_975, 0).saturating_mul(n.into()))
+		Weight::from_parts(158_516_000, 60387)
+			.saturating_add(Weight::from_parts(569_326_410, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -321,8 +327,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2874).saturating_mul(n.into()))
 	}
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
-		Weight::from_parts(4_945_457_854, 161008)
-			.saturating_add(Weight::from_parts(400_007_162, 0).saturating_mul(n.into()))
+		Weight::from_parts(18_530_237_392, 161008)
+			.saturating_add(Weight::from_parts(461_102_602, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(39_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(36_u64))
@@ -330,7 +336,7 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2874).saturating_mul(n.into()))
 	}
 	fn prune_outcome() -> Weight {
-		Weight::from_parts(303_931_000, 3644)
+		Weight::from_parts(313_656_000, 3644)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}

@@ -17,6 +17,7 @@ mod sudo;
 mod system;
 mod timestamp;
 mod transaction_payment;
+mod treasury;
 
 pub use council::CouncilCollective;
 pub use inference::TreasuryAccount;
