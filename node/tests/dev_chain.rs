@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{DevNode, NODE_BIN};
+use common::{node_bin, DevNode};
 use std::{process::Command, time::Duration};
 use subxt::{
 	dynamic::{self},
@@ -103,7 +103,7 @@ async fn dev_chain_produces_blocks_and_includes_a_signed_transfer() {
 
 #[test]
 fn build_spec_local_is_the_zombienet_spec() {
-	let out = Command::new(NODE_BIN)
+	let out = Command::new(node_bin())
 		.args(["build-spec", "--chain", "local"])
 		.output()
 		.unwrap();
@@ -122,7 +122,7 @@ fn build_spec_local_is_the_zombienet_spec() {
 
 #[test]
 fn unknown_chain_is_a_clear_error() {
-	let out = Command::new(NODE_BIN)
+	let out = Command::new(node_bin())
 		.args(["build-spec", "--chain", "/nonexistent/daya-spec.json"])
 		.output()
 		.unwrap();

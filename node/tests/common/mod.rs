@@ -15,8 +15,25 @@ use std::{
 	time::{Duration, Instant},
 };
 
-/// The node binary cargo built for these tests.
-pub const NODE_BIN: &str = env!("CARGO_BIN_EXE_daya-node");
+/// The node binary: the one cargo built for the node's own tests, or, for other packages' tests
+/// (the CLI's), the `daya-node` next to the test executable's directory, which
+/// `cargo test --workspace` builds.
+pub fn node_bin() -> PathBuf {
+	match option_env!("CARGO_BIN_EXE_daya-node") {
+		Some(path) => PathBuf::from(path),
+		None => {
+			let exe = std::env::current_exe().unwrap();
+			let dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+			let node = dir.join("daya-node");
+			assert!(
+				node.exists(),
+				"{} is missing: build it first (cargo build -p daya-node)",
+				node.display()
+			);
+			node
+		},
+	}
+}
 
 /// How long a debug-built node may take to compile the runtime and answer RPC.
 pub const START_TIMEOUT: Duration = Duration::from_secs(180);
@@ -68,7 +85,7 @@ impl DevNode {
 		let p2p_port = free_port();
 		let out = File::create(&log).unwrap();
 		let err = out.try_clone().unwrap();
-		let child = Command::new(NODE_BIN)
+		let child = Command::new(node_bin())
 			.args([
 				"--dev",
 				"--no-telemetry",
@@ -84,7 +101,7 @@ impl DevNode {
 			.stdout(out)
 			.stderr(err)
 			.spawn()
-			.unwrap_or_else(|e| panic!("cannot start {NODE_BIN}: {e}"));
+			.unwrap_or_else(|e| panic!("cannot start {}: {e}", node_bin().display()));
 		let mut node = DevNode { child, rpc_port, log, _dir: dir };
 		node.wait_for_block(min_blocks, START_TIMEOUT);
 		node

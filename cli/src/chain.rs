@@ -1,0 +1,538 @@
+//! Talking to a Daya node: runtime API queries and signed extrinsics, through subxt's dynamic
+//! API (the node's metadata describes every call and type).
+
+use crate::{fail, Failure};
+use std::{str::FromStr, time::Duration};
+use subxt::{
+	dynamic::{self, Value},
+	ext::{
+		frame_decode::runtime_apis::IntoEncodableValues,
+		scale_decode::{self, DecodeAsType},
+	},
+	utils::AccountId32,
+	OnlineClient, PolkadotConfig,
+};
+use subxt_signer::{sr25519::Keypair, SecretUri};
+
+/// A Perbill (parts per billion).
+#[derive(Debug, Clone, Copy, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct Perbill(pub u32);
+
+#[derive(Debug, Clone, Copy, PartialEq, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub enum ModelStatus {
+	Active,
+	Deprecated,
+	Retired,
+}
+
+#[derive(Debug, Clone, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct ModelView {
+	pub name: Vec<u8>,
+	pub price_per_token: u128,
+	pub version: u32,
+	pub weights_hash: [u8; 32],
+	pub source: Vec<u8>,
+	pub context_length: u32,
+	pub max_output_tokens: u32,
+	pub min_vram_mib: u32,
+	pub compute_units_per_token: u32,
+	pub validation_threshold: Perbill,
+	pub status: ModelStatus,
+}
+
+#[derive(Debug, Clone, Copy, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct Usage {
+	pub prompt_tokens: u32,
+	pub completion_tokens: u32,
+}
+
+#[derive(Debug, Clone, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub enum JobStatusView {
+	Assigned,
+	Delivered,
+	Validating { validator: [u8; 32] },
+	Disputed { accuser: [u8; 32], validators: Vec<[u8; 32]> },
+}
+
+#[derive(Debug, Clone, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct JobView {
+	pub consumer: [u8; 32],
+	pub model: u32,
+	pub prompt_tokens: u32,
+	pub max_output_tokens: u32,
+	pub price_per_token: u128,
+	pub escrow: u128,
+	pub submitted_at: u32,
+	pub executor: [u8; 32],
+	pub deadline: u32,
+	pub reassigned: bool,
+	pub status: JobStatusView,
+	pub output_hash: Option<[u8; 32]>,
+	pub usage: Option<Usage>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub enum JobEnd {
+	Completed,
+	Validated,
+	Fraud,
+	Expired,
+	Cancelled,
+}
+
+#[derive(Debug, Clone, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct JobOutcome {
+	pub consumer: [u8; 32],
+	pub executor: [u8; 32],
+	pub model: u32,
+	pub end: JobEnd,
+	pub output_hash: Option<[u8; 32]>,
+	pub usage: Option<Usage>,
+	pub fee: u128,
+	pub protocol_fee: u128,
+	pub refund: u128,
+	pub ended_at: u32,
+}
+
+#[derive(Debug, Clone, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct GpuView {
+	pub name: Vec<u8>,
+	pub vram_mib: u32,
+	pub count: u32,
+}
+
+#[derive(Debug, Clone, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub enum HostStatusView {
+	Active,
+	Chilled,
+	Jailed { until: u32 },
+	Leaving { unlock_at: u32 },
+}
+
+#[derive(Debug, Clone, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub struct HostView {
+	pub endpoint: Vec<u8>,
+	pub hardware: Vec<GpuView>,
+	pub served_models: Vec<u32>,
+	pub bond: u128,
+	pub status: HostStatusView,
+	pub reputation: Perbill,
+	pub capacity_weight: u64,
+	pub registered_at: u32,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+pub enum QuoteError {
+	UnknownModel,
+	ModelNotAccepting,
+	TooManyTokens,
+	Overflow,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct JobSubmittedEvent {
+	job_id: u64,
+	executor: [u8; 32],
+	escrow: u128,
+	deadline: u32,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct JobEndedEvent {
+	refund: u128,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct RewardsClaimedEvent {
+	amount: u128,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct SubmitResultCall {
+	job_id: u64,
+	output: Vec<u8>,
+}
+
+/// A job just submitted.
+pub struct Submitted {
+	pub job_id: u64,
+	pub executor: AccountId32,
+	pub escrow: u128,
+	pub deadline: u32,
+	/// The block that included it.
+	pub block: u64,
+}
+
+/// One row of the emission schedule.
+pub struct Era {
+	pub first_epoch: u32,
+	pub reward: u128,
+}
+
+/// The emission's state and schedule.
+pub struct Schedule {
+	pub epoch: u32,
+	pub epoch_length: u32,
+	pub emitted: u128,
+	pub remaining: u128,
+	pub eras: Vec<Era>,
+}
+
+/// A model given by name or id.
+pub enum ModelRef {
+	Id(u32),
+	Name(String),
+}
+
+impl ModelRef {
+	/// A number is an id; anything else a name.
+	pub fn parse(text: &str) -> Self {
+		text.parse()
+			.map(ModelRef::Id)
+			.unwrap_or_else(|_| ModelRef::Name(text.to_string()))
+	}
+}
+
+/// The key to sign with, from `--suri`.
+pub fn signer(suri: Option<&str>) -> Result<Keypair, Failure> {
+	let Some(suri) = suri else {
+		return fail("this command sends a transaction: give the signing key with --suri");
+	};
+	let uri = dev_name(suri).unwrap_or_else(|| suri.to_string());
+	let uri = SecretUri::from_str(&uri).map_err(|e| Failure(format!("invalid --suri: {e}")))?;
+	Keypair::from_uri(&uri).map_err(|e| Failure(format!("invalid --suri: {e}")))
+}
+
+/// `//Alice` for `alice`, and so on for the well-known dev accounts.
+fn dev_name(text: &str) -> Option<String> {
+	let names = ["alice", "bob", "charlie", "dave", "eve", "ferdie"];
+	names.contains(&text.to_ascii_lowercase().as_str()).then(|| {
+		let mut name = text.to_ascii_lowercase();
+		name[..1].make_ascii_uppercase();
+		format!("//{name}")
+	})
+}
+
+/// The account of a key.
+pub fn account_of(signer: &Keypair) -> AccountId32 {
+	AccountId32::from(signer.public_key().0)
+}
+
+/// An account given as SS58 or a dev name, or else the `--suri` key's.
+pub fn account(text: Option<&str>, suri: Option<&str>) -> Result<AccountId32, Failure> {
+	match text {
+		Some(text) => match dev_name(text) {
+			Some(_) => Ok(account_of(&signer(Some(text))?)),
+			None => AccountId32::from_str(text).map_err(|_| {
+				Failure(format!("invalid account {text:?}: give an SS58 address or a dev name"))
+			}),
+		},
+		None => match suri {
+			Some(_) => Ok(account_of(&signer(suri)?)),
+			None => fail("give an account, or --suri"),
+		},
+	}
+}
+
+/// A connected node.
+pub struct Chain {
+	api: OnlineClient<PolkadotConfig>,
+}
+
+/// The first `pallet.name` event among `events`, decoded.
+fn find_event<E: scale_decode::DecodeAsFields>(
+	events: &subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>,
+	pallet: &str,
+	name: &str,
+) -> Result<Option<E>, Failure> {
+	for event in events.iter() {
+		let event = event.map_err(short)?;
+		if event.pallet_name() == pallet && event.event_name() == name {
+			return event.decode_fields_unchecked_as().map(Some).map_err(short);
+		}
+	}
+	Ok(None)
+}
+
+/// The first line of a subxt error, without its nesting.
+fn short(error: impl std::fmt::Display) -> Failure {
+	let text = error.to_string();
+	Failure(text.lines().next().unwrap_or("unknown error").to_string())
+}
+
+impl Chain {
+	pub async fn connect(url: &str) -> Result<Self, Failure> {
+		let api = OnlineClient::<PolkadotConfig>::from_insecure_url(url)
+			.await
+			.map_err(|e| Failure(format!("cannot connect to {url}: {}", short(e).0)))?;
+		Ok(Chain { api })
+	}
+
+	async fn call<R: DecodeAsType>(
+		&self,
+		api: &str,
+		method: &str,
+		args: impl IntoEncodableValues,
+	) -> Result<R, Failure> {
+		let call = dynamic::runtime_api_call::<_, R>(api, method, args);
+		let at = self.api.at_current_block().await.map_err(short)?;
+		at.runtime_apis().call(call).await.map_err(short)
+	}
+
+	/// Signs and submits `call`, waits for finalization and success; returns the events and the
+	/// block number.
+	async fn send(
+		&self,
+		call: &impl subxt::tx::Payload,
+		signer: &Keypair,
+	) -> Result<(subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>, u64), Failure> {
+		let sent = async {
+			let in_block = self
+				.api
+				.at_current_block()
+				.await?
+				.transactions()
+				.sign_and_submit_then_watch_default(call, signer)
+				.await?
+				.wait_for_finalized()
+				.await?;
+			let hash = in_block.block_hash();
+			let events = in_block.wait_for_success().await?;
+			Ok::<_, subxt::Error>((events, hash))
+		};
+		let (events, hash) = tokio::time::timeout(Duration::from_secs(120), sent)
+			.await
+			.map_err(|_| Failure("the transaction was not finalized within 2 minutes".into()))?
+			.map_err(short)?;
+		let number = self.api.at_block(hash).await.map_err(short)?.block_number();
+		Ok((events, number))
+	}
+
+	pub async fn models(&self) -> Result<Vec<(u32, ModelView)>, Failure> {
+		self.call("ModelsApi", "models", ()).await
+	}
+
+	pub async fn model(&self, model: &ModelRef) -> Result<(u32, ModelView), Failure> {
+		match model {
+			ModelRef::Id(id) => {
+				let view: Option<ModelView> = self.call("ModelsApi", "model", (*id,)).await?;
+				view.map(|view| (*id, view)).ok_or_else(|| Failure(format!("no model {id}")))
+			},
+			ModelRef::Name(name) => {
+				let found: Option<(u32, ModelView)> =
+					self.call("ModelsApi", "model_by_name", (name.as_bytes().to_vec(),)).await?;
+				found.ok_or_else(|| Failure(format!("no model named {name:?}")))
+			},
+		}
+	}
+
+	pub async fn quote(&self, model: u32, prompt: u32, max_output: u32) -> Result<u128, Failure> {
+		let quote: Result<u128, QuoteError> =
+			self.call("InferenceApi", "quote", (model, prompt, max_output)).await?;
+		quote.map_err(|error| {
+			Failure(match error {
+				QuoteError::UnknownModel => format!("no model {model}"),
+				QuoteError::ModelNotAccepting => format!("model {model} takes no new jobs"),
+				QuoteError::TooManyTokens => format!(
+					"model {model} does not take {prompt} prompt bytes and {max_output} output tokens"
+				),
+				QuoteError::Overflow => "the escrow does not fit a balance".into(),
+			})
+		})
+	}
+
+	pub async fn job(&self, id: u64) -> Result<Option<JobView>, Failure> {
+		self.call("InferenceApi", "job", (id,)).await
+	}
+
+	pub async fn outcome(&self, id: u64) -> Result<Option<JobOutcome>, Failure> {
+		self.call("InferenceApi", "outcome", (id,)).await
+	}
+
+	pub async fn host(&self, who: &AccountId32) -> Result<Option<HostView>, Failure> {
+		self.call("HostsApi", "host", (who.0,)).await
+	}
+
+	pub async fn pending_rewards(&self, who: &AccountId32) -> Result<u128, Failure> {
+		self.call("EmissionApi", "pending_rewards", (who.0,)).await
+	}
+
+	pub async fn schedule(&self, eras: u32) -> Result<Schedule, Failure> {
+		let (epoch, _start): (u32, u32) = self.call("EmissionApi", "current_epoch", ()).await?;
+		let epoch_length: u32 = self.call("EmissionApi", "epoch_length", ()).await?;
+		let (emitted, remaining): (u128, u128) = self.call("EmissionApi", "emitted", ()).await?;
+		// Halvings happen where the reward changes; find each era's first epoch by doubling
+		// then bisecting, within the u32 epoch space.
+		let mut rows = Vec::new();
+		let mut first = 0u32;
+		for _ in 0..eras {
+			let reward: u128 = self.call("EmissionApi", "reward_at", (first,)).await?;
+			rows.push(Era { first_epoch: first, reward });
+			if reward == 0 {
+				break;
+			}
+			// The next epoch with a different reward.
+			let (mut low, mut high) = (first, first.saturating_add(1));
+			loop {
+				let at: u128 = self.call("EmissionApi", "reward_at", (high,)).await?;
+				if at != reward || high == u32::MAX {
+					break;
+				}
+				low = high;
+				high = high.saturating_mul(2).max(high.saturating_add(1));
+			}
+			while high - low > 1 {
+				let mid = low + (high - low) / 2;
+				let at: u128 = self.call("EmissionApi", "reward_at", (mid,)).await?;
+				if at == reward {
+					low = mid;
+				} else {
+					high = mid;
+				}
+			}
+			if high == u32::MAX {
+				break;
+			}
+			first = high;
+		}
+		Ok(Schedule { epoch, epoch_length, emitted, remaining, eras: rows })
+	}
+
+	pub async fn submit_job(
+		&self,
+		signer: &Keypair,
+		model: u32,
+		prompt: Vec<u8>,
+		max_output: u32,
+		max_price: u128,
+	) -> Result<Submitted, Failure> {
+		// A clear error before signing: the quote checks the model and the sizes.
+		self.quote(model, prompt.len() as u32, max_output).await?;
+		let call = dynamic::transaction(
+			"Inference",
+			"submit_job",
+			vec![
+				Value::u128(model.into()),
+				Value::from_bytes(prompt),
+				Value::u128(max_output.into()),
+				Value::u128(max_price),
+				Value::named_composite([
+					("temperature_milli", Value::u128(0)),
+					("seed", Value::u128(0)),
+				]),
+			],
+		);
+		let (events, block) = self.send(&call, signer).await?;
+		let event = find_event::<JobSubmittedEvent>(&events, "Inference", "JobSubmitted")?
+			.ok_or_else(|| Failure("the job was not submitted".into()))?;
+		Ok(Submitted {
+			job_id: event.job_id,
+			executor: AccountId32::from(event.executor),
+			escrow: event.escrow,
+			deadline: event.deadline,
+			block,
+		})
+	}
+
+	pub async fn cancel_job(&self, signer: &Keypair, id: u64) -> Result<u128, Failure> {
+		let call = dynamic::transaction("Inference", "cancel_job", vec![Value::u128(id.into())]);
+		let (events, _) = self.send(&call, signer).await?;
+		let ended = find_event::<JobEndedEvent>(&events, "Inference", "JobEnded")?
+			.ok_or_else(|| Failure(format!("job {id} was not cancelled")))?;
+		Ok(ended.refund)
+	}
+
+	pub async fn claim_rewards(
+		&self,
+		signer: &Keypair,
+		who: &AccountId32,
+	) -> Result<u128, Failure> {
+		let call =
+			dynamic::transaction("Emission", "claim_rewards", vec![Value::from_bytes(who.0)]);
+		let (events, _) = self.send(&call, signer).await?;
+		let claimed = find_event::<RewardsClaimedEvent>(&events, "Emission", "RewardsClaimed")?
+			.ok_or_else(|| Failure("no rewards were paid".into()))?;
+		Ok(claimed.amount)
+	}
+
+	/// Polls until job `id` has an outcome, printing its progress on standard error if
+	/// `progress`.
+	pub async fn wait_for_outcome(
+		&self,
+		id: u64,
+		timeout: Duration,
+		progress: bool,
+	) -> Result<JobOutcome, Failure> {
+		let deadline = tokio::time::Instant::now() + timeout;
+		let mut last = String::new();
+		loop {
+			if let Some(outcome) = self.outcome(id).await? {
+				return Ok(outcome);
+			}
+			if progress {
+				if let Some(job) = self.job(id).await? {
+					let now = crate::format::status_word(&job.status).to_string();
+					if now != last {
+						eprintln!("job {id}: {now}");
+						last = now;
+					}
+				}
+			}
+			if tokio::time::Instant::now() >= deadline {
+				return fail(format!("job {id} did not end within {} s", timeout.as_secs()));
+			}
+			tokio::time::sleep(Duration::from_secs(2)).await;
+		}
+	}
+
+	/// The output of job `id`, decoded from the `submit_result` extrinsic that delivered it, in
+	/// a block from `from` on.
+	pub async fn read_output(&self, id: u64, from: u64) -> Result<Vec<u8>, Failure> {
+		let latest = self.api.at_current_block().await.map_err(short)?.block_number();
+		for number in from..=latest {
+			let block = self.api.at_block(number).await.map_err(short)?;
+			let extrinsics = block.extrinsics().fetch().await.map_err(short)?;
+			for extrinsic in extrinsics.iter() {
+				let Ok(extrinsic) = extrinsic else { continue };
+				if extrinsic.pallet_name() != "Inference"
+					|| extrinsic.call_name() != "submit_result"
+				{
+					continue;
+				}
+				let Ok(call) = extrinsic.decode_call_data_fields_unchecked_as::<SubmitResultCall>()
+				else {
+					continue;
+				};
+				if call.job_id != id {
+					continue;
+				}
+				let accepted = extrinsic.events().await.map_err(short)?.iter().any(|event| {
+					event.is_ok_and(|event| {
+						event.pallet_name() == "Inference"
+							&& event.event_name() == "ResultSubmitted"
+					})
+				});
+				if accepted {
+					return Ok(call.output);
+				}
+			}
+		}
+		fail(format!("the output of job {id} is not in blocks {from} to {latest}"))
+	}
+}

@@ -1,0 +1,405 @@
+//! What `daya` prints: text for people, JSON (`--json`) for programs.
+
+use crate::{
+	chain::{
+		HostStatusView, HostView, JobEnd, JobOutcome, JobStatusView, JobView, ModelStatus,
+		ModelView, Schedule, Submitted,
+	},
+	Failure,
+};
+use serde_json::json;
+use subxt::utils::AccountId32;
+
+/// Units per DAYA (12 decimals).
+pub const UNIT: u128 = 1_000_000_000_000;
+
+/// An amount of DAYA, printed with its decimals (trailing zeros dropped).
+pub struct Amount(pub u128);
+
+impl std::fmt::Display for Amount {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		let (whole, fraction) = (self.0 / UNIT, self.0 % UNIT);
+		if fraction == 0 {
+			write!(f, "{whole} DAYA")
+		} else {
+			let digits = format!("{fraction:012}");
+			write!(f, "{whole}.{} DAYA", digits.trim_end_matches('0'))
+		}
+	}
+}
+
+/// Parses an amount of DAYA such as `12`, `0.5` or `0.000001` into units.
+pub fn parse_amount(text: &str) -> Result<u128, Failure> {
+	let invalid = || Failure(format!("invalid amount {text:?}: give DAYA, e.g. 0.000001"));
+	let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+	if whole.is_empty() && fraction.is_empty() || fraction.len() > 12 {
+		return Err(invalid());
+	}
+	let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+	if !digits(whole) || !digits(fraction) {
+		return Err(invalid());
+	}
+	let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| invalid())? };
+	let fraction: u128 = if fraction.is_empty() {
+		0
+	} else {
+		format!("{fraction:0<12}").parse().map_err(|_| invalid())?
+	};
+	whole
+		.checked_mul(UNIT)
+		.and_then(|w| w.checked_add(fraction))
+		.ok_or_else(invalid)
+}
+
+fn account(bytes: &[u8; 32]) -> String {
+	AccountId32::from(*bytes).to_string()
+}
+
+fn text(bytes: &[u8]) -> String {
+	String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+}
+
+fn percent(parts: u32) -> String {
+	format!("{}.{}%", parts / 10_000_000, (parts / 1_000_000) % 10)
+}
+
+fn print(value: serde_json::Value) {
+	println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+}
+
+fn status_name(status: ModelStatus) -> &'static str {
+	match status {
+		ModelStatus::Active => "active",
+		ModelStatus::Deprecated => "deprecated",
+		ModelStatus::Retired => "retired",
+	}
+}
+
+/// A job's status in one word.
+pub fn status_word(status: &JobStatusView) -> &'static str {
+	match status {
+		JobStatusView::Assigned => "assigned, waiting for the host's result",
+		JobStatusView::Delivered => "result delivered",
+		JobStatusView::Validating { .. } => "being validated",
+		JobStatusView::Disputed { .. } => "disputed",
+	}
+}
+
+fn end_name(end: JobEnd) -> &'static str {
+	match end {
+		JobEnd::Completed => "completed",
+		JobEnd::Validated => "validated",
+		JobEnd::Fraud => "fraud",
+		JobEnd::Expired => "expired",
+		JobEnd::Cancelled => "cancelled",
+	}
+}
+
+fn model_json(id: u32, model: &ModelView) -> serde_json::Value {
+	json!({
+		"id": id,
+		"name": text(&model.name),
+		"version": model.version,
+		"status": status_name(model.status),
+		"pricePerToken": model.price_per_token.to_string(),
+		"contextLength": model.context_length,
+		"maxOutputTokens": model.max_output_tokens,
+		"minVramMib": model.min_vram_mib,
+		"computeUnitsPerToken": model.compute_units_per_token,
+		"validationThreshold": model.validation_threshold.0,
+		"weightsHash": format!("0x{}", hex(&model.weights_hash)),
+		"source": text(&model.source),
+	})
+}
+
+pub fn models(json: bool, models: &[(u32, ModelView)]) {
+	if json {
+		print(serde_json::Value::Array(models.iter().map(|(id, m)| model_json(*id, m)).collect()));
+		return;
+	}
+	println!(
+		"{:>4}  {:<32} {:>8}  {:<10}  {:>22}",
+		"ID", "NAME", "VERSION", "STATUS", "PRICE PER TOKEN"
+	);
+	for (id, model) in models {
+		println!(
+			"{:>4}  {:<32} {:>8}  {:<10}  {:>22}",
+			id,
+			text(&model.name),
+			model.version,
+			status_name(model.status),
+			Amount(model.price_per_token).to_string()
+		);
+	}
+}
+
+pub fn model(json: bool, id: u32, model: &ModelView) {
+	if json {
+		return print(model_json(id, model));
+	}
+	println!(
+		"model {id}: {} (version {}, {})",
+		text(&model.name),
+		model.version,
+		status_name(model.status)
+	);
+	println!("  price per token      {}", Amount(model.price_per_token));
+	println!("  context length       {} tokens", model.context_length);
+	println!("  max output tokens    {}", model.max_output_tokens);
+	println!("  min VRAM             {} MiB", model.min_vram_mib);
+	println!("  compute units/token  {}", model.compute_units_per_token);
+	println!("  validation threshold {}", percent(model.validation_threshold.0));
+	println!("  weights hash         0x{}", hex(&model.weights_hash));
+	println!("  source               {}", text(&model.source));
+}
+
+pub fn quote(json: bool, id: u32, model: &ModelView, prompt: usize, max_tokens: u32, escrow: u128) {
+	if json {
+		return print(json!({
+			"model": id,
+			"promptTokens": prompt,
+			"maxOutputTokens": max_tokens,
+			"pricePerToken": model.price_per_token.to_string(),
+			"escrow": escrow.to_string(),
+		}));
+	}
+	println!(
+		"at most {} for {} prompt bytes and {} output tokens of {} ({} per token); you pay only for the tokens used",
+		Amount(escrow),
+		prompt,
+		max_tokens,
+		text(&model.name),
+		Amount(model.price_per_token)
+	);
+}
+
+pub fn submitted(json: bool, job: &Submitted) {
+	if json {
+		return print(json!({
+			"jobId": job.job_id,
+			"executor": job.executor.to_string(),
+			"escrow": job.escrow.to_string(),
+			"deadline": job.deadline,
+			"block": job.block,
+		}));
+	}
+	println!(
+		"job {} submitted in block {}: escrow {}, assigned to {}, result due before block {}",
+		job.job_id,
+		job.block,
+		Amount(job.escrow),
+		job.executor,
+		job.deadline
+	);
+}
+
+fn outcome_json(id: u64, outcome: &JobOutcome) -> serde_json::Value {
+	json!({
+		"jobId": id,
+		"end": end_name(outcome.end),
+		"consumer": account(&outcome.consumer),
+		"executor": account(&outcome.executor),
+		"model": outcome.model,
+		"outputHash": outcome.output_hash.map(|h| format!("0x{}", hex(&h))),
+		"promptTokens": outcome.usage.map(|u| u.prompt_tokens),
+		"completionTokens": outcome.usage.map(|u| u.completion_tokens),
+		"fee": outcome.fee.to_string(),
+		"protocolFee": outcome.protocol_fee.to_string(),
+		"refund": outcome.refund.to_string(),
+		"endedAt": outcome.ended_at,
+	})
+}
+
+pub fn finished(json: bool, job: &Submitted, outcome: &JobOutcome, output: Option<&[u8]>) {
+	if json {
+		let mut value = outcome_json(job.job_id, outcome);
+		value["output"] = json!(output.map(text));
+		return print(value);
+	}
+	if let Some(output) = output {
+		println!("{}", text(output));
+	}
+	let tokens = outcome
+		.usage
+		.map(|u| format!("{} prompt + {} completion tokens", u.prompt_tokens, u.completion_tokens))
+		.unwrap_or_else(|| "no tokens".into());
+	eprintln!(
+		"job {} {}: {}, cost {}, refunded {}",
+		job.job_id,
+		end_name(outcome.end),
+		tokens,
+		Amount(outcome.fee),
+		Amount(outcome.refund)
+	);
+}
+
+pub fn outcome(json: bool, id: u64, outcome: &JobOutcome) {
+	if json {
+		return print(outcome_json(id, outcome));
+	}
+	println!("job {id}: {} in block {}", end_name(outcome.end), outcome.ended_at);
+	println!("  executor   {}", account(&outcome.executor));
+	if let Some(usage) = outcome.usage {
+		println!(
+			"  tokens     {} prompt + {} completion",
+			usage.prompt_tokens, usage.completion_tokens
+		);
+	}
+	println!(
+		"  cost       {} (protocol fee {})",
+		Amount(outcome.fee),
+		Amount(outcome.protocol_fee)
+	);
+	println!("  refunded   {}", Amount(outcome.refund));
+	if let Some(hash) = outcome.output_hash {
+		println!("  output     0x{}", hex(&hash));
+	}
+}
+
+pub fn job(json: bool, id: u64, job: &JobView) {
+	if json {
+		return print(json!({
+			"jobId": id,
+			"status": status_word(&job.status),
+			"consumer": account(&job.consumer),
+			"executor": account(&job.executor),
+			"model": job.model,
+			"escrow": job.escrow.to_string(),
+			"pricePerToken": job.price_per_token.to_string(),
+			"submittedAt": job.submitted_at,
+			"deadline": job.deadline,
+			"reassigned": job.reassigned,
+			"outputHash": job.output_hash.map(|h| format!("0x{}", hex(&h))),
+		}));
+	}
+	println!("job {id}: {}", status_word(&job.status));
+	match &job.status {
+		JobStatusView::Validating { validator } => println!("  validator  {}", account(validator)),
+		JobStatusView::Disputed { accuser, validators } => {
+			println!("  accuser    {}", account(accuser));
+			for validator in validators {
+				println!("  validator  {}", account(validator));
+			}
+		},
+		JobStatusView::Assigned | JobStatusView::Delivered => {},
+	}
+	println!("  model      {}", job.model);
+	println!("  at most    {} prompt + {} output tokens", job.prompt_tokens, job.max_output_tokens);
+	if let Some(usage) = job.usage {
+		println!(
+			"  used       {} prompt + {} completion tokens",
+			usage.prompt_tokens, usage.completion_tokens
+		);
+	}
+	println!("  executor   {}", account(&job.executor));
+	println!("  escrow     {} ({} per token)", Amount(job.escrow), Amount(job.price_per_token));
+	println!(
+		"  submitted  block {}, current step due before block {}",
+		job.submitted_at, job.deadline
+	);
+}
+
+pub fn cancelled(json: bool, id: u64, refund: u128) {
+	if json {
+		return print(json!({ "jobId": id, "end": "cancelled", "refund": refund.to_string() }));
+	}
+	println!("job {id} cancelled: {} refunded", Amount(refund));
+}
+
+pub fn host(json: bool, who: &AccountId32, host: &HostView) {
+	let status = match &host.status {
+		HostStatusView::Active => "active".to_string(),
+		HostStatusView::Chilled => "chilled".to_string(),
+		HostStatusView::Jailed { until } => format!("jailed until block {until}"),
+		HostStatusView::Leaving { unlock_at } => {
+			format!("leaving, bond unlocks at block {unlock_at}")
+		},
+	};
+	if json {
+		return print(json!({
+			"account": who.to_string(),
+			"status": status,
+			"endpoint": text(&host.endpoint),
+			"hardware": host.hardware.iter().map(|g| json!({
+				"name": text(&g.name), "vramMib": g.vram_mib, "count": g.count
+			})).collect::<Vec<_>>(),
+			"servedModels": host.served_models,
+			"bond": host.bond.to_string(),
+			"reputation": host.reputation.0,
+			"capacityWeight": host.capacity_weight,
+			"registeredAt": host.registered_at,
+		}));
+	}
+	println!("host {who}: {status}");
+	println!("  endpoint    {}", text(&host.endpoint));
+	for gpu in &host.hardware {
+		println!("  hardware    {} x {} ({} MiB)", gpu.count, text(&gpu.name), gpu.vram_mib);
+	}
+	println!("  models      {:?}", host.served_models);
+	println!("  bond        {}", Amount(host.bond));
+	println!("  reputation  {}", percent(host.reputation.0));
+	println!("  capacity    {}", host.capacity_weight);
+}
+
+pub fn pending(json: bool, who: &AccountId32, amount: u128) {
+	if json {
+		return print(json!({ "account": who.to_string(), "pending": amount.to_string() }));
+	}
+	println!("{who}: {} to claim", Amount(amount));
+}
+
+pub fn claimed(json: bool, who: &AccountId32, amount: u128) {
+	if json {
+		return print(json!({ "account": who.to_string(), "claimed": amount.to_string() }));
+	}
+	println!("paid {} to {who}", Amount(amount));
+}
+
+pub fn schedule(json: bool, schedule: &Schedule) {
+	if json {
+		return print(json!({
+			"currentEpoch": schedule.epoch,
+			"epochLength": schedule.epoch_length,
+			"emitted": schedule.emitted.to_string(),
+			"remaining": schedule.remaining.to_string(),
+			"eras": schedule.eras.iter().map(|e| json!({
+				"firstEpoch": e.first_epoch, "rewardPerEpoch": e.reward.to_string()
+			})).collect::<Vec<_>>(),
+		}));
+	}
+	println!(
+		"epoch {} ({} blocks each); emitted {}, {} remain",
+		schedule.epoch,
+		schedule.epoch_length,
+		Amount(schedule.emitted),
+		Amount(schedule.remaining)
+	);
+	println!("{:>12}  {:>24}", "FROM EPOCH", "REWARD PER EPOCH");
+	for era in &schedule.eras {
+		println!("{:>12}  {:>24}", era.first_epoch, Amount(era.reward).to_string());
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn amounts_parse_and_print() {
+		assert_eq!(parse_amount("1").ok(), Some(UNIT));
+		assert_eq!(parse_amount("0.000001").ok(), Some(1_000_000));
+		assert_eq!(parse_amount(".5").ok(), Some(UNIT / 2));
+		assert_eq!(parse_amount("12.000000000001").ok(), Some(12 * UNIT + 1));
+		for bad in ["", ".", "1.0000000000001", "-1", "1e3", "one", "1.2.3"] {
+			assert!(parse_amount(bad).is_err(), "{bad}");
+		}
+		assert_eq!(Amount(UNIT).to_string(), "1 DAYA");
+		assert_eq!(Amount(1_000_000).to_string(), "0.000001 DAYA");
+		assert_eq!(Amount(1_500 * UNIT / 1_000).to_string(), "1.5 DAYA");
+		assert_eq!(percent(500_000_000), "50.0%");
+	}
+}

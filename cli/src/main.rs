@@ -1,0 +1,284 @@
+//! `daya`: the command-line client of the Daya network.
+//!
+//! One client for consumers (buy inference, follow jobs), hosts (their registration and
+//! rewards), voters (the model registry) and anyone curious about the emission. It talks to a
+//! Daya node over WebSocket RPC with subxt, reading the chain through Daya's runtime APIs and
+//! signing extrinsics with the key given by `--suri`.
+//!
+//! Every error is one line on standard error and a non-zero exit; `--json` prints machine
+//! output on standard output.
+
+mod chain;
+mod format;
+
+use chain::{Chain, ModelRef};
+use clap::{Args, Parser, Subcommand};
+use format::{parse_amount, Amount};
+use std::{path::PathBuf, process::ExitCode, time::Duration};
+
+/// The Daya network's client: buy inference, run a host, follow the emission.
+#[derive(Parser, Debug)]
+#[command(name = "daya", version, about, long_about = None)]
+struct Cli {
+	/// The node to talk to (WebSocket RPC).
+	#[arg(long, global = true, default_value = "ws://127.0.0.1:9944", value_name = "URL")]
+	url: String,
+
+	/// The signing key, for commands that send transactions: a secret URI (`//Alice`, a
+	/// mnemonic phrase, a `0x` seed, each with optional `//hard` and `/soft` derivations), or
+	/// a dev account name (`alice`, `bob`, ... `ferdie`).
+	#[arg(long, global = true, value_name = "SURI")]
+	suri: Option<String>,
+
+	/// Print machine-readable JSON instead of text.
+	#[arg(long, global = true)]
+	json: bool,
+
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+	/// Buy inference and follow jobs (consumers).
+	#[command(subcommand)]
+	Job(JobCommand),
+	/// The most a job can cost: its escrow at the model's current price.
+	Quote(QuoteArgs),
+	/// The model registry (voters, consumers).
+	#[command(subcommand)]
+	Model(ModelCommand),
+	/// A host's registration and standing (hosts).
+	#[command(subcommand)]
+	Host(HostCommand),
+	/// Emission rewards of hosts.
+	#[command(subcommand)]
+	Rewards(RewardsCommand),
+	/// The emission schedule.
+	#[command(subcommand)]
+	Emission(EmissionCommand),
+}
+
+#[derive(Args, Debug)]
+struct PromptArgs {
+	/// The model, by name (`daya-dev-llama`) or id (`0`).
+	#[arg(long, value_name = "MODEL")]
+	model: String,
+	/// The prompt.
+	#[arg(
+		long,
+		value_name = "TEXT",
+		conflicts_with = "prompt_file",
+		required_unless_present = "prompt_file"
+	)]
+	prompt: Option<String>,
+	/// A file holding the prompt.
+	#[arg(long, value_name = "FILE")]
+	prompt_file: Option<PathBuf>,
+	/// The most tokens to generate (and pay for).
+	#[arg(long, default_value_t = 256, value_name = "N")]
+	max_tokens: u32,
+}
+
+#[derive(Args, Debug)]
+struct QuoteArgs {
+	#[command(flatten)]
+	prompt: PromptArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum JobCommand {
+	/// Submit a job: its escrow is held and a host assigned; prints the job id.
+	Submit {
+		#[command(flatten)]
+		prompt: PromptArgs,
+		/// The most to pay per token, in DAYA (e.g. `0.000001`); the model's current price if
+		/// not given.
+		#[arg(long, value_name = "DAYA")]
+		max_price: Option<String>,
+		/// Wait until the job ends, then print the output, the tokens used and the cost.
+		#[arg(long)]
+		wait: bool,
+		/// How long to wait, in seconds.
+		#[arg(long, default_value_t = 600, value_name = "SECONDS", requires = "wait")]
+		timeout: u64,
+	},
+	/// Where a job is, or how it ended.
+	Status {
+		/// The job id.
+		id: u64,
+	},
+	/// Cancel a job that has no result yet, for a full refund.
+	Cancel {
+		/// The job id.
+		id: u64,
+	},
+}
+
+#[derive(Subcommand, Debug)]
+enum ModelCommand {
+	/// Every registered model.
+	List,
+	/// One model, by name or id.
+	Show {
+		/// The model, by name or id.
+		model: String,
+	},
+}
+
+#[derive(Subcommand, Debug)]
+enum HostCommand {
+	/// A host's hardware, models, bond and standing.
+	Status {
+		/// The host's account (SS58 or a dev name); the `--suri` account if not given.
+		account: Option<String>,
+	},
+}
+
+#[derive(Subcommand, Debug)]
+enum RewardsCommand {
+	/// The emission rewards an account can claim now.
+	Pending {
+		/// The account (SS58 or a dev name); the `--suri` account if not given.
+		account: Option<String>,
+	},
+	/// Pay out pending rewards (signed with `--suri`).
+	Claim {
+		/// Whose rewards to pay out (they always go to that account); the `--suri` account if
+		/// not given.
+		#[arg(long = "for", value_name = "ACCOUNT")]
+		for_account: Option<String>,
+	},
+}
+
+#[derive(Subcommand, Debug)]
+enum EmissionCommand {
+	/// The schedule: what epochs pay, what was emitted, what remains.
+	Schedule {
+		/// How many halving eras to list.
+		#[arg(long, default_value_t = 8, value_name = "N")]
+		eras: u32,
+	},
+}
+
+/// An error for the user: printed as one line.
+pub struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+	fn from(error: E) -> Self {
+		Failure(error.to_string())
+	}
+}
+
+/// Fails with a message.
+pub fn fail<T>(message: impl Into<String>) -> Result<T, Failure> {
+	Err(Failure(message.into()))
+}
+
+fn prompt_bytes(args: &PromptArgs) -> Result<Vec<u8>, Failure> {
+	match (&args.prompt, &args.prompt_file) {
+		(Some(text), _) => Ok(text.clone().into_bytes()),
+		(None, Some(path)) => std::fs::read(path)
+			.map_err(|e| Failure(format!("cannot read the prompt file {}: {e}", path.display()))),
+		(None, None) => fail("give the prompt with --prompt or --prompt-file"),
+	}
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+	let chain = Chain::connect(&cli.url).await?;
+	let json = cli.json;
+	match cli.command {
+		Command::Quote(QuoteArgs { prompt }) => {
+			let bytes = prompt_bytes(&prompt)?;
+			let (id, model) = chain.model(&ModelRef::parse(&prompt.model)).await?;
+			let escrow = chain.quote(id, bytes.len() as u32, prompt.max_tokens).await?;
+			format::quote(json, id, &model, bytes.len(), prompt.max_tokens, escrow);
+		},
+		Command::Job(JobCommand::Submit { prompt, max_price, wait, timeout }) => {
+			let signer = chain::signer(cli.suri.as_deref())?;
+			let bytes = prompt_bytes(&prompt)?;
+			let (id, model) = chain.model(&ModelRef::parse(&prompt.model)).await?;
+			let max_price = match max_price {
+				Some(text) => parse_amount(&text)?,
+				None => model.price_per_token,
+			};
+			let submitted =
+				chain.submit_job(&signer, id, bytes, prompt.max_tokens, max_price).await?;
+			if !wait {
+				format::submitted(json, &submitted);
+				return Ok(());
+			}
+			if !json {
+				eprintln!(
+					"job {} submitted, escrow {}, assigned to {}; waiting for the result...",
+					submitted.job_id,
+					Amount(submitted.escrow),
+					submitted.executor
+				);
+			}
+			let outcome = chain
+				.wait_for_outcome(submitted.job_id, Duration::from_secs(timeout), !json)
+				.await?;
+			let output = match outcome.output_hash {
+				Some(_) => Some(chain.read_output(submitted.job_id, submitted.block).await?),
+				None => None,
+			};
+			format::finished(json, &submitted, &outcome, output.as_deref());
+		},
+		Command::Job(JobCommand::Status { id }) => match chain.job(id).await? {
+			Some(job) => format::job(json, id, &job),
+			None => match chain.outcome(id).await? {
+				Some(outcome) => format::outcome(json, id, &outcome),
+				None => {
+					fail(format!("no job {id}: it never existed, or it ended more than a day ago"))?
+				},
+			},
+		},
+		Command::Job(JobCommand::Cancel { id }) => {
+			let signer = chain::signer(cli.suri.as_deref())?;
+			let refund = chain.cancel_job(&signer, id).await?;
+			format::cancelled(json, id, refund);
+		},
+		Command::Model(ModelCommand::List) => format::models(json, &chain.models().await?),
+		Command::Model(ModelCommand::Show { model }) => {
+			let (id, model) = chain.model(&ModelRef::parse(&model)).await?;
+			format::model(json, id, &model);
+		},
+		Command::Host(HostCommand::Status { account }) => {
+			let who = chain::account(account.as_deref(), cli.suri.as_deref())?;
+			match chain.host(&who).await? {
+				Some(host) => format::host(json, &who, &host),
+				None => fail(format!("{who} is not a registered host"))?,
+			}
+		},
+		Command::Rewards(RewardsCommand::Pending { account }) => {
+			let who = chain::account(account.as_deref(), cli.suri.as_deref())?;
+			format::pending(json, &who, chain.pending_rewards(&who).await?);
+		},
+		Command::Rewards(RewardsCommand::Claim { for_account }) => {
+			let signer = chain::signer(cli.suri.as_deref())?;
+			let who = match for_account {
+				Some(account) => chain::account(Some(&account), None)?,
+				None => chain::account_of(&signer),
+			};
+			let amount = chain.claim_rewards(&signer, &who).await?;
+			format::claimed(json, &who, amount);
+		},
+		Command::Emission(EmissionCommand::Schedule { eras }) => {
+			format::schedule(json, &chain.schedule(eras).await?);
+		},
+	}
+	Ok(())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+	let cli = Cli::parse();
+	match run(cli).await {
+		Ok(()) => ExitCode::SUCCESS,
+		Err(Failure(message)) => {
+			eprintln!("error: {}", message.lines().next().unwrap_or("unknown error"));
+			ExitCode::FAILURE
+		},
+	}
+}

@@ -1,0 +1,261 @@
+//! Every command group of `daya` against a real `daya-node --dev`: the commands the README and
+//! the docs show, with their text and JSON output, and their errors.
+
+#[path = "../../node/tests/common/mod.rs"]
+mod common;
+
+use common::{submit, DevNode};
+use std::process::{Command, Output, Stdio};
+use subxt::{
+	dynamic::{self, Value},
+	ext::scale_decode::{self, DecodeAsType},
+	OnlineClient, PolkadotConfig,
+};
+use subxt_signer::sr25519::dev;
+
+const DAYA: &str = env!("CARGO_BIN_EXE_daya");
+const UNIT: u128 = 1_000_000_000_000;
+
+fn daya(url: &str, args: &[&str]) -> Output {
+	Command::new(DAYA)
+		.arg("--url")
+		.arg(url)
+		.args(args)
+		.stdin(Stdio::null())
+		.output()
+		.expect("daya runs")
+}
+
+/// Runs `daya` and returns its standard output, failing the test with its error otherwise.
+fn ok(url: &str, args: &[&str]) -> String {
+	let out = daya(url, args);
+	assert!(out.status.success(), "daya {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+	String::from_utf8(out.stdout).unwrap()
+}
+
+/// Runs `daya --json` and parses its output.
+fn json(url: &str, args: &[&str]) -> serde_json::Value {
+	let mut all = vec!["--json"];
+	all.extend_from_slice(args);
+	serde_json::from_str(&ok(url, &all)).expect("JSON output")
+}
+
+/// Runs `daya`, expects it to fail, and returns its one-line error.
+fn error(url: &str, args: &[&str]) -> String {
+	let out = daya(url, args);
+	assert!(!out.status.success(), "daya {args:?} should fail");
+	let stderr = String::from_utf8(out.stderr).unwrap();
+	assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+	assert!(stderr.starts_with("error: "), "{stderr}");
+	stderr.trim_end().to_string()
+}
+
+#[derive(Debug, PartialEq, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+enum WorkKind {
+	Execute,
+	Validate,
+}
+
+#[test]
+fn help_reads_as_a_manual() {
+	let out = Command::new(DAYA).arg("--help").output().unwrap();
+	let help = String::from_utf8(out.stdout).unwrap();
+	for group in
+		["job", "quote", "model", "host", "rewards", "emission", "--url", "--suri", "--json"]
+	{
+		assert!(help.contains(group), "--help lists {group}: {help}");
+	}
+	let out = Command::new(DAYA).args(["job", "submit", "--help"]).output().unwrap();
+	let help = String::from_utf8(out.stdout).unwrap();
+	for flag in ["--model", "--prompt", "--prompt-file", "--max-tokens", "--max-price", "--wait"] {
+		assert!(help.contains(flag), "job submit --help lists {flag}");
+	}
+	// A missing prompt is a usage error (exit code 2), before any connection.
+	let out = Command::new(DAYA).args(["job", "submit", "--model", "0"]).output().unwrap();
+	assert_eq!(out.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_command_group_against_a_dev_node() {
+	let node = tokio::task::spawn_blocking(|| DevNode::start(1)).await.unwrap();
+	let url = node.ws_url();
+	let url = url.as_str();
+
+	// Connection errors are one line.
+	let refused = error("ws://127.0.0.1:1", &["model", "list"]);
+	assert!(refused.contains("cannot connect"), "{refused}");
+
+	// Voter: the model registry.
+	let list = ok(url, &["model", "list"]);
+	assert!(list.contains("daya-dev-llama") && list.contains("active"), "{list}");
+	let models = json(url, &["model", "list"]);
+	assert_eq!(models[0]["name"], "daya-dev-llama");
+	let shown = json(url, &["model", "show", "daya-dev-llama"]);
+	assert_eq!(shown["id"], 0);
+	assert_eq!(json(url, &["model", "show", "0"])["name"], "daya-dev-llama");
+	let price: u128 = shown["pricePerToken"].as_str().unwrap().parse().unwrap();
+	assert!(error(url, &["model", "show", "nope"]).contains("no model named \"nope\""));
+
+	// Consumer: quote, submit, status, cancel.
+	let quote =
+		json(url, &["quote", "--model", "daya-dev-llama", "--prompt", "hi", "--max-tokens", "16"]);
+	assert_eq!(quote["escrow"], ((2 + 16) * price).to_string());
+	assert!(ok(url, &["quote", "--model", "0", "--prompt", "hi"]).contains("at most"));
+	assert!(error(url, &["job", "submit", "--model", "0", "--prompt", "hi"]).contains("--suri"));
+	assert!(error(
+		url,
+		&["job", "submit", "--model", "0", "--prompt", "hi", "--suri", "not a key"]
+	)
+	.contains("invalid --suri"));
+	assert!(error(
+		url,
+		&[
+			"job",
+			"submit",
+			"--model",
+			"0",
+			"--prompt",
+			"hi",
+			"--max-price",
+			"1e3",
+			"--suri",
+			"charlie"
+		]
+	)
+	.contains("invalid amount"));
+	let refused = error(
+		url,
+		&[
+			"job",
+			"submit",
+			"--model",
+			"0",
+			"--prompt",
+			"hi",
+			"--max-price",
+			"0.0000001",
+			"--suri",
+			"charlie",
+		],
+	);
+	assert!(refused.contains("PriceAboveLimit"), "{refused}");
+
+	let submitted = json(
+		url,
+		&[
+			"job",
+			"submit",
+			"--model",
+			"daya-dev-llama",
+			"--prompt",
+			"never mind",
+			"--max-tokens",
+			"8",
+			"--suri",
+			"charlie",
+		],
+	);
+	let id = submitted["jobId"].as_u64().unwrap().to_string();
+	let status = json(url, &["job", "status", &id]);
+	assert_eq!(status["status"], "assigned, waiting for the host's result");
+	assert!(ok(url, &["job", "status", &id]).contains("assigned"));
+	assert!(error(url, &["job", "cancel", &id, "--suri", "dave"]).contains("NotConsumer"));
+	let cancelled = json(url, &["job", "cancel", &id, "--suri", "charlie"]);
+	assert_eq!(cancelled["refund"], submitted["escrow"]);
+	assert_eq!(json(url, &["job", "status", &id])["end"], "cancelled");
+	assert!(error(url, &["job", "status", "999999"]).contains("no job 999999"));
+
+	// Consumer with --wait, while the test plays the assigned host.
+	let prompt_file = std::env::temp_dir().join(format!("daya-prompt-{}", std::process::id()));
+	std::fs::write(&prompt_file, "What is six times seven?").unwrap();
+	let waiting = Command::new(DAYA)
+		.args(["--url", url, "--json", "job", "submit", "--model", "0", "--prompt-file"])
+		.arg(&prompt_file)
+		.args(["--max-tokens", "16", "--suri", "charlie", "--wait", "--timeout", "120"])
+		.stdout(Stdio::piped())
+		.stderr(Stdio::piped())
+		.spawn()
+		.unwrap();
+	let api = OnlineClient::<PolkadotConfig>::from_insecure_url(url).await.unwrap();
+	let hosts = [dev::alice(), dev::bob()];
+	let output = "Six times seven is 42.";
+	let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+	let mut delivered = false;
+	loop {
+		let mut acted = false;
+		for host in &hosts {
+			let call = dynamic::runtime_api_call::<_, Vec<(u64, WorkKind)>>(
+				"InferenceApi",
+				"work_of",
+				(host.public_key().0,),
+			);
+			let work =
+				api.at_current_block().await.unwrap().runtime_apis().call(call).await.unwrap();
+			for (job, kind) in work {
+				let call = match kind {
+					WorkKind::Execute => dynamic::transaction(
+						"Inference",
+						"submit_result",
+						vec![
+							Value::u128(job.into()),
+							Value::from_bytes(output),
+							Value::named_composite([
+								("prompt_tokens", Value::u128(7)),
+								("completion_tokens", Value::u128(6)),
+							]),
+							Value::from_bytes([1u8; 32]),
+						],
+					),
+					WorkKind::Validate => dynamic::transaction(
+						"Inference",
+						"submit_verdict",
+						vec![
+							Value::u128(job.into()),
+							Value::unnamed_composite([Value::u128(1_000_000_000)]),
+						],
+					),
+				};
+				submit(&api, &call, host).await.unwrap();
+				delivered |= kind == WorkKind::Execute;
+				acted = true;
+			}
+		}
+		if delivered && !acted {
+			break;
+		}
+		assert!(std::time::Instant::now() < deadline, "the job was never assigned");
+		tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+	}
+	let finished = tokio::task::spawn_blocking(move || waiting.wait_with_output())
+		.await
+		.unwrap()
+		.unwrap();
+	let _ = std::fs::remove_file(&prompt_file);
+	assert!(finished.status.success(), "{}", String::from_utf8_lossy(&finished.stderr));
+	let result: serde_json::Value = serde_json::from_slice(&finished.stdout).unwrap();
+	assert_eq!(result["output"], output);
+	assert_eq!(result["completionTokens"], 6);
+	assert_eq!(result["fee"], (13 * price).to_string());
+	assert!(result["end"] == "completed" || result["end"] == "validated", "{result}");
+
+	// Host: standing.
+	let alice = json(url, &["host", "status", "alice"]);
+	assert_eq!(alice["bond"], (1_000 * UNIT).to_string());
+	assert_eq!(alice["servedModels"][0], 0);
+	assert!(ok(url, &["host", "status", "--suri", "//Bob"]).contains("http://127.0.0.1:8090"));
+	assert!(error(url, &["host", "status", "charlie"]).contains("is not a registered host"));
+	assert!(error(url, &["host", "status", "not-an-address"]).contains("invalid account"));
+
+	// Rewards and the emission schedule.
+	let pending = json(url, &["rewards", "pending", "alice"]);
+	assert_eq!(pending["pending"], "0");
+	assert!(error(url, &["rewards", "claim", "--suri", "alice"]).contains("NothingToClaim"));
+	let schedule = json(url, &["emission", "schedule", "--eras", "3"]);
+	assert_eq!(schedule["epochLength"], 200);
+	assert_eq!(schedule["eras"][0]["rewardPerEpoch"], (3_000 * UNIT).to_string());
+	assert_eq!(schedule["eras"][1]["firstEpoch"], 35_040);
+	assert_eq!(schedule["eras"][1]["rewardPerEpoch"], (1_500 * UNIT).to_string());
+	assert!(ok(url, &["emission", "schedule"]).contains("REWARD PER EPOCH"));
+	drop(node);
+}
