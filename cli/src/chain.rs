@@ -250,6 +250,41 @@ pub fn account(text: Option<&str>, suri: Option<&str>) -> Result<AccountId32, Fa
 	}
 }
 
+/// A kind of GPU given as `NAME:VRAM_MIB:COUNT`.
+pub struct Gpu {
+	pub name: String,
+	pub vram_mib: u32,
+	pub count: u32,
+}
+
+impl Gpu {
+	pub fn parse(text: &str) -> Result<Self, Failure> {
+		let invalid = || {
+			Failure(format!("invalid --gpu {text:?}: give NAME:VRAM_MIB:COUNT, e.g. H100:81920:8"))
+		};
+		let mut parts = text.rsplitn(3, ':');
+		let count = parts.next().and_then(|c| c.parse().ok()).ok_or_else(invalid)?;
+		let vram_mib = parts.next().and_then(|v| v.parse().ok()).ok_or_else(invalid)?;
+		let name = parts.next().filter(|n| !n.is_empty()).ok_or_else(invalid)?.to_string();
+		Ok(Gpu { name, vram_mib, count })
+	}
+}
+
+/// What the chain says about a collator.
+pub struct CollatorStanding {
+	pub session_keys: bool,
+	pub invulnerable: bool,
+	pub candidate: Option<u128>,
+	pub last_authored: Option<u32>,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct CandidateInfo {
+	who: [u8; 32],
+	deposit: u128,
+}
+
 /// A connected node.
 pub struct Chain {
 	api: OnlineClient<PolkadotConfig>,
@@ -448,6 +483,78 @@ impl Chain {
 			deadline: event.deadline,
 			block,
 		})
+	}
+
+	pub async fn register_host(
+		&self,
+		signer: &Keypair,
+		endpoint: &str,
+		gpus: &[Gpu],
+		models: &[u32],
+		bond: u128,
+	) -> Result<(), Failure> {
+		let hardware = gpus
+			.iter()
+			.map(|gpu| {
+				Value::named_composite([
+					("name", Value::from_bytes(gpu.name.as_bytes())),
+					("vram_mib", Value::u128(gpu.vram_mib.into())),
+					("count", Value::u128(gpu.count.into())),
+				])
+			})
+			.collect::<Vec<_>>();
+		let call = dynamic::transaction(
+			"Compute",
+			"register_host",
+			vec![
+				Value::from_bytes(endpoint.as_bytes()),
+				Value::unnamed_composite(hardware),
+				Value::unnamed_composite(models.iter().map(|m| Value::u128((*m).into()))),
+				Value::u128(bond),
+			],
+		);
+		self.send(&call, signer).await.map(|_| ())
+	}
+
+	/// Sends `Compute::<call>(args)` signed by the host.
+	pub async fn host_call(
+		&self,
+		signer: &Keypair,
+		call: &str,
+		args: Vec<Value>,
+	) -> Result<(), Failure> {
+		let call = dynamic::transaction("Compute", call, args);
+		self.send(&call, signer).await.map(|_| ())
+	}
+
+	pub async fn collator(&self, who: &AccountId32) -> Result<CollatorStanding, Failure> {
+		let at = self.api.at_current_block().await.map_err(short)?;
+		let keys = dynamic::storage::<([u8; 32],), Value>("Session", "NextKeys");
+		let session_keys = at.storage().try_fetch(keys, (who.0,)).await.map_err(short)?.is_some();
+		let invulnerables =
+			dynamic::storage::<(), Vec<[u8; 32]>>("CollatorSelection", "Invulnerables");
+		let invulnerable = match at.storage().try_fetch(invulnerables, ()).await.map_err(short)? {
+			Some(value) => value.decode().map_err(short)?.contains(&who.0),
+			None => false,
+		};
+		let candidates =
+			dynamic::storage::<(), Vec<CandidateInfo>>("CollatorSelection", "CandidateList");
+		let candidate = match at.storage().try_fetch(candidates, ()).await.map_err(short)? {
+			Some(value) => value
+				.decode()
+				.map_err(short)?
+				.into_iter()
+				.find(|c| c.who == who.0)
+				.map(|c| c.deposit),
+			None => None,
+		};
+		let authored =
+			dynamic::storage::<([u8; 32],), u32>("CollatorSelection", "LastAuthoredBlock");
+		let last_authored = match at.storage().try_fetch(authored, (who.0,)).await.map_err(short)? {
+			Some(value) => Some(value.decode().map_err(short)?).filter(|n| *n > 0),
+			None => None,
+		};
+		Ok(CollatorStanding { session_keys, invulnerable, candidate, last_authored })
 	}
 
 	pub async fn cancel_job(&self, signer: &Keypair, id: u64) -> Result<u128, Failure> {

@@ -2,8 +2,8 @@
 
 use crate::{
 	chain::{
-		HostStatusView, HostView, JobEnd, JobOutcome, JobStatusView, JobView, ModelStatus,
-		ModelView, Schedule, Submitted,
+		CollatorStanding, HostStatusView, HostView, JobEnd, JobOutcome, JobStatusView, JobView,
+		ModelStatus, ModelView, Schedule, Submitted,
 	},
 	Failure,
 };
@@ -343,6 +343,41 @@ pub fn host(json: bool, who: &AccountId32, host: &HostView) {
 	println!("  bond        {}", Amount(host.bond));
 	println!("  reputation  {}", percent(host.reputation.0));
 	println!("  capacity    {}", host.capacity_weight);
+}
+
+pub fn left(json: bool, who: &AccountId32) {
+	if json {
+		return print(json!({ "account": who.to_string(), "registered": false }));
+	}
+	println!("{who} left the host registry; its bond is released");
+}
+
+pub fn collator(json: bool, who: &AccountId32, standing: &CollatorStanding) {
+	if json {
+		return print(json!({
+			"account": who.to_string(),
+			"sessionKeys": standing.session_keys,
+			"invulnerable": standing.invulnerable,
+			"candidateDeposit": standing.candidate.map(|d| d.to_string()),
+			"lastAuthoredBlock": standing.last_authored,
+		}));
+	}
+	let role = match (standing.invulnerable, standing.candidate) {
+		(true, _) => "an invulnerable collator".to_string(),
+		(false, Some(deposit)) => format!("a collator candidate (deposit {})", Amount(deposit)),
+		(false, None) => "not a collator".to_string(),
+	};
+	println!("{who}: {role}");
+	println!("  session keys   {}", if standing.session_keys { "set" } else { "not set" });
+	match standing.last_authored {
+		Some(block) => println!("  last authored  block {block}"),
+		None => println!("  last authored  none recorded"),
+	}
+	if !standing.invulnerable && standing.candidate.is_none() {
+		println!("to join: run a collator node, get its keys with the author_rotateKeys RPC, then");
+		println!("  session.setKeys(keys, proof) and collatorSelection.registerAsCandidate()");
+		println!("  from this account (see docs/operators.md)");
+	}
 }
 
 pub fn pending(json: bool, who: &AccountId32, amount: u128) {

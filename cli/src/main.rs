@@ -57,6 +57,19 @@ enum Command {
 	/// The emission schedule.
 	#[command(subcommand)]
 	Emission(EmissionCommand),
+	/// A collator's standing, and how to join the collator set.
+	#[command(subcommand)]
+	Collator(CollatorCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum CollatorCommand {
+	/// Whether an account has session keys, is a collator (invulnerable or candidate), and the
+	/// last block it authored; and the steps to join.
+	Status {
+		/// The account (SS58 or a dev name); the `--suri` account if not given.
+		account: Option<String>,
+	},
 }
 
 #[derive(Args, Debug)]
@@ -133,6 +146,35 @@ enum HostCommand {
 		/// The host's account (SS58 or a dev name); the `--suri` account if not given.
 		account: Option<String>,
 	},
+	/// Register the `--suri` account as a host: its executor's URL, its GPUs, the models it
+	/// serves and its bond (held, not transferred).
+	Register {
+		/// Where the host's executor answers, e.g. `http://203.0.113.7:8090`.
+		#[arg(long, value_name = "URL")]
+		endpoint: String,
+		/// A kind of GPU as `NAME:VRAM_MIB:COUNT`, e.g. `H100:81920:8`; repeat for more kinds.
+		#[arg(long = "gpu", value_name = "NAME:VRAM_MIB:COUNT", required = true)]
+		gpus: Vec<String>,
+		/// A model to serve, by name or id; repeat for more.
+		#[arg(long = "model", value_name = "MODEL", required = true)]
+		models: Vec<String>,
+		/// The bond, in DAYA (at least the chain's minimum, 100 DAYA on Daya's chains).
+		#[arg(long, value_name = "DAYA")]
+		bond: String,
+	},
+	/// Add to the `--suri` host's bond.
+	BondMore {
+		/// How much, in DAYA.
+		amount: String,
+	},
+	/// Stop taking new work for now (the host stays registered and bonded).
+	Chill,
+	/// Take new work again (after `chill`, or once a jail term is over).
+	Unchill,
+	/// Start leaving: no new work from now on; the bond unlocks after the unbonding period.
+	Unbond,
+	/// Release the bond once the unbonding period is over, and leave the registry.
+	Withdraw,
 }
 
 #[derive(Subcommand, Debug)]
@@ -251,6 +293,50 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 				None => fail(format!("{who} is not a registered host"))?,
 			}
 		},
+		Command::Host(HostCommand::Register { endpoint, gpus, models, bond }) => {
+			let signer = chain::signer(cli.suri.as_deref())?;
+			let gpus =
+				gpus.iter().map(|gpu| chain::Gpu::parse(gpu)).collect::<Result<Vec<_>, _>>()?;
+			let mut ids = Vec::new();
+			for model in &models {
+				ids.push(chain.model(&ModelRef::parse(model)).await?.0);
+			}
+			let bond = parse_amount(&bond)?;
+			chain.register_host(&signer, &endpoint, &gpus, &ids, bond).await?;
+			let who = chain::account_of(&signer);
+			match chain.host(&who).await? {
+				Some(host) => format::host(json, &who, &host),
+				None => fail("the registration did not take")?,
+			}
+		},
+		Command::Host(HostCommand::BondMore { amount }) => {
+			let signer = chain::signer(cli.suri.as_deref())?;
+			let amount = parse_amount(&amount)?;
+			chain
+				.host_call(&signer, "bond_more", vec![subxt::dynamic::Value::u128(amount)])
+				.await?;
+			host_after(&chain, json, &signer).await?;
+		},
+		Command::Host(
+			command @ (HostCommand::Chill
+			| HostCommand::Unchill
+			| HostCommand::Unbond
+			| HostCommand::Withdraw),
+		) => {
+			let signer = chain::signer(cli.suri.as_deref())?;
+			let call = match command {
+				HostCommand::Chill => "chill",
+				HostCommand::Unchill => "unchill",
+				HostCommand::Unbond => "unbond",
+				_ => "withdraw_unbonded",
+			};
+			chain.host_call(&signer, call, Vec::new()).await?;
+			host_after(&chain, json, &signer).await?;
+		},
+		Command::Collator(CollatorCommand::Status { account }) => {
+			let who = chain::account(account.as_deref(), cli.suri.as_deref())?;
+			format::collator(json, &who, &chain.collator(&who).await?);
+		},
 		Command::Rewards(RewardsCommand::Pending { account }) => {
 			let who = chain::account(account.as_deref(), cli.suri.as_deref())?;
 			format::pending(json, &who, chain.pending_rewards(&who).await?);
@@ -267,6 +353,20 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		Command::Emission(EmissionCommand::Schedule { eras }) => {
 			format::schedule(json, &chain.schedule(eras).await?);
 		},
+	}
+	Ok(())
+}
+
+/// Prints the `--suri` host's standing after a change, or says it left.
+async fn host_after(
+	chain: &Chain,
+	json: bool,
+	signer: &subxt_signer::sr25519::Keypair,
+) -> Result<(), Failure> {
+	let who = chain::account_of(signer);
+	match chain.host(&who).await? {
+		Some(host) => format::host(json, &who, &host),
+		None => format::left(json, &who),
 	}
 	Ok(())
 }

@@ -247,6 +247,47 @@ async fn every_command_group_against_a_dev_node() {
 	assert!(error(url, &["host", "status", "charlie"]).contains("is not a registered host"));
 	assert!(error(url, &["host", "status", "not-an-address"]).contains("invalid account"));
 
+	// Host: Dave registers, chills, unchills, bonds more and leaves; withdrawing waits for the
+	// unbonding period.
+	let register = |gpu: &'static str, bond: &'static str, who: &'static str| {
+		[
+			"host",
+			"register",
+			"--endpoint",
+			"http://127.0.0.1:8091",
+			"--gpu",
+			gpu,
+			"--model",
+			"daya-dev-llama",
+			"--bond",
+			bond,
+			"--suri",
+			who,
+		]
+	};
+	assert!(error(url, &register("L4", "150", "dave")).contains("invalid --gpu"));
+	assert!(error(url, &register("L4:24576:1", "1", "eve")).contains("BondTooLow"));
+	let dave = json(url, &register("L4:24576:1", "150", "dave"));
+	assert_eq!(dave["status"], "active");
+	assert_eq!(dave["bond"], (150 * UNIT).to_string());
+	assert_eq!(dave["capacityWeight"], 24_576);
+	assert_eq!(json(url, &["host", "chill", "--suri", "dave"])["status"], "chilled");
+	assert_eq!(json(url, &["host", "unchill", "--suri", "dave"])["status"], "active");
+	assert_eq!(
+		json(url, &["host", "bond-more", "50", "--suri", "dave"])["bond"],
+		(200 * UNIT).to_string()
+	);
+	let leaving = json(url, &["host", "unbond", "--suri", "dave"]);
+	assert!(leaving["status"].as_str().unwrap().starts_with("leaving"), "{leaving}");
+	assert!(error(url, &["host", "withdraw", "--suri", "dave"]).contains("NotUnlocked"));
+
+	// Collator: Alice is the dev chain's collator; Dave is told how to join.
+	let collator = json(url, &["collator", "status", "alice"]);
+	assert_eq!(collator["sessionKeys"], true);
+	assert_eq!(collator["invulnerable"], true);
+	let dave = ok(url, &["collator", "status", "dave"]);
+	assert!(dave.contains("not a collator") && dave.contains("to join"), "{dave}");
+
 	// Rewards and the emission schedule.
 	let pending = json(url, &["rewards", "pending", "alice"]);
 	assert_eq!(pending["pending"], "0");
