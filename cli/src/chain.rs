@@ -285,6 +285,35 @@ struct CandidateInfo {
 	deposit: u128,
 }
 
+/// A council motion just proposed.
+pub struct Motion {
+	pub hash: [u8; 32],
+	pub index: u32,
+	pub threshold: u32,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct ProposedEvent {
+	proposal_index: u32,
+	proposal_hash: [u8; 32],
+	threshold: u32,
+}
+
+/// Parses a `0x`-prefixed 32-byte hash.
+pub fn parse_hash(text: &str) -> Result<[u8; 32], Failure> {
+	let invalid = || Failure(format!("invalid hash {text:?}: give 0x and 64 hex digits"));
+	let digits = text.strip_prefix("0x").ok_or_else(invalid)?;
+	if digits.len() != 64 || !digits.is_ascii() {
+		return Err(invalid());
+	}
+	let mut hash = [0u8; 32];
+	for (i, byte) in hash.iter_mut().enumerate() {
+		*byte = u8::from_str_radix(&digits[2 * i..2 * i + 2], 16).map_err(|_| invalid())?;
+	}
+	Ok(hash)
+}
+
 /// A connected node.
 pub struct Chain {
 	api: OnlineClient<PolkadotConfig>,
@@ -555,6 +584,68 @@ impl Chain {
 			None => None,
 		};
 		Ok(CollatorStanding { session_keys, invulnerable, candidate, last_authored })
+	}
+
+	/// Proposes `Models::<call>(model[, price])` as a council motion that needs a majority.
+	pub async fn propose(
+		&self,
+		signer: &Keypair,
+		call: &str,
+		model: u32,
+		price: Option<u128>,
+	) -> Result<Motion, Failure> {
+		let at = self.api.at_current_block().await.map_err(short)?;
+		let members = dynamic::storage::<(), Vec<[u8; 32]>>("Council", "Members");
+		let members = match at.storage().try_fetch(members, ()).await.map_err(short)? {
+			Some(value) => value.decode().map_err(short)?.len() as u32,
+			None => 0,
+		};
+		let mut fields = vec![("model", Value::u128(model.into()))];
+		if let Some(price) = price {
+			fields.push(("price_per_token", Value::u128(price)));
+		}
+		let proposal = Value::unnamed_variant("Models", [Value::named_variant(call, fields)]);
+		// More than half of the members.
+		let threshold = members / 2 + 1;
+		let propose = dynamic::transaction("Council", "propose", (threshold, proposal, 1_000u32));
+		let (events, _) = self.send(&propose, signer).await?;
+		let proposed = find_event::<ProposedEvent>(&events, "Council", "Proposed")?
+			.ok_or_else(|| Failure("the motion was not proposed".into()))?;
+		Ok(Motion {
+			hash: proposed.proposal_hash,
+			index: proposed.proposal_index,
+			threshold: proposed.threshold,
+		})
+	}
+
+	pub async fn vote(
+		&self,
+		signer: &Keypair,
+		hash: [u8; 32],
+		index: u32,
+		aye: bool,
+	) -> Result<(), Failure> {
+		let vote = dynamic::transaction("Council", "vote", (hash, index, aye));
+		self.send(&vote, signer).await.map(|_| ())
+	}
+
+	/// Closes a motion; whether it was enacted.
+	pub async fn close(
+		&self,
+		signer: &Keypair,
+		hash: [u8; 32],
+		index: u32,
+	) -> Result<bool, Failure> {
+		let weight_bound = Value::named_composite([
+			("ref_time", Value::u128(10_000_000_000)),
+			("proof_size", Value::u128(1_000_000)),
+		]);
+		let close = dynamic::transaction("Council", "close", (hash, index, weight_bound, 1_000u32));
+		let (events, _) = self.send(&close, signer).await?;
+		let executed = events.iter().any(|event| {
+			event.is_ok_and(|e| e.pallet_name() == "Council" && e.event_name() == "Executed")
+		});
+		Ok(executed)
 	}
 
 	pub async fn cancel_job(&self, signer: &Keypair, id: u64) -> Result<u128, Failure> {

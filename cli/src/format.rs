@@ -3,7 +3,7 @@
 use crate::{
 	chain::{
 		CollatorStanding, HostStatusView, HostView, JobEnd, JobOutcome, JobStatusView, JobView,
-		ModelStatus, ModelView, Schedule, Submitted,
+		ModelStatus, ModelView, Motion, Schedule, Submitted,
 	},
 	Failure,
 };
@@ -343,6 +343,40 @@ pub fn host(json: bool, who: &AccountId32, host: &HostView) {
 	println!("  bond        {}", Amount(host.bond));
 	println!("  reputation  {}", percent(host.reputation.0));
 	println!("  capacity    {}", host.capacity_weight);
+}
+
+pub fn motion(json: bool, motion: &Motion) {
+	let hash = format!("0x{}", hex(&motion.hash));
+	if json {
+		return print(
+			json!({ "hash": hash, "index": motion.index, "threshold": motion.threshold }),
+		);
+	}
+	println!("motion {} proposed: {hash}", motion.index);
+	println!("  it passes with {} aye votes; members vote with", motion.threshold);
+	println!("  daya model vote {hash} {} --suri <member>", motion.index);
+	println!(
+		"  and anyone closes it with: daya model close {hash} {} --suri <account>",
+		motion.index
+	);
+}
+
+pub fn voted(json: bool, index: u32, aye: bool) {
+	if json {
+		return print(json!({ "index": index, "aye": aye }));
+	}
+	println!("voted {} on motion {index}", if aye { "aye" } else { "nay" });
+}
+
+pub fn closed(json: bool, index: u32, enacted: bool) {
+	if json {
+		return print(json!({ "index": index, "enacted": enacted }));
+	}
+	if enacted {
+		println!("motion {index} closed: passed and enacted");
+	} else {
+		println!("motion {index} closed: rejected");
+	}
 }
 
 pub fn left(json: bool, who: &AccountId32) {

@@ -137,6 +137,50 @@ enum ModelCommand {
 		/// The model, by name or id.
 		model: String,
 	},
+	/// Propose a registry change to the model council, as a council member (`--suri`); prints
+	/// the motion's hash and index for `vote` and `close`.
+	#[command(subcommand)]
+	Propose(ProposeCommand),
+	/// Vote on a council motion, as a council member (`--suri`).
+	Vote {
+		/// The motion's hash (`0x...`), from `propose`.
+		hash: String,
+		/// The motion's index, from `propose`.
+		index: u32,
+		/// Vote against (the default is for).
+		#[arg(long)]
+		nay: bool,
+	},
+	/// Close a council motion once it has its votes: a motion that passed is enacted. Anyone
+	/// (`--suri`) may close.
+	Close {
+		/// The motion's hash (`0x...`).
+		hash: String,
+		/// The motion's index.
+		index: u32,
+	},
+}
+
+#[derive(Subcommand, Debug)]
+enum ProposeCommand {
+	/// Set a model's price per token.
+	Price {
+		/// The model, by name or id.
+		model: String,
+		/// The new price per token, in DAYA.
+		#[arg(long, value_name = "DAYA")]
+		price: String,
+	},
+	/// Deprecate a model: it keeps its hosts and jobs, but no new host may serve it.
+	Deprecate {
+		/// The model, by name or id.
+		model: String,
+	},
+	/// Retire a model: no new jobs and no new hosts. Final.
+	Retire {
+		/// The model, by name or id.
+		model: String,
+	},
 }
 
 #[derive(Subcommand, Debug)]
@@ -285,6 +329,31 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		Command::Model(ModelCommand::Show { model }) => {
 			let (id, model) = chain.model(&ModelRef::parse(&model)).await?;
 			format::model(json, id, &model);
+		},
+		Command::Model(ModelCommand::Propose(proposal)) => {
+			let signer = chain::signer(cli.suri.as_deref())?;
+			let (call, model) = match &proposal {
+				ProposeCommand::Price { model, price } => {
+					("set_price", (model, Some(parse_amount(price)?)))
+				},
+				ProposeCommand::Deprecate { model } => ("deprecate_model", (model, None)),
+				ProposeCommand::Retire { model } => ("retire_model", (model, None)),
+			};
+			let (id, _) = chain.model(&ModelRef::parse(model.0)).await?;
+			let motion = chain.propose(&signer, call, id, model.1).await?;
+			format::motion(json, &motion);
+		},
+		Command::Model(ModelCommand::Vote { hash, index, nay }) => {
+			let signer = chain::signer(cli.suri.as_deref())?;
+			let hash = chain::parse_hash(&hash)?;
+			chain.vote(&signer, hash, index, !nay).await?;
+			format::voted(json, index, !nay);
+		},
+		Command::Model(ModelCommand::Close { hash, index }) => {
+			let signer = chain::signer(cli.suri.as_deref())?;
+			let hash = chain::parse_hash(&hash)?;
+			let enacted = chain.close(&signer, hash, index).await?;
+			format::closed(json, index, enacted);
 		},
 		Command::Host(HostCommand::Status { account }) => {
 			let who = chain::account(account.as_deref(), cli.suri.as_deref())?;

@@ -97,6 +97,24 @@ async fn every_command_group_against_a_dev_node() {
 	let price: u128 = shown["pricePerToken"].as_str().unwrap().parse().unwrap();
 	assert!(error(url, &["model", "show", "nope"]).contains("no model named \"nope\""));
 
+	// Voter: a council motion retires nothing and reprices nothing until it passes. Here it
+	// proposes the same price, voted by Alice and Bob, closed by Charlie, and enacted.
+	let same = format!("0.{:012}", price);
+	let motion = json(
+		url,
+		&["model", "propose", "price", "daya-dev-llama", "--price", &same, "--suri", "alice"],
+	);
+	assert_eq!(motion["threshold"], 2);
+	let (hash, index) = (motion["hash"].as_str().unwrap().to_string(), motion["index"].to_string());
+	assert!(error(url, &["model", "vote", &hash, &index, "--suri", "dave"]).contains("NotMember"));
+	assert!(
+		error(url, &["model", "vote", "0x12", &index, "--suri", "bob"]).contains("invalid hash")
+	);
+	assert_eq!(json(url, &["model", "vote", &hash, &index, "--suri", "alice"])["aye"], true);
+	assert!(ok(url, &["model", "vote", &hash, &index, "--suri", "bob"]).contains("voted aye"));
+	assert_eq!(json(url, &["model", "close", &hash, &index, "--suri", "charlie"])["enacted"], true);
+	assert_eq!(json(url, &["model", "show", "0"])["pricePerToken"], price.to_string());
+
 	// Consumer: quote, submit, status, cancel.
 	let quote =
 		json(url, &["quote", "--model", "daya-dev-llama", "--prompt", "hi", "--max-tokens", "16"]);
