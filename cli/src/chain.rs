@@ -522,27 +522,45 @@ impl Chain {
 		models: &[u32],
 		bond: u128,
 	) -> Result<(), Failure> {
-		let hardware = gpus
-			.iter()
-			.map(|gpu| {
-				Value::named_composite([
-					("name", Value::from_bytes(gpu.name.as_bytes())),
-					("vram_mib", Value::u128(gpu.vram_mib.into())),
-					("count", Value::u128(gpu.count.into())),
-				])
-			})
-			.collect::<Vec<_>>();
 		let call = dynamic::transaction(
 			"Compute",
 			"register_host",
 			vec![
 				Value::from_bytes(endpoint.as_bytes()),
-				Value::unnamed_composite(hardware),
+				Self::hardware(gpus),
 				Value::unnamed_composite(models.iter().map(|m| Value::u128((*m).into()))),
 				Value::u128(bond),
 			],
 		);
 		self.send(&call, signer).await.map(|_| ())
+	}
+
+	pub async fn update_host(
+		&self,
+		signer: &Keypair,
+		endpoint: Option<&str>,
+		gpus: Option<&[Gpu]>,
+		models: Option<&[u32]>,
+	) -> Result<(), Failure> {
+		let some = |value: Value| Value::unnamed_variant("Some", [value]);
+		let none = || Value::unnamed_variant("None", []);
+		let endpoint = endpoint.map_or_else(none, |e| some(Value::from_bytes(e.as_bytes())));
+		let hardware = gpus.map_or_else(none, |gpus| some(Self::hardware(gpus)));
+		let models = models.map_or_else(none, |models| {
+			some(Value::unnamed_composite(models.iter().map(|m| Value::u128((*m).into()))))
+		});
+		let call = dynamic::transaction("Compute", "update_host", vec![endpoint, hardware, models]);
+		self.send(&call, signer).await.map(|_| ())
+	}
+
+	fn hardware(gpus: &[Gpu]) -> Value {
+		Value::unnamed_composite(gpus.iter().map(|gpu| {
+			Value::named_composite([
+				("name", Value::from_bytes(gpu.name.as_bytes())),
+				("vram_mib", Value::u128(gpu.vram_mib.into())),
+				("count", Value::u128(gpu.count.into())),
+			])
+		}))
 	}
 
 	/// Sends `Compute::<call>(args)` signed by the host.

@@ -206,6 +206,18 @@ enum HostCommand {
 		#[arg(long, value_name = "DAYA")]
 		bond: String,
 	},
+	/// Change the `--suri` host's endpoint, GPUs or served models; what is not given stays.
+	Update {
+		/// The new executor URL.
+		#[arg(long, value_name = "URL")]
+		endpoint: Option<String>,
+		/// The new GPU list, as `NAME:VRAM_MIB:COUNT`; repeat for more kinds.
+		#[arg(long = "gpu", value_name = "NAME:VRAM_MIB:COUNT")]
+		gpus: Vec<String>,
+		/// The new list of served models, by name or id; repeat for more.
+		#[arg(long = "model", value_name = "MODEL")]
+		models: Vec<String>,
+	},
 	/// Add to the `--suri` host's bond.
 	BondMore {
 		/// How much, in DAYA.
@@ -377,6 +389,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 				Some(host) => format::host(json, &who, &host),
 				None => fail("the registration did not take")?,
 			}
+		},
+		Command::Host(HostCommand::Update { endpoint, gpus, models }) => {
+			let signer = chain::signer(cli.suri.as_deref())?;
+			if endpoint.is_none() && gpus.is_empty() && models.is_empty() {
+				fail("nothing to update: give --endpoint, --gpu or --model")?;
+			}
+			let gpus =
+				gpus.iter().map(|gpu| chain::Gpu::parse(gpu)).collect::<Result<Vec<_>, _>>()?;
+			let mut ids = Vec::new();
+			for model in &models {
+				ids.push(chain.model(&ModelRef::parse(model)).await?.0);
+			}
+			chain
+				.update_host(
+					&signer,
+					endpoint.as_deref(),
+					(!gpus.is_empty()).then_some(&gpus[..]),
+					(!ids.is_empty()).then_some(&ids[..]),
+				)
+				.await?;
+			host_after(&chain, json, &signer).await?;
 		},
 		Command::Host(HostCommand::BondMore { amount }) => {
 			let signer = chain::signer(cli.suri.as_deref())?;

@@ -289,6 +289,25 @@ async fn every_command_group_against_a_dev_node() {
 	assert_eq!(dave["status"], "active");
 	assert_eq!(dave["bond"], (150 * UNIT).to_string());
 	assert_eq!(dave["capacityWeight"], 24_576);
+	let updated = json(
+		url,
+		&[
+			"host",
+			"update",
+			"--endpoint",
+			"http://127.0.0.1:8092",
+			"--gpu",
+			"L40S:46080:2",
+			"--suri",
+			"dave",
+		],
+	);
+	assert_eq!(updated["endpoint"], "http://127.0.0.1:8092");
+	assert_eq!(updated["capacityWeight"], 92_160);
+	assert!(error(url, &["host", "update", "--suri", "dave"]).contains("nothing to update"));
+	assert!(
+		error(url, &["host", "update", "--model", "nope", "--suri", "dave"]).contains("no model")
+	);
 	assert_eq!(json(url, &["host", "chill", "--suri", "dave"])["status"], "chilled");
 	assert_eq!(json(url, &["host", "unchill", "--suri", "dave"])["status"], "active");
 	assert_eq!(
