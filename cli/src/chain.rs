@@ -441,39 +441,20 @@ impl Chain {
 		let (epoch, _start): (u32, u32) = self.call("EmissionApi", "current_epoch", ()).await?;
 		let epoch_length: u32 = self.call("EmissionApi", "epoch_length", ()).await?;
 		let (emitted, remaining): (u128, u128) = self.call("EmissionApi", "emitted", ()).await?;
-		// Halvings happen where the reward changes; find each era's first epoch by doubling
-		// then bisecting, within the u32 epoch space.
+		// Eras start at multiples of the halving interval, a constant of the runtime.
+		let at = self.api.at_current_block().await.map_err(short)?;
+		let interval: u32 = at
+			.constants()
+			.entry(dynamic::constant::<u32>("Emission", "HalvingInterval"))
+			.map_err(short)?;
 		let mut rows = Vec::new();
-		let mut first = 0u32;
-		for _ in 0..eras {
-			let reward: u128 = self.call("EmissionApi", "reward_at", (first,)).await?;
-			rows.push(Era { first_epoch: first, reward });
+		for era in 0..eras {
+			let Some(first_epoch) = era.checked_mul(interval) else { break };
+			let reward: u128 = self.call("EmissionApi", "reward_at", (first_epoch,)).await?;
+			rows.push(Era { first_epoch, reward });
 			if reward == 0 {
 				break;
 			}
-			// The next epoch with a different reward.
-			let (mut low, mut high) = (first, first.saturating_add(1));
-			loop {
-				let at: u128 = self.call("EmissionApi", "reward_at", (high,)).await?;
-				if at != reward || high == u32::MAX {
-					break;
-				}
-				low = high;
-				high = high.saturating_mul(2).max(high.saturating_add(1));
-			}
-			while high - low > 1 {
-				let mid = low + (high - low) / 2;
-				let at: u128 = self.call("EmissionApi", "reward_at", (mid,)).await?;
-				if at == reward {
-					low = mid;
-				} else {
-					high = mid;
-				}
-			}
-			if high == u32::MAX {
-				break;
-			}
-			first = high;
 		}
 		Ok(Schedule { epoch, epoch_length, emitted, remaining, eras: rows })
 	}

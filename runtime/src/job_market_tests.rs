@@ -4,12 +4,16 @@
 use super::*;
 use alloc::collections::{BTreeMap, BTreeSet};
 use daya_primitives::{JobEnd, JobId, JobParams, Usage};
-use frame_support::traits::{
-	fungible::{Inspect, InspectHold, Mutate},
-	Hooks,
+use frame_support::{
+	traits::{
+		fungible::{Inspect, InspectHold, Mutate},
+		Hooks,
+	},
+	weights::Weight,
 };
 use pallet_daya_inference::{HoldReason as InferenceHold, JobStatus, Jobs, Outcomes};
 use sp_core::H256;
+use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
 
 /// How a host behaves.
@@ -279,8 +283,6 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 	});
 }
 
-use sp_keyring::Sr25519Keyring;
-
 /// The sizes `docs/job-market.md` gives.
 #[test]
 fn an_open_job_and_an_outcome_take_the_documented_state() {
@@ -324,5 +326,3 @@ fn a_job_life_weight_and_jobs_per_block() {
 	);
 	assert!(per_block(validated) >= 100, "fewer than 100 validated jobs fit a block");
 }
-
-use frame_support::weights::Weight;

@@ -278,7 +278,7 @@ impl<T: Config> Pallet<T> {
 				if passes {
 					Self::settle(job_id, job, JobEnd::Validated);
 				} else {
-					Self::open_dispute(job_id, job, who, similarity, now);
+					Self::open_dispute(job_id, job, who, now);
 				}
 			},
 			JobStatus::Disputed { verdicts, .. } => {
@@ -312,13 +312,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The first validator accused the executor: assigns the dispute's validators, or, when
 	/// there are none, pays the executor (nothing can be proven).
-	fn open_dispute(
-		job_id: JobId,
-		mut job: Job<T>,
-		accuser: T::AccountId,
-		_similarity: Perbill,
-		now: BlockNumberFor<T>,
-	) {
+	fn open_dispute(job_id: JobId, mut job: Job<T>, accuser: T::AccountId, now: BlockNumberFor<T>) {
 		let mut exclude = alloc::vec![job.executor.clone(), job.consumer.clone(), accuser.clone()];
 		let mut verdicts = Verdicts::<T>::new();
 		for index in 0..T::DisputeValidators::get() {

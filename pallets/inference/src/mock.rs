@@ -3,6 +3,7 @@
 //! deterministic randomness source.
 
 use crate::{self as pallet_daya_inference, JobParams, Output, Payload};
+use codec::Encode;
 use daya_primitives::{JobId, ModelId, ModelRegistry, ModelStatus, ModelTerms, Usage};
 use polkadot_sdk::{
 	frame_support::{
@@ -187,8 +188,6 @@ impl Randomness<H256, BlockNumber> for MockRandomness {
 		(H256(blake2_256(&(subject, block, nonce).encode())), block)
 	}
 }
-
-use codec::Encode;
 
 parameter_types! {
 	pub const ExistentialDeposit: Balance = 1;

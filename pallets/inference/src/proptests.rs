@@ -3,7 +3,11 @@
 //! after every step.
 
 use crate::{mock::*, *};
-use polkadot_sdk::{frame_support::traits::fungible::Inspect, sp_core::H256, sp_runtime::Perbill};
+use polkadot_sdk::{
+	frame_support::traits::fungible::{Inspect, InspectHold},
+	sp_core::H256,
+	sp_runtime::Perbill,
+};
 use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
@@ -142,5 +146,3 @@ proptest! {
 			});
 	}
 }
-
-use polkadot_sdk::frame_support::traits::fungible::InspectHold;

@@ -2,6 +2,7 @@
 //! registry.
 
 use crate::{mock::*, Error, Event, *};
+use codec::Decode;
 use daya_primitives::{
 	jobs::MAX_TEMPERATURE_MILLI,
 	runtime_api::{JobStatusView, WorkKind},
@@ -10,11 +11,14 @@ use daya_primitives::{
 use polkadot_sdk::{
 	frame_support::{
 		assert_noop, assert_ok,
-		traits::{fungible::InspectHold, Hooks},
+		traits::{
+			fungible::{InspectHold, MutateHold},
+			Hooks,
+		},
 	},
 	sp_core::H256,
 	sp_io::hashing::blake2_256,
-	sp_runtime::{traits::BadOrigin, Perbill},
+	sp_runtime::{traits::BadOrigin, DispatchResult, Perbill},
 };
 
 /// The escrow [`submit`] holds: (10 prompt bytes + 20 output tokens) * 10.
@@ -81,8 +85,6 @@ fn disputed() -> (JobId, AccountId, AccountId, Vec<AccountId>) {
 	(job_id, executor, accuser, validators)
 }
 
-use polkadot_sdk::sp_runtime::DispatchResult;
-
 #[test]
 fn integrity_test_passes() {
 	ExtBuilder::default().build_and_execute(|| {
@@ -142,8 +144,6 @@ fn submit_job_holds_escrow_assigns_a_host_and_indexes_the_payload() {
 		}
 	);
 }
-
-use codec::Decode;
 
 #[test]
 fn submit_job_rejects_bad_requests_and_holds_nothing() {
@@ -927,5 +927,3 @@ fn try_state_catches_broken_invariants() {
 		assert!(Inference::do_try_state().is_ok());
 	});
 }
-
-use polkadot_sdk::frame_support::traits::fungible::MutateHold;

@@ -2,6 +2,7 @@
 
 use polkadot_sdk::*;
 
+use codec::Encode;
 use cumulus_pallet_parachain_system::{RelayChainStateProof, RelayStateProof, ValidationData};
 use cumulus_primitives_core::relay_chain::well_known_keys;
 use frame_support::{parameter_types, traits::Randomness, PalletId};
@@ -97,8 +98,6 @@ impl Randomness<H256, BlockNumber> for RelayRandomness {
 		(H256(seed), System::block_number())
 	}
 }
-
-use codec::Encode;
 
 impl pallet_daya_inference::Config for Runtime {
 	type Currency = Balances;
