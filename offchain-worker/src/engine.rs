@@ -1,1 +1,841 @@
-//! engine placeholder
+//! The offchain worker engine: from work assigned on chain to signed results, with no human in
+//! the loop.
+//!
+//! The job market's `offchain_worker` hook calls [`run`] once per imported block. A run:
+//!
+//! 1. takes a node-wide [`StorageLock`], so that runs for consecutive blocks never overlap (a run
+//!    that finds the lock held does nothing: the next block's run picks the work up);
+//! 2. for each host key in the keystore ([`Chain::local_hosts`]), asks the chain for the host's
+//!    work ([`Chain::work_of`]): jobs to execute and results to validate;
+//! 3. forgets the tasks that are no longer assigned (delivered, reassigned, expired, decided);
+//! 4. advances each task by one step, at most [`MAX_STEPS_PER_RUN`] HTTP calls per run:
+//!    - execute: `POST /v1/jobs` with the prompt from the offchain index, then `GET
+//!      /v1/jobs/{id}` on later blocks until it is done, then `submit_result` signed by the host
+//!      key;
+//!    - validate: `POST /v1/validate` with the prompt and the claimed output, then
+//!      `submit_verdict`.
+//!
+//! Each task's state is kept in the node's PERSISTENT offchain storage ([`TaskState`]), so a run
+//! resumes where the last one stopped. A failed call (executor down, slow, refusing) is retried
+//! with exponential backoff ([`backoff`]) for as long as the chain still assigns the task, that
+//! is until its deadline. A task whose transaction is in the pool is not submitted again unless
+//! the chain still shows it open [`RESUBMIT_AFTER`] blocks later (the transaction was dropped):
+//! the chain itself refuses a second result or verdict, so nothing is ever submitted twice
+//! into a block.
+
+use alloc::{format, string::String, vec::Vec};
+use codec::{Decode, Encode};
+use daya_primitives::{runtime_api::WorkKind, JobId, JobParams, Usage};
+use polkadot_sdk::{
+	sp_io::offchain,
+	sp_runtime::offchain::{
+		http,
+		storage::StorageValueRef,
+		storage_lock::{StorageLock, Time},
+		Duration, StorageKind,
+	},
+};
+
+use crate::{
+	protocol::{
+		logprobs_commitment, ErrorBody, JobRequest, JobState, JobStatus, ValidateRequest,
+		ValidateResponse,
+	},
+	settings,
+};
+
+/// Log target of the engine.
+pub const LOG_TARGET: &str = "daya-ocw";
+
+/// Most HTTP calls one run makes, over all hosts and tasks.
+pub const MAX_STEPS_PER_RUN: u32 = 16;
+
+/// Most tasks tracked per host; the chain's oldest jobs come first.
+pub const MAX_TASKS_PER_HOST: usize = 256;
+
+/// Blocks after which a submitted result or verdict that the chain still does not show is sent
+/// again.
+pub const RESUBMIT_AFTER: u32 = 10;
+
+/// Longest wait between two attempts, in blocks.
+pub const MAX_BACKOFF: u32 = 8;
+
+/// How long one executor call may take, in milliseconds.
+pub const HTTP_TIMEOUT_MS: u64 = 3_000;
+
+/// How long a validation (one prefill pass over prompt and output) may take, in milliseconds.
+pub const VALIDATE_TIMEOUT_MS: u64 = 20_000;
+
+/// How long the node-wide lock is held at most: longer than any run.
+pub const LOCK_EXPIRY_MS: u64 = 60_000;
+
+/// Key of the node-wide lock.
+pub const LOCK_KEY: &[u8] = b"daya/ocw/lock";
+
+/// Prefix of the per-host list of tracked tasks.
+pub const TASKS_KEY_PREFIX: &[u8] = b"daya/ocw/tasks/";
+
+/// Prefix of a task's state.
+pub const TASK_KEY_PREFIX: &[u8] = b"daya/ocw/task/";
+
+/// A host account: the 32 bytes of its `AccountId32`.
+pub type HostId = [u8; 32];
+
+/// What the engine needs to know about a job to run or re-score it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct JobInput {
+	/// The model's name in the registry.
+	pub model: Vec<u8>,
+	/// The model's weights hash in the registry.
+	pub weights_hash: [u8; 32],
+	/// The most output tokens to generate.
+	pub max_output_tokens: u32,
+	/// Sampling parameters.
+	pub params: JobParams,
+	/// The prompt.
+	pub prompt: Vec<u8>,
+}
+
+/// The chain, as the engine sees it: implemented by the runtime, over its pallets, keystore and
+/// transaction pool.
+pub trait Chain {
+	/// The host accounts whose keys ([`crate::KEY_TYPE`]) are in the node's keystore.
+	fn local_hosts() -> Vec<HostId>;
+	/// The open jobs in which `host` has something to do now, oldest first.
+	fn work_of(host: &HostId) -> Vec<(JobId, WorkKind)>;
+	/// What `job` asks for: its terms and prompt (from the offchain index).
+	fn job_input(job: JobId) -> Option<JobInput>;
+	/// The output the executor of `job` delivered (from the offchain index).
+	fn job_output(job: JobId) -> Option<Vec<u8>>;
+	/// Sends `submit_result`, signed by `host`, to the transaction pool.
+	fn submit_result(
+		host: &HostId,
+		job: JobId,
+		output: Vec<u8>,
+		usage: Usage,
+		commitment: [u8; 32],
+	) -> Result<(), ()>;
+	/// Sends `submit_verdict`, signed by `host`, to the transaction pool.
+	fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), ()>;
+}
+
+/// Where a task stands.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Phase {
+	/// The executor has not accepted it yet: send it (`POST`).
+	Send,
+	/// The executor accepted the job: ask how it goes (`GET`).
+	Poll,
+	/// The transaction went to the pool at this block.
+	Submitted(u32),
+}
+
+/// A task's state in offchain storage.
+#[derive(Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct TaskState {
+	/// Where it stands.
+	pub phase: Phase,
+	/// Failed attempts so far, for backoff.
+	pub failures: u32,
+	/// The first block at which the next step may run.
+	pub next_at: u32,
+}
+
+impl TaskState {
+	const NEW: TaskState = TaskState { phase: Phase::Send, failures: 0, next_at: 0 };
+}
+
+/// Blocks to wait after `failures` consecutive failures: 1, 2, 4, then [`MAX_BACKOFF`].
+pub fn backoff(failures: u32) -> u32 {
+	1u32.checked_shl(failures.saturating_sub(1))
+		.unwrap_or(MAX_BACKOFF)
+		.min(MAX_BACKOFF)
+}
+
+/// What one run did, for logs and tests.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct RunReport {
+	/// Hosts with a key in the keystore.
+	pub hosts: u32,
+	/// HTTP calls made.
+	pub calls: u32,
+	/// Results sent to the pool.
+	pub results: u32,
+	/// Verdicts sent to the pool.
+	pub verdicts: u32,
+	/// Steps that failed and will be retried.
+	pub failures: u32,
+	/// Whether the run found another run holding the lock and did nothing.
+	pub skipped: bool,
+}
+
+fn kind_byte(kind: WorkKind) -> u8 {
+	match kind {
+		WorkKind::Execute => 0,
+		WorkKind::Validate => 1,
+	}
+}
+
+fn tasks_key(host: &HostId) -> Vec<u8> {
+	[TASKS_KEY_PREFIX, host.as_slice()].concat()
+}
+
+/// Key of the state of `host`'s task `(job, kind)`.
+pub fn task_key(host: &HostId, job: JobId, kind: WorkKind) -> Vec<u8> {
+	[TASK_KEY_PREFIX, host.as_slice(), &[kind_byte(kind)], &job.encode()].concat()
+}
+
+/// The state of `host`'s task, if it is tracked.
+pub fn task_state(host: &HostId, job: JobId, kind: WorkKind) -> Option<TaskState> {
+	StorageValueRef::persistent(&task_key(host, job, kind))
+		.get::<TaskState>()
+		.ok()
+		.flatten()
+}
+
+fn set_task_state(host: &HostId, job: JobId, kind: WorkKind, state: TaskState) {
+	StorageValueRef::persistent(&task_key(host, job, kind)).set(&state);
+}
+
+/// The executor URL of `host`: its own setting, else the node's, else the default.
+pub fn executor_url(host: &HostId) -> String {
+	let read = |key: &[u8]| {
+		offchain::local_storage_get(StorageKind::PERSISTENT, key)
+			.and_then(|raw| String::from_utf8(raw).ok())
+			.map(|url| String::from(url.trim().trim_end_matches('/')))
+			.filter(|url| settings::is_valid_executor_url(url))
+	};
+	read(&settings::executor_url_key(host))
+		.or_else(|| read(settings::EXECUTOR_URL_KEY))
+		.unwrap_or_else(|| String::from(settings::DEFAULT_EXECUTOR_URL))
+}
+
+/// Runs the engine for the block `now`.
+pub fn run<C: Chain>(now: u32) -> RunReport {
+	let mut lock =
+		StorageLock::<Time>::with_deadline(LOCK_KEY, Duration::from_millis(LOCK_EXPIRY_MS));
+	let Ok(_guard) = lock.try_lock() else {
+		log::debug!(target: LOG_TARGET, "block {now}: another run holds the lock");
+		return RunReport { skipped: true, ..Default::default() };
+	};
+	let mut report = RunReport::default();
+	let hosts = C::local_hosts();
+	report.hosts = hosts.len() as u32;
+	for host in hosts {
+		let mut work = C::work_of(&host);
+		work.truncate(MAX_TASKS_PER_HOST);
+		forget_finished(&host, &work);
+		for (job, kind) in work {
+			if report.calls >= MAX_STEPS_PER_RUN {
+				break;
+			}
+			step::<C>(&host, job, kind, now, &mut report);
+		}
+	}
+	if report.calls > 0 {
+		log::info!(
+			target: LOG_TARGET,
+			"block {now}: {} executor calls, {} results and {} verdicts sent, {} failures",
+			report.calls,
+			report.results,
+			report.verdicts,
+			report.failures
+		);
+	}
+	report
+}
+
+/// Drops the state of `host`'s tasks that are not in `work` any more, and records `work` as the
+/// tracked list.
+fn forget_finished(host: &HostId, work: &[(JobId, WorkKind)]) {
+	let key = tasks_key(host);
+	let list = StorageValueRef::persistent(&key);
+	let tracked: Vec<(JobId, u8)> = list.get().ok().flatten().unwrap_or_default();
+	let current: Vec<(JobId, u8)> =
+		work.iter().map(|(job, kind)| (*job, kind_byte(*kind))).collect();
+	for (job, kind) in tracked.iter().filter(|t| !current.contains(t)) {
+		let kind = if *kind == 0 { WorkKind::Execute } else { WorkKind::Validate };
+		StorageValueRef::persistent(&task_key(host, *job, kind)).clear();
+	}
+	if tracked != current {
+		list.set(&current);
+	}
+}
+
+/// Advances one task by one step.
+fn step<C: Chain>(host: &HostId, job: JobId, kind: WorkKind, now: u32, report: &mut RunReport) {
+	let mut state = task_state(host, job, kind).unwrap_or(TaskState::NEW);
+	if now < state.next_at {
+		return;
+	}
+	if let Phase::Submitted(at) = state.phase {
+		if now < at.saturating_add(RESUBMIT_AFTER) {
+			return;
+		}
+		log::warn!(target: LOG_TARGET, "job {job}: the transaction did not land, sending again");
+		state.phase = if kind == WorkKind::Execute { Phase::Poll } else { Phase::Send };
+	}
+	let outcome = match kind {
+		WorkKind::Execute => execute_step::<C>(host, job, &mut state, now, report),
+		WorkKind::Validate => validate_step::<C>(host, job, &mut state, now, report),
+	};
+	match outcome {
+		Ok(()) => state.failures = 0,
+		Err(why) => {
+			state.failures = state.failures.saturating_add(1);
+			state.next_at = now.saturating_add(backoff(state.failures));
+			report.failures += 1;
+			log::warn!(
+				target: LOG_TARGET,
+				"job {job} ({kind:?}): {why}; retrying at block {}",
+				state.next_at
+			);
+		},
+	}
+	set_task_state(host, job, kind, state);
+}
+
+fn hex32(bytes: &[u8; 32]) -> String {
+	let mut out = String::from("0x");
+	for b in bytes {
+		out.push_str(&format!("{b:02x}"));
+	}
+	out
+}
+
+fn text(bytes: Vec<u8>, what: &str) -> Result<String, String> {
+	String::from_utf8(bytes).map_err(|_| format!("the {what} is not UTF-8 text"))
+}
+
+fn execute_step<C: Chain>(
+	host: &HostId,
+	job: JobId,
+	state: &mut TaskState,
+	now: u32,
+	report: &mut RunReport,
+) -> Result<(), String> {
+	let url = executor_url(host);
+	let input = C::job_input(job).ok_or("the job's payload is not in the offchain index")?;
+	if state.phase == Phase::Send {
+		let request = JobRequest {
+			id: format!("{job}"),
+			model: text(input.model.clone(), "model name")?,
+			weights_hash: Some(hex32(&input.weights_hash)),
+			prompt: text(input.prompt.clone(), "prompt")?,
+			max_tokens: input.max_output_tokens,
+			temperature_milli: input.params.temperature_milli,
+			seed: input.params.seed,
+		};
+		report.calls += 1;
+		let body = serde_json::to_vec(&request).map_err(|_| "cannot encode the request")?;
+		let (code, answer) = http_call(&format!("{url}/v1/jobs"), Some(body), HTTP_TIMEOUT_MS)?;
+		if !(200..300).contains(&code) {
+			return Err(refusal("POST /v1/jobs", code, &answer));
+		}
+		let status: JobStatus = serde_json::from_slice(&answer)
+			.map_err(|_| "the executor's answer is not a job status")?;
+		state.phase = Phase::Poll;
+		// A fast executor may be done already: look right away.
+		if status.status != JobState::Done {
+			return Ok(());
+		}
+	}
+	report.calls += 1;
+	let (code, answer) = http_call(&format!("{url}/v1/jobs/{job}"), None, HTTP_TIMEOUT_MS)?;
+	if code == 404 {
+		state.phase = Phase::Send;
+		return Err(String::from("the executor lost the job (restarted?); sending it again"));
+	}
+	if code != 200 {
+		return Err(refusal("GET /v1/jobs", code, &answer));
+	}
+	let status: JobStatus =
+		serde_json::from_slice(&answer).map_err(|_| "the executor's answer is not a job status")?;
+	match status.status {
+		JobState::Queued | JobState::Running => Ok(()),
+		JobState::Failed => {
+			state.phase = Phase::Send;
+			Err(format!("the executor failed the job: {}", status.error.unwrap_or_default()))
+		},
+		JobState::Done => {
+			let output = status.output.unwrap_or_default().into_bytes();
+			let reported = status.usage.unwrap_or_default();
+			// The chain bounds prompt tokens by the payload's bytes (no tokenizer makes more
+			// tokens than bytes, leaving out the BOS token) and output tokens by the job's cap.
+			let usage = Usage {
+				prompt_tokens: reported.prompt_tokens.min(input.prompt.len() as u32),
+				completion_tokens: reported.completion_tokens.min(input.max_output_tokens),
+			};
+			let commitment = logprobs_commitment(&status.logprobs);
+			C::submit_result(host, job, output, usage, commitment)
+				.map_err(|_| "the transaction pool refused the result")?;
+			report.results += 1;
+			state.phase = Phase::Submitted(now);
+			Ok(())
+		},
+	}
+}
+
+fn validate_step<C: Chain>(
+	host: &HostId,
+	job: JobId,
+	state: &mut TaskState,
+	now: u32,
+	report: &mut RunReport,
+) -> Result<(), String> {
+	let url = executor_url(host);
+	let input = C::job_input(job).ok_or("the job's payload is not in the offchain index")?;
+	let output = C::job_output(job).ok_or("the job's output is not in the offchain index")?;
+	let similarity_ppb = match String::from_utf8(output) {
+		// Output that is not text cannot come from a text model's tokenizer.
+		Err(_) => 0,
+		Ok(output) => {
+			let request = ValidateRequest {
+				model: text(input.model, "model name")?,
+				weights_hash: Some(hex32(&input.weights_hash)),
+				prompt: text(input.prompt, "prompt")?,
+				output,
+				temperature_milli: input.params.temperature_milli,
+			};
+			report.calls += 1;
+			let body = serde_json::to_vec(&request).map_err(|_| "cannot encode the request")?;
+			let (code, answer) =
+				http_call(&format!("{url}/v1/validate"), Some(body), VALIDATE_TIMEOUT_MS)?;
+			if code != 200 {
+				return Err(refusal("POST /v1/validate", code, &answer));
+			}
+			let scored: ValidateResponse = serde_json::from_slice(&answer)
+				.map_err(|_| "the executor's answer is not a validation")?;
+			scored.similarity_ppb.min(1_000_000_000)
+		},
+	};
+	C::submit_verdict(host, job, similarity_ppb)
+		.map_err(|_| "the transaction pool refused the verdict")?;
+	report.verdicts += 1;
+	state.phase = Phase::Submitted(now);
+	Ok(())
+}
+
+fn refusal(what: &str, code: u16, answer: &[u8]) -> String {
+	match serde_json::from_slice::<ErrorBody>(answer) {
+		Ok(body) => format!("{what}: {code} {} ({})", body.error.code, body.error.message),
+		Err(_) => format!("{what}: HTTP {code}"),
+	}
+}
+
+/// Most bytes of an executor answer the engine reads.
+const MAX_ANSWER_BYTES: usize = 4 << 20;
+
+/// One HTTP call: a `POST` of `body` as JSON, or a `GET` without. Returns the status code and
+/// the body.
+fn http_call(url: &str, body: Option<Vec<u8>>, timeout_ms: u64) -> Result<(u16, Vec<u8>), String> {
+	let deadline = offchain::timestamp().add(Duration::from_millis(timeout_ms));
+	let mut request = http::Request::<Vec<Vec<u8>>>::default().url(url);
+	request = match body {
+		Some(body) => request
+			.method(http::Method::Post)
+			.body(alloc::vec![body])
+			.add_header("Content-Type", "application/json"),
+		None => request.method(http::Method::Get),
+	};
+	let pending = request
+		.add_header("Accept", "application/json")
+		.deadline(deadline)
+		.send()
+		.map_err(|_| format!("cannot call {url}"))?;
+	let response = pending
+		.try_wait(deadline)
+		.map_err(|_| format!("{url} did not answer in {timeout_ms} ms"))?
+		.map_err(|e| format!("{url}: {e:?}"))?;
+	let code = response.code;
+	let mut body = response.body();
+	let answer: Vec<u8> = body.by_ref().take(MAX_ANSWER_BYTES.saturating_add(1)).collect();
+	if answer.len() > MAX_ANSWER_BYTES {
+		return Err(format!("{url}: the answer is larger than {MAX_ANSWER_BYTES} bytes"));
+	}
+	if let Some(e) = body.error() {
+		return Err(format!("{url}: reading the answer failed: {e:?}"));
+	}
+	Ok((code, answer))
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::protocol::{OutputToken, TokenLogprob, UsageJson};
+	use polkadot_sdk::{
+		sp_core::offchain::{
+			testing::{OffchainState, PendingRequest, TestOffchainExt},
+			OffchainDbExt, OffchainWorkerExt,
+		},
+		sp_io::TestExternalities,
+	};
+	use std::{cell::RefCell, collections::BTreeMap, sync::Arc};
+
+	type State = Arc<parking_lot::RwLock<OffchainState>>;
+
+	const ALICE: HostId = [1; 32];
+	const BOB: HostId = [2; 32];
+
+	#[derive(Default)]
+	struct FakeChain {
+		hosts: Vec<HostId>,
+		work: BTreeMap<HostId, Vec<(JobId, WorkKind)>>,
+		outputs: BTreeMap<JobId, Vec<u8>>,
+		results: Vec<(HostId, JobId, Vec<u8>, Usage, [u8; 32])>,
+		verdicts: Vec<(HostId, JobId, u32)>,
+	}
+
+	thread_local! {
+		static CHAIN: RefCell<FakeChain> = RefCell::new(FakeChain::default());
+	}
+
+	struct Fake;
+	impl Chain for Fake {
+		fn local_hosts() -> Vec<HostId> {
+			CHAIN.with(|c| c.borrow().hosts.clone())
+		}
+		fn work_of(host: &HostId) -> Vec<(JobId, WorkKind)> {
+			CHAIN.with(|c| c.borrow().work.get(host).cloned().unwrap_or_default())
+		}
+		fn job_input(job: JobId) -> Option<JobInput> {
+			Some(JobInput {
+				model: b"daya-dev-llama".to_vec(),
+				weights_hash: [0xab; 32],
+				max_output_tokens: 8,
+				params: JobParams { temperature_milli: 0, seed: job },
+				prompt: b"hello".to_vec(),
+			})
+		}
+		fn job_output(job: JobId) -> Option<Vec<u8>> {
+			CHAIN.with(|c| c.borrow().outputs.get(&job).cloned())
+		}
+		fn submit_result(
+			host: &HostId,
+			job: JobId,
+			output: Vec<u8>,
+			usage: Usage,
+			commitment: [u8; 32],
+		) -> Result<(), ()> {
+			CHAIN.with(|c| c.borrow_mut().results.push((*host, job, output, usage, commitment)));
+			Ok(())
+		}
+		fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), ()> {
+			CHAIN.with(|c| c.borrow_mut().verdicts.push((*host, job, similarity_ppb)));
+			Ok(())
+		}
+	}
+
+	fn set_work(host: HostId, work: &[(JobId, WorkKind)]) {
+		CHAIN.with(|c| {
+			let mut c = c.borrow_mut();
+			if !c.hosts.contains(&host) {
+				c.hosts.push(host);
+			}
+			c.work.insert(host, work.to_vec());
+		});
+	}
+
+	fn new_ext() -> (TestExternalities, State) {
+		CHAIN.with(|c| *c.borrow_mut() = FakeChain::default());
+		let (offchain, state) = TestOffchainExt::new();
+		let mut ext = TestExternalities::default();
+		ext.register_extension(OffchainDbExt::new(offchain.clone()));
+		ext.register_extension(OffchainWorkerExt::new(offchain));
+		(ext, state)
+	}
+
+	fn post(
+		uri: &str,
+		body: &impl serde::Serialize,
+		answer: &impl serde::Serialize,
+	) -> PendingRequest {
+		PendingRequest {
+			method: "POST".into(),
+			uri: uri.into(),
+			headers: vec![
+				("Content-Type".into(), "application/json".into()),
+				("Accept".into(), "application/json".into()),
+			],
+			body: serde_json::to_vec(body).unwrap(),
+			response: Some(serde_json::to_vec(answer).unwrap()),
+			sent: true,
+			..Default::default()
+		}
+	}
+
+	fn get(uri: &str, answer: &impl serde::Serialize) -> PendingRequest {
+		PendingRequest {
+			method: "GET".into(),
+			uri: uri.into(),
+			headers: vec![("Accept".into(), "application/json".into())],
+			response: Some(serde_json::to_vec(answer).unwrap()),
+			sent: true,
+			..Default::default()
+		}
+	}
+
+	fn job_request(job: JobId) -> JobRequest {
+		JobRequest {
+			id: format!("{job}"),
+			model: "daya-dev-llama".into(),
+			weights_hash: Some(format!("0x{}", "ab".repeat(32))),
+			prompt: "hello".into(),
+			max_tokens: 8,
+			temperature_milli: 0,
+			seed: job,
+		}
+	}
+
+	fn status(job: JobId, state: JobState) -> JobStatus {
+		JobStatus {
+			id: format!("{job}"),
+			status: state,
+			output: None,
+			usage: None,
+			logprobs: vec![],
+			error: None,
+		}
+	}
+
+	fn done(job: JobId) -> JobStatus {
+		JobStatus {
+			output: Some("world".into()),
+			// More prompt tokens than the payload's bytes: the engine clamps them.
+			usage: Some(UsageJson { prompt_tokens: 6, completion_tokens: 5 }),
+			logprobs: vec![OutputToken {
+				token: 7,
+				logprob_micro: -5,
+				top: vec![TokenLogprob { token: 7, logprob_micro: -5 }],
+			}],
+			..status(job, JobState::Done)
+		}
+	}
+
+	const URL: &str = "http://127.0.0.1:8090";
+
+	#[test]
+	fn a_job_is_sent_polled_and_its_result_submitted_once() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			set_work(ALICE, &[(7, WorkKind::Execute)]);
+			state.write().expect_request(post(
+				&format!("{URL}/v1/jobs"),
+				&job_request(7),
+				&status(7, JobState::Queued),
+			));
+			let report = run::<Fake>(10);
+			assert_eq!((report.calls, report.results, report.failures), (1, 0, 0));
+			assert_eq!(task_state(&ALICE, 7, WorkKind::Execute).unwrap().phase, Phase::Poll);
+
+			state
+				.write()
+				.expect_request(get(&format!("{URL}/v1/jobs/7"), &status(7, JobState::Running)));
+			assert_eq!(run::<Fake>(11).results, 0);
+			state.write().expect_request(get(&format!("{URL}/v1/jobs/7"), &done(7)));
+			assert_eq!(run::<Fake>(12).results, 1);
+			let results = CHAIN.with(|c| c.borrow().results.clone());
+			assert_eq!(results.len(), 1);
+			let (host, job, output, usage, commitment) = &results[0];
+			assert_eq!((host, *job, output.as_slice()), (&ALICE, 7, b"world".as_slice()));
+			assert_eq!(*usage, Usage { prompt_tokens: 5, completion_tokens: 5 });
+			assert_eq!(*commitment, logprobs_commitment(&done(7).logprobs));
+
+			// While the transaction waits for a block: nothing more, no second submission.
+			for block in 13..12 + RESUBMIT_AFTER {
+				assert_eq!(run::<Fake>(block), RunReport { hosts: 1, ..Default::default() });
+			}
+			// Delivered: the chain no longer lists it, and its state goes.
+			set_work(ALICE, &[]);
+			run::<Fake>(14);
+			assert_eq!(task_state(&ALICE, 7, WorkKind::Execute), None);
+			assert_eq!(CHAIN.with(|c| c.borrow().results.len()), 1);
+		});
+	}
+
+	#[test]
+	fn a_fast_executor_is_polled_in_the_same_run() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			set_work(ALICE, &[(1, WorkKind::Execute)]);
+			state.write().expect_request(post(
+				&format!("{URL}/v1/jobs"),
+				&job_request(1),
+				&done(1),
+			));
+			state.write().expect_request(get(&format!("{URL}/v1/jobs/1"), &done(1)));
+			let report = run::<Fake>(3);
+			assert_eq!((report.calls, report.results), (2, 1));
+		});
+	}
+
+	#[test]
+	fn a_result_that_does_not_land_is_sent_again_after_a_while() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			set_work(ALICE, &[(1, WorkKind::Execute)]);
+			state.write().expect_request(post(
+				&format!("{URL}/v1/jobs"),
+				&job_request(1),
+				&done(1),
+			));
+			state.write().expect_request(get(&format!("{URL}/v1/jobs/1"), &done(1)));
+			assert_eq!(run::<Fake>(3).results, 1);
+			assert_eq!(run::<Fake>(3 + RESUBMIT_AFTER - 1).calls, 0);
+			state.write().expect_request(get(&format!("{URL}/v1/jobs/1"), &done(1)));
+			assert_eq!(run::<Fake>(3 + RESUBMIT_AFTER).results, 1);
+		});
+	}
+
+	#[test]
+	fn failures_back_off_and_retry_until_the_chain_drops_the_job() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			set_work(ALICE, &[(2, WorkKind::Execute)]);
+			let refusal = ErrorBody {
+				error: crate::protocol::ErrorDetail {
+					code: "queue_full".into(),
+					message: "busy".into(),
+				},
+			};
+			// An answer that is not a job status fails the step.
+			state.write().expect_request(post(
+				&format!("{URL}/v1/jobs"),
+				&job_request(2),
+				&refusal,
+			));
+			assert_eq!(run::<Fake>(20).failures, 1);
+			assert_eq!(task_state(&ALICE, 2, WorkKind::Execute).unwrap().next_at, 21);
+			// Nothing is called before the backoff ends (an unexpected call would panic).
+			assert_eq!(run::<Fake>(20).calls, 0);
+			state.write().expect_request(post(
+				&format!("{URL}/v1/jobs"),
+				&job_request(2),
+				&refusal,
+			));
+			assert_eq!(run::<Fake>(21).failures, 1);
+			assert_eq!(task_state(&ALICE, 2, WorkKind::Execute).unwrap().next_at, 23);
+			assert_eq!(run::<Fake>(22).calls, 0);
+			state.write().expect_request(post(
+				&format!("{URL}/v1/jobs"),
+				&job_request(2),
+				&status(2, JobState::Queued),
+			));
+			let report = run::<Fake>(23);
+			assert_eq!((report.calls, report.failures), (1, 0));
+			// Expired on chain: forgotten.
+			set_work(ALICE, &[]);
+			run::<Fake>(24);
+			assert_eq!(task_state(&ALICE, 2, WorkKind::Execute), None);
+		});
+	}
+
+	#[test]
+	fn validation_posts_a_verdict_from_the_executors_score() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			set_work(BOB, &[(4, WorkKind::Validate)]);
+			CHAIN.with(|c| c.borrow_mut().outputs.insert(4, b"world".to_vec()));
+			let request = ValidateRequest {
+				model: "daya-dev-llama".into(),
+				weights_hash: Some(format!("0x{}", "ab".repeat(32))),
+				prompt: "hello".into(),
+				output: "world".into(),
+				temperature_milli: 0,
+			};
+			let answer = ValidateResponse { similarity_ppb: 400_000_000, tokens: 5, accepted: 2 };
+			state
+				.write()
+				.expect_request(post(&format!("{URL}/v1/validate"), &request, &answer));
+			assert_eq!(run::<Fake>(5).verdicts, 1);
+			assert_eq!(CHAIN.with(|c| c.borrow().verdicts.clone()), vec![(BOB, 4, 400_000_000)]);
+			assert_eq!(run::<Fake>(6).calls, 0);
+		});
+	}
+
+	#[test]
+	fn output_that_is_not_text_is_judged_without_an_executor() {
+		let (mut ext, _state) = new_ext();
+		ext.execute_with(|| {
+			set_work(BOB, &[(4, WorkKind::Validate)]);
+			CHAIN.with(|c| c.borrow_mut().outputs.insert(4, vec![0xff, 0xfe]));
+			assert_eq!(run::<Fake>(5).verdicts, 1);
+			assert_eq!(CHAIN.with(|c| c.borrow().verdicts.clone()), vec![(BOB, 4, 0)]);
+		});
+	}
+
+	#[test]
+	fn each_host_calls_its_own_executor() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			offchain::local_storage_set(
+				StorageKind::PERSISTENT,
+				&settings::executor_url_key(&BOB),
+				b"http://10.0.0.2:9000/",
+			);
+			set_work(ALICE, &[(1, WorkKind::Execute)]);
+			set_work(BOB, &[(2, WorkKind::Execute)]);
+			state.write().expect_request(post(
+				&format!("{URL}/v1/jobs"),
+				&job_request(1),
+				&status(1, JobState::Queued),
+			));
+			state.write().expect_request(post(
+				"http://10.0.0.2:9000/v1/jobs",
+				&job_request(2),
+				&status(2, JobState::Queued),
+			));
+			assert_eq!(run::<Fake>(1).calls, 2);
+			// A node-wide setting applies to hosts without their own; invalid settings are ignored.
+			offchain::local_storage_set(
+				StorageKind::PERSISTENT,
+				settings::EXECUTOR_URL_KEY,
+				b"http://gpu:1",
+			);
+			assert_eq!(executor_url(&ALICE), "http://gpu:1");
+			offchain::local_storage_set(
+				StorageKind::PERSISTENT,
+				settings::EXECUTOR_URL_KEY,
+				b"not a url",
+			);
+			assert_eq!(executor_url(&ALICE), URL);
+		});
+	}
+
+	#[test]
+	fn a_run_is_bounded_and_the_rest_waits_for_the_next_block() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			let work: Vec<_> = (0..20).map(|job| (job, WorkKind::Execute)).collect();
+			set_work(ALICE, &work);
+			for job in 0..MAX_STEPS_PER_RUN as u64 {
+				state.write().expect_request(post(
+					&format!("{URL}/v1/jobs"),
+					&job_request(job),
+					&status(job, JobState::Queued),
+				));
+			}
+			assert_eq!(run::<Fake>(1).calls, MAX_STEPS_PER_RUN);
+			assert_eq!(task_state(&ALICE, 19, WorkKind::Execute), None);
+		});
+	}
+
+	#[test]
+	fn overlapping_runs_skip() {
+		let (mut ext, _state) = new_ext();
+		ext.execute_with(|| {
+			set_work(ALICE, &[]);
+			let mut lock =
+				StorageLock::<Time>::with_deadline(LOCK_KEY, Duration::from_millis(LOCK_EXPIRY_MS));
+			let _guard = lock.try_lock().unwrap();
+			assert!(run::<Fake>(1).skipped);
+		});
+	}
+
+	#[test]
+	fn backoff_doubles_up_to_a_cap() {
+		let waits: Vec<u32> = (1..=6).map(backoff).collect();
+		assert_eq!(waits, vec![1, 2, 4, 8, 8, 8]);
+		assert_eq!(backoff(u32::MAX), MAX_BACKOFF);
+	}
+}
