@@ -1,0 +1,327 @@
+//! A Llama-architecture decoder with candle: token embedding, RMSNorm, rotary position
+//! embeddings, grouped-query attention with a KV cache, SwiGLU MLP, tied or separate `lm_head`.
+//! It reads an HF `config.json` and `*.safetensors` with the HF Llama tensor names, and returns
+//! logits at every position asked for (teacher forcing needs them all).
+
+use std::{collections::HashMap, path::Path};
+
+use anyhow::{anyhow, Context};
+use candle_core::{DType, Device, Module, Tensor};
+use candle_nn::{Embedding, Linear, RmsNorm, VarBuilder};
+use serde::Deserialize;
+
+/// The fields of an HF Llama `config.json` this model uses.
+#[derive(Deserialize, Clone, Debug)]
+pub struct LlamaConfig {
+	/// Model width.
+	pub hidden_size: usize,
+	/// MLP width.
+	pub intermediate_size: usize,
+	/// Transformer blocks.
+	pub num_hidden_layers: usize,
+	/// Attention heads.
+	pub num_attention_heads: usize,
+	/// Key/value heads; as many as attention heads when absent.
+	#[serde(default)]
+	pub num_key_value_heads: Option<usize>,
+	/// Per-head width; `hidden_size / num_attention_heads` when absent.
+	#[serde(default)]
+	pub head_dim: Option<usize>,
+	/// RMSNorm epsilon.
+	#[serde(default = "default_eps")]
+	pub rms_norm_eps: f64,
+	/// RoPE base.
+	#[serde(default = "default_theta")]
+	pub rope_theta: f64,
+	/// Vocabulary size.
+	pub vocab_size: usize,
+	/// Context length.
+	#[serde(default = "default_context")]
+	pub max_position_embeddings: usize,
+	/// Whether `lm_head` is the embedding matrix.
+	#[serde(default)]
+	pub tie_word_embeddings: bool,
+	/// Beginning-of-sequence token.
+	#[serde(default)]
+	pub bos_token_id: Option<u32>,
+	/// End-of-sequence token(s): a number or a list.
+	#[serde(default)]
+	pub eos_token_id: Option<serde_json::Value>,
+}
+
+fn default_eps() -> f64 {
+	1e-5
+}
+fn default_theta() -> f64 {
+	10_000.0
+}
+fn default_context() -> usize {
+	2048
+}
+
+impl LlamaConfig {
+	/// Reads `dir/config.json`.
+	pub fn load(dir: &Path) -> anyhow::Result<Self> {
+		let path = dir.join("config.json");
+		let text =
+			std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+		serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+	}
+
+	/// Key/value heads.
+	pub fn kv_heads(&self) -> usize {
+		self.num_key_value_heads.unwrap_or(self.num_attention_heads)
+	}
+
+	/// Per-head width.
+	pub fn head_dim(&self) -> usize {
+		self.head_dim.unwrap_or(self.hidden_size / self.num_attention_heads)
+	}
+
+	/// The end-of-sequence ids.
+	pub fn eos_ids(&self) -> Vec<u32> {
+		match &self.eos_token_id {
+			Some(serde_json::Value::Number(n)) => n.as_u64().map(|n| n as u32).into_iter().collect(),
+			Some(serde_json::Value::Array(items)) =>
+				items.iter().filter_map(|v| v.as_u64()).map(|n| n as u32).collect(),
+			_ => Vec::new(),
+		}
+	}
+}
+
+struct Attention {
+	q: Linear,
+	k: Linear,
+	v: Linear,
+	o: Linear,
+	heads: usize,
+	kv_heads: usize,
+	head_dim: usize,
+}
+
+struct Mlp {
+	gate: Linear,
+	up: Linear,
+	down: Linear,
+}
+
+struct Block {
+	input_norm: RmsNorm,
+	attn: Attention,
+	post_norm: RmsNorm,
+	mlp: Mlp,
+}
+
+/// The KV cache of one sequence.
+pub struct Cache {
+	kv: Vec<Option<(Tensor, Tensor)>>,
+	/// Tokens seen so far.
+	pub pos: usize,
+}
+
+/// A loaded Llama model.
+pub struct Llama {
+	embed: Embedding,
+	blocks: Vec<Block>,
+	norm: RmsNorm,
+	lm_head: Linear,
+	config: LlamaConfig,
+	device: Device,
+}
+
+fn linear(vb: &VarBuilder, name: &str, inp: usize, out: usize) -> candle_core::Result<Linear> {
+	candle_nn::linear_no_bias(inp, out, vb.pp(name))
+}
+
+impl Llama {
+	/// Loads `config.json` and every `*.safetensors` in `dir` onto `device` (as `f32`).
+	pub fn load(dir: &Path, device: &Device) -> anyhow::Result<Self> {
+		let config = LlamaConfig::load(dir)?;
+		let files = crate::hash::safetensors_files(dir)?;
+		if files.is_empty() {
+			return Err(anyhow!("no *.safetensors file in {}", dir.display()));
+		}
+		let mut tensors = HashMap::new();
+		for file in files {
+			let path = dir.join(&file);
+			tensors.extend(
+				candle_core::safetensors::load(&path, device)
+					.with_context(|| format!("loading {}", path.display()))?,
+			);
+		}
+		let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
+		Self::new(config, vb, device.clone()).context("building the model from its tensors")
+	}
+
+	fn new(config: LlamaConfig, vb: VarBuilder, device: Device) -> candle_core::Result<Self> {
+		let (h, hd) = (config.hidden_size, config.head_dim());
+		let (heads, kv_heads) = (config.num_attention_heads, config.kv_heads());
+		let embed = candle_nn::embedding(config.vocab_size, h, vb.pp("model.embed_tokens"))?;
+		let mut blocks = Vec::with_capacity(config.num_hidden_layers);
+		for i in 0..config.num_hidden_layers {
+			let vb = vb.pp(format!("model.layers.{i}"));
+			let a = vb.pp("self_attn");
+			let m = vb.pp("mlp");
+			blocks.push(Block {
+				input_norm: candle_nn::rms_norm(h, config.rms_norm_eps, vb.pp("input_layernorm"))?,
+				post_norm: candle_nn::rms_norm(
+					h,
+					config.rms_norm_eps,
+					vb.pp("post_attention_layernorm"),
+				)?,
+				attn: Attention {
+					q: linear(&a, "q_proj", h, heads * hd)?,
+					k: linear(&a, "k_proj", h, kv_heads * hd)?,
+					v: linear(&a, "v_proj", h, kv_heads * hd)?,
+					o: linear(&a, "o_proj", heads * hd, h)?,
+					heads,
+					kv_heads,
+					head_dim: hd,
+				},
+				mlp: Mlp {
+					gate: linear(&m, "gate_proj", h, config.intermediate_size)?,
+					up: linear(&m, "up_proj", h, config.intermediate_size)?,
+					down: linear(&m, "down_proj", config.intermediate_size, h)?,
+				},
+			});
+		}
+		let norm = candle_nn::rms_norm(h, config.rms_norm_eps, vb.pp("model.norm"))?;
+		let lm_head = if config.tie_word_embeddings && !vb.contains_tensor("lm_head.weight") {
+			Linear::new(embed.embeddings().clone(), None)
+		} else {
+			linear(&vb, "lm_head", h, config.vocab_size)?
+		};
+		Ok(Self { embed, blocks, norm, lm_head, config, device })
+	}
+
+	/// The model's configuration.
+	pub fn config(&self) -> &LlamaConfig {
+		&self.config
+	}
+
+	/// An empty KV cache.
+	pub fn cache(&self) -> Cache {
+		Cache { kv: vec![None; self.blocks.len()], pos: 0 }
+	}
+
+	/// Runs `ids` after what `cache` holds and returns the logits (as `f32`, one row per
+	/// position) of positions `logits_from..ids.len()` of this chunk.
+	pub fn forward(
+		&self,
+		ids: &[u32],
+		cache: &mut Cache,
+		logits_from: usize,
+	) -> anyhow::Result<Vec<Vec<f32>>> {
+		let t = ids.len();
+		if t == 0 || logits_from >= t {
+			return Ok(Vec::new());
+		}
+		let pos = cache.pos;
+		let input = Tensor::new(ids, &self.device)?.unsqueeze(0)?;
+		let mut x = self.embed.forward(&input)?;
+		let (cos, sin) = self.rope(pos, t)?;
+		let mask = if t > 1 { Some(self.mask(pos, t)?) } else { None };
+		for (block, kv) in self.blocks.iter().zip(cache.kv.iter_mut()) {
+			let residual = x.clone();
+			let h = block.input_norm.forward(&x)?;
+			let h = block.attn.forward(&h, &cos, &sin, mask.as_ref(), kv)?;
+			x = (residual + h)?;
+			let residual = x.clone();
+			let h = block.post_norm.forward(&x)?;
+			let h = block.mlp.down.forward(
+				&(candle_nn::ops::silu(&block.mlp.gate.forward(&h)?)? * block.mlp.up.forward(&h)?)?,
+			)?;
+			x = (residual + h)?;
+		}
+		cache.pos += t;
+		let x = x.narrow(1, logits_from, t - logits_from)?;
+		let x = self.norm.forward(&x)?;
+		let logits = self.lm_head.forward(&x)?.squeeze(0)?.to_dtype(DType::F32)?;
+		Ok(logits.to_vec2::<f32>()?)
+	}
+
+	/// cos and sin of the rotary embedding for positions `pos..pos + t`: `(t, head_dim / 2)`.
+	fn rope(&self, pos: usize, t: usize) -> candle_core::Result<(Tensor, Tensor)> {
+		let half = self.config.head_dim() / 2;
+		let theta = self.config.rope_theta;
+		let inv: Vec<f64> = (0..half)
+			.map(|i| 1.0 / theta.powf(2.0 * i as f64 / (2 * half) as f64))
+			.collect();
+		let mut cos = Vec::with_capacity(t * half);
+		let mut sin = Vec::with_capacity(t * half);
+		for p in pos..pos + t {
+			for f in &inv {
+				let angle = p as f64 * f;
+				cos.push(angle.cos() as f32);
+				sin.push(angle.sin() as f32);
+			}
+		}
+		Ok((Tensor::from_vec(cos, (t, half), &self.device)?, Tensor::from_vec(sin, (t, half), &self.device)?))
+	}
+
+	/// The causal mask of `t` new tokens after `pos` cached ones: `(t, pos + t)`.
+	fn mask(&self, pos: usize, t: usize) -> candle_core::Result<Tensor> {
+		let s = pos + t;
+		let mut m = vec![0f32; t * s];
+		for i in 0..t {
+			for j in (pos + i + 1)..s {
+				m[i * s + j] = f32::NEG_INFINITY;
+			}
+		}
+		Tensor::from_vec(m, (t, s), &self.device)
+	}
+}
+
+impl Attention {
+	fn forward(
+		&self,
+		x: &Tensor,
+		cos: &Tensor,
+		sin: &Tensor,
+		mask: Option<&Tensor>,
+		kv: &mut Option<(Tensor, Tensor)>,
+	) -> candle_core::Result<Tensor> {
+		let (b, t, _) = x.dims3()?;
+		let hd = self.head_dim;
+		let q = self.q.forward(x)?.reshape((b, t, self.heads, hd))?.transpose(1, 2)?.contiguous()?;
+		let k =
+			self.k.forward(x)?.reshape((b, t, self.kv_heads, hd))?.transpose(1, 2)?.contiguous()?;
+		let v =
+			self.v.forward(x)?.reshape((b, t, self.kv_heads, hd))?.transpose(1, 2)?.contiguous()?;
+		let q = candle_nn::rotary_emb::rope(&q, cos, sin)?;
+		let k = candle_nn::rotary_emb::rope(&k, cos, sin)?;
+		let (k, v) = match kv.take() {
+			Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
+			None => (k, v),
+		};
+		*kv = Some((k.clone(), v.clone()));
+		let k = repeat_kv(&k, self.heads / self.kv_heads)?;
+		let v = repeat_kv(&v, self.heads / self.kv_heads)?;
+		let scores = (q.matmul(&k.t()?.contiguous()?)? / (hd as f64).sqrt())?;
+		let scores = match mask {
+			Some(m) => scores.broadcast_add(m)?,
+			None => scores,
+		};
+		let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+		let out = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, self.heads * hd))?;
+		self.o.forward(&out)
+	}
+}
+
+/// `(b, kv, s, d)` → `(b, kv * n, s, d)`, each key/value head serving `n` query heads.
+fn repeat_kv(x: &Tensor, n: usize) -> candle_core::Result<Tensor> {
+	if n == 1 {
+		return Ok(x.clone());
+	}
+	let (b, kv, s, d) = x.dims4()?;
+	x.unsqueeze(2)?.expand((b, kv, n, s, d))?.reshape((b, kv * n, s, d))
+}
+
+/// Natural-log softmax in `f64`.
+pub fn log_softmax(logits: &[f32]) -> Vec<f64> {
+	let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
+	let sum: f64 = logits.iter().map(|&l| (l as f64 - max).exp()).sum();
+	let lse = max + sum.ln();
+	logits.iter().map(|&l| l as f64 - lse).collect()
+}
+
