@@ -1,1 +1,185 @@
+//! Configuration: a TOML file, then `DAYA_EXECUTOR_*` environment variables, then flags (flags
+//! win).
 
+use std::{net::SocketAddr, path::PathBuf};
+
+use serde::Deserialize;
+
+use crate::server::ServerConfig;
+
+/// The default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8090";
+
+/// Settings of `daya-executor serve`. Every field is optional in the file.
+#[derive(Deserialize, Default, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+	/// `listen`: the address to serve on (`DAYA_EXECUTOR_LISTEN`).
+	pub listen: Option<String>,
+	/// `model_dir`: the model's directory (`DAYA_EXECUTOR_MODEL_DIR`).
+	pub model_dir: Option<PathBuf>,
+	/// `model_name`: its name in the registry (`DAYA_EXECUTOR_MODEL_NAME`); the dev model's by
+	/// default.
+	pub model_name: Option<String>,
+	/// `queue`: jobs waiting at most (`DAYA_EXECUTOR_QUEUE`), 64 by default.
+	pub queue: Option<usize>,
+	/// `max_tokens`: the most tokens a request may ask for (`DAYA_EXECUTOR_MAX_TOKENS`); the
+	/// model's context length by default.
+	pub max_tokens: Option<u32>,
+	/// `corrupt_outputs`: behave as a dishonest executor (`DAYA_EXECUTOR_CORRUPT_OUTPUTS`).
+	pub corrupt_outputs: Option<bool>,
+	/// `proxy_url`: forward to this OpenAI-compatible server instead of running a model
+	/// (`DAYA_EXECUTOR_PROXY_URL`).
+	pub proxy_url: Option<String>,
+	/// `proxy_model`: the model name to ask the proxied server for (`DAYA_EXECUTOR_PROXY_MODEL`).
+	pub proxy_model: Option<String>,
+}
+
+/// What to serve, resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Backend {
+	/// A model directory run with candle.
+	Model {
+		/// The directory.
+		dir: PathBuf,
+	},
+	/// An OpenAI-compatible server.
+	Proxy {
+		/// Its base URL.
+		url: String,
+		/// The model to ask it for.
+		model: String,
+	},
+}
+
+/// A resolved configuration.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+	/// Where to listen.
+	pub listen: SocketAddr,
+	/// The registry name of the model served.
+	pub model_name: String,
+	/// What runs it.
+	pub backend: Backend,
+	/// The service's settings.
+	pub server: ServerConfig,
+}
+
+impl Settings {
+	/// Reads a TOML file.
+	pub fn from_file(path: &std::path::Path) -> Result<Self, String> {
+		let text = std::fs::read_to_string(path)
+			.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+		toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))
+	}
+
+	/// Reads the `DAYA_EXECUTOR_*` variables through `var`.
+	pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+		let get = |name: &str| var(&format!("DAYA_EXECUTOR_{name}")).filter(|v| !v.is_empty());
+		fn parse<T: std::str::FromStr>(name: &str, v: Option<String>) -> Result<Option<T>, String> {
+			v.map(|v| {
+				v.parse().map_err(|_| format!("DAYA_EXECUTOR_{name}: {v:?} is not a valid value"))
+			})
+			.transpose()
+		}
+		Ok(Self {
+			listen: get("LISTEN"),
+			model_dir: get("MODEL_DIR").map(PathBuf::from),
+			model_name: get("MODEL_NAME"),
+			queue: parse("QUEUE", get("QUEUE"))?,
+			max_tokens: parse("MAX_TOKENS", get("MAX_TOKENS"))?,
+			corrupt_outputs: parse("CORRUPT_OUTPUTS", get("CORRUPT_OUTPUTS"))?,
+			proxy_url: get("PROXY_URL"),
+			proxy_model: get("PROXY_MODEL"),
+		})
+	}
+
+	/// `self` with every field `over` sets replaced.
+	pub fn overridden_by(self, over: Settings) -> Self {
+		Self {
+			listen: over.listen.or(self.listen),
+			model_dir: over.model_dir.or(self.model_dir),
+			model_name: over.model_name.or(self.model_name),
+			queue: over.queue.or(self.queue),
+			max_tokens: over.max_tokens.or(self.max_tokens),
+			corrupt_outputs: over.corrupt_outputs.or(self.corrupt_outputs),
+			proxy_url: over.proxy_url.or(self.proxy_url),
+			proxy_model: over.proxy_model.or(self.proxy_model),
+		}
+	}
+
+	/// Checks and completes the settings.
+	pub fn resolve(self) -> Result<Resolved, String> {
+		let listen = self.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+		let listen: SocketAddr = listen
+			.parse()
+			.map_err(|_| format!("listen: {listen:?} is not an address such as {DEFAULT_LISTEN}"))?;
+		let queue = self.queue.unwrap_or(64);
+		if queue == 0 {
+			return Err("queue: must be at least 1".into());
+		}
+		if self.max_tokens == Some(0) {
+			return Err("max_tokens: must be at least 1".into());
+		}
+		let backend = match (self.model_dir, self.proxy_url) {
+			(Some(_), Some(_)) =>
+				return Err("model_dir and proxy_url exclude each other: pick one".into()),
+			(Some(dir), None) => Backend::Model { dir },
+			(None, Some(url)) => {
+				if !(url.starts_with("http://") || url.starts_with("https://")) {
+					return Err(format!("proxy_url: {url:?} is not an http(s) URL"));
+				}
+				let model = self
+					.proxy_model
+					.ok_or("proxy_url needs proxy_model, the model to ask the server for")?;
+				Backend::Proxy { url: url.trim_end_matches('/').to_string(), model }
+			},
+			(None, None) =>
+				return Err("no model: pass --model-dir DIR (`daya-executor dev-model --out DIR` \
+				            writes one) or --proxy-url URL --proxy-model NAME"
+					.into()),
+		};
+		Ok(Resolved {
+			listen,
+			model_name: self
+				.model_name
+				.unwrap_or_else(|| daya_offchain::protocol::dev_model::NAME.to_string()),
+			backend,
+			server: ServerConfig {
+				queue,
+				corrupt_outputs: self.corrupt_outputs.unwrap_or(false),
+				max_tokens: self.max_tokens,
+				..ServerConfig::default()
+			},
+		})
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn flags_override_env_override_file() {
+		let file: Settings =
+			toml::from_str("listen = \"0.0.0.0:1\"\nqueue = 3\nmodel_dir = \"/m\"").unwrap();
+		let env = Settings::from_env(|k| (k == "DAYA_EXECUTOR_QUEUE").then(|| "5".into())).unwrap();
+		let flags = Settings { listen: Some("127.0.0.1:2".into()), ..Default::default() };
+		let r = file.overridden_by(env).overridden_by(flags).resolve().unwrap();
+		assert_eq!(r.listen.to_string(), "127.0.0.1:2");
+		assert_eq!(r.server.queue, 5);
+		assert_eq!(r.backend, Backend::Model { dir: "/m".into() });
+		assert_eq!(r.model_name, daya_offchain::protocol::dev_model::NAME);
+	}
+
+	#[test]
+	fn bad_settings_are_refused() {
+		assert!(Settings::default().resolve().unwrap_err().contains("no model"));
+		let s = Settings { model_dir: Some("/m".into()), listen: Some("nope".into()), ..Default::default() };
+		assert!(s.resolve().unwrap_err().contains("listen"));
+		assert!(Settings::from_env(|_| Some("x".into())).is_err());
+		assert!(toml::from_str::<Settings>("colour = 1").is_err());
+		let s = Settings { proxy_url: Some("http://x".into()), ..Default::default() };
+		assert!(s.resolve().unwrap_err().contains("proxy_model"));
+	}
+}

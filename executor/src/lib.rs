@@ -23,4 +23,5 @@ pub mod proxy;
 pub mod server;
 
 pub use engine::{CandleEngine, Engine, EngineError, FinishReason, Generation};
+pub use server::{app, serve, spawn, RunningServer, ServerConfig};
 

@@ -1,1 +1,152 @@
-fn main() {}
+//! `daya-executor`: serve a model to a Daya node's offchain worker, or write the dev model.
+
+use std::{path::PathBuf, process::ExitCode, sync::Arc};
+
+use clap::{Parser, Subcommand};
+use daya_executor::{
+	config::{Backend, Settings},
+	dev_model,
+	engine::{CandleEngine, Engine},
+	hash::{to_hex, tokenizer_hash, weights_hash},
+	proxy::ProxyEngine,
+	server,
+};
+
+/// A Daya host's inference service.
+#[derive(Parser)]
+#[command(name = "daya-executor", version, about)]
+struct Cli {
+	#[command(subcommand)]
+	command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+	/// Serve a model over HTTP (settings: file, then DAYA_EXECUTOR_* variables, then flags).
+	Serve {
+		/// A TOML file of settings.
+		#[arg(long, value_name = "FILE")]
+		config: Option<PathBuf>,
+		/// Address to listen on [default: 127.0.0.1:8090].
+		#[arg(long, value_name = "ADDR")]
+		listen: Option<String>,
+		/// Directory with config.json, *.safetensors and tokenizer.json.
+		#[arg(long, value_name = "DIR")]
+		model_dir: Option<PathBuf>,
+		/// The model's name in the registry [default: the dev model's].
+		#[arg(long, value_name = "NAME")]
+		model_name: Option<String>,
+		/// Jobs waiting at most [default: 64].
+		#[arg(long, value_name = "N")]
+		queue: Option<usize>,
+		/// The most tokens a request may ask for [default: the context length].
+		#[arg(long, value_name = "N")]
+		max_tokens: Option<u32>,
+		/// Behave as a dishonest executor: corrupt every output (for tests of fraud detection).
+		#[arg(long)]
+		corrupt_outputs: bool,
+		/// Forward to this OpenAI-compatible server instead of running a model.
+		#[arg(long, value_name = "URL", requires = "proxy_model")]
+		proxy_url: Option<String>,
+		/// The model to ask the proxied server for.
+		#[arg(long, value_name = "NAME", requires = "proxy_url")]
+		proxy_model: Option<String>,
+	},
+	/// Write the deterministic development model and print its hashes.
+	DevModel {
+		/// Directory to write into (created if need be).
+		#[arg(long, value_name = "DIR")]
+		out: PathBuf,
+	},
+}
+
+fn main() -> ExitCode {
+	let cli = Cli::parse();
+	let result = match cli.command {
+		Command::DevModel { out } => dev(&out),
+		Command::Serve {
+			config,
+			listen,
+			model_dir,
+			model_name,
+			queue,
+			max_tokens,
+			corrupt_outputs,
+			proxy_url,
+			proxy_model,
+		} => {
+			let flags = Settings {
+				listen,
+				model_dir,
+				model_name,
+				queue,
+				max_tokens,
+				corrupt_outputs: corrupt_outputs.then_some(true),
+				proxy_url,
+				proxy_model,
+			};
+			let file = match config {
+				Some(path) => Settings::from_file(&path),
+				None => Ok(Settings::default()),
+			};
+			match file.and_then(|file| {
+				let env = Settings::from_env(|k| std::env::var(k).ok())?;
+				file.overridden_by(env).overridden_by(flags).resolve()
+			}) {
+				Ok(resolved) => serve(resolved).map_err(|e| (1, e)),
+				Err(e) => Err((2, e)),
+			}
+		},
+	};
+	match result {
+		Ok(()) => ExitCode::SUCCESS,
+		Err((code, message)) => {
+			eprintln!("error: {message}");
+			ExitCode::from(code)
+		},
+	}
+}
+
+fn dev(out: &std::path::Path) -> Result<(), (u8, String)> {
+	dev_model::write(out).map_err(|e| (1, format!("writing {}: {e}", out.display())))?;
+	let w = weights_hash(out).map_err(|e| (1, e.to_string()))?;
+	let t = tokenizer_hash(out).map_err(|e| (1, e.to_string()))?;
+	println!("model:          {}", daya_offchain::protocol::dev_model::NAME);
+	println!("directory:      {}", out.display());
+	println!("weights hash:   {}", to_hex(&w));
+	println!("tokenizer hash: {}", to_hex(&t));
+	Ok(())
+}
+
+fn serve(resolved: daya_executor::config::Resolved) -> Result<(), String> {
+	let runtime = tokio::runtime::Builder::new_multi_thread()
+		.enable_all()
+		.build()
+		.map_err(|e| format!("starting the runtime: {e}"))?;
+	runtime.block_on(async move {
+		let engine: Arc<dyn Engine> = match &resolved.backend {
+			Backend::Model { dir } => Arc::new(
+				CandleEngine::load(dir, &resolved.model_name)
+					.map_err(|e| format!("loading the model in {}: {e:#}", dir.display()))?,
+			),
+			Backend::Proxy { url, model } =>
+				Arc::new(ProxyEngine::new(url, model, &resolved.model_name)),
+		};
+		let listener = tokio::net::TcpListener::bind(resolved.listen)
+			.await
+			.map_err(|e| format!("cannot listen on {}: {e}", resolved.listen))?;
+		let addr = listener.local_addr().map_err(|e| e.to_string())?;
+		eprintln!(
+			"daya-executor: serving {} (weights {}) on http://{addr}",
+			engine.model_name(),
+			engine.weights_hash().map(|h| to_hex(&h)).unwrap_or_else(|| "unknown".into()),
+		);
+		let app = server::app(engine, resolved.server);
+		axum::serve(listener, app)
+			.with_graceful_shutdown(async {
+				let _ = tokio::signal::ctrl_c().await;
+			})
+			.await
+			.map_err(|e| format!("serving: {e}"))
+	})
+}

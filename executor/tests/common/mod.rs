@@ -1,0 +1,32 @@
+#![allow(dead_code)]
+
+use std::{
+	path::PathBuf,
+	sync::{Arc, OnceLock},
+};
+
+use daya_executor::{dev_model, CandleEngine};
+
+/// The dev model, written once per test binary.
+pub fn dev_dir() -> PathBuf {
+	static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+	DIR.get_or_init(|| {
+		let dir = tempfile::tempdir().unwrap();
+		dev_model::write(dir.path()).unwrap();
+		dir
+	})
+	.path()
+	.to_path_buf()
+}
+
+/// The dev model's engine, loaded once per test binary.
+pub fn dev_engine() -> Arc<CandleEngine> {
+	static ENGINE: OnceLock<Arc<CandleEngine>> = OnceLock::new();
+	ENGINE
+		.get_or_init(|| {
+			Arc::new(
+				CandleEngine::load(&dev_dir(), daya_offchain::protocol::dev_model::NAME).unwrap(),
+			)
+		})
+		.clone()
+}
