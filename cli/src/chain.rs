@@ -317,6 +317,7 @@ pub fn parse_hash(text: &str) -> Result<[u8; 32], Failure> {
 /// A connected node.
 pub struct Chain {
 	api: OnlineClient<PolkadotConfig>,
+	rpc: subxt::rpcs::RpcClient,
 }
 
 /// The first `pallet.name` event among `events`, decoded.
@@ -342,10 +343,95 @@ fn short(error: impl std::fmt::Display) -> Failure {
 
 impl Chain {
 	pub async fn connect(url: &str) -> Result<Self, Failure> {
-		let api = OnlineClient::<PolkadotConfig>::from_insecure_url(url)
+		let refused = |e: String| Failure(format!("cannot connect to {url}: {e}"));
+		let rpc = subxt::rpcs::RpcClient::from_insecure_url(url)
 			.await
-			.map_err(|e| Failure(format!("cannot connect to {url}: {}", short(e).0)))?;
-		Ok(Chain { api })
+			.map_err(|e| refused(short(e).0))?;
+		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone())
+			.await
+			.map_err(|e| refused(short(e).0))?;
+		Ok(Chain { api, rpc })
+	}
+
+	/// A raw JSON-RPC call; the node's refusal of unsafe methods becomes a clear error.
+	async fn rpc<R: serde::de::DeserializeOwned>(
+		&self,
+		method: &str,
+		params: subxt::rpcs::client::RpcParams,
+	) -> Result<R, Failure> {
+		self.rpc.request(method, params).await.map_err(|e| {
+			let text = short(e).0;
+			if text.to_ascii_lowercase().contains("unsafe") {
+				Failure(format!(
+					"the node refuses {method}: it is an unsafe RPC method, which a node answers \
+					 only on its own machine (or with --rpc-methods unsafe); run this against the \
+					 host's own node"
+				))
+			} else {
+				Failure(format!("{method}: {text}"))
+			}
+		})
+	}
+
+	/// Points this node's offchain worker at `host`'s executor (node-local offchain storage).
+	pub async fn set_executor(&self, host: &AccountId32, url: &str) -> Result<(), Failure> {
+		if !daya_offchain::settings::is_valid_executor_url(url) {
+			return fail(format!(
+				"invalid executor URL {url:?}: give http:// or https:// and a host, at most {} \
+				 bytes, without spaces",
+				daya_offchain::settings::MAX_URL_LEN
+			));
+		}
+		let key = daya_offchain::settings::executor_url_key(&host.0);
+		self.rpc::<()>(
+			"offchain_localStorageSet",
+			subxt::rpcs::rpc_params!["PERSISTENT", to_hex(&key), to_hex(url.as_bytes())],
+		)
+		.await
+	}
+
+	/// The executor URL this node's offchain worker uses for `host`, and whether it was set for
+	/// the host (else the node-wide setting or the default applies).
+	pub async fn executor_of(&self, host: &AccountId32) -> Result<(String, bool), Failure> {
+		let get = |key: Vec<u8>| async move {
+			let value: Option<String> = self
+				.rpc(
+					"offchain_localStorageGet",
+					subxt::rpcs::rpc_params!["PERSISTENT", to_hex(&key)],
+				)
+				.await?;
+			Ok::<_, Failure>(
+				value
+					.and_then(|hex| from_hex(&hex))
+					.and_then(|raw| String::from_utf8(raw).ok())
+					.filter(|url| daya_offchain::settings::is_valid_executor_url(url)),
+			)
+		};
+		if let Some(url) = get(daya_offchain::settings::executor_url_key(&host.0)).await? {
+			return Ok((url, true));
+		}
+		let shared = get(daya_offchain::settings::EXECUTOR_URL_KEY.to_vec()).await?;
+		Ok((shared.unwrap_or_else(|| daya_offchain::settings::DEFAULT_EXECUTOR_URL.into()), false))
+	}
+
+	/// Inserts the host key given by `suri` into the node's keystore under key type `daya`,
+	/// and checks that the node has it.
+	pub async fn insert_host_key(&self, suri: &str, public: [u8; 32]) -> Result<(), Failure> {
+		let key_type = String::from_utf8_lossy(&daya_offchain::KEY_TYPE.0).into_owned();
+		self.rpc::<()>(
+			"author_insertKey",
+			subxt::rpcs::rpc_params![key_type.clone(), suri, to_hex(&public)],
+		)
+		.await?;
+		let present: bool = self
+			.rpc("author_hasKey", subxt::rpcs::rpc_params![to_hex(&public), key_type])
+			.await?;
+		if !present {
+			return fail(
+				"the node accepted the key but does not have it: is its keystore writable?",
+			);
+		}
+		Ok(())
 	}
 
 	async fn call<R: DecodeAsType>(
@@ -731,5 +817,35 @@ impl Chain {
 			}
 		}
 		fail(format!("the output of job {id} is not in blocks {from} to {latest}"))
+	}
+}
+
+/// `0x`-prefixed lowercase hex.
+fn to_hex(bytes: &[u8]) -> String {
+	let mut out = String::with_capacity(2 + 2 * bytes.len());
+	out.push_str("0x");
+	for byte in bytes {
+		out.push_str(&format!("{byte:02x}"));
+	}
+	out
+}
+
+/// Bytes from `0x`-prefixed hex.
+fn from_hex(text: &str) -> Option<Vec<u8>> {
+	let digits = text.strip_prefix("0x")?;
+	if digits.len() % 2 != 0 {
+		return None;
+	}
+	(0..digits.len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&digits[i..i + 2], 16).ok())
+		.collect()
+}
+
+/// The secret URI `--suri` stands for (a dev name becomes `//Name`).
+pub fn secret_uri(suri: Option<&str>) -> Result<String, Failure> {
+	match suri {
+		Some(suri) => Ok(dev_name(suri).unwrap_or_else(|| suri.to_string())),
+		None => fail("give the host key with --suri"),
 	}
 }

@@ -386,6 +386,27 @@ pub fn left(json: bool, who: &AccountId32) {
 	println!("{who} left the host registry; its bond is released");
 }
 
+pub fn executor(json: bool, who: &AccountId32, url: &str) {
+	if json {
+		return print(json!({ "account": who.to_string(), "executor": url }));
+	}
+	println!("this node's offchain worker sends {who}'s jobs to {url}");
+}
+
+pub fn key_inserted(json: bool, who: &AccountId32, registered: bool) {
+	if json {
+		return print(json!({
+			"account": who.to_string(),
+			"keyType": "daya",
+			"registered": registered,
+		}));
+	}
+	println!("host key {who} is in the node's keystore (key type daya)");
+	if !registered {
+		println!("it is not a registered host yet: register it with `daya host register`");
+	}
+}
+
 pub fn collator(json: bool, who: &AccountId32, standing: &CollatorStanding) {
 	if json {
 		return print(json!({

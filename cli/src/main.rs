@@ -231,6 +231,22 @@ enum HostCommand {
 	Unbond,
 	/// Release the bond once the unbonding period is over, and leave the registry.
 	Withdraw,
+	/// Tell the node which executor runs the `--suri` host's jobs (or `--for` another host's).
+	///
+	/// A node-local setting (offchain storage, through the node's unsafe RPC): run it against
+	/// the host's own node. Without it, the node uses http://127.0.0.1:8090.
+	SetExecutor {
+		/// The executor's URL as this node reaches it, e.g. `http://127.0.0.1:8090`.
+		url: String,
+		/// The host (SS58 or a dev name) when no `--suri` is given.
+		#[arg(long = "for", value_name = "ACCOUNT")]
+		for_account: Option<String>,
+	},
+	/// Put the `--suri` host key into the node's keystore (key type `daya`), so that the
+	/// node's offchain worker runs the host's jobs and signs their results.
+	///
+	/// Sends the secret to the node (an unsafe RPC): run it against the host's own node only.
+	InsertKey,
 }
 
 #[derive(Subcommand, Debug)]
@@ -434,6 +450,23 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			};
 			chain.host_call(&signer, call, Vec::new()).await?;
 			host_after(&chain, json, &signer).await?;
+		},
+		Command::Host(HostCommand::SetExecutor { url, for_account }) => {
+			let who = chain::account(for_account.as_deref(), cli.suri.as_deref())?;
+			let url = url.trim_end_matches('/');
+			chain.set_executor(&who, url).await?;
+			let (now, own) = chain.executor_of(&who).await?;
+			if !own || now != url {
+				fail("the node did not keep the setting")?;
+			}
+			format::executor(json, &who, &now);
+		},
+		Command::Host(HostCommand::InsertKey) => {
+			let signer = chain::signer(cli.suri.as_deref())?;
+			let who = chain::account_of(&signer);
+			chain.insert_host_key(&chain::secret_uri(cli.suri.as_deref())?, who.0).await?;
+			let registered = chain.host(&who).await?.is_some();
+			format::key_inserted(json, &who, registered);
 		},
 		Command::Collator(CollatorCommand::Status { account }) => {
 			let who = chain::account(account.as_deref(), cli.suri.as_deref())?;

@@ -37,20 +37,18 @@ pub const TREASURY_ENDOWMENT: Balance = UNIT;
 pub const CANDIDACY_BOND: Balance = 16 * EXISTENTIAL_DEPOSIT;
 
 /// Name of the model the development and local chains serve from genesis.
-pub const DEV_MODEL_NAME: &[u8] = b"daya-dev-llama";
+pub const DEV_MODEL_NAME: &[u8] = daya_offchain::protocol::dev_model::NAME.as_bytes();
 
-/// The development model: a small Llama-architecture model for trying the network end to end.
-///
-/// Its hashes name the dev model by content (BLAKE2-256 of a fixed label) until the executor
-/// generates its deterministic weights; governance replaces them with `update_model`.
+/// The development model: the small Llama-architecture model `daya-executor dev-model` writes,
+/// with deterministic weights, named by the hashes of its files.
 pub fn dev_model() -> ModelParams<Runtime> {
 	ModelParams {
 		name: BoundedVec::truncate_from(DEV_MODEL_NAME.to_vec()),
 		price_per_token: MICRO_UNIT,
 		spec: ModelSpec {
 			version: 1,
-			weights_hash: sp_io::hashing::blake2_256(b"daya-dev-llama/v1/weights"),
-			tokenizer_hash: sp_io::hashing::blake2_256(b"daya-dev-llama/v1/tokenizer"),
+			weights_hash: daya_offchain::protocol::dev_model::WEIGHTS_HASH,
+			tokenizer_hash: daya_offchain::protocol::dev_model::TOKENIZER_HASH,
 			source: BoundedVec::truncate_from(b"daya-executor:dev-model".to_vec()),
 			engine: BoundedVec::truncate_from(b"llama".to_vec()),
 			context_length: 2_048,

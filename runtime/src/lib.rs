@@ -289,4 +289,6 @@ mod emission_tests;
 #[cfg(test)]
 mod job_market_tests;
 #[cfg(test)]
+mod offchain_tests;
+#[cfg(test)]
 mod tests;

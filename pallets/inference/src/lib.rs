@@ -244,6 +244,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxOutcomes: Get<u32>;
 
+		/// What the pallet's offchain worker runs after each imported block: in the runtime,
+		/// `daya-offchain`'s engine, which hands the work assigned to the node's host keys to
+		/// their executors and posts the signed results. `()` runs nothing.
+		type OffchainWorker: polkadot_sdk::frame_support::traits::OffchainWorker<
+			BlockNumberFor<Self>,
+		>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 	}
@@ -485,6 +492,11 @@ pub mod pallet {
 		/// allows.
 		fn on_idle(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
 			Self::do_prune_outcomes(now, remaining)
+		}
+
+		/// Runs [`Config::OffchainWorker`]: executors for this node's hosts.
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			<T::OffchainWorker as polkadot_sdk::frame_support::traits::OffchainWorker<_>>::offchain_worker(now)
 		}
 
 		fn integrity_test() {

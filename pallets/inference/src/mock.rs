@@ -252,6 +252,7 @@ impl pallet_daya_inference::Config for Test {
 	type Models = MockModels;
 	type Hosts = Compute;
 	type Work = MockWork;
+	type OffchainWorker = ();
 	type Randomness = MockRandomness;
 	type PalletId = InferencePalletId;
 	type Treasury = Treasury;

@@ -124,5 +124,6 @@ impl pallet_daya_inference::Config for Runtime {
 	type MaxResultsPerBlock = MaxResultsPerBlock;
 	type OutcomeRetention = OutcomeRetention;
 	type MaxOutcomes = MaxOutcomes;
+	type OffchainWorker = super::HostWorker;
 	type WeightInfo = pallet_daya_inference::weights::SubstrateWeight<Runtime>;
 }

@@ -11,6 +11,7 @@ mod council;
 mod emission;
 mod inference;
 mod models;
+mod offchain;
 mod parachain_system;
 mod session;
 mod sudo;
@@ -22,6 +23,7 @@ mod treasury;
 pub use council::CouncilCollective;
 pub use inference::TreasuryAccount;
 pub use models::GovernanceOrigin;
+pub use offchain::{HostKey, HostWorker, RuntimeChain};
 pub use system::{RuntimeBlockLength, RuntimeBlockWeights};
 
 use polkadot_sdk::*;

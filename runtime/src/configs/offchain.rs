@@ -1,0 +1,176 @@
+//! The offchain worker: signed transactions from host keys, and the chain as `daya-offchain`'s
+//! engine sees it.
+//!
+//! A host inserts the secret of its host account into its node's keystore under key type
+//! `daya` ([`daya_offchain::KEY_TYPE`]); after each imported block, the job market's offchain
+//! worker runs [`daya_offchain::engine::run`] over [`RuntimeChain`], which finds the host's work,
+//! calls its executor and sends `submit_result` / `submit_verdict` signed with that key.
+
+use alloc::{vec, vec::Vec};
+use polkadot_sdk::*;
+
+use codec::{Decode, Encode};
+use daya_offchain::engine::{Chain, HostId, JobInput};
+use daya_primitives::{runtime_api::WorkKind, JobId, Usage};
+use frame_system::offchain::{
+	AppCrypto, CreateSignedTransaction, CreateTransactionBase, SendSignedTransaction, Signer,
+	SigningTypes,
+};
+use pallet_daya_inference::{output_key, payload_key, IndexedOutput, IndexedPayload};
+use sp_core::{sr25519, H256};
+use sp_runtime::{
+	generic,
+	offchain::StorageKind,
+	traits::{SaturatedConversion, StaticLookup, Verify},
+	BoundedVec, MultiSigner, Perbill,
+};
+
+use crate::{
+	AccountId, BlockNumber, Runtime, RuntimeCall, Signature, System, TxExtension,
+	UncheckedExtrinsic,
+};
+
+/// The host key as `frame_system`'s signer knows it: sr25519 under key type `daya`, signing for
+/// the host's `AccountId32`.
+pub struct HostKey;
+
+impl AppCrypto<MultiSigner, Signature> for HostKey {
+	type RuntimeAppPublic = daya_offchain::crypto::Public;
+	type GenericPublic = sr25519::Public;
+	type GenericSignature = sr25519::Signature;
+}
+
+impl SigningTypes for Runtime {
+	type Public = <Signature as Verify>::Signer;
+	type Signature = Signature;
+}
+
+impl<C> CreateTransactionBase<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> CreateSignedTransaction<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<A: AppCrypto<Self::Public, Self::Signature>>(
+		call: RuntimeCall,
+		public: Self::Public,
+		account: AccountId,
+		nonce: crate::Nonce,
+	) -> Option<UncheckedExtrinsic> {
+		// Valid for a quarter of the block hashes kept, from the parent of the block the worker
+		// runs on (whose hash the chain knows by the time the transaction is checked).
+		let period = u64::from(<Runtime as frame_system::Config>::BlockHashCount::get() / 4)
+			.checked_next_power_of_two()
+			.unwrap_or(64);
+		let current = System::block_number().saturated_into::<u64>().saturating_sub(1);
+		let extension: TxExtension = (
+			frame_system::AuthorizeCall::<Runtime>::new(),
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(generic::Era::mortal(period, current)),
+			frame_system::CheckNonce::<Runtime>::from(nonce),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+		)
+			.into();
+		let payload = generic::SignedPayload::new(call, extension).ok()?;
+		let signature = payload.using_encoded(|bytes| A::sign(bytes, public))?;
+		let (call, extension, _) = payload.deconstruct();
+		let address = <Runtime as frame_system::Config>::Lookup::unlookup(account);
+		Some(UncheckedExtrinsic::new_signed(call, address, signature, extension))
+	}
+}
+
+/// The chain as the offchain engine sees it.
+pub struct RuntimeChain;
+
+fn signer_for(host: &HostId) -> Signer<Runtime, HostKey, frame_system::offchain::ForAll> {
+	let public = MultiSigner::from(sr25519::Public::from_raw(*host));
+	Signer::<Runtime, HostKey>::all_accounts().with_filter(vec![public])
+}
+
+fn sent(
+	results: Vec<(frame_system::offchain::Account<Runtime>, Result<(), ()>)>,
+) -> Result<(), ()> {
+	match results.as_slice() {
+		[(_, Ok(()))] => Ok(()),
+		_ => Err(()),
+	}
+}
+
+fn indexed<T: Decode>(key: &[u8]) -> Option<T> {
+	let raw = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, key)?;
+	T::decode(&mut &raw[..]).ok()
+}
+
+impl Chain for RuntimeChain {
+	fn local_hosts() -> Vec<HostId> {
+		Signer::<Runtime, HostKey>::keystore_accounts()
+			.filter(|account| pallet_daya_compute::Hosts::<Runtime>::contains_key(&account.id))
+			.map(|account| account.id.into())
+			.collect()
+	}
+
+	fn work_of(host: &HostId) -> Vec<(JobId, WorkKind)> {
+		crate::Inference::api_work_of(AccountId::from(*host))
+	}
+
+	fn job_input(job: JobId) -> Option<JobInput> {
+		let payload: IndexedPayload = indexed(&payload_key(job))?;
+		let model = crate::Models::model(payload.model)?;
+		Some(JobInput {
+			model: model.name.into_inner(),
+			weights_hash: model.spec.weights_hash,
+			max_output_tokens: payload.max_output_tokens,
+			params: payload.params,
+			prompt: payload.payload,
+		})
+	}
+
+	fn job_output(job: JobId) -> Option<Vec<u8>> {
+		indexed::<IndexedOutput>(&output_key(job)).map(|indexed| indexed.output)
+	}
+
+	fn submit_result(
+		host: &HostId,
+		job: JobId,
+		output: Vec<u8>,
+		usage: Usage,
+		commitment: [u8; 32],
+	) -> Result<(), ()> {
+		let output: BoundedVec<u8, _> = output.try_into().map_err(|_| ())?;
+		sent(signer_for(host).send_signed_transaction(|_| {
+			pallet_daya_inference::Call::submit_result {
+				job_id: job,
+				output: output.clone(),
+				usage,
+				logprobs_commitment: H256(commitment),
+			}
+		}))
+	}
+
+	fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), ()> {
+		let similarity = Perbill::from_parts(similarity_ppb);
+		sent(signer_for(host).send_signed_transaction(|_| {
+			pallet_daya_inference::Call::submit_verdict { job_id: job, similarity }
+		}))
+	}
+}
+
+/// What the job market's offchain worker runs: the engine over [`RuntimeChain`].
+pub struct HostWorker;
+
+impl frame_support::traits::OffchainWorker<BlockNumber> for HostWorker {
+	fn offchain_worker(now: BlockNumber) {
+		let _ = daya_offchain::engine::run::<RuntimeChain>(now);
+	}
+}

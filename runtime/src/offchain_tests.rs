@@ -1,0 +1,231 @@
+//! The offchain worker on the real runtime: host keys in a keystore, the executor behind mocked
+//! HTTP, the signed transactions it sends applied to the chain.
+
+use super::*;
+use crate::configs::HostWorker;
+use codec::Decode;
+use daya_offchain::protocol::{
+	JobRequest, JobState, JobStatus, OutputToken, TokenLogprob, UsageJson, ValidateRequest,
+	ValidateResponse,
+};
+use daya_primitives::{JobEnd, JobParams};
+use frame_support::traits::{Hooks, OffchainWorker};
+use pallet_daya_inference::{JobStatus as MarketStatus, Jobs, Outcomes};
+use sp_core::{
+	offchain::{
+		testing::{PendingRequest, TestOffchainExt, TestTransactionPoolExt},
+		OffchainDbExt, OffchainWorkerExt, TransactionPoolExt,
+	},
+	H256,
+};
+use sp_keyring::Sr25519Keyring;
+use sp_keystore::{testing::MemoryKeystore, Keystore, KeystoreExt};
+
+const EXECUTOR: &str = "http://127.0.0.1:8090";
+
+fn next_block() {
+	let now = System::block_number();
+	frame_system::BlockHash::<Runtime>::insert(now, H256::repeat_byte(now as u8 + 1));
+	System::set_block_number(now + 1);
+	Inference::on_initialize(now + 1);
+}
+
+/// Runs the offchain worker as a node does: on the block's state, with its changes to the state
+/// thrown away (only offchain storage and the transaction pool keep what it did).
+fn run_worker() {
+	sp_io::storage::start_transaction();
+	HostWorker::offchain_worker(System::block_number());
+	sp_io::storage::rollback_transaction();
+}
+
+fn post(path: &str, body: Vec<u8>, answer: Vec<u8>) -> PendingRequest {
+	PendingRequest {
+		method: "POST".into(),
+		uri: format!("{EXECUTOR}{path}"),
+		headers: vec![
+			("Content-Type".into(), "application/json".into()),
+			("Accept".into(), "application/json".into()),
+		],
+		body,
+		response: Some(answer),
+		sent: true,
+		..Default::default()
+	}
+}
+
+fn get(path: &str, answer: Vec<u8>) -> PendingRequest {
+	PendingRequest {
+		method: "GET".into(),
+		uri: format!("{EXECUTOR}{path}"),
+		headers: vec![("Accept".into(), "application/json".into())],
+		response: Some(answer),
+		sent: true,
+		..Default::default()
+	}
+}
+
+fn hex(bytes: &[u8; 32]) -> String {
+	format!("0x{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+type PoolState = std::sync::Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>;
+
+/// Takes the transactions the worker sent and applies them as a block would; returns their
+/// signers and calls.
+fn apply_pool(pool: &PoolState) -> Vec<(AccountId, RuntimeCall)> {
+	let sent = std::mem::take(&mut pool.write().transactions);
+	sent.into_iter()
+		.map(|raw| {
+			let xt = UncheckedExtrinsic::decode(&mut &raw[..]).expect("a runtime extrinsic");
+			let signer = match &xt.preamble {
+				sp_runtime::generic::Preamble::Signed(sp_runtime::MultiAddress::Id(who), ..) => {
+					who.clone()
+				},
+				other => panic!("not a signed transaction: {other:?}"),
+			};
+			let call = xt.function.clone();
+			Executive::apply_extrinsic(xt).expect("valid").expect("dispatched");
+			(signer, call)
+		})
+		.collect()
+}
+
+#[test]
+fn hosts_execute_and_validate_jobs_through_their_executors() {
+	let mut ext = crate::tests::preset_ext("development");
+	let (offchain, http) = TestOffchainExt::with_offchain_db(ext.offchain_db());
+	let (pool, pool_state) = TestTransactionPoolExt::new();
+	let keystore = MemoryKeystore::new();
+	for host in ["//Alice", "//Bob"] {
+		keystore.sr25519_generate_new(daya_offchain::KEY_TYPE, Some(host)).unwrap();
+	}
+	ext.register_extension(OffchainDbExt::new(offchain.clone()));
+	ext.register_extension(OffchainWorkerExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.register_extension(KeystoreExt::new(keystore));
+
+	let consumer = Sr25519Keyring::Ferdie.to_account_id();
+	let prompt = b"Tell me about Daya".to_vec();
+	let job_id = ext.execute_with(|| {
+		next_block();
+		let before = pallet_daya_inference::NextJobId::<Runtime>::get();
+		Inference::submit_job(
+			RuntimeOrigin::signed(consumer.clone()),
+			0,
+			prompt.clone().try_into().unwrap(),
+			16,
+			UNIT,
+			JobParams::default(),
+		)
+		.unwrap();
+		before
+	});
+	// The block is imported: its offchain index writes reach the node's offchain database.
+	ext.persist_offchain_overlay();
+
+	let model = daya_offchain::protocol::dev_model::NAME;
+	let weights = hex(&daya_offchain::protocol::dev_model::WEIGHTS_HASH);
+	let request = JobRequest {
+		id: job_id.to_string(),
+		model: model.into(),
+		weights_hash: Some(weights.clone()),
+		prompt: String::from_utf8(prompt.clone()).unwrap(),
+		max_tokens: 16,
+		temperature_milli: 0,
+		seed: 0,
+	};
+	let done = JobStatus {
+		id: job_id.to_string(),
+		status: JobState::Done,
+		output: Some("Daya is a network.".into()),
+		usage: Some(UsageJson { prompt_tokens: 18, completion_tokens: 12 }),
+		logprobs: vec![OutputToken {
+			token: 40,
+			logprob_micro: -1_000,
+			top: vec![TokenLogprob { token: 40, logprob_micro: -1_000 }],
+		}],
+		error: None,
+	};
+	let queued = JobStatus {
+		status: JobState::Queued,
+		output: None,
+		usage: None,
+		logprobs: vec![],
+		..done.clone()
+	};
+	http.write().expect_request(post(
+		"/v1/jobs",
+		serde_json::to_vec(&request).unwrap(),
+		serde_json::to_vec(&queued).unwrap(),
+	));
+	let executor = ext.execute_with(|| {
+		let executor = Jobs::<Runtime>::get(job_id).unwrap().executor;
+		run_worker();
+		assert!(pool_state.read().transactions.is_empty(), "nothing to submit yet");
+		next_block();
+		executor
+	});
+	http.write()
+		.expect_request(get(&format!("/v1/jobs/{job_id}"), serde_json::to_vec(&done).unwrap()));
+	ext.execute_with(|| {
+		run_worker();
+		let applied = apply_pool(&pool_state);
+		assert_eq!(applied.len(), 1, "one result, signed by the executor");
+		assert_eq!(applied[0].0, executor);
+		assert!(matches!(
+			&applied[0].1,
+			RuntimeCall::Inference(pallet_daya_inference::Call::submit_result { job_id: id, output, .. })
+				if *id == job_id && output.as_slice() == b"Daya is a network."
+		));
+		let delivery = Jobs::<Runtime>::get(job_id).unwrap().delivery.unwrap();
+		assert_eq!(
+			delivery.logprobs_commitment,
+			H256(daya_offchain::protocol::logprobs_commitment(&done.logprobs))
+		);
+		// Sent once: the next run waits for the chain instead of sending it again.
+		run_worker();
+		assert!(pool_state.read().transactions.is_empty());
+		// A host with no reputation has every result validated: so is this one, drawn in the
+		// next block.
+		pallet_daya_compute::Hosts::<Runtime>::mutate(&executor, |host| {
+			host.as_mut().unwrap().reputation = sp_runtime::Perbill::zero()
+		});
+		next_block();
+	});
+	ext.persist_offchain_overlay();
+
+	let validating =
+		ext.execute_with(|| match Jobs::<Runtime>::get(job_id).map(|job| job.status) {
+			Some(MarketStatus::Validating { verdict }) => Some(verdict.validator),
+			_ => None,
+		});
+	let validator = validating.expect("the result is validated");
+	{
+		let request = ValidateRequest {
+			model: model.into(),
+			weights_hash: Some(weights),
+			prompt: String::from_utf8(prompt).unwrap(),
+			output: "Daya is a network.".into(),
+			temperature_milli: 0,
+		};
+		let answer = ValidateResponse { similarity_ppb: 1_000_000_000, tokens: 18, accepted: 18 };
+		http.write().expect_request(post(
+			"/v1/validate",
+			serde_json::to_vec(&request).unwrap(),
+			serde_json::to_vec(&answer).unwrap(),
+		));
+		ext.execute_with(|| {
+			run_worker();
+			let applied = apply_pool(&pool_state);
+			assert_eq!(applied.len(), 1, "one verdict, signed by the validator");
+			assert_eq!(applied[0].0, validator);
+		});
+	}
+	ext.execute_with(|| {
+		let outcome = Outcomes::<Runtime>::get(job_id).expect("the job is settled");
+		assert_eq!(outcome.end, JobEnd::Validated);
+		assert_eq!(outcome.executor, executor);
+		assert_eq!(outcome.usage.unwrap().completion_tokens, 12);
+		Inference::do_try_state().unwrap();
+	});
+}
