@@ -1,0 +1,303 @@
+//! The HTTP service in-process: the executor protocol, the OpenAI API, health and metrics.
+
+mod common;
+
+use std::{
+	sync::{Arc, Condvar, Mutex},
+	time::Duration,
+};
+
+use common::dev_engine;
+use daya_executor::{
+	engine::{corrupt, Engine, EngineError, FinishReason, Generation},
+	hash::to_hex,
+	spawn, RunningServer, ServerConfig,
+};
+use daya_offchain::protocol::{
+	dev_model, ErrorBody, JobRequest, JobState, JobStatus, ValidateRequest, ValidateResponse,
+};
+use serde_json::{json, Value};
+
+async fn server(engine: Arc<dyn Engine>, config: ServerConfig) -> RunningServer {
+	spawn("127.0.0.1:0".parse().unwrap(), engine, config).await.unwrap()
+}
+
+async fn dev_server(config: ServerConfig) -> RunningServer {
+	server(dev_engine(), config).await
+}
+
+fn job(id: &str, prompt: &str) -> JobRequest {
+	JobRequest {
+		id: id.into(),
+		model: dev_model::NAME.into(),
+		weights_hash: Some(to_hex(&dev_model::WEIGHTS_HASH)),
+		prompt: prompt.into(),
+		max_tokens: 24,
+		temperature_milli: 0,
+		seed: 0,
+	}
+}
+
+async fn post(url: String, body: &impl serde::Serialize) -> (u16, Value) {
+	let r = reqwest::Client::new().post(url).json(body).send().await.unwrap();
+	(r.status().as_u16(), r.json().await.unwrap())
+}
+
+async fn error_code(url: String, body: &impl serde::Serialize) -> (u16, String) {
+	let (status, body) = post(url, body).await;
+	let e: ErrorBody = serde_json::from_value(body).unwrap();
+	(status, e.error.code)
+}
+
+async fn wait_done(s: &RunningServer, id: &str) -> JobStatus {
+	for _ in 0..600 {
+		let r = reqwest::get(format!("{}/v1/jobs/{id}", s.url())).await.unwrap();
+		assert_eq!(r.status(), 200);
+		let status: JobStatus = r.json().await.unwrap();
+		if matches!(status.status, JobState::Done | JobState::Failed) {
+			return status;
+		}
+		tokio::time::sleep(Duration::from_millis(20)).await;
+	}
+	panic!("job {id} did not finish");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn submit_poll_and_validate_a_job() {
+	let s = dev_server(ServerConfig::default()).await;
+	let (status, body) = post(format!("{}/v1/jobs", s.url()), &job("1", "Hello")).await;
+	assert_eq!(status, 202, "{body}");
+	let queued: JobStatus = serde_json::from_value(body).unwrap();
+	assert!(matches!(queued.status, JobState::Queued | JobState::Running));
+
+	let done = wait_done(&s, "1").await;
+	assert_eq!(done.status, JobState::Done, "{done:?}");
+	let output = done.output.clone().unwrap();
+	let direct = dev_engine().generate("Hello", 24, 0, 0).unwrap();
+	assert_eq!(output, direct.text);
+	assert_eq!(done.logprobs, direct.logprobs);
+	assert_eq!(done.usage.unwrap().completion_tokens, direct.completion_tokens);
+
+	// The same id again: its status, no new work.
+	let (status, body) = post(format!("{}/v1/jobs", s.url()), &job("1", "Other")).await;
+	assert_eq!(status, 200);
+	assert_eq!(serde_json::from_value::<JobStatus>(body).unwrap(), done);
+
+	let request = ValidateRequest {
+		model: dev_model::NAME.into(),
+		weights_hash: Some(to_hex(&dev_model::WEIGHTS_HASH)),
+		prompt: "Hello".into(),
+		output: output.clone(),
+		temperature_milli: 0,
+	};
+	let (status, body) = post(format!("{}/v1/validate", s.url()), &request).await;
+	assert_eq!(status, 200, "{body}");
+	let score: ValidateResponse = serde_json::from_value(body).unwrap();
+	assert_eq!(score.similarity_ppb, 1_000_000_000);
+	let request = ValidateRequest { output: corrupt(&output), ..request };
+	let (_, body) = post(format!("{}/v1/validate", s.url()), &request).await;
+	let score: ValidateResponse = serde_json::from_value(body).unwrap();
+	assert!(score.similarity_ppb < 500_000_000, "{score:?}");
+
+	let metrics = reqwest::get(format!("{}/metrics", s.url())).await.unwrap().text().await.unwrap();
+	assert!(metrics.contains("daya_executor_jobs_accepted_total 1\n"), "{metrics}");
+	assert!(metrics.contains("daya_executor_jobs_completed_total 1\n"), "{metrics}");
+	assert!(metrics.contains("daya_executor_validations_total 2\n"), "{metrics}");
+	assert!(metrics.contains("# TYPE daya_executor_queue_depth gauge"));
+	assert!(metrics.contains(&format!(
+		"daya_executor_tokens_generated_total {}\n",
+		direct.completion_tokens
+	)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_are_error_bodies() {
+	let s = dev_server(ServerConfig { max_tokens: Some(100), ..Default::default() }).await;
+	let jobs = format!("{}/v1/jobs", s.url());
+
+	let r = reqwest::get(format!("{}/v1/jobs/nope", s.url())).await.unwrap();
+	assert_eq!(r.status(), 404);
+	assert_eq!(r.json::<ErrorBody>().await.unwrap().error.code, "not_found");
+
+	let r = reqwest::Client::new()
+		.post(&jobs)
+		.header("content-type", "application/json")
+		.body("{not json")
+		.send()
+		.await
+		.unwrap();
+	assert_eq!(r.status(), 400);
+	assert_eq!(r.json::<ErrorBody>().await.unwrap().error.code, "invalid_json");
+
+	assert_eq!(error_code(jobs.clone(), &json!({"id": "1"})).await, (400, "invalid_request".into()));
+	let unknown = JobRequest { model: "gpt-9".into(), ..job("2", "x") };
+	assert_eq!(error_code(jobs.clone(), &unknown).await, (404, "unknown_model".into()));
+	let mismatch = JobRequest { weights_hash: Some(to_hex(&[7; 32])), ..job("3", "x") };
+	assert_eq!(error_code(jobs.clone(), &mismatch).await, (409, "weights_mismatch".into()));
+	let too_many = JobRequest { max_tokens: 101, ..job("4", "x") };
+	assert_eq!(error_code(jobs.clone(), &too_many).await, (400, "too_many_tokens".into()));
+	let zero = JobRequest { max_tokens: 0, ..job("5", "x") };
+	assert_eq!(error_code(jobs.clone(), &zero).await, (400, "invalid_max_tokens".into()));
+	let long = job("6", &"a".repeat(dev_model_context()));
+	assert_eq!(error_code(jobs.clone(), &long).await, (400, "prompt_too_long".into()));
+
+	let validate = format!("{}/v1/validate", s.url());
+	let v = json!({"model": "gpt-9", "prompt": "a", "output": "b"});
+	assert_eq!(error_code(validate.clone(), &v).await, (404, "unknown_model".into()));
+	let v = json!({"model": dev_model::NAME, "weights_hash": to_hex(&[1; 32]), "prompt": "a", "output": "b"});
+	assert_eq!(error_code(validate, &v).await, (409, "weights_mismatch".into()));
+
+	let r = reqwest::get(format!("{}/nowhere", s.url())).await.unwrap();
+	assert_eq!(r.status(), 404);
+}
+
+fn dev_model_context() -> usize {
+	daya_executor::dev_model::CONTEXT
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_completions_and_chat() {
+	let s = dev_server(ServerConfig::default()).await;
+	let (status, body) = post(
+		format!("{}/v1/completions", s.url()),
+		&json!({"model": dev_model::NAME, "prompt": "Hello", "max_tokens": 24, "temperature": 0, "logprobs": 3}),
+	)
+	.await;
+	assert_eq!(status, 200, "{body}");
+	let direct = dev_engine().generate("Hello", 24, 0, 0).unwrap();
+	assert_eq!(body["object"], "text_completion");
+	assert_eq!(body["model"], dev_model::NAME);
+	assert_eq!(body["choices"][0]["text"], direct.text.as_str());
+	assert_eq!(body["usage"]["completion_tokens"], direct.completion_tokens);
+	let lp = &body["choices"][0]["logprobs"];
+	assert_eq!(lp["tokens"].as_array().unwrap().len(), direct.logprobs.len());
+	assert_eq!(lp["top_logprobs"][0].as_object().unwrap().len(), 3);
+	let first: String = lp["tokens"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+	assert_eq!(first, direct.text);
+
+	let (status, body) = post(
+		format!("{}/v1/chat/completions", s.url()),
+		&json!({
+			"model": dev_model::NAME,
+			"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}],
+			"max_tokens": 16, "temperature": 0.7, "seed": 3, "logprobs": true, "top_logprobs": 2,
+		}),
+	)
+	.await;
+	assert_eq!(status, 200, "{body}");
+	let prompt = "system: Be brief.\nuser: Hi\nassistant: ";
+	let direct = dev_engine().generate(prompt, 16, 700, 3).unwrap();
+	assert_eq!(body["object"], "chat.completion");
+	assert_eq!(body["choices"][0]["message"]["role"], "assistant");
+	assert_eq!(body["choices"][0]["message"]["content"], direct.text.as_str());
+	let content = body["choices"][0]["logprobs"]["content"].as_array().unwrap();
+	assert_eq!(content.len(), direct.logprobs.len());
+	assert_eq!(content[0]["top_logprobs"].as_array().unwrap().len(), 2);
+
+	let (status, code) = error_code(
+		format!("{}/v1/completions", s.url()),
+		&json!({"model": "other", "prompt": "x"}),
+	)
+	.await;
+	assert_eq!((status, code.as_str()), (404, "unknown_model"));
+	let (status, code) = error_code(
+		format!("{}/v1/chat/completions", s.url()),
+		&json!({"model": dev_model::NAME, "messages": []}),
+	)
+	.await;
+	assert_eq!((status, code.as_str()), (400, "invalid_request"));
+
+	let health: Value = reqwest::get(format!("{}/health", s.url())).await.unwrap().json().await.unwrap();
+	assert_eq!(health["model"], dev_model::NAME);
+	assert_eq!(health["weights_hash"], to_hex(&dev_model::WEIGHTS_HASH));
+	assert_eq!(health["queue_depth"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corrupt_outputs_are_reported_done() {
+	let s = dev_server(ServerConfig { corrupt_outputs: true, ..Default::default() }).await;
+	let (status, _) = post(format!("{}/v1/jobs", s.url()), &job("9", "Hello")).await;
+	assert_eq!(status, 202);
+	let done = wait_done(&s, "9").await;
+	assert_eq!(done.status, JobState::Done);
+	let honest = dev_engine().generate("Hello", 24, 0, 0).unwrap();
+	assert_eq!(done.output.unwrap(), corrupt(&honest.text));
+	assert_eq!(done.logprobs, honest.logprobs, "it still claims the honest log-probabilities");
+}
+
+/// An engine that blocks until its gate opens.
+struct Gated {
+	gate: Arc<(Mutex<bool>, Condvar)>,
+}
+
+impl Gated {
+	fn open(gate: &(Mutex<bool>, Condvar)) {
+		*gate.0.lock().unwrap() = true;
+		gate.1.notify_all();
+	}
+}
+
+impl Engine for Gated {
+	fn model_name(&self) -> &str {
+		dev_model::NAME
+	}
+	fn weights_hash(&self) -> Option<[u8; 32]> {
+		None
+	}
+	fn context_length(&self) -> usize {
+		64
+	}
+	fn prompt_tokens(&self, prompt: &str) -> Result<Option<usize>, EngineError> {
+		Ok(Some(prompt.len() + 1))
+	}
+	fn generate(&self, prompt: &str, _: u32, _: u32, _: u64) -> Result<Generation, EngineError> {
+		let (lock, cv) = &*self.gate;
+		let _open = cv.wait_while(lock.lock().unwrap(), |open| !*open).unwrap();
+		if prompt == "fail" {
+			return Err(EngineError::Internal("boom".into()));
+		}
+		Ok(Generation {
+			text: "ok".into(),
+			prompt_tokens: 1,
+			completion_tokens: 1,
+			logprobs: Vec::new(),
+			finish_reason: FinishReason::Stop,
+		})
+	}
+	fn score(&self, _: &str, _: &str, _: u32) -> Result<ValidateResponse, EngineError> {
+		Err(EngineError::Internal("not here".into()))
+	}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_queue_refuses_with_429() {
+	let gate = Arc::new((Mutex::new(false), Condvar::new()));
+	let s = server(Arc::new(Gated { gate: gate.clone() }), ServerConfig { queue: 1, ..Default::default() })
+		.await;
+	let jobs = format!("{}/v1/jobs", s.url());
+	let plain = |id: &str, prompt: &str| JobRequest { weights_hash: None, ..job(id, prompt) };
+	assert_eq!(post(jobs.clone(), &plain("a", "x")).await.0, 202);
+	// Wait for the worker to take it.
+	for _ in 0..500 {
+		let st: JobStatus =
+			reqwest::get(format!("{}/v1/jobs/a", s.url())).await.unwrap().json().await.unwrap();
+		if st.status == JobState::Running {
+			break;
+		}
+		tokio::time::sleep(Duration::from_millis(10)).await;
+	}
+	assert_eq!(post(jobs.clone(), &plain("b", "fail")).await.0, 202);
+	assert_eq!(error_code(jobs.clone(), &plain("c", "x")).await, (429, "queue_full".into()));
+	let health: Value = reqwest::get(format!("{}/health", s.url())).await.unwrap().json().await.unwrap();
+	assert_eq!(health["queue_depth"], 1);
+	Gated::open(&gate);
+	assert_eq!(wait_done(&s, "a").await.output.as_deref(), Some("ok"));
+	let failed = wait_done(&s, "b").await;
+	assert_eq!(failed.status, JobState::Failed);
+	assert_eq!(failed.error.as_deref(), Some("boom"));
+	// Room again.
+	assert_eq!(post(jobs, &plain("c", "x")).await.0, 202);
+	wait_done(&s, "c").await;
+	let metrics = reqwest::get(format!("{}/metrics", s.url())).await.unwrap().text().await.unwrap();
+	assert!(metrics.contains("daya_executor_jobs_failed_total 1\n"), "{metrics}");
+}
