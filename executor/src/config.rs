@@ -78,7 +78,8 @@ impl Settings {
 		let get = |name: &str| var(&format!("DAYA_EXECUTOR_{name}")).filter(|v| !v.is_empty());
 		fn parse<T: std::str::FromStr>(name: &str, v: Option<String>) -> Result<Option<T>, String> {
 			v.map(|v| {
-				v.parse().map_err(|_| format!("DAYA_EXECUTOR_{name}: {v:?} is not a valid value"))
+				v.parse()
+					.map_err(|_| format!("DAYA_EXECUTOR_{name}: {v:?} is not a valid value"))
 			})
 			.transpose()
 		}
@@ -111,9 +112,9 @@ impl Settings {
 	/// Checks and completes the settings.
 	pub fn resolve(self) -> Result<Resolved, String> {
 		let listen = self.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
-		let listen: SocketAddr = listen
-			.parse()
-			.map_err(|_| format!("listen: {listen:?} is not an address such as {DEFAULT_LISTEN}"))?;
+		let listen: SocketAddr = listen.parse().map_err(|_| {
+			format!("listen: {listen:?} is not an address such as {DEFAULT_LISTEN}")
+		})?;
 		let queue = self.queue.unwrap_or(64);
 		if queue == 0 {
 			return Err("queue: must be at least 1".into());
@@ -122,8 +123,9 @@ impl Settings {
 			return Err("max_tokens: must be at least 1".into());
 		}
 		let backend = match (self.model_dir, self.proxy_url) {
-			(Some(_), Some(_)) =>
-				return Err("model_dir and proxy_url exclude each other: pick one".into()),
+			(Some(_), Some(_)) => {
+				return Err("model_dir and proxy_url exclude each other: pick one".into())
+			},
 			(Some(dir), None) => Backend::Model { dir },
 			(None, Some(url)) => {
 				if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -134,10 +136,11 @@ impl Settings {
 					.ok_or("proxy_url needs proxy_model, the model to ask the server for")?;
 				Backend::Proxy { url: url.trim_end_matches('/').to_string(), model }
 			},
-			(None, None) =>
+			(None, None) => {
 				return Err("no model: pass --model-dir DIR (`daya-executor dev-model --out DIR` \
 				            writes one) or --proxy-url URL --proxy-model NAME"
-					.into()),
+					.into())
+			},
 		};
 		Ok(Resolved {
 			listen,
@@ -175,7 +178,11 @@ mod tests {
 	#[test]
 	fn bad_settings_are_refused() {
 		assert!(Settings::default().resolve().unwrap_err().contains("no model"));
-		let s = Settings { model_dir: Some("/m".into()), listen: Some("nope".into()), ..Default::default() };
+		let s = Settings {
+			model_dir: Some("/m".into()),
+			listen: Some("nope".into()),
+			..Default::default()
+		};
 		assert!(s.resolve().unwrap_err().contains("listen"));
 		assert!(Settings::from_env(|_| Some("x".into())).is_err());
 		assert!(toml::from_str::<Settings>("colour = 1").is_err());

@@ -79,8 +79,10 @@ pub fn tokenizer_json() -> String {
 		})
 		.collect::<Vec<_>>()
 		.join(",\n");
-	let mut vocab: Vec<String> =
-		specials.iter().map(|(id, content)| format!("      {}: {id}", json_str(content))).collect();
+	let mut vocab: Vec<String> = specials
+		.iter()
+		.map(|(id, content)| format!("      {}: {id}", json_str(content)))
+		.collect();
 	for (i, c) in characters().into_iter().enumerate() {
 		vocab.push(format!("      {}: {}", json_str(&c.to_string()), i + 3));
 	}
@@ -147,7 +149,9 @@ impl SplitMix64 {
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
-	bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+	bytes
+		.iter()
+		.fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// One tensor's values: uniform noise of standard deviation `std` from a generator seeded by

@@ -34,8 +34,9 @@ pub enum EngineError {
 impl fmt::Display for EngineError {
 	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 		match self {
-			Self::PromptTooLong { tokens, limit } =>
-				write!(f, "{tokens} tokens do not fit the model's context of {limit}"),
+			Self::PromptTooLong { tokens, limit } => {
+				write!(f, "{tokens} tokens do not fit the model's context of {limit}")
+			},
 			Self::Invalid(m) | Self::Internal(m) => f.write_str(m),
 		}
 	}
@@ -265,8 +266,7 @@ impl CandleEngine {
 	/// Token ids ranked by log-probability, best first (ties: lower id first), without the
 	/// banned tokens.
 	fn ranked(&self, lp: &[f64]) -> Vec<u32> {
-		let mut ids: Vec<u32> =
-			(0..lp.len() as u32).filter(|t| !self.banned.contains(t)).collect();
+		let mut ids: Vec<u32> = (0..lp.len() as u32).filter(|t| !self.banned.contains(t)).collect();
 		ids.sort_by(|a, b| lp[*b as usize].total_cmp(&lp[*a as usize]).then(a.cmp(b)));
 		ids
 	}
@@ -384,7 +384,11 @@ impl Engine for CandleEngine {
 		let mut ids = self.encode_prompt(prompt)?;
 		let output = self.encode(output)?;
 		if output.is_empty() {
-			return Ok(ValidateResponse { similarity_ppb: similarity(0, 0), tokens: 0, accepted: 0 });
+			return Ok(ValidateResponse {
+				similarity_ppb: similarity(0, 0),
+				tokens: 0,
+				accepted: 0,
+			});
 		}
 		let prompt_len = ids.len();
 		ids.extend_from_slice(&output);
@@ -410,7 +414,11 @@ impl Engine for CandleEngine {
 			}
 		}
 		let total = output.len() as u32;
-		Ok(ValidateResponse { similarity_ppb: similarity(accepted, total), tokens: total, accepted })
+		Ok(ValidateResponse {
+			similarity_ppb: similarity(accepted, total),
+			tokens: total,
+			accepted,
+		})
 	}
 
 	fn token_text(&self, token: u32) -> String {

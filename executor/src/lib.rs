@@ -24,4 +24,3 @@ pub mod server;
 
 pub use engine::{CandleEngine, Engine, EngineError, FinishReason, Generation};
 pub use server::{app, serve, spawn, RunningServer, ServerConfig};
-

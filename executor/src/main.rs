@@ -129,8 +129,9 @@ fn serve(resolved: daya_executor::config::Resolved) -> Result<(), String> {
 				CandleEngine::load(dir, &resolved.model_name)
 					.map_err(|e| format!("loading the model in {}: {e:#}", dir.display()))?,
 			),
-			Backend::Proxy { url, model } =>
-				Arc::new(ProxyEngine::new(url, model, &resolved.model_name)),
+			Backend::Proxy { url, model } => {
+				Arc::new(ProxyEngine::new(url, model, &resolved.model_name))
+			},
 		};
 		let listener = tokio::net::TcpListener::bind(resolved.listen)
 			.await

@@ -63,8 +63,8 @@ impl LlamaConfig {
 	/// Reads `dir/config.json`.
 	pub fn load(dir: &Path) -> anyhow::Result<Self> {
 		let path = dir.join("config.json");
-		let text =
-			std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+		let text = std::fs::read_to_string(&path)
+			.with_context(|| format!("reading {}", path.display()))?;
 		serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 	}
 
@@ -81,9 +81,12 @@ impl LlamaConfig {
 	/// The end-of-sequence ids.
 	pub fn eos_ids(&self) -> Vec<u32> {
 		match &self.eos_token_id {
-			Some(serde_json::Value::Number(n)) => n.as_u64().map(|n| n as u32).into_iter().collect(),
-			Some(serde_json::Value::Array(items)) =>
-				items.iter().filter_map(|v| v.as_u64()).map(|n| n as u32).collect(),
+			Some(serde_json::Value::Number(n)) => {
+				n.as_u64().map(|n| n as u32).into_iter().collect()
+			},
+			Some(serde_json::Value::Array(items)) => {
+				items.iter().filter_map(|v| v.as_u64()).map(|n| n as u32).collect()
+			},
 			_ => Vec::new(),
 		}
 	}
@@ -229,7 +232,8 @@ impl Llama {
 			let residual = x.clone();
 			let h = block.post_norm.forward(&x)?;
 			let h = block.mlp.down.forward(
-				&(candle_nn::ops::silu(&block.mlp.gate.forward(&h)?)? * block.mlp.up.forward(&h)?)?,
+				&(candle_nn::ops::silu(&block.mlp.gate.forward(&h)?)?
+					* block.mlp.up.forward(&h)?)?,
 			)?;
 			x = (residual + h)?;
 		}
@@ -256,7 +260,10 @@ impl Llama {
 				sin.push(angle.sin() as f32);
 			}
 		}
-		Ok((Tensor::from_vec(cos, (t, half), &self.device)?, Tensor::from_vec(sin, (t, half), &self.device)?))
+		Ok((
+			Tensor::from_vec(cos, (t, half), &self.device)?,
+			Tensor::from_vec(sin, (t, half), &self.device)?,
+		))
 	}
 
 	/// The causal mask of `t` new tokens after `pos` cached ones: `(t, pos + t)`.
@@ -283,11 +290,24 @@ impl Attention {
 	) -> candle_core::Result<Tensor> {
 		let (b, t, _) = x.dims3()?;
 		let hd = self.head_dim;
-		let q = self.q.forward(x)?.reshape((b, t, self.heads, hd))?.transpose(1, 2)?.contiguous()?;
-		let k =
-			self.k.forward(x)?.reshape((b, t, self.kv_heads, hd))?.transpose(1, 2)?.contiguous()?;
-		let v =
-			self.v.forward(x)?.reshape((b, t, self.kv_heads, hd))?.transpose(1, 2)?.contiguous()?;
+		let q = self
+			.q
+			.forward(x)?
+			.reshape((b, t, self.heads, hd))?
+			.transpose(1, 2)?
+			.contiguous()?;
+		let k = self
+			.k
+			.forward(x)?
+			.reshape((b, t, self.kv_heads, hd))?
+			.transpose(1, 2)?
+			.contiguous()?;
+		let v = self
+			.v
+			.forward(x)?
+			.reshape((b, t, self.kv_heads, hd))?
+			.transpose(1, 2)?
+			.contiguous()?;
 		let q = candle_nn::rotary_emb::rope(&q, cos, sin)?;
 		let k = candle_nn::rotary_emb::rope(&k, cos, sin)?;
 		let (k, v) = match kv.take() {
@@ -324,4 +344,3 @@ pub fn log_softmax(logits: &[f32]) -> Vec<f64> {
 	let lse = max + sum.ln();
 	logits.iter().map(|&l| l as f64 - lse).collect()
 }
-

@@ -113,7 +113,9 @@ impl Engine for ProxyEngine {
 		let choice = &answer["choices"][0];
 		let text = choice["text"]
 			.as_str()
-			.ok_or_else(|| EngineError::Internal("the upstream answer has no choices[0].text".into()))?
+			.ok_or_else(|| {
+				EngineError::Internal("the upstream answer has no choices[0].text".into())
+			})?
 			.to_string();
 		let lp = &choice["logprobs"];
 		let token_logprobs = lp["token_logprobs"].as_array().cloned().unwrap_or_default();
@@ -184,6 +186,10 @@ impl Engine for ProxyEngine {
 				accepted += 1;
 			}
 		}
-		Ok(ValidateResponse { similarity_ppb: similarity(accepted, total), tokens: total, accepted })
+		Ok(ValidateResponse {
+			similarity_ppb: similarity(accepted, total),
+			tokens: total,
+			accepted,
+		})
 	}
 }

@@ -139,7 +139,10 @@ impl Shared {
 
 	fn check_tokens(&self, prompt: &str, max_tokens: u32) -> Result<(), ApiError> {
 		if max_tokens == 0 {
-			return Err(ApiError::bad_request("invalid_max_tokens", "max_tokens must be at least 1"));
+			return Err(ApiError::bad_request(
+				"invalid_max_tokens",
+				"max_tokens must be at least 1",
+			));
 		}
 		let limit = self.max_tokens();
 		if max_tokens > limit {
@@ -177,7 +180,8 @@ impl Shared {
 		let m = &self.metrics;
 		m.tokens_generated.fetch_add(u64::from(g.completion_tokens), Ordering::Relaxed);
 		m.prompt_tokens.fetch_add(u64::from(g.prompt_tokens), Ordering::Relaxed);
-		m.generation_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+		m.generation_micros
+			.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
 	}
 
 	fn output(&self, text: String) -> String {
@@ -210,17 +214,21 @@ impl ApiError {
 impl From<EngineError> for ApiError {
 	fn from(e: EngineError) -> Self {
 		match e {
-			EngineError::PromptTooLong { .. } =>
-				Self::bad_request("prompt_too_long", e.to_string()),
+			EngineError::PromptTooLong { .. } => {
+				Self::bad_request("prompt_too_long", e.to_string())
+			},
 			EngineError::Invalid(m) => Self::bad_request("invalid_request", m),
-			EngineError::Internal(m) => Self::new(StatusCode::INTERNAL_SERVER_ERROR, "engine_error", m),
+			EngineError::Internal(m) => {
+				Self::new(StatusCode::INTERNAL_SERVER_ERROR, "engine_error", m)
+			},
 		}
 	}
 }
 
 impl IntoResponse for ApiError {
 	fn into_response(self) -> Response {
-		let body = ErrorBody { error: ErrorDetail { code: self.code.into(), message: self.message } };
+		let body =
+			ErrorBody { error: ErrorDetail { code: self.code.into(), message: self.message } };
 		(self.status, Json(body)).into_response()
 	}
 }
@@ -237,10 +245,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 		match Json::<T>::from_request(req, state).await {
 			Ok(Json(value)) => Ok(Self(value)),
 			Err(rejection) => Err(match rejection {
-				JsonRejection::JsonSyntaxError(e) =>
-					ApiError::bad_request("invalid_json", e.body_text()),
-				JsonRejection::JsonDataError(e) =>
-					ApiError::bad_request("invalid_request", e.body_text()),
+				JsonRejection::JsonSyntaxError(e) => {
+					ApiError::bad_request("invalid_json", e.body_text())
+				},
+				JsonRejection::JsonDataError(e) => {
+					ApiError::bad_request("invalid_request", e.body_text())
+				},
 				JsonRejection::MissingJsonContentType(e) => ApiError::new(
 					StatusCode::UNSUPPORTED_MEDIA_TYPE,
 					"unsupported_media_type",
@@ -623,9 +633,9 @@ async fn chat_completions(
 					.top
 					.iter()
 					.take(n.min(LOGPROBS_TOP))
-					.map(|a| {
-						json!({"token": state.engine.token_text(a.token), "logprob": nats(a.logprob_micro)})
-					})
+					.map(
+						|a| json!({"token": state.engine.token_text(a.token), "logprob": nats(a.logprob_micro)}),
+					)
 					.collect();
 				json!({
 					"token": state.engine.token_text(t.token),
@@ -689,7 +699,12 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 		"Output tokens generated (jobs and OpenAI requests).",
 		get(&m.tokens_generated).to_string(),
 	);
-	metric("prompt_tokens_total", "counter", "Prompt tokens read.", get(&m.prompt_tokens).to_string());
+	metric(
+		"prompt_tokens_total",
+		"counter",
+		"Prompt tokens read.",
+		get(&m.prompt_tokens).to_string(),
+	);
 	metric(
 		"generation_seconds_total",
 		"counter",

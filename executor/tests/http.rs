@@ -99,15 +99,18 @@ async fn submit_poll_and_validate_a_job() {
 	let score: ValidateResponse = serde_json::from_value(body).unwrap();
 	assert!(score.similarity_ppb < 500_000_000, "{score:?}");
 
-	let metrics = reqwest::get(format!("{}/metrics", s.url())).await.unwrap().text().await.unwrap();
+	let metrics = reqwest::get(format!("{}/metrics", s.url()))
+		.await
+		.unwrap()
+		.text()
+		.await
+		.unwrap();
 	assert!(metrics.contains("daya_executor_jobs_accepted_total 1\n"), "{metrics}");
 	assert!(metrics.contains("daya_executor_jobs_completed_total 1\n"), "{metrics}");
 	assert!(metrics.contains("daya_executor_validations_total 2\n"), "{metrics}");
 	assert!(metrics.contains("# TYPE daya_executor_queue_depth gauge"));
-	assert!(metrics.contains(&format!(
-		"daya_executor_tokens_generated_total {}\n",
-		direct.completion_tokens
-	)));
+	assert!(metrics
+		.contains(&format!("daya_executor_tokens_generated_total {}\n", direct.completion_tokens)));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,7 +132,10 @@ async fn refusals_are_error_bodies() {
 	assert_eq!(r.status(), 400);
 	assert_eq!(r.json::<ErrorBody>().await.unwrap().error.code, "invalid_json");
 
-	assert_eq!(error_code(jobs.clone(), &json!({"id": "1"})).await, (400, "invalid_request".into()));
+	assert_eq!(
+		error_code(jobs.clone(), &json!({"id": "1"})).await,
+		(400, "invalid_request".into())
+	);
 	let unknown = JobRequest { model: "gpt-9".into(), ..job("2", "x") };
 	assert_eq!(error_code(jobs.clone(), &unknown).await, (404, "unknown_model".into()));
 	let mismatch = JobRequest { weights_hash: Some(to_hex(&[7; 32])), ..job("3", "x") };
@@ -172,7 +178,8 @@ async fn openai_completions_and_chat() {
 	let lp = &body["choices"][0]["logprobs"];
 	assert_eq!(lp["tokens"].as_array().unwrap().len(), direct.logprobs.len());
 	assert_eq!(lp["top_logprobs"][0].as_object().unwrap().len(), 3);
-	let first: String = lp["tokens"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+	let first: String =
+		lp["tokens"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
 	assert_eq!(first, direct.text);
 
 	let (status, body) = post(
@@ -207,7 +214,8 @@ async fn openai_completions_and_chat() {
 	.await;
 	assert_eq!((status, code.as_str()), (400, "invalid_request"));
 
-	let health: Value = reqwest::get(format!("{}/health", s.url())).await.unwrap().json().await.unwrap();
+	let health: Value =
+		reqwest::get(format!("{}/health", s.url())).await.unwrap().json().await.unwrap();
 	assert_eq!(health["model"], dev_model::NAME);
 	assert_eq!(health["weights_hash"], to_hex(&dev_model::WEIGHTS_HASH));
 	assert_eq!(health["queue_depth"], 0);
@@ -272,15 +280,22 @@ impl Engine for Gated {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_queue_refuses_with_429() {
 	let gate = Arc::new((Mutex::new(false), Condvar::new()));
-	let s = server(Arc::new(Gated { gate: gate.clone() }), ServerConfig { queue: 1, ..Default::default() })
-		.await;
+	let s = server(
+		Arc::new(Gated { gate: gate.clone() }),
+		ServerConfig { queue: 1, ..Default::default() },
+	)
+	.await;
 	let jobs = format!("{}/v1/jobs", s.url());
 	let plain = |id: &str, prompt: &str| JobRequest { weights_hash: None, ..job(id, prompt) };
 	assert_eq!(post(jobs.clone(), &plain("a", "x")).await.0, 202);
 	// Wait for the worker to take it.
 	for _ in 0..500 {
-		let st: JobStatus =
-			reqwest::get(format!("{}/v1/jobs/a", s.url())).await.unwrap().json().await.unwrap();
+		let st: JobStatus = reqwest::get(format!("{}/v1/jobs/a", s.url()))
+			.await
+			.unwrap()
+			.json()
+			.await
+			.unwrap();
 		if st.status == JobState::Running {
 			break;
 		}
@@ -288,7 +303,8 @@ async fn a_full_queue_refuses_with_429() {
 	}
 	assert_eq!(post(jobs.clone(), &plain("b", "fail")).await.0, 202);
 	assert_eq!(error_code(jobs.clone(), &plain("c", "x")).await, (429, "queue_full".into()));
-	let health: Value = reqwest::get(format!("{}/health", s.url())).await.unwrap().json().await.unwrap();
+	let health: Value =
+		reqwest::get(format!("{}/health", s.url())).await.unwrap().json().await.unwrap();
 	assert_eq!(health["queue_depth"], 1);
 	Gated::open(&gate);
 	assert_eq!(wait_done(&s, "a").await.output.as_deref(), Some("ok"));
@@ -298,6 +314,11 @@ async fn a_full_queue_refuses_with_429() {
 	// Room again.
 	assert_eq!(post(jobs, &plain("c", "x")).await.0, 202);
 	wait_done(&s, "c").await;
-	let metrics = reqwest::get(format!("{}/metrics", s.url())).await.unwrap().text().await.unwrap();
+	let metrics = reqwest::get(format!("{}/metrics", s.url()))
+		.await
+		.unwrap()
+		.text()
+		.await
+		.unwrap();
 	assert!(metrics.contains("daya_executor_jobs_failed_total 1\n"), "{metrics}");
 }
