@@ -562,6 +562,8 @@ pub mod pallet {
 		/// - `logprobs_commitment`: the executor's commitment to its per-token log-probabilities.
 		/// - Errors: [`Error::UnknownJob`], [`Error::NotExecutor`], [`Error::AlreadyDelivered`],
 		///   [`Error::DeadlinePassed`], [`Error::UsageAboveLimit`], [`Error::TooManyResults`].
+		/// - Fee: none when it succeeds (the executor is paid through the job, and only the
+		///   job's executor can succeed, once); a failed call pays.
 		/// - Event: [`Event::ResultSubmitted`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
@@ -571,9 +573,10 @@ pub mod pallet {
 			output: Output<T>,
 			usage: Usage,
 			logprobs_commitment: H256,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_submit_result(who, job_id, output, usage, logprobs_commitment)
+			Self::do_submit_result(who, job_id, output, usage, logprobs_commitment)?;
+			Ok(Pays::No.into())
 		}
 
 		/// Give a validator's verdict on a job's result: the similarity of its re-scoring to the
@@ -583,6 +586,8 @@ pub mod pallet {
 		///   the validation deadline.
 		/// - The first validator's verdict settles the job (at or above the model's threshold)
 		///   or opens a dispute (below). The last dispute verdict decides the dispute.
+		/// - Fee: none when it succeeds (only a pending validator can succeed, once); a failed
+		///   call pays.
 		/// - Errors: [`Error::UnknownJob`], [`Error::NotValidator`], [`Error::AlreadyVoted`],
 		///   [`Error::DeadlinePassed`].
 		/// - Events: [`Event::VerdictSubmitted`], then [`Event::JobEnded`],
@@ -596,9 +601,10 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			job_id: JobId,
 			similarity: Perbill,
-		) -> DispatchResult {
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_submit_verdict(who, job_id, similarity)
+			Self::do_submit_verdict(who, job_id, similarity)?;
+			Ok(Pays::No.into())
 		}
 
 		/// Cancel a job that has no result yet, for a full refund.

@@ -411,6 +411,8 @@ pub fn deliver(job_id: JobId, text: &str) -> DispatchResult {
 		usage(8, 12),
 		H256::repeat_byte(7),
 	)
+	.map(|_| ())
+	.map_err(|e| e.error)
 }
 
 /// A usage.

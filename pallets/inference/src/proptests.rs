@@ -71,7 +71,9 @@ fn apply(action: &Action) {
 				output("out"),
 				usage(job.prompt_tokens.min(3), *completion),
 				H256::zero(),
-			),
+			)
+			.map(|_| ())
+			.map_err(|e| e.error),
 			None => Ok(()),
 		},
 		Action::Verdict { job, similarity } => match nth_job(*job) {
@@ -82,7 +84,9 @@ fn apply(action: &Action) {
 						RuntimeOrigin::signed(validator),
 						id,
 						Perbill::from_percent(*similarity),
-					),
+					)
+					.map(|_| ())
+					.map_err(|e| e.error),
 					None => Ok(()),
 				}
 			},

@@ -62,6 +62,8 @@ fn dispute_of(job_id: JobId) -> (AccountId, Vec<AccountId>) {
 
 fn verdict(who: AccountId, job_id: JobId, percent: u32) -> DispatchResult {
 	Inference::submit_verdict(RuntimeOrigin::signed(who), job_id, Perbill::from_percent(percent))
+		.map(|_| ())
+		.map_err(|e| e.error)
 }
 
 fn ended(job_id: JobId) -> JobEnd {
@@ -369,6 +371,39 @@ fn submit_result_rejects_everything_but_one_timely_result_from_the_executor() {
 		assert_noop!(result(executor_of(late), late, usage(1, 1)), Error::<Test>::DeadlinePassed);
 		System::set_block_number(1);
 	});
+}
+
+#[test]
+fn results_and_verdicts_are_free_when_they_succeed_and_pay_when_they_fail() {
+	use polkadot_sdk::frame_support::dispatch::Pays;
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, validator) = delivered_and_validating();
+			let refused =
+				Inference::submit_verdict(RuntimeOrigin::signed(executor), job_id, Perbill::one())
+					.unwrap_err();
+			assert_eq!(refused.post_info.pays_fee, Pays::Yes);
+			let given =
+				Inference::submit_verdict(RuntimeOrigin::signed(validator), job_id, Perbill::one())
+					.unwrap();
+			assert_eq!(given.pays_fee, Pays::No);
+
+			let job_id = submit(CONSUMER).unwrap();
+			let executor = executor_of(job_id);
+			let result = |who| {
+				Inference::submit_result(
+					RuntimeOrigin::signed(who),
+					job_id,
+					output("x"),
+					usage(1, 1),
+					H256::zero(),
+				)
+			};
+			assert_eq!(result(CONSUMER).unwrap_err().post_info.pays_fee, Pays::Yes);
+			assert_eq!(result(executor).unwrap().pays_fee, Pays::No);
+		});
 }
 
 #[test]
