@@ -144,10 +144,24 @@ fn serve(resolved: daya_executor::config::Resolved) -> Result<(), String> {
 		);
 		let app = server::app(engine, resolved.server);
 		axum::serve(listener, app)
-			.with_graceful_shutdown(async {
-				let _ = tokio::signal::ctrl_c().await;
-			})
+			.with_graceful_shutdown(shutdown())
 			.await
 			.map_err(|e| format!("serving: {e}"))
 	})
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn shutdown() {
+	#[cfg(unix)]
+	{
+		use tokio::signal::unix::{signal, SignalKind};
+		if let Ok(mut term) = signal(SignalKind::terminate()) {
+			tokio::select! {
+				_ = tokio::signal::ctrl_c() => {},
+				_ = term.recv() => {},
+			}
+			return;
+		}
+	}
+	let _ = tokio::signal::ctrl_c().await;
 }
