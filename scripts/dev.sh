@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# Sets everything up, builds the workspace, and runs a Daya development chain:
-# one node, manual seal (a block every 6 s), offchain workers and offchain indexing on,
-# JSON-RPC on ws://127.0.0.1:9944. Extra arguments go to daya-node (e.g. --rpc-port 9955).
+# Sets everything up, builds the workspace, and runs a Daya development network on this machine:
+#
+# - daya-node --dev: one node, a block every 6 s, offchain workers and offchain indexing on,
+#   JSON-RPC on ws://127.0.0.1:9944 (DAYA_RPC_PORT);
+# - one daya-executor per genesis host, serving the deterministic dev model:
+#   Alice's on 127.0.0.1:8090, Bob's on 127.0.0.1:8091;
+# - the hosts' keys in the node's keystore and their executors' URLs set, so that the node's
+#   offchain worker hands each host's jobs to its executor and signs the results;
+# - then one job, submitted by Ferdie and waited for: its output, tokens and cost are printed.
+#
+# The network keeps running until Ctrl-C. Extra arguments go to daya-node.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh
@@ -11,5 +19,61 @@ source scripts/env.sh
 # The same build the test command makes, so either command reuses the other's work.
 cargo test --workspace --locked --no-run
 
-echo "[dev] starting daya-node --dev (JSON-RPC ws://127.0.0.1:9944, Ctrl-C stops it)" >&2
-exec "$CARGO_TARGET_DIR/debug/daya-node" --dev --dev-block-time 6000 --rpc-port 9944 "$@"
+BIN="$CARGO_TARGET_DIR/debug"
+RPC_PORT="${DAYA_RPC_PORT:-9944}"
+URL="ws://127.0.0.1:$RPC_PORT"
+RUN_DIR="$DAYA_CACHE/dev-network"
+MODEL_DIR="$RUN_DIR/dev-model"
+mkdir -p "$RUN_DIR"
+
+say() { echo "[dev] $*" >&2; }
+daya() { "$BIN/daya" --url "$URL" "$@"; }
+
+"$BIN/daya-executor" dev-model --out "$MODEL_DIR" >/dev/null
+say "dev model written to $MODEL_DIR"
+
+pids=()
+cleanup() {
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "starting daya-node --dev (JSON-RPC $URL)"
+"$BIN/daya-node" --dev --dev-block-time 6000 --rpc-port "$RPC_PORT" "$@" &
+pids+=($!)
+
+declare -A PORTS=([alice]=8090 [bob]=8091)
+for host in alice bob; do
+	log="$RUN_DIR/executor-$host.log"
+	"$BIN/daya-executor" serve --listen "127.0.0.1:${PORTS[$host]}" --model-dir "$MODEL_DIR" \
+		>"$log" 2>&1 &
+	pids+=($!)
+	say "executor of $host on http://127.0.0.1:${PORTS[$host]} (log: $log)"
+done
+
+say "waiting for the node's RPC..."
+for _ in $(seq 1 360); do
+	if daya model list >/dev/null 2>&1; then break; fi
+	sleep 0.5
+done
+daya model list >/dev/null
+
+for host in alice bob; do
+	daya --suri "$host" host insert-key
+	daya --suri "$host" host set-executor "http://127.0.0.1:${PORTS[$host]}"
+done
+
+say "submitting a job as Ferdie and waiting for its result:"
+daya --suri ferdie job submit --model daya-dev-llama --prompt "Hello, Daya! Tell me a story." \
+	--max-tokens 48 --wait --timeout 300
+
+cat >&2 <<EOF
+[dev] the network is up. Try:
+[dev]   $BIN/daya --suri ferdie job submit --model daya-dev-llama --prompt "..." --wait
+[dev]   $BIN/daya host status alice
+[dev]   curl -s http://127.0.0.1:8090/metrics
+[dev] Ctrl-C stops the node and the executors.
+EOF
+wait "${pids[0]}"

@@ -671,13 +671,12 @@ impl Chain {
 		Ok(CollatorStanding { session_keys, invulnerable, candidate, last_authored })
 	}
 
-	/// Proposes `Models::<call>(model[, price])` as a council motion that needs a majority.
+	/// Proposes `Models::<call>(fields)` as a council motion that needs a majority.
 	pub async fn propose(
 		&self,
 		signer: &Keypair,
 		call: &str,
-		model: u32,
-		price: Option<u128>,
+		fields: Vec<(&'static str, Value)>,
 	) -> Result<Motion, Failure> {
 		let at = self.api.at_current_block().await.map_err(short)?;
 		let members = dynamic::storage::<(), Vec<[u8; 32]>>("Council", "Members");
@@ -685,10 +684,6 @@ impl Chain {
 			Some(value) => value.decode().map_err(short)?.len() as u32,
 			None => 0,
 		};
-		let mut fields = vec![("model", Value::u128(model.into()))];
-		if let Some(price) = price {
-			fields.push(("price_per_token", Value::u128(price)));
-		}
 		let proposal = Value::unnamed_variant("Models", [Value::named_variant(call, fields)]);
 		// More than half of the members.
 		let threshold = members / 2 + 1;

@@ -217,6 +217,7 @@ fn outcome_json(id: u64, outcome: &JobOutcome) -> serde_json::Value {
 pub fn finished(json: bool, job: &Submitted, outcome: &JobOutcome, output: Option<&[u8]>) {
 	if json {
 		let mut value = outcome_json(job.job_id, outcome);
+		value["submittedAt"] = json!(job.block);
 		value["output"] = json!(output.map(text));
 		return print(value);
 	}

@@ -10,6 +10,7 @@
 
 mod chain;
 mod format;
+mod spec;
 
 use chain::{Chain, ModelRef};
 use clap::{Args, Parser, Subcommand};
@@ -163,6 +164,23 @@ enum ModelCommand {
 
 #[derive(Subcommand, Debug)]
 enum ProposeCommand {
+	/// Register a new model from a spec file (JSON: name, price_per_token, version,
+	/// weights_hash, tokenizer_hash, source, engine, context_length, max_output_tokens,
+	/// min_vram_mib, compute_units_per_token, validation_threshold_percent).
+	Register {
+		/// The spec file.
+		#[arg(long, value_name = "FILE")]
+		spec: PathBuf,
+	},
+	/// Replace a model's spec with a new version from a spec file (as for `register`, without
+	/// name and price; the version must be above the current one).
+	Update {
+		/// The model, by name or id.
+		model: String,
+		/// The spec file.
+		#[arg(long, value_name = "FILE")]
+		spec: PathBuf,
+	},
 	/// Set a model's price per token.
 	Price {
 		/// The model, by name or id.
@@ -237,7 +255,8 @@ enum HostCommand {
 	/// the host's own node. Without it, the node uses http://127.0.0.1:8090.
 	SetExecutor {
 		/// The executor's URL as this node reaches it, e.g. `http://127.0.0.1:8090`.
-		url: String,
+		#[arg(value_name = "URL")]
+		executor_url: String,
 		/// The host (SS58 or a dev name) when no `--suri` is given.
 		#[arg(long = "for", value_name = "ACCOUNT")]
 		for_account: Option<String>,
@@ -360,15 +379,36 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		},
 		Command::Model(ModelCommand::Propose(proposal)) => {
 			let signer = chain::signer(cli.suri.as_deref())?;
-			let (call, model) = match &proposal {
-				ProposeCommand::Price { model, price } => {
-					("set_price", (model, Some(parse_amount(price)?)))
-				},
-				ProposeCommand::Deprecate { model } => ("deprecate_model", (model, None)),
-				ProposeCommand::Retire { model } => ("retire_model", (model, None)),
+			use subxt::dynamic::Value;
+			let model_id = |model: &str| {
+				let chain = &chain;
+				let model = ModelRef::parse(model);
+				async move { Ok::<_, Failure>(Value::u128(chain.model(&model).await?.0.into())) }
 			};
-			let (id, _) = chain.model(&ModelRef::parse(model.0)).await?;
-			let motion = chain.propose(&signer, call, id, model.1).await?;
+			let (call, fields) = match &proposal {
+				ProposeCommand::Register { spec } => {
+					let params = spec::SpecFile::read(spec)?.params_value()?;
+					("register_model", vec![("params", params)])
+				},
+				ProposeCommand::Update { model, spec } => {
+					let spec = spec::SpecFile::read(spec)?.spec_value()?;
+					("update_model", vec![("model", model_id(model).await?), ("spec", spec)])
+				},
+				ProposeCommand::Price { model, price } => (
+					"set_price",
+					vec![
+						("model", model_id(model).await?),
+						("price_per_token", Value::u128(parse_amount(price)?)),
+					],
+				),
+				ProposeCommand::Deprecate { model } => {
+					("deprecate_model", vec![("model", model_id(model).await?)])
+				},
+				ProposeCommand::Retire { model } => {
+					("retire_model", vec![("model", model_id(model).await?)])
+				},
+			};
+			let motion = chain.propose(&signer, call, fields).await?;
 			format::motion(json, &motion);
 		},
 		Command::Model(ModelCommand::Vote { hash, index, nay }) => {
@@ -451,9 +491,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			chain.host_call(&signer, call, Vec::new()).await?;
 			host_after(&chain, json, &signer).await?;
 		},
-		Command::Host(HostCommand::SetExecutor { url, for_account }) => {
+		Command::Host(HostCommand::SetExecutor { executor_url, for_account }) => {
 			let who = chain::account(for_account.as_deref(), cli.suri.as_deref())?;
-			let url = url.trim_end_matches('/');
+			let url = executor_url.trim_end_matches('/');
 			chain.set_executor(&who, url).await?;
 			let (now, own) = chain.executor_of(&who).await?;
 			if !own || now != url {

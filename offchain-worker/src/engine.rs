@@ -96,6 +96,10 @@ pub struct JobInput {
 	pub prompt: Vec<u8>,
 }
 
+/// The transaction pool refused a transaction (or no key could sign it).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct NotSent;
+
 /// The chain, as the engine sees it: implemented by the runtime, over its pallets, keystore and
 /// transaction pool.
 pub trait Chain {
@@ -114,9 +118,9 @@ pub trait Chain {
 		output: Vec<u8>,
 		usage: Usage,
 		commitment: [u8; 32],
-	) -> Result<(), ()>;
+	) -> Result<(), NotSent>;
 	/// Sends `submit_verdict`, signed by `host`, to the transaction pool.
-	fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), ()>;
+	fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), NotSent>;
 }
 
 /// Where a task stands.
@@ -516,11 +520,11 @@ mod tests {
 			output: Vec<u8>,
 			usage: Usage,
 			commitment: [u8; 32],
-		) -> Result<(), ()> {
+		) -> Result<(), NotSent> {
 			CHAIN.with(|c| c.borrow_mut().results.push((*host, job, output, usage, commitment)));
 			Ok(())
 		}
-		fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), ()> {
+		fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), NotSent> {
 			CHAIN.with(|c| c.borrow_mut().verdicts.push((*host, job, similarity_ppb)));
 			Ok(())
 		}

@@ -79,6 +79,11 @@ pub struct DevNode {
 impl DevNode {
 	/// Starts a development chain and waits until it has produced `min_blocks` blocks.
 	pub fn start(min_blocks: u64) -> Self {
+		Self::start_with(min_blocks, &[])
+	}
+
+	/// [`DevNode::start`] with more arguments for the node (e.g. `--dev-block-time 1000`).
+	pub fn start_with(min_blocks: u64, extra: &[&str]) -> Self {
 		let dir = TempDir::new("dev-node");
 		let log = dir.0.join("node.log");
 		let rpc_port = free_port();
@@ -97,6 +102,7 @@ impl DevNode {
 			.arg(dir.0.join("data"))
 			.args(["--rpc-port", &rpc_port.to_string()])
 			.args(["--port", &p2p_port.to_string()])
+			.args(extra)
 			.stdin(Stdio::null())
 			.stdout(out)
 			.stderr(err)

@@ -10,7 +10,7 @@ use alloc::{vec, vec::Vec};
 use polkadot_sdk::*;
 
 use codec::{Decode, Encode};
-use daya_offchain::engine::{Chain, HostId, JobInput};
+use daya_offchain::engine::{Chain, HostId, JobInput, NotSent};
 use daya_primitives::{runtime_api::WorkKind, JobId, Usage};
 use frame_system::offchain::{
 	AppCrypto, CreateSignedTransaction, CreateTransactionBase, SendSignedTransaction, Signer,
@@ -100,10 +100,10 @@ fn signer_for(host: &HostId) -> Signer<Runtime, HostKey, frame_system::offchain:
 
 fn sent(
 	results: Vec<(frame_system::offchain::Account<Runtime>, Result<(), ()>)>,
-) -> Result<(), ()> {
+) -> Result<(), NotSent> {
 	match results.as_slice() {
 		[(_, Ok(()))] => Ok(()),
-		_ => Err(()),
+		_ => Err(NotSent),
 	}
 }
 
@@ -146,8 +146,8 @@ impl Chain for RuntimeChain {
 		output: Vec<u8>,
 		usage: Usage,
 		commitment: [u8; 32],
-	) -> Result<(), ()> {
-		let output: BoundedVec<u8, _> = output.try_into().map_err(|_| ())?;
+	) -> Result<(), NotSent> {
+		let output: BoundedVec<u8, _> = output.try_into().map_err(|_| NotSent)?;
 		sent(signer_for(host).send_signed_transaction(|_| {
 			pallet_daya_inference::Call::submit_result {
 				job_id: job,
@@ -158,7 +158,7 @@ impl Chain for RuntimeChain {
 		}))
 	}
 
-	fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), ()> {
+	fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), NotSent> {
 		let similarity = Perbill::from_parts(similarity_ppb);
 		sent(signer_for(host).send_signed_transaction(|_| {
 			pallet_daya_inference::Call::submit_verdict { job_id: job, similarity }

@@ -1,0 +1,352 @@
+//! The network end to end: `daya-node --dev` with its offchain workers, one `daya-executor` per
+//! host running the dev model, and consumers using the `daya` client.
+//!
+//! 1. A job is executed through the assigned host's offchain worker and executor; the signed
+//!    result lands, settlement pays the host, and the consumer reads the full output.
+//! 2. A host whose executor corrupts every output is caught by validation and slashed.
+//! 3. With every executor stopped, a job expires (after one reassignment) and the consumer is
+//!    refunded in full.
+//!
+//! The phases share one chain (1-second blocks) and run in this order; each prints how long it
+//! took, in blocks and seconds.
+
+#[path = "../../node/tests/common/mod.rs"]
+mod common;
+
+use common::{free_port, DevNode, TempDir};
+use std::{
+	io::{Read, Write},
+	net::TcpStream,
+	path::{Path, PathBuf},
+	process::{Child, Command, Output, Stdio},
+	time::{Duration, Instant},
+};
+
+const DAYA: &str = env!("CARGO_BIN_EXE_daya");
+const MODEL: &str = "daya-dev-llama";
+
+/// `daya-executor`, which `cargo test --workspace` builds next to `daya-node`.
+fn executor_bin() -> PathBuf {
+	let node = common::node_bin();
+	let bin = node.with_file_name("daya-executor");
+	assert!(
+		bin.exists(),
+		"{} is missing: build it first (cargo build -p daya-executor)",
+		bin.display()
+	);
+	bin
+}
+
+fn daya(url: &str, args: &[&str]) -> Output {
+	Command::new(DAYA)
+		.arg("--url")
+		.arg(url)
+		.args(args)
+		.stdin(Stdio::null())
+		.output()
+		.unwrap()
+}
+
+/// Runs `daya --json` and parses its output, failing the test with its error otherwise.
+fn json(url: &str, args: &[&str]) -> serde_json::Value {
+	let mut all = vec!["--json"];
+	all.extend_from_slice(args);
+	let out = daya(url, &all);
+	assert!(out.status.success(), "daya {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+	serde_json::from_slice(&out.stdout).expect("JSON output")
+}
+
+/// A running `daya-executor`, killed on drop.
+struct Executor {
+	child: Child,
+	port: u16,
+	log: PathBuf,
+}
+
+impl Executor {
+	fn start(model: &Path, dir: &Path, name: &str, extra: &[&str]) -> Self {
+		let port = free_port();
+		let log = dir.join(format!("executor-{name}.log"));
+		let out = std::fs::File::create(&log).unwrap();
+		let child = Command::new(executor_bin())
+			.arg("serve")
+			.args(["--listen", &format!("127.0.0.1:{port}")])
+			.arg("--model-dir")
+			.arg(model)
+			.args(extra)
+			.stdin(Stdio::null())
+			.stdout(out.try_clone().unwrap())
+			.stderr(out)
+			.spawn()
+			.unwrap();
+		let mut executor = Executor { child, port, log };
+		let start = Instant::now();
+		while http_get(port, "/health").is_err() {
+			if let Ok(Some(status)) = executor.child.try_wait() {
+				executor.fail(format!("daya-executor exited: {status}"));
+			}
+			if start.elapsed() > Duration::from_secs(60) {
+				executor.fail("daya-executor did not answer /health within 60 s");
+			}
+			std::thread::sleep(Duration::from_millis(100));
+		}
+		executor
+	}
+
+	fn url(&self) -> String {
+		format!("http://127.0.0.1:{}", self.port)
+	}
+
+	fn fail(&self, why: impl std::fmt::Display) -> ! {
+		let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+		panic!("{why}\n--- executor log ---\n{log}")
+	}
+}
+
+impl Drop for Executor {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+/// A plain HTTP GET on loopback; the body.
+fn http_get(port: u16, path: &str) -> Result<String, String> {
+	let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+	stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+	write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+		.map_err(|e| e.to_string())?;
+	let mut response = String::new();
+	stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+	let (head, body) = response.split_once("\r\n\r\n").ok_or("malformed response")?;
+	if !head.starts_with("HTTP/1.1 200") {
+		return Err(head.lines().next().unwrap_or_default().to_string());
+	}
+	Ok(body.to_string())
+}
+
+/// Makes `who` (a dev name) a host of this node: its key in the keystore, its executor's URL.
+fn attach(url: &str, who: &str, executor: &Executor) {
+	let inserted = json(url, &["--suri", who, "host", "insert-key"]);
+	assert_eq!(inserted["keyType"], "daya");
+	let set = json(url, &["--suri", who, "host", "set-executor", &executor.url()]);
+	assert_eq!(set["executor"], executor.url().as_str());
+}
+
+/// The free balance of `who` (SS58), read from the chain's state.
+fn free_balance(url: &str, who: &str) -> u128 {
+	use subxt::ext::scale_value::At;
+	let who: subxt::utils::AccountId32 = who.parse().expect("an SS58 account");
+	let read = async {
+		let api = subxt::OnlineClient::<subxt::PolkadotConfig>::from_insecure_url(url)
+			.await
+			.unwrap();
+		let at = api.at_current_block().await.unwrap();
+		let query =
+			subxt::dynamic::storage::<([u8; 32],), subxt::dynamic::Value>("System", "Account");
+		let value = at
+			.storage()
+			.try_fetch(query, (who.0,))
+			.await
+			.unwrap()
+			.unwrap()
+			.decode()
+			.unwrap();
+		value
+			.at("data")
+			.at("free")
+			.and_then(|free| free.as_u128())
+			.expect("a free balance")
+	};
+	tokio::runtime::Builder::new_current_thread()
+		.enable_all()
+		.build()
+		.unwrap()
+		.block_on(read)
+}
+
+fn amount(value: &serde_json::Value) -> u128 {
+	value.as_str().expect("an amount").parse().unwrap()
+}
+
+#[test]
+fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
+	let dir = TempDir::new("network");
+	let model = dir.0.join("dev-model");
+	let written = Command::new(executor_bin())
+		.args(["dev-model", "--out"])
+		.arg(&model)
+		.output()
+		.unwrap();
+	assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+
+	let node = DevNode::start_with(1, &["--dev-block-time", "1000"]);
+	let url = node.ws_url();
+	let alice = Executor::start(&model, &dir.0, "alice", &[]);
+	let bob = Executor::start(&model, &dir.0, "bob", &[]);
+	attach(&url, "alice", &alice);
+	attach(&url, "bob", &bob);
+	let hosts: Vec<String> = ["alice", "bob"]
+		.iter()
+		.map(|who| json(&url, &["host", "status", who])["account"].as_str().unwrap().to_string())
+		.collect();
+	let before: Vec<u128> = hosts.iter().map(|who| free_balance(&url, who)).collect();
+
+	// 1. A job, served by whichever host the chain assigns.
+	let started = Instant::now();
+	let job = json(
+		&url,
+		&[
+			"--suri",
+			"ferdie",
+			"job",
+			"submit",
+			"--model",
+			MODEL,
+			"--prompt",
+			"Daya is a decentralized inference network.",
+			"--max-tokens",
+			"24",
+			"--wait",
+			"--timeout",
+			"120",
+		],
+	);
+	let seconds = started.elapsed().as_secs_f64();
+	assert!(matches!(job["end"].as_str(), Some("completed" | "validated")), "{job}");
+	let output = job["output"].as_str().expect("the output");
+	let tokens = job["completionTokens"].as_u64().unwrap();
+	assert!(tokens > 0 && tokens <= 24, "{job}");
+	assert!(!output.is_empty() && output.len() <= 24, "{job}");
+	let fee = amount(&job["fee"]);
+	let price = 1_000_000u128; // the dev model's price: one micro-DAYA per token
+	assert_eq!(fee, price * u128::from(tokens + job["promptTokens"].as_u64().unwrap()));
+	// The executor is paid the fee less the protocol fee (results and verdicts cost no
+	// transaction fee when they succeed).
+	let executor = job["executor"].as_str().unwrap();
+	let index = hosts.iter().position(|h| h == executor).expect("a dev host executed it");
+	let earned = free_balance(&url, executor) - before[index];
+	assert_eq!(earned, fee - amount(&job["protocolFee"]), "{job}");
+	let blocks = job["endedAt"].as_u64().unwrap() - job["submittedAt"].as_u64().unwrap();
+	println!(
+		"[e2e] job {} served by {} and {}: {tokens} tokens, {blocks} blocks and {seconds:.1} s \
+		 from the submit command to settlement",
+		job["jobId"], job["executor"], job["end"]
+	);
+
+	// 2. Charlie joins with an executor that corrupts every output, and with more capacity than
+	// Alice and Bob together, so that most jobs go to it. Half of a new host's results are
+	// validated: jobs are sent until one of Charlie's is caught.
+	let charlie = Executor::start(&model, &dir.0, "charlie", &["--corrupt-outputs"]);
+	let registered = json(
+		&url,
+		&[
+			"--suri",
+			"charlie",
+			"host",
+			"register",
+			"--endpoint",
+			&charlie.url(),
+			"--gpu",
+			"H100:81920:8",
+			"--model",
+			MODEL,
+			"--bond",
+			"1000",
+		],
+	);
+	assert_eq!(registered["status"], "active");
+	let bond_before = amount(&registered["bond"]);
+	attach(&url, "charlie", &charlie);
+	let started = Instant::now();
+	let mut caught = None;
+	'batches: for _ in 0..4 {
+		let ids: Vec<u64> = (0..6)
+			.map(|i| {
+				let prompt = format!("Question number {i}: what is a GPU?");
+				let submitted = json(
+					&url,
+					&[
+						"--suri",
+						"eve",
+						"job",
+						"submit",
+						"--model",
+						MODEL,
+						"--prompt",
+						&prompt,
+						"--max-tokens",
+						"16",
+					],
+				);
+				submitted["jobId"].as_u64().unwrap()
+			})
+			.collect();
+		for id in ids {
+			let ended = wait_for_end(&url, id, Duration::from_secs(150));
+			if ended["end"] == "fraud" {
+				caught = Some(ended);
+				break 'batches;
+			}
+		}
+	}
+	let caught = caught.expect("one of Charlie's forged results is caught within 24 jobs");
+	let charlie_account = json(&url, &["host", "status", "charlie"]);
+	assert_eq!(caught["executor"], charlie_account["account"], "{caught}");
+	assert_eq!(amount(&caught["fee"]), 0, "the consumer pays nothing for a forgery: {caught}");
+	assert!(charlie_account["status"].as_str().unwrap().starts_with("jailed"), "{charlie_account}");
+	let bond_after = amount(&charlie_account["bond"]);
+	assert_eq!(bond_after, bond_before - bond_before / 5, "20% of the bond is slashed");
+	println!(
+		"[e2e] Charlie's forgery (job {}) caught and slashed {} -> {} in {:.1} s",
+		caught["jobId"],
+		bond_before,
+		bond_after,
+		started.elapsed().as_secs_f64()
+	);
+
+	// 3. Every executor stops: the job misses its deadline, is reassigned once, misses again,
+	// and the consumer gets its escrow back. (Charlie is jailed: Alice and Bob share the job.)
+	drop((alice, bob, charlie));
+	let started = Instant::now();
+	let job = json(
+		&url,
+		&[
+			"--suri",
+			"ferdie",
+			"job",
+			"submit",
+			"--model",
+			MODEL,
+			"--prompt",
+			"Anyone there?",
+			"--max-tokens",
+			"8",
+			"--wait",
+			"--timeout",
+			"180",
+		],
+	);
+	assert_eq!(job["end"], "expired", "{job}");
+	assert_eq!(amount(&job["fee"]), 0, "{job}");
+	assert!(amount(&job["refund"]) > 0, "{job}");
+	println!(
+		"[e2e] with the executors down, job {} expired and was refunded after {} blocks ({:.1} s)",
+		job["jobId"],
+		job["endedAt"].as_u64().unwrap() - job["submittedAt"].as_u64().unwrap(),
+		started.elapsed().as_secs_f64()
+	);
+}
+
+/// Polls `daya job status` until the job has ended.
+fn wait_for_end(url: &str, id: u64, timeout: Duration) -> serde_json::Value {
+	let start = Instant::now();
+	loop {
+		let status = json(url, &["job", "status", &id.to_string()]);
+		if status.get("end").is_some() {
+			return status;
+		}
+		assert!(start.elapsed() < timeout, "job {id} did not end within {timeout:?}: {status}");
+		std::thread::sleep(Duration::from_millis(500));
+	}
+}
