@@ -295,6 +295,7 @@ enum EmissionCommand {
 }
 
 /// An error for the user: printed as one line.
+#[derive(Debug)]
 pub struct Failure(pub String);
 
 impl<E: std::fmt::Display> From<E> for Failure {
