@@ -115,6 +115,59 @@ async fn every_command_group_against_a_dev_node() {
 	assert_eq!(json(url, &["model", "close", &hash, &index, "--suri", "charlie"])["enacted"], true);
 	assert_eq!(json(url, &["model", "show", "0"])["pricePerToken"], price.to_string());
 
+	// Voter: a new model from its files. `daya-executor spec` prints the registry spec of a
+	// model directory; the council registers it, then updates it to a new version.
+	let dir = common::TempDir::new("cli-spec");
+	let executor = common::node_bin().with_file_name("daya-executor");
+	let run = |args: &[&str]| {
+		let out = Command::new(&executor).args(args).output().expect("daya-executor runs");
+		assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+		String::from_utf8(out.stdout).unwrap()
+	};
+	let model_dir = dir.0.join("model");
+	run(&["dev-model", "--out", model_dir.to_str().unwrap()]);
+	let spec = run(&[
+		"spec",
+		"--model-dir",
+		model_dir.to_str().unwrap(),
+		"--name",
+		"tiny-llama",
+		"--source",
+		"daya-executor:dev-model",
+	]);
+	let spec_file = dir.0.join("tiny-llama.json");
+	std::fs::write(&spec_file, &spec).unwrap();
+	let spec_path = spec_file.to_str().unwrap();
+	let bad_file = dir.0.join("bad.json");
+	std::fs::write(&bad_file, spec.replace("\"engine\"", "\"engin\"")).unwrap();
+	assert!(error(
+		url,
+		&["model", "propose", "register", "--spec", bad_file.to_str().unwrap(), "--suri", "alice"]
+	)
+	.contains("unknown field `engin`"));
+	let pass = |motion: serde_json::Value| {
+		let (hash, index) =
+			(motion["hash"].as_str().unwrap().to_string(), motion["index"].to_string());
+		for voter in ["alice", "bob"] {
+			assert_eq!(json(url, &["model", "vote", &hash, &index, "--suri", voter])["aye"], true);
+		}
+		assert_eq!(
+			json(url, &["model", "close", &hash, &index, "--suri", "charlie"])["enacted"],
+			true
+		);
+	};
+	pass(json(url, &["model", "propose", "register", "--spec", spec_path, "--suri", "alice"]));
+	let tiny = json(url, &["model", "show", "tiny-llama"]);
+	assert_eq!(tiny["version"], 1);
+	assert_eq!(tiny["contextLength"], 2048);
+	assert_eq!(tiny["weightsHash"], shown["weightsHash"], "the dev model's files, hashed alike");
+	std::fs::write(&spec_file, spec.replace("\"version\": 1", "\"version\": 2")).unwrap();
+	pass(json(
+		url,
+		&["model", "propose", "update", "tiny-llama", "--spec", spec_path, "--suri", "alice"],
+	));
+	assert_eq!(json(url, &["model", "show", "tiny-llama"])["version"], 2);
+
 	// Consumer: quote, submit, status, cancel.
 	let quote =
 		json(url, &["quote", "--model", "daya-dev-llama", "--prompt", "hi", "--max-tokens", "16"]);
@@ -317,6 +370,21 @@ async fn every_command_group_against_a_dev_node() {
 	let leaving = json(url, &["host", "unbond", "--suri", "dave"]);
 	assert!(leaving["status"].as_str().unwrap().starts_with("leaving"), "{leaving}");
 	assert!(error(url, &["host", "withdraw", "--suri", "dave"]).contains("NotUnlocked"));
+
+	// The host's own node: its key into the keystore, its executor's URL.
+	let key = json(url, &["host", "insert-key", "--suri", "eve"]);
+	assert_eq!((key["keyType"].as_str(), key["registered"].as_bool()), (Some("daya"), Some(false)));
+	assert!(ok(url, &["host", "insert-key", "--suri", "eve"]).contains("not a registered host"));
+	assert!(error(url, &["host", "insert-key"]).contains("--suri"));
+	let set = json(url, &["host", "set-executor", "http://127.0.0.1:8092/", "--suri", "eve"]);
+	assert_eq!(set["executor"], "http://127.0.0.1:8092");
+	assert!(ok(url, &["host", "set-executor", "http://10.0.0.5:8090", "--for", "ferdie"])
+		.contains(
+			"sends 5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL's jobs to http://10.0.0.5:8090"
+		));
+	assert!(error(url, &["host", "set-executor", "ftp://x", "--suri", "eve"])
+		.contains("invalid executor URL"));
+	assert!(error(url, &["host", "set-executor", "http://x"]).contains("give an account"));
 
 	// Collator: Alice is the dev chain's collator; Dave is told how to join.
 	let collator = json(url, &["collator", "status", "alice"]);

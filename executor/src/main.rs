@@ -52,6 +52,22 @@ enum Command {
 		#[arg(long, value_name = "NAME", requires = "proxy_url")]
 		proxy_model: Option<String>,
 	},
+	/// Print a model directory's registry spec (JSON), for `daya model propose register`:
+	/// its hashes and context length, with defaults to review for the rest.
+	Spec {
+		/// Directory with config.json, *.safetensors and tokenizer.json.
+		#[arg(long, value_name = "DIR")]
+		model_dir: PathBuf,
+		/// The model's name in the registry.
+		#[arg(long, value_name = "NAME")]
+		name: String,
+		/// Where hosts get the files, e.g. `hf:meta-llama/Llama-3.1-8B-Instruct`.
+		#[arg(long, value_name = "TEXT", default_value = "")]
+		source: String,
+		/// The price per token to propose, in DAYA.
+		#[arg(long, value_name = "DAYA", default_value = "0.000001")]
+		price: String,
+	},
 	/// Write the deterministic development model and print its hashes.
 	DevModel {
 		/// Directory to write into (created if need be).
@@ -64,6 +80,9 @@ fn main() -> ExitCode {
 	let cli = Cli::parse();
 	let result = match cli.command {
 		Command::DevModel { out } => dev(&out),
+		Command::Spec { model_dir, name, source, price } => {
+			spec(&model_dir, &name, &source, &price).map_err(|e| (1, e))
+		},
 		Command::Serve {
 			config,
 			listen,
@@ -115,6 +134,39 @@ fn dev(out: &std::path::Path) -> Result<(), (u8, String)> {
 	println!("directory:      {}", out.display());
 	println!("weights hash:   {}", to_hex(&w));
 	println!("tokenizer hash: {}", to_hex(&t));
+	Ok(())
+}
+
+/// The registry spec of the model in `dir`, as `daya model propose register --spec` reads it.
+fn spec(dir: &std::path::Path, name: &str, source: &str, price: &str) -> Result<(), String> {
+	let config = daya_executor::model::LlamaConfig::load(dir).map_err(|e| format!("{e:#}"))?;
+	let weights = weights_hash(dir).map_err(|e| format!("hashing {}: {e}", dir.display()))?;
+	let tokenizer = tokenizer_hash(dir).map_err(|e| format!("hashing {}: {e}", dir.display()))?;
+	let mut bytes = 0u64;
+	for file in daya_executor::hash::safetensors_files(dir).map_err(|e| e.to_string())? {
+		bytes += std::fs::metadata(dir.join(&file)).map_err(|e| e.to_string())?.len();
+	}
+	// The weights (as stored) with a fifth more for activations and the KV cache.
+	let min_vram_mib = (bytes + bytes / 5).div_ceil(1 << 20);
+	// One compute unit per billion parameters (4 bytes each as f32, 2 as f16/bf16: counted
+	// as 2), at least one.
+	let compute_units = (bytes / 2 / 1_000_000_000).max(1);
+	let context = config.max_position_embeddings as u64;
+	let spec = serde_json::json!({
+		"name": name,
+		"price_per_token": price,
+		"version": 1,
+		"weights_hash": to_hex(&weights),
+		"tokenizer_hash": to_hex(&tokenizer),
+		"source": source,
+		"engine": "llama",
+		"context_length": context,
+		"max_output_tokens": context.min(4096) / 4,
+		"min_vram_mib": min_vram_mib,
+		"compute_units_per_token": compute_units,
+		"validation_threshold_percent": 90,
+	});
+	println!("{}", serde_json::to_string_pretty(&spec).map_err(|e| e.to_string())?);
 	Ok(())
 }
 
