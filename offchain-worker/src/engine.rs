@@ -69,6 +69,10 @@ pub const VALIDATE_TIMEOUT_MS: u64 = 20_000;
 /// How long the node-wide lock is held at most: longer than any run.
 pub const LOCK_EXPIRY_MS: u64 = 60_000;
 
+/// A run starts no step after this long, so that it ends (its last call included) well before
+/// the lock expires and another run could start on the same tasks.
+pub const RUN_BUDGET_MS: u64 = 30_000;
+
 /// Key of the node-wide lock.
 pub const LOCK_KEY: &[u8] = b"daya/ocw/lock";
 
@@ -171,6 +175,8 @@ pub struct RunReport {
 	pub failures: u32,
 	/// Whether the run found another run holding the lock and did nothing.
 	pub skipped: bool,
+	/// Whether the run stopped at its call or time budget with work left for the next block.
+	pub out_of_budget: bool,
 }
 
 fn kind_byte(kind: WorkKind) -> u8 {
@@ -223,6 +229,7 @@ pub fn run<C: Chain>(now: u32) -> RunReport {
 		return RunReport { skipped: true, ..Default::default() };
 	};
 	let mut report = RunReport::default();
+	let stop_at = offchain::timestamp().add(Duration::from_millis(RUN_BUDGET_MS));
 	let hosts = C::local_hosts();
 	report.hosts = hosts.len() as u32;
 	for host in hosts {
@@ -230,7 +237,8 @@ pub fn run<C: Chain>(now: u32) -> RunReport {
 		work.truncate(MAX_TASKS_PER_HOST);
 		forget_finished(&host, &work);
 		for (job, kind) in work {
-			if report.calls >= MAX_STEPS_PER_RUN {
+			if report.calls >= MAX_STEPS_PER_RUN || offchain::timestamp() >= stop_at {
+				report.out_of_budget = true;
 				break;
 			}
 			step::<C>(&host, job, kind, now, &mut report);
@@ -488,6 +496,8 @@ mod tests {
 		outputs: BTreeMap<JobId, Vec<u8>>,
 		results: Vec<(HostId, JobId, Vec<u8>, Usage, [u8; 32])>,
 		verdicts: Vec<(HostId, JobId, u32)>,
+		/// A clock to move forward by this many milliseconds whenever a job's input is read.
+		clock: Option<(State, u64)>,
 	}
 
 	thread_local! {
@@ -503,6 +513,12 @@ mod tests {
 			CHAIN.with(|c| c.borrow().work.get(host).cloned().unwrap_or_default())
 		}
 		fn job_input(job: JobId) -> Option<JobInput> {
+			CHAIN.with(|c| {
+				if let Some((clock, ms)) = &c.borrow().clock {
+					let mut clock = clock.write();
+					clock.timestamp = clock.timestamp.add(Duration::from_millis(*ms));
+				}
+			});
 			Some(JobInput {
 				model: b"daya-dev-llama".to_vec(),
 				weights_hash: [0xab; 32],
@@ -821,6 +837,25 @@ mod tests {
 			}
 			assert_eq!(run::<Fake>(1).calls, MAX_STEPS_PER_RUN);
 			assert_eq!(task_state(&ALICE, 19, WorkKind::Execute), None);
+		});
+	}
+
+	#[test]
+	fn a_run_stops_at_its_time_budget() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			set_work(ALICE, &[(1, WorkKind::Execute), (2, WorkKind::Execute)]);
+			state.write().expect_request(post(
+				&format!("{URL}/v1/jobs"),
+				&job_request(1),
+				&status(1, JobState::Queued),
+			));
+			// Job 1 takes the whole budget: the clock moves on while the worker handles it.
+			CHAIN.with(|c| c.borrow_mut().clock = Some((state.clone(), RUN_BUDGET_MS)));
+			let report = run::<Fake>(1);
+			assert_eq!(report.calls, 1, "job 2 waits for the next run");
+			assert!(report.out_of_budget);
+			assert_eq!(task_state(&ALICE, 2, WorkKind::Execute), None);
 		});
 	}
 
