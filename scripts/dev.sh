@@ -53,6 +53,16 @@ for host in alice bob; do
 	say "executor of $host on http://127.0.0.1:${PORTS[$host]} (log: $log)"
 done
 
+# An executor that cannot start (its port taken, say) stops the script here, not at the job.
+for host in alice bob; do
+	for _ in $(seq 1 120); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/${PORTS[$host]}") 2>/dev/null; then continue 2; fi
+		sleep 0.5
+	done
+	say "the executor of $host did not start; its log: $RUN_DIR/executor-$host.log"
+	exit 1
+done
+
 say "waiting for the node's RPC..."
 for _ in $(seq 1 360); do
 	if daya model list >/dev/null 2>&1; then break; fi
@@ -67,7 +77,8 @@ done
 
 say "submitting a job as Ferdie and waiting for its result:"
 daya --suri ferdie job submit --model daya-dev-llama --prompt "Hello, Daya! Tell me a story." \
-	--max-tokens 48 --wait --timeout 300
+	--max-tokens 48 --wait --timeout 300 ||
+	say "the first job did not finish; the executors' logs are in $RUN_DIR"
 
 cat >&2 <<EOF
 [dev] the network is up. Try:

@@ -374,12 +374,18 @@ async fn worker(state: std::sync::Weak<Shared>, mut rx: mpsc::Receiver<JobReques
 	}
 }
 
+/// The status to answer a `POST` of a job id the executor knows: any but a failure, which a new
+/// `POST` retries.
+fn known(jobs: &Jobs, id: &str) -> Option<JobStatus> {
+	jobs.all.get(id).filter(|status| status.status != JobState::Failed).cloned()
+}
+
 async fn post_job(
 	State(state): State<AppState>,
 	ApiJson(job): ApiJson<JobRequest>,
 ) -> Result<(StatusCode, Json<JobStatus>), ApiError> {
-	if let Some(status) = state.jobs().all.get(&job.id) {
-		return Ok((StatusCode::OK, Json(status.clone())));
+	if let Some(status) = known(&state.jobs(), &job.id) {
+		return Ok((StatusCode::OK, Json(status)));
 	}
 	if job.id.is_empty() || job.id.len() > 128 {
 		return Err(ApiError::bad_request("invalid_request", "a job id has 1 to 128 characters"));
@@ -395,8 +401,12 @@ async fn post_job(
 		error: None,
 	};
 	let mut jobs = state.jobs();
-	if let Some(status) = jobs.all.get(&job.id) {
-		return Ok((StatusCode::OK, Json(status.clone())));
+	if let Some(status) = known(&jobs, &job.id) {
+		return Ok((StatusCode::OK, Json(status)));
+	}
+	// A retried failure leaves the finished list: its id is live again.
+	if jobs.all.contains_key(&job.id) {
+		jobs.finished.retain(|id| id != &job.id);
 	}
 	let id = job.id.clone();
 	state.metrics.queued.fetch_add(1, Ordering::Relaxed);

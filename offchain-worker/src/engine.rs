@@ -38,8 +38,8 @@ use polkadot_sdk::{
 
 use crate::{
 	protocol::{
-		logprobs_commitment, ErrorBody, JobRequest, JobState, JobStatus, ValidateRequest,
-		ValidateResponse,
+		billed_similarity, logprobs_commitment, ErrorBody, JobRequest, JobState, JobStatus,
+		ValidateRequest, ValidateResponse,
 	},
 	settings,
 };
@@ -82,6 +82,9 @@ pub const TASKS_KEY_PREFIX: &[u8] = b"daya/ocw/tasks/";
 /// Prefix of a task's state.
 pub const TASK_KEY_PREFIX: &[u8] = b"daya/ocw/task/";
 
+/// Key of the position in the task list where the next run starts.
+pub const CURSOR_KEY: &[u8] = b"daya/ocw/cursor";
+
 /// A host account: the 32 bytes of its `AccountId32`.
 pub type HostId = [u8; 32];
 
@@ -100,6 +103,15 @@ pub struct JobInput {
 	pub prompt: Vec<u8>,
 }
 
+/// What an executor delivered for a job, as a validator reads it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct JobOutput {
+	/// The output.
+	pub output: Vec<u8>,
+	/// The tokens the executor claimed (and the consumer pays for).
+	pub usage: Usage,
+}
+
 /// The transaction pool refused a transaction (or no key could sign it).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct NotSent;
@@ -113,8 +125,11 @@ pub trait Chain {
 	fn work_of(host: &HostId) -> Vec<(JobId, WorkKind)>;
 	/// What `job` asks for: its terms and prompt (from the offchain index).
 	fn job_input(job: JobId) -> Option<JobInput>;
-	/// The output the executor of `job` delivered (from the offchain index).
-	fn job_output(job: JobId) -> Option<Vec<u8>>;
+	/// The output the executor of `job` delivered, with the tokens it claimed (from the
+	/// offchain index).
+	fn job_output(job: JobId) -> Option<JobOutput>;
+	/// The most bytes of output the chain takes in a result.
+	fn max_output_len() -> u32;
 	/// Sends `submit_result`, signed by `host`, to the transaction pool.
 	fn submit_result(
 		host: &HostId,
@@ -136,6 +151,9 @@ pub enum Phase {
 	Poll,
 	/// The transaction went to the pool at this block.
 	Submitted(u32),
+	/// Nothing the worker can do will succeed (e.g. an output above the chain's limit): left
+	/// for the chain's deadline.
+	Abandoned,
 }
 
 /// A task's state in offchain storage.
@@ -232,17 +250,29 @@ pub fn run<C: Chain>(now: u32) -> RunReport {
 	let stop_at = offchain::timestamp().add(Duration::from_millis(RUN_BUDGET_MS));
 	let hosts = C::local_hosts();
 	report.hosts = hosts.len() as u32;
+	let mut tasks = Vec::new();
 	for host in hosts {
 		let mut work = C::work_of(&host);
 		work.truncate(MAX_TASKS_PER_HOST);
 		forget_finished(&host, &work);
-		for (job, kind) in work {
-			if report.calls >= MAX_STEPS_PER_RUN || offchain::timestamp() >= stop_at {
-				report.out_of_budget = true;
-				break;
-			}
-			step::<C>(&host, job, kind, now, &mut report);
+		tasks.extend(work.into_iter().map(|(job, kind)| (host, job, kind)));
+	}
+	// Each run starts where the last stopped, so that no task (nor host) waits behind others for
+	// ever when there is more work than one run's budget.
+	let cursor = StorageValueRef::persistent(CURSOR_KEY);
+	let start = cursor.get::<u32>().ok().flatten().unwrap_or(0) as usize;
+	let start = if tasks.is_empty() { 0 } else { start % tasks.len() };
+	let mut visited = 0usize;
+	for (host, job, kind) in tasks.iter().cycle().skip(start).take(tasks.len()) {
+		if report.calls >= MAX_STEPS_PER_RUN || offchain::timestamp() >= stop_at {
+			report.out_of_budget = true;
+			break;
 		}
+		step::<C>(host, *job, *kind, now, &mut report);
+		visited += 1;
+	}
+	if !tasks.is_empty() {
+		cursor.set(&(((start + visited) % tasks.len()) as u32));
 	}
 	if report.calls > 0 {
 		log::info!(
@@ -280,20 +310,36 @@ fn step<C: Chain>(host: &HostId, job: JobId, kind: WorkKind, now: u32, report: &
 	if now < state.next_at {
 		return;
 	}
-	if let Phase::Submitted(at) = state.phase {
-		if now < at.saturating_add(RESUBMIT_AFTER) {
-			return;
-		}
-		log::warn!(target: LOG_TARGET, "job {job}: the transaction did not land, sending again");
-		state.phase = if kind == WorkKind::Execute { Phase::Poll } else { Phase::Send };
+	match state.phase {
+		Phase::Abandoned => return,
+		Phase::Submitted(at) if now < at.saturating_add(RESUBMIT_AFTER) => return,
+		Phase::Submitted(_) => {
+			log::warn!(
+				target: LOG_TARGET,
+				"job {job}: the transaction did not land, sending again"
+			);
+			state.phase = if kind == WorkKind::Execute { Phase::Poll } else { Phase::Send };
+		},
+		Phase::Send | Phase::Poll => {},
 	}
 	let outcome = match kind {
 		WorkKind::Execute => execute_step::<C>(host, job, &mut state, now, report),
 		WorkKind::Validate => validate_step::<C>(host, job, &mut state, now, report),
 	};
 	match outcome {
-		Ok(()) => state.failures = 0,
-		Err(why) => {
+		// Only a submission resets the backoff: a job that fails on the executor again and
+		// again waits longer and longer between attempts.
+		Ok(()) => {
+			if matches!(state.phase, Phase::Submitted(_)) {
+				state.failures = 0;
+			}
+		},
+		Err(Failure::Permanent(why)) => {
+			state.phase = Phase::Abandoned;
+			report.failures += 1;
+			log::error!(target: LOG_TARGET, "job {job} ({kind:?}): {why}; giving up");
+		},
+		Err(Failure::Retry(why)) => {
 			state.failures = state.failures.saturating_add(1);
 			state.next_at = now.saturating_add(backoff(state.failures));
 			report.failures += 1;
@@ -307,7 +353,7 @@ fn step<C: Chain>(host: &HostId, job: JobId, kind: WorkKind, now: u32, report: &
 	set_task_state(host, job, kind, state);
 }
 
-fn hex32(bytes: &[u8; 32]) -> String {
+fn hex(bytes: &[u8]) -> String {
 	let mut out = String::from("0x");
 	for b in bytes {
 		out.push_str(&format!("{b:02x}"));
@@ -315,8 +361,41 @@ fn hex32(bytes: &[u8; 32]) -> String {
 	out
 }
 
-fn text(bytes: Vec<u8>, what: &str) -> Result<String, String> {
-	String::from_utf8(bytes).map_err(|_| format!("the {what} is not UTF-8 text"))
+/// Why a step failed.
+enum Failure {
+	/// Try again after a backoff (the executor is down, busy, or failed the job).
+	Retry(String),
+	/// Trying again cannot help.
+	Permanent(String),
+}
+
+impl From<String> for Failure {
+	fn from(why: String) -> Self {
+		Failure::Retry(why)
+	}
+}
+
+impl From<&str> for Failure {
+	fn from(why: &str) -> Self {
+		Failure::Retry(why.into())
+	}
+}
+
+fn text(bytes: Vec<u8>, what: &str) -> Result<String, Failure> {
+	// The job market only takes text prompts; a job from before that rule cannot be run.
+	String::from_utf8(bytes)
+		.map_err(|_| Failure::Permanent(format!("the {what} is not UTF-8 text")))
+}
+
+/// The id of a job at its executor: the chain's job id and a hash of everything that determines
+/// its output, so that an executor shared by two chains (or kept across a dev chain's restart)
+/// never answers one job with another's output.
+pub fn executor_job_id(job: JobId, input: &JobInput) -> String {
+	let digest = polkadot_sdk::sp_io::hashing::blake2_256(
+		&(&input.model, input.weights_hash, &input.prompt, input.max_output_tokens, input.params)
+			.encode(),
+	);
+	format!("{job}-{}", &hex(&digest[..8])[2..])
 }
 
 fn execute_step<C: Chain>(
@@ -325,14 +404,15 @@ fn execute_step<C: Chain>(
 	state: &mut TaskState,
 	now: u32,
 	report: &mut RunReport,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
 	let url = executor_url(host);
 	let input = C::job_input(job).ok_or("the job's payload is not in the offchain index")?;
-	if state.phase == Phase::Send {
+	let id = executor_job_id(job, &input);
+	let status = if state.phase == Phase::Send {
 		let request = JobRequest {
-			id: format!("{job}"),
+			id: id.clone(),
 			model: text(input.model.clone(), "model name")?,
-			weights_hash: Some(hex32(&input.weights_hash)),
+			weights_hash: Some(hex(&input.weights_hash)),
 			prompt: text(input.prompt.clone(), "prompt")?,
 			max_tokens: input.max_output_tokens,
 			temperature_milli: input.params.temperature_milli,
@@ -342,35 +422,40 @@ fn execute_step<C: Chain>(
 		let body = serde_json::to_vec(&request).map_err(|_| "cannot encode the request")?;
 		let (code, answer) = http_call(&format!("{url}/v1/jobs"), Some(body), HTTP_TIMEOUT_MS)?;
 		if !(200..300).contains(&code) {
-			return Err(refusal("POST /v1/jobs", code, &answer));
+			return Err(refusal("POST /v1/jobs", code, &answer).into());
 		}
 		let status: JobStatus = serde_json::from_slice(&answer)
 			.map_err(|_| "the executor's answer is not a job status")?;
 		state.phase = Phase::Poll;
-		// A fast executor may be done already: look right away.
-		if status.status != JobState::Done {
-			return Ok(());
+		status
+	} else {
+		report.calls += 1;
+		let (code, answer) = http_call(&format!("{url}/v1/jobs/{id}"), None, HTTP_TIMEOUT_MS)?;
+		if code == 404 {
+			state.phase = Phase::Send;
+			return Err("the executor lost the job (restarted?); sending it again".into());
 		}
-	}
-	report.calls += 1;
-	let (code, answer) = http_call(&format!("{url}/v1/jobs/{job}"), None, HTTP_TIMEOUT_MS)?;
-	if code == 404 {
-		state.phase = Phase::Send;
-		return Err(String::from("the executor lost the job (restarted?); sending it again"));
-	}
-	if code != 200 {
-		return Err(refusal("GET /v1/jobs", code, &answer));
-	}
-	let status: JobStatus =
-		serde_json::from_slice(&answer).map_err(|_| "the executor's answer is not a job status")?;
+		if code != 200 {
+			return Err(refusal("GET /v1/jobs", code, &answer).into());
+		}
+		serde_json::from_slice(&answer).map_err(|_| "the executor's answer is not a job status")?
+	};
 	match status.status {
 		JobState::Queued | JobState::Running => Ok(()),
 		JobState::Failed => {
 			state.phase = Phase::Send;
-			Err(format!("the executor failed the job: {}", status.error.unwrap_or_default()))
+			Err(format!("the executor failed the job: {}", status.error.unwrap_or_default()).into())
 		},
 		JobState::Done => {
-			let output = status.output.unwrap_or_default().into_bytes();
+			let output = status.output.ok_or("the executor says done but gives no output")?;
+			let output = output.into_bytes();
+			let limit = C::max_output_len() as usize;
+			if output.len() > limit {
+				return Err(Failure::Permanent(format!(
+					"the output has {} bytes, more than the chain takes ({limit})",
+					output.len()
+				)));
+			}
 			let reported = status.usage.unwrap_or_default();
 			// The chain bounds prompt tokens by the payload's bytes (no tokenizer makes more
 			// tokens than bytes, leaving out the BOS token) and output tokens by the job's cap.
@@ -394,17 +479,17 @@ fn validate_step<C: Chain>(
 	state: &mut TaskState,
 	now: u32,
 	report: &mut RunReport,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
 	let url = executor_url(host);
 	let input = C::job_input(job).ok_or("the job's payload is not in the offchain index")?;
-	let output = C::job_output(job).ok_or("the job's output is not in the offchain index")?;
-	let similarity_ppb = match String::from_utf8(output) {
+	let claimed = C::job_output(job).ok_or("the job's output is not in the offchain index")?;
+	let similarity_ppb = match String::from_utf8(claimed.output) {
 		// Output that is not text cannot come from a text model's tokenizer.
 		Err(_) => 0,
 		Ok(output) => {
 			let request = ValidateRequest {
 				model: text(input.model, "model name")?,
-				weights_hash: Some(hex32(&input.weights_hash)),
+				weights_hash: Some(hex(&input.weights_hash)),
 				prompt: text(input.prompt, "prompt")?,
 				output,
 				temperature_milli: input.params.temperature_milli,
@@ -414,11 +499,13 @@ fn validate_step<C: Chain>(
 			let (code, answer) =
 				http_call(&format!("{url}/v1/validate"), Some(body), VALIDATE_TIMEOUT_MS)?;
 			if code != 200 {
-				return Err(refusal("POST /v1/validate", code, &answer));
+				return Err(refusal("POST /v1/validate", code, &answer).into());
 			}
 			let scored: ValidateResponse = serde_json::from_slice(&answer)
 				.map_err(|_| "the executor's answer is not a validation")?;
-			scored.similarity_ppb.min(1_000_000_000)
+			// The consumer pays for the tokens the executor claimed: a claim that the output
+			// does not bear out lowers the score as much as wrong tokens would.
+			billed_similarity(scored.similarity_ppb, scored.tokens, claimed.usage.completion_tokens)
 		},
 	};
 	C::submit_verdict(host, job, similarity_ppb)
@@ -461,6 +548,7 @@ fn http_call(url: &str, body: Option<Vec<u8>>, timeout_ms: u64) -> Result<(u16, 
 		.map_err(|e| format!("{url}: {e:?}"))?;
 	let code = response.code;
 	let mut body = response.body();
+	body.deadline(deadline);
 	let answer: Vec<u8> = body.by_ref().take(MAX_ANSWER_BYTES.saturating_add(1)).collect();
 	if answer.len() > MAX_ANSWER_BYTES {
 		return Err(format!("{url}: the answer is larger than {MAX_ANSWER_BYTES} bytes"));
@@ -493,7 +581,9 @@ mod tests {
 	struct FakeChain {
 		hosts: Vec<HostId>,
 		work: BTreeMap<HostId, Vec<(JobId, WorkKind)>>,
-		outputs: BTreeMap<JobId, Vec<u8>>,
+		outputs: BTreeMap<JobId, JobOutput>,
+		/// The chain's output limit, if not 64 KiB.
+		max_output: Option<u32>,
 		results: Vec<(HostId, JobId, Vec<u8>, Usage, [u8; 32])>,
 		verdicts: Vec<(HostId, JobId, u32)>,
 		/// A clock to move forward by this many milliseconds whenever a job's input is read.
@@ -527,8 +617,11 @@ mod tests {
 				prompt: b"hello".to_vec(),
 			})
 		}
-		fn job_output(job: JobId) -> Option<Vec<u8>> {
+		fn job_output(job: JobId) -> Option<JobOutput> {
 			CHAIN.with(|c| c.borrow().outputs.get(&job).cloned())
+		}
+		fn max_output_len() -> u32 {
+			CHAIN.with(|c| c.borrow().max_output.unwrap_or(64 * 1024))
 		}
 		fn submit_result(
 			host: &HostId,
@@ -595,9 +688,14 @@ mod tests {
 		}
 	}
 
+	/// The job's id at the executor.
+	fn exec_id(job: JobId) -> String {
+		executor_job_id(job, &Fake::job_input(job).unwrap())
+	}
+
 	fn job_request(job: JobId) -> JobRequest {
 		JobRequest {
-			id: format!("{job}"),
+			id: exec_id(job),
 			model: "daya-dev-llama".into(),
 			weights_hash: Some(format!("0x{}", "ab".repeat(32))),
 			prompt: "hello".into(),
@@ -648,11 +746,14 @@ mod tests {
 			assert_eq!((report.calls, report.results, report.failures), (1, 0, 0));
 			assert_eq!(task_state(&ALICE, 7, WorkKind::Execute).unwrap().phase, Phase::Poll);
 
+			state.write().expect_request(get(
+				&format!("{URL}/v1/jobs/{}", exec_id(7)),
+				&status(7, JobState::Running),
+			));
+			assert_eq!(run::<Fake>(11).results, 0);
 			state
 				.write()
-				.expect_request(get(&format!("{URL}/v1/jobs/7"), &status(7, JobState::Running)));
-			assert_eq!(run::<Fake>(11).results, 0);
-			state.write().expect_request(get(&format!("{URL}/v1/jobs/7"), &done(7)));
+				.expect_request(get(&format!("{URL}/v1/jobs/{}", exec_id(7)), &done(7)));
 			assert_eq!(run::<Fake>(12).results, 1);
 			let results = CHAIN.with(|c| c.borrow().results.clone());
 			assert_eq!(results.len(), 1);
@@ -683,9 +784,8 @@ mod tests {
 				&job_request(1),
 				&done(1),
 			));
-			state.write().expect_request(get(&format!("{URL}/v1/jobs/1"), &done(1)));
 			let report = run::<Fake>(3);
-			assert_eq!((report.calls, report.results), (2, 1));
+			assert_eq!((report.calls, report.results), (1, 1), "no GET: the POST's answer is done");
 		});
 	}
 
@@ -699,10 +799,11 @@ mod tests {
 				&job_request(1),
 				&done(1),
 			));
-			state.write().expect_request(get(&format!("{URL}/v1/jobs/1"), &done(1)));
 			assert_eq!(run::<Fake>(3).results, 1);
 			assert_eq!(run::<Fake>(3 + RESUBMIT_AFTER - 1).calls, 0);
-			state.write().expect_request(get(&format!("{URL}/v1/jobs/1"), &done(1)));
+			state
+				.write()
+				.expect_request(get(&format!("{URL}/v1/jobs/{}", exec_id(1)), &done(1)));
 			assert_eq!(run::<Fake>(3 + RESUBMIT_AFTER).results, 1);
 		});
 	}
@@ -755,7 +856,15 @@ mod tests {
 		let (mut ext, state) = new_ext();
 		ext.execute_with(|| {
 			set_work(BOB, &[(4, WorkKind::Validate)]);
-			CHAIN.with(|c| c.borrow_mut().outputs.insert(4, b"world".to_vec()));
+			CHAIN.with(|c| {
+				c.borrow_mut().outputs.insert(
+					4,
+					JobOutput {
+						output: b"world".to_vec(),
+						usage: Usage { prompt_tokens: 5, completion_tokens: 5 },
+					},
+				)
+			});
 			let request = ValidateRequest {
 				model: "daya-dev-llama".into(),
 				weights_hash: Some(format!("0x{}", "ab".repeat(32))),
@@ -774,11 +883,114 @@ mod tests {
 	}
 
 	#[test]
+	fn tokens_claimed_beyond_the_output_lower_the_verdict() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			set_work(BOB, &[(4, WorkKind::Validate)]);
+			// Five tokens of text, billed as fifty.
+			CHAIN.with(|c| {
+				c.borrow_mut().outputs.insert(
+					4,
+					JobOutput {
+						output: b"world".to_vec(),
+						usage: Usage { prompt_tokens: 5, completion_tokens: 50 },
+					},
+				)
+			});
+			let request = ValidateRequest {
+				model: "daya-dev-llama".into(),
+				weights_hash: Some(format!("0x{}", "ab".repeat(32))),
+				prompt: "hello".into(),
+				output: "world".into(),
+				temperature_milli: 0,
+			};
+			let answer = ValidateResponse { similarity_ppb: 1_000_000_000, tokens: 5, accepted: 5 };
+			state
+				.write()
+				.expect_request(post(&format!("{URL}/v1/validate"), &request, &answer));
+			run::<Fake>(5);
+			assert_eq!(CHAIN.with(|c| c.borrow().verdicts.clone()), vec![(BOB, 4, 100_000_000)]);
+		});
+	}
+
+	#[test]
+	fn a_job_the_executor_fails_is_sent_again_ever_more_slowly() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			set_work(ALICE, &[(3, WorkKind::Execute)]);
+			let failed =
+				JobStatus { error: Some("out of memory".into()), ..status(3, JobState::Failed) };
+			for (block, next) in [(10, 11), (11, 13), (13, 17)] {
+				state.write().expect_request(post(
+					&format!("{URL}/v1/jobs"),
+					&job_request(3),
+					&failed,
+				));
+				let report = run::<Fake>(block);
+				assert_eq!((report.calls, report.failures), (1, 1));
+				let task = task_state(&ALICE, 3, WorkKind::Execute).unwrap();
+				assert_eq!((task.phase, task.next_at), (Phase::Send, next));
+			}
+		});
+	}
+
+	#[test]
+	fn done_without_output_is_not_submitted() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			set_work(ALICE, &[(3, WorkKind::Execute)]);
+			let empty = JobStatus { output: None, ..done(3) };
+			state
+				.write()
+				.expect_request(post(&format!("{URL}/v1/jobs"), &job_request(3), &empty));
+			assert_eq!(run::<Fake>(1).failures, 1);
+			assert!(CHAIN.with(|c| c.borrow().results.is_empty()));
+		});
+	}
+
+	#[test]
+	fn an_output_the_chain_cannot_take_is_given_up() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			CHAIN.with(|c| c.borrow_mut().max_output = Some(3));
+			set_work(ALICE, &[(3, WorkKind::Execute)]);
+			state.write().expect_request(post(
+				&format!("{URL}/v1/jobs"),
+				&job_request(3),
+				&done(3),
+			));
+			assert_eq!(run::<Fake>(1).failures, 1);
+			assert_eq!(task_state(&ALICE, 3, WorkKind::Execute).unwrap().phase, Phase::Abandoned);
+			// No more calls for it (an unexpected one would fail the test).
+			assert_eq!(run::<Fake>(30).calls, 0);
+			assert!(CHAIN.with(|c| c.borrow().results.is_empty()));
+		});
+	}
+
+	#[test]
+	fn executor_ids_follow_the_jobs_content() {
+		let input = Fake::job_input(1).unwrap();
+		let other = JobInput { prompt: b"hello!".to_vec(), ..input.clone() };
+		assert!(executor_job_id(1, &input).starts_with("1-"));
+		assert_eq!(executor_job_id(1, &input).len(), 2 + 16);
+		assert_ne!(executor_job_id(1, &input), executor_job_id(1, &other));
+		assert_ne!(executor_job_id(1, &input), executor_job_id(2, &input));
+	}
+
+	#[test]
 	fn output_that_is_not_text_is_judged_without_an_executor() {
 		let (mut ext, _state) = new_ext();
 		ext.execute_with(|| {
 			set_work(BOB, &[(4, WorkKind::Validate)]);
-			CHAIN.with(|c| c.borrow_mut().outputs.insert(4, vec![0xff, 0xfe]));
+			CHAIN.with(|c| {
+				c.borrow_mut().outputs.insert(
+					4,
+					JobOutput {
+						output: vec![0xff, 0xfe],
+						usage: Usage { prompt_tokens: 5, completion_tokens: 2 },
+					},
+				)
+			});
 			assert_eq!(run::<Fake>(5).verdicts, 1);
 			assert_eq!(CHAIN.with(|c| c.borrow().verdicts.clone()), vec![(BOB, 4, 0)]);
 		});
@@ -837,6 +1049,24 @@ mod tests {
 			}
 			assert_eq!(run::<Fake>(1).calls, MAX_STEPS_PER_RUN);
 			assert_eq!(task_state(&ALICE, 19, WorkKind::Execute), None);
+			// The next run starts where this one stopped: the last four jobs go first, then
+			// the first ones are polled.
+			for job in 16..20 {
+				state.write().expect_request(post(
+					&format!("{URL}/v1/jobs"),
+					&job_request(job),
+					&status(job, JobState::Queued),
+				));
+			}
+			for job in 0..12 {
+				state.write().expect_request(get(
+					&format!("{URL}/v1/jobs/{}", exec_id(job)),
+					&status(job, JobState::Running),
+				));
+			}
+			let report = run::<Fake>(2);
+			assert_eq!((report.calls, report.out_of_budget), (MAX_STEPS_PER_RUN, true));
+			assert_eq!(task_state(&ALICE, 19, WorkKind::Execute).unwrap().phase, Phase::Poll);
 		});
 	}
 

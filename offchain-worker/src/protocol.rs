@@ -199,6 +199,19 @@ pub fn similarity(accepted: u32, total: u32) -> u32 {
 	ppb as u32
 }
 
+/// A validator's similarity for a result, given what the executor claimed: the share of output
+/// tokens the validator's model accepts (`similarity_ppb`, over the `scored` tokens of the
+/// output), scaled by how far the claimed completion tokens (which the consumer pays for) are
+/// from the tokens the output really has. Claiming 100 tokens for a 10-token output scores at
+/// most 10%; an empty output is fully similar only if it claims no tokens.
+pub fn billed_similarity(similarity_ppb: u32, scored: u32, claimed: u32) -> u32 {
+	if scored == claimed {
+		return similarity_ppb.min(1_000_000_000);
+	}
+	let (low, high) = (scored.min(claimed), scored.max(claimed));
+	(u64::from(similarity_ppb.min(1_000_000_000)) * u64::from(low) / u64::from(high)) as u32
+}
+
 /// The development model `daya-executor dev-model` writes and the dev chain's registry serves.
 pub mod dev_model {
 	/// Its name in the registry.
@@ -238,6 +251,16 @@ mod tests {
 		assert_eq!(similarity(9, 10), 900_000_000);
 		assert_eq!(similarity(1, 3), 333_333_333);
 		assert_eq!(similarity(5, 4), 1_000_000_000);
+	}
+
+	#[test]
+	fn claimed_tokens_the_output_does_not_have_lower_the_score() {
+		assert_eq!(billed_similarity(1_000_000_000, 10, 10), 1_000_000_000);
+		assert_eq!(billed_similarity(1_000_000_000, 10, 100), 100_000_000);
+		assert_eq!(billed_similarity(800_000_000, 10, 5), 400_000_000);
+		assert_eq!(billed_similarity(1_000_000_000, 0, 0), 1_000_000_000);
+		assert_eq!(billed_similarity(1_000_000_000, 0, 512), 0);
+		assert_eq!(billed_similarity(u32::MAX, u32::MAX, 1), 0);
 	}
 
 	#[test]

@@ -126,7 +126,16 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 	let model = daya_offchain::protocol::dev_model::NAME;
 	let weights = hex(&daya_offchain::protocol::dev_model::WEIGHTS_HASH);
 	let request = JobRequest {
-		id: job_id.to_string(),
+		id: daya_offchain::engine::executor_job_id(
+			job_id,
+			&daya_offchain::engine::JobInput {
+				model: model.as_bytes().to_vec(),
+				weights_hash: daya_offchain::protocol::dev_model::WEIGHTS_HASH,
+				max_output_tokens: 16,
+				params: JobParams::default(),
+				prompt: prompt.clone(),
+			},
+		),
 		model: model.into(),
 		weights_hash: Some(weights.clone()),
 		prompt: String::from_utf8(prompt.clone()).unwrap(),
@@ -165,10 +174,16 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 		next_block();
 		executor
 	});
-	http.write()
-		.expect_request(get(&format!("/v1/jobs/{job_id}"), serde_json::to_vec(&done).unwrap()));
+	http.write().expect_request(get(
+		&format!("/v1/jobs/{}", request.id),
+		serde_json::to_vec(&done).unwrap(),
+	));
 	ext.execute_with(|| {
 		run_worker();
+		// Sent once: a run before the result lands waits for the chain instead of sending it
+		// again.
+		run_worker();
+		assert_eq!(pool_state.read().transactions.len(), 1);
 		let applied = apply_pool(&pool_state);
 		assert_eq!(applied.len(), 1, "one result, signed by the executor");
 		assert_eq!(applied[0].0, executor);
@@ -182,9 +197,6 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 			delivery.logprobs_commitment,
 			H256(daya_offchain::protocol::logprobs_commitment(&done.logprobs))
 		);
-		// Sent once: the next run waits for the chain instead of sending it again.
-		run_worker();
-		assert!(pool_state.read().transactions.is_empty());
 		// A host with no reputation has every result validated: so is this one, drawn in the
 		// next block.
 		pallet_daya_compute::Hosts::<Runtime>::mutate(&executor, |host| {
@@ -208,7 +220,7 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 			output: "Daya is a network.".into(),
 			temperature_milli: 0,
 		};
-		let answer = ValidateResponse { similarity_ppb: 1_000_000_000, tokens: 18, accepted: 18 };
+		let answer = ValidateResponse { similarity_ppb: 1_000_000_000, tokens: 12, accepted: 12 };
 		http.write().expect_request(post(
 			"/v1/validate",
 			serde_json::to_vec(&request).unwrap(),
@@ -227,5 +239,51 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 		assert_eq!(outcome.executor, executor);
 		assert_eq!(outcome.usage.unwrap().completion_tokens, 12);
 		Inference::do_try_state().unwrap();
+	});
+}
+
+#[test]
+fn a_hosts_transactions_in_the_pool_get_consecutive_nonces() {
+	use daya_offchain::engine::{Chain, RESUBMIT_AFTER};
+	let mut ext = crate::tests::preset_ext("development");
+	let (offchain, _http) = TestOffchainExt::with_offchain_db(ext.offchain_db());
+	let (pool, pool_state) = TestTransactionPoolExt::new();
+	let keystore = MemoryKeystore::new();
+	keystore.sr25519_generate_new(daya_offchain::KEY_TYPE, Some("//Alice")).unwrap();
+	ext.register_extension(OffchainDbExt::new(offchain.clone()));
+	ext.register_extension(OffchainWorkerExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.register_extension(KeystoreExt::new(keystore));
+	ext.execute_with(|| {
+		next_block();
+		let alice: [u8; 32] = Sr25519Keyring::Alice.to_account_id().into();
+		let nonces = || {
+			std::mem::take(&mut pool_state.write().transactions)
+				.into_iter()
+				.map(|raw| {
+					let xt = UncheckedExtrinsic::decode(&mut &raw[..]).unwrap();
+					let sp_runtime::generic::Preamble::Signed(_, _, extension) = xt.preamble else {
+						panic!("not signed")
+					};
+					extension.0 .6 .0
+				})
+				.collect::<Vec<_>>()
+		};
+		let on_chain = System::account_nonce(AccountId::from(alice));
+		// Two runs, the first one's transaction still in the pool.
+		crate::configs::RuntimeChain::submit_verdict(&alice, 1, 0).unwrap();
+		next_block();
+		crate::configs::RuntimeChain::submit_verdict(&alice, 2, 0).unwrap();
+		assert_eq!(nonces(), vec![on_chain, on_chain + 1]);
+		// Long after, the chain never took them: they were dropped, and the chain's nonce
+		// counts again.
+		for _ in 0..RESUBMIT_AFTER {
+			next_block();
+		}
+		crate::configs::RuntimeChain::submit_verdict(&alice, 3, 0).unwrap();
+		assert_eq!(nonces(), vec![on_chain]);
+		// A host whose key is not in the keystore cannot sign.
+		let bob: [u8; 32] = Sr25519Keyring::Bob.to_account_id().into();
+		assert!(crate::configs::RuntimeChain::submit_verdict(&bob, 1, 0).is_err());
 	});
 }

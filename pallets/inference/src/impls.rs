@@ -143,6 +143,7 @@ impl<T: Config> Pallet<T> {
 	) -> Result<JobId, DispatchError> {
 		ensure!(params.is_valid(), Error::<T>::InvalidParams);
 		ensure!(!payload.is_empty(), Error::<T>::EmptyPayload);
+		ensure!(core::str::from_utf8(&payload).is_ok(), Error::<T>::PayloadNotText);
 		ensure!(max_output_tokens > 0, Error::<T>::ZeroOutputTokens);
 		// The payload's bound is a `u32`, so its length fits one.
 		let prompt_tokens = u32::try_from(payload.len()).map_err(|_| Error::<T>::Overflow)?;

@@ -478,6 +478,8 @@ pub mod pallet {
 		NotConsumer,
 		/// The job has a result: it can no longer be cancelled.
 		CannotCancel,
+		/// The payload is not UTF-8 text: the network's models take text prompts.
+		PayloadNotText,
 	}
 
 	#[pallet::hooks]
@@ -530,7 +532,7 @@ pub mod pallet {
 		///   the model's limits.
 		/// - `max_price_per_token`: the most the consumer agrees to pay per token; the job takes
 		///   the model's current price, which must not be above it.
-		/// - Errors: [`Error::InvalidParams`], [`Error::EmptyPayload`],
+		/// - Errors: [`Error::InvalidParams`], [`Error::EmptyPayload`], [`Error::PayloadNotText`],
 		///   [`Error::ZeroOutputTokens`], [`Error::UnknownModel`], [`Error::ModelNotAccepting`],
 		///   [`Error::TooManyOutputTokens`], [`Error::ContextTooLong`],
 		///   [`Error::PriceAboveLimit`], [`Error::Overflow`], [`Error::TooManyOpenJobs`],

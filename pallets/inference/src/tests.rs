@@ -176,6 +176,17 @@ fn submit_job_rejects_bad_requests_and_holds_nothing() {
 			Error::<Test>::InvalidParams
 		);
 		assert_noop!(submit_with(CONSUMER, 0, "", 20, PRICE, 0), Error::<Test>::EmptyPayload);
+		assert_noop!(
+			Inference::submit_job(
+				RuntimeOrigin::signed(CONSUMER),
+				0,
+				vec![b'h', 0xff, b'i'].try_into().unwrap(),
+				20,
+				PRICE,
+				JobParams::default()
+			),
+			Error::<Test>::PayloadNotText
+		);
 		assert_noop!(submit_with(CONSUMER, 0, "hi", 0, PRICE, 0), Error::<Test>::ZeroOutputTokens);
 		assert_noop!(submit_with(CONSUMER, 9, "hi", 20, PRICE, 0), Error::<Test>::UnknownModel);
 		assert_noop!(

@@ -6,21 +6,21 @@
 //! worker runs [`daya_offchain::engine::run`] over [`RuntimeChain`], which finds the host's work,
 //! calls its executor and sends `submit_result` / `submit_verdict` signed with that key.
 
-use alloc::{vec, vec::Vec};
+use alloc::vec::Vec;
 use polkadot_sdk::*;
 
 use codec::{Decode, Encode};
-use daya_offchain::engine::{Chain, HostId, JobInput, NotSent};
+use daya_offchain::engine::{Chain, HostId, JobInput, JobOutput, NotSent, RESUBMIT_AFTER};
 use daya_primitives::{runtime_api::WorkKind, JobId, Usage};
 use frame_system::offchain::{
-	AppCrypto, CreateSignedTransaction, CreateTransactionBase, SendSignedTransaction, Signer,
-	SigningTypes,
+	AppCrypto, CreateSignedTransaction, CreateTransactionBase, Signer, SigningTypes,
+	SubmitTransaction,
 };
 use pallet_daya_inference::{output_key, payload_key, IndexedOutput, IndexedPayload};
 use sp_core::{sr25519, H256};
 use sp_runtime::{
 	generic,
-	offchain::StorageKind,
+	offchain::{storage::StorageValueRef, StorageKind},
 	traits::{SaturatedConversion, StaticLookup, Verify},
 	BoundedVec, MultiSigner, Perbill,
 };
@@ -93,18 +93,34 @@ where
 /// The chain as the offchain engine sees it.
 pub struct RuntimeChain;
 
-fn signer_for(host: &HostId) -> Signer<Runtime, HostKey, frame_system::offchain::ForAll> {
-	let public = MultiSigner::from(sr25519::Public::from_raw(*host));
-	Signer::<Runtime, HostKey>::all_accounts().with_filter(vec![public])
-}
+/// Prefix of the key under which the worker keeps a host's next nonce.
+pub const NONCE_KEY_PREFIX: &[u8] = b"daya/ocw/nonce/";
 
-fn sent(
-	results: Vec<(frame_system::offchain::Account<Runtime>, Result<(), ()>)>,
-) -> Result<(), NotSent> {
-	match results.as_slice() {
-		[(_, Ok(()))] => Ok(()),
-		_ => Err(NotSent),
-	}
+/// Signs `call` with `host`'s key and sends it to the transaction pool.
+///
+/// The nonce is the host's next one, counting the transactions the worker sent in earlier runs
+/// that are still in the pool (the chain's nonce alone would make a second transaction replace
+/// or be refused in favour of the first); after [`RESUBMIT_AFTER`] blocks without the chain
+/// catching up, the chain's nonce is used again (the transactions were dropped).
+pub fn send_signed(host: &HostId, call: RuntimeCall) -> Result<(), NotSent> {
+	let account = AccountId::from(*host);
+	let public = MultiSigner::from(sr25519::Public::from_raw(*host));
+	let on_chain = frame_system::Account::<Runtime>::get(&account).nonce;
+	let now = System::block_number();
+	let key = [NONCE_KEY_PREFIX, host.as_slice()].concat();
+	let stored = StorageValueRef::persistent(&key);
+	let nonce = match stored.get::<(crate::Nonce, BlockNumber)>().ok().flatten() {
+		Some((next, at)) if next > on_chain && now.saturating_sub(at) < RESUBMIT_AFTER => next,
+		_ => on_chain,
+	};
+	let xt =
+		<Runtime as CreateSignedTransaction<RuntimeCall>>::create_signed_transaction::<HostKey>(
+			call, public, account, nonce,
+		)
+		.ok_or(NotSent)?;
+	SubmitTransaction::<Runtime, RuntimeCall>::submit_transaction(xt).map_err(|_| NotSent)?;
+	stored.set(&(nonce.saturating_add(1), now));
+	Ok(())
 }
 
 fn indexed<T: Decode>(key: &[u8]) -> Option<T> {
@@ -136,8 +152,13 @@ impl Chain for RuntimeChain {
 		})
 	}
 
-	fn job_output(job: JobId) -> Option<Vec<u8>> {
-		indexed::<IndexedOutput>(&output_key(job)).map(|indexed| indexed.output)
+	fn job_output(job: JobId) -> Option<JobOutput> {
+		indexed::<IndexedOutput>(&output_key(job))
+			.map(|indexed| JobOutput { output: indexed.output, usage: indexed.usage })
+	}
+
+	fn max_output_len() -> u32 {
+		<Runtime as pallet_daya_inference::Config>::MaxOutputLen::get()
 	}
 
 	fn submit_result(
@@ -148,21 +169,21 @@ impl Chain for RuntimeChain {
 		commitment: [u8; 32],
 	) -> Result<(), NotSent> {
 		let output: BoundedVec<u8, _> = output.try_into().map_err(|_| NotSent)?;
-		sent(signer_for(host).send_signed_transaction(|_| {
-			pallet_daya_inference::Call::submit_result {
-				job_id: job,
-				output: output.clone(),
-				usage,
-				logprobs_commitment: H256(commitment),
-			}
-		}))
+		let call = pallet_daya_inference::Call::submit_result {
+			job_id: job,
+			output,
+			usage,
+			logprobs_commitment: H256(commitment),
+		};
+		send_signed(host, call.into())
 	}
 
 	fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), NotSent> {
 		let similarity = Perbill::from_parts(similarity_ppb);
-		sent(signer_for(host).send_signed_transaction(|_| {
-			pallet_daya_inference::Call::submit_verdict { job_id: job, similarity }
-		}))
+		send_signed(
+			host,
+			pallet_daya_inference::Call::submit_verdict { job_id: job, similarity }.into(),
+		)
 	}
 }
 
