@@ -311,6 +311,10 @@ async fn a_full_queue_refuses_with_429() {
 	let failed = wait_done(&s, "b").await;
 	assert_eq!(failed.status, JobState::Failed);
 	assert_eq!(failed.error.as_deref(), Some("boom"));
+	// A failed job posted again runs again; a done one is answered, not run again.
+	assert_eq!(post(jobs.clone(), &plain("b", "fail")).await.0, 202);
+	assert_eq!(wait_done(&s, "b").await.status, JobState::Failed);
+	assert_eq!(post(jobs.clone(), &plain("a", "x")).await.0, 200);
 	// Room again.
 	assert_eq!(post(jobs, &plain("c", "x")).await.0, 202);
 	wait_done(&s, "c").await;
@@ -320,5 +324,5 @@ async fn a_full_queue_refuses_with_429() {
 		.text()
 		.await
 		.unwrap();
-	assert!(metrics.contains("daya_executor_jobs_failed_total 1\n"), "{metrics}");
+	assert!(metrics.contains("daya_executor_jobs_failed_total 2\n"), "{metrics}");
 }

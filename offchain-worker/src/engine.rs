@@ -140,6 +140,11 @@ pub trait Chain {
 	) -> Result<(), NotSent>;
 	/// Sends `submit_verdict`, signed by `host`, to the transaction pool.
 	fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), NotSent>;
+	/// One call to an executor: a `POST` of `body` as JSON, or a `GET` without; the status code
+	/// and the body. The default makes it with the offchain worker's HTTP API.
+	fn http(url: &str, body: Option<Vec<u8>>, timeout_ms: u64) -> Result<(u16, Vec<u8>), String> {
+		http_call(url, body, timeout_ms)
+	}
 }
 
 /// Where a task stands.
@@ -420,7 +425,7 @@ fn execute_step<C: Chain>(
 		};
 		report.calls += 1;
 		let body = serde_json::to_vec(&request).map_err(|_| "cannot encode the request")?;
-		let (code, answer) = http_call(&format!("{url}/v1/jobs"), Some(body), HTTP_TIMEOUT_MS)?;
+		let (code, answer) = C::http(&format!("{url}/v1/jobs"), Some(body), HTTP_TIMEOUT_MS)?;
 		if !(200..300).contains(&code) {
 			return Err(refusal("POST /v1/jobs", code, &answer).into());
 		}
@@ -430,7 +435,7 @@ fn execute_step<C: Chain>(
 		status
 	} else {
 		report.calls += 1;
-		let (code, answer) = http_call(&format!("{url}/v1/jobs/{id}"), None, HTTP_TIMEOUT_MS)?;
+		let (code, answer) = C::http(&format!("{url}/v1/jobs/{id}"), None, HTTP_TIMEOUT_MS)?;
 		if code == 404 {
 			state.phase = Phase::Send;
 			return Err("the executor lost the job (restarted?); sending it again".into());
@@ -497,7 +502,7 @@ fn validate_step<C: Chain>(
 			report.calls += 1;
 			let body = serde_json::to_vec(&request).map_err(|_| "cannot encode the request")?;
 			let (code, answer) =
-				http_call(&format!("{url}/v1/validate"), Some(body), VALIDATE_TIMEOUT_MS)?;
+				C::http(&format!("{url}/v1/validate"), Some(body), VALIDATE_TIMEOUT_MS)?;
 			if code != 200 {
 				return Err(refusal("POST /v1/validate", code, &answer).into());
 			}
@@ -527,7 +532,11 @@ const MAX_ANSWER_BYTES: usize = 4 << 20;
 
 /// One HTTP call: a `POST` of `body` as JSON, or a `GET` without. Returns the status code and
 /// the body.
-fn http_call(url: &str, body: Option<Vec<u8>>, timeout_ms: u64) -> Result<(u16, Vec<u8>), String> {
+pub fn http_call(
+	url: &str,
+	body: Option<Vec<u8>>,
+	timeout_ms: u64,
+) -> Result<(u16, Vec<u8>), String> {
 	let deadline = offchain::timestamp().add(Duration::from_millis(timeout_ms));
 	let mut request = http::Request::<Vec<Vec<u8>>>::default().url(url);
 	request = match body {
@@ -584,6 +593,8 @@ mod tests {
 		outputs: BTreeMap<JobId, JobOutput>,
 		/// The chain's output limit, if not 64 KiB.
 		max_output: Option<u32>,
+		/// Scripted executor answers, in order, by URL (else the mocked HTTP answers 200).
+		answers: std::collections::VecDeque<(String, Result<(u16, Vec<u8>), String>)>,
 		results: Vec<(HostId, JobId, Vec<u8>, Usage, [u8; 32])>,
 		verdicts: Vec<(HostId, JobId, u32)>,
 		/// A clock to move forward by this many milliseconds whenever a job's input is read.
@@ -622,6 +633,19 @@ mod tests {
 		}
 		fn max_output_len() -> u32 {
 			CHAIN.with(|c| c.borrow().max_output.unwrap_or(64 * 1024))
+		}
+		fn http(
+			url: &str,
+			body: Option<Vec<u8>>,
+			timeout_ms: u64,
+		) -> Result<(u16, Vec<u8>), String> {
+			match CHAIN.with(|c| c.borrow_mut().answers.pop_front()) {
+				Some((expected, answer)) => {
+					assert_eq!(url, expected);
+					answer
+				},
+				None => http_call(url, body, timeout_ms),
+			}
 		}
 		fn submit_result(
 			host: &HostId,
@@ -848,6 +872,72 @@ mod tests {
 			set_work(ALICE, &[]);
 			run::<Fake>(24);
 			assert_eq!(task_state(&ALICE, 2, WorkKind::Execute), None);
+		});
+	}
+
+	fn answer(url: String, answer: Result<(u16, &str), &str>) {
+		let answer =
+			answer.map(|(code, body)| (code, body.as_bytes().to_vec())).map_err(Into::into);
+		CHAIN.with(|c| c.borrow_mut().answers.push_back((url, answer)));
+	}
+
+	#[test]
+	fn refusals_and_outages_are_retried_and_a_lost_job_is_sent_again() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			set_work(ALICE, &[(5, WorkKind::Execute)]);
+			let jobs = format!("{URL}/v1/jobs");
+			// Down, then busy: the job waits 1, then 2 blocks.
+			answer(jobs.clone(), Err("connection refused"));
+			assert_eq!(run::<Fake>(1).failures, 1);
+			answer(jobs.clone(), Ok((429, r#"{"error":{"code":"queue_full","message":"busy"}}"#)));
+			assert_eq!(run::<Fake>(2).failures, 1);
+			let task = task_state(&ALICE, 5, WorkKind::Execute).unwrap();
+			assert_eq!((task.phase, task.next_at), (Phase::Send, 4));
+			// Accepted, then lost by a restarted executor: sent again.
+			state.write().expect_request(post(
+				&jobs,
+				&job_request(5),
+				&status(5, JobState::Queued),
+			));
+			assert_eq!(run::<Fake>(4).failures, 0);
+			answer(
+				format!("{jobs}/{}", exec_id(5)),
+				Ok((404, r#"{"error":{"code":"not_found","message":"?"}}"#)),
+			);
+			assert_eq!(run::<Fake>(5).failures, 1);
+			// The third failure in a row, without a submission between: 4 blocks' wait.
+			let task = task_state(&ALICE, 5, WorkKind::Execute).unwrap();
+			assert_eq!((task.phase, task.next_at), (Phase::Send, 9));
+			assert_eq!(run::<Fake>(8).calls, 0);
+			state.write().expect_request(post(&jobs, &job_request(5), &done(5)));
+			assert_eq!(run::<Fake>(9).results, 1);
+			assert_eq!(task_state(&ALICE, 5, WorkKind::Execute).unwrap().failures, 0);
+		});
+	}
+
+	#[test]
+	fn a_validator_whose_executor_refuses_retries() {
+		let (mut ext, _state) = new_ext();
+		ext.execute_with(|| {
+			set_work(BOB, &[(4, WorkKind::Validate)]);
+			CHAIN.with(|c| {
+				c.borrow_mut().outputs.insert(
+					4,
+					JobOutput {
+						output: b"world".to_vec(),
+						usage: Usage { prompt_tokens: 5, completion_tokens: 5 },
+					},
+				)
+			});
+			answer(
+				format!("{URL}/v1/validate"),
+				Ok((409, r#"{"error":{"code":"weights_mismatch","message":"other weights"}}"#)),
+			);
+			let report = run::<Fake>(5);
+			assert_eq!((report.verdicts, report.failures), (0, 1));
+			assert_eq!(task_state(&BOB, 4, WorkKind::Validate).unwrap().next_at, 6);
+			assert!(CHAIN.with(|c| c.borrow().verdicts.is_empty()));
 		});
 	}
 
