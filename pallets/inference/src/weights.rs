@@ -61,10 +61,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17691`
 		//  Estimated: `19176`
-		// Minimum execution time: 2_003_137_000 picoseconds.
-		Weight::from_parts(2_372_130_962, 19176)
-			// Standard Error: 4_831
-			.saturating_add(Weight::from_parts(6_470, 0).saturating_mul(p.into()))
+		// Minimum execution time: 1_971_029_000 picoseconds.
+		Weight::from_parts(2_035_396_377, 19176)
+			// Standard Error: 498
+			.saturating_add(Weight::from_parts(5_649, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -79,10 +79,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4443`
 		//  Estimated: `7575`
-		// Minimum execution time: 582_686_000 picoseconds.
-		Weight::from_parts(706_278_643, 7575)
-			// Standard Error: 1_248
-			.saturating_add(Weight::from_parts(6_137, 0).saturating_mul(o.into()))
+		// Minimum execution time: 563_037_000 picoseconds.
+		Weight::from_parts(625_710_319, 7575)
+			// Standard Error: 535
+			.saturating_add(Weight::from_parts(5_414, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -118,8 +118,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11761`
 		//  Estimated: `8799`
-		// Minimum execution time: 3_178_794_000 picoseconds.
-		Weight::from_parts(3_374_575_000, 8799)
+		// Minimum execution time: 3_113_447_000 picoseconds.
+		Weight::from_parts(3_154_027_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
 	}
@@ -139,8 +139,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `16394`
 		//  Estimated: `17879`
-		// Minimum execution time: 1_502_774_000 picoseconds.
-		Weight::from_parts(1_781_207_000, 17879)
+		// Minimum execution time: 1_407_732_000 picoseconds.
+		Weight::from_parts(1_427_942_000, 17879)
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -172,8 +172,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `24576`
 		//  Estimated: `19211`
-		// Minimum execution time: 7_247_740_000 picoseconds.
-		Weight::from_parts(10_072_018_000, 19211)
+		// Minimum execution time: 6_403_626_000 picoseconds.
+		Weight::from_parts(6_768_158_000, 19211)
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().writes(24_u64))
 	}
@@ -201,8 +201,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `8824`
 		//  Estimated: `7575`
-		// Minimum execution time: 1_773_465_000 picoseconds.
-		Weight::from_parts(1_998_791_000, 7575)
+		// Minimum execution time: 1_717_452_000 picoseconds.
+		Weight::from_parts(2_000_362_000, 7575)
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(12_u64))
 	}
@@ -224,11 +224,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn on_initialize_sample(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `18369 + n * (294 ±0)`
-		//  Estimated: `60387 + n * (2874 ±0)`
-		// Minimum execution time: 123_483_000 picoseconds.
-		Weight::from_parts(158_516_000, 60387)
-			// Standard Error: 21_074_444
-			.saturating_add(Weight::from_parts(569_326_410, 0).saturating_mul(n.into()))
+		//  Estimated: `60387 + n * (2874 ±68)`
+		// Minimum execution time: 120_018_000 picoseconds.
+		Weight::from_parts(947_393_558, 60387)
+			// Standard Error: 9_649_918
+			.saturating_add(Weight::from_parts(421_819_488, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -253,11 +253,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `20935 + n * (210 ±0)`
-		//  Estimated: `161008 + n * (2874 ±2)`
-		// Minimum execution time: 119_838_000 picoseconds.
-		Weight::from_parts(18_530_237_392, 161008)
-			// Standard Error: 32_234_608
-			.saturating_add(Weight::from_parts(461_102_602, 0).saturating_mul(n.into()))
+		//  Estimated: `161008 + n * (2874 ±91)`
+		// Minimum execution time: 119_868_000 picoseconds.
+		Weight::from_parts(3_215_879_442, 161008)
+			// Standard Error: 17_047_262
+			.saturating_add(Weight::from_parts(420_646_149, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(39_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(36_u64))
@@ -276,8 +276,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `332`
 		//  Estimated: `3644`
-		// Minimum execution time: 298_564_000 picoseconds.
-		Weight::from_parts(313_656_000, 3644)
+		// Minimum execution time: 284_153_000 picoseconds.
+		Weight::from_parts(306_636_000, 3644)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -286,40 +286,40 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mock runtimes.
 impl WeightInfo for () {
 	fn submit_job(p: u32, ) -> Weight {
-		Weight::from_parts(2_372_130_962, 19176)
-			.saturating_add(Weight::from_parts(6_470, 0).saturating_mul(p.into()))
+		Weight::from_parts(2_035_396_377, 19176)
+			.saturating_add(Weight::from_parts(5_649, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn submit_result(o: u32, ) -> Weight {
-		Weight::from_parts(706_278_643, 7575)
-			.saturating_add(Weight::from_parts(6_137, 0).saturating_mul(o.into()))
+		Weight::from_parts(625_710_319, 7575)
+			.saturating_add(Weight::from_parts(5_414, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_verdict_pass() -> Weight {
-		Weight::from_parts(3_374_575_000, 8799)
+		Weight::from_parts(3_154_027_000, 8799)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().writes(17_u64))
 	}
 	fn submit_verdict_accuse() -> Weight {
-		Weight::from_parts(1_781_207_000, 17879)
+		Weight::from_parts(1_427_942_000, 17879)
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn submit_verdict_decide() -> Weight {
-		Weight::from_parts(10_072_018_000, 19211)
+		Weight::from_parts(6_768_158_000, 19211)
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
 			.saturating_add(RocksDbWeight::get().writes(24_u64))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(1_998_791_000, 7575)
+		Weight::from_parts(2_000_362_000, 7575)
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn on_initialize_sample(n: u32, ) -> Weight {
-		Weight::from_parts(158_516_000, 60387)
-			.saturating_add(Weight::from_parts(569_326_410, 0).saturating_mul(n.into()))
+		Weight::from_parts(947_393_558, 60387)
+			.saturating_add(Weight::from_parts(421_819_488, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -327,8 +327,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2874).saturating_mul(n.into()))
 	}
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
-		Weight::from_parts(18_530_237_392, 161008)
-			.saturating_add(Weight::from_parts(461_102_602, 0).saturating_mul(n.into()))
+		Weight::from_parts(3_215_879_442, 161008)
+			.saturating_add(Weight::from_parts(420_646_149, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(39_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(36_u64))
@@ -336,7 +336,7 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2874).saturating_mul(n.into()))
 	}
 	fn prune_outcome() -> Weight {
-		Weight::from_parts(313_656_000, 3644)
+		Weight::from_parts(306_636_000, 3644)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
