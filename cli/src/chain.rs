@@ -2,6 +2,7 @@
 //! API (the node's metadata describes every call and type).
 
 use crate::{fail, Failure};
+use daya_offchain::hex::{from_hex, to_hex};
 use std::{str::FromStr, time::Duration};
 use subxt::{
 	dynamic::{self, Value},
@@ -302,16 +303,9 @@ struct ProposedEvent {
 
 /// Parses a `0x`-prefixed 32-byte hash.
 pub fn parse_hash(text: &str) -> Result<[u8; 32], Failure> {
-	let invalid = || Failure(format!("invalid hash {text:?}: give 0x and 64 hex digits"));
-	let digits = text.strip_prefix("0x").ok_or_else(invalid)?;
-	if digits.len() != 64 || !digits.is_ascii() {
-		return Err(invalid());
-	}
-	let mut hash = [0u8; 32];
-	for (i, byte) in hash.iter_mut().enumerate() {
-		*byte = u8::from_str_radix(&digits[2 * i..2 * i + 2], 16).map_err(|_| invalid())?;
-	}
-	Ok(hash)
+	text.strip_prefix("0x")
+		.and_then(daya_offchain::hex::parse_hash)
+		.ok_or_else(|| Failure(format!("invalid hash {text:?}: give 0x and 64 hex digits")))
 }
 
 /// A connected node.
@@ -813,28 +807,6 @@ impl Chain {
 		}
 		fail(format!("the output of job {id} is not in blocks {from} to {latest}"))
 	}
-}
-
-/// `0x`-prefixed lowercase hex.
-fn to_hex(bytes: &[u8]) -> String {
-	let mut out = String::with_capacity(2 + 2 * bytes.len());
-	out.push_str("0x");
-	for byte in bytes {
-		out.push_str(&format!("{byte:02x}"));
-	}
-	out
-}
-
-/// Bytes from `0x`-prefixed hex.
-fn from_hex(text: &str) -> Option<Vec<u8>> {
-	let digits = text.strip_prefix("0x")?;
-	if digits.len() % 2 != 0 {
-		return None;
-	}
-	(0..digits.len())
-		.step_by(2)
-		.map(|i| u8::from_str_radix(&digits[i..i + 2], 16).ok())
-		.collect()
 }
 
 /// The secret URI `--suri` stands for (a dev name becomes `//Name`).

@@ -7,6 +7,7 @@ use crate::{
 	},
 	Failure,
 };
+use daya_offchain::hex::to_hex;
 use serde_json::json;
 use subxt::utils::AccountId32;
 
@@ -59,10 +60,6 @@ fn text(bytes: &[u8]) -> String {
 	String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-}
-
 fn percent(parts: u32) -> String {
 	format!("{}.{}%", parts / 10_000_000, (parts / 1_000_000) % 10)
 }
@@ -111,7 +108,7 @@ fn model_json(id: u32, model: &ModelView) -> serde_json::Value {
 		"minVramMib": model.min_vram_mib,
 		"computeUnitsPerToken": model.compute_units_per_token,
 		"validationThreshold": model.validation_threshold.0,
-		"weightsHash": format!("0x{}", hex(&model.weights_hash)),
+		"weightsHash": to_hex(&model.weights_hash),
 		"source": text(&model.source),
 	})
 }
@@ -153,7 +150,7 @@ pub fn model(json: bool, id: u32, model: &ModelView) {
 	println!("  min VRAM             {} MiB", model.min_vram_mib);
 	println!("  compute units/token  {}", model.compute_units_per_token);
 	println!("  validation threshold {}", percent(model.validation_threshold.0));
-	println!("  weights hash         0x{}", hex(&model.weights_hash));
+	println!("  weights hash         {}", to_hex(&model.weights_hash));
 	println!("  source               {}", text(&model.source));
 }
 
@@ -204,7 +201,7 @@ fn outcome_json(id: u64, outcome: &JobOutcome) -> serde_json::Value {
 		"consumer": account(&outcome.consumer),
 		"executor": account(&outcome.executor),
 		"model": outcome.model,
-		"outputHash": outcome.output_hash.map(|h| format!("0x{}", hex(&h))),
+		"outputHash": outcome.output_hash.map(|h| to_hex(&h)),
 		"promptTokens": outcome.usage.map(|u| u.prompt_tokens),
 		"completionTokens": outcome.usage.map(|u| u.completion_tokens),
 		"fee": outcome.fee.to_string(),
@@ -257,7 +254,7 @@ pub fn outcome(json: bool, id: u64, outcome: &JobOutcome) {
 	);
 	println!("  refunded   {}", Amount(outcome.refund));
 	if let Some(hash) = outcome.output_hash {
-		println!("  output     0x{}", hex(&hash));
+		println!("  output     {}", to_hex(&hash));
 	}
 }
 
@@ -274,7 +271,7 @@ pub fn job(json: bool, id: u64, job: &JobView) {
 			"submittedAt": job.submitted_at,
 			"deadline": job.deadline,
 			"reassigned": job.reassigned,
-			"outputHash": job.output_hash.map(|h| format!("0x{}", hex(&h))),
+			"outputHash": job.output_hash.map(|h| to_hex(&h)),
 		}));
 	}
 	println!("job {id}: {}", status_word(&job.status));
@@ -347,7 +344,7 @@ pub fn host(json: bool, who: &AccountId32, host: &HostView) {
 }
 
 pub fn motion(json: bool, motion: &Motion) {
-	let hash = format!("0x{}", hex(&motion.hash));
+	let hash = to_hex(&motion.hash);
 	if json {
 		return print(
 			json!({ "hash": hash, "index": motion.index, "threshold": motion.threshold }),

@@ -1,11 +1,13 @@
 //! Every command group of `daya` against a real `daya-node --dev`: the commands the README and
 //! the docs show, with their text and JSON output, and their errors.
 
+mod client;
 #[path = "../../node/tests/common/mod.rs"]
 mod common;
 
+use client::{error, executor_bin, json, ok, DAYA};
 use common::{submit, DevNode};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use subxt::{
 	dynamic::{self, Value},
 	ext::scale_decode::{self, DecodeAsType},
@@ -13,42 +15,7 @@ use subxt::{
 };
 use subxt_signer::sr25519::dev;
 
-const DAYA: &str = env!("CARGO_BIN_EXE_daya");
 const UNIT: u128 = 1_000_000_000_000;
-
-fn daya(url: &str, args: &[&str]) -> Output {
-	Command::new(DAYA)
-		.arg("--url")
-		.arg(url)
-		.args(args)
-		.stdin(Stdio::null())
-		.output()
-		.expect("daya runs")
-}
-
-/// Runs `daya` and returns its standard output, failing the test with its error otherwise.
-fn ok(url: &str, args: &[&str]) -> String {
-	let out = daya(url, args);
-	assert!(out.status.success(), "daya {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-	String::from_utf8(out.stdout).unwrap()
-}
-
-/// Runs `daya --json` and parses its output.
-fn json(url: &str, args: &[&str]) -> serde_json::Value {
-	let mut all = vec!["--json"];
-	all.extend_from_slice(args);
-	serde_json::from_str(&ok(url, &all)).expect("JSON output")
-}
-
-/// Runs `daya`, expects it to fail, and returns its one-line error.
-fn error(url: &str, args: &[&str]) -> String {
-	let out = daya(url, args);
-	assert!(!out.status.success(), "daya {args:?} should fail");
-	let stderr = String::from_utf8(out.stderr).unwrap();
-	assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-	assert!(stderr.starts_with("error: "), "{stderr}");
-	stderr.trim_end().to_string()
-}
 
 #[derive(Debug, PartialEq, DecodeAsType)]
 #[decode_as_type(crate_path = "scale_decode")]
@@ -118,7 +85,7 @@ async fn every_command_group_against_a_dev_node() {
 	// Voter: a new model from its files. `daya-executor spec` prints the registry spec of a
 	// model directory; the council registers it, then updates it to a new version.
 	let dir = common::TempDir::new("cli-spec");
-	let executor = common::node_bin().with_file_name("daya-executor");
+	let executor = executor_bin();
 	let run = |args: &[&str]| {
 		let out = Command::new(&executor).args(args).output().expect("daya-executor runs");
 		assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

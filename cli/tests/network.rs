@@ -10,51 +10,21 @@
 //! The phases share one chain (1-second blocks) and run in this order; each prints how long it
 //! took, in blocks and seconds.
 
+mod client;
 #[path = "../../node/tests/common/mod.rs"]
 mod common;
 
+use client::{executor_bin, json};
 use common::{free_port, DevNode, TempDir};
 use std::{
 	io::{Read, Write},
 	net::TcpStream,
 	path::{Path, PathBuf},
-	process::{Child, Command, Output, Stdio},
+	process::{Child, Command, Stdio},
 	time::{Duration, Instant},
 };
 
-const DAYA: &str = env!("CARGO_BIN_EXE_daya");
 const MODEL: &str = "daya-dev-llama";
-
-/// `daya-executor`, which `cargo test --workspace` builds next to `daya-node`.
-fn executor_bin() -> PathBuf {
-	let node = common::node_bin();
-	let bin = node.with_file_name("daya-executor");
-	assert!(
-		bin.exists(),
-		"{} is missing: build it first (cargo build -p daya-executor)",
-		bin.display()
-	);
-	bin
-}
-
-fn daya(url: &str, args: &[&str]) -> Output {
-	Command::new(DAYA)
-		.arg("--url")
-		.arg(url)
-		.args(args)
-		.stdin(Stdio::null())
-		.output()
-		.unwrap()
-}
-
-/// Runs `daya --json` and parses its output, failing the test with its error otherwise.
-fn json(url: &str, args: &[&str]) -> serde_json::Value {
-	let mut all = vec!["--json"];
-	all.extend_from_slice(args);
-	let out = daya(url, &all);
-	assert!(out.status.success(), "daya {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-	serde_json::from_slice(&out.stdout).expect("JSON output")
-}
 
 /// A running `daya-executor`, killed on drop.
 struct Executor {

@@ -46,28 +46,7 @@ pub fn safetensors_files(dir: &Path) -> io::Result<Vec<String>> {
 	Ok(names)
 }
 
-/// `0x`-prefixed lower-case hex.
-pub fn to_hex(bytes: &[u8]) -> String {
-	let mut out = String::with_capacity(2 + bytes.len() * 2);
-	out.push_str("0x");
-	for b in bytes {
-		out.push_str(&format!("{b:02x}"));
-	}
-	out
-}
-
-/// Parses a 32-byte hash in hex, with or without `0x`.
-pub fn parse_hash(text: &str) -> Option<[u8; 32]> {
-	let hex = text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")).unwrap_or(text);
-	if hex.len() != 64 || !hex.is_ascii() {
-		return None;
-	}
-	let mut out = [0u8; 32];
-	for (i, byte) in out.iter_mut().enumerate() {
-		*byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
-	}
-	Some(out)
-}
+pub use daya_offchain::hex::{parse_hash, to_hex};
 
 #[cfg(test)]
 mod tests {

@@ -37,6 +37,7 @@ use polkadot_sdk::{
 };
 
 use crate::{
+	hex::to_hex,
 	protocol::{
 		billed_similarity, logprobs_commitment, ErrorBody, JobRequest, JobState, JobStatus,
 		ValidateRequest, ValidateResponse,
@@ -358,14 +359,6 @@ fn step<C: Chain>(host: &HostId, job: JobId, kind: WorkKind, now: u32, report: &
 	set_task_state(host, job, kind, state);
 }
 
-fn hex(bytes: &[u8]) -> String {
-	let mut out = String::from("0x");
-	for b in bytes {
-		out.push_str(&format!("{b:02x}"));
-	}
-	out
-}
-
 /// Why a step failed.
 enum Failure {
 	/// Try again after a backoff (the executor is down, busy, or failed the job).
@@ -400,7 +393,7 @@ pub fn executor_job_id(job: JobId, input: &JobInput) -> String {
 		&(&input.model, input.weights_hash, &input.prompt, input.max_output_tokens, input.params)
 			.encode(),
 	);
-	format!("{job}-{}", &hex(&digest[..8])[2..])
+	format!("{job}-{}", &to_hex(&digest[..8])[2..])
 }
 
 fn execute_step<C: Chain>(
@@ -417,7 +410,7 @@ fn execute_step<C: Chain>(
 		let request = JobRequest {
 			id: id.clone(),
 			model: text(input.model.clone(), "model name")?,
-			weights_hash: Some(hex(&input.weights_hash)),
+			weights_hash: Some(to_hex(&input.weights_hash)),
 			prompt: text(input.prompt.clone(), "prompt")?,
 			max_tokens: input.max_output_tokens,
 			temperature_milli: input.params.temperature_milli,
@@ -494,7 +487,7 @@ fn validate_step<C: Chain>(
 		Ok(output) => {
 			let request = ValidateRequest {
 				model: text(input.model, "model name")?,
-				weights_hash: Some(hex(&input.weights_hash)),
+				weights_hash: Some(to_hex(&input.weights_hash)),
 				prompt: text(input.prompt, "prompt")?,
 				output,
 				temperature_milli: input.params.temperature_milli,
@@ -754,6 +747,23 @@ mod tests {
 		}
 	}
 
+	/// What Bob's executor is asked to re-score: the fake chain's job, claimed output `world`.
+	fn validate_request() -> ValidateRequest {
+		ValidateRequest {
+			model: "daya-dev-llama".into(),
+			weights_hash: Some(format!("0x{}", "ab".repeat(32))),
+			prompt: "hello".into(),
+			output: "world".into(),
+			temperature_milli: 0,
+		}
+	}
+
+	/// The offchain index holds `output` for `job`, claiming `tokens` completion tokens.
+	fn claim(job: JobId, output: Vec<u8>, tokens: u32) {
+		let usage = Usage { prompt_tokens: 5, completion_tokens: tokens };
+		CHAIN.with(|c| c.borrow_mut().outputs.insert(job, JobOutput { output, usage }));
+	}
+
 	const URL: &str = "http://127.0.0.1:8090";
 
 	#[test]
@@ -921,15 +931,7 @@ mod tests {
 		let (mut ext, _state) = new_ext();
 		ext.execute_with(|| {
 			set_work(BOB, &[(4, WorkKind::Validate)]);
-			CHAIN.with(|c| {
-				c.borrow_mut().outputs.insert(
-					4,
-					JobOutput {
-						output: b"world".to_vec(),
-						usage: Usage { prompt_tokens: 5, completion_tokens: 5 },
-					},
-				)
-			});
+			claim(4, b"world".to_vec(), 5);
 			answer(
 				format!("{URL}/v1/validate"),
 				Ok((409, r#"{"error":{"code":"weights_mismatch","message":"other weights"}}"#)),
@@ -946,22 +948,8 @@ mod tests {
 		let (mut ext, state) = new_ext();
 		ext.execute_with(|| {
 			set_work(BOB, &[(4, WorkKind::Validate)]);
-			CHAIN.with(|c| {
-				c.borrow_mut().outputs.insert(
-					4,
-					JobOutput {
-						output: b"world".to_vec(),
-						usage: Usage { prompt_tokens: 5, completion_tokens: 5 },
-					},
-				)
-			});
-			let request = ValidateRequest {
-				model: "daya-dev-llama".into(),
-				weights_hash: Some(format!("0x{}", "ab".repeat(32))),
-				prompt: "hello".into(),
-				output: "world".into(),
-				temperature_milli: 0,
-			};
+			claim(4, b"world".to_vec(), 5);
+			let request = validate_request();
 			let answer = ValidateResponse { similarity_ppb: 400_000_000, tokens: 5, accepted: 2 };
 			state
 				.write()
@@ -978,22 +966,8 @@ mod tests {
 		ext.execute_with(|| {
 			set_work(BOB, &[(4, WorkKind::Validate)]);
 			// Five tokens of text, billed as fifty.
-			CHAIN.with(|c| {
-				c.borrow_mut().outputs.insert(
-					4,
-					JobOutput {
-						output: b"world".to_vec(),
-						usage: Usage { prompt_tokens: 5, completion_tokens: 50 },
-					},
-				)
-			});
-			let request = ValidateRequest {
-				model: "daya-dev-llama".into(),
-				weights_hash: Some(format!("0x{}", "ab".repeat(32))),
-				prompt: "hello".into(),
-				output: "world".into(),
-				temperature_milli: 0,
-			};
+			claim(4, b"world".to_vec(), 50);
+			let request = validate_request();
 			let answer = ValidateResponse { similarity_ppb: 1_000_000_000, tokens: 5, accepted: 5 };
 			state
 				.write()
@@ -1072,15 +1046,7 @@ mod tests {
 		let (mut ext, _state) = new_ext();
 		ext.execute_with(|| {
 			set_work(BOB, &[(4, WorkKind::Validate)]);
-			CHAIN.with(|c| {
-				c.borrow_mut().outputs.insert(
-					4,
-					JobOutput {
-						output: vec![0xff, 0xfe],
-						usage: Usage { prompt_tokens: 5, completion_tokens: 2 },
-					},
-				)
-			});
+			claim(4, vec![0xff, 0xfe], 2);
 			assert_eq!(run::<Fake>(5).verdicts, 1);
 			assert_eq!(CHAIN.with(|c| c.borrow().verdicts.clone()), vec![(BOB, 4, 0)]);
 		});

@@ -21,6 +21,7 @@
 extern crate alloc;
 
 pub mod engine;
+pub mod hex;
 pub mod protocol;
 pub mod settings;
 

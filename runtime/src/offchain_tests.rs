@@ -64,11 +64,25 @@ fn get(path: &str, answer: Vec<u8>) -> PendingRequest {
 	}
 }
 
-fn hex(bytes: &[u8; 32]) -> String {
-	format!("0x{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
-}
-
 type PoolState = std::sync::Arc<parking_lot::RwLock<sp_core::offchain::testing::PoolState>>;
+type HttpState = std::sync::Arc<parking_lot::RwLock<sp_core::offchain::testing::OffchainState>>;
+
+/// The development chain as a node with offchain workers sees it: its offchain database, mocked
+/// HTTP, a transaction pool, and a keystore with `hosts`' keys under key type `daya`.
+fn node_ext(hosts: &[&str]) -> (sp_io::TestExternalities, HttpState, PoolState) {
+	let mut ext = crate::tests::preset_ext("development");
+	let (offchain, http) = TestOffchainExt::with_offchain_db(ext.offchain_db());
+	let (pool, pool_state) = TestTransactionPoolExt::new();
+	let keystore = MemoryKeystore::new();
+	for host in hosts {
+		keystore.sr25519_generate_new(daya_offchain::KEY_TYPE, Some(host)).unwrap();
+	}
+	ext.register_extension(OffchainDbExt::new(offchain.clone()));
+	ext.register_extension(OffchainWorkerExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.register_extension(KeystoreExt::new(keystore));
+	(ext, http, pool_state)
+}
 
 /// Takes the transactions the worker sent and applies them as a block would; returns their
 /// signers and calls.
@@ -92,17 +106,7 @@ fn apply_pool(pool: &PoolState) -> Vec<(AccountId, RuntimeCall)> {
 
 #[test]
 fn hosts_execute_and_validate_jobs_through_their_executors() {
-	let mut ext = crate::tests::preset_ext("development");
-	let (offchain, http) = TestOffchainExt::with_offchain_db(ext.offchain_db());
-	let (pool, pool_state) = TestTransactionPoolExt::new();
-	let keystore = MemoryKeystore::new();
-	for host in ["//Alice", "//Bob"] {
-		keystore.sr25519_generate_new(daya_offchain::KEY_TYPE, Some(host)).unwrap();
-	}
-	ext.register_extension(OffchainDbExt::new(offchain.clone()));
-	ext.register_extension(OffchainWorkerExt::new(offchain));
-	ext.register_extension(TransactionPoolExt::new(pool));
-	ext.register_extension(KeystoreExt::new(keystore));
+	let (mut ext, http, pool_state) = node_ext(&["//Alice", "//Bob"]);
 
 	let consumer = Sr25519Keyring::Ferdie.to_account_id();
 	let prompt = b"Tell me about Daya".to_vec();
@@ -124,7 +128,7 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 	ext.persist_offchain_overlay();
 
 	let model = daya_offchain::protocol::dev_model::NAME;
-	let weights = hex(&daya_offchain::protocol::dev_model::WEIGHTS_HASH);
+	let weights = daya_offchain::hex::to_hex(&daya_offchain::protocol::dev_model::WEIGHTS_HASH);
 	let request = JobRequest {
 		id: daya_offchain::engine::executor_job_id(
 			job_id,
@@ -245,15 +249,7 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 #[test]
 fn a_hosts_transactions_in_the_pool_get_consecutive_nonces() {
 	use daya_offchain::engine::{Chain, RESUBMIT_AFTER};
-	let mut ext = crate::tests::preset_ext("development");
-	let (offchain, _http) = TestOffchainExt::with_offchain_db(ext.offchain_db());
-	let (pool, pool_state) = TestTransactionPoolExt::new();
-	let keystore = MemoryKeystore::new();
-	keystore.sr25519_generate_new(daya_offchain::KEY_TYPE, Some("//Alice")).unwrap();
-	ext.register_extension(OffchainDbExt::new(offchain.clone()));
-	ext.register_extension(OffchainWorkerExt::new(offchain));
-	ext.register_extension(TransactionPoolExt::new(pool));
-	ext.register_extension(KeystoreExt::new(keystore));
+	let (mut ext, _http, pool_state) = node_ext(&["//Alice"]);
 	ext.execute_with(|| {
 		next_block();
 		let alice: [u8; 32] = Sr25519Keyring::Alice.to_account_id().into();
