@@ -1,18 +1,17 @@
-//! # Daya offchain worker engine
+//! # Daya's offchain worker
 //!
 //! A Daya host runs two processes: a collator or full node (`daya-node`) and an executor
 //! (`daya-executor`) next to its GPU. This crate joins them.
 //!
-//! - [`protocol`]: the JSON wire protocol between a node's offchain worker and an executor, and
-//!   the rules both sides share (how a validator's re-scoring becomes a similarity, how an
-//!   executor commits to its log-probabilities).
-//! - [`engine`]: what the job market's `offchain_worker` hook runs on every imported block. For
+//! - [`runner`]: what the job market's `offchain_worker` hook runs on every imported block. For
 //!   each host key of key type [`KEY_TYPE`] in the node's keystore it finds the work assigned
 //!   to that host (jobs to execute, results to validate), reads the prompt from the offchain
 //!   index, hands it to the host's executor, polls for the result across blocks and sends
 //!   `submit_result` / `submit_verdict` as a transaction signed by the host key.
-//! - [`settings`]: the node-local offchain storage the engine reads, which an operator sets
-//!   through the node's `offchain_localStorageSet` RPC (the `daya host set-executor` command).
+//!
+//! The wire protocol it speaks with executors, and the node-local settings it reads (which an
+//! operator sets through the node's `offchain_localStorageSet` RPC, with `daya host
+//! set-executor`), are `daya-protocol`'s, which the executor and the client share.
 //!
 //! The crate is `no_std` (it runs inside the runtime's offchain worker) with a `std` feature.
 
@@ -20,10 +19,7 @@
 
 extern crate alloc;
 
-pub mod engine;
-pub mod hex;
-pub mod protocol;
-pub mod settings;
+pub mod runner;
 
 use polkadot_sdk::sp_core::crypto::KeyTypeId;
 

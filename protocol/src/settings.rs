@@ -10,7 +10,7 @@
 //!
 //! Without either, a host's executor is [`DEFAULT_EXECUTOR_URL`].
 
-use alloc::vec::Vec;
+use alloc::{string::String, vec::Vec};
 
 /// Where a host's executor listens unless the node was told otherwise.
 pub const DEFAULT_EXECUTOR_URL: &str = "http://127.0.0.1:8090";
@@ -35,6 +35,39 @@ pub fn is_valid_executor_url(url: &str) -> bool {
 		&& !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
+/// Where the executor URL of a host came from.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum UrlSource {
+	/// The host's own setting ([`executor_url_key`]).
+	Host,
+	/// The node-wide setting ([`EXECUTOR_URL_KEY`]).
+	Node,
+	/// Neither: [`DEFAULT_EXECUTOR_URL`].
+	Default,
+}
+
+/// The executor URL of a host, in the order the offchain worker applies: the host's own setting,
+/// else the node-wide one, else [`DEFAULT_EXECUTOR_URL`]. A setting that is not valid UTF-8 or not
+/// a valid URL ([`is_valid_executor_url`]) is passed over as if it were absent; surrounding
+/// whitespace and trailing slashes are dropped.
+///
+/// `per_host` and `node_wide` are the raw values of the two settings, as the node's offchain
+/// storage holds them. The worker and `daya host set-executor` both use this, so that what the
+/// client reports is what the worker calls.
+pub fn executor_url(per_host: Option<&[u8]>, node_wide: Option<&[u8]>) -> (String, UrlSource) {
+	let valid = |raw: Option<&[u8]>| {
+		let url = core::str::from_utf8(raw?).ok()?.trim().trim_end_matches('/');
+		is_valid_executor_url(url).then(|| String::from(url))
+	};
+	if let Some(url) = valid(per_host) {
+		(url, UrlSource::Host)
+	} else if let Some(url) = valid(node_wide) {
+		(url, UrlSource::Node)
+	} else {
+		(String::from(DEFAULT_EXECUTOR_URL), UrlSource::Default)
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -47,6 +80,17 @@ mod tests {
 		assert!(!is_valid_executor_url("http://"));
 		assert!(!is_valid_executor_url("http://a b"));
 		assert!(!is_valid_executor_url(&alloc::format!("http://{}", "a".repeat(600))));
+	}
+
+	#[test]
+	fn the_host_setting_then_the_nodes_then_the_default() {
+		let host = Some(&b"http://10.0.0.2:8091/"[..]);
+		let node = Some(&b" http://10.0.0.1:8090 "[..]);
+		assert_eq!(executor_url(host, node), ("http://10.0.0.2:8091".into(), UrlSource::Host));
+		assert_eq!(executor_url(None, node), ("http://10.0.0.1:8090".into(), UrlSource::Node));
+		assert_eq!(executor_url(Some(b"ftp://x"), node).1, UrlSource::Node);
+		assert_eq!(executor_url(Some(&[0xff, 0xfe]), None).1, UrlSource::Default);
+		assert_eq!(executor_url(None, None), (DEFAULT_EXECUTOR_URL.into(), UrlSource::Default));
 	}
 
 	#[test]

@@ -1,4 +1,4 @@
-//! The offchain worker engine: from work assigned on chain to signed results, with no human in
+//! The offchain worker's runner: from work assigned on chain to signed results, with no human in
 //! the loop.
 //!
 //! The job market's `offchain_worker` hook calls [`run`] once per imported block. A run:
@@ -36,16 +36,12 @@ use polkadot_sdk::{
 	},
 };
 
-use crate::{
-	hex::to_hex,
-	protocol::{
-		billed_similarity, logprobs_commitment, ErrorBody, JobRequest, JobState, JobStatus,
-		ValidateRequest, ValidateResponse,
-	},
-	settings,
+use daya_protocol::{
+	billed_similarity, check_version, hex::to_hex, logprobs_commitment, settings, ErrorBody,
+	ExecutionState, ExecutionStatus, JobRequest, ValidateRequest, ValidateResponse, VERSION,
 };
 
-/// Log target of the engine.
+/// Log target of the offchain worker.
 pub const LOG_TARGET: &str = "daya-ocw";
 
 /// Most HTTP calls one run makes, over all hosts and tasks.
@@ -89,7 +85,7 @@ pub const CURSOR_KEY: &[u8] = b"daya/ocw/cursor";
 /// A host account: the 32 bytes of its `AccountId32`.
 pub type HostId = [u8; 32];
 
-/// What the engine needs to know about a job to run or re-score it.
+/// What the offchain worker needs to know about a job to run or re-score it.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct JobInput {
 	/// The model's name in the registry.
@@ -117,7 +113,7 @@ pub struct JobOutput {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct NotSent;
 
-/// The chain, as the engine sees it: implemented by the runtime, over its pallets, keystore and
+/// The chain, as the offchain worker sees it: implemented by the runtime, over its pallets, keystore and
 /// transaction pool.
 pub trait Chain {
 	/// The host accounts whose keys ([`crate::KEY_TYPE`]) are in the node's keystore.
@@ -233,18 +229,13 @@ fn set_task_state(host: &HostId, job: JobId, kind: WorkKind, state: TaskState) {
 
 /// The executor URL of `host`: its own setting, else the node's, else the default.
 pub fn executor_url(host: &HostId) -> String {
-	let read = |key: &[u8]| {
-		offchain::local_storage_get(StorageKind::PERSISTENT, key)
-			.and_then(|raw| String::from_utf8(raw).ok())
-			.map(|url| String::from(url.trim().trim_end_matches('/')))
-			.filter(|url| settings::is_valid_executor_url(url))
-	};
-	read(&settings::executor_url_key(host))
-		.or_else(|| read(settings::EXECUTOR_URL_KEY))
-		.unwrap_or_else(|| String::from(settings::DEFAULT_EXECUTOR_URL))
+	let read = |key: &[u8]| offchain::local_storage_get(StorageKind::PERSISTENT, key);
+	let per_host = read(&settings::executor_url_key(host));
+	let node_wide = read(settings::EXECUTOR_URL_KEY);
+	settings::executor_url(per_host.as_deref(), node_wide.as_deref()).0
 }
 
-/// Runs the engine for the block `now`.
+/// Runs the offchain worker for the block `now`.
 pub fn run<C: Chain>(now: u32) -> RunReport {
 	let mut lock =
 		StorageLock::<Time>::with_deadline(LOCK_KEY, Duration::from_millis(LOCK_EXPIRY_MS));
@@ -408,6 +399,7 @@ fn execute_step<C: Chain>(
 	let id = executor_job_id(job, &input);
 	let status = if state.phase == Phase::Send {
 		let request = JobRequest {
+			version: VERSION,
 			id: id.clone(),
 			model: text(input.model.clone(), "model name")?,
 			weights_hash: Some(to_hex(&input.weights_hash)),
@@ -422,7 +414,7 @@ fn execute_step<C: Chain>(
 		if !(200..300).contains(&code) {
 			return Err(refusal("POST /v1/jobs", code, &answer).into());
 		}
-		let status: JobStatus = serde_json::from_slice(&answer)
+		let status: ExecutionStatus = serde_json::from_slice(&answer)
 			.map_err(|_| "the executor's answer is not a job status")?;
 		state.phase = Phase::Poll;
 		status
@@ -438,13 +430,14 @@ fn execute_step<C: Chain>(
 		}
 		serde_json::from_slice(&answer).map_err(|_| "the executor's answer is not a job status")?
 	};
+	check_version(status.version).map_err(|mismatch| format!("{mismatch}"))?;
 	match status.status {
-		JobState::Queued | JobState::Running => Ok(()),
-		JobState::Failed => {
+		ExecutionState::Queued | ExecutionState::Running => Ok(()),
+		ExecutionState::Failed => {
 			state.phase = Phase::Send;
 			Err(format!("the executor failed the job: {}", status.error.unwrap_or_default()).into())
 		},
-		JobState::Done => {
+		ExecutionState::Done => {
 			let output = status.output.ok_or("the executor says done but gives no output")?;
 			let output = output.into_bytes();
 			let limit = C::max_output_len() as usize;
@@ -486,6 +479,7 @@ fn validate_step<C: Chain>(
 		Err(_) => 0,
 		Ok(output) => {
 			let request = ValidateRequest {
+				version: VERSION,
 				model: text(input.model, "model name")?,
 				weights_hash: Some(to_hex(&input.weights_hash)),
 				prompt: text(input.prompt, "prompt")?,
@@ -501,6 +495,7 @@ fn validate_step<C: Chain>(
 			}
 			let scored: ValidateResponse = serde_json::from_slice(&answer)
 				.map_err(|_| "the executor's answer is not a validation")?;
+			check_version(scored.version).map_err(|mismatch| format!("{mismatch}"))?;
 			// The consumer pays for the tokens the executor claimed: a claim that the output
 			// does not bear out lowers the score as much as wrong tokens would.
 			billed_similarity(scored.similarity_ppb, scored.tokens, claimed.usage.completion_tokens)
@@ -520,7 +515,7 @@ fn refusal(what: &str, code: u16, answer: &[u8]) -> String {
 	}
 }
 
-/// Most bytes of an executor answer the engine reads.
+/// Most bytes of an executor answer the offchain worker reads.
 const MAX_ANSWER_BYTES: usize = 4 << 20;
 
 /// One HTTP call: a `POST` of `body` as JSON, or a `GET` without. Returns the status code and
@@ -564,7 +559,7 @@ pub fn http_call(
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use crate::protocol::{OutputToken, TokenLogprob, UsageJson};
+	use daya_protocol::{OutputToken, TokenLogprob, UsageJson};
 	use polkadot_sdk::{
 		sp_core::offchain::{
 			testing::{OffchainState, PendingRequest, TestOffchainExt},
@@ -712,6 +707,7 @@ mod tests {
 
 	fn job_request(job: JobId) -> JobRequest {
 		JobRequest {
+			version: VERSION,
 			id: exec_id(job),
 			model: "daya-dev-llama".into(),
 			weights_hash: Some(format!("0x{}", "ab".repeat(32))),
@@ -722,8 +718,9 @@ mod tests {
 		}
 	}
 
-	fn status(job: JobId, state: JobState) -> JobStatus {
-		JobStatus {
+	fn status(job: JobId, state: ExecutionState) -> ExecutionStatus {
+		ExecutionStatus {
+			version: VERSION,
 			id: format!("{job}"),
 			status: state,
 			output: None,
@@ -733,23 +730,24 @@ mod tests {
 		}
 	}
 
-	fn done(job: JobId) -> JobStatus {
-		JobStatus {
+	fn done(job: JobId) -> ExecutionStatus {
+		ExecutionStatus {
 			output: Some("world".into()),
-			// More prompt tokens than the payload's bytes: the engine clamps them.
+			// More prompt tokens than the payload's bytes: the runner clamps them.
 			usage: Some(UsageJson { prompt_tokens: 6, completion_tokens: 5 }),
 			logprobs: vec![OutputToken {
 				token: 7,
 				logprob_micro: -5,
 				top: vec![TokenLogprob { token: 7, logprob_micro: -5 }],
 			}],
-			..status(job, JobState::Done)
+			..status(job, ExecutionState::Done)
 		}
 	}
 
 	/// What Bob's executor is asked to re-score: the fake chain's job, claimed output `world`.
 	fn validate_request() -> ValidateRequest {
 		ValidateRequest {
+			version: VERSION,
 			model: "daya-dev-llama".into(),
 			weights_hash: Some(format!("0x{}", "ab".repeat(32))),
 			prompt: "hello".into(),
@@ -774,7 +772,7 @@ mod tests {
 			state.write().expect_request(post(
 				&format!("{URL}/v1/jobs"),
 				&job_request(7),
-				&status(7, JobState::Queued),
+				&status(7, ExecutionState::Queued),
 			));
 			let report = run::<Fake>(10);
 			assert_eq!((report.calls, report.results, report.failures), (1, 0, 0));
@@ -782,7 +780,7 @@ mod tests {
 
 			state.write().expect_request(get(
 				&format!("{URL}/v1/jobs/{}", exec_id(7)),
-				&status(7, JobState::Running),
+				&status(7, ExecutionState::Running),
 			));
 			assert_eq!(run::<Fake>(11).results, 0);
 			state
@@ -848,7 +846,7 @@ mod tests {
 		ext.execute_with(|| {
 			set_work(ALICE, &[(2, WorkKind::Execute)]);
 			let refusal = ErrorBody {
-				error: crate::protocol::ErrorDetail {
+				error: daya_protocol::ErrorDetail {
 					code: "queue_full".into(),
 					message: "busy".into(),
 				},
@@ -874,7 +872,7 @@ mod tests {
 			state.write().expect_request(post(
 				&format!("{URL}/v1/jobs"),
 				&job_request(2),
-				&status(2, JobState::Queued),
+				&status(2, ExecutionState::Queued),
 			));
 			let report = run::<Fake>(23);
 			assert_eq!((report.calls, report.failures), (1, 0));
@@ -908,7 +906,7 @@ mod tests {
 			state.write().expect_request(post(
 				&jobs,
 				&job_request(5),
-				&status(5, JobState::Queued),
+				&status(5, ExecutionState::Queued),
 			));
 			assert_eq!(run::<Fake>(4).failures, 0);
 			answer(
@@ -950,7 +948,12 @@ mod tests {
 			set_work(BOB, &[(4, WorkKind::Validate)]);
 			claim(4, b"world".to_vec(), 5);
 			let request = validate_request();
-			let answer = ValidateResponse { similarity_ppb: 400_000_000, tokens: 5, accepted: 2 };
+			let answer = ValidateResponse {
+				version: VERSION,
+				similarity_ppb: 400_000_000,
+				tokens: 5,
+				accepted: 2,
+			};
 			state
 				.write()
 				.expect_request(post(&format!("{URL}/v1/validate"), &request, &answer));
@@ -968,7 +971,12 @@ mod tests {
 			// Five tokens of text, billed as fifty.
 			claim(4, b"world".to_vec(), 50);
 			let request = validate_request();
-			let answer = ValidateResponse { similarity_ppb: 1_000_000_000, tokens: 5, accepted: 5 };
+			let answer = ValidateResponse {
+				version: VERSION,
+				similarity_ppb: 1_000_000_000,
+				tokens: 5,
+				accepted: 5,
+			};
 			state
 				.write()
 				.expect_request(post(&format!("{URL}/v1/validate"), &request, &answer));
@@ -982,8 +990,10 @@ mod tests {
 		let (mut ext, state) = new_ext();
 		ext.execute_with(|| {
 			set_work(ALICE, &[(3, WorkKind::Execute)]);
-			let failed =
-				JobStatus { error: Some("out of memory".into()), ..status(3, JobState::Failed) };
+			let failed = ExecutionStatus {
+				error: Some("out of memory".into()),
+				..status(3, ExecutionState::Failed)
+			};
 			for (block, next) in [(10, 11), (11, 13), (13, 17)] {
 				state.write().expect_request(post(
 					&format!("{URL}/v1/jobs"),
@@ -999,11 +1009,25 @@ mod tests {
 	}
 
 	#[test]
+	fn an_answer_of_another_protocol_version_is_refused() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			set_work(ALICE, &[(3, WorkKind::Execute)]);
+			let old = ExecutionStatus { version: VERSION + 1, ..done(3) };
+			state
+				.write()
+				.expect_request(post(&format!("{URL}/v1/jobs"), &job_request(3), &old));
+			assert_eq!(run::<Fake>(1).failures, 1);
+			assert!(CHAIN.with(|c| c.borrow().results.is_empty()));
+		});
+	}
+
+	#[test]
 	fn done_without_output_is_not_submitted() {
 		let (mut ext, state) = new_ext();
 		ext.execute_with(|| {
 			set_work(ALICE, &[(3, WorkKind::Execute)]);
-			let empty = JobStatus { output: None, ..done(3) };
+			let empty = ExecutionStatus { output: None, ..done(3) };
 			state
 				.write()
 				.expect_request(post(&format!("{URL}/v1/jobs"), &job_request(3), &empty));
@@ -1066,12 +1090,12 @@ mod tests {
 			state.write().expect_request(post(
 				&format!("{URL}/v1/jobs"),
 				&job_request(1),
-				&status(1, JobState::Queued),
+				&status(1, ExecutionState::Queued),
 			));
 			state.write().expect_request(post(
 				"http://10.0.0.2:9000/v1/jobs",
 				&job_request(2),
-				&status(2, JobState::Queued),
+				&status(2, ExecutionState::Queued),
 			));
 			assert_eq!(run::<Fake>(1).calls, 2);
 			// A node-wide setting applies to hosts without their own; invalid settings are ignored.
@@ -1100,7 +1124,7 @@ mod tests {
 				state.write().expect_request(post(
 					&format!("{URL}/v1/jobs"),
 					&job_request(job),
-					&status(job, JobState::Queued),
+					&status(job, ExecutionState::Queued),
 				));
 			}
 			assert_eq!(run::<Fake>(1).calls, MAX_STEPS_PER_RUN);
@@ -1111,13 +1135,13 @@ mod tests {
 				state.write().expect_request(post(
 					&format!("{URL}/v1/jobs"),
 					&job_request(job),
-					&status(job, JobState::Queued),
+					&status(job, ExecutionState::Queued),
 				));
 			}
 			for job in 0..12 {
 				state.write().expect_request(get(
 					&format!("{URL}/v1/jobs/{}", exec_id(job)),
-					&status(job, JobState::Running),
+					&status(job, ExecutionState::Running),
 				));
 			}
 			let report = run::<Fake>(2);
@@ -1134,7 +1158,7 @@ mod tests {
 			state.write().expect_request(post(
 				&format!("{URL}/v1/jobs"),
 				&job_request(1),
-				&status(1, JobState::Queued),
+				&status(1, ExecutionState::Queued),
 			));
 			// Job 1 takes the whole budget: the clock moves on while the worker handles it.
 			CHAIN.with(|c| c.borrow_mut().clock = Some((state.clone(), RUN_BUDGET_MS)));

@@ -3,10 +3,15 @@
 //!
 //! | request | answer |
 //! | --- | --- |
-//! | `POST /v1/jobs` with a [`JobRequest`] | `202` with a [`JobStatus`] (queued), or `200` with the status of the job under that id if it exists already |
-//! | `GET /v1/jobs/{id}` | `200` with a [`JobStatus`]; `404` if the executor does not know the job (e.g. it restarted) |
+//! | `POST /v1/jobs` with a [`JobRequest`] | `202` with a [`ExecutionStatus`] (queued), or `200` with the status of the job under that id if it exists already |
+//! | `GET /v1/jobs/{id}` | `200` with a [`ExecutionStatus`]; `404` if the executor does not know the job (e.g. it restarted) |
 //! | `POST /v1/validate` with a [`ValidateRequest`] | `200` with a [`ValidateResponse`] |
 //! | anything refused | `4xx`/`5xx` with an [`ErrorBody`]; `429` when the executor's queue is full |
+//!
+//! Every request and answer carries the protocol's [`VERSION`] in a `version` field (a missing
+//! one reads as 0). Each side checks it: an executor refuses a request of another version with
+//! `400` and the code [`VERSION_MISMATCH`], and a node's offchain worker refuses an answer of
+//! another version, naming both, so that an operator who upgraded one side only learns at once.
 //!
 //! Numbers are integers on both sides (the runtime never uses floating point): log-probabilities
 //! are in micro-nats ([`TokenLogprob::logprob_micro`]), similarities in parts per billion.
@@ -14,6 +19,39 @@
 use alloc::{string::String, vec::Vec};
 use codec::{Decode, Encode};
 use serde::{Deserialize, Serialize};
+
+/// The version of this protocol, which every request and answer carries. It changes whenever a
+/// message or a shared rule changes meaning.
+pub const VERSION: u32 = 1;
+
+/// The error code with which an executor refuses a request of another [`VERSION`].
+pub const VERSION_MISMATCH: &str = "protocol_version_mismatch";
+
+/// A message of protocol version `found` where [`VERSION`] was expected.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct VersionMismatch {
+	/// The version the message carries (0 when it carries none).
+	pub found: u32,
+}
+
+impl core::fmt::Display for VersionMismatch {
+	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+		write!(
+			f,
+			"executor protocol version {} where version {} was expected: upgrade the older of the node and the executor",
+			self.found, VERSION
+		)
+	}
+}
+
+/// Checks a message's protocol `version` against [`VERSION`].
+pub fn check_version(version: u32) -> Result<(), VersionMismatch> {
+	if version == VERSION {
+		Ok(())
+	} else {
+		Err(VersionMismatch { found: version })
+	}
+}
 
 /// How many alternatives per output token an executor reports (and commits to).
 pub const LOGPROBS_TOP: usize = 5;
@@ -30,6 +68,9 @@ pub const LOGPROB_TOLERANCE_MICRO: i32 = 50_000;
 /// A job for an executor: a chain job's prompt and sampling parameters.
 #[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
 pub struct JobRequest {
+	/// The protocol version the message follows: [`VERSION`].
+	#[serde(default)]
+	pub version: u32,
 	/// The job's id: the chain's job id in decimal.
 	pub id: String,
 	/// The model's name in the on-chain registry.
@@ -53,7 +94,7 @@ pub struct JobRequest {
 /// Where a job stands in an executor.
 #[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
 #[serde(rename_all = "snake_case")]
-pub enum JobState {
+pub enum ExecutionState {
 	/// Waiting in the executor's queue.
 	Queued,
 	/// Being generated.
@@ -95,11 +136,14 @@ pub struct OutputToken {
 
 /// An executor's answer about a job.
 #[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
-pub struct JobStatus {
+pub struct ExecutionStatus {
+	/// The protocol version the message follows: [`VERSION`].
+	#[serde(default)]
+	pub version: u32,
 	/// The job's id.
 	pub id: String,
 	/// Where it stands.
-	pub status: JobState,
+	pub status: ExecutionState,
 	/// The generated text, once done.
 	#[serde(default, skip_serializing_if = "Option::is_none")]
 	pub output: Option<String>,
@@ -118,6 +162,9 @@ pub struct JobStatus {
 /// output).
 #[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
 pub struct ValidateRequest {
+	/// The protocol version the message follows: [`VERSION`].
+	#[serde(default)]
+	pub version: u32,
 	/// The model's name in the on-chain registry.
 	pub model: String,
 	/// The model's weights hash in the registry, hex with `0x`.
@@ -135,6 +182,9 @@ pub struct ValidateRequest {
 /// The validator's score of a claimed output.
 #[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct ValidateResponse {
+	/// The protocol version the message follows: [`VERSION`].
+	#[serde(default)]
+	pub version: u32,
 	/// The share of output tokens the model accepts, in parts per billion (see [`similarity`]).
 	pub similarity_ppb: u32,
 	/// Output tokens scored.
@@ -163,7 +213,7 @@ pub struct ErrorDetail {
 /// The commitment an executor's result carries on chain: BLAKE2-256 of the SCALE encoding of its
 /// per-token log-probabilities. A later dispute can hold the executor to them.
 pub fn logprobs_commitment(logprobs: &[OutputToken]) -> [u8; 32] {
-	polkadot_sdk::sp_io::hashing::blake2_256(&logprobs.encode())
+	crate::blake2_256(&logprobs.encode())
 }
 
 /// Whether a validator accepts one claimed token: its log-probability under the validator's
@@ -212,24 +262,6 @@ pub fn billed_similarity(similarity_ppb: u32, scored: u32, claimed: u32) -> u32 
 	(u64::from(similarity_ppb.min(1_000_000_000)) * u64::from(low) / u64::from(high)) as u32
 }
 
-/// The development model `daya-executor dev-model` writes and the dev chain's registry serves.
-pub mod dev_model {
-	/// Its name in the registry.
-	pub const NAME: &str = "daya-dev-llama";
-	/// BLAKE2-256 of its weights (see `daya-executor`'s `weights_hash`).
-	pub const WEIGHTS_HASH: [u8; 32] = [
-		0xf3, 0xad, 0x40, 0xe0, 0x15, 0xac, 0x90, 0xcb, 0x01, 0x2b, 0xa9, 0xe8, 0x05, 0xf5, 0xe9,
-		0x22, 0x49, 0xd2, 0x21, 0x92, 0x25, 0xd0, 0xf9, 0xd6, 0x7a, 0x0a, 0x41, 0x8a, 0x9e, 0x99,
-		0xac, 0x43,
-	];
-	/// BLAKE2-256 of its `tokenizer.json`.
-	pub const TOKENIZER_HASH: [u8; 32] = [
-		0x81, 0x8b, 0x69, 0x91, 0x7a, 0x87, 0x07, 0x46, 0xf8, 0x6e, 0x0b, 0x79, 0x53, 0xfd, 0x0f,
-		0xdd, 0x38, 0x6c, 0xef, 0x19, 0x90, 0xf0, 0x1c, 0x60, 0xe8, 0xef, 0x6d, 0x66, 0x83, 0x0b,
-		0x91, 0x3e,
-	];
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -265,9 +297,10 @@ mod tests {
 
 	#[test]
 	fn wire_format() {
-		let status = JobStatus {
+		let status = ExecutionStatus {
+			version: VERSION,
 			id: "7".into(),
-			status: JobState::Done,
+			status: ExecutionState::Done,
 			output: Some("hi".into()),
 			usage: Some(UsageJson { prompt_tokens: 3, completion_tokens: 2 }),
 			logprobs: alloc::vec![OutputToken {
@@ -279,9 +312,14 @@ mod tests {
 		};
 		let json = serde_json::to_string(&status).unwrap();
 		assert!(json.contains(r#""status":"done""#), "{json}");
-		assert_eq!(serde_json::from_str::<JobStatus>(&json).unwrap(), status);
-		let queued: JobStatus = serde_json::from_str(r#"{"id":"1","status":"queued"}"#).unwrap();
-		assert_eq!(queued.status, JobState::Queued);
+		assert_eq!(serde_json::from_str::<ExecutionStatus>(&json).unwrap(), status);
+		let queued: ExecutionStatus =
+			serde_json::from_str(r#"{"version":1,"id":"1","status":"queued"}"#).unwrap();
+		assert_eq!(queued.status, ExecutionState::Queued);
+		assert_eq!(check_version(queued.version), Ok(()));
+		let old: ExecutionStatus = serde_json::from_str(r#"{"id":"1","status":"queued"}"#).unwrap();
+		assert_eq!(check_version(old.version), Err(VersionMismatch { found: 0 }));
+		assert!(VersionMismatch { found: 0 }.to_string().contains("version 0 where version 1"));
 		assert_ne!(logprobs_commitment(&status.logprobs), logprobs_commitment(&[]));
 	}
 }
