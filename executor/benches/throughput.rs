@@ -9,7 +9,7 @@ use std::{
 };
 
 use daya_executor::{dev_model, engine::Engine, spawn, CandleEngine, ServerConfig};
-use daya_offchain::protocol::dev_model::NAME;
+use daya_protocol::dev_model::NAME;
 use serde_json::json;
 
 const RUNS: usize = 5;

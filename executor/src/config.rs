@@ -146,7 +146,7 @@ impl Settings {
 			listen,
 			model_name: self
 				.model_name
-				.unwrap_or_else(|| daya_offchain::protocol::dev_model::NAME.to_string()),
+				.unwrap_or_else(|| daya_protocol::dev_model::NAME.to_string()),
 			backend,
 			server: ServerConfig {
 				queue,
@@ -172,7 +172,7 @@ mod tests {
 		assert_eq!(r.listen.to_string(), "127.0.0.1:2");
 		assert_eq!(r.server.queue, 5);
 		assert_eq!(r.backend, Backend::Model { dir: "/m".into() });
-		assert_eq!(r.model_name, daya_offchain::protocol::dev_model::NAME);
+		assert_eq!(r.model_name, daya_protocol::dev_model::NAME);
 	}
 
 	#[test]

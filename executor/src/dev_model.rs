@@ -1,6 +1,6 @@
 //! The development model: a small Llama-architecture model with deterministic pseudo-random
 //! weights and a character-level tokenizer. Every run on every machine writes the same bytes, so
-//! its hashes are constants ([`daya_offchain::protocol::dev_model`]).
+//! its hashes are constants ([`daya_protocol::dev_model`]).
 //!
 //! It knows nothing (its weights are noise) but exercises the whole path: loading, generation,
 //! log-probabilities and validation, with a peaked enough distribution that a corrupted output is

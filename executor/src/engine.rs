@@ -4,9 +4,9 @@
 use std::{fmt, path::Path, sync::Arc};
 
 use candle_core::Device;
-use daya_offchain::protocol::{
+use daya_protocol::{
 	similarity, token_accepted, top_k_for, OutputToken, TokenLogprob, ValidateResponse,
-	LOGPROBS_TOP, SAMPLING_TOP_K,
+	LOGPROBS_TOP, SAMPLING_TOP_K, VERSION,
 };
 use tokenizers::Tokenizer;
 
@@ -385,6 +385,7 @@ impl Engine for CandleEngine {
 		let output = self.encode(output)?;
 		if output.is_empty() {
 			return Ok(ValidateResponse {
+				version: VERSION,
 				similarity_ppb: similarity(0, 0),
 				tokens: 0,
 				accepted: 0,
@@ -415,6 +416,7 @@ impl Engine for CandleEngine {
 		}
 		let total = output.len() as u32;
 		Ok(ValidateResponse {
+			version: VERSION,
 			similarity_ppb: similarity(accepted, total),
 			tokens: total,
 			accepted,

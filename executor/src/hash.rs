@@ -46,7 +46,7 @@ pub fn safetensors_files(dir: &Path) -> io::Result<Vec<String>> {
 	Ok(names)
 }
 
-pub use daya_offchain::hex::{parse_hash, to_hex};
+pub use daya_protocol::hex::{parse_hash, to_hex};
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 //!
 //! A Daya host's inference service. A node's offchain worker hands it the jobs assigned to the
 //! host (`POST /v1/jobs`) and the outputs it must validate (`POST /v1/validate`), over the wire
-//! protocol of [`daya_offchain::protocol`]; people and tools can also use it as an
+//! protocol of [`daya_protocol`]; people and tools can also use it as an
 //! OpenAI-compatible server (`/v1/completions`, `/v1/chat/completions`).
 //!
 //! - [`engine`]: the [`engine::Engine`] trait and the candle engine (a Llama-architecture model

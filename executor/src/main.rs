@@ -130,7 +130,7 @@ fn dev(out: &std::path::Path) -> Result<(), (u8, String)> {
 	dev_model::write(out).map_err(|e| (1, format!("writing {}: {e}", out.display())))?;
 	let w = weights_hash(out).map_err(|e| (1, e.to_string()))?;
 	let t = tokenizer_hash(out).map_err(|e| (1, e.to_string()))?;
-	println!("model:          {}", daya_offchain::protocol::dev_model::NAME);
+	println!("model:          {}", daya_protocol::dev_model::NAME);
 	println!("directory:      {}", out.display());
 	println!("weights hash:   {}", to_hex(&w));
 	println!("tokenizer hash: {}", to_hex(&t));

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use daya_offchain::protocol::{
+use daya_protocol::{
 	similarity, token_accepted, top_k_for, OutputToken, TokenLogprob, ValidateResponse,
-	LOGPROBS_TOP,
+	LOGPROBS_TOP, VERSION,
 };
 use serde_json::{json, Value};
 use tokio::runtime::Handle;
@@ -187,6 +187,7 @@ impl Engine for ProxyEngine {
 			}
 		}
 		Ok(ValidateResponse {
+			version: VERSION,
 			similarity_ppb: similarity(accepted, total),
 			tokens: total,
 			accepted,

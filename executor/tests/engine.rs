@@ -8,7 +8,7 @@ use daya_executor::{
 	engine::{corrupt, Engine},
 	hash::{to_hex, tokenizer_hash, weights_hash},
 };
-use daya_offchain::protocol::{dev_model as constants, LOGPROBS_TOP};
+use daya_protocol::{dev_model as constants, LOGPROBS_TOP};
 
 #[test]
 fn dev_model_is_deterministic_and_matches_the_constants() {

@@ -13,8 +13,9 @@ use daya_executor::{
 	hash::to_hex,
 	spawn, RunningServer, ServerConfig,
 };
-use daya_offchain::protocol::{
-	dev_model, ErrorBody, JobRequest, JobState, JobStatus, ValidateRequest, ValidateResponse,
+use daya_protocol::{
+	dev_model, ErrorBody, ExecutionState, ExecutionStatus, JobRequest, ValidateRequest,
+	ValidateResponse, VersionMismatch, VERSION, VERSION_MISMATCH,
 };
 use serde_json::{json, Value};
 
@@ -28,6 +29,7 @@ async fn dev_server(config: ServerConfig) -> RunningServer {
 
 fn job(id: &str, prompt: &str) -> JobRequest {
 	JobRequest {
+		version: VERSION,
 		id: id.into(),
 		model: dev_model::NAME.into(),
 		weights_hash: Some(to_hex(&dev_model::WEIGHTS_HASH)),
@@ -49,12 +51,12 @@ async fn error_code(url: String, body: &impl serde::Serialize) -> (u16, String) 
 	(status, e.error.code)
 }
 
-async fn wait_done(s: &RunningServer, id: &str) -> JobStatus {
+async fn wait_done(s: &RunningServer, id: &str) -> ExecutionStatus {
 	for _ in 0..600 {
 		let r = reqwest::get(format!("{}/v1/jobs/{id}", s.url())).await.unwrap();
 		assert_eq!(r.status(), 200);
-		let status: JobStatus = r.json().await.unwrap();
-		if matches!(status.status, JobState::Done | JobState::Failed) {
+		let status: ExecutionStatus = r.json().await.unwrap();
+		if matches!(status.status, ExecutionState::Done | ExecutionState::Failed) {
 			return status;
 		}
 		tokio::time::sleep(Duration::from_millis(20)).await;
@@ -67,11 +69,13 @@ async fn submit_poll_and_validate_a_job() {
 	let s = dev_server(ServerConfig::default()).await;
 	let (status, body) = post(format!("{}/v1/jobs", s.url()), &job("1", "Hello")).await;
 	assert_eq!(status, 202, "{body}");
-	let queued: JobStatus = serde_json::from_value(body).unwrap();
-	assert!(matches!(queued.status, JobState::Queued | JobState::Running));
+	let queued: ExecutionStatus = serde_json::from_value(body).unwrap();
+	assert!(matches!(queued.status, ExecutionState::Queued | ExecutionState::Running));
+	assert_eq!(queued.version, VERSION);
 
 	let done = wait_done(&s, "1").await;
-	assert_eq!(done.status, JobState::Done, "{done:?}");
+	assert_eq!(done.status, ExecutionState::Done, "{done:?}");
+	assert_eq!(done.version, VERSION);
 	let output = done.output.clone().unwrap();
 	let direct = dev_engine().generate("Hello", 24, 0, 0).unwrap();
 	assert_eq!(output, direct.text);
@@ -81,9 +85,10 @@ async fn submit_poll_and_validate_a_job() {
 	// The same id again: its status, no new work.
 	let (status, body) = post(format!("{}/v1/jobs", s.url()), &job("1", "Other")).await;
 	assert_eq!(status, 200);
-	assert_eq!(serde_json::from_value::<JobStatus>(body).unwrap(), done);
+	assert_eq!(serde_json::from_value::<ExecutionStatus>(body).unwrap(), done);
 
 	let request = ValidateRequest {
+		version: VERSION,
 		model: dev_model::NAME.into(),
 		weights_hash: Some(to_hex(&dev_model::WEIGHTS_HASH)),
 		prompt: "Hello".into(),
@@ -94,6 +99,7 @@ async fn submit_poll_and_validate_a_job() {
 	assert_eq!(status, 200, "{body}");
 	let score: ValidateResponse = serde_json::from_value(body).unwrap();
 	assert_eq!(score.similarity_ppb, 1_000_000_000);
+	assert_eq!(score.version, VERSION);
 	let request = ValidateRequest { output: corrupt(&output), ..request };
 	let (_, body) = post(format!("{}/v1/validate", s.url()), &request).await;
 	let score: ValidateResponse = serde_json::from_value(body).unwrap();
@@ -133,7 +139,7 @@ async fn refusals_are_error_bodies() {
 	assert_eq!(r.json::<ErrorBody>().await.unwrap().error.code, "invalid_json");
 
 	assert_eq!(
-		error_code(jobs.clone(), &json!({"id": "1"})).await,
+		error_code(jobs.clone(), &json!({"version": 1, "id": "1"})).await,
 		(400, "invalid_request".into())
 	);
 	let unknown = JobRequest { model: "gpt-9".into(), ..job("2", "x") };
@@ -148,13 +154,66 @@ async fn refusals_are_error_bodies() {
 	assert_eq!(error_code(jobs.clone(), &long).await, (400, "prompt_too_long".into()));
 
 	let validate = format!("{}/v1/validate", s.url());
-	let v = json!({"model": "gpt-9", "prompt": "a", "output": "b"});
+	let v = json!({"version": 1, "model": "gpt-9", "prompt": "a", "output": "b"});
 	assert_eq!(error_code(validate.clone(), &v).await, (404, "unknown_model".into()));
-	let v = json!({"model": dev_model::NAME, "weights_hash": to_hex(&[1; 32]), "prompt": "a", "output": "b"});
+	let v = json!({"version": 1, "model": dev_model::NAME, "weights_hash": to_hex(&[1; 32]), "prompt": "a", "output": "b"});
 	assert_eq!(error_code(validate, &v).await, (409, "weights_mismatch".into()));
 
 	let r = reqwest::get(format!("{}/nowhere", s.url())).await.unwrap();
 	assert_eq!(r.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_protocol_version_is_refused() {
+	let s = dev_server(ServerConfig::default()).await;
+	let jobs = format!("{}/v1/jobs", s.url());
+	let validate = format!("{}/v1/validate", s.url());
+
+	let newer = JobRequest { version: VERSION + 1, ..job("1", "Hello") };
+	let (status, body) = post(jobs.clone(), &newer).await;
+	assert_eq!(status, 400, "{body}");
+	let e: ErrorBody = serde_json::from_value(body).unwrap();
+	assert_eq!(e.error.code, VERSION_MISMATCH);
+	assert_eq!(e.error.message, VersionMismatch { found: VERSION + 1 }.to_string());
+	// A request without a version (one of before versions) reads as version 0.
+	let mut unversioned = serde_json::to_value(job("2", "Hello")).unwrap();
+	unversioned.as_object_mut().unwrap().remove("version");
+	assert_eq!(error_code(jobs.clone(), &unversioned).await, (400, VERSION_MISMATCH.into()));
+
+	let older = ValidateRequest {
+		version: 0,
+		model: dev_model::NAME.into(),
+		weights_hash: None,
+		prompt: "Hello".into(),
+		output: "x".into(),
+		temperature_milli: 0,
+	};
+	assert_eq!(error_code(validate.clone(), &older).await, (400, VERSION_MISMATCH.into()));
+	let v = json!({"model": dev_model::NAME, "prompt": "a", "output": "b"});
+	assert_eq!(error_code(validate, &v).await, (400, VERSION_MISMATCH.into()));
+
+	// Nothing was queued nor run.
+	for id in ["1", "2"] {
+		let r = reqwest::get(format!("{}/v1/jobs/{id}", s.url())).await.unwrap();
+		assert_eq!(r.status(), 404, "job {id}");
+	}
+	let health: Value =
+		reqwest::get(format!("{}/health", s.url())).await.unwrap().json().await.unwrap();
+	assert_eq!(health["queue_depth"], 0);
+	assert_eq!(health["protocol_version"], VERSION);
+	let metrics = reqwest::get(format!("{}/metrics", s.url()))
+		.await
+		.unwrap()
+		.text()
+		.await
+		.unwrap();
+	assert!(metrics.contains("daya_executor_jobs_accepted_total 0\n"), "{metrics}");
+	assert!(metrics.contains("daya_executor_validations_total 0\n"), "{metrics}");
+
+	// The same job at this version is taken.
+	let (status, body) = post(jobs, &job("1", "Hello")).await;
+	assert_eq!(status, 202, "{body}");
+	assert_eq!(serde_json::from_value::<ExecutionStatus>(body).unwrap().version, VERSION);
 }
 
 fn dev_model_context() -> usize {
@@ -219,6 +278,7 @@ async fn openai_completions_and_chat() {
 	assert_eq!(health["model"], dev_model::NAME);
 	assert_eq!(health["weights_hash"], to_hex(&dev_model::WEIGHTS_HASH));
 	assert_eq!(health["queue_depth"], 0);
+	assert_eq!(health["protocol_version"], VERSION);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,7 +287,7 @@ async fn corrupt_outputs_are_reported_done() {
 	let (status, _) = post(format!("{}/v1/jobs", s.url()), &job("9", "Hello")).await;
 	assert_eq!(status, 202);
 	let done = wait_done(&s, "9").await;
-	assert_eq!(done.status, JobState::Done);
+	assert_eq!(done.status, ExecutionState::Done);
 	let honest = dev_engine().generate("Hello", 24, 0, 0).unwrap();
 	assert_eq!(done.output.unwrap(), corrupt(&honest.text));
 	assert_eq!(done.logprobs, honest.logprobs, "it still claims the honest log-probabilities");
@@ -290,13 +350,13 @@ async fn a_full_queue_refuses_with_429() {
 	assert_eq!(post(jobs.clone(), &plain("a", "x")).await.0, 202);
 	// Wait for the worker to take it.
 	for _ in 0..500 {
-		let st: JobStatus = reqwest::get(format!("{}/v1/jobs/a", s.url()))
+		let st: ExecutionStatus = reqwest::get(format!("{}/v1/jobs/a", s.url()))
 			.await
 			.unwrap()
 			.json()
 			.await
 			.unwrap();
-		if st.status == JobState::Running {
+		if st.status == ExecutionState::Running {
 			break;
 		}
 		tokio::time::sleep(Duration::from_millis(10)).await;
@@ -309,11 +369,11 @@ async fn a_full_queue_refuses_with_429() {
 	Gated::open(&gate);
 	assert_eq!(wait_done(&s, "a").await.output.as_deref(), Some("ok"));
 	let failed = wait_done(&s, "b").await;
-	assert_eq!(failed.status, JobState::Failed);
+	assert_eq!(failed.status, ExecutionState::Failed);
 	assert_eq!(failed.error.as_deref(), Some("boom"));
 	// A failed job posted again runs again; a done one is answered, not run again.
 	assert_eq!(post(jobs.clone(), &plain("b", "fail")).await.0, 202);
-	assert_eq!(wait_done(&s, "b").await.status, JobState::Failed);
+	assert_eq!(wait_done(&s, "b").await.status, ExecutionState::Failed);
 	assert_eq!(post(jobs.clone(), &plain("a", "x")).await.0, 200);
 	// Room again.
 	assert_eq!(post(jobs, &plain("c", "x")).await.0, 202);

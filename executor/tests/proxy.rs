@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::{routing::post, Json, Router};
 use daya_executor::{engine::Engine, proxy::ProxyEngine, spawn, ServerConfig};
-use daya_offchain::protocol::{JobState, JobStatus};
+use daya_protocol::{ExecutionState, ExecutionStatus};
 use serde_json::{json, Value};
 
 /// Answers generation with "hi!" and echo-scoring with one token per character, the character
@@ -86,19 +86,19 @@ async fn proxy_maps_generation_and_scoring() {
 		.unwrap();
 	let r = reqwest::Client::new()
 		.post(format!("{}/v1/jobs", s.url()))
-		.json(&json!({"id": "1", "model": "m", "weights_hash": format!("0x{}", "00".repeat(32)), "prompt": "abc", "max_tokens": 2}))
+		.json(&json!({"version": 1, "id": "1", "model": "m", "weights_hash": format!("0x{}", "00".repeat(32)), "prompt": "abc", "max_tokens": 2}))
 		.send()
 		.await
 		.unwrap();
 	assert_eq!(r.status(), 202);
 	for _ in 0..200 {
-		let st: JobStatus = reqwest::get(format!("{}/v1/jobs/1", s.url()))
+		let st: ExecutionStatus = reqwest::get(format!("{}/v1/jobs/1", s.url()))
 			.await
 			.unwrap()
 			.json()
 			.await
 			.unwrap();
-		if st.status == JobState::Done {
+		if st.status == ExecutionState::Done {
 			assert_eq!(st.output.as_deref(), Some("hi!"));
 			return;
 		}

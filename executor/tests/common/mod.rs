@@ -24,9 +24,7 @@ pub fn dev_engine() -> Arc<CandleEngine> {
 	static ENGINE: OnceLock<Arc<CandleEngine>> = OnceLock::new();
 	ENGINE
 		.get_or_init(|| {
-			Arc::new(
-				CandleEngine::load(&dev_dir(), daya_offchain::protocol::dev_model::NAME).unwrap(),
-			)
+			Arc::new(CandleEngine::load(&dev_dir(), daya_protocol::dev_model::NAME).unwrap())
 		})
 		.clone()
 }

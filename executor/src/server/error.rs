@@ -1,0 +1,91 @@
+//! Refusals: [`ApiError`], answered as an [`ErrorBody`] with its status code, and [`ApiJson`],
+//! the JSON extractor whose refusals are [`ApiError`]s.
+
+use axum::{
+	extract::{rejection::JsonRejection, FromRequest, Request},
+	http::StatusCode,
+	response::{IntoResponse, Response},
+	Json,
+};
+use daya_protocol::{ErrorBody, ErrorDetail, VersionMismatch, VERSION_MISMATCH};
+use serde::de::DeserializeOwned;
+
+use crate::engine::EngineError;
+
+/// A refusal, answered as an [`ErrorBody`].
+#[derive(Debug)]
+pub struct ApiError {
+	status: StatusCode,
+	code: &'static str,
+	message: String,
+}
+
+impl ApiError {
+	/// A refusal with `status`, the error code `code` and a sentence for people.
+	pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+		Self { status, code, message: message.into() }
+	}
+
+	/// A `400 Bad Request` refusal.
+	pub(super) fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+		Self::new(StatusCode::BAD_REQUEST, code, message)
+	}
+}
+
+impl From<EngineError> for ApiError {
+	fn from(e: EngineError) -> Self {
+		match e {
+			EngineError::PromptTooLong { .. } => {
+				Self::bad_request("prompt_too_long", e.to_string())
+			},
+			EngineError::Invalid(m) => Self::bad_request("invalid_request", m),
+			EngineError::Internal(m) => {
+				Self::new(StatusCode::INTERNAL_SERVER_ERROR, "engine_error", m)
+			},
+		}
+	}
+}
+
+/// A protocol request of another version: `400` with the code [`VERSION_MISMATCH`].
+impl From<VersionMismatch> for ApiError {
+	fn from(e: VersionMismatch) -> Self {
+		Self::bad_request(VERSION_MISMATCH, e.to_string())
+	}
+}
+
+impl IntoResponse for ApiError {
+	fn into_response(self) -> Response {
+		let body =
+			ErrorBody { error: ErrorDetail { code: self.code.into(), message: self.message } };
+		(self.status, Json(body)).into_response()
+	}
+}
+
+/// `Json<T>` whose refusals are [`ErrorBody`]s: `400 invalid_json` for malformed JSON,
+/// `400 invalid_request` for missing or mistyped fields, `415 unsupported_media_type` without a
+/// JSON content type.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+	type Rejection = ApiError;
+
+	async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+		match Json::<T>::from_request(req, state).await {
+			Ok(Json(value)) => Ok(Self(value)),
+			Err(rejection) => Err(match rejection {
+				JsonRejection::JsonSyntaxError(e) => {
+					ApiError::bad_request("invalid_json", e.body_text())
+				},
+				JsonRejection::JsonDataError(e) => {
+					ApiError::bad_request("invalid_request", e.body_text())
+				},
+				JsonRejection::MissingJsonContentType(e) => ApiError::new(
+					StatusCode::UNSUPPORTED_MEDIA_TYPE,
+					"unsupported_media_type",
+					e.body_text(),
+				),
+				other => ApiError::bad_request("invalid_request", other.body_text()),
+			}),
+		}
+	}
+}

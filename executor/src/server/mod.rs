@@ -1,0 +1,114 @@
+//! The HTTP service: the executor wire protocol of [`daya_protocol`] (jobs through a bounded
+//! queue and one worker, synchronous validation), an OpenAI-compatible API, health and
+//! Prometheus metrics.
+//!
+//! Laid out by concern:
+//! - this module: the routes ([`app`]) and running them ([`serve`], [`spawn`]);
+//! - `state`: what the handlers share: the engine, the job table, the bounded queue and the
+//!   worker that drains it, the metrics;
+//! - `jobs`: the protocol API (`POST /v1/jobs`, `GET /v1/jobs/{id}`, `POST /v1/validate`),
+//!   which refuses a request of another protocol version;
+//! - `openai`: the OpenAI-compatible API (`/v1/completions`, `/v1/chat/completions`,
+//!   `/v1/models`);
+//! - `ops`: operations (`/health`, `/metrics`);
+//! - `error`: refusals ([`ApiError`]) and the JSON extractor that answers with them
+//!   ([`ApiJson`]).
+
+mod error;
+mod jobs;
+mod openai;
+mod ops;
+mod state;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use axum::{
+	http::StatusCode,
+	routing::{get, post},
+	Router,
+};
+use tokio::{net::TcpListener, task::JoinHandle};
+
+use crate::engine::Engine;
+
+pub use error::{ApiError, ApiJson};
+pub use openai::chat_prompt;
+
+/// How the service runs.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+	/// Jobs waiting at most; a job beyond is refused with `429 queue_full`.
+	pub queue: usize,
+	/// A dishonest executor, for tests of fraud detection: every output is replaced by
+	/// [`corrupt`](crate::engine::corrupt) of it, still reported as done.
+	pub corrupt_outputs: bool,
+	/// The most tokens a request may ask for; the model's context length when `None`.
+	pub max_tokens: Option<u32>,
+	/// Finished jobs remembered for `GET /v1/jobs/{id}`.
+	pub keep_finished: usize,
+}
+
+impl Default for ServerConfig {
+	fn default() -> Self {
+		Self { queue: 64, corrupt_outputs: false, max_tokens: None, keep_finished: 4096 }
+	}
+}
+
+/// The service's routes, with its worker spawned on the current tokio runtime.
+pub fn app(engine: Arc<dyn Engine>, config: ServerConfig) -> Router {
+	let state = state::start(engine, config);
+	Router::new()
+		.route("/v1/jobs", post(jobs::post_job))
+		.route("/v1/jobs/{id}", get(jobs::get_job))
+		.route("/v1/validate", post(jobs::validate))
+		.route("/v1/completions", post(openai::completions))
+		.route("/v1/chat/completions", post(openai::chat_completions))
+		.route("/v1/models", get(openai::models))
+		.route("/health", get(ops::health))
+		.route("/metrics", get(ops::metrics))
+		.fallback(|| async {
+			ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
+		})
+		.with_state(state)
+}
+
+/// Serves `engine` on `listener` until the task is dropped or aborted.
+pub async fn serve(
+	listener: TcpListener,
+	engine: Arc<dyn Engine>,
+	config: ServerConfig,
+) -> std::io::Result<()> {
+	axum::serve(listener, app(engine, config)).await
+}
+
+/// A server running on a task of the current runtime; aborted when dropped.
+pub struct RunningServer {
+	/// The address it listens on.
+	pub addr: SocketAddr,
+	handle: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+	/// `http://{addr}`.
+	pub fn url(&self) -> String {
+		format!("http://{}", self.addr)
+	}
+}
+
+impl Drop for RunningServer {
+	fn drop(&mut self) {
+		self.handle.abort();
+	}
+}
+
+/// Binds `addr` (port 0 for any free one) and serves `engine` on a task of the current runtime.
+pub async fn spawn(
+	addr: SocketAddr,
+	engine: Arc<dyn Engine>,
+	config: ServerConfig,
+) -> std::io::Result<RunningServer> {
+	let listener = TcpListener::bind(addr).await?;
+	let addr = listener.local_addr()?;
+	let handle = tokio::spawn(serve(listener, engine, config));
+	Ok(RunningServer { addr, handle })
+}

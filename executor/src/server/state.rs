@@ -1,0 +1,239 @@
+//! What the handlers share: the engine, the job table, the bounded queue and the worker that
+//! runs its jobs one at a time, and the metrics.
+
+use std::{
+	collections::{HashMap, VecDeque},
+	sync::{
+		atomic::{AtomicU64, Ordering},
+		Arc, Mutex, MutexGuard, Weak,
+	},
+	time::Instant,
+};
+
+use axum::http::StatusCode;
+use daya_protocol::{ExecutionState, ExecutionStatus, JobRequest, UsageJson, VERSION};
+use tokio::sync::{mpsc, Semaphore};
+
+use super::{error::ApiError, ServerConfig};
+use crate::{
+	engine::{corrupt, Engine, EngineError, Generation},
+	hash::{parse_hash, to_hex},
+};
+
+/// The counters `/metrics` reports.
+#[derive(Default)]
+pub(super) struct Metrics {
+	pub(super) jobs_accepted: AtomicU64,
+	pub(super) jobs_completed: AtomicU64,
+	pub(super) jobs_failed: AtomicU64,
+	pub(super) tokens_generated: AtomicU64,
+	pub(super) prompt_tokens: AtomicU64,
+	pub(super) generation_micros: AtomicU64,
+	pub(super) validations: AtomicU64,
+	pub(super) openai_requests: AtomicU64,
+	pub(super) queued: AtomicU64,
+}
+
+/// The job table: every job's status by id, and the finished ones oldest first.
+#[derive(Default)]
+pub(super) struct Jobs {
+	pub(super) all: HashMap<String, ExecutionStatus>,
+	pub(super) finished: VecDeque<String>,
+}
+
+/// The service's state.
+pub(super) struct Shared {
+	pub(super) engine: Arc<dyn Engine>,
+	pub(super) config: ServerConfig,
+	jobs: Mutex<Jobs>,
+	pub(super) queue: mpsc::Sender<JobRequest>,
+	/// One inference at a time: jobs, validations and OpenAI requests take turns.
+	inference: Semaphore,
+	pub(super) metrics: Metrics,
+	next_id: AtomicU64,
+}
+
+/// The state the handlers get.
+pub(super) type AppState = Arc<Shared>;
+
+/// The service's state, with its worker spawned on the current tokio runtime.
+pub(super) fn start(engine: Arc<dyn Engine>, config: ServerConfig) -> AppState {
+	let (tx, rx) = mpsc::channel(config.queue.max(1));
+	let state = Arc::new(Shared {
+		engine,
+		config,
+		jobs: Mutex::default(),
+		queue: tx,
+		inference: Semaphore::new(1),
+		metrics: Metrics::default(),
+		next_id: AtomicU64::new(1),
+	});
+	tokio::spawn(worker(Arc::downgrade(&state), rx));
+	state
+}
+
+impl Shared {
+	/// The job table, locked.
+	pub(super) fn jobs(&self) -> MutexGuard<'_, Jobs> {
+		self.jobs.lock().unwrap_or_else(|e| e.into_inner())
+	}
+
+	fn finish(&self, id: &str, status: ExecutionStatus) {
+		let mut jobs = self.jobs();
+		jobs.all.insert(id.to_string(), status);
+		jobs.finished.push_back(id.to_string());
+		while jobs.finished.len() > self.config.keep_finished.max(1) {
+			if let Some(old) = jobs.finished.pop_front() {
+				jobs.all.remove(&old);
+			}
+		}
+	}
+
+	/// The most tokens a request may ask for.
+	pub(super) fn max_tokens(&self) -> u32 {
+		self.config
+			.max_tokens
+			.unwrap_or(u32::try_from(self.engine.context_length()).unwrap_or(u32::MAX))
+	}
+
+	/// Refuses a request for another model, or other weights than the loaded ones.
+	pub(super) fn check_model(
+		&self,
+		model: &str,
+		weights_hash: Option<&str>,
+	) -> Result<(), ApiError> {
+		if model != self.engine.model_name() {
+			return Err(ApiError::new(
+				StatusCode::NOT_FOUND,
+				"unknown_model",
+				format!("this executor serves {:?}, not {model:?}", self.engine.model_name()),
+			));
+		}
+		if let (Some(claimed), Some(ours)) = (weights_hash, self.engine.weights_hash()) {
+			let claimed = parse_hash(claimed).ok_or_else(|| {
+				ApiError::bad_request("invalid_request", "weights_hash is not 32 bytes of hex")
+			})?;
+			if claimed != ours {
+				return Err(ApiError::new(
+					StatusCode::CONFLICT,
+					"weights_mismatch",
+					format!(
+						"the loaded weights hash to {}, the request expects {}",
+						to_hex(&ours),
+						to_hex(&claimed)
+					),
+				));
+			}
+		}
+		Ok(())
+	}
+
+	/// Refuses a request for no tokens, too many, or a prompt that does not fit the context.
+	pub(super) fn check_tokens(&self, prompt: &str, max_tokens: u32) -> Result<(), ApiError> {
+		if max_tokens == 0 {
+			return Err(ApiError::bad_request(
+				"invalid_max_tokens",
+				"max_tokens must be at least 1",
+			));
+		}
+		let limit = self.max_tokens();
+		if max_tokens > limit {
+			return Err(ApiError::bad_request(
+				"too_many_tokens",
+				format!("max_tokens {max_tokens} is over this executor's limit of {limit}"),
+			));
+		}
+		if let Some(tokens) = self.engine.prompt_tokens(prompt).map_err(ApiError::from)? {
+			let context = self.engine.context_length();
+			if tokens >= context {
+				return Err(EngineError::PromptTooLong { tokens, limit: context }.into());
+			}
+		}
+		Ok(())
+	}
+
+	/// Runs `f` on a blocking thread, one inference at a time.
+	pub(super) async fn infer<T: Send + 'static>(
+		self: &Arc<Self>,
+		f: impl FnOnce(&dyn Engine) -> Result<T, EngineError> + Send + 'static,
+	) -> Result<T, EngineError> {
+		let _permit = self
+			.inference
+			.acquire()
+			.await
+			.map_err(|_| EngineError::Internal("shutting down".into()))?;
+		let engine = self.engine.clone();
+		tokio::task::spawn_blocking(move || f(&*engine))
+			.await
+			.unwrap_or_else(|e| Err(EngineError::Internal(format!("the engine panicked: {e}"))))
+	}
+
+	/// Counts a generation that started at `started` in the metrics.
+	pub(super) fn record_generation(&self, g: &Generation, started: Instant) {
+		let m = &self.metrics;
+		m.tokens_generated.fetch_add(u64::from(g.completion_tokens), Ordering::Relaxed);
+		m.prompt_tokens.fetch_add(u64::from(g.prompt_tokens), Ordering::Relaxed);
+		m.generation_micros
+			.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+	}
+
+	/// The output to answer: `text`, or its corruption for a dishonest executor.
+	pub(super) fn output(&self, text: String) -> String {
+		if self.config.corrupt_outputs {
+			corrupt(&text)
+		} else {
+			text
+		}
+	}
+
+	/// A new id for an OpenAI answer: `{prefix}-{n}`.
+	pub(super) fn request_id(&self, prefix: &str) -> String {
+		format!("{prefix}-{}", self.next_id.fetch_add(1, Ordering::Relaxed))
+	}
+}
+
+/// Runs the queued jobs one at a time, until the queue closes or the state is gone.
+async fn worker(state: Weak<Shared>, mut rx: mpsc::Receiver<JobRequest>) {
+	while let Some(job) = rx.recv().await {
+		let Some(state) = state.upgrade() else { return };
+		state.metrics.queued.fetch_sub(1, Ordering::Relaxed);
+		if let Some(status) = state.jobs().all.get_mut(&job.id) {
+			status.status = ExecutionState::Running;
+		}
+		let started = Instant::now();
+		let (prompt, max, temp, seed) =
+			(job.prompt.clone(), job.max_tokens, job.temperature_milli, job.seed);
+		let result = state.infer(move |e| e.generate(&prompt, max, temp, seed)).await;
+		let status = match result {
+			Ok(g) => {
+				state.record_generation(&g, started);
+				state.metrics.jobs_completed.fetch_add(1, Ordering::Relaxed);
+				ExecutionStatus {
+					version: VERSION,
+					id: job.id.clone(),
+					status: ExecutionState::Done,
+					output: Some(state.output(g.text)),
+					usage: Some(UsageJson {
+						prompt_tokens: g.prompt_tokens,
+						completion_tokens: g.completion_tokens,
+					}),
+					logprobs: g.logprobs,
+					error: None,
+				}
+			},
+			Err(e) => {
+				state.metrics.jobs_failed.fetch_add(1, Ordering::Relaxed);
+				ExecutionStatus {
+					version: VERSION,
+					id: job.id.clone(),
+					status: ExecutionState::Failed,
+					output: None,
+					usage: None,
+					logprobs: Vec::new(),
+					error: Some(e.to_string()),
+				}
+			},
+		};
+		state.finish(&job.id, status);
+	}
+}
