@@ -1,13 +1,14 @@
 //! What `daya` prints: text for people, JSON (`--json`) for programs.
 
 use crate::{
-	chain::{
-		CollatorStanding, HostStatusView, HostView, JobEnd, JobOutcome, JobStatusView, JobView,
-		ModelStatus, ModelView, Motion, Schedule, Submitted,
+	client::{
+		CollatorStanding, HostView, JobOutcome, JobStatusView, JobView, ModelView, Motion,
+		Schedule, Submitted, KEY_TYPE,
 	},
 	Failure,
 };
-use daya_offchain::hex::to_hex;
+use daya_primitives::{HostStatus, JobEnd, ModelStatus};
+use daya_protocol::hex::to_hex;
 use serde_json::json;
 use subxt::utils::AccountId32;
 
@@ -52,8 +53,9 @@ pub fn parse_amount(text: &str) -> Result<u128, Failure> {
 		.ok_or_else(invalid)
 }
 
-fn account(bytes: &[u8; 32]) -> String {
-	AccountId32::from(*bytes).to_string()
+/// An optional account (an executor not drawn yet): SS58, or `none`.
+fn maybe_account(who: &Option<AccountId32>) -> String {
+	who.as_ref().map_or_else(|| "none".into(), AccountId32::to_string)
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -76,13 +78,30 @@ fn status_name(status: ModelStatus) -> &'static str {
 	}
 }
 
-/// A job's status in one word.
+/// A job's status in a few words.
 pub fn status_word(status: &JobStatusView) -> &'static str {
 	match status {
+		JobStatusView::Unassigned => "waiting for its executor to be drawn",
 		JobStatusView::Assigned => "assigned, waiting for the host's result",
 		JobStatusView::Delivered => "result delivered",
 		JobStatusView::Validating { .. } => "being validated",
+		JobStatusView::Accused { .. } => {
+			"accused, waiting for the dispute's validators to be drawn"
+		},
 		JobStatusView::Disputed { .. } => "disputed",
+	}
+}
+
+/// A job's progress as `job submit --wait` reports it: its status, and while it is assigned,
+/// its executor and deadline (so that a reassignment shows too).
+pub fn progress(job: &JobView) -> String {
+	match (&job.status, &job.executor) {
+		(JobStatusView::Assigned, Some(executor)) => format!(
+			"{} (host {executor}, due before block {})",
+			status_word(&job.status),
+			job.deadline
+		),
+		(status, _) => status_word(status).to_string(),
 	}
 }
 
@@ -107,7 +126,7 @@ fn model_json(id: u32, model: &ModelView) -> serde_json::Value {
 		"maxOutputTokens": model.max_output_tokens,
 		"minVramMib": model.min_vram_mib,
 		"computeUnitsPerToken": model.compute_units_per_token,
-		"validationThreshold": model.validation_threshold.0,
+		"validationThreshold": model.validation_threshold.deconstruct(),
 		"weightsHash": to_hex(&model.weights_hash),
 		"source": text(&model.source),
 	})
@@ -149,7 +168,7 @@ pub fn model(json: bool, id: u32, model: &ModelView) {
 	println!("  max output tokens    {}", model.max_output_tokens);
 	println!("  min VRAM             {} MiB", model.min_vram_mib);
 	println!("  compute units/token  {}", model.compute_units_per_token);
-	println!("  validation threshold {}", percent(model.validation_threshold.0));
+	println!("  validation threshold {}", percent(model.validation_threshold.deconstruct()));
 	println!("  weights hash         {}", to_hex(&model.weights_hash));
 	println!("  source               {}", text(&model.source));
 }
@@ -174,23 +193,24 @@ pub fn quote(json: bool, id: u32, model: &ModelView, prompt: usize, max_tokens: 
 	);
 }
 
+/// A job just submitted: its executor is not drawn yet (`daya job status` shows it once it is).
 pub fn submitted(json: bool, job: &Submitted) {
 	if json {
 		return print(json!({
 			"jobId": job.job_id,
-			"executor": job.executor.to_string(),
+			"executor": null,
 			"escrow": job.escrow.to_string(),
-			"deadline": job.deadline,
+			"deadline": null,
 			"block": job.block,
 		}));
 	}
 	println!(
-		"job {} submitted in block {}: escrow {}, assigned to {}, result due before block {}",
+		"job {} submitted in block {}: escrow {}; its executor is drawn from a later block \
+		 (see `daya job status {}`)",
 		job.job_id,
 		job.block,
 		Amount(job.escrow),
-		job.executor,
-		job.deadline
+		job.job_id
 	);
 }
 
@@ -198,8 +218,8 @@ fn outcome_json(id: u64, outcome: &JobOutcome) -> serde_json::Value {
 	json!({
 		"jobId": id,
 		"end": end_name(outcome.end),
-		"consumer": account(&outcome.consumer),
-		"executor": account(&outcome.executor),
+		"consumer": outcome.consumer.to_string(),
+		"executor": outcome.executor.map(|executor| executor.to_string()),
 		"model": outcome.model,
 		"outputHash": outcome.output_hash.map(|h| to_hex(&h)),
 		"promptTokens": outcome.usage.map(|u| u.prompt_tokens),
@@ -240,7 +260,7 @@ pub fn outcome(json: bool, id: u64, outcome: &JobOutcome) {
 		return print(outcome_json(id, outcome));
 	}
 	println!("job {id}: {} in block {}", end_name(outcome.end), outcome.ended_at);
-	println!("  executor   {}", account(&outcome.executor));
+	println!("  executor   {}", maybe_account(&outcome.executor));
 	if let Some(usage) = outcome.usage {
 		println!(
 			"  tokens     {} prompt + {} completion",
@@ -263,8 +283,8 @@ pub fn job(json: bool, id: u64, job: &JobView) {
 		return print(json!({
 			"jobId": id,
 			"status": status_word(&job.status),
-			"consumer": account(&job.consumer),
-			"executor": account(&job.executor),
+			"consumer": job.consumer.to_string(),
+			"executor": job.executor.map(|executor| executor.to_string()),
 			"model": job.model,
 			"escrow": job.escrow.to_string(),
 			"pricePerToken": job.price_per_token.to_string(),
@@ -276,14 +296,15 @@ pub fn job(json: bool, id: u64, job: &JobView) {
 	}
 	println!("job {id}: {}", status_word(&job.status));
 	match &job.status {
-		JobStatusView::Validating { validator } => println!("  validator  {}", account(validator)),
+		JobStatusView::Validating { validator } => println!("  validator  {validator}"),
+		JobStatusView::Accused { accuser } => println!("  accuser    {accuser}"),
 		JobStatusView::Disputed { accuser, validators } => {
-			println!("  accuser    {}", account(accuser));
+			println!("  accuser    {accuser}");
 			for validator in validators {
-				println!("  validator  {}", account(validator));
+				println!("  validator  {validator}");
 			}
 		},
-		JobStatusView::Assigned | JobStatusView::Delivered => {},
+		JobStatusView::Unassigned | JobStatusView::Assigned | JobStatusView::Delivered => {},
 	}
 	println!("  model      {}", job.model);
 	println!("  at most    {} prompt + {} output tokens", job.prompt_tokens, job.max_output_tokens);
@@ -293,7 +314,7 @@ pub fn job(json: bool, id: u64, job: &JobView) {
 			usage.prompt_tokens, usage.completion_tokens
 		);
 	}
-	println!("  executor   {}", account(&job.executor));
+	println!("  executor   {}", maybe_account(&job.executor));
 	println!("  escrow     {} ({} per token)", Amount(job.escrow), Amount(job.price_per_token));
 	println!(
 		"  submitted  block {}, current step due before block {}",
@@ -310,10 +331,10 @@ pub fn cancelled(json: bool, id: u64, refund: u128) {
 
 pub fn host(json: bool, who: &AccountId32, host: &HostView) {
 	let status = match &host.status {
-		HostStatusView::Active => "active".to_string(),
-		HostStatusView::Chilled => "chilled".to_string(),
-		HostStatusView::Jailed { until } => format!("jailed until block {until}"),
-		HostStatusView::Leaving { unlock_at } => {
+		HostStatus::Active => "active".to_string(),
+		HostStatus::Chilled => "chilled".to_string(),
+		HostStatus::Jailed { until } => format!("jailed until block {until}"),
+		HostStatus::Leaving { unlock_at } => {
 			format!("leaving, bond unlocks at block {unlock_at}")
 		},
 	};
@@ -327,7 +348,7 @@ pub fn host(json: bool, who: &AccountId32, host: &HostView) {
 			})).collect::<Vec<_>>(),
 			"servedModels": host.served_models,
 			"bond": host.bond.to_string(),
-			"reputation": host.reputation.0,
+			"reputation": host.reputation.deconstruct(),
 			"capacityWeight": host.capacity_weight,
 			"registeredAt": host.registered_at,
 		}));
@@ -339,7 +360,7 @@ pub fn host(json: bool, who: &AccountId32, host: &HostView) {
 	}
 	println!("  models      {:?}", host.served_models);
 	println!("  bond        {}", Amount(host.bond));
-	println!("  reputation  {}", percent(host.reputation.0));
+	println!("  reputation  {}", percent(host.reputation.deconstruct()));
 	println!("  capacity    {}", host.capacity_weight);
 }
 
@@ -395,11 +416,11 @@ pub fn key_inserted(json: bool, who: &AccountId32, registered: bool) {
 	if json {
 		return print(json!({
 			"account": who.to_string(),
-			"keyType": "daya",
+			"keyType": KEY_TYPE,
 			"registered": registered,
 		}));
 	}
-	println!("host key {who} is in the node's keystore (key type daya)");
+	println!("host key {who} is in the node's keystore (key type {KEY_TYPE})");
 	if !registered {
 		println!("it is not a registered host yet: register it with `daya host register`");
 	}

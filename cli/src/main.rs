@@ -8,12 +8,13 @@
 //! Every error is one line on standard error and a non-zero exit; `--json` prints machine
 //! output on standard output.
 
-mod chain;
+mod client;
 mod format;
 mod spec;
 
-use chain::{Chain, ModelRef};
 use clap::{Args, Parser, Subcommand};
+use client::{Client, ModelRef};
+use daya_protocol::settings::UrlSource;
 use format::{parse_amount, Amount};
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 
@@ -102,7 +103,8 @@ struct QuoteArgs {
 
 #[derive(Subcommand, Debug)]
 enum JobCommand {
-	/// Submit a job: its escrow is held and a host assigned; prints the job id.
+	/// Submit a job: its escrow is held, and its host is drawn from a later block's randomness;
+	/// prints the job id.
 	Submit {
 		#[command(flatten)]
 		prompt: PromptArgs,
@@ -319,49 +321,48 @@ fn prompt_bytes(args: &PromptArgs) -> Result<Vec<u8>, Failure> {
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
-	let chain = Chain::connect(&cli.url).await?;
+	let client = Client::connect(&cli.url).await?;
 	let json = cli.json;
 	match cli.command {
 		Command::Quote(QuoteArgs { prompt }) => {
 			let bytes = prompt_bytes(&prompt)?;
-			let (id, model) = chain.model(&ModelRef::parse(&prompt.model)).await?;
-			let escrow = chain.quote(id, bytes.len() as u32, prompt.max_tokens).await?;
+			let (id, model) = client.model(&ModelRef::parse(&prompt.model)).await?;
+			let escrow = client.quote(id, bytes.len() as u32, prompt.max_tokens).await?;
 			format::quote(json, id, &model, bytes.len(), prompt.max_tokens, escrow);
 		},
 		Command::Job(JobCommand::Submit { prompt, max_price, wait, timeout }) => {
-			let signer = chain::signer(cli.suri.as_deref())?;
+			let signer = client::signer(cli.suri.as_deref())?;
 			let bytes = prompt_bytes(&prompt)?;
-			let (id, model) = chain.model(&ModelRef::parse(&prompt.model)).await?;
+			let (id, model) = client.model(&ModelRef::parse(&prompt.model)).await?;
 			let max_price = match max_price {
 				Some(text) => parse_amount(&text)?,
 				None => model.price_per_token,
 			};
 			let submitted =
-				chain.submit_job(&signer, id, bytes, prompt.max_tokens, max_price).await?;
+				client.submit_job(&signer, id, bytes, prompt.max_tokens, max_price).await?;
 			if !wait {
 				format::submitted(json, &submitted);
 				return Ok(());
 			}
 			if !json {
 				eprintln!(
-					"job {} submitted, escrow {}, assigned to {}; waiting for the result...",
+					"job {} submitted, escrow {}; waiting for its executor and the result...",
 					submitted.job_id,
-					Amount(submitted.escrow),
-					submitted.executor
+					Amount(submitted.escrow)
 				);
 			}
-			let outcome = chain
+			let outcome = client
 				.wait_for_outcome(submitted.job_id, Duration::from_secs(timeout), !json)
 				.await?;
 			let output = match outcome.output_hash {
-				Some(_) => Some(chain.read_output(submitted.job_id, submitted.block).await?),
+				Some(_) => Some(client.read_output(submitted.job_id, submitted.block).await?),
 				None => None,
 			};
 			format::finished(json, &submitted, &outcome, output.as_deref());
 		},
-		Command::Job(JobCommand::Status { id }) => match chain.job(id).await? {
+		Command::Job(JobCommand::Status { id }) => match client.job(id).await? {
 			Some(job) => format::job(json, id, &job),
-			None => match chain.outcome(id).await? {
+			None => match client.outcome(id).await? {
 				Some(outcome) => format::outcome(json, id, &outcome),
 				None => {
 					fail(format!("no job {id}: it never existed, or it ended more than a day ago"))?
@@ -369,22 +370,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			},
 		},
 		Command::Job(JobCommand::Cancel { id }) => {
-			let signer = chain::signer(cli.suri.as_deref())?;
-			let refund = chain.cancel_job(&signer, id).await?;
+			let signer = client::signer(cli.suri.as_deref())?;
+			let refund = client.cancel_job(&signer, id).await?;
 			format::cancelled(json, id, refund);
 		},
-		Command::Model(ModelCommand::List) => format::models(json, &chain.models().await?),
+		Command::Model(ModelCommand::List) => format::models(json, &client.models().await?),
 		Command::Model(ModelCommand::Show { model }) => {
-			let (id, model) = chain.model(&ModelRef::parse(&model)).await?;
+			let (id, model) = client.model(&ModelRef::parse(&model)).await?;
 			format::model(json, id, &model);
 		},
 		Command::Model(ModelCommand::Propose(proposal)) => {
-			let signer = chain::signer(cli.suri.as_deref())?;
+			let signer = client::signer(cli.suri.as_deref())?;
 			use subxt::dynamic::Value;
 			let model_id = |model: &str| {
-				let chain = &chain;
+				let client = &client;
 				let model = ModelRef::parse(model);
-				async move { Ok::<_, Failure>(Value::u128(chain.model(&model).await?.0.into())) }
+				async move { Ok::<_, Failure>(Value::u128(client.model(&model).await?.0.into())) }
 			};
 			let (call, fields) = match &proposal {
 				ProposeCommand::Register { spec } => {
@@ -409,56 +410,56 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 					("retire_model", vec![("model", model_id(model).await?)])
 				},
 			};
-			let motion = chain.propose(&signer, call, fields).await?;
+			let motion = client.propose(&signer, call, fields).await?;
 			format::motion(json, &motion);
 		},
 		Command::Model(ModelCommand::Vote { hash, index, nay }) => {
-			let signer = chain::signer(cli.suri.as_deref())?;
-			let hash = chain::parse_hash(&hash)?;
-			chain.vote(&signer, hash, index, !nay).await?;
+			let signer = client::signer(cli.suri.as_deref())?;
+			let hash = client::parse_hash(&hash)?;
+			client.vote(&signer, hash, index, !nay).await?;
 			format::voted(json, index, !nay);
 		},
 		Command::Model(ModelCommand::Close { hash, index }) => {
-			let signer = chain::signer(cli.suri.as_deref())?;
-			let hash = chain::parse_hash(&hash)?;
-			let enacted = chain.close(&signer, hash, index).await?;
+			let signer = client::signer(cli.suri.as_deref())?;
+			let hash = client::parse_hash(&hash)?;
+			let enacted = client.close(&signer, hash, index).await?;
 			format::closed(json, index, enacted);
 		},
 		Command::Host(HostCommand::Status { account }) => {
-			let who = chain::account(account.as_deref(), cli.suri.as_deref())?;
-			match chain.host(&who).await? {
+			let who = client::account(account.as_deref(), cli.suri.as_deref())?;
+			match client.host(&who).await? {
 				Some(host) => format::host(json, &who, &host),
 				None => fail(format!("{who} is not a registered host"))?,
 			}
 		},
 		Command::Host(HostCommand::Register { endpoint, gpus, models, bond }) => {
-			let signer = chain::signer(cli.suri.as_deref())?;
+			let signer = client::signer(cli.suri.as_deref())?;
 			let gpus =
-				gpus.iter().map(|gpu| chain::Gpu::parse(gpu)).collect::<Result<Vec<_>, _>>()?;
+				gpus.iter().map(|gpu| client::Gpu::parse(gpu)).collect::<Result<Vec<_>, _>>()?;
 			let mut ids = Vec::new();
 			for model in &models {
-				ids.push(chain.model(&ModelRef::parse(model)).await?.0);
+				ids.push(client.model(&ModelRef::parse(model)).await?.0);
 			}
 			let bond = parse_amount(&bond)?;
-			chain.register_host(&signer, &endpoint, &gpus, &ids, bond).await?;
-			let who = chain::account_of(&signer);
-			match chain.host(&who).await? {
+			client.register_host(&signer, &endpoint, &gpus, &ids, bond).await?;
+			let who = client::account_of(&signer);
+			match client.host(&who).await? {
 				Some(host) => format::host(json, &who, &host),
 				None => fail("the registration did not take")?,
 			}
 		},
 		Command::Host(HostCommand::Update { endpoint, gpus, models }) => {
-			let signer = chain::signer(cli.suri.as_deref())?;
+			let signer = client::signer(cli.suri.as_deref())?;
 			if endpoint.is_none() && gpus.is_empty() && models.is_empty() {
 				fail("nothing to update: give --endpoint, --gpu or --model")?;
 			}
 			let gpus =
-				gpus.iter().map(|gpu| chain::Gpu::parse(gpu)).collect::<Result<Vec<_>, _>>()?;
+				gpus.iter().map(|gpu| client::Gpu::parse(gpu)).collect::<Result<Vec<_>, _>>()?;
 			let mut ids = Vec::new();
 			for model in &models {
-				ids.push(chain.model(&ModelRef::parse(model)).await?.0);
+				ids.push(client.model(&ModelRef::parse(model)).await?.0);
 			}
-			chain
+			client
 				.update_host(
 					&signer,
 					endpoint.as_deref(),
@@ -466,15 +467,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 					(!ids.is_empty()).then_some(&ids[..]),
 				)
 				.await?;
-			host_after(&chain, json, &signer).await?;
+			host_after(&client, json, &signer).await?;
 		},
 		Command::Host(HostCommand::BondMore { amount }) => {
-			let signer = chain::signer(cli.suri.as_deref())?;
+			let signer = client::signer(cli.suri.as_deref())?;
 			let amount = parse_amount(&amount)?;
-			chain
+			client
 				.host_call(&signer, "bond_more", vec![subxt::dynamic::Value::u128(amount)])
 				.await?;
-			host_after(&chain, json, &signer).await?;
+			host_after(&client, json, &signer).await?;
 		},
 		Command::Host(
 			command @ (HostCommand::Chill
@@ -482,52 +483,52 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			| HostCommand::Unbond
 			| HostCommand::Withdraw),
 		) => {
-			let signer = chain::signer(cli.suri.as_deref())?;
+			let signer = client::signer(cli.suri.as_deref())?;
 			let call = match command {
 				HostCommand::Chill => "chill",
 				HostCommand::Unchill => "unchill",
 				HostCommand::Unbond => "unbond",
 				_ => "withdraw_unbonded",
 			};
-			chain.host_call(&signer, call, Vec::new()).await?;
-			host_after(&chain, json, &signer).await?;
+			client.host_call(&signer, call, Vec::new()).await?;
+			host_after(&client, json, &signer).await?;
 		},
 		Command::Host(HostCommand::SetExecutor { executor_url, for_account }) => {
-			let who = chain::account(for_account.as_deref(), cli.suri.as_deref())?;
+			let who = client::account(for_account.as_deref(), cli.suri.as_deref())?;
 			let url = executor_url.trim_end_matches('/');
-			chain.set_executor(&who, url).await?;
-			let (now, own) = chain.executor_of(&who).await?;
-			if !own || now != url {
+			client.set_executor(&who, url).await?;
+			let (now, source) = client.executor_of(&who).await?;
+			if source != UrlSource::Host || now != url {
 				fail("the node did not keep the setting")?;
 			}
 			format::executor(json, &who, &now);
 		},
 		Command::Host(HostCommand::InsertKey) => {
-			let signer = chain::signer(cli.suri.as_deref())?;
-			let who = chain::account_of(&signer);
-			chain.insert_host_key(&chain::secret_uri(cli.suri.as_deref())?, who.0).await?;
-			let registered = chain.host(&who).await?.is_some();
+			let signer = client::signer(cli.suri.as_deref())?;
+			let who = client::account_of(&signer);
+			client.insert_host_key(&client::secret_uri(cli.suri.as_deref())?, who.0).await?;
+			let registered = client.host(&who).await?.is_some();
 			format::key_inserted(json, &who, registered);
 		},
 		Command::Collator(CollatorCommand::Status { account }) => {
-			let who = chain::account(account.as_deref(), cli.suri.as_deref())?;
-			format::collator(json, &who, &chain.collator(&who).await?);
+			let who = client::account(account.as_deref(), cli.suri.as_deref())?;
+			format::collator(json, &who, &client.collator(&who).await?);
 		},
 		Command::Rewards(RewardsCommand::Pending { account }) => {
-			let who = chain::account(account.as_deref(), cli.suri.as_deref())?;
-			format::pending(json, &who, chain.pending_rewards(&who).await?);
+			let who = client::account(account.as_deref(), cli.suri.as_deref())?;
+			format::pending(json, &who, client.pending_rewards(&who).await?);
 		},
 		Command::Rewards(RewardsCommand::Claim { for_account }) => {
-			let signer = chain::signer(cli.suri.as_deref())?;
+			let signer = client::signer(cli.suri.as_deref())?;
 			let who = match for_account {
-				Some(account) => chain::account(Some(&account), None)?,
-				None => chain::account_of(&signer),
+				Some(account) => client::account(Some(&account), None)?,
+				None => client::account_of(&signer),
 			};
-			let amount = chain.claim_rewards(&signer, &who).await?;
+			let amount = client.claim_rewards(&signer, &who).await?;
 			format::claimed(json, &who, amount);
 		},
 		Command::Emission(EmissionCommand::Schedule { eras }) => {
-			format::schedule(json, &chain.schedule(eras).await?);
+			format::schedule(json, &client.schedule(eras).await?);
 		},
 	}
 	Ok(())
@@ -535,12 +536,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 
 /// Prints the `--suri` host's standing after a change, or says it left.
 async fn host_after(
-	chain: &Chain,
+	client: &Client,
 	json: bool,
 	signer: &subxt_signer::sr25519::Keypair,
 ) -> Result<(), Failure> {
-	let who = chain::account_of(signer);
-	match chain.host(&who).await? {
+	let who = client::account_of(signer);
+	match client.host(&who).await? {
 		Some(host) => format::host(json, &who, &host),
 		None => format::left(json, &who),
 	}

@@ -21,7 +21,7 @@
 //! }
 //! ```
 
-use crate::{chain::parse_hash, fail, format::parse_amount, Failure};
+use crate::{client::parse_hash, fail, format::parse_amount, Failure};
 use serde::Deserialize;
 use std::path::Path;
 use subxt::dynamic::Value;

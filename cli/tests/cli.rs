@@ -7,22 +7,16 @@ mod common;
 
 use client::{error, executor_bin, json, ok, DAYA};
 use common::{submit, DevNode};
+use daya_primitives::runtime_api::WorkKind;
 use std::process::{Command, Stdio};
 use subxt::{
 	dynamic::{self, Value},
-	ext::scale_decode::{self, DecodeAsType},
+	utils::Static,
 	OnlineClient, PolkadotConfig,
 };
 use subxt_signer::sr25519::dev;
 
 const UNIT: u128 = 1_000_000_000_000;
-
-#[derive(Debug, PartialEq, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-enum WorkKind {
-	Execute,
-	Validate,
-}
 
 #[test]
 fn help_reads_as_a_manual() {
@@ -195,9 +189,14 @@ async fn every_command_group_against_a_dev_node() {
 		],
 	);
 	let id = submitted["jobId"].as_u64().unwrap().to_string();
+	// Its executor is drawn from a later block's randomness: none yet at submission.
+	assert_eq!(submitted["executor"], serde_json::Value::Null, "{submitted}");
 	let status = json(url, &["job", "status", &id]);
-	assert_eq!(status["status"], "assigned, waiting for the host's result");
-	assert!(ok(url, &["job", "status", &id]).contains("assigned"));
+	let waiting =
+		["waiting for its executor to be drawn", "assigned, waiting for the host's result"];
+	assert!(waiting.contains(&status["status"].as_str().unwrap()), "{status}");
+	assert_eq!(status["executor"].is_null(), status["status"] == waiting[0], "{status}");
+	assert!(ok(url, &["job", "status", &id]).contains(&format!("job {id}: ")));
 	assert!(error(url, &["job", "cancel", &id, "--suri", "dave"]).contains("NotConsumer"));
 	let cancelled = json(url, &["job", "cancel", &id, "--suri", "charlie"]);
 	assert_eq!(cancelled["refund"], submitted["escrow"]);
@@ -223,12 +222,12 @@ async fn every_command_group_against_a_dev_node() {
 	loop {
 		let mut acted = false;
 		for host in &hosts {
-			let call = dynamic::runtime_api_call::<_, Vec<(u64, WorkKind)>>(
+			let call = dynamic::runtime_api_call::<_, Static<Vec<(u64, WorkKind)>>>(
 				"InferenceApi",
 				"work_of",
 				(host.public_key().0,),
 			);
-			let work =
+			let Static(work) =
 				api.at_current_block().await.unwrap().runtime_apis().call(call).await.unwrap();
 			for (job, kind) in work {
 				let call = match kind {

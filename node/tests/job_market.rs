@@ -1,19 +1,34 @@
 //! End to end: a consumer buys inference on the dev chain with signed extrinsics. The job's
-//! escrow is held, the assigned genesis host posts the result, the job is settled (after a
-//! verdict if it is drawn for validation), and the consumer reads the full output back from the
-//! block that carries it, with a client library and no unsafe RPC.
+//! escrow is held, a genesis host is drawn to execute it (from a later block's randomness) and
+//! posts the result, the job is settled (after a verdict if it is drawn for validation), and the
+//! consumer reads the full output back from the block that carries it, with a client library and
+//! no unsafe RPC. The runtime APIs' answers are decoded into `daya-primitives`' own types.
 
 mod common;
 
 use common::{find, submit, DevNode};
+use daya_primitives::{
+	runtime_api::{JobStatusView, WorkKind},
+	JobEnd, QuoteError,
+};
+use std::time::{Duration, Instant};
 use subxt::{
 	dynamic::{self, Value},
-	ext::scale_decode::{self, DecodeAsType},
+	ext::{
+		codec::Decode,
+		scale_decode::{self, DecodeAsType},
+	},
+	utils::Static,
 	OnlineClient, PolkadotConfig,
 };
 use subxt_signer::sr25519::{dev, Keypair};
 
 type Api = OnlineClient<PolkadotConfig>;
+
+/// The runtime's job types: its `AccountId` is 32 bytes, its `Balance` `u128` and its
+/// `BlockNumber` `u32`.
+type JobView = daya_primitives::runtime_api::JobView<[u8; 32], u128, u32>;
+type JobOutcome = daya_primitives::JobOutcome<[u8; 32], u128, u32>;
 
 /// The dev model's price per token: one micro-DAYA.
 const PRICE: u128 = 1_000_000;
@@ -22,7 +37,6 @@ const PRICE: u128 = 1_000_000;
 #[decode_as_type(crate_path = "scale_decode")]
 struct JobSubmitted {
 	job_id: u64,
-	executor: [u8; 32],
 	escrow: u128,
 }
 
@@ -41,51 +55,6 @@ struct JobEnded {
 	refund: u128,
 }
 
-#[derive(Debug, PartialEq, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-enum JobEnd {
-	Completed,
-	Validated,
-	Fraud,
-	Expired,
-	Cancelled,
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct Usage {
-	prompt_tokens: u32,
-	completion_tokens: u32,
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-struct JobOutcome {
-	consumer: [u8; 32],
-	end: JobEnd,
-	output_hash: Option<[u8; 32]>,
-	usage: Option<Usage>,
-	fee: u128,
-	protocol_fee: u128,
-	refund: u128,
-}
-
-#[derive(Debug, PartialEq, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-enum WorkKind {
-	Execute,
-	Validate,
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-enum QuoteError {
-	UnknownModel,
-	ModelNotAccepting,
-	TooManyTokens,
-	Overflow,
-}
-
 /// The call data of `Inference::submit_result`, as a consumer decodes it from a block.
 #[derive(Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "scale_decode")]
@@ -94,13 +63,32 @@ struct SubmitResultCall {
 	output: Vec<u8>,
 }
 
-async fn runtime_api<R: DecodeAsType>(
+/// Calls `InferenceApi::<method>` and decodes its answer, a `daya-primitives` type, by its SCALE
+/// `Decode` implementation.
+async fn runtime_api<R: Decode>(
 	api: &Api,
 	method: &str,
 	args: impl subxt::ext::frame_decode::runtime_apis::IntoEncodableValues,
 ) -> R {
-	let call = dynamic::runtime_api_call::<_, R>("InferenceApi", method, args);
-	api.at_current_block().await.unwrap().runtime_apis().call(call).await.unwrap()
+	let call = dynamic::runtime_api_call::<_, Static<R>>("InferenceApi", method, args);
+	api.at_current_block().await.unwrap().runtime_apis().call(call).await.unwrap().0
+}
+
+/// Waits until the executor of job `id` is drawn (from the randomness of a block after the one
+/// that took the job) and returns it.
+async fn executor_of(api: &Api, id: u64) -> [u8; 32] {
+	let deadline = Instant::now() + Duration::from_secs(60);
+	loop {
+		let job: Option<JobView> = runtime_api(api, "job", (id,)).await;
+		let job = job.unwrap_or_else(|| panic!("job {id} is open"));
+		match (job.executor, &job.status) {
+			(Some(executor), JobStatusView::Assigned) => return executor,
+			(None, JobStatusView::Unassigned) => {},
+			_ => panic!("job {id} is neither waiting for its executor nor assigned: {job:?}"),
+		}
+		assert!(Instant::now() < deadline, "job {id} got no executor within 60 s");
+		tokio::time::sleep(Duration::from_millis(500)).await;
+	}
 }
 
 fn submit_job(prompt: &[u8], max_output: u32, max_price: u128) -> impl subxt::tx::Payload {
@@ -180,11 +168,13 @@ async fn a_job_is_escrowed_executed_settled_and_its_output_read_back() {
 	let jobs: Vec<u64> = runtime_api(&api, "jobs_of", (charlie.public_key().0,)).await;
 	assert_eq!(jobs, vec![submitted.job_id]);
 
-	// The assigned host (Alice or Bob) sees the work and delivers.
+	// Its executor is drawn from a later block's randomness: one of the genesis hosts (Alice or
+	// Bob), which sees the work and delivers.
+	let assigned = executor_of(&api, submitted.job_id).await;
 	let hosts: [&Keypair; 2] = [&alice, &bob];
 	let executor = *hosts
 		.iter()
-		.find(|host| host.public_key().0 == submitted.executor)
+		.find(|host| host.public_key().0 == assigned)
 		.expect("a genesis host is assigned");
 	let work: Vec<(u64, WorkKind)> = runtime_api(&api, "work_of", (executor.public_key().0,)).await;
 	assert_eq!(work, vec![(submitted.job_id, WorkKind::Execute)]);
@@ -211,7 +201,7 @@ async fn a_job_is_escrowed_executed_settled_and_its_output_read_back() {
 
 	// Settlement: at the next block, unless the result is drawn for validation, in which case the
 	// other host validates it.
-	let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+	let deadline = Instant::now() + Duration::from_secs(90);
 	let outcome = loop {
 		let outcome: Option<JobOutcome> = runtime_api(&api, "outcome", (submitted.job_id,)).await;
 		if let Some(outcome) = outcome {
@@ -234,11 +224,12 @@ async fn a_job_is_escrowed_executed_settled_and_its_output_read_back() {
 					.unwrap_or_else(|e| node.fail(format!("submit_verdict: {e}")));
 			}
 		}
-		assert!(std::time::Instant::now() < deadline, "job {} never settled", submitted.job_id);
-		tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+		assert!(Instant::now() < deadline, "job {} never settled", submitted.job_id);
+		tokio::time::sleep(Duration::from_secs(1)).await;
 	};
 	assert!(matches!(outcome.end, JobEnd::Completed | JobEnd::Validated), "{outcome:?}");
 	assert_eq!(outcome.consumer, charlie.public_key().0);
+	assert_eq!(outcome.executor, Some(assigned));
 	assert_eq!(outcome.fee, 14 * PRICE);
 	assert_eq!(outcome.protocol_fee, 14 * PRICE / 20);
 	assert_eq!(outcome.fee + outcome.refund, submitted.escrow);

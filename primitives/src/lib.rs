@@ -15,13 +15,15 @@
 extern crate alloc;
 
 pub mod jobs;
+pub mod randomness;
 pub mod runtime_api;
 
 pub use jobs::{JobEnd, JobId, JobOutcome, JobParams, QuoteError, Usage};
+pub use polkadot_sdk::sp_runtime::Perbill;
+pub use randomness::{BlockRandomness, BlockSeed, SeedSource};
 pub use runtime_api::ModelView;
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use polkadot_sdk::sp_runtime::Perbill;
 use scale_info::TypeInfo;
 
 /// Identifier of a model in the registry.
@@ -67,6 +69,48 @@ impl ModelStatus {
 	pub fn accepts_new_hosts(&self) -> bool {
 		matches!(self, Self::Active)
 	}
+}
+
+/// Where a host is in its life cycle: what the host registry stores, and what its runtime API
+/// ([`runtime_api::HostsApi`]) shows.
+///
+/// ```text
+///            chill                    unchill (bond >= MinHostBond)
+///   Active --------------> Chilled ---------------------------------> Active
+///   Active, Chilled --jail--> Jailed { until } --unchill, from `until` on--> Active
+///   Active, Chilled, Jailed --unbond--> Leaving { unlock_at } --withdraw_unbonded--> (removed)
+/// ```
+///
+/// Only `Active` hosts are in the registry's selection index and get new work.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum HostStatus<BlockNumber> {
+	/// Takes new work.
+	Active,
+	/// Paused by the host itself (or because a slash left its bond below the minimum); takes no
+	/// new work until it unchills.
+	Chilled,
+	/// Punished: takes no new work, and cannot unchill before block `until`.
+	Jailed {
+		/// The first block in which the host may unchill.
+		until: BlockNumber,
+	},
+	/// Unbonding: takes no new work, and may withdraw its bond from block `unlock_at` on. Final;
+	/// the host can still be slashed until it withdraws.
+	Leaving {
+		/// The first block in which the host may withdraw.
+		unlock_at: BlockNumber,
+	},
 }
 
 /// The terms under which a model is served: what the job market, the validators and the host
@@ -222,4 +266,18 @@ pub trait WorkRecorder<AccountId> {
 
 impl<AccountId> WorkRecorder<AccountId> for () {
 	fn record_work(_: &AccountId, _: u128) {}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn host_status_encoding_is_stable() {
+		// The host registry stores it: its variants keep their indices.
+		assert_eq!(HostStatus::<u32>::Active.encode(), [0]);
+		assert_eq!(HostStatus::<u32>::Chilled.encode(), [1]);
+		assert_eq!(HostStatus::Jailed { until: 7u32 }.encode(), [2, 7, 0, 0, 0]);
+		assert_eq!(HostStatus::Leaving { unlock_at: 9u32 }.encode(), [3, 9, 0, 0, 0]);
+	}
 }

@@ -1890,7 +1890,7 @@ mod genesis {
 
 mod runtime_api {
 	use super::*;
-	use daya_primitives::runtime_api::{GpuView, HostStatusView, HostView};
+	use daya_primitives::runtime_api::{GpuView, HostView};
 
 	/// The view of a host registered by [`register`] at block 1 serving `models`, never changed.
 	fn registered_view(models: &[u32]) -> HostView<Balance, u64> {
@@ -1899,7 +1899,7 @@ mod runtime_api {
 			hardware: vec![GpuView { name: b"H100".to_vec(), vram_mib: 81_920, count: 1 }],
 			served_models: models.to_vec(),
 			bond: MinHostBond::get(),
-			status: HostStatusView::Active,
+			status: HostStatus::Active,
 			reputation: InitialReputation::get(),
 			capacity_weight: 81_920,
 			registered_at: 1,
@@ -1950,7 +1950,7 @@ mod runtime_api {
 			.with_host(CHARLIE, &[0])
 			.build_and_execute(|| {
 				let status = |who| Compute::api_host(who).map(|view| view.status);
-				assert_eq!(status(ALICE), Some(HostStatusView::Active));
+				assert_eq!(status(ALICE), Some(HostStatus::Active));
 
 				// when
 				assert_ok!(Compute::chill(RuntimeOrigin::signed(ALICE)));
@@ -1958,9 +1958,9 @@ mod runtime_api {
 				assert_ok!(Compute::unbond(RuntimeOrigin::signed(CHARLIE)));
 
 				// then
-				assert_eq!(status(ALICE), Some(HostStatusView::Chilled));
-				assert_eq!(status(BOB), Some(HostStatusView::Jailed { until: 6 }));
-				assert_eq!(status(CHARLIE), Some(HostStatusView::Leaving { unlock_at: 11 }));
+				assert_eq!(status(ALICE), Some(HostStatus::Chilled));
+				assert_eq!(status(BOB), Some(HostStatus::Jailed { until: 6 }));
+				assert_eq!(status(CHARLIE), Some(HostStatus::Leaving { unlock_at: 11 }));
 
 				// and a withdrawn host is gone
 				run_to_block(11);

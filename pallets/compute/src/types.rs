@@ -11,7 +11,7 @@
 
 use crate::Config;
 use daya_primitives::{
-	runtime_api::{GpuView, HostStatusView, HostView},
+	runtime_api::{GpuView, HostView},
 	ModelId,
 };
 use polkadot_sdk::{
@@ -81,58 +81,9 @@ impl<T: Config> GpuSpec<T> {
 	}
 }
 
-/// Where a host is in its life cycle.
-///
-/// ```text
-///            chill                    unchill (bond >= MinHostBond)
-///   Active --------------> Chilled ---------------------------------> Active
-///   Active, Chilled --jail--> Jailed { until } --unchill, from `until` on--> Active
-///   Active, Chilled, Jailed --unbond--> Leaving { unlock_at } --withdraw_unbonded--> (removed)
-/// ```
-///
-/// Only `Active` hosts are in the selection index and get new work.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
-pub enum HostStatus<BlockNumber> {
-	/// Takes new work.
-	Active,
-	/// Paused by the host itself (or because a slash left its bond below the minimum); takes no
-	/// new work until it unchills.
-	Chilled,
-	/// Punished: takes no new work, and cannot unchill before block `until`.
-	Jailed {
-		/// The first block in which the host may unchill.
-		until: BlockNumber,
-	},
-	/// Unbonding: takes no new work, and may withdraw its bond from block `unlock_at` on. Final;
-	/// the host can still be slashed until it withdraws.
-	Leaving {
-		/// The first block in which the host may withdraw.
-		unlock_at: BlockNumber,
-	},
-}
-
-impl<BlockNumber> HostStatus<BlockNumber> {
-	/// The status as the runtime API shows it.
-	pub fn view(self) -> HostStatusView<BlockNumber> {
-		match self {
-			Self::Active => HostStatusView::Active,
-			Self::Chilled => HostStatusView::Chilled,
-			Self::Jailed { until } => HostStatusView::Jailed { until },
-			Self::Leaving { unlock_at } => HostStatusView::Leaving { unlock_at },
-		}
-	}
-}
+/// Where a host is in its life cycle: one type for the registry's storage and its runtime API,
+/// defined in `daya-primitives` so that clients decode it too.
+pub use daya_primitives::HostStatus;
 
 /// A host registered at genesis, as the chain spec gives it in
 /// [`crate::GenesisConfig::hosts`]: what [`crate::Pallet::register_host`] takes, and the account
@@ -195,7 +146,7 @@ impl<T: Config> HostInfo<T> {
 			hardware: self.hardware.iter().map(GpuSpec::view).collect(),
 			served_models: self.served_models.to_vec(),
 			bond: self.bond,
-			status: self.status.view(),
+			status: self.status,
 			reputation: self.reputation,
 			capacity_weight: self.capacity_weight,
 			registered_at: self.registered_at,

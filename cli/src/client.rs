@@ -1,154 +1,52 @@
 //! Talking to a Daya node: runtime API queries and signed extrinsics, through subxt's dynamic
 //! API (the node's metadata describes every call and type).
+//!
+//! What the runtime APIs return is decoded into the runtime's own types from `daya-primitives`
+//! (through [`Static`], which decodes a type by its SCALE `Decode` implementation), so that the
+//! client has no copy of them to keep in step.
 
 use crate::{fail, Failure};
-use daya_offchain::hex::{from_hex, to_hex};
+use daya_primitives::{runtime_api, QuoteError};
+use daya_protocol::{
+	hex::{from_hex, to_hex},
+	settings::{self, UrlSource},
+};
 use std::{str::FromStr, time::Duration};
 use subxt::{
 	dynamic::{self, Value},
 	ext::{
+		codec::Decode,
 		frame_decode::runtime_apis::IntoEncodableValues,
 		scale_decode::{self, DecodeAsType},
 	},
-	utils::AccountId32,
+	utils::{AccountId32, Static},
 	OnlineClient, PolkadotConfig,
 };
 use subxt_signer::{sr25519::Keypair, SecretUri};
 
-/// A Perbill (parts per billion).
-#[derive(Debug, Clone, Copy, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub struct Perbill(pub u32);
+/// The key type under which the node's offchain worker finds host keys in its keystore (the
+/// worker's `KEY_TYPE`, `b"daya"`).
+pub const KEY_TYPE: &str = "daya";
 
-#[derive(Debug, Clone, Copy, PartialEq, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub enum ModelStatus {
-	Active,
-	Deprecated,
-	Retired,
-}
+// The runtime's types, with its `AccountId` (32 bytes), `Balance` (`u128`) and `BlockNumber`
+// (`u32`).
 
-#[derive(Debug, Clone, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub struct ModelView {
-	pub name: Vec<u8>,
-	pub price_per_token: u128,
-	pub version: u32,
-	pub weights_hash: [u8; 32],
-	pub source: Vec<u8>,
-	pub context_length: u32,
-	pub max_output_tokens: u32,
-	pub min_vram_mib: u32,
-	pub compute_units_per_token: u32,
-	pub validation_threshold: Perbill,
-	pub status: ModelStatus,
-}
-
-#[derive(Debug, Clone, Copy, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub struct Usage {
-	pub prompt_tokens: u32,
-	pub completion_tokens: u32,
-}
-
-#[derive(Debug, Clone, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub enum JobStatusView {
-	Assigned,
-	Delivered,
-	Validating { validator: [u8; 32] },
-	Disputed { accuser: [u8; 32], validators: Vec<[u8; 32]> },
-}
-
-#[derive(Debug, Clone, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub struct JobView {
-	pub consumer: [u8; 32],
-	pub model: u32,
-	pub prompt_tokens: u32,
-	pub max_output_tokens: u32,
-	pub price_per_token: u128,
-	pub escrow: u128,
-	pub submitted_at: u32,
-	pub executor: [u8; 32],
-	pub deadline: u32,
-	pub reassigned: bool,
-	pub status: JobStatusView,
-	pub output_hash: Option<[u8; 32]>,
-	pub usage: Option<Usage>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub enum JobEnd {
-	Completed,
-	Validated,
-	Fraud,
-	Expired,
-	Cancelled,
-}
-
-#[derive(Debug, Clone, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub struct JobOutcome {
-	pub consumer: [u8; 32],
-	pub executor: [u8; 32],
-	pub model: u32,
-	pub end: JobEnd,
-	pub output_hash: Option<[u8; 32]>,
-	pub usage: Option<Usage>,
-	pub fee: u128,
-	pub protocol_fee: u128,
-	pub refund: u128,
-	pub ended_at: u32,
-}
-
-#[derive(Debug, Clone, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub struct GpuView {
-	pub name: Vec<u8>,
-	pub vram_mib: u32,
-	pub count: u32,
-}
-
-#[derive(Debug, Clone, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub enum HostStatusView {
-	Active,
-	Chilled,
-	Jailed { until: u32 },
-	Leaving { unlock_at: u32 },
-}
-
-#[derive(Debug, Clone, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub struct HostView {
-	pub endpoint: Vec<u8>,
-	pub hardware: Vec<GpuView>,
-	pub served_models: Vec<u32>,
-	pub bond: u128,
-	pub status: HostStatusView,
-	pub reputation: Perbill,
-	pub capacity_weight: u64,
-	pub registered_at: u32,
-}
-
-#[derive(Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "scale_decode")]
-pub enum QuoteError {
-	UnknownModel,
-	ModelNotAccepting,
-	TooManyTokens,
-	Overflow,
-}
+/// A registered model, as `ModelsApi` shows it.
+pub type ModelView = daya_primitives::ModelView<u128, u32>;
+/// An open job, as `InferenceApi::job` shows it.
+pub type JobView = runtime_api::JobView<AccountId32, u128, u32>;
+/// Where an open job is.
+pub type JobStatusView = runtime_api::JobStatusView<AccountId32>;
+/// How a job ended, as `InferenceApi::outcome` shows it.
+pub type JobOutcome = daya_primitives::JobOutcome<AccountId32, u128, u32>;
+/// A registered host, as `HostsApi` shows it.
+pub type HostView = runtime_api::HostView<u128, u32>;
 
 #[derive(Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "scale_decode")]
 struct JobSubmittedEvent {
 	job_id: u64,
-	executor: [u8; 32],
 	escrow: u128,
-	deadline: u32,
 }
 
 #[derive(Debug, DecodeAsType)]
@@ -170,12 +68,11 @@ struct SubmitResultCall {
 	output: Vec<u8>,
 }
 
-/// A job just submitted.
+/// A job just submitted. Its executor is drawn from the randomness of a later block (the
+/// `Inference.JobAssigned` event, and the job's view from then on, name it).
 pub struct Submitted {
 	pub job_id: u64,
-	pub executor: AccountId32,
 	pub escrow: u128,
-	pub deadline: u32,
 	/// The block that included it.
 	pub block: u64,
 }
@@ -304,12 +201,12 @@ struct ProposedEvent {
 /// Parses a `0x`-prefixed 32-byte hash.
 pub fn parse_hash(text: &str) -> Result<[u8; 32], Failure> {
 	text.strip_prefix("0x")
-		.and_then(daya_offchain::hex::parse_hash)
+		.and_then(daya_protocol::hex::parse_hash)
 		.ok_or_else(|| Failure(format!("invalid hash {text:?}: give 0x and 64 hex digits")))
 }
 
-/// A connected node.
-pub struct Chain {
+/// The client's connection to a node: its subxt client and its raw JSON-RPC client.
+pub struct Client {
 	api: OnlineClient<PolkadotConfig>,
 	rpc: subxt::rpcs::RpcClient,
 }
@@ -335,7 +232,7 @@ fn short(error: impl std::fmt::Display) -> Failure {
 	Failure(text.lines().next().unwrap_or("unknown error").to_string())
 }
 
-impl Chain {
+impl Client {
 	pub async fn connect(url: &str) -> Result<Self, Failure> {
 		let refused = |e: String| Failure(format!("cannot connect to {url}: {e}"));
 		let rpc = subxt::rpcs::RpcClient::from_insecure_url(url)
@@ -344,7 +241,7 @@ impl Chain {
 		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone())
 			.await
 			.map_err(|e| refused(short(e).0))?;
-		Ok(Chain { api, rpc })
+		Ok(Client { api, rpc })
 	}
 
 	/// A raw JSON-RPC call; the node's refusal of unsafe methods becomes a clear error.
@@ -369,14 +266,14 @@ impl Chain {
 
 	/// Points this node's offchain worker at `host`'s executor (node-local offchain storage).
 	pub async fn set_executor(&self, host: &AccountId32, url: &str) -> Result<(), Failure> {
-		if !daya_offchain::settings::is_valid_executor_url(url) {
+		if !settings::is_valid_executor_url(url) {
 			return fail(format!(
 				"invalid executor URL {url:?}: give http:// or https:// and a host, at most {} \
 				 bytes, without spaces",
-				daya_offchain::settings::MAX_URL_LEN
+				settings::MAX_URL_LEN
 			));
 		}
-		let key = daya_offchain::settings::executor_url_key(&host.0);
+		let key = settings::executor_url_key(&host.0);
 		self.rpc::<()>(
 			"offchain_localStorageSet",
 			subxt::rpcs::rpc_params!["PERSISTENT", to_hex(&key), to_hex(url.as_bytes())],
@@ -384,9 +281,10 @@ impl Chain {
 		.await
 	}
 
-	/// The executor URL this node's offchain worker uses for `host`, and whether it was set for
-	/// the host (else the node-wide setting or the default applies).
-	pub async fn executor_of(&self, host: &AccountId32) -> Result<(String, bool), Failure> {
+	/// The executor URL this node's offchain worker uses for `host`, and where it comes from
+	/// (the host's own setting, the node-wide one, or the default), by the worker's own rule
+	/// ([`settings::executor_url`]).
+	pub async fn executor_of(&self, host: &AccountId32) -> Result<(String, UrlSource), Failure> {
 		let get = |key: Vec<u8>| async move {
 			let value: Option<String> = self
 				.rpc(
@@ -394,31 +292,23 @@ impl Chain {
 					subxt::rpcs::rpc_params!["PERSISTENT", to_hex(&key)],
 				)
 				.await?;
-			Ok::<_, Failure>(
-				value
-					.and_then(|hex| from_hex(&hex))
-					.and_then(|raw| String::from_utf8(raw).ok())
-					.filter(|url| daya_offchain::settings::is_valid_executor_url(url)),
-			)
+			Ok::<_, Failure>(value.and_then(|hex| from_hex(&hex)))
 		};
-		if let Some(url) = get(daya_offchain::settings::executor_url_key(&host.0)).await? {
-			return Ok((url, true));
-		}
-		let shared = get(daya_offchain::settings::EXECUTOR_URL_KEY.to_vec()).await?;
-		Ok((shared.unwrap_or_else(|| daya_offchain::settings::DEFAULT_EXECUTOR_URL.into()), false))
+		let per_host = get(settings::executor_url_key(&host.0)).await?;
+		let node_wide = get(settings::EXECUTOR_URL_KEY.to_vec()).await?;
+		Ok(settings::executor_url(per_host.as_deref(), node_wide.as_deref()))
 	}
 
-	/// Inserts the host key given by `suri` into the node's keystore under key type `daya`,
-	/// and checks that the node has it.
+	/// Inserts the host key given by `suri` into the node's keystore under [`KEY_TYPE`], and
+	/// checks that the node has it.
 	pub async fn insert_host_key(&self, suri: &str, public: [u8; 32]) -> Result<(), Failure> {
-		let key_type = String::from_utf8_lossy(&daya_offchain::KEY_TYPE.0).into_owned();
 		self.rpc::<()>(
 			"author_insertKey",
-			subxt::rpcs::rpc_params![key_type.clone(), suri, to_hex(&public)],
+			subxt::rpcs::rpc_params![KEY_TYPE, suri, to_hex(&public)],
 		)
 		.await?;
 		let present: bool = self
-			.rpc("author_hasKey", subxt::rpcs::rpc_params![to_hex(&public), key_type])
+			.rpc("author_hasKey", subxt::rpcs::rpc_params![to_hex(&public), KEY_TYPE])
 			.await?;
 		if !present {
 			return fail(
@@ -437,6 +327,17 @@ impl Chain {
 		let call = dynamic::runtime_api_call::<_, R>(api, method, args);
 		let at = self.api.at_current_block().await.map_err(short)?;
 		at.runtime_apis().call(call).await.map_err(short)
+	}
+
+	/// [`Self::call`] for a runtime API that returns `daya-primitives` types: decodes `R` by its
+	/// SCALE `Decode` implementation.
+	async fn call_decode<R: Decode>(
+		&self,
+		api: &str,
+		method: &str,
+		args: impl IntoEncodableValues,
+	) -> Result<R, Failure> {
+		self.call::<Static<R>>(api, method, args).await.map(|Static(value)| value)
 	}
 
 	/// Signs and submits `call`, waits for finalization and success; returns the events and the
@@ -469,18 +370,20 @@ impl Chain {
 	}
 
 	pub async fn models(&self) -> Result<Vec<(u32, ModelView)>, Failure> {
-		self.call("ModelsApi", "models", ()).await
+		self.call_decode("ModelsApi", "models", ()).await
 	}
 
 	pub async fn model(&self, model: &ModelRef) -> Result<(u32, ModelView), Failure> {
 		match model {
 			ModelRef::Id(id) => {
-				let view: Option<ModelView> = self.call("ModelsApi", "model", (*id,)).await?;
+				let view: Option<ModelView> =
+					self.call_decode("ModelsApi", "model", (*id,)).await?;
 				view.map(|view| (*id, view)).ok_or_else(|| Failure(format!("no model {id}")))
 			},
 			ModelRef::Name(name) => {
-				let found: Option<(u32, ModelView)> =
-					self.call("ModelsApi", "model_by_name", (name.as_bytes().to_vec(),)).await?;
+				let found: Option<(u32, ModelView)> = self
+					.call_decode("ModelsApi", "model_by_name", (name.as_bytes().to_vec(),))
+					.await?;
 				found.ok_or_else(|| Failure(format!("no model named {name:?}")))
 			},
 		}
@@ -488,7 +391,7 @@ impl Chain {
 
 	pub async fn quote(&self, model: u32, prompt: u32, max_output: u32) -> Result<u128, Failure> {
 		let quote: Result<u128, QuoteError> =
-			self.call("InferenceApi", "quote", (model, prompt, max_output)).await?;
+			self.call_decode("InferenceApi", "quote", (model, prompt, max_output)).await?;
 		quote.map_err(|error| {
 			Failure(match error {
 				QuoteError::UnknownModel => format!("no model {model}"),
@@ -502,15 +405,15 @@ impl Chain {
 	}
 
 	pub async fn job(&self, id: u64) -> Result<Option<JobView>, Failure> {
-		self.call("InferenceApi", "job", (id,)).await
+		self.call_decode("InferenceApi", "job", (id,)).await
 	}
 
 	pub async fn outcome(&self, id: u64) -> Result<Option<JobOutcome>, Failure> {
-		self.call("InferenceApi", "outcome", (id,)).await
+		self.call_decode("InferenceApi", "outcome", (id,)).await
 	}
 
 	pub async fn host(&self, who: &AccountId32) -> Result<Option<HostView>, Failure> {
-		self.call("HostsApi", "host", (who.0,)).await
+		self.call_decode("HostsApi", "host", (who.0,)).await
 	}
 
 	pub async fn pending_rewards(&self, who: &AccountId32) -> Result<u128, Failure> {
@@ -566,13 +469,7 @@ impl Chain {
 		let (events, block) = self.send(&call, signer).await?;
 		let event = find_event::<JobSubmittedEvent>(&events, "Inference", "JobSubmitted")?
 			.ok_or_else(|| Failure("the job was not submitted".into()))?;
-		Ok(Submitted {
-			job_id: event.job_id,
-			executor: AccountId32::from(event.executor),
-			escrow: event.escrow,
-			deadline: event.deadline,
-			block,
-		})
+		Ok(Submitted { job_id: event.job_id, escrow: event.escrow, block })
 	}
 
 	pub async fn register_host(
@@ -744,7 +641,8 @@ impl Chain {
 	}
 
 	/// Polls until job `id` has an outcome, printing its progress on standard error if
-	/// `progress`.
+	/// `progress`: each change of its status, and its executor once drawn (again if it is
+	/// reassigned).
 	pub async fn wait_for_outcome(
 		&self,
 		id: u64,
@@ -759,7 +657,7 @@ impl Chain {
 			}
 			if progress {
 				if let Some(job) = self.job(id).await? {
-					let now = crate::format::status_word(&job.status).to_string();
+					let now = crate::format::progress(&job);
 					if now != last {
 						eprintln!("job {id}: {now}");
 						last = now;
