@@ -7,8 +7,12 @@ scripts/setup.sh
 # shellcheck source=env.sh
 source scripts/env.sh
 
+# Formatting first: it takes a second and fails fast. Lints: scripts/lint.sh.
+cargo fmt --all --check
+
 cargo test --workspace --locked "$@"
 
 # The pallets' benchmarks, run once each as tests (they need the `runtime-benchmarks` feature).
 cargo test --locked --features runtime-benchmarks \
-	-p pallet-daya-models -p pallet-daya-compute -p pallet-daya-inference -p pallet-daya-emission
+	-p pallet-daya-models -p pallet-daya-compute -p pallet-daya-inference -p pallet-daya-emission \
+	-p pallet-daya-randomness

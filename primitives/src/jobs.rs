@@ -108,8 +108,8 @@ pub enum JobEnd {
 pub struct JobOutcome<AccountId, Balance, BlockNumber> {
 	/// Who paid for the job.
 	pub consumer: AccountId,
-	/// The host that last had the job.
-	pub executor: AccountId,
+	/// The host that last had the job; `None` if it ended before any was assigned.
+	pub executor: Option<AccountId>,
 	/// The job's model.
 	pub model: ModelId,
 	/// How it ended.

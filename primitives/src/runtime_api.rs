@@ -4,7 +4,7 @@
 //! A runtime implements them in its `impl_runtime_apis!` by forwarding to the pallets' `api_*`
 //! functions.
 
-use crate::{JobId, JobOutcome, JobParams, ModelId, ModelStatus, QuoteError, Usage};
+use crate::{HostStatus, JobId, JobOutcome, JobParams, ModelId, ModelStatus, QuoteError, Usage};
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
 use polkadot_sdk::sp_runtime::Perbill;
@@ -81,27 +81,6 @@ pub struct GpuView {
 	pub count: u32,
 }
 
-/// Where a host is in its life cycle, as the runtime API shows it.
-///
-/// Only `Active` hosts get new work.
-#[derive(Encode, Decode, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
-pub enum HostStatusView<BlockNumber> {
-	/// Takes new work.
-	Active,
-	/// Paused by the host itself, or because a slash left its bond below the minimum.
-	Chilled,
-	/// Punished: takes no new work, and cannot unchill before block `until`.
-	Jailed {
-		/// The first block in which the host may unchill.
-		until: BlockNumber,
-	},
-	/// Unbonding: takes no new work, and may withdraw its bond from block `unlock_at` on.
-	Leaving {
-		/// The first block in which the host may withdraw.
-		unlock_at: BlockNumber,
-	},
-}
-
 /// A registered host as the runtime API shows it: where its executor answers, its hardware, the
 /// models it serves, its bond and its standing, with plain vectors in place of the registry's
 /// bounded ones, so that it does not depend on a runtime's configuration.
@@ -116,7 +95,7 @@ pub struct HostView<Balance, BlockNumber> {
 	/// Its bond, held while it is a host, in the smallest unit.
 	pub bond: Balance,
 	/// Where it is in its life cycle.
-	pub status: HostStatusView<BlockNumber>,
+	pub status: HostStatus<BlockNumber>,
 	/// From zero to one: rises with delivered work, falls with missed work.
 	pub reputation: Perbill,
 	/// Its weight in host selection, derived from its hardware.
@@ -150,7 +129,7 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 pub enum JobStatusView<AccountId> {
 	/// Waiting for the executor's result.
 	Assigned,
-	/// The result is in; whether it is validated is drawn at the start of the next block.
+	/// The result is in; whether it is validated is drawn from the randomness of a later block.
 	Delivered,
 	/// The result is being checked by one validator.
 	Validating {
@@ -163,6 +142,15 @@ pub enum JobStatusView<AccountId> {
 		accuser: AccountId,
 		/// The validators that decide it.
 		validators: Vec<AccountId>,
+	},
+	/// Submitted, or its executor missed the deadline: its (next) executor is drawn from the
+	/// randomness of a later block than the one that put it here.
+	Unassigned,
+	/// A validator found the result below the model's threshold; the dispute's validators are
+	/// drawn from the randomness of a later block than the accusation's.
+	Accused {
+		/// The validator that found it.
+		accuser: AccountId,
 	},
 }
 
@@ -187,8 +175,8 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 	pub escrow: Balance,
 	/// Block of submission.
 	pub submitted_at: BlockNumber,
-	/// The host that executes it.
-	pub executor: AccountId,
+	/// The host that executes it; `None` while it is [`JobStatusView::Unassigned`].
+	pub executor: Option<AccountId>,
 	/// The block at whose start the current step (execution or validation) times out.
 	pub deadline: BlockNumber,
 	/// Whether it was reassigned once already, after its first executor missed the deadline.
@@ -242,6 +230,20 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 		/// The open jobs in which `host` has something to do now: execute, or validate with its
 		/// verdict not yet given. By ascending job id.
 		fn work_of(host: AccountId) -> Vec<(JobId, WorkKind)>;
+	}
+}
+
+polkadot_sdk::sp_api::decl_runtime_apis! {
+	/// Read access to the chain's per-block randomness, from which jobs' executors, validation
+	/// samples and validators are drawn.
+	pub trait RandomnessApi<BlockNumber>
+	where
+		BlockNumber: Codec,
+	{
+		/// The seed of the latest block: where it came from (the relay chain's per-block VRF
+		/// output, or the parent hash where the relay data has none) and from which relay
+		/// block. The draws of a block use its seed. `None` before the first block.
+		fn seed() -> Option<crate::BlockSeed<BlockNumber>>;
 	}
 }
 
@@ -302,10 +304,10 @@ mod tests {
 	#[test]
 	fn host_view_round_trips_through_scale() {
 		let statuses = [
-			HostStatusView::Active,
-			HostStatusView::Chilled,
-			HostStatusView::Jailed { until: 12 },
-			HostStatusView::Leaving { unlock_at: 34 },
+			HostStatus::Active,
+			HostStatus::Chilled,
+			HostStatus::Jailed { until: 12 },
+			HostStatus::Leaving { unlock_at: 34 },
 		];
 		for status in statuses {
 			let view = HostView::<u128, u32> {

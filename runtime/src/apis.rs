@@ -286,6 +286,12 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl daya_primitives::runtime_api::RandomnessApi<Block, BlockNumber> for Runtime {
+		fn seed() -> Option<daya_primitives::BlockSeed<BlockNumber>> {
+			Randomness::api_seed()
+		}
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	impl frame_benchmarking::Benchmark<Block> for Runtime {
 		fn benchmark_metadata(extra: bool) -> (

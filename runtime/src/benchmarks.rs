@@ -15,4 +15,5 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_daya_compute, Compute]
 	[pallet_daya_inference, Inference]
 	[pallet_daya_emission, Emission]
+	[pallet_daya_randomness, Randomness]
 );

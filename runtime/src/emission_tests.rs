@@ -3,7 +3,7 @@
 
 use super::*;
 use daya_primitives::{JobParams, Usage};
-use frame_support::traits::{fungible::Inspect, Hooks};
+use frame_support::traits::{fungible::Inspect, Hooks, PostInherents};
 use pallet_daya_emission::{Event as EmissionEvent, Pending, TotalEmitted};
 use pallet_daya_inference::{JobStatus, Jobs};
 use sp_core::H256;
@@ -14,8 +14,10 @@ fn next_block() {
 	let next = System::block_number() + 1;
 	System::set_block_number(next);
 	System::reset_events();
+	Randomness::on_initialize(next);
 	Inference::on_initialize(next);
 	Emission::on_initialize(next);
+	<Runtime as frame_system::Config>::PostInherents::post_inherents();
 }
 
 /// Runs blocks until the current epoch has ended and been distributed; returns the epoch's
@@ -104,7 +106,7 @@ fn hosts_earn_exactly_the_scheduled_emission_over_several_epochs() {
 					JobStatus::Assigned => {
 						let usage = Usage { prompt_tokens: 50, completion_tokens: 50 };
 						let _ = Inference::submit_result(
-							RuntimeOrigin::signed(job.executor.clone()),
+							RuntimeOrigin::signed(job.executor.clone().unwrap()),
 							job_id,
 							b"output".to_vec().try_into().unwrap(),
 							usage,

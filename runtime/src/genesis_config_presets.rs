@@ -37,7 +37,7 @@ pub const TREASURY_ENDOWMENT: Balance = UNIT;
 pub const CANDIDACY_BOND: Balance = 16 * EXISTENTIAL_DEPOSIT;
 
 /// Name of the model the development and local chains serve from genesis.
-pub const DEV_MODEL_NAME: &[u8] = daya_offchain::protocol::dev_model::NAME.as_bytes();
+pub const DEV_MODEL_NAME: &[u8] = daya_protocol::dev_model::NAME.as_bytes();
 
 /// The development model: the small Llama-architecture model `daya-executor dev-model` writes,
 /// with deterministic weights, named by the hashes of its files.
@@ -47,8 +47,8 @@ pub fn dev_model() -> ModelParams<Runtime> {
 		price_per_token: MICRO_UNIT,
 		spec: ModelSpec {
 			version: 1,
-			weights_hash: daya_offchain::protocol::dev_model::WEIGHTS_HASH,
-			tokenizer_hash: daya_offchain::protocol::dev_model::TOKENIZER_HASH,
+			weights_hash: daya_protocol::dev_model::WEIGHTS_HASH,
+			tokenizer_hash: daya_protocol::dev_model::TOKENIZER_HASH,
 			source: BoundedVec::truncate_from(b"daya-executor:dev-model".to_vec()),
 			engine: BoundedVec::truncate_from(b"llama".to_vec()),
 			context_length: 2_048,

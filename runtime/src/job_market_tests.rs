@@ -51,12 +51,15 @@ fn development() -> sp_io::TestExternalities {
 	crate::tests::preset_ext("development")
 }
 
-/// Moves to the next block, running the job market's hooks as the executive would.
+/// Moves to the next block, running the job market's hooks as the executive would (its draws
+/// after the inherents, once the block's seed is read).
 fn next_block() {
 	let next = System::block_number() + 1;
 	System::set_block_number(next);
 	System::reset_events();
+	Randomness::on_initialize(next);
 	Inference::on_initialize(next);
+	<Runtime as frame_system::Config>::PostInherents::post_inherents();
 	Inference::on_idle(next, crate::configs::RuntimeBlockWeights::get().max_block);
 }
 
@@ -160,7 +163,8 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 			for (job_id, job) in open {
 				match &job.status {
 					JobStatus::Assigned => {
-						let who = behaviour[&job.executor];
+						let executor = job.executor.clone().unwrap();
+						let who = behaviour[&executor];
 						if who == Behaviour::Offline {
 							continue;
 						}
@@ -171,7 +175,7 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 							completion_tokens: rng.below(job.max_output_tokens as u64 + 1) as u32,
 						};
 						let delivered = Inference::submit_result(
-							RuntimeOrigin::signed(job.executor.clone()),
+							RuntimeOrigin::signed(executor),
 							job_id,
 							output.try_into().unwrap(),
 							usage,
@@ -202,7 +206,9 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 							}
 						}
 					},
-					JobStatus::Delivered => {},
+					JobStatus::Delivered
+					| JobStatus::Unassigned { .. }
+					| JobStatus::Accused { .. } => {},
 				}
 			}
 			for event in market_events() {
@@ -304,8 +310,11 @@ fn a_job_life_weight_and_jobs_per_block() {
 	let (prompt, output) = (1_024, 4_096);
 	let settle = W::submit_verdict_pass();
 	let draw_validator = W::on_initialize_sample(1).saturating_sub(W::on_initialize_sample(0));
-	// Submit, result, then settlement at the next block's start.
-	let plain = W::submit_job(prompt) + W::submit_result(output) + base * 2 + settle;
+	let draw_executor = W::draw_assign(1).saturating_sub(W::draw_assign(0));
+	// Submit, its executor drawn in the next block, result, then settlement after the next
+	// block's inherents.
+	let plain =
+		W::submit_job(prompt) + draw_executor + W::submit_result(output) + base * 2 + settle;
 	// Submit, result, a validator drawn, its verdict, which settles.
 	let validated = plain + draw_validator + W::submit_verdict_pass() + base;
 	let per_block = |life: Weight| {

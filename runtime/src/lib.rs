@@ -277,6 +277,8 @@ mod runtime {
 	pub type Inference = pallet_daya_inference;
 	#[runtime::pallet_index(53)]
 	pub type Emission = pallet_daya_emission;
+	#[runtime::pallet_index(54)]
+	pub type Randomness = pallet_daya_randomness;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {
@@ -290,5 +292,7 @@ mod emission_tests;
 mod job_market_tests;
 #[cfg(test)]
 mod offchain_tests;
+#[cfg(test)]
+mod randomness_tests;
 #[cfg(test)]
 mod tests;

@@ -4,12 +4,12 @@
 use super::*;
 use crate::configs::HostWorker;
 use codec::Decode;
-use daya_offchain::protocol::{
-	JobRequest, JobState, JobStatus, OutputToken, TokenLogprob, UsageJson, ValidateRequest,
-	ValidateResponse,
-};
 use daya_primitives::{JobEnd, JobParams};
-use frame_support::traits::{Hooks, OffchainWorker};
+use daya_protocol::{
+	ExecutionState, ExecutionStatus, JobRequest, OutputToken, TokenLogprob, UsageJson,
+	ValidateRequest, ValidateResponse, VERSION,
+};
+use frame_support::traits::{Hooks, OffchainWorker, PostInherents};
 use pallet_daya_inference::{JobStatus as MarketStatus, Jobs, Outcomes};
 use sp_core::{
 	offchain::{
@@ -27,7 +27,9 @@ fn next_block() {
 	let now = System::block_number();
 	frame_system::BlockHash::<Runtime>::insert(now, H256::repeat_byte(now as u8 + 1));
 	System::set_block_number(now + 1);
+	Randomness::on_initialize(now + 1);
 	Inference::on_initialize(now + 1);
+	<Runtime as frame_system::Config>::PostInherents::post_inherents();
 }
 
 /// Runs the offchain worker as a node does: on the block's state, with its changes to the state
@@ -122,19 +124,22 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 			JobParams::default(),
 		)
 		.unwrap();
+		// The next block's seed draws the executor.
+		next_block();
 		before
 	});
 	// The block is imported: its offchain index writes reach the node's offchain database.
 	ext.persist_offchain_overlay();
 
-	let model = daya_offchain::protocol::dev_model::NAME;
-	let weights = daya_offchain::hex::to_hex(&daya_offchain::protocol::dev_model::WEIGHTS_HASH);
+	let model = daya_protocol::dev_model::NAME;
+	let weights = daya_protocol::hex::to_hex(&daya_protocol::dev_model::WEIGHTS_HASH);
 	let request = JobRequest {
-		id: daya_offchain::engine::executor_job_id(
+		version: VERSION,
+		id: daya_offchain::runner::executor_job_id(
 			job_id,
-			&daya_offchain::engine::JobInput {
+			&daya_offchain::runner::JobInput {
 				model: model.as_bytes().to_vec(),
-				weights_hash: daya_offchain::protocol::dev_model::WEIGHTS_HASH,
+				weights_hash: daya_protocol::dev_model::WEIGHTS_HASH,
 				max_output_tokens: 16,
 				params: JobParams::default(),
 				prompt: prompt.clone(),
@@ -147,9 +152,10 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 		temperature_milli: 0,
 		seed: 0,
 	};
-	let done = JobStatus {
+	let done = ExecutionStatus {
+		version: VERSION,
 		id: job_id.to_string(),
-		status: JobState::Done,
+		status: ExecutionState::Done,
 		output: Some("Daya is a network.".into()),
 		usage: Some(UsageJson { prompt_tokens: 18, completion_tokens: 12 }),
 		logprobs: vec![OutputToken {
@@ -159,8 +165,9 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 		}],
 		error: None,
 	};
-	let queued = JobStatus {
-		status: JobState::Queued,
+	let queued = ExecutionStatus {
+		version: VERSION,
+		status: ExecutionState::Queued,
 		output: None,
 		usage: None,
 		logprobs: vec![],
@@ -172,7 +179,7 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 		serde_json::to_vec(&queued).unwrap(),
 	));
 	let executor = ext.execute_with(|| {
-		let executor = Jobs::<Runtime>::get(job_id).unwrap().executor;
+		let executor = Jobs::<Runtime>::get(job_id).unwrap().executor.unwrap();
 		run_worker();
 		assert!(pool_state.read().transactions.is_empty(), "nothing to submit yet");
 		next_block();
@@ -199,7 +206,7 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 		let delivery = Jobs::<Runtime>::get(job_id).unwrap().delivery.unwrap();
 		assert_eq!(
 			delivery.logprobs_commitment,
-			H256(daya_offchain::protocol::logprobs_commitment(&done.logprobs))
+			H256(daya_protocol::logprobs_commitment(&done.logprobs))
 		);
 		// A host with no reputation has every result validated: so is this one, drawn in the
 		// next block.
@@ -218,13 +225,19 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 	let validator = validating.expect("the result is validated");
 	{
 		let request = ValidateRequest {
+			version: VERSION,
 			model: model.into(),
 			weights_hash: Some(weights),
 			prompt: String::from_utf8(prompt).unwrap(),
 			output: "Daya is a network.".into(),
 			temperature_milli: 0,
 		};
-		let answer = ValidateResponse { similarity_ppb: 1_000_000_000, tokens: 12, accepted: 12 };
+		let answer = ValidateResponse {
+			version: VERSION,
+			similarity_ppb: 1_000_000_000,
+			tokens: 12,
+			accepted: 12,
+		};
 		http.write().expect_request(post(
 			"/v1/validate",
 			serde_json::to_vec(&request).unwrap(),
@@ -240,7 +253,7 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 	ext.execute_with(|| {
 		let outcome = Outcomes::<Runtime>::get(job_id).expect("the job is settled");
 		assert_eq!(outcome.end, JobEnd::Validated);
-		assert_eq!(outcome.executor, executor);
+		assert_eq!(outcome.executor, Some(executor));
 		assert_eq!(outcome.usage.unwrap().completion_tokens, 12);
 		Inference::do_try_state().unwrap();
 	});
@@ -248,7 +261,7 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 
 #[test]
 fn a_hosts_transactions_in_the_pool_get_consecutive_nonces() {
-	use daya_offchain::engine::{Chain, RESUBMIT_AFTER};
+	use daya_offchain::runner::{Chain, RESUBMIT_AFTER};
 	let (mut ext, _http, pool_state) = node_ext(&["//Alice"]);
 	ext.execute_with(|| {
 		next_block();

@@ -175,7 +175,7 @@ fn presets_register_the_dev_model_and_hosts() {
 			for host in &hosts {
 				let view = Compute::api_host(host.clone()).unwrap();
 				assert_eq!(view.bond, genesis_config_presets::DEV_HOST_BOND);
-				assert_eq!(view.status, daya_primitives::runtime_api::HostStatusView::Active);
+				assert_eq!(view.status, daya_primitives::HostStatus::Active);
 				assert_eq!(
 					Balances::free_balance(host),
 					genesis_config_presets::ENDOWMENT - genesis_config_presets::DEV_HOST_BOND

@@ -1,14 +1,16 @@
 //! Benchmarks of the job market's calls and hooks, each with worst-case inputs: payloads and
 //! outputs at their maximum length, the model's selection index full, deadline buckets, job lists
-//! and the outcome index as full as the call allows, and disputes with every validator.
+//! and the outcome index as full as the call allows, and disputes with every validator. Draws
+//! run where the runtime runs them: after the next block's inherents
+//! (`frame_system::Config::PostInherents`, which reads the block's seed first).
 
-use crate::{impls::DEADLINE_PROBES, *};
+use crate::*;
 use alloc::{vec, vec::Vec};
 use daya_primitives::{HostRegistry, ModelRegistry};
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
 	frame_support::{
-		traits::{fungible::Mutate, Get},
+		traits::{fungible::Mutate, Get, PostInherents},
 		weights::Weight,
 		BoundedVec,
 	},
@@ -74,11 +76,40 @@ fn jobs<T: Config>(model: ModelId, n: u32, first: u32) -> Result<Vec<JobId>, Ben
 	Ok(ids)
 }
 
+/// Moves to the next block and runs what runs after its inherents: the block's seed is read,
+/// then the job market's queued draws run.
+fn next_block<T: Config>() {
+	let now = System::<T>::block_number().saturating_add(1u32.into());
+	System::<T>::set_block_number(now);
+	<T as frame_system::Config>::PostInherents::post_inherents();
+}
+
+/// Fills the draw queue up to one short of its bound with draws about no job, which cost what
+/// real ones cost to read and write.
+fn fill_draws<T: Config>() {
+	Draws::<T>::mutate(|queue| {
+		let mut fake = JobId::MAX.saturating_sub(200_000);
+		while queue.len().saturating_add(1) < T::MaxPendingDraws::get() as usize {
+			if queue.try_push(PendingDraw { job_id: fake, after: u32::MAX }).is_err() {
+				break;
+			}
+			fake = fake.saturating_sub(1);
+		}
+	});
+}
+
+/// The executor of an assigned job.
+fn executor<T: Config>(job_id: JobId) -> Result<T::AccountId, BenchmarkError> {
+	Jobs::<T>::get(job_id)
+		.and_then(|job| job.executor)
+		.ok_or(BenchmarkError::Stop("no assigned job"))
+}
+
 /// Delivers a result for `job_id` from its executor.
 fn deliver<T: Config>(job_id: JobId) -> Result<(), BenchmarkError> {
 	let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
 	Ok(Pallet::<T>::do_submit_result(
-		job.executor,
+		executor::<T>(job_id)?,
 		job_id,
 		BoundedVec::truncate_from(vec![b'o'; T::MaxOutputLen::get() as usize]),
 		Usage { prompt_tokens: job.prompt_tokens, completion_tokens: job.max_output_tokens },
@@ -110,7 +141,7 @@ fn fill_outcomes<T: Config>(template: &T::AccountId) {
 			id,
 			JobOutcome {
 				consumer: template.clone(),
-				executor: template.clone(),
+				executor: Some(template.clone()),
 				model: 0,
 				end: JobEnd::Completed,
 				output_hash: Some([0; 32]),
@@ -137,10 +168,10 @@ fn distrust<T: Config>(who: &T::AccountId) {
 fn validating<T: Config>(model: ModelId) -> Result<(JobId, T::AccountId), BenchmarkError> {
 	let who = consumer::<T>(0);
 	let job_id = job::<T>(&who, model, 1)?;
+	next_block::<T>();
 	deliver::<T>(job_id)?;
-	let executor = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?.executor;
-	distrust::<T>(&executor);
-	Pallet::<T>::do_on_initialize(System::<T>::block_number());
+	distrust::<T>(&executor::<T>(job_id)?);
+	next_block::<T>();
 	let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
 	let JobStatus::Validating { verdict } = job.status else {
 		return Err(BenchmarkError::Stop("not validating"));
@@ -161,12 +192,7 @@ mod benchmarks {
 		for _ in 1..T::MaxOpenJobsPerAccount::get() {
 			job::<T>(&who, model, 1)?;
 		}
-		let now = System::<T>::block_number();
-		for offset in 0..DEADLINE_PROBES.saturating_sub(1) {
-			fill_bucket::<T>(
-				now.saturating_add(T::ExecutionPeriod::get()).saturating_add(offset.into()),
-			);
-		}
+		fill_draws::<T>();
 		let terms = T::Models::terms(model).ok_or(BenchmarkError::Stop("no model"))?;
 		let max_output = terms.max_output_tokens.min(terms.context_length.saturating_sub(p)).max(1);
 		let payload = BoundedVec::truncate_from(vec![b'p'; p as usize]);
@@ -190,16 +216,19 @@ mod benchmarks {
 	fn submit_result(o: Linear<1, { T::MaxOutputLen::get() }>) -> Result<(), BenchmarkError> {
 		let (model, _) = market::<T>()?;
 		let job_id = job::<T>(&consumer::<T>(0), model, 1)?;
+		next_block::<T>();
 		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
+		let executor = executor::<T>(job_id)?;
 		fill_bucket::<T>(job.deadline);
+		fill_draws::<T>();
 		let output = BoundedVec::truncate_from(vec![b'o'; o as usize]);
 		let usage =
 			Usage { prompt_tokens: job.prompt_tokens, completion_tokens: job.max_output_tokens };
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(job.executor), job_id, output, usage, H256::repeat_byte(1));
+		_(RawOrigin::Signed(executor), job_id, output, usage, H256::repeat_byte(1));
 
-		assert!(Delivered::<T>::get().contains(&job_id));
+		assert!(Draws::<T>::get().iter().any(|draw| draw.job_id == job_id));
 		Ok(())
 	}
 
@@ -219,12 +248,13 @@ mod benchmarks {
 	fn submit_verdict_accuse() -> Result<(), BenchmarkError> {
 		let (model, _) = market::<T>()?;
 		let (job_id, validator) = validating::<T>(model)?;
+		fill_draws::<T>();
 
 		#[extrinsic_call]
 		submit_verdict(RawOrigin::Signed(validator), job_id, Perbill::zero());
 
 		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
-		assert!(matches!(job.status, JobStatus::Disputed { .. }));
+		assert!(matches!(job.status, JobStatus::Accused { .. }));
 		Ok(())
 	}
 
@@ -233,6 +263,7 @@ mod benchmarks {
 		let (model, _) = market::<T>()?;
 		let (job_id, validator) = validating::<T>(model)?;
 		Pallet::<T>::do_submit_verdict(validator, job_id, Perbill::zero())?;
+		next_block::<T>();
 		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
 		let JobStatus::Disputed { verdicts, .. } = job.status else {
 			return Err(BenchmarkError::Stop("not disputed"));
@@ -260,6 +291,7 @@ mod benchmarks {
 		for _ in 0..T::MaxOpenJobsPerAccount::get() {
 			last = job::<T>(&who, model, 1)?;
 		}
+		next_block::<T>();
 		let deadline = Jobs::<T>::get(last).ok_or(BenchmarkError::Stop("no job"))?.deadline;
 		fill_bucket::<T>(deadline);
 		fill_outcomes::<T>(&who);
@@ -271,25 +303,26 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `n` results of the previous block, each drawn for validation and given a validator.
+	/// After the inherents of a block, `n` queued results are each drawn for validation and
+	/// given a validator.
 	#[benchmark]
 	fn on_initialize_sample(
-		n: Linear<0, { T::MaxResultsPerBlock::get() }>,
+		n: Linear<0, { T::MaxPendingDraws::get() }>,
 	) -> Result<(), BenchmarkError> {
 		let (model, hosts) = market::<T>()?;
 		for host in &hosts {
 			distrust::<T>(host);
 		}
 		let ids = jobs::<T>(model, n, 0)?;
+		next_block::<T>();
 		for id in &ids {
 			deliver::<T>(*id)?;
 		}
-		let now = System::<T>::block_number().saturating_add(1u32.into());
-		System::<T>::set_block_number(now);
+		System::<T>::set_block_number(System::<T>::block_number().saturating_add(1u32.into()));
 
 		#[block]
 		{
-			Pallet::<T>::do_on_initialize(now);
+			<T as frame_system::Config>::PostInherents::post_inherents();
 		}
 
 		for id in ids {
@@ -299,13 +332,33 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `n` executors missed their deadline, each job reassigned.
+	/// After the inherents of a block, `n` queued jobs each get their executor drawn.
+	#[benchmark]
+	fn draw_assign(n: Linear<0, { T::MaxPendingDraws::get() }>) -> Result<(), BenchmarkError> {
+		let (model, _) = market::<T>()?;
+		let ids = jobs::<T>(model, n, 0)?;
+		System::<T>::set_block_number(System::<T>::block_number().saturating_add(1u32.into()));
+
+		#[block]
+		{
+			<T as frame_system::Config>::PostInherents::post_inherents();
+		}
+
+		for id in ids {
+			let job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+			assert!(matches!(job.status, JobStatus::Assigned));
+		}
+		Ok(())
+	}
+
+	/// `n` executors missed their deadline, each job queued to be drawn again.
 	#[benchmark]
 	fn on_initialize_deadlines(
 		n: Linear<0, { T::MaxDeadlinesPerBlock::get() }>,
 	) -> Result<(), BenchmarkError> {
 		let (model, _) = market::<T>()?;
 		let ids = jobs::<T>(model, n, 0)?;
+		next_block::<T>();
 		let now = System::<T>::block_number().saturating_add(T::ExecutionPeriod::get());
 		System::<T>::set_block_number(now);
 
@@ -316,7 +369,7 @@ mod benchmarks {
 
 		for id in ids {
 			let job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
-			assert!(job.reassigned);
+			assert!(matches!(job.status, JobStatus::Unassigned { missed_by: Some(_) }));
 		}
 		Ok(())
 	}

@@ -12,7 +12,7 @@ use crate::*;
 use alloc::vec::Vec;
 use daya_primitives::{
 	runtime_api::{JobView, WorkKind},
-	QuoteError, WorkRecorder,
+	BlockRandomness, BlockSeed, QuoteError, WorkRecorder,
 };
 use polkadot_sdk::{
 	frame_support::{
@@ -21,7 +21,7 @@ use polkadot_sdk::{
 		traits::{
 			fungible::{Inspect, InspectHold, Mutate, MutateHold},
 			tokens::{Fortitude, Precision, Preservation, Restriction},
-			Randomness,
+			PostInherents,
 		},
 	},
 	frame_system::pallet_prelude::BlockNumberFor,
@@ -59,11 +59,21 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// A 32-byte seed for the draw `domain` (with `index` for repeated draws) of `job_id`, from
-	/// [`Config::Randomness`].
-	fn seed(domain: &[u8], job_id: JobId, index: u32) -> [u8; 32] {
-		let subject = (domain, job_id, index).encode();
-		let (random, _) = T::Randomness::random(&subject);
-		blake2_256(&(random, subject).encode())
+	/// the block's `seed`.
+	fn seed(
+		seed: &BlockSeed<BlockNumberFor<T>>,
+		domain: &[u8],
+		job_id: JobId,
+		index: u32,
+	) -> [u8; 32] {
+		seed.draw(&(domain, job_id, index).encode())
+	}
+
+	/// Queues a draw about `job_id`, to be decided by the seed of a later relay block than the
+	/// current one.
+	fn queue_draw(job_id: JobId) -> Result<(), Error<T>> {
+		let after = T::Randomness::seed().map_or(0, |seed| seed.relay_block);
+		Draws::<T>::try_append(PendingDraw { job_id, after }).map_err(|_| Error::<T>::DrawsFull)
 	}
 
 	/// Whether a draw from `seed` falls below `rate`.
@@ -168,19 +178,18 @@ impl<T: Config> Pallet<T> {
 
 		let job_id = NextJobId::<T>::get();
 		let next_id = job_id.checked_add(1).ok_or(Error::<T>::Overflow)?;
-		let executor = T::Hosts::select_host(
-			model,
-			core::slice::from_ref(&who),
-			Self::seed(domain::ASSIGN, job_id, 0),
-		)
-		.ok_or(Error::<T>::NoHostAvailable)?;
+		// The executor is drawn later, from randomness this block's author does not know; a job
+		// that no host could take is refused now, holding nothing.
+		ensure!(
+			T::Hosts::select_host(model, core::slice::from_ref(&who), [0u8; 32]).is_some(),
+			Error::<T>::NoHostAvailable
+		);
 		ensure!(
 			T::Currency::can_hold(&HoldReason::JobEscrow.into(), &who, escrow),
 			Error::<T>::InsufficientBalance
 		);
 		let now = frame_system::Pallet::<T>::block_number();
-		let deadline = Self::schedule(job_id, now.saturating_add(T::ExecutionPeriod::get()))
-			.ok_or(Error::<T>::DeadlinesFull)?;
+		Self::queue_draw(job_id)?;
 		T::Currency::hold(&HoldReason::JobEscrow.into(), &who, escrow)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		open.try_push(job_id).map_err(|_| Error::<T>::TooManyOpenJobs)?;
@@ -206,11 +215,11 @@ impl<T: Config> Pallet<T> {
 			validation_threshold: terms.validation_threshold,
 			escrow,
 			submitted_at: now,
-			executor: executor.clone(),
+			executor: None,
 			reassigned: false,
-			deadline,
+			deadline: now,
 			delivery: None,
-			status: JobStatus::Assigned,
+			status: JobStatus::Unassigned { missed_by: None },
 		};
 		Jobs::<T>::insert(job_id, job);
 		JobsOf::<T>::insert(&who, open);
@@ -219,9 +228,7 @@ impl<T: Config> Pallet<T> {
 			job_id,
 			consumer: who,
 			model,
-			executor,
 			escrow,
-			deadline,
 			payload_hash,
 		});
 		Ok(job_id)
@@ -235,7 +242,7 @@ impl<T: Config> Pallet<T> {
 		logprobs_commitment: H256,
 	) -> DispatchResult {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
-		ensure!(job.executor == who, Error::<T>::NotExecutor);
+		ensure!(job.executed_by(&who), Error::<T>::NotExecutor);
 		ensure!(matches!(job.status, JobStatus::Assigned), Error::<T>::AlreadyDelivered);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
@@ -244,7 +251,7 @@ impl<T: Config> Pallet<T> {
 				&& usage.completion_tokens <= job.max_output_tokens,
 			Error::<T>::UsageAboveLimit
 		);
-		Delivered::<T>::try_append(job_id).map_err(|_| Error::<T>::TooManyResults)?;
+		Self::queue_draw(job_id)?;
 		Self::unschedule(job_id, job.deadline);
 
 		let output_hash = H256(blake2_256(&output));
@@ -270,6 +277,10 @@ impl<T: Config> Pallet<T> {
 				ensure!(verdict.validator == who, Error::<T>::NotValidator);
 				ensure!(verdict.similarity.is_none(), Error::<T>::AlreadyVoted);
 				ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
+				if !passes {
+					// The dispute's validators are drawn from a later relay block's seed.
+					Self::queue_draw(job_id)?;
+				}
 				Self::deposit_event(Event::VerdictSubmitted {
 					job_id,
 					validator: who.clone(),
@@ -279,7 +290,9 @@ impl<T: Config> Pallet<T> {
 				if passes {
 					Self::settle(job_id, job, JobEnd::Validated);
 				} else {
-					Self::open_dispute(job_id, job, who, now);
+					Self::unschedule(job_id, job.deadline);
+					job.status = JobStatus::Accused { accuser: who };
+					Jobs::<T>::insert(job_id, job);
 				}
 			},
 			JobStatus::Disputed { verdicts, .. } => {
@@ -298,7 +311,10 @@ impl<T: Config> Pallet<T> {
 					Jobs::<T>::insert(job_id, job);
 				}
 			},
-			JobStatus::Assigned | JobStatus::Delivered => Err(Error::<T>::NotValidator)?,
+			JobStatus::Assigned
+			| JobStatus::Delivered
+			| JobStatus::Unassigned { .. }
+			| JobStatus::Accused { .. } => Err(Error::<T>::NotValidator)?,
 		}
 		Ok(())
 	}
@@ -306,25 +322,34 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_cancel_job(who: T::AccountId, job_id: JobId) -> DispatchResult {
 		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(job.consumer == who, Error::<T>::NotConsumer);
-		ensure!(matches!(job.status, JobStatus::Assigned), Error::<T>::CannotCancel);
+		ensure!(
+			matches!(job.status, JobStatus::Assigned | JobStatus::Unassigned { .. }),
+			Error::<T>::CannotCancel
+		);
 		Self::refund(job_id, job, JobEnd::Cancelled);
 		Ok(())
 	}
 
-	/// The first validator accused the executor: assigns the dispute's validators, or, when
-	/// there are none, pays the executor (nothing can be proven).
-	fn open_dispute(job_id: JobId, mut job: Job<T>, accuser: T::AccountId, now: BlockNumberFor<T>) {
-		let mut exclude = alloc::vec![job.executor.clone(), job.consumer.clone(), accuser.clone()];
+	/// Draws the validators of an accused job's dispute, or, when there are none, pays the
+	/// executor (nothing can be proven).
+	fn open_dispute(
+		job_id: JobId,
+		mut job: Job<T>,
+		accuser: T::AccountId,
+		seed: &BlockSeed<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+	) {
+		let mut exclude = alloc::vec![job.consumer.clone(), accuser.clone()];
+		exclude.extend(job.executor.clone());
 		let mut verdicts = Verdicts::<T>::new();
 		for index in 0..T::DisputeValidators::get() {
-			let seed = Self::seed(domain::DISPUTE, job_id, index);
+			let seed = Self::seed(seed, domain::DISPUTE, job_id, index);
 			let Some(validator) = T::Hosts::select_host(job.model, &exclude, seed) else { break };
 			exclude.push(validator.clone());
 			if verdicts.try_push(Verdict::pending(validator)).is_err() {
 				break;
 			}
 		}
-		Self::unschedule(job_id, job.deadline);
 		let deadline = if verdicts.is_empty() {
 			None
 		} else {
@@ -383,16 +408,21 @@ impl<T: Config> Pallet<T> {
 						.filter(|v| v.similarity.is_some_and(|s| s < threshold))
 						.map(|v| v.validator.clone()),
 				);
-				let executor = job.executor.clone();
-				let slashed = Self::slash_to_winners(&executor, &winners);
-				T::Hosts::record_miss(&executor);
-				T::Hosts::jail(&executor, T::FraudJail::get());
-				Self::deposit_event(Event::FraudConfirmed { job_id, executor, slashed });
+				// A disputed job has its executor; without one, there is nobody to slash.
+				if let Some(executor) = job.executor.clone() {
+					let slashed = Self::slash_to_winners(&executor, &winners);
+					T::Hosts::record_miss(&executor);
+					T::Hosts::jail(&executor, T::FraudJail::get());
+					Self::deposit_event(Event::FraudConfirmed { job_id, executor, slashed });
+				}
 				Self::refund(job_id, job, JobEnd::Fraud);
 			},
 			Decision::Overturned => {
-				let slashed =
-					T::Hosts::slash(&accuser, T::FalseAccusationSlash::get(), Some(&job.executor));
+				let slashed = T::Hosts::slash(
+					&accuser,
+					T::FalseAccusationSlash::get(),
+					job.executor.as_ref(),
+				);
 				T::Hosts::record_miss(&accuser);
 				Self::deposit_event(Event::AccusationOverturned { job_id, accuser, slashed });
 				Self::settle(job_id, job, JobEnd::Validated);
@@ -453,7 +483,8 @@ impl<T: Config> Pallet<T> {
 		let protocol_fee = T::ProtocolFee::get().mul_floor(fee);
 		let executor_fee = fee.saturating_sub(protocol_fee);
 		let reason = HoldReason::JobEscrow.into();
-		let pay = |to: &T::AccountId, amount: BalanceOf<T>| -> BalanceOf<T> {
+		let pay = |to: Option<&T::AccountId>, amount: BalanceOf<T>| -> BalanceOf<T> {
+			let Some(to) = to else { return Zero::zero() };
 			if amount.is_zero() {
 				return amount;
 			}
@@ -468,16 +499,25 @@ impl<T: Config> Pallet<T> {
 			)
 			.unwrap_or_else(|_| Zero::zero())
 		};
-		let executor_paid = pay(&job.executor, executor_fee);
-		let treasury_paid = pay(&T::Treasury::get(), protocol_fee);
+		// A delivered job always has its executor; without one, nothing is paid and all of the
+		// escrow returns to the consumer.
+		let executor_paid = pay(job.executor.as_ref(), executor_fee);
+		let treasury_paid = if job.executor.is_some() {
+			pay(Some(&T::Treasury::get()), protocol_fee)
+		} else {
+			Zero::zero()
+		};
 		let fee = executor_paid.saturating_add(treasury_paid);
 		let refund = job.escrow.saturating_sub(fee);
-		T::Hosts::record_success(&job.executor);
-		let units_per_token = T::Models::terms(job.model).map_or(0, |t| t.compute_units_per_token);
-		T::Work::record_work(
-			&job.executor,
-			u128::from(usage.total()).saturating_mul(u128::from(units_per_token)),
-		);
+		if let Some(executor) = &job.executor {
+			T::Hosts::record_success(executor);
+			let units_per_token =
+				T::Models::terms(job.model).map_or(0, |t| t.compute_units_per_token);
+			T::Work::record_work(
+				executor,
+				u128::from(usage.total()).saturating_mul(u128::from(units_per_token)),
+			);
+		}
 		Self::end_job(job_id, job, end, fee, treasury_paid, refund, usage);
 	}
 
@@ -498,7 +538,7 @@ impl<T: Config> Pallet<T> {
 		refund: BalanceOf<T>,
 		usage: Usage,
 	) {
-		if !matches!(job.status, JobStatus::Delivered) {
+		if !job.status.awaits_draw() {
 			Self::unschedule(job_id, job.deadline);
 		}
 		if !refund.is_zero() {
@@ -551,21 +591,105 @@ impl<T: Config> Pallet<T> {
 		OutcomeTail::<T>::put(tail.saturating_add(1));
 	}
 
-	/// Draws validation for one delivered job, and returns what that cost.
-	pub(crate) fn sample(job_id: JobId, now: BlockNumberFor<T>) -> Weight {
-		let skipped = T::DbWeight::get().reads(1);
-		let Some(mut job) = Jobs::<T>::get(job_id) else { return skipped };
-		if !matches!(job.status, JobStatus::Delivered) {
-			return skipped;
+	/// Runs the draws queued before the current seed's relay block (see the crate docs), right
+	/// after the block's inherents: executors of unassigned jobs, validation of delivered
+	/// results, validators of accused results. Draws that must wait (same relay block, or a
+	/// deadline that finds no room) stay queued, in order. Its weight is accounted for in
+	/// `on_initialize` ([`Self::draws_weight`]).
+	pub(crate) fn do_draws(now: BlockNumberFor<T>) {
+		let Some(seed) = T::Randomness::seed() else { return };
+		let queue = Draws::<T>::take();
+		let mut kept = DrawQueue::<T>::new();
+		for draw in queue {
+			if !seed.is_after(draw.after) || !Self::run_draw(draw.job_id, &seed, now) {
+				// Room is certain: `kept` is a part of what the queue held.
+				let _ = kept.try_push(draw);
+			}
 		}
-		let rate = Self::sample_rate(&job.executor);
-		if !Self::draw(&Self::seed(domain::SAMPLE, job_id, 0), rate) {
+		Draws::<T>::put(kept);
+	}
+
+	/// Runs one draw; returns whether it is done (`false`: it waits for a later block).
+	fn run_draw(
+		job_id: JobId,
+		seed: &BlockSeed<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+	) -> bool {
+		// A job that ended meanwhile (cancelled) leaves its draw behind.
+		let Some(job) = Jobs::<T>::get(job_id) else { return true };
+		match job.status.clone() {
+			JobStatus::Unassigned { missed_by } => Self::assign(job_id, job, missed_by, seed, now),
+			JobStatus::Delivered => {
+				Self::sample(job_id, job, seed, now);
+				true
+			},
+			JobStatus::Accused { accuser } => {
+				Self::open_dispute(job_id, job, accuser, seed, now);
+				true
+			},
+			JobStatus::Assigned | JobStatus::Validating { .. } | JobStatus::Disputed { .. } => true,
+		}
+	}
+
+	/// Draws the executor of an unassigned job among the active hosts serving its model (never
+	/// its consumer, nor the host that missed it), and starts its execution deadline. A job that
+	/// no host can take is refunded; one whose deadline finds no room waits for the next block.
+	fn assign(
+		job_id: JobId,
+		mut job: Job<T>,
+		missed_by: Option<T::AccountId>,
+		seed: &BlockSeed<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+	) -> bool {
+		let mut exclude = alloc::vec![job.consumer.clone()];
+		exclude.extend(missed_by.clone());
+		let domain = if missed_by.is_some() { domain::REASSIGN } else { domain::ASSIGN };
+		let Some(executor) =
+			T::Hosts::select_host(job.model, &exclude, Self::seed(seed, domain, job_id, 0))
+		else {
+			Self::refund(job_id, job, JobEnd::Expired);
+			return true;
+		};
+		let Some(deadline) = Self::schedule(job_id, now.saturating_add(T::ExecutionPeriod::get()))
+		else {
+			return false;
+		};
+		job.executor = Some(executor.clone());
+		job.reassigned = missed_by.is_some();
+		job.deadline = deadline;
+		job.status = JobStatus::Assigned;
+		Jobs::<T>::insert(job_id, job);
+		match missed_by {
+			Some(from) => {
+				Self::deposit_event(Event::JobReassigned { job_id, from, to: executor, deadline })
+			},
+			None => Self::deposit_event(Event::JobAssigned { job_id, executor, deadline }),
+		}
+		true
+	}
+
+	/// Draws whether a delivered result is validated, and by whom.
+	fn sample(
+		job_id: JobId,
+		mut job: Job<T>,
+		seed: &BlockSeed<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+	) {
+		let Some(executor) = job.executor.clone() else {
+			Self::refund(job_id, job, JobEnd::Expired);
+			return;
+		};
+		let rate = Self::sample_rate(&executor);
+		if !Self::draw(&Self::seed(seed, domain::SAMPLE, job_id, 0), rate) {
 			Self::settle(job_id, job, JobEnd::Completed);
-			return Self::settle_weight();
+			return;
 		}
-		let exclude = [job.executor.clone(), job.consumer.clone()];
-		let validator =
-			T::Hosts::select_host(job.model, &exclude, Self::seed(domain::VALIDATOR, job_id, 0));
+		let exclude = [executor, job.consumer.clone()];
+		let validator = T::Hosts::select_host(
+			job.model,
+			&exclude,
+			Self::seed(seed, domain::VALIDATOR, job_id, 0),
+		);
 		let scheduled = validator.and_then(|validator| {
 			Self::schedule(job_id, now.saturating_add(T::ValidationPeriod::get()))
 				.map(|deadline| (validator, deadline))
@@ -573,13 +697,12 @@ impl<T: Config> Pallet<T> {
 		let Some((validator, deadline)) = scheduled else {
 			Self::deposit_event(Event::ValidationSkipped { job_id, missed_by: None });
 			Self::settle(job_id, job, JobEnd::Completed);
-			return Self::settle_weight().saturating_add(Self::sample_weight());
+			return;
 		};
 		job.deadline = deadline;
 		job.status = JobStatus::Validating { verdict: Verdict::pending(validator.clone()) };
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::ValidationRequested { job_id, validator, deadline });
-		Self::sample_weight()
 	}
 
 	/// Handles a job whose current step timed out at the start of `now`, if it did, and
@@ -587,28 +710,22 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn time_out(job_id: JobId, now: BlockNumberFor<T>) -> Weight {
 		let skipped = T::DbWeight::get().reads(1);
 		let Some(mut job) = Jobs::<T>::get(job_id) else { return skipped };
-		if job.deadline != now {
+		if job.deadline != now || job.status.awaits_draw() {
 			return skipped;
 		}
 		match &job.status {
 			JobStatus::Assigned => {
-				T::Hosts::record_miss(&job.executor);
-				if !job.reassigned {
-					let exclude = [job.consumer.clone(), job.executor.clone()];
-					let seed = Self::seed(domain::REASSIGN, job_id, 0);
-					let next = T::Hosts::select_host(job.model, &exclude, seed).and_then(|host| {
-						Self::schedule(job_id, now.saturating_add(T::ExecutionPeriod::get()))
-							.map(|deadline| (host, deadline))
-					});
-					if let Some((to, deadline)) = next {
-						let from = core::mem::replace(&mut job.executor, to.clone());
-						job.reassigned = true;
-						job.deadline = deadline;
-						Jobs::<T>::insert(job_id, job);
-						Self::deposit_event(Event::JobReassigned { job_id, from, to, deadline });
-						return Self::reassign_weight();
-					}
+				let missed = job.executor.take();
+				if let Some(executor) = &missed {
+					T::Hosts::record_miss(executor);
 				}
+				// The first miss sends the job back to be drawn again, among the other hosts.
+				if !job.reassigned && missed.is_some() && Self::queue_draw(job_id).is_ok() {
+					job.status = JobStatus::Unassigned { missed_by: missed };
+					Jobs::<T>::insert(job_id, job);
+					return Self::reassign_weight();
+				}
+				job.executor = missed;
 				Self::refund(job_id, job, JobEnd::Expired);
 				Self::reassign_weight().saturating_add(T::WeightInfo::cancel_job())
 			},
@@ -626,11 +743,13 @@ impl<T: Config> Pallet<T> {
 				Self::decide_dispute(job_id, job);
 				T::WeightInfo::submit_verdict_decide()
 			},
-			JobStatus::Delivered => skipped,
+			JobStatus::Delivered | JobStatus::Unassigned { .. } | JobStatus::Accused { .. } => {
+				skipped
+			},
 		}
 	}
 
-	/// What drawing a validator for one result costs in `on_initialize`.
+	/// What drawing a validator for one result costs.
 	fn sample_weight() -> Weight {
 		T::WeightInfo::on_initialize_sample(1)
 			.saturating_sub(T::WeightInfo::on_initialize_sample(0))
@@ -647,19 +766,32 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::submit_verdict_pass()
 	}
 
-	/// The `on_initialize` hook: draws validation for the previous block's results, then
-	/// handles the deadlines of `now`. Returns the weight of what it actually did: each job's
-	/// cost depends on where it went (settled, validated, reassigned, refunded, decided).
+	/// The most one queued draw can cost: assigning an executor (a host selection and a
+	/// deadline, as reassignment does), sampling a result (and settling it, or drawing its
+	/// validator), or drawing a dispute's validators (as an accusation used to).
+	fn draw_weight() -> Weight {
+		Self::reassign_weight()
+			.max(Self::sample_weight().saturating_add(Self::settle_weight()))
+			.max(T::WeightInfo::submit_verdict_accuse())
+	}
+
+	/// What the draws of `count` queued jobs cost, with reading the seed and the queue.
+	pub(crate) fn draws_weight(count: u32) -> Weight {
+		T::WeightInfo::on_initialize_sample(0)
+			.saturating_add(T::DbWeight::get().reads_writes(2, 1))
+			.saturating_add(Self::draw_weight().saturating_mul(u64::from(count)))
+	}
+
+	/// The `on_initialize` hook: handles the deadlines of `now`, then accounts for the draws
+	/// that run after the inherents, as many as are queued by then. Returns the weight of what
+	/// it did (each job's cost depends on where it went) and of those draws.
 	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
-		let mut weight = T::WeightInfo::on_initialize_sample(0)
-			.saturating_add(T::WeightInfo::on_initialize_deadlines(0));
-		for job_id in Delivered::<T>::take().iter() {
-			weight = weight.saturating_add(Self::sample(*job_id, now));
-		}
+		let mut weight = T::WeightInfo::on_initialize_deadlines(0);
 		for job_id in Deadlines::<T>::take(now).iter() {
 			weight = weight.saturating_add(Self::time_out(*job_id, now));
 		}
-		weight
+		let queued = Draws::<T>::decode_len().unwrap_or(0);
+		weight.saturating_add(Self::draws_weight(u32::try_from(queued).unwrap_or(u32::MAX)))
 	}
 
 	/// The `on_idle` hook: prunes outcomes past their retention, oldest first, while
@@ -722,7 +854,7 @@ impl<T: Config> Pallet<T> {
 	pub fn api_work_of(host: T::AccountId) -> Vec<(JobId, WorkKind)> {
 		let mut work = Jobs::<T>::iter()
 			.filter_map(|(id, job)| {
-				if matches!(job.status, JobStatus::Assigned) && job.executor == host {
+				if matches!(job.status, JobStatus::Assigned) && job.executed_by(&host) {
 					Some((id, WorkKind::Execute))
 				} else if job.awaits_verdict_from(&host) {
 					Some((id, WorkKind::Validate))
@@ -743,7 +875,23 @@ impl<T: Config> Pallet<T> {
 	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
 		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
 		let next = NextJobId::<T>::get();
-		let delivered = Delivered::<T>::get();
+		let draws = Draws::<T>::get();
+		let mut queued: BTreeMap<JobId, u32> = BTreeMap::new();
+		for draw in draws.iter() {
+			let entries = queued.entry(draw.job_id).or_default();
+			*entries = entries.saturating_add(1);
+			ensure!(
+				draw.job_id < next
+					&& !Jobs::<T>::get(draw.job_id).is_some_and(|job| !job.status.awaits_draw()),
+				"a queued draw's job does not wait for a draw"
+			);
+		}
+		ensure!(
+			draws
+				.windows(2)
+				.all(|pair| pair.first().map(|d| d.after) <= pair.get(1).map(|d| d.after)),
+			"the draw queue is not in the order of its seeds"
+		);
 		let mut escrows: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut by_consumer: BTreeMap<T::AccountId, BTreeSet<JobId>> = BTreeMap::new();
 		let mut count = 0u32;
@@ -751,7 +899,15 @@ impl<T: Config> Pallet<T> {
 			count = count.saturating_add(1);
 			ensure!(id < next, "an open job's id is not below the next id");
 			ensure!(!Outcomes::<T>::contains_key(id), "a job is both open and ended");
-			ensure!(job.executor != job.consumer, "a job's executor is its consumer");
+			ensure!(!job.executed_by(&job.consumer), "a job's executor is its consumer");
+			ensure!(
+				job.executor.is_some() == !matches!(job.status, JobStatus::Unassigned { .. }),
+				"a job has an executor exactly when it is not unassigned"
+			);
+			ensure!(
+				queued.get(&id).copied().unwrap_or(0) == u32::from(job.status.awaits_draw()),
+				"a job waiting for a draw is not queued once"
+			);
 			let expected =
 				Self::escrow_for(job.price_per_token, job.prompt_tokens, job.max_output_tokens);
 			ensure!(expected == Some(job.escrow), "a job's escrow does not follow from its terms");
@@ -766,14 +922,27 @@ impl<T: Config> Pallet<T> {
 				},
 				JobStatus::Delivered => {
 					ensure!(job.delivery.is_some(), "a delivered job has no delivery");
-					ensure!(delivered.contains(&id), "a delivered job is not queued for sampling");
+				},
+				JobStatus::Unassigned { missed_by } => {
+					ensure!(job.delivery.is_none(), "an unassigned job has a delivery");
+					ensure!(
+						missed_by.as_ref() != Some(&job.consumer),
+						"a job's missed executor is its consumer"
+					);
+				},
+				JobStatus::Accused { accuser } => {
+					ensure!(job.delivery.is_some(), "an accused job has no delivery");
+					ensure!(
+						!job.executed_by(accuser) && accuser != &job.consumer,
+						"a validator is the executor or the consumer"
+					);
 				},
 				JobStatus::Validating { verdict } => {
 					ensure!(job.delivery.is_some(), "a validated job has no delivery");
 					ensure!(in_bucket(), "a validated job is not in its deadline's bucket");
 					ensure!(verdict.similarity.is_none(), "a validation's verdict is pending");
 					ensure!(
-						verdict.validator != job.executor && verdict.validator != job.consumer,
+						!job.executed_by(&verdict.validator) && verdict.validator != job.consumer,
 						"a validator is the executor or the consumer"
 					);
 				},
@@ -789,7 +958,7 @@ impl<T: Config> Pallet<T> {
 						verdicts.iter().map(|v| &v.validator).chain(core::iter::once(accuser))
 					{
 						ensure!(
-							validator != &job.executor && validator != &job.consumer,
+							!job.executed_by(validator) && validator != &job.consumer,
 							"a validator is the executor or the consumer"
 						);
 					}
@@ -818,19 +987,10 @@ impl<T: Config> Pallet<T> {
 			for id in bucket.iter() {
 				let job = Jobs::<T>::get(id);
 				ensure!(
-					job.is_some_and(
-						|job| job.deadline == block && !matches!(job.status, JobStatus::Delivered)
-					),
+					job.is_some_and(|job| job.deadline == block && !job.status.awaits_draw()),
 					"a deadline bucket holds a job that does not wait for it"
 				);
 			}
-		}
-		for id in delivered.iter() {
-			let job = Jobs::<T>::get(id);
-			ensure!(
-				job.is_some_and(|job| matches!(job.status, JobStatus::Delivered)),
-				"a queued result is not a delivered job"
-			);
 		}
 		let head = OutcomeHead::<T>::get();
 		let tail = OutcomeTail::<T>::get();
@@ -853,5 +1013,13 @@ impl<T: Config> Pallet<T> {
 			"the pallet's account is not empty"
 		);
 		Ok(())
+	}
+}
+
+/// The job market's draws run right after the inherents, once the block's seed is read (the
+/// runtime lists the randomness pallet before this one in `frame_system::Config::PostInherents`).
+impl<T: Config> PostInherents for Pallet<T> {
+	fn post_inherents() {
+		Self::do_draws(frame_system::Pallet::<T>::block_number());
 	}
 }

@@ -135,11 +135,7 @@ use polkadot_sdk::{frame_support, frame_system};
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
-	use frame_support::{
-		pallet_prelude::*,
-		traits::{fungible, Randomness},
-		PalletId,
-	};
+	use frame_support::{pallet_prelude::*, traits::fungible, PalletId};
 	use frame_system::pallet_prelude::*;
 	use polkadot_sdk::{sp_core::H256, sp_runtime::Perbill};
 
@@ -167,9 +163,10 @@ pub mod pallet {
 		/// tokens times its model's compute units per token. `()` reports nowhere.
 		type Work: daya_primitives::WorkRecorder<Self::AccountId>;
 
-		/// Randomness for assignment and sampling, which neither consumers nor hosts can predict
-		/// when they sign (see the crate docs).
-		type Randomness: Randomness<Self::Hash, BlockNumberFor<Self>>;
+		/// The per-block randomness from which executors, validation samples and validators are
+		/// drawn, each from the seed of a later relay block than what it is about (see the
+		/// crate docs). In Daya's runtime: `pallet-daya-randomness`.
+		type Randomness: daya_primitives::BlockRandomness<BlockNumberFor<Self>>;
 
 		/// The pallet's id, from which its account (through which slashes are shared out) is
 		/// derived.
@@ -232,9 +229,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
 
-		/// Maximum number of results one block takes. Must not be zero.
+		/// Maximum number of random draws waiting for a later relay block's seed: jobs to
+		/// assign, results to sample, accusations to staff. Must not be zero.
 		#[pallet::constant]
-		type MaxResultsPerBlock: Get<u32>;
+		type MaxPendingDraws: Get<u32>;
 
 		/// Blocks for which a finished job's outcome stays queryable.
 		#[pallet::constant]
@@ -283,10 +281,11 @@ pub mod pallet {
 	pub type Deadlines<T: Config> =
 		StorageMap<_, Twox64Concat, BlockNumberFor<T>, DeadlineBucket<T>, ValueQuery>;
 
-	/// The jobs whose results came in during this block; their validation is drawn at the start
-	/// of the next.
+	/// The random draws waiting for the seed of a later relay block than the one current when
+	/// they were queued, oldest first; drawn right after the inherents of the first block that
+	/// has one. Entries of jobs that ended meanwhile (cancelled) are dropped then.
 	#[pallet::storage]
-	pub type Delivered<T: Config> = StorageValue<_, DeliveredQueue<T>, ValueQuery>;
+	pub type Draws<T: Config> = StorageValue<_, DrawQueue<T>, ValueQuery>;
 
 	/// How recently finished jobs ended, by id, for [`Config::OutcomeRetention`] blocks.
 	#[pallet::storage]
@@ -308,7 +307,8 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
-		/// A job was submitted, its escrow held and a host assigned.
+		/// A job was submitted and its escrow held; its executor is drawn from the seed of a
+		/// later relay block ([`Event::JobAssigned`]).
 		JobSubmitted {
 			/// The job.
 			job_id: JobId,
@@ -316,14 +316,19 @@ pub mod pallet {
 			consumer: T::AccountId,
 			/// Its model.
 			model: ModelId,
-			/// The host that executes it.
-			executor: T::AccountId,
 			/// What is held until settlement.
 			escrow: BalanceOf<T>,
-			/// The block at whose start execution times out.
-			deadline: BlockNumberFor<T>,
 			/// BLAKE2-256 of the payload, which the offchain index holds.
 			payload_hash: H256,
+		},
+		/// A submitted job's executor was drawn.
+		JobAssigned {
+			/// The job.
+			job_id: JobId,
+			/// The host that executes it.
+			executor: T::AccountId,
+			/// The block at whose start execution times out.
+			deadline: BlockNumberFor<T>,
 		},
 		/// The executor delivered a job's result.
 		ResultSubmitted {
@@ -354,7 +359,8 @@ pub mod pallet {
 			/// The similarity it found.
 			similarity: Perbill,
 		},
-		/// A validator found a result below the model's threshold; more validators decide.
+		/// A validator found a result below the model's threshold, and the validators that decide
+		/// were drawn.
 		DisputeOpened {
 			/// The job.
 			job_id: JobId,
@@ -385,8 +391,8 @@ pub mod pallet {
 			/// What was taken from its bond and given to the executor.
 			slashed: BalanceOf<T>,
 		},
-		/// Neither side of a dispute won a majority (a tie, or no verdicts): the executor is paid
-		/// and nobody is slashed.
+		/// Neither side of a dispute won a majority (a tie, no verdicts, or no other host to
+		/// decide it): the executor is paid and nobody is slashed.
 		DisputeUndecided {
 			/// The job.
 			job_id: JobId,
@@ -456,9 +462,9 @@ pub mod pallet {
 		MarketFull,
 		/// The deadline buckets of the next blocks are full; try again in a later block.
 		DeadlinesFull,
-		/// This block has taken [`Config::MaxResultsPerBlock`] results already; try again in the
-		/// next block.
-		TooManyResults,
+		/// [`Config::MaxPendingDraws`] random draws wait for the next relay block's seed already;
+		/// try again in a later block.
+		DrawsFull,
 		/// No open job has this id (it never existed, or it ended).
 		UnknownJob,
 		/// The caller is not the job's executor.
@@ -484,8 +490,8 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
-		/// Draws validation for the previous block's results, then handles this block's
-		/// deadlines: both bounded by configuration.
+		/// Handles this block's deadlines (bounded by configuration), and accounts for the draws
+		/// that run after the inherents ([`Pallet::do_draws`], through `PostInherents`).
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			Self::do_on_initialize(now)
 		}
@@ -510,7 +516,7 @@ pub mod pallet {
 			assert!(T::MaxOpenJobsPerAccount::get() > 0, "MaxOpenJobsPerAccount must not be zero");
 			assert!(T::MaxOpenJobs::get() > 0, "MaxOpenJobs must not be zero");
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "MaxDeadlinesPerBlock must not be zero");
-			assert!(T::MaxResultsPerBlock::get() > 0, "MaxResultsPerBlock must not be zero");
+			assert!(T::MaxPendingDraws::get() > 0, "MaxPendingDraws must not be zero");
 			assert!(T::MaxOutcomes::get() > 0, "MaxOutcomes must not be zero");
 		}
 
@@ -524,7 +530,8 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Buy inference: submit a job for `model`, hold its escrow and get a host assigned.
+		/// Buy inference: submit a job for `model` and hold its escrow; its executor is drawn
+		/// from the seed of a later relay block.
 		///
 		/// - Origin: signed, by the consumer, who pays.
 		/// - `payload`: the prompt, non-empty; it goes to the offchain index, not to state.
@@ -536,7 +543,7 @@ pub mod pallet {
 		///   [`Error::ZeroOutputTokens`], [`Error::UnknownModel`], [`Error::ModelNotAccepting`],
 		///   [`Error::TooManyOutputTokens`], [`Error::ContextTooLong`],
 		///   [`Error::PriceAboveLimit`], [`Error::Overflow`], [`Error::TooManyOpenJobs`],
-		///   [`Error::MarketFull`], [`Error::NoHostAvailable`], [`Error::DeadlinesFull`],
+		///   [`Error::MarketFull`], [`Error::NoHostAvailable`], [`Error::DrawsFull`],
 		///   [`Error::InsufficientBalance`].
 		/// - Event: [`Event::JobSubmitted`].
 		#[pallet::call_index(0)]
@@ -563,7 +570,7 @@ pub mod pallet {
 		///   the job's maximum), which the consumer pays for.
 		/// - `logprobs_commitment`: the executor's commitment to its per-token log-probabilities.
 		/// - Errors: [`Error::UnknownJob`], [`Error::NotExecutor`], [`Error::AlreadyDelivered`],
-		///   [`Error::DeadlinePassed`], [`Error::UsageAboveLimit`], [`Error::TooManyResults`].
+		///   [`Error::DeadlinePassed`], [`Error::UsageAboveLimit`], [`Error::DrawsFull`].
 		/// - Fee: none when it succeeds (the executor is paid through the job, and only the
 		///   job's executor can succeed, once); a failed call pays.
 		/// - Event: [`Event::ResultSubmitted`].
@@ -587,11 +594,13 @@ pub mod pallet {
 		/// - Origin: signed, by a validator of the job that has not given its verdict; before
 		///   the validation deadline.
 		/// - The first validator's verdict settles the job (at or above the model's threshold)
-		///   or opens a dispute (below). The last dispute verdict decides the dispute.
+		///   or accuses the executor (below): the dispute's validators are drawn from the seed
+		///   of a later relay block. The last dispute verdict decides the dispute.
 		/// - Fee: none when it succeeds (only a pending validator can succeed, once); a failed
 		///   call pays.
 		/// - Errors: [`Error::UnknownJob`], [`Error::NotValidator`], [`Error::AlreadyVoted`],
-		///   [`Error::DeadlinePassed`].
+		///   [`Error::DeadlinePassed`], [`Error::DrawsFull`] (an accusation whose dispute cannot
+		///   be queued for its draw; the validator tries again).
 		/// - Events: [`Event::VerdictSubmitted`], then [`Event::JobEnded`],
 		///   [`Event::DisputeOpened`], [`Event::FraudConfirmed`],
 		///   [`Event::AccusationOverturned`] or [`Event::DisputeUndecided`] as it turns out.

@@ -1,13 +1,17 @@
 //! A mock runtime for the job market's tests: `System`, `Balances`, the real host registry
 //! (`Compute`) and `Inference`, with a model registry kept in a thread-local table and a
-//! deterministic randomness source.
+//! deterministic per-block seed, read after the inherents as the runtime's randomness pallet
+//! does.
 
 use crate::{self as pallet_daya_inference, JobParams, Output, Payload};
 use codec::Encode;
-use daya_primitives::{JobId, ModelId, ModelRegistry, ModelStatus, ModelTerms, Usage};
+use daya_primitives::{
+	BlockRandomness, BlockSeed, JobId, ModelId, ModelRegistry, ModelStatus, ModelTerms, SeedSource,
+	Usage,
+};
 use polkadot_sdk::{
 	frame_support::{
-		self, derive_impl, parameter_types, traits::Randomness, weights::Weight, PalletId,
+		self, derive_impl, parameter_types, traits::PostInherents, weights::Weight, PalletId,
 	},
 	frame_system, pallet_balances,
 	sp_core::H256,
@@ -73,6 +77,8 @@ mod runtime {
 #[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
 impl frame_system::Config for Test {
 	type Block = frame_system::mocking::MockBlock<Test>;
+	/// The block's seed first, then the job market's draws.
+	type PostInherents = (MockRandomness, Inference);
 	type AccountData = pallet_balances::AccountData<Balance>;
 }
 
@@ -86,7 +92,8 @@ impl pallet_balances::Config for Test {
 thread_local! {
 	static MODELS: RefCell<BTreeMap<ModelId, (ModelStatus, Balance)>> =
 		const { RefCell::new(BTreeMap::new()) };
-	static NONCE: RefCell<u64> = const { RefCell::new(0) };
+	static SEED_SALT: RefCell<u64> = const { RefCell::new(0) };
+	static HELD_RELAY_PARENT: RefCell<Option<u32>> = const { RefCell::new(None) };
 }
 
 /// The mock model registry: a table of models with a status and a price, changed by tests.
@@ -174,19 +181,47 @@ impl daya_primitives::WorkRecorder<AccountId> for MockWork {
 	}
 }
 
-/// Deterministic randomness: a hash of the subject, the block number and a counter of draws.
+/// A deterministic per-block seed, read after the inherents ([`PostInherents`]): a hash of the
+/// block number and [`SEED_SALT`], from "relay block" `block` (a relay block per block, unless a
+/// test holds the relay parent with [`hold_relay_parent`]).
 pub struct MockRandomness;
 
-impl Randomness<H256, BlockNumber> for MockRandomness {
-	fn random(subject: &[u8]) -> (H256, BlockNumber) {
-		let nonce = NONCE.with(|nonce| {
-			let mut nonce = nonce.borrow_mut();
-			*nonce = nonce.wrapping_add(1);
-			*nonce
-		});
-		let block = System::block_number();
-		(H256(blake2_256(&(subject, block, nonce).encode())), block)
+parameter_types! {
+	/// The current seed, in storage (so that benchmark runs, which roll storage back, start
+	/// from the same seed).
+	pub storage MockSeed: Option<BlockSeed<BlockNumber>> = None;
+}
+
+impl BlockRandomness<BlockNumber> for MockRandomness {
+	fn seed() -> Option<BlockSeed<BlockNumber>> {
+		MockSeed::get()
 	}
+}
+
+impl PostInherents for MockRandomness {
+	fn post_inherents() {
+		let block = System::block_number();
+		let salt = SEED_SALT.with(|salt| *salt.borrow());
+		let held = HELD_RELAY_PARENT.with(|held| *held.borrow());
+		let relay_block = held.unwrap_or(block as u32);
+		MockSeed::set(&Some(BlockSeed {
+			seed: blake2_256(&(block, salt).encode()),
+			block,
+			relay_block,
+			source: SeedSource::ParentHash,
+		}));
+	}
+}
+
+/// Makes the following blocks build on relay block `relay` (`None`: one relay block per block
+/// again), as collators do when the relay chain is slower than the parachain.
+pub fn hold_relay_parent(relay: Option<u32>) {
+	HELD_RELAY_PARENT.with(|held| *held.borrow_mut() = relay);
+}
+
+/// Changes the randomness of every later block.
+pub fn set_seed_salt(salt: u64) {
+	SEED_SALT.with(|s| *s.borrow_mut() = salt);
 }
 
 parameter_types! {
@@ -222,7 +257,8 @@ parameter_types! {
 	pub const MaxOpenJobs: u32 = 14;
 	/// Small, so that tests fill buckets.
 	pub const MaxDeadlinesPerBlock: u32 = 3;
-	pub const MaxResultsPerBlock: u32 = 3;
+	/// Small, so that tests fill the queue.
+	pub const MaxPendingDraws: u32 = 6;
 	pub const OutcomeRetention: BlockNumber = 20;
 	pub const MaxOutcomes: u32 = 8;
 }
@@ -269,7 +305,7 @@ impl pallet_daya_inference::Config for Test {
 	type MaxOpenJobsPerAccount = MaxOpenJobsPerAccount;
 	type MaxOpenJobs = MaxOpenJobs;
 	type MaxDeadlinesPerBlock = MaxDeadlinesPerBlock;
-	type MaxResultsPerBlock = MaxResultsPerBlock;
+	type MaxPendingDraws = MaxPendingDraws;
 	type OutcomeRetention = OutcomeRetention;
 	type MaxOutcomes = MaxOutcomes;
 	type WeightInfo = ();
@@ -305,7 +341,8 @@ impl ExtBuilder {
 	/// The externalities after genesis, at block 1, before the hosts are registered.
 	pub fn build(&self) -> TestExternalities {
 		MockModels::reset();
-		NONCE.with(|nonce| *nonce.borrow_mut() = 0);
+		SEED_SALT.with(|salt| *salt.borrow_mut() = 0);
+		HELD_RELAY_PARENT.with(|held| *held.borrow_mut() = None);
 		WORK.with(|work| work.borrow_mut().clear());
 		let storage = RuntimeGenesisConfig {
 			balances: pallet_balances::GenesisConfig {
@@ -321,7 +358,10 @@ impl ExtBuilder {
 		.build_storage()
 		.expect("the mock's genesis builds");
 		let mut ext = TestExternalities::new(storage);
-		ext.execute_with(|| System::set_block_number(1));
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			<Test as frame_system::Config>::PostInherents::post_inherents();
+		});
 		ext
 	}
 
@@ -358,8 +398,8 @@ pub fn register_host(who: AccountId, models: &[ModelId]) -> DispatchResult {
 	)
 }
 
-/// Moves to block `n`, running every pallet's hooks on the way, `on_idle` with a generous
-/// weight.
+/// Moves to block `n`, running every pallet's hooks on the way (`on_initialize`, then what runs
+/// after the inherents, then `on_idle` with a generous weight).
 pub fn run_to_block(n: BlockNumber) {
 	use frame_support::traits::{OnFinalize, OnIdle, OnInitialize};
 	while System::block_number() < n {
@@ -368,8 +408,14 @@ pub fn run_to_block(n: BlockNumber) {
 		let next = now + 1;
 		System::set_block_number(next);
 		AllPalletsWithSystem::on_initialize(next);
+		<Test as frame_system::Config>::PostInherents::post_inherents();
 		AllPalletsWithSystem::on_idle(next, Weight::from_parts(u64::MAX / 2, u64::MAX / 2));
 	}
+}
+
+/// Moves to the next block, in which the draws queued so far run.
+pub fn next_block() {
+	run_to_block(System::block_number() + 1);
 }
 
 /// A payload of `text`.
@@ -382,9 +428,16 @@ pub fn output(text: &str) -> Output<Test> {
 	text.as_bytes().to_vec().try_into().expect("test outputs fit the bound")
 }
 
-/// Submits a job for model 0 from `who` with a 10-byte prompt and at most 20 output tokens:
-/// an escrow of 300.
+/// Submits a job for model 0 from `who` with a 10-byte prompt and at most 20 output tokens (an
+/// escrow of 300), then moves to the next block, whose seed draws its executor.
 pub fn submit(who: AccountId) -> Result<JobId, polkadot_sdk::sp_runtime::DispatchError> {
+	let job_id = submit_unassigned(who)?;
+	next_block();
+	Ok(job_id)
+}
+
+/// Submits a job as [`submit`] does, without moving on: its executor is not drawn yet.
+pub fn submit_unassigned(who: AccountId) -> Result<JobId, polkadot_sdk::sp_runtime::DispatchError> {
 	let job_id = pallet_daya_inference::NextJobId::<Test>::get();
 	Inference::submit_job(
 		RuntimeOrigin::signed(who),
@@ -399,7 +452,10 @@ pub fn submit(who: AccountId) -> Result<JobId, polkadot_sdk::sp_runtime::Dispatc
 
 /// The job's executor.
 pub fn executor_of(job_id: JobId) -> AccountId {
-	pallet_daya_inference::Jobs::<Test>::get(job_id).expect("an open job").executor
+	pallet_daya_inference::Jobs::<Test>::get(job_id)
+		.expect("an open job")
+		.executor
+		.expect("an assigned job")
 }
 
 /// Delivers `text` for `job_id` from its executor, with 8 prompt and 12 completion tokens.

@@ -65,8 +65,9 @@ fn apply(action: &Action) {
 			JobParams::default(),
 		),
 		Action::Deliver { job, completion } => match nth_job(*job) {
+			// An unassigned job's "executor" is its consumer: always refused.
 			Some((id, job)) => Inference::submit_result(
-				RuntimeOrigin::signed(job.executor),
+				RuntimeOrigin::signed(job.executor.unwrap_or(job.consumer)),
 				id,
 				output("out"),
 				usage(job.prompt_tokens.min(3), *completion),

@@ -78,10 +78,13 @@ fn delivered_and_validating() -> (JobId, AccountId, AccountId) {
 	(job_id, executor_of(job_id), validator_of(job_id))
 }
 
-/// A job whose first validator accused the executor, with three dispute validators.
+/// A job whose first validator accused the executor, with three dispute validators drawn at
+/// the next block.
 fn disputed() -> (JobId, AccountId, AccountId, Vec<AccountId>) {
 	let (job_id, executor, validator) = delivered_and_validating();
 	assert_ok!(verdict(validator, job_id, 50));
+	assert_eq!(job(job_id).status, JobStatus::Accused { accuser: validator });
+	next_block();
 	let (accuser, validators) = dispute_of(job_id);
 	assert_eq!(accuser, validator);
 	(job_id, executor, accuser, validators)
@@ -101,34 +104,45 @@ fn submit_job_holds_escrow_assigns_a_host_and_indexes_the_payload() {
 		for who in [ALICE, BOB, CHARLIE, DAVE, EVE] {
 			register_host(who, &[0, 2]).unwrap();
 		}
-		let job_id = submit(CONSUMER).unwrap();
+		let job_id = submit_unassigned(CONSUMER).unwrap();
 		assert_eq!(job_id, 0);
 		assert_eq!(NextJobId::<Test>::get(), 1);
 		assert_eq!(held(CONSUMER), ESCROW);
 		assert_eq!(free(CONSUMER), ENDOWMENT - ESCROW);
-		let job = job(job_id);
-		assert!([ALICE, BOB, CHARLIE, DAVE, EVE].contains(&job.executor));
-		assert_eq!(job.consumer, CONSUMER);
-		assert_eq!(job.prompt_tokens, 10);
-		assert_eq!(job.max_output_tokens, 20);
-		assert_eq!(job.price_per_token, PRICE);
-		assert_eq!(job.escrow, ESCROW);
-		assert_eq!(job.deadline, 1 + ExecutionPeriod::get());
-		assert_eq!(job.status, JobStatus::Assigned);
-		assert_eq!(job.payload_hash, H256(blake2_256(b"0123456789")));
-		assert_eq!(JobsOf::<Test>::get(CONSUMER).unwrap().into_inner(), vec![job_id]);
-		assert!(Deadlines::<Test>::get(job.deadline).contains(&job_id));
+		// No executor yet: it is drawn from the next block's seed.
+		let unassigned = job(job_id);
+		assert_eq!(unassigned.executor, None);
+		assert_eq!(unassigned.status, JobStatus::Unassigned { missed_by: None });
+		assert_eq!(Draws::<Test>::get().into_inner(), vec![PendingDraw { job_id, after: 1 }]);
 		System::assert_last_event(
 			Event::JobSubmitted {
 				job_id,
 				consumer: CONSUMER,
 				model: 0,
-				executor: job.executor,
 				escrow: ESCROW,
-				deadline: job.deadline,
-				payload_hash: job.payload_hash,
+				payload_hash: unassigned.payload_hash,
 			}
 			.into(),
+		);
+		Inference::do_try_state().unwrap();
+
+		next_block();
+		let job = job(job_id);
+		let executor = job.executor.unwrap();
+		assert!([ALICE, BOB, CHARLIE, DAVE, EVE].contains(&executor));
+		assert!(Draws::<Test>::get().is_empty());
+		assert_eq!(job.consumer, CONSUMER);
+		assert_eq!(job.prompt_tokens, 10);
+		assert_eq!(job.max_output_tokens, 20);
+		assert_eq!(job.price_per_token, PRICE);
+		assert_eq!(job.escrow, ESCROW);
+		assert_eq!(job.deadline, 2 + ExecutionPeriod::get());
+		assert_eq!(job.status, JobStatus::Assigned);
+		assert_eq!(job.payload_hash, H256(blake2_256(b"0123456789")));
+		assert_eq!(JobsOf::<Test>::get(CONSUMER).unwrap().into_inner(), vec![job_id]);
+		assert!(Deadlines::<Test>::get(job.deadline).contains(&job_id));
+		System::assert_last_event(
+			Event::JobAssigned { job_id, executor, deadline: job.deadline }.into(),
 		);
 		Inference::do_try_state().unwrap();
 	});
@@ -242,7 +256,7 @@ fn a_free_model_holds_nothing_and_pays_nothing() {
 		let job_id = submit(CONSUMER).unwrap();
 		assert_eq!(held(CONSUMER), 0);
 		assert_ok!(deliver(job_id, "free"));
-		run_to_block(2);
+		next_block();
 		assert_eq!(ended(job_id), JobEnd::Completed);
 		assert_eq!(free(CONSUMER), ENDOWMENT);
 	});
@@ -284,38 +298,107 @@ fn inactive_hosts_get_no_jobs() {
 fn open_jobs_are_bounded_per_account_and_in_all() {
 	ExtBuilder::default().with_hosts().build_and_execute(|| {
 		for _ in 0..MaxOpenJobsPerAccount::get() {
-			assert_ok!(submit(CONSUMER));
+			assert_ok!(submit_unassigned(CONSUMER));
 		}
-		assert_noop!(submit(CONSUMER), Error::<Test>::TooManyOpenJobs);
-		// Spread over blocks, so that deadline buckets have room.
-		for (block, who) in [(2, CONSUMER_2), (3, FERDIE), (4, GRACE)] {
-			run_to_block(block);
-			for _ in 0..MaxOpenJobsPerAccount::get() {
-				if Jobs::<Test>::count() < MaxOpenJobs::get() {
-					assert_ok!(submit(who));
-				}
+		assert_noop!(submit_unassigned(CONSUMER), Error::<Test>::TooManyOpenJobs);
+		// Six draws a block at most (the queue's bound), so over three blocks.
+		let batches = [
+			vec![CONSUMER_2, CONSUMER_2],
+			vec![CONSUMER_2, CONSUMER_2, FERDIE, FERDIE, FERDIE, FERDIE],
+			vec![GRACE, GRACE],
+		];
+		for batch in batches {
+			for who in batch {
+				assert_ok!(submit_unassigned(who));
 			}
+			next_block();
 		}
 		assert_eq!(Jobs::<Test>::count(), MaxOpenJobs::get());
-		assert_noop!(submit(GRACE), Error::<Test>::MarketFull);
+		assert_noop!(submit_unassigned(GRACE), Error::<Test>::MarketFull);
 	});
 }
 
 #[test]
-fn full_deadline_buckets_spill_into_the_next_blocks_then_fail() {
+fn full_deadline_buckets_spill_into_the_next_blocks_then_the_draw_waits() {
 	ExtBuilder::default().with_hosts().build_and_execute(|| {
-		let first = 1 + ExecutionPeriod::get();
-		let mut deadlines = Vec::new();
-		for who in [CONSUMER, CONSUMER_2, FERDIE] {
-			for _ in 0..4 {
-				let job_id = submit(who).unwrap();
-				deadlines.push(job(job_id).deadline);
-			}
+		// Six draws fill the queue; the next submission must wait for a later block.
+		let mut jobs = Vec::new();
+		for who in [CONSUMER, CONSUMER, CONSUMER, CONSUMER_2, CONSUMER_2, CONSUMER_2] {
+			jobs.push(submit_unassigned(who).unwrap());
 		}
-		let expected: Vec<_> = (0..4).flat_map(|offset| [first + offset; 3]).collect();
-		assert_eq!(deadlines, expected);
-		assert_noop!(submit(GRACE), Error::<Test>::DeadlinesFull);
+		assert_noop!(submit_unassigned(FERDIE), Error::<Test>::DrawsFull);
+		next_block();
+		let first = 2 + ExecutionPeriod::get();
+		let deadlines: Vec<_> = jobs.iter().map(|id| job(*id).deadline).collect();
+		assert_eq!(deadlines, [[first; 3], [first + 1; 3]].concat());
+
+		// With every bucket a draw could use full, the draw stays queued until one has room.
+		let base = System::block_number() + 1 + ExecutionPeriod::get();
+		let fakes = |block: BlockNumber| (0..3).map(move |i| JobId::MAX - block * 3 - i);
+		for block in base..base + 4 {
+			Deadlines::<Test>::mutate(block, |bucket| {
+				for fake in fakes(block) {
+					let _ = bucket.try_push(fake);
+				}
+			});
+		}
+		let waiting = submit(FERDIE).unwrap();
+		assert_eq!(job(waiting).status, JobStatus::Unassigned { missed_by: None });
+		assert_eq!(Draws::<Test>::get().len(), 1);
+		for block in base..base + 4 {
+			Deadlines::<Test>::mutate_exists(block, |bucket| {
+				if let Some(ids) = bucket {
+					ids.retain(|id| !fakes(block).any(|f| f == *id));
+					if ids.is_empty() {
+						*bucket = None;
+					}
+				}
+			});
+		}
+		next_block();
+		assert_eq!(job(waiting).status, JobStatus::Assigned);
+		assert!(Draws::<Test>::get().is_empty());
 	});
+}
+
+#[test]
+fn draws_wait_for_a_seed_of_a_later_relay_block() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		// The relay chain is slow: the next blocks build on the relay parent of this one, whose
+		// randomness the submitting block's author knew.
+		hold_relay_parent(Some(1));
+		let job_id = submit_unassigned(CONSUMER).unwrap();
+		next_block();
+		next_block();
+		assert_eq!(job(job_id).status, JobStatus::Unassigned { missed_by: None });
+		assert!(Inference::api_work_of(ALICE).is_empty());
+		hold_relay_parent(None);
+		next_block();
+		assert_eq!(job(job_id).status, JobStatus::Assigned);
+	});
+}
+
+#[test]
+fn the_seed_of_the_submitting_block_does_not_choose_the_executor() {
+	// The executor follows the seed of the block after the submission, whatever the seed of
+	// the submitting block was.
+	let run = |submit_salt: u64, next_salt: u64| {
+		let mut executors = Vec::new();
+		ExtBuilder::default().with_hosts().build_and_execute(|| {
+			set_seed_salt(submit_salt);
+			next_block();
+			let jobs: Vec<_> = [CONSUMER, CONSUMER, CONSUMER, CONSUMER_2, CONSUMER_2, CONSUMER_2]
+				.into_iter()
+				.map(|who| submit_unassigned(who).unwrap())
+				.collect();
+			set_seed_salt(next_salt);
+			next_block();
+			executors = jobs.iter().map(|id| executor_of(*id)).collect();
+		});
+		executors
+	};
+	assert_eq!(run(1, 7), run(2, 7));
+	assert_ne!(run(1, 7), run(1, 8));
 }
 
 #[test]
@@ -339,7 +422,7 @@ fn submit_result_records_hashes_and_indexes_the_output() {
 				logprobs_commitment: H256::repeat_byte(7)
 			})
 		);
-		assert_eq!(Delivered::<Test>::get().into_inner(), vec![job_id]);
+		assert_eq!(Draws::<Test>::get().iter().map(|d| d.job_id).collect::<Vec<_>>(), vec![job_id]);
 		System::assert_last_event(
 			Event::ResultSubmitted { job_id, executor, output_hash, usage: usage(8, 12) }.into(),
 		);
@@ -378,9 +461,16 @@ fn submit_result_rejects_everything_but_one_timely_result_from_the_executor() {
 
 		// Past the deadline (without the hook that would have reassigned the job).
 		let late = submit(CONSUMER).unwrap();
+		let now = System::block_number();
 		System::set_block_number(job(late).deadline);
 		assert_noop!(result(executor_of(late), late, usage(1, 1)), Error::<Test>::DeadlinePassed);
-		System::set_block_number(1);
+		System::set_block_number(now);
+
+		// An unassigned job has no executor yet.
+		let unassigned = submit_unassigned(CONSUMER_2).unwrap();
+		for who in [ALICE, BOB, CHARLIE, DAVE, EVE] {
+			assert_noop!(result(who, unassigned, usage(1, 1)), Error::<Test>::NotExecutor);
+		}
 	});
 }
 
@@ -418,15 +508,27 @@ fn results_and_verdicts_are_free_when_they_succeed_and_pay_when_they_fail() {
 }
 
 #[test]
-fn results_per_block_are_bounded() {
-	ExtBuilder::default().with_hosts().build_and_execute(|| {
+fn pending_draws_are_bounded() {
+	ExtBuilder::default().with_hosts().sample_rate(Perbill::one()).build_and_execute(|| {
 		let jobs: Vec<_> = (0..4).map(|_| submit(CONSUMER).unwrap()).collect();
 		for job_id in &jobs[..3] {
 			assert_ok!(deliver(*job_id, "ok"));
 		}
-		assert_noop!(deliver(jobs[3], "ok"), Error::<Test>::TooManyResults);
-		run_to_block(2);
+		for _ in 0..3 {
+			assert_ok!(submit_unassigned(CONSUMER_2));
+		}
+		// Results, submissions and accusations all wait for a draw: the queue refuses more.
+		assert_noop!(deliver(jobs[3], "ok"), Error::<Test>::DrawsFull);
+		assert_noop!(submit_unassigned(FERDIE), Error::<Test>::DrawsFull);
+		next_block();
 		assert_ok!(deliver(jobs[3], "ok"));
+		let validator = validator_of(jobs[0]);
+		for who in [FERDIE, FERDIE, FERDIE, FERDIE, GRACE] {
+			assert_ok!(submit_unassigned(who));
+		}
+		assert_noop!(verdict(validator, jobs[0], 0), Error::<Test>::DrawsFull);
+		next_block();
+		assert_ok!(verdict(validator, jobs[0], 0));
 	});
 }
 
@@ -439,7 +541,7 @@ fn an_unsampled_result_is_paid_at_the_next_block() {
 		let executor_before = free(executor);
 		let treasury_before = free(TREASURY);
 		assert_ok!(deliver(job_id, "the answer"));
-		run_to_block(2);
+		next_block();
 		assert!(Jobs::<Test>::get(job_id).is_none());
 		assert_eq!(held(CONSUMER), 0);
 		assert_eq!(free(CONSUMER), ENDOWMENT - FEE);
@@ -454,7 +556,7 @@ fn an_unsampled_result_is_paid_at_the_next_block() {
 			outcome,
 			JobOutcome {
 				consumer: CONSUMER,
-				executor,
+				executor: Some(executor),
 				model: 0,
 				end: JobEnd::Completed,
 				output_hash: Some(blake2_256(b"the answer")),
@@ -462,7 +564,7 @@ fn an_unsampled_result_is_paid_at_the_next_block() {
 				fee: FEE,
 				protocol_fee: FEE / 10,
 				refund: ESCROW - FEE,
-				ended_at: 2,
+				ended_at: 3,
 			}
 		);
 		System::assert_last_event(
@@ -490,7 +592,7 @@ fn the_fee_never_exceeds_the_escrow_and_the_price_is_fixed_at_submission() {
 			usage(10, 20),
 			H256::zero(),
 		));
-		run_to_block(2);
+		next_block();
 		let outcome = Outcomes::<Test>::get(job_id).unwrap();
 		assert_eq!(outcome.fee, ESCROW);
 		assert_eq!(outcome.refund, 0);
@@ -587,6 +689,14 @@ fn cancel_job_refunds_in_full_before_a_result() {
 			Error::<Test>::UnknownJob
 		);
 
+		// Before its executor is drawn too; its draw is dropped.
+		let unassigned = submit_unassigned(CONSUMER).unwrap();
+		assert_ok!(Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), unassigned));
+		assert_eq!(Outcomes::<Test>::get(unassigned).unwrap().executor, None);
+		next_block();
+		assert_eq!(ended(unassigned), JobEnd::Cancelled);
+		assert!(Draws::<Test>::get().is_empty());
+
 		let delivered = submit(CONSUMER).unwrap();
 		assert_ok!(deliver(delivered, "done"));
 		assert_noop!(
@@ -606,7 +716,7 @@ fn a_sampled_result_waits_for_its_validator_and_a_pass_pays() {
 			assert_ne!(validator, executor);
 			assert_ne!(validator, CONSUMER);
 			let deadline = job(job_id).deadline;
-			assert_eq!(deadline, 2 + ValidationPeriod::get());
+			assert_eq!(deadline, System::block_number() + ValidationPeriod::get());
 			System::assert_has_event(
 				Event::ValidationRequested { job_id, validator, deadline }.into(),
 			);
@@ -675,7 +785,7 @@ fn a_sampled_result_without_any_validator_is_paid() {
 		.build_and_execute(|| {
 			let job_id = submit(CONSUMER).unwrap();
 			assert_ok!(deliver(job_id, "alone"));
-			run_to_block(2);
+			next_block();
 			assert_eq!(ended(job_id), JobEnd::Completed);
 			System::assert_has_event(Event::ValidationSkipped { job_id, missed_by: None }.into());
 		});
@@ -814,6 +924,7 @@ fn an_accusation_nobody_can_check_pays_the_executor() {
 		.build_and_execute(|| {
 			let (job_id, executor, validator) = delivered_and_validating();
 			assert_ok!(verdict(validator, job_id, 1));
+			next_block();
 			assert_eq!(ended(job_id), JobEnd::Completed);
 			assert_eq!(bond_of(executor), MinHostBond::get());
 			System::assert_has_event(Event::DisputeUndecided { job_id }.into());
@@ -872,9 +983,10 @@ fn outcomes_are_kept_for_the_retention_period_and_bounded() {
 	ExtBuilder::default().with_hosts().build_and_execute(|| {
 		let first = submit(CONSUMER).unwrap();
 		assert_ok!(Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), first));
-		run_to_block(1 + OutcomeRetention::get() - 1);
+		let ended_at = System::block_number();
+		run_to_block(ended_at + OutcomeRetention::get() - 1);
 		assert!(Outcomes::<Test>::get(first).is_some());
-		run_to_block(1 + OutcomeRetention::get());
+		run_to_block(ended_at + OutcomeRetention::get());
 		assert!(Outcomes::<Test>::get(first).is_none());
 		assert_eq!(OutcomeHead::<Test>::get(), OutcomeTail::<Test>::get());
 
@@ -903,11 +1015,15 @@ fn runtime_api_answers() {
 		assert_eq!(Inference::api_quote(0, 100, 100), Err(QuoteError::TooManyTokens));
 		assert_eq!(Inference::api_quote(0, u32::MAX, 1), Err(QuoteError::Overflow));
 
-		let job_id = submit(CONSUMER).unwrap();
+		let job_id = submit_unassigned(CONSUMER).unwrap();
+		let view = Inference::api_job(job_id).unwrap();
+		assert_eq!((view.executor, view.status), (None, JobStatusView::Unassigned));
+		assert!([ALICE, BOB, CHARLIE, DAVE, EVE].iter().all(|h| Inference::api_work_of(*h).is_empty()));
+		next_block();
 		let executor = executor_of(job_id);
 		let view = Inference::api_job(job_id).unwrap();
 		assert_eq!(view.consumer, CONSUMER);
-		assert_eq!(view.executor, executor);
+		assert_eq!(view.executor, Some(executor));
 		assert_eq!(view.escrow, ESCROW);
 		assert_eq!(view.status, JobStatusView::Assigned);
 		assert_eq!(view.output_hash, None);
@@ -921,7 +1037,7 @@ fn runtime_api_answers() {
 		assert_eq!(view.output_hash, Some(blake2_256(b"out")));
 		assert_eq!(view.usage, Some(usage(8, 12)));
 		assert!(Inference::api_work_of(executor).is_empty());
-		run_to_block(2);
+		next_block();
 		assert_eq!(Inference::api_job(job_id), None);
 		assert_eq!(Inference::api_outcome(job_id).unwrap().end, JobEnd::Completed);
 		assert_eq!(Inference::api_jobs_of(CONSUMER), Vec::<JobId>::new());
@@ -953,6 +1069,18 @@ fn try_state_catches_broken_invariants() {
 		)
 		.is_err());
 		assert!(check(&|| NextJobId::<Test>::put(0)).is_err());
+		assert!(check(&|| Jobs::<Test>::mutate(job_id, |j| j.as_mut().unwrap().executor = None))
+			.is_err());
+		let unassigned = submit_unassigned(CONSUMER).unwrap();
+		assert!(check(&|| Draws::<Test>::kill()).is_err());
+		assert!(check(&|| {
+			let _ = Draws::<Test>::try_append(PendingDraw { job_id: unassigned, after: 0 });
+		})
+		.is_err());
+		assert!(check(&|| {
+			let _ = Draws::<Test>::try_append(PendingDraw { job_id, after: 0 });
+		})
+		.is_err());
 		assert!(check(&|| {
 			let _ = Balances::release(
 				&RuntimeHoldReason::Inference(HoldReason::JobEscrow),

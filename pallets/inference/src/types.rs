@@ -42,9 +42,32 @@ pub type JobList<T> = BoundedVec<daya_primitives::JobId, <T as Config>::MaxOpenJ
 pub type DeadlineBucket<T> =
 	BoundedVec<daya_primitives::JobId, <T as Config>::MaxDeadlinesPerBlock>;
 
-/// The jobs whose results came in during one block, whose validation is drawn at the start of
-/// the next.
-pub type DeliveredQueue<T> = BoundedVec<daya_primitives::JobId, <T as Config>::MaxResultsPerBlock>;
+/// The random draws waiting for a seed of a later relay block than their subject's.
+pub type DrawQueue<T> = BoundedVec<PendingDraw, <T as Config>::MaxPendingDraws>;
+
+/// A random draw about a job, waiting for randomness that did not exist when what it is about
+/// happened. What is drawn follows from the job's status: its executor while
+/// [`JobStatus::Unassigned`], whether it is validated (and by whom) while
+/// [`JobStatus::Delivered`], the dispute's validators while [`JobStatus::Accused`].
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub struct PendingDraw {
+	/// The job.
+	pub job_id: daya_primitives::JobId,
+	/// The relay block of the seed that was current when the draw was queued: only a seed of a
+	/// later relay block decides it ([`daya_primitives::BlockSeed::is_after`]).
+	pub after: u32,
+}
 
 /// How a job ended, as the recent-outcomes index keeps it.
 pub type OutcomeOf<T> =
@@ -117,23 +140,48 @@ impl<T: Config> Verdict<T> {
 #[codec(mel_bound(T: Config))]
 pub enum JobStatus<T: Config> {
 	/// Waiting for the executor's result until the job's deadline.
+	#[codec(index = 0)]
 	Assigned,
-	/// The result is in ([`Job::delivery`]); whether it is validated is drawn at the start of
-	/// the next block, from randomness the executor could not know when it signed.
+	/// The result is in ([`Job::delivery`]); whether it is validated is drawn from the seed of a
+	/// later relay block, which the executor could not know when it signed.
+	#[codec(index = 1)]
 	Delivered,
 	/// One validator re-scores the result until the job's deadline.
+	#[codec(index = 2)]
 	Validating {
 		/// The validator and its verdict.
 		verdict: Verdict<T>,
 	},
 	/// The first validator found the result below the model's threshold; the dispute's
 	/// validators decide by majority until the job's deadline.
+	#[codec(index = 3)]
 	Disputed {
 		/// The validator that found the result below the threshold.
 		accuser: T::AccountId,
 		/// The dispute's validators and their verdicts.
 		verdicts: Verdicts<T>,
 	},
+	/// Waiting for its executor to be drawn from the seed of a later relay block: just
+	/// submitted, or its executor missed the deadline and it is reassigned.
+	#[codec(index = 4)]
+	Unassigned {
+		/// The executor that missed the deadline, when it is reassigned; never drawn again.
+		missed_by: Option<T::AccountId>,
+	},
+	/// The first validator found the result below the model's threshold; the dispute's
+	/// validators are drawn from the seed of a later relay block than the accusation's.
+	#[codec(index = 5)]
+	Accused {
+		/// The validator that found the result below the threshold.
+		accuser: T::AccountId,
+	},
+}
+
+impl<T: Config> JobStatus<T> {
+	/// Whether the job waits for a random draw ([`PendingDraw`]) rather than a deadline.
+	pub fn awaits_draw(&self) -> bool {
+		matches!(self, Self::Unassigned { .. } | Self::Delivered | Self::Accused { .. })
+	}
 }
 
 /// An open job, as state keeps it: bounded, without the payload or the output, which only the
@@ -173,13 +221,13 @@ pub struct Job<T: Config> {
 	pub escrow: BalanceOf<T>,
 	/// Block of submission.
 	pub submitted_at: BlockNumberFor<T>,
-	/// The host that executes it.
-	pub executor: T::AccountId,
+	/// The host that executes it; `None` while [`JobStatus::Unassigned`].
+	pub executor: Option<T::AccountId>,
 	/// Whether the job was reassigned already (it is at most once).
 	pub reassigned: bool,
 	/// The block at whose start the current step times out: execution while
-	/// [`JobStatus::Assigned`], validation while validating or disputed. Unused while
-	/// [`JobStatus::Delivered`].
+	/// [`JobStatus::Assigned`], validation while validating or disputed. Unused while the job
+	/// waits for a draw ([`JobStatus::awaits_draw`]).
 	pub deadline: BlockNumberFor<T>,
 	/// What the executor delivered, once it did.
 	pub delivery: Option<Delivery>,
@@ -200,6 +248,8 @@ impl<T: Config> Job<T> {
 				accuser: accuser.clone(),
 				validators: verdicts.iter().map(|v| v.validator.clone()).collect::<Vec<_>>(),
 			},
+			JobStatus::Unassigned { .. } => JobStatusView::Unassigned,
+			JobStatus::Accused { accuser } => JobStatusView::Accused { accuser: accuser.clone() },
 		};
 		JobView {
 			consumer: self.consumer.clone(),
@@ -229,8 +279,16 @@ impl<T: Config> Job<T> {
 			JobStatus::Disputed { verdicts, .. } => {
 				verdicts.iter().any(|v| &v.validator == who && v.similarity.is_none())
 			},
-			JobStatus::Assigned | JobStatus::Delivered => false,
+			JobStatus::Assigned
+			| JobStatus::Delivered
+			| JobStatus::Unassigned { .. }
+			| JobStatus::Accused { .. } => false,
 		}
+	}
+
+	/// Whether `who` is the job's executor.
+	pub fn executed_by(&self, who: &T::AccountId) -> bool {
+		self.executor.as_ref() == Some(who)
 	}
 }
 

@@ -28,6 +28,7 @@ pub trait WeightInfo {
 	fn cancel_job() -> Weight;
 	fn on_initialize_sample(n: u32, ) -> Weight;
 	fn on_initialize_deadlines(n: u32, ) -> Weight;
+	fn draw_assign(n: u32, ) -> Weight;
 	fn prune_outcome() -> Weight;
 }
 
@@ -264,6 +265,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2874).saturating_mul(n.into()))
 	}
+	fn draw_assign(n: u32, ) -> Weight {
+		Weight::from_parts(947_393_558, 60387)
+			.saturating_add(Weight::from_parts(421_819_488, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(17_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2874).saturating_mul(n.into()))
+	}
 	/// Storage: `Inference::OutcomeHead` (r:1 w:1)
 	/// Proof: `Inference::OutcomeHead` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::OutcomeTail` (r:1 w:0)
@@ -332,6 +342,15 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().reads(39_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(36_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2874).saturating_mul(n.into()))
+	}
+	fn draw_assign(n: u32, ) -> Weight {
+		Weight::from_parts(947_393_558, 60387)
+			.saturating_add(Weight::from_parts(421_819_488, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(17_u64))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2874).saturating_mul(n.into()))
 	}

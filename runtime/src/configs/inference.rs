@@ -1,17 +1,13 @@
-//! `pallet_daya_inference`: the job market, and the relay-chain randomness it draws from.
+//! `pallet_daya_inference`: the job market.
 
 use polkadot_sdk::*;
 
-use codec::Encode;
-use cumulus_pallet_parachain_system::{RelayChainStateProof, RelayStateProof, ValidationData};
-use cumulus_primitives_core::relay_chain::well_known_keys;
-use frame_support::{parameter_types, traits::Randomness, PalletId};
-use sp_core::H256;
+use frame_support::{parameter_types, PalletId};
 use sp_runtime::{traits::AccountIdConversion, Perbill};
 
 use crate::{
-	AccountId, Balances, BlockNumber, Compute, Emission, Models, ParachainInfo, Runtime,
-	RuntimeHoldReason, System, DAYS, MINUTES,
+	AccountId, Balances, BlockNumber, Compute, Emission, Models, Randomness, Runtime,
+	RuntimeHoldReason, DAYS, MINUTES,
 };
 
 parameter_types! {
@@ -46,57 +42,13 @@ parameter_types! {
 	pub const MaxOpenJobs: u32 = 100_000;
 	/// Steps timing out in one block.
 	pub const MaxDeadlinesPerBlock: u32 = 512;
-	/// Results one block takes.
-	pub const MaxResultsPerBlock: u32 = 256;
+	/// Draws waiting for a later relay block's seed (jobs to assign, results to sample,
+	/// accusations to staff): four times what one relay block usually brings.
+	pub const MaxPendingDraws: u32 = 1024;
 	/// A finished job's outcome stays queryable for a day...
 	pub const OutcomeRetention: BlockNumber = DAYS;
 	/// ... up to this many outcomes.
 	pub const MaxOutcomes: u32 = 100_000;
-}
-
-/// Randomness from the relay chain: the BABE VRF output of the relay parent (the relay chain's
-/// per-block randomness, read from the relay state proof that every parachain block carries),
-/// mixed with this chain's parent block hash and the subject.
-///
-/// Outside a relay chain (a dev chain with mocked validation data, whose mock carries no
-/// per-block randomness), the relay's one-epoch-ago randomness or nothing stands in, and the
-/// parent hash is what makes draws unpredictable. See the inference pallet's docs for what a
-/// collator could bias.
-pub struct RelayRandomness;
-
-impl RelayRandomness {
-	/// The relay parent's per-block randomness, or its one-epoch-ago randomness, from the relay
-	/// state proof of this block; `None` before the validation data is set or without either.
-	fn relay_randomness() -> Option<[u8; 32]> {
-		let proof = RelayStateProof::<Runtime>::get()?;
-		let data = ValidationData::<Runtime>::get()?;
-		let relay = RelayChainStateProof::new(
-			ParachainInfo::parachain_id(),
-			data.relay_parent_storage_root,
-			proof,
-		)
-		.ok()?;
-		let current = relay
-			.read_optional_entry::<Option<[u8; 32]>>(well_known_keys::CURRENT_BLOCK_RANDOMNESS)
-			.ok()
-			.flatten()
-			.flatten();
-		current.or_else(|| {
-			relay
-				.read_optional_entry::<[u8; 32]>(well_known_keys::ONE_EPOCH_AGO_RANDOMNESS)
-				.ok()
-				.flatten()
-		})
-	}
-}
-
-impl Randomness<H256, BlockNumber> for RelayRandomness {
-	fn random(subject: &[u8]) -> (H256, BlockNumber) {
-		let relay = Self::relay_randomness().unwrap_or_default();
-		let parent = System::parent_hash();
-		let seed = sp_io::hashing::blake2_256(&(relay, parent, subject).encode());
-		(H256(seed), System::block_number())
-	}
 }
 
 impl pallet_daya_inference::Config for Runtime {
@@ -105,7 +57,7 @@ impl pallet_daya_inference::Config for Runtime {
 	type Models = Models;
 	type Hosts = Compute;
 	type Work = Emission;
-	type Randomness = RelayRandomness;
+	type Randomness = Randomness;
 	type PalletId = InferencePalletId;
 	type Treasury = TreasuryAccount;
 	type ProtocolFee = ProtocolFee;
@@ -121,7 +73,7 @@ impl pallet_daya_inference::Config for Runtime {
 	type MaxOpenJobsPerAccount = MaxOpenJobsPerAccount;
 	type MaxOpenJobs = MaxOpenJobs;
 	type MaxDeadlinesPerBlock = MaxDeadlinesPerBlock;
-	type MaxResultsPerBlock = MaxResultsPerBlock;
+	type MaxPendingDraws = MaxPendingDraws;
 	type OutcomeRetention = OutcomeRetention;
 	type MaxOutcomes = MaxOutcomes;
 	type OffchainWorker = super::HostWorker;

@@ -13,6 +13,7 @@ mod inference;
 mod models;
 mod offchain;
 mod parachain_system;
+mod randomness;
 mod session;
 mod sudo;
 mod system;

@@ -3,14 +3,14 @@
 //!
 //! A host inserts the secret of its host account into its node's keystore under key type
 //! `daya` ([`daya_offchain::KEY_TYPE`]); after each imported block, the job market's offchain
-//! worker runs [`daya_offchain::engine::run`] over [`RuntimeChain`], which finds the host's work,
+//! worker runs [`daya_offchain::runner::run`] over [`RuntimeChain`], which finds the host's work,
 //! calls its executor and sends `submit_result` / `submit_verdict` signed with that key.
 
 use alloc::vec::Vec;
 use polkadot_sdk::*;
 
 use codec::{Decode, Encode};
-use daya_offchain::engine::{Chain, HostId, JobInput, JobOutput, NotSent, RESUBMIT_AFTER};
+use daya_offchain::runner::{Chain, HostId, JobInput, JobOutput, NotSent, RESUBMIT_AFTER};
 use daya_primitives::{runtime_api::WorkKind, JobId, Usage};
 use frame_system::offchain::{
 	AppCrypto, CreateSignedTransaction, CreateTransactionBase, Signer, SigningTypes,
@@ -192,6 +192,6 @@ pub struct HostWorker;
 
 impl frame_support::traits::OffchainWorker<BlockNumber> for HostWorker {
 	fn offchain_worker(now: BlockNumber) {
-		let _ = daya_offchain::engine::run::<RuntimeChain>(now);
+		let _ = daya_offchain::runner::run::<RuntimeChain>(now);
 	}
 }

@@ -67,6 +67,9 @@ impl frame_system::Config for Runtime {
 	type SS58Prefix = SS58Prefix;
 	type OnSetCode = cumulus_pallet_parachain_system::ParachainSetCode<Self>;
 	type MaxConsumers = ConstU32<16>;
+	/// Right after the inherents (the relay state proof is verified): the block's seed is read,
+	/// then the job market runs the draws waiting for it.
+	type PostInherents = (crate::Randomness, crate::Inference);
 }
 
 impl cumulus_pallet_weight_reclaim::Config for Runtime {
