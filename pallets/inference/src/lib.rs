@@ -21,22 +21,25 @@
 //!    parameters. The price is fixed at the model's current price; the *escrow*, `(prompt tokens
 //!    + max output tokens) * price`, is held from the consumer ([`HoldReason::JobEscrow`]); the
 //!    prompt's token count is bounded by its length in bytes, which no byte-level tokenizer
-//!    exceeds. One active host serving the model is assigned at random, weighted by capacity,
-//!    never the consumer itself. State keeps a bounded record ([`Job`]); the payload goes to the
-//!    offchain index, under [`payload_key`], where the hosts' offchain workers read it.
+//!    exceeds. State keeps a bounded record ([`Job`]); the payload goes to the offchain index,
+//!    under [`payload_key`], where the hosts' offchain workers read it. The job starts
+//!    [`JobStatus::Unassigned`]: right after the inherents of the first block built on a later
+//!    relay parent (usually the next block), one active host serving the model is drawn at
+//!    random, weighted by capacity, never the consumer itself ([`Event::JobAssigned`]).
 //! 2. **Execute.** The assigned host's executor runs the job, and the host submits the output
 //!    with [`Pallet::submit_result`] before the deadline, [`Config::ExecutionPeriod`] blocks
 //!    after assignment. State keeps only the output's hash and the usage; the output goes to the
 //!    offchain index and stays in the block's extrinsic, from which any client reads it.
-//! 3. **Validate, maybe.** At the start of the next block, a draw decides whether the result is
-//!    checked: with probability `max(MinSampleRate, 1 - executor's reputation)`, so new hosts
+//! 3. **Validate, maybe.** A draw from the seed of a later relay block decides whether the
+//!    result is checked: with probability `max(MinSampleRate, 1 - executor's reputation)`, so new hosts
 //!    (reputation 50%) are checked often and trusted ones at least [`Config::MinSampleRate`]
 //!    of the time. A sampled result gets a validator, another host serving the model (never the
 //!    executor or the consumer), which re-scores the output and submits
 //!    [`Pallet::submit_verdict`] with a similarity before [`Config::ValidationPeriod`] blocks
 //!    are over.
-//! 4. **Dispute, maybe.** Below the model's validation threshold, a dispute opens:
-//!    [`Config::DisputeValidators`] more validators are assigned and their majority decides.
+//! 4. **Dispute, maybe.** Below the model's validation threshold, the job is
+//!    [`JobStatus::Accused`], and [`Config::DisputeValidators`] more validators are drawn from
+//!    the seed of a later relay block; their majority decides.
 //!    Confirmed fraud refunds the consumer in full, slashes [`Config::FraudSlash`] of the
 //!    executor's bond and jails it for [`Config::FraudJail`] blocks; the slash goes to the
 //!    validators who were right (the accuser and the dispute validators that agreed). An
@@ -47,25 +50,32 @@
 //!    the escrow returns to the consumer; the executor's reputation rises. The executor is paid
 //!    only once validation passed or was not drawn.
 //!
-//! A job whose executor misses its deadline is refunded in full, or, the first time, reassigned
-//! to another host with a fresh deadline; the host that missed loses reputation. A consumer can
-//! [`Pallet::cancel_job`] a job that has no result yet, for a full refund.
+//! A job whose executor misses its deadline is refunded in full, or, the first time, goes back to
+//! be drawn again among the other hosts, with a fresh deadline; the host that missed loses
+//! reputation. A consumer can [`Pallet::cancel_job`] a job that has no result yet (assigned or
+//! not), for a full refund.
 //!
 //! ## Low level details
 //!
 //! ### Randomness
 //!
-//! Assignment and sampling draw from [`Config::Randomness`], mixed with the job id and the
-//! purpose of the draw. In Daya's runtime it is the relay chain's per-block BABE VRF output from
-//! the relay parent's state proof, mixed with the parachain's parent block hash. A consumer
-//! signs without knowing either, and cannot choose its job id. Sampling is drawn in the block
-//! after the result, from that block's randomness, which did not exist when the executor
-//! signed; an executor cannot learn whether it will be checked before it commits to an output.
-//! What a collator could bias: which relay parent it builds on (among the few the relay chain
-//! accepts) and which transactions it includes in a block, which changes the parent hash of the
-//! next; a collator that also runs hosts could try block contents until a draw suits it, at the
-//! cost of its own block production time. Collators are few and known (see docs), and each try
-//! costs it the slot.
+//! Every draw (a job's executor, whether a result is validated and by whom, a dispute's
+//! validators, a reassignment) uses [`Config::Randomness`]: one seed per block, read right after
+//! the inherents (in Daya's runtime, `pallet-daya-randomness`: the relay parent's BABE per-block
+//! VRF output). A block's author knows that seed while it picks the block's transactions, so a
+//! draw never uses the seed of the block that holds its subject: it is queued in [`Draws`] with
+//! the relay block of the seed current then ([`PendingDraw::after`]), and runs after the
+//! inherents of the first block whose seed comes from a later relay block
+//! ([`Pallet::do_draws`], through `PostInherents`). A consumer cannot choose its job id; an
+//! executor cannot learn whether it will be checked before it commits to an output; an author
+//! cannot reorder, insert or drop its own block's transactions to steer a draw about them.
+//!
+//! What a collator could still bias: which relay parent it builds on, among the few the relay
+//! chain accepts (it may know one or two newer relay blocks' randomness and pick among them for
+//! the draws its block decides), and whether it produces its block at all (skipping its slot,
+//! which costs it the block and shows). A relay block's author knows its own VRF output; that
+//! collusion is out of this pallet's reach, as for every parachain using relay randomness. On a
+//! dev chain without relay randomness, the parent hash stands in and the single author decides.
 //!
 //! ### Bounded state and work
 //!
@@ -73,11 +83,12 @@
 //!   per consumer. One open job takes at most `Job::max_encoded_len()` bytes of state plus its
 //!   keys (see `docs/job-market.md` for the runtime's numbers).
 //! - Deadlines are bucketed by block ([`Deadlines`]), at most [`Config::MaxDeadlinesPerBlock`]
-//!   per block; a step whose bucket is full goes to one of the next few blocks, and a submission
-//!   that finds no room fails with [`Error::DeadlinesFull`]. Results per block are capped by
-//!   [`Config::MaxResultsPerBlock`] ([`Error::TooManyResults`]; the executor retries in the next
-//!   block). `on_initialize` handles one bucket and one block's results, so its work is bounded,
-//!   and it reports the weight of what it did (each job costs by where it went).
+//!   per block; a step whose bucket is full goes to one of the next few blocks, and a draw that
+//!   finds no room waits in the queue for the next block. Draws waiting for a seed are capped by
+//!   [`Config::MaxPendingDraws`] ([`Error::DrawsFull`] for a submission, a result or an
+//!   accusation; the caller tries again in a later block). `on_initialize` handles one bucket
+//!   and accounts for the queued draws that run after the inherents, so its work is bounded, and
+//!   it reports the weight of what it did (each job costs by where it went).
 //! - Finished jobs leave [`Jobs`] at once; their [`daya_primitives::JobOutcome`] stays in
 //!   [`Outcomes`] for [`Config::OutcomeRetention`] blocks, at most [`Config::MaxOutcomes`] of
 //!   them (the oldest go first), pruned in `on_idle`.
@@ -99,9 +110,11 @@
 //! - [`JobsOf`] lists exactly each consumer's open jobs; the job counter matches [`Jobs`]; no id
 //!   reaches [`NextJobId`]; no open job has an outcome (none is both open and ended).
 //! - A job's status agrees with its delivery (a result exists exactly when the job is not
-//!   assigned); validators are never the executor or the consumer, nor the executor the
-//!   consumer; each open job waiting for a deadline is in that block's bucket; each delivered
-//!   job is in the delivered queue.
+//!   assigned); a job has an executor exactly when it is not unassigned; validators are never
+//!   the executor or the consumer, nor the executor the consumer; each open job waiting for a
+//!   deadline is in that block's bucket; each job waiting for a draw (unassigned, delivered,
+//!   accused) is queued exactly once, and every queued draw is about such a job or one that
+//!   ended; the queue is in the order of its seeds.
 //! - Every outcome's fee and refund add up to at most its job's escrow, with the protocol fee
 //!   part of the fee, and the outcome queue holds at most [`Config::MaxOutcomes`] entries.
 //! - The pallet's own account holds nothing between calls.
@@ -460,8 +473,6 @@ pub mod pallet {
 		TooManyOpenJobs,
 		/// The market has [`Config::MaxOpenJobs`] open jobs already.
 		MarketFull,
-		/// The deadline buckets of the next blocks are full; try again in a later block.
-		DeadlinesFull,
 		/// [`Config::MaxPendingDraws`] random draws wait for the next relay block's seed already;
 		/// try again in a later block.
 		DrawsFull,
