@@ -24,7 +24,7 @@ use daya_primitives::{
 
 use super::{
 	AccountId, AuraId, Balance, Block, BlockNumber, Compute, ConsensusHook, Emission, Executive,
-	Inference, InherentDataExt, Models, Nonce, ParachainInfo, ParachainSystem, Runtime,
+	Inference, InherentDataExt, Models, Nonce, ParachainInfo, ParachainSystem, Randomness, Runtime,
 	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
 	BLOCK_PROCESSING_VELOCITY, SLOT_DURATION, VERSION,
 };

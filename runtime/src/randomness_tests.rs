@@ -215,7 +215,7 @@ fn a_dispute_is_staffed_from_a_later_relay_block() {
 			host.as_mut().unwrap().reputation = Perbill::zero()
 		});
 		Inference::submit_result(
-			RuntimeOrigin::signed(executor),
+			RuntimeOrigin::signed(executor.clone()),
 			job,
 			b"forged".to_vec().try_into().unwrap(),
 			Usage { prompt_tokens: 18, completion_tokens: 1 },

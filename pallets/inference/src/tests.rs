@@ -509,27 +509,30 @@ fn results_and_verdicts_are_free_when_they_succeed_and_pay_when_they_fail() {
 
 #[test]
 fn pending_draws_are_bounded() {
-	ExtBuilder::default().with_hosts().sample_rate(Perbill::one()).build_and_execute(|| {
-		let jobs: Vec<_> = (0..4).map(|_| submit(CONSUMER).unwrap()).collect();
-		for job_id in &jobs[..3] {
-			assert_ok!(deliver(*job_id, "ok"));
-		}
-		for _ in 0..3 {
-			assert_ok!(submit_unassigned(CONSUMER_2));
-		}
-		// Results, submissions and accusations all wait for a draw: the queue refuses more.
-		assert_noop!(deliver(jobs[3], "ok"), Error::<Test>::DrawsFull);
-		assert_noop!(submit_unassigned(FERDIE), Error::<Test>::DrawsFull);
-		next_block();
-		assert_ok!(deliver(jobs[3], "ok"));
-		let validator = validator_of(jobs[0]);
-		for who in [FERDIE, FERDIE, FERDIE, FERDIE, GRACE] {
-			assert_ok!(submit_unassigned(who));
-		}
-		assert_noop!(verdict(validator, jobs[0], 0), Error::<Test>::DrawsFull);
-		next_block();
-		assert_ok!(verdict(validator, jobs[0], 0));
-	});
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let jobs: Vec<_> = (0..4).map(|_| submit(CONSUMER).unwrap()).collect();
+			for job_id in &jobs[..3] {
+				assert_ok!(deliver(*job_id, "ok"));
+			}
+			for _ in 0..3 {
+				assert_ok!(submit_unassigned(CONSUMER_2));
+			}
+			// Results, submissions and accusations all wait for a draw: the queue refuses more.
+			assert_noop!(deliver(jobs[3], "ok"), Error::<Test>::DrawsFull);
+			assert_noop!(submit_unassigned(FERDIE), Error::<Test>::DrawsFull);
+			next_block();
+			assert_ok!(deliver(jobs[3], "ok"));
+			let validator = validator_of(jobs[0]);
+			for who in [FERDIE, FERDIE, FERDIE, FERDIE, GRACE] {
+				assert_ok!(submit_unassigned(who));
+			}
+			assert_noop!(verdict(validator, jobs[0], 0), Error::<Test>::DrawsFull);
+			next_block();
+			assert_ok!(verdict(validator, jobs[0], 0));
+		});
 }
 
 #[test]
@@ -1018,7 +1021,9 @@ fn runtime_api_answers() {
 		let job_id = submit_unassigned(CONSUMER).unwrap();
 		let view = Inference::api_job(job_id).unwrap();
 		assert_eq!((view.executor, view.status), (None, JobStatusView::Unassigned));
-		assert!([ALICE, BOB, CHARLIE, DAVE, EVE].iter().all(|h| Inference::api_work_of(*h).is_empty()));
+		assert!([ALICE, BOB, CHARLIE, DAVE, EVE]
+			.iter()
+			.all(|h| Inference::api_work_of(*h).is_empty()));
 		next_block();
 		let executor = executor_of(job_id);
 		let view = Inference::api_job(job_id).unwrap();
