@@ -257,3 +257,22 @@ fn without_relay_randomness_the_seed_says_so() {
 		assert_eq!(Randomness::api_seed().unwrap().source, SeedSource::RelayVrf);
 	});
 }
+
+#[test]
+fn the_benchmark_relay_state_is_the_builders() {
+	let builder = RelayStateSproofBuilder {
+		para_id: 1000.into(),
+		additional_key_values: vec![(
+			well_known_keys::CURRENT_BLOCK_RANDOMNESS.to_vec(),
+			Some([7u8; 32]).encode(),
+		)],
+		..Default::default()
+	};
+	let (root, proof) = builder.into_state_root_and_proof();
+	let state = [root.as_bytes(), &proof.encode()].concat();
+	assert!(
+		crate::configs::BENCHMARK_RELAY_STATE == state.as_slice(),
+		"runtime/src/configs/benchmark_relay_state.bin is out of date; its bytes are now:\n{}",
+		daya_protocol::hex::to_hex(&state)
+	);
+}

@@ -1,6 +1,6 @@
-//! Benchmark of the seed's refresh, with whatever relay data the runtime's [`crate::RelaySource`]
-//! finds (the runtime's benchmark setup gives it a relay state proof, see its
-//! `RelaySource` implementation).
+//! Benchmark of the seed's refresh, reading the relay data a real block has: the runtime's
+//! [`crate::RelaySource::prepare_benchmark`] stores a relay state proof with per-block
+//! randomness.
 
 use crate::*;
 use polkadot_sdk::frame_benchmarking::v2::*;
@@ -11,12 +11,14 @@ mod benchmarks {
 
 	#[benchmark]
 	fn refresh() {
+		T::Relay::prepare_benchmark();
+
 		#[block]
 		{
 			Pallet::<T>::refresh();
 		}
 
-		assert!(Seed::<T>::get().is_some());
+		assert_eq!(Seed::<T>::get().map(|seed| seed.source), Some(SeedSource::RelayVrf));
 	}
 
 	impl_benchmark_test_suite!(Pallet, crate::mock::new_test_ext(), crate::mock::Test);

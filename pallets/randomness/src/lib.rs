@@ -86,6 +86,11 @@ pub struct RelayParent {
 pub trait RelaySource {
 	/// The relay parent of the block being built, or `None` without validation data.
 	fn relay_parent() -> Option<RelayParent>;
+
+	/// Gives the block being benchmarked the relay data a real block has (a relay state proof
+	/// with per-block randomness), so that the benchmark measures reading it.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn prepare_benchmark() {}
 }
 
 #[frame_support::pallet]

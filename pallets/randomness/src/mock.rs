@@ -55,6 +55,11 @@ impl RelaySource for MockRelay {
 	fn relay_parent() -> Option<RelayParent> {
 		RELAY.with(|r| *r.borrow())
 	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn prepare_benchmark() {
+		set_relay(Some(RelayParent { number: 1, randomness: Some([7; 32]) }));
+	}
 }
 
 impl pallet_daya_randomness::Config for Test {

@@ -25,6 +25,8 @@ pub use council::CouncilCollective;
 pub use inference::TreasuryAccount;
 pub use models::GovernanceOrigin;
 pub use offchain::{HostKey, HostWorker, RuntimeChain};
+#[cfg(test)]
+pub use randomness::BENCHMARK_RELAY_STATE;
 pub use system::{RuntimeBlockLength, RuntimeBlockWeights};
 
 use polkadot_sdk::*;

@@ -34,7 +34,30 @@ impl RelaySource for RelayStateProofSource {
 		});
 		Some(RelayParent { number: data.relay_parent_number, randomness })
 	}
+
+	/// Stores the validation data and relay state proof of [`BENCHMARK_RELAY_STATE`], as the
+	/// parachain inherent would, so that the benchmark reads and checks a real proof.
+	#[cfg(feature = "runtime-benchmarks")]
+	fn prepare_benchmark() {
+		let (root, proof) = BENCHMARK_RELAY_STATE.split_at(32);
+		let mut relay_parent_storage_root = sp_core::H256::zero();
+		relay_parent_storage_root.0.copy_from_slice(root);
+		ValidationData::<Runtime>::put(cumulus_primitives_core::PersistedValidationData {
+			parent_head: Default::default(),
+			relay_parent_number: 1,
+			relay_parent_storage_root,
+			max_pov_size: 5 * 1024 * 1024,
+		});
+		frame_support::storage::unhashed::put_raw(&RelayStateProof::<Runtime>::hashed_key(), proof);
+	}
 }
+
+/// A relay chain state for benchmarks: its 32-byte storage root, then the SCALE encoding of a
+/// proof of it, as `cumulus-test-relay-sproof-builder` makes one for para 1000 with per-block
+/// randomness `[7; 32]` (the runtime test `the_benchmark_relay_state_is_the_builders` checks
+/// that it still is).
+#[cfg(any(test, feature = "runtime-benchmarks"))]
+pub const BENCHMARK_RELAY_STATE: &[u8] = include_bytes!("benchmark_relay_state.bin");
 
 impl pallet_daya_randomness::Config for Runtime {
 	type Relay = RelayStateProofSource;
