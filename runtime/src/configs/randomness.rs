@@ -43,7 +43,7 @@ impl RelaySource for RelayStateProofSource {
 		let mut relay_parent_storage_root = sp_core::H256::zero();
 		relay_parent_storage_root.0.copy_from_slice(root);
 		ValidationData::<Runtime>::put(cumulus_primitives_core::PersistedValidationData {
-			parent_head: Default::default(),
+			parent_head: alloc::vec::Vec::new().into(),
 			relay_parent_number: 1,
 			relay_parent_storage_root,
 			max_pov_size: 5 * 1024 * 1024,
