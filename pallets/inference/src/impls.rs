@@ -882,7 +882,7 @@ impl<T: Config> Pallet<T> {
 			*entries = entries.saturating_add(1);
 			ensure!(
 				draw.job_id < next
-					&& !Jobs::<T>::get(draw.job_id).is_some_and(|job| !job.status.awaits_draw()),
+					&& Jobs::<T>::get(draw.job_id).is_none_or(|job| job.status.awaits_draw()),
 				"a queued draw's job does not wait for a draw"
 			);
 		}
