@@ -766,11 +766,12 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::submit_verdict_pass()
 	}
 
-	/// The most one queued draw can cost: assigning an executor (a host selection and a
-	/// deadline, as reassignment does), sampling a result (and settling it, or drawing its
-	/// validator), or drawing a dispute's validators (as an accusation used to).
+	/// The most one queued draw can cost: assigning an executor (benchmarked as
+	/// `draw_assign`), sampling a result (and settling it, or drawing its validator), or drawing
+	/// a dispute's validators (as an accusation used to).
 	fn draw_weight() -> Weight {
-		Self::reassign_weight()
+		T::WeightInfo::draw_assign(1)
+			.saturating_sub(T::WeightInfo::draw_assign(0))
 			.max(Self::sample_weight().saturating_add(Self::settle_weight()))
 			.max(T::WeightInfo::submit_verdict_accuse())
 	}
