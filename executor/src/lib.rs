@@ -9,14 +9,18 @@
 //!   on the CPU or, with the `cuda` feature, a GPU).
 //! - [`proxy`]: an engine that forwards to another OpenAI-compatible server.
 //! - [`model`]: the Llama forward pass.
+//! - [`gguf`]: models in one GGUF file (tensors, tokenizer and chat template).
+//! - [`chat`]: chat templates.
 //! - [`dev_model`]: the deterministic development model.
 //! - [`hash`]: weights and tokenizer hashes.
 //! - [`server`]: the HTTP service.
 //! - [`config`]: configuration from a file, the environment and flags.
 
+pub mod chat;
 pub mod config;
 pub mod dev_model;
 pub mod engine;
+pub mod gguf;
 pub mod hash;
 pub mod model;
 pub mod proxy;

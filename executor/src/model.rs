@@ -47,6 +47,20 @@ pub struct LlamaConfig {
 	/// End-of-sequence token(s): a number or a list.
 	#[serde(default)]
 	pub eos_token_id: Option<serde_json::Value>,
+	/// How Q and K pair their dimensions for the rotary embedding: HF checkpoints split each
+	/// head in halves, GGUF files interleave.
+	#[serde(skip)]
+	pub rope_layout: RopeLayout,
+}
+
+/// Which dimensions of a head the rotary embedding rotates together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RopeLayout {
+	/// `(i, i + d/2)`: HF's Llama checkpoints.
+	#[default]
+	HalfSplit,
+	/// `(2i, 2i + 1)`: llama.cpp's GGUF files, whose Q and K rows are permuted for it.
+	Interleaved,
 }
 
 fn default_eps() -> f64 {
@@ -100,6 +114,7 @@ struct Attention {
 	heads: usize,
 	kv_heads: usize,
 	head_dim: usize,
+	rope_layout: RopeLayout,
 }
 
 struct Mlp {
@@ -156,7 +171,8 @@ impl Llama {
 		Self::new(config, vb, device.clone()).context("building the model from its tensors")
 	}
 
-	fn new(config: LlamaConfig, vb: VarBuilder, device: Device) -> candle_core::Result<Self> {
+	/// Builds the model from tensors with the HF Llama names.
+	pub fn new(config: LlamaConfig, vb: VarBuilder, device: Device) -> candle_core::Result<Self> {
 		let (h, hd) = (config.hidden_size, config.head_dim());
 		let (heads, kv_heads) = (config.num_attention_heads, config.kv_heads());
 		let embed = candle_nn::embedding(config.vocab_size, h, vb.pp("model.embed_tokens"))?;
@@ -180,6 +196,7 @@ impl Llama {
 					heads,
 					kv_heads,
 					head_dim: hd,
+					rope_layout: config.rope_layout,
 				},
 				mlp: Mlp {
 					gate: linear(&m, "gate_proj", h, config.intermediate_size)?,
@@ -308,8 +325,12 @@ impl Attention {
 			.reshape((b, t, self.kv_heads, hd))?
 			.transpose(1, 2)?
 			.contiguous()?;
-		let q = candle_nn::rotary_emb::rope(&q, cos, sin)?;
-		let k = candle_nn::rotary_emb::rope(&k, cos, sin)?;
+		let rope = match self.rope_layout {
+			RopeLayout::HalfSplit => candle_nn::rotary_emb::rope,
+			RopeLayout::Interleaved => candle_nn::rotary_emb::rope_i,
+		};
+		let q = rope(&q, cos, sin)?;
+		let k = rope(&k, cos, sin)?;
 		let (k, v) = match kv.take() {
 			Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
 			None => (k, v),

@@ -10,7 +10,8 @@
 //! - [`settings`]: the node-local offchain storage keys that tell a node's offchain worker where
 //!   each host's executor listens, and the one order in which they apply;
 //! - [`hex`]: hex as the project writes it;
-//! - [`dev_model`]: the development model's name and hashes.
+//! - [`dev_model`]: the development model's name and hashes;
+//! - [`smollm2`]: the real model the dev network serves: its name, file and hashes.
 //!
 //! The crate is `no_std` (the runtime's offchain worker uses it) and depends on no part of
 //! Substrate.
@@ -22,6 +23,7 @@ extern crate alloc;
 pub mod dev_model;
 pub mod hex;
 pub mod settings;
+pub mod smollm2;
 pub mod wire;
 
 pub use wire::*;

@@ -91,6 +91,26 @@ pub struct JobRequest {
 	pub seed: u64,
 }
 
+/// One message of a chat job. A chat job's payload is a JSON list of them, which executor and
+/// validator render into the prompt with the model's registered chat template.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
+pub struct ChatMessage {
+	/// `system`, `user` or `assistant`.
+	pub role: String,
+	/// The message's text.
+	pub content: String,
+}
+
+/// The messages of a chat payload, or why it is not one.
+pub fn parse_chat(payload: &str) -> Result<Vec<ChatMessage>, String> {
+	let messages: Vec<ChatMessage> = serde_json::from_str(payload)
+		.map_err(|e| alloc::format!("a chat payload is a JSON list of {{role, content}}: {e}"))?;
+	if messages.is_empty() {
+		return Err("a chat payload without messages".into());
+	}
+	Ok(messages)
+}
+
 /// Where a job stands in an executor.
 #[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
 #[serde(rename_all = "snake_case")]

@@ -32,7 +32,6 @@ use tokio::{net::TcpListener, task::JoinHandle};
 use crate::engine::Engine;
 
 pub use error::{ApiError, ApiJson};
-pub use openai::chat_prompt;
 
 /// How the service runs.
 #[derive(Clone, Debug)]

@@ -7,7 +7,7 @@ use std::{
 };
 
 use axum::{extract::State, Json};
-use daya_protocol::LOGPROBS_TOP;
+use daya_protocol::{ChatMessage, LOGPROBS_TOP};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -54,12 +54,6 @@ pub(super) struct CompletionRequest {
 }
 
 #[derive(Deserialize)]
-struct ChatMessage {
-	role: String,
-	content: String,
-}
-
-#[derive(Deserialize)]
 pub(super) struct ChatRequest {
 	model: String,
 	messages: Vec<ChatMessage>,
@@ -77,19 +71,6 @@ pub(super) struct ChatRequest {
 	top_logprobs: Option<u32>,
 	#[serde(default)]
 	weights_hash: Option<String>,
-}
-
-/// The chat template: `role: content` lines, then `assistant: `.
-pub fn chat_prompt<'a>(messages: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-	let mut prompt = String::new();
-	for (role, content) in messages {
-		prompt.push_str(role);
-		prompt.push_str(": ");
-		prompt.push_str(content);
-		prompt.push('\n');
-	}
-	prompt.push_str("assistant: ");
-	prompt
 }
 
 impl Shared {
@@ -193,7 +174,7 @@ pub(super) async fn chat_completions(
 	if req.messages.is_empty() {
 		return Err(ApiError::bad_request("invalid_request", "messages is empty"));
 	}
-	let prompt = chat_prompt(req.messages.iter().map(|m| (m.role.as_str(), m.content.as_str())));
+	let prompt = state.engine.render_chat(&req.messages).map_err(ApiError::from)?;
 	let max_tokens = req.max_completion_tokens.or(req.max_tokens).unwrap_or(256);
 	let (g, text) = state
 		.complete(

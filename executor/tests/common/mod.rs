@@ -28,3 +28,23 @@ pub fn dev_engine() -> Arc<CandleEngine> {
 		})
 		.clone()
 }
+
+pub use daya_protocol::smollm2::{
+	TOKENIZER_HASH as SMOLLM2_TOKENIZER_HASH, WEIGHTS_HASH as SMOLLM2_WEIGHTS_HASH,
+};
+
+/// SmolLM2-135M-Instruct, loaded once per test binary from where `scripts/setup.sh` puts it.
+pub fn smollm2() -> Arc<CandleEngine> {
+	static ENGINE: OnceLock<Arc<CandleEngine>> = OnceLock::new();
+	ENGINE
+		.get_or_init(|| {
+			let path = daya_executor::config::smollm2_path();
+			assert!(
+				path.is_file(),
+				"{} is missing: scripts/setup.sh fetches it (the test command runs it first)",
+				path.display()
+			);
+			Arc::new(CandleEngine::load(&path, daya_protocol::smollm2::NAME).unwrap())
+		})
+		.clone()
+}

