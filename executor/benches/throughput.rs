@@ -1,4 +1,4 @@
-//! Throughput of the dev model: generation and scoring speed of the candle engine, and what the
+//! Throughput of the dev model: generation and checking speed of the candle engine, and what the
 //! OpenAI-compatible HTTP endpoint adds over calling the engine. Prints numbers.
 //!
 //! `cargo bench -p daya-executor` (add `--features cuda` on a GPU machine).
@@ -8,8 +8,13 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use daya_executor::{dev_model, engine::Engine, spawn, CandleEngine, ServerConfig};
-use daya_protocol::dev_model::NAME;
+use daya_executor::{
+	dev_model, engine::Engine, sampler::Sampler, spawn, CandleEngine, ServerConfig,
+};
+use daya_protocol::{
+	dev_model::{NAME, POLICY},
+	Judgement,
+};
 use serde_json::json;
 
 const RUNS: usize = 5;
@@ -24,7 +29,7 @@ fn main() {
 	println!("dev model ({} parameters of f32) loaded in {:?}", parameters(), started.elapsed());
 
 	// Warm-up.
-	engine.generate("warm-up", 8, 0, 0).unwrap();
+	engine.generate("warm-up", 8, Sampler::new(0, [0; 32])).unwrap();
 
 	// Generation: greedy and sampled, RUNS × TOKENS each (a run may stop early at </s>).
 	for (label, temperature) in [("greedy", 0), ("sampled (T=0.8)", 800)] {
@@ -32,7 +37,7 @@ fn main() {
 		for run in 0..RUNS {
 			let prompt = format!("Benchmark run {run}: the quick brown fox");
 			let t = Instant::now();
-			let g = engine.generate(&prompt, TOKENS, temperature, run as u64).unwrap();
+			let g = engine.generate(&prompt, TOKENS, Sampler::from_seed(temperature, run as u64)).unwrap();
 			time += t.elapsed();
 			tokens += u64::from(g.completion_tokens);
 		}
@@ -43,18 +48,20 @@ fn main() {
 		);
 	}
 
-	// Scoring: one teacher-forced pass over prompt and output.
-	let prompt = "The validator re-scores what the executor claims. ".repeat(8);
-	let output = engine.generate(&prompt, 512, 0, 0).unwrap().text;
-	let total = engine.prompt_tokens(&format!("{prompt}{output}")).unwrap().unwrap();
+	// Checking: one teacher-forced pass over prompt and output ids.
+	let prompt = "The validator checks what the executor claims. ".repeat(8);
+	let greedy = Sampler::new(0, [0; 32]);
+	let g = engine.generate(&prompt, 512, greedy).unwrap();
+	let total = g.prompt_tokens + g.completion_tokens;
+	let claim = g.result();
 	let t = Instant::now();
 	for _ in 0..RUNS {
-		let s = engine.score(&prompt, &output, 0).unwrap();
-		assert_eq!(s.similarity_ppb, 1_000_000_000);
+		let s = engine.check(&prompt, 512, greedy, &claim, &POLICY).unwrap();
+		assert_eq!(s.judgement, Judgement::Valid);
 	}
 	let per = t.elapsed().as_secs_f64() / RUNS as f64;
 	println!(
-		"scoring (prefill): {total} tokens in {:.1} ms = {:.0} tokens/s",
+		"checking (prefill): {total} tokens in {:.1} ms = {:.0} tokens/s",
 		per * 1e3,
 		total as f64 / per
 	);
@@ -63,7 +70,7 @@ fn main() {
 	let direct = {
 		let t = Instant::now();
 		for i in 0..REQUESTS {
-			engine.generate(&format!("request {i}"), 16, 0, 0).unwrap();
+			engine.generate(&format!("request {i}"), 16, Sampler::from_seed(0, 0)).unwrap();
 		}
 		t.elapsed().as_secs_f64() / REQUESTS as f64
 	};

@@ -5,16 +5,37 @@ use std::{fmt, path::Path, sync::Arc};
 
 use candle_core::Device;
 use daya_protocol::{
-	similarity, token_accepted, top_k_for, ChatMessage, OutputToken, TokenLogprob,
-	ValidateResponse, LOGPROBS_TOP, SAMPLING_TOP_K, VERSION,
+	fingerprint_positions, hex, ids_hash, judge, ChatMessage, CheckReport, ExecutionResult, Fault,
+	Fingerprint, Judgement, Policy, ValidateResponse, FINGERPRINT_DIMS, FINGERPRINT_SCALE,
+	LOGPROBS_TOP, VERSION,
 };
 use tokenizers::Tokenizer;
 
 use crate::{
 	chat::{plain_chat, ChatTemplate},
-	dev_model::SplitMix64,
 	model::{log_softmax, Llama},
+	sampler::Sampler,
 };
+
+/// A token with its log-probability (for the OpenAI-compatible API).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct TokenLogprob {
+	/// Token id in the model's vocabulary.
+	pub token: u32,
+	/// Natural-log probability in micro-nats.
+	pub logprob_micro: i32,
+}
+
+/// One generated token: what was chosen and the [`LOGPROBS_TOP`] most likely alternatives.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct OutputToken {
+	/// The token generated.
+	pub token: u32,
+	/// Its log-probability.
+	pub logprob_micro: i32,
+	/// The most likely tokens at this position, most likely first.
+	pub top: Vec<TokenLogprob>,
+}
 
 /// Why an engine refused or failed a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +51,8 @@ pub enum EngineError {
 	Invalid(String),
 	/// The engine failed (device, upstream server, ...).
 	Internal(String),
+	/// The engine cannot deliver or check chain jobs (see [`Engine::verifiable`]).
+	NotVerifiable,
 }
 
 impl fmt::Display for EngineError {
@@ -39,6 +62,10 @@ impl fmt::Display for EngineError {
 				write!(f, "{tokens} tokens do not fit the model's context of {limit}")
 			},
 			Self::Invalid(m) | Self::Internal(m) => f.write_str(m),
+			Self::NotVerifiable => f.write_str(
+				"this engine cannot deliver or check chain jobs: it has no token ids, \
+				 fingerprints or logits of the registered model (a proxy); serve the model itself",
+			),
 		}
 	}
 }
@@ -73,16 +100,35 @@ impl FinishReason {
 /// A generated output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Generation {
-	/// The output text.
+	/// The output text: the output ids decoded, special tokens left out.
 	pub text: String,
-	/// Tokens of the prompt (with the beginning-of-sequence token).
+	/// The output ids, the end-of-sequence token included when the model stopped.
+	pub tokens: Vec<u32>,
+	/// Tokens of the prompt.
 	pub prompt_tokens: u32,
-	/// Tokens generated (without the end-of-sequence token).
+	/// [`ids_hash`] of the prompt's ids.
+	pub prompt_hash: [u8; 32],
+	/// Tokens generated (all of [`Self::tokens`]).
 	pub completion_tokens: u32,
+	/// One per [`daya_protocol::FINGERPRINT_CHUNK`] output tokens.
+	pub fingerprints: Vec<Fingerprint>,
 	/// Per generated token: its log-probability and the [`LOGPROBS_TOP`] best alternatives.
 	pub logprobs: Vec<OutputToken>,
 	/// Why it stopped.
 	pub finish_reason: FinishReason,
+}
+
+impl Generation {
+	/// The result a chain job delivers.
+	pub fn result(&self) -> ExecutionResult {
+		ExecutionResult {
+			output: self.text.clone(),
+			tokens: self.tokens.clone(),
+			prompt_tokens: self.prompt_tokens,
+			prompt_hash: hex::to_hex(&self.prompt_hash),
+			fingerprints: self.fingerprints.clone(),
+		}
+	}
 }
 
 /// A model an executor serves. Calls block (run them on a blocking thread).
@@ -94,25 +140,32 @@ pub trait Engine: Send + Sync {
 	fn weights_hash(&self) -> Option<[u8; 32]>;
 	/// The context length in tokens.
 	fn context_length(&self) -> usize;
+	/// Whether the engine delivers chain results (token ids in the registered tokenizer,
+	/// fingerprints, the protocol's sampler) and checks them. A proxy to another server does
+	/// not: it serves the OpenAI-compatible API only.
+	fn verifiable(&self) -> bool {
+		true
+	}
 	/// How many tokens `prompt` takes, with the beginning-of-sequence token; `None` if the
 	/// engine cannot tell before running it.
 	fn prompt_tokens(&self, prompt: &str) -> Result<Option<usize>, EngineError>;
-	/// Generates up to `max_tokens` after `prompt`. `temperature_milli` 0 is greedy; otherwise
-	/// sampling among the [`SAMPLING_TOP_K`] best, seeded by `seed`.
+	/// Generates up to `max_tokens` after `prompt` with `sampler`.
 	fn generate(
 		&self,
 		prompt: &str,
 		max_tokens: u32,
-		temperature_milli: u32,
-		seed: u64,
+		sampler: Sampler,
 	) -> Result<Generation, EngineError>;
-	/// Re-scores `output` after `prompt` by teacher forcing (one pass over both) with the
-	/// acceptance rule of the protocol ([`token_accepted`]).
-	fn score(
+	/// Checks `claim`, a result for `prompt` with at most `max_tokens` tokens drawn with
+	/// `sampler`, and judges it under `policy`: prompt ids, text, stop, then every position by
+	/// teacher forcing (one pass over prompt and output ids) and the fingerprints.
+	fn check(
 		&self,
 		prompt: &str,
-		output: &str,
-		temperature_milli: u32,
+		max_tokens: u32,
+		sampler: Sampler,
+		claim: &ExecutionResult,
+		policy: &Policy,
 	) -> Result<ValidateResponse, EngineError>;
 	/// The text of a token, for OpenAI log-probabilities; empty if unknown.
 	fn token_text(&self, _token: u32) -> String {
@@ -122,6 +175,11 @@ pub trait Engine: Send + Sync {
 	/// assistant's turn opened.
 	fn render_chat(&self, messages: &[ChatMessage]) -> Result<String, EngineError> {
 		plain_chat(messages)
+	}
+	/// What a dishonest executor would deliver instead of `g` ([`corrupt`]); `g` itself for
+	/// engines that cannot tell.
+	fn corrupt(&self, g: &Generation) -> Generation {
+		g.clone()
 	}
 }
 
@@ -135,6 +193,9 @@ impl<E: Engine + ?Sized> Engine for Arc<E> {
 	fn context_length(&self) -> usize {
 		(**self).context_length()
 	}
+	fn verifiable(&self) -> bool {
+		(**self).verifiable()
+	}
 	fn prompt_tokens(&self, prompt: &str) -> Result<Option<usize>, EngineError> {
 		(**self).prompt_tokens(prompt)
 	}
@@ -142,24 +203,28 @@ impl<E: Engine + ?Sized> Engine for Arc<E> {
 		&self,
 		prompt: &str,
 		max_tokens: u32,
-		temperature_milli: u32,
-		seed: u64,
+		sampler: Sampler,
 	) -> Result<Generation, EngineError> {
-		(**self).generate(prompt, max_tokens, temperature_milli, seed)
+		(**self).generate(prompt, max_tokens, sampler)
 	}
-	fn score(
+	fn check(
 		&self,
 		prompt: &str,
-		output: &str,
-		temperature_milli: u32,
+		max_tokens: u32,
+		sampler: Sampler,
+		claim: &ExecutionResult,
+		policy: &Policy,
 	) -> Result<ValidateResponse, EngineError> {
-		(**self).score(prompt, output, temperature_milli)
+		(**self).check(prompt, max_tokens, sampler, claim, policy)
 	}
 	fn token_text(&self, token: u32) -> String {
 		(**self).token_text(token)
 	}
 	fn render_chat(&self, messages: &[ChatMessage]) -> Result<String, EngineError> {
 		(**self).render_chat(messages)
+	}
+	fn corrupt(&self, g: &Generation) -> Generation {
+		(**self).corrupt(g)
 	}
 }
 
@@ -171,18 +236,22 @@ pub fn to_micro(logprob: f64) -> i32 {
 	(logprob * 1e6).round().clamp(i32::MIN as f64, i32::MAX as f64) as i32
 }
 
-/// What a dishonest executor returns instead of `text` (`--corrupt-outputs`): every printable
-/// ASCII character shifted by one (`~` wraps to space), other characters kept. Deterministic,
-/// same length, still valid text of the dev model's vocabulary.
-pub fn corrupt(text: &str) -> String {
-	text.chars()
-		.map(|c| match c {
-			'~' => ' ',
-			' '..='}' => char::from(c as u8 + 1),
-			'\n' => '!',
-			other => other,
-		})
-		.collect()
+/// What a dishonest executor delivers instead of `g` (`--corrupt-outputs`): every output token
+/// but the end-of-sequence one replaced by the next id (wrapping within `vocab`), the text
+/// decoded from them by `decode`; the rest as computed. A consistent result, for tests of fraud
+/// detection: only the check of its tokens tells it from an honest one.
+pub fn corrupt(
+	g: &Generation,
+	vocab: u32,
+	eos: &[u32],
+	decode: impl Fn(&[u32]) -> String,
+) -> Generation {
+	let tokens: Vec<u32> = g
+		.tokens
+		.iter()
+		.map(|&t| if eos.contains(&t) { t } else { (t + 1) % vocab.max(1) })
+		.collect();
+	Generation { text: decode(&tokens), tokens, ..g.clone() }
 }
 
 /// The device the candle engine runs on: the first CUDA device with the `cuda` feature when
@@ -344,89 +413,215 @@ impl CandleEngine {
 		Ok(ids)
 	}
 
-	/// Token ids ranked by log-probability, best first (ties: lower id first), without the
-	/// banned tokens.
-	fn ranked(&self, lp: &[f64]) -> Vec<u32> {
-		let mut ids: Vec<u32> = (0..lp.len() as u32).filter(|t| !self.banned.contains(t)).collect();
-		ids.sort_by(|a, b| lp[*b as usize].total_cmp(&lp[*a as usize]).then(a.cmp(b)));
-		ids
+	/// The `n` most likely token ids, best first (ties: lower id first), without the banned
+	/// tokens.
+	fn top(&self, lp: &[f64], n: usize) -> Vec<u32> {
+		let mut best: Vec<u32> = Vec::with_capacity(n + 1);
+		for (i, v) in lp.iter().enumerate() {
+			let i = i as u32;
+			if self.banned.contains(&i)
+				|| best.len() == n && best.last().is_some_and(|&w| lp[w as usize] >= *v)
+			{
+				continue;
+			}
+			let at = best.partition_point(|&w| lp[w as usize] >= *v);
+			best.insert(at, i);
+			best.truncate(n);
+		}
+		best
+	}
+
+	fn decode(&self, ids: &[u32]) -> Result<String, EngineError> {
+		self.tokenizer
+			.decode(ids, true)
+			.map_err(|e| EngineError::Internal(format!("decoding: {e}")))
+	}
+
+	/// The fingerprint of one final hidden state: its [`FINGERPRINT_DIMS`] largest dimensions
+	/// by magnitude (ties: the lower dimension), with their values.
+	pub fn fingerprint(hidden: &[f32]) -> Fingerprint {
+		let order = by_magnitude(hidden);
+		let mut fp = Fingerprint::default();
+		for (k, &d) in order.iter().take(FINGERPRINT_DIMS).enumerate() {
+			fp.dims[k] = d as u16;
+			fp.values[k] = fingerprint_value(hidden[d]);
+		}
+		fp
 	}
 
 	fn run_generation(
 		&self,
 		prompt: &str,
 		max_tokens: u32,
-		temperature_milli: u32,
-		seed: u64,
+		sampler: Sampler,
 	) -> Result<Generation, EngineError> {
 		let ids = self.encode_prompt(prompt)?;
 		let context = self.context_length();
+		if ids.is_empty() {
+			return Err(EngineError::Invalid("an empty prompt".into()));
+		}
 		if ids.len() >= context {
 			return Err(EngineError::PromptTooLong { tokens: ids.len(), limit: context });
 		}
+		// Prompt and output together fit the context.
+		let budget = (max_tokens as usize).min(context - ids.len());
 		let mut cache = self.model.cache();
-		let mut logits = self.model.forward(&ids, &mut cache, ids.len() - 1)?.pop();
-		let mut rng = SplitMix64(seed);
-		let mut out = Vec::new();
+		let mut rows = self.model.forward(&ids, &mut cache, ids.len() - 1)?;
+		let mut out: Vec<u32> = Vec::new();
 		let mut logprobs = Vec::new();
+		let mut fingerprints = Vec::new();
 		let mut finish = FinishReason::Length;
-		while let Some(row) = logits.take() {
-			if out.len() >= max_tokens as usize {
-				break;
-			}
+		let mut last_hidden = Vec::new();
+		while let (Some(row), Some(hidden)) = (rows.logits.pop(), rows.hidden.pop()) {
+			let position = out.len() as u32;
 			let lp = log_softmax(&row);
-			let ranked = self.ranked(&lp);
-			let token = if temperature_milli == 0 {
-				ranked[0]
-			} else {
-				let t = f64::from(temperature_milli) / 1000.0;
-				let top = &ranked[..ranked.len().min(SAMPLING_TOP_K)];
-				let best = lp[top[0] as usize];
-				let weights: Vec<f64> =
-					top.iter().map(|&i| ((lp[i as usize] - best) / t).exp()).collect();
-				let total: f64 = weights.iter().sum();
-				let mut u = rng.next_f64() * total;
-				let mut pick = top[top.len() - 1];
-				for (&i, w) in top.iter().zip(&weights) {
-					if u < *w {
-						pick = i;
-						break;
-					}
-					u -= w;
-				}
-				pick
-			};
-			if self.eos.contains(&token) {
-				finish = FinishReason::Stop;
-				break;
-			}
+			let token = sampler.pick(&lp, position, &self.banned);
 			logprobs.push(OutputToken {
 				token,
 				logprob_micro: to_micro(lp[token as usize]),
-				top: ranked
+				top: self
+					.top(&lp, LOGPROBS_TOP)
 					.iter()
-					.take(LOGPROBS_TOP)
 					.map(|&t| TokenLogprob { token: t, logprob_micro: to_micro(lp[t as usize]) })
 					.collect(),
 			});
 			out.push(token);
-			if cache.pos >= context || out.len() >= max_tokens as usize {
+			if out.len() % daya_protocol::FINGERPRINT_CHUNK as usize == 0 {
+				fingerprints.push(Self::fingerprint(&hidden));
+			}
+			last_hidden = hidden;
+			if self.eos.contains(&token) {
+				finish = FinishReason::Stop;
 				break;
 			}
-			logits = self.model.forward(&[token], &mut cache, 0)?.pop();
+			if out.len() >= budget {
+				break;
+			}
+			rows = self.model.forward(&[token], &mut cache, 0)?;
 		}
-		let text = self
-			.tokenizer
-			.decode(&out, true)
-			.map_err(|e| EngineError::Internal(format!("decoding: {e}")))?;
+		if out.len() % daya_protocol::FINGERPRINT_CHUNK as usize != 0 {
+			fingerprints.push(Self::fingerprint(&last_hidden));
+		}
 		Ok(Generation {
-			text,
+			text: self.decode(&out)?,
 			prompt_tokens: ids.len() as u32,
+			prompt_hash: ids_hash(&ids),
 			completion_tokens: out.len() as u32,
+			tokens: out,
+			fingerprints,
 			logprobs,
 			finish_reason: finish,
 		})
 	}
+
+	fn run_check(
+		&self,
+		prompt: &str,
+		max_tokens: u32,
+		sampler: Sampler,
+		claim: &ExecutionResult,
+		policy: &Policy,
+	) -> Result<ValidateResponse, EngineError> {
+		let invalid = |fault| {
+			Ok(ValidateResponse {
+				version: VERSION,
+				judgement: Judgement::Invalid(fault),
+				report: CheckReport::default(),
+			})
+		};
+		let prompt_ids = self.encode_prompt(prompt)?;
+		if prompt_ids.is_empty() {
+			return Err(EngineError::Invalid("an empty prompt".into()));
+		}
+		if claim.prompt_tokens as usize != prompt_ids.len()
+			|| hex::parse_hash(&claim.prompt_hash) != Some(ids_hash(&prompt_ids))
+		{
+			return invalid(Fault::Prompt);
+		}
+		let tokens = &claim.tokens;
+		let n = tokens.len();
+		let vocab = self.model.config().vocab_size;
+		let context = self.context_length();
+		let eos_before_end = tokens[..n.saturating_sub(1)].iter().any(|t| self.eos.contains(t));
+		if n == 0
+			|| n > max_tokens as usize
+			|| prompt_ids.len() + n > context
+			|| tokens.iter().any(|&t| t as usize >= vocab)
+			|| eos_before_end
+			|| claim.fingerprints.len() != fingerprint_positions(n as u32).count()
+			|| claim
+				.fingerprints
+				.iter()
+				.any(|f| f.dims.iter().any(|&d| d as usize >= self.model.config().hidden_size))
+		{
+			return invalid(Fault::Malformed);
+		}
+		if self.decode(tokens)? != claim.output {
+			return invalid(Fault::Malformed);
+		}
+		let stopped = tokens.last().is_some_and(|t| self.eos.contains(t));
+		if !stopped && n < max_tokens as usize && prompt_ids.len() + n < context {
+			return invalid(Fault::Truncated { position: n as u32 });
+		}
+		// Teacher forcing: the logits at sequence position p predict token p + 1, so the rows of
+		// the last prompt token up to the one before the last output token.
+		let mut ids = prompt_ids.clone();
+		ids.extend_from_slice(&tokens[..n - 1]);
+		let mut cache = self.model.cache();
+		let rows = self.model.forward(&ids, &mut cache, prompt_ids.len() - 1)?;
+		let margins: Vec<u32> = rows
+			.logits
+			.iter()
+			.zip(tokens)
+			.enumerate()
+			.map(|(position, (row, &token))| {
+				sampler.margin_micro(&log_softmax(row), position as u32, &self.banned, token)
+			})
+			.collect();
+		let deviations: Vec<u32> = fingerprint_positions(n as u32)
+			.zip(&claim.fingerprints)
+			.map(|(position, fp)| deviation_ppm(&rows.hidden[position as usize], fp))
+			.collect();
+		let (judgement, report) = judge(&margins, &deviations, policy);
+		Ok(ValidateResponse { version: VERSION, judgement, report })
+	}
+}
+
+/// Dimensions of `hidden` by magnitude, largest first (ties: the lower dimension).
+fn by_magnitude(hidden: &[f32]) -> Vec<usize> {
+	let mut order: Vec<usize> = (0..hidden.len()).collect();
+	order.sort_by(|&a, &b| hidden[b].abs().total_cmp(&hidden[a].abs()).then(a.cmp(&b)));
+	order
+}
+
+fn fingerprint_value(v: f32) -> i32 {
+	let scaled = (f64::from(v) * f64::from(FINGERPRINT_SCALE)).round();
+	if scaled.is_nan() {
+		0
+	} else {
+		scaled.clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32
+	}
+}
+
+/// How far a claimed fingerprint is from the validator's hidden state, in parts per million of
+/// the validator's largest magnitude: the largest difference over the claimed dimensions, or
+/// the whole scale (1,000,000) when a claimed dimension is not among the validator's
+/// `2 * FINGERPRINT_DIMS` largest or is claimed twice (a fingerprint must show the state's
+/// largest dimensions, not ones chosen to match).
+pub fn deviation_ppm(hidden: &[f32], claimed: &Fingerprint) -> u32 {
+	let order = by_magnitude(hidden);
+	let top = &order[..order.len().min(2 * FINGERPRINT_DIMS)];
+	let Some(&largest) = order.first() else { return 1_000_000 };
+	let scale = i64::from(fingerprint_value(hidden[largest].abs())).max(1);
+	let mut worst = 0i64;
+	for (k, (&d, &v)) in claimed.dims.iter().zip(&claimed.values).enumerate() {
+		if !top.contains(&(d as usize)) || claimed.dims[..k].contains(&d) {
+			return 1_000_000;
+		}
+		let mine = i64::from(fingerprint_value(hidden[d as usize]));
+		worst = worst.max((mine - i64::from(v)).abs());
+	}
+	u32::try_from(worst.saturating_mul(1_000_000) / scale).unwrap_or(u32::MAX)
 }
 
 impl Engine for CandleEngine {
@@ -450,58 +645,25 @@ impl Engine for CandleEngine {
 		&self,
 		prompt: &str,
 		max_tokens: u32,
-		temperature_milli: u32,
-		seed: u64,
+		sampler: Sampler,
 	) -> Result<Generation, EngineError> {
-		self.run_generation(prompt, max_tokens, temperature_milli, seed)
+		self.run_generation(prompt, max_tokens, sampler)
 	}
 
-	fn score(
+	fn check(
 		&self,
 		prompt: &str,
-		output: &str,
-		temperature_milli: u32,
+		max_tokens: u32,
+		sampler: Sampler,
+		claim: &ExecutionResult,
+		policy: &Policy,
 	) -> Result<ValidateResponse, EngineError> {
-		let mut ids = self.encode_prompt(prompt)?;
-		let output = self.encode(output)?;
-		if output.is_empty() {
-			return Ok(ValidateResponse {
-				version: VERSION,
-				similarity_ppb: similarity(0, 0),
-				tokens: 0,
-				accepted: 0,
-			});
-		}
-		let prompt_len = ids.len();
-		ids.extend_from_slice(&output);
-		let context = self.context_length();
-		if ids.len() > context {
-			return Err(EngineError::PromptTooLong { tokens: ids.len(), limit: context });
-		}
-		if prompt_len == 0 {
-			return Err(EngineError::Invalid("an empty prompt without a BOS token".into()));
-		}
-		let mut cache = self.model.cache();
-		// The logits at position p predict token p + 1: those of the last prompt token up to
-		// the one before the last output token.
-		let rows = self.model.forward(&ids[..ids.len() - 1], &mut cache, prompt_len - 1)?;
-		let k = top_k_for(temperature_milli);
-		let mut accepted = 0u32;
-		for (row, &token) in rows.iter().zip(&output) {
-			let lp = log_softmax(row);
-			let ranked: Vec<i32> =
-				self.ranked(&lp).iter().take(k).map(|&t| to_micro(lp[t as usize])).collect();
-			if token_accepted(to_micro(lp[token as usize]), &ranked, k) {
-				accepted += 1;
-			}
-		}
-		let total = output.len() as u32;
-		Ok(ValidateResponse {
-			version: VERSION,
-			similarity_ppb: similarity(accepted, total),
-			tokens: total,
-			accepted,
-		})
+		self.run_check(prompt, max_tokens, sampler, claim, policy)
+	}
+
+	fn corrupt(&self, g: &Generation) -> Generation {
+		let vocab = self.model.config().vocab_size as u32;
+		corrupt(g, vocab, &self.eos, |ids| self.decode(ids).unwrap_or_default())
 	}
 
 	fn token_text(&self, token: u32) -> String {

@@ -7,6 +7,7 @@
 //!
 //! - [`engine`]: the [`engine::Engine`] trait and the candle engine (a Llama-architecture model
 //!   on the CPU or, with the `cuda` feature, a GPU).
+//! - [`sampler`]: the keyed Gumbel-max sampler a validator replays.
 //! - [`proxy`]: an engine that forwards to another OpenAI-compatible server.
 //! - [`model`]: the Llama forward pass.
 //! - [`gguf`]: models in one GGUF file (tensors, tokenizer and chat template).
@@ -24,6 +25,7 @@ pub mod gguf;
 pub mod hash;
 pub mod model;
 pub mod proxy;
+pub mod sampler;
 pub mod server;
 
 pub use engine::{CandleEngine, Engine, EngineError, FinishReason, Generation};

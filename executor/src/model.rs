@@ -137,6 +137,15 @@ pub struct Cache {
 	pub pos: usize,
 }
 
+/// What a forward pass returns for the positions asked for.
+#[derive(Default, Debug)]
+pub struct Rows {
+	/// Logits, one row per position.
+	pub logits: Vec<Vec<f32>>,
+	/// Final hidden states (the input of the output head), one row per position.
+	pub hidden: Vec<Vec<f32>>,
+}
+
 /// A loaded Llama model.
 pub struct Llama {
 	embed: Embedding,
@@ -224,17 +233,18 @@ impl Llama {
 		Cache { kv: vec![None; self.blocks.len()], pos: 0 }
 	}
 
-	/// Runs `ids` after what `cache` holds and returns the logits (as `f32`, one row per
-	/// position) of positions `logits_from..ids.len()` of this chunk.
+	/// Runs `ids` after what `cache` holds and returns, for positions `logits_from..ids.len()`
+	/// of this chunk, the logits and the final hidden states (after the last norm) that
+	/// produced them (as `f32`, one row per position).
 	pub fn forward(
 		&self,
 		ids: &[u32],
 		cache: &mut Cache,
 		logits_from: usize,
-	) -> anyhow::Result<Vec<Vec<f32>>> {
+	) -> anyhow::Result<Rows> {
 		let t = ids.len();
 		if t == 0 || logits_from >= t {
-			return Ok(Vec::new());
+			return Ok(Rows::default());
 		}
 		let pos = cache.pos;
 		let input = Tensor::new(ids, &self.device)?.unsqueeze(0)?;
@@ -256,9 +266,12 @@ impl Llama {
 		}
 		cache.pos += t;
 		let x = x.narrow(1, logits_from, t - logits_from)?;
-		let x = self.norm.forward(&x)?;
-		let logits = self.lm_head.forward(&x)?.squeeze(0)?.to_dtype(DType::F32)?;
-		Ok(logits.to_vec2::<f32>()?)
+		let hidden = self.norm.forward(&x)?;
+		let logits = self.lm_head.forward(&hidden)?.squeeze(0)?.to_dtype(DType::F32)?;
+		Ok(Rows {
+			logits: logits.to_vec2::<f32>()?,
+			hidden: hidden.squeeze(0)?.to_dtype(DType::F32)?.to_vec2::<f32>()?,
+		})
 	}
 
 	/// cos and sin of the rotary embedding for positions `pos..pos + t`: `(t, head_dim / 2)`.

@@ -1,21 +1,22 @@
 //! An engine that forwards to another OpenAI-compatible server (vLLM, llama.cpp's server, ...)
-//! through `/v1/completions` with `logprobs`. Best effort: such servers name tokens by their
-//! text, so token ids are 0, and scoring uses `echo` with `max_tokens: 0` as vLLM supports it.
+//! through `/v1/completions` with `logprobs`, for the executor's OpenAI-compatible API only.
+//!
+//! Such a server gives neither token ids in the registry's tokenizer, nor the hidden-state
+//! fingerprints a chain result commits to, nor logits a validator can replay the sampler over:
+//! it cannot deliver or check chain jobs ([`Engine::verifiable`] is false), and the executor
+//! refuses them with `501 not_verifiable` rather than deliver something a validator would have
+//! to judge a fraud.
 
 use std::time::Duration;
 
-use daya_protocol::{
-	similarity, token_accepted, top_k_for, OutputToken, TokenLogprob, ValidateResponse,
-	LOGPROBS_TOP, VERSION,
-};
+use daya_protocol::{ExecutionResult, Policy, ValidateResponse, LOGPROBS_TOP};
 use serde_json::{json, Value};
 use tokio::runtime::Handle;
 
-use crate::engine::{to_micro, Engine, EngineError, FinishReason, Generation};
-
-/// The most alternatives asked of the upstream server per token when scoring (vLLM's default
-/// limit).
-pub const MAX_UPSTREAM_LOGPROBS: usize = 20;
+use crate::{
+	engine::{to_micro, Engine, EngineError, FinishReason, Generation, OutputToken, TokenLogprob},
+	sampler::Sampler,
+};
 
 /// Forwards to an OpenAI-compatible server.
 pub struct ProxyEngine {
@@ -95,13 +96,18 @@ impl Engine for ProxyEngine {
 		Ok(None)
 	}
 
+	fn verifiable(&self) -> bool {
+		false
+	}
+
 	fn generate(
 		&self,
 		prompt: &str,
 		max_tokens: u32,
-		temperature_milli: u32,
-		seed: u64,
+		sampler: Sampler,
 	) -> Result<Generation, EngineError> {
+		let temperature_milli = sampler.temperature_milli;
+		let seed = u64::from_le_bytes(sampler.key[..8].try_into().unwrap_or_default());
 		let answer = self.post(json!({
 			"model": self.upstream_model,
 			"prompt": prompt,
@@ -140,8 +146,11 @@ impl Engine for ProxyEngine {
 			.unwrap_or(logprobs.len() as u32);
 		Ok(Generation {
 			text,
+			tokens: Vec::new(),
 			prompt_tokens: usage["prompt_tokens"].as_u64().unwrap_or(0) as u32,
+			prompt_hash: [0; 32],
 			completion_tokens,
+			fingerprints: Vec::new(),
 			logprobs,
 			finish_reason: if choice["finish_reason"].as_str() == Some("length") {
 				FinishReason::Length
@@ -151,46 +160,14 @@ impl Engine for ProxyEngine {
 		})
 	}
 
-	fn score(
+	fn check(
 		&self,
-		prompt: &str,
-		output: &str,
-		temperature_milli: u32,
+		_prompt: &str,
+		_max_tokens: u32,
+		_sampler: Sampler,
+		_claim: &ExecutionResult,
+		_policy: &Policy,
 	) -> Result<ValidateResponse, EngineError> {
-		let k = top_k_for(temperature_milli);
-		let answer = self.post(json!({
-			"model": self.upstream_model,
-			"prompt": format!("{prompt}{output}"),
-			"max_tokens": 0,
-			"echo": true,
-			"temperature": 0,
-			"logprobs": k.min(MAX_UPSTREAM_LOGPROBS),
-		}))?;
-		let lp = &answer["choices"][0]["logprobs"];
-		let offsets = lp["text_offset"].as_array().cloned().unwrap_or_default();
-		let token_logprobs = lp["token_logprobs"].as_array().cloned().unwrap_or_default();
-		let tops = lp["top_logprobs"].as_array().cloned().unwrap_or_default();
-		if offsets.len() != token_logprobs.len() {
-			return Err(EngineError::Internal(
-				"the upstream answer has no matching text_offset and token_logprobs".into(),
-			));
-		}
-		let (mut total, mut accepted) = (0u32, 0u32);
-		for (i, offset) in offsets.iter().enumerate() {
-			if offset.as_u64().unwrap_or(0) < prompt.len() as u64 {
-				continue;
-			}
-			total += 1;
-			let claimed = token_logprobs[i].as_f64().map(to_micro).unwrap_or(i32::MIN);
-			if token_accepted(claimed, &ranked_micro(tops.get(i)), k) {
-				accepted += 1;
-			}
-		}
-		Ok(ValidateResponse {
-			version: VERSION,
-			similarity_ppb: similarity(accepted, total),
-			tokens: total,
-			accepted,
-		})
+		Err(EngineError::NotVerifiable)
 	}
 }

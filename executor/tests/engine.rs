@@ -1,14 +1,30 @@
-//! The dev model and the candle engine: determinism, hashes, generation and validation.
+//! The dev model and the candle engine: determinism, hashes, generation and checks.
 
 mod common;
 
 use common::{dev_dir, dev_engine};
 use daya_executor::{
 	dev_model,
-	engine::{corrupt, Engine},
+	engine::Engine,
 	hash::{to_hex, tokenizer_hash, weights_hash},
+	sampler::Sampler,
+	CandleEngine, FinishReason,
 };
-use daya_protocol::{dev_model as constants, LOGPROBS_TOP};
+use daya_protocol::{
+	dev_model as constants, ExecutionResult, Fault, Judgement, ValidateResponse, LOGPROBS_TOP,
+};
+
+const GREEDY: Sampler = Sampler { temperature_milli: 0, key: [0; 32] };
+
+fn check(
+	e: &CandleEngine,
+	prompt: &str,
+	max: u32,
+	s: Sampler,
+	claim: &ExecutionResult,
+) -> ValidateResponse {
+	e.check(prompt, max, s, claim, &constants::POLICY).unwrap()
+}
 
 #[test]
 fn dev_model_is_deterministic_and_matches_the_constants() {
@@ -57,14 +73,18 @@ fn model_loads() {
 }
 
 #[test]
-fn greedy_generation_is_deterministic_and_validates() {
+fn greedy_generation_is_deterministic_and_checks_valid() {
 	let e = dev_engine();
-	let a = e.generate("The capital of France is", 48, 0, 0).unwrap();
-	let b = e.generate("The capital of France is", 48, 0, 99).unwrap();
-	assert_eq!(a, b, "greedy ignores the seed");
+	let a = e.generate("The capital of France is", 48, GREEDY).unwrap();
+	let b = e
+		.generate("The capital of France is", 48, Sampler { key: [9; 32], ..GREEDY })
+		.unwrap();
+	assert_eq!(a, b, "greedy ignores the key");
 	assert!(a.text.is_ascii());
 	assert_eq!(a.prompt_tokens, 25);
-	assert_eq!(a.completion_tokens as usize, a.logprobs.len());
+	assert_eq!(a.completion_tokens as usize, a.tokens.len());
+	assert_eq!(a.tokens.len(), a.logprobs.len());
+	assert_eq!(a.fingerprints.len(), a.tokens.len().div_ceil(32));
 	assert!(a.completion_tokens > 0);
 	for t in &a.logprobs {
 		assert!(t.token > 1, "never <unk> or <s>");
@@ -73,38 +93,104 @@ fn greedy_generation_is_deterministic_and_validates() {
 		assert!(t.top.windows(2).all(|w| w[0].logprob_micro >= w[1].logprob_micro));
 		assert!(t.logprob_micro <= 0);
 	}
-	let score = e.score("The capital of France is", &a.text, 0).unwrap();
-	assert_eq!(score.tokens, a.completion_tokens);
-	assert_eq!(score.similarity_ppb, 1_000_000_000, "{score:?}");
+	let r = check(&e, "The capital of France is", 48, GREEDY, &a.result());
+	assert_eq!(r.judgement, Judgement::Valid, "{r:?}");
+	assert_eq!(r.report.tokens, a.completion_tokens);
+	assert_eq!(r.report.mismatches, 0);
 }
 
 #[test]
-fn sampled_generation_is_reproducible_and_validates() {
+fn sampled_generation_replays_and_checks_valid() {
 	let e = dev_engine();
-	let a = e.generate("Once upon a time", 64, 800, 7).unwrap();
-	let b = e.generate("Once upon a time", 64, 800, 7).unwrap();
-	let c = e.generate("Once upon a time", 64, 800, 8).unwrap();
+	let key = |k| Sampler::new(800, [k; 32]);
+	let a = e.generate("Once upon a time", 64, key(7)).unwrap();
+	let b = e.generate("Once upon a time", 64, key(7)).unwrap();
+	let c = e.generate("Once upon a time", 64, key(8)).unwrap();
 	assert_eq!(a, b);
-	assert_ne!(a.text, c.text, "another seed, another output");
-	for g in [&a, &c] {
-		let score = e.score("Once upon a time", &g.text, 800).unwrap();
-		assert!(score.similarity_ppb >= 900_000_000, "{score:?}");
+	assert_ne!(a.tokens, c.tokens, "another key, another output");
+	for (g, k) in [(&a, 7), (&c, 8)] {
+		let r = check(&e, "Once upon a time", 64, key(k), &g.result());
+		assert_eq!(r.judgement, Judgement::Valid, "{r:?}");
+		assert_eq!(r.report.mismatches, 0, "the validator replays every pick");
 	}
+	// Under another key, a sampled output is not what the sampler had to pick.
+	let r = check(&e, "Once upon a time", 64, key(8), &a.result());
+	assert!(matches!(r.judgement, Judgement::Invalid(Fault::Token { .. })), "{r:?}");
 }
 
 #[test]
-fn corrupted_output_scores_low() {
+fn cheats_are_named() {
 	let e = dev_engine();
-	let honest = e.generate("Validators re-score outputs.", 64, 0, 0).unwrap();
-	let bad = corrupt(&honest.text);
-	assert_ne!(bad, honest.text);
-	assert_eq!(bad.len(), honest.text.len());
-	let score = e.score("Validators re-score outputs.", &bad, 0).unwrap();
-	assert!(score.similarity_ppb < 500_000_000, "{score:?}");
-	// Another prompt's output does not pass either.
-	let other = e.generate("Something else entirely", 64, 0, 0).unwrap();
-	let score = e.score("Validators re-score outputs.", &other.text, 0).unwrap();
-	assert!(score.similarity_ppb < 500_000_000, "{score:?}");
+	let prompt = "Validators check outputs.";
+	let honest = e.generate(prompt, 64, GREEDY).unwrap().result();
+	let fault = |claim: &ExecutionResult| match check(&e, prompt, 64, GREEDY, claim).judgement {
+		Judgement::Invalid(f) => f,
+		Judgement::Valid => panic!("{claim:?} passed"),
+	};
+	// One token edited (and the text with it).
+	let mut edited = honest.clone();
+	edited.tokens[10] = if edited.tokens[10] == 70 { 71 } else { 70 };
+	edited.output = e.tokenizer().decode(&edited.tokens, true).unwrap();
+	assert!(matches!(fault(&edited), Fault::Token { position: 10, .. }), "{:?}", fault(&edited));
+	// The dishonest executor's output.
+	let g = e.generate(prompt, 64, GREEDY).unwrap();
+	assert!(matches!(fault(&e.corrupt(&g).result()), Fault::Token { position: 0, .. }));
+	// Text that is not the ids' decoding.
+	assert_eq!(
+		fault(&ExecutionResult { output: "forged".into(), ..honest.clone() }),
+		Fault::Malformed
+	);
+	// Empty, and cut short.
+	let empty = ExecutionResult {
+		tokens: vec![],
+		output: String::new(),
+		fingerprints: vec![],
+		..honest.clone()
+	};
+	assert_eq!(fault(&empty), Fault::Malformed);
+	if honest.tokens.len() == 64 {
+		let mut cut = honest.clone();
+		cut.tokens.truncate(40);
+		cut.output = e.tokenizer().decode(&cut.tokens, true).unwrap();
+		cut.fingerprints.truncate(2);
+		assert_eq!(fault(&cut), Fault::Truncated { position: 40 });
+	}
+	// An inflated prompt count, another prompt's ids.
+	assert_eq!(
+		fault(&ExecutionResult { prompt_tokens: honest.prompt_tokens + 5, ..honest.clone() }),
+		Fault::Prompt
+	);
+	let other = e.generate("Something else entirely", 64, GREEDY).unwrap().result();
+	assert_eq!(
+		fault(&ExecutionResult { prompt_hash: other.prompt_hash.clone(), ..honest.clone() }),
+		Fault::Prompt
+	);
+	// Out of the vocabulary, too many tokens, a missing fingerprint.
+	let mut oov = honest.clone();
+	oov.tokens[0] = 1 << 20;
+	assert_eq!(fault(&oov), Fault::Malformed);
+	assert_eq!(
+		match e.check(prompt, 8, GREEDY, &honest, &constants::POLICY).unwrap().judgement {
+			Judgement::Invalid(f) => f,
+			Judgement::Valid => panic!(),
+		},
+		Fault::Malformed,
+		"more tokens than the job allows"
+	);
+	let mut fp = honest.clone();
+	fp.fingerprints.pop();
+	assert_eq!(fault(&fp), Fault::Malformed);
+	// A forged fingerprint: its values off by a tenth.
+	let mut forged = honest.clone();
+	for v in forged.fingerprints[0].values.iter_mut() {
+		*v += *v / 10;
+	}
+	assert!(matches!(fault(&forged), Fault::Fingerprint { chunk: 0, .. }));
+	// Dimensions chosen rather than the largest: one twice.
+	let mut chosen = honest.clone();
+	chosen.fingerprints[0].dims[1] = chosen.fingerprints[0].dims[0];
+	chosen.fingerprints[0].values[1] = chosen.fingerprints[0].values[0];
+	assert_eq!(fault(&chosen), Fault::Fingerprint { chunk: 0, deviation_ppm: 1_000_000 });
 }
 
 #[test]
@@ -112,19 +198,23 @@ fn long_prompts_are_refused() {
 	let e = dev_engine();
 	let prompt = "a".repeat(dev_model::CONTEXT);
 	assert!(matches!(
-		e.generate(&prompt, 1, 0, 0),
+		e.generate(&prompt, 1, GREEDY),
 		Err(daya_executor::EngineError::PromptTooLong { .. })
 	));
-	assert!(e.score(&prompt, "b", 0).is_err());
-	assert_eq!(e.score("x", "", 0).unwrap().similarity_ppb, 1_000_000_000);
 }
 
 #[test]
-fn generation_stops_at_max_tokens() {
+fn generation_stops_at_max_tokens_or_the_context() {
 	let e = dev_engine();
-	let g = e.generate("x", 5, 0, 0).unwrap();
+	let g = e.generate("x", 5, GREEDY).unwrap();
 	assert!(g.completion_tokens <= 5);
 	if g.completion_tokens == 5 {
-		assert_eq!(g.finish_reason, daya_executor::FinishReason::Length);
+		assert_eq!(g.finish_reason, FinishReason::Length);
 	}
+	// Prompt and output together fit the context, and a result cut by it checks valid.
+	let prompt = "a".repeat(dev_model::CONTEXT - 4);
+	let g = e.generate(&prompt, 50, GREEDY).unwrap();
+	assert!(g.prompt_tokens + g.completion_tokens <= dev_model::CONTEXT as u32);
+	let r = check(&e, &prompt, 50, GREEDY, &g.result());
+	assert_eq!(r.judgement, Judgement::Valid, "{r:?}");
 }

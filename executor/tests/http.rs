@@ -9,14 +9,37 @@ use std::{
 
 use common::dev_engine;
 use daya_executor::{
-	engine::{corrupt, Engine, EngineError, FinishReason, Generation},
+	engine::{Engine, EngineError, FinishReason, Generation},
 	hash::to_hex,
+	sampler::Sampler,
 	spawn, RunningServer, ServerConfig,
 };
 use daya_protocol::{
-	dev_model, ErrorBody, ExecutionState, ExecutionStatus, JobRequest, ValidateRequest,
-	ValidateResponse, VersionMismatch, VERSION, VERSION_MISMATCH,
+	dev_model, ErrorBody, ExecutionResult, ExecutionState, ExecutionStatus, Fault, JobRequest,
+	Judgement, PayloadFormat, Policy, ValidateRequest, ValidateResponse, VersionMismatch, VERSION,
+	VERSION_MISMATCH,
 };
+
+const KEY: [u8; 32] = [3; 32];
+
+fn greedy() -> Sampler {
+	Sampler::new(0, KEY)
+}
+
+fn validate_request(prompt: &str, claim: ExecutionResult) -> ValidateRequest {
+	ValidateRequest {
+		version: VERSION,
+		model: dev_model::NAME.into(),
+		weights_hash: Some(to_hex(&dev_model::WEIGHTS_HASH)),
+		prompt: prompt.into(),
+		format: PayloadFormat::Text,
+		max_tokens: 24,
+		temperature_milli: 0,
+		sampling_key: to_hex(&KEY),
+		claim,
+		policy: dev_model::POLICY,
+	}
+}
 use serde_json::{json, Value};
 
 async fn server(engine: Arc<dyn Engine>, config: ServerConfig) -> RunningServer {
@@ -34,9 +57,10 @@ fn job(id: &str, prompt: &str) -> JobRequest {
 		model: dev_model::NAME.into(),
 		weights_hash: Some(to_hex(&dev_model::WEIGHTS_HASH)),
 		prompt: prompt.into(),
+		format: PayloadFormat::Text,
 		max_tokens: 24,
 		temperature_milli: 0,
-		seed: 0,
+		sampling_key: to_hex(&KEY),
 	}
 }
 
@@ -76,34 +100,27 @@ async fn submit_poll_and_validate_a_job() {
 	let done = wait_done(&s, "1").await;
 	assert_eq!(done.status, ExecutionState::Done, "{done:?}");
 	assert_eq!(done.version, VERSION);
-	let output = done.output.clone().unwrap();
-	let direct = dev_engine().generate("Hello", 24, 0, 0).unwrap();
-	assert_eq!(output, direct.text);
-	assert_eq!(done.logprobs, direct.logprobs);
-	assert_eq!(done.usage.unwrap().completion_tokens, direct.completion_tokens);
+	let claim = done.result.clone().unwrap();
+	let direct = dev_engine().generate("Hello", 24, greedy()).unwrap();
+	assert_eq!(claim, direct.result());
 
 	// The same id again: its status, no new work.
 	let (status, body) = post(format!("{}/v1/jobs", s.url()), &job("1", "Other")).await;
 	assert_eq!(status, 200);
 	assert_eq!(serde_json::from_value::<ExecutionStatus>(body).unwrap(), done);
 
-	let request = ValidateRequest {
-		version: VERSION,
-		model: dev_model::NAME.into(),
-		weights_hash: Some(to_hex(&dev_model::WEIGHTS_HASH)),
-		prompt: "Hello".into(),
-		output: output.clone(),
-		temperature_milli: 0,
-	};
+	let request = validate_request("Hello", claim);
 	let (status, body) = post(format!("{}/v1/validate", s.url()), &request).await;
 	assert_eq!(status, 200, "{body}");
-	let score: ValidateResponse = serde_json::from_value(body).unwrap();
-	assert_eq!(score.similarity_ppb, 1_000_000_000);
-	assert_eq!(score.version, VERSION);
-	let request = ValidateRequest { output: corrupt(&output), ..request };
-	let (_, body) = post(format!("{}/v1/validate", s.url()), &request).await;
-	let score: ValidateResponse = serde_json::from_value(body).unwrap();
-	assert!(score.similarity_ppb < 500_000_000, "{score:?}");
+	let checked: ValidateResponse = serde_json::from_value(body).unwrap();
+	assert_eq!(checked.judgement, Judgement::Valid, "{checked:?}");
+	assert_eq!(checked.report.tokens, direct.completion_tokens);
+	assert_eq!(checked.version, VERSION);
+	let corrupt = dev_engine().corrupt(&direct).result();
+	let (_, body) =
+		post(format!("{}/v1/validate", s.url()), &validate_request("Hello", corrupt)).await;
+	let checked: ValidateResponse = serde_json::from_value(body).unwrap();
+	assert!(matches!(checked.judgement, Judgement::Invalid(Fault::Token { .. })), "{checked:?}");
 
 	let metrics = reqwest::get(format!("{}/metrics", s.url()))
 		.await
@@ -139,7 +156,7 @@ async fn refusals_are_error_bodies() {
 	assert_eq!(r.json::<ErrorBody>().await.unwrap().error.code, "invalid_json");
 
 	assert_eq!(
-		error_code(jobs.clone(), &json!({"version": 1, "id": "1"})).await,
+		error_code(jobs.clone(), &json!({"version": VERSION, "id": "1"})).await,
 		(400, "invalid_request".into())
 	);
 	let unknown = JobRequest { model: "gpt-9".into(), ..job("2", "x") };
@@ -153,11 +170,21 @@ async fn refusals_are_error_bodies() {
 	let long = job("6", &"a".repeat(dev_model_context()));
 	assert_eq!(error_code(jobs.clone(), &long).await, (400, "prompt_too_long".into()));
 
+	let bad_key = JobRequest { sampling_key: "0x12".into(), ..job("7", "x") };
+	assert_eq!(error_code(jobs.clone(), &bad_key).await, (400, "invalid_request".into()));
+	let not_chat = JobRequest { format: PayloadFormat::Chat, ..job("8", "x") };
+	assert_eq!(error_code(jobs.clone(), &not_chat).await, (400, "invalid_request".into()));
+
 	let validate = format!("{}/v1/validate", s.url());
-	let v = json!({"version": 1, "model": "gpt-9", "prompt": "a", "output": "b"});
+	let v = ValidateRequest { model: "gpt-9".into(), ..validate_request("a", Default::default()) };
 	assert_eq!(error_code(validate.clone(), &v).await, (404, "unknown_model".into()));
-	let v = json!({"version": 1, "model": dev_model::NAME, "weights_hash": to_hex(&[1; 32]), "prompt": "a", "output": "b"});
-	assert_eq!(error_code(validate, &v).await, (409, "weights_mismatch".into()));
+	let v = ValidateRequest {
+		weights_hash: Some(to_hex(&[1; 32])),
+		..validate_request("a", Default::default())
+	};
+	assert_eq!(error_code(validate.clone(), &v).await, (409, "weights_mismatch".into()));
+	let v = json!({"version": VERSION, "model": dev_model::NAME, "prompt": "a", "output": "b"});
+	assert_eq!(error_code(validate, &v).await, (400, "invalid_request".into()));
 
 	let r = reqwest::get(format!("{}/nowhere", s.url())).await.unwrap();
 	assert_eq!(r.status(), 404);
@@ -180,14 +207,7 @@ async fn another_protocol_version_is_refused() {
 	unversioned.as_object_mut().unwrap().remove("version");
 	assert_eq!(error_code(jobs.clone(), &unversioned).await, (400, VERSION_MISMATCH.into()));
 
-	let older = ValidateRequest {
-		version: 0,
-		model: dev_model::NAME.into(),
-		weights_hash: None,
-		prompt: "Hello".into(),
-		output: "x".into(),
-		temperature_milli: 0,
-	};
+	let older = ValidateRequest { version: 0, ..validate_request("Hello", Default::default()) };
 	assert_eq!(error_code(validate.clone(), &older).await, (400, VERSION_MISMATCH.into()));
 	let v = json!({"model": dev_model::NAME, "prompt": "a", "output": "b"});
 	assert_eq!(error_code(validate, &v).await, (400, VERSION_MISMATCH.into()));
@@ -229,7 +249,7 @@ async fn openai_completions_and_chat() {
 	)
 	.await;
 	assert_eq!(status, 200, "{body}");
-	let direct = dev_engine().generate("Hello", 24, 0, 0).unwrap();
+	let direct = dev_engine().generate("Hello", 24, Sampler::from_seed(0, 0)).unwrap();
 	assert_eq!(body["object"], "text_completion");
 	assert_eq!(body["model"], dev_model::NAME);
 	assert_eq!(body["choices"][0]["text"], direct.text.as_str());
@@ -252,7 +272,7 @@ async fn openai_completions_and_chat() {
 	.await;
 	assert_eq!(status, 200, "{body}");
 	let prompt = "system: Be brief.\nuser: Hi\nassistant: ";
-	let direct = dev_engine().generate(prompt, 16, 700, 3).unwrap();
+	let direct = dev_engine().generate(prompt, 16, Sampler::from_seed(700, 3)).unwrap();
 	assert_eq!(body["object"], "chat.completion");
 	assert_eq!(body["choices"][0]["message"]["role"], "assistant");
 	assert_eq!(body["choices"][0]["message"]["content"], direct.text.as_str());
@@ -288,9 +308,11 @@ async fn corrupt_outputs_are_reported_done() {
 	assert_eq!(status, 202);
 	let done = wait_done(&s, "9").await;
 	assert_eq!(done.status, ExecutionState::Done);
-	let honest = dev_engine().generate("Hello", 24, 0, 0).unwrap();
-	assert_eq!(done.output.unwrap(), corrupt(&honest.text));
-	assert_eq!(done.logprobs, honest.logprobs, "it still claims the honest log-probabilities");
+	let honest = dev_engine().generate("Hello", 24, greedy()).unwrap();
+	let delivered = done.result.unwrap();
+	assert_eq!(delivered, dev_engine().corrupt(&honest).result());
+	assert_ne!(delivered.tokens, honest.tokens);
+	assert_eq!(delivered.fingerprints, honest.fingerprints, "it still claims honest numerics");
 }
 
 /// An engine that blocks until its gate opens.
@@ -318,7 +340,7 @@ impl Engine for Gated {
 	fn prompt_tokens(&self, prompt: &str) -> Result<Option<usize>, EngineError> {
 		Ok(Some(prompt.len() + 1))
 	}
-	fn generate(&self, prompt: &str, _: u32, _: u32, _: u64) -> Result<Generation, EngineError> {
+	fn generate(&self, prompt: &str, _: u32, _: Sampler) -> Result<Generation, EngineError> {
 		let (lock, cv) = &*self.gate;
 		let _open = cv.wait_while(lock.lock().unwrap(), |open| !*open).unwrap();
 		if prompt == "fail" {
@@ -326,13 +348,23 @@ impl Engine for Gated {
 		}
 		Ok(Generation {
 			text: "ok".into(),
+			tokens: vec![1],
 			prompt_tokens: 1,
+			prompt_hash: [0; 32],
 			completion_tokens: 1,
+			fingerprints: Vec::new(),
 			logprobs: Vec::new(),
 			finish_reason: FinishReason::Stop,
 		})
 	}
-	fn score(&self, _: &str, _: &str, _: u32) -> Result<ValidateResponse, EngineError> {
+	fn check(
+		&self,
+		_: &str,
+		_: u32,
+		_: Sampler,
+		_: &ExecutionResult,
+		_: &Policy,
+	) -> Result<ValidateResponse, EngineError> {
 		Err(EngineError::Internal("not here".into()))
 	}
 }
@@ -367,7 +399,7 @@ async fn a_full_queue_refuses_with_429() {
 		reqwest::get(format!("{}/health", s.url())).await.unwrap().json().await.unwrap();
 	assert_eq!(health["queue_depth"], 1);
 	Gated::open(&gate);
-	assert_eq!(wait_done(&s, "a").await.output.as_deref(), Some("ok"));
+	assert_eq!(wait_done(&s, "a").await.result.unwrap().output, "ok");
 	let failed = wait_done(&s, "b").await;
 	assert_eq!(failed.status, ExecutionState::Failed);
 	assert_eq!(failed.error.as_deref(), Some("boom"));

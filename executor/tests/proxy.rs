@@ -3,39 +3,12 @@
 use std::sync::Arc;
 
 use axum::{routing::post, Json, Router};
-use daya_executor::{engine::Engine, proxy::ProxyEngine, spawn, ServerConfig};
-use daya_protocol::{ExecutionState, ExecutionStatus};
+use daya_executor::{engine::Engine, proxy::ProxyEngine, sampler::Sampler, spawn, ServerConfig};
+use daya_protocol::{ErrorBody, VERSION};
 use serde_json::{json, Value};
 
-/// Answers generation with "hi!" and echo-scoring with one token per character, the character
-/// `x` being unlikely.
+/// Answers generation with "hi!".
 async fn fake(Json(req): Json<Value>) -> Json<Value> {
-	if req["echo"] == true {
-		let prompt = req["prompt"].as_str().unwrap().to_string();
-		let chars: Vec<String> = prompt.chars().map(String::from).collect();
-		let mut offsets = Vec::new();
-		let mut offset = 0;
-		for c in &chars {
-			offsets.push(offset);
-			offset += c.len();
-		}
-		let lps: Vec<Value> = chars
-			.iter()
-			.enumerate()
-			.map(|(i, c)| {
-				if i == 0 {
-					Value::Null
-				} else if c == "x" {
-					json!(-9.0)
-				} else {
-					json!(-0.1)
-				}
-			})
-			.collect();
-		let tops: Vec<Value> = chars.iter().map(|_| json!({"a": -0.1, "b": -2.0})).collect();
-		return Json(json!({"choices": [{"text": prompt, "logprobs": {
-			"tokens": chars, "token_logprobs": lps, "top_logprobs": tops, "text_offset": offsets}}]}));
-	}
 	assert_eq!(req["model"], "upstream");
 	assert_eq!(req["logprobs"], 5);
 	Json(json!({
@@ -49,7 +22,7 @@ async fn fake(Json(req): Json<Value>) -> Json<Value> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn proxy_maps_generation_and_scoring() {
+async fn proxy_serves_the_openai_api_and_refuses_chain_work() {
 	let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 	let addr = listener.local_addr().unwrap();
 	tokio::spawn(async move {
@@ -62,7 +35,7 @@ async fn proxy_maps_generation_and_scoring() {
 	assert_eq!(engine.weights_hash(), None);
 
 	let e = engine.clone();
-	let g = tokio::task::spawn_blocking(move || e.generate("abc", 2, 700, 1))
+	let g = tokio::task::spawn_blocking(move || e.generate("abc", 2, Sampler::from_seed(700, 1)))
 		.await
 		.unwrap()
 		.unwrap();
@@ -72,46 +45,36 @@ async fn proxy_maps_generation_and_scoring() {
 	assert_eq!(g.logprobs[1].top[0].logprob_micro, -1_000_000);
 	assert_eq!(g.finish_reason, daya_executor::FinishReason::Length);
 
-	let e = engine.clone();
-	let score = tokio::task::spawn_blocking(move || e.score("abc", "dxef", 0))
-		.await
-		.unwrap()
-		.unwrap();
-	assert_eq!((score.tokens, score.accepted), (4, 3), "{score:?}");
-	assert_eq!(score.similarity_ppb, 750_000_000);
+	assert!(!engine.verifiable());
 
-	// Through the service.
+	// Through the service: the OpenAI API works, chain jobs and checks are refused.
 	let s = spawn("127.0.0.1:0".parse().unwrap(), engine, ServerConfig::default())
 		.await
 		.unwrap();
-	let r = reqwest::Client::new()
-		.post(format!("{}/v1/jobs", s.url()))
-		.json(&json!({"version": 1, "id": "1", "model": "m", "weights_hash": format!("0x{}", "00".repeat(32)), "prompt": "abc", "max_tokens": 2}))
+	let client = reqwest::Client::new();
+	let r = client
+		.post(format!("{}/v1/completions", s.url()))
+		.json(&json!({"model": "m", "prompt": "abc", "max_tokens": 2}))
 		.send()
 		.await
 		.unwrap();
-	assert_eq!(r.status(), 202);
-	for _ in 0..200 {
-		let st: ExecutionStatus = reqwest::get(format!("{}/v1/jobs/1", s.url()))
-			.await
-			.unwrap()
-			.json()
-			.await
-			.unwrap();
-		if st.status == ExecutionState::Done {
-			assert_eq!(st.output.as_deref(), Some("hi!"));
-			return;
-		}
-		tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-	}
-	panic!("the proxied job did not finish");
+	assert_eq!(r.status(), 200);
+	assert_eq!(r.json::<Value>().await.unwrap()["choices"][0]["text"], "hi!");
+	let job = json!({"version": VERSION, "id": "1", "model": "m", "prompt": "abc", "max_tokens": 2,
+		"sampling_key": format!("0x{}", "00".repeat(32))});
+	let r = client.post(format!("{}/v1/jobs", s.url())).json(&job).send().await.unwrap();
+	assert_eq!(r.status(), 501);
+	let e: ErrorBody = r.json().await.unwrap();
+	assert_eq!(e.error.code, "not_verifiable");
+	assert!(e.error.message.contains("cannot deliver or check chain jobs"), "{}", e.error.message);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_upstream_is_an_error() {
 	let engine = ProxyEngine::new("http://127.0.0.1:9", "upstream", "m");
-	let r = tokio::task::spawn_blocking(move || engine.generate("abc", 2, 0, 0))
-		.await
-		.unwrap();
+	let r =
+		tokio::task::spawn_blocking(move || engine.generate("abc", 2, Sampler::from_seed(0, 0)))
+			.await
+			.unwrap();
 	assert!(matches!(r, Err(daya_executor::EngineError::Internal(_))));
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use daya_executor::engine::Engine;
+use daya_executor::{engine::Engine, sampler::Sampler};
 use daya_protocol::ChatMessage;
 
 #[test]
@@ -21,7 +21,7 @@ fn its_tokenizer_is_llama_cpps() {
 #[test]
 fn its_next_token_is_paris() {
 	let e = common::smollm2();
-	let g = e.generate("The capital of France is", 1, 0, 0).unwrap();
+	let g = e.generate("The capital of France is", 1, Sampler::new(0, [0; 32])).unwrap();
 	assert_eq!(g.text, " Paris");
 	let top: Vec<(String, f64)> = g.logprobs[0]
 		.top
@@ -44,16 +44,17 @@ fn it_answers_a_chat_with_its_template() {
 	let prompt = e.render_chat(&messages).unwrap();
 	assert!(prompt.starts_with("<|im_start|>system\nYou are a helpful AI assistant named SmolLM"));
 	assert!(prompt.ends_with("<|im_start|>assistant\n"), "{prompt:?}");
-	let g = e.generate(&prompt, 24, 0, 0).unwrap();
+	let g = e.generate(&prompt, 24, Sampler::new(0, [0; 32])).unwrap();
 	assert_eq!(g.prompt_tokens, 40);
 	assert_eq!(g.text, "The answer is 4.");
+	assert_eq!(g.tokens.last(), Some(&2), "<|im_end|> is an id of the result");
 	assert_eq!(g.finish_reason, daya_executor::FinishReason::Stop, "it ends with <|im_end|>");
 }
 
 #[test]
 fn its_hashes_cover_what_is_loaded() {
 	let e = common::smollm2();
-	assert_eq!(e.weights_hash(), Some(common::SMOLLM2_WEIGHTS_HASH));
-	assert_eq!(e.tokenizer_hash(), common::SMOLLM2_TOKENIZER_HASH);
+	assert_eq!(e.weights_hash(), Some(daya_protocol::smollm2::WEIGHTS_HASH));
+	assert_eq!(e.tokenizer_hash(), daya_protocol::smollm2::TOKENIZER_HASH);
 	assert_eq!(e.context_length(), 8192);
 }

@@ -13,8 +13,9 @@
 //! `400` and the code [`VERSION_MISMATCH`], and a node's offchain worker refuses an answer of
 //! another version, naming both, so that an operator who upgraded one side only learns at once.
 //!
-//! Numbers are integers on both sides (the runtime never uses floating point): log-probabilities
-//! are in micro-nats ([`TokenLogprob::logprob_micro`]), similarities in parts per billion.
+//! Numbers are integers on both sides (the runtime never uses floating point): margins are in
+//! micro-nats, fingerprint values in units of `1 / FINGERPRINT_SCALE`, deviations in parts per
+//! million, and a check's [`Judgement`] comes from integers only ([`judge`]).
 
 use alloc::{string::String, vec::Vec};
 use codec::{Decode, Encode};
@@ -22,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 /// The version of this protocol, which every request and answer carries. It changes whenever a
 /// message or a shared rule changes meaning.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// The error code with which an executor refuses a request of another [`VERSION`].
 pub const VERSION_MISMATCH: &str = "protocol_version_mismatch";
@@ -53,17 +54,20 @@ pub fn check_version(version: u32) -> Result<(), VersionMismatch> {
 	}
 }
 
-/// How many alternatives per output token an executor reports (and commits to).
+/// How many alternatives per output token the OpenAI-compatible API reports.
 pub const LOGPROBS_TOP: usize = 5;
 
-/// A sampled (temperature > 0) job draws each token among the model's `SAMPLING_TOP_K` most
-/// likely ones; validation accepts a sampled token if it is among the validator's
-/// `SAMPLING_TOP_K` most likely.
-pub const SAMPLING_TOP_K: usize = 40;
-
-/// How far (in micro-nats) below the validator's k-th best log-probability a claimed token may
-/// be and still count, to absorb numerical differences between devices (GPU vs CPU kernels).
-pub const LOGPROB_TOLERANCE_MICRO: i32 = 50_000;
+/// A job's payload: raw text, or a chat (a JSON list of [`ChatMessage`]) that executor and
+/// validator render with the model's registered chat template.
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PayloadFormat {
+	/// The prompt is the payload's text.
+	#[default]
+	Text,
+	/// The payload is a JSON list of messages.
+	Chat,
+}
 
 /// A job for an executor: a chain job's prompt and sampling parameters.
 #[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
@@ -79,16 +83,81 @@ pub struct JobRequest {
 	/// does not match refuses the job.
 	#[serde(default, skip_serializing_if = "Option::is_none")]
 	pub weights_hash: Option<String>,
-	/// The prompt.
+	/// The payload.
 	pub prompt: String,
+	/// What the payload is.
+	#[serde(default)]
+	pub format: PayloadFormat,
 	/// The most output tokens to generate.
 	pub max_tokens: u32,
 	/// Sampling temperature in thousandths; 0 is greedy.
 	#[serde(default)]
 	pub temperature_milli: u32,
-	/// Seed of the sampler.
-	#[serde(default)]
-	pub seed: u64,
+	/// The sampler's key, hex with `0x`: the chain derives it from relay-chain randomness that
+	/// did not exist when the job was submitted, the job id and the consumer's seed, so neither
+	/// the executor nor the consumer chooses it, and a validator replays it ([`sampler_key`]).
+	pub sampling_key: String,
+}
+
+/// Output positions per committed fingerprint.
+pub const FINGERPRINT_CHUNK: u32 = 32;
+
+/// Dimensions of the final hidden state a fingerprint records.
+pub const FINGERPRINT_DIMS: usize = 8;
+
+/// What a fingerprint's values count: the final hidden state in units of `1 / FINGERPRINT_SCALE`.
+pub const FINGERPRINT_SCALE: u32 = 10_000;
+
+/// A commitment to the model's numerics at one output position: the [`FINGERPRINT_DIMS`]
+/// largest dimensions (by magnitude) of the final hidden state (after the last norm) that
+/// produced the logits of the chunk's last token, with their values in units of
+/// `1 / FINGERPRINT_SCALE`. One per [`FINGERPRINT_CHUNK`] output tokens
+/// ([`fingerprint_positions`]). A validator recomputes the same hidden state by teacher
+/// forcing and compares: another model, or the same model at a lower precision, does not
+/// reproduce it.
+#[derive(Serialize, Deserialize, Encode, Decode, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Fingerprint {
+	/// The dimensions, largest magnitude first.
+	pub dims: [u16; FINGERPRINT_DIMS],
+	/// Their values.
+	pub values: [i32; FINGERPRINT_DIMS],
+}
+
+/// The output positions (0-based, among the output tokens) whose hidden state a result's
+/// fingerprints commit to: the last of each [`FINGERPRINT_CHUNK`] tokens.
+pub fn fingerprint_positions(output_tokens: u32) -> impl Iterator<Item = u32> {
+	let chunks = output_tokens.div_ceil(FINGERPRINT_CHUNK);
+	(0..chunks).map(move |c| ((c + 1) * FINGERPRINT_CHUNK).min(output_tokens) - 1)
+}
+
+/// BLAKE2-256 of token ids, each as 4 little-endian bytes: how a result names its prompt's ids.
+pub fn ids_hash(ids: &[u32]) -> [u8; 32] {
+	let bytes: Vec<u8> = ids.iter().flat_map(|t| t.to_le_bytes()).collect();
+	crate::blake2_256(&bytes)
+}
+
+/// The key of the sampler at output position `position`: BLAKE2-256 of the job's key and the
+/// position. Executor and validator derive the position's random numbers from it.
+pub fn sampler_key(job_key: &[u8; 32], position: u32) -> [u8; 32] {
+	let mut data = [0u8; 36];
+	data[..32].copy_from_slice(job_key);
+	data[32..].copy_from_slice(&position.to_le_bytes());
+	crate::blake2_256(&data)
+}
+
+/// What an executor delivers for a job, and what a validator checks.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug, Default)]
+pub struct ExecutionResult {
+	/// The output text: the output ids decoded, special tokens left out.
+	pub output: String,
+	/// The output token ids, the end-of-sequence token included when the model stopped.
+	pub tokens: Vec<u32>,
+	/// Tokens of the prompt, as the registered tokenizer counts them.
+	pub prompt_tokens: u32,
+	/// [`ids_hash`] of the prompt's ids, hex with `0x`.
+	pub prompt_hash: String,
+	/// One [`Fingerprint`] per [`FINGERPRINT_CHUNK`] output tokens.
+	pub fingerprints: Vec<Fingerprint>,
 }
 
 /// One message of a chat job. A chat job's payload is a JSON list of them, which executor and
@@ -125,35 +194,6 @@ pub enum ExecutionState {
 	Failed,
 }
 
-/// Tokens a job used, as the executor counted them.
-#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug, Default)]
-pub struct UsageJson {
-	/// Tokens of the prompt.
-	pub prompt_tokens: u32,
-	/// Tokens generated.
-	pub completion_tokens: u32,
-}
-
-/// A token with its log-probability.
-#[derive(Serialize, Deserialize, Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
-pub struct TokenLogprob {
-	/// Token id in the model's vocabulary.
-	pub token: u32,
-	/// Natural-log probability in millionths (micro-nats): `-693147` is one half.
-	pub logprob_micro: i32,
-}
-
-/// One generated token: what was chosen and the [`LOGPROBS_TOP`] most likely alternatives.
-#[derive(Serialize, Deserialize, Encode, Decode, Clone, PartialEq, Eq, Debug)]
-pub struct OutputToken {
-	/// The token generated.
-	pub token: u32,
-	/// Its log-probability.
-	pub logprob_micro: i32,
-	/// The most likely tokens at this position, most likely first.
-	pub top: Vec<TokenLogprob>,
-}
-
 /// An executor's answer about a job.
 #[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
 pub struct ExecutionStatus {
@@ -164,22 +204,43 @@ pub struct ExecutionStatus {
 	pub id: String,
 	/// Where it stands.
 	pub status: ExecutionState,
-	/// The generated text, once done.
+	/// The result, once done.
 	#[serde(default, skip_serializing_if = "Option::is_none")]
-	pub output: Option<String>,
-	/// Tokens used, once done.
-	#[serde(default, skip_serializing_if = "Option::is_none")]
-	pub usage: Option<UsageJson>,
-	/// Per generated token: its log-probability and the top alternatives, once done.
-	#[serde(default, skip_serializing_if = "Vec::is_empty")]
-	pub logprobs: Vec<OutputToken>,
+	pub result: Option<ExecutionResult>,
 	/// Why the job failed.
 	#[serde(default, skip_serializing_if = "Option::is_none")]
 	pub error: Option<String>,
 }
 
-/// A request to re-score a claimed output (teacher forcing: one prefill pass over prompt and
-/// output).
+/// How a model's results are judged: the registry's integers for the model, measured from
+/// honest noise (see `docs/verification.md`).
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Policy {
+	/// A claimed token whose margin (the validator's best sampler score less the claimed
+	/// token's, in micro-nats) exceeds this is conclusive alone: beyond any honest margin
+	/// measured.
+	pub conclusive_margin_micro: u32,
+	/// Near-tie mismatches (margins above 0, at most the conclusive margin) an honest result of
+	/// `n` tokens may have: `near_ties_base + n * near_ties_per_kilo / 1000`.
+	pub near_ties_base: u32,
+	/// See `near_ties_base`.
+	pub near_ties_per_kilo: u32,
+	/// The largest fingerprint deviation an honest result may have, in parts per million of
+	/// the validator's largest fingerprint magnitude.
+	pub fingerprint_tolerance_ppm: u32,
+}
+
+impl Policy {
+	/// The near-tie mismatches an honest result of `tokens` output tokens may have.
+	pub fn near_ties_allowed(&self, tokens: u32) -> u32 {
+		let per = u64::from(tokens) * u64::from(self.near_ties_per_kilo) / 1000;
+		u32::try_from(per).unwrap_or(u32::MAX).saturating_add(self.near_ties_base)
+	}
+}
+
+/// A request to check a claimed result: the validator's executor recomputes the prompt's ids,
+/// replays the sampler over its own logits by teacher forcing (one prefill over prompt and
+/// output ids), and compares the committed fingerprints.
 #[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
 pub struct ValidateRequest {
 	/// The protocol version the message follows: [`VERSION`].
@@ -190,27 +251,138 @@ pub struct ValidateRequest {
 	/// The model's weights hash in the registry, hex with `0x`.
 	#[serde(default, skip_serializing_if = "Option::is_none")]
 	pub weights_hash: Option<String>,
-	/// The job's prompt.
+	/// The job's payload.
 	pub prompt: String,
-	/// The output the executor claimed.
-	pub output: String,
-	/// The job's sampling temperature in thousandths (0: greedy, checked against the top-1).
+	/// What the payload is.
+	#[serde(default)]
+	pub format: PayloadFormat,
+	/// The job's most output tokens.
+	pub max_tokens: u32,
+	/// The job's sampling temperature in thousandths.
 	#[serde(default)]
 	pub temperature_milli: u32,
+	/// The job's sampler key, hex with `0x`.
+	pub sampling_key: String,
+	/// What the executor delivered.
+	pub claim: ExecutionResult,
+	/// How to judge it.
+	pub policy: Policy,
 }
 
-/// The validator's score of a claimed output.
+/// What a check found wrong with a result. Each is conclusive.
+#[derive(Serialize, Deserialize, Encode, Decode, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+	/// Not an answer to the job: no tokens, ids outside the vocabulary, text that is not the
+	/// ids' decoding, more tokens than the job allows, an end-of-sequence token before the
+	/// end, or the wrong number of fingerprints.
+	Malformed,
+	/// The claimed prompt token count or prompt ids are not the registered tokenizer's.
+	Prompt,
+	/// The output stops early at `position` where the model would not have stopped.
+	Truncated {
+		/// Output tokens delivered.
+		position: u32,
+	},
+	/// A token the sampler could not have picked: its margin is beyond the model's
+	/// conclusive margin.
+	Token {
+		/// The token's output position.
+		position: u32,
+		/// Its margin in micro-nats.
+		margin_micro: u32,
+	},
+	/// More near-tie mismatches than honest noise explains.
+	NearTies {
+		/// Near-tie mismatches found.
+		count: u32,
+		/// Output tokens checked.
+		tokens: u32,
+	},
+	/// A committed fingerprint the validator's model does not reproduce.
+	Fingerprint {
+		/// The chunk.
+		chunk: u32,
+		/// Its deviation in parts per million.
+		deviation_ppm: u32,
+	},
+}
+
+/// A check's judgement.
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[serde(rename_all = "snake_case")]
+pub enum Judgement {
+	/// The result is what the registered model, sampler and tokenizer give.
+	Valid,
+	/// It is not.
+	Invalid(Fault),
+}
+
+/// The numbers behind a judgement.
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct CheckReport {
+	/// Output tokens checked by teacher forcing (0 when an earlier check failed).
+	pub tokens: u32,
+	/// Positions where the validator's sampler picks another token.
+	pub mismatches: u32,
+	/// Of them, near ties (margin at most the conclusive margin).
+	pub near_ties: u32,
+	/// The largest margin, micro-nats.
+	pub max_margin_micro: u32,
+	/// The largest fingerprint deviation, parts per million.
+	pub max_deviation_ppm: u32,
+}
+
+/// The validator's answer.
 #[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
 pub struct ValidateResponse {
 	/// The protocol version the message follows: [`VERSION`].
 	#[serde(default)]
 	pub version: u32,
-	/// The share of output tokens the model accepts, in parts per billion (see [`similarity`]).
-	pub similarity_ppb: u32,
-	/// Output tokens scored.
-	pub tokens: u32,
-	/// Output tokens accepted.
-	pub accepted: u32,
+	/// Valid, or what is wrong.
+	pub judgement: Judgement,
+	/// The numbers behind it.
+	pub report: CheckReport,
+}
+
+/// The judgement of teacher-forced positions and fingerprints under `policy`, the rule every
+/// validator applies (integers only): the first position with a conclusive margin, else the
+/// first fingerprint beyond the tolerance, else too many near ties, else valid.
+pub fn judge(
+	margins_micro: &[u32],
+	deviations_ppm: &[u32],
+	policy: &Policy,
+) -> (Judgement, CheckReport) {
+	let mut report = CheckReport { tokens: margins_micro.len() as u32, ..Default::default() };
+	let mut first_conclusive = None;
+	for (position, &m) in margins_micro.iter().enumerate() {
+		if m == 0 {
+			continue;
+		}
+		report.mismatches += 1;
+		report.max_margin_micro = report.max_margin_micro.max(m);
+		if m > policy.conclusive_margin_micro {
+			first_conclusive
+				.get_or_insert(Fault::Token { position: position as u32, margin_micro: m });
+		} else {
+			report.near_ties += 1;
+		}
+	}
+	let mut bad_chunk = None;
+	for (chunk, &d) in deviations_ppm.iter().enumerate() {
+		report.max_deviation_ppm = report.max_deviation_ppm.max(d);
+		if d > policy.fingerprint_tolerance_ppm {
+			bad_chunk.get_or_insert(Fault::Fingerprint { chunk: chunk as u32, deviation_ppm: d });
+		}
+	}
+	let judgement = match (first_conclusive, bad_chunk) {
+		(Some(fault), _) | (None, Some(fault)) => Judgement::Invalid(fault),
+		_ if report.near_ties > policy.near_ties_allowed(report.tokens) => {
+			Judgement::Invalid(Fault::NearTies { count: report.near_ties, tokens: report.tokens })
+		},
+		_ => Judgement::Valid,
+	};
+	(judgement, report)
 }
 
 /// A refusal: `{"error": {"code": "...", "message": "..."}}`.
@@ -230,89 +402,59 @@ pub struct ErrorDetail {
 	pub message: String,
 }
 
-/// The commitment an executor's result carries on chain: BLAKE2-256 of the SCALE encoding of its
-/// per-token log-probabilities. A later dispute can hold the executor to them.
-pub fn logprobs_commitment(logprobs: &[OutputToken]) -> [u8; 32] {
-	crate::blake2_256(&logprobs.encode())
-}
-
-/// Whether a validator accepts one claimed token: its log-probability under the validator's
-/// model is at least the validator's `k`-th best at that position, less
-/// [`LOGPROB_TOLERANCE_MICRO`]. `k` is 1 for greedy jobs and [`SAMPLING_TOP_K`] for sampled ones
-/// ([`top_k_for`]).
-///
-/// `ranked` holds the validator's log-probabilities at that position, most likely first (at
-/// least `k` of them, or the whole vocabulary if smaller).
-pub fn token_accepted(claimed_micro: i32, ranked: &[i32], k: usize) -> bool {
-	match ranked.get(k.max(1) - 1).or(ranked.last()) {
-		Some(kth) => claimed_micro >= kth.saturating_sub(LOGPROB_TOLERANCE_MICRO),
-		None => false,
-	}
-}
-
-/// The rank a claimed token must reach: 1 when greedy, [`SAMPLING_TOP_K`] when sampled.
-pub fn top_k_for(temperature_milli: u32) -> usize {
-	if temperature_milli == 0 {
-		1
-	} else {
-		SAMPLING_TOP_K
-	}
-}
-
-/// The similarity of `accepted` out of `total` tokens in parts per billion; an empty output is
-/// fully similar (there is nothing to dispute).
-pub fn similarity(accepted: u32, total: u32) -> u32 {
-	if total == 0 {
-		return 1_000_000_000;
-	}
-	let ppb = u64::from(accepted.min(total)) * 1_000_000_000 / u64::from(total);
-	ppb as u32
-}
-
-/// A validator's similarity for a result, given what the executor claimed: the share of output
-/// tokens the validator's model accepts (`similarity_ppb`, over the `scored` tokens of the
-/// output), scaled by how far the claimed completion tokens (which the consumer pays for) are
-/// from the tokens the output really has. Claiming 100 tokens for a 10-token output scores at
-/// most 10%; an empty output is fully similar only if it claims no tokens.
-pub fn billed_similarity(similarity_ppb: u32, scored: u32, claimed: u32) -> u32 {
-	if scored == claimed {
-		return similarity_ppb.min(1_000_000_000);
-	}
-	let (low, high) = (scored.min(claimed), scored.max(claimed));
-	(u64::from(similarity_ppb.min(1_000_000_000)) * u64::from(low) / u64::from(high)) as u32
-}
-
 #[cfg(test)]
 mod tests {
 	use super::*;
 
+	const POLICY: Policy = Policy {
+		conclusive_margin_micro: 500_000,
+		near_ties_base: 2,
+		near_ties_per_kilo: 10,
+		fingerprint_tolerance_ppm: 20_000,
+	};
+
 	#[test]
-	fn greedy_needs_top_one_within_tolerance() {
-		let ranked = [-100_000, -120_000, -3_000_000];
-		assert!(token_accepted(-100_000, &ranked, 1));
-		assert!(token_accepted(-120_000, &ranked, 1), "within the tolerance of the best");
-		assert!(!token_accepted(-3_000_000, &ranked, 1));
-		assert!(token_accepted(-3_000_000, &ranked, 3));
-		assert!(!token_accepted(-9_000_000, &ranked, 40), "k beyond the vocabulary: the last");
-		assert!(!token_accepted(0, &[], 1));
+	fn one_token_beyond_the_conclusive_margin_is_enough() {
+		let mut margins = alloc::vec![0; 256];
+		assert_eq!(judge(&margins, &[0; 8], &POLICY).0, Judgement::Valid);
+		margins[77] = 500_001;
+		let (j, r) = judge(&margins, &[0; 8], &POLICY);
+		assert_eq!(j, Judgement::Invalid(Fault::Token { position: 77, margin_micro: 500_001 }));
+		assert_eq!((r.mismatches, r.near_ties, r.max_margin_micro), (1, 0, 500_001));
 	}
 
 	#[test]
-	fn similarity_is_a_share_in_ppb() {
-		assert_eq!(similarity(0, 0), 1_000_000_000);
-		assert_eq!(similarity(9, 10), 900_000_000);
-		assert_eq!(similarity(1, 3), 333_333_333);
-		assert_eq!(similarity(5, 4), 1_000_000_000);
+	fn near_ties_are_judged_against_the_honest_rate() {
+		assert_eq!(POLICY.near_ties_allowed(256), 4);
+		let mut margins = alloc::vec![0; 256];
+		for i in 0..4 {
+			margins[i * 10] = 400_000;
+		}
+		assert_eq!(judge(&margins, &[], &POLICY).0, Judgement::Valid);
+		margins[200] = 1;
+		assert_eq!(
+			judge(&margins, &[], &POLICY).0,
+			Judgement::Invalid(Fault::NearTies { count: 5, tokens: 256 })
+		);
 	}
 
 	#[test]
-	fn claimed_tokens_the_output_does_not_have_lower_the_score() {
-		assert_eq!(billed_similarity(1_000_000_000, 10, 10), 1_000_000_000);
-		assert_eq!(billed_similarity(1_000_000_000, 10, 100), 100_000_000);
-		assert_eq!(billed_similarity(800_000_000, 10, 5), 400_000_000);
-		assert_eq!(billed_similarity(1_000_000_000, 0, 0), 1_000_000_000);
-		assert_eq!(billed_similarity(1_000_000_000, 0, 512), 0);
-		assert_eq!(billed_similarity(u32::MAX, u32::MAX, 1), 0);
+	fn a_fingerprint_beyond_the_tolerance_is_conclusive() {
+		let (j, r) = judge(&[0; 64], &[1_000, 20_001], &POLICY);
+		assert_eq!(j, Judgement::Invalid(Fault::Fingerprint { chunk: 1, deviation_ppm: 20_001 }));
+		assert_eq!(r.max_deviation_ppm, 20_001);
+		let huge = Policy { near_ties_per_kilo: u32::MAX, near_ties_base: u32::MAX, ..POLICY };
+		assert_eq!(huge.near_ties_allowed(u32::MAX), u32::MAX);
+	}
+
+	#[test]
+	fn fingerprints_cover_every_chunk_end() {
+		let v: Vec<u32> = fingerprint_positions(70).collect();
+		assert_eq!(v, [31, 63, 69]);
+		assert_eq!(fingerprint_positions(0).count(), 0);
+		assert_eq!(fingerprint_positions(32).collect::<Vec<_>>(), [31]);
+		assert_ne!(sampler_key(&[1; 32], 0), sampler_key(&[1; 32], 1));
+		assert_eq!(ids_hash(&[]), crate::blake2_256(&[]));
 	}
 
 	#[test]
@@ -321,25 +463,31 @@ mod tests {
 			version: VERSION,
 			id: "7".into(),
 			status: ExecutionState::Done,
-			output: Some("hi".into()),
-			usage: Some(UsageJson { prompt_tokens: 3, completion_tokens: 2 }),
-			logprobs: alloc::vec![OutputToken {
-				token: 5,
-				logprob_micro: -10,
-				top: alloc::vec![TokenLogprob { token: 5, logprob_micro: -10 }],
-			}],
+			result: Some(ExecutionResult {
+				output: "hi".into(),
+				tokens: alloc::vec![5, 2],
+				prompt_tokens: 3,
+				prompt_hash: crate::hex::to_hex(&ids_hash(&[1, 2, 3])),
+				fingerprints: alloc::vec![Fingerprint::default()],
+			}),
 			error: None,
 		};
 		let json = serde_json::to_string(&status).unwrap();
 		assert!(json.contains(r#""status":"done""#), "{json}");
 		assert_eq!(serde_json::from_str::<ExecutionStatus>(&json).unwrap(), status);
 		let queued: ExecutionStatus =
-			serde_json::from_str(r#"{"version":1,"id":"1","status":"queued"}"#).unwrap();
+			serde_json::from_str(r#"{"version":2,"id":"1","status":"queued"}"#).unwrap();
 		assert_eq!(queued.status, ExecutionState::Queued);
 		assert_eq!(check_version(queued.version), Ok(()));
 		let old: ExecutionStatus = serde_json::from_str(r#"{"id":"1","status":"queued"}"#).unwrap();
 		assert_eq!(check_version(old.version), Err(VersionMismatch { found: 0 }));
-		assert!(VersionMismatch { found: 0 }.to_string().contains("version 0 where version 1"));
-		assert_ne!(logprobs_commitment(&status.logprobs), logprobs_commitment(&[]));
+		assert!(VersionMismatch { found: 0 }.to_string().contains("version 0 where version 2"));
+		let j =
+			serde_json::to_string(&Judgement::Invalid(Fault::Truncated { position: 3 })).unwrap();
+		assert_eq!(j, r#"{"invalid":{"truncated":{"position":3}}}"#);
+		assert_eq!(serde_json::to_string(&PayloadFormat::Chat).unwrap(), r#""chat""#);
+		assert!(parse_chat("[]").is_err());
+		assert!(parse_chat("hi").unwrap_err().contains("JSON list"));
+		assert_eq!(parse_chat(r#"[{"role":"user","content":"Hi"}]"#).unwrap().len(), 1);
 	}
 }

@@ -42,6 +42,9 @@ impl From<EngineError> for ApiError {
 			EngineError::Internal(m) => {
 				Self::new(StatusCode::INTERNAL_SERVER_ERROR, "engine_error", m)
 			},
+			EngineError::NotVerifiable => {
+				Self::new(StatusCode::NOT_IMPLEMENTED, "not_verifiable", e.to_string())
+			},
 		}
 	}
 }
@@ -87,5 +90,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 				other => ApiError::bad_request("invalid_request", other.body_text()),
 			}),
 		}
+	}
+}
+
+/// A message of the executor protocol: [`ApiJson`], with the `version` field checked before the
+/// rest, so that a request of another protocol version is refused as such
+/// ([`VERSION_MISMATCH`]) rather than for a field its version lacks.
+pub struct ProtocolJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ProtocolJson<T> {
+	type Rejection = ApiError;
+
+	async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+		let ApiJson(value) = ApiJson::<serde_json::Value>::from_request(req, state).await?;
+		let version = value.get("version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+		daya_protocol::check_version(u32::try_from(version).unwrap_or(u32::MAX))?;
+		serde_json::from_value(value)
+			.map(Self)
+			.map_err(|e| ApiError::bad_request("invalid_request", e.to_string()))
 	}
 }

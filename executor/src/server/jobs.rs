@@ -1,5 +1,5 @@
 //! The executor wire protocol of [`daya_protocol`]: `POST /v1/jobs` queues a job,
-//! `GET /v1/jobs/{id}` reports it, `POST /v1/validate` re-scores a claimed output. A request of
+//! `GET /v1/jobs/{id}` reports it, `POST /v1/validate` checks a claimed result. A request of
 //! another protocol [`VERSION`] is refused with `400` and the code
 //! [`VERSION_MISMATCH`](daya_protocol::VERSION_MISMATCH); every answer carries [`VERSION`].
 
@@ -11,14 +11,49 @@ use axum::{
 	Json,
 };
 use daya_protocol::{
-	check_version, ExecutionState, ExecutionStatus, JobRequest, ValidateRequest, ValidateResponse,
-	VERSION,
+	hex::parse_hash, ExecutionState, ExecutionStatus, JobRequest, PayloadFormat,
+	ValidateRequest, ValidateResponse, VERSION,
 };
 
 use super::{
-	error::{ApiError, ApiJson},
+	error::{ApiError, ProtocolJson},
 	state::{AppState, Jobs},
 };
+use crate::{engine::EngineError, sampler::Sampler};
+
+/// The sampler of a job: its temperature and the chain's key.
+fn sampler(temperature_milli: u32, key: &str) -> Result<Sampler, ApiError> {
+	let key = parse_hash(key).ok_or_else(|| {
+		ApiError::bad_request("invalid_request", "sampling_key is 32 bytes in hex with 0x")
+	})?;
+	Ok(Sampler::new(temperature_milli, key))
+}
+
+/// The engine must deliver and check chain results.
+fn verifiable(state: &AppState) -> Result<(), ApiError> {
+	if state.engine.verifiable() {
+		Ok(())
+	} else {
+		Err(EngineError::NotVerifiable.into())
+	}
+}
+
+/// The prompt text of a payload: the text itself, or the chat rendered with the model's
+/// template.
+pub(super) fn prompt_of(
+	state: &AppState,
+	payload: &str,
+	format: PayloadFormat,
+) -> Result<String, ApiError> {
+	match format {
+		PayloadFormat::Text => Ok(payload.to_string()),
+		PayloadFormat::Chat => {
+			let messages = daya_protocol::parse_chat(payload)
+				.map_err(|m| ApiError::bad_request("invalid_request", m))?;
+			Ok(state.engine.render_chat(&messages)?)
+		},
+	}
+}
 
 /// The status to answer a `POST` of a job id the executor knows: any but a failure, which a new
 /// `POST` retries.
@@ -32,24 +67,25 @@ fn known(jobs: &Jobs, id: &str) -> Option<ExecutionStatus> {
 /// `POST /v1/jobs`.
 pub(super) async fn post_job(
 	State(state): State<AppState>,
-	ApiJson(job): ApiJson<JobRequest>,
+	ProtocolJson(job): ProtocolJson<JobRequest>,
 ) -> Result<(StatusCode, Json<ExecutionStatus>), ApiError> {
-	check_version(job.version)?;
 	if let Some(status) = known(&state.jobs(), &job.id) {
 		return Ok((StatusCode::OK, Json(status)));
 	}
 	if job.id.is_empty() || job.id.len() > 128 {
 		return Err(ApiError::bad_request("invalid_request", "a job id has 1 to 128 characters"));
 	}
+	verifiable(&state)?;
 	state.check_model(&job.model, job.weights_hash.as_deref())?;
-	state.check_tokens(&job.prompt, job.max_tokens)?;
+	sampler(job.temperature_milli, &job.sampling_key)?;
+	let prompt = prompt_of(&state, &job.prompt, job.format)?;
+	state.check_tokens(&prompt, job.max_tokens)?;
+	let job = JobRequest { prompt, format: PayloadFormat::Text, ..job };
 	let status = ExecutionStatus {
 		version: VERSION,
 		id: job.id.clone(),
 		status: ExecutionState::Queued,
-		output: None,
-		usage: None,
-		logprobs: Vec::new(),
+		result: None,
 		error: None,
 	};
 	let mut jobs = state.jobs();
@@ -88,12 +124,16 @@ pub(super) async fn get_job(
 /// `POST /v1/validate`.
 pub(super) async fn validate(
 	State(state): State<AppState>,
-	ApiJson(req): ApiJson<ValidateRequest>,
+	ProtocolJson(req): ProtocolJson<ValidateRequest>,
 ) -> Result<Json<ValidateResponse>, ApiError> {
-	check_version(req.version)?;
+	verifiable(&state)?;
 	state.check_model(&req.model, req.weights_hash.as_deref())?;
-	let ValidateRequest { prompt, output, temperature_milli, .. } = req;
-	let score = state.infer(move |e| e.score(&prompt, &output, temperature_milli)).await?;
+	let sampler = sampler(req.temperature_milli, &req.sampling_key)?;
+	let prompt = prompt_of(&state, &req.prompt, req.format)?;
+	let ValidateRequest { max_tokens, claim, policy, .. } = req;
+	let checked = state
+		.infer(move |e| e.check(&prompt, max_tokens, sampler, &claim, &policy))
+		.await?;
 	state.metrics.validations.fetch_add(1, Ordering::Relaxed);
-	Ok(Json(ValidateResponse { version: VERSION, ..score }))
+	Ok(Json(ValidateResponse { version: VERSION, ..checked }))
 }

@@ -31,7 +31,7 @@ use tokio::{net::TcpListener, task::JoinHandle};
 
 use crate::engine::Engine;
 
-pub use error::{ApiError, ApiJson};
+pub use error::{ApiError, ApiJson, ProtocolJson};
 
 /// How the service runs.
 #[derive(Clone, Debug)]

@@ -15,7 +15,7 @@ use super::{
 	error::{ApiError, ApiJson},
 	state::{AppState, Shared},
 };
-use crate::engine::Generation;
+use crate::{engine::Generation, sampler::Sampler};
 
 fn now_secs() -> u64 {
 	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -86,12 +86,12 @@ impl Shared {
 		self.check_model(model, weights_hash)?;
 		self.check_tokens(&prompt, max_tokens)?;
 		let temp = temperature_milli(temperature)?;
-		let seed = seed.unwrap_or(0);
+		let sampler = Sampler::from_seed(temp, seed.unwrap_or(0));
 		self.metrics.openai_requests.fetch_add(1, Ordering::Relaxed);
 		let started = Instant::now();
-		let g = self.infer(move |e| e.generate(&prompt, max_tokens, temp, seed)).await?;
+		let g = self.infer(move |e| e.generate(&prompt, max_tokens, sampler)).await?;
 		self.record_generation(&g, started);
-		let text = self.output(g.text.clone());
+		let text = self.delivered(g.clone()).text;
 		Ok((g, text))
 	}
 }

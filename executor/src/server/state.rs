@@ -11,13 +11,14 @@ use std::{
 };
 
 use axum::http::StatusCode;
-use daya_protocol::{ExecutionState, ExecutionStatus, JobRequest, UsageJson, VERSION};
+use daya_protocol::{ExecutionState, ExecutionStatus, JobRequest, VERSION};
 use tokio::sync::{mpsc, Semaphore};
 
 use super::{error::ApiError, ServerConfig};
 use crate::{
-	engine::{corrupt, Engine, EngineError, Generation},
+	engine::{Engine, EngineError, Generation},
 	hash::{parse_hash, to_hex},
+	sampler::Sampler,
 };
 
 /// The counters `/metrics` reports.
@@ -177,12 +178,12 @@ impl Shared {
 			.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
 	}
 
-	/// The output to answer: `text`, or its corruption for a dishonest executor.
-	pub(super) fn output(&self, text: String) -> String {
+	/// The generation to answer: `g`, or its corruption for a dishonest executor.
+	pub(super) fn delivered(&self, g: Generation) -> Generation {
 		if self.config.corrupt_outputs {
-			corrupt(&text)
+			self.engine.corrupt(&g)
 		} else {
-			text
+			g
 		}
 	}
 
@@ -201,9 +202,10 @@ async fn worker(state: Weak<Shared>, mut rx: mpsc::Receiver<JobRequest>) {
 			status.status = ExecutionState::Running;
 		}
 		let started = Instant::now();
-		let (prompt, max, temp, seed) =
-			(job.prompt.clone(), job.max_tokens, job.temperature_milli, job.seed);
-		let result = state.infer(move |e| e.generate(&prompt, max, temp, seed)).await;
+		let key = parse_hash(&job.sampling_key).unwrap_or_default();
+		let (prompt, max) = (job.prompt.clone(), job.max_tokens);
+		let sampler = Sampler::new(job.temperature_milli, key);
+		let result = state.infer(move |e| e.generate(&prompt, max, sampler)).await;
 		let status = match result {
 			Ok(g) => {
 				state.record_generation(&g, started);
@@ -212,12 +214,7 @@ async fn worker(state: Weak<Shared>, mut rx: mpsc::Receiver<JobRequest>) {
 					version: VERSION,
 					id: job.id.clone(),
 					status: ExecutionState::Done,
-					output: Some(state.output(g.text)),
-					usage: Some(UsageJson {
-						prompt_tokens: g.prompt_tokens,
-						completion_tokens: g.completion_tokens,
-					}),
-					logprobs: g.logprobs,
+					result: Some(state.delivered(g).result()),
 					error: None,
 				}
 			},
@@ -227,9 +224,7 @@ async fn worker(state: Weak<Shared>, mut rx: mpsc::Receiver<JobRequest>) {
 					version: VERSION,
 					id: job.id.clone(),
 					status: ExecutionState::Failed,
-					output: None,
-					usage: None,
-					logprobs: Vec::new(),
+					result: None,
 					error: Some(e.to_string()),
 				}
 			},

@@ -29,10 +29,6 @@ pub fn dev_engine() -> Arc<CandleEngine> {
 		.clone()
 }
 
-pub use daya_protocol::smollm2::{
-	TOKENIZER_HASH as SMOLLM2_TOKENIZER_HASH, WEIGHTS_HASH as SMOLLM2_WEIGHTS_HASH,
-};
-
 /// SmolLM2-135M-Instruct, loaded once per test binary from where `scripts/setup.sh` puts it.
 pub fn smollm2() -> Arc<CandleEngine> {
 	static ENGINE: OnceLock<Arc<CandleEngine>> = OnceLock::new();

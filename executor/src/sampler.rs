@@ -1,0 +1,143 @@
+//! The sampler every executor and validator runs: Gumbel-max with keyed noise, so that a
+//! validator replays exactly which token the sampler had to pick, from its own logits.
+//!
+//! At output position `p`, token `i` scores `s_i = lp_i + t * g_i`, where `lp_i` is its
+//! log-probability, `t` the temperature, and `g_i = -ln(-ln(u_i))` a standard Gumbel draw whose
+//! uniform `u_i` comes from SplitMix64 seeded with the first 8 bytes of
+//! [`daya_protocol::sampler_key`]`(job key, p)`, stepped once per vocabulary id in order. The
+//! token picked is the highest score (ties: the lower id), which is a draw from
+//! `softmax(logits / t)`; at `t = 0` it is greedy decoding.
+//!
+//! A claimed token's *margin* is the best score less the claimed token's: 0 when the validator's
+//! sampler picks the same token, small at a near tie (two tokens almost equally scored, where
+//! honest numerical noise can flip the pick), large when the token could not have been picked.
+
+use daya_protocol::{blake2_256, sampler_key};
+
+use crate::dev_model::SplitMix64;
+
+/// A job's sampler: its temperature and key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sampler {
+	/// Temperature in thousandths; 0 is greedy.
+	pub temperature_milli: u32,
+	/// The job's key (from the chain, or from a seed for the OpenAI-compatible API).
+	pub key: [u8; 32],
+}
+
+impl Sampler {
+	/// A sampler keyed by the chain's sampling key.
+	pub fn new(temperature_milli: u32, key: [u8; 32]) -> Self {
+		Self { temperature_milli, key }
+	}
+
+	/// A sampler keyed by a caller's seed (the OpenAI-compatible API).
+	pub fn from_seed(temperature_milli: u32, seed: u64) -> Self {
+		let mut data = b"daya/openai-seed".to_vec();
+		data.extend_from_slice(&seed.to_le_bytes());
+		Self { temperature_milli, key: blake2_256(&data) }
+	}
+
+	/// The scores of every token at output position `position`, given its log-probabilities
+	/// `lp`; banned tokens score minus infinity.
+	pub fn scores(&self, lp: &[f64], position: u32, banned: &[u32]) -> Vec<f64> {
+		let mut scores = lp.to_vec();
+		if self.temperature_milli > 0 {
+			let t = f64::from(self.temperature_milli) / 1000.0;
+			let k = sampler_key(&self.key, position);
+			let mut rng = SplitMix64(u64::from_le_bytes(k[..8].try_into().unwrap_or_default()));
+			for s in scores.iter_mut() {
+				// Uniform in (0, 1): never 0 nor 1, so the Gumbel draw is finite.
+				let u = ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+				*s += t * -(-u.ln()).ln();
+			}
+		}
+		for &b in banned {
+			if let Some(s) = scores.get_mut(b as usize) {
+				*s = f64::NEG_INFINITY;
+			}
+		}
+		scores
+	}
+
+	/// The token the sampler picks at `position`.
+	pub fn pick(&self, lp: &[f64], position: u32, banned: &[u32]) -> u32 {
+		argmax(&self.scores(lp, position, banned))
+	}
+
+	/// The margin of `claimed` at `position` in micro-nats: the best score less the claimed
+	/// token's, `u32::MAX` for a token the sampler can never pick (banned or outside the
+	/// vocabulary).
+	pub fn margin_micro(&self, lp: &[f64], position: u32, banned: &[u32], claimed: u32) -> u32 {
+		let scores = self.scores(lp, position, banned);
+		let Some(&mine) = scores.get(claimed as usize) else { return u32::MAX };
+		if !mine.is_finite() {
+			return u32::MAX;
+		}
+		let best = scores[argmax(&scores) as usize];
+		let margin = ((best - mine) * 1e6).round();
+		if margin.is_nan() {
+			u32::MAX
+		} else {
+			margin.clamp(0.0, f64::from(u32::MAX)) as u32
+		}
+	}
+}
+
+/// The index of the highest score; ties go to the lower index.
+pub fn argmax(scores: &[f64]) -> u32 {
+	let mut best = 0usize;
+	for (i, s) in scores.iter().enumerate() {
+		if *s > scores[best] {
+			best = i;
+		}
+	}
+	best as u32
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn log_softmax(logits: &[f64]) -> Vec<f64> {
+		let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+		let lse = max + logits.iter().map(|l| (l - max).exp()).sum::<f64>().ln();
+		logits.iter().map(|l| l - lse).collect()
+	}
+
+	#[test]
+	fn greedy_picks_the_best_and_margins_measure_the_gap() {
+		let lp = log_softmax(&[1.0, 3.0, 2.5, 3.0]);
+		let s = Sampler::new(0, [0; 32]);
+		assert_eq!(s.pick(&lp, 0, &[]), 1, "ties go to the lower id");
+		assert_eq!(s.margin_micro(&lp, 0, &[], 1), 0);
+		assert_eq!(s.margin_micro(&lp, 0, &[], 3), 0, "an exact tie is no mismatch");
+		assert_eq!(s.margin_micro(&lp, 0, &[], 2), 500_000);
+		assert_eq!(s.pick(&lp, 0, &[1]), 3);
+		assert_eq!(s.margin_micro(&lp, 0, &[1], 1), u32::MAX, "a banned token");
+		assert_eq!(s.margin_micro(&lp, 0, &[], 9), u32::MAX, "outside the vocabulary");
+	}
+
+	#[test]
+	fn sampling_follows_the_distribution_and_replays() {
+		// p = (0.6, 0.3, 0.1) at temperature 1.
+		let lp: Vec<f64> = [0.6f64, 0.3, 0.1].iter().map(|p| p.ln()).collect();
+		let s = Sampler::new(1000, [7; 32]);
+		let mut counts = [0u32; 3];
+		for position in 0..20_000 {
+			let pick = s.pick(&lp, position, &[]);
+			counts[pick as usize] += 1;
+			assert_eq!(s.margin_micro(&lp, position, &[], pick), 0, "a validator replays it");
+		}
+		let shares: Vec<f64> = counts.iter().map(|c| f64::from(*c) / 20_000.0).collect();
+		for (share, p) in shares.iter().zip([0.6, 0.3, 0.1]) {
+			assert!((share - p).abs() < 0.015, "{shares:?}");
+		}
+		// Another key picks differently somewhere.
+		let other = Sampler::new(1000, [8; 32]);
+		assert!((0..100).any(|p| other.pick(&lp, p, &[]) != s.pick(&lp, p, &[])));
+		// A low temperature is nearly greedy.
+		let cold = Sampler::new(50, [7; 32]);
+		assert!((0..1000).filter(|p| cold.pick(&lp, *p, &[]) == 0).count() > 990);
+	}
+}
