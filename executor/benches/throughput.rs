@@ -37,7 +37,9 @@ fn main() {
 		for run in 0..RUNS {
 			let prompt = format!("Benchmark run {run}: the quick brown fox");
 			let t = Instant::now();
-			let g = engine.generate(&prompt, TOKENS, Sampler::from_seed(temperature, run as u64)).unwrap();
+			let g = engine
+				.generate(&prompt, TOKENS, Sampler::from_seed(temperature, run as u64))
+				.unwrap();
 			time += t.elapsed();
 			tokens += u64::from(g.completion_tokens);
 		}

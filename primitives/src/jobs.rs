@@ -32,8 +32,182 @@ pub const MAX_TEMPERATURE_MILLI: u32 = 2_000;
 pub struct JobParams {
 	/// Sampling temperature in thousandths, at most [`MAX_TEMPERATURE_MILLI`]; `0` is greedy.
 	pub temperature_milli: u32,
-	/// Seed of the sampler, so that a sampled output is reproducible too.
+	/// The consumer's seed, mixed into the sampler's key with randomness the consumer cannot
+	/// know (the key is drawn at assignment), so that two jobs with the same prompt and seed
+	/// still sample differently, and nobody can choose the key.
 	pub seed: u64,
+	/// What the payload is: raw text, or a chat rendered with the model's template.
+	pub format: PayloadFormat,
+}
+
+/// What a job's payload is.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+)]
+pub enum PayloadFormat {
+	/// The prompt is the payload's text.
+	#[default]
+	Text,
+	/// The payload is a JSON list of `{role, content}` messages, which executor and validator
+	/// render with the model's registered chat template.
+	Chat,
+}
+
+/// Output tokens per committed [`Fingerprint`].
+pub const FINGERPRINT_CHUNK: u32 = 32;
+
+/// Dimensions of the final hidden state a [`Fingerprint`] records.
+pub const FINGERPRINT_DIMS: usize = 8;
+
+/// An executor's commitment to the model's numerics at the last position of a chunk of
+/// [`FINGERPRINT_CHUNK`] output tokens: the largest dimensions of the final hidden state and
+/// their values (in units of 10^-4). A validator recomputes them by teacher forcing; another
+/// model, or the same model at a lower precision, does not reproduce them.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+)]
+pub struct Fingerprint {
+	/// The dimensions, largest magnitude first.
+	pub dims: [u16; FINGERPRINT_DIMS],
+	/// Their values.
+	pub values: [i32; FINGERPRINT_DIMS],
+}
+
+/// The fingerprints a result of `output_tokens` tokens carries: one per started chunk.
+pub fn fingerprints_for(output_tokens: u32) -> u32 {
+	output_tokens.div_ceil(FINGERPRINT_CHUNK)
+}
+
+/// How a model's results are judged: integers measured from honest noise per model, which
+/// governance registers with the model and every validator applies.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	polkadot_sdk::sp_runtime::serde::Serialize,
+	polkadot_sdk::sp_runtime::serde::Deserialize,
+)]
+#[serde(crate = "polkadot_sdk::sp_runtime::serde")]
+pub struct ValidationPolicy {
+	/// A claimed token whose margin (the validator's best sampler score less the claimed
+	/// token's, in micro-nats) exceeds this is conclusive alone; never zero.
+	pub conclusive_margin_micro: u32,
+	/// Near-tie mismatches an honest result of `n` tokens may have:
+	/// `near_ties_base + n * near_ties_per_kilo / 1000`.
+	pub near_ties_base: u32,
+	/// See `near_ties_base`.
+	pub near_ties_per_kilo: u32,
+	/// The largest honest fingerprint deviation, in parts per million; never zero.
+	pub fingerprint_tolerance_ppm: u32,
+}
+
+impl ValidationPolicy {
+	/// Whether the policy can judge: a conclusive margin and a fingerprint tolerance above
+	/// zero (zero would call every honest near tie or rounding a fraud).
+	pub fn is_valid(&self) -> bool {
+		self.conclusive_margin_micro > 0 && self.fingerprint_tolerance_ppm > 0
+	}
+}
+
+/// What a validator found wrong with a result. Each is conclusive.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum Fault {
+	/// Not an answer to the job: no tokens, ids outside the vocabulary, text that is not the
+	/// ids' decoding, an end-of-sequence token before the end, or the wrong fingerprints.
+	Malformed,
+	/// The claimed prompt token count or prompt ids are not the registered tokenizer's.
+	Prompt,
+	/// The output stops early at `position` where the model would not have stopped.
+	Truncated {
+		/// Output tokens delivered.
+		position: u32,
+	},
+	/// A token the sampler could not have picked.
+	Token {
+		/// Its output position.
+		position: u32,
+		/// Its margin in micro-nats, beyond the model's conclusive margin.
+		margin_micro: u32,
+	},
+	/// More near-tie mismatches than honest noise explains.
+	NearTies {
+		/// Near-tie mismatches found.
+		count: u32,
+		/// Output tokens checked.
+		tokens: u32,
+	},
+	/// A committed fingerprint the validator's model does not reproduce.
+	Fingerprint {
+		/// The chunk.
+		chunk: u32,
+		/// Its deviation in parts per million.
+		deviation_ppm: u32,
+	},
+}
+
+/// A validator's judgement of a result.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum Judgement {
+	/// The result is what the registered model, tokenizer and sampler give.
+	Valid,
+	/// It is not, and why.
+	Invalid(Fault),
+}
+
+impl Judgement {
+	/// Whether the result passed.
+	pub fn is_valid(&self) -> bool {
+		matches!(self, Self::Valid)
+	}
 }
 
 impl JobParams {

@@ -18,7 +18,10 @@ pub mod jobs;
 pub mod randomness;
 pub mod runtime_api;
 
-pub use jobs::{JobEnd, JobId, JobOutcome, JobParams, QuoteError, Usage};
+pub use jobs::{
+	Fault, Fingerprint, JobEnd, JobId, JobOutcome, JobParams, Judgement, PayloadFormat, QuoteError,
+	Usage, ValidationPolicy,
+};
 pub use polkadot_sdk::sp_runtime::Perbill;
 pub use randomness::{BlockRandomness, BlockSeed, SeedSource};
 pub use runtime_api::ModelView;
@@ -132,9 +135,8 @@ pub struct ModelTerms<Balance> {
 	pub price_per_token: Balance,
 	/// Abstract compute cost of one token, used to weigh jobs against a host's proven capacity.
 	pub compute_units_per_token: u32,
-	/// Minimum similarity a validator's re-scoring must reach for a result to pass; below it a
-	/// dispute opens.
-	pub validation_threshold: Perbill,
+	/// How validators judge the model's results.
+	pub validation: ValidationPolicy,
 	/// Minimum accelerator memory, in MiB, a host needs to serve the model.
 	pub min_vram_mib: u32,
 	/// Maximum number of tokens (prompt plus output) the model handles in one job.

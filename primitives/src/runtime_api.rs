@@ -37,8 +37,8 @@ pub struct ModelView<Balance, BlockNumber> {
 	pub min_vram_mib: u32,
 	/// Abstract compute cost of one token.
 	pub compute_units_per_token: u32,
-	/// Minimum re-scoring similarity for a result to pass validation.
-	pub validation_threshold: Perbill,
+	/// How validators judge the model's results.
+	pub validation: crate::ValidationPolicy,
 	/// Where the model is in its life cycle.
 	pub status: ModelStatus,
 	/// Block in which the model was registered (zero for models registered at genesis).
@@ -292,7 +292,12 @@ mod tests {
 			max_output_tokens: 2_048,
 			min_vram_mib: 0,
 			compute_units_per_token: 1_000,
-			validation_threshold: Perbill::from_percent(90),
+			validation: crate::ValidationPolicy {
+				conclusive_margin_micro: 100_000,
+				near_ties_base: 2,
+				near_ties_per_kilo: 4,
+				fingerprint_tolerance_ppm: 2_000,
+			},
 			status: ModelStatus::Deprecated,
 			registered_at: 0,
 			updated_at: 7,

@@ -11,8 +11,8 @@ use axum::{
 	Json,
 };
 use daya_protocol::{
-	hex::parse_hash, ExecutionState, ExecutionStatus, JobRequest, PayloadFormat,
-	ValidateRequest, ValidateResponse, VERSION,
+	hex::parse_hash, ExecutionState, ExecutionStatus, JobRequest, PayloadFormat, ValidateRequest,
+	ValidateResponse, VERSION,
 };
 
 use super::{

@@ -129,7 +129,12 @@ impl ModelRegistry<Balance> for MockModels {
 		Self::get(model).map(|entry| ModelTerms {
 			price_per_token: 10,
 			compute_units_per_token: 1_000,
-			validation_threshold: Perbill::from_percent(90),
+			validation: daya_primitives::ValidationPolicy {
+				conclusive_margin_micro: 100_000,
+				near_ties_base: 2,
+				near_ties_per_kilo: 4,
+				fingerprint_tolerance_ppm: 2_000,
+			},
 			min_vram_mib: entry.min_vram_mib,
 			context_length: 8_192,
 			max_output_tokens: 2_048,

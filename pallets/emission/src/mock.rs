@@ -81,7 +81,12 @@ impl ModelRegistry<Balance> for OneModel {
 		(model == 0).then_some(ModelTerms {
 			price_per_token: 1,
 			compute_units_per_token: 1,
-			validation_threshold: Perbill::from_percent(90),
+			validation: daya_primitives::ValidationPolicy {
+				conclusive_margin_micro: 100_000,
+				near_ties_base: 2,
+				near_ties_per_kilo: 4,
+				fingerprint_tolerance_ppm: 2_000,
+			},
 			min_vram_mib: 0,
 			context_length: 1_000,
 			max_output_tokens: 100,

@@ -16,10 +16,7 @@ use polkadot_sdk::{
 	},
 	frame_system::{pallet_prelude::BlockNumberFor, Pallet as System, RawOrigin},
 	sp_core::H256,
-	sp_runtime::{
-		traits::{Saturating, Zero},
-		Perbill,
-	},
+	sp_runtime::traits::{Saturating, Zero},
 };
 
 /// A model and a full selection index of hosts serving it.
@@ -98,6 +95,9 @@ fn fill_draws<T: Config>() {
 	});
 }
 
+/// A fault a validator may find.
+const FRAUD: Judgement = Judgement::Invalid(Fault::Token { position: 0, margin_micro: u32::MAX });
+
 /// The executor of an assigned job.
 fn executor<T: Config>(job_id: JobId) -> Result<T::AccountId, BenchmarkError> {
 	Jobs::<T>::get(job_id)
@@ -105,16 +105,28 @@ fn executor<T: Config>(job_id: JobId) -> Result<T::AccountId, BenchmarkError> {
 		.ok_or(BenchmarkError::Stop("no assigned job"))
 }
 
+/// The largest result for `job`: `output_len` bytes of text, as many output ids as the job
+/// allows, and their fingerprints.
+fn result<T: Config>(job: &Job<T>, output_len: u32) -> JobResult<T> {
+	let tokens = job.max_output_tokens;
+	JobResult {
+		output: BoundedVec::truncate_from(vec![b'o'; output_len as usize]),
+		tokens: BoundedVec::truncate_from(vec![u32::MAX; tokens as usize]),
+		prompt_tokens: job.prompt_tokens,
+		prompt_hash: H256::repeat_byte(1),
+		fingerprints: BoundedVec::truncate_from(vec![
+			Fingerprint::default();
+			daya_primitives::jobs::fingerprints_for(tokens)
+				as usize
+		]),
+	}
+}
+
 /// Delivers a result for `job_id` from its executor.
 fn deliver<T: Config>(job_id: JobId) -> Result<(), BenchmarkError> {
 	let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
-	Ok(Pallet::<T>::do_submit_result(
-		executor::<T>(job_id)?,
-		job_id,
-		BoundedVec::truncate_from(vec![b'o'; T::MaxOutputLen::get() as usize]),
-		Usage { prompt_tokens: job.prompt_tokens, completion_tokens: job.max_output_tokens },
-		H256::repeat_byte(1),
-	)?)
+	let result = result::<T>(&job, T::MaxOutputLen::get());
+	Ok(Pallet::<T>::do_submit_result(executor::<T>(job_id)?, job_id, result)?)
 }
 
 /// Fills the bucket of `block` up to one short of its bound with ids of no job, which cost
@@ -221,12 +233,11 @@ mod benchmarks {
 		let executor = executor::<T>(job_id)?;
 		fill_bucket::<T>(job.deadline);
 		fill_draws::<T>();
-		let output = BoundedVec::truncate_from(vec![b'o'; o as usize]);
-		let usage =
-			Usage { prompt_tokens: job.prompt_tokens, completion_tokens: job.max_output_tokens };
+		// Every output id the job allows, whatever the text's length: the weight's bound.
+		let result = result::<T>(&job, o);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(executor), job_id, output, usage, H256::repeat_byte(1));
+		_(RawOrigin::Signed(executor), job_id, result);
 
 		assert!(Draws::<T>::get().iter().any(|draw| draw.job_id == job_id));
 		Ok(())
@@ -238,7 +249,7 @@ mod benchmarks {
 		let (job_id, validator) = validating::<T>(model)?;
 
 		#[extrinsic_call]
-		submit_verdict(RawOrigin::Signed(validator), job_id, Perbill::one());
+		submit_verdict(RawOrigin::Signed(validator), job_id, Judgement::Valid);
 
 		assert_eq!(Outcomes::<T>::get(job_id).map(|o| o.end), Some(JobEnd::Validated));
 		Ok(())
@@ -251,7 +262,7 @@ mod benchmarks {
 		fill_draws::<T>();
 
 		#[extrinsic_call]
-		submit_verdict(RawOrigin::Signed(validator), job_id, Perbill::zero());
+		submit_verdict(RawOrigin::Signed(validator), job_id, FRAUD);
 
 		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
 		assert!(matches!(job.status, JobStatus::Accused { .. }));
@@ -262,7 +273,7 @@ mod benchmarks {
 	fn submit_verdict_decide() -> Result<(), BenchmarkError> {
 		let (model, _) = market::<T>()?;
 		let (job_id, validator) = validating::<T>(model)?;
-		Pallet::<T>::do_submit_verdict(validator, job_id, Perbill::zero())?;
+		Pallet::<T>::do_submit_verdict(validator, job_id, FRAUD)?;
 		next_block::<T>();
 		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
 		let JobStatus::Disputed { verdicts, .. } = job.status else {
@@ -273,11 +284,11 @@ mod benchmarks {
 		let (last, others) =
 			validators.split_last().ok_or(BenchmarkError::Stop("no validators"))?;
 		for other in others {
-			Pallet::<T>::do_submit_verdict(other.clone(), job_id, Perbill::zero())?;
+			Pallet::<T>::do_submit_verdict(other.clone(), job_id, FRAUD)?;
 		}
 
 		#[extrinsic_call]
-		submit_verdict(RawOrigin::Signed(last.clone()), job_id, Perbill::zero());
+		submit_verdict(RawOrigin::Signed(last.clone()), job_id, FRAUD);
 
 		assert_eq!(Outcomes::<T>::get(job_id).map(|o| o.end), Some(JobEnd::Fraud));
 		Ok(())

@@ -43,6 +43,7 @@ mod domain {
 	pub const SAMPLE: &[u8] = b"daya/sample";
 	pub const VALIDATOR: &[u8] = b"daya/validator";
 	pub const DISPUTE: &[u8] = b"daya/dispute";
+	pub const SAMPLING: &[u8] = b"daya/sampling";
 }
 
 /// What a dispute's verdicts decided.
@@ -135,7 +136,10 @@ impl<T: Config> Pallet<T> {
 		let status = T::Models::status(model).ok_or(QuoteError::UnknownModel)?;
 		ensure!(status.accepts_jobs(), QuoteError::ModelNotAccepting);
 		let terms = T::Models::terms(model).ok_or(QuoteError::UnknownModel)?;
-		ensure!(max_output_tokens <= terms.max_output_tokens, QuoteError::TooManyTokens);
+		ensure!(
+			max_output_tokens <= terms.max_output_tokens.min(T::MaxOutputTokens::get()),
+			QuoteError::TooManyTokens
+		);
 		let total = prompt_tokens.checked_add(max_output_tokens).ok_or(QuoteError::Overflow)?;
 		ensure!(total <= terms.context_length, QuoteError::TooManyTokens);
 		let escrow = Self::escrow_for(terms.price_per_token, prompt_tokens, max_output_tokens)
@@ -212,7 +216,8 @@ impl<T: Config> Pallet<T> {
 			max_output_tokens,
 			params,
 			price_per_token: terms.price_per_token,
-			validation_threshold: terms.validation_threshold,
+			validation: terms.validation,
+			sampling_key: H256::zero(),
 			escrow,
 			submitted_at: now,
 			executor: None,
@@ -237,27 +242,38 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_submit_result(
 		who: T::AccountId,
 		job_id: JobId,
-		output: Output<T>,
-		usage: Usage,
-		logprobs_commitment: H256,
+		result: JobResult<T>,
 	) -> DispatchResult {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(job.executed_by(&who), Error::<T>::NotExecutor);
 		ensure!(matches!(job.status, JobStatus::Assigned), Error::<T>::AlreadyDelivered);
 		let now = frame_system::Pallet::<T>::block_number();
 		ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
+		let usage = result.usage();
 		ensure!(
 			usage.prompt_tokens <= job.prompt_tokens
 				&& usage.completion_tokens <= job.max_output_tokens,
 			Error::<T>::UsageAboveLimit
 		);
+		// Fail closed: a result without tokens, or without the fingerprints of all of them,
+		// cannot be checked, so it is no result.
+		ensure!(
+			usage.completion_tokens > 0
+				&& result.fingerprints.len() as u32
+					== daya_primitives::jobs::fingerprints_for(usage.completion_tokens),
+			Error::<T>::MalformedResult
+		);
 		Self::queue_draw(job_id)?;
 		Self::unschedule(job_id, job.deadline);
 
-		let output_hash = H256(blake2_256(&output));
-		let indexed = IndexedOutput { job_id, output: output.into_inner(), usage };
-		offchain_index::set(&output_key(job_id), &indexed.encode());
-		job.delivery = Some(Delivery { output_hash, usage, logprobs_commitment });
+		let output_hash = H256(blake2_256(&result.output));
+		let encoded = result.encode();
+		let result_hash = H256(blake2_256(&encoded));
+		offchain_index::set(
+			&output_key(job_id),
+			&IndexedOutput { job_id, result: encoded }.encode(),
+		);
+		job.delivery = Some(Delivery { output_hash, usage, result_hash });
 		job.status = JobStatus::Delivered;
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::ResultSubmitted { job_id, executor: who, output_hash, usage });
@@ -267,15 +283,15 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_submit_verdict(
 		who: T::AccountId,
 		job_id: JobId,
-		similarity: Perbill,
+		judgement: Judgement,
 	) -> DispatchResult {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		let now = frame_system::Pallet::<T>::block_number();
-		let passes = similarity >= job.validation_threshold;
+		let passes = judgement.is_valid();
 		match &mut job.status {
 			JobStatus::Validating { verdict } => {
 				ensure!(verdict.validator == who, Error::<T>::NotValidator);
-				ensure!(verdict.similarity.is_none(), Error::<T>::AlreadyVoted);
+				ensure!(verdict.judgement.is_none(), Error::<T>::AlreadyVoted);
 				ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
 				if !passes {
 					// The dispute's validators are drawn from a later relay block's seed.
@@ -284,7 +300,7 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::VerdictSubmitted {
 					job_id,
 					validator: who.clone(),
-					similarity,
+					judgement,
 				});
 				T::Hosts::record_success(&who);
 				if passes {
@@ -300,11 +316,11 @@ impl<T: Config> Pallet<T> {
 					.iter_mut()
 					.find(|v| v.validator == who)
 					.ok_or(Error::<T>::NotValidator)?;
-				ensure!(verdict.similarity.is_none(), Error::<T>::AlreadyVoted);
+				ensure!(verdict.judgement.is_none(), Error::<T>::AlreadyVoted);
 				ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
-				verdict.similarity = Some(similarity);
-				let complete = verdicts.iter().all(|v| v.similarity.is_some());
-				Self::deposit_event(Event::VerdictSubmitted { job_id, validator: who, similarity });
+				verdict.judgement = Some(judgement);
+				let complete = verdicts.iter().all(|v| v.judgement.is_some());
+				Self::deposit_event(Event::VerdictSubmitted { job_id, validator: who, judgement });
 				if complete {
 					Self::decide_dispute(job_id, job);
 				} else {
@@ -372,11 +388,10 @@ impl<T: Config> Pallet<T> {
 	fn decide_dispute(job_id: JobId, job: Job<T>) {
 		let JobStatus::Disputed { accuser, verdicts } = &job.status else { return };
 		let accuser = accuser.clone();
-		let threshold = job.validation_threshold;
 		let (mut fraud, mut pass) = (0u32, 0u32);
 		for verdict in verdicts.iter() {
-			match verdict.similarity {
-				Some(similarity) if similarity < threshold => fraud = fraud.saturating_add(1),
+			match verdict.judgement {
+				Some(j) if !j.is_valid() => fraud = fraud.saturating_add(1),
 				Some(_) => pass = pass.saturating_add(1),
 				None => T::Hosts::record_miss(&verdict.validator),
 			}
@@ -390,8 +405,8 @@ impl<T: Config> Pallet<T> {
 		};
 		// Validators on the winning side gain reputation, those on the losing side lose it.
 		for verdict in verdicts.iter() {
-			let Some(similarity) = verdict.similarity else { continue };
-			let said_fraud = similarity < threshold;
+			let Some(judgement) = verdict.judgement else { continue };
+			let said_fraud = !judgement.is_valid();
 			match decision {
 				Decision::Fraud if said_fraud => T::Hosts::record_success(&verdict.validator),
 				Decision::Overturned if !said_fraud => T::Hosts::record_success(&verdict.validator),
@@ -403,10 +418,7 @@ impl<T: Config> Pallet<T> {
 			Decision::Fraud => {
 				let mut winners = alloc::vec![accuser];
 				winners.extend(
-					verdicts
-						.iter()
-						.filter(|v| v.similarity.is_some_and(|s| s < threshold))
-						.map(|v| v.validator.clone()),
+					verdicts.iter().filter(|v| v.says_fraud()).map(|v| v.validator.clone()),
 				);
 				// A disputed job has its executor; without one, there is nobody to slash.
 				if let Some(executor) = job.executor.clone() {
@@ -655,6 +667,8 @@ impl<T: Config> Pallet<T> {
 			return false;
 		};
 		job.executor = Some(executor.clone());
+		// The consumer's seed is mixed in, the executor's choice is not.
+		job.sampling_key = H256(seed.draw(&(domain::SAMPLING, job_id, job.params.seed).encode()));
 		job.reassigned = missed_by.is_some();
 		job.deadline = deadline;
 		job.status = JobStatus::Assigned;
@@ -906,6 +920,16 @@ impl<T: Config> Pallet<T> {
 				"a job has an executor exactly when it is not unassigned"
 			);
 			ensure!(
+				job.executor.is_none() || job.sampling_key != H256::zero(),
+				"an assigned job has no sampling key"
+			);
+			ensure!(
+				job.delivery.is_none_or(|d| d.usage.completion_tokens > 0
+					&& d.usage.completion_tokens <= job.max_output_tokens
+					&& d.usage.prompt_tokens <= job.prompt_tokens),
+				"a delivery's usage is outside the job's limits"
+			);
+			ensure!(
 				queued.get(&id).copied().unwrap_or(0) == u32::from(job.status.awaits_draw()),
 				"a job waiting for a draw is not queued once"
 			);
@@ -941,7 +965,7 @@ impl<T: Config> Pallet<T> {
 				JobStatus::Validating { verdict } => {
 					ensure!(job.delivery.is_some(), "a validated job has no delivery");
 					ensure!(in_bucket(), "a validated job is not in its deadline's bucket");
-					ensure!(verdict.similarity.is_none(), "a validation's verdict is pending");
+					ensure!(verdict.judgement.is_none(), "a validation's verdict is pending");
 					ensure!(
 						!job.executed_by(&verdict.validator) && verdict.validator != job.consumer,
 						"a validator is the executor or the consumer"
@@ -952,7 +976,7 @@ impl<T: Config> Pallet<T> {
 					ensure!(in_bucket(), "a disputed job is not in its deadline's bucket");
 					ensure!(!verdicts.is_empty(), "a dispute has no validators");
 					ensure!(
-						verdicts.iter().any(|v| v.similarity.is_none()),
+						verdicts.iter().any(|v| v.judgement.is_none()),
 						"a dispute with every verdict is still open"
 					);
 					for validator in

@@ -137,7 +137,8 @@ mod proptests;
 mod tests;
 
 pub use daya_primitives::{
-	HostRegistry, JobEnd, JobId, JobOutcome, JobParams, ModelId, ModelRegistry, Usage,
+	Fault, Fingerprint, HostRegistry, JobEnd, JobId, JobOutcome, JobParams, Judgement, ModelId,
+	ModelRegistry, PayloadFormat, Usage, ValidationPolicy,
 };
 pub use pallet::*;
 pub use types::*;
@@ -201,6 +202,10 @@ pub mod pallet {
 		/// Maximum length of a job's output, in bytes. Must not be zero.
 		#[pallet::constant]
 		type MaxOutputLen: Get<u32>;
+
+		/// Maximum output tokens of one job, whatever its model allows. Must not be zero.
+		#[pallet::constant]
+		type MaxOutputTokens: Get<u32>;
 
 		/// Blocks an executor has to deliver a job's result. Must not be zero.
 		#[pallet::constant]
@@ -369,8 +374,8 @@ pub mod pallet {
 			job_id: JobId,
 			/// The validator.
 			validator: T::AccountId,
-			/// The similarity it found.
-			similarity: Perbill,
+			/// What it found.
+			judgement: Judgement,
 		},
 		/// A validator found a result below the model's threshold, and the validators that decide
 		/// were drawn.
@@ -487,6 +492,9 @@ pub mod pallet {
 		/// The usage is above what the job allows: more prompt tokens than the payload's bytes,
 		/// or more completion tokens than asked for.
 		UsageAboveLimit,
+		/// A result that cannot be an answer: no output tokens, or not one fingerprint per
+		/// started chunk of them.
+		MalformedResult,
 		/// The caller is not a validator of the job, or the job is not being validated.
 		NotValidator,
 		/// The caller gave its verdict already.
@@ -521,6 +529,7 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxPayloadLen::get() > 0, "MaxPayloadLen must not be zero");
 			assert!(T::MaxOutputLen::get() > 0, "MaxOutputLen must not be zero");
+			assert!(T::MaxOutputTokens::get() > 0, "MaxOutputTokens must not be zero");
 			assert!(!T::ExecutionPeriod::get().is_zero(), "ExecutionPeriod must not be zero");
 			assert!(!T::ValidationPeriod::get().is_zero(), "ValidationPeriod must not be zero");
 			assert!(T::DisputeValidators::get() > 0, "DisputeValidators must not be zero");
@@ -575,38 +584,37 @@ pub mod pallet {
 		/// Deliver a job's result.
 		///
 		/// - Origin: signed, by the job's executor; once, before the deadline.
-		/// - `output`: the generated text; state keeps its hash, the offchain index and this
-		///   extrinsic the text.
-		/// - `usage`: prompt tokens (at most the payload's bytes) and completion tokens (at most
-		///   the job's maximum), which the consumer pays for.
-		/// - `logprobs_commitment`: the executor's commitment to its per-token log-probabilities.
+		/// - `result`: the output text and token ids, the prompt's token count and ids hash,
+		///   and the fingerprints ([`JobResult`]); state keeps their hashes and the usage, the
+		///   offchain index and this extrinsic the result. The consumer pays for the prompt
+		///   tokens (at most the payload's bytes) and every output id (at most the job's
+		///   maximum).
 		/// - Errors: [`Error::UnknownJob`], [`Error::NotExecutor`], [`Error::AlreadyDelivered`],
-		///   [`Error::DeadlinePassed`], [`Error::UsageAboveLimit`], [`Error::DrawsFull`].
+		///   [`Error::DeadlinePassed`], [`Error::UsageAboveLimit`], [`Error::MalformedResult`],
+		///   [`Error::DrawsFull`].
 		/// - Fee: none when it succeeds (the executor is paid through the job, and only the
 		///   job's executor can succeed, once); a failed call pays.
 		/// - Event: [`Event::ResultSubmitted`].
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::submit_result(output.len() as u32))]
+		#[pallet::weight(T::WeightInfo::submit_result(result.output.len() as u32))]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			job_id: JobId,
-			output: Output<T>,
-			usage: Usage,
-			logprobs_commitment: H256,
+			result: JobResult<T>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_submit_result(who, job_id, output, usage, logprobs_commitment)?;
+			Self::do_submit_result(who, job_id, result)?;
 			Ok(Pays::No.into())
 		}
 
-		/// Give a validator's verdict on a job's result: the similarity of its re-scoring to the
-		/// executor's output.
+		/// Give a validator's verdict on a job's result: its judgement, valid or the fault it
+		/// found (see `docs/verification.md` for the checks).
 		///
 		/// - Origin: signed, by a validator of the job that has not given its verdict; before
 		///   the validation deadline.
-		/// - The first validator's verdict settles the job (at or above the model's threshold)
-		///   or accuses the executor (below): the dispute's validators are drawn from the seed
-		///   of a later relay block. The last dispute verdict decides the dispute.
+		/// - The first validator's verdict settles the job (valid) or accuses the executor (a
+		///   fault): the dispute's validators are drawn from the seed of a later relay block.
+		///   The last dispute verdict decides the dispute.
 		/// - Fee: none when it succeeds (only a pending validator can succeed, once); a failed
 		///   call pays.
 		/// - Errors: [`Error::UnknownJob`], [`Error::NotValidator`], [`Error::AlreadyVoted`],
@@ -622,10 +630,10 @@ pub mod pallet {
 		pub fn submit_verdict(
 			origin: OriginFor<T>,
 			job_id: JobId,
-			similarity: Perbill,
+			judgement: Judgement,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_submit_verdict(who, job_id, similarity)?;
+			Self::do_submit_verdict(who, job_id, judgement)?;
 			Ok(Pays::No.into())
 		}
 

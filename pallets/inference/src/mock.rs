@@ -3,7 +3,7 @@
 //! deterministic per-block seed, read after the inherents as the runtime's randomness pallet
 //! does.
 
-use crate::{self as pallet_daya_inference, JobParams, Output, Payload};
+use crate::{self as pallet_daya_inference, Fingerprint, JobParams, JobResult, Output, Payload};
 use codec::Encode;
 use daya_primitives::{
 	BlockRandomness, BlockSeed, JobId, ModelId, ModelRegistry, ModelStatus, ModelTerms, SeedSource,
@@ -142,7 +142,12 @@ impl ModelRegistry<Balance> for MockModels {
 			models.borrow().get(&model).map(|entry| ModelTerms {
 				price_per_token: entry.1,
 				compute_units_per_token: 1_000,
-				validation_threshold: Perbill::from_percent(90),
+				validation: daya_primitives::ValidationPolicy {
+					conclusive_margin_micro: 100_000,
+					near_ties_base: 2,
+					near_ties_per_kilo: 4,
+					fingerprint_tolerance_ppm: 2_000,
+				},
 				min_vram_mib: 0,
 				context_length: 150,
 				max_output_tokens: 128,
@@ -245,6 +250,7 @@ parameter_types! {
 	pub const ProtocolFee: Perbill = Perbill::from_percent(10);
 	pub const MaxPayloadLen: u32 = 64;
 	pub const MaxOutputLen: u32 = 64;
+	pub const MaxOutputTokens: u32 = 128;
 	pub const ExecutionPeriod: BlockNumber = 5;
 	pub const ValidationPeriod: BlockNumber = 3;
 	/// Zero by default: no result is validated unless a test asks for it.
@@ -295,6 +301,7 @@ impl pallet_daya_inference::Config for Test {
 	type ProtocolFee = ProtocolFee;
 	type MaxPayloadLen = MaxPayloadLen;
 	type MaxOutputLen = MaxOutputLen;
+	type MaxOutputTokens = MaxOutputTokens;
 	type ExecutionPeriod = ExecutionPeriod;
 	type ValidationPeriod = ValidationPeriod;
 	type MinSampleRate = MinSampleRate;
@@ -458,14 +465,33 @@ pub fn executor_of(job_id: JobId) -> AccountId {
 		.expect("an assigned job")
 }
 
+/// A result: `text`, `prompt_tokens` prompt tokens, `completion_tokens` output ids and a
+/// fingerprint per started chunk of them.
+pub fn result(text: &str, prompt_tokens: u32, completion_tokens: u32) -> JobResult<Test> {
+	let chunks = daya_primitives::jobs::fingerprints_for(completion_tokens);
+	JobResult {
+		output: output(text),
+		tokens: (0..completion_tokens)
+			.map(|i| 100 + i)
+			.collect::<Vec<_>>()
+			.try_into()
+			.expect("fits"),
+		prompt_tokens,
+		prompt_hash: H256::repeat_byte(7),
+		fingerprints: (0..chunks)
+			.map(|_| Fingerprint::default())
+			.collect::<Vec<_>>()
+			.try_into()
+			.expect("fits"),
+	}
+}
+
 /// Delivers `text` for `job_id` from its executor, with 8 prompt and 12 completion tokens.
 pub fn deliver(job_id: JobId, text: &str) -> DispatchResult {
 	Inference::submit_result(
 		RuntimeOrigin::signed(executor_of(job_id)),
 		job_id,
-		output(text),
-		usage(8, 12),
-		H256::repeat_byte(7),
+		result(text, 8, 12),
 	)
 	.map(|_| ())
 	.map_err(|e| e.error)

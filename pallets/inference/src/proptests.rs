@@ -5,7 +5,6 @@
 use crate::{mock::*, *};
 use polkadot_sdk::{
 	frame_support::traits::fungible::{Inspect, InspectHold},
-	sp_core::H256,
 	sp_runtime::Perbill,
 };
 use proptest::prelude::*;
@@ -17,7 +16,8 @@ enum Action {
 	Submit { consumer: usize, len: usize, max_output: u32 },
 	/// The executor of the n-th open job delivers, with this many completion tokens.
 	Deliver { job: usize, completion: u32 },
-	/// A pending validator of the n-th open job gives this similarity.
+	/// A pending validator of the n-th open job judges its result: valid from 90 up, a fault
+	/// below.
 	Verdict { job: usize, similarity: u32 },
 	/// The consumer of the n-th open job cancels it.
 	Cancel { job: usize },
@@ -69,9 +69,7 @@ fn apply(action: &Action) {
 			Some((id, job)) => Inference::submit_result(
 				RuntimeOrigin::signed(job.executor.unwrap_or(job.consumer)),
 				id,
-				output("out"),
-				usage(job.prompt_tokens.min(3), *completion),
-				H256::zero(),
+				result("out", job.prompt_tokens.min(3), *completion),
 			)
 			.map(|_| ())
 			.map_err(|e| e.error),
@@ -84,7 +82,11 @@ fn apply(action: &Action) {
 					Some(validator) => Inference::submit_verdict(
 						RuntimeOrigin::signed(validator),
 						id,
-						Perbill::from_percent(*similarity),
+						if *similarity >= 90 {
+							Judgement::Valid
+						} else {
+							Judgement::Invalid(Fault::Truncated { position: *similarity })
+						},
 					)
 					.map(|_| ())
 					.map_err(|e| e.error),

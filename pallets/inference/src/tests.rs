@@ -2,7 +2,7 @@
 //! registry.
 
 use crate::{mock::*, Error, Event, *};
-use codec::Decode;
+use codec::{Decode, Encode};
 use daya_primitives::{
 	jobs::MAX_TEMPERATURE_MILLI,
 	runtime_api::{JobStatusView, WorkKind},
@@ -60,8 +60,14 @@ fn dispute_of(job_id: JobId) -> (AccountId, Vec<AccountId>) {
 	}
 }
 
-fn verdict(who: AccountId, job_id: JobId, percent: u32) -> DispatchResult {
-	Inference::submit_verdict(RuntimeOrigin::signed(who), job_id, Perbill::from_percent(percent))
+/// A judgement that the result is valid.
+const VALID: Judgement = Judgement::Valid;
+
+/// A judgement that the result is a fraud.
+const FRAUD: Judgement = Judgement::Invalid(Fault::Token { position: 3, margin_micro: 9_000_000 });
+
+fn verdict(who: AccountId, job_id: JobId, judgement: Judgement) -> DispatchResult {
+	Inference::submit_verdict(RuntimeOrigin::signed(who), job_id, judgement)
 		.map(|_| ())
 		.map_err(|e| e.error)
 }
@@ -82,7 +88,7 @@ fn delivered_and_validating() -> (JobId, AccountId, AccountId) {
 /// the next block.
 fn disputed() -> (JobId, AccountId, AccountId, Vec<AccountId>) {
 	let (job_id, executor, validator) = delivered_and_validating();
-	assert_ok!(verdict(validator, job_id, 50));
+	assert_ok!(verdict(validator, job_id, FRAUD));
 	assert_eq!(job(job_id).status, JobStatus::Accused { accuser: validator });
 	next_block();
 	let (accuser, validators) = dispute_of(job_id);
@@ -171,7 +177,7 @@ fn submit_job_rejects_bad_requests_and_holds_nothing() {
 				payload(text),
 				max_out,
 				max_price,
-				JobParams { temperature_milli, seed: 7 },
+				JobParams { temperature_milli, seed: 7, format: PayloadFormat::Text },
 			)
 		};
 		assert_noop!(
@@ -241,7 +247,11 @@ fn submit_job_at_the_limits_is_accepted() {
 			payload(&long),
 			150 - 64,
 			u64::MAX,
-			JobParams { temperature_milli: MAX_TEMPERATURE_MILLI, seed: u64::MAX },
+			JobParams {
+				temperature_milli: MAX_TEMPERATURE_MILLI,
+				seed: u64::MAX,
+				format: PayloadFormat::Chat,
+			},
 		));
 		assert_eq!(held(CONSUMER), 150 * PRICE);
 		// The job takes the model's price, not the consumer's limit.
@@ -414,14 +424,8 @@ fn submit_result_records_hashes_and_indexes_the_output() {
 		let job = job(job_id);
 		let output_hash = H256(blake2_256(b"forty-two"));
 		assert_eq!(job.status, JobStatus::Delivered);
-		assert_eq!(
-			job.delivery,
-			Some(Delivery {
-				output_hash,
-				usage: usage(8, 12),
-				logprobs_commitment: H256::repeat_byte(7)
-			})
-		);
+		let result_hash = H256(blake2_256(&result("forty-two", 8, 12).encode()));
+		assert_eq!(job.delivery, Some(Delivery { output_hash, usage: usage(8, 12), result_hash }));
 		assert_eq!(Draws::<Test>::get().iter().map(|d| d.job_id).collect::<Vec<_>>(), vec![job_id]);
 		System::assert_last_event(
 			Event::ResultSubmitted { job_id, executor, output_hash, usage: usage(8, 12) }.into(),
@@ -432,7 +436,7 @@ fn submit_result_records_hashes_and_indexes_the_output() {
 	let indexed = ext.offchain_db().get(&output_key(0)).expect("the output is indexed");
 	assert_eq!(
 		IndexedOutput::decode(&mut &indexed[..]).unwrap(),
-		IndexedOutput { job_id: 0, output: b"forty-two".to_vec(), usage: usage(8, 12) }
+		IndexedOutput { job_id: 0, result: result("forty-two", 8, 12).encode() }
 	);
 }
 
@@ -442,20 +446,26 @@ fn submit_result_rejects_everything_but_one_timely_result_from_the_executor() {
 		let job_id = submit(CONSUMER).unwrap();
 		let executor = executor_of(job_id);
 		let other = [ALICE, BOB].into_iter().find(|who| *who != executor).unwrap();
-		let result = |who, job_id, usage| {
+		let submit_result = |who, job_id, usage: Usage| {
 			Inference::submit_result(
 				RuntimeOrigin::signed(who),
 				job_id,
-				output("x"),
-				usage,
-				H256::zero(),
+				result("x", usage.prompt_tokens, usage.completion_tokens),
 			)
 		};
+		let result = submit_result;
 		assert_noop!(result(executor, 9, usage(1, 1)), Error::<Test>::UnknownJob);
 		assert_noop!(result(other, job_id, usage(1, 1)), Error::<Test>::NotExecutor);
 		assert_noop!(result(CONSUMER, job_id, usage(1, 1)), Error::<Test>::NotExecutor);
 		assert_noop!(result(executor, job_id, usage(11, 1)), Error::<Test>::UsageAboveLimit);
 		assert_noop!(result(executor, job_id, usage(1, 21)), Error::<Test>::UsageAboveLimit);
+		assert_noop!(result(executor, job_id, usage(1, 0)), Error::<Test>::MalformedResult);
+		let mut unfingerprinted = mock::result("x", 1, 1);
+		unfingerprinted.fingerprints.clear();
+		assert_noop!(
+			Inference::submit_result(RuntimeOrigin::signed(executor), job_id, unfingerprinted),
+			Error::<Test>::MalformedResult
+		);
 		assert_ok!(result(executor, job_id, usage(10, 20)));
 		assert_noop!(result(executor, job_id, usage(1, 1)), Error::<Test>::AlreadyDelivered);
 
@@ -482,25 +492,17 @@ fn results_and_verdicts_are_free_when_they_succeed_and_pay_when_they_fail() {
 		.sample_rate(Perbill::one())
 		.build_and_execute(|| {
 			let (job_id, executor, validator) = delivered_and_validating();
-			let refused =
-				Inference::submit_verdict(RuntimeOrigin::signed(executor), job_id, Perbill::one())
-					.unwrap_err();
+			let refused = Inference::submit_verdict(RuntimeOrigin::signed(executor), job_id, VALID)
+				.unwrap_err();
 			assert_eq!(refused.post_info.pays_fee, Pays::Yes);
 			let given =
-				Inference::submit_verdict(RuntimeOrigin::signed(validator), job_id, Perbill::one())
-					.unwrap();
+				Inference::submit_verdict(RuntimeOrigin::signed(validator), job_id, VALID).unwrap();
 			assert_eq!(given.pays_fee, Pays::No);
 
 			let job_id = submit(CONSUMER).unwrap();
 			let executor = executor_of(job_id);
 			let result = |who| {
-				Inference::submit_result(
-					RuntimeOrigin::signed(who),
-					job_id,
-					output("x"),
-					usage(1, 1),
-					H256::zero(),
-				)
+				Inference::submit_result(RuntimeOrigin::signed(who), job_id, result("x", 1, 1))
 			};
 			assert_eq!(result(CONSUMER).unwrap_err().post_info.pays_fee, Pays::Yes);
 			assert_eq!(result(executor).unwrap().pays_fee, Pays::No);
@@ -529,9 +531,9 @@ fn pending_draws_are_bounded() {
 			for who in [FERDIE, FERDIE, FERDIE, FERDIE, GRACE] {
 				assert_ok!(submit_unassigned(who));
 			}
-			assert_noop!(verdict(validator, jobs[0], 0), Error::<Test>::DrawsFull);
+			assert_noop!(verdict(validator, jobs[0], FRAUD), Error::<Test>::DrawsFull);
 			next_block();
-			assert_ok!(verdict(validator, jobs[0], 0));
+			assert_ok!(verdict(validator, jobs[0], FRAUD));
 		});
 }
 
@@ -591,9 +593,7 @@ fn the_fee_never_exceeds_the_escrow_and_the_price_is_fixed_at_submission() {
 		assert_ok!(Inference::submit_result(
 			RuntimeOrigin::signed(executor_of(job_id)),
 			job_id,
-			output("all of it"),
-			usage(10, 20),
-			H256::zero(),
+			result("all of it", 10, 20),
 		));
 		next_block();
 		let outcome = Outcomes::<Test>::get(job_id).unwrap();
@@ -657,13 +657,7 @@ fn the_reassigned_executor_can_deliver() {
 		let first = executor_of(job_id);
 		run_to_block(job(job_id).deadline);
 		assert_noop!(
-			Inference::submit_result(
-				RuntimeOrigin::signed(first),
-				job_id,
-				output("late"),
-				usage(1, 1),
-				H256::zero()
-			),
+			Inference::submit_result(RuntimeOrigin::signed(first), job_id, result("late", 1, 1)),
 			Error::<Test>::NotExecutor
 		);
 		assert_ok!(deliver(job_id, "on time"));
@@ -727,16 +721,11 @@ fn a_sampled_result_waits_for_its_validator_and_a_pass_pays() {
 			assert_eq!(held(CONSUMER), ESCROW);
 			assert_eq!(Inference::api_work_of(validator), vec![(job_id, WorkKind::Validate)]);
 
-			assert_ok!(verdict(validator, job_id, 90));
+			assert_ok!(verdict(validator, job_id, VALID));
 			assert_eq!(ended(job_id), JobEnd::Validated);
 			assert_eq!(free(CONSUMER), ENDOWMENT - FEE);
 			System::assert_has_event(
-				Event::VerdictSubmitted {
-					job_id,
-					validator,
-					similarity: Perbill::from_percent(90),
-				}
-				.into(),
+				Event::VerdictSubmitted { job_id, validator, judgement: VALID }.into(),
 			);
 		});
 }
@@ -748,16 +737,19 @@ fn submit_verdict_rejects_everyone_but_a_pending_validator_in_time() {
 		.sample_rate(Perbill::one())
 		.build_and_execute(|| {
 			let assigned = submit(CONSUMER).unwrap();
-			assert_noop!(verdict(executor_of(assigned), assigned, 99), Error::<Test>::NotValidator);
-			assert_noop!(verdict(ALICE, 99, 99), Error::<Test>::UnknownJob);
+			assert_noop!(
+				verdict(executor_of(assigned), assigned, VALID),
+				Error::<Test>::NotValidator
+			);
+			assert_noop!(verdict(ALICE, 99, VALID), Error::<Test>::UnknownJob);
 
 			let (job_id, executor, validator) = delivered_and_validating();
-			assert_noop!(verdict(executor, job_id, 99), Error::<Test>::NotValidator);
-			assert_noop!(verdict(CONSUMER, job_id, 99), Error::<Test>::NotValidator);
+			assert_noop!(verdict(executor, job_id, VALID), Error::<Test>::NotValidator);
+			assert_noop!(verdict(CONSUMER, job_id, VALID), Error::<Test>::NotValidator);
 			let deadline = job(job_id).deadline;
 			let now = System::block_number();
 			System::set_block_number(deadline);
-			assert_noop!(verdict(validator, job_id, 99), Error::<Test>::DeadlinePassed);
+			assert_noop!(verdict(validator, job_id, VALID), Error::<Test>::DeadlinePassed);
 			System::set_block_number(now);
 		});
 }
@@ -817,10 +809,10 @@ fn confirmed_fraud_refunds_slashes_rewards_and_jails() {
 			);
 			let balances: Vec<_> = validators.iter().map(|v| free(*v)).collect();
 			let accuser_before = free(accuser);
-			assert_ok!(verdict(validators[0], job_id, 10));
-			assert_noop!(verdict(validators[0], job_id, 10), Error::<Test>::AlreadyVoted);
-			assert_ok!(verdict(validators[1], job_id, 20));
-			assert_ok!(verdict(validators[2], job_id, 30));
+			assert_ok!(verdict(validators[0], job_id, FRAUD));
+			assert_noop!(verdict(validators[0], job_id, FRAUD), Error::<Test>::AlreadyVoted);
+			assert_ok!(verdict(validators[1], job_id, FRAUD));
+			assert_ok!(verdict(validators[2], job_id, FRAUD));
 
 			assert_eq!(ended(job_id), JobEnd::Fraud);
 			assert_eq!(free(CONSUMER), ENDOWMENT);
@@ -852,9 +844,9 @@ fn a_majority_decides_and_the_minority_loses_reputation() {
 		.sample_rate(Perbill::one())
 		.build_and_execute(|| {
 			let (job_id, executor, _, validators) = disputed();
-			assert_ok!(verdict(validators[0], job_id, 10));
-			assert_ok!(verdict(validators[1], job_id, 95));
-			assert_ok!(verdict(validators[2], job_id, 10));
+			assert_ok!(verdict(validators[0], job_id, FRAUD));
+			assert_ok!(verdict(validators[1], job_id, VALID));
+			assert_ok!(verdict(validators[2], job_id, FRAUD));
 			assert_eq!(ended(job_id), JobEnd::Fraud);
 			assert_eq!(reputation(validators[1]), Perbill::from_percent(90));
 			assert!(reputation(executor) < Perbill::one());
@@ -870,7 +862,7 @@ fn an_overturned_accusation_slashes_the_accuser_for_the_executor() {
 			let (job_id, executor, accuser, validators) = disputed();
 			let executor_before = free(executor);
 			for v in &validators {
-				assert_ok!(verdict(*v, job_id, 99));
+				assert_ok!(verdict(*v, job_id, VALID));
 			}
 			assert_eq!(ended(job_id), JobEnd::Validated);
 			let slashed = MinHostBond::get() / 10;
@@ -891,8 +883,8 @@ fn a_dispute_without_a_majority_pays_the_executor_and_slashes_nobody() {
 		.sample_rate(Perbill::one())
 		.build_and_execute(|| {
 			let (job_id, executor, accuser, validators) = disputed();
-			assert_ok!(verdict(validators[0], job_id, 10));
-			assert_ok!(verdict(validators[1], job_id, 99));
+			assert_ok!(verdict(validators[0], job_id, FRAUD));
+			assert_ok!(verdict(validators[1], job_id, VALID));
 			run_to_block(job(job_id).deadline);
 			assert_eq!(ended(job_id), JobEnd::Completed);
 			assert_eq!(bond_of(executor), MinHostBond::get());
@@ -926,7 +918,7 @@ fn an_accusation_nobody_can_check_pays_the_executor() {
 		.sample_rate(Perbill::one())
 		.build_and_execute(|| {
 			let (job_id, executor, validator) = delivered_and_validating();
-			assert_ok!(verdict(validator, job_id, 1));
+			assert_ok!(verdict(validator, job_id, FRAUD));
 			next_block();
 			assert_eq!(ended(job_id), JobEnd::Completed);
 			assert_eq!(bond_of(executor), MinHostBond::get());
@@ -973,7 +965,7 @@ fn a_half_trusted_host_is_validated_about_half_the_time() {
 			run_to_block(System::block_number() + 1);
 			if Jobs::<Test>::contains_key(job_id) {
 				sampled += 1;
-				assert_ok!(verdict(validator_of(job_id), job_id, 100));
+				assert_ok!(verdict(validator_of(job_id), job_id, VALID));
 			}
 		}
 		// 50 expected; outside 30..=70 has a probability below 1e-4.
@@ -1104,5 +1096,46 @@ fn try_state_catches_broken_invariants() {
 		})
 		.is_err());
 		assert!(Inference::do_try_state().is_ok());
+	});
+}
+
+#[test]
+fn the_sampling_key_is_drawn_at_assignment_and_nobody_chooses_it() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let submit_with_seed = |who, seed| {
+			let job_id = NextJobId::<Test>::get();
+			let params = JobParams { seed, ..Default::default() };
+			assert_ok!(Inference::submit_job(
+				RuntimeOrigin::signed(who),
+				0,
+				payload("0123456789"),
+				20,
+				PRICE,
+				params
+			));
+			job_id
+		};
+		// Submitted in the same block with the same seed: unknown until assigned, then
+		// different (the job id is mixed in).
+		let a = submit_with_seed(CONSUMER, 7);
+		let b = submit_with_seed(CONSUMER_2, 7);
+		assert_eq!(job(a).sampling_key, H256::zero());
+		next_block();
+		let (key_a, key_b) = (job(a).sampling_key, job(b).sampling_key);
+		assert_ne!(key_a, H256::zero());
+		assert_ne!(key_a, key_b);
+		// The same job and seed under another block's randomness: another key, so a consumer
+		// that picks its seed cannot pick the key.
+		let before = NextJobId::<Test>::get();
+		set_seed_salt(1);
+		let c = submit_with_seed(CONSUMER, 7);
+		next_block();
+		assert_eq!(c, before);
+		assert_ne!(job(c).sampling_key, key_a);
+		// A reassigned job gets a fresh key with its new executor.
+		let key_c = job(c).sampling_key;
+		run_to_block(job(c).deadline);
+		assert_ne!(job(c).sampling_key, key_c);
+		Inference::do_try_state().unwrap();
 	});
 }

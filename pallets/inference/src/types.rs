@@ -12,14 +12,14 @@
 use crate::Config;
 use alloc::vec::Vec;
 use daya_primitives::{
+	jobs::fingerprints_for,
 	runtime_api::{JobStatusView, JobView},
-	JobOutcome, JobParams, ModelId, Usage,
+	Fingerprint, JobOutcome, JobParams, Judgement, ModelId, Usage, ValidationPolicy,
 };
 use polkadot_sdk::{
 	frame_support::{pallet_prelude::*, traits::fungible},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
 	sp_core::H256,
-	sp_runtime::Perbill,
 };
 
 /// The balance type of [`Config::Currency`], in which prices and escrows are expressed.
@@ -31,6 +31,55 @@ pub type Payload<T> = BoundedVec<u8, <T as Config>::MaxPayloadLen>;
 
 /// A job's output, at most [`Config::MaxOutputLen`] bytes.
 pub type Output<T> = BoundedVec<u8, <T as Config>::MaxOutputLen>;
+
+/// A job's output token ids, at most [`Config::MaxOutputTokens`].
+pub type OutputTokens<T> = BoundedVec<u32, <T as Config>::MaxOutputTokens>;
+
+/// A result's fingerprints, one per [`daya_primitives::jobs::FINGERPRINT_CHUNK`] tokens.
+pub type Fingerprints<T> = BoundedVec<Fingerprint, MaxFingerprints<T>>;
+
+/// The most fingerprints a result carries: one per chunk of [`Config::MaxOutputTokens`].
+pub struct MaxFingerprints<T>(core::marker::PhantomData<T>);
+
+impl<T: Config> Get<u32> for MaxFingerprints<T> {
+	fn get() -> u32 {
+		fingerprints_for(T::MaxOutputTokens::get())
+	}
+}
+
+/// What an executor delivers for a job ([`crate::Pallet::submit_result`]).
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct JobResult<T: Config> {
+	/// The output text: the output ids decoded, special tokens left out.
+	pub output: Output<T>,
+	/// The output token ids, the end-of-sequence token included when the model stopped; the
+	/// consumer pays for each. Never empty.
+	pub tokens: OutputTokens<T>,
+	/// Tokens of the prompt, as the registered tokenizer counts them; at most the payload's
+	/// bytes.
+	pub prompt_tokens: u32,
+	/// BLAKE2-256 of the prompt's ids, each as 4 little-endian bytes.
+	pub prompt_hash: H256,
+	/// One per started chunk of output tokens ([`fingerprints_for`]).
+	pub fingerprints: Fingerprints<T>,
+}
+
+impl<T: Config> JobResult<T> {
+	/// The tokens the consumer pays for.
+	pub fn usage(&self) -> Usage {
+		Usage { prompt_tokens: self.prompt_tokens, completion_tokens: self.tokens.len() as u32 }
+	}
+}
 
 /// The verdicts of a dispute's validators.
 pub type Verdicts<T> = BoundedVec<Verdict<T>, <T as Config>::DisputeValidators>;
@@ -87,13 +136,14 @@ pub type OutcomeOf<T> =
 	Debug,
 )]
 pub struct Delivery {
-	/// BLAKE2-256 of the output.
+	/// BLAKE2-256 of the output text.
 	pub output_hash: H256,
-	/// The tokens the executor reports.
+	/// The tokens the consumer pays for: the prompt's as claimed, and the output ids.
 	pub usage: Usage,
-	/// The executor's commitment to the per-token log-probabilities it computed, which a
-	/// validator's re-scoring is compared against.
-	pub logprobs_commitment: H256,
+	/// BLAKE2-256 of the SCALE-encoded [`JobResult`]: text, ids, prompt count and hash, and
+	/// fingerprints. Validators check exactly what it commits to (the offchain index holds
+	/// it, and the extrinsic carries it).
+	pub result_hash: H256,
 }
 
 /// One validator's verdict on a result: `None` until it is given.
@@ -113,14 +163,19 @@ pub struct Delivery {
 pub struct Verdict<T: Config> {
 	/// The validator.
 	pub validator: T::AccountId,
-	/// The similarity of its re-scoring to the executor's output, once given.
-	pub similarity: Option<Perbill>,
+	/// Its judgement of the result, once given.
+	pub judgement: Option<Judgement>,
 }
 
 impl<T: Config> Verdict<T> {
 	/// A verdict not given yet.
 	pub fn pending(validator: T::AccountId) -> Self {
-		Self { validator, similarity: None }
+		Self { validator, judgement: None }
+	}
+
+	/// Whether it was given and found fraud.
+	pub fn says_fraud(&self) -> bool {
+		self.judgement.is_some_and(|j| !j.is_valid())
 	}
 }
 
@@ -215,8 +270,12 @@ pub struct Job<T: Config> {
 	pub params: JobParams,
 	/// Price per token, the model's at submission.
 	pub price_per_token: BalanceOf<T>,
-	/// The least similarity a validator's re-scoring must find, the model's at submission.
-	pub validation_threshold: Perbill,
+	/// How validators judge the result: the model's policy at submission.
+	pub validation: ValidationPolicy,
+	/// The sampler's key: drawn at assignment from the seed of a relay block after the
+	/// submission, mixed with the job id and the consumer's seed, so that neither the consumer
+	/// nor the executor chooses it; zero until assigned.
+	pub sampling_key: H256,
 	/// What is held from the consumer: `(prompt_tokens + max_output_tokens) * price_per_token`.
 	pub escrow: BalanceOf<T>,
 	/// Block of submission.
@@ -274,10 +333,10 @@ impl<T: Config> Job<T> {
 	pub fn awaits_verdict_from(&self, who: &T::AccountId) -> bool {
 		match &self.status {
 			JobStatus::Validating { verdict } => {
-				&verdict.validator == who && verdict.similarity.is_none()
+				&verdict.validator == who && verdict.judgement.is_none()
 			},
 			JobStatus::Disputed { verdicts, .. } => {
-				verdicts.iter().any(|v| &v.validator == who && v.similarity.is_none())
+				verdicts.iter().any(|v| &v.validator == who && v.judgement.is_none())
 			},
 			JobStatus::Assigned
 			| JobStatus::Delivered
@@ -313,10 +372,8 @@ pub struct IndexedPayload {
 pub struct IndexedOutput {
 	/// The job.
 	pub job_id: daya_primitives::JobId,
-	/// The executor's output.
-	pub output: Vec<u8>,
-	/// The tokens the executor reports.
-	pub usage: Usage,
+	/// What the executor delivered, SCALE-encoded as the call carried it ([`JobResult`]).
+	pub result: Vec<u8>,
 }
 
 /// Prefix of the offchain-index key of a job's payload; the key is the prefix followed by the

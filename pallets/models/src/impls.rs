@@ -134,7 +134,7 @@ impl<T: Config> Pallet<T> {
 			&& spec.max_output_tokens > 0
 			&& spec.max_output_tokens <= spec.context_length
 			&& spec.compute_units_per_token > 0
-			&& !spec.validation_threshold.is_zero();
+			&& spec.validation.is_valid();
 		ensure!(valid, Error::<T>::InvalidParams);
 		Ok(())
 	}

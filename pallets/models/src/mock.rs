@@ -7,7 +7,7 @@ use polkadot_sdk::{
 	frame_system::{self, EnsureRoot},
 	pallet_balances,
 	sp_io::TestExternalities,
-	sp_runtime::{BuildStorage, Perbill},
+	sp_runtime::BuildStorage,
 };
 
 /// Account ids of the mock.
@@ -144,7 +144,12 @@ pub fn spec(version: u32) -> ModelSpec<Test> {
 		max_output_tokens: 2_048,
 		min_vram_mib: 16_384,
 		compute_units_per_token: 1_000,
-		validation_threshold: Perbill::from_percent(90),
+		validation: daya_primitives::ValidationPolicy {
+			conclusive_margin_micro: 100_000,
+			near_ties_base: 2,
+			near_ties_per_kilo: 4,
+			fingerprint_tolerance_ppm: 2_000,
+		},
 	}
 }
 

@@ -9,7 +9,7 @@ use crate::{mock::*, Error, ModelParams, ModelSpec};
 use daya_primitives::{ModelRegistry, ModelStatus};
 use polkadot_sdk::{
 	sp_io,
-	sp_runtime::{DispatchError, Perbill, StateVersion},
+	sp_runtime::{DispatchError, StateVersion},
 };
 use proptest::prelude::*;
 
@@ -50,7 +50,7 @@ struct SpecInput {
 	max_output_tokens: u32,
 	min_vram_mib: u32,
 	compute_units_per_token: u32,
-	validation_threshold: u32,
+	conclusive_margin: u32,
 }
 
 impl SpecInput {
@@ -65,7 +65,12 @@ impl SpecInput {
 			max_output_tokens: self.max_output_tokens,
 			min_vram_mib: self.min_vram_mib,
 			compute_units_per_token: self.compute_units_per_token,
-			validation_threshold: Perbill::from_parts(self.validation_threshold),
+			validation: daya_primitives::ValidationPolicy {
+				conclusive_margin_micro: self.conclusive_margin,
+				near_ties_base: 2,
+				near_ties_per_kilo: 4,
+				fingerprint_tolerance_ppm: 2_000,
+			},
 		}
 	}
 
@@ -78,7 +83,7 @@ impl SpecInput {
 			&& self.max_output_tokens != 0
 			&& self.max_output_tokens <= self.context_length
 			&& self.compute_units_per_token != 0
-			&& self.validation_threshold != 0
+			&& self.conclusive_margin != 0
 	}
 }
 
@@ -133,7 +138,7 @@ fn spec_input() -> impl Strategy<Value = SpecInput> {
 				max_output_tokens,
 				min_vram_mib,
 				compute_units_per_token,
-				validation_threshold,
+				conclusive_margin,
 			)| SpecInput {
 				version,
 				zero_hash,
@@ -144,7 +149,7 @@ fn spec_input() -> impl Strategy<Value = SpecInput> {
 				context_length,
 				min_vram_mib,
 				compute_units_per_token,
-				validation_threshold,
+				conclusive_margin,
 			},
 		)
 }

@@ -9,7 +9,7 @@ use polkadot_sdk::{
 		dispatch::GetDispatchInfo,
 		traits::{Get, Hooks},
 	},
-	sp_runtime::{DispatchError, Perbill},
+	sp_runtime::DispatchError,
 };
 
 /// The models pallet's event, as the runtime's.
@@ -93,7 +93,7 @@ mod register_model {
 			params.spec.context_length = 1;
 			params.spec.max_output_tokens = 1;
 			params.spec.compute_units_per_token = 1;
-			params.spec.validation_threshold = Perbill::one();
+			params.spec.validation.conclusive_margin_micro = 1;
 			params.spec.version = 0;
 
 			// when
@@ -210,7 +210,8 @@ fn invalid_specs() -> Vec<ModelSpec<Test>> {
 		with(|spec| spec.max_output_tokens = 0),
 		with(|spec| spec.max_output_tokens = spec.context_length + 1),
 		with(|spec| spec.compute_units_per_token = 0),
-		with(|spec| spec.validation_threshold = Perbill::zero()),
+		with(|spec| spec.validation.conclusive_margin_micro = 0),
+		with(|spec| spec.validation.fingerprint_tolerance_ppm = 0),
 	]
 }
 
@@ -229,7 +230,12 @@ mod update_model {
 			max_output_tokens: 4_096,
 			min_vram_mib: 20_000,
 			compute_units_per_token: 1_100,
-			validation_threshold: Perbill::from_percent(85),
+			validation: daya_primitives::ValidationPolicy {
+				conclusive_margin_micro: 85_000,
+				near_ties_base: 2,
+				near_ties_per_kilo: 4,
+				fingerprint_tolerance_ppm: 2_000,
+			},
 		}
 	}
 
@@ -543,7 +549,12 @@ mod registry {
 				Some(ModelTerms {
 					price_per_token: 10,
 					compute_units_per_token: 1_000,
-					validation_threshold: Perbill::from_percent(90),
+					validation: daya_primitives::ValidationPolicy {
+						conclusive_margin_micro: 100_000,
+						near_ties_base: 2,
+						near_ties_per_kilo: 4,
+						fingerprint_tolerance_ppm: 2_000,
+					},
 					min_vram_mib: 16_384,
 					context_length: 8_192,
 					max_output_tokens: 2_048,
@@ -754,7 +765,12 @@ mod runtime_api {
 			max_output_tokens: 2_048,
 			min_vram_mib: 16_384,
 			compute_units_per_token: 1_000,
-			validation_threshold: Perbill::from_percent(90),
+			validation: daya_primitives::ValidationPolicy {
+				conclusive_margin_micro: 100_000,
+				near_ties_base: 2,
+				near_ties_per_kilo: 4,
+				fingerprint_tolerance_ppm: 2_000,
+			},
 			status: ModelStatus::Active,
 			registered_at: 0,
 			updated_at: 0,

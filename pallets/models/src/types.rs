@@ -9,14 +9,11 @@
 )]
 
 use crate::Config;
-use daya_primitives::{ModelStatus, ModelTerms, ModelView};
+use daya_primitives::{ModelStatus, ModelTerms, ModelView, ValidationPolicy};
 use polkadot_sdk::{
 	frame_support::{pallet_prelude::*, traits::fungible},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
-	sp_runtime::{
-		serde::{Deserialize, Serialize},
-		Perbill,
-	},
+	sp_runtime::serde::{Deserialize, Serialize},
 };
 
 /// The balance type of [`Config::Currency`], in which prices are expressed.
@@ -74,8 +71,9 @@ pub struct ModelSpec<T: Config> {
 	/// Abstract compute cost of one token, weighing jobs against hosts' proven capacity; never
 	/// zero.
 	pub compute_units_per_token: u32,
-	/// Minimum re-scoring similarity for a result to pass validation; never zero.
-	pub validation_threshold: Perbill,
+	/// How validators judge the model's results; a valid policy
+	/// ([`ValidationPolicy::is_valid`]).
+	pub validation: ValidationPolicy,
 }
 
 /// Everything governance decides when it registers a model, and what the chain spec gives for
@@ -134,7 +132,7 @@ impl<T: Config> ModelInfo<T> {
 		ModelTerms {
 			price_per_token: self.price_per_token,
 			compute_units_per_token: self.spec.compute_units_per_token,
-			validation_threshold: self.spec.validation_threshold,
+			validation: self.spec.validation,
 			min_vram_mib: self.spec.min_vram_mib,
 			context_length: self.spec.context_length,
 			max_output_tokens: self.spec.max_output_tokens,
@@ -158,7 +156,7 @@ impl<T: Config> ModelInfo<T> {
 			max_output_tokens: spec.max_output_tokens,
 			min_vram_mib: spec.min_vram_mib,
 			compute_units_per_token: spec.compute_units_per_token,
-			validation_threshold: spec.validation_threshold,
+			validation: spec.validation,
 			status: self.status,
 			registered_at: self.registered_at,
 			updated_at: self.updated_at,
@@ -203,7 +201,12 @@ pub(crate) mod bench {
 			max_output_tokens: 8_192,
 			min_vram_mib: 24_576,
 			compute_units_per_token: 1_000,
-			validation_threshold: Perbill::from_percent(90),
+			validation: ValidationPolicy {
+				conclusive_margin_micro: 100_000,
+				near_ties_base: 2,
+				near_ties_per_kilo: 4,
+				fingerprint_tolerance_ppm: 2_000,
+			},
 		}
 	}
 
