@@ -65,7 +65,23 @@ struct RewardsClaimedEvent {
 #[decode_as_type(crate_path = "scale_decode")]
 struct SubmitResultCall {
 	job_id: u64,
+	result: JobResultFields,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct JobResultFields {
 	output: Vec<u8>,
+}
+
+/// How a job is sampled, and what its payload is.
+pub struct Sampling {
+	/// Temperature in thousandths; 0 is greedy.
+	pub temperature_milli: u32,
+	/// The consumer's seed.
+	pub seed: u64,
+	/// Whether the payload is a chat (a JSON list of messages).
+	pub chat: bool,
 }
 
 /// A job just submitted. Its executor is drawn from the randomness of a later block (the
@@ -449,6 +465,7 @@ impl Client {
 		prompt: Vec<u8>,
 		max_output: u32,
 		max_price: u128,
+		sampling: Sampling,
 	) -> Result<Submitted, Failure> {
 		// A clear error before signing: the quote checks the model and the sizes.
 		self.quote(model, prompt.len() as u32, max_output).await?;
@@ -461,8 +478,12 @@ impl Client {
 				Value::u128(max_output.into()),
 				Value::u128(max_price),
 				Value::named_composite([
-					("temperature_milli", Value::u128(0)),
-					("seed", Value::u128(0)),
+					("temperature_milli", Value::u128(sampling.temperature_milli.into())),
+					("seed", Value::u128(sampling.seed.into())),
+					(
+						"format",
+						Value::unnamed_variant(if sampling.chat { "Chat" } else { "Text" }, []),
+					),
 				]),
 			],
 		);
@@ -699,7 +720,7 @@ impl Client {
 					})
 				});
 				if accepted {
-					return Ok(call.output);
+					return Ok(call.result.output);
 				}
 			}
 		}

@@ -126,7 +126,12 @@ fn model_json(id: u32, model: &ModelView) -> serde_json::Value {
 		"maxOutputTokens": model.max_output_tokens,
 		"minVramMib": model.min_vram_mib,
 		"computeUnitsPerToken": model.compute_units_per_token,
-		"validationThreshold": model.validation_threshold.deconstruct(),
+		"validation": {
+			"conclusiveMarginMicro": model.validation.conclusive_margin_micro,
+			"nearTiesBase": model.validation.near_ties_base,
+			"nearTiesPerKilo": model.validation.near_ties_per_kilo,
+			"fingerprintTolerancePpm": model.validation.fingerprint_tolerance_ppm,
+		},
 		"weightsHash": to_hex(&model.weights_hash),
 		"source": text(&model.source),
 	})
@@ -168,7 +173,12 @@ pub fn model(json: bool, id: u32, model: &ModelView) {
 	println!("  max output tokens    {}", model.max_output_tokens);
 	println!("  min VRAM             {} MiB", model.min_vram_mib);
 	println!("  compute units/token  {}", model.compute_units_per_token);
-	println!("  validation threshold {}", percent(model.validation_threshold.deconstruct()));
+	let v = &model.validation;
+	println!(
+		"  validation           a token beyond {} micro-nats is fraud; near ties allowed {} + {} per \
+		 1000 tokens; fingerprints within {} ppm",
+		v.conclusive_margin_micro, v.near_ties_base, v.near_ties_per_kilo, v.fingerprint_tolerance_ppm
+	);
 	println!("  weights hash         {}", to_hex(&model.weights_hash));
 	println!("  source               {}", text(&model.source));
 }

@@ -93,6 +93,28 @@ struct PromptArgs {
 	/// The most tokens to generate (and pay for).
 	#[arg(long, default_value_t = 256, value_name = "N")]
 	max_tokens: u32,
+	/// Send the prompt as a chat: one user message (after the `--system` one, if given), which
+	/// executor and validator render with the model's chat template. Without it the prompt is
+	/// raw text.
+	#[arg(long)]
+	chat: bool,
+	/// A system message for `--chat`.
+	#[arg(long, value_name = "TEXT", requires = "chat")]
+	system: Option<String>,
+	/// Sampling temperature, 0 (greedy, the default) to 2.
+	#[arg(long, default_value_t = 0.0, value_name = "T")]
+	temperature: f64,
+	/// Your seed for the sampler, mixed with randomness drawn when the job is assigned.
+	#[arg(long, default_value_t = 0, value_name = "N")]
+	seed: u64,
+}
+
+/// The payload and sampling parameters of a job.
+struct Request {
+	payload: Vec<u8>,
+	temperature_milli: u32,
+	seed: u64,
+	chat: bool,
 }
 
 #[derive(Args, Debug)]
@@ -312,12 +334,35 @@ pub fn fail<T>(message: impl Into<String>) -> Result<T, Failure> {
 }
 
 fn prompt_bytes(args: &PromptArgs) -> Result<Vec<u8>, Failure> {
-	match (&args.prompt, &args.prompt_file) {
-		(Some(text), _) => Ok(text.clone().into_bytes()),
+	let text = match (&args.prompt, &args.prompt_file) {
+		(Some(text), _) => text.clone().into_bytes(),
 		(None, Some(path)) => std::fs::read(path)
-			.map_err(|e| Failure(format!("cannot read the prompt file {}: {e}", path.display()))),
-		(None, None) => fail("give the prompt with --prompt or --prompt-file"),
+			.map_err(|e| Failure(format!("cannot read the prompt file {}: {e}", path.display())))?,
+		(None, None) => return fail("give the prompt with --prompt or --prompt-file"),
+	};
+	if !args.chat {
+		return Ok(text);
 	}
+	let text = String::from_utf8(text).map_err(|_| Failure("the prompt is not UTF-8".into()))?;
+	let mut messages = Vec::new();
+	if let Some(system) = &args.system {
+		messages
+			.push(daya_protocol::ChatMessage { role: "system".into(), content: system.clone() });
+	}
+	messages.push(daya_protocol::ChatMessage { role: "user".into(), content: text });
+	serde_json::to_vec(&messages).map_err(|e| Failure(format!("encoding the chat: {e}")))
+}
+
+fn request(args: &PromptArgs) -> Result<Request, Failure> {
+	if !args.temperature.is_finite() || !(0.0..=2.0).contains(&args.temperature) {
+		return fail(format!("--temperature {} is not between 0 and 2", args.temperature));
+	}
+	Ok(Request {
+		payload: prompt_bytes(args)?,
+		temperature_milli: (args.temperature * 1000.0).round() as u32,
+		seed: args.seed,
+		chat: args.chat,
+	})
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
@@ -332,14 +377,26 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		},
 		Command::Job(JobCommand::Submit { prompt, max_price, wait, timeout }) => {
 			let signer = client::signer(cli.suri.as_deref())?;
-			let bytes = prompt_bytes(&prompt)?;
+			let request = request(&prompt)?;
 			let (id, model) = client.model(&ModelRef::parse(&prompt.model)).await?;
 			let max_price = match max_price {
 				Some(text) => parse_amount(&text)?,
 				None => model.price_per_token,
 			};
-			let submitted =
-				client.submit_job(&signer, id, bytes, prompt.max_tokens, max_price).await?;
+			let submitted = client
+				.submit_job(
+					&signer,
+					id,
+					request.payload,
+					prompt.max_tokens,
+					max_price,
+					client::Sampling {
+						temperature_milli: request.temperature_milli,
+						seed: request.seed,
+						chat: request.chat,
+					},
+				)
+				.await?;
 			if !wait {
 				format::submitted(json, &submitted);
 				return Ok(());

@@ -1,8 +1,9 @@
 //! Model spec files: what `daya model propose register` and `update` read.
 //!
 //! A JSON file with the fields of the registry's `ModelSpec` (and, to register, the model's
-//! name and price). Hashes are `0x` and 64 hex digits; the price is in DAYA; the threshold in
-//! percent. `daya-executor spec --model-dir DIR` prints the hashes of a model directory.
+//! name and price). Hashes are `0x` and 64 hex digits; the price is in DAYA; `validation` is
+//! the model's validation policy (integers measured from honest noise, see
+//! `docs/verification.md`). `daya-executor spec --model PATH` prints the hashes of a model.
 //!
 //! ```json
 //! {
@@ -17,7 +18,12 @@
 //!   "max_output_tokens": 2048,
 //!   "min_vram_mib": 16384,
 //!   "compute_units_per_token": 8,
-//!   "validation_threshold_percent": 90
+//!   "validation": {
+//!     "conclusive_margin_micro": 100000,
+//!     "near_ties_base": 2,
+//!     "near_ties_per_kilo": 4,
+//!     "fingerprint_tolerance_ppm": 2000
+//!   }
 //! }
 //! ```
 
@@ -43,7 +49,17 @@ pub struct SpecFile {
 	pub max_output_tokens: u32,
 	pub min_vram_mib: u32,
 	pub compute_units_per_token: u32,
-	pub validation_threshold_percent: u32,
+	pub validation: PolicyFile,
+}
+
+/// A model's validation policy as written.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+	pub conclusive_margin_micro: u32,
+	pub near_ties_base: u32,
+	pub near_ties_per_kilo: u32,
+	pub fingerprint_tolerance_ppm: u32,
 }
 
 impl SpecFile {
@@ -53,8 +69,11 @@ impl SpecFile {
 			.map_err(|e| Failure(format!("cannot read the spec file {}: {e}", path.display())))?;
 		let spec: SpecFile = serde_json::from_str(&text)
 			.map_err(|e| Failure(format!("invalid spec file {}: {e}", path.display())))?;
-		if spec.validation_threshold_percent > 100 {
-			return fail("invalid spec file: validation_threshold_percent is above 100");
+		if spec.validation.conclusive_margin_micro == 0 {
+			return fail("invalid spec file: validation.conclusive_margin_micro must not be 0");
+		}
+		if spec.validation.fingerprint_tolerance_ppm == 0 {
+			return fail("invalid spec file: validation.fingerprint_tolerance_ppm must not be 0");
 		}
 		Ok(spec)
 	}
@@ -76,10 +95,19 @@ impl SpecFile {
 			("min_vram_mib", Value::u128(self.min_vram_mib.into())),
 			("compute_units_per_token", Value::u128(self.compute_units_per_token.into())),
 			(
-				"validation_threshold",
-				Value::unnamed_composite([Value::u128(
-					u128::from(self.validation_threshold_percent) * 10_000_000,
-				)]),
+				"validation",
+				Value::named_composite([
+					(
+						"conclusive_margin_micro",
+						Value::u128(self.validation.conclusive_margin_micro.into()),
+					),
+					("near_ties_base", Value::u128(self.validation.near_ties_base.into())),
+					("near_ties_per_kilo", Value::u128(self.validation.near_ties_per_kilo.into())),
+					(
+						"fingerprint_tolerance_ppm",
+						Value::u128(self.validation.fingerprint_tolerance_ppm.into()),
+					),
+				]),
 			),
 		]))
 	}
@@ -118,7 +146,8 @@ mod tests {
 		"weights_hash":"0x0101010101010101010101010101010101010101010101010101010101010101",
 		"tokenizer_hash":"0x0202020202020202020202020202020202020202020202020202020202020202",
 		"source":"hf:x","engine":"llama","context_length":4096,"max_output_tokens":512,
-		"min_vram_mib":8192,"compute_units_per_token":2,"validation_threshold_percent":90}"#;
+		"min_vram_mib":8192,"compute_units_per_token":2,"validation":{"conclusive_margin_micro":100000,
+		"near_ties_base":2,"near_ties_per_kilo":4,"fingerprint_tolerance_ppm":2000}}"#;
 
 	#[test]
 	fn a_spec_file_reads() {
@@ -140,8 +169,8 @@ mod tests {
 			.unwrap_err()
 			.0;
 		assert!(hash.starts_with("weights_hash: invalid hash"), "{hash}");
-		let threshold = SpecFile::read(&write(&SPEC.replace(":90}", ":101}"))).unwrap_err().0;
-		assert!(threshold.contains("above 100"), "{threshold}");
+		let zero = SpecFile::read(&write(&SPEC.replace(":100000,", ":0,"))).unwrap_err().0;
+		assert!(zero.contains("conclusive_margin_micro must not be 0"), "{zero}");
 		let unnamed = SpecFile::read(&write(&SPEC.replace(r#""name":"m","#, "")))
 			.unwrap()
 			.params_value()

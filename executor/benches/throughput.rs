@@ -78,7 +78,7 @@ fn main() {
 	};
 	let runtime = tokio::runtime::Runtime::new().unwrap();
 	let http = runtime.block_on(async {
-		let server = spawn("127.0.0.1:0".parse().unwrap(), engine.clone(), ServerConfig::default())
+		let server = spawn("127.0.0.1:0".parse().unwrap(), vec![engine.clone()], ServerConfig::default())
 			.await
 			.unwrap();
 		let client = reqwest::Client::new();

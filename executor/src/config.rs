@@ -16,11 +16,12 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8090";
 pub struct Settings {
 	/// `listen`: the address to serve on (`DAYA_EXECUTOR_LISTEN`).
 	pub listen: Option<String>,
-	/// `model_dir`: the model's directory (`DAYA_EXECUTOR_MODEL_DIR`).
-	pub model_dir: Option<PathBuf>,
-	/// `model_name`: its name in the registry (`DAYA_EXECUTOR_MODEL_NAME`); the dev model's by
-	/// default.
-	pub model_name: Option<String>,
+	/// `models`: the models to serve, each `NAME=PATH` or `PATH` (`DAYA_EXECUTOR_MODELS`,
+	/// comma-separated): a GGUF file, or a directory with `config.json`, `*.safetensors` and
+	/// `tokenizer.json`. Without a name, SmolLM2's file is named as the registry names it, and
+	/// a directory takes the dev model's name.
+	#[serde(default)]
+	pub models: Vec<String>,
 	/// `queue`: jobs waiting at most (`DAYA_EXECUTOR_QUEUE`), 64 by default.
 	pub queue: Option<usize>,
 	/// `max_tokens`: the most tokens a request may ask for (`DAYA_EXECUTOR_MAX_TOKENS`); the
@@ -35,20 +36,55 @@ pub struct Settings {
 	pub proxy_model: Option<String>,
 }
 
+/// A model to load: its registry name and where it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModelSpec {
+	/// Its name in the registry.
+	pub name: String,
+	/// A GGUF file or a model directory.
+	pub path: PathBuf,
+}
+
+impl ModelSpec {
+	/// Parses `NAME=PATH` or `PATH`.
+	pub fn parse(text: &str) -> Result<Self, String> {
+		let (name, path) = match text.split_once('=') {
+			Some((name, path)) if !name.is_empty() && !path.is_empty() => {
+				(name.to_string(), PathBuf::from(path))
+			},
+			Some(_) => return Err(format!("models: {text:?} is not NAME=PATH")),
+			None => {
+				let path = PathBuf::from(text);
+				let file = path.file_name().and_then(|f| f.to_str()).unwrap_or_default();
+				let name = if file == daya_protocol::smollm2::FILE {
+					daya_protocol::smollm2::NAME
+				} else if file.ends_with(".gguf") {
+					return Err(format!(
+						"models: name the model of {text:?} as it is registered: NAME={text}"
+					));
+				} else {
+					daya_protocol::dev_model::NAME
+				};
+				(name.to_string(), path)
+			},
+		};
+		Ok(Self { name, path })
+	}
+}
+
 /// What to serve, resolved.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Backend {
-	/// A model directory run with candle.
-	Model {
-		/// The directory.
-		dir: PathBuf,
-	},
+	/// Models run with candle, one engine each.
+	Models(Vec<ModelSpec>),
 	/// An OpenAI-compatible server.
 	Proxy {
 		/// Its base URL.
 		url: String,
 		/// The model to ask it for.
 		model: String,
+		/// The registry name it serves under.
+		name: String,
 	},
 }
 
@@ -57,9 +93,7 @@ pub enum Backend {
 pub struct Resolved {
 	/// Where to listen.
 	pub listen: SocketAddr,
-	/// The registry name of the model served.
-	pub model_name: String,
-	/// What runs it.
+	/// What runs the models.
 	pub backend: Backend,
 	/// The service's settings.
 	pub server: ServerConfig,
@@ -85,8 +119,11 @@ impl Settings {
 		}
 		Ok(Self {
 			listen: get("LISTEN"),
-			model_dir: get("MODEL_DIR").map(PathBuf::from),
-			model_name: get("MODEL_NAME"),
+			models: get("MODELS")
+				.map(|v| {
+					v.split(',').map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect()
+				})
+				.unwrap_or_default(),
 			queue: parse("QUEUE", get("QUEUE"))?,
 			max_tokens: parse("MAX_TOKENS", get("MAX_TOKENS"))?,
 			corrupt_outputs: parse("CORRUPT_OUTPUTS", get("CORRUPT_OUTPUTS"))?,
@@ -99,8 +136,7 @@ impl Settings {
 	pub fn overridden_by(self, over: Settings) -> Self {
 		Self {
 			listen: over.listen.or(self.listen),
-			model_dir: over.model_dir.or(self.model_dir),
-			model_name: over.model_name.or(self.model_name),
+			models: if over.models.is_empty() { self.models } else { over.models },
 			queue: over.queue.or(self.queue),
 			max_tokens: over.max_tokens.or(self.max_tokens),
 			corrupt_outputs: over.corrupt_outputs.or(self.corrupt_outputs),
@@ -122,31 +158,45 @@ impl Settings {
 		if self.max_tokens == Some(0) {
 			return Err("max_tokens: must be at least 1".into());
 		}
-		let backend = match (self.model_dir, self.proxy_url) {
-			(Some(_), Some(_)) => {
-				return Err("model_dir and proxy_url exclude each other: pick one".into())
+		let backend = match (self.models.is_empty(), self.proxy_url) {
+			(false, Some(_)) => {
+				return Err("models and proxy_url exclude each other: pick one".into())
 			},
-			(Some(dir), None) => Backend::Model { dir },
-			(None, Some(url)) => {
+			(false, None) => {
+				let models = self
+					.models
+					.iter()
+					.map(|m| ModelSpec::parse(m))
+					.collect::<Result<Vec<_>, _>>()?;
+				for (i, m) in models.iter().enumerate() {
+					if models[..i].iter().any(|o| o.name == m.name) {
+						return Err(format!("models: {:?} is named twice", m.name));
+					}
+				}
+				Backend::Models(models)
+			},
+			(true, Some(url)) => {
 				if !(url.starts_with("http://") || url.starts_with("https://")) {
 					return Err(format!("proxy_url: {url:?} is not an http(s) URL"));
 				}
 				let model = self
 					.proxy_model
 					.ok_or("proxy_url needs proxy_model, the model to ask the server for")?;
-				Backend::Proxy { url: url.trim_end_matches('/').to_string(), model }
+				Backend::Proxy {
+					url: url.trim_end_matches('/').to_string(),
+					name: model.clone(),
+					model,
+				}
 			},
-			(None, None) => {
-				return Err("no model: pass --model-dir DIR (`daya-executor dev-model --out DIR` \
-				            writes one) or --proxy-url URL --proxy-model NAME"
+			(true, None) => {
+				return Err("no model: pass --model [NAME=]PATH, a GGUF file or a model \
+				            directory (`daya-executor dev-model --out DIR` writes one), or \
+				            --proxy-url URL --proxy-model NAME"
 					.into())
 			},
 		};
 		Ok(Resolved {
 			listen,
-			model_name: self
-				.model_name
-				.unwrap_or_else(|| daya_protocol::dev_model::NAME.to_string()),
 			backend,
 			server: ServerConfig {
 				queue,
@@ -165,25 +215,40 @@ mod tests {
 	#[test]
 	fn flags_override_env_override_file() {
 		let file: Settings =
-			toml::from_str("listen = \"0.0.0.0:1\"\nqueue = 3\nmodel_dir = \"/m\"").unwrap();
+			toml::from_str("listen = \"0.0.0.0:1\"\nqueue = 3\nmodels = [\"/m\"]").unwrap();
 		let env = Settings::from_env(|k| (k == "DAYA_EXECUTOR_QUEUE").then(|| "5".into())).unwrap();
 		let flags = Settings { listen: Some("127.0.0.1:2".into()), ..Default::default() };
 		let r = file.overridden_by(env).overridden_by(flags).resolve().unwrap();
 		assert_eq!(r.listen.to_string(), "127.0.0.1:2");
 		assert_eq!(r.server.queue, 5);
-		assert_eq!(r.backend, Backend::Model { dir: "/m".into() });
-		assert_eq!(r.model_name, daya_protocol::dev_model::NAME);
+		let dev = ModelSpec { name: daya_protocol::dev_model::NAME.into(), path: "/m".into() };
+		assert_eq!(r.backend, Backend::Models(vec![dev.clone()]));
+		let env = Settings::from_env(|k| {
+			(k == "DAYA_EXECUTOR_MODELS")
+				.then(|| format!("/m, x=/y.gguf,/c/{}", daya_protocol::smollm2::FILE))
+		})
+		.unwrap();
+		let Backend::Models(models) = env.resolve().unwrap().backend else { panic!() };
+		assert_eq!(models[0], dev);
+		assert_eq!(models[1], ModelSpec { name: "x".into(), path: "/y.gguf".into() });
+		assert_eq!(models[2].name, daya_protocol::smollm2::NAME);
 	}
 
 	#[test]
 	fn bad_settings_are_refused() {
 		assert!(Settings::default().resolve().unwrap_err().contains("no model"));
 		let s = Settings {
-			model_dir: Some("/m".into()),
+			models: vec!["/m".into()],
 			listen: Some("nope".into()),
 			..Default::default()
 		};
 		assert!(s.resolve().unwrap_err().contains("listen"));
+		let twice = Settings { models: vec!["/m".into(), "/n".into()], ..Default::default() };
+		assert!(twice.resolve().unwrap_err().contains("named twice"));
+		let unnamed = Settings { models: vec!["/other.gguf".into()], ..Default::default() };
+		assert!(unnamed.resolve().unwrap_err().contains("NAME=/other.gguf"));
+		let empty = Settings { models: vec!["=/x".into()], ..Default::default() };
+		assert!(empty.resolve().unwrap_err().contains("not NAME=PATH"));
 		assert!(Settings::from_env(|_| Some("x".into())).is_err());
 		assert!(toml::from_str::<Settings>("colour = 1").is_err());
 		let s = Settings { proxy_url: Some("http://x".into()), ..Default::default() };

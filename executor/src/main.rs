@@ -22,7 +22,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-	/// Serve a model over HTTP (settings: file, then DAYA_EXECUTOR_* variables, then flags).
+	/// Serve models over HTTP (settings: file, then DAYA_EXECUTOR_* variables, then flags).
 	Serve {
 		/// A TOML file of settings.
 		#[arg(long, value_name = "FILE")]
@@ -30,12 +30,11 @@ enum Command {
 		/// Address to listen on [default: 127.0.0.1:8090].
 		#[arg(long, value_name = "ADDR")]
 		listen: Option<String>,
-		/// Directory with config.json, *.safetensors and tokenizer.json.
-		#[arg(long, value_name = "DIR")]
-		model_dir: Option<PathBuf>,
-		/// The model's name in the registry [default: the dev model's].
-		#[arg(long, value_name = "NAME")]
-		model_name: Option<String>,
+		/// A model to serve, as `NAME=PATH` or `PATH` (repeat for several): a GGUF file, or a
+		/// directory with config.json, *.safetensors and tokenizer.json. Without a name,
+		/// SmolLM2's GGUF takes its registry name and a directory the dev model's.
+		#[arg(long = "model", alias = "model-dir", value_name = "[NAME=]PATH")]
+		models: Vec<String>,
 		/// Jobs waiting at most [default: 64].
 		#[arg(long, value_name = "N")]
 		queue: Option<usize>,
@@ -52,12 +51,12 @@ enum Command {
 		#[arg(long, value_name = "NAME", requires = "proxy_url")]
 		proxy_model: Option<String>,
 	},
-	/// Print a model directory's registry spec (JSON), for `daya model propose register`:
-	/// its hashes and context length, with defaults to review for the rest.
+	/// Print a model's registry spec (JSON), for `daya model propose register`: its hashes and
+	/// context length (as the executor loads it), with defaults to review for the rest.
 	Spec {
-		/// Directory with config.json, *.safetensors and tokenizer.json.
-		#[arg(long, value_name = "DIR")]
-		model_dir: PathBuf,
+		/// A GGUF file, or a directory with config.json, *.safetensors and tokenizer.json.
+		#[arg(long = "model", alias = "model-dir", value_name = "PATH")]
+		model: PathBuf,
 		/// The model's name in the registry.
 		#[arg(long, value_name = "NAME")]
 		name: String,
@@ -80,14 +79,13 @@ fn main() -> ExitCode {
 	let cli = Cli::parse();
 	let result = match cli.command {
 		Command::DevModel { out } => dev(&out),
-		Command::Spec { model_dir, name, source, price } => {
-			spec(&model_dir, &name, &source, &price).map_err(|e| (1, e))
+		Command::Spec { model, name, source, price } => {
+			spec(&model, &name, &source, &price).map_err(|e| (1, e))
 		},
 		Command::Serve {
 			config,
 			listen,
-			model_dir,
-			model_name,
+			models,
 			queue,
 			max_tokens,
 			corrupt_outputs,
@@ -96,8 +94,7 @@ fn main() -> ExitCode {
 		} => {
 			let flags = Settings {
 				listen,
-				model_dir,
-				model_name,
+				models,
 				queue,
 				max_tokens,
 				corrupt_outputs: corrupt_outputs.then_some(true),
@@ -137,34 +134,48 @@ fn dev(out: &std::path::Path) -> Result<(), (u8, String)> {
 	Ok(())
 }
 
-/// The registry spec of the model in `dir`, as `daya model propose register --spec` reads it.
-fn spec(dir: &std::path::Path, name: &str, source: &str, price: &str) -> Result<(), String> {
-	let config = daya_executor::model::LlamaConfig::load(dir).map_err(|e| format!("{e:#}"))?;
-	let weights = weights_hash(dir).map_err(|e| format!("hashing {}: {e}", dir.display()))?;
-	let tokenizer = tokenizer_hash(dir).map_err(|e| format!("hashing {}: {e}", dir.display()))?;
-	let mut bytes = 0u64;
-	for file in daya_executor::hash::safetensors_files(dir).map_err(|e| e.to_string())? {
-		bytes += std::fs::metadata(dir.join(&file)).map_err(|e| e.to_string())?.len();
-	}
+/// The registry spec of the model at `path`, as `daya model propose register --spec` reads it:
+/// its hashes as the executor computes them when it loads the model.
+fn spec(path: &std::path::Path, name: &str, source: &str, price: &str) -> Result<(), String> {
+	let engine = CandleEngine::load_on(path, name, &candle_core::Device::Cpu)
+		.map_err(|e| format!("loading {}: {e:#}", path.display()))?;
+	let bytes = if path.is_file() {
+		std::fs::metadata(path).map_err(|e| e.to_string())?.len()
+	} else {
+		let mut bytes = 0u64;
+		for file in daya_executor::hash::safetensors_files(path).map_err(|e| e.to_string())? {
+			bytes += std::fs::metadata(path.join(&file)).map_err(|e| e.to_string())?.len();
+		}
+		bytes
+	};
 	// The weights (as stored) with a fifth more for activations and the KV cache.
 	let min_vram_mib = (bytes + bytes / 5).div_ceil(1 << 20);
 	// One compute unit per billion parameters (4 bytes each as f32, 2 as f16/bf16: counted
 	// as 2), at least one.
 	let compute_units = (bytes / 2 / 1_000_000_000).max(1);
-	let context = config.max_position_embeddings as u64;
+	let context = engine.context_length() as u64;
+	let weights = engine.weights_hash().unwrap_or_default();
+	// A starting policy: the dev model's numbers, to be replaced by the model's measured
+	// honest noise (`cargo run --release -p daya-verification`, docs/verification.md).
+	let policy = daya_protocol::dev_model::POLICY;
 	let spec = serde_json::json!({
 		"name": name,
 		"price_per_token": price,
 		"version": 1,
 		"weights_hash": to_hex(&weights),
-		"tokenizer_hash": to_hex(&tokenizer),
+		"tokenizer_hash": to_hex(&engine.tokenizer_hash()),
 		"source": source,
-		"engine": "llama",
+		"engine": if path.is_file() { "llama-gguf" } else { "llama" },
 		"context_length": context,
 		"max_output_tokens": context.min(4096) / 4,
 		"min_vram_mib": min_vram_mib,
 		"compute_units_per_token": compute_units,
-		"validation_threshold_percent": 90,
+		"validation": {
+			"conclusive_margin_micro": policy.conclusive_margin_micro,
+			"near_ties_base": policy.near_ties_base,
+			"near_ties_per_kilo": policy.near_ties_per_kilo,
+			"fingerprint_tolerance_ppm": policy.fingerprint_tolerance_ppm,
+		},
 	});
 	println!("{}", serde_json::to_string_pretty(&spec).map_err(|e| e.to_string())?);
 	Ok(())
@@ -176,25 +187,36 @@ fn serve(resolved: daya_executor::config::Resolved) -> Result<(), String> {
 		.build()
 		.map_err(|e| format!("starting the runtime: {e}"))?;
 	runtime.block_on(async move {
-		let engine: Arc<dyn Engine> = match &resolved.backend {
-			Backend::Model { dir } => Arc::new(
-				CandleEngine::load(dir, &resolved.model_name)
-					.map_err(|e| format!("loading the model in {}: {e:#}", dir.display()))?,
-			),
-			Backend::Proxy { url, model } => {
-				Arc::new(ProxyEngine::new(url, model, &resolved.model_name))
+		let engines: Vec<Arc<dyn Engine>> = match &resolved.backend {
+			Backend::Models(models) => {
+				let mut engines: Vec<Arc<dyn Engine>> = Vec::new();
+				for m in models {
+					let engine = CandleEngine::load(&m.path, &m.name)
+						.map_err(|e| format!("loading {}: {e:#}", m.path.display()))?;
+					engines.push(Arc::new(engine));
+				}
+				engines
+			},
+			Backend::Proxy { url, model, name } => {
+				eprintln!(
+					"daya-executor: a proxy serves the OpenAI-compatible API only; chain jobs \
+					 and checks are refused (501 not_verifiable)"
+				);
+				vec![Arc::new(ProxyEngine::new(url, model, name))]
 			},
 		};
 		let listener = tokio::net::TcpListener::bind(resolved.listen)
 			.await
 			.map_err(|e| format!("cannot listen on {}: {e}", resolved.listen))?;
 		let addr = listener.local_addr().map_err(|e| e.to_string())?;
-		eprintln!(
-			"daya-executor: serving {} (weights {}) on http://{addr}",
-			engine.model_name(),
-			engine.weights_hash().map(|h| to_hex(&h)).unwrap_or_else(|| "unknown".into()),
-		);
-		let app = server::app(engine, resolved.server);
+		for engine in &engines {
+			eprintln!(
+				"daya-executor: serving {} (weights {}) on http://{addr}",
+				engine.model_name(),
+				engine.weights_hash().map(|h| to_hex(&h)).unwrap_or_else(|| "unknown".into()),
+			);
+		}
+		let app = server::app(engines, resolved.server);
 		axum::serve(listener, app)
 			.with_graceful_shutdown(shutdown())
 			.await

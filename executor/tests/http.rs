@@ -43,7 +43,7 @@ fn validate_request(prompt: &str, claim: ExecutionResult) -> ValidateRequest {
 use serde_json::{json, Value};
 
 async fn server(engine: Arc<dyn Engine>, config: ServerConfig) -> RunningServer {
-	spawn("127.0.0.1:0".parse().unwrap(), engine, config).await.unwrap()
+	spawn("127.0.0.1:0".parse().unwrap(), vec![engine], config).await.unwrap()
 }
 
 async fn dev_server(config: ServerConfig) -> RunningServer {

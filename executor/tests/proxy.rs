@@ -48,7 +48,7 @@ async fn proxy_serves_the_openai_api_and_refuses_chain_work() {
 	assert!(!engine.verifiable());
 
 	// Through the service: the OpenAI API works, chain jobs and checks are refused.
-	let s = spawn("127.0.0.1:0".parse().unwrap(), engine, ServerConfig::default())
+	let s = spawn("127.0.0.1:0".parse().unwrap(), vec![engine], ServerConfig::default())
 		.await
 		.unwrap();
 	let client = reqwest::Client::new();

@@ -12,8 +12,11 @@
 //!    - execute: `POST /v1/jobs` with the prompt from the offchain index, then `GET
 //!      /v1/jobs/{id}` on later blocks until it is done, then `submit_result` signed by the host
 //!      key;
-//!    - validate: `POST /v1/validate` with the prompt and the claimed output, then
-//!      `submit_verdict`.
+//!    - validate: `POST /v1/validate` with the job's terms and the delivered result (text,
+//!      token ids, prompt count and hash, fingerprints) from the offchain index, then
+//!      `submit_verdict` with the judgement. A result the chain holds but that is not even
+//!      well-formed (it does not decode) is judged [`Fault::Malformed`] without a call: a
+//!      check fails closed.
 //!
 //! Each task's state is kept in the node's PERSISTENT offchain storage ([`TaskState`]), so a run
 //! resumes where the last one stopped. A failed call (executor down, slow, refusing) is retried
@@ -25,7 +28,10 @@
 
 use alloc::{format, string::String, vec::Vec};
 use codec::{Decode, Encode};
-use daya_primitives::{runtime_api::WorkKind, JobId, JobParams, Usage};
+use daya_primitives::{
+	runtime_api::WorkKind, Fault, Fingerprint, JobId, JobParams, Judgement, PayloadFormat,
+	ValidationPolicy,
+};
 use polkadot_sdk::{
 	sp_io::offchain,
 	sp_runtime::offchain::{
@@ -37,8 +43,8 @@ use polkadot_sdk::{
 };
 
 use daya_protocol::{
-	billed_similarity, check_version, hex::to_hex, logprobs_commitment, settings, ErrorBody,
-	ExecutionState, ExecutionStatus, JobRequest, ValidateRequest, ValidateResponse, VERSION,
+	check_version, hex::to_hex, settings, ErrorBody, ExecutionResult, ExecutionState,
+	ExecutionStatus, JobRequest, ValidateRequest, ValidateResponse, VERSION,
 };
 
 /// Log target of the offchain worker.
@@ -85,7 +91,7 @@ pub const CURSOR_KEY: &[u8] = b"daya/ocw/cursor";
 /// A host account: the 32 bytes of its `AccountId32`.
 pub type HostId = [u8; 32];
 
-/// What the offchain worker needs to know about a job to run or re-score it.
+/// What the offchain worker needs to know about a job to run or check it.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct JobInput {
 	/// The model's name in the registry.
@@ -96,17 +102,37 @@ pub struct JobInput {
 	pub max_output_tokens: u32,
 	/// Sampling parameters.
 	pub params: JobParams,
-	/// The prompt.
+	/// The sampler's key, drawn at assignment.
+	pub sampling_key: [u8; 32],
+	/// How its result is judged.
+	pub policy: ValidationPolicy,
+	/// The payload.
 	pub prompt: Vec<u8>,
 }
 
-/// What an executor delivered for a job, as a validator reads it.
-#[derive(Clone, PartialEq, Eq, Debug)]
-pub struct JobOutput {
-	/// The output.
+/// What an executor delivered for a job (the chain's `JobResult`, unbounded).
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct Delivered {
+	/// The output text.
 	pub output: Vec<u8>,
-	/// The tokens the executor claimed (and the consumer pays for).
-	pub usage: Usage,
+	/// The output token ids.
+	pub tokens: Vec<u32>,
+	/// Tokens of the prompt.
+	pub prompt_tokens: u32,
+	/// BLAKE2-256 of the prompt's ids.
+	pub prompt_hash: [u8; 32],
+	/// The fingerprints.
+	pub fingerprints: Vec<Fingerprint>,
+}
+
+/// What a validator finds in the offchain index for a job.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum JobOutput {
+	/// The result the executor delivered.
+	Delivered(Delivered),
+	/// Bytes the chain took that are not a result (cannot happen through `submit_result`,
+	/// which decodes its argument; kept to fail closed).
+	Undecodable,
 }
 
 /// The transaction pool refused a transaction (or no key could sign it).
@@ -120,23 +146,17 @@ pub trait Chain {
 	fn local_hosts() -> Vec<HostId>;
 	/// The open jobs in which `host` has something to do now, oldest first.
 	fn work_of(host: &HostId) -> Vec<(JobId, WorkKind)>;
-	/// What `job` asks for: its terms and prompt (from the offchain index).
+	/// What `job` asks for: its terms and prompt (from the offchain index and state).
 	fn job_input(job: JobId) -> Option<JobInput>;
-	/// The output the executor of `job` delivered, with the tokens it claimed (from the
-	/// offchain index).
+	/// The result the executor of `job` delivered (from the offchain index).
 	fn job_output(job: JobId) -> Option<JobOutput>;
 	/// The most bytes of output the chain takes in a result.
 	fn max_output_len() -> u32;
-	/// Sends `submit_result`, signed by `host`, to the transaction pool.
-	fn submit_result(
-		host: &HostId,
-		job: JobId,
-		output: Vec<u8>,
-		usage: Usage,
-		commitment: [u8; 32],
-	) -> Result<(), NotSent>;
+	/// Sends `submit_result`, signed by `host`, to the transaction pool; `NotSent` too when the
+	/// result exceeds the chain's bounds.
+	fn submit_result(host: &HostId, job: JobId, result: Delivered) -> Result<(), NotSent>;
 	/// Sends `submit_verdict`, signed by `host`, to the transaction pool.
-	fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), NotSent>;
+	fn submit_verdict(host: &HostId, job: JobId, judgement: Judgement) -> Result<(), NotSent>;
 	/// One call to an executor: a `POST` of `body` as JSON, or a `GET` without; the status code
 	/// and the body. The default makes it with the offchain worker's HTTP API.
 	fn http(url: &str, body: Option<Vec<u8>>, timeout_ms: u64) -> Result<(u16, Vec<u8>), String> {
@@ -381,10 +401,99 @@ fn text(bytes: Vec<u8>, what: &str) -> Result<String, Failure> {
 /// never answers one job with another's output.
 pub fn executor_job_id(job: JobId, input: &JobInput) -> String {
 	let digest = polkadot_sdk::sp_io::hashing::blake2_256(
-		&(&input.model, input.weights_hash, &input.prompt, input.max_output_tokens, input.params)
+		&(
+			&input.model,
+			input.weights_hash,
+			&input.prompt,
+			input.max_output_tokens,
+			input.params,
+			input.sampling_key,
+		)
 			.encode(),
 	);
 	format!("{job}-{}", &to_hex(&digest[..8])[2..])
+}
+
+fn format_of(params: &JobParams) -> daya_protocol::PayloadFormat {
+	match params.format {
+		PayloadFormat::Text => daya_protocol::PayloadFormat::Text,
+		PayloadFormat::Chat => daya_protocol::PayloadFormat::Chat,
+	}
+}
+
+fn policy_of(policy: &ValidationPolicy) -> daya_protocol::Policy {
+	daya_protocol::Policy {
+		conclusive_margin_micro: policy.conclusive_margin_micro,
+		near_ties_base: policy.near_ties_base,
+		near_ties_per_kilo: policy.near_ties_per_kilo,
+		fingerprint_tolerance_ppm: policy.fingerprint_tolerance_ppm,
+	}
+}
+
+/// The chain's judgement of the executor protocol's.
+pub fn judgement_of(judgement: daya_protocol::Judgement) -> Judgement {
+	use daya_protocol::Fault as F;
+	match judgement {
+		daya_protocol::Judgement::Valid => Judgement::Valid,
+		daya_protocol::Judgement::Invalid(fault) => Judgement::Invalid(match fault {
+			F::Malformed => Fault::Malformed,
+			F::Prompt => Fault::Prompt,
+			F::Truncated { position } => Fault::Truncated { position },
+			F::Token { position, margin_micro } => Fault::Token { position, margin_micro },
+			F::NearTies { count, tokens } => Fault::NearTies { count, tokens },
+			F::Fingerprint { chunk, deviation_ppm } => Fault::Fingerprint { chunk, deviation_ppm },
+		}),
+	}
+}
+
+/// A delivered result as the executor protocol carries it.
+pub fn claim_of(delivered: Delivered) -> Result<ExecutionResult, Fault> {
+	Ok(ExecutionResult {
+		output: String::from_utf8(delivered.output).map_err(|_| Fault::Malformed)?,
+		tokens: delivered.tokens,
+		prompt_tokens: delivered.prompt_tokens,
+		prompt_hash: to_hex(&delivered.prompt_hash),
+		fingerprints: delivered
+			.fingerprints
+			.iter()
+			.map(|f| daya_protocol::Fingerprint { dims: f.dims, values: f.values })
+			.collect(),
+	})
+}
+
+/// An executor's result as the chain takes it, or why it cannot be submitted.
+fn delivered_of(
+	result: ExecutionResult,
+	input: &JobInput,
+	limit: u32,
+) -> Result<Delivered, Failure> {
+	let output = result.output.into_bytes();
+	if output.len() > limit as usize {
+		return Err(Failure::Permanent(format!(
+			"the output has {} bytes, more than the chain takes ({limit})",
+			output.len()
+		)));
+	}
+	if result.tokens.is_empty() || result.tokens.len() > input.max_output_tokens as usize {
+		return Err(Failure::Permanent(format!(
+			"the executor delivered {} output tokens for a job of at most {}",
+			result.tokens.len(),
+			input.max_output_tokens
+		)));
+	}
+	let prompt_hash = daya_protocol::hex::parse_hash(&result.prompt_hash)
+		.ok_or("the executor's prompt hash is not 32 bytes of hex")?;
+	Ok(Delivered {
+		output,
+		tokens: result.tokens,
+		prompt_tokens: result.prompt_tokens,
+		prompt_hash,
+		fingerprints: result
+			.fingerprints
+			.iter()
+			.map(|f| Fingerprint { dims: f.dims, values: f.values })
+			.collect(),
+	})
 }
 
 fn execute_step<C: Chain>(
@@ -404,9 +513,10 @@ fn execute_step<C: Chain>(
 			model: text(input.model.clone(), "model name")?,
 			weights_hash: Some(to_hex(&input.weights_hash)),
 			prompt: text(input.prompt.clone(), "prompt")?,
+			format: format_of(&input.params),
 			max_tokens: input.max_output_tokens,
 			temperature_milli: input.params.temperature_milli,
-			seed: input.params.seed,
+			sampling_key: to_hex(&input.sampling_key),
 		};
 		report.calls += 1;
 		let body = serde_json::to_vec(&request).map_err(|_| "cannot encode the request")?;
@@ -438,24 +548,9 @@ fn execute_step<C: Chain>(
 			Err(format!("the executor failed the job: {}", status.error.unwrap_or_default()).into())
 		},
 		ExecutionState::Done => {
-			let output = status.output.ok_or("the executor says done but gives no output")?;
-			let output = output.into_bytes();
-			let limit = C::max_output_len() as usize;
-			if output.len() > limit {
-				return Err(Failure::Permanent(format!(
-					"the output has {} bytes, more than the chain takes ({limit})",
-					output.len()
-				)));
-			}
-			let reported = status.usage.unwrap_or_default();
-			// The chain bounds prompt tokens by the payload's bytes (no tokenizer makes more
-			// tokens than bytes, leaving out the BOS token) and output tokens by the job's cap.
-			let usage = Usage {
-				prompt_tokens: reported.prompt_tokens.min(input.prompt.len() as u32),
-				completion_tokens: reported.completion_tokens.min(input.max_output_tokens),
-			};
-			let commitment = logprobs_commitment(&status.logprobs);
-			C::submit_result(host, job, output, usage, commitment)
+			let result = status.result.ok_or("the executor says done but gives no result")?;
+			let delivered = delivered_of(result, &input, C::max_output_len())?;
+			C::submit_result(host, job, delivered)
 				.map_err(|_| "the transaction pool refused the result")?;
 			report.results += 1;
 			state.phase = Phase::Submitted(now);
@@ -473,18 +568,26 @@ fn validate_step<C: Chain>(
 ) -> Result<(), Failure> {
 	let url = executor_url(host);
 	let input = C::job_input(job).ok_or("the job's payload is not in the offchain index")?;
-	let claimed = C::job_output(job).ok_or("the job's output is not in the offchain index")?;
-	let similarity_ppb = match String::from_utf8(claimed.output) {
-		// Output that is not text cannot come from a text model's tokenizer.
-		Err(_) => 0,
-		Ok(output) => {
+	let delivered = C::job_output(job).ok_or("the job's output is not in the offchain index")?;
+	let claim = match delivered {
+		JobOutput::Delivered(delivered) => claim_of(delivered),
+		JobOutput::Undecodable => Err(Fault::Malformed),
+	};
+	let judgement = match claim {
+		// Output that is not a result, or not text, cannot come from the model.
+		Err(fault) => Judgement::Invalid(fault),
+		Ok(claim) => {
 			let request = ValidateRequest {
 				version: VERSION,
 				model: text(input.model, "model name")?,
 				weights_hash: Some(to_hex(&input.weights_hash)),
 				prompt: text(input.prompt, "prompt")?,
-				output,
+				format: format_of(&input.params),
+				max_tokens: input.max_output_tokens,
 				temperature_milli: input.params.temperature_milli,
+				sampling_key: to_hex(&input.sampling_key),
+				claim,
+				policy: policy_of(&input.policy),
 			};
 			report.calls += 1;
 			let body = serde_json::to_vec(&request).map_err(|_| "cannot encode the request")?;
@@ -493,15 +596,13 @@ fn validate_step<C: Chain>(
 			if code != 200 {
 				return Err(refusal("POST /v1/validate", code, &answer).into());
 			}
-			let scored: ValidateResponse = serde_json::from_slice(&answer)
+			let checked: ValidateResponse = serde_json::from_slice(&answer)
 				.map_err(|_| "the executor's answer is not a validation")?;
-			check_version(scored.version).map_err(|mismatch| format!("{mismatch}"))?;
-			// The consumer pays for the tokens the executor claimed: a claim that the output
-			// does not bear out lowers the score as much as wrong tokens would.
-			billed_similarity(scored.similarity_ppb, scored.tokens, claimed.usage.completion_tokens)
+			check_version(checked.version).map_err(|mismatch| format!("{mismatch}"))?;
+			judgement_of(checked.judgement)
 		},
 	};
-	C::submit_verdict(host, job, similarity_ppb)
+	C::submit_verdict(host, job, judgement)
 		.map_err(|_| "the transaction pool refused the verdict")?;
 	report.verdicts += 1;
 	state.phase = Phase::Submitted(now);
@@ -559,7 +660,7 @@ pub fn http_call(
 #[cfg(test)]
 mod tests {
 	use super::*;
-	use daya_protocol::{OutputToken, TokenLogprob, UsageJson};
+	use daya_protocol::{CheckReport, Policy};
 	use polkadot_sdk::{
 		sp_core::offchain::{
 			testing::{OffchainState, PendingRequest, TestOffchainExt},
@@ -570,6 +671,13 @@ mod tests {
 	use std::{cell::RefCell, collections::BTreeMap, sync::Arc};
 
 	type State = Arc<parking_lot::RwLock<OffchainState>>;
+
+	const POLICY: ValidationPolicy = ValidationPolicy {
+		conclusive_margin_micro: 100_000,
+		near_ties_base: 2,
+		near_ties_per_kilo: 4,
+		fingerprint_tolerance_ppm: 2_000,
+	};
 
 	const ALICE: HostId = [1; 32];
 	const BOB: HostId = [2; 32];
@@ -583,8 +691,8 @@ mod tests {
 		max_output: Option<u32>,
 		/// Scripted executor answers, in order, by URL (else the mocked HTTP answers 200).
 		answers: std::collections::VecDeque<(String, Result<(u16, Vec<u8>), String>)>,
-		results: Vec<(HostId, JobId, Vec<u8>, Usage, [u8; 32])>,
-		verdicts: Vec<(HostId, JobId, u32)>,
+		results: Vec<(HostId, JobId, Delivered)>,
+		verdicts: Vec<(HostId, JobId, Judgement)>,
 		/// A clock to move forward by this many milliseconds whenever a job's input is read.
 		clock: Option<(State, u64)>,
 	}
@@ -612,7 +720,9 @@ mod tests {
 				model: b"daya-dev-llama".to_vec(),
 				weights_hash: [0xab; 32],
 				max_output_tokens: 8,
-				params: JobParams { temperature_milli: 0, seed: job },
+				params: JobParams { temperature_milli: 0, seed: job, format: PayloadFormat::Text },
+				sampling_key: [job as u8; 32],
+				policy: POLICY,
 				prompt: b"hello".to_vec(),
 			})
 		}
@@ -635,18 +745,12 @@ mod tests {
 				None => http_call(url, body, timeout_ms),
 			}
 		}
-		fn submit_result(
-			host: &HostId,
-			job: JobId,
-			output: Vec<u8>,
-			usage: Usage,
-			commitment: [u8; 32],
-		) -> Result<(), NotSent> {
-			CHAIN.with(|c| c.borrow_mut().results.push((*host, job, output, usage, commitment)));
+		fn submit_result(host: &HostId, job: JobId, result: Delivered) -> Result<(), NotSent> {
+			CHAIN.with(|c| c.borrow_mut().results.push((*host, job, result)));
 			Ok(())
 		}
-		fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), NotSent> {
-			CHAIN.with(|c| c.borrow_mut().verdicts.push((*host, job, similarity_ppb)));
+		fn submit_verdict(host: &HostId, job: JobId, judgement: Judgement) -> Result<(), NotSent> {
+			CHAIN.with(|c| c.borrow_mut().verdicts.push((*host, job, judgement)));
 			Ok(())
 		}
 	}
@@ -712,9 +816,10 @@ mod tests {
 			model: "daya-dev-llama".into(),
 			weights_hash: Some(format!("0x{}", "ab".repeat(32))),
 			prompt: "hello".into(),
+			format: daya_protocol::PayloadFormat::Text,
 			max_tokens: 8,
 			temperature_milli: 0,
-			seed: job,
+			sampling_key: to_hex(&[job as u8; 32]),
 		}
 	}
 
@@ -723,43 +828,59 @@ mod tests {
 			version: VERSION,
 			id: format!("{job}"),
 			status: state,
-			output: None,
-			usage: None,
-			logprobs: vec![],
+			result: None,
 			error: None,
 		}
 	}
 
-	fn done(job: JobId) -> ExecutionStatus {
-		ExecutionStatus {
-			output: Some("world".into()),
-			// More prompt tokens than the payload's bytes: the runner clamps them.
-			usage: Some(UsageJson { prompt_tokens: 6, completion_tokens: 5 }),
-			logprobs: vec![OutputToken {
-				token: 7,
-				logprob_micro: -5,
-				top: vec![TokenLogprob { token: 7, logprob_micro: -5 }],
+	/// The result an executor delivers: `world` in five ids and their end-of-sequence.
+	fn execution_result() -> ExecutionResult {
+		ExecutionResult {
+			output: "world".into(),
+			tokens: vec![9, 10, 11, 12, 13, 2],
+			prompt_tokens: 6,
+			prompt_hash: to_hex(&[4; 32]),
+			fingerprints: vec![daya_protocol::Fingerprint {
+				dims: [1, 2, 3, 4, 5, 6, 7, 8],
+				values: [9, -8, 7, -6, 5, -4, 3, -2],
 			}],
-			..status(job, ExecutionState::Done)
 		}
 	}
 
-	/// What Bob's executor is asked to re-score: the fake chain's job, claimed output `world`.
+	fn done(job: JobId) -> ExecutionStatus {
+		ExecutionStatus { result: Some(execution_result()), ..status(job, ExecutionState::Done) }
+	}
+
+	/// What Bob's executor is asked to check: the fake chain's job and its delivered result.
 	fn validate_request() -> ValidateRequest {
 		ValidateRequest {
 			version: VERSION,
 			model: "daya-dev-llama".into(),
 			weights_hash: Some(format!("0x{}", "ab".repeat(32))),
 			prompt: "hello".into(),
-			output: "world".into(),
+			format: daya_protocol::PayloadFormat::Text,
+			max_tokens: 8,
 			temperature_milli: 0,
+			sampling_key: to_hex(&[4; 32]),
+			claim: execution_result(),
+			policy: Policy {
+				conclusive_margin_micro: 100_000,
+				near_ties_base: 2,
+				near_ties_per_kilo: 4,
+				fingerprint_tolerance_ppm: 2_000,
+			},
 		}
 	}
 
-	/// The offchain index holds `output` for `job`, claiming `tokens` completion tokens.
-	fn claim(job: JobId, output: Vec<u8>, tokens: u32) {
-		let usage = Usage { prompt_tokens: 5, completion_tokens: tokens };
-		CHAIN.with(|c| c.borrow_mut().outputs.insert(job, JobOutput { output, usage }));
+	/// The offchain index holds `result` for `job`.
+	fn claim(job: JobId, result: JobOutput) {
+		CHAIN.with(|c| c.borrow_mut().outputs.insert(job, result));
+	}
+
+	/// The delivered result of [`execution_result`], as the chain holds it.
+	fn delivered() -> Delivered {
+		delivered_of(execution_result(), &Fake::job_input(4).unwrap(), 1024)
+			.unwrap_or_else(|_| panic!("a valid result"))
 	}
 
 	const URL: &str = "http://127.0.0.1:8090";
@@ -789,10 +910,12 @@ mod tests {
 			assert_eq!(run::<Fake>(12).results, 1);
 			let results = CHAIN.with(|c| c.borrow().results.clone());
 			assert_eq!(results.len(), 1);
-			let (host, job, output, usage, commitment) = &results[0];
-			assert_eq!((host, *job, output.as_slice()), (&ALICE, 7, b"world".as_slice()));
-			assert_eq!(*usage, Usage { prompt_tokens: 5, completion_tokens: 5 });
-			assert_eq!(*commitment, logprobs_commitment(&done(7).logprobs));
+			let (host, job, result) = &results[0];
+			assert_eq!((host, *job), (&ALICE, 7));
+			assert_eq!(result.output, b"world");
+			assert_eq!(result.tokens, vec![9, 10, 11, 12, 13, 2]);
+			assert_eq!((result.prompt_tokens, result.prompt_hash), (6, [4; 32]));
+			assert_eq!(result.fingerprints[0].values, [9, -8, 7, -6, 5, -4, 3, -2]);
 
 			// While the transaction waits for a block: nothing more, no second submission.
 			for block in 13..12 + RESUBMIT_AFTER {
@@ -929,7 +1052,7 @@ mod tests {
 		let (mut ext, _state) = new_ext();
 		ext.execute_with(|| {
 			set_work(BOB, &[(4, WorkKind::Validate)]);
-			claim(4, b"world".to_vec(), 5);
+			claim(4, JobOutput::Delivered(delivered()));
 			answer(
 				format!("{URL}/v1/validate"),
 				Ok((409, r#"{"error":{"code":"weights_mismatch","message":"other weights"}}"#)),
@@ -942,46 +1065,30 @@ mod tests {
 	}
 
 	#[test]
-	fn validation_posts_a_verdict_from_the_executors_score() {
+	fn validation_posts_the_executors_judgement() {
 		let (mut ext, state) = new_ext();
 		ext.execute_with(|| {
 			set_work(BOB, &[(4, WorkKind::Validate)]);
-			claim(4, b"world".to_vec(), 5);
+			claim(4, JobOutput::Delivered(delivered()));
 			let request = validate_request();
 			let answer = ValidateResponse {
 				version: VERSION,
-				similarity_ppb: 400_000_000,
-				tokens: 5,
-				accepted: 2,
+				judgement: daya_protocol::Judgement::Invalid(daya_protocol::Fault::Token {
+					position: 3,
+					margin_micro: 4_000_000,
+				}),
+				report: CheckReport { tokens: 6, mismatches: 1, ..Default::default() },
 			};
 			state
 				.write()
 				.expect_request(post(&format!("{URL}/v1/validate"), &request, &answer));
 			assert_eq!(run::<Fake>(5).verdicts, 1);
-			assert_eq!(CHAIN.with(|c| c.borrow().verdicts.clone()), vec![(BOB, 4, 400_000_000)]);
+			let fault = Fault::Token { position: 3, margin_micro: 4_000_000 };
+			assert_eq!(
+				CHAIN.with(|c| c.borrow().verdicts.clone()),
+				vec![(BOB, 4, Judgement::Invalid(fault))]
+			);
 			assert_eq!(run::<Fake>(6).calls, 0);
-		});
-	}
-
-	#[test]
-	fn tokens_claimed_beyond_the_output_lower_the_verdict() {
-		let (mut ext, state) = new_ext();
-		ext.execute_with(|| {
-			set_work(BOB, &[(4, WorkKind::Validate)]);
-			// Five tokens of text, billed as fifty.
-			claim(4, b"world".to_vec(), 50);
-			let request = validate_request();
-			let answer = ValidateResponse {
-				version: VERSION,
-				similarity_ppb: 1_000_000_000,
-				tokens: 5,
-				accepted: 5,
-			};
-			state
-				.write()
-				.expect_request(post(&format!("{URL}/v1/validate"), &request, &answer));
-			run::<Fake>(5);
-			assert_eq!(CHAIN.with(|c| c.borrow().verdicts.clone()), vec![(BOB, 4, 100_000_000)]);
 		});
 	}
 
@@ -1023,16 +1130,24 @@ mod tests {
 	}
 
 	#[test]
-	fn done_without_output_is_not_submitted() {
+	fn done_without_a_result_or_tokens_is_not_submitted() {
 		let (mut ext, state) = new_ext();
 		ext.execute_with(|| {
-			set_work(ALICE, &[(3, WorkKind::Execute)]);
-			let empty = ExecutionStatus { output: None, ..done(3) };
+			set_work(ALICE, &[(3, WorkKind::Execute), (4, WorkKind::Execute)]);
+			let empty = ExecutionStatus { result: None, ..done(3) };
 			state
 				.write()
 				.expect_request(post(&format!("{URL}/v1/jobs"), &job_request(3), &empty));
-			assert_eq!(run::<Fake>(1).failures, 1);
+			let tokenless = ExecutionResult { tokens: vec![], ..execution_result() };
+			let tokenless = ExecutionStatus { result: Some(tokenless), ..done(4) };
+			state.write().expect_request(post(
+				&format!("{URL}/v1/jobs"),
+				&job_request(4),
+				&tokenless,
+			));
+			assert_eq!(run::<Fake>(1).failures, 2);
 			assert!(CHAIN.with(|c| c.borrow().results.is_empty()));
+			assert_eq!(task_state(&ALICE, 4, WorkKind::Execute).unwrap().phase, Phase::Abandoned);
 		});
 	}
 
@@ -1066,13 +1181,18 @@ mod tests {
 	}
 
 	#[test]
-	fn output_that_is_not_text_is_judged_without_an_executor() {
+	fn output_that_is_not_a_result_or_not_text_is_judged_without_an_executor() {
 		let (mut ext, _state) = new_ext();
 		ext.execute_with(|| {
-			set_work(BOB, &[(4, WorkKind::Validate)]);
-			claim(4, vec![0xff, 0xfe], 2);
-			assert_eq!(run::<Fake>(5).verdicts, 1);
-			assert_eq!(CHAIN.with(|c| c.borrow().verdicts.clone()), vec![(BOB, 4, 0)]);
+			set_work(BOB, &[(4, WorkKind::Validate), (5, WorkKind::Validate)]);
+			claim(4, JobOutput::Delivered(Delivered { output: vec![0xff, 0xfe], ..delivered() }));
+			claim(5, JobOutput::Undecodable);
+			assert_eq!(run::<Fake>(5).verdicts, 2);
+			let malformed = Judgement::Invalid(Fault::Malformed);
+			assert_eq!(
+				CHAIN.with(|c| c.borrow().verdicts.clone()),
+				vec![(BOB, 4, malformed), (BOB, 5, malformed)]
+			);
 		});
 	}
 

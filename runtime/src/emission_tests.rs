@@ -2,11 +2,10 @@
 //! earning exactly what the schedule pays.
 
 use super::*;
-use daya_primitives::{JobParams, Usage};
+use daya_primitives::JobParams;
 use frame_support::traits::{fungible::Inspect, Hooks, PostInherents};
 use pallet_daya_emission::{Event as EmissionEvent, Pending, TotalEmitted};
 use pallet_daya_inference::{JobStatus, Jobs};
-use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
 
@@ -104,13 +103,10 @@ fn hosts_earn_exactly_the_scheduled_emission_over_several_epochs() {
 			for (job_id, job) in Jobs::<Runtime>::iter().collect::<Vec<_>>() {
 				match &job.status {
 					JobStatus::Assigned => {
-						let usage = Usage { prompt_tokens: 50, completion_tokens: 50 };
 						let _ = Inference::submit_result(
 							RuntimeOrigin::signed(job.executor.clone().unwrap()),
 							job_id,
-							b"output".to_vec().try_into().unwrap(),
-							usage,
-							H256::zero(),
+							crate::tests::job_result(b"output", 50, 50),
 						);
 						// The executor's part of the fee.
 						fees += 100 * MICRO_UNIT - Perbill::from_percent(5) * (100 * MICRO_UNIT);
@@ -119,7 +115,7 @@ fn hosts_earn_exactly_the_scheduled_emission_over_several_epochs() {
 						let _ = Inference::submit_verdict(
 							RuntimeOrigin::signed(verdict.validator.clone()),
 							job_id,
-							Perbill::one(),
+							daya_primitives::Judgement::Valid,
 						);
 					},
 					_ => {},
@@ -133,7 +129,7 @@ fn hosts_earn_exactly_the_scheduled_emission_over_several_epochs() {
 					let _ = Inference::submit_verdict(
 						RuntimeOrigin::signed(verdict.validator.clone()),
 						job_id,
-						Perbill::one(),
+						daya_primitives::Judgement::Valid,
 					);
 				}
 			}

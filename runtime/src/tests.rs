@@ -7,6 +7,23 @@ use sp_api::RuntimeApiInfo;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::BuildStorage;
 
+/// A result of `text` with `prompt_tokens` prompt tokens and `completion_tokens` output ids (and
+/// their fingerprints), as an executor submits it.
+pub(crate) fn job_result(
+	text: &[u8],
+	prompt_tokens: u32,
+	completion_tokens: u32,
+) -> pallet_daya_inference::JobResult<Runtime> {
+	let chunks = daya_primitives::jobs::fingerprints_for(completion_tokens) as usize;
+	pallet_daya_inference::JobResult {
+		output: text.to_vec().try_into().unwrap(),
+		tokens: (0..completion_tokens).collect::<Vec<_>>().try_into().unwrap(),
+		prompt_tokens,
+		prompt_hash: sp_core::H256::repeat_byte(1),
+		fingerprints: vec![daya_primitives::Fingerprint::default(); chunks].try_into().unwrap(),
+	}
+}
+
 /// Builds the genesis state of a named preset through the same path the node uses.
 pub(crate) fn preset_ext(name: &str) -> sp_io::TestExternalities {
 	let patch = genesis_config_presets::get_preset(&name.into())
@@ -156,11 +173,19 @@ fn wasm_blob_is_built() {
 }
 
 #[test]
-fn presets_register_the_dev_model_and_hosts() {
+fn presets_register_the_dev_model_smollm2_and_hosts() {
 	for preset in ["development", "local_testnet"] {
 		preset_ext(preset).execute_with(|| {
 			let models = Models::api_models();
-			assert_eq!(models.len(), 1, "{preset}");
+			assert_eq!(models.len(), 2, "{preset}");
+			let (smollm2, view) = &models[1];
+			assert_eq!(view.name, genesis_config_presets::SMOLLM2_NAME);
+			assert_eq!(view.weights_hash, daya_protocol::smollm2::WEIGHTS_HASH);
+			assert_eq!(
+				view.validation.conclusive_margin_micro,
+				daya_protocol::smollm2::POLICY.conclusive_margin_micro
+			);
+			assert_eq!(Compute::api_hosts_by_model(*smollm2).len(), 2, "{preset}");
 			let (id, view) = &models[0];
 			assert_eq!(view.name, genesis_config_presets::DEV_MODEL_NAME);
 			assert_eq!(view.status, daya_primitives::ModelStatus::Active);

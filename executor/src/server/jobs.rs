@@ -19,7 +19,10 @@ use super::{
 	error::{ApiError, ProtocolJson},
 	state::{AppState, Jobs},
 };
-use crate::{engine::EngineError, sampler::Sampler};
+use crate::{
+	engine::{Engine, EngineError},
+	sampler::Sampler,
+};
 
 /// The sampler of a job: its temperature and the chain's key.
 fn sampler(temperature_milli: u32, key: &str) -> Result<Sampler, ApiError> {
@@ -30,8 +33,8 @@ fn sampler(temperature_milli: u32, key: &str) -> Result<Sampler, ApiError> {
 }
 
 /// The engine must deliver and check chain results.
-fn verifiable(state: &AppState) -> Result<(), ApiError> {
-	if state.engine.verifiable() {
+fn verifiable(engine: &dyn Engine) -> Result<(), ApiError> {
+	if engine.verifiable() {
 		Ok(())
 	} else {
 		Err(EngineError::NotVerifiable.into())
@@ -41,7 +44,7 @@ fn verifiable(state: &AppState) -> Result<(), ApiError> {
 /// The prompt text of a payload: the text itself, or the chat rendered with the model's
 /// template.
 pub(super) fn prompt_of(
-	state: &AppState,
+	engine: &dyn Engine,
 	payload: &str,
 	format: PayloadFormat,
 ) -> Result<String, ApiError> {
@@ -50,7 +53,7 @@ pub(super) fn prompt_of(
 		PayloadFormat::Chat => {
 			let messages = daya_protocol::parse_chat(payload)
 				.map_err(|m| ApiError::bad_request("invalid_request", m))?;
-			Ok(state.engine.render_chat(&messages)?)
+			Ok(engine.render_chat(&messages)?)
 		},
 	}
 }
@@ -75,11 +78,11 @@ pub(super) async fn post_job(
 	if job.id.is_empty() || job.id.len() > 128 {
 		return Err(ApiError::bad_request("invalid_request", "a job id has 1 to 128 characters"));
 	}
-	verifiable(&state)?;
-	state.check_model(&job.model, job.weights_hash.as_deref())?;
+	let engine = state.check_model(&job.model, job.weights_hash.as_deref())?;
+	verifiable(&*engine)?;
 	sampler(job.temperature_milli, &job.sampling_key)?;
-	let prompt = prompt_of(&state, &job.prompt, job.format)?;
-	state.check_tokens(&prompt, job.max_tokens)?;
+	let prompt = prompt_of(&*engine, &job.prompt, job.format)?;
+	state.check_tokens(&*engine, &prompt, job.max_tokens)?;
 	let job = JobRequest { prompt, format: PayloadFormat::Text, ..job };
 	let status = ExecutionStatus {
 		version: VERSION,
@@ -126,13 +129,13 @@ pub(super) async fn validate(
 	State(state): State<AppState>,
 	ProtocolJson(req): ProtocolJson<ValidateRequest>,
 ) -> Result<Json<ValidateResponse>, ApiError> {
-	verifiable(&state)?;
-	state.check_model(&req.model, req.weights_hash.as_deref())?;
+	let engine = state.check_model(&req.model, req.weights_hash.as_deref())?;
+	verifiable(&*engine)?;
 	let sampler = sampler(req.temperature_milli, &req.sampling_key)?;
-	let prompt = prompt_of(&state, &req.prompt, req.format)?;
+	let prompt = prompt_of(&*engine, &req.prompt, req.format)?;
 	let ValidateRequest { max_tokens, claim, policy, .. } = req;
 	let checked = state
-		.infer(move |e| e.check(&prompt, max_tokens, sampler, &claim, &policy))
+		.infer(&engine, move |e| e.check(&prompt, max_tokens, sampler, &claim, &policy))
 		.await?;
 	state.metrics.validations.fetch_add(1, Ordering::Relaxed);
 	Ok(Json(ValidateResponse { version: VERSION, ..checked }))

@@ -53,9 +53,10 @@ impl Default for ServerConfig {
 	}
 }
 
-/// The service's routes, with its worker spawned on the current tokio runtime.
-pub fn app(engine: Arc<dyn Engine>, config: ServerConfig) -> Router {
-	let state = state::start(engine, config);
+/// The service's routes for `engines` (one per model served), with its worker spawned on the
+/// current tokio runtime.
+pub fn app(engines: Vec<Arc<dyn Engine>>, config: ServerConfig) -> Router {
+	let state = state::start(engines, config);
 	Router::new()
 		.route("/v1/jobs", post(jobs::post_job))
 		.route("/v1/jobs/{id}", get(jobs::get_job))
@@ -71,13 +72,13 @@ pub fn app(engine: Arc<dyn Engine>, config: ServerConfig) -> Router {
 		.with_state(state)
 }
 
-/// Serves `engine` on `listener` until the task is dropped or aborted.
+/// Serves `engines` on `listener` until the task is dropped or aborted.
 pub async fn serve(
 	listener: TcpListener,
-	engine: Arc<dyn Engine>,
+	engines: Vec<Arc<dyn Engine>>,
 	config: ServerConfig,
 ) -> std::io::Result<()> {
-	axum::serve(listener, app(engine, config)).await
+	axum::serve(listener, app(engines, config)).await
 }
 
 /// A server running on a task of the current runtime; aborted when dropped.
@@ -100,14 +101,14 @@ impl Drop for RunningServer {
 	}
 }
 
-/// Binds `addr` (port 0 for any free one) and serves `engine` on a task of the current runtime.
+/// Binds `addr` (port 0 for any free one) and serves `engines` on a task of the current runtime.
 pub async fn spawn(
 	addr: SocketAddr,
-	engine: Arc<dyn Engine>,
+	engines: Vec<Arc<dyn Engine>>,
 	config: ServerConfig,
 ) -> std::io::Result<RunningServer> {
 	let listener = TcpListener::bind(addr).await?;
 	let addr = listener.local_addr()?;
-	let handle = tokio::spawn(serve(listener, engine, config));
+	let handle = tokio::spawn(serve(listener, engines, config));
 	Ok(RunningServer { addr, handle })
 }

@@ -15,7 +15,10 @@ use super::{
 	error::{ApiError, ApiJson},
 	state::{AppState, Shared},
 };
-use crate::{engine::Generation, sampler::Sampler};
+use crate::{
+	engine::{Engine, Generation},
+	sampler::Sampler,
+};
 
 fn now_secs() -> u64 {
 	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -76,22 +79,20 @@ pub(super) struct ChatRequest {
 impl Shared {
 	async fn complete(
 		self: &Arc<Self>,
-		model: &str,
-		weights_hash: Option<&str>,
+		engine: &Arc<dyn Engine>,
 		prompt: String,
 		max_tokens: u32,
 		temperature: Option<f64>,
 		seed: Option<u64>,
 	) -> Result<(Generation, String), ApiError> {
-		self.check_model(model, weights_hash)?;
-		self.check_tokens(&prompt, max_tokens)?;
+		self.check_tokens(&**engine, &prompt, max_tokens)?;
 		let temp = temperature_milli(temperature)?;
 		let sampler = Sampler::from_seed(temp, seed.unwrap_or(0));
 		self.metrics.openai_requests.fetch_add(1, Ordering::Relaxed);
 		let started = Instant::now();
-		let g = self.infer(move |e| e.generate(&prompt, max_tokens, sampler)).await?;
+		let g = self.infer(engine, move |e| e.generate(&prompt, max_tokens, sampler)).await?;
 		self.record_generation(&g, started);
-		let text = self.delivered(g.clone()).text;
+		let text = self.delivered(&**engine, g.clone()).text;
 		Ok((g, text))
 	}
 }
@@ -121,22 +122,14 @@ pub(super) async fn completions(
 		},
 	};
 	let max_tokens = req.max_tokens.unwrap_or(16);
-	let (g, text) = state
-		.complete(
-			&req.model,
-			req.weights_hash.as_deref(),
-			prompt,
-			max_tokens,
-			req.temperature,
-			req.seed,
-		)
-		.await?;
+	let engine = state.check_model(&req.model, req.weights_hash.as_deref())?;
+	let (g, text) = state.complete(&engine, prompt, max_tokens, req.temperature, req.seed).await?;
 	let logprobs = req.logprobs.map(|n| {
 		let n = (n as usize).min(LOGPROBS_TOP);
 		let mut offset = 0usize;
 		let (mut tokens, mut lps, mut tops, mut offsets) = (vec![], vec![], vec![], vec![]);
 		for t in &g.logprobs {
-			let s = state.engine.token_text(t.token);
+			let s = engine.token_text(t.token);
 			offsets.push(offset);
 			offset += s.len();
 			tokens.push(s);
@@ -145,7 +138,7 @@ pub(super) async fn completions(
 				.top
 				.iter()
 				.take(n)
-				.map(|a| (state.engine.token_text(a.token), json!(nats(a.logprob_micro))))
+				.map(|a| (engine.token_text(a.token), json!(nats(a.logprob_micro))))
 				.collect();
 			tops.push(top);
 		}
@@ -155,7 +148,7 @@ pub(super) async fn completions(
 		"id": state.request_id("cmpl"),
 		"object": "text_completion",
 		"created": now_secs(),
-		"model": state.engine.model_name(),
+		"model": engine.model_name(),
 		"choices": [{
 			"index": 0,
 			"text": text,
@@ -174,18 +167,10 @@ pub(super) async fn chat_completions(
 	if req.messages.is_empty() {
 		return Err(ApiError::bad_request("invalid_request", "messages is empty"));
 	}
-	let prompt = state.engine.render_chat(&req.messages).map_err(ApiError::from)?;
+	let engine = state.check_model(&req.model, req.weights_hash.as_deref())?;
+	let prompt = engine.render_chat(&req.messages).map_err(ApiError::from)?;
 	let max_tokens = req.max_completion_tokens.or(req.max_tokens).unwrap_or(256);
-	let (g, text) = state
-		.complete(
-			&req.model,
-			req.weights_hash.as_deref(),
-			prompt,
-			max_tokens,
-			req.temperature,
-			req.seed,
-		)
-		.await?;
+	let (g, text) = state.complete(&engine, prompt, max_tokens, req.temperature, req.seed).await?;
 	let logprobs = req.logprobs.unwrap_or(false).then(|| {
 		let n = req.top_logprobs.unwrap_or(0) as usize;
 		let content: Vec<Value> = g
@@ -197,11 +182,11 @@ pub(super) async fn chat_completions(
 					.iter()
 					.take(n.min(LOGPROBS_TOP))
 					.map(
-						|a| json!({"token": state.engine.token_text(a.token), "logprob": nats(a.logprob_micro)}),
+						|a| json!({"token": engine.token_text(a.token), "logprob": nats(a.logprob_micro)}),
 					)
 					.collect();
 				json!({
-					"token": state.engine.token_text(t.token),
+					"token": engine.token_text(t.token),
 					"logprob": nats(t.logprob_micro),
 					"top_logprobs": top,
 				})
@@ -213,7 +198,7 @@ pub(super) async fn chat_completions(
 		"id": state.request_id("chatcmpl"),
 		"object": "chat.completion",
 		"created": now_secs(),
-		"model": state.engine.model_name(),
+		"model": engine.model_name(),
 		"choices": [{
 			"index": 0,
 			"message": {"role": "assistant", "content": text},
@@ -228,6 +213,10 @@ pub(super) async fn chat_completions(
 pub(super) async fn models(State(state): State<AppState>) -> Json<Value> {
 	Json(json!({
 		"object": "list",
-		"data": [{"id": state.engine.model_name(), "object": "model", "owned_by": "daya"}],
+		"data": state
+			.model_names()
+			.iter()
+			.map(|name| json!({"id": name, "object": "model", "owned_by": "daya"}))
+			.collect::<Vec<_>>(),
 	}))
 }

@@ -12,13 +12,29 @@ use crate::hash::to_hex;
 
 /// `GET /health`.
 pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
+	let models: Vec<Value> = state
+		.engines
+		.iter()
+		.map(|e| {
+			json!({
+				"model": e.model_name(),
+				"weights_hash": e.weights_hash().map(|h| to_hex(&h)),
+				"context_length": e.context_length(),
+				"max_tokens": state.max_tokens(&**e),
+				"verifiable": e.verifiable(),
+			})
+		})
+		.collect();
+	// The first model's fields at the top level too, for single-model tools.
+	let first = models.first().cloned().unwrap_or_default();
 	Json(json!({
 		"status": "ok",
 		"protocol_version": VERSION,
-		"model": state.engine.model_name(),
-		"weights_hash": state.engine.weights_hash().map(|h| to_hex(&h)),
-		"context_length": state.engine.context_length(),
-		"max_tokens": state.max_tokens(),
+		"model": first["model"],
+		"weights_hash": first["weights_hash"],
+		"context_length": first["context_length"],
+		"max_tokens": first["max_tokens"],
+		"models": models,
 		"queue_depth": state.metrics.queued.load(Ordering::Relaxed),
 		"queue_capacity": state.config.queue,
 	}))

@@ -44,7 +44,8 @@ pub(super) struct Jobs {
 
 /// The service's state.
 pub(super) struct Shared {
-	pub(super) engine: Arc<dyn Engine>,
+	/// The models served, each by its engine; requests name theirs.
+	pub(super) engines: Vec<Arc<dyn Engine>>,
 	pub(super) config: ServerConfig,
 	jobs: Mutex<Jobs>,
 	pub(super) queue: mpsc::Sender<JobRequest>,
@@ -58,10 +59,10 @@ pub(super) struct Shared {
 pub(super) type AppState = Arc<Shared>;
 
 /// The service's state, with its worker spawned on the current tokio runtime.
-pub(super) fn start(engine: Arc<dyn Engine>, config: ServerConfig) -> AppState {
+pub(super) fn start(engines: Vec<Arc<dyn Engine>>, config: ServerConfig) -> AppState {
 	let (tx, rx) = mpsc::channel(config.queue.max(1));
 	let state = Arc::new(Shared {
-		engine,
+		engines,
 		config,
 		jobs: Mutex::default(),
 		queue: tx,
@@ -90,27 +91,33 @@ impl Shared {
 		}
 	}
 
-	/// The most tokens a request may ask for.
-	pub(super) fn max_tokens(&self) -> u32 {
+	/// The most tokens a request to `engine` may ask for.
+	pub(super) fn max_tokens(&self, engine: &dyn Engine) -> u32 {
 		self.config
 			.max_tokens
-			.unwrap_or(u32::try_from(self.engine.context_length()).unwrap_or(u32::MAX))
+			.unwrap_or(u32::try_from(engine.context_length()).unwrap_or(u32::MAX))
 	}
 
-	/// Refuses a request for another model, or other weights than the loaded ones.
+	/// The names of the models served.
+	pub(super) fn model_names(&self) -> Vec<&str> {
+		self.engines.iter().map(|e| e.model_name()).collect()
+	}
+
+	/// The engine of `model`, or the refusal of a request for a model not served here, or for
+	/// other weights than the loaded ones.
 	pub(super) fn check_model(
 		&self,
 		model: &str,
 		weights_hash: Option<&str>,
-	) -> Result<(), ApiError> {
-		if model != self.engine.model_name() {
+	) -> Result<Arc<dyn Engine>, ApiError> {
+		let Some(engine) = self.engines.iter().find(|e| e.model_name() == model) else {
 			return Err(ApiError::new(
 				StatusCode::NOT_FOUND,
 				"unknown_model",
-				format!("this executor serves {:?}, not {model:?}", self.engine.model_name()),
+				format!("this executor serves {:?}, not {model:?}", self.model_names()),
 			));
-		}
-		if let (Some(claimed), Some(ours)) = (weights_hash, self.engine.weights_hash()) {
+		};
+		if let (Some(claimed), Some(ours)) = (weights_hash, engine.weights_hash()) {
 			let claimed = parse_hash(claimed).ok_or_else(|| {
 				ApiError::bad_request("invalid_request", "weights_hash is not 32 bytes of hex")
 			})?;
@@ -126,26 +133,31 @@ impl Shared {
 				));
 			}
 		}
-		Ok(())
+		Ok(engine.clone())
 	}
 
 	/// Refuses a request for no tokens, too many, or a prompt that does not fit the context.
-	pub(super) fn check_tokens(&self, prompt: &str, max_tokens: u32) -> Result<(), ApiError> {
+	pub(super) fn check_tokens(
+		&self,
+		engine: &dyn Engine,
+		prompt: &str,
+		max_tokens: u32,
+	) -> Result<(), ApiError> {
 		if max_tokens == 0 {
 			return Err(ApiError::bad_request(
 				"invalid_max_tokens",
 				"max_tokens must be at least 1",
 			));
 		}
-		let limit = self.max_tokens();
+		let limit = self.max_tokens(engine);
 		if max_tokens > limit {
 			return Err(ApiError::bad_request(
 				"too_many_tokens",
 				format!("max_tokens {max_tokens} is over this executor's limit of {limit}"),
 			));
 		}
-		if let Some(tokens) = self.engine.prompt_tokens(prompt).map_err(ApiError::from)? {
-			let context = self.engine.context_length();
+		if let Some(tokens) = engine.prompt_tokens(prompt).map_err(ApiError::from)? {
+			let context = engine.context_length();
 			if tokens >= context {
 				return Err(EngineError::PromptTooLong { tokens, limit: context }.into());
 			}
@@ -153,9 +165,10 @@ impl Shared {
 		Ok(())
 	}
 
-	/// Runs `f` on a blocking thread, one inference at a time.
+	/// Runs `f` with `engine` on a blocking thread, one inference at a time.
 	pub(super) async fn infer<T: Send + 'static>(
 		self: &Arc<Self>,
+		engine: &Arc<dyn Engine>,
 		f: impl FnOnce(&dyn Engine) -> Result<T, EngineError> + Send + 'static,
 	) -> Result<T, EngineError> {
 		let _permit = self
@@ -163,7 +176,7 @@ impl Shared {
 			.acquire()
 			.await
 			.map_err(|_| EngineError::Internal("shutting down".into()))?;
-		let engine = self.engine.clone();
+		let engine = engine.clone();
 		tokio::task::spawn_blocking(move || f(&*engine))
 			.await
 			.unwrap_or_else(|e| Err(EngineError::Internal(format!("the engine panicked: {e}"))))
@@ -179,9 +192,9 @@ impl Shared {
 	}
 
 	/// The generation to answer: `g`, or its corruption for a dishonest executor.
-	pub(super) fn delivered(&self, g: Generation) -> Generation {
+	pub(super) fn delivered(&self, engine: &dyn Engine, g: Generation) -> Generation {
 		if self.config.corrupt_outputs {
-			self.engine.corrupt(&g)
+			engine.corrupt(&g)
 		} else {
 			g
 		}
@@ -205,7 +218,12 @@ async fn worker(state: Weak<Shared>, mut rx: mpsc::Receiver<JobRequest>) {
 		let key = parse_hash(&job.sampling_key).unwrap_or_default();
 		let (prompt, max) = (job.prompt.clone(), job.max_tokens);
 		let sampler = Sampler::new(job.temperature_milli, key);
-		let result = state.infer(move |e| e.generate(&prompt, max, sampler)).await;
+		// The model was checked when the job was queued.
+		let Some(engine) = state.engines.iter().find(|e| e.model_name() == job.model).cloned()
+		else {
+			continue;
+		};
+		let result = state.infer(&engine, move |e| e.generate(&prompt, max, sampler)).await;
 		let status = match result {
 			Ok(g) => {
 				state.record_generation(&g, started);
@@ -214,7 +232,7 @@ async fn worker(state: Weak<Shared>, mut rx: mpsc::Receiver<JobRequest>) {
 					version: VERSION,
 					id: job.id.clone(),
 					status: ExecutionState::Done,
-					result: Some(state.delivered(g).result()),
+					result: Some(state.delivered(&*engine, g).result()),
 					error: None,
 				}
 			},

@@ -22,6 +22,8 @@ parameter_types! {
 	pub const MaxPayloadLen: u32 = 64 * 1024;
 	/// Largest output: 64 KiB.
 	pub const MaxOutputLen: u32 = 64 * 1024;
+	/// Output ids of one job: 16 KiB of ids and 128 fingerprints at most.
+	pub const MaxOutputTokens: u32 = 4_096;
 	/// Two minutes for an executor to deliver.
 	pub const ExecutionPeriod: BlockNumber = 2 * MINUTES;
 	/// Two minutes for validators to re-score.
@@ -63,6 +65,7 @@ impl pallet_daya_inference::Config for Runtime {
 	type ProtocolFee = ProtocolFee;
 	type MaxPayloadLen = MaxPayloadLen;
 	type MaxOutputLen = MaxOutputLen;
+	type MaxOutputTokens = MaxOutputTokens;
 	type ExecutionPeriod = ExecutionPeriod;
 	type ValidationPeriod = ValidationPeriod;
 	type MinSampleRate = MinSampleRate;

@@ -10,19 +10,21 @@ use alloc::vec::Vec;
 use polkadot_sdk::*;
 
 use codec::{Decode, Encode};
-use daya_offchain::runner::{Chain, HostId, JobInput, JobOutput, NotSent, RESUBMIT_AFTER};
-use daya_primitives::{runtime_api::WorkKind, JobId, Usage};
+use daya_offchain::runner::{
+	Chain, Delivered, HostId, JobInput, JobOutput, NotSent, RESUBMIT_AFTER,
+};
+use daya_primitives::{runtime_api::WorkKind, JobId, Judgement};
 use frame_system::offchain::{
 	AppCrypto, CreateSignedTransaction, CreateTransactionBase, Signer, SigningTypes,
 	SubmitTransaction,
 };
-use pallet_daya_inference::{output_key, payload_key, IndexedOutput, IndexedPayload};
+use pallet_daya_inference::{output_key, payload_key, IndexedOutput, IndexedPayload, JobResult};
 use sp_core::{sr25519, H256};
 use sp_runtime::{
 	generic,
 	offchain::{storage::StorageValueRef, StorageKind},
 	traits::{SaturatedConversion, StaticLookup, Verify},
-	BoundedVec, MultiSigner, Perbill,
+	BoundedVec, MultiSigner,
 };
 
 use crate::{
@@ -143,46 +145,52 @@ impl Chain for RuntimeChain {
 	fn job_input(job: JobId) -> Option<JobInput> {
 		let payload: IndexedPayload = indexed(&payload_key(job))?;
 		let model = crate::Models::model(payload.model)?;
+		let open = pallet_daya_inference::Jobs::<Runtime>::get(job)?;
 		Some(JobInput {
 			model: model.name.into_inner(),
 			weights_hash: model.spec.weights_hash,
 			max_output_tokens: payload.max_output_tokens,
 			params: payload.params,
+			sampling_key: open.sampling_key.0,
+			policy: open.validation,
 			prompt: payload.payload,
 		})
 	}
 
 	fn job_output(job: JobId) -> Option<JobOutput> {
-		indexed::<IndexedOutput>(&output_key(job))
-			.map(|indexed| JobOutput { output: indexed.output, usage: indexed.usage })
+		let indexed = indexed::<IndexedOutput>(&output_key(job))?;
+		Some(match JobResult::<Runtime>::decode(&mut &indexed.result[..]) {
+			Ok(r) => JobOutput::Delivered(Delivered {
+				output: r.output.into_inner(),
+				tokens: r.tokens.into_inner(),
+				prompt_tokens: r.prompt_tokens,
+				prompt_hash: r.prompt_hash.0,
+				fingerprints: r.fingerprints.into_inner(),
+			}),
+			Err(_) => JobOutput::Undecodable,
+		})
 	}
 
 	fn max_output_len() -> u32 {
 		<Runtime as pallet_daya_inference::Config>::MaxOutputLen::get()
 	}
 
-	fn submit_result(
-		host: &HostId,
-		job: JobId,
-		output: Vec<u8>,
-		usage: Usage,
-		commitment: [u8; 32],
-	) -> Result<(), NotSent> {
-		let output: BoundedVec<u8, _> = output.try_into().map_err(|_| NotSent)?;
-		let call = pallet_daya_inference::Call::submit_result {
-			job_id: job,
-			output,
-			usage,
-			logprobs_commitment: H256(commitment),
+	fn submit_result(host: &HostId, job: JobId, result: Delivered) -> Result<(), NotSent> {
+		let result = JobResult::<Runtime> {
+			output: BoundedVec::try_from(result.output).map_err(|_| NotSent)?,
+			tokens: BoundedVec::try_from(result.tokens).map_err(|_| NotSent)?,
+			prompt_tokens: result.prompt_tokens,
+			prompt_hash: H256(result.prompt_hash),
+			fingerprints: BoundedVec::try_from(result.fingerprints).map_err(|_| NotSent)?,
 		};
+		let call = pallet_daya_inference::Call::submit_result { job_id: job, result };
 		send_signed(host, call.into())
 	}
 
-	fn submit_verdict(host: &HostId, job: JobId, similarity_ppb: u32) -> Result<(), NotSent> {
-		let similarity = Perbill::from_parts(similarity_ppb);
+	fn submit_verdict(host: &HostId, job: JobId, judgement: Judgement) -> Result<(), NotSent> {
 		send_signed(
 			host,
-			pallet_daya_inference::Call::submit_verdict { job_id: job, similarity }.into(),
+			pallet_daya_inference::Call::submit_verdict { job_id: job, judgement }.into(),
 		)
 	}
 }
