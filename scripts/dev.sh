@@ -3,11 +3,12 @@
 #
 # - daya-node --dev: one node, a block every 6 s, offchain workers and offchain indexing on,
 #   JSON-RPC on ws://127.0.0.1:9944 (DAYA_RPC_PORT);
-# - one daya-executor per genesis host, serving the deterministic dev model:
-#   Alice's on 127.0.0.1:8090, Bob's on 127.0.0.1:8091;
+# - one daya-executor per genesis host, serving SmolLM2-135M-Instruct (the real model setup.sh
+#   fetches) and the deterministic dev model: Alice's on 127.0.0.1:8090, Bob's on :8091;
 # - the hosts' keys in the node's keystore and their executors' URLs set, so that the node's
 #   offchain worker hands each host's jobs to its executor and signs the results;
-# - then one job, submitted by Ferdie and waited for: its output, tokens and cost are printed.
+# - then one job, a chat to SmolLM2 submitted by Ferdie and waited for: its answer, tokens and
+#   cost are printed.
 #
 # The network keeps running until Ctrl-C. Extra arguments go to daya-node.
 set -euo pipefail
@@ -24,6 +25,7 @@ RPC_PORT="${DAYA_RPC_PORT:-9944}"
 URL="ws://127.0.0.1:$RPC_PORT"
 RUN_DIR="$DAYA_CACHE/dev-network"
 MODEL_DIR="$RUN_DIR/dev-model"
+SMOLLM2="${DAYA_MODELS:-$DAYA_CACHE/models}/SmolLM2-135M-Instruct.Q4_1.gguf"
 mkdir -p "$RUN_DIR"
 
 say() { echo "[dev] $*" >&2; }
@@ -47,8 +49,8 @@ pids+=($!)
 declare -A PORTS=([alice]=8090 [bob]=8091)
 for host in alice bob; do
 	log="$RUN_DIR/executor-$host.log"
-	"$BIN/daya-executor" serve --listen "127.0.0.1:${PORTS[$host]}" --model-dir "$MODEL_DIR" \
-		>"$log" 2>&1 &
+	"$BIN/daya-executor" serve --listen "127.0.0.1:${PORTS[$host]}" \
+		--model "$SMOLLM2" --model "$MODEL_DIR" >"$log" 2>&1 &
 	pids+=($!)
 	say "executor of $host on http://127.0.0.1:${PORTS[$host]} (log: $log)"
 done
@@ -75,13 +77,15 @@ for host in alice bob; do
 	daya --suri "$host" host set-executor "http://127.0.0.1:${PORTS[$host]}"
 done
 
-say "submitting a job as Ferdie and waiting for its result:"
-daya --suri ferdie job submit --model daya-dev-llama --prompt "Hello, Daya! Tell me a story." \
+say "asking SmolLM2 a question as Ferdie and waiting for the answer:"
+daya --suri ferdie job submit --model smollm2-135m-instruct --chat \
+	--prompt "What is the capital of France? Answer in one sentence." \
 	--max-tokens 48 --wait --timeout 300 ||
 	say "the first job did not finish; the executors' logs are in $RUN_DIR"
 
 cat >&2 <<EOF
 [dev] the network is up. Try:
+[dev]   $BIN/daya --suri ferdie job submit --model smollm2-135m-instruct --chat --prompt "..." --wait
 [dev]   $BIN/daya --suri ferdie job submit --model daya-dev-llama --prompt "..." --wait
 [dev]   $BIN/daya host status alice
 [dev]   curl -s http://127.0.0.1:8090/metrics

@@ -236,21 +236,33 @@ async fn every_command_group_against_a_dev_node() {
 						"submit_result",
 						vec![
 							Value::u128(job.into()),
-							Value::from_bytes(output),
 							Value::named_composite([
+								("output", Value::from_bytes(output)),
+								("tokens", Value::unnamed_composite((0..6u128).map(Value::u128))),
 								("prompt_tokens", Value::u128(7)),
-								("completion_tokens", Value::u128(6)),
+								("prompt_hash", Value::from_bytes([1u8; 32])),
+								(
+									"fingerprints",
+									Value::unnamed_composite([Value::named_composite([
+										(
+											"dims",
+											Value::unnamed_composite((0..8u128).map(Value::u128)),
+										),
+										(
+											"values",
+											Value::unnamed_composite(
+												(0..8).map(|_| Value::i128(1)),
+											),
+										),
+									])]),
+								),
 							]),
-							Value::from_bytes([1u8; 32]),
 						],
 					),
 					WorkKind::Validate => dynamic::transaction(
 						"Inference",
 						"submit_verdict",
-						vec![
-							Value::u128(job.into()),
-							Value::unnamed_composite([Value::u128(1_000_000_000)]),
-						],
+						vec![Value::u128(job.into()), Value::unnamed_variant("Valid", [])],
 					),
 				};
 				submit(&api, &call, host).await.unwrap();

@@ -1,10 +1,14 @@
 //! The network end to end: `daya-node --dev` with its offchain workers, one `daya-executor` per
-//! host running the dev model, and consumers using the `daya` client.
+//! host running the dev model and SmolLM2-135M-Instruct, and consumers using the `daya` client.
 //!
 //! 1. A job is executed through the assigned host's offchain worker and executor; the signed
 //!    result lands, settlement pays the host, and the consumer reads the full output.
-//! 2. A host whose executor corrupts every output is caught by validation and slashed.
-//! 3. With every executor stopped, a job expires (after one reassignment) and the consumer is
+//! 2. A SmolLM2 chat job is answered for real ("The answer is 4."), validated by the other host
+//!    and settled.
+//! 3. A host whose executor corrupts every output is caught by validation and slashed.
+//! 4. A host serving SmolLM2 downgraded to 2- and 4-bit types under the registered hashes is
+//!    caught by its fingerprints and slashed.
+//! 5. With every executor stopped, a job expires (after one reassignment) and the consumer is
 //!    refunded in full.
 //!
 //! The phases share one chain (1-second blocks) and run in this order; each prints how long it
@@ -25,6 +29,19 @@ use std::{
 };
 
 const MODEL: &str = "daya-dev-llama";
+const SMOLLM2: &str = "smollm2-135m-instruct";
+
+/// Where `scripts/setup.sh` puts SmolLM2 (as `daya-executor` finds it).
+fn smollm2_path() -> PathBuf {
+	let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+	let dir = var("DAYA_MODELS")
+		.or_else(|| var("DAYA_CACHE").map(|c| c.join("models")))
+		.or_else(|| var("HOME").map(|h| h.join(".cache/daya/models")))
+		.unwrap();
+	let path = dir.join("SmolLM2-135M-Instruct.Q4_1.gguf");
+	assert!(path.is_file(), "{} is missing: scripts/setup.sh fetches it", path.display());
+	path
+}
 
 /// A running `daya-executor`, killed on drop.
 struct Executor {
@@ -34,15 +51,16 @@ struct Executor {
 }
 
 impl Executor {
-	fn start(model: &Path, dir: &Path, name: &str, extra: &[&str]) -> Self {
+	fn start(models: &[&Path], dir: &Path, name: &str, extra: &[&str]) -> Self {
 		let port = free_port();
 		let log = dir.join(format!("executor-{name}.log"));
 		let out = std::fs::File::create(&log).unwrap();
-		let child = Command::new(executor_bin())
-			.arg("serve")
-			.args(["--listen", &format!("127.0.0.1:{port}")])
-			.arg("--model-dir")
-			.arg(model)
+		let mut command = Command::new(executor_bin());
+		command.arg("serve").args(["--listen", &format!("127.0.0.1:{port}")]);
+		for model in models {
+			command.arg("--model").arg(model);
+		}
+		let child = command
 			.args(extra)
 			.stdin(Stdio::null())
 			.stdout(out.try_clone().unwrap())
@@ -152,8 +170,10 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 
 	let node = DevNode::start_with(1, &["--dev-block-time", "1000"]);
 	let url = node.ws_url();
-	let alice = Executor::start(&model, &dir.0, "alice", &[]);
-	let bob = Executor::start(&model, &dir.0, "bob", &[]);
+	let smollm2 = smollm2_path();
+	let both: [&Path; 2] = [&model, &smollm2];
+	let alice = Executor::start(&both, &dir.0, "alice", &[]);
+	let bob = Executor::start(&both, &dir.0, "bob", &[]);
 	attach(&url, "alice", &alice);
 	attach(&url, "bob", &bob);
 	let hosts: Vec<String> = ["alice", "bob"]
@@ -204,10 +224,51 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 		job["jobId"], job["executor"], job["end"]
 	);
 
-	// 2. Charlie joins with an executor that corrupts every output, and with more capacity than
+	// 2. SmolLM2 answers a chat for real. Half of a host's results are validated (reputation
+	// 50%): chats are sent until one is validated, and none may be judged a fraud.
+	let started = Instant::now();
+	let mut validated = None;
+	for _ in 0..8 {
+		let job = json(
+			&url,
+			&[
+				"--suri",
+				"ferdie",
+				"job",
+				"submit",
+				"--model",
+				SMOLLM2,
+				"--chat",
+				"--prompt",
+				"What is 2+2? Answer briefly.",
+				"--max-tokens",
+				"16",
+				"--wait",
+				"--timeout",
+				"120",
+			],
+		);
+		assert_eq!(job["output"], "The answer is 4.", "{job}");
+		assert_eq!(job["promptTokens"], 40, "{job}");
+		assert_eq!(job["completionTokens"], 7, "six tokens and <|im_end|>: {job}");
+		assert!(matches!(job["end"].as_str(), Some("completed" | "validated")), "{job}");
+		if job["end"] == "validated" {
+			validated = Some(job);
+			break;
+		}
+	}
+	let validated = validated.expect("one of eight SmolLM2 jobs is validated");
+	println!(
+		"[e2e] SmolLM2 job {} answered {:?}, validated and settled in {:.1} s",
+		validated["jobId"],
+		validated["output"],
+		started.elapsed().as_secs_f64()
+	);
+
+	// 3. Charlie joins with an executor that corrupts every output, and with more capacity than
 	// Alice and Bob together, so that most jobs go to it. Half of a new host's results are
 	// validated: jobs are sent until one of Charlie's is caught.
-	let charlie = Executor::start(&model, &dir.0, "charlie", &["--corrupt-outputs"]);
+	let charlie = Executor::start(&[&model], &dir.0, "charlie", &["--corrupt-outputs"]);
 	let registered = json(
 		&url,
 		&[
@@ -265,8 +326,10 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 	assert_eq!(caught["executor"], charlie_account["account"], "{caught}");
 	assert_eq!(amount(&caught["fee"]), 0, "the consumer pays nothing for a forgery: {caught}");
 	assert!(charlie_account["status"].as_str().unwrap().starts_with("jailed"), "{charlie_account}");
+	// 20% of the bond per fraud confirmed: the jobs still in flight when it was jailed may be
+	// caught too.
 	let bond_after = amount(&charlie_account["bond"]);
-	assert_eq!(bond_after, bond_before - bond_before / 5, "20% of the bond is slashed");
+	assert!(bond_after <= bond_before - bond_before / 5, "20% of the bond is slashed");
 	println!(
 		"[e2e] Charlie's forgery (job {}) caught and slashed {} -> {} in {:.1} s",
 		caught["jobId"],
@@ -275,9 +338,79 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 		started.elapsed().as_secs_f64()
 	);
 
-	// 3. Every executor stops: the job misses its deadline, is reassigned once, misses again,
+	// 4. Dave serves SmolLM2 downgraded (every matrix re-quantized to Q2_K or Q4_0) under the
+	// registered hashes, with more capacity than Alice and Bob together. Its fingerprints do
+	// not match the registered model's: SmolLM2 jobs are sent until one of Dave's is caught.
+	let dave = Executor::start(&[&smollm2], &dir.0, "dave", &["--tamper", "downgrade"]);
+	let registered = json(
+		&url,
+		&[
+			"--suri",
+			"dave",
+			"host",
+			"register",
+			"--endpoint",
+			&dave.url(),
+			"--gpu",
+			"H100:81920:8",
+			"--model",
+			SMOLLM2,
+			"--bond",
+			"1000",
+		],
+	);
+	assert_eq!(registered["status"], "active");
+	let bond_before = amount(&registered["bond"]);
+	attach(&url, "dave", &dave);
+	let started = Instant::now();
+	let mut caught = None;
+	'smol: for _ in 0..4 {
+		let ids: Vec<u64> = (0..6)
+			.map(|i| {
+				let prompt = format!("Question {i}: what does a validator do?");
+				let submitted = json(
+					&url,
+					&[
+						"--suri",
+						"eve",
+						"job",
+						"submit",
+						"--model",
+						SMOLLM2,
+						"--chat",
+						"--prompt",
+						&prompt,
+						"--max-tokens",
+						"16",
+						"--temperature",
+						"0.7",
+					],
+				);
+				submitted["jobId"].as_u64().unwrap()
+			})
+			.collect();
+		for id in ids {
+			let ended = wait_for_end(&url, id, Duration::from_secs(150));
+			if ended["end"] == "fraud" {
+				caught = Some(ended);
+				break 'smol;
+			}
+		}
+	}
+	let caught = caught.expect("one of Dave's downgraded results is caught within 24 jobs");
+	let dave_account = json(&url, &["host", "status", "dave"]);
+	assert_eq!(caught["executor"], dave_account["account"], "{caught}");
+	assert!(dave_account["status"].as_str().unwrap().starts_with("jailed"), "{dave_account}");
+	assert!(amount(&dave_account["bond"]) <= bond_before - bond_before / 5, "{dave_account}");
+	println!(
+		"[e2e] Dave's downgraded SmolLM2 (job {}) caught and slashed in {:.1} s",
+		caught["jobId"],
+		started.elapsed().as_secs_f64()
+	);
+
+	// 5. Every executor stops: the job misses its deadline, is reassigned once, misses again,
 	// and the consumer gets its escrow back. (Charlie is jailed: Alice and Bob share the job.)
-	drop((alice, bob, charlie));
+	drop((alice, bob, charlie, dave));
 	let started = Instant::now();
 	let job = json(
 		&url,

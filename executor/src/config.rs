@@ -29,6 +29,10 @@ pub struct Settings {
 	pub max_tokens: Option<u32>,
 	/// `corrupt_outputs`: behave as a dishonest executor (`DAYA_EXECUTOR_CORRUPT_OUTPUTS`).
 	pub corrupt_outputs: Option<bool>,
+	/// `tamper`: behave as a dishonest executor that serves changed weights under the
+	/// registered hashes, `downgrade`, `drop-block:N` or `perturb:SEED`, GGUF models only
+	/// (`DAYA_EXECUTOR_TAMPER`).
+	pub tamper: Option<String>,
 	/// `proxy_url`: forward to this OpenAI-compatible server instead of running a model
 	/// (`DAYA_EXECUTOR_PROXY_URL`).
 	pub proxy_url: Option<String>,
@@ -95,6 +99,8 @@ pub struct Resolved {
 	pub listen: SocketAddr,
 	/// What runs the models.
 	pub backend: Backend,
+	/// How a dishonest executor changes the weights it loads (tests of fraud detection).
+	pub tamper: Option<crate::gguf::Tamper>,
 	/// The service's settings.
 	pub server: ServerConfig,
 }
@@ -127,6 +133,7 @@ impl Settings {
 			queue: parse("QUEUE", get("QUEUE"))?,
 			max_tokens: parse("MAX_TOKENS", get("MAX_TOKENS"))?,
 			corrupt_outputs: parse("CORRUPT_OUTPUTS", get("CORRUPT_OUTPUTS"))?,
+			tamper: get("TAMPER"),
 			proxy_url: get("PROXY_URL"),
 			proxy_model: get("PROXY_MODEL"),
 		})
@@ -140,6 +147,7 @@ impl Settings {
 			queue: over.queue.or(self.queue),
 			max_tokens: over.max_tokens.or(self.max_tokens),
 			corrupt_outputs: over.corrupt_outputs.or(self.corrupt_outputs),
+			tamper: over.tamper.or(self.tamper),
 			proxy_url: over.proxy_url.or(self.proxy_url),
 			proxy_model: over.proxy_model.or(self.proxy_model),
 		}
@@ -195,8 +203,14 @@ impl Settings {
 					.into())
 			},
 		};
+		let tamper = self
+			.tamper
+			.as_deref()
+			.map(|t| t.parse().map_err(|e: String| format!("tamper: {e}")))
+			.transpose()?;
 		Ok(Resolved {
 			listen,
+			tamper,
 			backend,
 			server: ServerConfig {
 				queue,

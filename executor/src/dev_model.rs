@@ -39,10 +39,15 @@ pub fn characters() -> Vec<char> {
 /// Writes `config.json`, `model.safetensors` and `tokenizer.json` into `dir` (created if need
 /// be).
 pub fn write(dir: &Path) -> io::Result<()> {
+	write_salted(dir, 0)
+}
+
+/// As [`write`], with the weights of [`safetensors_bytes_salted`]`(salt)`.
+pub fn write_salted(dir: &Path, salt: u64) -> io::Result<()> {
 	fs::create_dir_all(dir)?;
 	fs::write(dir.join("config.json"), config_json())?;
 	fs::write(dir.join("tokenizer.json"), tokenizer_json())?;
-	fs::write(dir.join("model.safetensors"), safetensors_bytes())?;
+	fs::write(dir.join("model.safetensors"), safetensors_bytes_salted(salt))?;
 	Ok(())
 }
 
@@ -157,11 +162,11 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// One tensor's values: uniform noise of standard deviation `std` from a generator seeded by
 /// the tensor's name, or ones. Integer arithmetic then one exact scaling: the same on every
 /// machine.
-fn values(name: &str, len: usize, std: f32) -> Vec<f32> {
+fn values(name: &str, len: usize, std: f32, salt: u64) -> Vec<f32> {
 	if std == 0.0 {
 		return vec![1.0; len];
 	}
-	let mut rng = SplitMix64(fnv1a(name.as_bytes()));
+	let mut rng = SplitMix64(fnv1a(name.as_bytes()) ^ salt);
 	// Uniform on [-a, a) has standard deviation a / sqrt(3).
 	let a = std * 3f32.sqrt();
 	(0..len)
@@ -175,13 +180,19 @@ fn values(name: &str, len: usize, std: f32) -> Vec<f32> {
 /// `model.safetensors`: the header (tensors in name order, padded to 8 bytes) then the
 /// little-endian `f32` data in the same order.
 pub fn safetensors_bytes() -> Vec<u8> {
+	safetensors_bytes_salted(0)
+}
+
+/// [`safetensors_bytes`] with every tensor's generator seeded differently: the same
+/// architecture with other weights (a substitute model, for the verification benchmark).
+pub fn safetensors_bytes_salted(salt: u64) -> Vec<u8> {
 	let tensors = tensors();
 	let mut entries = vec!["\"__metadata__\":{\"format\":\"pt\"}".to_string()];
 	let mut data = Vec::new();
 	for (name, shape, std) in &tensors {
 		let len: usize = shape.iter().product();
 		let start = data.len();
-		for v in values(name, len, *std) {
+		for v in values(name, len, *std, salt) {
 			data.extend_from_slice(&v.to_le_bytes());
 		}
 		let shape = shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",");

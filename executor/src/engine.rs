@@ -323,8 +323,29 @@ impl CandleEngine {
 		))
 	}
 
+	/// A GGUF at `path` with its weights changed by `tamper`, under the file's hashes: what a
+	/// dishonest host would serve (for the verification benchmark and tests of fraud
+	/// detection).
+	pub fn load_tampered(
+		path: &Path,
+		name: &str,
+		device: &Device,
+		tamper: crate::gguf::Tamper,
+	) -> anyhow::Result<Self> {
+		Self::load_gguf_with(path, name, device, Some(tamper))
+	}
+
 	fn load_gguf(path: &Path, name: &str, device: &Device) -> anyhow::Result<Self> {
-		let g = crate::gguf::load(path, device)?;
+		Self::load_gguf_with(path, name, device, None)
+	}
+
+	fn load_gguf_with(
+		path: &Path,
+		name: &str,
+		device: &Device,
+		tamper: Option<crate::gguf::Tamper>,
+	) -> anyhow::Result<Self> {
+		let g = crate::gguf::load_tampered(path, device, tamper)?;
 		let config = g.model.config();
 		let bos = config.bos_token_id.filter(|_| g.add_bos);
 		let eos = config.eos_ids();

@@ -243,13 +243,87 @@ fn hf_name(name: &str) -> Option<String> {
 	Some(format!("model.layers.{n}.{part}.weight"))
 }
 
+/// A change to the weights as they load, for what a dishonest host would serve: the
+/// verification benchmark's substitutions and downgrade, and the executor's `--tamper` flag in
+/// tests of fraud detection. The hashes stay those of the file, as a cheat would claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tamper {
+	/// Every matrix re-quantized to the lowest type candle takes for its rows: Q2_K where they
+	/// divide by 256, Q4_0 otherwise (a cheaper model under the registered name).
+	Downgrade,
+	/// Block `n` left out (a smaller model).
+	DropBlock(usize),
+	/// Every weight `w` replaced by `w * (1 + z / 100)`, `z` uniform noise of standard
+	/// deviation 1 from this seed.
+	Perturb(u64),
+}
+
+impl std::str::FromStr for Tamper {
+	type Err = String;
+	fn from_str(s: &str) -> Result<Self, String> {
+		match s.split_once(':') {
+			None if s == "downgrade" => Ok(Self::Downgrade),
+			Some(("drop-block", n)) => n.parse().map(Self::DropBlock).map_err(|_| s.to_string()),
+			Some(("perturb", seed)) => seed.parse().map(Self::Perturb).map_err(|_| s.to_string()),
+			_ => Err(format!("{s:?} is not downgrade, drop-block:N or perturb:SEED")),
+		}
+	}
+}
+
+fn tampered(
+	name: &str,
+	q: candle_core::quantized::QTensor,
+	tamper: Option<Tamper>,
+	device: &Device,
+) -> anyhow::Result<candle_core::Tensor> {
+	use candle_core::quantized::{GgmlDType, QTensor};
+	let t = q.dequantize(&Device::Cpu)?.to_dtype(DType::F32)?;
+	let t = match tamper {
+		Some(Tamper::Downgrade) if t.rank() == 2 => {
+			let cols = t.dims()[1];
+			let lowest = if cols % 256 == 0 { GgmlDType::Q2K } else { GgmlDType::Q4_0 };
+			QTensor::quantize(&t, lowest)?.dequantize(&Device::Cpu)?
+		},
+		Some(Tamper::Perturb(seed)) => {
+			let mut rng = crate::dev_model::SplitMix64(seed ^ fnv(name));
+			let values = t.flatten_all()?.to_vec1::<f32>()?;
+			let a = 3f64.sqrt();
+			let noisy: Vec<f32> = values
+				.iter()
+				.map(|w| {
+					let z = (rng.next_f64() * 2.0 - 1.0) * a;
+					(f64::from(*w) * (1.0 + z / 100.0)) as f32
+				})
+				.collect();
+			candle_core::Tensor::from_vec(noisy, t.shape(), &Device::Cpu)?
+		},
+		_ => t,
+	};
+	Ok(t.to_device(device)?)
+}
+
+fn fnv(name: &str) -> u64 {
+	name.bytes()
+		.fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 /// Loads the GGUF at `path` onto `device`.
 pub fn load(path: &Path, device: &Device) -> anyhow::Result<GgufModel> {
+	load_tampered(path, device, None)
+}
+
+/// Loads the GGUF at `path` onto `device`, with its weights changed by `tamper` (see
+/// [`Tamper`]); the hashes are the file's.
+pub fn load_tampered(
+	path: &Path,
+	device: &Device,
+	tamper: Option<Tamper>,
+) -> anyhow::Result<GgufModel> {
 	let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
 	let mut reader = BufReader::with_capacity(1 << 20, file);
 	let content =
 		Content::read(&mut reader).with_context(|| format!("reading {}", path.display()))?;
-	let config = config(&content)?;
+	let mut config = config(&content)?;
 	let (tokenizer, tokenizer_hash) = tokenizer(&content)?;
 	let chat_template = match content.metadata.get("tokenizer.chat_template") {
 		Some(v) => Some(v.to_string()?.clone()),
@@ -261,12 +335,32 @@ pub fn load(path: &Path, device: &Device) -> anyhow::Result<GgufModel> {
 	};
 	let weights_hash = weights_hash(&content, &mut reader)?;
 	let mut tensors = HashMap::new();
+	let dropped = match tamper {
+		Some(Tamper::DropBlock(n)) if n < config.num_hidden_layers => {
+			config.num_hidden_layers -= 1;
+			Some(n)
+		},
+		_ => None,
+	};
 	for name in content.tensor_infos.keys() {
-		let Some(hf) = hf_name(name) else {
+		let Some(mut hf) = hf_name(name) else {
 			bail!("the GGUF has a tensor this Llama does not use: {name}");
 		};
-		let q = content.tensor(&mut reader, name, device)?;
-		tensors.insert(hf, q.dequantize(device)?.to_dtype(DType::F32)?);
+		if let Some(d) = dropped {
+			// Blocks after the dropped one move up by one.
+			if let Some(rest) = hf.strip_prefix("model.layers.") {
+				let (n, part) = rest.split_once('.').unwrap_or_default();
+				let n: usize = n.parse().unwrap_or_default();
+				if n == d {
+					continue;
+				}
+				if n > d {
+					hf = format!("model.layers.{}.{part}", n - 1);
+				}
+			}
+		}
+		let q = content.tensor(&mut reader, name, &Device::Cpu)?;
+		tensors.insert(hf, tampered(name, q, tamper, device)?);
 	}
 	let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
 	let model = Llama::new(config, vb, device.clone()).context("building the model")?;

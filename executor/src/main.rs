@@ -44,6 +44,11 @@ enum Command {
 		/// Behave as a dishonest executor: corrupt every output (for tests of fraud detection).
 		#[arg(long)]
 		corrupt_outputs: bool,
+		/// Behave as a dishonest executor: serve GGUF models with changed weights under their
+		/// registered hashes (`downgrade`, `drop-block:N`, `perturb:SEED`; for tests of fraud
+		/// detection).
+		#[arg(long, value_name = "HOW")]
+		tamper: Option<String>,
 		/// Forward to this OpenAI-compatible server instead of running a model.
 		#[arg(long, value_name = "URL", requires = "proxy_model")]
 		proxy_url: Option<String>,
@@ -89,6 +94,7 @@ fn main() -> ExitCode {
 			queue,
 			max_tokens,
 			corrupt_outputs,
+			tamper,
 			proxy_url,
 			proxy_model,
 		} => {
@@ -98,6 +104,7 @@ fn main() -> ExitCode {
 				queue,
 				max_tokens,
 				corrupt_outputs: corrupt_outputs.then_some(true),
+				tamper,
 				proxy_url,
 				proxy_model,
 			};
@@ -156,7 +163,7 @@ fn spec(path: &std::path::Path, name: &str, source: &str, price: &str) -> Result
 	let context = engine.context_length() as u64;
 	let weights = engine.weights_hash().unwrap_or_default();
 	// A starting policy: the dev model's numbers, to be replaced by the model's measured
-	// honest noise (`cargo run --release -p daya-verification`, docs/verification.md).
+	// honest noise (the verification benchmark, docs/verification.md).
 	let policy = daya_protocol::dev_model::POLICY;
 	let spec = serde_json::json!({
 		"name": name,
@@ -191,8 +198,15 @@ fn serve(resolved: daya_executor::config::Resolved) -> Result<(), String> {
 			Backend::Models(models) => {
 				let mut engines: Vec<Arc<dyn Engine>> = Vec::new();
 				for m in models {
-					let engine = CandleEngine::load(&m.path, &m.name)
-						.map_err(|e| format!("loading {}: {e:#}", m.path.display()))?;
+					let device = daya_executor::engine::default_device();
+					let engine = match resolved.tamper {
+						Some(tamper) if m.path.is_file() => {
+							eprintln!("daya-executor: serving {} TAMPERED ({tamper:?})", m.name);
+							CandleEngine::load_tampered(&m.path, &m.name, &device, tamper)
+						},
+						_ => CandleEngine::load_on(&m.path, &m.name, &device),
+					}
+					.map_err(|e| format!("loading {}: {e:#}", m.path.display()))?;
 					engines.push(Arc::new(engine));
 				}
 				engines

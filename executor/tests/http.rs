@@ -109,11 +109,21 @@ async fn submit_poll_and_validate_a_job() {
 	assert_eq!(status, 200);
 	assert_eq!(serde_json::from_value::<ExecutionStatus>(body).unwrap(), done);
 
-	let request = validate_request("Hello", claim);
+	let request = validate_request("Hello", claim.clone());
 	let (status, body) = post(format!("{}/v1/validate", s.url()), &request).await;
 	assert_eq!(status, 200, "{body}");
 	let checked: ValidateResponse = serde_json::from_value(body).unwrap();
 	assert_eq!(checked.judgement, Judgement::Valid, "{checked:?}");
+	// Six prompt tokens (with the BOS) for a five-byte payload: the chain bills five, which is
+	// honest; four is not.
+	assert_eq!(claim.prompt_tokens, 6);
+	for (billed, judgement) in [(5, Judgement::Valid), (4, Judgement::Invalid(Fault::Prompt))] {
+		let claim = ExecutionResult { prompt_tokens: billed, ..claim.clone() };
+		let (_, body) =
+			post(format!("{}/v1/validate", s.url()), &validate_request("Hello", claim)).await;
+		let checked: ValidateResponse = serde_json::from_value(body).unwrap();
+		assert_eq!(checked.judgement, judgement, "{billed}");
+	}
 	assert_eq!(checked.report.tokens, direct.completion_tokens);
 	assert_eq!(checked.version, VERSION);
 	let corrupt = dev_engine().corrupt(&direct).result();
@@ -130,7 +140,7 @@ async fn submit_poll_and_validate_a_job() {
 		.unwrap();
 	assert!(metrics.contains("daya_executor_jobs_accepted_total 1\n"), "{metrics}");
 	assert!(metrics.contains("daya_executor_jobs_completed_total 1\n"), "{metrics}");
-	assert!(metrics.contains("daya_executor_validations_total 2\n"), "{metrics}");
+	assert!(metrics.contains("daya_executor_validations_total 4\n"), "{metrics}");
 	assert!(metrics.contains("# TYPE daya_executor_queue_depth gauge"));
 	assert!(metrics
 		.contains(&format!("daya_executor_tokens_generated_total {}\n", direct.completion_tokens)));

@@ -4,8 +4,8 @@
 
 mod common;
 
-use daya_executor::{engine::Engine, sampler::Sampler};
-use daya_protocol::ChatMessage;
+use daya_executor::{engine::Engine, gguf::Tamper, sampler::Sampler, CandleEngine};
+use daya_protocol::{ChatMessage, Judgement};
 
 #[test]
 fn its_tokenizer_is_llama_cpps() {
@@ -57,4 +57,35 @@ fn its_hashes_cover_what_is_loaded() {
 	assert_eq!(e.weights_hash(), Some(daya_protocol::smollm2::WEIGHTS_HASH));
 	assert_eq!(e.tokenizer_hash(), daya_protocol::smollm2::TOKENIZER_HASH);
 	assert_eq!(e.context_length(), 8192);
+}
+
+/// A host serving SmolLM2 re-quantized to the lowest types (Q2_K, Q4_0) under the registered
+/// hashes: its results are judged invalid, while the honest model's pass.
+#[test]
+fn a_downgraded_model_is_caught_and_the_honest_one_passes() {
+	let honest = common::smollm2();
+	let cheat = CandleEngine::load_tampered(
+		&daya_executor::config::smollm2_path(),
+		daya_protocol::smollm2::NAME,
+		&candle_core::Device::Cpu,
+		Tamper::Downgrade,
+	)
+	.unwrap();
+	assert_eq!(cheat.weights_hash(), honest.weights_hash(), "it claims the registered hashes");
+	let policy = daya_protocol::smollm2::POLICY;
+	for (i, prompt) in ["What is a GPU?", "Write a haiku about rain.", "Name three colours."]
+		.iter()
+		.enumerate()
+	{
+		let messages = [ChatMessage { role: "user".into(), content: prompt.to_string() }];
+		let prompt = honest.render_chat(&messages).unwrap();
+		let sampler = Sampler::new(if i == 0 { 0 } else { 700 }, [i as u8; 32]);
+		let good = honest.generate(&prompt, 24, sampler).unwrap().result();
+		let r = honest.check(&prompt, 24, sampler, &good, &policy).unwrap();
+		assert_eq!(r.judgement, Judgement::Valid, "honest: {r:?}");
+		let bad = cheat.generate(&prompt, 24, sampler).unwrap().result();
+		let r = honest.check(&prompt, 24, sampler, &bad, &policy).unwrap();
+		assert!(matches!(r.judgement, Judgement::Invalid(_)), "downgraded: {r:?}");
+		println!("{prompt:?}: downgraded judged {:?} ({:?})", r.judgement, r.report);
+	}
 }

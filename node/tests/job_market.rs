@@ -60,7 +60,15 @@ struct JobEnded {
 #[decode_as_type(crate_path = "scale_decode")]
 struct SubmitResultCall {
 	job_id: u64,
+	result: ResultFields,
+}
+
+/// The fields of a `JobResult` a consumer reads.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct ResultFields {
 	output: Vec<u8>,
+	tokens: Vec<u32>,
 }
 
 /// Calls `InferenceApi::<method>` and decodes its answer, a `daya-primitives` type, by its SCALE
@@ -103,6 +111,7 @@ fn submit_job(prompt: &[u8], max_output: u32, max_price: u128) -> impl subxt::tx
 			Value::named_composite([
 				("temperature_milli", Value::u128(0)),
 				("seed", Value::u128(7)),
+				("format", Value::unnamed_variant("Text", [])),
 			]),
 		],
 	)
@@ -132,7 +141,8 @@ async fn read_output(api: &Api, job_id: u64, from_block: u64) -> Vec<u8> {
 					event.pallet_name() == "Inference" && event.event_name() == "ResultSubmitted"
 				});
 			if call.job_id == job_id && accepted {
-				return call.output;
+				assert!(!call.result.tokens.is_empty(), "a result carries its token ids");
+				return call.result.output;
 			}
 		}
 	}
@@ -184,12 +194,19 @@ async fn a_job_is_escrowed_executed_settled_and_its_output_read_back() {
 		"submit_result",
 		vec![
 			Value::u128(submitted.job_id.into()),
-			Value::from_bytes(&output),
 			Value::named_composite([
+				("output", Value::from_bytes(&output)),
+				("tokens", Value::unnamed_composite((0..8u128).map(Value::u128))),
 				("prompt_tokens", Value::u128(6)),
-				("completion_tokens", Value::u128(8)),
+				("prompt_hash", Value::from_bytes([9u8; 32])),
+				(
+					"fingerprints",
+					Value::unnamed_composite([Value::named_composite([
+						("dims", Value::unnamed_composite((0..8u128).map(Value::u128))),
+						("values", Value::unnamed_composite((0..8).map(|_| Value::i128(1)))),
+					])]),
+				),
 			]),
-			Value::from_bytes([9u8; 32]),
 		],
 	);
 	let (_, events) = submit(&api, &result, executor)
@@ -214,10 +231,7 @@ async fn a_job_is_escrowed_executed_settled_and_its_output_read_back() {
 				let verdict = dynamic::transaction(
 					"Inference",
 					"submit_verdict",
-					vec![
-						Value::u128(submitted.job_id.into()),
-						Value::unnamed_composite([Value::u128(1_000_000_000)]),
-					],
+					vec![Value::u128(submitted.job_id.into()), Value::unnamed_variant("Valid", [])],
 				);
 				submit(&api, &verdict, host)
 					.await

@@ -55,10 +55,12 @@ async fn genesis_registries_are_readable_and_a_host_registers() {
 		.await
 		.unwrap_or_else(|e| node.fail(format!("subxt cannot connect: {e}")));
 
-	// The genesis model, through `ModelsApi`.
+	// The genesis models, through `ModelsApi`: the dev model and SmolLM2.
 	let models = dynamic::runtime_api_call::<_, Vec<(u32, ModelView)>>("ModelsApi", "models", ());
 	let models = api.at_current_block().await.unwrap().runtime_apis().call(models).await.unwrap();
-	assert_eq!(models.len(), 1, "{models:?}");
+	assert_eq!(models.len(), 2, "{models:?}");
+	assert_eq!(models[1].1.name, b"smollm2-135m-instruct");
+	assert_eq!(models[1].1.context_length, 8192);
 	let (dev_model, view) = &models[0];
 	assert_eq!(view.name, b"daya-dev-llama");
 	assert!(view.price_per_token > 0 && view.context_length > 0, "{view:?}");

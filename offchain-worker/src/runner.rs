@@ -486,7 +486,11 @@ fn delivered_of(
 	Ok(Delivered {
 		output,
 		tokens: result.tokens,
-		prompt_tokens: result.prompt_tokens,
+		// The chain bounds the bill by the payload's bytes.
+		prompt_tokens: daya_protocol::billed_prompt_tokens(
+			result.prompt_tokens,
+			input.prompt.len() as u32,
+		),
 		prompt_hash,
 		fingerprints: result
 			.fingerprints
@@ -862,7 +866,7 @@ mod tests {
 			max_tokens: 8,
 			temperature_milli: 0,
 			sampling_key: to_hex(&[4; 32]),
-			claim: execution_result(),
+			claim: ExecutionResult { prompt_tokens: 5, ..execution_result() },
 			policy: Policy {
 				conclusive_margin_micro: 100_000,
 				near_ties_base: 2,
@@ -914,7 +918,8 @@ mod tests {
 			assert_eq!((host, *job), (&ALICE, 7));
 			assert_eq!(result.output, b"world");
 			assert_eq!(result.tokens, vec![9, 10, 11, 12, 13, 2]);
-			assert_eq!((result.prompt_tokens, result.prompt_hash), (6, [4; 32]));
+			// Six prompt tokens for a five-byte payload: the bill stops at the payload's bytes.
+			assert_eq!((result.prompt_tokens, result.prompt_hash), (5, [4; 32]));
 			assert_eq!(result.fingerprints[0].values, [9, -8, 7, -6, 5, -4, 3, -2]);
 
 			// While the transaction waits for a block: nothing more, no second submission.

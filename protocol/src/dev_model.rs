@@ -16,8 +16,8 @@ pub const TOKENIZER_HASH: [u8; 32] = [
 /// How its results are judged (the registry's policy for it; see `docs/verification.md` for
 /// the measurements behind the numbers).
 pub const POLICY: crate::Policy = crate::Policy {
-	conclusive_margin_micro: 100_000,
+	conclusive_margin_micro: 1_000_000,
 	near_ties_base: 2,
-	near_ties_per_kilo: 4,
-	fingerprint_tolerance_ppm: 2_000,
+	near_ties_per_kilo: 10,
+	fingerprint_tolerance_ppm: 50_000,
 };

@@ -5,8 +5,8 @@
 //! the models. This crate is what both sides (and the `daya` client) share, and nothing else:
 //!
 //! - [`wire`] (re-exported at the root): the JSON messages of the protocol, its [`VERSION`],
-//!   and the rules both sides apply (how a validator's re-scoring becomes a similarity, how an
-//!   executor commits to its log-probabilities);
+//!   and the rules both sides apply (how the sampler's per-position key derives from the job's,
+//!   what a result's fingerprints cover, how a check's numbers become a judgement: [`judge`]);
 //! - [`settings`]: the node-local offchain storage keys that tell a node's offchain worker where
 //!   each host's executor listens, and the one order in which they apply;
 //! - [`hex`]: hex as the project writes it;

@@ -130,6 +130,14 @@ pub fn fingerprint_positions(output_tokens: u32) -> impl Iterator<Item = u32> {
 	(0..chunks).map(move |c| ((c + 1) * FINGERPRINT_CHUNK).min(output_tokens) - 1)
 }
 
+/// The prompt tokens a result bills: the registered tokenizer's count (with the chat template
+/// and any beginning-of-sequence token), at most the payload's bytes, the bound the chain
+/// holds the consumer's escrow for. A template that adds more tokens than that costs the host,
+/// never the consumer.
+pub fn billed_prompt_tokens(count: u32, payload_bytes: u32) -> u32 {
+	count.min(payload_bytes)
+}
+
 /// BLAKE2-256 of token ids, each as 4 little-endian bytes: how a result names its prompt's ids.
 pub fn ids_hash(ids: &[u32]) -> [u8; 32] {
 	let bytes: Vec<u8> = ids.iter().flat_map(|t| t.to_le_bytes()).collect();
@@ -152,7 +160,8 @@ pub struct ExecutionResult {
 	pub output: String,
 	/// The output token ids, the end-of-sequence token included when the model stopped.
 	pub tokens: Vec<u32>,
-	/// Tokens of the prompt, as the registered tokenizer counts them.
+	/// Tokens of the prompt, as the registered tokenizer counts them: all of them from an
+	/// executor, [`billed_prompt_tokens`] of them once on chain.
 	pub prompt_tokens: u32,
 	/// [`ids_hash`] of the prompt's ids, hex with `0x`.
 	pub prompt_hash: String,

@@ -11,8 +11,8 @@ use axum::{
 	Json,
 };
 use daya_protocol::{
-	hex::parse_hash, ExecutionState, ExecutionStatus, JobRequest, PayloadFormat, ValidateRequest,
-	ValidateResponse, VERSION,
+	billed_prompt_tokens, hex::parse_hash, ExecutionState, ExecutionStatus, JobRequest,
+	PayloadFormat, ValidateRequest, ValidateResponse, VERSION,
 };
 
 use super::{
@@ -133,7 +133,16 @@ pub(super) async fn validate(
 	verifiable(&*engine)?;
 	let sampler = sampler(req.temperature_milli, &req.sampling_key)?;
 	let prompt = prompt_of(&*engine, &req.prompt, req.format)?;
-	let ValidateRequest { max_tokens, claim, policy, .. } = req;
+	let payload_bytes = u32::try_from(req.prompt.len()).unwrap_or(u32::MAX);
+	let ValidateRequest { max_tokens, mut claim, policy, .. } = req;
+	// A result bills at most the payload's bytes of prompt: a claim of exactly that many,
+	// where the prompt has more, is the honest bill of all of them.
+	if let Some(count) = engine.prompt_tokens(&prompt)? {
+		let count = u32::try_from(count).unwrap_or(u32::MAX);
+		if claim.prompt_tokens == billed_prompt_tokens(count, payload_bytes) {
+			claim.prompt_tokens = count;
+		}
+	}
 	let checked = state
 		.infer(&engine, move |e| e.check(&prompt, max_tokens, sampler, &claim, &policy))
 		.await?;

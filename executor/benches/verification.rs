@@ -1,0 +1,345 @@
+//! The verification benchmark: how often each kind of cheat is caught, how often an honest host
+//! is wrongly accused, and what checking costs against generating. Prints tables.
+//!
+//! `cargo bench -p daya-executor --bench verification -- [--dev-jobs N] [--smollm2-jobs N]
+//! [--tokens N]` (defaults: 3,000 dev-model jobs and 100 SmolLM2 jobs per row, 128 output
+//! tokens). SmolLM2 is read from where `scripts/setup.sh` puts it.
+//!
+//! Each row runs jobs (prompts and sampler keys drawn from a fixed seed, a third of them
+//! greedy, the rest sampled at temperature 0.7) through a generator, and checks every result
+//! with the honest model under the model's registered policy. Honest rows count false
+//! positives; cheat rows count detections. Rates come with their 95% Clopper-Pearson bound.
+//! The honest rows also print the noise the policy must absorb (the largest margin of a
+//! mismatch, near ties per 1,000 tokens, the largest fingerprint deviation), which is what the
+//! registry's policy is calibrated on.
+
+use std::{
+	path::Path,
+	time::{Duration, Instant},
+};
+
+use daya_executor::{
+	config::smollm2_path,
+	dev_model,
+	engine::{default_device, Engine},
+	gguf::Tamper,
+	sampler::Sampler,
+	CandleEngine, Generation,
+};
+use daya_protocol::{blake2_256, ExecutionResult, Judgement, Policy};
+
+/// How a row's results are made.
+#[derive(Clone, Copy)]
+enum Cheat {
+	/// Nothing: the honest model's output.
+	Honest,
+	/// Another model's output (the generator differs).
+	Substitute,
+	/// Random token ids, with their text, and blank fingerprints.
+	Fabricated,
+	/// The honest output with one token changed.
+	Edited,
+	/// An honest output cut short: generated for fewer tokens than the job asks, claimed for
+	/// the job.
+	Truncated,
+	/// No tokens at all.
+	Empty,
+	/// The honest output billed for more prompt tokens.
+	InflatedPrompt,
+}
+
+struct Row {
+	label: String,
+	jobs: u32,
+	flagged: u32,
+	generation: Duration,
+	checking: Duration,
+	tokens: u64,
+	noise: Noise,
+}
+
+#[derive(Default)]
+struct Noise {
+	max_margin: u32,
+	near_ties: u64,
+	max_deviation: u32,
+}
+
+fn arg(name: &str, default: u32) -> u32 {
+	let args: Vec<String> = std::env::args().collect();
+	args.iter()
+		.position(|a| a == name)
+		.and_then(|i| args.get(i + 1))
+		.and_then(|v| v.parse().ok())
+		.unwrap_or(default)
+}
+
+/// A job's prompt and sampler, from its index.
+fn job(i: u32) -> (String, Sampler) {
+	const TOPICS: [&str; 12] = [
+		"the history of the printing press",
+		"how a GPU multiplies matrices",
+		"why the sky is blue",
+		"a recipe for bread",
+		"the rules of chess",
+		"how vaccines work",
+		"the water cycle",
+		"a short story about a lighthouse keeper",
+		"the causes of inflation",
+		"how to learn a new language",
+		"the life of bees",
+		"what a blockchain is",
+	];
+	const FORMS: [&str; 4] = [
+		"Write about {}.",
+		"Explain {} to a child.",
+		"Tell me about {}.",
+		"Describe {} in detail.",
+	];
+	let topic = TOPICS[(i as usize) % TOPICS.len()];
+	let form = FORMS[(i as usize / TOPICS.len()) % FORMS.len()];
+	let prompt = format!("{} (#{i})", form.replace("{}", topic));
+	let key = blake2_256(&i.to_le_bytes());
+	let temperature = if i % 3 == 0 { 0 } else { 700 };
+	(prompt, Sampler::new(temperature, key))
+}
+
+/// Clopper-Pearson 95% interval of `k` successes in `n` trials.
+fn interval(k: u32, n: u32) -> (f64, f64) {
+	if n == 0 {
+		return (0.0, 1.0);
+	}
+	let lower = if k == 0 { 0.0 } else { beta_quantile(0.025, k, n - k + 1) };
+	let upper = if k == n { 1.0 } else { beta_quantile(0.975, k + 1, n - k) };
+	(lower, upper)
+}
+
+/// The `p` quantile of Beta(a, b), by bisection on its CDF (the regularised incomplete beta,
+/// from the binomial sum: exact for integer parameters).
+fn beta_quantile(p: f64, a: u32, b: u32) -> f64 {
+	// I_x(a, b) = P(Bin(a + b - 1, x) >= a).
+	let cdf = |x: f64| {
+		let n = a + b - 1;
+		let mut sum = 0.0;
+		let mut log_choose = 0.0f64;
+		for j in 0..=n {
+			if j > 0 {
+				log_choose += ((n - j + 1) as f64).ln() - (j as f64).ln();
+			}
+			if j >= a {
+				sum += (log_choose + j as f64 * x.ln() + (n - j) as f64 * (1.0 - x).ln()).exp();
+			}
+		}
+		sum
+	};
+	let (mut lo, mut hi) = (0.0f64, 1.0f64);
+	for _ in 0..60 {
+		let mid = (lo + hi) / 2.0;
+		if cdf(mid) < p {
+			lo = mid;
+		} else {
+			hi = mid;
+		}
+	}
+	(lo + hi) / 2.0
+}
+
+fn decode(e: &CandleEngine, ids: &[u32]) -> String {
+	e.tokenizer().decode(ids, true).unwrap_or_default()
+}
+
+/// Runs `jobs` jobs of `tokens` output tokens made by `generator` as `cheat`, checked by
+/// `honest` under `policy`.
+#[allow(clippy::too_many_arguments)]
+fn row(
+	label: &str,
+	honest: &CandleEngine,
+	generator: &CandleEngine,
+	cheat: Cheat,
+	policy: &Policy,
+	jobs: u32,
+	tokens: u32,
+	first_job: u32,
+) -> Row {
+	let mut r = Row {
+		label: label.to_string(),
+		jobs: 0,
+		flagged: 0,
+		generation: Duration::ZERO,
+		checking: Duration::ZERO,
+		tokens: 0,
+		noise: Noise::default(),
+	};
+	let vocab = honest.tokenizer().get_vocab_size(true) as u32;
+	for i in first_job..first_job + jobs {
+		let (prompt, sampler) = job(i);
+		let started = Instant::now();
+		let asked = match cheat {
+			Cheat::Truncated => tokens / 2,
+			_ => tokens,
+		};
+		let g: Generation = generator.generate(&prompt, asked, sampler).expect("generation");
+		r.generation += started.elapsed();
+		r.tokens += u64::from(g.completion_tokens);
+		let mut claim: ExecutionResult = g.result();
+		let pick = blake2_256(&(i ^ 0x5eed).to_le_bytes());
+		let pick = u64::from_le_bytes(pick[..8].try_into().unwrap());
+		match cheat {
+			Cheat::Honest | Cheat::Substitute => {},
+			Cheat::Fabricated => {
+				let mut rng = daya_executor::dev_model::SplitMix64(pick);
+				claim.tokens = (0..claim.tokens.len())
+					.map(|_| (rng.next_u64() % u64::from(vocab)) as u32)
+					.collect();
+				claim.output = decode(honest, &claim.tokens);
+				for f in claim.fingerprints.iter_mut() {
+					*f = Default::default();
+				}
+			},
+			Cheat::Edited => {
+				let at = (pick % claim.tokens.len() as u64) as usize;
+				let old = claim.tokens[at];
+				claim.tokens[at] = (old + 1 + (pick >> 32) as u32 % (vocab - 1)) % vocab;
+				claim.output = decode(honest, &claim.tokens);
+			},
+			Cheat::Truncated => {
+				// An output that stopped on its own is no truncation: keep the row about cuts.
+				if claim.tokens.len() < asked as usize {
+					continue;
+				}
+			},
+			Cheat::Empty => {
+				claim.tokens.clear();
+				claim.output.clear();
+				claim.fingerprints.clear();
+			},
+			Cheat::InflatedPrompt => claim.prompt_tokens += 1 + (pick % 16) as u32,
+		}
+		let started = Instant::now();
+		let checked = honest.check(&prompt, tokens, sampler, &claim, policy).expect("check");
+		r.checking += started.elapsed();
+		r.jobs += 1;
+		if checked.judgement != Judgement::Valid {
+			r.flagged += 1;
+		}
+		let rep = checked.report;
+		r.noise.max_margin = r.noise.max_margin.max(rep.max_margin_micro);
+		r.noise.near_ties += u64::from(rep.mismatches);
+		r.noise.max_deviation = r.noise.max_deviation.max(rep.max_deviation_ppm);
+	}
+	r
+}
+
+fn print_rows(title: &str, rows: &[Row]) {
+	println!("\n{title}");
+	println!(
+		"| row | jobs | flagged | rate | 95% interval | check/generate | max margin (µnat) | mismatches /1k tokens | max fingerprint dev (ppm) |"
+	);
+	println!("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
+	for r in rows {
+		let (lo, hi) = interval(r.flagged, r.jobs);
+		let rate = if r.jobs == 0 { 0.0 } else { f64::from(r.flagged) / f64::from(r.jobs) };
+		let share = r.checking.as_secs_f64() / r.generation.as_secs_f64().max(1e-9);
+		println!(
+			"| {} | {} | {} | {:.4} | [{:.4}, {:.4}] | {:.1}% | {} | {:.2} | {} |",
+			r.label,
+			r.jobs,
+			r.flagged,
+			rate,
+			lo,
+			hi,
+			share * 100.0,
+			r.noise.max_margin,
+			r.noise.near_ties as f64 * 1000.0 / (r.tokens.max(1) as f64),
+			r.noise.max_deviation
+		);
+	}
+}
+
+fn main() {
+	let dev_jobs = arg("--dev-jobs", 3_000);
+	let smol_jobs = arg("--smollm2-jobs", 100);
+	let tokens = arg("--tokens", 128);
+	let device = default_device();
+	println!(
+		"verification benchmark: {dev_jobs} dev-model and {smol_jobs} SmolLM2 jobs per row, \
+		 {tokens} output tokens, on {device:?}"
+	);
+
+	// The dev model and a substitute of the same architecture with other weights.
+	let dir = std::env::temp_dir().join(format!("daya-verification-{}", std::process::id()));
+	dev_model::write(&dir.join("dev")).unwrap();
+	dev_model::write_salted(&dir.join("other"), 7).unwrap();
+	let dev = CandleEngine::load_on(&dir.join("dev"), "dev", &device).unwrap();
+	let other = CandleEngine::load_on(&dir.join("other"), "dev", &device).unwrap();
+	let policy = daya_protocol::dev_model::POLICY;
+	let cheats = [
+		("fabricated", Cheat::Fabricated),
+		("edited (one token)", Cheat::Edited),
+		("truncated", Cheat::Truncated),
+		("empty", Cheat::Empty),
+		("inflated prompt count", Cheat::InflatedPrompt),
+	];
+	let mut rows = vec![row("honest", &dev, &dev, Cheat::Honest, &policy, dev_jobs, tokens, 0)];
+	rows.push(row(
+		"substitute: another seed",
+		&dev,
+		&other,
+		Cheat::Substitute,
+		&policy,
+		dev_jobs,
+		tokens,
+		100_000,
+	));
+	for (label, cheat) in cheats {
+		rows.push(row(label, &dev, &dev, cheat, &policy, dev_jobs, tokens, 200_000));
+	}
+	print_rows("dev model (f32, random weights)", &rows);
+	let _ = std::fs::remove_dir_all(&dir);
+
+	if smol_jobs == 0 {
+		return;
+	}
+	let path = smollm2_path();
+	assert!(Path::new(&path).is_file(), "{} is missing: run scripts/setup.sh", path.display());
+	let name = daya_protocol::smollm2::NAME;
+	let smol = CandleEngine::load_on(&path, name, &device).unwrap();
+	let policy = daya_protocol::smollm2::POLICY;
+	let mut rows = vec![row("honest", &smol, &smol, Cheat::Honest, &policy, smol_jobs, tokens, 0)];
+	for (label, tamper) in [
+		("substitute: block 15 removed", Tamper::DropBlock(15)),
+		("substitute: 1% noise on every weight", Tamper::Perturb(1)),
+		("downgrade: Q2_K / Q4_0", Tamper::Downgrade),
+	] {
+		let cheater = CandleEngine::load_tampered(&path, name, &device, tamper).unwrap();
+		rows.push(row(
+			label,
+			&smol,
+			&cheater,
+			Cheat::Substitute,
+			&policy,
+			smol_jobs,
+			tokens,
+			100_000,
+		));
+		if matches!(tamper, Tamper::Downgrade) {
+			// Detection against output length.
+			for n in [16, 32, 64] {
+				rows.push(row(
+					&format!("downgrade, {n} tokens"),
+					&smol,
+					&cheater,
+					Cheat::Substitute,
+					&policy,
+					smol_jobs,
+					n,
+					300_000,
+				));
+			}
+		}
+	}
+	for (label, cheat) in cheats {
+		rows.push(row(label, &smol, &smol, cheat, &policy, smol_jobs.min(50), tokens, 200_000));
+	}
+	print_rows("SmolLM2-135M-Instruct (Q4_1 GGUF, dequantized to f32)", &rows);
+}
