@@ -74,7 +74,7 @@ async fn genesis_registries_are_readable_and_a_host_registers() {
 	assert_eq!(serving, expected);
 	let alice_host = host(&api, &alice).await.expect("Alice is a genesis host");
 	assert_eq!(alice_host.bond, 1_000 * DAYA);
-	assert_eq!(alice_host.served_models, vec![*dev_model]);
+	assert_eq!(alice_host.served_models, vec![*dev_model, 1], "the dev model and SmolLM2");
 	assert_eq!(alice_host.endpoint, b"http://127.0.0.1:8090");
 	assert!(host(&api, &charlie).await.is_none());
 
