@@ -24,7 +24,7 @@ use daya_executor::{
 	engine::{default_device, Engine},
 	gguf::Tamper,
 	sampler::Sampler,
-	CandleEngine, Generation,
+	CandleEngine, FinishReason, Generation,
 };
 use daya_protocol::{blake2_256, ExecutionResult, Judgement, Policy};
 
@@ -204,7 +204,7 @@ fn row(
 			},
 			Cheat::Truncated => {
 				// An output that stopped on its own is no truncation: keep the row about cuts.
-				if claim.tokens.len() < asked as usize {
+				if g.finish_reason == FinishReason::Stop {
 					continue;
 				}
 			},
@@ -342,4 +342,37 @@ fn main() {
 		rows.push(row(label, &smol, &smol, cheat, &policy, smol_jobs.min(50), tokens, 200_000));
 	}
 	print_rows("SmolLM2-135M-Instruct (Q4_1 GGUF, dequantized to f32)", &rows);
+
+	// What bounds the check's cost on this device: a check is one prefill over prompt and
+	// output, a generation one decode step per token.
+	let messages = [daya_protocol::ChatMessage {
+		role: "user".into(),
+		content: "Write a long story about a lighthouse keeper and the sea.".into(),
+	}];
+	let prompt = smol.render_chat(&messages).unwrap();
+	let sampler = Sampler::new(700, [3; 32]);
+	let (mut generation, mut checking, mut decoded, mut prefilled) =
+		(Duration::ZERO, Duration::ZERO, 0u64, 0u64);
+	for _ in 0..3 {
+		let started = Instant::now();
+		let g = smol.generate(&prompt, 256, sampler).unwrap();
+		generation += started.elapsed();
+		decoded += u64::from(g.completion_tokens);
+		prefilled += u64::from(g.prompt_tokens + g.completion_tokens);
+		let started = Instant::now();
+		let checked = smol.check(&prompt, 256, sampler, &g.result(), &policy).unwrap();
+		checking += started.elapsed();
+		assert_eq!(checked.judgement, Judgement::Valid);
+	}
+	let decode = decoded as f64 / generation.as_secs_f64();
+	let prefill = prefilled as f64 / checking.as_secs_f64();
+	println!(
+		"\nSmolLM2, {} output tokens after a {}-token prompt: decode {decode:.1} tokens/s, \
+		 prefill (the check) {prefill:.1} tokens/s, prefill/decode {:.1}x; \
+		 check/generate {:.1}%",
+		decoded / 3,
+		prefilled / 3 - decoded / 3,
+		prefill / decode,
+		checking.as_secs_f64() / generation.as_secs_f64() * 100.0
+	);
 }

@@ -27,5 +27,5 @@ pub const POLICY: crate::Policy = crate::Policy {
 	conclusive_margin_micro: 1_000_000,
 	near_ties_base: 2,
 	near_ties_per_kilo: 10,
-	fingerprint_tolerance_ppm: 50_000,
+	fingerprint_tolerance_ppm: 10_000,
 };

@@ -48,7 +48,11 @@ fn consumer<T: Config>(index: u32) -> T::AccountId {
 /// the model's context leaves room for.
 fn job<T: Config>(who: &T::AccountId, model: ModelId, len: u32) -> Result<JobId, BenchmarkError> {
 	let terms = T::Models::terms(model).ok_or(BenchmarkError::Stop("no model"))?;
-	let max_output = terms.max_output_tokens.min(terms.context_length.saturating_sub(len)).max(1);
+	let max_output = terms
+		.max_output_tokens
+		.min(T::MaxOutputTokens::get())
+		.min(terms.context_length.saturating_sub(len))
+		.max(1);
 	Ok(Pallet::<T>::do_submit_job(
 		who.clone(),
 		model,
@@ -206,7 +210,11 @@ mod benchmarks {
 		}
 		fill_draws::<T>();
 		let terms = T::Models::terms(model).ok_or(BenchmarkError::Stop("no model"))?;
-		let max_output = terms.max_output_tokens.min(terms.context_length.saturating_sub(p)).max(1);
+		let max_output = terms
+			.max_output_tokens
+			.min(T::MaxOutputTokens::get())
+			.min(terms.context_length.saturating_sub(p))
+			.max(1);
 		let payload = BoundedVec::truncate_from(vec![b'p'; p as usize]);
 		let id = NextJobId::<T>::get();
 

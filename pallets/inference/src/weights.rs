@@ -36,7 +36,7 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Models::Models` (r:1 w:0)
-	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(482), added: 2957, mode: `MaxEncodedLen`)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(494), added: 2969, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::JobsOf` (r:1 w:1)
 	/// Proof: `Inference::JobsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::CounterForJobs` (r:1 w:1)
@@ -54,21 +54,21 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Draws` (r:1 w:1)
 	/// Proof: `Inference::Draws` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(463), added: 2938, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 65536]`.
 	fn submit_job(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `25798`
+		//  Measured:  `25878`
 		//  Estimated: `13775`
-		// Minimum execution time: 1_906_964_000 picoseconds.
-		Weight::from_parts(3_286_166_797, 13775)
-			// Standard Error: 20_485
-			.saturating_add(Weight::from_parts(17_282, 0).saturating_mul(p.into()))
+		// Minimum execution time: 1_906_052_000 picoseconds.
+		Weight::from_parts(2_599_508_621, 13775)
+			// Standard Error: 4_133
+			.saturating_add(Weight::from_parts(10_743, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(463), added: 2938, mode: `MaxEncodedLen`)
 	/// Storage: `Randomness::Seed` (r:1 w:0)
 	/// Proof: `Randomness::Seed` (`max_values`: Some(1), `max_size`: Some(41), added: 536, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Draws` (r:1 w:1)
@@ -78,17 +78,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `o` is `[1, 65536]`.
 	fn submit_result(o: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `16817`
+		//  Measured:  `16862`
 		//  Estimated: `13775`
-		// Minimum execution time: 726_756_000 picoseconds.
-		Weight::from_parts(1_059_445_666, 13775)
-			// Standard Error: 1_461
-			.saturating_add(Weight::from_parts(639, 0).saturating_mul(o.into()))
+		// Minimum execution time: 1_080_270_000 picoseconds.
+		Weight::from_parts(1_430_044_388, 13775)
+			// Standard Error: 1_960
+			.saturating_add(Weight::from_parts(3_250, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(463), added: 2938, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Hosts` (r:2 w:2)
 	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(577), added: 3052, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -96,7 +96,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `System::Account` (r:3 w:3)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
-	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(482), added: 2957, mode: `MaxEncodedLen`)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(494), added: 2969, mode: `MaxEncodedLen`)
 	/// Storage: `Emission::CurrentEpoch` (r:1 w:0)
 	/// Proof: `Emission::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Emission::Work` (r:1 w:1)
@@ -117,15 +117,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Outcomes` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
 	fn submit_verdict_pass() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11893`
+		//  Measured:  `11984`
 		//  Estimated: `8799`
-		// Minimum execution time: 3_285_054_000 picoseconds.
-		Weight::from_parts(4_757_516_000, 8799)
+		// Minimum execution time: 3_462_358_000 picoseconds.
+		Weight::from_parts(4_932_074_000, 8799)
 			.saturating_add(T::DbWeight::get().reads(16_u64))
 			.saturating_add(T::DbWeight::get().writes(17_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(463), added: 2938, mode: `MaxEncodedLen`)
 	/// Storage: `Randomness::Seed` (r:1 w:0)
 	/// Proof: `Randomness::Seed` (`max_values`: Some(1), `max_size`: Some(41), added: 536, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Draws` (r:1 w:1)
@@ -136,15 +136,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(4110), added: 6585, mode: `MaxEncodedLen`)
 	fn submit_verdict_accuse() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `18463`
+		//  Measured:  `18508`
 		//  Estimated: `13775`
-		// Minimum execution time: 1_064_516_000 picoseconds.
-		Weight::from_parts(1_123_453_000, 13775)
+		// Minimum execution time: 1_011_718_000 picoseconds.
+		Weight::from_parts(1_132_767_000, 13775)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(463), added: 2938, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Hosts` (r:4 w:4)
 	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(577), added: 3052, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:7 w:7)
@@ -169,10 +169,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Outcomes` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
 	fn submit_verdict_decide() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `23136`
+		//  Measured:  `23227`
 		//  Estimated: `19211`
-		// Minimum execution time: 6_622_487_000 picoseconds.
-		Weight::from_parts(6_777_176_000, 19211)
+		// Minimum execution time: 7_217_468_000 picoseconds.
+		Weight::from_parts(7_468_109_000, 19211)
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().writes(24_u64))
 	}
@@ -312,29 +312,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mock runtimes.
 impl WeightInfo for () {
 	fn submit_job(p: u32, ) -> Weight {
-		Weight::from_parts(3_286_166_797, 13775)
-			.saturating_add(Weight::from_parts(17_282, 0).saturating_mul(p.into()))
+		Weight::from_parts(2_599_508_621, 13775)
+			.saturating_add(Weight::from_parts(10_743, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn submit_result(o: u32, ) -> Weight {
-		Weight::from_parts(1_059_445_666, 13775)
-			.saturating_add(Weight::from_parts(639, 0).saturating_mul(o.into()))
+		Weight::from_parts(1_430_044_388, 13775)
+			.saturating_add(Weight::from_parts(3_250, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_verdict_pass() -> Weight {
-		Weight::from_parts(4_757_516_000, 8799)
+		Weight::from_parts(4_932_074_000, 8799)
 			.saturating_add(RocksDbWeight::get().reads(16_u64))
 			.saturating_add(RocksDbWeight::get().writes(17_u64))
 	}
 	fn submit_verdict_accuse() -> Weight {
-		Weight::from_parts(1_123_453_000, 13775)
+		Weight::from_parts(1_132_767_000, 13775)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn submit_verdict_decide() -> Weight {
-		Weight::from_parts(6_777_176_000, 19211)
+		Weight::from_parts(7_468_109_000, 19211)
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
 			.saturating_add(RocksDbWeight::get().writes(24_u64))
 	}
