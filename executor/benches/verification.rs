@@ -100,7 +100,7 @@ fn job(i: u32) -> (String, Sampler) {
 	let form = FORMS[(i as usize / TOPICS.len()) % FORMS.len()];
 	let prompt = format!("{} (#{i})", form.replace("{}", topic));
 	let key = blake2_256(&i.to_le_bytes());
-	let temperature = if i % 3 == 0 { 0 } else { 700 };
+	let temperature = if i.is_multiple_of(3) { 0 } else { 700 };
 	(prompt, Sampler::new(temperature, key))
 }
 

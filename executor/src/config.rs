@@ -222,6 +222,21 @@ impl Settings {
 	}
 }
 
+/// Where `scripts/setup.sh` caches models: `$DAYA_MODELS`, else `$DAYA_CACHE/models`, else
+/// `$HOME/.cache/daya/models`.
+pub fn models_dir() -> PathBuf {
+	let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+	var("DAYA_MODELS")
+		.or_else(|| var("DAYA_CACHE").map(|c| c.join("models")))
+		.or_else(|| var("HOME").map(|h| h.join(".cache/daya/models")))
+		.unwrap_or_else(|| PathBuf::from("models"))
+}
+
+/// Where `scripts/setup.sh` puts SmolLM2-135M-Instruct.
+pub fn smollm2_path() -> PathBuf {
+	models_dir().join(daya_protocol::smollm2::FILE)
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;
@@ -268,19 +283,4 @@ mod tests {
 		let s = Settings { proxy_url: Some("http://x".into()), ..Default::default() };
 		assert!(s.resolve().unwrap_err().contains("proxy_model"));
 	}
-}
-
-/// Where `scripts/setup.sh` caches models: `$DAYA_MODELS`, else `$DAYA_CACHE/models`, else
-/// `$HOME/.cache/daya/models`.
-pub fn models_dir() -> PathBuf {
-	let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-	var("DAYA_MODELS")
-		.or_else(|| var("DAYA_CACHE").map(|c| c.join("models")))
-		.or_else(|| var("HOME").map(|h| h.join(".cache/daya/models")))
-		.unwrap_or_else(|| PathBuf::from("models"))
-}
-
-/// Where `scripts/setup.sh` puts SmolLM2-135M-Instruct.
-pub fn smollm2_path() -> PathBuf {
-	models_dir().join(daya_protocol::smollm2::FILE)
 }

@@ -507,7 +507,7 @@ impl CandleEngine {
 					.collect(),
 			});
 			out.push(token);
-			if out.len() % daya_protocol::FINGERPRINT_CHUNK as usize == 0 {
+			if out.len().is_multiple_of(daya_protocol::FINGERPRINT_CHUNK as usize) {
 				fingerprints.push(Self::fingerprint(&hidden));
 			}
 			last_hidden = hidden;
@@ -520,7 +520,7 @@ impl CandleEngine {
 			}
 			rows = self.model.forward(&[token], &mut cache, 0)?;
 		}
-		if out.len() % daya_protocol::FINGERPRINT_CHUNK as usize != 0 {
+		if !out.len().is_multiple_of(daya_protocol::FINGERPRINT_CHUNK as usize) {
 			fingerprints.push(Self::fingerprint(&last_hidden));
 		}
 		Ok(Generation {
