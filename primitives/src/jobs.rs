@@ -114,7 +114,7 @@ pub fn fingerprints_for(output_tokens: u32) -> u32 {
 	polkadot_sdk::sp_runtime::serde::Serialize,
 	polkadot_sdk::sp_runtime::serde::Deserialize,
 )]
-#[serde(crate = "polkadot_sdk::sp_runtime::serde")]
+#[serde(crate = "polkadot_sdk::sp_runtime::serde", rename_all = "camelCase", deny_unknown_fields)]
 pub struct ValidationPolicy {
 	/// A claimed token whose margin (the validator's best sampler score less the claimed
 	/// token's, in micro-nats) exceeds this is conclusive alone; never zero.

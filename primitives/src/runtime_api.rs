@@ -136,7 +136,7 @@ pub enum JobStatusView<AccountId> {
 		/// The validator.
 		validator: AccountId,
 	},
-	/// A validator found the result below the model's threshold; more validators decide.
+	/// A validator found a fault in the result; more validators decide.
 	Disputed {
 		/// The validator that opened the dispute.
 		accuser: AccountId,
@@ -146,7 +146,7 @@ pub enum JobStatusView<AccountId> {
 	/// Submitted, or its executor missed the deadline: its (next) executor is drawn from the
 	/// randomness of a later block than the one that put it here.
 	Unassigned,
-	/// A validator found the result below the model's threshold; the dispute's validators are
+	/// A validator found a fault in the result; the dispute's validators are
 	/// drawn from the randomness of a later block than the accusation's.
 	Accused {
 		/// The validator that found it.

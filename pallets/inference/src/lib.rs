@@ -34,10 +34,11 @@
 //!    result is checked: with probability `max(MinSampleRate, 1 - executor's reputation)`, so new hosts
 //!    (reputation 50%) are checked often and trusted ones at least [`Config::MinSampleRate`]
 //!    of the time. A sampled result gets a validator, another host serving the model (never the
-//!    executor or the consumer), which re-scores the output and submits
-//!    [`Pallet::submit_verdict`] with a similarity before [`Config::ValidationPeriod`] blocks
+//!    executor or the consumer), which checks the result (its ids, where it stops, the sampler
+//!    replayed from the job's sampling key, its fingerprints) and submits
+//!    [`Pallet::submit_verdict`] with its judgement before [`Config::ValidationPeriod`] blocks
 //!    are over.
-//! 4. **Dispute, maybe.** Below the model's validation threshold, the job is
+//! 4. **Dispute, maybe.** When the judgement names a fault, the job is
 //!    [`JobStatus::Accused`], and [`Config::DisputeValidators`] more validators are drawn from
 //!    the seed of a later relay block; their majority decides.
 //!    Confirmed fraud refunds the consumer in full, slashes [`Config::FraudSlash`] of the
@@ -377,7 +378,7 @@ pub mod pallet {
 			/// What it found.
 			judgement: Judgement,
 		},
-		/// A validator found a result below the model's threshold, and the validators that decide
+		/// A validator found a fault in a result, and the validators that decide
 		/// were drawn.
 		DisputeOpened {
 			/// The job.

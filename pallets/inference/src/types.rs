@@ -201,17 +201,17 @@ pub enum JobStatus<T: Config> {
 	/// later relay block, which the executor could not know when it signed.
 	#[codec(index = 1)]
 	Delivered,
-	/// One validator re-scores the result until the job's deadline.
+	/// One validator checks the result until the job's deadline.
 	#[codec(index = 2)]
 	Validating {
 		/// The validator and its verdict.
 		verdict: Verdict<T>,
 	},
-	/// The first validator found the result below the model's threshold; the dispute's
+	/// The first validator found a fault in the result; the dispute's
 	/// validators decide by majority until the job's deadline.
 	#[codec(index = 3)]
 	Disputed {
-		/// The validator that found the result below the threshold.
+		/// The validator that found the fault.
 		accuser: T::AccountId,
 		/// The dispute's validators and their verdicts.
 		verdicts: Verdicts<T>,
@@ -223,11 +223,11 @@ pub enum JobStatus<T: Config> {
 		/// The executor that missed the deadline, when it is reassigned; never drawn again.
 		missed_by: Option<T::AccountId>,
 	},
-	/// The first validator found the result below the model's threshold; the dispute's
+	/// The first validator found a fault in the result; the dispute's
 	/// validators are drawn from the seed of a later relay block than the accusation's.
 	#[codec(index = 5)]
 	Accused {
-		/// The validator that found the result below the threshold.
+		/// The validator that found the fault.
 		accuser: T::AccountId,
 	},
 }

@@ -62,7 +62,7 @@
 //! - *Spec* ([`ModelSpec`]): the technical description of one version of a model; an update
 //!   replaces it whole.
 //! - *Terms* ([`daya_primitives::ModelTerms`]): what other pallets need to serve a model: price,
-//!   compute cost, limits, validation threshold and weights hash.
+//!   compute cost, limits, validation policy and weights hash.
 //! - *Status* ([`ModelStatus`]): `Active` -> `Deprecated` -> `Retired`, or `Active` -> `Retired`;
 //!   it never moves back.
 //!
@@ -72,8 +72,9 @@
 //! zero (a free model would make spam free and let self-dealing jobs farm the work pot); its
 //! source is non-empty and, like its engine hint, printable ASCII without spaces; its weights
 //! hash is not all zeroes; its context length is not zero and its maximum output lies between 1
-//! and the context length; its compute units per token are not zero; and its validation threshold
-//! is not zero (a zero threshold would pass any output). A minimum VRAM of zero is allowed, for
+//! and the context length; its compute units per token are not zero; and its validation policy
+//! has a conclusive margin and a fingerprint tolerance above zero (zero would call every honest
+//! near tie or rounding a fraud). A minimum VRAM of zero is allowed, for
 //! models that run on CPU. Registration and updates reject invalid models with
 //! [`Error::InvalidName`] or [`Error::InvalidParams`].
 //!
@@ -186,7 +187,7 @@ pub mod pallet {
 		///
 		/// In a chain spec's JSON, fields are camelCase (`pricePerToken`, `maxOutputTokens`),
 		/// unknown fields are rejected, byte strings and hashes are arrays of numbers, and the
-		/// validation threshold is in parts per billion.
+		/// validation policy is an object of integers (`conclusiveMarginMicro`, ...).
 		pub models: Vec<ModelParams<T>>,
 	}
 
