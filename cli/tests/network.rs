@@ -290,38 +290,8 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 	let bond_before = amount(&registered["bond"]);
 	attach(&url, "charlie", &charlie);
 	let started = Instant::now();
-	let mut caught = None;
-	'batches: for _ in 0..4 {
-		let ids: Vec<u64> = (0..6)
-			.map(|i| {
-				let prompt = format!("Question number {i}: what is a GPU?");
-				let submitted = json(
-					&url,
-					&[
-						"--suri",
-						"eve",
-						"job",
-						"submit",
-						"--model",
-						MODEL,
-						"--prompt",
-						&prompt,
-						"--max-tokens",
-						"16",
-					],
-				);
-				submitted["jobId"].as_u64().unwrap()
-			})
-			.collect();
-		for id in ids {
-			let ended = wait_for_end(&url, id, Duration::from_secs(150));
-			if ended["end"] == "fraud" {
-				caught = Some(ended);
-				break 'batches;
-			}
-		}
-	}
-	let caught = caught.expect("one of Charlie's forged results is caught within 24 jobs");
+	let caught = first_fraud(&url, MODEL, &[], |i| format!("Question number {i}: what is a GPU?"))
+		.expect("one of Charlie's forged results is caught within 24 jobs");
 	let charlie_account = json(&url, &["host", "status", "charlie"]);
 	assert_eq!(caught["executor"], charlie_account["account"], "{caught}");
 	assert_eq!(amount(&caught["fee"]), 0, "the consumer pays nothing for a forgery: {caught}");
@@ -363,41 +333,10 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 	let bond_before = amount(&registered["bond"]);
 	attach(&url, "dave", &dave);
 	let started = Instant::now();
-	let mut caught = None;
-	'smol: for _ in 0..4 {
-		let ids: Vec<u64> = (0..6)
-			.map(|i| {
-				let prompt = format!("Question {i}: what does a validator do?");
-				let submitted = json(
-					&url,
-					&[
-						"--suri",
-						"eve",
-						"job",
-						"submit",
-						"--model",
-						SMOLLM2,
-						"--chat",
-						"--prompt",
-						&prompt,
-						"--max-tokens",
-						"16",
-						"--temperature",
-						"0.7",
-					],
-				);
-				submitted["jobId"].as_u64().unwrap()
-			})
-			.collect();
-		for id in ids {
-			let ended = wait_for_end(&url, id, Duration::from_secs(150));
-			if ended["end"] == "fraud" {
-				caught = Some(ended);
-				break 'smol;
-			}
-		}
-	}
-	let caught = caught.expect("one of Dave's downgraded results is caught within 24 jobs");
+	let caught = first_fraud(&url, SMOLLM2, &["--chat", "--temperature", "0.7"], |i| {
+		format!("Question {i}: what does a validator do?")
+	})
+	.expect("one of Dave's downgraded results is caught within 24 jobs");
 	let dave_account = json(&url, &["host", "status", "dave"]);
 	assert_eq!(caught["executor"], dave_account["account"], "{caught}");
 	assert!(dave_account["status"].as_str().unwrap().starts_with("jailed"), "{dave_account}");
@@ -439,6 +378,34 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 		job["endedAt"].as_u64().unwrap() - job["submittedAt"].as_u64().unwrap(),
 		started.elapsed().as_secs_f64()
 	);
+}
+
+/// Submits batches of six 16-token jobs for `model` as Eve (with `extra` flags, prompts from
+/// `prompt`), four batches at most, and returns the first job that ends as a fraud.
+fn first_fraud(
+	url: &str,
+	model: &str,
+	extra: &[&str],
+	prompt: impl Fn(usize) -> String,
+) -> Option<serde_json::Value> {
+	for _ in 0..4 {
+		let ids: Vec<u64> = (0..6)
+			.map(|i| {
+				let prompt = prompt(i);
+				let mut args = vec!["--suri", "eve", "job", "submit", "--model", model];
+				args.extend_from_slice(extra);
+				args.extend(["--prompt", &prompt, "--max-tokens", "16"]);
+				json(url, &args)["jobId"].as_u64().unwrap()
+			})
+			.collect();
+		for id in ids {
+			let ended = wait_for_end(url, id, Duration::from_secs(150));
+			if ended["end"] == "fraud" {
+				return Some(ended);
+			}
+		}
+	}
+	None
 }
 
 /// Polls `daya job status` until the job has ended.

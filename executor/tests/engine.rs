@@ -218,3 +218,24 @@ fn generation_stops_at_max_tokens_or_the_context() {
 	let r = check(&e, &prompt, 50, GREEDY, &g.result());
 	assert_eq!(r.judgement, Judgement::Valid, "{r:?}");
 }
+
+/// An executor that pads its bill with tokens after the end of sequence, or cuts the end off
+/// and claims the model stopped, is caught.
+#[test]
+fn tokens_after_the_end_of_sequence_are_caught() {
+	let e = dev_engine();
+	let prompt = "Padding the bill.";
+	let honest = e.generate(prompt, 32, GREEDY).unwrap().result();
+	let mut padded = honest.clone();
+	padded.tokens[4] = dev_model::EOS_ID;
+	padded.output = e.tokenizer().decode(&padded.tokens, true).unwrap();
+	let r = check(&e, prompt, 32, GREEDY, &padded);
+	assert_eq!(r.judgement, Judgement::Invalid(Fault::Malformed), "{r:?}");
+	// An end of sequence put where the model would not stop: a token it could not pick.
+	let mut stopped = honest.clone();
+	stopped.tokens.truncate(5);
+	stopped.tokens[4] = dev_model::EOS_ID;
+	stopped.output = e.tokenizer().decode(&stopped.tokens, true).unwrap();
+	let r = check(&e, prompt, 32, GREEDY, &stopped);
+	assert!(matches!(r.judgement, Judgement::Invalid(Fault::Token { position: 4, .. })), "{r:?}");
+}
