@@ -1,19 +1,25 @@
 //! The verification benchmark: how often each kind of cheat is caught, how often an honest host
 //! is wrongly accused, and what checking costs against generating. Prints tables.
 //!
-//! `cargo bench -p daya-executor --bench verification -- [--dev-jobs N] [--smollm2-jobs N]
-//! [--tokens N]` (defaults: 3,000 dev-model jobs and 100 SmolLM2 jobs per row, 128 output
-//! tokens). SmolLM2 is read from where `scripts/setup.sh` puts it.
+//! `cargo bench -p daya-executor --bench verification -- [--OPTION N]...` with, per model
+//! (`dev-` or `smollm2-`): `jobs` per cheat row (3,000 and 50), `calibration` honest jobs
+//! (2,000 and 25), `honest` held-out jobs (7,000 and 50) and `paths` jobs per thread-count
+//! path (500 and 10); `--tokens` output tokens (128). SmolLM2 is read from where
+//! `scripts/setup.sh` puts it.
 //!
 //! Each row runs jobs (prompts and sampler keys drawn from a fixed seed, a third of them
 //! greedy, the rest sampled at temperature 0.7) through a generator, and checks every result
 //! with the honest model under the model's registered policy. Honest rows count false
 //! positives; cheat rows count detections. Rates come with their 95% Clopper-Pearson bound.
 //! The honest rows also print the noise the policy must absorb (the largest margin of a
-//! mismatch, near ties per 1,000 tokens, the largest fingerprint deviation), which is what the
-//! registry's policy is calibrated on.
+//! mismatch, near ties per 1,000 tokens, the largest fingerprint deviation). The registered
+//! policy is set against a calibration set and its false positives are counted on a disjoint
+//! held-out set and on other engine paths (thread counts). Cheats that edit an honest claim
+//! (fabricated, edited, empty, inflated prompt) reuse the honest set's generations.
 
 use std::{
+	collections::HashMap,
+	ops::Range,
 	path::Path,
 	time::{Duration, Instant},
 };
@@ -148,18 +154,58 @@ fn decode(e: &CandleEngine, ids: &[u32]) -> String {
 	e.tokenizer().decode(ids, true).unwrap_or_default()
 }
 
-/// Runs `jobs` jobs of `tokens` output tokens made by `generator` as `cheat`, checked by
-/// `honest` under `policy`.
+/// Runs `f` with candle's CPU kernels on `threads` threads (`None`: all cores).
+fn on_threads<R>(threads: Option<usize>, f: impl FnOnce() -> R) -> R {
+	match threads {
+		Some(n) => std::env::set_var("RAYON_NUM_THREADS", n.to_string()),
+		None => std::env::remove_var("RAYON_NUM_THREADS"),
+	}
+	let r = f();
+	std::env::remove_var("RAYON_NUM_THREADS");
+	r
+}
+
+/// Where a row's generations come from: a model, on some number of threads, keeping what it
+/// made so that rows which only edit a claim check the same outputs without generating again.
+struct Source<'a> {
+	engine: &'a CandleEngine,
+	threads: Option<usize>,
+	made: HashMap<(u32, u32), (Generation, Duration)>,
+}
+
+impl<'a> Source<'a> {
+	fn new(engine: &'a CandleEngine, threads: Option<usize>) -> Self {
+		Self { engine, threads, made: HashMap::new() }
+	}
+
+	/// Job `i`'s output of at most `tokens` tokens, and how long making it took.
+	fn generate(&mut self, i: u32, tokens: u32) -> (Generation, Duration) {
+		let (engine, threads) = (self.engine, self.threads);
+		self.made
+			.entry((i, tokens))
+			.or_insert_with(|| {
+				let (prompt, sampler) = job(i);
+				let started = Instant::now();
+				let g = on_threads(threads, || engine.generate(&prompt, tokens, sampler))
+					.expect("generation");
+				(g, started.elapsed())
+			})
+			.clone()
+	}
+}
+
+/// Runs jobs `jobs` of `tokens` output tokens made by `source` as `cheat`, checked by `honest`
+/// (on `threads` threads) under `policy`.
 #[allow(clippy::too_many_arguments)]
 fn row(
 	label: &str,
 	honest: &CandleEngine,
-	generator: &CandleEngine,
+	threads: Option<usize>,
+	source: &mut Source,
 	cheat: Cheat,
 	policy: &Policy,
-	jobs: u32,
+	jobs: Range<u32>,
 	tokens: u32,
-	first_job: u32,
 ) -> Row {
 	let mut r = Row {
 		label: label.to_string(),
@@ -171,15 +217,14 @@ fn row(
 		noise: Noise::default(),
 	};
 	let vocab = honest.tokenizer().get_vocab_size(true) as u32;
-	for i in first_job..first_job + jobs {
+	for i in jobs {
 		let (prompt, sampler) = job(i);
-		let started = Instant::now();
 		let asked = match cheat {
 			Cheat::Truncated => tokens / 2,
 			_ => tokens,
 		};
-		let g: Generation = generator.generate(&prompt, asked, sampler).expect("generation");
-		r.generation += started.elapsed();
+		let (g, took) = source.generate(i, asked);
+		r.generation += took;
 		r.tokens += u64::from(g.completion_tokens);
 		let mut claim: ExecutionResult = g.result();
 		let pick = blake2_256(&(i ^ 0x5eed).to_le_bytes());
@@ -216,7 +261,8 @@ fn row(
 			Cheat::InflatedPrompt => claim.prompt_tokens += 1 + (pick % 16) as u32,
 		}
 		let started = Instant::now();
-		let checked = honest.check(&prompt, tokens, sampler, &claim, policy).expect("check");
+		let checked = on_threads(threads, || honest.check(&prompt, tokens, sampler, &claim, policy))
+			.expect("check");
 		r.checking += started.elapsed();
 		r.jobs += 1;
 		if checked.judgement != Judgement::Valid {
@@ -228,6 +274,83 @@ fn row(
 		r.noise.max_deviation = r.noise.max_deviation.max(rep.max_deviation_ppm);
 	}
 	r
+}
+
+/// The honest rows of a model: a calibration set, a disjoint held-out set on the same engine
+/// path, and the other thread counts; then the registered policy set against the calibration
+/// set's noise.
+#[allow(clippy::too_many_arguments)]
+fn honest_rows(
+	rows: &mut Vec<Row>,
+	engine: &CandleEngine,
+	source: &mut Source,
+	policy: &Policy,
+	calibration: u32,
+	held_out: u32,
+	paths: u32,
+	tokens: u32,
+) {
+	let cal = row(
+		"honest: calibration set",
+		engine,
+		None,
+		source,
+		Cheat::Honest,
+		policy,
+		0..calibration,
+		tokens,
+	);
+	let near_tie_rate = cal.noise.near_ties as f64 * 1000.0 / cal.tokens.max(1) as f64;
+	println!(
+		"  calibration: {} jobs, {} tokens; largest honest margin {} µnat (policy: conclusive above \
+		 {}), near ties {near_tie_rate:.2} per 1,000 tokens (policy: {} + {} per 1,000), largest \
+		 fingerprint deviation {} ppm (policy: {}, {:.0}x)",
+		cal.jobs,
+		cal.tokens,
+		cal.noise.max_margin,
+		policy.conclusive_margin_micro,
+		policy.near_ties_base,
+		policy.near_ties_per_kilo,
+		cal.noise.max_deviation,
+		policy.fingerprint_tolerance_ppm,
+		f64::from(policy.fingerprint_tolerance_ppm) / f64::from(cal.noise.max_deviation.max(1))
+	);
+	rows.push(cal);
+	let held = calibration..calibration + held_out;
+	rows.push(row(
+		"honest: held-out set",
+		engine,
+		None,
+		source,
+		Cheat::Honest,
+		policy,
+		held,
+		tokens,
+	));
+	// Across thread counts: generated on one thread, checked on two, and the other way round.
+	let base = 1_000_000;
+	let mut one = Source::new(engine, Some(1));
+	rows.push(row(
+		"honest: 1 thread generates, 2 check",
+		engine,
+		Some(2),
+		&mut one,
+		Cheat::Honest,
+		policy,
+		base..base + paths,
+		tokens,
+	));
+	let mut two = Source::new(engine, Some(2));
+	rows.push(row(
+		"honest: 2 threads generate, 1 checks",
+		engine,
+		Some(1),
+		&mut two,
+		Cheat::Honest,
+		policy,
+		base + paths..base + 2 * paths,
+		tokens,
+	));
 }
 
 fn print_rows(title: &str, rows: &[Row]) {
@@ -258,12 +381,20 @@ fn print_rows(title: &str, rows: &[Row]) {
 
 fn main() {
 	let dev_jobs = arg("--dev-jobs", 3_000);
-	let smol_jobs = arg("--smollm2-jobs", 100);
+	let dev_calibration = arg("--dev-calibration", 2_000);
+	let dev_honest = arg("--dev-honest", 7_000);
+	let dev_paths = arg("--dev-paths", 500);
+	let smol_jobs = arg("--smollm2-jobs", 50);
+	let smol_calibration = arg("--smollm2-calibration", 25);
+	let smol_honest = arg("--smollm2-honest", 50);
+	let smol_paths = arg("--smollm2-paths", 10);
 	let tokens = arg("--tokens", 128);
 	let device = default_device();
 	println!(
-		"verification benchmark: {dev_jobs} dev-model and {smol_jobs} SmolLM2 jobs per row, \
-		 {tokens} output tokens, on {device:?}"
+		"verification benchmark on {device:?}, {tokens} output tokens; dev model: {dev_jobs} jobs \
+		 per cheat row, {dev_calibration} + {dev_honest} honest, {dev_paths} per thread path; \
+		 SmolLM2: {smol_jobs} jobs per cheat row, {smol_calibration} + {smol_honest} honest, \
+		 {smol_paths} per thread path"
 	);
 
 	// The dev model and a substitute of the same architecture with other weights.
@@ -273,28 +404,52 @@ fn main() {
 	let dev = CandleEngine::load_on(&dir.join("dev"), "dev", &device).unwrap();
 	let other = CandleEngine::load_on(&dir.join("other"), "dev", &device).unwrap();
 	let policy = daya_protocol::dev_model::POLICY;
-	let cheats = [
+	// Cheats that edit an honest claim check the honest set's outputs again.
+	let edits = [
 		("fabricated", Cheat::Fabricated),
 		("edited (one token)", Cheat::Edited),
-		("truncated", Cheat::Truncated),
 		("empty", Cheat::Empty),
 		("inflated prompt count", Cheat::InflatedPrompt),
 	];
-	let mut rows = vec![row("honest", &dev, &dev, Cheat::Honest, &policy, dev_jobs, tokens, 0)];
+	println!("\ndev model:");
+	let mut rows = Vec::new();
+	let mut honest = Source::new(&dev, None);
+	honest_rows(
+		&mut rows,
+		&dev,
+		&mut honest,
+		&policy,
+		dev_calibration,
+		dev_honest,
+		dev_paths,
+		tokens,
+	);
+	let mut substitute = Source::new(&other, None);
 	rows.push(row(
 		"substitute: another seed",
 		&dev,
-		&other,
+		None,
+		&mut substitute,
 		Cheat::Substitute,
 		&policy,
-		dev_jobs,
+		100_000..100_000 + dev_jobs,
 		tokens,
-		100_000,
 	));
-	for (label, cheat) in cheats {
-		rows.push(row(label, &dev, &dev, cheat, &policy, dev_jobs, tokens, 200_000));
+	for (label, cheat) in edits {
+		rows.push(row(label, &dev, None, &mut honest, cheat, &policy, 0..dev_jobs, tokens));
 	}
+	rows.push(row(
+		"truncated",
+		&dev,
+		None,
+		&mut honest,
+		Cheat::Truncated,
+		&policy,
+		0..dev_jobs,
+		tokens,
+	));
 	print_rows("dev model (f32, random weights)", &rows);
+	drop(honest);
 	let _ = std::fs::remove_dir_all(&dir);
 
 	if smol_jobs == 0 {
@@ -305,42 +460,66 @@ fn main() {
 	let name = daya_protocol::smollm2::NAME;
 	let smol = CandleEngine::load_on(&path, name, &device).unwrap();
 	let policy = daya_protocol::smollm2::POLICY;
-	let mut rows = vec![row("honest", &smol, &smol, Cheat::Honest, &policy, smol_jobs, tokens, 0)];
-	for (label, tamper) in [
-		("substitute: block 15 removed", Tamper::DropBlock(15)),
-		("substitute: 1% noise on every weight", Tamper::Perturb(1)),
-		("downgrade: Q2_K / Q4_0", Tamper::Downgrade),
+	println!("\nSmolLM2:");
+	let mut rows = Vec::new();
+	let mut honest = Source::new(&smol, None);
+	honest_rows(
+		&mut rows,
+		&smol,
+		&mut honest,
+		&policy,
+		smol_calibration,
+		smol_honest,
+		smol_paths,
+		tokens,
+	);
+	for (label, tamper, sweep) in [
+		("substitute: block 15 removed", Tamper::DropBlock(15), false),
+		("substitute: 1% noise on every weight", Tamper::Perturb(1), true),
+		("downgrade: Q2_K / Q4_0", Tamper::Downgrade, true),
 	] {
 		let cheater = CandleEngine::load_tampered(&path, name, &device, tamper).unwrap();
+		let mut source = Source::new(&cheater, None);
+		let jobs = 100_000..100_000 + smol_jobs;
 		rows.push(row(
 			label,
 			&smol,
-			&cheater,
+			None,
+			&mut source,
 			Cheat::Substitute,
 			&policy,
-			smol_jobs,
+			jobs.clone(),
 			tokens,
-			100_000,
 		));
-		if matches!(tamper, Tamper::Downgrade) {
+		if sweep {
 			// Detection against output length.
 			for n in [16, 32, 64] {
 				rows.push(row(
-					&format!("downgrade, {n} tokens"),
+					&format!("{label}, {n} tokens"),
 					&smol,
-					&cheater,
+					None,
+					&mut source,
 					Cheat::Substitute,
 					&policy,
-					smol_jobs,
+					jobs.clone(),
 					n,
-					300_000,
 				));
 			}
 		}
 	}
-	for (label, cheat) in cheats {
-		rows.push(row(label, &smol, &smol, cheat, &policy, smol_jobs.min(50), tokens, 200_000));
+	for (label, cheat) in edits {
+		rows.push(row(label, &smol, None, &mut honest, cheat, &policy, 0..smol_jobs, tokens));
 	}
+	rows.push(row(
+		"truncated",
+		&smol,
+		None,
+		&mut honest,
+		Cheat::Truncated,
+		&policy,
+		0..smol_jobs,
+		tokens,
+	));
 	print_rows("SmolLM2-135M-Instruct (Q4_1 GGUF, dequantized to f32)", &rows);
 
 	// What bounds the check's cost on this device: a check is one prefill over prompt and
