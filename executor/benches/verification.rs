@@ -24,11 +24,13 @@ use std::{
 	time::{Duration, Instant},
 };
 
+use candle_core::Device;
 use daya_executor::{
 	config::smollm2_path,
 	dev_model,
 	engine::{default_device, Engine},
 	gguf::Tamper,
+	proxy::ProxyEngine,
 	sampler::Sampler,
 	CandleEngine, FinishReason, Generation,
 };
@@ -168,26 +170,48 @@ fn on_threads<R>(threads: Option<usize>, f: impl FnOnce() -> R) -> R {
 /// Where a row's generations come from: a model, on some number of threads, keeping what it
 /// made so that rows which only edit a claim check the same outputs without generating again.
 struct Source<'a> {
-	engine: &'a CandleEngine,
+	engine: &'a dyn Engine,
 	threads: Option<usize>,
+	/// Greedy jobs only (what a greedy-only host is drawn for).
+	greedy: bool,
+	/// Deliver without fingerprints (as a greedy-only host does).
+	no_fingerprints: bool,
 	made: HashMap<(u32, u32), (Generation, Duration)>,
 }
 
 impl<'a> Source<'a> {
-	fn new(engine: &'a CandleEngine, threads: Option<usize>) -> Self {
-		Self { engine, threads, made: HashMap::new() }
+	fn new(engine: &'a dyn Engine, threads: Option<usize>) -> Self {
+		Self { engine, threads, greedy: false, no_fingerprints: false, made: HashMap::new() }
+	}
+
+	/// Greedy jobs, delivered without fingerprints: what a greedy-only host is drawn for and
+	/// delivers.
+	fn greedy_only(mut self) -> Self {
+		self.greedy = true;
+		self.no_fingerprints = true;
+		self
+	}
+
+	/// Job `i` as this source runs it.
+	fn job(&self, i: u32) -> (String, Sampler) {
+		let (prompt, sampler) = job(i);
+		let sampler = if self.greedy { Sampler::new(0, sampler.key) } else { sampler };
+		(prompt, sampler)
 	}
 
 	/// Job `i`'s output of at most `tokens` tokens, and how long making it took.
 	fn generate(&mut self, i: u32, tokens: u32) -> (Generation, Duration) {
-		let (engine, threads) = (self.engine, self.threads);
+		let (engine, threads, no_fingerprints) = (self.engine, self.threads, self.no_fingerprints);
+		let (prompt, sampler) = self.job(i);
 		self.made
 			.entry((i, tokens))
 			.or_insert_with(|| {
-				let (prompt, sampler) = job(i);
 				let started = Instant::now();
-				let g = on_threads(threads, || engine.generate(&prompt, tokens, sampler))
+				let mut g = on_threads(threads, || engine.generate(&prompt, tokens, sampler))
 					.expect("generation");
+				if no_fingerprints {
+					g.fingerprints.clear();
+				}
 				(g, started.elapsed())
 			})
 			.clone()
@@ -218,7 +242,7 @@ fn row(
 	};
 	let vocab = honest.tokenizer().get_vocab_size(true) as u32;
 	for i in jobs {
-		let (prompt, sampler) = job(i);
+		let (prompt, sampler) = source.job(i);
 		let asked = match cheat {
 			Cheat::Truncated => tokens / 2,
 			_ => tokens,
@@ -261,8 +285,9 @@ fn row(
 			Cheat::InflatedPrompt => claim.prompt_tokens += 1 + (pick % 16) as u32,
 		}
 		let started = Instant::now();
-		let checked = on_threads(threads, || honest.check(&prompt, tokens, sampler, &claim, policy))
-			.expect("check");
+		let checked =
+			on_threads(threads, || honest.check(&prompt, tokens, sampler, &claim, policy))
+				.expect("check");
 		r.checking += started.elapsed();
 		r.jobs += 1;
 		if checked.judgement != Judgement::Valid {
@@ -379,24 +404,24 @@ fn print_rows(title: &str, rows: &[Row]) {
 	}
 }
 
-fn main() {
-	let dev_jobs = arg("--dev-jobs", 3_000);
-	let dev_calibration = arg("--dev-calibration", 2_000);
-	let dev_honest = arg("--dev-honest", 7_000);
-	let dev_paths = arg("--dev-paths", 500);
-	let smol_jobs = arg("--smollm2-jobs", 50);
-	let smol_calibration = arg("--smollm2-calibration", 25);
-	let smol_honest = arg("--smollm2-honest", 50);
-	let smol_paths = arg("--smollm2-paths", 10);
-	let tokens = arg("--tokens", 128);
-	let device = default_device();
-	println!(
-		"verification benchmark on {device:?}, {tokens} output tokens; dev model: {dev_jobs} jobs \
-		 per cheat row, {dev_calibration} + {dev_honest} honest, {dev_paths} per thread path; \
-		 SmolLM2: {smol_jobs} jobs per cheat row, {smol_calibration} + {smol_honest} honest, \
-		 {smol_paths} per thread path"
-	);
+/// Cheats that edit an honest claim: they check the honest set's outputs again.
+const EDITS: [(&str, Cheat); 4] = [
+	("fabricated", Cheat::Fabricated),
+	("edited (one token)", Cheat::Edited),
+	("empty", Cheat::Empty),
+	("inflated prompt count", Cheat::InflatedPrompt),
+];
 
+/// The dev model's rows.
+fn dev_section(
+	device: &Device,
+	dev_jobs: u32,
+	dev_calibration: u32,
+	dev_honest: u32,
+	dev_paths: u32,
+	tokens: u32,
+) {
+	let edits = EDITS;
 	// The dev model and a substitute of the same architecture with other weights.
 	let dir = std::env::temp_dir().join(format!("daya-verification-{}", std::process::id()));
 	dev_model::write(&dir.join("dev")).unwrap();
@@ -404,13 +429,6 @@ fn main() {
 	let dev = CandleEngine::load_on(&dir.join("dev"), "dev", &device).unwrap();
 	let other = CandleEngine::load_on(&dir.join("other"), "dev", &device).unwrap();
 	let policy = daya_protocol::dev_model::POLICY;
-	// Cheats that edit an honest claim check the honest set's outputs again.
-	let edits = [
-		("fabricated", Cheat::Fabricated),
-		("edited (one token)", Cheat::Edited),
-		("empty", Cheat::Empty),
-		("inflated prompt count", Cheat::InflatedPrompt),
-	];
 	println!("\ndev model:");
 	let mut rows = Vec::new();
 	let mut honest = Source::new(&dev, None);
@@ -451,21 +469,28 @@ fn main() {
 	print_rows("dev model (f32, random weights)", &rows);
 	drop(honest);
 	let _ = std::fs::remove_dir_all(&dir);
+}
 
-	if smol_jobs == 0 {
-		return;
-	}
-	let path = smollm2_path();
-	assert!(Path::new(&path).is_file(), "{} is missing: run scripts/setup.sh", path.display());
+/// SmolLM2's rows on the candle engine, and what bounds the check's cost.
+fn smollm2_section(
+	smol: &CandleEngine,
+	path: &Path,
+	device: &Device,
+	smol_jobs: u32,
+	smol_calibration: u32,
+	smol_honest: u32,
+	smol_paths: u32,
+	tokens: u32,
+) {
+	let edits = EDITS;
 	let name = daya_protocol::smollm2::NAME;
-	let smol = CandleEngine::load_on(&path, name, &device).unwrap();
 	let policy = daya_protocol::smollm2::POLICY;
 	println!("\nSmolLM2:");
 	let mut rows = Vec::new();
-	let mut honest = Source::new(&smol, None);
+	let mut honest = Source::new(smol, None);
 	honest_rows(
 		&mut rows,
-		&smol,
+		smol,
 		&mut honest,
 		&policy,
 		smol_calibration,
@@ -478,12 +503,12 @@ fn main() {
 		("substitute: 1% noise on every weight", Tamper::Perturb(1), true),
 		("downgrade: Q2_K / Q4_0", Tamper::Downgrade, true),
 	] {
-		let cheater = CandleEngine::load_tampered(&path, name, &device, tamper).unwrap();
+		let cheater = CandleEngine::load_tampered(path, name, device, tamper).unwrap();
 		let mut source = Source::new(&cheater, None);
 		let jobs = 100_000..100_000 + smol_jobs;
 		rows.push(row(
 			label,
-			&smol,
+			smol,
 			None,
 			&mut source,
 			Cheat::Substitute,
@@ -496,7 +521,7 @@ fn main() {
 			for n in [16, 32, 64] {
 				rows.push(row(
 					&format!("{label}, {n} tokens"),
-					&smol,
+					smol,
 					None,
 					&mut source,
 					Cheat::Substitute,
@@ -508,11 +533,11 @@ fn main() {
 		}
 	}
 	for (label, cheat) in edits {
-		rows.push(row(label, &smol, None, &mut honest, cheat, &policy, 0..smol_jobs, tokens));
+		rows.push(row(label, smol, None, &mut honest, cheat, &policy, 0..smol_jobs, tokens));
 	}
 	rows.push(row(
 		"truncated",
-		&smol,
+		smol,
 		None,
 		&mut honest,
 		Cheat::Truncated,
@@ -554,4 +579,174 @@ fn main() {
 		prefill / decode,
 		checking.as_secs_f64() / generation.as_secs_f64() * 100.0
 	);
+}
+
+/// llama.cpp's server on a free port (`scripts/llama-server.py`), killed on drop.
+struct LlamaServer(std::process::Child, String);
+
+impl Drop for LlamaServer {
+	fn drop(&mut self) {
+		let _ = self.0.kill();
+		let _ = self.0.wait();
+	}
+}
+
+fn llama_server(path: &Path) -> LlamaServer {
+	let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+	let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/llama-server.py");
+	let child = std::process::Command::new("python3")
+		.arg(script)
+		.arg(path)
+		.arg(port.to_string())
+		.stdout(std::process::Stdio::null())
+		.stderr(std::process::Stdio::null())
+		.spawn()
+		.expect("python3 runs scripts/llama-server.py");
+	let server = LlamaServer(child, format!("http://127.0.0.1:{port}"));
+	let started = Instant::now();
+	while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+		assert!(started.elapsed() < Duration::from_secs(60), "llama.cpp's server did not start");
+		std::thread::sleep(Duration::from_millis(100));
+	}
+	server
+}
+
+/// SmolLM2 served by llama.cpp behind the proxy engine (greedy jobs, no fingerprints), checked
+/// by the candle engine: the honest noise across engines, and what a greedy-only host's tokens
+/// alone reveal of each cheat.
+#[allow(clippy::too_many_arguments)]
+fn llama_section(
+	smol: &CandleEngine,
+	path: &Path,
+	device: &Device,
+	jobs: u32,
+	calibration: u32,
+	honest_jobs: u32,
+	tokens: u32,
+) {
+	let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+	let server = llama_server(path);
+	let name = daya_protocol::smollm2::NAME;
+	let proxy = runtime
+		.block_on(ProxyEngine::connect(&server.1, None, name, path))
+		.expect("the proxy connects to llama.cpp");
+	let policy = daya_protocol::smollm2::POLICY;
+	println!("\nSmolLM2 through llama.cpp (greedy-only host):");
+	let mut rows = Vec::new();
+	let mut honest = Source::new(&proxy, None).greedy_only();
+	let cal = row(
+		"honest via llama.cpp: calibration set",
+		smol,
+		None,
+		&mut honest,
+		Cheat::Honest,
+		&policy,
+		0..calibration,
+		tokens,
+	);
+	println!(
+		"  calibration: {} jobs, {} tokens; largest honest margin {} µnat, near ties {:.2} per \
+		 1,000 tokens (policy: {} + {} per 1,000)",
+		cal.jobs,
+		cal.tokens,
+		cal.noise.max_margin,
+		cal.noise.near_ties as f64 * 1000.0 / cal.tokens.max(1) as f64,
+		policy.near_ties_base,
+		policy.near_ties_per_kilo
+	);
+	rows.push(cal);
+	rows.push(row(
+		"honest via llama.cpp: held-out set",
+		smol,
+		None,
+		&mut honest,
+		Cheat::Honest,
+		&policy,
+		calibration..calibration + honest_jobs,
+		tokens,
+	));
+	for (label, tamper) in [
+		("substitute: block 15 removed", Tamper::DropBlock(15)),
+		("substitute: 1% noise on every weight", Tamper::Perturb(1)),
+		("downgrade: Q2_K / Q4_0", Tamper::Downgrade),
+	] {
+		let cheater = CandleEngine::load_tampered(path, name, device, tamper).unwrap();
+		let mut source = Source::new(&cheater, None).greedy_only();
+		rows.push(row(
+			&format!("{label}, tokens only"),
+			smol,
+			None,
+			&mut source,
+			Cheat::Substitute,
+			&policy,
+			100_000..100_000 + jobs,
+			tokens,
+		));
+	}
+	for (label, cheat) in EDITS {
+		rows.push(row(label, smol, None, &mut honest, cheat, &policy, 0..jobs, tokens));
+	}
+	rows.push(row(
+		"truncated",
+		smol,
+		None,
+		&mut honest,
+		Cheat::Truncated,
+		&policy,
+		0..jobs,
+		tokens,
+	));
+	print_rows(
+		"SmolLM2 through llama.cpp (greedy jobs, token ids, no fingerprints), checked by candle",
+		&rows,
+	);
+	// The generation times are llama.cpp's: a check by candle against generation by llama.cpp.
+	drop(server);
+}
+
+fn main() {
+	let dev_jobs = arg("--dev-jobs", 3_000);
+	let dev_calibration = arg("--dev-calibration", 2_000);
+	let dev_honest = arg("--dev-honest", 7_000);
+	let dev_paths = arg("--dev-paths", 500);
+	let smol_jobs = arg("--smollm2-jobs", 50);
+	let smol_calibration = arg("--smollm2-calibration", 25);
+	let smol_honest = arg("--smollm2-honest", 50);
+	let smol_paths = arg("--smollm2-paths", 10);
+	let llama_jobs = arg("--llama-jobs", 50);
+	let llama_calibration = arg("--llama-calibration", 50);
+	let llama_honest = arg("--llama-honest", 100);
+	let tokens = arg("--tokens", 128);
+	let device = default_device();
+	println!(
+		"verification benchmark on {device:?}, {tokens} output tokens; dev model: {dev_jobs} jobs \
+		 per cheat row, {dev_calibration} + {dev_honest} honest, {dev_paths} per thread path; \
+		 SmolLM2: {smol_jobs} jobs per cheat row, {smol_calibration} + {smol_honest} honest, \
+		 {smol_paths} per thread path; through llama.cpp: {llama_jobs} jobs per cheat row, \
+		 {llama_calibration} + {llama_honest} honest"
+	);
+	if dev_jobs > 0 {
+		dev_section(&device, dev_jobs, dev_calibration, dev_honest, dev_paths, tokens);
+	}
+	if smol_jobs == 0 && llama_jobs == 0 {
+		return;
+	}
+	let path = smollm2_path();
+	assert!(path.is_file(), "{} is missing: run scripts/setup.sh", path.display());
+	let smol = CandleEngine::load_on(&path, daya_protocol::smollm2::NAME, &device).unwrap();
+	if smol_jobs > 0 {
+		smollm2_section(
+			&smol,
+			&path,
+			&device,
+			smol_jobs,
+			smol_calibration,
+			smol_honest,
+			smol_paths,
+			tokens,
+		);
+	}
+	if llama_jobs > 0 {
+		llama_section(&smol, &path, &device, llama_jobs, llama_calibration, llama_honest, tokens);
+	}
 }

@@ -33,10 +33,12 @@ pub struct Settings {
 	/// registered hashes, `downgrade`, `drop-block:N` or `perturb:SEED`, GGUF models only
 	/// (`DAYA_EXECUTOR_TAMPER`).
 	pub tamper: Option<String>,
-	/// `proxy_url`: forward to this OpenAI-compatible server instead of running a model
+	/// `proxy_url`: forward to this OpenAI-compatible server (llama.cpp's, vLLM) running the
+	/// one model of `models`, instead of running it here; greedy jobs only
 	/// (`DAYA_EXECUTOR_PROXY_URL`).
 	pub proxy_url: Option<String>,
-	/// `proxy_model`: the model name to ask the proxied server for (`DAYA_EXECUTOR_PROXY_MODEL`).
+	/// `proxy_model`: the model name to ask the proxied server for; the only one it lists when
+	/// absent (`DAYA_EXECUTOR_PROXY_MODEL`).
 	pub proxy_model: Option<String>,
 }
 
@@ -81,14 +83,15 @@ impl ModelSpec {
 pub enum Backend {
 	/// Models run with candle, one engine each.
 	Models(Vec<ModelSpec>),
-	/// An OpenAI-compatible server.
+	/// An OpenAI-compatible server running the registered model file.
 	Proxy {
 		/// Its base URL.
 		url: String,
-		/// The model to ask it for.
-		model: String,
-		/// The registry name it serves under.
-		name: String,
+		/// The model to ask it for; `None`: the only one it lists.
+		upstream: Option<String>,
+		/// The registered model: its name, and the file whose tokenizer, chat template and
+		/// hash the proxy uses (the file the server runs).
+		model: ModelSpec,
 	},
 }
 
@@ -166,40 +169,35 @@ impl Settings {
 		if self.max_tokens == Some(0) {
 			return Err("max_tokens: must be at least 1".into());
 		}
-		let backend = match (self.models.is_empty(), self.proxy_url) {
-			(false, Some(_)) => {
-				return Err("models and proxy_url exclude each other: pick one".into())
+		let mut models =
+			self.models.iter().map(|m| ModelSpec::parse(m)).collect::<Result<Vec<_>, _>>()?;
+		for (i, m) in models.iter().enumerate() {
+			if models[..i].iter().any(|o| o.name == m.name) {
+				return Err(format!("models: {:?} is named twice", m.name));
+			}
+		}
+		let backend = match (models.len(), self.proxy_url) {
+			(0, None) => {
+				return Err("no model: pass --model [NAME=]PATH, a GGUF file or a model \
+				            directory (`daya-executor dev-model --out DIR` writes one), or \
+				            --proxy-url URL --model [NAME=]PATH"
+					.into())
 			},
-			(false, None) => {
-				let models = self
-					.models
-					.iter()
-					.map(|m| ModelSpec::parse(m))
-					.collect::<Result<Vec<_>, _>>()?;
-				for (i, m) in models.iter().enumerate() {
-					if models[..i].iter().any(|o| o.name == m.name) {
-						return Err(format!("models: {:?} is named twice", m.name));
-					}
-				}
-				Backend::Models(models)
-			},
-			(true, Some(url)) => {
+			(_, None) => Backend::Models(models),
+			(1, Some(url)) => {
 				if !(url.starts_with("http://") || url.starts_with("https://")) {
 					return Err(format!("proxy_url: {url:?} is not an http(s) URL"));
 				}
-				let model = self
-					.proxy_model
-					.ok_or("proxy_url needs proxy_model, the model to ask the server for")?;
 				Backend::Proxy {
 					url: url.trim_end_matches('/').to_string(),
-					name: model.clone(),
-					model,
+					upstream: self.proxy_model,
+					model: models.remove(0),
 				}
 			},
-			(true, None) => {
-				return Err("no model: pass --model [NAME=]PATH, a GGUF file or a model \
-				            directory (`daya-executor dev-model --out DIR` writes one), or \
-				            --proxy-url URL --proxy-model NAME"
+			(_, Some(_)) => {
+				return Err("proxy_url needs exactly one model: --model [NAME=]PATH, the \
+				            registered model file the proxied server runs (its tokenizer, chat \
+				            template and hash)"
 					.into())
 			},
 		};
@@ -281,6 +279,19 @@ mod tests {
 		assert!(Settings::from_env(|_| Some("x".into())).is_err());
 		assert!(toml::from_str::<Settings>("colour = 1").is_err());
 		let s = Settings { proxy_url: Some("http://x".into()), ..Default::default() };
-		assert!(s.resolve().unwrap_err().contains("proxy_model"));
+		assert!(s.resolve().unwrap_err().contains("exactly one model"));
+		let s = Settings {
+			proxy_url: Some("http://x/".into()),
+			models: vec!["m=/m.gguf".into()],
+			..Default::default()
+		};
+		assert_eq!(
+			s.resolve().unwrap().backend,
+			Backend::Proxy {
+				url: "http://x".into(),
+				upstream: None,
+				model: ModelSpec { name: "m".into(), path: "/m.gguf".into() },
+			}
+		);
 	}
 }

@@ -12,9 +12,10 @@ use daya_protocol::{
 use tokenizers::Tokenizer;
 
 use crate::{
-	chat::{plain_chat, ChatTemplate},
+	chat::plain_chat,
 	model::{log_softmax, Llama},
 	sampler::Sampler,
+	text::{ModelHeader, ModelText},
 };
 
 /// A token with its log-probability (for the OpenAI-compatible API).
@@ -51,8 +52,10 @@ pub enum EngineError {
 	Invalid(String),
 	/// The engine failed (device, upstream server, ...).
 	Internal(String),
-	/// The engine cannot deliver or check chain jobs (see [`Engine::verifiable`]).
+	/// The engine cannot check results (see [`Capability::GreedyOnly`]).
 	NotVerifiable,
+	/// The engine delivers greedy jobs only (see [`Capability::GreedyOnly`]).
+	GreedyOnly,
 }
 
 impl fmt::Display for EngineError {
@@ -63,8 +66,12 @@ impl fmt::Display for EngineError {
 			},
 			Self::Invalid(m) | Self::Internal(m) => f.write_str(m),
 			Self::NotVerifiable => f.write_str(
-				"this engine cannot deliver or check chain jobs: it has no token ids, \
-				 fingerprints or logits of the registered model (a proxy); serve the model itself",
+				"this engine cannot check results: it has no logits of the registered model to \
+				 replay (a proxy); such a host is never drawn as a validator",
+			),
+			Self::GreedyOnly => f.write_str(
+				"this engine serves greedy jobs only (temperature 0): the server it forwards to \
+				 cannot replay the protocol's sampler",
 			),
 		}
 	}
@@ -131,6 +138,29 @@ impl Generation {
 	}
 }
 
+/// What an engine does for the chain; a host declares it on chain (`ExecutorKind`), which
+/// decides the jobs it is drawn for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Capability {
+	/// Delivers any job (the protocol's sampler, token ids, fingerprints) and checks results:
+	/// drawn for every job and as a validator.
+	Full,
+	/// Delivers greedy jobs only, with token ids but no fingerprints, and checks nothing: a
+	/// proxy to a server that returns token ids but neither replays the protocol's sampler nor
+	/// shows hidden states. Drawn for greedy jobs only, never as a validator.
+	GreedyOnly,
+}
+
+impl Capability {
+	/// Its name on the wire and in logs: `full` or `greedy_only`.
+	pub fn as_str(self) -> &'static str {
+		match self {
+			Self::Full => "full",
+			Self::GreedyOnly => "greedy_only",
+		}
+	}
+}
+
 /// A model an executor serves. Calls block (run them on a blocking thread).
 pub trait Engine: Send + Sync {
 	/// The model's name in the registry.
@@ -140,11 +170,9 @@ pub trait Engine: Send + Sync {
 	fn weights_hash(&self) -> Option<[u8; 32]>;
 	/// The context length in tokens.
 	fn context_length(&self) -> usize;
-	/// Whether the engine delivers chain results (token ids in the registered tokenizer,
-	/// fingerprints, the protocol's sampler) and checks them. A proxy to another server does
-	/// not: it serves the OpenAI-compatible API only.
-	fn verifiable(&self) -> bool {
-		true
+	/// What the engine does for the chain: every job and every check, or greedy jobs only.
+	fn capability(&self) -> Capability {
+		Capability::Full
 	}
 	/// How many tokens `prompt` takes, with the beginning-of-sequence token; `None` if the
 	/// engine cannot tell before running it.
@@ -193,8 +221,8 @@ impl<E: Engine + ?Sized> Engine for Arc<E> {
 	fn context_length(&self) -> usize {
 		(**self).context_length()
 	}
-	fn verifiable(&self) -> bool {
-		(**self).verifiable()
+	fn capability(&self) -> Capability {
+		(**self).capability()
 	}
 	fn prompt_tokens(&self, prompt: &str) -> Result<Option<usize>, EngineError> {
 		(**self).prompt_tokens(prompt)
@@ -270,15 +298,8 @@ pub fn default_device() -> Device {
 pub struct CandleEngine {
 	name: String,
 	model: Llama,
-	tokenizer: Tokenizer,
+	text: ModelText,
 	weights_hash: [u8; 32],
-	tokenizer_hash: [u8; 32],
-	chat_template: Option<ChatTemplate>,
-	/// The beginning-of-sequence token every prompt starts with, if the model adds one.
-	bos: Option<u32>,
-	eos: Vec<u32>,
-	/// Tokens never generated and left out of the rankings: `<unk>` and the BOS.
-	banned: Vec<u32>,
 }
 
 impl CandleEngine {
@@ -292,35 +313,16 @@ impl CandleEngine {
 	/// As [`Self::load`], on `device`.
 	pub fn load_on(path: &Path, name: &str, device: &Device) -> anyhow::Result<Self> {
 		if path.is_file() {
-			return Self::load_gguf(path, name, device);
+			return Self::load_gguf_with(path, name, device, None);
 		}
-		use anyhow::Context;
-		let dir = path;
-		let model = Llama::load(dir, device)?;
-		let file = dir.join("tokenizer.json");
-		let tokenizer = Tokenizer::from_file(&file)
-			.map_err(|e| anyhow::anyhow!("loading {}: {e}", file.display()))?;
-		let weights_hash = crate::hash::weights_hash(dir).context("hashing the weights")?;
-		let tokenizer_hash = crate::hash::tokenizer_hash(dir).context("hashing the tokenizer")?;
-		let config = model.config();
-		let bos = config.bos_token_id.or_else(|| tokenizer.token_to_id("<s>"));
-		let mut eos = config.eos_ids();
-		if eos.is_empty() {
-			eos.extend(tokenizer.token_to_id("</s>"));
-		}
-		let chat_template = hf_chat_template(dir)?
-			.map(|source| Self::template(&source, &tokenizer, bos, &eos))
-			.transpose()?;
-		Ok(Self::assemble(
-			name,
+		let header = ModelHeader::read(path)?;
+		let model = Llama::load(path, device)?;
+		Ok(Self {
+			name: name.to_string(),
 			model,
-			tokenizer,
-			weights_hash,
-			tokenizer_hash,
-			chat_template,
-			bos,
-			eos,
-		))
+			text: header.text,
+			weights_hash: header.weights_hash,
+		})
 	}
 
 	/// A GGUF at `path` with its weights changed by `tamper`, under the file's hashes: what a
@@ -335,10 +337,6 @@ impl CandleEngine {
 		Self::load_gguf_with(path, name, device, Some(tamper))
 	}
 
-	fn load_gguf(path: &Path, name: &str, device: &Device) -> anyhow::Result<Self> {
-		Self::load_gguf_with(path, name, device, None)
-	}
-
 	fn load_gguf_with(
 		path: &Path,
 		name: &str,
@@ -346,92 +344,27 @@ impl CandleEngine {
 		tamper: Option<crate::gguf::Tamper>,
 	) -> anyhow::Result<Self> {
 		let g = crate::gguf::load_tampered(path, device, tamper)?;
-		let config = g.model.config();
-		let bos = config.bos_token_id.filter(|_| g.add_bos);
-		let eos = config.eos_ids();
-		let chat_template = g
-			.chat_template
-			.as_deref()
-			.map(|source| Self::template(source, &g.tokenizer, config.bos_token_id, &eos))
-			.transpose()?;
-		// The tokenizer hash covers everything that turns a payload into ids: the tokenizer and
-		// the chat template.
-		let mut covered = g.tokenizer_hash.to_vec();
-		covered.extend(chat_template.as_ref().map(|t| t.hash()).unwrap_or_default());
-		let tokenizer_hash = crate::hash::blake2_256(&covered);
-		Ok(Self::assemble(
-			name,
-			g.model,
-			g.tokenizer,
-			g.weights_hash,
-			tokenizer_hash,
-			chat_template,
-			bos,
-			eos,
-		))
-	}
-
-	fn template(
-		source: &str,
-		tokenizer: &Tokenizer,
-		bos: Option<u32>,
-		eos: &[u32],
-	) -> anyhow::Result<ChatTemplate> {
-		let text = |id: Option<u32>| id.and_then(|i| tokenizer.id_to_token(i)).unwrap_or_default();
-		ChatTemplate::new(source, &text(bos), &text(eos.first().copied()))
-	}
-
-	#[allow(clippy::too_many_arguments)]
-	fn assemble(
-		name: &str,
-		model: Llama,
-		tokenizer: Tokenizer,
-		weights_hash: [u8; 32],
-		tokenizer_hash: [u8; 32],
-		chat_template: Option<ChatTemplate>,
-		bos: Option<u32>,
-		eos: Vec<u32>,
-	) -> Self {
-		let unk = tokenizer.token_to_id("<unk>");
-		let mut banned: Vec<u32> = bos.into_iter().chain(unk).collect();
-		banned.retain(|t| !eos.contains(t));
-		banned.sort_unstable();
-		banned.dedup();
-		Self {
+		Ok(Self {
 			name: name.to_string(),
-			model,
-			tokenizer,
-			weights_hash,
-			tokenizer_hash,
-			chat_template,
-			bos,
-			eos,
-			banned,
-		}
+			model: g.model,
+			text: g.text,
+			weights_hash: g.weights_hash,
+		})
 	}
 
-	/// BLAKE2-256 of the model's `tokenizer.json`.
+	/// The registry's tokenizer hash: the tokenizer and, for GGUF files, the chat template.
 	pub fn tokenizer_hash(&self) -> [u8; 32] {
-		self.tokenizer_hash
+		self.text.hash()
 	}
 
 	/// The tokenizer.
 	pub fn tokenizer(&self) -> &Tokenizer {
-		&self.tokenizer
+		self.text.tokenizer()
 	}
 
 	/// Token ids of `text`, without special tokens.
 	pub fn encode(&self, text: &str) -> Result<Vec<u32>, EngineError> {
-		self.tokenizer
-			.encode(text, false)
-			.map(|e| e.get_ids().to_vec())
-			.map_err(|e| EngineError::Invalid(format!("tokenizing: {e}")))
-	}
-
-	fn encode_prompt(&self, prompt: &str) -> Result<Vec<u32>, EngineError> {
-		let mut ids: Vec<u32> = self.bos.into_iter().collect();
-		ids.extend(self.encode(prompt)?);
-		Ok(ids)
+		self.text.encode(text)
 	}
 
 	/// The `n` most likely token ids, best first (ties: lower id first), without the banned
@@ -440,7 +373,7 @@ impl CandleEngine {
 		let mut best: Vec<u32> = Vec::with_capacity(n + 1);
 		for (i, v) in lp.iter().enumerate() {
 			let i = i as u32;
-			if self.banned.contains(&i)
+			if self.text.banned().contains(&i)
 				|| best.len() == n && best.last().is_some_and(|&w| lp[w as usize] >= *v)
 			{
 				continue;
@@ -450,12 +383,6 @@ impl CandleEngine {
 			best.truncate(n);
 		}
 		best
-	}
-
-	fn decode(&self, ids: &[u32]) -> Result<String, EngineError> {
-		self.tokenizer
-			.decode(ids, true)
-			.map_err(|e| EngineError::Internal(format!("decoding: {e}")))
 	}
 
 	/// The fingerprint of one final hidden state: its [`FINGERPRINT_DIMS`] largest dimensions
@@ -476,7 +403,7 @@ impl CandleEngine {
 		max_tokens: u32,
 		sampler: Sampler,
 	) -> Result<Generation, EngineError> {
-		let ids = self.encode_prompt(prompt)?;
+		let ids = self.text.encode_prompt(prompt)?;
 		let context = self.context_length();
 		if ids.is_empty() {
 			return Err(EngineError::Invalid("an empty prompt".into()));
@@ -496,7 +423,7 @@ impl CandleEngine {
 		while let (Some(row), Some(hidden)) = (rows.logits.pop(), rows.hidden.pop()) {
 			let position = out.len() as u32;
 			let lp = log_softmax(&row);
-			let token = sampler.pick(&lp, position, &self.banned);
+			let token = sampler.pick(&lp, position, self.text.banned());
 			logprobs.push(OutputToken {
 				token,
 				logprob_micro: to_micro(lp[token as usize]),
@@ -511,7 +438,7 @@ impl CandleEngine {
 				fingerprints.push(Self::fingerprint(&hidden));
 			}
 			last_hidden = hidden;
-			if self.eos.contains(&token) {
+			if self.text.eos().contains(&token) {
 				finish = FinishReason::Stop;
 				break;
 			}
@@ -524,7 +451,7 @@ impl CandleEngine {
 			fingerprints.push(Self::fingerprint(&last_hidden));
 		}
 		Ok(Generation {
-			text: self.decode(&out)?,
+			text: self.text.decode(&out)?,
 			prompt_tokens: ids.len() as u32,
 			prompt_hash: ids_hash(&ids),
 			completion_tokens: out.len() as u32,
@@ -550,7 +477,7 @@ impl CandleEngine {
 				report: CheckReport::default(),
 			})
 		};
-		let prompt_ids = self.encode_prompt(prompt)?;
+		let prompt_ids = self.text.encode_prompt(prompt)?;
 		if prompt_ids.is_empty() {
 			return Err(EngineError::Invalid("an empty prompt".into()));
 		}
@@ -563,13 +490,14 @@ impl CandleEngine {
 		let n = tokens.len();
 		let vocab = self.model.config().vocab_size;
 		let context = self.context_length();
-		let eos_before_end = tokens[..n.saturating_sub(1)].iter().any(|t| self.eos.contains(t));
+		let eos_before_end =
+			tokens[..n.saturating_sub(1)].iter().any(|t| self.text.eos().contains(t));
 		if n == 0
 			|| n > max_tokens as usize
 			|| prompt_ids.len() + n > context
 			|| tokens.iter().any(|&t| t as usize >= vocab)
 			|| eos_before_end
-			|| claim.fingerprints.len() != fingerprint_positions(n as u32).count()
+			|| !fingerprints_complete(claim, n, sampler)
 			|| claim
 				.fingerprints
 				.iter()
@@ -577,10 +505,10 @@ impl CandleEngine {
 		{
 			return invalid(Fault::Malformed);
 		}
-		if self.decode(tokens)? != claim.output {
+		if self.text.decode(tokens)? != claim.output {
 			return invalid(Fault::Malformed);
 		}
-		let stopped = tokens.last().is_some_and(|t| self.eos.contains(t));
+		let stopped = tokens.last().is_some_and(|t| self.text.eos().contains(t));
 		if !stopped && n < max_tokens as usize && prompt_ids.len() + n < context {
 			return invalid(Fault::Truncated { position: n as u32 });
 		}
@@ -596,7 +524,7 @@ impl CandleEngine {
 			.zip(tokens)
 			.enumerate()
 			.map(|(position, (row, &token))| {
-				sampler.margin_micro(&log_softmax(row), position as u32, &self.banned, token)
+				sampler.margin_micro(&log_softmax(row), position as u32, self.text.banned(), token)
 			})
 			.collect();
 		let deviations: Vec<u32> = fingerprint_positions(n as u32)
@@ -606,6 +534,15 @@ impl CandleEngine {
 		let (judgement, report) = judge(&margins, &deviations, policy);
 		Ok(ValidateResponse { version: VERSION, judgement, report })
 	}
+}
+
+/// Whether a claim carries one fingerprint per chunk, or none for a greedy job: the chain takes
+/// a greedy result without fingerprints from a greedy-only host only
+/// ([`Capability::GreedyOnly`]), whose tokens alone are then checked.
+fn fingerprints_complete(claim: &ExecutionResult, n: usize, sampler: Sampler) -> bool {
+	let expected = fingerprint_positions(n as u32).count();
+	claim.fingerprints.len() == expected
+		|| (claim.fingerprints.is_empty() && sampler.temperature_milli == 0)
 }
 
 /// Dimensions of `hidden` by magnitude, largest first (ties: the lower dimension).
@@ -659,7 +596,7 @@ impl Engine for CandleEngine {
 	}
 
 	fn prompt_tokens(&self, prompt: &str) -> Result<Option<usize>, EngineError> {
-		Ok(Some(self.encode_prompt(prompt)?.len()))
+		Ok(Some(self.text.encode_prompt(prompt)?.len()))
 	}
 
 	fn generate(
@@ -684,26 +621,14 @@ impl Engine for CandleEngine {
 
 	fn corrupt(&self, g: &Generation) -> Generation {
 		let vocab = self.model.config().vocab_size as u32;
-		corrupt(g, vocab, &self.eos, |ids| self.decode(ids).unwrap_or_default())
+		corrupt(g, vocab, self.text.eos(), |ids| self.text.decode(ids).unwrap_or_default())
 	}
 
 	fn token_text(&self, token: u32) -> String {
-		self.tokenizer.decode(&[token], false).unwrap_or_default()
+		self.text.token_text(token)
 	}
 
 	fn render_chat(&self, messages: &[ChatMessage]) -> Result<String, EngineError> {
-		match &self.chat_template {
-			Some(t) => t.render(messages),
-			None => plain_chat(messages),
-		}
+		self.text.render_chat(messages)
 	}
-}
-
-/// The `chat_template` of `dir/tokenizer_config.json`, if there is one.
-fn hf_chat_template(dir: &Path) -> anyhow::Result<Option<String>> {
-	let path = dir.join("tokenizer_config.json");
-	let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
-	let config: serde_json::Value = serde_json::from_str(&text)
-		.map_err(|e| anyhow::anyhow!("parsing {}: {e}", path.display()))?;
-	Ok(config.get("chat_template").and_then(|t| t.as_str()).map(str::to_string))
 }

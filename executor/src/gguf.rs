@@ -33,23 +33,17 @@ use tokenizers::{
 use crate::{
 	hash::blake2_256,
 	model::{Llama, LlamaConfig, RopeLayout},
+	text::{ModelHeader, ModelText},
 };
 
 /// Everything a GGUF file gives the engine.
 pub struct GgufModel {
 	/// The model, its tensors dequantized to `f32`.
 	pub model: Llama,
-	/// The tokenizer rebuilt from the file's metadata.
-	pub tokenizer: Tokenizer,
-	/// The chat template (`tokenizer.chat_template`), if the file has one.
-	pub chat_template: Option<String>,
-	/// Whether a beginning-of-sequence token starts every prompt (`add_bos_token`).
-	pub add_bos: bool,
+	/// The tokenizer rebuilt from the file's metadata, the chat template and special ids.
+	pub text: ModelText,
 	/// The weights hash ([`weights_hash`]).
 	pub weights_hash: [u8; 32],
-	/// BLAKE2-256 of the tokenizer as rebuilt: its pre-tokenizer name, tokens, token types and
-	/// merges, SCALE-like length-prefixed.
-	pub tokenizer_hash: [u8; 32],
 }
 
 fn meta<'a>(content: &'a Content, key: &str) -> anyhow::Result<&'a Value> {
@@ -312,19 +306,11 @@ pub fn load(path: &Path, device: &Device) -> anyhow::Result<GgufModel> {
 	load_tampered(path, device, None)
 }
 
-/// Loads the GGUF at `path` onto `device`, with its weights changed by `tamper` (see
-/// [`Tamper`]); the hashes are the file's.
-pub fn load_tampered(
-	path: &Path,
-	device: &Device,
-	tamper: Option<Tamper>,
-) -> anyhow::Result<GgufModel> {
-	let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-	let mut reader = BufReader::with_capacity(1 << 20, file);
-	let content =
-		Content::read(&mut reader).with_context(|| format!("reading {}", path.display()))?;
-	let mut config = config(&content)?;
-	let (tokenizer, tokenizer_hash) = tokenizer(&content)?;
+/// The text side of a GGUF read from its metadata: tokenizer (its hash over the tokens,
+/// types and merges, with the chat template), chat template (`tokenizer.chat_template`),
+/// beginning-of-sequence id when `add_bos_token` (default true), end-of-sequence ids.
+fn text(content: &Content, config: &LlamaConfig) -> anyhow::Result<ModelText> {
+	let (tokenizer, tokenizer_hash) = tokenizer(content)?;
 	let chat_template = match content.metadata.get("tokenizer.chat_template") {
 		Some(v) => Some(v.to_string()?.clone()),
 		None => None,
@@ -333,6 +319,46 @@ pub fn load_tampered(
 		Some(v) => v.to_bool()?,
 		None => true,
 	};
+	ModelText::new(
+		tokenizer,
+		tokenizer_hash,
+		chat_template.as_deref(),
+		config.bos_token_id.filter(|_| add_bos),
+		config.bos_token_id,
+		config.eos_ids(),
+		config.vocab_size,
+		true,
+	)
+}
+
+fn open(path: &Path) -> anyhow::Result<(Content, BufReader<File>)> {
+	let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
+	let mut reader = BufReader::with_capacity(1 << 20, file);
+	let content =
+		Content::read(&mut reader).with_context(|| format!("reading {}", path.display()))?;
+	Ok((content, reader))
+}
+
+/// The GGUF at `path` without its tensors: hyper-parameters, text side and weights hash (which
+/// reads the tensors' bytes, and keeps none).
+pub fn header(path: &Path) -> anyhow::Result<ModelHeader> {
+	let (content, mut reader) = open(path)?;
+	let config = config(&content)?;
+	let text = text(&content, &config)?;
+	let weights_hash = weights_hash(&content, &mut reader)?;
+	Ok(ModelHeader { text, weights_hash, config })
+}
+
+/// Loads the GGUF at `path` onto `device`, with its weights changed by `tamper` (see
+/// [`Tamper`]); the hashes are the file's.
+pub fn load_tampered(
+	path: &Path,
+	device: &Device,
+	tamper: Option<Tamper>,
+) -> anyhow::Result<GgufModel> {
+	let (content, mut reader) = open(path)?;
+	let mut config = config(&content)?;
+	let text = text(&content, &config)?;
 	let weights_hash = weights_hash(&content, &mut reader)?;
 	let mut tensors = HashMap::new();
 	let dropped = match tamper {
@@ -364,5 +390,5 @@ pub fn load_tampered(
 	}
 	let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
 	let model = Llama::new(config, vb, device.clone()).context("building the model")?;
-	Ok(GgufModel { model, tokenizer, chat_template, add_bos, weights_hash, tokenizer_hash })
+	Ok(GgufModel { model, text, weights_hash })
 }

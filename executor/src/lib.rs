@@ -12,6 +12,7 @@
 //! - [`model`]: the Llama forward pass.
 //! - [`gguf`]: models in one GGUF file (tensors, tokenizer and chat template).
 //! - [`chat`]: chat templates.
+//! - [`text`]: a model's tokenizer, chat template and special ids.
 //! - [`dev_model`]: the deterministic development model.
 //! - [`hash`]: weights and tokenizer hashes.
 //! - [`server`]: the HTTP service.
@@ -27,6 +28,7 @@ pub mod model;
 pub mod proxy;
 pub mod sampler;
 pub mod server;
+pub mod text;
 
 pub use engine::{CandleEngine, Engine, EngineError, FinishReason, Generation};
 pub use server::{app, serve, spawn, RunningServer, ServerConfig};

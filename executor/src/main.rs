@@ -49,10 +49,11 @@ enum Command {
 		/// detection).
 		#[arg(long, value_name = "HOW")]
 		tamper: Option<String>,
-		/// Forward to this OpenAI-compatible server instead of running a model.
-		#[arg(long, value_name = "URL", requires = "proxy_model")]
+		/// Forward to this OpenAI-compatible server (llama.cpp's, vLLM), which runs the file
+		/// of the one `--model`, instead of running it here: greedy jobs only, no checks.
+		#[arg(long, value_name = "URL")]
 		proxy_url: Option<String>,
-		/// The model to ask the proxied server for.
+		/// The model to ask the proxied server for (default: the only one it lists).
 		#[arg(long, value_name = "NAME", requires = "proxy_url")]
 		proxy_model: Option<String>,
 	},
@@ -211,12 +212,18 @@ fn serve(resolved: daya_executor::config::Resolved) -> Result<(), String> {
 				}
 				engines
 			},
-			Backend::Proxy { url, model, name } => {
+			Backend::Proxy { url, upstream, model } => {
+				let proxy =
+					ProxyEngine::connect(url, upstream.as_deref(), &model.name, &model.path)
+						.await
+						.map_err(|e| format!("proxy to {url}: {e}"))?;
 				eprintln!(
-					"daya-executor: a proxy serves the OpenAI-compatible API only; chain jobs \
-					 and checks are refused (501 not_verifiable)"
+					"daya-executor: forwarding {} to {url} ({}): greedy jobs only, no checks; \
+					 declare the host greedy-only on chain (`daya host set-kind greedy-only`)",
+					model.name,
+					proxy.upstream_model()
 				);
-				vec![Arc::new(ProxyEngine::new(url, model, name))]
+				vec![Arc::new(proxy)]
 			},
 		};
 		let listener = tokio::net::TcpListener::bind(resolved.listen)

@@ -42,6 +42,9 @@ impl From<EngineError> for ApiError {
 			EngineError::Internal(m) => {
 				Self::new(StatusCode::INTERNAL_SERVER_ERROR, "engine_error", m)
 			},
+			EngineError::GreedyOnly => {
+				Self::new(StatusCode::NOT_IMPLEMENTED, "greedy_only", e.to_string())
+			},
 			EngineError::NotVerifiable => {
 				Self::new(StatusCode::NOT_IMPLEMENTED, "not_verifiable", e.to_string())
 			},

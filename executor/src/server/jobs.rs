@@ -20,7 +20,7 @@ use super::{
 	state::{AppState, Jobs},
 };
 use crate::{
-	engine::{Engine, EngineError},
+	engine::{Capability, Engine, EngineError},
 	sampler::Sampler,
 };
 
@@ -32,12 +32,20 @@ fn sampler(temperature_milli: u32, key: &str) -> Result<Sampler, ApiError> {
 	Ok(Sampler::new(temperature_milli, key))
 }
 
-/// The engine must deliver and check chain results.
-fn verifiable(engine: &dyn Engine) -> Result<(), ApiError> {
-	if engine.verifiable() {
-		Ok(())
-	} else {
-		Err(EngineError::NotVerifiable.into())
+/// The engine must deliver a job drawn at `temperature_milli`: a greedy-only engine takes
+/// greedy jobs only.
+fn delivers(engine: &dyn Engine, temperature_milli: u32) -> Result<(), ApiError> {
+	match engine.capability() {
+		Capability::GreedyOnly if temperature_milli > 0 => Err(EngineError::GreedyOnly.into()),
+		_ => Ok(()),
+	}
+}
+
+/// The engine must check results.
+fn checks(engine: &dyn Engine) -> Result<(), ApiError> {
+	match engine.capability() {
+		Capability::Full => Ok(()),
+		Capability::GreedyOnly => Err(EngineError::NotVerifiable.into()),
 	}
 }
 
@@ -79,7 +87,7 @@ pub(super) async fn post_job(
 		return Err(ApiError::bad_request("invalid_request", "a job id has 1 to 128 characters"));
 	}
 	let engine = state.check_model(&job.model, job.weights_hash.as_deref())?;
-	verifiable(&*engine)?;
+	delivers(&*engine, job.temperature_milli)?;
 	sampler(job.temperature_milli, &job.sampling_key)?;
 	let prompt = prompt_of(&*engine, &job.prompt, job.format)?;
 	state.check_tokens(&*engine, &prompt, job.max_tokens)?;
@@ -130,7 +138,7 @@ pub(super) async fn validate(
 	ProtocolJson(req): ProtocolJson<ValidateRequest>,
 ) -> Result<Json<ValidateResponse>, ApiError> {
 	let engine = state.check_model(&req.model, req.weights_hash.as_deref())?;
-	verifiable(&*engine)?;
+	checks(&*engine)?;
 	let sampler = sampler(req.temperature_milli, &req.sampling_key)?;
 	let prompt = prompt_of(&*engine, &req.prompt, req.format)?;
 	let payload_bytes = u32::try_from(req.prompt.len()).unwrap_or(u32::MAX);

@@ -21,7 +21,7 @@ pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
 				"weights_hash": e.weights_hash().map(|h| to_hex(&h)),
 				"context_length": e.context_length(),
 				"max_tokens": state.max_tokens(&**e),
-				"verifiable": e.verifiable(),
+				"capability": e.capability().as_str(),
 			})
 		})
 		.collect();
