@@ -116,6 +116,64 @@ pub enum HostStatus<BlockNumber> {
 	},
 }
 
+/// What a host's executor can do, as the host declares it; it decides the work the host is
+/// drawn for ([`ExecutorKind::can`]).
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+)]
+pub enum ExecutorKind {
+	/// Runs the model itself: replays the protocol's keyed sampler, commits fingerprints of its
+	/// hidden states and checks results. Drawn for every job and as a validator.
+	#[default]
+	Full,
+	/// Forwards to a server that returns token ids but neither replays the protocol's sampler
+	/// nor shows hidden states (llama.cpp's server, vLLM): delivers greedy jobs only, without
+	/// fingerprints, whose tokens alone are then checked; never drawn as a validator.
+	GreedyOnly,
+}
+
+/// The work a host is drawn for.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Duty {
+	/// Running a greedy job (temperature zero).
+	Greedy,
+	/// Running a sampled job.
+	Sampled,
+	/// Checking a result, as a validator or in a dispute.
+	Validate,
+}
+
+impl Duty {
+	/// The duty of running a job at `temperature_milli`.
+	pub fn of_job(temperature_milli: u32) -> Self {
+		if temperature_milli == 0 {
+			Self::Greedy
+		} else {
+			Self::Sampled
+		}
+	}
+}
+
+impl ExecutorKind {
+	/// Whether an executor of this kind can take on `duty`.
+	pub fn can(self, duty: Duty) -> bool {
+		match self {
+			Self::Full => true,
+			Self::GreedyOnly => duty == Duty::Greedy,
+		}
+	}
+}
+
 /// The terms under which a model is served: what the job market, the validators and the host
 /// registry need to know about a model, without its descriptive metadata.
 #[derive(
@@ -231,14 +289,23 @@ pub trait HostRegistry<AccountId, Balance, BlockNumber> {
 	/// that is leaving already gets no work and stays as it is.
 	fn jail(who: &AccountId, blocks: BlockNumber);
 
-	/// Picks an active host that serves `model`, at random with probability proportional to its
-	/// capacity weight, leaving out the accounts in `exclude`; `None` if no host is left.
+	/// The kind of executor `who` declares; `None` if `who` is not a registered host.
+	fn executor_kind(who: &AccountId) -> Option<ExecutorKind>;
+
+	/// Picks an active host that serves `model` and whose executor can take on `duty`, at
+	/// random with probability proportional to its capacity weight, leaving out the accounts in
+	/// `exclude`; `None` if no host is left.
 	///
 	/// The pick is a pure function of the registry's state and `seed`, so every node computes
 	/// the same one; the caller provides an unpredictable seed (for example from the relay
 	/// chain's randomness). Its cost is bounded by the registry's maximum number of hosts per
 	/// model, times the length of `exclude`, which the caller bounds.
-	fn select_host(model: ModelId, exclude: &[AccountId], seed: [u8; 32]) -> Option<AccountId>;
+	fn select_host(
+		model: ModelId,
+		duty: Duty,
+		exclude: &[AccountId],
+		seed: [u8; 32],
+	) -> Option<AccountId>;
 
 	/// Up to `limit` registered hosts, in the registry's storage order, starting after `after`
 	/// (from the first when `None`), each with its capacity weight if it is active and zero

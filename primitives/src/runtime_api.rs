@@ -4,7 +4,9 @@
 //! A runtime implements them in its `impl_runtime_apis!` by forwarding to the pallets' `api_*`
 //! functions.
 
-use crate::{HostStatus, JobId, JobOutcome, JobParams, ModelId, ModelStatus, QuoteError, Usage};
+use crate::{
+	ExecutorKind, HostStatus, JobId, JobOutcome, JobParams, ModelId, ModelStatus, QuoteError, Usage,
+};
 use alloc::vec::Vec;
 use codec::{Codec, Decode, Encode};
 use polkadot_sdk::sp_runtime::Perbill;
@@ -100,6 +102,8 @@ pub struct HostView<Balance, BlockNumber> {
 	pub reputation: Perbill,
 	/// Its weight in host selection, derived from its hardware.
 	pub capacity_weight: u64,
+	/// What its executor can do, which decides the work it is drawn for.
+	pub executor_kind: ExecutorKind,
 	/// Block in which it registered (zero for hosts registered at genesis).
 	pub registered_at: BlockNumber,
 }

@@ -5,7 +5,7 @@
 
 use crate::{types::bench, *};
 use alloc::vec::Vec;
-use daya_primitives::ModelRegistry;
+use daya_primitives::{ExecutorKind, ModelRegistry};
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
 	frame_support::{
@@ -206,6 +206,23 @@ mod benchmarks {
 
 		assert!(Pallet::<T>::hosts_by_model(models[0]).contains(&host));
 		assert_last_event::<T>(Event::HostUnchilled { host });
+		Ok(())
+	}
+
+	#[benchmark]
+	fn set_executor_kind(
+		s: Linear<1, { T::MaxServedModels::get() }>,
+	) -> Result<(), BenchmarkError> {
+		// An active host in `s` full indices rewrites its entry in each.
+		let (host, models) = host_in_full_indices::<T>(s)?;
+		let kind = ExecutorKind::GreedyOnly;
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(host.clone()), kind);
+
+		assert_eq!(Pallet::<T>::host(&host).map(|info| info.executor_kind), Some(kind));
+		assert!(Pallet::<T>::hosts_by_model(models[0]).contains(&host));
+		assert_last_event::<T>(Event::ExecutorKindSet { host, kind });
 		Ok(())
 	}
 

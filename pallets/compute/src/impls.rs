@@ -14,7 +14,7 @@ use crate::{
 	HostsByModel, IndexedHost, ModelIndex, Pallet, ServedModels,
 };
 use alloc::vec::Vec;
-use daya_primitives::{runtime_api::HostView, ModelId, ModelRegistry, ModelStatus};
+use daya_primitives::{runtime_api::HostView, ExecutorKind, ModelId, ModelRegistry, ModelStatus};
 use polkadot_sdk::{
 	frame_support::{
 		ensure,
@@ -64,7 +64,8 @@ impl<T: Config> Pallet<T> {
 		ensure!(bond >= T::MinHostBond::get(), Error::<T>::BondTooLow);
 		let capacity_weight = Self::capacity_of(&hardware);
 		// Every check that can fail comes before the first write.
-		let indices = Self::indices_with(&who, capacity_weight, &served_models)?;
+		let executor_kind = ExecutorKind::default();
+		let indices = Self::indices_with(&who, capacity_weight, executor_kind, &served_models)?;
 		T::Currency::hold(&HoldReason::HostBond.into(), &who, bond)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 
@@ -79,6 +80,7 @@ impl<T: Config> Pallet<T> {
 				status: HostStatus::Active,
 				reputation: T::InitialReputation::get(),
 				capacity_weight,
+				executor_kind,
 				registered_at: frame_system::Pallet::<T>::block_number(),
 			},
 		);
@@ -116,7 +118,8 @@ impl<T: Config> Pallet<T> {
 
 		if info.is_active() {
 			// Check the room in the new models' indices before the first write.
-			let indices = Self::indices_with(&who, capacity_weight, &new_models)?;
+			let indices =
+				Self::indices_with(&who, capacity_weight, info.executor_kind, &new_models)?;
 			let dropped: Vec<ModelId> = info
 				.served_models
 				.iter()
@@ -134,6 +137,22 @@ impl<T: Config> Pallet<T> {
 		info.capacity_weight = capacity_weight;
 		Hosts::<T>::insert(&who, info);
 		Self::deposit_event(Event::HostUpdated { host: who, capacity_weight });
+		Ok(())
+	}
+
+	/// Declares what a host's executor can do. See [`Pallet::set_executor_kind`].
+	pub(crate) fn do_set_executor_kind(who: T::AccountId, kind: ExecutorKind) -> DispatchResult {
+		let mut info = Self::host_not_leaving(&who)?;
+		ensure!(info.executor_kind != kind, Error::<T>::NothingToUpdate);
+		if info.is_active() {
+			// The host is in each index already: rewriting its entries needs no room.
+			let indices =
+				Self::indices_with(&who, info.capacity_weight, kind, &info.served_models)?;
+			Self::write_indices(indices);
+		}
+		info.executor_kind = kind;
+		Hosts::<T>::insert(&who, info);
+		Self::deposit_event(Event::ExecutorKindSet { host: who, kind });
 		Ok(())
 	}
 
@@ -208,7 +227,12 @@ impl<T: Config> Pallet<T> {
 			HostStatus::Chilled => {},
 		}
 		ensure!(info.bond >= T::MinHostBond::get(), Error::<T>::BondTooLow);
-		let indices = Self::indices_with(&who, info.capacity_weight, &info.served_models)?;
+		let indices = Self::indices_with(
+			&who,
+			info.capacity_weight,
+			info.executor_kind,
+			&info.served_models,
+		)?;
 		Self::write_indices(indices);
 		info.status = HostStatus::Active;
 		Hosts::<T>::insert(&who, info);
@@ -275,11 +299,13 @@ impl<T: Config> Pallet<T> {
 		Self::total_vram_mib(hardware).min(T::MaxCapacityPerHost::get())
 	}
 
-	/// The selection indices of `models` with `who` in each at `capacity_weight`, computed but
-	/// not written; [`Error::TooManyHostsForModel`] if one has no room for `who`.
+	/// The selection indices of `models` with `who` in each at `capacity_weight` and
+	/// `executor_kind`, computed but not written; [`Error::TooManyHostsForModel`] if one has no
+	/// room for `who`.
 	pub(crate) fn indices_with(
 		who: &T::AccountId,
 		capacity_weight: u64,
+		executor_kind: ExecutorKind,
 		models: &[ModelId],
 	) -> Result<Vec<(ModelId, ModelIndex<T>)>, Error<T>> {
 		models
@@ -287,9 +313,12 @@ impl<T: Config> Pallet<T> {
 			.map(|&model| {
 				let mut index = HostsByModel::<T>::get(model).unwrap_or_default();
 				match index.iter_mut().find(|entry| entry.host == *who) {
-					Some(entry) => entry.capacity_weight = capacity_weight,
+					Some(entry) => {
+						entry.capacity_weight = capacity_weight;
+						entry.executor_kind = executor_kind;
+					},
 					None => index
-						.try_push(IndexedHost { host: who.clone(), capacity_weight })
+						.try_push(IndexedHost { host: who.clone(), capacity_weight, executor_kind })
 						.map_err(|_| Error::<T>::TooManyHostsForModel)?,
 				}
 				Ok((model, index))
@@ -374,9 +403,9 @@ impl<T: Config> Pallet<T> {
 				let mut entries = index.iter().filter(|entry| entry.host == who);
 				if info.is_active() {
 					ensure!(
-						entries.next().map(|entry| entry.capacity_weight)
-							== Some(info.capacity_weight),
-						"an active host is missing from an index, or with a stale weight"
+						entries.next().map(|entry| (entry.capacity_weight, entry.executor_kind))
+							== Some((info.capacity_weight, info.executor_kind)),
+						"an active host is missing from an index, or with a stale weight or kind"
 					);
 					ensure!(entries.next().is_none(), "a host is in an index twice");
 				} else {

@@ -46,7 +46,7 @@
 //! )?;
 //! assert!(Compute::is_active(&ALICE));
 //! assert_eq!(Compute::capacity_weight(&ALICE), 81_920);
-//! assert_eq!(Compute::select_host(0, &[], seed), Some(ALICE));
+//! assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed), Some(ALICE));
 //! ```
 //!
 //! ## Low level details
@@ -173,7 +173,7 @@ mod proptests;
 #[cfg(test)]
 mod tests;
 
-pub use daya_primitives::{HostRegistry, ModelId, ModelRegistry};
+pub use daya_primitives::{Duty, ExecutorKind, HostRegistry, ModelId, ModelRegistry};
 pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
@@ -350,6 +350,13 @@ pub mod pallet {
 			host: T::AccountId,
 			/// Its capacity weight, after the change.
 			capacity_weight: u64,
+		},
+		/// A host declared what its executor can do.
+		ExecutorKindSet {
+			/// The host.
+			host: T::AccountId,
+			/// Its executor's kind from now on.
+			kind: ExecutorKind,
 		},
 		/// A host added to its bond.
 		BondIncreased {
@@ -592,6 +599,25 @@ pub mod pallet {
 		pub fn unchill(origin: OriginFor<T>) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			Self::do_unchill(who)
+		}
+
+		/// Declare what the caller's executor can do: [`ExecutorKind::Full`] (the default at
+		/// registration) or [`ExecutorKind::GreedyOnly`] (a proxy to llama.cpp's server or
+		/// vLLM: drawn for greedy jobs only, its results carry no fingerprints, never drawn as a
+		/// validator).
+		///
+		/// - Origin: signed, by the host.
+		/// - Allowed in every status but leaving; an active host's index entries follow the
+		///   change at once. Work already assigned is unchanged: a sampled job it holds must still
+		///   be delivered with fingerprints.
+		/// - Errors: [`Error::NotRegistered`], [`Error::HostLeaving`], [`Error::NothingToUpdate`]
+		///   (the kind it has already).
+		/// - Event: [`Event::ExecutorKindSet`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::set_executor_kind(T::MaxServedModels::get()))]
+		pub fn set_executor_kind(origin: OriginFor<T>, kind: ExecutorKind) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_set_executor_kind(who, kind)
 		}
 	}
 }

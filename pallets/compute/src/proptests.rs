@@ -8,7 +8,7 @@
 //! non-excluded host that serves the model, and finds one whenever there is one.
 
 use crate::{mock::*, Endpoint, Hardware, Hosts};
-use daya_primitives::{HostRegistry, ModelRegistry, ModelStatus};
+use daya_primitives::{Duty, HostRegistry, ModelRegistry, ModelStatus};
 use polkadot_sdk::{
 	sp_io,
 	sp_runtime::{DispatchError, Perbill, StateVersion},
@@ -260,7 +260,7 @@ fn apply(op: &Op) -> Result<(), DispatchError> {
 			let eligible = |who: &AccountId| {
 				!exclude.contains(who) && Compute::is_active(who) && Compute::serves(who, model)
 			};
-			match Compute::select_host(model, &exclude, seed) {
+			match Compute::select_host(model, Duty::Greedy, &exclude, seed) {
 				Some(host) => assert!(eligible(&host), "picked {host}, which is not eligible"),
 				None => assert!(
 					!Hosts::<Test>::iter_keys().any(|who| eligible(&who)),

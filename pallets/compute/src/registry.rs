@@ -10,7 +10,7 @@
 )]
 
 use crate::{BalanceOf, Config, Event, HoldReason, HostStatus, Hosts, Pallet};
-use daya_primitives::{HostRegistry, ModelId};
+use daya_primitives::{Duty, ExecutorKind, HostRegistry, ModelId};
 use polkadot_sdk::{
 	frame_support::{
 		defensive,
@@ -150,12 +150,17 @@ impl<T: Config> HostRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for 
 		Self::do_jail(who, blocks)
 	}
 
+	fn executor_kind(who: &T::AccountId) -> Option<ExecutorKind> {
+		Hosts::<T>::get(who).map(|info| info.executor_kind)
+	}
+
 	fn select_host(
 		model: ModelId,
+		duty: Duty,
 		exclude: &[T::AccountId],
 		seed: [u8; 32],
 	) -> Option<T::AccountId> {
-		Self::do_select_host(model, exclude, seed)
+		Self::do_select_host(model, duty, exclude, seed)
 	}
 
 	fn hosts_page(

@@ -10,7 +10,7 @@
 )]
 
 use crate::{Config, HostsByModel, Pallet};
-use daya_primitives::ModelId;
+use daya_primitives::{Duty, ModelId};
 
 /// The number a seed draws: its first 16 bytes, as a little-endian `u128`.
 pub(crate) fn draw(seed: &[u8; 32]) -> u128 {
@@ -43,19 +43,20 @@ pub(crate) fn weighted_pick<A>(
 }
 
 impl<T: Config> Pallet<T> {
-	/// Picks an active host serving `model`, by capacity weight, leaving out `exclude`. See
-	/// [`daya_primitives::HostRegistry::select_host`].
+	/// Picks an active host serving `model` whose executor can take on `duty`, by capacity
+	/// weight, leaving out `exclude`. See [`daya_primitives::HostRegistry::select_host`].
 	///
 	/// One storage read; `O(MaxHostsPerModel * exclude.len())` comparisons.
 	pub(crate) fn do_select_host(
 		model: ModelId,
+		duty: Duty,
 		exclude: &[T::AccountId],
 		seed: [u8; 32],
 	) -> Option<T::AccountId> {
 		let index = HostsByModel::<T>::get(model)?;
 		let candidates = index
 			.iter()
-			.filter(|entry| !exclude.contains(&entry.host))
+			.filter(|entry| entry.executor_kind.can(duty) && !exclude.contains(&entry.host))
 			.map(|entry| (&entry.host, entry.capacity_weight));
 		weighted_pick(candidates, &seed).cloned()
 	}

@@ -3,7 +3,7 @@
 //! `try_state` checks.
 
 use crate::{mock::*, Error, Event, HoldReason, HostInfo, HostStatus, Hosts, HostsByModel};
-use daya_primitives::{HostRegistry, ModelStatus};
+use daya_primitives::{Duty, ExecutorKind, HostRegistry, ModelStatus};
 use polkadot_sdk::{
 	frame_support::{
 		assert_noop, assert_ok,
@@ -1238,8 +1238,8 @@ mod selection {
 	#[test]
 	fn picks_nothing_without_hosts() {
 		ExtBuilder::default().with_host(ALICE, &[1]).build_and_execute(|| {
-			assert_eq!(Compute::select_host(0, &[], seed(0)), None);
-			assert_eq!(Compute::select_host(9, &[], seed(0)), None);
+			assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(0)), None);
+			assert_eq!(Compute::select_host(9, Duty::Greedy, &[], seed(0)), None);
 		});
 	}
 
@@ -1247,7 +1247,7 @@ mod selection {
 	fn a_single_host_is_always_picked() {
 		ExtBuilder::default().with_host(ALICE, &[0]).build_and_execute(|| {
 			for i in 0..20 {
-				assert_eq!(Compute::select_host(0, &[], seed(i)), Some(ALICE));
+				assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(i)), Some(ALICE));
 			}
 		});
 	}
@@ -1260,8 +1260,8 @@ mod selection {
 			.build_and_execute(|| {
 				for i in 0..20 {
 					assert_eq!(
-						Compute::select_host(0, &[], seed(i)),
-						Compute::select_host(0, &[], seed(i))
+						Compute::select_host(0, Duty::Greedy, &[], seed(i)),
+						Compute::select_host(0, Duty::Greedy, &[], seed(i))
 					);
 				}
 			});
@@ -1279,7 +1279,7 @@ mod selection {
 			let draws = 10_000;
 			let mut picks = [0u32; 3];
 			for i in 0..draws {
-				match Compute::select_host(0, &[], seed(i)) {
+				match Compute::select_host(0, Duty::Greedy, &[], seed(i)) {
 					Some(ALICE) => picks[0] += 1,
 					Some(BOB) => picks[1] += 1,
 					Some(CHARLIE) => picks[2] += 1,
@@ -1302,11 +1302,17 @@ mod selection {
 			.with_host(CHARLIE, &[0])
 			.build_and_execute(|| {
 				for i in 0..50 {
-					assert_eq!(Compute::select_host(0, &[ALICE, BOB], seed(i)), Some(CHARLIE));
-					let pick = Compute::select_host(0, &[CHARLIE, DAVE], seed(i));
+					assert_eq!(
+						Compute::select_host(0, Duty::Greedy, &[ALICE, BOB], seed(i)),
+						Some(CHARLIE)
+					);
+					let pick = Compute::select_host(0, Duty::Greedy, &[CHARLIE, DAVE], seed(i));
 					assert!(matches!(pick, Some(ALICE) | Some(BOB)));
 				}
-				assert_eq!(Compute::select_host(0, &[CHARLIE, BOB, ALICE], seed(0)), None);
+				assert_eq!(
+					Compute::select_host(0, Duty::Greedy, &[CHARLIE, BOB, ALICE], seed(0)),
+					None
+				);
 			});
 	}
 
@@ -1325,11 +1331,11 @@ mod selection {
 
 				// when / then
 				for i in 0..100 {
-					assert_eq!(Compute::select_host(0, &[], seed(i)), Some(DAVE));
+					assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(i)), Some(DAVE));
 				}
 				Compute::jail(&DAVE, 5);
-				assert_eq!(Compute::select_host(0, &[], seed(0)), None);
-				assert_eq!(Compute::select_host(1, &[], seed(0)), None);
+				assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(0)), None);
+				assert_eq!(Compute::select_host(1, Duty::Greedy, &[], seed(0)), None);
 			});
 	}
 
@@ -1340,7 +1346,7 @@ mod selection {
 			host_of(ALICE, 100_000);
 			host_of(BOB, 1_000);
 			let alice_wins = (0..100)
-				.filter(|i| Compute::select_host(0, &[], seed(*i)) == Some(ALICE))
+				.filter(|i| Compute::select_host(0, Duty::Greedy, &[], seed(*i)) == Some(ALICE))
 				.count();
 			assert!(alice_wins > 90);
 
@@ -1349,9 +1355,80 @@ mod selection {
 
 			// then: an even split
 			let alice_wins = (0..1_000)
-				.filter(|i| Compute::select_host(0, &[], seed(*i)) == Some(ALICE))
+				.filter(|i| Compute::select_host(0, Duty::Greedy, &[], seed(*i)) == Some(ALICE))
 				.count();
 			assert!((400..600).contains(&alice_wins), "{alice_wins}");
+		});
+	}
+}
+
+mod set_executor_kind {
+	use super::*;
+
+	fn seed(i: u32) -> [u8; 32] {
+		sp_io::hashing::blake2_256(&i.to_le_bytes())
+	}
+
+	fn set(who: AccountId, kind: ExecutorKind) -> polkadot_sdk::sp_runtime::DispatchResult {
+		Compute::set_executor_kind(RuntimeOrigin::signed(who), kind)
+	}
+
+	#[test]
+	fn a_greedy_only_host_is_drawn_for_greedy_jobs_only() {
+		ExtBuilder::default()
+			.with_host(ALICE, &[0, 1])
+			.with_host(BOB, &[0])
+			.build_and_execute(|| {
+				// when
+				assert_ok!(set(ALICE, ExecutorKind::GreedyOnly));
+
+				// then: recorded, announced, and in both of its indices
+				assert_eq!(Compute::executor_kind(&ALICE), Some(ExecutorKind::GreedyOnly));
+				assert_eq!(Compute::executor_kind(&BOB), Some(ExecutorKind::Full));
+				assert_eq!(Compute::executor_kind(&CHARLIE), None);
+				System::assert_last_event(
+					Event::ExecutorKindSet { host: ALICE, kind: ExecutorKind::GreedyOnly }.into(),
+				);
+				let picks = |duty| {
+					(0..64)
+						.filter_map(|i| Compute::select_host(0, duty, &[], seed(i)))
+						.collect::<Vec<_>>()
+				};
+				assert!(picks(Duty::Greedy).contains(&ALICE));
+				assert!(picks(Duty::Greedy).contains(&BOB));
+				assert!(picks(Duty::Sampled).iter().all(|h| *h == BOB));
+				assert!(picks(Duty::Validate).iter().all(|h| *h == BOB));
+				assert_eq!(picks(Duty::Validate).len(), 64);
+				// model 1 has ALICE alone: greedy jobs only
+				assert_eq!(Compute::select_host(1, Duty::Greedy, &[], seed(0)), Some(ALICE));
+				assert_eq!(Compute::select_host(1, Duty::Sampled, &[], seed(0)), None);
+				assert_eq!(Compute::select_host(1, Duty::Validate, &[], seed(0)), None);
+
+				// and back
+				assert_ok!(set(ALICE, ExecutorKind::Full));
+				assert_eq!(Compute::select_host(1, Duty::Validate, &[], seed(0)), Some(ALICE));
+			});
+	}
+
+	#[test]
+	fn a_chilled_host_rejoins_with_its_kind() {
+		ExtBuilder::default().with_host(ALICE, &[0]).build_and_execute(|| {
+			assert_ok!(Compute::chill(RuntimeOrigin::signed(ALICE)));
+			assert_ok!(set(ALICE, ExecutorKind::GreedyOnly));
+			assert_eq!(Compute::hosts_by_model(0), Vec::<AccountId>::new());
+			assert_ok!(Compute::unchill(RuntimeOrigin::signed(ALICE)));
+			assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(0)), Some(ALICE));
+			assert_eq!(Compute::select_host(0, Duty::Sampled, &[], seed(0)), None);
+		});
+	}
+
+	#[test]
+	fn refusals() {
+		ExtBuilder::default().with_host(ALICE, &[0]).build_and_execute(|| {
+			assert_noop!(set(ALICE, ExecutorKind::Full), Error::<Test>::NothingToUpdate);
+			assert_noop!(set(CHARLIE, ExecutorKind::GreedyOnly), Error::<Test>::NotRegistered);
+			assert_ok!(Compute::unbond(RuntimeOrigin::signed(ALICE)));
+			assert_noop!(set(ALICE, ExecutorKind::GreedyOnly), Error::<Test>::HostLeaving);
 		});
 	}
 }
@@ -1565,6 +1642,15 @@ mod try_state {
 	}
 
 	#[test]
+	fn detects_a_stale_executor_kind_in_an_index() {
+		detects(|| {
+			HostsByModel::<Test>::mutate(0, |index| {
+				index.as_mut().expect("an index")[0].executor_kind = ExecutorKind::GreedyOnly;
+			})
+		});
+	}
+
+	#[test]
 	fn detects_a_duplicate_in_an_index() {
 		detects(|| {
 			HostsByModel::<Test>::mutate(0, |index| {
@@ -1581,7 +1667,11 @@ mod try_state {
 			HostsByModel::<Test>::mutate(0, |index| {
 				let index = index.as_mut().expect("an index");
 				index
-					.try_push(crate::IndexedHost { host: BOB, capacity_weight: 81_920 })
+					.try_push(crate::IndexedHost {
+						host: BOB,
+						capacity_weight: 81_920,
+						executor_kind: ExecutorKind::Full,
+					})
 					.expect("room");
 			})
 		});
@@ -1593,7 +1683,11 @@ mod try_state {
 			HostsByModel::<Test>::mutate(0, |index| {
 				let index = index.as_mut().expect("an index");
 				index
-					.try_push(crate::IndexedHost { host: CHARLIE, capacity_weight: 81_920 })
+					.try_push(crate::IndexedHost {
+						host: CHARLIE,
+						capacity_weight: 81_920,
+						executor_kind: ExecutorKind::Full,
+					})
 					.expect("room");
 			})
 		});
@@ -1710,9 +1804,9 @@ mod genesis {
 				assert_eq!(Compute::hosts_by_model(0), vec![ALICE]);
 				assert_eq!(Compute::hosts_by_model(1), vec![ALICE, BOB]);
 				assert_eq!(Compute::hosts_by_model(2), Vec::<AccountId>::new());
-				assert_eq!(Compute::select_host(0, &[], [7; 32]), Some(ALICE));
-				assert_eq!(Compute::select_host(1, &[ALICE], [7; 32]), Some(BOB));
-				assert_eq!(Compute::select_host(2, &[], [7; 32]), None);
+				assert_eq!(Compute::select_host(0, Duty::Greedy, &[], [7; 32]), Some(ALICE));
+				assert_eq!(Compute::select_host(1, Duty::Greedy, &[ALICE], [7; 32]), Some(BOB));
+				assert_eq!(Compute::select_host(2, Duty::Greedy, &[], [7; 32]), None);
 
 				// no events: genesis records none
 				assert!(System::events().is_empty());
@@ -1902,6 +1996,7 @@ mod runtime_api {
 			status: HostStatus::Active,
 			reputation: InitialReputation::get(),
 			capacity_weight: 81_920,
+			executor_kind: ExecutorKind::Full,
 			registered_at: 1,
 		}
 	}

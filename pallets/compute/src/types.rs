@@ -12,7 +12,7 @@
 use crate::Config;
 use daya_primitives::{
 	runtime_api::{GpuView, HostView},
-	ModelId,
+	ExecutorKind, ModelId,
 };
 use polkadot_sdk::{
 	frame_support::{pallet_prelude::*, traits::fungible},
@@ -128,6 +128,8 @@ pub struct HostInfo<T: Config> {
 	/// Its weight in host selection, derived from `hardware` (see the crate docs, "Capacity
 	/// weight").
 	pub capacity_weight: u64,
+	/// What its executor can do, as it declares it ([`crate::Pallet::set_executor_kind`]).
+	pub executor_kind: ExecutorKind,
 	/// Block in which it registered.
 	pub registered_at: BlockNumberFor<T>,
 }
@@ -149,14 +151,15 @@ impl<T: Config> HostInfo<T> {
 			status: self.status,
 			reputation: self.reputation,
 			capacity_weight: self.capacity_weight,
+			executor_kind: self.executor_kind,
 			registered_at: self.registered_at,
 		}
 	}
 }
 
-/// An entry of the selection index [`crate::HostsByModel`]: an active host and its capacity
-/// weight, copied from its [`HostInfo`] so that selection reads one storage item per model
-/// instead of one per host.
+/// An entry of the selection index [`crate::HostsByModel`]: an active host, its capacity weight
+/// and its executor's kind, copied from its [`HostInfo`] so that selection reads one storage
+/// item per model instead of one per host.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
@@ -165,6 +168,8 @@ pub struct IndexedHost<AccountId> {
 	pub host: AccountId,
 	/// Its capacity weight; always equal to the one in its [`HostInfo`].
 	pub capacity_weight: u64,
+	/// Its executor's kind; always equal to the one in its [`HostInfo`].
+	pub executor_kind: ExecutorKind,
 }
 
 /// Worst-case inputs for benchmarks: every bounded field at its maximum length.

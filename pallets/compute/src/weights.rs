@@ -27,6 +27,7 @@ pub trait WeightInfo {
 	fn withdraw_unbonded() -> Weight;
 	fn chill(s: u32, ) -> Weight;
 	fn unchill(s: u32, ) -> Weight;
+	fn set_executor_kind(s: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_daya_compute`, measured on the runtime.
@@ -168,7 +169,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 12729).saturating_mul(s.into()))
+	}	/// Storage: `Compute::Hosts` (r:1 w:1)
+	/// Storage: `Compute::HostsByModel` (r:8 w:8)
+	fn set_executor_kind(s: u32, ) -> Weight {
+		Weight::from_parts(506_266_187, 4042)
+			.saturating_add(Weight::from_parts(109_068_563, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 12729).saturating_mul(s.into()))
 	}
+
 }
 
 // For tests and mock runtimes.
@@ -227,5 +239,14 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 12729).saturating_mul(s.into()))
+	}	fn set_executor_kind(s: u32, ) -> Weight {
+		Weight::from_parts(506_266_187, 4042)
+			.saturating_add(Weight::from_parts(109_068_563, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(1_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
+			.saturating_add(RocksDbWeight::get().writes(1_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
+			.saturating_add(Weight::from_parts(0, 12729).saturating_mul(s.into()))
 	}
+
 }

@@ -12,7 +12,7 @@ use crate::*;
 use alloc::vec::Vec;
 use daya_primitives::{
 	runtime_api::{JobView, WorkKind},
-	BlockRandomness, BlockSeed, QuoteError, WorkRecorder,
+	BlockRandomness, BlockSeed, Duty, ExecutorKind, QuoteError, WorkRecorder,
 };
 use polkadot_sdk::{
 	frame_support::{
@@ -185,7 +185,13 @@ impl<T: Config> Pallet<T> {
 		// The executor is drawn later, from randomness this block's author does not know; a job
 		// that no host could take is refused now, holding nothing.
 		ensure!(
-			T::Hosts::select_host(model, core::slice::from_ref(&who), [0u8; 32]).is_some(),
+			T::Hosts::select_host(
+				model,
+				Duty::of_job(params.temperature_milli),
+				core::slice::from_ref(&who),
+				[0u8; 32]
+			)
+			.is_some(),
 			Error::<T>::NoHostAvailable
 		);
 		ensure!(
@@ -256,11 +262,18 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::UsageAboveLimit
 		);
 		// Fail closed: a result without tokens, or without the fingerprints of all of them,
-		// cannot be checked, so it is no result.
+		// cannot be checked, so it is no result. A greedy-only executor delivers greedy jobs
+		// without fingerprints, and its tokens alone are checked; every other result commits
+		// to all of them.
+		let fingerprints = result.fingerprints.len() as u32;
+		let without_fingerprints = fingerprints == 0
+			&& job.params.temperature_milli == 0
+			&& T::Hosts::executor_kind(&who) == Some(ExecutorKind::GreedyOnly);
 		ensure!(
 			usage.completion_tokens > 0
-				&& result.fingerprints.len() as u32
-					== daya_primitives::jobs::fingerprints_for(usage.completion_tokens),
+				&& (fingerprints
+					== daya_primitives::jobs::fingerprints_for(usage.completion_tokens)
+					|| without_fingerprints),
 			Error::<T>::MalformedResult
 		);
 		Self::queue_draw(job_id)?;
@@ -360,7 +373,10 @@ impl<T: Config> Pallet<T> {
 		let mut verdicts = Verdicts::<T>::new();
 		for index in 0..T::DisputeValidators::get() {
 			let seed = Self::seed(seed, domain::DISPUTE, job_id, index);
-			let Some(validator) = T::Hosts::select_host(job.model, &exclude, seed) else { break };
+			let Some(validator) = T::Hosts::select_host(job.model, Duty::Validate, &exclude, seed)
+			else {
+				break;
+			};
 			exclude.push(validator.clone());
 			if verdicts.try_push(Verdict::pending(validator)).is_err() {
 				break;
@@ -656,8 +672,9 @@ impl<T: Config> Pallet<T> {
 		let mut exclude = alloc::vec![job.consumer.clone()];
 		exclude.extend(missed_by.clone());
 		let domain = if missed_by.is_some() { domain::REASSIGN } else { domain::ASSIGN };
+		let duty = Duty::of_job(job.params.temperature_milli);
 		let Some(executor) =
-			T::Hosts::select_host(job.model, &exclude, Self::seed(seed, domain, job_id, 0))
+			T::Hosts::select_host(job.model, duty, &exclude, Self::seed(seed, domain, job_id, 0))
 		else {
 			Self::refund(job_id, job, JobEnd::Expired);
 			return true;
@@ -701,6 +718,7 @@ impl<T: Config> Pallet<T> {
 		let exclude = [executor, job.consumer.clone()];
 		let validator = T::Hosts::select_host(
 			job.model,
+			Duty::Validate,
 			&exclude,
 			Self::seed(seed, domain::VALIDATOR, job_id, 0),
 		);

@@ -1139,3 +1139,134 @@ fn the_sampling_key_is_drawn_at_assignment_and_nobody_chooses_it() {
 		Inference::do_try_state().unwrap();
 	});
 }
+
+/// Hosts whose executor forwards to another server ([`ExecutorKind::GreedyOnly`]): greedy jobs
+/// only, results without fingerprints, never a validator.
+mod greedy_only_hosts {
+	use super::*;
+	use daya_primitives::ExecutorKind;
+
+	fn declare(who: AccountId, kind: ExecutorKind) {
+		assert_ok!(Compute::set_executor_kind(RuntimeOrigin::signed(who), kind));
+	}
+
+	/// Submits a job at `temperature_milli` and moves to the block that draws its executor.
+	fn submit_at(
+		who: AccountId,
+		temperature_milli: u32,
+	) -> Result<JobId, polkadot_sdk::sp_runtime::DispatchError> {
+		let job_id = crate::NextJobId::<Test>::get();
+		Inference::submit_job(
+			RuntimeOrigin::signed(who),
+			0,
+			payload("0123456789"),
+			20,
+			PRICE,
+			JobParams { temperature_milli, ..Default::default() },
+		)?;
+		next_block();
+		Ok(job_id)
+	}
+
+	fn unfingerprinted() -> JobResult<Test> {
+		let mut r = result("the answer", 8, 12);
+		r.fingerprints.clear();
+		r
+	}
+
+	fn submit_result(who: AccountId, job_id: JobId, r: JobResult<Test>) -> DispatchResult {
+		Inference::submit_result(RuntimeOrigin::signed(who), job_id, r)
+			.map(|_| ())
+			.map_err(|e| e.error)
+	}
+
+	#[test]
+	fn take_greedy_jobs_and_are_never_drawn_for_sampled_ones_or_checks() {
+		ExtBuilder::default()
+			.with_hosts()
+			.sample_rate(Perbill::one())
+			.build_and_execute(|| {
+				let proxies = [ALICE, BOB, CHARLIE];
+				for who in proxies {
+					declare(who, ExecutorKind::GreedyOnly);
+				}
+				let mut greedy_by_proxies = 0;
+				for round in 0..12 {
+					set_seed_salt(round);
+					// A greedy job may go to any host; a proxy delivers it without fingerprints.
+					let greedy = submit_at(CONSUMER, 0).unwrap();
+					let executor = executor_of(greedy);
+					let delivered = if proxies.contains(&executor) {
+						greedy_by_proxies += 1;
+						unfingerprinted()
+					} else {
+						result("the answer", 8, 12)
+					};
+					assert_ok!(submit_result(executor, greedy, delivered));
+					next_block();
+					// Its validator replays and checks: never a proxy.
+					let validator = validator_of(greedy);
+					assert!([DAVE, EVE].contains(&validator), "round {round}: {validator}");
+					assert_ok!(verdict(validator, greedy, VALID));
+
+					// A sampled job goes to a host that replays the sampler.
+					let sampled = submit_at(CONSUMER_2, 700).unwrap();
+					assert!([DAVE, EVE].contains(&executor_of(sampled)), "round {round}");
+					assert_ok!(deliver(sampled, "sampled"));
+					next_block();
+					assert_ok!(verdict(validator_of(sampled), sampled, VALID));
+					next_block();
+				}
+				assert!(greedy_by_proxies > 0, "proxies take greedy jobs");
+			});
+	}
+
+	#[test]
+	fn a_sampled_job_no_host_can_replay_is_refused() {
+		ExtBuilder::default().with_hosts().build_and_execute(|| {
+			for who in [ALICE, BOB, CHARLIE, DAVE, EVE] {
+				declare(who, ExecutorKind::GreedyOnly);
+			}
+			let before = free(CONSUMER);
+			assert_noop!(submit_at(CONSUMER, 700), Error::<Test>::NoHostAvailable);
+			assert_eq!(free(CONSUMER), before);
+			assert_ok!(submit_at(CONSUMER, 0));
+		});
+	}
+
+	#[test]
+	fn only_a_proxys_greedy_result_may_go_without_fingerprints() {
+		ExtBuilder::default().with_hosts().build_and_execute(|| {
+			// A full host must commit fingerprints, greedy job or not.
+			let greedy = submit_at(CONSUMER, 0).unwrap();
+			let executor = executor_of(greedy);
+			assert_noop!(
+				submit_result(executor, greedy, unfingerprinted()),
+				Error::<Test>::MalformedResult
+			);
+			// A host that turns proxy after a sampled job was assigned to it still owes the
+			// fingerprints of that job.
+			let sampled = submit_at(CONSUMER_2, 700).unwrap();
+			let host = executor_of(sampled);
+			declare(host, ExecutorKind::GreedyOnly);
+			assert_noop!(
+				submit_result(host, sampled, unfingerprinted()),
+				Error::<Test>::MalformedResult
+			);
+			assert_ok!(deliver(sampled, "sampled"));
+			// A proxy's greedy result: tokens without fingerprints, or with all of them.
+			if executor != host {
+				declare(executor, ExecutorKind::GreedyOnly);
+			}
+			assert_ok!(submit_result(executor, greedy, unfingerprinted()));
+			// Fingerprints that do not match the chunks are never a result, whoever sends them.
+			let other = submit_at(CONSUMER, 0).unwrap();
+			let mut extra = result("the answer", 8, 20);
+			extra.fingerprints.try_push(Fingerprint::default()).unwrap();
+			assert_noop!(
+				submit_result(executor_of(other), other, extra),
+				Error::<Test>::MalformedResult
+			);
+		});
+	}
+}
