@@ -360,6 +360,7 @@ pub fn host(json: bool, who: &AccountId32, host: &HostView) {
 			"bond": host.bond.to_string(),
 			"reputation": host.reputation.deconstruct(),
 			"capacityWeight": host.capacity_weight,
+			"executorKind": kind_name(host.executor_kind),
 			"registeredAt": host.registered_at,
 		}));
 	}
@@ -372,6 +373,15 @@ pub fn host(json: bool, who: &AccountId32, host: &HostView) {
 	println!("  bond        {}", Amount(host.bond));
 	println!("  reputation  {}", percent(host.reputation.deconstruct()));
 	println!("  capacity    {}", host.capacity_weight);
+	println!("  executor    {}", kind_name(host.executor_kind));
+}
+
+/// How the CLI names an executor kind (as `daya host set-kind` takes it).
+fn kind_name(kind: daya_primitives::ExecutorKind) -> &'static str {
+	match kind {
+		daya_primitives::ExecutorKind::Full => "full",
+		daya_primitives::ExecutorKind::GreedyOnly => "greedy-only",
+	}
 }
 
 pub fn motion(json: bool, motion: &Motion) {

@@ -265,6 +265,14 @@ enum HostCommand {
 		/// How much, in DAYA.
 		amount: String,
 	},
+	/// Declare what the `--suri` host's executor can do: `full` (it runs the model: every job,
+	/// and it validates) or `greedy-only` (it forwards to llama.cpp's server or vLLM: greedy
+	/// jobs only, results without fingerprints, never a validator).
+	SetKind {
+		/// `full` or `greedy-only`.
+		#[arg(value_name = "KIND", value_parser = ["full", "greedy-only"])]
+		kind: String,
+	},
 	/// Stop taking new work for now (the host stays registered and bonded).
 	Chill,
 	/// Take new work again (after `chill`, or once a jail term is over).
@@ -532,6 +540,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			client
 				.host_call(&signer, "bond_more", vec![subxt::dynamic::Value::u128(amount)])
 				.await?;
+			host_after(&client, json, &signer).await?;
+		},
+		Command::Host(HostCommand::SetKind { kind }) => {
+			let signer = client::signer(cli.suri.as_deref())?;
+			let variant = if kind == "full" { "Full" } else { "GreedyOnly" };
+			let kind = subxt::dynamic::Value::unnamed_variant(variant, []);
+			client.host_call(&signer, "set_executor_kind", vec![kind]).await?;
 			host_after(&client, json, &signer).await?;
 		},
 		Command::Host(

@@ -71,6 +71,9 @@ struct Noise {
 	max_margin: u32,
 	near_ties: u64,
 	max_deviation: u32,
+	/// The job with the most near ties beyond what the policy allows it (or the fewest short
+	/// of it): its near ties, tokens and allowance.
+	worst_job: Option<(u32, u32, u32)>,
 }
 
 fn arg(name: &str, default: u32) -> u32 {
@@ -154,6 +157,16 @@ fn beta_quantile(p: f64, a: u32, b: u32) -> f64 {
 
 fn decode(e: &CandleEngine, ids: &[u32]) -> String {
 	e.tokenizer().decode(ids, true).unwrap_or_default()
+}
+
+/// The job closest to (or furthest beyond) the near-tie allowance, in words.
+fn worst(noise: &Noise) -> String {
+	match noise.worst_job {
+		Some((n, tokens, allowed)) => {
+			format!("{n} near ties in {tokens} tokens (allowed {allowed})")
+		},
+		None => "none".into(),
+	}
 }
 
 /// Runs `f` with candle's CPU kernels on `threads` threads (`None`: all cores).
@@ -297,6 +310,12 @@ fn row(
 		r.noise.max_margin = r.noise.max_margin.max(rep.max_margin_micro);
 		r.noise.near_ties += u64::from(rep.mismatches);
 		r.noise.max_deviation = r.noise.max_deviation.max(rep.max_deviation_ppm);
+		let allowed = policy.near_ties_allowed(rep.tokens);
+		let excess = |(n, _, a): (u32, u32, u32)| i64::from(n) - i64::from(a);
+		let this = (rep.near_ties, rep.tokens, allowed);
+		if r.noise.worst_job.is_none_or(|w| excess(this) > excess(w)) {
+			r.noise.worst_job = Some(this);
+		}
 	}
 	r
 }
@@ -329,7 +348,8 @@ fn honest_rows(
 	println!(
 		"  calibration: {} jobs, {} tokens; largest honest margin {} µnat (policy: conclusive above \
 		 {}), near ties {near_tie_rate:.2} per 1,000 tokens (policy: {} + {} per 1,000), largest \
-		 fingerprint deviation {} ppm (policy: {}, {:.0}x)",
+		 fingerprint deviation {} ppm (policy: {}, {:.0}x); closest job to the near-tie \
+		 allowance: {}",
 		cal.jobs,
 		cal.tokens,
 		cal.noise.max_margin,
@@ -338,7 +358,8 @@ fn honest_rows(
 		policy.near_ties_per_kilo,
 		cal.noise.max_deviation,
 		policy.fingerprint_tolerance_ppm,
-		f64::from(policy.fingerprint_tolerance_ppm) / f64::from(cal.noise.max_deviation.max(1))
+		f64::from(policy.fingerprint_tolerance_ppm) / f64::from(cal.noise.max_deviation.max(1)),
+		worst(&cal.noise)
 	);
 	rows.push(cal);
 	let held = calibration..calibration + held_out;
@@ -646,13 +667,14 @@ fn llama_section(
 	);
 	println!(
 		"  calibration: {} jobs, {} tokens; largest honest margin {} µnat, near ties {:.2} per \
-		 1,000 tokens (policy: {} + {} per 1,000)",
+		 1,000 tokens (policy: {} + {} per 1,000); closest job to the near-tie allowance: {}",
 		cal.jobs,
 		cal.tokens,
 		cal.noise.max_margin,
 		cal.noise.near_ties as f64 * 1000.0 / cal.tokens.max(1) as f64,
 		policy.near_ties_base,
-		policy.near_ties_per_kilo
+		policy.near_ties_per_kilo,
+		worst(&cal.noise)
 	);
 	rows.push(cal);
 	rows.push(row(

@@ -23,6 +23,7 @@
 //! job's model, at random, with bigger hosts more likely to be picked. A host can:
 //!
 //! - **update** its endpoint, hardware or served models at any time before it leaves;
+//! - **declare its executor's kind**: greedy-only when it forwards to another server;
 //! - **bond more**;
 //! - **chill**: stop getting new work for a while, and **unchill** to take work again;
 //! - **unbond**: stop getting new work at once, and after [`Config::UnbondingPeriod`] blocks
@@ -56,7 +57,7 @@
 //! - Bounded state: at most [`Config::MaxHosts`] hosts, each of bounded size, and at most
 //!   [`Config::MaxHostsPerModel`] entries in each model's selection index.
 //! - Selection costs one storage read per model, whatever the number of hosts: the index stores
-//!   each host's capacity weight beside its account.
+//!   each host's capacity weight and executor kind beside its account.
 //! - Bonds are held with `fungible` holds ([`HoldReason::HostBond`]), never reserves.
 //! - Other pallets depend on [`daya_primitives::HostRegistry`], never on this pallet; this pallet
 //!   depends on [`daya_primitives::ModelRegistry`], never on the models pallet.
@@ -68,7 +69,12 @@
 //! - *Status* ([`HostStatus`]): `Active` (gets work), `Chilled`, `Jailed { until }` or
 //!   `Leaving { unlock_at }`.
 //! - *Selection index* ([`HostsByModel`]): for each model, its active hosts with their capacity
-//!   weights; the only place hosts are picked from.
+//!   weights and executor kinds; the only place hosts are picked from.
+//! - *Executor kind* ([`ExecutorKind`]): `Full` (the default: the host's executor runs the model,
+//!   replays the protocol's sampler and checks results) or `GreedyOnly` (it forwards to a server
+//!   such as llama.cpp's that returns token ids but cannot replay the sampler nor show hidden
+//!   states), declared with [`Pallet::set_executor_kind`]. Selection takes a [`Duty`]: greedy
+//!   jobs may go to any host, sampled jobs and checks only to `Full` ones.
 //! - *Reputation*: a [`Perbill`](polkadot_sdk::sp_runtime::Perbill) that starts at
 //!   [`Config::InitialReputation`], rises by [`Config::ReputationGain`] with each delivered job
 //!   and falls by [`Config::ReputationLoss`] with each miss, saturating at zero and one.
@@ -120,7 +126,7 @@
 //! - Every served model exists in the model registry; served models hold no duplicate and are
 //!   never empty; the hardware is valid and the capacity weight follows from it (see above).
 //! - [`HostsByModel`] holds exactly the active hosts serving each model, each once, with its
-//!   current capacity weight; no index is empty.
+//!   current capacity weight and executor kind; no index is empty.
 //! - The host counter matches [`Hosts`] and is at most [`Config::MaxHosts`].
 //!
 //! ### Genesis
