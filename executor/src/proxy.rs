@@ -78,25 +78,20 @@ pub struct Choice {
 	pub token_ids: Option<Vec<u32>>,
 }
 
-/// Per-token log-probabilities in either shape servers answer with.
-#[derive(Deserialize, Debug)]
-#[serde(untagged)]
-pub enum Logprobs {
-	/// llama.cpp: the chat-completions shape, each entry with its id.
-	Content {
-		/// One entry per output token.
-		content: Vec<ContentToken>,
-	},
-	/// vLLM and the OpenAI completions API: parallel lists.
-	Lists {
-		/// The tokens (`token_id:N` with `return_tokens_as_token_ids`).
-		tokens: Vec<String>,
-		/// Their log-probabilities.
-		token_logprobs: Vec<Option<f64>>,
-		/// The most likely tokens at each position.
-		#[serde(default)]
-		top_logprobs: Vec<Option<BTreeMap<String, f64>>>,
-	},
+/// Per-token log-probabilities in either shape servers answer with: llama.cpp's `content` (the
+/// chat-completions shape, each entry with its id), or the parallel lists of vLLM and the
+/// OpenAI completions API. (A struct of optional fields rather than an untagged enum: serde's
+/// untagged enums cannot read numbers when `serde_json`'s `arbitrary_precision` is on.)
+#[derive(Deserialize, Debug, Default)]
+pub struct Logprobs {
+	/// llama.cpp: one entry per output token.
+	pub content: Option<Vec<ContentToken>>,
+	/// vLLM: the tokens (`token_id:N` with `return_tokens_as_token_ids`).
+	pub tokens: Option<Vec<String>>,
+	/// vLLM: their log-probabilities.
+	pub token_logprobs: Option<Vec<Option<f64>>>,
+	/// vLLM: the most likely tokens at each position.
+	pub top_logprobs: Option<Vec<Option<BTreeMap<String, f64>>>>,
 }
 
 /// One output token in llama.cpp's shape.
@@ -150,22 +145,23 @@ impl Choice {
 		if let Some(ids) = &self.token_ids {
 			return Some(ids.clone());
 		}
-		match self.logprobs.as_ref()? {
-			Logprobs::Content { content } => content.iter().map(|t| t.id).collect(),
-			Logprobs::Lists { tokens, .. } => tokens.iter().map(|t| token_id(t)).collect(),
+		let logprobs = self.logprobs.as_ref()?;
+		if let Some(content) = &logprobs.content {
+			return content.iter().map(|t| t.id).collect();
 		}
+		logprobs.tokens.as_ref()?.iter().map(|t| token_id(t)).collect()
 	}
 
 	/// Per-token log-probabilities, with the alternatives whose ids are known.
 	fn logprobs(&self, ids: &[u32]) -> Vec<OutputToken> {
-		let top = |alternatives: Vec<TokenLogprob>| {
-			let mut alternatives = alternatives;
+		let top = |mut alternatives: Vec<TokenLogprob>| {
 			alternatives.sort_by(|a, b| b.logprob_micro.cmp(&a.logprob_micro));
 			alternatives.truncate(LOGPROBS_TOP);
 			alternatives
 		};
-		match &self.logprobs {
-			Some(Logprobs::Content { content }) => ids
+		let Some(logprobs) = &self.logprobs else { return Vec::new() };
+		if let Some(content) = &logprobs.content {
+			return ids
 				.iter()
 				.zip(content)
 				.map(|(&token, t)| OutputToken {
@@ -179,36 +175,36 @@ impl Choice {
 						})
 						.collect()),
 				})
-				.collect(),
-			Some(Logprobs::Lists { token_logprobs, top_logprobs, .. }) => ids
-				.iter()
-				.enumerate()
-				.map(|(i, &token)| OutputToken {
-					token,
-					logprob_micro: token_logprobs
-						.get(i)
-						.copied()
-						.flatten()
-						.map(to_micro)
-						.unwrap_or(i32::MIN),
-					top: top(top_logprobs
-						.get(i)
-						.and_then(Option::as_ref)
-						.map(|m| {
-							m.iter()
-								.filter_map(|(t, &l)| {
-									Some(TokenLogprob {
-										token: token_id(t)?,
-										logprob_micro: to_micro(l),
-									})
-								})
-								.collect()
-						})
-						.unwrap_or_default()),
-				})
-				.collect(),
-			None => Vec::new(),
+				.collect();
 		}
+		let token_logprobs = logprobs.token_logprobs.as_deref().unwrap_or_default();
+		let top_logprobs = logprobs.top_logprobs.as_deref().unwrap_or_default();
+		ids.iter()
+			.enumerate()
+			.map(|(i, &token)| OutputToken {
+				token,
+				logprob_micro: token_logprobs
+					.get(i)
+					.copied()
+					.flatten()
+					.map(to_micro)
+					.unwrap_or(i32::MIN),
+				top: top(top_logprobs
+					.get(i)
+					.and_then(Option::as_ref)
+					.map(|m| {
+						m.iter()
+							.filter_map(|(t, &l)| {
+								Some(TokenLogprob {
+									token: token_id(t)?,
+									logprob_micro: to_micro(l),
+								})
+							})
+							.collect()
+					})
+					.unwrap_or_default()),
+			})
+			.collect()
 	}
 }
 

@@ -330,6 +330,7 @@ mod tests {
 				status,
 				reputation: Perbill::from_percent(50),
 				capacity_weight: 680_000,
+				executor_kind: ExecutorKind::GreedyOnly,
 				registered_at: 5,
 			};
 			let encoded = view.encode();

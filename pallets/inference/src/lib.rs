@@ -25,7 +25,9 @@
 //!    under [`payload_key`], where the hosts' offchain workers read it. The job starts
 //!    [`JobStatus::Unassigned`]: right after the inherents of the first block built on a later
 //!    relay parent (usually the next block), one active host serving the model is drawn at
-//!    random, weighted by capacity, never the consumer itself ([`Event::JobAssigned`]).
+//!    random, weighted by capacity, never the consumer itself ([`Event::JobAssigned`]); a
+//!    sampled job only among hosts whose executor replays the protocol's sampler (not the
+//!    greedy-only ones, [`daya_primitives::Duty`]).
 //! 2. **Execute.** The assigned host's executor runs the job, and the host submits the output
 //!    with [`Pallet::submit_result`] before the deadline, [`Config::ExecutionPeriod`] blocks
 //!    after assignment. State keeps only the output's hash and the usage; the output goes to the
@@ -34,7 +36,7 @@
 //!    result is checked: with probability `max(MinSampleRate, 1 - executor's reputation)`, so new hosts
 //!    (reputation 50%) are checked often and trusted ones at least [`Config::MinSampleRate`]
 //!    of the time. A sampled result gets a validator, another host serving the model (never the
-//!    executor or the consumer), which checks the result (its ids, where it stops, the sampler
+//!    executor or the consumer, never a greedy-only host), which checks the result (its ids, where it stops, the sampler
 //!    replayed from the job's sampling key, its fingerprints) and submits
 //!    [`Pallet::submit_verdict`] with its judgement before [`Config::ValidationPeriod`] blocks
 //!    are over.
@@ -597,7 +599,12 @@ pub mod pallet {
 		///   job's executor can succeed, once); a failed call pays.
 		/// - Event: [`Event::ResultSubmitted`].
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::WeightInfo::submit_result(result.output.len() as u32))]
+		// The benchmark's result carries every fingerprint; one without reads the executor's kind
+		// as well.
+		#[pallet::weight(
+			T::WeightInfo::submit_result(result.output.len() as u32)
+				.saturating_add(T::DbWeight::get().reads(1))
+		)]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			job_id: JobId,
