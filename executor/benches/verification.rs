@@ -447,8 +447,8 @@ fn dev_section(
 	let dir = std::env::temp_dir().join(format!("daya-verification-{}", std::process::id()));
 	dev_model::write(&dir.join("dev")).unwrap();
 	dev_model::write_salted(&dir.join("other"), 7).unwrap();
-	let dev = CandleEngine::load_on(&dir.join("dev"), "dev", &device).unwrap();
-	let other = CandleEngine::load_on(&dir.join("other"), "dev", &device).unwrap();
+	let dev = CandleEngine::load_on(&dir.join("dev"), "dev", device).unwrap();
+	let other = CandleEngine::load_on(&dir.join("other"), "dev", device).unwrap();
 	let policy = daya_protocol::dev_model::POLICY;
 	println!("\ndev model:");
 	let mut rows = Vec::new();

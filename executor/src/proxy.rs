@@ -155,7 +155,7 @@ impl Choice {
 	/// Per-token log-probabilities, with the alternatives whose ids are known.
 	fn logprobs(&self, ids: &[u32]) -> Vec<OutputToken> {
 		let top = |mut alternatives: Vec<TokenLogprob>| {
-			alternatives.sort_by(|a, b| b.logprob_micro.cmp(&a.logprob_micro));
+			alternatives.sort_by_key(|a| std::cmp::Reverse(a.logprob_micro));
 			alternatives.truncate(LOGPROBS_TOP);
 			alternatives
 		};
