@@ -4,7 +4,9 @@
 //! `cargo bench -p daya-executor --bench verification -- [--OPTION N]...` with, per model
 //! (`dev-` or `smollm2-`): `jobs` per cheat row (3,000 and 50), `calibration` honest jobs
 //! (2,000 and 25), `honest` held-out jobs (7,000 and 50) and `paths` jobs per thread-count
-//! path (500 and 10); `--tokens` output tokens (128). SmolLM2 is read from where
+//! path (500 and 10); `--dev-truncated` truncations (as many as `--dev-jobs`); through
+//! llama.cpp (`llama-`): `jobs` (50), `calibration` (100) and `honest` (100); `--tokens`
+//! output tokens (128). A section whose counts are all 0 is left out. SmolLM2 is read from where
 //! `scripts/setup.sh` puts it.
 //!
 //! Each row runs jobs (prompts and sampler keys drawn from a fixed seed, a third of them
@@ -254,7 +256,13 @@ fn row(
 		noise: Noise::default(),
 	};
 	let vocab = honest.tokenizer().get_vocab_size(true) as u32;
-	for i in jobs {
+	// As many jobs as the range holds; a truncation row skips outputs that stopped on their own
+	// and goes on past the range (four times its length at most) to count as many.
+	let target = jobs.len() as u32;
+	for i in jobs.start..jobs.start + 4 * target {
+		if r.jobs == target {
+			break;
+		}
 		let (prompt, sampler) = source.job(i);
 		let asked = match cheat {
 			Cheat::Truncated => tokens / 2,
@@ -345,7 +353,8 @@ fn honest_rows(
 		tokens,
 	);
 	let near_tie_rate = cal.noise.near_ties as f64 * 1000.0 / cal.tokens.max(1) as f64;
-	println!(
+	if cal.jobs > 0 {
+		println!(
 		"  calibration: {} jobs, {} tokens; largest honest margin {} µnat (policy: conclusive above \
 		 {}), near ties {near_tie_rate:.2} per 1,000 tokens (policy: {} + {} per 1,000), largest \
 		 fingerprint deviation {} ppm (policy: {}, {:.0}x); closest job to the near-tie \
@@ -360,7 +369,8 @@ fn honest_rows(
 		policy.fingerprint_tolerance_ppm,
 		f64::from(policy.fingerprint_tolerance_ppm) / f64::from(cal.noise.max_deviation.max(1)),
 		worst(&cal.noise)
-	);
+		);
+	}
 	rows.push(cal);
 	let held = calibration..calibration + held_out;
 	rows.push(row(
@@ -405,7 +415,7 @@ fn print_rows(title: &str, rows: &[Row]) {
 		"| row | jobs | flagged | rate | 95% interval | check/generate | max margin (µnat) | mismatches /1k tokens | max fingerprint dev (ppm) |"
 	);
 	println!("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
-	for r in rows {
+	for r in rows.iter().filter(|r| r.jobs > 0) {
 		let (lo, hi) = interval(r.flagged, r.jobs);
 		let rate = if r.jobs == 0 { 0.0 } else { f64::from(r.flagged) / f64::from(r.jobs) };
 		let share = r.checking.as_secs_f64() / r.generation.as_secs_f64().max(1e-9);
@@ -440,6 +450,7 @@ fn dev_section(
 	dev_calibration: u32,
 	dev_honest: u32,
 	dev_paths: u32,
+	dev_truncated: u32,
 	tokens: u32,
 ) {
 	let edits = EDITS;
@@ -484,7 +495,7 @@ fn dev_section(
 		&mut honest,
 		Cheat::Truncated,
 		&policy,
-		0..dev_jobs,
+		0..dev_truncated,
 		tokens,
 	));
 	print_rows("dev model (f32, random weights)", &rows);
@@ -731,12 +742,13 @@ fn main() {
 	let dev_calibration = arg("--dev-calibration", 2_000);
 	let dev_honest = arg("--dev-honest", 7_000);
 	let dev_paths = arg("--dev-paths", 500);
+	let dev_truncated = arg("--dev-truncated", dev_jobs);
 	let smol_jobs = arg("--smollm2-jobs", 50);
 	let smol_calibration = arg("--smollm2-calibration", 25);
 	let smol_honest = arg("--smollm2-honest", 50);
 	let smol_paths = arg("--smollm2-paths", 10);
 	let llama_jobs = arg("--llama-jobs", 50);
-	let llama_calibration = arg("--llama-calibration", 50);
+	let llama_calibration = arg("--llama-calibration", 100);
 	let llama_honest = arg("--llama-honest", 100);
 	let tokens = arg("--tokens", 128);
 	let device = default_device();
@@ -747,8 +759,16 @@ fn main() {
 		 {smol_paths} per thread path; through llama.cpp: {llama_jobs} jobs per cheat row, \
 		 {llama_calibration} + {llama_honest} honest"
 	);
-	if dev_jobs > 0 {
-		dev_section(&device, dev_jobs, dev_calibration, dev_honest, dev_paths, tokens);
+	if dev_jobs + dev_calibration + dev_honest + dev_paths + dev_truncated > 0 {
+		dev_section(
+			&device,
+			dev_jobs,
+			dev_calibration,
+			dev_honest,
+			dev_paths,
+			dev_truncated,
+			tokens,
+		);
 	}
 	if smol_jobs == 0 && llama_jobs == 0 {
 		return;
