@@ -76,6 +76,9 @@ struct Noise {
 	/// The job with the most near ties beyond what the policy allows it (or the fewest short
 	/// of it): its near ties, tokens and allowance.
 	worst_job: Option<(u32, u32, u32)>,
+	/// The smallest of the jobs' largest fingerprint deviations: the tolerance under which
+	/// fingerprints alone would have caught every job of the row.
+	min_job_deviation: Option<u32>,
 }
 
 fn arg(name: &str, default: u32) -> u32 {
@@ -159,6 +162,15 @@ fn beta_quantile(p: f64, a: u32, b: u32) -> f64 {
 
 fn decode(e: &CandleEngine, ids: &[u32]) -> String {
 	e.tokenizer().decode(ids, true).unwrap_or_default()
+}
+
+/// `--smollm2-only WORD`, if given.
+fn only() -> Option<String> {
+	let args: Vec<String> = std::env::args().collect();
+	args.iter()
+		.position(|a| a == "--smollm2-only")
+		.and_then(|i| args.get(i + 1))
+		.cloned()
 }
 
 /// The job closest to (or furthest beyond) the near-tie allowance, in words.
@@ -318,6 +330,11 @@ fn row(
 		r.noise.max_margin = r.noise.max_margin.max(rep.max_margin_micro);
 		r.noise.near_ties += u64::from(rep.mismatches);
 		r.noise.max_deviation = r.noise.max_deviation.max(rep.max_deviation_ppm);
+		r.noise.min_job_deviation = Some(
+			r.noise
+				.min_job_deviation
+				.map_or(rep.max_deviation_ppm, |m| m.min(rep.max_deviation_ppm)),
+		);
 		let allowed = policy.near_ties_allowed(rep.tokens);
 		let excess = |(n, _, a): (u32, u32, u32)| i64::from(n) - i64::from(a);
 		let this = (rep.near_ties, rep.tokens, allowed);
@@ -412,15 +429,15 @@ fn honest_rows(
 fn print_rows(title: &str, rows: &[Row]) {
 	println!("\n{title}");
 	println!(
-		"| row | jobs | flagged | rate | 95% interval | check/generate | max margin (µnat) | mismatches /1k tokens | max fingerprint dev (ppm) |"
+		"| row | jobs | flagged | rate | 95% interval | check/generate | max margin (µnat) | mismatches /1k tokens | max fingerprint dev (ppm) | least job's max dev (ppm) |"
 	);
-	println!("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: |");
+	println!("| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
 	for r in rows.iter().filter(|r| r.jobs > 0) {
 		let (lo, hi) = interval(r.flagged, r.jobs);
 		let rate = if r.jobs == 0 { 0.0 } else { f64::from(r.flagged) / f64::from(r.jobs) };
 		let share = r.checking.as_secs_f64() / r.generation.as_secs_f64().max(1e-9);
 		println!(
-			"| {} | {} | {} | {:.4} | [{:.4}, {:.4}] | {:.1}% | {} | {:.2} | {} |",
+			"| {} | {} | {} | {:.4} | [{:.4}, {:.4}] | {:.1}% | {} | {:.2} | {} | {} |",
 			r.label,
 			r.jobs,
 			r.flagged,
@@ -430,7 +447,8 @@ fn print_rows(title: &str, rows: &[Row]) {
 			share * 100.0,
 			r.noise.max_margin,
 			r.noise.near_ties as f64 * 1000.0 / (r.tokens.max(1) as f64),
-			r.noise.max_deviation
+			r.noise.max_deviation,
+			r.noise.min_job_deviation.unwrap_or(0)
 		);
 	}
 }
@@ -535,6 +553,10 @@ fn smollm2_section(
 		("substitute: 1% noise on every weight", Tamper::Perturb(1), true),
 		("downgrade: Q2_K / Q4_0", Tamper::Downgrade, true),
 	] {
+		// `--smollm2-only WORD`: the substitutes whose label has it, and nothing else.
+		if only().is_some_and(|w| !label.contains(w.as_str())) {
+			continue;
+		}
 		let cheater = CandleEngine::load_tampered(path, name, device, tamper).unwrap();
 		let mut source = Source::new(&cheater, None);
 		let jobs = 100_000..100_000 + smol_jobs;
@@ -564,7 +586,8 @@ fn smollm2_section(
 			}
 		}
 	}
-	for (label, cheat) in edits {
+	let edits = if only().is_some() { &[][..] } else { &edits[..] };
+	for &(label, cheat) in edits {
 		rows.push(row(label, smol, None, &mut honest, cheat, &policy, 0..smol_jobs, tokens));
 	}
 	rows.push(row(
