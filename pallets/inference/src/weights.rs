@@ -44,7 +44,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::NextJobId` (r:1 w:1)
 	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HostsByModel` (r:1 w:0)
-	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10510), added: 12985, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10254), added: 12729, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -58,12 +58,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `p` is `[1, 65536]`.
 	fn submit_job(p: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `26134`
-		//  Estimated: `13975`
-		// Minimum execution time: 2_066_140_000 picoseconds.
-		Weight::from_parts(6_424_635_011, 13975)
-			// Standard Error: 25_896
-			.saturating_add(Weight::from_parts(25_929, 0).saturating_mul(p.into()))
+		//  Measured:  `25878`
+		//  Estimated: `13775`
+		// Minimum execution time: 1_906_052_000 picoseconds.
+		Weight::from_parts(2_599_508_621, 13775)
+			// Standard Error: 4_133
+			.saturating_add(Weight::from_parts(10_743, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -146,13 +146,13 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(463), added: 2938, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Hosts` (r:4 w:4)
-	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(578), added: 3053, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(577), added: 3052, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:7 w:7)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HostsByModel` (r:1 w:1)
-	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10510), added: 12985, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10254), added: 12729, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(4110), added: 6585, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::CounterForJobs` (r:1 w:1)
@@ -169,10 +169,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Outcomes` (`max_values`: None, `max_size`: Some(180), added: 2655, mode: `MaxEncodedLen`)
 	fn submit_verdict_decide() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `23485`
+		//  Measured:  `23227`
 		//  Estimated: `19211`
-		// Minimum execution time: 16_553_603_000 picoseconds.
-		Weight::from_parts(18_298_307_000, 19211)
+		// Minimum execution time: 7_217_468_000 picoseconds.
+		Weight::from_parts(7_468_109_000, 19211)
 			.saturating_add(T::DbWeight::get().reads(21_u64))
 			.saturating_add(T::DbWeight::get().writes(24_u64))
 	}
@@ -212,11 +212,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Draws` (r:1 w:1)
 	/// Proof: `Inference::Draws` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:1024 w:1024)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(463), added: 2938, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Hosts` (r:254 w:0)
-	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(578), added: 3053, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(577), added: 3052, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HostsByModel` (r:1 w:0)
-	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10510), added: 12985, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10254), added: 12729, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:2 w:2)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(4110), added: 6585, mode: `MaxEncodedLen`)
 	/// Storage: `Randomness::Seed` (r:0 w:1)
@@ -224,17 +224,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 1024]`.
 	fn on_initialize_sample(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `25145 + n * (330 ±0)`
-		//  Estimated: `363635 + n * (2938 ±83)`
-		// Minimum execution time: 228_718_000 picoseconds.
-		Weight::from_parts(280_726_000, 363635)
-			// Standard Error: 35_763_008
-			.saturating_add(Weight::from_parts(988_434_518, 0).saturating_mul(n.into()))
+		//  Measured:  `25518 + n * (262 ±0)`
+		//  Estimated: `363516 + n * (2875 ±2)`
+		// Minimum execution time: 224_803_000 picoseconds.
+		Weight::from_parts(225_715_000, 363516)
+			// Standard Error: 10_613_600
+			.saturating_add(Weight::from_parts(414_841_134, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(82_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2938).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2875).saturating_mul(n.into()))
 	}
 	/// Storage: `ParachainSystem::ValidationData` (r:1 w:0)
 	/// Proof: `ParachainSystem::ValidationData` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
@@ -243,9 +243,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Inference::Draws` (r:1 w:1)
 	/// Proof: `Inference::Draws` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:1024 w:1024)
-	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(463), added: 2938, mode: `MaxEncodedLen`)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(400), added: 2875, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HostsByModel` (r:1 w:0)
-	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10510), added: 12985, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10254), added: 12729, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:2 w:2)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(4110), added: 6585, mode: `MaxEncodedLen`)
 	/// Storage: `Randomness::Seed` (r:0 w:1)
@@ -253,17 +253,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `n` is `[0, 1024]`.
 	fn draw_assign(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `10887 + n * (66 ±0)`
-		//  Estimated: `13975 + n * (2938 ±3)`
-		// Minimum execution time: 202_750_000 picoseconds.
-		Weight::from_parts(257_861_000, 13975)
-			// Standard Error: 23_688_143
-			.saturating_add(Weight::from_parts(782_107_262, 0).saturating_mul(n.into()))
+		//  Measured:  `10588 + n * (65 ±0)`
+		//  Estimated: `13775 + n * (2875 ±0)`
+		// Minimum execution time: 192_075_000 picoseconds.
+		Weight::from_parts(266_384_000, 13775)
+			// Standard Error: 7_940_766
+			.saturating_add(Weight::from_parts(312_731_986, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2938).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2875).saturating_mul(n.into()))
 	}
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(4110), added: 6585, mode: `MaxEncodedLen`)
@@ -312,8 +312,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mock runtimes.
 impl WeightInfo for () {
 	fn submit_job(p: u32, ) -> Weight {
-		Weight::from_parts(6_424_635_011, 13975)
-			.saturating_add(Weight::from_parts(25_929, 0).saturating_mul(p.into()))
+		Weight::from_parts(2_599_508_621, 13775)
+			.saturating_add(Weight::from_parts(10_743, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(10_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
@@ -334,7 +334,7 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn submit_verdict_decide() -> Weight {
-		Weight::from_parts(18_298_307_000, 19211)
+		Weight::from_parts(7_468_109_000, 19211)
 			.saturating_add(RocksDbWeight::get().reads(21_u64))
 			.saturating_add(RocksDbWeight::get().writes(24_u64))
 	}
@@ -344,22 +344,22 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(12_u64))
 	}
 	fn on_initialize_sample(n: u32, ) -> Weight {
-		Weight::from_parts(280_726_000, 363635)
-			.saturating_add(Weight::from_parts(988_434_518, 0).saturating_mul(n.into()))
+		Weight::from_parts(225_715_000, 363516)
+			.saturating_add(Weight::from_parts(414_841_134, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(82_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2938).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2875).saturating_mul(n.into()))
 	}
 	fn draw_assign(n: u32, ) -> Weight {
-		Weight::from_parts(257_861_000, 13975)
-			.saturating_add(Weight::from_parts(782_107_262, 0).saturating_mul(n.into()))
+		Weight::from_parts(266_384_000, 13775)
+			.saturating_add(Weight::from_parts(312_731_986, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
-			.saturating_add(Weight::from_parts(0, 2938).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(0, 2875).saturating_mul(n.into()))
 	}
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
 		Weight::from_parts(210_131_000, 166401)
