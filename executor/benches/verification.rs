@@ -164,6 +164,22 @@ fn decode(e: &CandleEngine, ids: &[u32]) -> String {
 	e.tokenizer().decode(ids, true).unwrap_or_default()
 }
 
+/// The rows of cheats that edit the honest outputs of jobs `0..jobs`, then the truncations.
+fn edit_rows(
+	rows: &mut Vec<Row>,
+	honest: &CandleEngine,
+	source: &mut Source,
+	edits: &[(&str, Cheat)],
+	policy: &Policy,
+	jobs: u32,
+	tokens: u32,
+) {
+	for &(label, cheat) in edits {
+		rows.push(row(label, honest, None, source, cheat, policy, 0..jobs, tokens));
+	}
+	rows.push(row("truncated", honest, None, source, Cheat::Truncated, policy, 0..jobs, tokens));
+}
+
 /// `--smollm2-only WORD`, if given.
 fn only() -> Option<String> {
 	let args: Vec<String> = std::env::args().collect();
@@ -587,19 +603,7 @@ fn smollm2_section(
 		}
 	}
 	let edits = if only().is_some() { &[][..] } else { &edits[..] };
-	for &(label, cheat) in edits {
-		rows.push(row(label, smol, None, &mut honest, cheat, &policy, 0..smol_jobs, tokens));
-	}
-	rows.push(row(
-		"truncated",
-		smol,
-		None,
-		&mut honest,
-		Cheat::Truncated,
-		&policy,
-		0..smol_jobs,
-		tokens,
-	));
+	edit_rows(&mut rows, smol, &mut honest, edits, &policy, smol_jobs, tokens);
 	print_rows("SmolLM2-135M-Instruct (Q4_1 GGUF, dequantized to f32)", &rows);
 
 	// What bounds the check's cost on this device: a check is one prefill over prompt and
@@ -739,19 +743,7 @@ fn llama_section(
 			tokens,
 		));
 	}
-	for (label, cheat) in EDITS {
-		rows.push(row(label, smol, None, &mut honest, cheat, &policy, 0..jobs, tokens));
-	}
-	rows.push(row(
-		"truncated",
-		smol,
-		None,
-		&mut honest,
-		Cheat::Truncated,
-		&policy,
-		0..jobs,
-		tokens,
-	));
+	edit_rows(&mut rows, smol, &mut honest, &EDITS, &policy, jobs, tokens);
 	print_rows(
 		"SmolLM2 through llama.cpp (greedy jobs, token ids, no fingerprints), checked by candle",
 		&rows,
