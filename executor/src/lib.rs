@@ -10,6 +10,7 @@
 //! - [`sampler`]: the keyed Gumbel-max sampler a validator replays.
 //! - [`proxy`]: an engine that forwards to another OpenAI-compatible server.
 //! - [`model`]: the Llama forward pass.
+//! - [`poc`]: proof of compute: the prover's and the verifier's kernels.
 //! - [`gguf`]: models in one GGUF file (tensors, tokenizer and chat template).
 //! - [`chat`]: chat templates.
 //! - [`text`]: a model's tokenizer, chat template and special ids.
@@ -25,6 +26,7 @@ pub mod engine;
 pub mod gguf;
 pub mod hash;
 pub mod model;
+pub mod poc;
 pub mod proxy;
 pub mod sampler;
 pub mod server;

@@ -22,6 +22,7 @@ extern crate alloc;
 
 pub mod dev_model;
 pub mod hex;
+pub mod poc;
 pub mod settings;
 pub mod smollm2;
 pub mod wire;
