@@ -7,6 +7,7 @@
 //! the definition the tests hold the device's kernel to.
 
 use std::{
+	collections::BTreeMap,
 	sync::{
 		atomic::{AtomicBool, AtomicU64, Ordering},
 		Arc, Mutex,
@@ -180,82 +181,136 @@ pub fn fabricated(key: &[u8; 32], nonce: u64, ppm: u32) -> bool {
 	u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]]) % 1_000_000 < ppm
 }
 
-/// A window being computed on a thread of its own, until sealed.
+/// A window being computed on threads of their own, until sealed.
 pub struct Run {
 	stop: Arc<AtomicBool>,
-	count: Arc<AtomicU64>,
-	leaves: Arc<Mutex<Vec<[u8; 32]>>>,
-	thread: Option<JoinHandle<Result<(), String>>>,
+	shared: Arc<Shared>,
+	threads: Vec<JoinHandle<Result<(), String>>>,
 	started: Instant,
+}
+
+#[derive(Default)]
+struct Shared {
+	/// The next nonce no worker has taken.
+	next: AtomicU64,
+	/// Nonces computed so far (in all batches done, gaps included).
+	done: AtomicU64,
+	/// Leaves by the first nonce of their batch.
+	batches: Mutex<BTreeMap<u64, Vec<[u8; 32]>>>,
+	/// When the pool was ready, once it is.
+	pool_ready: Mutex<Option<Instant>>,
 }
 
 /// A sealed window: the tree of its leaves and how long its nonces took.
 pub struct Sealed {
 	/// The leaves' tree: root, count, paths.
 	pub tree: MerkleTree,
-	/// From the start of the run to its seal (the pool's build included).
+	/// From the start of the run to its seal.
 	pub elapsed: Duration,
+	/// From the pool's completion to the seal: the nonces' time.
+	pub computing: Duration,
 }
 
 impl Run {
-	/// Starts computing `window` on `device`, `batch` nonces at a time, until [`Run::seal`] or
-	/// `max_nonces`. A share `fabricate_ppm` (parts per million) of the leaves are made up
-	/// instead of computed: a cheating prover, for tests; 0 for an honest one.
+	/// Starts computing `window` on `device`: builds the pool, then `workers` threads take
+	/// `batch` nonces at a time until [`Run::seal`] or `max_nonces`. A share `fabricate_ppm`
+	/// (parts per million) of the leaves are made up instead of computed: a cheating prover, for
+	/// tests; 0 for an honest one.
+	///
+	/// On a CPU, several workers whose products run on one thread each scale with the cores
+	/// (products of 128 x 128 tiles are too small to split well across threads).
 	pub fn start(
 		window: WindowKey,
 		device: Device,
+		workers: usize,
 		batch: usize,
 		max_nonces: u64,
 		fabricate_ppm: u32,
 	) -> Self {
 		let stop = Arc::new(AtomicBool::new(false));
-		let count = Arc::new(AtomicU64::new(0));
-		let leaves = Arc::new(Mutex::new(Vec::new()));
-		let (stop2, count2, leaves2) = (stop.clone(), count.clone(), leaves.clone());
-		let thread = std::thread::spawn(move || -> Result<(), String> {
-			let pool = build_pool(&window, &device).map_err(|e| e.to_string())?;
-			let mut next = 0u64;
-			while !stop2.load(Ordering::Relaxed) && next < max_nonces {
-				let n = (batch as u64).min(max_nonces - next) as usize;
-				let mut computed =
-					compute_leaves(&window, &pool, next, n).map_err(|e| e.to_string())?;
-				if fabricate_ppm > 0 {
-					for (offset, leaf) in computed.iter_mut().enumerate() {
-						let nonce = next + offset as u64;
-						if fabricated(&window.key, nonce, fabricate_ppm) {
-							*leaf = daya_protocol::blake2_256(&nonce.to_le_bytes());
+		let shared = Arc::new(Shared::default());
+		let (pool_tx, pool_rx) = std::sync::mpsc::channel::<Result<Tensor, String>>();
+		let builder = {
+			let (shared, device) = (shared.clone(), device.clone());
+			std::thread::spawn(move || -> Result<(), String> {
+				let pool = build_pool(&window, &device).map_err(|e| e.to_string());
+				*shared.pool_ready.lock().map_err(|e| e.to_string())? = Some(Instant::now());
+				pool_tx.send(pool).map_err(|e| e.to_string())
+			})
+		};
+		let pool = Arc::new(Mutex::new(None::<Result<Tensor, String>>));
+		let pool_rx = Arc::new(Mutex::new(pool_rx));
+		let mut threads = vec![builder];
+		for _ in 0..workers.max(1) {
+			let (stop, shared, pool, pool_rx) =
+				(stop.clone(), shared.clone(), pool.clone(), pool_rx.clone());
+			threads.push(std::thread::spawn(move || -> Result<(), String> {
+				let pool = {
+					let mut slot = pool.lock().map_err(|e| e.to_string())?;
+					if slot.is_none() {
+						let received = pool_rx.lock().map_err(|e| e.to_string())?.recv();
+						*slot = Some(received.map_err(|e| e.to_string()).and_then(|p| p));
+					}
+					slot.clone().expect("filled above")?
+				};
+				loop {
+					if stop.load(Ordering::Relaxed) {
+						return Ok(());
+					}
+					let first = shared.next.fetch_add(batch as u64, Ordering::Relaxed);
+					if first >= max_nonces {
+						return Ok(());
+					}
+					let n = (batch as u64).min(max_nonces - first) as usize;
+					let mut leaves =
+						compute_leaves(&window, &pool, first, n).map_err(|e| e.to_string())?;
+					if fabricate_ppm > 0 {
+						for (nonce, leaf) in (first..).zip(leaves.iter_mut()) {
+							if fabricated(&window.key, nonce, fabricate_ppm) {
+								*leaf = daya_protocol::blake2_256(&nonce.to_le_bytes());
+							}
 						}
 					}
+					shared.batches.lock().map_err(|e| e.to_string())?.insert(first, leaves);
+					shared.done.fetch_add(n as u64, Ordering::Relaxed);
 				}
-				leaves2.lock().map_err(|e| e.to_string())?.extend(computed);
-				next += n as u64;
-				count2.store(next, Ordering::Relaxed);
-			}
-			Ok(())
-		});
-		Self { stop, count, leaves, thread: Some(thread), started: Instant::now() }
+			}));
+		}
+		Self { stop, shared, threads, started: Instant::now() }
 	}
 
 	/// Nonces computed so far.
 	pub fn count(&self) -> u64 {
-		self.count.load(Ordering::Relaxed)
+		self.shared.done.load(Ordering::Relaxed)
 	}
 
-	/// Whether the computing thread has ended (reached `max_nonces` or failed).
+	/// Whether every thread has ended (reached `max_nonces` or failed).
 	pub fn finished(&self) -> bool {
-		self.thread.as_ref().is_none_or(|thread| thread.is_finished())
+		self.threads.iter().all(|thread| thread.is_finished())
 	}
 
-	/// Stops computing (the batch under way is finished and kept) and builds the leaves' tree.
+	/// Stops computing (the batches under way are finished and kept) and builds the tree of the
+	/// leaves of nonces `0..n`, every nonce below `n` computed.
 	pub fn seal(mut self) -> Result<Sealed, String> {
 		self.stop.store(true, Ordering::Relaxed);
-		if let Some(thread) = self.thread.take() {
-			thread
-				.join()
-				.map_err(|_| "the proof-of-compute thread panicked".to_string())??;
+		for thread in std::mem::take(&mut self.threads) {
+			thread.join().map_err(|_| "a proof-of-compute thread panicked".to_string())??;
 		}
-		let leaves = std::mem::take(&mut *self.leaves.lock().map_err(|e| e.to_string())?);
-		Ok(Sealed { tree: MerkleTree::new(leaves), elapsed: self.started.elapsed() })
+		let now = Instant::now();
+		let ready = self.shared.pool_ready.lock().map_err(|e| e.to_string())?.unwrap_or(now);
+		let batches = std::mem::take(&mut *self.shared.batches.lock().map_err(|e| e.to_string())?);
+		let mut leaves = Vec::new();
+		for (first, batch) in batches {
+			if first != leaves.len() as u64 {
+				break;
+			}
+			leaves.extend(batch);
+		}
+		Ok(Sealed {
+			tree: MerkleTree::new(leaves),
+			elapsed: now - self.started,
+			computing: now.saturating_duration_since(ready),
+		})
 	}
 }
 
@@ -311,7 +366,7 @@ mod tests {
 	#[test]
 	fn a_run_seals_a_tree_whose_paths_verify_and_a_cheat_is_visible() {
 		let w = window(SMALL);
-		let run = Run::start(w, Device::Cpu, 4, 40, 0);
+		let run = Run::start(w, Device::Cpu, 2, 4, 40, 0);
 		while !run.finished() {
 			std::thread::sleep(Duration::from_millis(5));
 		}
@@ -323,7 +378,7 @@ mod tests {
 			let path = sealed.tree.path(nonce).unwrap();
 			assert!(verify_path(&sealed.tree.root(), 40, nonce, &leaf, &path));
 		}
-		let cheat = Run::start(w, Device::Cpu, 4, 40, 500_000);
+		let cheat = Run::start(w, Device::Cpu, 2, 4, 40, 500_000);
 		while !cheat.finished() {
 			std::thread::sleep(Duration::from_millis(5));
 		}

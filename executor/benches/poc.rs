@@ -1,0 +1,177 @@
+//! Proof-of-compute benchmark: what a prover achieves and what a verifier and a cheat pay.
+//!
+//! ```sh
+//! cargo bench -p daya-executor --bench poc [-- --params chain|dev] [--seconds S] [--workers 1,2]
+//!     [--samples N] [--device cpu|cuda]
+//! ```
+//!
+//! Prints, for the parameters chosen (the chain's by default):
+//!
+//! - nonces per second for each number of workers (one core each) (the pool's build excluded), and the multiply-adds
+//!   they commit per second (each nonce commits `depth * rows * dim^2`);
+//! - the time to verify one sample (rebuilding the `depth` tiles it touches, from the seed);
+//! - the anti-caching costs, per core: building one pool tile from the seed (what a prover
+//!   that does not hold the pool pays at every layer) against reading one from the pool in
+//!   memory (what an honest prover pays), and against the layer's own product;
+//! - with `--device cuda` on a GPU, the TFLOP/s of the committed products.
+
+use std::time::{Duration, Instant};
+
+use candle_core::{Device, Tensor};
+use daya_executor::poc::{build_pool, build_tile, verify_leaf, Run, WindowKey};
+use daya_protocol::poc::{host_key, PocParams};
+
+/// The chain's parameters (the runtime's `PocParams`).
+const CHAIN: PocParams =
+	PocParams { dim: 128, rows: 128, depth: 8, pool_tiles: 4096, gen_rounds: 2, samples: 59 };
+/// The dev and local chains' parameters.
+const DEV: PocParams =
+	PocParams { dim: 128, rows: 32, depth: 4, pool_tiles: 64, gen_rounds: 2, samples: 59 };
+
+struct Options {
+	params: PocParams,
+	name: &'static str,
+	seconds: f64,
+	threads: Vec<usize>,
+	samples: u32,
+	device: Device,
+}
+
+fn options() -> Options {
+	let mut o = Options {
+		params: CHAIN,
+		name: "chain",
+		seconds: 10.0,
+		threads: vec![1, 2],
+		samples: 59,
+		device: Device::Cpu,
+	};
+	let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+	let mut it = args.iter();
+	while let Some(arg) = it.next() {
+		let mut value = || it.next().cloned().unwrap_or_else(|| panic!("{arg} needs a value"));
+		match arg.as_str() {
+			"--params" => match value().as_str() {
+				"chain" => (o.params, o.name) = (CHAIN, "chain"),
+				"dev" => (o.params, o.name) = (DEV, "dev"),
+				other => panic!("--params chain|dev, not {other}"),
+			},
+			"--seconds" => o.seconds = value().parse().expect("--seconds: a number"),
+			"--workers" =>
+				o.threads = value()
+					.split(',')
+					.map(|t| t.parse().expect("--workers: numbers separated by commas"))
+					.collect(),
+			"--samples" => o.samples = value().parse().expect("--samples: a number"),
+			"--device" =>
+				o.device = match value().as_str() {
+					"cpu" => Device::Cpu,
+					"cuda" => Device::new_cuda(0).expect("no CUDA device"),
+					other => panic!("--device cpu|cuda, not {other}"),
+				},
+			other => panic!("unknown option {other}"),
+		}
+	}
+	o
+}
+
+fn window(params: PocParams, host: u8) -> WindowKey {
+	WindowKey { key: host_key(&[0x5e; 32], &[host; 32]), params }
+}
+
+fn main() {
+	let o = options();
+	let p = o.params;
+	p.check().expect("valid parameters");
+	println!(
+		"proof of compute, {} parameters: dim {}, rows {}, depth {}, pool {} tiles ({} MiB at f32), {} rounds per tile, {} samples; device {:?}",
+		o.name,
+		p.dim,
+		p.rows,
+		p.depth,
+		p.pool_tiles,
+		p.pool_bytes() * 4 >> 20,
+		p.gen_rounds,
+		p.samples,
+		o.device
+	);
+	println!();
+	println!("| workers | pool build (s) | nonces | nonces/s | GMAC/s committed | per worker nonces/s |");
+	println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
+	let batch = if o.device.is_cuda() { 256 } else { 8 };
+	// Products on one thread each: workers scale with the cores (see `Run::start`).
+	std::env::set_var("RAYON_NUM_THREADS", "1");
+	for &workers in &o.threads {
+		let w = window(p, workers as u8);
+		let run = Run::start(w, o.device.clone(), workers, batch, u64::MAX, 0);
+		std::thread::sleep(Duration::from_secs_f64(o.seconds));
+		let sealed = run.seal().expect("sealed");
+		let nonces = sealed.tree.count();
+		let rate = nonces as f64 / sealed.computing.as_secs_f64();
+		println!(
+			"| {workers} | {:.2} | {nonces} | {rate:.1} | {:.2} | {:.1} |",
+			(sealed.elapsed - sealed.computing).as_secs_f64(),
+			rate * p.nonce_macs() as f64 / 1e9,
+			rate / workers as f64
+		);
+	}
+
+	std::env::set_var("RAYON_NUM_THREADS", "1");
+	let w = window(p, 200);
+	let start = Instant::now();
+	for nonce in 0..u64::from(o.samples) {
+		verify_leaf(&w, nonce, &Device::Cpu).expect("verify");
+	}
+	let per_sample = start.elapsed() / o.samples;
+	println!();
+	println!(
+		"verification, one core: {:.2} ms per sample, {:.3} s for {} samples (one window of one host)",
+		per_sample.as_secs_f64() * 1e3,
+		per_sample.as_secs_f64() * f64::from(o.samples),
+		o.samples
+	);
+
+	// The anti-caching argument, per core: what a layer costs an honest prover (read a tile
+	// from the pool in memory, multiply) against one that does not hold the pool (build it).
+	let pool = build_pool(&w, &Device::Cpu).expect("pool");
+	let (d, rows) = (p.dim as usize, p.rows as usize);
+	let x = Tensor::ones((rows, d), candle_core::DType::F32, &Device::Cpu).expect("x");
+	let reps = 2000u32;
+	let start = Instant::now();
+	let mut pick = 0x9e37_79b9u32;
+	for _ in 0..reps {
+		pick = pick.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+		let index = Tensor::new(&[pick % p.pool_tiles], &Device::Cpu).expect("index");
+		std::hint::black_box(pool.index_select(&index, 0).expect("tile"));
+	}
+	let read = start.elapsed() / reps;
+	let tile = pool.get(0).expect("tile");
+	let start = Instant::now();
+	for _ in 0..reps {
+		std::hint::black_box(x.matmul(&tile).expect("product"));
+	}
+	let product = start.elapsed() / reps;
+	let reps_build = 200u32;
+	let start = Instant::now();
+	for t in 0..reps_build {
+		std::hint::black_box(build_tile(&w, t % p.pool_tiles, &Device::Cpu).expect("tile"));
+	}
+	let regenerate = start.elapsed() / reps_build;
+	println!();
+	println!("| per layer, one core | µs | against an honest layer |");
+	println!("| --- | ---: | ---: |");
+	let honest = read + product;
+	for (what, t) in [
+		("read a tile from the pool in memory (honest)", read),
+		("the layer's product (both)", product),
+		("honest layer: read + product", honest),
+		("build the tile from the seed (no pool)", regenerate),
+		("layer without the pool: build + product", regenerate + product),
+	] {
+		println!(
+			"| {what} | {:.1} | {:.2}x |",
+			t.as_secs_f64() * 1e6,
+			t.as_secs_f64() / honest.as_secs_f64()
+		);
+	}
+}
