@@ -57,18 +57,20 @@ fn options() -> Options {
 				other => panic!("--params chain|dev, not {other}"),
 			},
 			"--seconds" => o.seconds = value().parse().expect("--seconds: a number"),
-			"--workers" =>
+			"--workers" => {
 				o.threads = value()
 					.split(',')
 					.map(|t| t.parse().expect("--workers: numbers separated by commas"))
-					.collect(),
+					.collect()
+			},
 			"--samples" => o.samples = value().parse().expect("--samples: a number"),
-			"--device" =>
+			"--device" => {
 				o.device = match value().as_str() {
 					"cpu" => Device::Cpu,
 					"cuda" => Device::new_cuda(0).expect("no CUDA device"),
 					other => panic!("--device cpu|cuda, not {other}"),
-				},
+				}
+			},
 			other => panic!("unknown option {other}"),
 		}
 	}
@@ -96,7 +98,9 @@ fn main() {
 		o.device
 	);
 	println!();
-	println!("| workers | pool build (s) | nonces | nonces/s | GMAC/s committed | per worker nonces/s |");
+	println!(
+		"| workers | pool build (s) | nonces | nonces/s | GMAC/s committed | per worker nonces/s |"
+	);
 	println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
 	let batch = if o.device.is_cuda() { 256 } else { 8 };
 	// Products on one thread each: workers scale with the cores (see `Run::start`).

@@ -40,6 +40,12 @@ pub struct Settings {
 	/// `proxy_model`: the model name to ask the proxied server for; the only one it lists when
 	/// absent (`DAYA_EXECUTOR_PROXY_MODEL`).
 	pub proxy_model: Option<String>,
+	/// `poc_workers`: threads computing proof-of-compute nonces (`DAYA_EXECUTOR_POC_WORKERS`);
+	/// the cores the process may use by default.
+	pub poc_workers: Option<usize>,
+	/// `poc_fabricate_ppm`: behave as a dishonest prover that makes up this share of its
+	/// proof-of-compute leaves, in parts per million (`DAYA_EXECUTOR_POC_FABRICATE_PPM`).
+	pub poc_fabricate_ppm: Option<u32>,
 }
 
 /// A model to load: its registry name and where it is.
@@ -139,6 +145,8 @@ impl Settings {
 			tamper: get("TAMPER"),
 			proxy_url: get("PROXY_URL"),
 			proxy_model: get("PROXY_MODEL"),
+			poc_workers: parse("POC_WORKERS", get("POC_WORKERS"))?,
+			poc_fabricate_ppm: parse("POC_FABRICATE_PPM", get("POC_FABRICATE_PPM"))?,
 		})
 	}
 
@@ -153,6 +161,8 @@ impl Settings {
 			tamper: over.tamper.or(self.tamper),
 			proxy_url: over.proxy_url.or(self.proxy_url),
 			proxy_model: over.proxy_model.or(self.proxy_model),
+			poc_workers: over.poc_workers.or(self.poc_workers),
+			poc_fabricate_ppm: over.poc_fabricate_ppm.or(self.poc_fabricate_ppm),
 		}
 	}
 
@@ -206,6 +216,13 @@ impl Settings {
 			.as_deref()
 			.map(|t| t.parse().map_err(|e: String| format!("tamper: {e}")))
 			.transpose()?;
+		if self.poc_workers == Some(0) {
+			return Err("poc_workers: at least 1".into());
+		}
+		if self.poc_fabricate_ppm.is_some_and(|ppm| ppm > 1_000_000) {
+			return Err("poc_fabricate_ppm: parts per million, at most 1000000".into());
+		}
+		let defaults = crate::server::PocConfig::default();
 		Ok(Resolved {
 			listen,
 			tamper,
@@ -214,6 +231,11 @@ impl Settings {
 				queue,
 				corrupt_outputs: self.corrupt_outputs.unwrap_or(false),
 				max_tokens: self.max_tokens,
+				poc: crate::server::PocConfig {
+					workers: self.poc_workers.unwrap_or(defaults.workers),
+					fabricate_ppm: self.poc_fabricate_ppm.unwrap_or(0),
+					..defaults
+				},
 				..ServerConfig::default()
 			},
 		})

@@ -56,6 +56,13 @@ enum Command {
 		/// The model to ask the proxied server for (default: the only one it lists).
 		#[arg(long, value_name = "NAME", requires = "proxy_url")]
 		proxy_model: Option<String>,
+		/// Threads computing proof-of-compute nonces [default: the cores this process may use].
+		#[arg(long, value_name = "N")]
+		poc_workers: Option<usize>,
+		/// Behave as a dishonest prover: make up this share of the proof-of-compute leaves, in
+		/// parts per million (for tests of fraud detection).
+		#[arg(long, value_name = "PPM")]
+		poc_fabricate_ppm: Option<u32>,
 	},
 	/// Print a model's registry spec (JSON), for `daya model propose register`: its hashes and
 	/// context length (as the executor loads it), with defaults to review for the rest.
@@ -98,6 +105,8 @@ fn main() -> ExitCode {
 			tamper,
 			proxy_url,
 			proxy_model,
+			poc_workers,
+			poc_fabricate_ppm,
 		} => {
 			let flags = Settings {
 				listen,
@@ -108,6 +117,8 @@ fn main() -> ExitCode {
 				tamper,
 				proxy_url,
 				proxy_model,
+				poc_workers,
+				poc_fabricate_ppm,
 			};
 			let file = match config {
 				Some(path) => Settings::from_file(&path),

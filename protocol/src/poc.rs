@@ -349,6 +349,136 @@ pub struct PocProof {
 	pub path: Vec<String>,
 }
 
+/// `POST /v1/poc/start`: start computing a window for a host.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PocStart {
+	/// The protocol's version.
+	#[serde(default)]
+	pub version: u32,
+	/// The window's number on chain.
+	pub window: u32,
+	/// The window's seed (32 bytes, hex).
+	pub seed: String,
+	/// The host's account (32 bytes, hex).
+	pub host: String,
+	/// The chain's parameters.
+	pub params: PocParams,
+}
+
+/// `POST /v1/poc/seal`: stop computing a window and commit to what was computed.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PocSeal {
+	/// The protocol's version.
+	#[serde(default)]
+	pub version: u32,
+	/// The window's number on chain.
+	pub window: u32,
+	/// The host's account (32 bytes, hex).
+	pub host: String,
+}
+
+/// Where a window's run is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PocState {
+	/// Building the pool or computing nonces.
+	Computing,
+	/// Sealed: the count and root are final, and sampled proofs are served.
+	Sealed,
+}
+
+/// A window's run, as `POST /v1/poc/start`, `POST /v1/poc/seal` and `GET /v1/poc/status`
+/// answer.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PocStatus {
+	/// The protocol's version.
+	#[serde(default)]
+	pub version: u32,
+	/// The window's number on chain.
+	pub window: u32,
+	/// The host's account, hex.
+	pub host: String,
+	/// Computing or sealed.
+	pub state: PocState,
+	/// Nonces computed (final once sealed).
+	pub count: u64,
+	/// The Merkle root of the leaves (hex), once sealed.
+	pub root: Option<String>,
+}
+
+/// `GET /v1/poc/proofs?window=W&host=H&nonces=A,B,...`: the sampled nonces' proofs.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PocProofs {
+	/// The protocol's version.
+	#[serde(default)]
+	pub version: u32,
+	/// The window's number on chain.
+	pub window: u32,
+	/// The host's account, hex.
+	pub host: String,
+	/// The committed count.
+	pub count: u64,
+	/// The committed root, hex.
+	pub root: String,
+	/// One proof per nonce asked, in the order asked.
+	pub proofs: Vec<PocProof>,
+}
+
+/// `POST /v1/poc/verify`: recompute a commitment's sampled nonces and check their paths.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PocVerifyRequest {
+	/// The protocol's version.
+	#[serde(default)]
+	pub version: u32,
+	/// The window's seed, hex.
+	pub seed: String,
+	/// The prover's account, hex.
+	pub host: String,
+	/// The chain's parameters.
+	pub params: PocParams,
+	/// The committed root, hex.
+	pub root: String,
+	/// The committed count.
+	pub count: u64,
+	/// The seed that picks the samples ([`sample_indices`]), hex.
+	pub sample_seed: String,
+	/// The prover's proofs of the sampled nonces.
+	pub proofs: Vec<PocProof>,
+}
+
+/// A verifier's verdict on a commitment.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize, Encode, Decode)]
+#[serde(rename_all = "snake_case")]
+pub enum PocVerdict {
+	/// Every sampled leaf recomputes and its path reaches the root.
+	Valid,
+	/// Nonce `nonce` recomputes to another leaf, or its path does not reach the root: one
+	/// mismatch is a proof of fraud.
+	Invalid {
+		/// The first nonce that failed.
+		nonce: u64,
+	},
+	/// The prover did not serve a sampled nonce's proof.
+	Missing {
+		/// The first sampled nonce without a proof.
+		nonce: u64,
+	},
+}
+
+/// The answer to `POST /v1/poc/verify`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PocVerifyResponse {
+	/// The protocol's version.
+	#[serde(default)]
+	pub version: u32,
+	/// The verdict.
+	pub verdict: PocVerdict,
+	/// Samples recomputed.
+	pub samples: u32,
+	/// Time spent recomputing, in microseconds.
+	pub micros: u64,
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;

@@ -10,6 +10,8 @@
 //!   which refuses a request of another protocol version;
 //! - `openai`: the OpenAI-compatible API (`/v1/completions`, `/v1/chat/completions`,
 //!   `/v1/models`);
+//! - `poc`: proof of compute (`/v1/poc/start`, `/v1/poc/seal`, `/v1/poc/status`,
+//!   `/v1/poc/proofs`, `/v1/poc/verify`);
 //! - `ops`: operations (`/health`, `/metrics`);
 //! - `error`: refusals ([`ApiError`]) and the JSON extractor that answers with them
 //!   ([`ApiJson`]).
@@ -18,6 +20,7 @@ mod error;
 mod jobs;
 mod openai;
 mod ops;
+mod poc;
 mod state;
 
 use std::{net::SocketAddr, sync::Arc};
@@ -32,6 +35,7 @@ use tokio::{net::TcpListener, task::JoinHandle};
 use crate::engine::Engine;
 
 pub use error::{ApiError, ApiJson, ProtocolJson};
+pub use poc::{PocConfig, KEPT_WINDOWS, MAX_NONCES_PER_REQUEST, MAX_SAMPLES};
 
 /// How the service runs.
 #[derive(Clone, Debug)]
@@ -45,11 +49,19 @@ pub struct ServerConfig {
 	pub max_tokens: Option<u32>,
 	/// Finished jobs remembered for `GET /v1/jobs/{id}`.
 	pub keep_finished: usize,
+	/// Proof of compute.
+	pub poc: PocConfig,
 }
 
 impl Default for ServerConfig {
 	fn default() -> Self {
-		Self { queue: 64, corrupt_outputs: false, max_tokens: None, keep_finished: 4096 }
+		Self {
+			queue: 64,
+			corrupt_outputs: false,
+			max_tokens: None,
+			keep_finished: 4096,
+			poc: PocConfig::default(),
+		}
 	}
 }
 
@@ -64,6 +76,11 @@ pub fn app(engines: Vec<Arc<dyn Engine>>, config: ServerConfig) -> Router {
 		.route("/v1/completions", post(openai::completions))
 		.route("/v1/chat/completions", post(openai::chat_completions))
 		.route("/v1/models", get(openai::models))
+		.route("/v1/poc/start", post(poc::start))
+		.route("/v1/poc/seal", post(poc::seal))
+		.route("/v1/poc/status", get(poc::get_status))
+		.route("/v1/poc/proofs", get(poc::proofs))
+		.route("/v1/poc/verify", post(poc::verify))
 		.route("/health", get(ops::health))
 		.route("/metrics", get(ops::metrics))
 		.fallback(|| async {

@@ -33,6 +33,7 @@ pub(super) struct Metrics {
 	pub(super) validations: AtomicU64,
 	pub(super) openai_requests: AtomicU64,
 	pub(super) queued: AtomicU64,
+	pub(super) poc_samples_verified: AtomicU64,
 }
 
 /// The job table: every job's status by id, and the finished ones oldest first.
@@ -53,6 +54,8 @@ pub(super) struct Shared {
 	inference: Semaphore,
 	pub(super) metrics: Metrics,
 	next_id: AtomicU64,
+	/// Proof-of-compute windows, computing or sealed.
+	poc: Mutex<super::poc::Windows>,
 }
 
 /// The state the handlers get.
@@ -69,6 +72,7 @@ pub(super) fn start(engines: Vec<Arc<dyn Engine>>, config: ServerConfig) -> AppS
 		inference: Semaphore::new(1),
 		metrics: Metrics::default(),
 		next_id: AtomicU64::new(1),
+		poc: Mutex::default(),
 	});
 	tokio::spawn(worker(Arc::downgrade(&state), rx));
 	state
@@ -163,6 +167,17 @@ impl Shared {
 			}
 		}
 		Ok(())
+	}
+
+	/// The proof-of-compute windows, locked.
+	pub(super) fn poc(&self) -> MutexGuard<'_, super::poc::Windows> {
+		self.poc.lock().unwrap_or_else(|e| e.into_inner())
+	}
+
+	/// Waits for the turn of one inference (jobs, validations, OpenAI requests and
+	/// proof-of-compute verifications take turns); `None` when shutting down.
+	pub(super) async fn inference_turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+		self.inference.acquire().await.ok()
 	}
 
 	/// Runs `f` with `engine` on a blocking thread, one inference at a time.
