@@ -15,4 +15,4 @@ cargo test --workspace --locked "$@"
 # The pallets' benchmarks, run once each as tests (they need the `runtime-benchmarks` feature).
 cargo test --locked --features runtime-benchmarks \
 	-p pallet-daya-models -p pallet-daya-compute -p pallet-daya-inference -p pallet-daya-emission \
-	-p pallet-daya-randomness
+	-p pallet-daya-randomness -p pallet-daya-poc

@@ -92,7 +92,7 @@ fn main() {
 		p.rows,
 		p.depth,
 		p.pool_tiles,
-		p.pool_bytes() * 4 >> 20,
+		(p.pool_bytes() * 4) >> 20,
 		p.gen_rounds,
 		p.samples,
 		o.device

@@ -292,6 +292,13 @@ pub trait HostRegistry<AccountId, Balance, BlockNumber> {
 	/// The kind of executor `who` declares; `None` if `who` is not a registered host.
 	fn executor_kind(who: &AccountId) -> Option<ExecutorKind>;
 
+	/// The bond `who` holds as a host; zero if `who` is not a registered host.
+	fn bond(who: &AccountId) -> Balance;
+
+	/// The models `who` serves, in the order it listed them; empty if `who` is not a registered
+	/// host.
+	fn served_models(who: &AccountId) -> alloc::vec::Vec<ModelId>;
+
 	/// Picks an active host that serves `model` and whose executor can take on `duty`, at
 	/// random with probability proportional to its capacity weight, leaving out the accounts in
 	/// `exclude`; `None` if no host is left.

@@ -373,8 +373,9 @@ impl<T: Config> Pallet<T> {
 		Self::hosts_by_model(model)
 	}
 
-	/// Checks the invariants listed in the crate docs.
-	#[cfg(any(test, feature = "try-runtime"))]
+	/// Checks the invariants listed in the crate docs (also for other crates' tests that run
+	/// this pallet).
+	#[cfg(any(test, feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
 		use polkadot_sdk::frame_support::traits::fungible::InspectHold;
 

@@ -154,6 +154,16 @@ impl<T: Config> HostRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for 
 		Hosts::<T>::get(who).map(|info| info.executor_kind)
 	}
 
+	fn bond(who: &T::AccountId) -> BalanceOf<T> {
+		Hosts::<T>::get(who).map_or_else(Zero::zero, |info| info.bond)
+	}
+
+	fn served_models(who: &T::AccountId) -> alloc::vec::Vec<ModelId> {
+		Hosts::<T>::get(who)
+			.map(|info| info.served_models.into_inner())
+			.unwrap_or_default()
+	}
+
 	fn select_host(
 		model: ModelId,
 		duty: Duty,

@@ -1,0 +1,643 @@
+//! # Proof-of-compute pallet
+//!
+//! Capacity measured, never declared: hosts prove in regular *windows* how much exact,
+//! host-keyed matrix work their devices did, other hosts check samples of it, and the proven
+//! amount, bounded by each host's bond, is the host's *proven weight*.
+//!
+//! ## Pallet API
+//!
+//! See the [`pallet`] module: [`Config`], [`Call`], [`Event`], [`Error`] and the storage items
+//! [`Window`], [`Commitments`], [`Verdicts`], [`Proven`] and [`LastConcluded`]. Other pallets
+//! read proven weights through [`Pallet::proven_weight`].
+//!
+//! ## Overview
+//!
+//! A window's life, in blocks counted from its opening `o` (see `docs/proof-of-compute.md` for
+//! the protocol the executors follow, its parameters and the attacks it answers):
+//!
+//! 1. **Open** (block `o`, every [`Config::WindowPeriod`] blocks): the window's seed is drawn
+//!    from the block's randomness ([`daya_primitives::BlockRandomness`]), which nobody knew a
+//!    block earlier. Each host's executor derives its own key from the seed and its account,
+//!    builds the window's pool and computes nonces.
+//! 2. **Commit** (until `o + ComputeBlocks + CommitBlocks`): each host sends
+//!    [`Pallet::commit`] with the Merkle root of its leaves and their count, once.
+//! 3. **Sample** (block `s = o + ComputeBlocks + CommitBlocks`): a *sampling seed* is drawn,
+//!    from randomness that did not exist when the commitments were made; it decides which leaves
+//!    are checked and which hosts check each commitment ([`Pallet::verifiers_of`]:
+//!    [`Config::Verifiers`] hosts that serve one of the prover's models and can check, the
+//!    prover excluded).
+//! 4. **Verify** (until `s + VerifyBlocks`): each verifier's node fetches the sampled leaves
+//!    and paths from the prover's executor, has its own executor recompute them and sends
+//!    [`Pallet::submit_verdict`]: valid, invalid (a leaf that does not recompute: a proof of
+//!    fraud, since honest executors compute the same bits on every device) or missing (the
+//!    prover did not serve it).
+//! 5. **Conclude** (from `s + VerifyBlocks`, [`Config::ConcludePerBlock`] commitments per
+//!    block): more invalid than valid verdicts convicts: the prover is slashed
+//!    [`Config::FraudSlash`] of its bond, jailed, and its weight for the window is zero. More
+//!    valid verdicts than the others together proves the count. Anything else (missing proofs,
+//!    silence, a tie) proves nothing: weight zero, no slash. Assigned verifiers that stayed
+//!    silent lose reputation.
+//!
+//! ## Proven weight
+//!
+//! [`Pallet::proven_weight`] of a host is its proven count of the last concluded window, at
+//! most its current bond divided by [`Config::CollateralPerWeight`] (so a slash or an unbond
+//! lowers it at once), and zero for a host that did not pass that window. A host that has never
+//! been through a window weighs zero: it waits for the next window, at most
+//! [`Config::WindowPeriod`] blocks. Before the chain's first window has concluded, nobody has
+//! proven anything and [`Pallet::proven_weight`] is `None` for everyone: the host registry
+//! decides what hosts get meanwhile (a chain's first minutes).
+//!
+//! ## Invariants
+//!
+//! Checked by `Pallet::do_try_state` after every test:
+//!
+//! - every commitment and verdict list belongs to the open window; none exist without one;
+//! - no verdict list holds more than [`Config::Verifiers`] entries, nor one verifier twice;
+//! - no proven record is of a window not yet open.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use pallet::*;
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use daya_primitives::{BlockRandomness, Duty, HostRegistry};
+use polkadot_sdk::{
+	frame_support::{self, pallet_prelude::*, traits::fungible},
+	frame_system::{self, pallet_prelude::*},
+	sp_runtime::{
+		traits::{Saturating, Zero},
+		Perbill, SaturatedConversion,
+	},
+};
+use scale_info::TypeInfo;
+
+/// A window's number, from 1.
+pub type WindowIndex = u32;
+
+/// The balance type of [`Config::Currency`].
+pub type BalanceOf<T> =
+	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+/// The open (or last) window.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct WindowInfo<BlockNumber> {
+	/// Its number.
+	pub index: WindowIndex,
+	/// The seed every host derives its key from.
+	pub seed: [u8; 32],
+	/// The block it opened in.
+	pub opened_at: BlockNumber,
+	/// The seed that picks the sampled leaves and the verifiers, once drawn (after the commit
+	/// deadline).
+	pub sample_seed: Option<[u8; 32]>,
+	/// Whether every commitment has been concluded.
+	pub concluded: bool,
+}
+
+/// A host's commitment to a window's work.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct Commitment {
+	/// The window.
+	pub window: WindowIndex,
+	/// The Merkle root of its leaves (the count sealed in).
+	pub root: [u8; 32],
+	/// How many nonces it computed.
+	pub count: u64,
+}
+
+/// A verifier's verdict on a commitment (SCALE-compatible with the protocol's).
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum Verdict {
+	/// Every sampled leaf recomputes and its path reaches the root.
+	Valid,
+	/// A sampled leaf does not recompute, or its path does not reach the root.
+	Invalid {
+		/// The first nonce that failed.
+		nonce: u64,
+	},
+	/// The prover did not serve a sampled leaf's proof.
+	Missing {
+		/// The first sampled nonce without a proof.
+		nonce: u64,
+	},
+}
+
+/// What a concluded window proved about a host.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum Outcome {
+	/// The count was proven.
+	Proven {
+		/// The count committed and proven.
+		count: u64,
+	},
+	/// Convicted of fraud: slashed and jailed.
+	Convicted,
+	/// Nothing was proven: no commitment, missing proofs, silence or a tie.
+	Unproven,
+}
+
+/// A host's record of its last concluded window.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub struct ProvenRecord {
+	/// The window.
+	pub window: WindowIndex,
+	/// What it proved.
+	pub outcome: Outcome,
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of proof of compute.
+	#[pallet::config]
+	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
+		/// The currency of bonds.
+		type Currency: fungible::Inspect<Self::AccountId>;
+
+		/// The host registry: who may commit and verify, their bonds, slashing.
+		type Hosts: HostRegistry<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
+
+		/// Per-block randomness for seeds.
+		type Randomness: BlockRandomness<BlockNumberFor<Self>>;
+
+		/// Blocks from one window's opening to the next's.
+		#[pallet::constant]
+		type WindowPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Blocks hosts compute for, from the opening.
+		#[pallet::constant]
+		type ComputeBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Blocks after the computation in which commitments are still taken.
+		#[pallet::constant]
+		type CommitBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Blocks verifiers have, from the sampling.
+		#[pallet::constant]
+		type VerifyBlocks: Get<BlockNumberFor<Self>>;
+
+		/// Verifiers per commitment.
+		#[pallet::constant]
+		type Verifiers: Get<u32>;
+
+		/// Bond a host holds per unit of proven weight: weight beyond `bond / CollateralPerWeight`
+		/// does not count.
+		#[pallet::constant]
+		type CollateralPerWeight: Get<BalanceOf<Self>>;
+
+		/// Share of the bond a convicted host loses.
+		#[pallet::constant]
+		type FraudSlash: Get<Perbill>;
+
+		/// Blocks a convicted host is jailed for.
+		#[pallet::constant]
+		type FraudJail: Get<BlockNumberFor<Self>>;
+
+		/// Commitments concluded per block at most.
+		#[pallet::constant]
+		type ConcludePerBlock: Get<u32>;
+	}
+
+	/// The open window, or the last one.
+	#[pallet::storage]
+	pub type Window<T: Config> = StorageValue<_, WindowInfo<BlockNumberFor<T>>, OptionQuery>;
+
+	/// Each host's commitment to the open window.
+	#[pallet::storage]
+	pub type Commitments<T: Config> =
+		CountedStorageMap<_, Blake2_128Concat, T::AccountId, Commitment, OptionQuery>;
+
+	/// The verdicts on a commitment, by verifier, once the first is in.
+	#[pallet::storage]
+	pub type Verdicts<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<(T::AccountId, Verdict), T::Verifiers>,
+		ValueQuery,
+	>;
+
+	/// Each host's last concluded window and what it proved.
+	#[pallet::storage]
+	pub type Proven<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, ProvenRecord, OptionQuery>;
+
+	/// The last window whose conclusion finished.
+	#[pallet::storage]
+	pub type LastConcluded<T: Config> = StorageValue<_, WindowIndex, ValueQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A window opened.
+		WindowOpened { window: WindowIndex, seed: [u8; 32] },
+		/// A host committed to a window's work.
+		Committed { host: T::AccountId, window: WindowIndex, root: [u8; 32], count: u64 },
+		/// The window's commitments were closed and its samples drawn.
+		Sampled { window: WindowIndex, sample_seed: [u8; 32], commitments: u32 },
+		/// A verifier judged a commitment.
+		VerdictSubmitted { prover: T::AccountId, verifier: T::AccountId, verdict: Verdict },
+		/// A host's commitment was concluded.
+		Concluded { host: T::AccountId, window: WindowIndex, outcome: Outcome, weight: u64 },
+		/// A convicted host was slashed.
+		FraudSlashed { host: T::AccountId, window: WindowIndex, amount: BalanceOf<T> },
+		/// An assigned verifier sent no verdict.
+		VerifierSilent { prover: T::AccountId, verifier: T::AccountId },
+		/// Every commitment of a window was concluded.
+		WindowConcluded { window: WindowIndex },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No window is open.
+		NoWindow,
+		/// Not the open window.
+		WrongWindow,
+		/// The window no longer takes commitments.
+		CommitClosed,
+		/// The sender is not a registered host.
+		NotHost,
+		/// The host committed to this window already.
+		AlreadyCommitted,
+		/// A count of zero proves nothing.
+		EmptyCommitment,
+		/// Verdicts are not taken now (before the sampling or after the deadline).
+		NotVerifying,
+		/// The prover made no commitment to this window.
+		NoCommitment,
+		/// The sender is not one of the commitment's verifiers.
+		NotVerifier,
+		/// The sender judged this commitment already.
+		AlreadyJudged,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::do_on_initialize(now)
+		}
+
+		fn integrity_test() {
+			let period = T::WindowPeriod::get();
+			let busy = T::ComputeBlocks::get()
+				.saturating_add(T::CommitBlocks::get())
+				.saturating_add(T::VerifyBlocks::get());
+			assert!(!T::ComputeBlocks::get().is_zero(), "ComputeBlocks must not be zero");
+			assert!(!T::CommitBlocks::get().is_zero(), "CommitBlocks must not be zero");
+			assert!(!T::VerifyBlocks::get().is_zero(), "VerifyBlocks must not be zero");
+			assert!(T::Verifiers::get() > 0, "Verifiers must not be zero");
+			assert!(T::ConcludePerBlock::get() > 0, "ConcludePerBlock must not be zero");
+			assert!(
+				!T::CollateralPerWeight::get().is_zero(),
+				"CollateralPerWeight must not be zero"
+			);
+			assert!(busy < period, "a window must be concluded before the next opens");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(
+			_n: BlockNumberFor<T>,
+		) -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Commits the sender's work in the open window: the Merkle root of its leaves and their
+		/// count. Once per window, until the commit deadline.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::DbWeight::get().reads_writes(3, 1).saturating_add(Weight::from_parts(20_000_000, 4_000)))]
+		pub fn commit(
+			origin: OriginFor<T>,
+			window: WindowIndex,
+			root: [u8; 32],
+			count: u64,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_commit(who, window, root, count)
+		}
+
+		/// Sends the sender's verdict on `prover`'s commitment to the open window. Only its
+		/// verifiers, once each, between the sampling and the verification deadline.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::DbWeight::get().reads_writes(4, 1).saturating_add(Weight::from_parts(40_000_000, 8_000)))]
+		pub fn submit_verdict(
+			origin: OriginFor<T>,
+			window: WindowIndex,
+			prover: T::AccountId,
+			verdict: Verdict,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_verdict(who, window, prover, verdict)
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	fn block_u32(n: BlockNumberFor<T>) -> u32 {
+		n.saturated_into()
+	}
+
+	/// The block in which `window` draws its samples.
+	pub fn sample_at(window: &WindowInfo<BlockNumberFor<T>>) -> BlockNumberFor<T> {
+		window
+			.opened_at
+			.saturating_add(T::ComputeBlocks::get())
+			.saturating_add(T::CommitBlocks::get())
+	}
+
+	/// The block from which `window` concludes.
+	pub fn conclude_at(window: &WindowInfo<BlockNumberFor<T>>) -> BlockNumberFor<T> {
+		Self::sample_at(window).saturating_add(T::VerifyBlocks::get())
+	}
+
+	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
+		let db = T::DbWeight::get();
+		let mut weight = db.reads(1);
+		let window = Window::<T>::get();
+		let period = Self::block_u32(T::WindowPeriod::get()).max(1);
+		if let Some(w) = &window {
+			if w.sample_seed.is_none() && now >= Self::sample_at(w) {
+				return weight.saturating_add(Self::sample(w.clone()));
+			}
+			if w.sample_seed.is_some() && !w.concluded && now >= Self::conclude_at(w) {
+				return weight.saturating_add(Self::conclude_page(w.clone()));
+			}
+		}
+		let due = Self::block_u32(now) % period == 1 % period;
+		let idle = window.as_ref().is_none_or(|w| w.concluded);
+		if due && idle {
+			if let Some(seed) = T::Randomness::seed() {
+				let index = window.map_or(1, |w| w.index.saturating_add(1));
+				let seed = seed.draw(&(b"daya/poc/window", index).encode());
+				Window::<T>::put(WindowInfo {
+					index,
+					seed,
+					opened_at: now,
+					sample_seed: None,
+					concluded: false,
+				});
+				Self::deposit_event(Event::WindowOpened { window: index, seed });
+				weight = weight.saturating_add(db.reads_writes(1, 1));
+			}
+		}
+		weight
+	}
+
+	fn sample(mut window: WindowInfo<BlockNumberFor<T>>) -> Weight {
+		let db = T::DbWeight::get();
+		let Some(seed) = T::Randomness::seed() else { return db.reads(1) };
+		let sample_seed = seed.draw(&(b"daya/poc/sample", window.index).encode());
+		window.sample_seed = Some(sample_seed);
+		let commitments = Commitments::<T>::count();
+		Window::<T>::put(&window);
+		Self::deposit_event(Event::Sampled { window: window.index, sample_seed, commitments });
+		db.reads_writes(2, 1)
+	}
+
+	/// Concludes up to [`Config::ConcludePerBlock`] commitments of `window`.
+	fn conclude_page(mut window: WindowInfo<BlockNumberFor<T>>) -> Weight {
+		let db = T::DbWeight::get();
+		let limit = T::ConcludePerBlock::get();
+		let page: alloc::vec::Vec<_> = Commitments::<T>::iter().take(limit as usize).collect();
+		let mut weight = db.reads(1);
+		for (host, commitment) in page.iter() {
+			weight = weight.saturating_add(Self::conclude(&window, host, commitment));
+		}
+		if (page.len() as u32) < limit {
+			window.concluded = true;
+			LastConcluded::<T>::put(window.index);
+			Window::<T>::put(&window);
+			Self::deposit_event(Event::WindowConcluded { window: window.index });
+			weight = weight.saturating_add(db.writes(2));
+		}
+		weight
+	}
+
+	fn conclude(
+		window: &WindowInfo<BlockNumberFor<T>>,
+		host: &T::AccountId,
+		commitment: &Commitment,
+	) -> Weight {
+		let db = T::DbWeight::get();
+		Commitments::<T>::remove(host);
+		let verdicts = Verdicts::<T>::take(host);
+		let assigned = Self::verifiers_of(window, host);
+		let mut weight = db.reads_writes(3, 3);
+		for verifier in assigned.iter() {
+			if !verdicts.iter().any(|(v, _)| v == verifier) {
+				T::Hosts::record_miss(verifier);
+				Self::deposit_event(Event::VerifierSilent {
+					prover: host.clone(),
+					verifier: verifier.clone(),
+				});
+				weight = weight.saturating_add(db.reads_writes(1, 1));
+			}
+		}
+		let count = |f: fn(&Verdict) -> bool| verdicts.iter().filter(|(_, v)| f(v)).count();
+		let invalid = count(|v| matches!(v, Verdict::Invalid { .. }));
+		let valid = count(|v| *v == Verdict::Valid);
+		let outcome = if invalid > valid {
+			let amount = T::Hosts::slash(host, T::FraudSlash::get(), None);
+			T::Hosts::jail(host, T::FraudJail::get());
+			Self::deposit_event(Event::FraudSlashed {
+				host: host.clone(),
+				window: window.index,
+				amount,
+			});
+			weight = weight.saturating_add(db.reads_writes(4, 4));
+			Outcome::Convicted
+		} else if valid > verdicts.len() - valid {
+			Outcome::Proven { count: commitment.count }
+		} else {
+			Outcome::Unproven
+		};
+		Proven::<T>::insert(host, ProvenRecord { window: window.index, outcome });
+		let weight_now = Self::bounded(host, &outcome);
+		Self::deposit_event(Event::Concluded {
+			host: host.clone(),
+			window: window.index,
+			outcome,
+			weight: weight_now,
+		});
+		weight
+	}
+
+	fn bounded(host: &T::AccountId, outcome: &Outcome) -> u64 {
+		match outcome {
+			Outcome::Proven { count } => {
+				let cover = T::Hosts::bond(host) / T::CollateralPerWeight::get();
+				(*count).min(cover.saturated_into::<u64>())
+			},
+			_ => 0,
+		}
+	}
+
+	/// The verifiers of `prover`'s commitment to `window`: up to [`Config::Verifiers`] hosts
+	/// that serve one of the prover's models and can check ([`Duty::Validate`]), the prover
+	/// excluded, each drawn from the window's sampling seed; empty before the sampling.
+	pub fn verifiers_of(
+		window: &WindowInfo<BlockNumberFor<T>>,
+		prover: &T::AccountId,
+	) -> alloc::vec::Vec<T::AccountId> {
+		let Some(sample_seed) = window.sample_seed else { return alloc::vec::Vec::new() };
+		let models = T::Hosts::served_models(prover);
+		let mut exclude = alloc::vec![prover.clone()];
+		for i in 0..T::Verifiers::get() {
+			let seed = polkadot_sdk::sp_io::hashing::blake2_256(
+				&(b"daya/poc/verifier", sample_seed, prover, i).encode(),
+			);
+			let picked = models
+				.iter()
+				.cycle()
+				.skip(i as usize)
+				.take(models.len())
+				.find_map(|m| T::Hosts::select_host(*m, Duty::Validate, &exclude, seed));
+			match picked {
+				Some(verifier) => exclude.push(verifier),
+				None => break,
+			}
+		}
+		exclude.split_off(1)
+	}
+
+	/// The proven weight of `who`: its count proven in the last concluded window, at most its
+	/// bond over [`Config::CollateralPerWeight`]; zero if it did not pass that window (no
+	/// commitment, nothing proven, convicted, or not yet registered then); `None` before the
+	/// chain's first window has concluded, when nobody has proven anything yet.
+	pub fn proven_weight(who: &T::AccountId) -> Option<u64> {
+		let last = LastConcluded::<T>::get();
+		if last == 0 {
+			return None;
+		}
+		let record = Proven::<T>::get(who).filter(|record| record.window >= last);
+		Some(record.map_or(0, |record| Self::bounded(who, &record.outcome)))
+	}
+
+	pub(crate) fn do_commit(
+		who: T::AccountId,
+		window: WindowIndex,
+		root: [u8; 32],
+		count: u64,
+	) -> DispatchResult {
+		let open = Window::<T>::get().ok_or(Error::<T>::NoWindow)?;
+		ensure!(open.index == window, Error::<T>::WrongWindow);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			open.sample_seed.is_none() && now < Self::sample_at(&open),
+			Error::<T>::CommitClosed
+		);
+		ensure!(T::Hosts::executor_kind(&who).is_some(), Error::<T>::NotHost);
+		ensure!(!Commitments::<T>::contains_key(&who), Error::<T>::AlreadyCommitted);
+		ensure!(count > 0, Error::<T>::EmptyCommitment);
+		Commitments::<T>::insert(&who, Commitment { window, root, count });
+		Self::deposit_event(Event::Committed { host: who, window, root, count });
+		Ok(())
+	}
+
+	pub(crate) fn do_submit_verdict(
+		who: T::AccountId,
+		window: WindowIndex,
+		prover: T::AccountId,
+		verdict: Verdict,
+	) -> DispatchResult {
+		let open = Window::<T>::get().ok_or(Error::<T>::NoWindow)?;
+		ensure!(open.index == window, Error::<T>::WrongWindow);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(
+			open.sample_seed.is_some() && now < Self::conclude_at(&open) && !open.concluded,
+			Error::<T>::NotVerifying
+		);
+		ensure!(Commitments::<T>::contains_key(&prover), Error::<T>::NoCommitment);
+		ensure!(Self::verifiers_of(&open, &prover).contains(&who), Error::<T>::NotVerifier);
+		Verdicts::<T>::try_mutate(&prover, |verdicts| {
+			ensure!(!verdicts.iter().any(|(v, _)| *v == who), Error::<T>::AlreadyJudged);
+			verdicts.try_push((who.clone(), verdict)).map_err(|_| Error::<T>::NotVerifier)?;
+			Ok::<_, Error<T>>(())
+		})?;
+		Self::deposit_event(Event::VerdictSubmitted { prover, verifier: who, verdict });
+		Ok(())
+	}
+
+	/// Checks the invariants listed in the crate docs.
+	#[cfg(any(test, feature = "try-runtime", feature = "std"))]
+	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+		let window = Window::<T>::get();
+		for (_, commitment) in Commitments::<T>::iter() {
+			ensure!(
+				window.as_ref().is_some_and(|w| w.index == commitment.window && !w.concluded),
+				"a commitment outside the open window"
+			);
+		}
+		ensure!(
+			Commitments::<T>::count() as usize == Commitments::<T>::iter().count(),
+			"the commitment counter is off"
+		);
+		for (prover, verdicts) in Verdicts::<T>::iter() {
+			ensure!(Commitments::<T>::contains_key(&prover), "verdicts without a commitment");
+			for (i, (verifier, _)) in verdicts.iter().enumerate() {
+				ensure!(
+					!verdicts.iter().skip(i + 1).any(|(v, _)| v == verifier),
+					"a verifier judged twice"
+				);
+			}
+		}
+		// Records of the window being concluded are written page by page before it counts as
+		// concluded; none is ever of a later window.
+		let newest = window.map_or(0, |w| w.index);
+		for (_, record) in Proven::<T>::iter() {
+			ensure!(record.window <= newest, "a proven record of a window not yet open");
+		}
+		Ok(())
+	}
+}

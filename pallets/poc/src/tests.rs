@@ -1,0 +1,320 @@
+//! Proof of compute's tests: a window's life, what each outcome does to a host, every refusal,
+//! and the attacks: fabricating, lying verifiers, silence, committing before the seed exists,
+//! capacity beyond the bond.
+
+use crate::{
+	mock::*, Commitments, Error, Event, LastConcluded, Outcome, Proven, Verdict, Verdicts, Window,
+};
+use daya_primitives::HostRegistry;
+use polkadot_sdk::frame_support::{assert_noop, assert_ok};
+
+const ROOT: [u8; 32] = [0xab; 32];
+
+/// Runs to the next window's opening and returns its index.
+fn open_window() -> u32 {
+	let index = Window::<Test>::get().map_or(1, |w| w.index + 1);
+	while Window::<Test>::get().is_none_or(|w| w.index < index) {
+		run_to_block(System::block_number() + 1);
+	}
+	index
+}
+
+fn window_info() -> crate::WindowInfo<BlockNumber> {
+	Window::<Test>::get().expect("a window")
+}
+
+fn commit(who: AccountId, count: u64) {
+	assert_ok!(Poc::commit(RuntimeOrigin::signed(who), window_info().index, ROOT, count));
+}
+
+/// Runs to the block of the sampling.
+fn to_sampling() {
+	run_to_block(Poc::sample_at(&window_info()));
+	assert!(window_info().sample_seed.is_some());
+}
+
+/// Runs until the window is concluded.
+fn to_conclusion() {
+	while !window_info().concluded {
+		run_to_block(System::block_number() + 1);
+	}
+}
+
+fn verifiers(prover: AccountId) -> Vec<AccountId> {
+	Poc::verifiers_of(&window_info(), &prover)
+}
+
+/// Every verifier of `prover` sends `verdict`.
+fn judge_all(prover: AccountId, verdict: Verdict) {
+	let index = window_info().index;
+	for verifier in verifiers(prover) {
+		assert_ok!(Poc::submit_verdict(RuntimeOrigin::signed(verifier), index, prover, verdict));
+	}
+}
+
+/// A window in which every host commits `count` and is judged `verdict` by all its verifiers.
+fn window_with(hosts: &[AccountId], count: u64, verdict: Verdict) {
+	open_window();
+	for host in hosts {
+		commit(*host, count);
+	}
+	to_sampling();
+	for host in hosts {
+		judge_all(*host, verdict);
+	}
+	to_conclusion();
+}
+
+#[test]
+fn an_honest_window_proves_every_count_and_nobody_is_proven_before() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		assert_eq!(Poc::proven_weight(&ALICE), None, "nothing is proven before a window");
+		window_with(&[ALICE, BOB, CHARLIE], 600, Verdict::Valid);
+		for host in [ALICE, BOB, CHARLIE] {
+			assert_eq!(Poc::proven_weight(&host), Some(600));
+			assert_eq!(Proven::<Test>::get(host).unwrap().outcome, Outcome::Proven { count: 600 });
+			assert_eq!(verifiers(host).len(), 2);
+			assert!(!verifiers(host).contains(&host), "nobody verifies itself");
+		}
+		assert_eq!(LastConcluded::<Test>::get(), 1);
+		assert_eq!(Commitments::<Test>::count(), 0);
+		assert_eq!(Verdicts::<Test>::iter().count(), 0);
+	});
+}
+
+#[test]
+fn a_host_that_declares_hardware_but_computes_nothing_weighs_zero() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		// DAVE registers too, with the same hardware, and never commits.
+		register_host(DAVE, MinHostBond::get()).unwrap();
+		window_with(&[ALICE, BOB, CHARLIE], 600, Verdict::Valid);
+		assert_eq!(Poc::proven_weight(&DAVE), Some(0));
+		assert_eq!(Poc::proven_weight(&ALICE), Some(600));
+		// A proven weight lasts one window: the next one that ALICE skips zeroes it.
+		window_with(&[BOB, CHARLIE], 600, Verdict::Valid);
+		assert_eq!(Poc::proven_weight(&ALICE), Some(0));
+		assert_eq!(Poc::proven_weight(&BOB), Some(600));
+	});
+}
+
+#[test]
+fn weight_counts_only_up_to_what_the_bond_covers() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		// A bond of 1,000 at 1 per weight unit covers 1,000.
+		window_with(&[ALICE, BOB, CHARLIE], 5_000, Verdict::Valid);
+		assert_eq!(Poc::proven_weight(&ALICE), Some(1_000));
+		// Bonding more raises it at once; a slash lowers it at once.
+		assert_ok!(Compute::bond_more(RuntimeOrigin::signed(ALICE), 1_500));
+		assert_eq!(Poc::proven_weight(&ALICE), Some(2_500));
+		<Compute as HostRegistry<_, _, _>>::slash(&ALICE, sp_percent(60), None);
+		assert_eq!(Poc::proven_weight(&ALICE), Some(1_000));
+	});
+}
+
+fn sp_percent(p: u32) -> polkadot_sdk::sp_runtime::Perbill {
+	polkadot_sdk::sp_runtime::Perbill::from_percent(p)
+}
+
+#[test]
+fn a_fabricating_prover_is_slashed_jailed_and_weighs_zero() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		open_window();
+		commit(ALICE, 600);
+		commit(BOB, 600);
+		to_sampling();
+		judge_all(ALICE, Verdict::Invalid { nonce: 17 });
+		judge_all(BOB, Verdict::Valid);
+		let bond = <Compute as HostRegistry<_, _, _>>::bond(&ALICE);
+		to_conclusion();
+		assert_eq!(Proven::<Test>::get(ALICE).unwrap().outcome, Outcome::Convicted);
+		assert_eq!(Poc::proven_weight(&ALICE), Some(0));
+		assert_eq!(<Compute as HostRegistry<_, _, _>>::bond(&ALICE), bond - bond / 5);
+		assert!(!Compute::is_active(&ALICE), "jailed");
+		System::assert_has_event(
+			Event::FraudSlashed { host: ALICE, window: 1, amount: bond / 5 }.into(),
+		);
+		assert_eq!(Poc::proven_weight(&BOB), Some(600));
+	});
+}
+
+#[test]
+fn one_lying_verifier_cannot_convict_an_honest_host() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		open_window();
+		commit(ALICE, 600);
+		to_sampling();
+		let [liar, honest] = verifiers(ALICE)[..] else { panic!("two verifiers") };
+		let index = window_info().index;
+		assert_ok!(Poc::submit_verdict(
+			RuntimeOrigin::signed(liar),
+			index,
+			ALICE,
+			Verdict::Invalid { nonce: 3 }
+		));
+		assert_ok!(Poc::submit_verdict(
+			RuntimeOrigin::signed(honest),
+			index,
+			ALICE,
+			Verdict::Valid
+		));
+		let bond = <Compute as HostRegistry<_, _, _>>::bond(&ALICE);
+		to_conclusion();
+		// A tie proves nothing either way: no slash, no weight for this window.
+		assert_eq!(Proven::<Test>::get(ALICE).unwrap().outcome, Outcome::Unproven);
+		assert_eq!(<Compute as HostRegistry<_, _, _>>::bond(&ALICE), bond);
+		assert!(Compute::is_active(&ALICE));
+	});
+}
+
+#[test]
+fn silence_never_convicts_nor_proves_and_silent_verifiers_lose_reputation() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		open_window();
+		commit(ALICE, 600);
+		to_sampling();
+		let silent = verifiers(ALICE);
+		let before: Vec<_> = silent.iter().map(|v| Compute::reputation(v).unwrap()).collect();
+		let bond = <Compute as HostRegistry<_, _, _>>::bond(&ALICE);
+		to_conclusion();
+		assert_eq!(Proven::<Test>::get(ALICE).unwrap().outcome, Outcome::Unproven);
+		assert_eq!(<Compute as HostRegistry<_, _, _>>::bond(&ALICE), bond);
+		for (verifier, before) in silent.iter().zip(before) {
+			assert!(Compute::reputation(verifier).unwrap() < before);
+			System::assert_has_event(
+				Event::VerifierSilent { prover: ALICE, verifier: *verifier }.into(),
+			);
+		}
+	});
+}
+
+#[test]
+fn a_prover_that_serves_no_proofs_proves_nothing() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		window_with(&[ALICE], 600, Verdict::Missing { nonce: 4 });
+		assert_eq!(Poc::proven_weight(&ALICE), Some(0));
+		assert!(Compute::is_active(&ALICE), "missing proofs are not fraud");
+	});
+}
+
+#[test]
+fn with_two_hosts_each_is_the_others_only_verifier() {
+	test_with(&[ALICE, BOB], || {
+		open_window();
+		commit(ALICE, 600);
+		commit(BOB, 300);
+		to_sampling();
+		assert_eq!(verifiers(ALICE), vec![BOB]);
+		assert_eq!(verifiers(BOB), vec![ALICE]);
+		judge_all(ALICE, Verdict::Valid);
+		judge_all(BOB, Verdict::Valid);
+		to_conclusion();
+		assert_eq!(Poc::proven_weight(&ALICE), Some(600));
+		assert_eq!(Poc::proven_weight(&BOB), Some(300));
+	});
+}
+
+#[test]
+fn nothing_committed_before_a_windows_seed_exists_counts() {
+	test_with(&[ALICE, BOB], || {
+		// No window yet: a commitment made in advance has nowhere to go.
+		assert_noop!(
+			Poc::commit(RuntimeOrigin::signed(ALICE), 1, ROOT, 10),
+			Error::<Test>::NoWindow
+		);
+		let first = open_window();
+		// Nor can one be made for the next window, whose seed is not drawn yet.
+		assert_noop!(
+			Poc::commit(RuntimeOrigin::signed(ALICE), first + 1, ROOT, 10),
+			Error::<Test>::WrongWindow
+		);
+		let seed = window_info().seed;
+		to_sampling();
+		to_conclusion();
+		open_window();
+		assert_ne!(window_info().seed, seed, "every window has a fresh seed");
+		assert_noop!(
+			Poc::commit(RuntimeOrigin::signed(ALICE), first, ROOT, 10),
+			Error::<Test>::WrongWindow
+		);
+	});
+}
+
+#[test]
+fn commitments_are_refused_by_name() {
+	test_with(&[ALICE, BOB], || {
+		let index = open_window();
+		assert_noop!(
+			Poc::commit(RuntimeOrigin::signed(EVE), index, ROOT, 10),
+			Error::<Test>::NotHost
+		);
+		assert_noop!(
+			Poc::commit(RuntimeOrigin::signed(ALICE), index, ROOT, 0),
+			Error::<Test>::EmptyCommitment
+		);
+		commit(ALICE, 10);
+		assert_noop!(
+			Poc::commit(RuntimeOrigin::signed(ALICE), index, ROOT, 20),
+			Error::<Test>::AlreadyCommitted
+		);
+		// The commit deadline is the sampling's block.
+		run_to_block(Poc::sample_at(&window_info()) - 1);
+		commit(BOB, 10);
+		run_to_block(Poc::sample_at(&window_info()));
+		assert_noop!(
+			Poc::commit(RuntimeOrigin::signed(CHARLIE), index, ROOT, 10),
+			Error::<Test>::CommitClosed
+		);
+	});
+}
+
+#[test]
+fn verdicts_are_refused_by_name() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		let index = open_window();
+		commit(ALICE, 600);
+		let verdict = |who: AccountId, prover: AccountId| {
+			Poc::submit_verdict(RuntimeOrigin::signed(who), index, prover, Verdict::Valid)
+		};
+		assert_noop!(verdict(BOB, ALICE), Error::<Test>::NotVerifying);
+		to_sampling();
+		let verifier = verifiers(ALICE)[0];
+		assert_noop!(verdict(ALICE, ALICE), Error::<Test>::NotVerifier);
+		assert_noop!(verdict(EVE, ALICE), Error::<Test>::NotVerifier);
+		assert_noop!(verdict(verifier, BOB), Error::<Test>::NoCommitment);
+		assert_noop!(
+			Poc::submit_verdict(RuntimeOrigin::signed(verifier), index + 1, ALICE, Verdict::Valid),
+			Error::<Test>::WrongWindow
+		);
+		assert_ok!(verdict(verifier, ALICE));
+		assert_noop!(verdict(verifier, ALICE), Error::<Test>::AlreadyJudged);
+		run_to_block(Poc::conclude_at(&window_info()));
+		let other = verifiers(ALICE)[1];
+		assert_noop!(verdict(other, ALICE), Error::<Test>::NotVerifying);
+	});
+}
+
+#[test]
+fn conclusions_are_paged_and_the_next_window_waits_for_them() {
+	test_with(&[ALICE, BOB, CHARLIE, DAVE, EVE], || {
+		let hosts = [ALICE, BOB, CHARLIE, DAVE, EVE];
+		open_window();
+		for host in hosts {
+			commit(host, 100);
+		}
+		to_sampling();
+		for host in hosts {
+			judge_all(host, Verdict::Valid);
+		}
+		run_to_block(Poc::conclude_at(&window_info()));
+		// Two per block: five commitments take three blocks.
+		assert_eq!(Commitments::<Test>::count(), 3);
+		assert!(!window_info().concluded);
+		run_to_block(System::block_number() + 1);
+		assert_eq!(Commitments::<Test>::count(), 1);
+		run_to_block(System::block_number() + 1);
+		assert!(window_info().concluded);
+		for host in hosts {
+			assert_eq!(Poc::proven_weight(&host), Some(100));
+		}
+	});
+}
