@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo bench -p daya-executor --bench poc [-- --params chain|dev] [--seconds S] [--workers 1,2]
-//!     [--samples N] [--device cpu|cuda]
+//!     [--samples N] [--fraud-windows N] [--device cpu|cuda]
 //! ```
 //!
 //! Prints, for the parameters chosen (the chain's by default):
@@ -13,6 +13,10 @@
 //! - the anti-caching costs, per core: building one pool tile from the seed (what a prover
 //!   that does not hold the pool pays at every layer) against reading one from the pool in
 //!   memory (what an honest prover pays), and against the layer's own product;
+//! - detection: windows of a prover that fabricates 5% of its leaves (dev parameters, two
+//!   seconds of one worker each), each checked on its own random samples as a verifier would:
+//!   the share caught against the formula `1 - 0.95^samples`, and the honest windows convicted
+//!   (never, with exact artifacts);
 //! - with `--device cuda` on a GPU, the TFLOP/s of the committed products.
 
 use std::time::{Duration, Instant};
@@ -23,12 +27,13 @@ use daya_protocol::poc::{host_key, PocParams};
 
 /// The chain's parameters (the runtime's `PocParams`).
 const CHAIN: PocParams =
-	PocParams { dim: 128, rows: 128, depth: 8, pool_tiles: 4096, gen_rounds: 2, samples: 59 };
+	PocParams { dim: 128, rows: 128, depth: 8, pool_tiles: 4096, gen_rounds: 2, samples: 64 };
 /// The dev and local chains' parameters.
 const DEV: PocParams =
-	PocParams { dim: 128, rows: 32, depth: 4, pool_tiles: 64, gen_rounds: 2, samples: 59 };
+	PocParams { dim: 128, rows: 32, depth: 4, pool_tiles: 64, gen_rounds: 2, samples: 64 };
 
 struct Options {
+	fraud_windows: u32,
 	params: PocParams,
 	name: &'static str,
 	seconds: f64,
@@ -39,11 +44,12 @@ struct Options {
 
 fn options() -> Options {
 	let mut o = Options {
+		fraud_windows: 200,
 		params: CHAIN,
 		name: "chain",
 		seconds: 10.0,
 		threads: vec![1, 2],
-		samples: 59,
+		samples: 64,
 		device: Device::Cpu,
 	};
 	let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
@@ -62,6 +68,9 @@ fn options() -> Options {
 					.split(',')
 					.map(|t| t.parse().expect("--workers: numbers separated by commas"))
 					.collect()
+			},
+			"--fraud-windows" => {
+				o.fraud_windows = value().parse().expect("--fraud-windows: a number")
 			},
 			"--samples" => o.samples = value().parse().expect("--samples: a number"),
 			"--device" => {
@@ -178,4 +187,59 @@ fn main() {
 			t.as_secs_f64() / honest.as_secs_f64()
 		);
 	}
+
+	detection(o.fraud_windows, p.samples);
+}
+
+/// Windows of a prover that fabricates 5% of its leaves, and of an honest one, each verified on
+/// its own samples: how many are convicted.
+fn detection(windows: u32, samples: u32) {
+	use daya_protocol::poc::{miss_ppm, sample_indices, verify_path};
+	if windows == 0 {
+		return;
+	}
+	let params = PocParams { samples, ..DEV };
+	std::env::set_var("RAYON_NUM_THREADS", "1");
+	let mut caught = [0u32; 2];
+	let mut leaves_checked = 0u64;
+	let started = Instant::now();
+	for (row, ppm) in [(0usize, 50_000u32), (1, 0)] {
+		for i in 0..windows {
+			let w = WindowKey { key: host_key(&[i as u8; 32], &[(i >> 8) as u8 + 1; 32]), params };
+			let run = Run::start(w, Device::Cpu, 1, 8, 400, ppm);
+			while !run.finished() {
+				std::thread::sleep(Duration::from_millis(2));
+			}
+			let sealed = run.seal().expect("sealed");
+			let (root, count) = (sealed.tree.root(), sealed.tree.count());
+			let sample_seed = daya_protocol::blake2_256(&[row as u8, i as u8, (i >> 8) as u8]);
+			let convicted =
+				sample_indices(&sample_seed, &[9; 32], count, samples).into_iter().any(|n| {
+					leaves_checked += 1;
+					let leaf = sealed.tree.leaf(n).expect("leaf");
+					let path = sealed.tree.path(n).expect("path");
+					!verify_path(&root, count, n, &leaf, &path)
+						|| verify_leaf(&w, n, &Device::Cpu).expect("verify") != leaf
+				});
+			caught[row] += u32::from(convicted);
+		}
+	}
+	let expected = 1.0 - f64::from(miss_ppm(50_000, samples)) / 1e6;
+	println!();
+	println!(
+		"detection, {windows} windows each of 400 nonces ({:.0} s, {leaves_checked} samples recomputed):",
+		started.elapsed().as_secs_f64()
+	);
+	println!("| prover | windows | convicted | rate | expected |");
+	println!("| --- | ---: | ---: | ---: | ---: |");
+	println!(
+		"| fabricates 5% of its leaves | {windows} | {} | {:.4} | {expected:.4} (1 - 0.95^{samples}) |",
+		caught[0],
+		f64::from(caught[0]) / f64::from(windows)
+	);
+	println!(
+		"| honest | {windows} | {} | {:.4} | 0 |",
+		caught[1],
+		f64::from(caught[1]) / f64::from(windows)
+	);
 }

@@ -292,8 +292,19 @@ pub trait HostRegistry<AccountId, Balance, BlockNumber> {
 	/// The kind of executor `who` declares; `None` if `who` is not a registered host.
 	fn executor_kind(who: &AccountId) -> Option<ExecutorKind>;
 
+	/// Picks an active host that serves `model` and can check others' work, each with the same
+	/// chance whatever its capacity weight (a host weighing zero still checks: proof of
+	/// compute's verifiers), leaving out `exclude`; `None` if no host is left. A pure function
+	/// of the registry's state and `seed`.
+	fn select_checker(model: ModelId, exclude: &[AccountId], seed: [u8; 32]) -> Option<AccountId>;
+
 	/// The bond `who` holds as a host; zero if `who` is not a registered host.
 	fn bond(who: &AccountId) -> Balance;
+
+	/// Sets the capacity weight of `who` again from its proven capacity (or, before anything
+	/// can have been proven, from its declared hardware), in its record and in the selection
+	/// index; nothing if `who` is not a registered host.
+	fn refresh_capacity(who: &AccountId);
 
 	/// The models `who` serves, in the order it listed them; empty if `who` is not a registered
 	/// host.
@@ -329,6 +340,21 @@ pub trait HostRegistry<AccountId, Balance, BlockNumber> {
 		who: &AccountId,
 		model: ModelId,
 	) -> Result<(), polkadot_sdk::sp_runtime::DispatchError>;
+}
+
+/// Capacity proven by proof of compute, as the host registry reads it.
+pub trait ProvenCapacity<AccountId> {
+	/// The proven weight of `who`; `None` while nothing can have been proven yet (before the
+	/// chain's first proof-of-compute window has concluded), when the registry falls back to
+	/// its provisional weight.
+	fn proven_weight(who: &AccountId) -> Option<u64>;
+}
+
+/// No proof of compute: every weight is the registry's provisional one.
+impl<AccountId> ProvenCapacity<AccountId> for () {
+	fn proven_weight(_: &AccountId) -> Option<u64> {
+		None
+	}
 }
 
 /// Where the job market reports verified work, so that emission can reward it.

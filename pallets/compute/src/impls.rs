@@ -62,7 +62,7 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_valid_hardware(&hardware)?;
 		Self::ensure_valid_models(&served_models, &[], &hardware)?;
 		ensure!(bond >= T::MinHostBond::get(), Error::<T>::BondTooLow);
-		let capacity_weight = Self::capacity_of(&hardware);
+		let capacity_weight = Self::weight_for(&who, &hardware);
 		// Every check that can fail comes before the first write.
 		let executor_kind = ExecutorKind::default();
 		let indices = Self::indices_with(&who, capacity_weight, executor_kind, &served_models)?;
@@ -114,7 +114,7 @@ impl<T: Config> Pallet<T> {
 		if models_change {
 			Self::ensure_valid_models(&new_models, &info.served_models, &new_hardware)?;
 		}
-		let capacity_weight = Self::capacity_of(&new_hardware);
+		let capacity_weight = Self::weight_for(&who, &new_hardware);
 
 		if info.is_active() {
 			// Check the room in the new models' indices before the first write.
@@ -166,6 +166,8 @@ impl<T: Config> Pallet<T> {
 		info.bond = info.bond.saturating_add(amount);
 		let bond = info.bond;
 		Hosts::<T>::insert(&who, info);
+		// A proven weight counts only up to what the bond covers.
+		Self::do_refresh_capacity(&who);
 		Self::deposit_event(Event::BondIncreased { host: who, amount, bond });
 		Ok(())
 	}
@@ -299,6 +301,34 @@ impl<T: Config> Pallet<T> {
 		Self::total_vram_mib(hardware).min(T::MaxCapacityPerHost::get())
 	}
 
+	/// The capacity weight of `who` with `hardware`: its proven capacity, or before anything can
+	/// have been proven, the provisional [`Self::capacity_of`] its hardware.
+	pub fn weight_for(who: &T::AccountId, hardware: &Hardware<T>) -> u64 {
+		use daya_primitives::ProvenCapacity;
+		T::ProvenCapacity::proven_weight(who).unwrap_or_else(|| Self::capacity_of(hardware))
+	}
+
+	/// Sets a host's capacity weight again from [`Self::weight_for`]. See
+	/// [`daya_primitives::HostRegistry::refresh_capacity`].
+	pub(crate) fn do_refresh_capacity(who: &T::AccountId) {
+		let Some(mut info) = Hosts::<T>::get(who) else { return };
+		let capacity_weight = Self::weight_for(who, &info.hardware);
+		if capacity_weight == info.capacity_weight {
+			return;
+		}
+		if info.is_active() {
+			// The host is in each of its indices already: rewriting its entries needs no room.
+			if let Ok(indices) =
+				Self::indices_with(who, capacity_weight, info.executor_kind, &info.served_models)
+			{
+				Self::write_indices(indices);
+			}
+		}
+		info.capacity_weight = capacity_weight;
+		Hosts::<T>::insert(who, info);
+		Self::deposit_event(Event::CapacityWeightSet { host: who.clone(), capacity_weight });
+	}
+
 	/// The selection indices of `models` with `who` in each at `capacity_weight` and
 	/// `executor_kind`, computed but not written; [`Error::TooManyHostsForModel`] if one has no
 	/// room for `who`.
@@ -391,8 +421,12 @@ impl<T: Config> Pallet<T> {
 				.map_err(|_| "a host's endpoint is invalid")?;
 			Self::ensure_valid_hardware(&info.hardware)
 				.map_err(|_| "a host's hardware is invalid")?;
+			// Before anything can have been proven, the capacity weight follows from the
+			// hardware; after, proof of compute checks it against the proven capacity once a
+			// window's weights are applied.
 			ensure!(
-				info.capacity_weight == Self::capacity_of(&info.hardware),
+				<T::ProvenCapacity as daya_primitives::ProvenCapacity<_>>::proven_weight(&who)
+					.is_some() || info.capacity_weight == Self::capacity_of(&info.hardware),
 				"a host's capacity weight does not follow from its hardware"
 			);
 			ensure!(!info.served_models.is_empty(), "a host serves no model");

@@ -267,6 +267,10 @@ pub mod pallet {
 
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
+
+		/// Capacity proven by proof of compute, which replaces the declared hardware's weight
+		/// once the chain's first window has concluded; `()` for none.
+		type ProvenCapacity: daya_primitives::ProvenCapacity<Self::AccountId>;
 	}
 
 	/// Why this pallet holds funds.
@@ -355,6 +359,13 @@ pub mod pallet {
 			/// The host.
 			host: T::AccountId,
 			/// Its capacity weight, after the change.
+			capacity_weight: u64,
+		},
+		/// A host's capacity weight was set again from its proven capacity.
+		CapacityWeightSet {
+			/// The host.
+			host: T::AccountId,
+			/// Its capacity weight from now on.
 			capacity_weight: u64,
 		},
 		/// A host declared what its executor can do.

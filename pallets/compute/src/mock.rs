@@ -188,6 +188,7 @@ impl pallet_daya_compute::Config for Test {
 	type ReputationGain = ReputationGain;
 	type ReputationLoss = ReputationLoss;
 	type WeightInfo = ();
+	type ProvenCapacity = ();
 }
 
 /// Models 0, 1 and 2 are active, 3 deprecated and 4 retired; none needs any memory.

@@ -82,6 +82,8 @@ impl<T: Config> Pallet<T> {
 			Self::deposit_event(Event::HostChilled { host: who.clone() });
 		}
 		Hosts::<T>::insert(who, info);
+		// A proven weight counts only up to what the bond covers.
+		Self::do_refresh_capacity(who);
 		slashed
 	}
 
@@ -156,6 +158,18 @@ impl<T: Config> HostRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for 
 
 	fn bond(who: &T::AccountId) -> BalanceOf<T> {
 		Hosts::<T>::get(who).map_or_else(Zero::zero, |info| info.bond)
+	}
+
+	fn select_checker(
+		model: ModelId,
+		exclude: &[T::AccountId],
+		seed: [u8; 32],
+	) -> Option<T::AccountId> {
+		Self::do_select_checker(model, exclude, seed)
+	}
+
+	fn refresh_capacity(who: &T::AccountId) {
+		Self::do_refresh_capacity(who)
 	}
 
 	fn served_models(who: &T::AccountId) -> alloc::vec::Vec<ModelId> {

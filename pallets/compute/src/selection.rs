@@ -60,6 +60,24 @@ impl<T: Config> Pallet<T> {
 			.map(|entry| (&entry.host, entry.capacity_weight));
 		weighted_pick(candidates, &seed).cloned()
 	}
+
+	/// Picks an active host serving `model` that can check, each with the same chance whatever
+	/// its weight, leaving out `exclude`. See
+	/// [`daya_primitives::HostRegistry::select_checker`].
+	pub(crate) fn do_select_checker(
+		model: ModelId,
+		exclude: &[T::AccountId],
+		seed: [u8; 32],
+	) -> Option<T::AccountId> {
+		let index = HostsByModel::<T>::get(model)?;
+		let candidates = index
+			.iter()
+			.filter(|entry| {
+				entry.executor_kind.can(Duty::Validate) && !exclude.contains(&entry.host)
+			})
+			.map(|entry| (&entry.host, 1u64));
+		weighted_pick(candidates, &seed).cloned()
+	}
 }
 
 #[cfg(test)]

@@ -286,6 +286,7 @@ impl pallet_daya_compute::Config for Test {
 	type ReputationGain = ReputationGain;
 	type ReputationLoss = ReputationLoss;
 	type WeightInfo = ();
+	type ProvenCapacity = ();
 }
 
 impl pallet_daya_inference::Config for Test {

@@ -37,6 +37,10 @@
 //!    valid verdicts than the others together proves the count. Anything else (missing proofs,
 //!    silence, a tie) proves nothing: weight zero, no slash. Assigned verifiers that stayed
 //!    silent lose reputation.
+//! 6. **Apply** (then, [`Config::ConcludePerBlock`] hosts per block): every registered host's
+//!    weight in the registry is set from [`Pallet::proven_weight`]
+//!    ([`daya_primitives::HostRegistry::refresh_capacity`]), for selection and emission. The
+//!    next window opens only after.
 //!
 //! ## Proven weight
 //!
@@ -54,7 +58,9 @@
 //!
 //! - every commitment and verdict list belongs to the open window; none exist without one;
 //! - no verdict list holds more than [`Config::Verifiers`] entries, nor one verifier twice;
-//! - no proven record is of a window not yet open.
+//! - no proven record is of a window not yet open;
+//! - once a window's weights are applied, every host's weight in the registry is its proven
+//!   weight.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -68,7 +74,7 @@ mod tests;
 pub use pallet::*;
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use daya_primitives::{BlockRandomness, Duty, HostRegistry};
+use daya_primitives::{BlockRandomness, HostRegistry};
 use polkadot_sdk::{
 	frame_support::{self, pallet_prelude::*, traits::fungible},
 	frame_system::{self, pallet_prelude::*},
@@ -102,6 +108,8 @@ pub struct WindowInfo<BlockNumber> {
 	pub sample_seed: Option<[u8; 32]>,
 	/// Whether every commitment has been concluded.
 	pub concluded: bool,
+	/// Whether every host's weight in the registry has been set from the conclusion.
+	pub applied: bool,
 }
 
 /// A host's commitment to a window's work.
@@ -275,6 +283,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LastConcluded<T: Config> = StorageValue<_, WindowIndex, ValueQuery>;
 
+	/// The last host whose weight the registry took from the concluded window, while that runs.
+	#[pallet::storage]
+	pub type ApplyCursor<T: Config> = StorageValue<_, T::AccountId, OptionQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -294,6 +306,8 @@ pub mod pallet {
 		VerifierSilent { prover: T::AccountId, verifier: T::AccountId },
 		/// Every commitment of a window was concluded.
 		WindowConcluded { window: WindowIndex },
+		/// Every host's weight in the registry was set from the window's conclusion.
+		WeightsApplied { window: WindowIndex },
 	}
 
 	#[pallet::error]
@@ -413,9 +427,12 @@ impl<T: Config> Pallet<T> {
 			if w.sample_seed.is_some() && !w.concluded && now >= Self::conclude_at(w) {
 				return weight.saturating_add(Self::conclude_page(w.clone()));
 			}
+			if w.concluded && !w.applied {
+				return weight.saturating_add(Self::apply_page(w.clone()));
+			}
 		}
 		let due = Self::block_u32(now) % period == 1 % period;
-		let idle = window.as_ref().is_none_or(|w| w.concluded);
+		let idle = window.as_ref().is_none_or(|w| w.concluded && w.applied);
 		if due && idle {
 			if let Some(seed) = T::Randomness::seed() {
 				let index = window.map_or(1, |w| w.index.saturating_add(1));
@@ -426,6 +443,7 @@ impl<T: Config> Pallet<T> {
 					opened_at: now,
 					sample_seed: None,
 					concluded: false,
+					applied: false,
 				});
 				Self::deposit_event(Event::WindowOpened { window: index, seed });
 				weight = weight.saturating_add(db.reads_writes(1, 1));
@@ -462,6 +480,30 @@ impl<T: Config> Pallet<T> {
 			weight = weight.saturating_add(db.writes(2));
 		}
 		weight
+	}
+
+	/// Sets the registry's weight of up to [`Config::ConcludePerBlock`] hosts from the
+	/// concluded `window`.
+	fn apply_page(mut window: WindowInfo<BlockNumberFor<T>>) -> Weight {
+		let db = T::DbWeight::get();
+		let limit = T::ConcludePerBlock::get();
+		let after = ApplyCursor::<T>::get();
+		let page = T::Hosts::hosts_page(after.as_ref(), limit);
+		let mut weight = db.reads(2);
+		for (host, _) in page.iter() {
+			T::Hosts::refresh_capacity(host);
+			weight = weight.saturating_add(db.reads_writes(3, 2));
+		}
+		match page.last() {
+			Some((last, _)) if page.len() as u32 == limit => ApplyCursor::<T>::put(last),
+			_ => {
+				ApplyCursor::<T>::kill();
+				window.applied = true;
+				Window::<T>::put(&window);
+				Self::deposit_event(Event::WeightsApplied { window: window.index });
+			},
+		}
+		weight.saturating_add(db.writes(1))
 	}
 
 	fn conclude(
@@ -524,7 +566,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The verifiers of `prover`'s commitment to `window`: up to [`Config::Verifiers`] hosts
-	/// that serve one of the prover's models and can check ([`Duty::Validate`]), the prover
+	/// that serve one of the prover's models and can check, whatever their weight, the prover
 	/// excluded, each drawn from the window's sampling seed; empty before the sampling.
 	pub fn verifiers_of(
 		window: &WindowInfo<BlockNumberFor<T>>,
@@ -542,7 +584,7 @@ impl<T: Config> Pallet<T> {
 				.cycle()
 				.skip(i as usize)
 				.take(models.len())
-				.find_map(|m| T::Hosts::select_host(*m, Duty::Validate, &exclude, seed));
+				.find_map(|m| T::Hosts::select_checker(*m, &exclude, seed));
 			match picked {
 				Some(verifier) => exclude.push(verifier),
 				None => break,
@@ -613,6 +655,24 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(test, feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
 		let window = Window::<T>::get();
+		if window.as_ref().is_some_and(|w| w.applied) {
+			let mut after = None;
+			loop {
+				let page = T::Hosts::hosts_page(after.as_ref(), 64);
+				for (host, _) in page.iter() {
+					if let Some(proven) = Self::proven_weight(host) {
+						ensure!(
+							T::Hosts::capacity_weight(host) == proven,
+							"a host's weight in the registry is not its proven weight"
+						);
+					}
+				}
+				match page.last() {
+					Some((last, _)) if page.len() == 64 => after = Some(last.clone()),
+					_ => break,
+				}
+			}
+		}
 		for (_, commitment) in Commitments::<T>::iter() {
 			ensure!(
 				window.as_ref().is_some_and(|w| w.index == commitment.window && !w.concluded),
@@ -639,5 +699,11 @@ impl<T: Config> Pallet<T> {
 			ensure!(record.window <= newest, "a proven record of a window not yet open");
 		}
 		Ok(())
+	}
+}
+
+impl<T: Config> daya_primitives::ProvenCapacity<T::AccountId> for Pallet<T> {
+	fn proven_weight(who: &T::AccountId) -> Option<u64> {
+		Self::proven_weight(who)
 	}
 }

@@ -145,6 +145,7 @@ impl pallet_daya_compute::Config for Test {
 	type ReputationGain = ReputationGain;
 	type ReputationLoss = ReputationLoss;
 	type WeightInfo = ();
+	type ProvenCapacity = Poc;
 }
 
 /// The block's randomness: a hash of its number (nobody steers it in a test).

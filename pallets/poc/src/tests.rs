@@ -33,9 +33,9 @@ fn to_sampling() {
 	assert!(window_info().sample_seed.is_some());
 }
 
-/// Runs until the window is concluded.
+/// Runs until the window is concluded and its weights applied.
 fn to_conclusion() {
-	while !window_info().concluded {
+	while !window_info().applied {
 		run_to_block(System::block_number() + 1);
 	}
 }
@@ -316,5 +316,44 @@ fn conclusions_are_paged_and_the_next_window_waits_for_them() {
 		for host in hosts {
 			assert_eq!(Poc::proven_weight(&host), Some(100));
 		}
+	});
+}
+
+#[test]
+fn the_registry_selects_and_pays_by_proven_weight_once_a_window_concluded() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		register_host(DAVE, MinHostBond::get()).unwrap();
+		// Before any window: the declared hardware's provisional weight.
+		assert_eq!(Compute::capacity_weight(&DAVE), 81_920);
+		window_with(&[ALICE, BOB, CHARLIE], 600, Verdict::Valid);
+		assert_eq!(Compute::capacity_weight(&ALICE), 600);
+		assert_eq!(Compute::capacity_weight(&DAVE), 0, "declared hardware alone weighs nothing");
+		for i in 0..200u32 {
+			let seed = polkadot_sdk::sp_io::hashing::blake2_256(&i.to_le_bytes());
+			let picked = Compute::select_host(0, daya_primitives::Duty::Greedy, &[], seed);
+			assert_ne!(picked, Some(DAVE), "a host that proved nothing is never assigned a job");
+		}
+		// The emission's page reads the same weights.
+		let page = Compute::hosts_page(None, 10);
+		assert!(page.contains(&(DAVE, 0)));
+		assert!(page.contains(&(ALICE, 600)));
+		// A host weighing zero still verifies others, and so can prove itself next window.
+		window_with(&[ALICE, BOB, CHARLIE, DAVE], 700, Verdict::Valid);
+		assert_eq!(Compute::capacity_weight(&DAVE), 700);
+		// A slash lowers the weight at once to what the bond still covers.
+		<Compute as HostRegistry<_, _, _>>::slash(&DAVE, sp_percent(50), None);
+		assert_eq!(Compute::capacity_weight(&DAVE), 500);
+	});
+}
+
+#[test]
+fn if_every_host_failed_a_window_they_can_still_prove_themselves_in_the_next() {
+	test_with(&[ALICE, BOB], || {
+		window_with(&[ALICE, BOB], 600, Verdict::Missing { nonce: 0 });
+		assert_eq!(Compute::capacity_weight(&ALICE), 0);
+		assert_eq!(Compute::capacity_weight(&BOB), 0);
+		window_with(&[ALICE, BOB], 600, Verdict::Valid);
+		assert_eq!(Compute::capacity_weight(&ALICE), 600);
+		assert_eq!(Compute::capacity_weight(&BOB), 600);
 	});
 }
