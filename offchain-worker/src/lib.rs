@@ -19,6 +19,7 @@
 
 extern crate alloc;
 
+pub mod poc;
 pub mod runner;
 
 use polkadot_sdk::sp_core::crypto::KeyTypeId;

@@ -66,12 +66,16 @@
 
 extern crate alloc;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+pub mod weights;
 
 pub use pallet::*;
+pub use weights::WeightInfo;
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use daya_primitives::{BlockRandomness, HostRegistry};
@@ -250,9 +254,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type FraudJail: Get<BlockNumberFor<Self>>;
 
-		/// Commitments concluded per block at most.
+		/// Commitments concluded, and hosts' weights applied, per block at most.
 		#[pallet::constant]
 		type ConcludePerBlock: Get<u32>;
+
+		/// Weights of the calls and of each step of a window, from this crate's benchmarks.
+		type WeightInfo: WeightInfo;
 	}
 
 	/// The open window, or the last one.
@@ -370,7 +377,7 @@ pub mod pallet {
 		/// Commits the sender's work in the open window: the Merkle root of its leaves and their
 		/// count. Once per window, until the commit deadline.
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::DbWeight::get().reads_writes(3, 1).saturating_add(Weight::from_parts(20_000_000, 4_000)))]
+		#[pallet::weight(T::WeightInfo::commit())]
 		pub fn commit(
 			origin: OriginFor<T>,
 			window: WindowIndex,
@@ -384,7 +391,7 @@ pub mod pallet {
 		/// Sends the sender's verdict on `prover`'s commitment to the open window. Only its
 		/// verifiers, once each, between the sampling and the verification deadline.
 		#[pallet::call_index(1)]
-		#[pallet::weight(T::DbWeight::get().reads_writes(4, 1).saturating_add(Weight::from_parts(40_000_000, 8_000)))]
+		#[pallet::weight(T::WeightInfo::submit_verdict())]
 		pub fn submit_verdict(
 			origin: OriginFor<T>,
 			window: WindowIndex,
@@ -416,19 +423,21 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
-		let db = T::DbWeight::get();
-		let mut weight = db.reads(1);
+		let limit = T::ConcludePerBlock::get();
 		let window = Window::<T>::get();
 		let period = Self::block_u32(T::WindowPeriod::get()).max(1);
 		if let Some(w) = &window {
 			if w.sample_seed.is_none() && now >= Self::sample_at(w) {
-				return weight.saturating_add(Self::sample(w.clone()));
+				Self::sample(w.clone());
+				return T::WeightInfo::sample();
 			}
 			if w.sample_seed.is_some() && !w.concluded && now >= Self::conclude_at(w) {
-				return weight.saturating_add(Self::conclude_page(w.clone()));
+				Self::conclude_page(w.clone(), limit);
+				return T::WeightInfo::conclude(limit);
 			}
 			if w.concluded && !w.applied {
-				return weight.saturating_add(Self::apply_page(w.clone()));
+				Self::apply_page(w.clone(), limit);
+				return T::WeightInfo::apply(limit);
 			}
 		}
 		let due = Self::block_u32(now) % period == 1 % period;
@@ -446,53 +455,41 @@ impl<T: Config> Pallet<T> {
 					applied: false,
 				});
 				Self::deposit_event(Event::WindowOpened { window: index, seed });
-				weight = weight.saturating_add(db.reads_writes(1, 1));
 			}
 		}
-		weight
+		// Opening is the dearest of the steps left (one read when nothing is due).
+		T::WeightInfo::open_window()
 	}
 
-	fn sample(mut window: WindowInfo<BlockNumberFor<T>>) -> Weight {
-		let db = T::DbWeight::get();
-		let Some(seed) = T::Randomness::seed() else { return db.reads(1) };
+	fn sample(mut window: WindowInfo<BlockNumberFor<T>>) {
+		let Some(seed) = T::Randomness::seed() else { return };
 		let sample_seed = seed.draw(&(b"daya/poc/sample", window.index).encode());
 		window.sample_seed = Some(sample_seed);
 		let commitments = Commitments::<T>::count();
 		Window::<T>::put(&window);
 		Self::deposit_event(Event::Sampled { window: window.index, sample_seed, commitments });
-		db.reads_writes(2, 1)
 	}
 
-	/// Concludes up to [`Config::ConcludePerBlock`] commitments of `window`.
-	fn conclude_page(mut window: WindowInfo<BlockNumberFor<T>>) -> Weight {
-		let db = T::DbWeight::get();
-		let limit = T::ConcludePerBlock::get();
+	/// Concludes up to `limit` commitments of `window`.
+	pub(crate) fn conclude_page(mut window: WindowInfo<BlockNumberFor<T>>, limit: u32) {
 		let page: alloc::vec::Vec<_> = Commitments::<T>::iter().take(limit as usize).collect();
-		let mut weight = db.reads(1);
 		for (host, commitment) in page.iter() {
-			weight = weight.saturating_add(Self::conclude(&window, host, commitment));
+			Self::conclude(&window, host, commitment);
 		}
 		if (page.len() as u32) < limit {
 			window.concluded = true;
 			LastConcluded::<T>::put(window.index);
 			Window::<T>::put(&window);
 			Self::deposit_event(Event::WindowConcluded { window: window.index });
-			weight = weight.saturating_add(db.writes(2));
 		}
-		weight
 	}
 
-	/// Sets the registry's weight of up to [`Config::ConcludePerBlock`] hosts from the
-	/// concluded `window`.
-	fn apply_page(mut window: WindowInfo<BlockNumberFor<T>>) -> Weight {
-		let db = T::DbWeight::get();
-		let limit = T::ConcludePerBlock::get();
+	/// Sets the registry's weight of up to `limit` hosts from the concluded `window`.
+	pub(crate) fn apply_page(mut window: WindowInfo<BlockNumberFor<T>>, limit: u32) {
 		let after = ApplyCursor::<T>::get();
 		let page = T::Hosts::hosts_page(after.as_ref(), limit);
-		let mut weight = db.reads(2);
 		for (host, _) in page.iter() {
 			T::Hosts::refresh_capacity(host);
-			weight = weight.saturating_add(db.reads_writes(3, 2));
 		}
 		match page.last() {
 			Some((last, _)) if page.len() as u32 == limit => ApplyCursor::<T>::put(last),
@@ -503,19 +500,16 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::WeightsApplied { window: window.index });
 			},
 		}
-		weight.saturating_add(db.writes(1))
 	}
 
 	fn conclude(
 		window: &WindowInfo<BlockNumberFor<T>>,
 		host: &T::AccountId,
 		commitment: &Commitment,
-	) -> Weight {
-		let db = T::DbWeight::get();
+	) {
 		Commitments::<T>::remove(host);
 		let verdicts = Verdicts::<T>::take(host);
 		let assigned = Self::verifiers_of(window, host);
-		let mut weight = db.reads_writes(3, 3);
 		for verifier in assigned.iter() {
 			if !verdicts.iter().any(|(v, _)| v == verifier) {
 				T::Hosts::record_miss(verifier);
@@ -523,7 +517,6 @@ impl<T: Config> Pallet<T> {
 					prover: host.clone(),
 					verifier: verifier.clone(),
 				});
-				weight = weight.saturating_add(db.reads_writes(1, 1));
 			}
 		}
 		let count = |f: fn(&Verdict) -> bool| verdicts.iter().filter(|(_, v)| f(v)).count();
@@ -537,7 +530,6 @@ impl<T: Config> Pallet<T> {
 				window: window.index,
 				amount,
 			});
-			weight = weight.saturating_add(db.reads_writes(4, 4));
 			Outcome::Convicted
 		} else if valid > verdicts.len() - valid {
 			Outcome::Proven { count: commitment.count }
@@ -552,7 +544,6 @@ impl<T: Config> Pallet<T> {
 			outcome,
 			weight: weight_now,
 		});
-		weight
 	}
 
 	fn bounded(host: &T::AccountId, outcome: &Outcome) -> u64 {

@@ -176,6 +176,7 @@ impl pallet_daya_poc::Config for Test {
 	type FraudSlash = FraudSlash;
 	type FraudJail = FraudJail;
 	type ConcludePerBlock = ConcludePerBlock;
+	type WeightInfo = ();
 }
 
 /// Registers `who` as a host of one 80 GiB GPU serving model 0, with `bond`.
