@@ -238,10 +238,22 @@ pub struct Usage {
 	pub completion_tokens: u32,
 }
 
+/// How many prompt tokens count as much work as one generated token. A prompt is read in one
+/// parallel pass (prefill) while output is generated a token at a time: SmolLM2 on a CPU core
+/// prefills 11.3 times as fast as it decodes (`docs/verification.md`), and GPUs widen the gap.
+pub const PROMPT_TOKENS_PER_WORK_TOKEN: u32 = 10;
+
 impl Usage {
 	/// Prompt and completion tokens together, saturating.
 	pub fn total(&self) -> u32 {
 		self.prompt_tokens.saturating_add(self.completion_tokens)
+	}
+
+	/// The work the job took, in generated-token equivalents: every completion token, and a
+	/// prompt token for [`PROMPT_TOKENS_PER_WORK_TOKEN`]-th of one (rounded down).
+	pub fn work_tokens(&self) -> u32 {
+		self.completion_tokens
+			.saturating_add(self.prompt_tokens / PROMPT_TOKENS_PER_WORK_TOKEN)
 	}
 }
 

@@ -16,4 +16,5 @@ polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[pallet_daya_inference, Inference]
 	[pallet_daya_emission, Emission]
 	[pallet_daya_randomness, Randomness]
+	[pallet_daya_poc, Poc]
 );

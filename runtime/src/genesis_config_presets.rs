@@ -100,15 +100,20 @@ pub fn dev_model() -> ModelParams<Runtime> {
 /// What each genesis host bonds.
 pub const DEV_HOST_BOND: Balance = 1_000 * UNIT;
 
-/// The executor URL a genesis host announces: `daya-executor`'s default port on the host itself.
+/// The executor URL Alice announces as a genesis host: `daya-executor`'s default port on the
+/// host itself, where `scripts/dev.sh` starts hers. Other hosts' executors fetch her
+/// proof-of-compute proofs there.
 pub const DEV_EXECUTOR_ENDPOINT: &[u8] = b"http://127.0.0.1:8090";
 
+/// The executor URL Bob announces: the next port, where `scripts/dev.sh` starts his.
+pub const DEV_EXECUTOR_ENDPOINT_BOB: &[u8] = b"http://127.0.0.1:8091";
+
 /// A host serving the genesis models (the dev model, id 0, and SmolLM2, id 1) on one 16 GiB
-/// device.
-fn dev_host(account: AccountId) -> GenesisHost<Runtime> {
+/// device, its executor at `endpoint`.
+fn dev_host(account: AccountId, endpoint: &[u8]) -> GenesisHost<Runtime> {
 	GenesisHost {
 		account,
-		endpoint: BoundedVec::truncate_from(DEV_EXECUTOR_ENDPOINT.to_vec()),
+		endpoint: BoundedVec::truncate_from(endpoint.to_vec()),
 		hardware: BoundedVec::truncate_from(vec![GpuSpec {
 			name: BoundedVec::truncate_from(b"dev-gpu-16g".to_vec()),
 			vram_mib: 16_384,
@@ -168,8 +173,8 @@ fn daya_genesis(
 		models: ModelsConfig { models: vec![dev_model(), smollm2()] },
 		compute: ComputeConfig {
 			hosts: vec![
-				dev_host(Sr25519Keyring::Alice.to_account_id()),
-				dev_host(Sr25519Keyring::Bob.to_account_id()),
+				dev_host(Sr25519Keyring::Alice.to_account_id(), DEV_EXECUTOR_ENDPOINT),
+				dev_host(Sr25519Keyring::Bob.to_account_id(), DEV_EXECUTOR_ENDPOINT_BOB),
 			],
 		},
 		emission: EmissionConfig { epoch_length: Some(TEST_EPOCH_LENGTH) },

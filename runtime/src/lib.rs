@@ -279,6 +279,8 @@ mod runtime {
 	pub type Emission = pallet_daya_emission;
 	#[runtime::pallet_index(54)]
 	pub type Randomness = pallet_daya_randomness;
+	#[runtime::pallet_index(55)]
+	pub type Poc = pallet_daya_poc;
 }
 
 cumulus_pallet_parachain_system::register_validate_block! {

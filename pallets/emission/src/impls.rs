@@ -203,7 +203,10 @@ impl<T: Config> Pallet<T> {
 				for (host, entry) in page.iter() {
 					let reward =
 						share(capacity_pot, u128::from(entry.capacity), state.total_capacity)
-							.saturating_add(share(work_pot, entry.counted, state.total_counted));
+							// Its share of all work, capped: a host's work reward is at most
+							// `factor` times its capacity share of the pot; what the cap holds back
+							// goes to the treasury with the dust.
+							.saturating_add(share(work_pot, entry.counted, state.total_work));
 					let reward: BalanceOf<T> = reward.saturated_into();
 					if !reward.is_zero() {
 						Pending::<T>::mutate(host, |pending| {

@@ -113,14 +113,19 @@ fn work_counts_at_most_the_cap_factor_times_the_capacity_share() {
 		work(ALICE, 10_000);
 		work(BOB, 1_000);
 		finish_epoch();
-		// Alice's capacity share is 1/4: her work counts at most 2 x 1/4 x 11,000 = 5,500.
-		// Work pot 450 by 5,500 : 1,000; capacity pot 450 by 1 : 3.
-		let alice_work = 450 * 5_500 / 6_500;
-		let bob_work = 450 * 1_000 / 6_500;
+		// Alice's capacity share is 1/4: her work counts at most 2 x 1/4 x 11,000 = 5,500, so
+		// she gets at most 2 x 1/4 of the work pot. Work pot 450 by each one's share of all
+		// 11,000 units, capped; capacity pot 450 by 1 : 3.
+		let alice_work = 450 * 5_500 / 11_000;
+		let bob_work = 450 * 1_000 / 11_000;
+		assert_eq!(alice_work, 2 * 450 / 4);
 		assert_eq!(pending(ALICE), 112 + alice_work);
 		assert_eq!(pending(BOB), 337 + bob_work);
-		// Uncapped she would have had 450 x 10,000 / 11,000 of the work pot.
+		// Uncapped she would have had 450 x 10,000 / 11,000 of the work pot; what the cap held
+		// back is not shared among the others (it would pay them for her self-dealing) but goes
+		// to the treasury.
 		assert!(alice_work < 450 * 10_000 / 11_000);
+		assert_eq!(last_distribution().0, 112 + 337 + alice_work + bob_work);
 	});
 }
 
@@ -163,8 +168,9 @@ fn a_distribution_spans_blocks_and_work_meanwhile_counts_for_the_next_epoch() {
 			}
 			assert_eq!(Work::<Test>::get(1, ALICE), 50);
 			finish_epoch();
-			// Alice alone worked in epoch 1: the whole work pot.
-			assert_eq!(pending(ALICE), 90 + 90 + 450);
+			// Alice alone worked in epoch 1, with a fifth of the capacity: at most twice that
+			// share of the work pot, the rest to the treasury.
+			assert_eq!(pending(ALICE), 90 + 90 + 2 * 450 / 5);
 		},
 	);
 }

@@ -543,7 +543,7 @@ impl<T: Config> Pallet<T> {
 				T::Models::terms(job.model).map_or(0, |t| t.compute_units_per_token);
 			T::Work::record_work(
 				executor,
-				u128::from(usage.total()).saturating_mul(u128::from(units_per_token)),
+				u128::from(usage.work_tokens()).saturating_mul(u128::from(units_per_token)),
 			);
 		}
 		Self::end_job(job_id, job, end, fee, treasury_paid, refund, usage);

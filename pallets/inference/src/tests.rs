@@ -553,8 +553,9 @@ fn an_unsampled_result_is_paid_at_the_next_block() {
 		assert_eq!(free(executor), executor_before + FEE - FEE / 10);
 		assert_eq!(free(TREASURY), treasury_before + FEE / 10);
 		assert_eq!(issuance(), issuance_before);
-		// Verified work: 20 tokens of 1,000 compute units each.
-		assert_eq!(MockWork::of(executor), 20_000);
+		// Verified work, 1,000 compute units per work token: the 12 output tokens, and the 8
+		// prompt tokens at a tenth of a token each (rounded down: none).
+		assert_eq!(MockWork::of(executor), 12_000);
 		assert!(JobsOf::<Test>::get(CONSUMER).is_none());
 		let outcome = Outcomes::<Test>::get(job_id).unwrap();
 		assert_eq!(

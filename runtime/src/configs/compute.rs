@@ -5,7 +5,7 @@ use polkadot_sdk::*;
 use frame_support::parameter_types;
 use sp_runtime::Perbill;
 
-use crate::{Balance, Balances, BlockNumber, Models, Runtime, RuntimeHoldReason, DAYS, UNIT};
+use crate::{Balance, Balances, BlockNumber, Models, Poc, Runtime, RuntimeHoldReason, DAYS, UNIT};
 
 parameter_types! {
 	/// The least a host bonds to serve: what a proven fraud can lose.
@@ -24,8 +24,8 @@ parameter_types! {
 	pub const MaxHosts: u32 = 10_000;
 	/// Hosts in one model's selection index (selection reads the whole index: keep it bounded).
 	pub const MaxHostsPerModel: u32 = 256;
-	/// Provisional cap on one host's capacity weight (VRAM MiB x GPU count) until proof of
-	/// compute: eight 80 GiB GPUs.
+	/// Cap on one host's provisional capacity weight (VRAM MiB x GPU count), which counts only
+	/// until the chain's first proof-of-compute window concludes: eight 80 GiB GPUs.
 	pub const MaxCapacityPerHost: u64 = 8 * 81_920;
 	/// Reputation of a new host.
 	pub const InitialReputation: Perbill = Perbill::from_percent(50);
@@ -52,4 +52,5 @@ impl pallet_daya_compute::Config for Runtime {
 	type ReputationGain = ReputationGain;
 	type ReputationLoss = ReputationLoss;
 	type WeightInfo = pallet_daya_compute::weights::SubstrateWeight<Runtime>;
+	type ProvenCapacity = Poc;
 }

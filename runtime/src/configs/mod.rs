@@ -13,6 +13,7 @@ mod inference;
 mod models;
 mod offchain;
 mod parachain_system;
+mod poc;
 mod randomness;
 mod session;
 mod sudo;
@@ -25,6 +26,7 @@ pub use council::CouncilCollective;
 pub use inference::TreasuryAccount;
 pub use models::GovernanceOrigin;
 pub use offchain::{HostKey, HostWorker, RuntimeChain};
+pub use poc::POC_PARAMS;
 #[cfg(test)]
 pub use randomness::BENCHMARK_RELAY_STATE;
 pub use system::{RuntimeBlockLength, RuntimeBlockWeights};

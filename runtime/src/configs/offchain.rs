@@ -4,14 +4,17 @@
 //! A host inserts the secret of its host account into its node's keystore under key type
 //! `daya` ([`daya_offchain::KEY_TYPE`]); after each imported block, the job market's offchain
 //! worker runs [`daya_offchain::runner::run`] over [`RuntimeChain`], which finds the host's work,
-//! calls its executor and sends `submit_result` / `submit_verdict` signed with that key.
+//! calls its executor and sends `submit_result` / `submit_verdict` signed with that key, and
+//! [`daya_offchain::poc::run`], which takes part in proof of compute: runs the host's windows on
+//! its executor, commits them, and verifies the commitments the chain gives the host to check.
 
 use alloc::vec::Vec;
 use polkadot_sdk::*;
 
 use codec::{Decode, Encode};
-use daya_offchain::runner::{
-	Chain, Delivered, HostId, JobInput, JobOutput, NotSent, RESUBMIT_AFTER,
+use daya_offchain::{
+	poc::{PocChain, ToVerify, WindowView},
+	runner::{Chain, Delivered, HostId, JobInput, JobOutput, NotSent, RESUBMIT_AFTER},
 };
 use daya_primitives::{runtime_api::WorkKind, JobId, Judgement};
 use frame_system::offchain::{
@@ -195,11 +198,88 @@ impl Chain for RuntimeChain {
 	}
 }
 
-/// What the job market's offchain worker runs: the engine over [`RuntimeChain`].
+impl PocChain for RuntimeChain {
+	fn local_hosts() -> Vec<HostId> {
+		<Self as Chain>::local_hosts()
+	}
+
+	fn window() -> Option<WindowView> {
+		let window = pallet_daya_poc::Window::<Runtime>::get()?;
+		Some(WindowView {
+			index: window.index,
+			seed: window.seed,
+			seal_at: window.opened_at.saturating_add(super::poc::ComputeBlocks::get()),
+			sample_at: crate::Poc::sample_at(&window),
+			conclude_at: crate::Poc::conclude_at(&window),
+			sample_seed: window.sample_seed,
+			concluded: window.concluded,
+		})
+	}
+
+	fn params() -> daya_protocol::poc::PocParams {
+		super::poc::POC_PARAMS
+	}
+
+	fn committed(host: &HostId) -> bool {
+		pallet_daya_poc::Commitments::<Runtime>::contains_key(AccountId::from(*host))
+	}
+
+	fn to_verify(host: &HostId) -> Vec<ToVerify> {
+		let Some(window) = pallet_daya_poc::Window::<Runtime>::get() else { return Vec::new() };
+		let me = AccountId::from(*host);
+		pallet_daya_poc::Commitments::<Runtime>::iter()
+			.filter(|(prover, _)| {
+				crate::Poc::verifiers_of(&window, prover).contains(&me)
+					&& !pallet_daya_poc::Verdicts::<Runtime>::get(prover)
+						.iter()
+						.any(|(verifier, _)| *verifier == me)
+			})
+			.map(|(prover, commitment)| ToVerify {
+				prover: prover.into(),
+				root: commitment.root,
+				count: commitment.count,
+			})
+			.collect()
+	}
+
+	fn endpoint(host: &HostId) -> Option<alloc::string::String> {
+		let info = pallet_daya_compute::Hosts::<Runtime>::get(AccountId::from(*host))?;
+		alloc::string::String::from_utf8(info.endpoint.into_inner()).ok()
+	}
+
+	fn submit_commit(
+		host: &HostId,
+		window: u32,
+		root: [u8; 32],
+		count: u64,
+	) -> Result<(), NotSent> {
+		send_signed(host, pallet_daya_poc::Call::commit { window, root, count }.into())
+	}
+
+	fn submit_verdict(
+		host: &HostId,
+		window: u32,
+		prover: &HostId,
+		verdict: daya_protocol::poc::PocVerdict,
+	) -> Result<(), NotSent> {
+		use daya_protocol::poc::PocVerdict;
+		let verdict = match verdict {
+			PocVerdict::Valid => pallet_daya_poc::Verdict::Valid,
+			PocVerdict::Invalid { nonce } => pallet_daya_poc::Verdict::Invalid { nonce },
+			PocVerdict::Missing { nonce } => pallet_daya_poc::Verdict::Missing { nonce },
+		};
+		let prover = AccountId::from(*prover);
+		send_signed(host, pallet_daya_poc::Call::submit_verdict { window, prover, verdict }.into())
+	}
+}
+
+/// What the job market's offchain worker runs: the job engine and proof of compute's, over
+/// [`RuntimeChain`].
 pub struct HostWorker;
 
 impl frame_support::traits::OffchainWorker<BlockNumber> for HostWorker {
 	fn offchain_worker(now: BlockNumber) {
+		let _ = daya_offchain::poc::run::<RuntimeChain>(now);
 		let _ = daya_offchain::runner::run::<RuntimeChain>(now);
 	}
 }

@@ -1,0 +1,55 @@
+//! `pallet_daya_poc`: proof of compute: windows, commitments, sampled verification by other
+//! hosts, proven weights bounded by the bond.
+
+use polkadot_sdk::*;
+
+use daya_protocol::poc::PocParams;
+use frame_support::parameter_types;
+use sp_runtime::Perbill;
+
+use crate::{Balance, Balances, BlockNumber, Compute, Randomness, Runtime, DAYS, UNIT};
+
+/// The work every host's executor does in a window (see `docs/proof-of-compute.md`): tiles of
+/// side 128 (exact in f32), 32-row nonces through 4 layers of a 64-tile pool (4 MiB), 64 samples
+/// per commitment. Small, so that CPU hosts of the dev and local chains take part; a network of
+/// GPUs raises `rows`, `depth` and `pool_tiles` with a runtime upgrade.
+pub const POC_PARAMS: PocParams =
+	PocParams { dim: 128, rows: 32, depth: 4, pool_tiles: 64, gen_rounds: 2, samples: 64 };
+
+parameter_types! {
+	/// A window opens every 30 blocks (3 minutes at 6 s), the first in block 1.
+	pub const WindowPeriod: BlockNumber = 30;
+	/// Hosts compute for 3 blocks.
+	pub const ComputeBlocks: BlockNumber = 3;
+	/// Commitments are taken for 3 blocks more.
+	pub const CommitBlocks: BlockNumber = 3;
+	/// Verifiers have 6 blocks from the sampling: the window concludes 12 blocks after it opens.
+	pub const VerifyBlocks: BlockNumber = 6;
+	/// Two verifiers per commitment: one liar cannot convict.
+	pub const Verifiers: u32 = 2;
+	/// One micro-DAYA of bond per proven nonce: the minimum bond (100 DAYA) covers 10^8 nonces
+	/// a window.
+	pub const CollateralPerWeight: Balance = UNIT / 1_000_000;
+	/// A convicted host loses a fifth of its bond.
+	pub const FraudSlash: Perbill = Perbill::from_percent(20);
+	/// And gets no work for a week.
+	pub const FraudJail: BlockNumber = 7 * DAYS;
+	/// Commitments concluded, and hosts' weights applied, per block.
+	pub const ConcludePerBlock: u32 = 16;
+}
+
+impl pallet_daya_poc::Config for Runtime {
+	type Currency = Balances;
+	type Hosts = Compute;
+	type Randomness = Randomness;
+	type WindowPeriod = WindowPeriod;
+	type ComputeBlocks = ComputeBlocks;
+	type CommitBlocks = CommitBlocks;
+	type VerifyBlocks = VerifyBlocks;
+	type Verifiers = Verifiers;
+	type CollateralPerWeight = CollateralPerWeight;
+	type FraudSlash = FraudSlash;
+	type FraudJail = FraudJail;
+	type ConcludePerBlock = ConcludePerBlock;
+	type WeightInfo = pallet_daya_poc::weights::SubstrateWeight<Runtime>;
+}
