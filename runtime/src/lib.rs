@@ -295,6 +295,8 @@ mod job_market_tests;
 #[cfg(test)]
 mod offchain_tests;
 #[cfg(test)]
+mod poc_tests;
+#[cfg(test)]
 mod randomness_tests;
 #[cfg(test)]
 mod tests;
