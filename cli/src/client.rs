@@ -432,6 +432,21 @@ impl Client {
 		self.call_decode("HostsApi", "host", (who.0,)).await
 	}
 
+	/// The part `who` takes in proof of compute.
+	pub async fn poc_host(
+		&self,
+		who: &AccountId32,
+	) -> Result<daya_primitives::runtime_api::PocHostView, Failure> {
+		self.call_decode("PocApi", "host", (who.0,)).await
+	}
+
+	/// Proof of compute's open (or last) window.
+	pub async fn poc_window(
+		&self,
+	) -> Result<Option<daya_primitives::runtime_api::PocWindowView<u32>>, Failure> {
+		self.call_decode("PocApi", "window", ()).await
+	}
+
 	pub async fn pending_rewards(&self, who: &AccountId32) -> Result<u128, Failure> {
 		self.call("EmissionApi", "pending_rewards", (who.0,)).await
 	}

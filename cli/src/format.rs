@@ -339,7 +339,24 @@ pub fn cancelled(json: bool, id: u64, refund: u128) {
 	println!("job {id} cancelled: {} refunded", Amount(refund));
 }
 
-pub fn host(json: bool, who: &AccountId32, host: &HostView) {
+/// How the CLI names a window's outcome.
+fn outcome_name(outcome: &daya_primitives::runtime_api::PocOutcomeView) -> String {
+	use daya_primitives::runtime_api::PocOutcomeView;
+	match outcome {
+		PocOutcomeView::Proven { count } => format!("proven ({count} nonces)"),
+		PocOutcomeView::Convicted => "convicted of fraud".into(),
+		PocOutcomeView::Unproven => "nothing proven".into(),
+	}
+}
+
+pub fn host(
+	json: bool,
+	who: &AccountId32,
+	host: &HostView,
+	poc: &daya_primitives::runtime_api::PocHostView,
+) {
+	let last = poc.last.as_ref().map(|(window, outcome)| (*window, outcome_name(outcome)));
+	let (valid, invalid, missing) = poc.verdicts;
 	let status = match &host.status {
 		HostStatus::Active => "active".to_string(),
 		HostStatus::Chilled => "chilled".to_string(),
@@ -362,6 +379,16 @@ pub fn host(json: bool, who: &AccountId32, host: &HostView) {
 			"capacityWeight": host.capacity_weight,
 			"executorKind": kind_name(host.executor_kind),
 			"registeredAt": host.registered_at,
+			"proofOfCompute": {
+				"provenWeight": poc.proven_weight,
+				"lastWindow": last.as_ref().map(|(window, outcome)| json!({
+					"window": window, "outcome": outcome
+				})),
+				"committed": poc.committed.map(|(window, count)| json!({
+					"window": window, "count": count
+				})),
+				"verdicts": { "valid": valid, "invalid": invalid, "missing": missing },
+			},
 		}));
 	}
 	println!("host {who}: {status}");
@@ -374,6 +401,18 @@ pub fn host(json: bool, who: &AccountId32, host: &HostView) {
 	println!("  reputation  {}", percent(host.reputation.deconstruct()));
 	println!("  capacity    {}", host.capacity_weight);
 	println!("  executor    {}", kind_name(host.executor_kind));
+	match poc.proven_weight {
+		Some(weight) => println!("  proven      {weight}"),
+		None => println!("  proven      nothing yet (no window has concluded)"),
+	}
+	if let Some((window, outcome)) = &last {
+		println!("  last window {window}: {outcome}");
+	}
+	if let Some((window, count)) = poc.committed {
+		println!(
+			"  committed   {count} nonces to window {window}; verdicts: {valid} valid, {invalid} invalid, {missing} missing"
+		);
+	}
 }
 
 /// How the CLI names an executor kind (as `daya host set-kind` takes it).
@@ -531,4 +570,35 @@ mod tests {
 		assert_eq!(Amount(1_500 * UNIT / 1_000).to_string(), "1.5 DAYA");
 		assert_eq!(percent(500_000_000), "50.0%");
 	}
+}
+
+pub fn poc_window(json: bool, window: Option<&daya_primitives::runtime_api::PocWindowView<u32>>) {
+	let Some(w) = window else {
+		if json {
+			return print(serde_json::Value::Null);
+		}
+		println!("no proof-of-compute window yet");
+		return;
+	};
+	if json {
+		return print(json!({
+			"window": w.index,
+			"openedAt": w.opened_at,
+			"sampleAt": w.sample_at,
+			"concludeAt": w.conclude_at,
+			"commitments": w.commitments,
+			"concluded": w.concluded,
+			"applied": w.applied,
+		}));
+	}
+	let stage = match (w.concluded, w.applied) {
+		(true, true) => "concluded, weights applied",
+		(true, false) => "concluded, applying weights",
+		_ => "open",
+	};
+	println!("window {}: {stage}", w.index);
+	println!("  opened at block    {}", w.opened_at);
+	println!("  samples at block   {}", w.sample_at);
+	println!("  concludes at block {}", w.conclude_at);
+	println!("  commitments        {}", w.commitments);
 }

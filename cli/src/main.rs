@@ -62,6 +62,16 @@ enum Command {
 	/// A collator's standing, and how to join the collator set.
 	#[command(subcommand)]
 	Collator(CollatorCommand),
+	/// Proof of compute's windows (hosts).
+	#[command(subcommand)]
+	Poc(PocCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum PocCommand {
+	/// The open (or last) window: when it opened, when it samples and concludes, how many
+	/// hosts committed, whether its weights are applied.
+	Window,
 }
 
 #[derive(Subcommand, Debug)]
@@ -493,7 +503,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		Command::Host(HostCommand::Status { account }) => {
 			let who = client::account(account.as_deref(), cli.suri.as_deref())?;
 			match client.host(&who).await? {
-				Some(host) => format::host(json, &who, &host),
+				Some(host) => format::host(json, &who, &host, &client.poc_host(&who).await?),
 				None => fail(format!("{who} is not a registered host"))?,
 			}
 		},
@@ -509,7 +519,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			client.register_host(&signer, &endpoint, &gpus, &ids, bond).await?;
 			let who = client::account_of(&signer);
 			match client.host(&who).await? {
-				Some(host) => format::host(json, &who, &host),
+				Some(host) => format::host(json, &who, &host, &client.poc_host(&who).await?),
 				None => fail("the registration did not take")?,
 			}
 		},
@@ -602,6 +612,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		Command::Emission(EmissionCommand::Schedule { eras }) => {
 			format::schedule(json, &client.schedule(eras).await?);
 		},
+		Command::Poc(PocCommand::Window) => {
+			format::poc_window(json, client.poc_window().await?.as_ref());
+		},
 	}
 	Ok(())
 }
@@ -614,7 +627,7 @@ async fn host_after(
 ) -> Result<(), Failure> {
 	let who = client::account_of(signer);
 	match client.host(&who).await? {
-		Some(host) => format::host(json, &who, &host),
+		Some(host) => format::host(json, &who, &host, &client.poc_host(&who).await?),
 		None => format::left(json, &who),
 	}
 	Ok(())

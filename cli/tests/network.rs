@@ -113,12 +113,39 @@ fn http_get(port: u16, path: &str) -> Result<String, String> {
 	Ok(body.to_string())
 }
 
-/// Makes `who` (a dev name) a host of this node: its key in the keystore, its executor's URL.
+/// Makes `who` (a dev name) a host of this node: its key in the keystore, its executor's URL,
+/// and that URL announced on chain as its endpoint (where other hosts fetch its
+/// proof-of-compute proofs).
 fn attach(url: &str, who: &str, executor: &Executor) {
 	let inserted = json(url, &["--suri", who, "host", "insert-key"]);
 	assert_eq!(inserted["keyType"], "daya");
 	let set = json(url, &["--suri", who, "host", "set-executor", &executor.url()]);
 	assert_eq!(set["executor"], executor.url().as_str());
+	let status = json(url, &["host", "status", who]);
+	if status["endpoint"] != executor.url().as_str() {
+		let updated = json(url, &["--suri", who, "host", "update", "--endpoint", &executor.url()]);
+		assert_eq!(updated["endpoint"], executor.url().as_str(), "{updated}");
+	}
+}
+
+/// Waits until `who` has a proven weight, applied in the registry: its executor computed a
+/// proof-of-compute window, committed it, and other hosts verified it. Returns the weight.
+fn wait_for_proven(url: &str, who: &str, timeout: Duration) -> u64 {
+	let start = Instant::now();
+	loop {
+		let status = json(url, &["host", "status", who]);
+		let proven = status["proofOfCompute"]["provenWeight"].as_u64().unwrap_or(0);
+		if proven > 0 && status["capacityWeight"].as_u64() == Some(proven) {
+			println!(
+				"[e2e] {who} proved {proven} nonces (window {}) after {:.1} s",
+				status["proofOfCompute"]["lastWindow"]["window"],
+				start.elapsed().as_secs_f64()
+			);
+			return proven;
+		}
+		assert!(start.elapsed() < timeout, "{who} proved nothing within {timeout:?}: {status}");
+		std::thread::sleep(Duration::from_millis(500));
+	}
 }
 
 /// The free balance of `who` (SS58), read from the chain's state.
@@ -172,10 +199,15 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 	let url = node.ws_url();
 	let smollm2 = smollm2_path();
 	let both: [&Path; 2] = [&model, &smollm2];
-	let alice = Executor::start(&both, &dir.0, "alice", &[]);
-	let bob = Executor::start(&both, &dir.0, "bob", &[]);
+	let alice = Executor::start(&both, &dir.0, "alice", &["--poc-workers", "1"]);
+	let bob = Executor::start(&both, &dir.0, "bob", &["--poc-workers", "1"]);
 	attach(&url, "alice", &alice);
 	attach(&url, "bob", &bob);
+	// Proof of compute: the hosts serve jobs once their capacity is proven (a window every 30
+	// blocks; the first may open before the executors are attached).
+	let proof_timeout = Duration::from_secs(120);
+	wait_for_proven(&url, "alice", proof_timeout);
+	wait_for_proven(&url, "bob", proof_timeout);
 	let hosts: Vec<String> = ["alice", "bob"]
 		.iter()
 		.map(|who| json(&url, &["host", "status", who])["account"].as_str().unwrap().to_string())
@@ -265,10 +297,12 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 		started.elapsed().as_secs_f64()
 	);
 
-	// 3. Charlie joins with an executor that corrupts every output, and with more capacity than
-	// Alice and Bob together, so that most jobs go to it. Half of a new host's results are
+	// 3. Charlie joins with an executor that corrupts every output, and with two proof-of-compute
+	// workers where Alice and Bob have one each, so that many jobs go to it once its capacity
+	// is proven. Half of a new host's results are
 	// validated: jobs are sent until one of Charlie's is caught.
-	let charlie = Executor::start(&[&model], &dir.0, "charlie", &["--corrupt-outputs"]);
+	let charlie =
+		Executor::start(&[&model], &dir.0, "charlie", &["--corrupt-outputs", "--poc-workers", "2"]);
 	let registered = json(
 		&url,
 		&[
@@ -289,6 +323,7 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 	assert_eq!(registered["status"], "active");
 	let bond_before = amount(&registered["bond"]);
 	attach(&url, "charlie", &charlie);
+	wait_for_proven(&url, "charlie", proof_timeout);
 	let started = Instant::now();
 	let caught = first_fraud(&url, MODEL, &[], |i| format!("Question number {i}: what is a GPU?"))
 		.expect("one of Charlie's forged results is caught within 24 jobs");
@@ -309,9 +344,14 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 	);
 
 	// 4. Dave serves SmolLM2 downgraded (every matrix re-quantized to Q2_K or Q4_0) under the
-	// registered hashes, with more capacity than Alice and Bob together. Its fingerprints do
+	// registered hashes, with two proof-of-compute workers. Its fingerprints do
 	// not match the registered model's: SmolLM2 jobs are sent until one of Dave's is caught.
-	let dave = Executor::start(&[&smollm2], &dir.0, "dave", &["--tamper", "downgrade"]);
+	let dave = Executor::start(
+		&[&smollm2],
+		&dir.0,
+		"dave",
+		&["--tamper", "downgrade", "--poc-workers", "2"],
+	);
 	let registered = json(
 		&url,
 		&[
@@ -332,6 +372,7 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 	assert_eq!(registered["status"], "active");
 	let bond_before = amount(&registered["bond"]);
 	attach(&url, "dave", &dave);
+	wait_for_proven(&url, "dave", proof_timeout);
 	let started = Instant::now();
 	let caught = first_fraud(&url, SMOLLM2, &["--chat", "--temperature", "0.7"], |i| {
 		format!("Question {i}: what does a validator do?")

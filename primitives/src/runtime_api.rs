@@ -338,3 +338,64 @@ mod tests {
 		}
 	}
 }
+
+/// Proof of compute's open (or last) window, as the runtime API shows it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct PocWindowView<BlockNumber> {
+	/// Its number, from 1.
+	pub index: u32,
+	/// The block it opened in.
+	pub opened_at: BlockNumber,
+	/// The block from which commitments are closed and the samples drawn.
+	pub sample_at: BlockNumber,
+	/// The block from which it concludes.
+	pub conclude_at: BlockNumber,
+	/// Commitments made to it so far (until its conclusion removes them).
+	pub commitments: u32,
+	/// Whether its conclusion has finished.
+	pub concluded: bool,
+	/// Whether every host's weight has been set from it.
+	pub applied: bool,
+}
+
+/// What a concluded window proved about a host, as the runtime API shows it.
+#[derive(Encode, Decode, TypeInfo, Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PocOutcomeView {
+	/// The count was proven.
+	Proven {
+		/// The count committed.
+		count: u64,
+	},
+	/// Convicted of fraud.
+	Convicted,
+	/// Nothing was proven.
+	Unproven,
+}
+
+/// A host's part in proof of compute, as the runtime API shows it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct PocHostView {
+	/// Its proven weight; `None` before the chain's first window concluded.
+	pub proven_weight: Option<u64>,
+	/// Its last concluded window and what that proved.
+	pub last: Option<(u32, PocOutcomeView)>,
+	/// Its commitment to the open window: the window and the count.
+	pub committed: Option<(u32, u64)>,
+	/// Verdicts on that commitment so far: valid, invalid, missing.
+	pub verdicts: (u32, u32, u32),
+}
+
+polkadot_sdk::sp_api::decl_runtime_apis! {
+	/// Read access to proof of compute.
+	pub trait PocApi<AccountId, BlockNumber>
+	where
+		AccountId: Codec,
+		BlockNumber: Codec,
+	{
+		/// The open (or last) window; `None` before the first.
+		fn window() -> Option<PocWindowView<BlockNumber>>;
+
+		/// The part `who` takes in proof of compute.
+		fn host(who: AccountId) -> PocHostView;
+	}
+}

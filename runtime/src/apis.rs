@@ -24,8 +24,8 @@ use daya_primitives::{
 
 use super::{
 	AccountId, AuraId, Balance, Block, BlockNumber, Compute, ConsensusHook, Emission, Executive,
-	Inference, InherentDataExt, Models, Nonce, ParachainInfo, ParachainSystem, Randomness, Runtime,
-	RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
+	Inference, InherentDataExt, Models, Nonce, ParachainInfo, ParachainSystem, Poc, Randomness,
+	Runtime, RuntimeCall, RuntimeGenesisConfig, SessionKeys, System, TransactionPayment,
 	BLOCK_PROCESSING_VELOCITY, SLOT_DURATION, VERSION,
 };
 
@@ -235,6 +235,16 @@ impl_runtime_apis! {
 
 		fn hosts_by_model(model: ModelId) -> Vec<AccountId> {
 			Compute::api_hosts_by_model(model)
+		}
+	}
+
+	impl daya_primitives::runtime_api::PocApi<Block, AccountId, BlockNumber> for Runtime {
+		fn window() -> Option<daya_primitives::runtime_api::PocWindowView<BlockNumber>> {
+			Poc::api_window()
+		}
+
+		fn host(who: AccountId) -> daya_primitives::runtime_api::PocHostView {
+			Poc::api_host(who)
 		}
 	}
 

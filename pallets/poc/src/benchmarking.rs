@@ -3,7 +3,7 @@
 //! hosts whose weight changes.
 
 use crate::*;
-use alloc::{vec, vec::Vec};
+use alloc::vec::Vec;
 use polkadot_sdk::{
 	frame_benchmarking::v2::*,
 	frame_support::traits::{Get, PostInherents},
@@ -176,21 +176,34 @@ mod benchmarks {
 	/// A page of `n` hosts' weights applied, each one changing.
 	#[benchmark]
 	fn apply(n: Linear<1, { T::ConcludePerBlock::get() }>) -> Result<(), BenchmarkError> {
+		// Every host proves: the window becomes the reference, and every host's record and
+		// weight change.
 		let all = hosts::<T>(n.saturating_add(1))?;
-		let provers = vec![all[0].clone()];
-		sampled::<T>(&provers)?;
+		sampled::<T>(&all)?;
+		let window = Window::<T>::get().ok_or(BenchmarkError::Stop("no window"))?;
+		for prover in &all {
+			for verifier in Pallet::<T>::verifiers_of(&window, prover) {
+				Pallet::<T>::do_submit_verdict(
+					verifier,
+					window.index,
+					prover.clone(),
+					Verdict::Valid,
+				)
+				.map_err(|_| BenchmarkError::Stop("cannot judge"))?;
+			}
+		}
 		run_until::<T>(|| Window::<T>::get().is_some_and(|w| w.concluded))?;
-		let mut window = Window::<T>::get().ok_or(BenchmarkError::Stop("no window"))?;
-		// As if nothing were applied yet: every host's weight still the declared one.
-		window.applied = false;
-		Window::<T>::put(&window);
-		ApplyCursor::<T>::kill();
+		let window = Window::<T>::get().ok_or(BenchmarkError::Stop("no window"))?;
+		if LastConcluded::<T>::get() != window.index || ApplyCursor::<T>::get().is_some() {
+			return Err(BenchmarkError::Stop("the window did not become the reference"));
+		}
 
 		#[block]
 		{
 			Pallet::<T>::apply_page(window, n);
 		}
 
+		assert_eq!(Outcomes::<T>::count(), all.len() as u32 - n.min(all.len() as u32));
 		Ok(())
 	}
 

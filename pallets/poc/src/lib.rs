@@ -37,20 +37,23 @@
 //!    valid verdicts than the others together proves the count. Anything else (missing proofs,
 //!    silence, a tie) proves nothing: weight zero, no slash. Assigned verifiers that stayed
 //!    silent lose reputation.
-//! 6. **Apply** (then, [`Config::ConcludePerBlock`] hosts per block): every registered host's
-//!    weight in the registry is set from [`Pallet::proven_weight`]
-//!    ([`daya_primitives::HostRegistry::refresh_capacity`]), for selection and emission. The
-//!    next window opens only after.
+//! 6. **Apply** (then, [`Config::ConcludePerBlock`] hosts per block): if the window proved at
+//!    least one commitment, it becomes the reference ([`LastConcluded`]) and every registered
+//!    host's weight in the registry is set from [`Pallet::proven_weight`]
+//!    ([`daya_primitives::HostRegistry::refresh_capacity`]), for selection and emission. A
+//!    window that proved nothing (no executor ran, or no commitment was verified) changes no
+//!    weight: the market never halts for want of proofs, and the convictions it made stand.
+//!    The next window opens only after.
 //!
 //! ## Proven weight
 //!
-//! [`Pallet::proven_weight`] of a host is its proven count of the last concluded window, at
-//! most its current bond divided by [`Config::CollateralPerWeight`] (so a slash or an unbond
-//! lowers it at once), and zero for a host that did not pass that window. A host that has never
-//! been through a window weighs zero: it waits for the next window, at most
-//! [`Config::WindowPeriod`] blocks. Before the chain's first window has concluded, nobody has
-//! proven anything and [`Pallet::proven_weight`] is `None` for everyone: the host registry
-//! decides what hosts get meanwhile (a chain's first minutes).
+//! [`Pallet::proven_weight`] of a host is its proven count in the reference window (the last
+//! that proved something), at most its current bond divided by [`Config::CollateralPerWeight`]
+//! (so a slash lowers it at once), and zero for a host that did not pass that window. A host
+//! that registers later weighs zero until the next window, at most [`Config::WindowPeriod`]
+//! blocks. Until a window has proved something, nobody has and [`Pallet::proven_weight`] is
+//! `None` for everyone: the host registry weighs hosts by their declared hardware meanwhile (a
+//! chain's first minutes, or a dev chain run without executors).
 //!
 //! ## Invariants
 //!
@@ -58,7 +61,8 @@
 //!
 //! - every commitment and verdict list belongs to the open window; none exist without one;
 //! - no verdict list holds more than [`Config::Verifiers`] entries, nor one verifier twice;
-//! - no proven record is of a window not yet open;
+//! - no proven record is of a window after the reference one ([`LastConcluded`]);
+//! - outcomes are kept only while a window concludes and its weights are applied;
 //! - once a window's weights are applied, every host's weight in the registry is its proven
 //!   weight.
 
@@ -114,6 +118,8 @@ pub struct WindowInfo<BlockNumber> {
 	pub concluded: bool,
 	/// Whether every host's weight in the registry has been set from the conclusion.
 	pub applied: bool,
+	/// Commitments proven so far in its conclusion.
+	pub proven: u32,
 }
 
 /// A host's commitment to a window's work.
@@ -281,12 +287,19 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Each host's last concluded window and what it proved.
+	/// What the window being concluded proved about each committed host, until its weights are
+	/// applied.
+	#[pallet::storage]
+	pub type Outcomes<T: Config> =
+		CountedStorageMap<_, Blake2_128Concat, T::AccountId, Outcome, OptionQuery>;
+
+	/// Each host's record of the last window that proved anything, and what it proved.
 	#[pallet::storage]
 	pub type Proven<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, ProvenRecord, OptionQuery>;
 
-	/// The last window whose conclusion finished.
+	/// The last window that proved something (at least one commitment proven): the one every
+	/// proven weight refers to.
 	#[pallet::storage]
 	pub type LastConcluded<T: Config> = StorageValue<_, WindowIndex, ValueQuery>;
 
@@ -311,8 +324,9 @@ pub mod pallet {
 		FraudSlashed { host: T::AccountId, window: WindowIndex, amount: BalanceOf<T> },
 		/// An assigned verifier sent no verdict.
 		VerifierSilent { prover: T::AccountId, verifier: T::AccountId },
-		/// Every commitment of a window was concluded.
-		WindowConcluded { window: WindowIndex },
+		/// Every commitment of a window was concluded; `proven` of them were proven. A window
+		/// that proved nothing leaves every weight as it was.
+		WindowConcluded { window: WindowIndex, proven: u32 },
 		/// Every host's weight in the registry was set from the window's conclusion.
 		WeightsApplied { window: WindowIndex },
 	}
@@ -453,6 +467,7 @@ impl<T: Config> Pallet<T> {
 					sample_seed: None,
 					concluded: false,
 					applied: false,
+					proven: 0,
 				});
 				Self::deposit_event(Event::WindowOpened { window: index, seed });
 			}
@@ -474,39 +489,65 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn conclude_page(mut window: WindowInfo<BlockNumberFor<T>>, limit: u32) {
 		let page: alloc::vec::Vec<_> = Commitments::<T>::iter().take(limit as usize).collect();
 		for (host, commitment) in page.iter() {
-			Self::conclude(&window, host, commitment);
+			if Self::conclude(&window, host, commitment) {
+				window.proven = window.proven.saturating_add(1);
+			}
 		}
 		if (page.len() as u32) < limit {
 			window.concluded = true;
-			LastConcluded::<T>::put(window.index);
-			Window::<T>::put(&window);
-			Self::deposit_event(Event::WindowConcluded { window: window.index });
+			// A window that proved nothing (no executor ran, or none was verified) leaves every
+			// weight as the last window that proved something set it: the market never halts
+			// for want of proofs. Otherwise it is the new reference.
+			if window.proven > 0 {
+				LastConcluded::<T>::put(window.index);
+			}
+			Self::deposit_event(Event::WindowConcluded {
+				window: window.index,
+				proven: window.proven,
+			});
 		}
+		Window::<T>::put(&window);
 	}
 
 	/// Sets the registry's weight of up to `limit` hosts from the concluded `window`.
 	pub(crate) fn apply_page(mut window: WindowInfo<BlockNumberFor<T>>, limit: u32) {
+		let advanced = LastConcluded::<T>::get() == window.index;
 		let after = ApplyCursor::<T>::get();
 		let page = T::Hosts::hosts_page(after.as_ref(), limit);
 		for (host, _) in page.iter() {
-			T::Hosts::refresh_capacity(host);
+			let outcome = Outcomes::<T>::take(host);
+			if advanced {
+				match outcome {
+					Some(outcome) => {
+						Proven::<T>::insert(host, ProvenRecord { window: window.index, outcome })
+					},
+					None => Proven::<T>::remove(host),
+				}
+				T::Hosts::refresh_capacity(host);
+			}
 		}
 		match page.last() {
 			Some((last, _)) if page.len() as u32 == limit => ApplyCursor::<T>::put(last),
 			_ => {
-				ApplyCursor::<T>::kill();
-				window.applied = true;
-				Window::<T>::put(&window);
-				Self::deposit_event(Event::WeightsApplied { window: window.index });
+				// Outcomes of hosts that left the registry meanwhile.
+				let _ = Outcomes::<T>::clear(limit, None);
+				if Outcomes::<T>::count() == 0 {
+					ApplyCursor::<T>::kill();
+					window.applied = true;
+					Window::<T>::put(&window);
+					Self::deposit_event(Event::WeightsApplied { window: window.index });
+				}
 			},
 		}
 	}
 
+	/// Concludes `host`'s commitment: slashes and jails it if convicted, and records the
+	/// outcome until the weights are applied; returns whether it was proven.
 	fn conclude(
 		window: &WindowInfo<BlockNumberFor<T>>,
 		host: &T::AccountId,
 		commitment: &Commitment,
-	) {
+	) -> bool {
 		Commitments::<T>::remove(host);
 		let verdicts = Verdicts::<T>::take(host);
 		let assigned = Self::verifiers_of(window, host);
@@ -536,7 +577,7 @@ impl<T: Config> Pallet<T> {
 		} else {
 			Outcome::Unproven
 		};
-		Proven::<T>::insert(host, ProvenRecord { window: window.index, outcome });
+		Outcomes::<T>::insert(host, outcome);
 		let weight_now = Self::bounded(host, &outcome);
 		Self::deposit_event(Event::Concluded {
 			host: host.clone(),
@@ -544,6 +585,7 @@ impl<T: Config> Pallet<T> {
 			outcome,
 			weight: weight_now,
 		});
+		matches!(outcome, Outcome::Proven { .. })
 	}
 
 	fn bounded(host: &T::AccountId, outcome: &Outcome) -> u64 {
@@ -584,16 +626,16 @@ impl<T: Config> Pallet<T> {
 		exclude.split_off(1)
 	}
 
-	/// The proven weight of `who`: its count proven in the last concluded window, at most its
-	/// bond over [`Config::CollateralPerWeight`]; zero if it did not pass that window (no
-	/// commitment, nothing proven, convicted, or not yet registered then); `None` before the
-	/// chain's first window has concluded, when nobody has proven anything yet.
+	/// The proven weight of `who`: its count proven in the reference window (the last that
+	/// proved something), at most its bond over [`Config::CollateralPerWeight`]; zero if it did
+	/// not pass that window (no commitment, nothing proven, convicted, or not yet registered
+	/// then); `None` until a window has proved something.
 	pub fn proven_weight(who: &T::AccountId) -> Option<u64> {
 		let last = LastConcluded::<T>::get();
 		if last == 0 {
 			return None;
 		}
-		let record = Proven::<T>::get(who).filter(|record| record.window >= last);
+		let record = Proven::<T>::get(who).filter(|record| record.window == last);
 		Some(record.map_or(0, |record| Self::bounded(who, &record.outcome)))
 	}
 
@@ -683,13 +725,58 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 		}
-		// Records of the window being concluded are written page by page before it counts as
-		// concluded; none is ever of a later window.
-		let newest = window.map_or(0, |w| w.index);
+		let last = LastConcluded::<T>::get();
 		for (_, record) in Proven::<T>::iter() {
-			ensure!(record.window <= newest, "a proven record of a window not yet open");
+			ensure!(record.window <= last, "a proven record of a window that proved nothing");
 		}
+		ensure!(
+			Outcomes::<T>::count() == 0
+				|| window.as_ref().is_some_and(|w| w.sample_seed.is_some() && !w.applied),
+			"outcomes outside a window's conclusion"
+		);
 		Ok(())
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The open (or last) window, as
+	/// [`PocApi::window`](daya_primitives::runtime_api::PocApi::window) returns it.
+	pub fn api_window() -> Option<daya_primitives::runtime_api::PocWindowView<BlockNumberFor<T>>> {
+		let window = Window::<T>::get()?;
+		Some(daya_primitives::runtime_api::PocWindowView {
+			index: window.index,
+			opened_at: window.opened_at,
+			sample_at: Self::sample_at(&window),
+			conclude_at: Self::conclude_at(&window),
+			commitments: Commitments::<T>::count(),
+			concluded: window.concluded,
+			applied: window.applied,
+		})
+	}
+
+	/// The part `who` takes, as [`PocApi::host`](daya_primitives::runtime_api::PocApi::host)
+	/// returns it.
+	pub fn api_host(who: T::AccountId) -> daya_primitives::runtime_api::PocHostView {
+		use daya_primitives::runtime_api::PocOutcomeView;
+		let verdicts = Verdicts::<T>::get(&who);
+		let count = |f: fn(&Verdict) -> bool| verdicts.iter().filter(|(_, v)| f(v)).count() as u32;
+		daya_primitives::runtime_api::PocHostView {
+			proven_weight: Self::proven_weight(&who),
+			last: Proven::<T>::get(&who).map(|record| {
+				let outcome = match record.outcome {
+					Outcome::Proven { count } => PocOutcomeView::Proven { count },
+					Outcome::Convicted => PocOutcomeView::Convicted,
+					Outcome::Unproven => PocOutcomeView::Unproven,
+				};
+				(record.window, outcome)
+			}),
+			committed: Commitments::<T>::get(&who).map(|c| (c.window, c.count)),
+			verdicts: (
+				count(|v| *v == Verdict::Valid),
+				count(|v| matches!(v, Verdict::Invalid { .. })),
+				count(|v| matches!(v, Verdict::Missing { .. })),
+			),
+		}
 	}
 }
 

@@ -160,7 +160,7 @@ fn one_lying_verifier_cannot_convict_an_honest_host() {
 		let bond = <Compute as HostRegistry<_, _, _>>::bond(&ALICE);
 		to_conclusion();
 		// A tie proves nothing either way: no slash, no weight for this window.
-		assert_eq!(Proven::<Test>::get(ALICE).unwrap().outcome, Outcome::Unproven);
+		assert_eq!(concluded_as(ALICE), Outcome::Unproven);
 		assert_eq!(<Compute as HostRegistry<_, _, _>>::bond(&ALICE), bond);
 		assert!(Compute::is_active(&ALICE));
 	});
@@ -176,7 +176,7 @@ fn silence_never_convicts_nor_proves_and_silent_verifiers_lose_reputation() {
 		let before: Vec<_> = silent.iter().map(|v| Compute::reputation(v).unwrap()).collect();
 		let bond = <Compute as HostRegistry<_, _, _>>::bond(&ALICE);
 		to_conclusion();
-		assert_eq!(Proven::<Test>::get(ALICE).unwrap().outcome, Outcome::Unproven);
+		assert_eq!(concluded_as(ALICE), Outcome::Unproven);
 		assert_eq!(<Compute as HostRegistry<_, _, _>>::bond(&ALICE), bond);
 		for (verifier, before) in silent.iter().zip(before) {
 			assert!(Compute::reputation(verifier).unwrap() < before);
@@ -190,10 +190,30 @@ fn silence_never_convicts_nor_proves_and_silent_verifiers_lose_reputation() {
 #[test]
 fn a_prover_that_serves_no_proofs_proves_nothing() {
 	test_with(&[ALICE, BOB, CHARLIE], || {
-		window_with(&[ALICE], 600, Verdict::Missing { nonce: 4 });
+		open_window();
+		commit(ALICE, 600);
+		commit(BOB, 600);
+		to_sampling();
+		judge_all(ALICE, Verdict::Missing { nonce: 4 });
+		judge_all(BOB, Verdict::Valid);
+		to_conclusion();
 		assert_eq!(Poc::proven_weight(&ALICE), Some(0));
+		assert_eq!(Proven::<Test>::get(ALICE).unwrap().outcome, Outcome::Unproven);
 		assert!(Compute::is_active(&ALICE), "missing proofs are not fraud");
 	});
+}
+
+fn concluded_as(host: AccountId) -> Outcome {
+	System::events()
+		.into_iter()
+		.rev()
+		.find_map(|record| match record.event {
+			RuntimeEvent::Poc(Event::Concluded { host: h, outcome, .. }) if h == host => {
+				Some(outcome)
+			},
+			_ => None,
+		})
+		.expect("a conclusion")
 }
 
 #[test]
@@ -313,8 +333,14 @@ fn conclusions_are_paged_and_the_next_window_waits_for_them() {
 		assert_eq!(Commitments::<Test>::count(), 1);
 		run_to_block(System::block_number() + 1);
 		assert!(window_info().concluded);
+		// Then the weights, two hosts per block: three blocks for five, and the next window
+		// waits for them.
+		assert!(!window_info().applied);
+		run_to_block(System::block_number() + 3);
+		assert!(window_info().applied);
 		for host in hosts {
 			assert_eq!(Poc::proven_weight(&host), Some(100));
+			assert_eq!(Compute::capacity_weight(&host), 100);
 		}
 	});
 }
@@ -347,13 +373,28 @@ fn the_registry_selects_and_pays_by_proven_weight_once_a_window_concluded() {
 }
 
 #[test]
-fn if_every_host_failed_a_window_they_can_still_prove_themselves_in_the_next() {
-	test_with(&[ALICE, BOB], || {
+fn a_window_that_proves_nothing_changes_no_weight() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		// No window has proved anything yet: declared weights.
 		window_with(&[ALICE, BOB], 600, Verdict::Missing { nonce: 0 });
-		assert_eq!(Compute::capacity_weight(&ALICE), 0);
-		assert_eq!(Compute::capacity_weight(&BOB), 0);
+		assert_eq!(Poc::proven_weight(&ALICE), None);
+		assert_eq!(Compute::capacity_weight(&ALICE), 81_920);
 		window_with(&[ALICE, BOB], 600, Verdict::Valid);
 		assert_eq!(Compute::capacity_weight(&ALICE), 600);
+		assert_eq!(Compute::capacity_weight(&CHARLIE), 0);
+		// Every executor down for a window (nobody commits): the weights stay; the market
+		// does not halt.
+		window_with(&[], 0, Verdict::Valid);
+		assert_eq!(Compute::capacity_weight(&ALICE), 600);
+		assert_eq!(Compute::capacity_weight(&BOB), 600);
+		assert_eq!(LastConcluded::<Test>::get(), 2);
+		// A conviction in a window that proved nothing else still stands.
+		open_window();
+		commit(ALICE, 600);
+		to_sampling();
+		judge_all(ALICE, Verdict::Invalid { nonce: 1 });
+		to_conclusion();
+		assert!(!Compute::is_active(&ALICE), "jailed");
 		assert_eq!(Compute::capacity_weight(&BOB), 600);
 	});
 }
