@@ -7,6 +7,8 @@
 #   fetches) and the deterministic dev model: Alice's on 127.0.0.1:8090, Bob's on :8091;
 # - the hosts' keys in the node's keystore and their executors' URLs set, so that the node's
 #   offchain worker hands each host's jobs to its executor and signs the results;
+# - proof of compute: the executors compute each window (one core each), the nodes commit and
+#   verify each other's, and the script waits until both hosts are proven;
 # - then one job, a chat to SmolLM2 submitted by Ferdie and waited for: its answer, tokens and
 #   cost are printed.
 #
@@ -50,7 +52,7 @@ declare -A PORTS=([alice]=8090 [bob]=8091)
 for host in alice bob; do
 	log="$RUN_DIR/executor-$host.log"
 	"$BIN/daya-executor" serve --listen "127.0.0.1:${PORTS[$host]}" \
-		--model "$SMOLLM2" --model "$MODEL_DIR" >"$log" 2>&1 &
+		--model "$SMOLLM2" --model "$MODEL_DIR" --poc-workers 1 >"$log" 2>&1 &
 	pids+=($!)
 	say "executor of $host on http://127.0.0.1:${PORTS[$host]} (log: $log)"
 done
@@ -77,6 +79,23 @@ for host in alice bob; do
 	daya --suri "$host" host set-executor "http://127.0.0.1:${PORTS[$host]}"
 done
 
+# Proof of compute: a window opens every 30 blocks (the first in block 1) and concludes 12
+# blocks later; from the first that proves something, jobs go to proven hosts only.
+say "waiting for proof of compute to prove both hosts (a window every 3 minutes)..."
+proven() {
+	daya --json host status "$1" 2>/dev/null | grep -q '"provenWeight": *[1-9]'
+}
+for _ in $(seq 1 80); do
+	if proven alice && proven bob; then break; fi
+	sleep 5
+done
+if proven alice && proven bob; then
+	daya poc window
+	daya host status alice | grep -E 'capacity|proven|last window' >&2
+else
+	say "no window has proved both hosts yet; see daya poc window and the executors' logs"
+fi
+
 say "asking SmolLM2 a question as Ferdie and waiting for the answer:"
 daya --suri ferdie job submit --model smollm2-135m-instruct --chat \
 	--prompt "What is the capital of France? Answer in one sentence." \
@@ -88,6 +107,7 @@ cat >&2 <<EOF
 [dev]   $BIN/daya --suri ferdie job submit --model smollm2-135m-instruct --chat --prompt "..." --wait
 [dev]   $BIN/daya --suri ferdie job submit --model daya-dev-llama --prompt "..." --wait
 [dev]   $BIN/daya host status alice
+[dev]   $BIN/daya poc window
 [dev]   curl -s http://127.0.0.1:8090/metrics
 [dev] Ctrl-C stops the node and the executors.
 EOF
