@@ -444,8 +444,17 @@ fn first_fraud(
 			if ended["end"] == "fraud" {
 				return Some(ended);
 			}
+			println!("[e2e] job {id}: {} by {}", ended["end"], ended["executor"]);
 		}
 	}
+	for who in ["alice", "bob", "charlie"] {
+		let status = json(url, &["host", "status", who]);
+		println!(
+			"[e2e] {who}: {} capacity {} proof {}",
+			status["status"], status["capacityWeight"], status["proofOfCompute"]
+		);
+	}
+	println!("[e2e] {}", json(url, &["poc", "window"]));
 	None
 }
 

@@ -237,3 +237,61 @@ fn a_self_dealer_with_one_percent_of_proven_capacity_earns_at_most_its_capped_sh
 		assert!(earned * 20 < work_pot, "a small fraction of the work pot: {earned} of {work_pot}");
 	});
 }
+
+#[test]
+fn a_host_that_joins_later_gets_jobs_once_proven() {
+	crate::tests::preset_ext("development").execute_with(|| {
+		System::set_block_number(1);
+		let (alice, bob, charlie, ferdie) = (
+			Sr25519Keyring::Alice.to_account_id(),
+			Sr25519Keyring::Bob.to_account_id(),
+			Sr25519Keyring::Charlie.to_account_id(),
+			Sr25519Keyring::Ferdie.to_account_id(),
+		);
+		let first = [(alice.clone(), 1_000u64), (bob.clone(), 1_000)];
+		run_until(|| prove(&first), first_window_applied);
+		// Charlie registers while window 2 computes, and misses it.
+		run_until(|| prove(&first), || Window::<Runtime>::get().is_some_and(|w| w.index == 2));
+		register_declaring_eight_h100(&charlie);
+		assert_eq!(<Compute as HostRegistry<_, _, _>>::capacity_weight(&charlie), 0);
+		run_until(
+			|| prove(&first),
+			|| Window::<Runtime>::get().is_some_and(|w| w.index == 2 && w.applied),
+		);
+		let provers = [(alice.clone(), 1_000u64), (bob.clone(), 1_000), (charlie.clone(), 8_000)];
+		run_until(
+			|| prove(&provers),
+			|| Window::<Runtime>::get().is_some_and(|w| w.index >= 3 && w.applied),
+		);
+		assert_eq!(<Compute as HostRegistry<_, _, _>>::capacity_weight(&charlie), 8_000);
+		let mut to_charlie = 0;
+		for _ in 0..20 {
+			assert!(Inference::submit_job(
+				RuntimeOrigin::signed(ferdie.clone()),
+				0,
+				vec![b'p'; 100].try_into().unwrap(),
+				100,
+				MICRO_UNIT,
+				JobParams::default(),
+			)
+			.is_ok());
+			prove(&provers);
+			next_block();
+			for (_, job) in Jobs::<Runtime>::iter() {
+				if job.executor == Some(charlie.clone()) {
+					to_charlie += 1;
+				}
+			}
+			for (job_id, job) in Jobs::<Runtime>::iter().collect::<Vec<_>>() {
+				if let JobStatus::Assigned = job.status {
+					let _ = Inference::submit_result(
+						RuntimeOrigin::signed(job.executor.clone().unwrap()),
+						job_id,
+						crate::tests::job_result(b"output", 50, 50),
+					);
+				}
+			}
+		}
+		assert!(to_charlie > 0, "Charlie, with 80% of the proven capacity, got no job");
+	});
+}

@@ -174,12 +174,6 @@ impl Shared {
 		self.poc.lock().unwrap_or_else(|e| e.into_inner())
 	}
 
-	/// Waits for the turn of one inference (jobs, validations, OpenAI requests and
-	/// proof-of-compute verifications take turns); `None` when shutting down.
-	pub(super) async fn inference_turn(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-		self.inference.acquire().await.ok()
-	}
-
 	/// Runs `f` with `engine` on a blocking thread, one inference at a time.
 	pub(super) async fn infer<T: Send + 'static>(
 		self: &Arc<Self>,

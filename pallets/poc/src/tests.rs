@@ -398,3 +398,21 @@ fn a_window_that_proves_nothing_changes_no_weight() {
 		assert_eq!(Compute::capacity_weight(&BOB), 600);
 	});
 }
+
+#[test]
+fn a_host_registered_after_the_reference_window_is_selected_once_proven() {
+	test_with(&[ALICE, BOB], || {
+		window_with(&[ALICE, BOB], 600, Verdict::Valid);
+		register_host(CHARLIE, MinHostBond::get()).unwrap();
+		assert_eq!(Compute::capacity_weight(&CHARLIE), 0, "nothing proven yet");
+		window_with(&[ALICE, BOB, CHARLIE], 600, Verdict::Valid);
+		assert_eq!(Compute::capacity_weight(&CHARLIE), 600);
+		let picks = (0..300u32)
+			.filter(|i| {
+				let seed = polkadot_sdk::sp_io::hashing::blake2_256(&i.to_le_bytes());
+				Compute::select_host(0, daya_primitives::Duty::Greedy, &[], seed) == Some(CHARLIE)
+			})
+			.count();
+		assert!((60..140).contains(&picks), "a third of 300 picks: {picks}");
+	});
+}

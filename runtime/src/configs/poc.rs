@@ -23,8 +23,8 @@ parameter_types! {
 	pub const ComputeBlocks: BlockNumber = 3;
 	/// Commitments are taken for 3 blocks more.
 	pub const CommitBlocks: BlockNumber = 3;
-	/// Verifiers have 6 blocks from the sampling: the window concludes 12 blocks after it opens.
-	pub const VerifyBlocks: BlockNumber = 6;
+	/// Verifiers have 10 blocks from the sampling: the window concludes 16 blocks after it opens.
+	pub const VerifyBlocks: BlockNumber = 10;
 	/// Two verifiers per commitment: one liar cannot convict.
 	pub const Verifiers: u32 = 2;
 	/// One micro-DAYA of bond per proven nonce: the minimum bond (100 DAYA) covers 10^8 nonces
