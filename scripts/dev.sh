@@ -79,7 +79,7 @@ for host in alice bob; do
 	daya --suri "$host" host set-executor "http://127.0.0.1:${PORTS[$host]}"
 done
 
-# Proof of compute: a window opens every 30 blocks (the first in block 1) and concludes 16
+# Proof of compute: a window opens every 30 blocks (the first in block 2) and concludes 16
 # blocks later; from the first that proves something, jobs go to proven hosts only.
 say "waiting for proof of compute to prove both hosts (a window every 3 minutes)..."
 proven() {

@@ -292,7 +292,15 @@ async fn every_command_group_against_a_dev_node() {
 	let alice = json(url, &["host", "status", "alice"]);
 	assert_eq!(alice["bond"], (1_000 * UNIT).to_string());
 	assert_eq!(alice["servedModels"][0], 0);
-	assert!(ok(url, &["host", "status", "--suri", "//Bob"]).contains("http://127.0.0.1:8090"));
+	let bob = ok(url, &["host", "status", "--suri", "//Bob"]);
+	assert!(bob.contains("http://127.0.0.1:8091"), "{bob}");
+	// Before any proof-of-compute window has proved anything (no executor runs here), hosts
+	// weigh their declared hardware, and the status says so.
+	assert!(bob.contains("proven      nothing yet"), "{bob}");
+	assert_eq!(alice["proofOfCompute"]["provenWeight"], serde_json::Value::Null, "{alice}");
+	assert_eq!(alice["capacityWeight"], 16_384, "{alice}");
+	let window = json(url, &["poc", "window"]);
+	assert!(window["window"].as_u64().is_some_and(|w| w >= 1), "{window}");
 	assert!(error(url, &["host", "status", "charlie"]).contains("is not a registered host"));
 	assert!(error(url, &["host", "status", "not-an-address"]).contains("invalid account"));
 

@@ -15,7 +15,8 @@
 //! A window's life, in blocks counted from its opening `o` (see `docs/proof-of-compute.md` for
 //! the protocol the executors follow, its parameters and the attacks it answers):
 //!
-//! 1. **Open** (block `o`, every [`Config::WindowPeriod`] blocks): the window's seed is drawn
+//! 1. **Open** (block `o`: the first block with a seed, then every [`Config::WindowPeriod`]
+//!    blocks, in the blocks `1 mod WindowPeriod`, once the previous window is applied): the window's seed is drawn
 //!    from the block's randomness ([`daya_primitives::BlockRandomness`]), which nobody knew a
 //!    block earlier. Each host's executor derives its own key from the seed and its account,
 //!    builds the window's pool and computes nonces.
@@ -454,7 +455,8 @@ impl<T: Config> Pallet<T> {
 				return T::WeightInfo::apply(limit);
 			}
 		}
-		let due = Self::block_u32(now) % period == 1 % period;
+		// The first window opens as soon as the chain has a seed; the others every period.
+		let due = window.is_none() || Self::block_u32(now) % period == 1 % period;
 		let idle = window.as_ref().is_none_or(|w| w.concluded && w.applied);
 		if due && idle {
 			if let Some(seed) = T::Randomness::seed() {

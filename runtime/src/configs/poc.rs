@@ -17,7 +17,8 @@ pub const POC_PARAMS: PocParams =
 	PocParams { dim: 128, rows: 32, depth: 4, pool_tiles: 64, gen_rounds: 2, samples: 64 };
 
 parameter_types! {
-	/// A window opens every 30 blocks (3 minutes at 6 s), the first in block 1.
+	/// A window opens every 30 blocks (3 minutes at 6 s): the first as soon as the chain has a
+	/// seed (block 2), then in blocks 31, 61, ...
 	pub const WindowPeriod: BlockNumber = 30;
 	/// Hosts compute for 3 blocks.
 	pub const ComputeBlocks: BlockNumber = 3;
