@@ -552,26 +552,6 @@ pub fn schedule(json: bool, schedule: &Schedule) {
 	}
 }
 
-#[cfg(test)]
-mod tests {
-	use super::*;
-
-	#[test]
-	fn amounts_parse_and_print() {
-		assert_eq!(parse_amount("1").ok(), Some(UNIT));
-		assert_eq!(parse_amount("0.000001").ok(), Some(1_000_000));
-		assert_eq!(parse_amount(".5").ok(), Some(UNIT / 2));
-		assert_eq!(parse_amount("12.000000000001").ok(), Some(12 * UNIT + 1));
-		for bad in ["", ".", "1.0000000000001", "-1", "1e3", "one", "1.2.3"] {
-			assert!(parse_amount(bad).is_err(), "{bad}");
-		}
-		assert_eq!(Amount(UNIT).to_string(), "1 DAYA");
-		assert_eq!(Amount(1_000_000).to_string(), "0.000001 DAYA");
-		assert_eq!(Amount(1_500 * UNIT / 1_000).to_string(), "1.5 DAYA");
-		assert_eq!(percent(500_000_000), "50.0%");
-	}
-}
-
 pub fn poc_window(json: bool, window: Option<&daya_primitives::runtime_api::PocWindowView<u32>>) {
 	let Some(w) = window else {
 		if json {
@@ -601,4 +581,24 @@ pub fn poc_window(json: bool, window: Option<&daya_primitives::runtime_api::PocW
 	println!("  samples at block   {}", w.sample_at);
 	println!("  concludes at block {}", w.conclude_at);
 	println!("  commitments        {}", w.commitments);
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn amounts_parse_and_print() {
+		assert_eq!(parse_amount("1").ok(), Some(UNIT));
+		assert_eq!(parse_amount("0.000001").ok(), Some(1_000_000));
+		assert_eq!(parse_amount(".5").ok(), Some(UNIT / 2));
+		assert_eq!(parse_amount("12.000000000001").ok(), Some(12 * UNIT + 1));
+		for bad in ["", ".", "1.0000000000001", "-1", "1e3", "one", "1.2.3"] {
+			assert!(parse_amount(bad).is_err(), "{bad}");
+		}
+		assert_eq!(Amount(UNIT).to_string(), "1 DAYA");
+		assert_eq!(Amount(1_000_000).to_string(), "0.000001 DAYA");
+		assert_eq!(Amount(1_500 * UNIT / 1_000).to_string(), "1.5 DAYA");
+		assert_eq!(percent(500_000_000), "50.0%");
+	}
 }

@@ -124,7 +124,7 @@ fn a_host_that_declares_hardware_but_proves_nothing_gets_no_job_and_earns_nothin
 		run_until(
 			|| {
 				prove(&provers);
-				if System::block_number() % 5 == 0 {
+				if System::block_number().is_multiple_of(5) {
 					let _ = Inference::submit_job(
 						RuntimeOrigin::signed(ferdie.clone()),
 						0,
