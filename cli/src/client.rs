@@ -447,6 +447,14 @@ impl Client {
 		self.call_decode("PocApi", "window", ()).await
 	}
 
+	/// What `who` did in the epoch accruing now.
+	pub async fn service(
+		&self,
+		who: &AccountId32,
+	) -> Result<daya_primitives::runtime_api::ServiceView, Failure> {
+		self.call_decode("EmissionApi", "service", (who.0,)).await
+	}
+
 	pub async fn pending_rewards(&self, who: &AccountId32) -> Result<u128, Failure> {
 		self.call("EmissionApi", "pending_rewards", (who.0,)).await
 	}

@@ -346,6 +346,9 @@ fn outcome_name(outcome: &daya_primitives::runtime_api::PocOutcomeView) -> Strin
 		PocOutcomeView::Proven { count } => format!("proven ({count} nonces)"),
 		PocOutcomeView::Convicted => "convicted of fraud".into(),
 		PocOutcomeView::Unproven => "nothing proven".into(),
+		PocOutcomeView::Unconfirmed { window } => {
+			format!("failed confirmation window {window}: weightless until the next window")
+		},
 	}
 }
 
@@ -354,6 +357,7 @@ pub fn host(
 	who: &AccountId32,
 	host: &HostView,
 	poc: &daya_primitives::runtime_api::PocHostView,
+	service: &daya_primitives::runtime_api::ServiceView,
 ) {
 	let last = poc.last.as_ref().map(|(window, outcome)| (*window, outcome_name(outcome)));
 	let (valid, invalid, missing) = poc.verdicts;
@@ -389,6 +393,13 @@ pub fn host(
 				})),
 				"verdicts": { "valid": valid, "invalid": invalid, "missing": missing },
 			},
+			"service": {
+				"epoch": service.epoch,
+				"delivered": service.delivered,
+				"missed": service.missed,
+				"work": service.work.to_string(),
+				"failedConfirmation": service.unconfirmed,
+			},
 		}));
 	}
 	println!("host {who}: {status}");
@@ -413,6 +424,14 @@ pub fn host(
 			"  committed   {count} nonces to window {window}; verdicts: {valid} valid, {invalid} invalid, {missing} missing"
 		);
 	}
+	println!(
+		"  epoch {}     {} jobs delivered, {} missed, {} work units{}",
+		service.epoch,
+		service.delivered,
+		service.missed,
+		service.work,
+		if service.unconfirmed { ", failed a confirmation window" } else { "" }
+	);
 }
 
 /// How the CLI names an executor kind (as `daya host set-kind` takes it).
@@ -569,6 +588,7 @@ pub fn poc_window(json: bool, window: Option<&daya_primitives::runtime_api::PocW
 			"commitments": w.commitments,
 			"concluded": w.concluded,
 			"applied": w.applied,
+			"kind": if w.confirmation { "confirmation" } else { "regular" },
 		}));
 	}
 	let stage = match (w.concluded, w.applied) {
@@ -576,7 +596,8 @@ pub fn poc_window(json: bool, window: Option<&daya_primitives::runtime_api::PocW
 		(true, false) => "concluded, applying weights",
 		_ => "open",
 	};
-	println!("window {}: {stage}", w.index);
+	let kind = if w.confirmation { "confirmation" } else { "regular" };
+	println!("window {} ({kind}): {stage}", w.index);
 	println!("  opened at block    {}", w.opened_at);
 	println!("  samples at block   {}", w.sample_at);
 	println!("  concludes at block {}", w.conclude_at);

@@ -503,7 +503,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		Command::Host(HostCommand::Status { account }) => {
 			let who = client::account(account.as_deref(), cli.suri.as_deref())?;
 			match client.host(&who).await? {
-				Some(host) => format::host(json, &who, &host, &client.poc_host(&who).await?),
+				Some(host) => format::host(
+					json,
+					&who,
+					&host,
+					&client.poc_host(&who).await?,
+					&client.service(&who).await?,
+				),
 				None => fail(format!("{who} is not a registered host"))?,
 			}
 		},
@@ -519,7 +525,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			client.register_host(&signer, &endpoint, &gpus, &ids, bond).await?;
 			let who = client::account_of(&signer);
 			match client.host(&who).await? {
-				Some(host) => format::host(json, &who, &host, &client.poc_host(&who).await?),
+				Some(host) => format::host(
+					json,
+					&who,
+					&host,
+					&client.poc_host(&who).await?,
+					&client.service(&who).await?,
+				),
 				None => fail("the registration did not take")?,
 			}
 		},
@@ -627,7 +639,13 @@ async fn host_after(
 ) -> Result<(), Failure> {
 	let who = client::account_of(signer);
 	match client.host(&who).await? {
-		Some(host) => format::host(json, &who, &host, &client.poc_host(&who).await?),
+		Some(host) => format::host(
+			json,
+			&who,
+			&host,
+			&client.poc_host(&who).await?,
+			&client.service(&who).await?,
+		),
 		None => format::left(json, &who),
 	}
 	Ok(())

@@ -333,6 +333,12 @@ pub trait HostRegistry<AccountId, Balance, BlockNumber> {
 	/// emission's epoch snapshot). The order is stable while the registry does not change.
 	fn hosts_page(after: Option<&AccountId>, limit: u32) -> alloc::vec::Vec<(AccountId, u64)>;
 
+	/// `who`'s average effective weight (its capacity weight while active, zero while not)
+	/// over the blocks since the previous call for it (or since it registered), and starts a
+	/// new measurement: what a host held through an epoch, not at its end. Zero for an
+	/// unknown account.
+	fn take_average_capacity(who: &AccountId) -> u64;
+
 	/// Registers `who` as an active host serving `model`, funding its bond out of thin air, so
 	/// that other pallets' benchmarks can create the hosts their setup needs.
 	#[cfg(feature = "runtime-benchmarks")]
@@ -364,10 +370,23 @@ impl<AccountId> ProvenCapacity<AccountId> for () {
 pub trait WorkRecorder<AccountId> {
 	/// Records `units` of verified work by `host`.
 	fn record_work(host: &AccountId, units: u128);
+
+	/// Records that `host` delivered a job assigned to it (it was paid for it).
+	fn record_delivered(host: &AccountId);
+
+	/// Records that `host` missed a job assigned to it: no result by the deadline, or a
+	/// result convicted as a forgery.
+	fn record_missed(host: &AccountId);
+
+	/// Records that `host` failed a proof-of-compute confirmation window.
+	fn record_unconfirmed(host: &AccountId);
 }
 
 impl<AccountId> WorkRecorder<AccountId> for () {
 	fn record_work(_: &AccountId, _: u128) {}
+	fn record_delivered(_: &AccountId) {}
+	fn record_missed(_: &AccountId) {}
+	fn record_unconfirmed(_: &AccountId) {}
 }
 
 #[cfg(test)]

@@ -275,7 +275,26 @@ polkadot_sdk::sp_api::decl_runtime_apis! {
 
 		/// The rewards `who` can claim now.
 		fn pending_rewards(who: AccountId) -> Balance;
+
+		/// What `who` did in the epoch accruing now: work units, jobs delivered and missed,
+		/// and whether it failed a confirmation window.
+		fn service(who: AccountId) -> ServiceView;
 	}
+}
+
+/// A host's service record for an epoch, as the runtime API shows it.
+#[derive(Encode, Decode, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct ServiceView {
+	/// The epoch.
+	pub epoch: u32,
+	/// Verified work units.
+	pub work: u128,
+	/// Jobs assigned to it that it delivered (and was paid for).
+	pub delivered: u32,
+	/// Jobs assigned to it that it missed: no result by the deadline, or a forgery.
+	pub missed: u32,
+	/// Whether it failed a proof-of-compute confirmation window.
+	pub unconfirmed: bool,
 }
 
 #[cfg(test)]
@@ -356,6 +375,8 @@ pub struct PocWindowView<BlockNumber> {
 	pub concluded: bool,
 	/// Whether every host's weight has been set from it.
 	pub applied: bool,
+	/// Whether it is an unannounced confirmation window (otherwise a regular one).
+	pub confirmation: bool,
 }
 
 /// What a concluded window proved about a host, as the runtime API shows it.
@@ -370,6 +391,11 @@ pub enum PocOutcomeView {
 	Convicted,
 	/// Nothing was proven.
 	Unproven,
+	/// Failed a confirmation window: weightless until the next regular window.
+	Unconfirmed {
+		/// The confirmation window.
+		window: u32,
+	},
 }
 
 /// A host's part in proof of compute, as the runtime API shows it.

@@ -294,6 +294,10 @@ impl_runtime_apis! {
 		fn pending_rewards(who: AccountId) -> Balance {
 			Emission::api_pending(who)
 		}
+
+		fn service(who: AccountId) -> daya_primitives::runtime_api::ServiceView {
+			Emission::api_service(who)
+		}
 	}
 
 	impl daya_primitives::runtime_api::RandomnessApi<Block, BlockNumber> for Runtime {

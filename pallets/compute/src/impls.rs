@@ -10,8 +10,8 @@
 )]
 
 use crate::{
-	BalanceOf, Config, Endpoint, Error, Event, Hardware, HoldReason, HostInfo, HostStatus, Hosts,
-	HostsByModel, IndexedHost, ModelIndex, Pallet, ServedModels,
+	BalanceOf, CapacityMeter, Config, Endpoint, Error, Event, Hardware, HoldReason, HostInfo,
+	HostStatus, Hosts, HostsByModel, IndexedHost, ModelIndex, Pallet, ServedModels,
 };
 use alloc::vec::Vec;
 use daya_primitives::{runtime_api::HostView, ExecutorKind, ModelId, ModelRegistry, ModelStatus};
@@ -22,7 +22,10 @@ use polkadot_sdk::{
 		traits::{fungible::MutateHold, tokens::Precision},
 	},
 	frame_system::{self, pallet_prelude::BlockNumberFor},
-	sp_runtime::traits::{Saturating, Zero},
+	sp_runtime::{
+		traits::{Saturating, Zero},
+		SaturatedConversion,
+	},
 };
 
 /// Whether `bytes` is printable ASCII without spaces, the alphabet of endpoints and GPU names.
@@ -82,6 +85,8 @@ impl<T: Config> Pallet<T> {
 				capacity_weight,
 				executor_kind,
 				registered_at: frame_system::Pallet::<T>::block_number(),
+				meter: CapacityMeter::start(frame_system::Pallet::<T>::block_number()),
+				missed_in_row: 0,
 			},
 		);
 		Self::deposit_event(Event::HostRegistered { host: who, bond, capacity_weight });
@@ -135,7 +140,7 @@ impl<T: Config> Pallet<T> {
 		info.hardware = new_hardware;
 		info.served_models = new_models;
 		info.capacity_weight = capacity_weight;
-		Hosts::<T>::insert(&who, info);
+		Self::put_host(&who, info);
 		Self::deposit_event(Event::HostUpdated { host: who, capacity_weight });
 		Ok(())
 	}
@@ -151,7 +156,7 @@ impl<T: Config> Pallet<T> {
 			Self::write_indices(indices);
 		}
 		info.executor_kind = kind;
-		Hosts::<T>::insert(&who, info);
+		Self::put_host(&who, info);
 		Self::deposit_event(Event::ExecutorKindSet { host: who, kind });
 		Ok(())
 	}
@@ -165,7 +170,7 @@ impl<T: Config> Pallet<T> {
 		// The hold succeeded, so the new total is held and fits in a balance.
 		info.bond = info.bond.saturating_add(amount);
 		let bond = info.bond;
-		Hosts::<T>::insert(&who, info);
+		Self::put_host(&who, info);
 		// A proven weight counts only up to what the bond covers.
 		Self::do_refresh_capacity(&who);
 		Self::deposit_event(Event::BondIncreased { host: who, amount, bond });
@@ -181,7 +186,7 @@ impl<T: Config> Pallet<T> {
 		let unlock_at =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
 		info.status = HostStatus::Leaving { unlock_at };
-		Hosts::<T>::insert(&who, info);
+		Self::put_host(&who, info);
 		Self::deposit_event(Event::UnbondingStarted { host: who, unlock_at });
 		Ok(())
 	}
@@ -211,7 +216,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(info.is_active(), Error::<T>::NotActive);
 		Self::index_remove(&who, &info.served_models);
 		info.status = HostStatus::Chilled;
-		Hosts::<T>::insert(&who, info);
+		Self::put_host(&who, info);
 		Self::deposit_event(Event::HostChilled { host: who });
 		Ok(())
 	}
@@ -237,9 +242,38 @@ impl<T: Config> Pallet<T> {
 		)?;
 		Self::write_indices(indices);
 		info.status = HostStatus::Active;
-		Hosts::<T>::insert(&who, info);
+		info.missed_in_row = 0;
+		Self::put_host(&who, info);
 		Self::deposit_event(Event::HostUnchilled { host: who });
 		Ok(())
+	}
+
+	/// Stores `info` as `who`'s record, first closing its meter on the effective weight it had
+	/// until now: every change of a host record goes through here, so the meter never misses
+	/// a change of weight or status.
+	pub(crate) fn put_host(who: &T::AccountId, mut info: HostInfo<T>) {
+		let now = frame_system::Pallet::<T>::block_number();
+		if let Some(old) = Hosts::<T>::get(who) {
+			info.meter =
+				CapacityMeter { since: now, accrued: old.metered(now), read_at: old.meter.read_at };
+		}
+		Hosts::<T>::insert(who, info);
+	}
+
+	/// `who`'s average effective weight since its meter was last read, and a new reading. See
+	/// [`daya_primitives::HostRegistry::take_average_capacity`].
+	pub(crate) fn do_take_average_capacity(who: &T::AccountId) -> u64 {
+		let Some(mut info) = Hosts::<T>::get(who) else { return 0 };
+		let now = frame_system::Pallet::<T>::block_number();
+		let blocks: u128 = now.saturating_sub(info.meter.read_at).saturated_into();
+		let average = match info.metered(now).checked_div(blocks) {
+			Some(average) => average.saturated_into(),
+			// Read twice in one block: what it holds now.
+			None => info.effective_weight(),
+		};
+		info.meter = CapacityMeter::start(now);
+		Hosts::<T>::insert(who, info);
+		average
 	}
 
 	/// The host `who`, unless it is not registered or is leaving.
@@ -325,7 +359,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		info.capacity_weight = capacity_weight;
-		Hosts::<T>::insert(who, info);
+		Self::put_host(who, info);
 		Self::deposit_event(Event::CapacityWeightSet { host: who.clone(), capacity_weight });
 	}
 
@@ -432,6 +466,14 @@ impl<T: Config> Pallet<T> {
 			ensure!(!info.served_models.is_empty(), "a host serves no model");
 			ensure!(!has_duplicates(&info.served_models), "a host serves a model twice");
 			ensure!(info.registered_at <= now, "a host registered in the future");
+			ensure!(
+				info.meter.read_at <= info.meter.since && info.meter.since <= now,
+				"a host's capacity meter runs ahead of the chain"
+			);
+			ensure!(
+				!info.is_active() || info.missed_in_row < T::ChillAfterMisses::get(),
+				"an active host missed enough duties in a row to be chilled"
+			);
 			for model in &info.served_models {
 				ensure!(T::Models::status(*model).is_some(), "a host serves an unknown model");
 				let index = HostsByModel::<T>::get(model).unwrap_or_default();

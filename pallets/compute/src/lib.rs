@@ -265,6 +265,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type ReputationLoss: Get<Perbill>;
 
+		/// Duties missed in a row (jobs, validations, verdicts) after which an active host is
+		/// chilled: out of selection until its operator sends `unchill`. Must not be zero.
+		#[pallet::constant]
+		type ChillAfterMisses: Get<u32>;
+
 		/// Weights of this pallet's calls.
 		type WeightInfo: WeightInfo;
 
@@ -404,6 +409,14 @@ pub mod pallet {
 			/// The host.
 			host: T::AccountId,
 		},
+		/// An active host missed [`Config::ChillAfterMisses`] duties in a row and was chilled:
+		/// it takes no new work until its operator sends `unchill`.
+		HostChilledForMisses {
+			/// The host.
+			host: T::AccountId,
+			/// Its misses in a row.
+			misses: u32,
+		},
 		/// A chilled host, or one whose jail time was over, became active again.
 		HostUnchilled {
 			/// The host.
@@ -480,6 +493,7 @@ pub mod pallet {
 		fn integrity_test() {
 			use fungible::Inspect;
 			assert!(T::MaxGpus::get() > 0, "MaxGpus must not be zero");
+			assert!(T::ChillAfterMisses::get() > 0, "ChillAfterMisses must not be zero");
 			assert!(T::MaxServedModels::get() > 0, "MaxServedModels must not be zero");
 			assert!(T::MaxEndpointLen::get() > 0, "MaxEndpointLen must not be zero");
 			assert!(T::MaxGpuNameLen::get() > 0, "MaxGpuNameLen must not be zero");

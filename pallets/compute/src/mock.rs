@@ -169,6 +169,7 @@ parameter_types! {
 	pub const InitialReputation: Perbill = Perbill::from_percent(50);
 	pub const ReputationGain: Perbill = Perbill::from_percent(1);
 	pub const ReputationLoss: Perbill = Perbill::from_percent(10);
+	pub const ChillAfterMisses: u32 = 3;
 }
 
 impl pallet_daya_compute::Config for Test {
@@ -187,6 +188,7 @@ impl pallet_daya_compute::Config for Test {
 	type InitialReputation = InitialReputation;
 	type ReputationGain = ReputationGain;
 	type ReputationLoss = ReputationLoss;
+	type ChillAfterMisses = ChillAfterMisses;
 	type WeightInfo = ();
 	type ProvenCapacity = ();
 }

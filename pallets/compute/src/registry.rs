@@ -81,7 +81,7 @@ impl<T: Config> Pallet<T> {
 			info.status = HostStatus::Chilled;
 			Self::deposit_event(Event::HostChilled { host: who.clone() });
 		}
-		Hosts::<T>::insert(who, info);
+		Self::put_host(who, info);
 		// A proven weight counts only up to what the bond covers.
 		Self::do_refresh_capacity(who);
 		slashed
@@ -98,16 +98,31 @@ impl<T: Config> Pallet<T> {
 			HostStatus::Chilled => {},
 		}
 		info.status = HostStatus::Jailed { until };
-		Hosts::<T>::insert(who, info);
+		Self::put_host(who, info);
 		Self::deposit_event(Event::HostJailed { host: who.clone(), until });
 	}
 
-	/// Changes a host's reputation by `change`; nothing if `who` is not a host.
-	fn change_reputation(who: &T::AccountId, change: impl FnOnce(Perbill) -> Perbill) {
-		if let Some(mut info) = Hosts::<T>::get(who) {
-			info.reputation = change(info.reputation);
-			Hosts::<T>::insert(who, info);
+	/// Records a success or a miss of `who`: changes its reputation, counts its misses in a
+	/// row, and chills it at [`Config::ChillAfterMisses`]; nothing if `who` is not a host.
+	fn record_duty(who: &T::AccountId, success: bool) {
+		let Some(mut info) = Hosts::<T>::get(who) else { return };
+		if success {
+			info.reputation = info.reputation.saturating_add(T::ReputationGain::get());
+			info.missed_in_row = 0;
+		} else {
+			info.reputation = info.reputation.saturating_sub(T::ReputationLoss::get());
+			info.missed_in_row = info.missed_in_row.saturating_add(1);
+			if info.is_active() && info.missed_in_row >= T::ChillAfterMisses::get() {
+				// Out of selection until its operator acts (`unchill`).
+				Self::index_remove(who, &info.served_models);
+				info.status = HostStatus::Chilled;
+				Self::deposit_event(Event::HostChilledForMisses {
+					host: who.clone(),
+					misses: info.missed_in_row,
+				});
+			}
 		}
+		Self::put_host(who, info);
 	}
 }
 
@@ -129,15 +144,15 @@ impl<T: Config> HostRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for 
 	}
 
 	fn record_success(who: &T::AccountId) {
-		Self::change_reputation(who, |reputation| {
-			reputation.saturating_add(T::ReputationGain::get())
-		});
+		Self::record_duty(who, true)
 	}
 
 	fn record_miss(who: &T::AccountId) {
-		Self::change_reputation(who, |reputation| {
-			reputation.saturating_sub(T::ReputationLoss::get())
-		});
+		Self::record_duty(who, false)
+	}
+
+	fn take_average_capacity(who: &T::AccountId) -> u64 {
+		Self::do_take_average_capacity(who)
 	}
 
 	fn slash(

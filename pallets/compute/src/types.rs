@@ -132,12 +132,55 @@ pub struct HostInfo<T: Config> {
 	pub executor_kind: ExecutorKind,
 	/// Block in which it registered.
 	pub registered_at: BlockNumberFor<T>,
+	/// Its effective weight integrated over time, for the emission's capacity pot.
+	pub meter: CapacityMeter<BlockNumberFor<T>>,
+	/// Duties missed in a row (jobs, validations, verdicts); any success resets it, and
+	/// [`Config::ChillAfterMisses`] of them chill the host.
+	pub missed_in_row: u32,
+}
+
+/// A host's effective weight integrated over time: what it held through an epoch, not at its
+/// end. The meter reads `accrued + effective_weight * (now - since)` weight-blocks since
+/// `read_at`.
+#[derive(Encode, Decode, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct CapacityMeter<BlockNumber> {
+	/// The block from which the host's current effective weight counts.
+	pub since: BlockNumber,
+	/// Weight-blocks accrued from `read_at` to `since`.
+	pub accrued: u128,
+	/// The block of the last reading (or the registration).
+	pub read_at: BlockNumber,
+}
+
+impl<BlockNumber: Copy> CapacityMeter<BlockNumber> {
+	/// A meter starting at `now`.
+	pub fn start(now: BlockNumber) -> Self {
+		Self { since: now, accrued: 0, read_at: now }
+	}
 }
 
 impl<T: Config> HostInfo<T> {
 	/// Whether the host takes new work, and so belongs in the selection index.
 	pub fn is_active(&self) -> bool {
 		self.status == HostStatus::Active
+	}
+
+	/// Its weight for the capacity pot now: its capacity weight while active, zero otherwise.
+	pub fn effective_weight(&self) -> u64 {
+		if self.is_active() {
+			self.capacity_weight
+		} else {
+			0
+		}
+	}
+
+	/// Weight-blocks on its meter at `now`.
+	pub fn metered(&self, now: BlockNumberFor<T>) -> u128 {
+		use polkadot_sdk::sp_runtime::{traits::Saturating, SaturatedConversion};
+		let blocks: u128 = now.saturating_sub(self.meter.since).saturated_into();
+		self.meter
+			.accrued
+			.saturating_add(u128::from(self.effective_weight()).saturating_mul(blocks))
 	}
 
 	/// The host as the runtime API shows it: the same fields, with plain vectors in place of

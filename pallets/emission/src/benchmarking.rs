@@ -112,11 +112,12 @@ mod benchmarks {
 	#[benchmark]
 	fn clear(n: Linear<1, { T::HostsPerBlock::get() }>) -> Result<(), BenchmarkError> {
 		distribution_at::<T>(n, |phase| matches!(phase, Phase::Clear))?;
-		// Work of hosts that were not in the snapshot (jailed, chilled, gone) is what is left.
+		// Service records of hosts that were not in the snapshot (jailed, chilled, gone) are
+		// what is left.
 		let epoch = Distribution::<T>::get().map(|d| d.epoch).unwrap_or_default();
 		for index in 0..n {
 			let gone: T::AccountId = account("gone", index, 0);
-			Work::<T>::insert(epoch, gone, 1u128);
+			Service::<T>::insert(epoch, gone, ServiceRecord { work: 1, ..Default::default() });
 		}
 
 		#[block]

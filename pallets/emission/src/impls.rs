@@ -148,19 +148,20 @@ impl<T: Config> Pallet<T> {
 				let page = T::Hosts::hosts_page(after.as_ref(), limit);
 				let done = page.len() < limit as usize;
 				let mut last = after;
-				for (host, capacity) in page.iter() {
+				for (host, _) in page.iter() {
 					last = Some(host.clone());
-					if *capacity == 0 || Snapshot::<T>::count() >= T::MaxHosts::get() {
+					// Every host's meter is read, so that the next epoch's reading starts now.
+					let average = T::Hosts::take_average_capacity(host);
+					let service = Service::<T>::get(state.epoch, host);
+					let capacity = service.scale(average);
+					if capacity == 0 || Snapshot::<T>::count() >= T::MaxHosts::get() {
 						continue;
 					}
-					let work = Work::<T>::get(state.epoch, host);
-					Snapshot::<T>::insert(
-						host,
-						SnapshotEntry { capacity: *capacity, work, counted: 0 },
-					);
+					let work = service.work;
+					Snapshot::<T>::insert(host, SnapshotEntry { capacity, work, counted: 0 });
 					state.hosts = state.hosts.saturating_add(1);
 					state.total_capacity =
-						state.total_capacity.saturating_add(u128::from(*capacity));
+						state.total_capacity.saturating_add(u128::from(capacity));
 					state.total_work = state.total_work.saturating_add(work);
 				}
 				state.phase = if done {
@@ -221,7 +222,7 @@ impl<T: Config> Pallet<T> {
 				T::WeightInfo::pay(page.len() as u32)
 			},
 			Phase::Clear => {
-				let result = Work::<T>::clear_prefix(state.epoch, limit, None);
+				let result = Service::<T>::clear_prefix(state.epoch, limit, None);
 				if result.maybe_cursor.is_none() {
 					Self::finish(state);
 					return T::WeightInfo::clear(result.unique);
@@ -285,6 +286,19 @@ impl<T: Config> Pallet<T> {
 		(CurrentEpoch::<T>::get(), EpochStart::<T>::get())
 	}
 
+	/// What `who` did in the epoch accruing now.
+	pub fn api_service(who: T::AccountId) -> daya_primitives::runtime_api::ServiceView {
+		let epoch = CurrentEpoch::<T>::get();
+		let record = Service::<T>::get(epoch, who);
+		daya_primitives::runtime_api::ServiceView {
+			epoch,
+			work: record.work,
+			delivered: record.delivered,
+			missed: record.missed,
+			unconfirmed: record.unconfirmed,
+		}
+	}
+
 	/// `who`'s pending rewards.
 	pub fn api_pending(who: T::AccountId) -> BalanceOf<T> {
 		Pending::<T>::get(who).unwrap_or_default()
@@ -325,9 +339,25 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> WorkRecorder<T::AccountId> for Pallet<T> {
 	fn record_work(host: &T::AccountId, units: u128) {
 		if units > 0 {
-			Work::<T>::mutate(CurrentEpoch::<T>::get(), host, |work| {
-				*work = work.saturating_add(units)
+			Service::<T>::mutate(CurrentEpoch::<T>::get(), host, |record| {
+				record.work = record.work.saturating_add(units)
 			});
 		}
+	}
+
+	fn record_delivered(host: &T::AccountId) {
+		Service::<T>::mutate(CurrentEpoch::<T>::get(), host, |record| {
+			record.delivered = record.delivered.saturating_add(1)
+		});
+	}
+
+	fn record_missed(host: &T::AccountId) {
+		Service::<T>::mutate(CurrentEpoch::<T>::get(), host, |record| {
+			record.missed = record.missed.saturating_add(1)
+		});
+	}
+
+	fn record_unconfirmed(host: &T::AccountId) {
+		Service::<T>::mutate(CurrentEpoch::<T>::get(), host, |record| record.unconfirmed = true);
 	}
 }

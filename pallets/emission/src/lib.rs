@@ -20,14 +20,22 @@
 //! - **Split**: at the end of each epoch its reward is minted; [`Config::TreasuryShare`] goes to
 //!   the treasury; of the rest, [`Config::CapacityShare`] is the *capacity pot* and the
 //!   remainder the *work pot*.
-//! - **Capacity pot**: shared by the hosts active at the epoch's end, in proportion to their
-//!   capacity weight. Hosts that are jailed (or chilled, or leaving) earn nothing for that
-//!   epoch; their share goes to the others.
+//! - **Capacity pot**: shared in proportion to each host's *average* capacity weight through
+//!   the epoch (its capacity meter, [`daya_primitives::HostRegistry::take_average_capacity`]:
+//!   zero for the blocks it was jailed, chilled or leaving), scaled by the share of its assigned
+//!   jobs it delivered ([`ServiceRecord::scale`]); a host assigned no job keeps its share only
+//!   if it failed no proof-of-compute confirmation window in the epoch. What a host does not
+//!   earn goes to the others.
 //! - **Work pot**: shared in proportion to *counted* work: the work units the job market
 //!   reported for each host in the epoch (tokens x the model's compute units per token, for
 //!   jobs paid after passing validation or without being drawn for it), each capped at
-//!   [`Config::CapacityCapFactor`] times the host's capacity share of all work. A host paying
-//!   itself for jobs cannot earn more of the work pot than its hardware justifies.
+//!   [`Config::CapacityCapFactor`] times the host's capacity share of all work, so that its
+//!   work reward is at most that many times its capacity share of the pot (what the cap holds
+//!   back goes to the treasury). A host paying itself for jobs cannot earn more of the work
+//!   pot than its hardware justifies.
+//! - **Service**: per epoch and host, [`Service`] counts work units, jobs delivered and
+//!   missed, and failed confirmation windows, reported through
+//!   [`daya_primitives::WorkRecorder`]; the runtime API shows the current epoch's.
 //! - **Payout**: rewards accrue per host in [`Pending`] and are paid by [`Pallet::claim_rewards`]
 //!   (anyone may trigger a host's payout; it goes to the host). They stay claimable forever.
 //! - **Dust**: what the integer shares leave over goes to the treasury, explicitly, every
@@ -150,6 +158,45 @@ pub struct DistributionState<T: Config> {
 	pub phase: Phase<T>,
 }
 
+/// What a host did in an epoch.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+	Default,
+)]
+pub struct ServiceRecord {
+	/// Verified work units: tokens x the model's compute units per token, for paid jobs.
+	pub work: u128,
+	/// Jobs assigned to it that it delivered and was paid for.
+	pub delivered: u32,
+	/// Jobs assigned to it that it missed: no result by the deadline, or a forgery.
+	pub missed: u32,
+	/// Whether it failed a proof-of-compute confirmation window.
+	pub unconfirmed: bool,
+}
+
+impl ServiceRecord {
+	/// `capacity` scaled by the share of its assigned jobs the host delivered; a host assigned
+	/// no job keeps all of it only if it failed no confirmation window.
+	pub fn scale(&self, capacity: u64) -> u64 {
+		let assigned = u64::from(self.delivered).saturating_add(u64::from(self.missed));
+		if assigned == 0 {
+			return if self.unconfirmed { 0 } else { capacity };
+		}
+		let scaled =
+			u128::from(capacity).saturating_mul(u128::from(self.delivered)) / u128::from(assigned);
+		u64::try_from(scaled).unwrap_or(capacity)
+	}
+}
+
 /// One host in an epoch's snapshot.
 #[derive(
 	Encode,
@@ -164,7 +211,8 @@ pub struct DistributionState<T: Config> {
 	Debug,
 )]
 pub struct SnapshotEntry {
-	/// Its capacity weight at the epoch's end.
+	/// Its average capacity weight through the epoch, scaled by the share of its jobs it
+	/// delivered.
 	pub capacity: u64,
 	/// The work reported for it in the epoch.
 	pub work: u128,
@@ -260,16 +308,17 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type TotalEmitted<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
 
-	/// Verified work units per epoch and host. Only hosts the job market paid have entries; an
-	/// epoch's entries are removed when it is distributed.
+	/// What each host did per epoch: verified work units, jobs delivered and missed, failed
+	/// confirmation windows. Only hosts the job market or proof of compute reported have
+	/// entries; an epoch's entries are removed when it is distributed.
 	#[pallet::storage]
-	pub type Work<T: Config> = StorageDoubleMap<
+	pub type Service<T: Config> = StorageDoubleMap<
 		_,
 		Twox64Concat,
 		EpochIndex,
 		Blake2_128Concat,
 		T::AccountId,
-		u128,
+		ServiceRecord,
 		ValueQuery,
 	>;
 

@@ -114,6 +114,7 @@ parameter_types! {
 	pub const InitialReputation: Perbill = Perbill::from_percent(50);
 	pub const ReputationGain: Perbill = Perbill::from_percent(1);
 	pub const ReputationLoss: Perbill = Perbill::from_percent(5);
+	pub const ChillAfterMisses: u32 = 3;
 
 	pub const EmissionPalletId: PalletId = PalletId(*b"daya/emi");
 	pub const Treasury: AccountId = TREASURY;
@@ -146,6 +147,7 @@ impl pallet_daya_compute::Config for Test {
 	type InitialReputation = InitialReputation;
 	type ReputationGain = ReputationGain;
 	type ReputationLoss = ReputationLoss;
+	type ChillAfterMisses = ChillAfterMisses;
 	type WeightInfo = ();
 	type ProvenCapacity = ();
 }

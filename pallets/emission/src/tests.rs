@@ -79,7 +79,7 @@ fn an_epoch_splits_into_treasury_capacity_and_work() {
 			.into(),
 		);
 		// The epoch's work records are gone.
-		assert_eq!(Work::<Test>::iter_prefix(0).count(), 0);
+		assert_eq!(Service::<Test>::iter_prefix(0).count(), 0);
 	});
 }
 
@@ -154,7 +154,7 @@ fn a_distribution_spans_blocks_and_work_meanwhile_counts_for_the_next_epoch() {
 			assert_eq!(running.epoch, 0);
 			assert!(matches!(running.phase, Phase::Snapshot { .. }));
 			work(ALICE, 50);
-			assert_eq!(Work::<Test>::get(1, ALICE), 50);
+			assert_eq!(Service::<Test>::get(1, ALICE).work, 50);
 			let mut blocks = 0;
 			while Distribution::<Test>::exists() {
 				Emission::do_try_state().unwrap();
@@ -166,7 +166,7 @@ fn a_distribution_spans_blocks_and_work_meanwhile_counts_for_the_next_epoch() {
 			for host in [ALICE, BOB, CHARLIE, DAVE, EVE] {
 				assert_eq!(pending(host), 90);
 			}
-			assert_eq!(Work::<Test>::get(1, ALICE), 50);
+			assert_eq!(Service::<Test>::get(1, ALICE).work, 50);
 			finish_epoch();
 			// Alice alone worked in epoch 1, with a fifth of the capacity: at most twice that
 			// share of the work pot, the rest to the treasury.

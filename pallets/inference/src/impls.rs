@@ -440,6 +440,7 @@ impl<T: Config> Pallet<T> {
 				if let Some(executor) = job.executor.clone() {
 					let slashed = Self::slash_to_winners(&executor, &winners);
 					T::Hosts::record_miss(&executor);
+					T::Work::record_missed(&executor);
 					T::Hosts::jail(&executor, T::FraudJail::get());
 					Self::deposit_event(Event::FraudConfirmed { job_id, executor, slashed });
 				}
@@ -539,6 +540,7 @@ impl<T: Config> Pallet<T> {
 		let refund = job.escrow.saturating_sub(fee);
 		if let Some(executor) = &job.executor {
 			T::Hosts::record_success(executor);
+			T::Work::record_delivered(executor);
 			let units_per_token =
 				T::Models::terms(job.model).map_or(0, |t| t.compute_units_per_token);
 			T::Work::record_work(
@@ -750,6 +752,7 @@ impl<T: Config> Pallet<T> {
 				let missed = job.executor.take();
 				if let Some(executor) = &missed {
 					T::Hosts::record_miss(executor);
+					T::Work::record_missed(executor);
 				}
 				// The first miss sends the job back to be drawn again, among the other hosts.
 				if !job.reassigned && missed.is_some() && Self::queue_draw(job_id).is_ok() {

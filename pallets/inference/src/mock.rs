@@ -168,6 +168,8 @@ impl ModelRegistry<Balance> for MockModels {
 
 thread_local! {
 	static WORK: RefCell<BTreeMap<AccountId, u128>> = const { RefCell::new(BTreeMap::new()) };
+	static DELIVERY: RefCell<BTreeMap<AccountId, (u32, u32)>> =
+		const { RefCell::new(BTreeMap::new()) };
 }
 
 /// Records reported work in a thread-local table.
@@ -178,12 +180,27 @@ impl MockWork {
 	pub fn of(host: AccountId) -> u128 {
 		WORK.with(|work| work.borrow().get(&host).copied().unwrap_or(0))
 	}
+
+	/// The jobs `host` was reported to have delivered and missed so far.
+	pub fn delivery(host: AccountId) -> (u32, u32) {
+		DELIVERY.with(|d| d.borrow().get(&host).copied().unwrap_or_default())
+	}
 }
 
 impl daya_primitives::WorkRecorder<AccountId> for MockWork {
 	fn record_work(host: &AccountId, units: u128) {
 		WORK.with(|work| *work.borrow_mut().entry(*host).or_default() += units);
 	}
+
+	fn record_delivered(host: &AccountId) {
+		DELIVERY.with(|d| d.borrow_mut().entry(*host).or_default().0 += 1);
+	}
+
+	fn record_missed(host: &AccountId) {
+		DELIVERY.with(|d| d.borrow_mut().entry(*host).or_default().1 += 1);
+	}
+
+	fn record_unconfirmed(_: &AccountId) {}
 }
 
 /// A deterministic per-block seed, read after the inherents ([`PostInherents`]): a hash of the
@@ -244,6 +261,7 @@ parameter_types! {
 	pub storage InitialReputation: Perbill = Perbill::one();
 	pub const ReputationGain: Perbill = Perbill::from_percent(1);
 	pub const ReputationLoss: Perbill = Perbill::from_percent(10);
+	pub const ChillAfterMisses: u32 = 3;
 
 	pub const InferencePalletId: PalletId = PalletId(*b"daya/inf");
 	pub const Treasury: AccountId = TREASURY;
@@ -285,6 +303,7 @@ impl pallet_daya_compute::Config for Test {
 	type InitialReputation = InitialReputation;
 	type ReputationGain = ReputationGain;
 	type ReputationLoss = ReputationLoss;
+	type ChillAfterMisses = ChillAfterMisses;
 	type WeightInfo = ();
 	type ProvenCapacity = ();
 }
@@ -352,6 +371,7 @@ impl ExtBuilder {
 		SEED_SALT.with(|salt| *salt.borrow_mut() = 0);
 		HELD_RELAY_PARENT.with(|held| *held.borrow_mut() = None);
 		WORK.with(|work| work.borrow_mut().clear());
+		DELIVERY.with(|d| d.borrow_mut().clear());
 		let storage = RuntimeGenesisConfig {
 			balances: pallet_balances::GenesisConfig {
 				balances: [ALICE, BOB, CHARLIE, DAVE, EVE, FERDIE, GRACE, CONSUMER, CONSUMER_2]

@@ -198,12 +198,16 @@ mod benchmarks {
 			return Err(BenchmarkError::Stop("the window did not become the reference"));
 		}
 
+		let before = Outcomes::<T>::count();
+
 		#[block]
 		{
 			Pallet::<T>::apply_page(window, n);
 		}
 
-		assert_eq!(Outcomes::<T>::count(), all.len() as u32 - n.min(all.len() as u32));
+		// A page takes at most `n` outcomes (fewer where the chain's own hosts, which did not
+		// commit, fall in it).
+		assert!(Outcomes::<T>::count() >= before.saturating_sub(n));
 		Ok(())
 	}
 

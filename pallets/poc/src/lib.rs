@@ -83,7 +83,7 @@ pub use pallet::*;
 pub use weights::WeightInfo;
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use daya_primitives::{BlockRandomness, HostRegistry};
+use daya_primitives::{BlockRandomness, HostRegistry, WorkRecorder};
 use polkadot_sdk::{
 	frame_support::{self, pallet_prelude::*, traits::fungible},
 	frame_system::{self, pallet_prelude::*},
@@ -101,6 +101,29 @@ pub type WindowIndex = u32;
 pub type BalanceOf<T> =
 	<<T as Config>::Currency as fungible::Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
+/// What a window is for.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum WindowKind {
+	/// A regular window, every [`Config::WindowPeriod`] blocks: what it proves is every host's
+	/// weight until the next.
+	Regular,
+	/// An unannounced confirmation window: hosts must prove again at least
+	/// [`Config::ConfirmShare`] of their reference count, or lose their weight until the next
+	/// regular window. It never raises a weight.
+	Confirmation,
+}
+
 /// The open (or last) window.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
@@ -108,6 +131,8 @@ pub type BalanceOf<T> =
 pub struct WindowInfo<BlockNumber> {
 	/// Its number.
 	pub index: WindowIndex,
+	/// Regular or confirmation.
+	pub kind: WindowKind,
 	/// The seed every host derives its key from.
 	pub seed: [u8; 32],
 	/// The block it opened in.
@@ -187,6 +212,12 @@ pub enum Outcome {
 	Convicted,
 	/// Nothing was proven: no commitment, missing proofs, silence or a tie.
 	Unproven,
+	/// Failed a confirmation window (proved less than [`Config::ConfirmShare`] of its reference
+	/// count, or nothing): weightless until the next regular window.
+	Unconfirmed {
+		/// The confirmation window.
+		window: WindowIndex,
+	},
 }
 
 /// A host's record of its last concluded window.
@@ -265,6 +296,20 @@ pub mod pallet {
 		#[pallet::constant]
 		type ConcludePerBlock: Get<u32>;
 
+		/// In each block where no window runs and no regular window is due, a confirmation
+		/// window opens with probability `1 / ConfirmOdds` (at most one between two regular
+		/// windows); zero for none.
+		#[pallet::constant]
+		type ConfirmOdds: Get<u32>;
+
+		/// The share of its reference count a host must prove again in a confirmation window
+		/// to keep its weight.
+		#[pallet::constant]
+		type ConfirmShare: Get<Perbill>;
+
+		/// Where failed confirmation windows are reported, for the emission.
+		type Service: daya_primitives::WorkRecorder<Self::AccountId>;
+
 		/// Weights of the calls and of each step of a window, from this crate's benchmarks.
 		type WeightInfo: WeightInfo;
 	}
@@ -308,11 +353,19 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ApplyCursor<T: Config> = StorageValue<_, T::AccountId, OptionQuery>;
 
+	/// The block the last regular window opened in: the next is due
+	/// [`Config::WindowPeriod`] blocks later.
+	#[pallet::storage]
+	pub type LastRegularAt<T: Config> = StorageValue<_, BlockNumberFor<T>, OptionQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// A window opened.
-		WindowOpened { window: WindowIndex, seed: [u8; 32] },
+		WindowOpened { window: WindowIndex, kind: WindowKind, seed: [u8; 32] },
+		/// A host failed a confirmation window: its weight is zero until the next regular
+		/// window.
+		Unconfirmed { host: T::AccountId, window: WindowIndex },
 		/// A host committed to a window's work.
 		Committed { host: T::AccountId, window: WindowIndex, root: [u8; 32], count: u64 },
 		/// The window's commitments were closed and its samples drawn.
@@ -440,7 +493,6 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
 		let limit = T::ConcludePerBlock::get();
 		let window = Window::<T>::get();
-		let period = Self::block_u32(T::WindowPeriod::get()).max(1);
 		if let Some(w) = &window {
 			if w.sample_seed.is_none() && now >= Self::sample_at(w) {
 				Self::sample(w.clone());
@@ -455,27 +507,63 @@ impl<T: Config> Pallet<T> {
 				return T::WeightInfo::apply(limit);
 			}
 		}
-		// The first window opens as soon as the chain has a seed; the others every period.
-		let due = window.is_none() || Self::block_u32(now) % period == 1 % period;
 		let idle = window.as_ref().is_none_or(|w| w.concluded && w.applied);
-		if due && idle {
-			if let Some(seed) = T::Randomness::seed() {
-				let index = window.map_or(1, |w| w.index.saturating_add(1));
-				let seed = seed.draw(&(b"daya/poc/window", index).encode());
-				Window::<T>::put(WindowInfo {
-					index,
-					seed,
-					opened_at: now,
-					sample_seed: None,
-					concluded: false,
-					applied: false,
-					proven: 0,
-				});
-				Self::deposit_event(Event::WindowOpened { window: index, seed });
+		if !idle {
+			return T::WeightInfo::open_window();
+		}
+		let Some(block_seed) = T::Randomness::seed() else {
+			return T::WeightInfo::open_window();
+		};
+		// The first regular window opens as soon as the chain has a seed, the others a period
+		// after the last opened (later if a window still runs then).
+		let regular_due = LastRegularAt::<T>::get()
+			.is_none_or(|at| now >= at.saturating_add(T::WindowPeriod::get()));
+		let kind = if regular_due {
+			Some(WindowKind::Regular)
+		} else if Self::confirmation_drawn(&block_seed, now, window.as_ref()) {
+			Some(WindowKind::Confirmation)
+		} else {
+			None
+		};
+		if let Some(kind) = kind {
+			let index = window.map_or(1, |w| w.index.saturating_add(1));
+			let seed = block_seed.draw(&(b"daya/poc/window", index).encode());
+			Window::<T>::put(WindowInfo {
+				index,
+				kind,
+				seed,
+				opened_at: now,
+				sample_seed: None,
+				concluded: false,
+				applied: false,
+				proven: 0,
+			});
+			if kind == WindowKind::Regular {
+				LastRegularAt::<T>::put(now);
 			}
+			Self::deposit_event(Event::WindowOpened { window: index, kind, seed });
 		}
 		// Opening is the dearest of the steps left (one read when nothing is due).
 		T::WeightInfo::open_window()
+	}
+
+	/// Whether a confirmation window opens in block `now`, after `last` (the last window): only
+	/// once some window proved something, at most one after each regular window, and then
+	/// with probability `1 / ConfirmOdds` from the block's own randomness, which nobody knew a
+	/// block earlier.
+	fn confirmation_drawn(
+		seed: &daya_primitives::BlockSeed<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+		last: Option<&WindowInfo<BlockNumberFor<T>>>,
+	) -> bool {
+		let odds = T::ConfirmOdds::get();
+		let after_regular = last.is_some_and(|w| w.kind == WindowKind::Regular);
+		if odds == 0 || !after_regular || LastConcluded::<T>::get() == 0 {
+			return false;
+		}
+		let draw = seed.draw(&(b"daya/poc/confirm", Self::block_u32(now)).encode());
+		let value = u32::from_le_bytes([draw[0], draw[1], draw[2], draw[3]]);
+		value % odds == 0
 	}
 
 	fn sample(mut window: WindowInfo<BlockNumberFor<T>>) {
@@ -500,7 +588,7 @@ impl<T: Config> Pallet<T> {
 			// A window that proved nothing (no executor ran, or none was verified) leaves every
 			// weight as the last window that proved something set it: the market never halts
 			// for want of proofs. Otherwise it is the new reference.
-			if window.proven > 0 {
+			if window.proven > 0 && window.kind == WindowKind::Regular {
 				LastConcluded::<T>::put(window.index);
 			}
 			Self::deposit_event(Event::WindowConcluded {
@@ -513,19 +601,28 @@ impl<T: Config> Pallet<T> {
 
 	/// Sets the registry's weight of up to `limit` hosts from the concluded `window`.
 	pub(crate) fn apply_page(mut window: WindowInfo<BlockNumberFor<T>>, limit: u32) {
-		let advanced = LastConcluded::<T>::get() == window.index;
 		let after = ApplyCursor::<T>::get();
 		let page = T::Hosts::hosts_page(after.as_ref(), limit);
 		for (host, _) in page.iter() {
 			let outcome = Outcomes::<T>::take(host);
-			if advanced {
-				match outcome {
-					Some(outcome) => {
-						Proven::<T>::insert(host, ProvenRecord { window: window.index, outcome })
-					},
-					None => Proven::<T>::remove(host),
-				}
-				T::Hosts::refresh_capacity(host);
+			match window.kind {
+				// A regular window that proved something is the new reference for everyone.
+				WindowKind::Regular if LastConcluded::<T>::get() == window.index => {
+					match outcome {
+						Some(outcome) => Proven::<T>::insert(
+							host,
+							ProvenRecord { window: window.index, outcome },
+						),
+						None => Proven::<T>::remove(host),
+					}
+					T::Hosts::refresh_capacity(host);
+				},
+				// A confirmation window that proved something (so that its verification ran)
+				// takes their weight from the hosts that did not prove their reference again.
+				WindowKind::Confirmation if window.proven > 0 => {
+					Self::confirm(&window, host, outcome)
+				},
+				_ => {},
 			}
 		}
 		match page.last() {
@@ -541,6 +638,37 @@ impl<T: Config> Pallet<T> {
 				}
 			},
 		}
+	}
+
+	/// Checks `host`'s `outcome` in the confirmation `window` against its reference: a host
+	/// with a weight that proved less than [`Config::ConfirmShare`] of its reference count (or
+	/// nothing, or was convicted) loses its weight until the next regular window.
+	fn confirm(
+		window: &WindowInfo<BlockNumberFor<T>>,
+		host: &T::AccountId,
+		outcome: Option<Outcome>,
+	) {
+		let last = LastConcluded::<T>::get();
+		let Some(record) = Proven::<T>::get(host).filter(|record| record.window == last) else {
+			return;
+		};
+		let Outcome::Proven { count: reference } = record.outcome else { return };
+		if Self::bounded(host, &record.outcome) == 0 {
+			// Nothing to confirm.
+			return;
+		}
+		let needed = T::ConfirmShare::get().mul_floor(reference);
+		if matches!(outcome, Some(Outcome::Proven { count }) if count >= needed) {
+			return;
+		}
+		let outcome = match outcome {
+			Some(Outcome::Convicted) => Outcome::Convicted,
+			_ => Outcome::Unconfirmed { window: window.index },
+		};
+		Proven::<T>::insert(host, ProvenRecord { window: last, outcome });
+		T::Hosts::refresh_capacity(host);
+		T::Service::record_unconfirmed(host);
+		Self::deposit_event(Event::Unconfirmed { host: host.clone(), window: window.index });
 	}
 
 	/// Concludes `host`'s commitment: slashes and jails it if convicted, and records the
@@ -575,6 +703,10 @@ impl<T: Config> Pallet<T> {
 			});
 			Outcome::Convicted
 		} else if valid > verdicts.len() - valid {
+			Outcome::Proven { count: commitment.count }
+		} else if verdicts.is_empty() && window.kind == WindowKind::Confirmation {
+			// Nobody judged it (its verifiers were silent, or none could be drawn): silence
+			// never costs the prover its weight; the silent verifiers pay.
 			Outcome::Proven { count: commitment.count }
 		} else {
 			Outcome::Unproven
@@ -753,6 +885,7 @@ impl<T: Config> Pallet<T> {
 			commitments: Commitments::<T>::count(),
 			concluded: window.concluded,
 			applied: window.applied,
+			confirmation: window.kind == WindowKind::Confirmation,
 		})
 	}
 
@@ -769,6 +902,7 @@ impl<T: Config> Pallet<T> {
 					Outcome::Proven { count } => PocOutcomeView::Proven { count },
 					Outcome::Convicted => PocOutcomeView::Convicted,
 					Outcome::Unproven => PocOutcomeView::Unproven,
+					Outcome::Unconfirmed { window } => PocOutcomeView::Unconfirmed { window },
 				};
 				(record.window, outcome)
 			}),

@@ -113,6 +113,7 @@ parameter_types! {
 	pub const InitialReputation: Perbill = Perbill::from_percent(50);
 	pub const ReputationGain: Perbill = Perbill::from_percent(1);
 	pub const ReputationLoss: Perbill = Perbill::from_percent(5);
+	pub const ChillAfterMisses: u32 = 3;
 
 	/// A window every 20 blocks: 4 to compute, 2 to commit, 4 to verify, the rest to conclude.
 	pub const WindowPeriod: BlockNumber = 20;
@@ -126,6 +127,34 @@ parameter_types! {
 	pub const FraudJail: BlockNumber = 50;
 	/// Two commitments per block, so that conclusions span blocks.
 	pub const ConcludePerBlock: u32 = 2;
+	/// Half the reference count confirms it.
+	pub const ConfirmShare: Perbill = Perbill::from_percent(50);
+	/// No confirmation windows unless a test asks for them (1: in the first idle block).
+	pub storage ConfirmOdds: u32 = 0;
+}
+
+thread_local! {
+	static UNCONFIRMED: core::cell::RefCell<Vec<AccountId>> =
+		const { core::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records the hosts reported as having failed a confirmation window.
+pub struct MockService;
+
+impl MockService {
+	/// The hosts reported so far, in order.
+	pub fn unconfirmed() -> Vec<AccountId> {
+		UNCONFIRMED.with(|u| u.borrow().clone())
+	}
+}
+
+impl daya_primitives::WorkRecorder<AccountId> for MockService {
+	fn record_work(_: &AccountId, _: u128) {}
+	fn record_delivered(_: &AccountId) {}
+	fn record_missed(_: &AccountId) {}
+	fn record_unconfirmed(host: &AccountId) {
+		UNCONFIRMED.with(|u| u.borrow_mut().push(*host));
+	}
 }
 
 impl pallet_daya_compute::Config for Test {
@@ -144,6 +173,7 @@ impl pallet_daya_compute::Config for Test {
 	type InitialReputation = InitialReputation;
 	type ReputationGain = ReputationGain;
 	type ReputationLoss = ReputationLoss;
+	type ChillAfterMisses = ChillAfterMisses;
 	type WeightInfo = ();
 	type ProvenCapacity = Poc;
 }
@@ -176,6 +206,9 @@ impl pallet_daya_poc::Config for Test {
 	type FraudSlash = FraudSlash;
 	type FraudJail = FraudJail;
 	type ConcludePerBlock = ConcludePerBlock;
+	type ConfirmOdds = ConfirmOdds;
+	type ConfirmShare = ConfirmShare;
+	type Service = MockService;
 	type WeightInfo = ();
 }
 
@@ -225,6 +258,7 @@ pub fn new_test_ext(hosts: &[AccountId]) -> TestExternalities {
 	.expect("the mock's genesis builds");
 	let mut ext = TestExternalities::new(storage);
 	let hosts = hosts.to_vec();
+	UNCONFIRMED.with(|u| u.borrow_mut().clear());
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		for who in hosts {

@@ -4,6 +4,7 @@
 
 use crate::{
 	mock::*, Commitments, Error, Event, LastConcluded, Outcome, Proven, Verdict, Verdicts, Window,
+	WindowKind,
 };
 use daya_primitives::HostRegistry;
 use polkadot_sdk::frame_support::{assert_noop, assert_ok};
@@ -414,5 +415,146 @@ fn a_host_registered_after_the_reference_window_is_selected_once_proven() {
 			})
 			.count();
 		assert!((60..140).contains(&picks), "a third of 300 picks: {picks}");
+	});
+}
+
+/// Runs to the opening of the next window, whichever its kind, and returns it.
+fn next_window() -> crate::WindowInfo<BlockNumber> {
+	open_window();
+	window_info()
+}
+
+#[test]
+fn no_confirmation_window_opens_before_a_reference_exists_nor_twice_between_regular_ones() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		ConfirmOdds::set(&1);
+		// The first window is regular, and proves nothing: no reference, so no confirmation.
+		let first = next_window();
+		assert_eq!(first.kind, WindowKind::Regular);
+		to_conclusion();
+		let second = next_window();
+		assert_eq!(second.kind, WindowKind::Regular, "nothing to confirm yet");
+		assert_eq!(second.opened_at, first.opened_at + WindowPeriod::get());
+		// This one proves: the first idle block after it opens a confirmation window...
+		for host in [ALICE, BOB, CHARLIE] {
+			commit(host, 600);
+		}
+		to_sampling();
+		for host in [ALICE, BOB, CHARLIE] {
+			judge_all(host, Verdict::Valid);
+		}
+		to_conclusion();
+		let applied_at = System::block_number();
+		let confirmation = next_window();
+		assert_eq!(confirmation.kind, WindowKind::Confirmation);
+		assert_eq!(confirmation.opened_at, applied_at + 1);
+		assert!(System::events().iter().any(|r| r.event
+			== RuntimeEvent::Poc(Event::WindowOpened {
+				window: confirmation.index,
+				kind: WindowKind::Confirmation,
+				seed: confirmation.seed,
+			})));
+		// ...which never becomes the reference, and after which the next is regular again.
+		to_conclusion();
+		assert_eq!(LastConcluded::<Test>::get(), second.index);
+		let third = next_window();
+		assert_eq!(third.kind, WindowKind::Regular);
+		assert!(
+			third.opened_at >= second.opened_at + WindowPeriod::get(),
+			"a regular window is due a period after the last regular one"
+		);
+	});
+}
+
+/// ALICE, BOB and CHARLIE prove 600 each in a regular window; a confirmation window opens
+/// right after (odds 1) and is returned, open.
+fn proven_then_confirmation() -> crate::WindowInfo<BlockNumber> {
+	ConfirmOdds::set(&1);
+	window_with(&[ALICE, BOB, CHARLIE], 600, Verdict::Valid);
+	let confirmation = next_window();
+	assert_eq!(confirmation.kind, WindowKind::Confirmation);
+	confirmation
+}
+
+#[test]
+fn a_host_that_switched_off_after_the_regular_proof_loses_its_weight_until_the_next() {
+	test_with(&[ALICE, BOB, CHARLIE, DAVE], || {
+		register_host(DAVE, MinHostBond::get()).ok();
+		let confirmation = proven_then_confirmation();
+		// ALICE proves it all again, BOB half (the least that confirms), CHARLIE less than
+		// half; DAVE, which proved nothing, has nothing to confirm.
+		commit(ALICE, 600);
+		commit(BOB, 300);
+		commit(CHARLIE, 299);
+		to_sampling();
+		for host in [ALICE, BOB, CHARLIE] {
+			judge_all(host, Verdict::Valid);
+		}
+		to_conclusion();
+		assert_eq!(Poc::proven_weight(&ALICE), Some(600));
+		assert_eq!(Poc::proven_weight(&BOB), Some(600), "a confirmation never changes a count");
+		assert_eq!(Poc::proven_weight(&CHARLIE), Some(0));
+		assert_eq!(Compute::capacity_weight(&CHARLIE), 0, "out of selection and the pot");
+		assert_eq!(
+			Proven::<Test>::get(CHARLIE).unwrap().outcome,
+			Outcome::Unconfirmed { window: confirmation.index }
+		);
+		assert_eq!(MockService::unconfirmed(), vec![CHARLIE]);
+		// The next regular window gives CHARLIE its weight back once it proves again.
+		window_with(&[ALICE, BOB, CHARLIE], 600, Verdict::Valid);
+		assert_eq!(Poc::proven_weight(&CHARLIE), Some(600));
+	});
+}
+
+#[test]
+fn a_host_that_does_not_show_up_for_a_confirmation_window_fails_it() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		proven_then_confirmation();
+		// CHARLIE rented its hardware for the regular window only.
+		commit(ALICE, 600);
+		commit(BOB, 600);
+		to_sampling();
+		judge_all(ALICE, Verdict::Valid);
+		judge_all(BOB, Verdict::Valid);
+		to_conclusion();
+		assert_eq!(Poc::proven_weight(&CHARLIE), Some(0));
+		assert_eq!(Poc::proven_weight(&ALICE), Some(600));
+		assert_eq!(MockService::unconfirmed(), vec![CHARLIE]);
+	});
+}
+
+#[test]
+fn silence_in_a_confirmation_window_costs_the_prover_nothing_and_fraud_convicts() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		proven_then_confirmation();
+		let index = window_info().index;
+		commit(ALICE, 600);
+		commit(BOB, 600);
+		commit(CHARLIE, 600);
+		to_sampling();
+		// Nobody judges ALICE; BOB is proven; CHARLIE's leaves do not recompute.
+		judge_all(BOB, Verdict::Valid);
+		judge_all(CHARLIE, Verdict::Invalid { nonce: 3 });
+		let bond = Compute::bond(&CHARLIE);
+		to_conclusion();
+		assert_eq!(Poc::proven_weight(&ALICE), Some(600), "silence is not the prover's fault");
+		assert_eq!(Poc::proven_weight(&CHARLIE), Some(0));
+		assert_eq!(Proven::<Test>::get(CHARLIE).unwrap().outcome, Outcome::Convicted);
+		assert!(Compute::bond(&CHARLIE) < bond, "slashed");
+		assert!(!Compute::is_active(&CHARLIE), "jailed");
+		assert_eq!(LastConcluded::<Test>::get(), index - 1);
+	});
+}
+
+#[test]
+fn a_confirmation_window_that_proves_nothing_changes_no_weight() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		proven_then_confirmation();
+		// Every executor was down (or every proof missing): nobody can tell who is at fault.
+		to_conclusion();
+		for host in [ALICE, BOB, CHARLIE] {
+			assert_eq!(Poc::proven_weight(&host), Some(600));
+		}
+		assert!(MockService::unconfirmed().is_empty());
 	});
 }

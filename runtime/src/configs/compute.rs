@@ -33,6 +33,8 @@ parameter_types! {
 	pub const ReputationGain: Perbill = Perbill::from_percent(1);
 	/// Reputation lost per missed job.
 	pub const ReputationLoss: Perbill = Perbill::from_percent(5);
+	/// Duties missed in a row after which a host is chilled until its operator acts.
+	pub const ChillAfterMisses: u32 = 3;
 }
 
 impl pallet_daya_compute::Config for Runtime {
@@ -51,6 +53,7 @@ impl pallet_daya_compute::Config for Runtime {
 	type InitialReputation = InitialReputation;
 	type ReputationGain = ReputationGain;
 	type ReputationLoss = ReputationLoss;
+	type ChillAfterMisses = ChillAfterMisses;
 	type WeightInfo = pallet_daya_compute::weights::SubstrateWeight<Runtime>;
 	type ProvenCapacity = Poc;
 }

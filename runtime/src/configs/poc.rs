@@ -7,7 +7,7 @@ use daya_protocol::poc::PocParams;
 use frame_support::parameter_types;
 use sp_runtime::Perbill;
 
-use crate::{Balance, Balances, BlockNumber, Compute, Randomness, Runtime, DAYS, UNIT};
+use crate::{Balance, Balances, BlockNumber, Compute, Emission, Randomness, Runtime, DAYS, UNIT};
 
 /// The work every host's executor does in a window (see `docs/proof-of-compute.md`): tiles of
 /// side 128 (exact in f32), 32-row nonces through 4 layers of a 64-tile pool (4 MiB), 64 samples
@@ -17,8 +17,9 @@ pub const POC_PARAMS: PocParams =
 	PocParams { dim: 128, rows: 32, depth: 4, pool_tiles: 64, gen_rounds: 2, samples: 64 };
 
 parameter_types! {
-	/// A window opens every 30 blocks (3 minutes at 6 s): the first as soon as the chain has a
-	/// seed (block 2), then in blocks 31, 61, ...
+	/// A regular window opens every 30 blocks (3 minutes at 6 s): the first as soon as the
+	/// chain has a seed (block 2), then 30 blocks after the last regular one opened, or as soon
+	/// as the window running then (a confirmation window) is over.
 	pub const WindowPeriod: BlockNumber = 30;
 	/// Hosts compute for 3 blocks.
 	pub const ComputeBlocks: BlockNumber = 3;
@@ -37,6 +38,12 @@ parameter_types! {
 	pub const FraudJail: BlockNumber = 7 * DAYS;
 	/// Commitments concluded, and hosts' weights applied, per block.
 	pub const ConcludePerBlock: u32 = 16;
+	/// Between two regular windows about 12 blocks are idle; each opens an unannounced
+	/// confirmation window with probability 1/24, so about 40% of periods hold one.
+	pub const ConfirmOdds: u32 = 24;
+	/// A host keeps its weight through a confirmation window by proving again at least half of
+	/// its reference count in the same compute time.
+	pub const ConfirmShare: Perbill = Perbill::from_percent(50);
 }
 
 impl pallet_daya_poc::Config for Runtime {
@@ -52,5 +59,8 @@ impl pallet_daya_poc::Config for Runtime {
 	type FraudSlash = FraudSlash;
 	type FraudJail = FraudJail;
 	type ConcludePerBlock = ConcludePerBlock;
+	type ConfirmOdds = ConfirmOdds;
+	type ConfirmShare = ConfirmShare;
+	type Service = Emission;
 	type WeightInfo = pallet_daya_poc::weights::SubstrateWeight<Runtime>;
 }
