@@ -990,6 +990,32 @@ mod reputation {
 	}
 
 	#[test]
+	fn three_misses_in_a_row_chill_a_host_until_its_operator_acts() {
+		ExtBuilder::default().with_host(ALICE, &[0]).build_and_execute(|| {
+			// A success between misses resets the count.
+			Compute::record_miss(&ALICE);
+			Compute::record_miss(&ALICE);
+			Compute::record_success(&ALICE);
+			Compute::record_miss(&ALICE);
+			Compute::record_miss(&ALICE);
+			assert!(Compute::is_active(&ALICE));
+			assert_eq!(stored(ALICE).missed_in_row, 2);
+			// The third in a row: out of selection.
+			Compute::record_miss(&ALICE);
+			assert_eq!(stored(ALICE).status, HostStatus::Chilled);
+			assert!(Compute::hosts_by_model(0).is_empty());
+			System::assert_has_event(event(Event::HostChilledForMisses { host: ALICE, misses: 3 }));
+			// It stays out, whatever else it misses, until it asks to come back.
+			Compute::record_miss(&ALICE);
+			assert_eq!(stored(ALICE).status, HostStatus::Chilled);
+			assert_ok!(Compute::unchill(RuntimeOrigin::signed(ALICE)));
+			assert!(Compute::is_active(&ALICE));
+			assert_eq!(stored(ALICE).missed_in_row, 0);
+			assert_eq!(Compute::hosts_by_model(0), vec![ALICE]);
+		});
+	}
+
+	#[test]
 	fn ignores_strangers() {
 		ExtBuilder::default().build_and_execute(|| {
 			let before = root();
@@ -2124,4 +2150,29 @@ fn hosts_page_walks_the_registry_with_active_capacity() {
 			assert_eq!(seen, vec![(ALICE, 81_920), (BOB, 0), (CHARLIE, 81_920)]);
 			assert!(<Compute as HostRegistry<_, _, _>>::hosts_page(None, 0).is_empty());
 		});
+}
+
+#[test]
+fn the_capacity_meter_averages_the_effective_weight_over_time() {
+	ExtBuilder::default().with_host(ALICE, &[0]).build_and_execute(|| {
+		let take = || <Compute as HostRegistry<_, _, _>>::take_average_capacity(&ALICE);
+		// Active from block 1 to 11, chilled from 11 to 21: half of 81,920 on average.
+		run_to_block(11);
+		assert_ok!(Compute::chill(RuntimeOrigin::signed(ALICE)));
+		run_to_block(21);
+		assert_eq!(take(), 40_960);
+		// Read again in the same block: what it holds now.
+		assert_eq!(take(), 0);
+		// A new reading starts at the last: active throughout since.
+		assert_ok!(Compute::unchill(RuntimeOrigin::signed(ALICE)));
+		run_to_block(31);
+		assert_eq!(take(), 81_920);
+		// Jailed for 3 of the next 4 blocks.
+		run_to_block(32);
+		<Compute as HostRegistry<_, _, _>>::jail(&ALICE, 3);
+		run_to_block(35);
+		assert_ok!(Compute::unchill(RuntimeOrigin::signed(ALICE)));
+		assert_eq!(take(), 81_920 / 4);
+		assert_eq!(<Compute as HostRegistry<_, _, _>>::take_average_capacity(&BOB), 0);
+	});
 }

@@ -328,6 +328,13 @@ impl<T: Config> Pallet<T> {
 			},
 		};
 		ensure!(Snapshot::<T>::count() <= T::MaxHosts::get(), "more snapshot hosts than MaxHosts");
+		let distributing = Distribution::<T>::get().map(|state| state.epoch);
+		for (service_epoch, _, _) in Service::<T>::iter() {
+			ensure!(
+				service_epoch == epoch || Some(service_epoch) == distributing,
+				"a service record of an epoch neither accruing nor being distributed"
+			);
+		}
 		ensure!(
 			T::Currency::balance(&Self::account_id()) == pending.saturating_add(owed),
 			"the pot does not hold exactly the pending rewards and the undistributed pots"

@@ -1,7 +1,7 @@
 //! Unit and property tests of the emission.
 
 use crate::{mock::*, *};
-use daya_primitives::HostRegistry;
+use daya_primitives::{HostRegistry, WorkRecorder};
 use polkadot_sdk::{
 	frame_support::{assert_noop, assert_ok, traits::Hooks},
 	sp_runtime::traits::BadOrigin,
@@ -141,6 +141,75 @@ fn jailed_and_chilled_hosts_earn_nothing_and_leave_their_share_to_the_others() {
 		assert_eq!(pending(CHARLIE), 0);
 		assert_eq!(pending(ALICE), 900);
 		assert_eq!(last_distribution(), (900, 0, 1));
+	});
+}
+
+#[test]
+fn capacity_is_paid_for_the_blocks_it_was_held_not_for_a_snapshot_at_the_end() {
+	test_with(&[(ALICE, 1_000), (BOB, 1_000), (CHARLIE, 1_000)], || {
+		// BOB is chilled for the epoch's first half, CHARLIE for its last blocks only.
+		assert_ok!(Compute::chill(RuntimeOrigin::signed(BOB)));
+		run_to_block(13);
+		assert_ok!(Compute::unchill(RuntimeOrigin::signed(BOB)));
+		run_to_block(23);
+		assert_ok!(Compute::chill(RuntimeOrigin::signed(CHARLIE)));
+		finish_epoch();
+		let (alice, bob, charlie) = (pending(ALICE), pending(BOB), pending(CHARLIE));
+		// A snapshot at the end would have paid ALICE and BOB 225 each and CHARLIE nothing.
+		assert!((45..=56).contains(&(bob * 100 / alice)), "BOB held about half: {bob}/{alice}");
+		assert!((85..=95).contains(&(charlie * 100 / alice)), "CHARLIE: {charlie}/{alice}");
+		// The next epoch, CHARLIE is chilled throughout and BOB active throughout.
+		finish_epoch();
+		assert_eq!(pending(CHARLIE), charlie);
+		assert_eq!(pending(BOB) - bob, pending(ALICE) - alice);
+	});
+}
+
+#[test]
+fn capacity_is_scaled_by_the_share_of_assigned_jobs_delivered() {
+	test_with(&[(ALICE, 1_000), (BOB, 1_000), (CHARLIE, 1_000), (DAVE, 1_000)], || {
+		let recorder = |who: AccountId, delivered: u32, missed: u32| {
+			for _ in 0..delivered {
+				<Emission as WorkRecorder<AccountId>>::record_delivered(&who);
+			}
+			for _ in 0..missed {
+				<Emission as WorkRecorder<AccountId>>::record_missed(&who);
+			}
+		};
+		// ALICE delivers both her jobs, BOB one of two; CHARLIE and DAVE get none, and DAVE
+		// fails a confirmation window.
+		recorder(ALICE, 2, 0);
+		recorder(BOB, 1, 1);
+		<Emission as WorkRecorder<AccountId>>::record_unconfirmed(&DAVE);
+		assert_eq!(
+			Emission::api_service(BOB),
+			daya_primitives::runtime_api::ServiceView {
+				epoch: 0,
+				work: 0,
+				delivered: 1,
+				missed: 1,
+				unconfirmed: false
+			}
+		);
+		assert!(Emission::api_service(DAVE).unconfirmed);
+		finish_epoch();
+		// 450 by 1,000 : 500 : 1,000 : 0.
+		assert_eq!(
+			(pending(ALICE), pending(BOB), pending(CHARLIE), pending(DAVE)),
+			(180, 90, 180, 0)
+		);
+		assert_eq!(Service::<Test>::iter_prefix(0).count(), 0, "the records are cleared");
+		assert_eq!(Emission::api_service(DAVE).epoch, 1);
+		assert!(!Emission::api_service(DAVE).unconfirmed, "a new epoch starts clean");
+	});
+}
+
+#[test]
+fn a_host_that_misses_every_job_earns_nothing_from_the_capacity_pot() {
+	test_with(&[(ALICE, 1_000), (BOB, 1_000)], || {
+		<Emission as WorkRecorder<AccountId>>::record_missed(&BOB);
+		finish_epoch();
+		assert_eq!((pending(ALICE), pending(BOB)), (450, 0));
 	});
 }
 

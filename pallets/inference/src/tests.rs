@@ -556,6 +556,7 @@ fn an_unsampled_result_is_paid_at_the_next_block() {
 		// Verified work, 1,000 compute units per work token: the 12 output tokens, and the 8
 		// prompt tokens at a tenth of a token each (rounded down: none).
 		assert_eq!(MockWork::of(executor), 12_000);
+		assert_eq!(MockWork::delivery(executor), (1, 0), "one job delivered");
 		assert!(JobsOf::<Test>::get(CONSUMER).is_none());
 		let outcome = Outcomes::<Test>::get(job_id).unwrap();
 		assert_eq!(
@@ -615,6 +616,7 @@ fn a_missed_deadline_reassigns_once_then_refunds() {
 		assert_ne!(second, first);
 		assert_ne!(second, CONSUMER);
 		assert_eq!(reputation(first), Perbill::from_percent(90));
+		assert_eq!(MockWork::delivery(first), (0, 1), "a missed job counts against its host");
 		let job = job(job_id);
 		assert!(job.reassigned);
 		assert_eq!(job.deadline, deadline + ExecutionPeriod::get());
@@ -626,6 +628,7 @@ fn a_missed_deadline_reassigns_once_then_refunds() {
 		run_to_block(job.deadline);
 		assert_eq!(ended(job_id), JobEnd::Expired);
 		assert_eq!(reputation(second), Perbill::from_percent(90));
+		assert_eq!(MockWork::delivery(second), (0, 1));
 		assert_eq!(held(CONSUMER), 0);
 		assert_eq!(free(CONSUMER), ENDOWMENT);
 		System::assert_last_event(
@@ -818,8 +821,9 @@ fn confirmed_fraud_refunds_slashes_rewards_and_jails() {
 			assert_eq!(ended(job_id), JobEnd::Fraud);
 			assert_eq!(free(CONSUMER), ENDOWMENT);
 			assert_eq!(held(CONSUMER), 0);
-			// Fraud is no work.
+			// Fraud is no work, and a missed job.
 			assert_eq!(MockWork::of(executor), 0);
+			assert_eq!(MockWork::delivery(executor), (0, 1));
 			// Half the bond, shared by the four validators who were right.
 			assert_eq!(bond_of(executor), MinHostBond::get() / 2);
 			let share = MinHostBond::get() / 2 / 4;
