@@ -350,14 +350,20 @@ pub trait HostRegistry<AccountId, Balance, BlockNumber> {
 
 /// Capacity proven by proof of compute, as the host registry reads it.
 pub trait ProvenCapacity<AccountId> {
+	/// Whether capacity is measured at all. Where it is, a weight that was not proven (the
+	/// provisional one, before the first window) selects hosts but earns no emission.
+	const MEASURED: bool = true;
+
 	/// The proven weight of `who`; `None` while nothing can have been proven yet (before the
 	/// chain's first proof-of-compute window has concluded), when the registry falls back to
 	/// its provisional weight.
 	fn proven_weight(who: &AccountId) -> Option<u64>;
 }
 
-/// No proof of compute: every weight is the registry's provisional one.
+/// No proof of compute: every weight is the registry's provisional one, and it earns.
 impl<AccountId> ProvenCapacity<AccountId> for () {
+	const MEASURED: bool = false;
+
 	fn proven_weight(_: &AccountId) -> Option<u64> {
 		None
 	}

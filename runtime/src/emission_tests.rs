@@ -16,7 +16,17 @@ fn next_block() {
 	Randomness::on_initialize(next);
 	Inference::on_initialize(next);
 	Emission::on_initialize(next);
+	Poc::on_initialize(next);
 	<Runtime as frame_system::Config>::PostInherents::post_inherents();
+}
+
+/// Alice and Bob prove 1,000 nonces each in every proof-of-compute window: only proven
+/// capacity earns from the capacity pot.
+fn prove_equal() {
+	crate::poc_tests::prove(&[
+		(Sr25519Keyring::Alice.to_account_id(), 1_000),
+		(Sr25519Keyring::Bob.to_account_id(), 1_000),
+	]);
 }
 
 /// Runs blocks until the current epoch has ended and been distributed; returns the epoch's
@@ -25,6 +35,7 @@ fn run_epoch(mut each_block: impl FnMut()) -> (EmissionEvent<Runtime>, EmissionE
 	let (mut ended, mut distributed) = (None, None);
 	while distributed.is_none() {
 		each_block();
+		prove_equal();
 		next_block();
 		for record in System::events() {
 			if let RuntimeEvent::Emission(event) = record.event {
@@ -60,8 +71,9 @@ fn hosts_earn_exactly_the_scheduled_emission_over_several_epochs() {
 		assert_eq!(Emission::epoch_length(), genesis_config_presets::TEST_EPOCH_LENGTH);
 		let issuance = Balances::total_issuance();
 
-		// Two epochs without jobs: Alice and Bob (equal hardware) share the capacity pot, and
-		// the work pot, with no work to share, goes to the treasury.
+		// Two epochs without jobs: Alice and Bob (equal proven capacity, from the first window
+		// on) share the capacity pot, and the work pot, with no work to share, goes to the
+		// treasury.
 		for epoch in 0..2u32 {
 			let before = (Balances::balance(&alice), Balances::balance(&bob));
 			let treasury_before = Balances::balance(&treasury);
@@ -133,6 +145,7 @@ fn hosts_earn_exactly_the_scheduled_emission_over_several_epochs() {
 					);
 				}
 			}
+			prove_equal();
 			next_block();
 		}
 		let EmissionEvent::EpochEnded { minted, treasury: to_treasury, .. } = ended else {

@@ -20,7 +20,7 @@ use sp_runtime::BoundedVec;
 
 use crate::{
 	AccountId, AuraId, Balance, BalancesConfig, CollatorSelectionConfig, ComputeConfig,
-	CouncilConfig, EmissionConfig, ModelsConfig, ParachainInfoConfig, Runtime,
+	CouncilConfig, EmissionConfig, ModelsConfig, ParachainInfoConfig, PocConfig, Runtime,
 	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, DEFAULT_PARA_ID,
 	EXISTENTIAL_DEPOSIT, MICRO_UNIT, UNIT,
 };
@@ -134,6 +134,7 @@ fn daya_genesis(
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	id: ParaId,
+	confirm_odds: Option<u32>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -178,6 +179,7 @@ fn daya_genesis(
 			],
 		},
 		emission: EmissionConfig { epoch_length: Some(TEST_EPOCH_LENGTH) },
+		poc: PocConfig { confirm_odds },
 	})
 }
 
@@ -196,16 +198,21 @@ fn local_testnet_genesis() -> Value {
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		DEFAULT_PARA_ID.into(),
+		None,
 	)
 }
 
-/// The `development` preset: Alice alone collates and holds sudo.
+/// The `development` preset: Alice alone collates and holds sudo. Its hosts' executors share
+/// one machine, so a host that joins takes compute from the others: proof of compute runs
+/// regular windows only (a confirmation window would hold each host to a count proven under
+/// other contention).
 fn development_genesis() -> Value {
 	daya_genesis(
 		vec![collator(Sr25519Keyring::Alice)],
 		dev_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
 		DEFAULT_PARA_ID.into(),
+		Some(0),
 	)
 }
 

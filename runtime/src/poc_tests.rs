@@ -24,7 +24,7 @@ fn next_block() {
 
 /// What honest `provers` do in the current block: commit `count` nonces each while the window
 /// takes commitments, and judge each other's commitments valid once the samples are drawn.
-fn prove(provers: &[(AccountId, u64)]) {
+pub(crate) fn prove(provers: &[(AccountId, u64)]) {
 	let Some(window) = Window::<Runtime>::get() else { return };
 	let now = System::block_number();
 	if window.sample_seed.is_none() && now < Poc::sample_at(&window) {
@@ -293,5 +293,55 @@ fn a_host_that_joins_later_gets_jobs_once_proven() {
 			}
 		}
 		assert!(to_charlie > 0, "Charlie, with 80% of the proven capacity, got no job");
+	});
+}
+
+#[test]
+fn a_host_that_proves_only_in_regular_windows_earns_nothing_from_the_capacity_pot() {
+	// The local preset keeps the runtime's unannounced confirmation windows (the development
+	// preset, whose executors share one machine, runs regular windows only).
+	crate::tests::preset_ext(sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET).execute_with(|| {
+		System::set_block_number(1);
+		let (alice, bob, charlie) = (
+			Sr25519Keyring::Alice.to_account_id(),
+			Sr25519Keyring::Bob.to_account_id(),
+			Sr25519Keyring::Charlie.to_account_id(),
+		);
+		assert_eq!(Poc::confirm_odds(), <Runtime as pallet_daya_poc::Config>::ConfirmOdds::get());
+		register_declaring_eight_h100(&charlie);
+		// Charlie rents hardware for the regular windows, which come at known blocks; Alice and
+		// Bob keep theirs on.
+		let honest = [(alice.clone(), 1_000u64), (bob.clone(), 1_000)];
+		let everyone = [(alice.clone(), 1_000u64), (bob.clone(), 1_000), (charlie.clone(), 1_000)];
+		let mut confirmations = 0;
+		let mut prove_as_they_do = || {
+			let window = Window::<Runtime>::get();
+			match window.map(|w| w.kind) {
+				Some(pallet_daya_poc::WindowKind::Confirmation) => prove(&honest),
+				_ => prove(&everyone),
+			}
+			if System::events().iter().any(|r| {
+				matches!(
+					r.event,
+					RuntimeEvent::Poc(pallet_daya_poc::Event::WindowOpened {
+						kind: pallet_daya_poc::WindowKind::Confirmation,
+						..
+					})
+				)
+			}) {
+				confirmations += 1;
+			}
+		};
+		run_until(&mut prove_as_they_do, first_window_applied);
+		// Whole epochs from here on: the first may have started before anything was proven.
+		run_epoch(&mut prove_as_they_do);
+		let before = Pending::<Runtime>::get(&charlie).unwrap_or_default();
+		let alice_before = Pending::<Runtime>::get(&alice).unwrap_or_default();
+		run_epoch(&mut prove_as_they_do);
+		assert!(confirmations > 0, "the epochs held no confirmation window");
+		let service = Emission::api_service(charlie.clone());
+		assert_eq!(Pending::<Runtime>::get(&charlie).unwrap_or_default(), before, "{service:?}");
+		assert!(Pending::<Runtime>::get(&alice).unwrap() > alice_before);
+		println!("{confirmations} confirmation windows; Charlie earned nothing");
 	});
 }

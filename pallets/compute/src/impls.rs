@@ -65,7 +65,7 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_valid_hardware(&hardware)?;
 		Self::ensure_valid_models(&served_models, &[], &hardware)?;
 		ensure!(bond >= T::MinHostBond::get(), Error::<T>::BondTooLow);
-		let capacity_weight = Self::weight_for(&who, &hardware);
+		let (capacity_weight, capacity_proven) = Self::weight_and_proof(&who, &hardware);
 		// Every check that can fail comes before the first write.
 		let executor_kind = ExecutorKind::default();
 		let indices = Self::indices_with(&who, capacity_weight, executor_kind, &served_models)?;
@@ -83,6 +83,7 @@ impl<T: Config> Pallet<T> {
 				status: HostStatus::Active,
 				reputation: T::InitialReputation::get(),
 				capacity_weight,
+				capacity_proven,
 				executor_kind,
 				registered_at: frame_system::Pallet::<T>::block_number(),
 				meter: CapacityMeter::start(frame_system::Pallet::<T>::block_number()),
@@ -119,7 +120,7 @@ impl<T: Config> Pallet<T> {
 		if models_change {
 			Self::ensure_valid_models(&new_models, &info.served_models, &new_hardware)?;
 		}
-		let capacity_weight = Self::weight_for(&who, &new_hardware);
+		let (capacity_weight, capacity_proven) = Self::weight_and_proof(&who, &new_hardware);
 
 		if info.is_active() {
 			// Check the room in the new models' indices before the first write.
@@ -140,6 +141,7 @@ impl<T: Config> Pallet<T> {
 		info.hardware = new_hardware;
 		info.served_models = new_models;
 		info.capacity_weight = capacity_weight;
+		info.capacity_proven = capacity_proven;
 		Self::put_host(&who, info);
 		Self::deposit_event(Event::HostUpdated { host: who, capacity_weight });
 		Ok(())
@@ -338,16 +340,24 @@ impl<T: Config> Pallet<T> {
 	/// The capacity weight of `who` with `hardware`: its proven capacity, or before anything can
 	/// have been proven, the provisional [`Self::capacity_of`] its hardware.
 	pub fn weight_for(who: &T::AccountId, hardware: &Hardware<T>) -> u64 {
+		Self::weight_and_proof(who, hardware).0
+	}
+
+	/// [`Self::weight_for`], and whether it is proven.
+	pub(crate) fn weight_and_proof(who: &T::AccountId, hardware: &Hardware<T>) -> (u64, bool) {
 		use daya_primitives::ProvenCapacity;
-		T::ProvenCapacity::proven_weight(who).unwrap_or_else(|| Self::capacity_of(hardware))
+		match T::ProvenCapacity::proven_weight(who) {
+			Some(weight) => (weight, true),
+			None => (Self::capacity_of(hardware), false),
+		}
 	}
 
 	/// Sets a host's capacity weight again from [`Self::weight_for`]. See
 	/// [`daya_primitives::HostRegistry::refresh_capacity`].
 	pub(crate) fn do_refresh_capacity(who: &T::AccountId) {
 		let Some(mut info) = Hosts::<T>::get(who) else { return };
-		let capacity_weight = Self::weight_for(who, &info.hardware);
-		if capacity_weight == info.capacity_weight {
+		let (capacity_weight, capacity_proven) = Self::weight_and_proof(who, &info.hardware);
+		if (capacity_weight, capacity_proven) == (info.capacity_weight, info.capacity_proven) {
 			return;
 		}
 		if info.is_active() {
@@ -359,6 +369,7 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		info.capacity_weight = capacity_weight;
+		info.capacity_proven = capacity_proven;
 		Self::put_host(who, info);
 		Self::deposit_event(Event::CapacityWeightSet { host: who.clone(), capacity_weight });
 	}
@@ -466,6 +477,14 @@ impl<T: Config> Pallet<T> {
 			ensure!(!info.served_models.is_empty(), "a host serves no model");
 			ensure!(!has_duplicates(&info.served_models), "a host serves a model twice");
 			ensure!(info.registered_at <= now, "a host registered in the future");
+			ensure!(
+				!info.capacity_proven
+					|| <T::ProvenCapacity as daya_primitives::ProvenCapacity<_>>::proven_weight(
+						&who
+					)
+					.is_some(),
+				"a host's weight is marked proven before anything was"
+			);
 			ensure!(
 				info.meter.read_at <= info.meter.since && info.meter.since <= now,
 				"a host's capacity meter runs ahead of the chain"

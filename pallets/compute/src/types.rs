@@ -132,6 +132,8 @@ pub struct HostInfo<T: Config> {
 	pub executor_kind: ExecutorKind,
 	/// Block in which it registered.
 	pub registered_at: BlockNumberFor<T>,
+	/// Whether `capacity_weight` is a proven weight (not the provisional one of its hardware).
+	pub capacity_proven: bool,
 	/// Its effective weight integrated over time, for the emission's capacity pot.
 	pub meter: CapacityMeter<BlockNumberFor<T>>,
 	/// Duties missed in a row (jobs, validations, verdicts); any success resets it, and
@@ -165,9 +167,14 @@ impl<T: Config> HostInfo<T> {
 		self.status == HostStatus::Active
 	}
 
-	/// Its weight for the capacity pot now: its capacity weight while active, zero otherwise.
+	/// Its weight for the capacity pot now: its capacity weight while active, zero otherwise,
+	/// and zero for a provisional weight where capacity is measured (declared hardware selects
+	/// hosts before the first proof, but never earns).
 	pub fn effective_weight(&self) -> u64 {
-		if self.is_active() {
+		use daya_primitives::ProvenCapacity;
+		let earns =
+			self.capacity_proven || !<T::ProvenCapacity as ProvenCapacity<T::AccountId>>::MEASURED;
+		if self.is_active() && earns {
 			self.capacity_weight
 		} else {
 			0

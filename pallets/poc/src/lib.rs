@@ -353,6 +353,30 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type ApplyCursor<T: Config> = StorageValue<_, T::AccountId, OptionQuery>;
 
+	/// A chance of confirmation windows set in the chain's genesis, in place of
+	/// [`Config::ConfirmOdds`] (zero for none: chains whose hosts share one machine).
+	#[pallet::storage]
+	pub type ConfirmOddsOverride<T: Config> = StorageValue<_, u32, OptionQuery>;
+
+	/// Proof of compute's genesis: optionally other odds of confirmation windows.
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// In place of [`Config::ConfirmOdds`]; `None` keeps it.
+		pub confirm_odds: Option<u32>,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(odds) = self.confirm_odds {
+				ConfirmOddsOverride::<T>::put(odds);
+			}
+		}
+	}
+
 	/// The block the last regular window opened in: the next is due
 	/// [`Config::WindowPeriod`] blocks later.
 	#[pallet::storage]
@@ -556,7 +580,7 @@ impl<T: Config> Pallet<T> {
 		now: BlockNumberFor<T>,
 		last: Option<&WindowInfo<BlockNumberFor<T>>>,
 	) -> bool {
-		let odds = T::ConfirmOdds::get();
+		let odds = Self::confirm_odds();
 		let after_regular = last.is_some_and(|w| w.kind == WindowKind::Regular);
 		if odds == 0 || !after_regular || LastConcluded::<T>::get() == 0 {
 			return false;
@@ -564,6 +588,12 @@ impl<T: Config> Pallet<T> {
 		let draw = seed.draw(&(b"daya/poc/confirm", Self::block_u32(now)).encode());
 		let value = u32::from_le_bytes([draw[0], draw[1], draw[2], draw[3]]);
 		value % odds == 0
+	}
+
+	/// The odds of a confirmation window in an idle block: the genesis override, or
+	/// [`Config::ConfirmOdds`].
+	pub fn confirm_odds() -> u32 {
+		ConfirmOddsOverride::<T>::get().unwrap_or_else(T::ConfirmOdds::get)
 	}
 
 	fn sample(mut window: WindowInfo<BlockNumberFor<T>>) {

@@ -558,3 +558,18 @@ fn a_confirmation_window_that_proves_nothing_changes_no_weight() {
 		assert!(MockService::unconfirmed().is_empty());
 	});
 }
+
+#[test]
+fn a_declared_weight_selects_hosts_before_the_first_proof_but_never_earns() {
+	test_with(&[ALICE, BOB, CHARLIE], || {
+		let average = |who| <Compute as HostRegistry<_, _, _>>::take_average_capacity(&who);
+		assert_eq!(Compute::capacity_weight(&ALICE), 81_920, "declared, for selection");
+		run_to_block(5);
+		assert_eq!(average(ALICE), 0, "a declaration earns nothing from the capacity pot");
+		window_with(&[ALICE, BOB, CHARLIE], 600, Verdict::Valid);
+		let proven_at = System::block_number();
+		let _ = average(ALICE);
+		run_to_block(proven_at + 4);
+		assert_eq!(average(ALICE), 600, "proven weight earns, from the block it is applied");
+	});
+}
