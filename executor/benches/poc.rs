@@ -22,15 +22,13 @@
 use std::time::{Duration, Instant};
 
 use candle_core::{Device, Tensor};
-use daya_executor::poc::{build_pool, build_tile, verify_leaf, Run, WindowKey};
+use daya_executor::poc::{build_pool, build_tile, measure, verify_leaf, Run, WindowKey};
 use daya_protocol::poc::{host_key, PocParams};
 
-/// The chain's parameters (the runtime's `PocParams`).
-const CHAIN: PocParams =
-	PocParams { dim: 128, rows: 128, depth: 8, pool_tiles: 4096, gen_rounds: 2, samples: 64 };
-/// The dev and local chains' parameters.
-const DEV: PocParams =
-	PocParams { dim: 128, rows: 32, depth: 4, pool_tiles: 64, gen_rounds: 2, samples: 64 };
+/// A GPU network's parameters.
+const CHAIN: PocParams = PocParams::LARGE;
+/// The parameters the runtime ships with (dev, local and CPU networks).
+const DEV: PocParams = PocParams::SMALL;
 
 struct Options {
 	fraud_windows: u32,
@@ -111,19 +109,18 @@ fn main() {
 		"| workers | pool build (s) | nonces | nonces/s | GMAC/s committed | per worker nonces/s |"
 	);
 	println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
-	let batch = if o.device.is_cuda() { 256 } else { 8 };
+	let batch = daya_executor::poc::batch_for(&o.device);
 	// Products on one thread each: workers scale with the cores (see `Run::start`).
 	std::env::set_var("RAYON_NUM_THREADS", "1");
 	for &workers in &o.threads {
 		let w = window(p, workers as u8);
-		let run = Run::start(w, o.device.clone(), workers, batch, u64::MAX, 0);
-		std::thread::sleep(Duration::from_secs_f64(o.seconds));
-		let sealed = run.seal().expect("sealed");
-		let nonces = sealed.tree.count();
-		let rate = nonces as f64 / sealed.computing.as_secs_f64();
+		let m = measure(w, o.device.clone(), workers, batch, Duration::from_secs_f64(o.seconds))
+			.expect("measured");
+		let rate = m.nonces_per_second();
 		println!(
-			"| {workers} | {:.2} | {nonces} | {rate:.1} | {:.2} | {:.1} |",
-			(sealed.elapsed - sealed.computing).as_secs_f64(),
+			"| {workers} | {:.2} | {} | {rate:.1} | {:.2} | {:.1} |",
+			m.pool.as_secs_f64(),
+			m.nonces,
 			rate * p.nonce_macs() as f64 / 1e9,
 			rate / workers as f64
 		);

@@ -80,6 +80,20 @@ enum Command {
 		#[arg(long, value_name = "DAYA", default_value = "0.000001")]
 		price: String,
 	},
+	/// Measure proof-of-compute throughput on this machine, as a window's run computes it
+	/// (the PoC benchmark's measurement), and print it as JSON: what a host can expect to
+	/// prove per second under the limits it runs with (cores, CPU quota).
+	PocBench {
+		/// `small` (the parameters the runtime ships with) or `large` (a GPU network's).
+		#[arg(long, value_name = "SET", default_value = "small")]
+		params: String,
+		/// Seconds to compute for (the pool's build excluded).
+		#[arg(long, value_name = "S", default_value_t = 5.0)]
+		seconds: f64,
+		/// Threads computing nonces, as `serve --poc-workers`.
+		#[arg(long, value_name = "N", default_value_t = 1)]
+		workers: usize,
+	},
 	/// Write the deterministic development model and print its hashes.
 	DevModel {
 		/// Directory to write into (created if need be).
@@ -92,6 +106,7 @@ fn main() -> ExitCode {
 	let cli = Cli::parse();
 	let result = match cli.command {
 		Command::DevModel { out } => dev(&out),
+		Command::PocBench { params, seconds, workers } => poc_bench(&params, seconds, workers),
 		Command::Spec { model, name, source, price } => {
 			spec(&model, &name, &source, &price).map_err(|e| (1, e))
 		},
@@ -140,6 +155,45 @@ fn main() -> ExitCode {
 			ExitCode::from(code)
 		},
 	}
+}
+
+fn poc_bench(params: &str, seconds: f64, workers: usize) -> Result<(), (u8, String)> {
+	use daya_executor::poc::{batch_for, measure, WindowKey};
+	use daya_protocol::poc::{host_key, PocParams};
+	let params = match params {
+		"small" => PocParams::SMALL,
+		"large" => PocParams::LARGE,
+		other => return Err((2, format!("--params: `small` or `large`, not `{other}`"))),
+	};
+	if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3_600.0) {
+		return Err((2, format!("--seconds: more than 0 and at most 3600, not {seconds}")));
+	}
+	if workers == 0 {
+		return Err((2, "--workers: at least 1".into()));
+	}
+	let device = daya_executor::engine::default_device();
+	let window = WindowKey { key: host_key(&[0x5e; 32], &[0xbe; 32]), params };
+	let measured = measure(
+		window,
+		device.clone(),
+		workers,
+		batch_for(&device),
+		std::time::Duration::from_secs_f64(seconds),
+	)
+	.map_err(|e| (1, e))?;
+	println!(
+		"{}",
+		serde_json::json!({
+			"params": params,
+			"workers": workers,
+			"device": if device.is_cuda() { "cuda" } else { "cpu" },
+			"nonces": measured.nonces,
+			"computingSeconds": measured.computing.as_secs_f64(),
+			"poolSeconds": measured.pool.as_secs_f64(),
+			"noncesPerSecond": measured.nonces_per_second(),
+		})
+	);
+	Ok(())
 }
 
 fn dev(out: &std::path::Path) -> Result<(), (u8, String)> {

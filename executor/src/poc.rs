@@ -181,6 +181,53 @@ pub fn fabricated(key: &[u8; 32], nonce: u64, ppm: u32) -> bool {
 	u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]]) % 1_000_000 < ppm
 }
 
+/// What [`measure`] found: nonces computed and the time they took.
+#[derive(Clone, Copy, Debug)]
+pub struct Throughput {
+	/// Nonces computed.
+	pub nonces: u64,
+	/// The time the nonces took (the pool's build excluded).
+	pub computing: Duration,
+	/// The pool's build.
+	pub pool: Duration,
+}
+
+impl Throughput {
+	/// Nonces per second.
+	pub fn nonces_per_second(&self) -> f64 {
+		self.nonces as f64 / self.computing.as_secs_f64().max(f64::MIN_POSITIVE)
+	}
+}
+
+/// Computes `window` with `workers` threads (batches of `batch` nonces) on `device` for
+/// `duration`, as a window's run does, and seals it: the proof-of-compute benchmark's
+/// measurement, shared by `cargo bench --bench poc` and `daya-executor poc-bench`.
+pub fn measure(
+	window: WindowKey,
+	device: Device,
+	workers: usize,
+	batch: usize,
+	duration: Duration,
+) -> Result<Throughput, String> {
+	let run = Run::start(window, device, workers, batch, u64::MAX, 0);
+	std::thread::sleep(duration);
+	let sealed = run.seal()?;
+	Ok(Throughput {
+		nonces: sealed.tree.count(),
+		computing: sealed.computing,
+		pool: sealed.elapsed.saturating_sub(sealed.computing),
+	})
+}
+
+/// The nonces a batch holds on `device`: small on a CPU (one core per worker), large on a GPU.
+pub fn batch_for(device: &Device) -> usize {
+	if device.is_cuda() {
+		256
+	} else {
+		8
+	}
+}
+
 /// A window being computed on threads of their own, until sealed.
 pub struct Run {
 	stop: Arc<AtomicBool>,

@@ -63,6 +63,19 @@ pub struct PocParams {
 	pub samples: u32,
 }
 
+impl PocParams {
+	/// The parameters the runtime ships with: tiles of side 128, 32-row nonces through 4
+	/// layers of a 64-tile pool (4 MiB), 64 samples per commitment. Small, so that CPU hosts
+	/// (dev and test networks) take part.
+	pub const SMALL: Self =
+		Self { dim: 128, rows: 32, depth: 4, pool_tiles: 64, gen_rounds: 2, samples: 64 };
+
+	/// The parameters for a network of GPUs (raised to by a runtime upgrade): 128-row nonces
+	/// through 8 layers of a 4,096-tile pool (256 MiB at f32).
+	pub const LARGE: Self =
+		Self { dim: 128, rows: 128, depth: 8, pool_tiles: 4096, gen_rounds: 2, samples: 64 };
+}
+
 /// Why [`PocParams`] are refused.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum ParamsError {

@@ -154,7 +154,7 @@ pub(super) async fn start(
 			windows.entries.remove(&oldest);
 		}
 		let config = &state.config.poc;
-		let batch = if device().is_cuda() { 256 } else { 8 };
+		let batch = crate::poc::batch_for(&device());
 		let run = Run::start(
 			WindowKey { key: host_key(&seed, &host), params: req.params },
 			device(),

@@ -113,6 +113,11 @@ impl DevNode {
 		node
 	}
 
+	/// The node's process id.
+	pub fn pid(&self) -> u32 {
+		self.child.id()
+	}
+
 	pub fn ws_url(&self) -> String {
 		format!("ws://127.0.0.1:{}", self.rpc_port)
 	}

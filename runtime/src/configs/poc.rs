@@ -13,8 +13,7 @@ use crate::{Balance, Balances, BlockNumber, Compute, Emission, Randomness, Runti
 /// side 128 (exact in f32), 32-row nonces through 4 layers of a 64-tile pool (4 MiB), 64 samples
 /// per commitment. Small, so that CPU hosts of the dev and local chains take part; a network of
 /// GPUs raises `rows`, `depth` and `pool_tiles` with a runtime upgrade.
-pub const POC_PARAMS: PocParams =
-	PocParams { dim: 128, rows: 32, depth: 4, pool_tiles: 64, gen_rounds: 2, samples: 64 };
+pub const POC_PARAMS: PocParams = PocParams::SMALL;
 
 parameter_types! {
 	/// A regular window opens every 30 blocks (3 minutes at 6 s): the first as soon as the

@@ -1,0 +1,140 @@
+//! Hosts of a dev network in the client's end-to-end tests: their executors, and making a dev
+//! account a host of the node.
+
+#![allow(dead_code)]
+
+use crate::{
+	client::{executor_bin, json},
+	common::free_port,
+};
+use std::{
+	io::{Read, Write},
+	net::TcpStream,
+	path::{Path, PathBuf},
+	process::{Child, Command, Stdio},
+	time::{Duration, Instant},
+};
+
+/// A running `daya-executor`, killed on drop.
+pub struct Executor {
+	child: Child,
+	port: u16,
+	log: PathBuf,
+}
+
+impl Executor {
+	pub fn start(models: &[&Path], dir: &Path, name: &str, extra: &[&str]) -> Self {
+		Self::start_under(&[], models, dir, name, extra)
+	}
+
+	/// [`Executor::start`] under `wrapper`: a command that runs the rest of its arguments
+	/// (`taskset -c 0`, or a shell that enters a cgroup first).
+	pub fn start_under(
+		wrapper: &[String],
+		models: &[&Path],
+		dir: &Path,
+		name: &str,
+		extra: &[&str],
+	) -> Self {
+		let port = free_port();
+		let log = dir.join(format!("executor-{name}.log"));
+		let out = std::fs::File::create(&log).unwrap();
+		let mut command = match wrapper.split_first() {
+			Some((program, args)) => {
+				let mut command = Command::new(program);
+				command.args(args).arg(executor_bin());
+				command
+			},
+			None => Command::new(executor_bin()),
+		};
+		command.arg("serve").args(["--listen", &format!("127.0.0.1:{port}")]);
+		for model in models {
+			command.arg("--model").arg(model);
+		}
+		let child = command
+			.args(extra)
+			.stdin(Stdio::null())
+			.stdout(out.try_clone().unwrap())
+			.stderr(out)
+			.spawn()
+			.unwrap();
+		let mut executor = Executor { child, port, log };
+		let start = Instant::now();
+		while http_get(port, "/health").is_err() {
+			if let Ok(Some(status)) = executor.child.try_wait() {
+				executor.fail(format!("daya-executor exited: {status}"));
+			}
+			if start.elapsed() > Duration::from_secs(60) {
+				executor.fail("daya-executor did not answer /health within 60 s");
+			}
+			std::thread::sleep(Duration::from_millis(100));
+		}
+		executor
+	}
+
+	pub fn url(&self) -> String {
+		format!("http://127.0.0.1:{}", self.port)
+	}
+
+	pub fn fail(&self, why: impl std::fmt::Display) -> ! {
+		let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+		panic!("{why}\n--- executor log ---\n{log}")
+	}
+}
+
+impl Drop for Executor {
+	fn drop(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+}
+
+/// A plain HTTP GET on loopback; the body.
+pub fn http_get(port: u16, path: &str) -> Result<String, String> {
+	let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+	stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+	write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+		.map_err(|e| e.to_string())?;
+	let mut response = String::new();
+	stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+	let (head, body) = response.split_once("\r\n\r\n").ok_or("malformed response")?;
+	if !head.starts_with("HTTP/1.1 200") {
+		return Err(head.lines().next().unwrap_or_default().to_string());
+	}
+	Ok(body.to_string())
+}
+
+/// Makes `who` (a dev name) a host of this node: its key in the keystore, its executor's URL,
+/// and that URL announced on chain as its endpoint (where other hosts fetch its
+/// proof-of-compute proofs).
+pub fn attach(url: &str, who: &str, executor: &Executor) {
+	let inserted = json(url, &["--suri", who, "host", "insert-key"]);
+	assert_eq!(inserted["keyType"], "daya");
+	let set = json(url, &["--suri", who, "host", "set-executor", &executor.url()]);
+	assert_eq!(set["executor"], executor.url().as_str());
+	let status = json(url, &["host", "status", who]);
+	if status["endpoint"] != executor.url().as_str() {
+		let updated = json(url, &["--suri", who, "host", "update", "--endpoint", &executor.url()]);
+		assert_eq!(updated["endpoint"], executor.url().as_str(), "{updated}");
+	}
+}
+
+/// Waits until `who` has a proven weight, applied in the registry: its executor computed a
+/// proof-of-compute window, committed it, and other hosts verified it. Returns the weight.
+pub fn wait_for_proven(url: &str, who: &str, timeout: Duration) -> u64 {
+	let start = Instant::now();
+	loop {
+		let status = json(url, &["host", "status", who]);
+		let proven = status["proofOfCompute"]["provenWeight"].as_u64().unwrap_or(0);
+		if proven > 0 && status["capacityWeight"].as_u64() == Some(proven) {
+			println!(
+				"[e2e] {who} proved {proven} nonces (window {}) after {:.1} s",
+				status["proofOfCompute"]["lastWindow"]["window"],
+				start.elapsed().as_secs_f64()
+			);
+			return proven;
+		}
+		assert!(start.elapsed() < timeout, "{who} proved nothing within {timeout:?}: {status}");
+		std::thread::sleep(Duration::from_millis(500));
+	}
+}
