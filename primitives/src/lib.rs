@@ -346,6 +346,11 @@ pub trait HostRegistry<AccountId, Balance, BlockNumber> {
 		who: &AccountId,
 		model: ModelId,
 	) -> Result<(), polkadot_sdk::sp_runtime::DispatchError>;
+
+	/// Treats `who`'s current capacity weight as proven, so that it earns from the capacity
+	/// pot in other pallets' benchmarks (which run no proof-of-compute window).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn prove_benchmark_capacity(who: &AccountId);
 }
 
 /// Capacity proven by proof of compute, as the host registry reads it.

@@ -3,7 +3,7 @@
 //! proven capacity's capped share of the work pot.
 
 use super::*;
-use daya_primitives::{HostRegistry, JobParams, WorkRecorder};
+use daya_primitives::{BlockRandomness, HostRegistry, JobParams, WorkRecorder};
 use frame_support::traits::fungible::Mutate;
 use frame_support::traits::{Hooks, PostInherents};
 use pallet_daya_emission::{Event as EmissionEvent, Pending};
@@ -343,5 +343,29 @@ fn a_host_that_proves_only_in_regular_windows_earns_nothing_from_the_capacity_po
 		assert_eq!(Pending::<Runtime>::get(&charlie).unwrap_or_default(), before, "{service:?}");
 		assert!(Pending::<Runtime>::get(&alice).unwrap() > alice_before);
 		println!("{confirmations} confirmation windows; Charlie earned nothing");
+	});
+}
+
+#[test]
+fn nonces_computed_before_a_windows_seed_existed_are_worthless() {
+	crate::tests::preset_ext("development").execute_with(|| {
+		System::set_block_number(1);
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let commit = |window| Poc::commit(RuntimeOrigin::signed(alice.clone()), window, [7; 32], 5);
+		// Before the first window there is nothing to commit to.
+		assert_eq!(commit(1), Err(pallet_daya_poc::Error::<Runtime>::NoWindow.into()));
+		run_until(|| {}, || Window::<Runtime>::get().is_some());
+		let window = Window::<Runtime>::get().unwrap();
+		// The window's seed is drawn from the randomness of the block it opened in, which did
+		// not exist a block earlier: every host key, pool and leaf derives from it.
+		let seed = Randomness::seed().expect("the block's seed");
+		assert_eq!(seed.block, window.opened_at);
+		assert_eq!(window.seed, seed.draw(&(b"daya/poc/window", window.index).encode()));
+		// Work for a later window cannot be committed ahead of its seed.
+		assert_eq!(
+			commit(window.index + 1),
+			Err(pallet_daya_poc::Error::<Runtime>::WrongWindow.into())
+		);
+		assert!(commit(window.index).is_ok());
 	});
 }

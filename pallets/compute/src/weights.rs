@@ -34,11 +34,13 @@ pub trait WeightInfo {
 pub struct SubstrateWeight<T>(PhantomData<T>);
 impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Compute::Hosts` (r:1 w:1)
-	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(578), added: 3053, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::CounterForHosts` (r:1 w:1)
 	/// Proof: `Compute::CounterForHosts` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:8 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(494), added: 2969, mode: `MaxEncodedLen`)
+	/// Storage: `Poc::LastConcluded` (r:1 w:0)
+	/// Proof: `Poc::LastConcluded` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HostsByModel` (r:8 w:8)
 	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10510), added: 12985, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
@@ -48,67 +50,71 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `s` is `[1, 8]`.
 	fn register_host(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `12443 + s * (548 ±0)`
-		//  Estimated: `4043 + s * (12985 ±0)`
-		// Minimum execution time: 1_811_503_000 picoseconds.
-		Weight::from_parts(6_779_969_396, 4043)
-			// Standard Error: 277_023_892
-			.saturating_add(Weight::from_parts(807_562_764, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(4_u64))
+		//  Measured:  `12512 + s * (548 ±0)`
+		//  Estimated: `4072 + s * (12985 ±0)`
+		// Minimum execution time: 1_607_440_000 picoseconds.
+		Weight::from_parts(2_163_099_708, 4072)
+			// Standard Error: 35_029_874
+			.saturating_add(Weight::from_parts(282_846_127, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 12985).saturating_mul(s.into()))
 	}
 	/// Storage: `Compute::Hosts` (r:1 w:1)
-	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(578), added: 3053, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:8 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(494), added: 2969, mode: `MaxEncodedLen`)
+	/// Storage: `Poc::LastConcluded` (r:1 w:0)
+	/// Proof: `Poc::LastConcluded` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HostsByModel` (r:16 w:16)
 	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10510), added: 12985, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 8]`.
 	fn update_host(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `22674 + s * (634 ±0)`
-		//  Estimated: `4043 + s * (25970 ±0)`
-		// Minimum execution time: 1_207_478_000 picoseconds.
-		Weight::from_parts(2_569_045_408, 4043)
-			// Standard Error: 190_234_491
-			.saturating_add(Weight::from_parts(927_956_209, 0).saturating_mul(s.into()))
-			.saturating_add(T::DbWeight::get().reads(1_u64))
+		//  Measured:  `22772 + s * (634 ±0)`
+		//  Estimated: `4072 + s * (25970 ±0)`
+		// Minimum execution time: 1_070_104_000 picoseconds.
+		Weight::from_parts(1_152_812_482, 4072)
+			// Standard Error: 37_541_543
+			.saturating_add(Weight::from_parts(340_163_313, 0).saturating_mul(s.into()))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 25970).saturating_mul(s.into()))
 	}
 	/// Storage: `Compute::Hosts` (r:1 w:1)
-	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(578), added: 3053, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(139), added: 2614, mode: `MaxEncodedLen`)
+	/// Storage: `Poc::LastConcluded` (r:1 w:0)
+	/// Proof: `Poc::LastConcluded` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn bond_more() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `953`
-		//  Estimated: `4043`
-		// Minimum execution time: 1_009_765_000 picoseconds.
-		Weight::from_parts(2_157_856_000, 4043)
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		//  Measured:  `1051`
+		//  Estimated: `4072`
+		// Minimum execution time: 1_147_089_000 picoseconds.
+		Weight::from_parts(1_854_366_000, 4072)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Compute::Hosts` (r:1 w:1)
-	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(578), added: 3053, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HostsByModel` (r:8 w:8)
 	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10510), added: 12985, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 8]`.
 	fn unbond(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11863 + s * (51 ±0)`
-		//  Estimated: `4043 + s * (12985 ±0)`
-		// Minimum execution time: 635_231_000 picoseconds.
-		Weight::from_parts(709_784_855, 4043)
-			// Standard Error: 115_866_292
-			.saturating_add(Weight::from_parts(403_357_043, 0).saturating_mul(s.into()))
+		//  Measured:  `11892 + s * (51 ±0)`
+		//  Estimated: `4072 + s * (12985 ±0)`
+		// Minimum execution time: 682_681_000 picoseconds.
+		Weight::from_parts(911_330_969, 4072)
+			// Standard Error: 12_360_873
+			.saturating_add(Weight::from_parts(97_640_836, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -116,7 +122,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 12985).saturating_mul(s.into()))
 	}
 	/// Storage: `Compute::Hosts` (r:1 w:1)
-	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(578), added: 3053, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -125,26 +131,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::CounterForHosts` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `957`
-		//  Estimated: `4043`
-		// Minimum execution time: 962_025_000 picoseconds.
-		Weight::from_parts(3_237_965_000, 4043)
+		//  Measured:  `986`
+		//  Estimated: `4072`
+		// Minimum execution time: 861_326_000 picoseconds.
+		Weight::from_parts(997_207_000, 4072)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
 	/// Storage: `Compute::Hosts` (r:1 w:1)
-	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(578), added: 3053, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HostsByModel` (r:8 w:8)
 	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10510), added: 12985, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 8]`.
 	fn chill(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11863 + s * (51 ±0)`
-		//  Estimated: `4043 + s * (12985 ±0)`
-		// Minimum execution time: 594_590_000 picoseconds.
-		Weight::from_parts(1_796_547_120, 4043)
-			// Standard Error: 166_367_502
-			.saturating_add(Weight::from_parts(368_676_921, 0).saturating_mul(s.into()))
+		//  Measured:  `11892 + s * (51 ±0)`
+		//  Estimated: `4072 + s * (12985 ±0)`
+		// Minimum execution time: 659_036_000 picoseconds.
+		Weight::from_parts(467_478_549, 4072)
+			// Standard Error: 14_412_859
+			.saturating_add(Weight::from_parts(154_986_142, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -152,18 +158,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 12985).saturating_mul(s.into()))
 	}
 	/// Storage: `Compute::Hosts` (r:1 w:1)
-	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(578), added: 3053, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HostsByModel` (r:8 w:8)
 	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10510), added: 12985, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 8]`.
 	fn unchill(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11826 + s * (51 ±0)`
-		//  Estimated: `4043 + s * (12985 ±0)`
-		// Minimum execution time: 618_747_000 picoseconds.
-		Weight::from_parts(1_532_928_929, 4043)
-			// Standard Error: 137_273_672
-			.saturating_add(Weight::from_parts(386_380_626, 0).saturating_mul(s.into()))
+		//  Measured:  `11855 + s * (51 ±0)`
+		//  Estimated: `4072 + s * (12985 ±0)`
+		// Minimum execution time: 665_365_000 picoseconds.
+		Weight::from_parts(598_069_984, 4072)
+			// Standard Error: 9_631_895
+			.saturating_add(Weight::from_parts(118_110_158, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -171,18 +177,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 12985).saturating_mul(s.into()))
 	}
 	/// Storage: `Compute::Hosts` (r:1 w:1)
-	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(578), added: 3053, mode: `MaxEncodedLen`)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::HostsByModel` (r:8 w:8)
 	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10510), added: 12985, mode: `MaxEncodedLen`)
 	/// The range of component `s` is `[1, 8]`.
 	fn set_executor_kind(s: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `11863 + s * (51 ±0)`
-		//  Estimated: `4043 + s * (12985 ±0)`
-		// Minimum execution time: 627_529_000 picoseconds.
-		Weight::from_parts(1_420_859_384, 4043)
-			// Standard Error: 119_173_132
-			.saturating_add(Weight::from_parts(354_198_174, 0).saturating_mul(s.into()))
+		//  Measured:  `11892 + s * (51 ±0)`
+		//  Estimated: `4072 + s * (12985 ±0)`
+		// Minimum execution time: 664_203_000 picoseconds.
+		Weight::from_parts(527_437_965, 4072)
+			// Standard Error: 19_455_923
+			.saturating_add(Weight::from_parts(171_793_772, 0).saturating_mul(s.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -194,31 +200,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mock runtimes.
 impl WeightInfo for () {
 	fn register_host(s: u32, ) -> Weight {
-		Weight::from_parts(6_779_969_396, 4043)
-			.saturating_add(Weight::from_parts(807_562_764, 0).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(4_u64))
+		Weight::from_parts(2_163_099_708, 4072)
+			.saturating_add(Weight::from_parts(282_846_127, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 12985).saturating_mul(s.into()))
 	}
 	fn update_host(s: u32, ) -> Weight {
-		Weight::from_parts(2_569_045_408, 4043)
-			.saturating_add(Weight::from_parts(927_956_209, 0).saturating_mul(s.into()))
-			.saturating_add(RocksDbWeight::get().reads(1_u64))
+		Weight::from_parts(1_152_812_482, 4072)
+			.saturating_add(Weight::from_parts(340_163_313, 0).saturating_mul(s.into()))
+			.saturating_add(RocksDbWeight::get().reads(2_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 			.saturating_add(RocksDbWeight::get().writes((2_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 25970).saturating_mul(s.into()))
 	}
 	fn bond_more() -> Weight {
-		Weight::from_parts(2_157_856_000, 4043)
-			.saturating_add(RocksDbWeight::get().reads(3_u64))
+		Weight::from_parts(1_854_366_000, 4072)
+			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn unbond(s: u32, ) -> Weight {
-		Weight::from_parts(709_784_855, 4043)
-			.saturating_add(Weight::from_parts(403_357_043, 0).saturating_mul(s.into()))
+		Weight::from_parts(911_330_969, 4072)
+			.saturating_add(Weight::from_parts(97_640_836, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -226,13 +232,13 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 12985).saturating_mul(s.into()))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(3_237_965_000, 4043)
+		Weight::from_parts(997_207_000, 4072)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn chill(s: u32, ) -> Weight {
-		Weight::from_parts(1_796_547_120, 4043)
-			.saturating_add(Weight::from_parts(368_676_921, 0).saturating_mul(s.into()))
+		Weight::from_parts(467_478_549, 4072)
+			.saturating_add(Weight::from_parts(154_986_142, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -240,8 +246,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 12985).saturating_mul(s.into()))
 	}
 	fn unchill(s: u32, ) -> Weight {
-		Weight::from_parts(1_532_928_929, 4043)
-			.saturating_add(Weight::from_parts(386_380_626, 0).saturating_mul(s.into()))
+		Weight::from_parts(598_069_984, 4072)
+			.saturating_add(Weight::from_parts(118_110_158, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
@@ -249,8 +255,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 12985).saturating_mul(s.into()))
 	}
 	fn set_executor_kind(s: u32, ) -> Weight {
-		Weight::from_parts(1_420_859_384, 4043)
-			.saturating_add(Weight::from_parts(354_198_174, 0).saturating_mul(s.into()))
+		Weight::from_parts(527_437_965, 4072)
+			.saturating_add(Weight::from_parts(171_793_772, 0).saturating_mul(s.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(s.into())))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))

@@ -18,6 +18,7 @@ fn hosts<T: Config>(n: u32) -> Result<Vec<T::AccountId>, BenchmarkError> {
 		let host: T::AccountId = account("host", index, 0);
 		T::Hosts::register_benchmark_host(&host, 0)
 			.map_err(|_| BenchmarkError::Stop("cannot register a host"))?;
+		T::Hosts::prove_benchmark_capacity(&host);
 		Pallet::<T>::record_work(&host, 1_000_000u128.saturating_add(index.into()));
 		hosts.push(host);
 	}
