@@ -3,6 +3,7 @@
 //! proven capacity's capped share of the work pot.
 
 use super::*;
+use codec::Encode;
 use daya_primitives::{BlockRandomness, HostRegistry, JobParams, WorkRecorder};
 use frame_support::traits::fungible::Mutate;
 use frame_support::traits::{Hooks, PostInherents};
@@ -354,12 +355,15 @@ fn nonces_computed_before_a_windows_seed_existed_are_worthless() {
 		let commit = |window| Poc::commit(RuntimeOrigin::signed(alice.clone()), window, [7; 32], 5);
 		// Before the first window there is nothing to commit to.
 		assert_eq!(commit(1), Err(pallet_daya_poc::Error::<Runtime>::NoWindow.into()));
-		run_until(|| {}, || Window::<Runtime>::get().is_some());
+		let last_seed = core::cell::Cell::new(None);
+		run_until(|| last_seed.set(Randomness::seed()), || Window::<Runtime>::get().is_some());
 		let window = Window::<Runtime>::get().unwrap();
-		// The window's seed is drawn from the randomness of the block it opened in, which did
-		// not exist a block earlier: every host key, pool and leaf derives from it.
-		let seed = Randomness::seed().expect("the block's seed");
-		assert_eq!(seed.block, window.opened_at);
+		// A block's hooks run before its inherents, so the window's seed is drawn from the
+		// randomness the previous block received (its relay parent's), which did not exist a
+		// block earlier still: every host key, pool and leaf derives from it.
+		let seed = last_seed.get().expect("the previous block's seed");
+		assert_eq!(seed.block + 1, window.opened_at);
+		assert_ne!(Randomness::seed().unwrap().seed, seed.seed, "every block has a fresh seed");
 		assert_eq!(window.seed, seed.draw(&(b"daya/poc/window", window.index).encode()));
 		// Work for a later window cannot be committed ahead of its seed.
 		assert_eq!(

@@ -587,7 +587,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let draw = seed.draw(&(b"daya/poc/confirm", Self::block_u32(now)).encode());
 		let value = u32::from_le_bytes([draw[0], draw[1], draw[2], draw[3]]);
-		value % odds == 0
+		value.is_multiple_of(odds)
 	}
 
 	/// The odds of a confirmation window in an idle block: the genesis override, or
