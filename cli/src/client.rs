@@ -248,6 +248,14 @@ fn short(error: impl std::fmt::Display) -> Failure {
 	Failure(text.lines().next().unwrap_or("unknown error").to_string())
 }
 
+/// Whether a transaction failed because another transaction of the same account took its nonce
+/// (it was dropped from the pool, never included), as the pool words it.
+fn lost_nonce_race(error: &str) -> bool {
+	["rendered invalid by another extrinsic", "Transaction is outdated", "Usurped"]
+		.iter()
+		.any(|words| error.contains(words))
+}
+
 impl Client {
 	pub async fn connect(url: &str) -> Result<Self, Failure> {
 		let refused = |e: String| Failure(format!("cannot connect to {url}: {e}"));
@@ -363,7 +371,7 @@ impl Client {
 		call: &impl subxt::tx::Payload,
 		signer: &Keypair,
 	) -> Result<(subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>, u64), Failure> {
-		let sent = async {
+		let sent = || async {
 			let in_block = self
 				.api
 				.at_current_block()
@@ -377,10 +385,21 @@ impl Client {
 			let events = in_block.wait_for_success().await?;
 			Ok::<_, subxt::Error>((events, hash))
 		};
-		let (events, hash) = tokio::time::timeout(Duration::from_secs(120), sent)
-			.await
-			.map_err(|_| Failure("the transaction was not finalized within 2 minutes".into()))?
-			.map_err(short)?;
+		let mut attempt = 0;
+		let (events, hash) = loop {
+			let result =
+				tokio::time::timeout(Duration::from_secs(120), sent()).await.map_err(|_| {
+					Failure("the transaction was not finalized within 2 minutes".into())
+				})?;
+			match result {
+				Ok(done) => break done,
+				// The account's other sender (a host's own offchain worker signs with the same
+				// key) took the nonce first: this transaction was never included, so sending it
+				// again with the next nonce is safe.
+				Err(error) if attempt < 3 && lost_nonce_race(&error.to_string()) => attempt += 1,
+				Err(error) => return Err(short(error)),
+			}
+		};
 		let number = self.api.at_block(hash).await.map_err(short)?.block_number();
 		Ok((events, number))
 	}
