@@ -57,6 +57,21 @@ struct JobEndedEvent {
 
 #[derive(Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "scale_decode")]
+struct CancelRequestedEvent {
+	deadline: u32,
+}
+
+/// What cancelling a job did.
+pub enum Cancelled {
+	/// It ended, refunded in full.
+	Ended { refund: u128 },
+	/// It was assigned: it ends at `deadline`, refunded in full unless its result comes by then
+	/// (which is paid for).
+	AtDeadline { deadline: u32 },
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
 struct RewardsClaimedEvent {
 	amount: u128,
 }
@@ -682,12 +697,16 @@ impl Client {
 		Ok(executed)
 	}
 
-	pub async fn cancel_job(&self, signer: &Keypair, id: u64) -> Result<u128, Failure> {
+	pub async fn cancel_job(&self, signer: &Keypair, id: u64) -> Result<Cancelled, Failure> {
 		let call = dynamic::transaction("Inference", "cancel_job", vec![Value::u128(id.into())]);
 		let (events, _) = self.send(&call, signer).await?;
-		let ended = find_event::<JobEndedEvent>(&events, "Inference", "JobEnded")?
-			.ok_or_else(|| Failure(format!("job {id} was not cancelled")))?;
-		Ok(ended.refund)
+		if let Some(ended) = find_event::<JobEndedEvent>(&events, "Inference", "JobEnded")? {
+			return Ok(Cancelled::Ended { refund: ended.refund });
+		}
+		let requested =
+			find_event::<CancelRequestedEvent>(&events, "Inference", "CancelRequested")?
+				.ok_or_else(|| Failure(format!("job {id} was not cancelled")))?;
+		Ok(Cancelled::AtDeadline { deadline: requested.deadline })
 	}
 
 	pub async fn claim_rewards(

@@ -2,8 +2,8 @@
 
 use crate::{
 	client::{
-		CollatorStanding, HostView, JobOutcome, JobStatusView, JobView, ModelView, Motion,
-		Schedule, Submitted, KEY_TYPE,
+		Cancelled, CollatorStanding, HostView, JobOutcome, JobStatusView, JobView, ModelView,
+		Motion, Schedule, Submitted, KEY_TYPE,
 	},
 	Failure,
 };
@@ -112,6 +112,7 @@ fn end_name(end: JobEnd) -> &'static str {
 		JobEnd::Fraud => "fraud",
 		JobEnd::Expired => "expired",
 		JobEnd::Cancelled => "cancelled",
+		JobEnd::Unresolved => "unresolved",
 	}
 }
 
@@ -332,11 +333,20 @@ pub fn job(json: bool, id: u64, job: &JobView) {
 	);
 }
 
-pub fn cancelled(json: bool, id: u64, refund: u128) {
-	if json {
-		return print(json!({ "jobId": id, "end": "cancelled", "refund": refund.to_string() }));
+pub fn cancelled(json: bool, id: u64, cancelled: &Cancelled) {
+	match *cancelled {
+		Cancelled::Ended { refund } if json => {
+			print(json!({ "jobId": id, "end": "cancelled", "refund": refund.to_string() }))
+		},
+		Cancelled::Ended { refund } => println!("job {id} cancelled: {} refunded", Amount(refund)),
+		Cancelled::AtDeadline { deadline } if json => {
+			print(json!({ "jobId": id, "cancelRequested": true, "deadline": deadline }))
+		},
+		Cancelled::AtDeadline { deadline } => println!(
+			"job {id} is assigned: it ends at block {deadline}, refunded in full unless its \
+			 result comes by then (a result already sent is paid for)"
+		),
 	}
-	println!("job {id} cancelled: {} refunded", Amount(refund));
 }
 
 /// How the CLI names a window's outcome.

@@ -156,7 +156,8 @@ enum JobCommand {
 		/// The job id.
 		id: u64,
 	},
-	/// Cancel a job that has no result yet, for a full refund.
+	/// Cancel a job that has no result yet: at once, refunded in full, while no host has it;
+	/// at its execution deadline once assigned, when a result delivered by then is paid for.
 	Cancel {
 		/// The job id.
 		id: u64,
@@ -446,8 +447,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		},
 		Command::Job(JobCommand::Cancel { id }) => {
 			let signer = client::signer(cli.suri.as_deref())?;
-			let refund = client.cancel_job(&signer, id).await?;
-			format::cancelled(json, id, refund);
+			let cancelled = client.cancel_job(&signer, id).await?;
+			format::cancelled(json, id, &cancelled);
 		},
 		Command::Model(ModelCommand::List) => format::models(json, &client.models().await?),
 		Command::Model(ModelCommand::Show { model }) => {

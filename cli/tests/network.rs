@@ -19,7 +19,7 @@ mod client;
 mod common;
 mod hosts;
 
-use client::{executor_bin, json};
+use client::{executor_bin, json, wait_for_end};
 use common::{DevNode, TempDir};
 use hosts::{attach, wait_for_proven, Executor};
 use std::{
@@ -351,17 +351,4 @@ fn first_fraud(
 	}
 	println!("[e2e] {}", json(url, &["poc", "window"]));
 	None
-}
-
-/// Polls `daya job status` until the job has ended.
-fn wait_for_end(url: &str, id: u64, timeout: Duration) -> serde_json::Value {
-	let start = Instant::now();
-	loop {
-		let status = json(url, &["job", "status", &id.to_string()]);
-		if status.get("end").is_some() {
-			return status;
-		}
-		assert!(start.elapsed() < timeout, "job {id} did not end within {timeout:?}: {status}");
-		std::thread::sleep(Duration::from_millis(500));
-	}
 }

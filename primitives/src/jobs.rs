@@ -282,8 +282,14 @@ pub enum JobEnd {
 	/// No result before the deadline, twice or with no other host to take over: refunded in
 	/// full.
 	Expired,
-	/// Cancelled by the consumer before any result: refunded in full.
+	/// Cancelled by the consumer, and no result came by the execution deadline: refunded in
+	/// full.
 	Cancelled,
+	/// A validator accused the result, and no dispute could be staffed to decide it (too few
+	/// other hosts serve the model, or the dispute's validators stayed silent round after
+	/// round): the consumer was refunded in full, the executor was not paid, nobody was
+	/// slashed for the result.
+	Unresolved,
 }
 
 /// A finished job, kept for a retention period after it left the job market's state, so that

@@ -249,9 +249,13 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 				JobEnd::Fraud => "fraud",
 				JobEnd::Expired => "expired",
 				JobEnd::Cancelled => "cancelled",
+				JobEnd::Unresolved => "unresolved",
 			};
 			*counts.entry(label).or_default() += 1;
-			if matches!(outcome.end, JobEnd::Fraud | JobEnd::Expired | JobEnd::Cancelled) {
+			if matches!(
+				outcome.end,
+				JobEnd::Fraud | JobEnd::Expired | JobEnd::Cancelled | JobEnd::Unresolved
+			) {
 				assert_eq!(outcome.fee, 0, "job {job_id}: a failed job is refunded in full");
 			}
 			if forged.contains(job_id) && sampled.contains(job_id) {
@@ -297,7 +301,7 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 #[test]
 fn an_open_job_and_an_outcome_take_the_documented_state() {
 	use codec::MaxEncodedLen;
-	assert_eq!(pallet_daya_inference::Job::<Runtime>::max_encoded_len(), 447);
+	assert_eq!(pallet_daya_inference::Job::<Runtime>::max_encoded_len(), 456);
 	assert_eq!(pallet_daya_inference::OutcomeOf::<Runtime>::max_encoded_len(), 164);
 }
 

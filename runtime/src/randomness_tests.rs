@@ -232,7 +232,8 @@ fn a_dispute_is_staffed_from_a_later_relay_block() {
 		block(12, Some([3; 32]));
 		assert!(matches!(Jobs::<Runtime>::get(job).unwrap().status, JobStatus::Accused { .. }));
 		block(13, Some([4; 32]));
-		let JobStatus::Disputed { accuser, verdicts } = Jobs::<Runtime>::get(job).unwrap().status
+		let JobStatus::Disputed { accuser, verdicts, .. } =
+			Jobs::<Runtime>::get(job).unwrap().status
 		else {
 			panic!("the dispute's validators are drawn");
 		};

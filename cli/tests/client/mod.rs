@@ -5,6 +5,7 @@
 use std::{
 	path::PathBuf,
 	process::{Command, Output, Stdio},
+	time::{Duration, Instant},
 };
 
 /// The `daya` binary under test.
@@ -53,4 +54,17 @@ pub fn executor_bin() -> PathBuf {
 		bin.display()
 	);
 	bin
+}
+
+/// Polls `daya job status` until the job has ended.
+pub fn wait_for_end(url: &str, id: u64, timeout: Duration) -> serde_json::Value {
+	let start = Instant::now();
+	loop {
+		let status = json(url, &["job", "status", &id.to_string()]);
+		if status.get("end").is_some() {
+			return status;
+		}
+		assert!(start.elapsed() < timeout, "job {id} did not end within {timeout:?}: {status}");
+		std::thread::sleep(Duration::from_millis(500));
+	}
 }

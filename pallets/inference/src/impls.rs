@@ -29,7 +29,7 @@ use polkadot_sdk::{
 	sp_io::{hashing::blake2_256, offchain_index},
 	sp_runtime::{
 		traits::{AccountIdConversion, CheckedDiv, CheckedMul, One, Saturating, Zero},
-		PerThing, Perbill,
+		PerThing, Perbill, Rounding,
 	},
 };
 
@@ -228,6 +228,7 @@ impl<T: Config> Pallet<T> {
 			submitted_at: now,
 			executor: None,
 			reassigned: false,
+			cancel_requested: false,
 			deadline: now,
 			delivery: None,
 			status: JobStatus::Unassigned { missed_by: None },
@@ -320,7 +321,7 @@ impl<T: Config> Pallet<T> {
 					Self::settle(job_id, job, JobEnd::Validated);
 				} else {
 					Self::unschedule(job_id, job.deadline);
-					job.status = JobStatus::Accused { accuser: who };
+					job.status = JobStatus::Accused { accuser: who, round: 0, since: now };
 					Jobs::<T>::insert(job_id, job);
 				}
 			},
@@ -335,7 +336,7 @@ impl<T: Config> Pallet<T> {
 				let complete = verdicts.iter().all(|v| v.judgement.is_some());
 				Self::deposit_event(Event::VerdictSubmitted { job_id, validator: who, judgement });
 				if complete {
-					Self::decide_dispute(job_id, job);
+					Self::decide_dispute(job_id, job, now);
 				} else {
 					Jobs::<T>::insert(job_id, job);
 				}
@@ -349,32 +350,47 @@ impl<T: Config> Pallet<T> {
 	}
 
 	pub(crate) fn do_cancel_job(who: T::AccountId, job_id: JobId) -> DispatchResult {
-		let job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		ensure!(job.consumer == who, Error::<T>::NotConsumer);
-		ensure!(
-			matches!(job.status, JobStatus::Assigned | JobStatus::Unassigned { .. }),
-			Error::<T>::CannotCancel
-		);
-		Self::refund(job_id, job, JobEnd::Cancelled);
+		match job.status {
+			// No executor has the job: no output can exist anywhere.
+			JobStatus::Unassigned { .. } => Self::refund(job_id, job, JobEnd::Cancelled),
+			// The executor's result may wait in the pool, in the clear: ending the job now
+			// would hand the consumer an output for free. It ends at the deadline instead.
+			JobStatus::Assigned => {
+				ensure!(!job.cancel_requested, Error::<T>::AlreadyCancelling);
+				job.cancel_requested = true;
+				let deadline = job.deadline;
+				Jobs::<T>::insert(job_id, job);
+				Self::deposit_event(Event::CancelRequested { job_id, deadline });
+			},
+			JobStatus::Delivered
+			| JobStatus::Validating { .. }
+			| JobStatus::Disputed { .. }
+			| JobStatus::Accused { .. } => Err(Error::<T>::CannotCancel)?,
+		}
 		Ok(())
 	}
 
-	/// Draws the validators of an accused job's dispute, or, when there are none, pays the
-	/// executor (nothing can be proven).
+	/// Draws the validators of an accused job's dispute, each with the same chance among the
+	/// active hosts that serve the model and can check it (a host whose proven capacity is
+	/// zero still checks), never the consumer, the executor or the accuser. Returns whether
+	/// the draw is done: when nobody can be drawn, or the deadline buckets are full, it waits
+	/// for a later block, until [`Config::DisputeStaffingPeriod`] is over; then the job ends
+	/// [`JobEnd::Unresolved`]. An accusation never turns into a payment to the accused.
 	fn open_dispute(
 		job_id: JobId,
 		mut job: Job<T>,
-		accuser: T::AccountId,
+		(accuser, round, since): (T::AccountId, u32, BlockNumberFor<T>),
 		seed: &BlockSeed<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
-	) {
+	) -> bool {
 		let mut exclude = alloc::vec![job.consumer.clone(), accuser.clone()];
 		exclude.extend(job.executor.clone());
 		let mut verdicts = Verdicts::<T>::new();
 		for index in 0..T::DisputeValidators::get() {
 			let seed = Self::seed(seed, domain::DISPUTE, job_id, index);
-			let Some(validator) = T::Hosts::select_host(job.model, Duty::Validate, &exclude, seed)
-			else {
+			let Some(validator) = T::Hosts::select_checker(job.model, &exclude, seed) else {
 				break;
 			};
 			exclude.push(validator.clone());
@@ -388,37 +404,48 @@ impl<T: Config> Pallet<T> {
 			Self::schedule(job_id, now.saturating_add(T::ValidationPeriod::get()))
 		};
 		let Some(deadline) = deadline else {
-			Self::deposit_event(Event::DisputeUndecided { job_id });
-			Self::settle(job_id, job, JobEnd::Completed);
-			return;
+			if now < since.saturating_add(T::DisputeStaffingPeriod::get()) {
+				return false;
+			}
+			Self::deposit_event(Event::DisputeUnresolved { job_id });
+			Self::refund(job_id, job, JobEnd::Unresolved);
+			return true;
 		};
 		let validators = verdicts.iter().map(|v| v.validator.clone()).collect::<Vec<_>>();
 		job.deadline = deadline;
-		job.status = JobStatus::Disputed { accuser: accuser.clone(), verdicts };
+		job.status = JobStatus::Disputed { accuser: accuser.clone(), verdicts, round, since };
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::DisputeOpened { job_id, accuser, validators, deadline });
+		true
 	}
 
-	/// Decides a dispute from the verdicts given: a strict majority of them either way wins;
-	/// validators that gave none lose reputation.
-	fn decide_dispute(job_id: JobId, job: Job<T>) {
-		let JobStatus::Disputed { accuser, verdicts } = &job.status else { return };
-		let accuser = accuser.clone();
-		let (mut fraud, mut pass) = (0u32, 0u32);
-		for verdict in verdicts.iter() {
-			match verdict.judgement {
-				Some(j) if !j.is_valid() => fraud = fraud.saturating_add(1),
-				Some(_) => pass = pass.saturating_add(1),
-				None => T::Hosts::record_miss(&verdict.validator),
-			}
-		}
-		let decision = if fraud > pass {
+	/// Decides a dispute from the verdicts of all its validators, given or not: fraud or an
+	/// overturned accusation needs more than half of them; a tie among validators that all
+	/// answered overturns the accusation (the accuser did not convince a full panel). When
+	/// silence left no majority, the silent validators are slashed and the dispute staffed
+	/// again, at most [`Config::DisputeRounds`] times; silence never convicts, and never pays
+	/// the accused.
+	fn decide_dispute(job_id: JobId, mut job: Job<T>, now: BlockNumberFor<T>) {
+		let JobStatus::Disputed { accuser, verdicts, round, .. } = &job.status else { return };
+		let (accuser, round) = (accuser.clone(), *round);
+		let drawn = verdicts.len();
+		let fraud = verdicts.iter().filter(|v| v.says_fraud()).count();
+		let silent = verdicts
+			.iter()
+			.filter(|v| v.judgement.is_none())
+			.map(|v| v.validator.clone())
+			.collect::<Vec<_>>();
+		let pass = drawn.saturating_sub(fraud).saturating_sub(silent.len());
+		let decision = if fraud.saturating_mul(2) > drawn {
 			Decision::Fraud
-		} else if pass > fraud {
+		} else if pass.saturating_mul(2) > drawn || silent.is_empty() {
 			Decision::Overturned
 		} else {
 			Decision::Undecided
 		};
+		for validator in &silent {
+			Self::punish_silence(job_id, validator);
+		}
 		// Validators on the winning side gain reputation, those on the losing side lose it.
 		for verdict in verdicts.iter() {
 			let Some(judgement) = verdict.judgement else { continue };
@@ -438,7 +465,7 @@ impl<T: Config> Pallet<T> {
 				);
 				// A disputed job has its executor; without one, there is nobody to slash.
 				if let Some(executor) = job.executor.clone() {
-					let slashed = Self::slash_to_winners(&executor, &winners);
+					let slashed = Self::slash_to_winners(&executor, &job, &winners);
 					T::Hosts::record_miss(&executor);
 					T::Work::record_missed(&executor);
 					T::Hosts::jail(&executor, T::FraudJail::get());
@@ -457,19 +484,66 @@ impl<T: Config> Pallet<T> {
 				Self::settle(job_id, job, JobEnd::Validated);
 			},
 			Decision::Undecided => {
-				Self::deposit_event(Event::DisputeUndecided { job_id });
-				Self::settle(job_id, job, JobEnd::Completed);
+				Self::deposit_event(Event::DisputeRoundFailed { job_id, round, silent });
+				let next = round.saturating_add(1);
+				if next >= T::DisputeRounds::get() || Self::queue_draw(job_id).is_err() {
+					Self::deposit_event(Event::DisputeUnresolved { job_id });
+					Self::refund(job_id, job, JobEnd::Unresolved);
+					return;
+				}
+				// The validators are drawn again from a later relay block's seed.
+				job.status = JobStatus::Accused { accuser, round: next, since: now };
+				Jobs::<T>::insert(job_id, job);
 			},
 		}
 	}
 
-	/// Slashes [`Config::FraudSlash`] of `executor`'s bond into the pallet's account and shares
-	/// what arrived equally among `winners`, the first taking the remainder. Returns the amount
-	/// shared.
-	fn slash_to_winners(executor: &T::AccountId, winners: &[T::AccountId]) -> BalanceOf<T> {
+	/// A validator owed a verdict and gave none: it loses [`Config::SilenceSlash`] of its bond
+	/// to the treasury, and reputation.
+	fn punish_silence(job_id: JobId, validator: &T::AccountId) {
+		T::Hosts::record_miss(validator);
+		let slashed = T::Hosts::slash(validator, T::SilenceSlash::get(), Some(&T::Treasury::get()));
+		Self::deposit_event(Event::ValidatorSilent {
+			job_id,
+			validator: validator.clone(),
+			slashed,
+		});
+	}
+
+	/// The share of `executor`'s bond that a forgery of `job` costs: [`Config::FraudSlash`],
+	/// or more where that is less than the fee claimed divided by [`Config::MinSampleRate`], so
+	/// that a forgery loses money in expectation even when results are checked at the least
+	/// rate (all of the bond when the bond is smaller than that).
+	pub fn fraud_penalty(executor: &T::AccountId, job: &Job<T>) -> Perbill {
+		let usage = job.delivery.map(|d| d.usage).unwrap_or_default();
+		let fee = job.price_per_token.saturating_mul(BalanceOf::<T>::from(usage.total()));
+		let rate = T::MinSampleRate::get();
+		if rate.is_zero() {
+			// Results may go unchecked entirely: no slash makes forgery unprofitable.
+			return T::FraudSlash::get();
+		}
+		let needed = rate.saturating_reciprocal_mul_ceil(fee);
+		let bond = T::Hosts::bond(executor);
+		let share = if bond.is_zero() || needed >= bond {
+			Perbill::one()
+		} else {
+			Perbill::from_rational_with_rounding(needed, bond, Rounding::Up)
+				.unwrap_or_else(|_| Perbill::one())
+		};
+		share.max(T::FraudSlash::get())
+	}
+
+	/// Slashes [`Self::fraud_penalty`] of `executor`'s bond into the pallet's account and
+	/// shares what arrived equally among `winners`, the first taking the remainder. Returns the
+	/// amount shared.
+	fn slash_to_winners(
+		executor: &T::AccountId,
+		job: &Job<T>,
+		winners: &[T::AccountId],
+	) -> BalanceOf<T> {
 		let pot = Self::account_id();
 		let before = T::Currency::balance(&pot);
-		T::Hosts::slash(executor, T::FraudSlash::get(), Some(&pot));
+		T::Hosts::slash(executor, Self::fraud_penalty(executor, job), Some(&pot));
 		let received = T::Currency::balance(&pot).saturating_sub(before);
 		let count = u32::try_from(winners.len()).unwrap_or(u32::MAX).max(1);
 		let share = received.checked_div(&BalanceOf::<T>::from(count)).unwrap_or_default();
@@ -649,13 +723,9 @@ impl<T: Config> Pallet<T> {
 		let Some(job) = Jobs::<T>::get(job_id) else { return true };
 		match job.status.clone() {
 			JobStatus::Unassigned { missed_by } => Self::assign(job_id, job, missed_by, seed, now),
-			JobStatus::Delivered => {
-				Self::sample(job_id, job, seed, now);
-				true
-			},
-			JobStatus::Accused { accuser } => {
-				Self::open_dispute(job_id, job, accuser, seed, now);
-				true
+			JobStatus::Delivered => Self::sample(job_id, job, seed, now),
+			JobStatus::Accused { accuser, round, since } => {
+				Self::open_dispute(job_id, job, (accuser, round, since), seed, now)
 			},
 			JobStatus::Assigned | JobStatus::Validating { .. } | JobStatus::Disputed { .. } => true,
 		}
@@ -701,21 +771,23 @@ impl<T: Config> Pallet<T> {
 		true
 	}
 
-	/// Draws whether a delivered result is validated, and by whom.
+	/// Draws whether a delivered result is validated, and by whom. Returns whether the draw is
+	/// done: a validator whose deadline finds no room waits for the next block (a full bucket
+	/// never turns a drawn check into a payment).
 	fn sample(
 		job_id: JobId,
 		mut job: Job<T>,
 		seed: &BlockSeed<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
-	) {
+	) -> bool {
 		let Some(executor) = job.executor.clone() else {
 			Self::refund(job_id, job, JobEnd::Expired);
-			return;
+			return true;
 		};
 		let rate = Self::sample_rate(&executor);
 		if !Self::draw(&Self::seed(seed, domain::SAMPLE, job_id, 0), rate) {
 			Self::settle(job_id, job, JobEnd::Completed);
-			return;
+			return true;
 		}
 		let exclude = [executor, job.consumer.clone()];
 		let validator = T::Hosts::select_host(
@@ -724,19 +796,20 @@ impl<T: Config> Pallet<T> {
 			&exclude,
 			Self::seed(seed, domain::VALIDATOR, job_id, 0),
 		);
-		let scheduled = validator.and_then(|validator| {
-			Self::schedule(job_id, now.saturating_add(T::ValidationPeriod::get()))
-				.map(|deadline| (validator, deadline))
-		});
-		let Some((validator, deadline)) = scheduled else {
+		let Some(validator) = validator else {
 			Self::deposit_event(Event::ValidationSkipped { job_id, missed_by: None });
 			Self::settle(job_id, job, JobEnd::Completed);
-			return;
+			return true;
+		};
+		let Some(deadline) = Self::schedule(job_id, now.saturating_add(T::ValidationPeriod::get()))
+		else {
+			return false;
 		};
 		job.deadline = deadline;
 		job.status = JobStatus::Validating { verdict: Verdict::pending(validator.clone()) };
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::ValidationRequested { job_id, validator, deadline });
+		true
 	}
 
 	/// Handles a job whose current step timed out at the start of `now`, if it did, and
@@ -748,6 +821,12 @@ impl<T: Config> Pallet<T> {
 			return skipped;
 		}
 		match &job.status {
+			// Cancelled while assigned and no result came: refunded in full, and the executor,
+			// which may have stopped working on it, is not held to have missed.
+			JobStatus::Assigned if job.cancel_requested => {
+				Self::refund(job_id, job, JobEnd::Cancelled);
+				T::WeightInfo::cancel_job()
+			},
 			JobStatus::Assigned => {
 				let missed = job.executor.take();
 				if let Some(executor) = &missed {
@@ -766,7 +845,7 @@ impl<T: Config> Pallet<T> {
 			},
 			JobStatus::Validating { verdict } => {
 				let validator = verdict.validator.clone();
-				T::Hosts::record_miss(&validator);
+				Self::punish_silence(job_id, &validator);
 				Self::deposit_event(Event::ValidationSkipped {
 					job_id,
 					missed_by: Some(validator),
@@ -775,7 +854,7 @@ impl<T: Config> Pallet<T> {
 				Self::settle_weight()
 			},
 			JobStatus::Disputed { .. } => {
-				Self::decide_dispute(job_id, job);
+				Self::decide_dispute(job_id, job, now);
 				T::WeightInfo::submit_verdict_decide()
 			},
 			JobStatus::Delivered | JobStatus::Unassigned { .. } | JobStatus::Accused { .. } => {
@@ -910,6 +989,7 @@ impl<T: Config> Pallet<T> {
 	#[cfg(any(feature = "std", feature = "try-runtime"))]
 	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
 		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
+		let now = frame_system::Pallet::<T>::block_number();
 		let next = NextJobId::<T>::get();
 		let draws = Draws::<T>::get();
 		let mut queued: BTreeMap<JobId, u32> = BTreeMap::new();
@@ -971,13 +1051,16 @@ impl<T: Config> Pallet<T> {
 				},
 				JobStatus::Unassigned { missed_by } => {
 					ensure!(job.delivery.is_none(), "an unassigned job has a delivery");
+					ensure!(!job.cancel_requested, "a cancelled job waits for an executor");
 					ensure!(
 						missed_by.as_ref() != Some(&job.consumer),
 						"a job's missed executor is its consumer"
 					);
 				},
-				JobStatus::Accused { accuser } => {
+				JobStatus::Accused { accuser, round, since } => {
 					ensure!(job.delivery.is_some(), "an accused job has no delivery");
+					ensure!(*round < T::DisputeRounds::get(), "a dispute beyond its last round");
+					ensure!(*since <= now, "a dispute waits since a later block");
 					ensure!(
 						!job.executed_by(accuser) && accuser != &job.consumer,
 						"a validator is the executor or the consumer"
@@ -992,8 +1075,10 @@ impl<T: Config> Pallet<T> {
 						"a validator is the executor or the consumer"
 					);
 				},
-				JobStatus::Disputed { accuser, verdicts } => {
+				JobStatus::Disputed { accuser, verdicts, round, since } => {
 					ensure!(job.delivery.is_some(), "a disputed job has no delivery");
+					ensure!(*round < T::DisputeRounds::get(), "a dispute beyond its last round");
+					ensure!(*since <= now, "a dispute waits since a later block");
 					ensure!(in_bucket(), "a disputed job is not in its deadline's bucket");
 					ensure!(!verdicts.is_empty(), "a dispute has no validators");
 					ensure!(

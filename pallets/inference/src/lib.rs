@@ -41,13 +41,21 @@
 //!    [`Pallet::submit_verdict`] with its judgement before [`Config::ValidationPeriod`] blocks
 //!    are over.
 //! 4. **Dispute, maybe.** When the judgement names a fault, the job is
-//!    [`JobStatus::Accused`], and [`Config::DisputeValidators`] more validators are drawn from
-//!    the seed of a later relay block; their majority decides.
-//!    Confirmed fraud refunds the consumer in full, slashes [`Config::FraudSlash`] of the
-//!    executor's bond and jails it for [`Config::FraudJail`] blocks; the slash goes to the
-//!    validators who were right (the accuser and the dispute validators that agreed). An
-//!    overturned accusation costs the accuser reputation and [`Config::FalseAccusationSlash`] of
-//!    its bond, which goes to the executor it wrongly accused.
+//!    [`JobStatus::Accused`], and up to [`Config::DisputeValidators`] more validators are drawn
+//!    from the seed of a later relay block, each with the same chance among the hosts that can
+//!    check the model ([`daya_primitives::HostRegistry::select_checker`]); a decision needs
+//!    more than half of those drawn, silent ones included.
+//!    Confirmed fraud refunds the consumer in full, slashes [`Pallet::fraud_penalty`] of the
+//!    executor's bond (at least [`Config::FraudSlash`], and at least the fee over
+//!    [`Config::MinSampleRate`]) and jails it for [`Config::FraudJail`] blocks; the slash goes
+//!    to the validators who were right (the accuser and the dispute validators that agreed).
+//!    An overturned accusation, or one tied by validators that all answered, costs the accuser
+//!    reputation and [`Config::FalseAccusationSlash`] of its bond, which goes to the executor it
+//!    accused. Silence never decides: silent validators lose [`Config::SilenceSlash`] of their
+//!    bond and reputation, and the dispute is staffed again (at most [`Config::DisputeRounds`]
+//!    rounds). An accusation nobody can staff waits up to [`Config::DisputeStaffingPeriod`]
+//!    blocks. A dispute that cannot conclude ends [`JobEnd::Unresolved`]: the consumer is
+//!    refunded, the accused is not paid.
 //! 5. **Settle.** The fee is `(prompt + completion tokens) * price`, never above the escrow; the
 //!    executor gets the fee less [`Config::ProtocolFee`], which goes to the treasury; the rest of
 //!    the escrow returns to the consumer; the executor's reputation rises. The executor is paid
@@ -55,8 +63,9 @@
 //!
 //! A job whose executor misses its deadline is refunded in full, or, the first time, goes back to
 //! be drawn again among the other hosts, with a fresh deadline; the host that missed loses
-//! reputation. A consumer can [`Pallet::cancel_job`] a job that has no result yet (assigned or
-//! not), for a full refund.
+//! reputation. A consumer can [`Pallet::cancel_job`] a job that has no result yet: at once
+//! while no executor has it, and otherwise at its execution deadline, when a result delivered
+//! by then is still paid for (its output may have been read in the transaction pool).
 //!
 //! ## Low level details
 //!
@@ -234,9 +243,26 @@ pub mod pallet {
 		#[pallet::constant]
 		type FraudJail: Get<BlockNumberFor<Self>>;
 
-		/// The share of its bond a validator loses when its accusation is overturned.
+		/// The share of its bond a validator loses when its accusation is overturned, or left
+		/// tied by a dispute whose validators all answered.
 		#[pallet::constant]
 		type FalseAccusationSlash: Get<Perbill>;
+
+		/// The share of its bond a validator loses for a verdict it owed and did not give (on
+		/// top of reputation); it goes to the treasury.
+		#[pallet::constant]
+		type SilenceSlash: Get<Perbill>;
+
+		/// Blocks an accused result waits for its dispute's validators to be drawn (too few
+		/// other hosts serving the model can check it now) before it ends
+		/// [`JobEnd::Unresolved`]: the consumer refunded, the executor unpaid.
+		#[pallet::constant]
+		type DisputeStaffingPeriod: Get<BlockNumberFor<Self>>;
+
+		/// How many times a dispute is staffed again when silent validators left it without a
+		/// majority, before it ends [`JobEnd::Unresolved`]. Must not be zero.
+		#[pallet::constant]
+		type DisputeRounds: Get<u32>;
 
 		/// Maximum number of open jobs per consumer. Must not be zero.
 		#[pallet::constant]
@@ -412,11 +438,17 @@ pub mod pallet {
 			/// What was taken from its bond and given to the executor.
 			slashed: BalanceOf<T>,
 		},
-		/// Neither side of a dispute won a majority (a tie, no verdicts, or no other host to
-		/// decide it): the executor is paid and nobody is slashed.
-		DisputeUndecided {
+		/// A dispute round ended without a majority of its validators either way because some
+		/// were silent: they were slashed, and the dispute's validators are drawn again
+		/// ([`JobStatus::Accused`]), or, after [`Config::DisputeRounds`] rounds, the job ends
+		/// [`JobEnd::Unresolved`].
+		DisputeRoundFailed {
 			/// The job.
 			job_id: JobId,
+			/// The round that ended.
+			round: u32,
+			/// The validators that gave no verdict.
+			silent: alloc::vec::Vec<T::AccountId>,
 		},
 		/// A result drawn for validation found no validator (no other host serves the model), or
 		/// the validator gave no verdict in time: it is paid as if not drawn.
@@ -436,6 +468,32 @@ pub mod pallet {
 			to: T::AccountId,
 			/// Its new deadline.
 			deadline: BlockNumberFor<T>,
+		},
+		/// The consumer cancelled an assigned job: a result delivered by `deadline` is still
+		/// paid for, otherwise the job is refunded in full then.
+		CancelRequested {
+			/// The job.
+			job_id: JobId,
+			/// The block at whose start execution times out.
+			deadline: BlockNumberFor<T>,
+		},
+		/// An accused result could not be decided ([`JobEnd::Unresolved`]): no dispute could be
+		/// staffed within [`Config::DisputeStaffingPeriod`], or silent validators left
+		/// [`Config::DisputeRounds`] rounds without a majority. The consumer is refunded, the
+		/// executor not paid, nobody slashed for the result.
+		DisputeUnresolved {
+			/// The job.
+			job_id: JobId,
+		},
+		/// A validator gave no verdict by the deadline: it lost [`Config::SilenceSlash`] of its
+		/// bond (to the treasury) and reputation.
+		ValidatorSilent {
+			/// The job.
+			job_id: JobId,
+			/// The validator.
+			validator: T::AccountId,
+			/// What was taken from its bond.
+			slashed: BalanceOf<T>,
 		},
 		/// A job ended; its escrow was split into `fee` (of which `protocol_fee` went to the
 		/// treasury, the rest to the executor) and `refund` to the consumer.
@@ -506,6 +564,8 @@ pub mod pallet {
 		NotConsumer,
 		/// The job has a result: it can no longer be cancelled.
 		CannotCancel,
+		/// The job's cancellation was asked for already: it ends at its execution deadline.
+		AlreadyCancelling,
 		/// The payload is not UTF-8 text: the network's models take text prompts.
 		PayloadNotText,
 	}
@@ -630,7 +690,8 @@ pub mod pallet {
 		///   be queued for its draw; the validator tries again).
 		/// - Events: [`Event::VerdictSubmitted`], then [`Event::JobEnded`],
 		///   [`Event::DisputeOpened`], [`Event::FraudConfirmed`],
-		///   [`Event::AccusationOverturned`] or [`Event::DisputeUndecided`] as it turns out.
+		///   [`Event::AccusationOverturned`], [`Event::DisputeRoundFailed`] or
+		///   [`Event::DisputeUnresolved`] as it turns out.
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::submit_verdict_pass()
 			.max(T::WeightInfo::submit_verdict_accuse())
@@ -645,11 +706,19 @@ pub mod pallet {
 			Ok(Pays::No.into())
 		}
 
-		/// Cancel a job that has no result yet, for a full refund.
+		/// Cancel a job that has no result yet.
+		///
+		/// A job waiting for its executor's draw ends at once, refunded in full. An assigned
+		/// job's result may already wait in the transaction pool, where the consumer can read
+		/// it: the job is marked cancelled, a result delivered by the execution deadline is
+		/// still paid for (and validated as usual), and without one the job is refunded in
+		/// full at the deadline, never reassigned, its executor not held to have missed.
 		///
 		/// - Origin: signed, by the job's consumer.
-		/// - Errors: [`Error::UnknownJob`], [`Error::NotConsumer`], [`Error::CannotCancel`].
-		/// - Event: [`Event::JobEnded`] with [`JobEnd::Cancelled`].
+		/// - Errors: [`Error::UnknownJob`], [`Error::NotConsumer`], [`Error::CannotCancel`],
+		///   [`Error::AlreadyCancelling`].
+		/// - Events: [`Event::JobEnded`] with [`JobEnd::Cancelled`], or
+		///   [`Event::CancelRequested`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::cancel_job())]
 		pub fn cancel_job(origin: OriginFor<T>, job_id: JobId) -> DispatchResult {

@@ -277,6 +277,9 @@ parameter_types! {
 	pub const FraudSlash: Perbill = Perbill::from_percent(50);
 	pub const FraudJail: BlockNumber = 100;
 	pub const FalseAccusationSlash: Perbill = Perbill::from_percent(10);
+	pub const SilenceSlash: Perbill = Perbill::from_percent(1);
+	pub const DisputeStaffingPeriod: BlockNumber = 4;
+	pub const DisputeRounds: u32 = 2;
 	pub const MaxOpenJobsPerAccount: u32 = 4;
 	pub const MaxOpenJobs: u32 = 14;
 	/// Small, so that tests fill buckets.
@@ -329,6 +332,9 @@ impl pallet_daya_inference::Config for Test {
 	type FraudSlash = FraudSlash;
 	type FraudJail = FraudJail;
 	type FalseAccusationSlash = FalseAccusationSlash;
+	type SilenceSlash = SilenceSlash;
+	type DisputeStaffingPeriod = DisputeStaffingPeriod;
+	type DisputeRounds = DisputeRounds;
 	type MaxOpenJobsPerAccount = MaxOpenJobsPerAccount;
 	type MaxOpenJobs = MaxOpenJobs;
 	type MaxDeadlinesPerBlock = MaxDeadlinesPerBlock;

@@ -53,7 +53,7 @@ fn validator_of(job_id: JobId) -> AccountId {
 /// The accuser and the dispute's validators.
 fn dispute_of(job_id: JobId) -> (AccountId, Vec<AccountId>) {
 	match job(job_id).status {
-		JobStatus::Disputed { accuser, verdicts } => {
+		JobStatus::Disputed { accuser, verdicts, .. } => {
 			(accuser, verdicts.iter().map(|v| v.validator).collect())
 		},
 		status => panic!("job {job_id} is not disputed: {status:?}"),
@@ -89,7 +89,10 @@ fn delivered_and_validating() -> (JobId, AccountId, AccountId) {
 fn disputed() -> (JobId, AccountId, AccountId, Vec<AccountId>) {
 	let (job_id, executor, validator) = delivered_and_validating();
 	assert_ok!(verdict(validator, job_id, FRAUD));
-	assert_eq!(job(job_id).status, JobStatus::Accused { accuser: validator });
+	assert_eq!(
+		job(job_id).status,
+		JobStatus::Accused { accuser: validator, round: 0, since: System::block_number() }
+	);
 	next_block();
 	let (accuser, validators) = dispute_of(job_id);
 	assert_eq!(accuser, validator);
@@ -671,9 +674,10 @@ fn the_reassigned_executor_can_deliver() {
 }
 
 #[test]
-fn cancel_job_refunds_in_full_before_a_result() {
+fn cancel_job_refunds_in_full_without_a_result() {
 	ExtBuilder::default().with_hosts().build_and_execute(|| {
 		let job_id = submit(CONSUMER).unwrap();
+		let executor = executor_of(job_id);
 		assert_noop!(
 			Inference::cancel_job(RuntimeOrigin::signed(CONSUMER_2), job_id),
 			Error::<Test>::NotConsumer
@@ -682,9 +686,20 @@ fn cancel_job_refunds_in_full_before_a_result() {
 			Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), 9),
 			Error::<Test>::UnknownJob
 		);
+		// Assigned: the job ends at its deadline, refunded in full when no result came, never
+		// reassigned, and its executor is not held to have missed.
+		let deadline = job(job_id).deadline;
 		assert_ok!(Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), job_id));
+		System::assert_has_event(Event::CancelRequested { job_id, deadline }.into());
+		assert_noop!(
+			Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), job_id),
+			Error::<Test>::AlreadyCancelling
+		);
+		run_to_block(deadline);
 		assert_eq!(ended(job_id), JobEnd::Cancelled);
 		assert_eq!(free(CONSUMER), ENDOWMENT);
+		assert_eq!(reputation(executor), Perbill::one());
+		assert_eq!(MockWork::delivery(executor), (0, 0));
 		assert_noop!(
 			Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), job_id),
 			Error::<Test>::UnknownJob
@@ -704,6 +719,25 @@ fn cancel_job_refunds_in_full_before_a_result() {
 			Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), delivered),
 			Error::<Test>::CannotCancel
 		);
+	});
+}
+
+/// The attack: the executor's result waits in the pool, output in the clear; the consumer reads
+/// it and cancels, hoping to be refunded ahead of the result. The cancellation cannot end an
+/// assigned job, so the result lands and is paid for.
+#[test]
+fn a_consumer_who_cancels_after_seeing_the_output_pays_for_it() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let job_id = submit(CONSUMER).unwrap();
+		let executor = executor_of(job_id);
+		let before = free(executor);
+		// The cancellation is ordered before the result, in the same block.
+		assert_ok!(Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), job_id));
+		assert_ok!(deliver(job_id, "the answer the consumer read in the pool"));
+		next_block();
+		assert_eq!(ended(job_id), JobEnd::Completed);
+		assert_eq!(free(CONSUMER), ENDOWMENT - FEE);
+		assert_eq!(free(executor), before + FEE - FEE / 10);
 	});
 }
 
@@ -759,16 +793,22 @@ fn submit_verdict_rejects_everyone_but_a_pending_validator_in_time() {
 }
 
 #[test]
-fn a_silent_validator_loses_reputation_and_the_executor_is_paid() {
+fn a_silent_validator_loses_reputation_and_bond_and_the_executor_is_paid() {
 	ExtBuilder::default()
 		.with_hosts()
 		.sample_rate(Perbill::one())
 		.build_and_execute(|| {
 			let (job_id, executor, validator) = delivered_and_validating();
 			let before = free(executor);
+			let treasury = free(TREASURY);
 			run_to_block(job(job_id).deadline);
+			// Nothing was found: the result is paid for.
 			assert_eq!(ended(job_id), JobEnd::Completed);
 			assert_eq!(reputation(validator), Perbill::from_percent(90));
+			let slashed = MinHostBond::get() / 100;
+			assert_eq!(bond_of(validator), MinHostBond::get() - slashed);
+			assert_eq!(free(TREASURY), treasury + slashed + FEE / 10);
+			System::assert_has_event(Event::ValidatorSilent { job_id, validator, slashed }.into());
 			assert_eq!(free(executor), before + FEE - FEE / 10);
 			System::assert_has_event(
 				Event::ValidationSkipped { job_id, missed_by: Some(validator) }.into(),
@@ -881,42 +921,105 @@ fn an_overturned_accusation_slashes_the_accuser_for_the_executor() {
 		});
 }
 
+/// Silence never convicts: one verdict of fraud, one of valid and one missing is no majority of
+/// the three drawn. The silent validator is slashed, the dispute staffed again, and the new
+/// round decides.
 #[test]
-fn a_dispute_without_a_majority_pays_the_executor_and_slashes_nobody() {
+fn a_round_left_without_a_majority_by_silence_is_staffed_again() {
 	ExtBuilder::default()
 		.with_hosts()
 		.sample_rate(Perbill::one())
 		.build_and_execute(|| {
 			let (job_id, executor, accuser, validators) = disputed();
+			let executor_before = free(executor);
 			assert_ok!(verdict(validators[0], job_id, FRAUD));
 			assert_ok!(verdict(validators[1], job_id, VALID));
 			run_to_block(job(job_id).deadline);
-			assert_eq!(ended(job_id), JobEnd::Completed);
-			assert_eq!(bond_of(executor), MinHostBond::get());
-			assert_eq!(bond_of(accuser), MinHostBond::get());
-			// The silent one.
+			System::assert_has_event(
+				Event::DisputeRoundFailed { job_id, round: 0, silent: vec![validators[2]] }.into(),
+			);
+			let slashed = MinHostBond::get() / 100;
+			assert_eq!(bond_of(validators[2]), MinHostBond::get() - slashed);
 			assert_eq!(reputation(validators[2]), Perbill::from_percent(90));
-			System::assert_has_event(Event::DisputeUndecided { job_id }.into());
+			// Neither paid nor slashed yet: the dispute's second round is drawn (from this
+			// block's seed, a later relay block's than the round's end).
+			assert!(matches!(job(job_id).status, JobStatus::Disputed { round: 1, .. }));
+			assert_eq!(free(executor), executor_before);
+			assert_eq!(bond_of(executor), MinHostBond::get());
+			let (_, second) = dispute_of(job_id);
+			// The silent one is below the minimum bond now, and drawn no more.
+			assert_eq!(second.len(), 2);
+			assert!(!second.contains(&validators[2]));
+			for v in &second {
+				assert_ok!(verdict(*v, job_id, FRAUD));
+			}
+			assert_eq!(ended(job_id), JobEnd::Fraud);
+			assert_eq!(bond_of(accuser), MinHostBond::get());
 		});
 }
 
+/// Validators that stay silent round after round leave the accusation unresolved: the consumer
+/// is refunded, the executor is not paid (nor slashed), every silent validator pays.
 #[test]
-fn a_dispute_nobody_answers_pays_the_executor() {
+fn a_dispute_nobody_answers_refunds_the_consumer_and_never_pays_the_accused() {
 	ExtBuilder::default()
 		.with_hosts()
 		.sample_rate(Perbill::one())
 		.build_and_execute(|| {
-			let (job_id, _, _, validators) = disputed();
-			run_to_block(job(job_id).deadline);
-			assert_eq!(ended(job_id), JobEnd::Completed);
-			for v in validators {
-				assert_eq!(reputation(v), Perbill::from_percent(90));
+			let (job_id, executor, _, _) = disputed();
+			let executor_before = free(executor);
+			let mut silent = 0;
+			while Jobs::<Test>::contains_key(job_id) {
+				if let JobStatus::Disputed { verdicts, .. } = job(job_id).status {
+					silent += verdicts.len();
+					run_to_block(job(job_id).deadline);
+				} else {
+					next_block();
+				}
 			}
+			assert_eq!(ended(job_id), JobEnd::Unresolved);
+			// Each silent validator's slash took its bond below the registry's minimum: it is
+			// drawn for nothing until it bonds again, so no host was left to staff a second
+			// round, and the staffing period ran out.
+			assert_eq!(silent, 3);
+			System::assert_has_event(Event::DisputeUnresolved { job_id }.into());
+			assert_eq!(free(CONSUMER), ENDOWMENT);
+			assert_eq!(held(CONSUMER), 0);
+			assert_eq!(free(executor), executor_before);
+			assert_eq!(bond_of(executor), MinHostBond::get());
 		});
 }
 
+/// A tie among validators that all answered: the accuser did not convince a full panel and
+/// pays as for an overturned accusation.
 #[test]
-fn an_accusation_nobody_can_check_pays_the_executor() {
+fn a_tie_of_a_fully_staffed_dispute_costs_the_accuser() {
+	ExtBuilder::default()
+		.with_host(ALICE, &[0])
+		.with_host(BOB, &[0])
+		.with_host(CHARLIE, &[0])
+		.with_host(DAVE, &[0])
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, accuser, validators) = disputed();
+			assert_eq!(validators.len(), 2, "the two hosts left");
+			let executor_before = free(executor);
+			assert_ok!(verdict(validators[0], job_id, FRAUD));
+			assert_ok!(verdict(validators[1], job_id, VALID));
+			assert_eq!(ended(job_id), JobEnd::Validated);
+			let slashed = MinHostBond::get() / 10;
+			assert_eq!(bond_of(accuser), MinHostBond::get() - slashed);
+			assert_eq!(free(executor), executor_before + slashed + FEE - FEE / 10);
+			System::assert_has_event(
+				Event::AccusationOverturned { job_id, accuser, slashed }.into(),
+			);
+		});
+}
+
+/// The attack: forge on a model served by two hosts, where the only other host is the
+/// validator. The accusation waits for a dispute's validator; one that comes decides it.
+#[test]
+fn an_accusation_waits_for_a_host_to_check_it() {
 	ExtBuilder::default()
 		.with_host(ALICE, &[0])
 		.with_host(BOB, &[0])
@@ -925,9 +1028,73 @@ fn an_accusation_nobody_can_check_pays_the_executor() {
 			let (job_id, executor, validator) = delivered_and_validating();
 			assert_ok!(verdict(validator, job_id, FRAUD));
 			next_block();
-			assert_eq!(ended(job_id), JobEnd::Completed);
+			next_block();
+			assert!(matches!(job(job_id).status, JobStatus::Accused { .. }));
+			assert_eq!(Draws::<Test>::get().len(), 1, "the dispute's draw waits in the queue");
+			register_host(CHARLIE, &[0]).unwrap();
+			next_block();
+			let (_, validators) = dispute_of(job_id);
+			assert_eq!(validators, vec![CHARLIE]);
+			assert_ok!(verdict(CHARLIE, job_id, FRAUD));
+			assert_eq!(ended(job_id), JobEnd::Fraud);
+			assert!(bond_of(executor) < MinHostBond::get());
+		});
+}
+
+/// Nobody comes to check an accused result: after the staffing period the consumer is
+/// refunded in full and the accused is not paid.
+#[test]
+fn an_accusation_nobody_can_check_refunds_the_consumer_and_never_pays_the_accused() {
+	ExtBuilder::default()
+		.with_host(ALICE, &[0])
+		.with_host(BOB, &[0])
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, validator) = delivered_and_validating();
+			let executor_before = free(executor);
+			assert_ok!(verdict(validator, job_id, FRAUD));
+			let accused_at = System::block_number();
+			while Jobs::<Test>::contains_key(job_id) {
+				next_block();
+			}
+			assert!(System::block_number() >= accused_at + DisputeStaffingPeriod::get());
+			assert_eq!(ended(job_id), JobEnd::Unresolved);
+			System::assert_has_event(Event::DisputeUnresolved { job_id }.into());
+			assert_eq!(free(CONSUMER), ENDOWMENT);
+			assert_eq!(free(executor), executor_before);
 			assert_eq!(bond_of(executor), MinHostBond::get());
-			System::assert_has_event(Event::DisputeUndecided { job_id }.into());
+			assert_eq!(bond_of(validator), MinHostBond::get());
+		});
+}
+
+/// A forgery costs at least its fee divided by the least sample rate, so that it loses money
+/// in expectation even for the most trusted host.
+#[test]
+fn fraud_costs_the_fee_over_the_least_sample_rate() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, _, validators) = disputed();
+			// At a high sample rate the fixed share is the floor: 200 / 100% is 20% of the bond.
+			assert_eq!(
+				Inference::fraud_penalty(&executor, &job(job_id)),
+				Perbill::from_percent(50)
+			);
+			// 200 / 25% = 800 of a 1,000 bond: more than the 50% fixed slash.
+			MinSampleRate::set(&Perbill::from_percent(25));
+			assert_eq!(
+				Inference::fraud_penalty(&executor, &job(job_id)),
+				Perbill::from_percent(80)
+			);
+			// 200 / 10% = 2,000: the whole bond.
+			MinSampleRate::set(&Perbill::from_percent(10));
+			assert_eq!(Inference::fraud_penalty(&executor, &job(job_id)), Perbill::one());
+			for v in &validators {
+				assert_ok!(verdict(*v, job_id, FRAUD));
+			}
+			assert_eq!(ended(job_id), JobEnd::Fraud);
+			assert_eq!(bond_of(executor), 0);
 		});
 }
 
@@ -958,7 +1125,9 @@ fn a_half_trusted_host_is_validated_about_half_the_time() {
 			// Ferdie delivers; the other hosts validate.
 			let job_id = submit(CONSUMER).unwrap();
 			if executor_of(job_id) != FERDIE {
-				assert_ok!(Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), job_id));
+				// A trusted host's result, never sampled at the zero floor.
+				assert_ok!(deliver(job_id, "a"));
+				next_block();
 				continue;
 			}
 			delivered += 1;
@@ -981,7 +1150,7 @@ fn a_half_trusted_host_is_validated_about_half_the_time() {
 #[test]
 fn outcomes_are_kept_for_the_retention_period_and_bounded() {
 	ExtBuilder::default().with_hosts().build_and_execute(|| {
-		let first = submit(CONSUMER).unwrap();
+		let first = submit_unassigned(CONSUMER).unwrap();
 		assert_ok!(Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), first));
 		let ended_at = System::block_number();
 		run_to_block(ended_at + OutcomeRetention::get() - 1);
@@ -993,8 +1162,10 @@ fn outcomes_are_kept_for_the_retention_period_and_bounded() {
 		// At most MaxOutcomes: the oldest go first.
 		let ids: Vec<_> = (0..MaxOutcomes::get() + 2)
 			.map(|_| {
-				let job_id = submit(CONSUMER).unwrap();
+				let job_id = submit_unassigned(CONSUMER).unwrap();
 				assert_ok!(Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), job_id));
+				// The cancelled job's draw leaves the queue in the next block.
+				next_block();
 				job_id
 			})
 			.collect();

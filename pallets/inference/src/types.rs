@@ -207,14 +207,20 @@ pub enum JobStatus<T: Config> {
 		/// The validator and its verdict.
 		verdict: Verdict<T>,
 	},
-	/// The first validator found a fault in the result; the dispute's
-	/// validators decide by majority until the job's deadline.
+	/// The first validator found a fault in the result; the dispute's validators decide by a
+	/// majority of all of them (a silent one counts against both sides) until the job's
+	/// deadline.
 	#[codec(index = 3)]
 	Disputed {
 		/// The validator that found the fault.
 		accuser: T::AccountId,
 		/// The dispute's validators and their verdicts.
 		verdicts: Verdicts<T>,
+		/// Which staffing of the dispute this is: 0 first, one more each time silent
+		/// validators left it without a majority.
+		round: u32,
+		/// The block of the accusation, or of the last round's end.
+		since: BlockNumberFor<T>,
 	},
 	/// Waiting for its executor to be drawn from the seed of a later relay block: just
 	/// submitted, or its executor missed the deadline and it is reassigned.
@@ -223,12 +229,18 @@ pub enum JobStatus<T: Config> {
 		/// The executor that missed the deadline, when it is reassigned; never drawn again.
 		missed_by: Option<T::AccountId>,
 	},
-	/// The first validator found a fault in the result; the dispute's
-	/// validators are drawn from the seed of a later relay block than the accusation's.
+	/// The first validator found a fault in the result (or a round of its dispute ended
+	/// without a majority because validators were silent); the dispute's validators are drawn
+	/// from the seed of a later relay block, in every block until enough can be drawn or
+	/// [`Config::DisputeStaffingPeriod`] is over.
 	#[codec(index = 5)]
 	Accused {
 		/// The validator that found the fault.
 		accuser: T::AccountId,
+		/// The round the next staffing opens ([`JobStatus::Disputed::round`]).
+		round: u32,
+		/// Since when the job waits for its dispute's validators.
+		since: BlockNumberFor<T>,
 	},
 }
 
@@ -284,6 +296,10 @@ pub struct Job<T: Config> {
 	pub executor: Option<T::AccountId>,
 	/// Whether the job was reassigned already (it is at most once).
 	pub reassigned: bool,
+	/// Whether the consumer cancelled it while assigned: a result delivered by the deadline is
+	/// still paid for (the consumer may have seen it in the pool); without one, the job is
+	/// refunded in full at the deadline, never reassigned.
+	pub cancel_requested: bool,
 	/// The block at whose start the current step times out: execution while
 	/// [`JobStatus::Assigned`], validation while validating or disputed. Unused while the job
 	/// waits for a draw ([`JobStatus::awaits_draw`]).
@@ -303,12 +319,14 @@ impl<T: Config> Job<T> {
 			JobStatus::Validating { verdict } => {
 				JobStatusView::Validating { validator: verdict.validator.clone() }
 			},
-			JobStatus::Disputed { accuser, verdicts } => JobStatusView::Disputed {
+			JobStatus::Disputed { accuser, verdicts, .. } => JobStatusView::Disputed {
 				accuser: accuser.clone(),
 				validators: verdicts.iter().map(|v| v.validator.clone()).collect::<Vec<_>>(),
 			},
 			JobStatus::Unassigned { .. } => JobStatusView::Unassigned,
-			JobStatus::Accused { accuser } => JobStatusView::Accused { accuser: accuser.clone() },
+			JobStatus::Accused { accuser, .. } => {
+				JobStatusView::Accused { accuser: accuser.clone() }
+			},
 		};
 		JobView {
 			consumer: self.consumer.clone(),

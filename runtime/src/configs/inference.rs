@@ -7,7 +7,7 @@ use sp_runtime::{traits::AccountIdConversion, Perbill};
 
 use crate::{
 	AccountId, Balances, BlockNumber, Compute, Emission, Models, Randomness, Runtime,
-	RuntimeHoldReason, DAYS, MINUTES,
+	RuntimeHoldReason, DAYS, HOURS, MINUTES,
 };
 
 parameter_types! {
@@ -38,6 +38,12 @@ parameter_types! {
 	pub const FraudJail: BlockNumber = 7 * DAYS;
 	/// A wrong accusation costs the accuser 2% of its bond, paid to the executor.
 	pub const FalseAccusationSlash: Perbill = Perbill::from_percent(2);
+	/// A verdict owed and not given costs the validator 1% of its bond, to the treasury.
+	pub const SilenceSlash: Perbill = Perbill::from_percent(1);
+	/// An accused result waits up to an hour for enough hosts to staff its dispute.
+	pub const DisputeStaffingPeriod: BlockNumber = HOURS;
+	/// A dispute is staffed at most three times when silent validators leave it undecided.
+	pub const DisputeRounds: u32 = 3;
 	/// Open jobs per consumer.
 	pub const MaxOpenJobsPerAccount: u32 = 64;
 	/// Open jobs in all.
@@ -73,6 +79,9 @@ impl pallet_daya_inference::Config for Runtime {
 	type FraudSlash = FraudSlash;
 	type FraudJail = FraudJail;
 	type FalseAccusationSlash = FalseAccusationSlash;
+	type SilenceSlash = SilenceSlash;
+	type DisputeStaffingPeriod = DisputeStaffingPeriod;
+	type DisputeRounds = DisputeRounds;
 	type MaxOpenJobsPerAccount = MaxOpenJobsPerAccount;
 	type MaxOpenJobs = MaxOpenJobs;
 	type MaxDeadlinesPerBlock = MaxDeadlinesPerBlock;
