@@ -266,9 +266,14 @@ fn short(error: impl std::fmt::Display) -> Failure {
 /// Whether a transaction failed because another transaction of the same account took its nonce
 /// (it was dropped from the pool, never included), as the pool words it.
 fn lost_nonce_race(error: &str) -> bool {
-	["rendered invalid by another extrinsic", "Transaction is outdated", "Usurped"]
-		.iter()
-		.any(|words| error.contains(words))
+	[
+		"rendered invalid by another extrinsic",
+		"Transaction is outdated",
+		"Usurped",
+		"priority of the transaction is too low",
+	]
+	.iter()
+	.any(|words| error.contains(words))
 }
 
 impl Client {

@@ -851,16 +851,25 @@ impl<T: Config> Pallet<T> {
 					missed_by: Some(validator),
 				});
 				Self::settle(job_id, job, JobEnd::Completed);
-				Self::settle_weight()
+				Self::settle_weight().saturating_add(Self::silence_weight())
 			},
 			JobStatus::Disputed { .. } => {
 				Self::decide_dispute(job_id, job, now);
-				T::WeightInfo::submit_verdict_decide()
+				T::WeightInfo::submit_verdict_decide().saturating_add(
+					Self::silence_weight().saturating_mul(u64::from(T::DisputeValidators::get())),
+				)
 			},
 			JobStatus::Delivered | JobStatus::Unassigned { .. } | JobStatus::Accused { .. } => {
 				skipped
 			},
 		}
+	}
+
+	/// What punishing one silent validator costs, at most: a slash of its bond and a
+	/// reputation write, bounded by the benchmarked decision of a dispute, which slashes an
+	/// accuser and settles the job besides.
+	fn silence_weight() -> Weight {
+		T::WeightInfo::submit_verdict_decide()
 	}
 
 	/// What drawing a validator for one result costs.
