@@ -760,37 +760,39 @@ impl Client {
 
 	/// The output of job `id`, decoded from the `submit_result` extrinsic that delivered it, in
 	/// a block from `from` on.
-	pub async fn read_output(&self, id: u64, from: u64) -> Result<Vec<u8>, Failure> {
-		let latest = self.api.at_current_block().await.map_err(short)?.block_number();
-		for number in from..=latest {
-			let block = self.api.at_block(number).await.map_err(short)?;
-			let extrinsics = block.extrinsics().fetch().await.map_err(short)?;
-			for extrinsic in extrinsics.iter() {
-				let Ok(extrinsic) = extrinsic else { continue };
-				if extrinsic.pallet_name() != "Inference"
-					|| extrinsic.call_name() != "submit_result"
-				{
-					continue;
-				}
-				let Ok(call) = extrinsic.decode_call_data_fields_unchecked_as::<SubmitResultCall>()
-				else {
-					continue;
-				};
-				if call.job_id != id {
-					continue;
-				}
-				let accepted = extrinsic.events().await.map_err(short)?.iter().any(|event| {
-					event.is_ok_and(|event| {
-						event.pallet_name() == "Inference"
-							&& event.event_name() == "ResultSubmitted"
-					})
-				});
-				if accepted {
-					return Ok(call.result.output);
-				}
+	/// Reads job `id`'s output from the body of block `at`, where the chain recorded its
+	/// delivery, and checks it against `hash`, the output hash the chain recorded: a
+	/// `submit_result` for the job in that block whose output has another hash (a refused call
+	/// of another account) is not it.
+	pub async fn read_output(&self, id: u64, at: u64, hash: [u8; 32]) -> Result<Vec<u8>, Failure> {
+		let block = self.api.at_block(at).await.map_err(short)?;
+		let extrinsics = block.extrinsics().fetch().await.map_err(short)?;
+		let mut mismatched = false;
+		for extrinsic in extrinsics.iter() {
+			let Ok(extrinsic) = extrinsic else { continue };
+			if extrinsic.pallet_name() != "Inference" || extrinsic.call_name() != "submit_result" {
+				continue;
 			}
+			let Ok(call) = extrinsic.decode_call_data_fields_unchecked_as::<SubmitResultCall>()
+			else {
+				continue;
+			};
+			if call.job_id != id {
+				continue;
+			}
+			if daya_protocol::blake2_256(&call.result.output) == hash {
+				return Ok(call.result.output);
+			}
+			mismatched = true;
 		}
-		fail(format!("the output of job {id} is not in blocks {from} to {latest}"))
+		if mismatched {
+			return fail(format!(
+				"block {at} holds a result for job {id}, but not with the output hash the chain \
+				 recorded ({})",
+				daya_protocol::hex::to_hex(&hash)
+			));
+		}
+		fail(format!("block {at} holds no result for job {id}"))
 	}
 }
 

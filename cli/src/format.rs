@@ -116,6 +116,20 @@ fn end_name(end: JobEnd) -> &'static str {
 	}
 }
 
+/// How the result was checked, and how that ended, in words.
+fn verification(outcome: &JobOutcome) -> &'static str {
+	match (outcome.end, outcome.disputed) {
+		(JobEnd::Fraud, _) => "accused and disputed: forgery confirmed, refunded in full",
+		(JobEnd::Validated, true) => "accused and disputed: the accusation was overturned",
+		(JobEnd::Validated, false) => "checked by a validator",
+		(JobEnd::Unresolved, _) => {
+			"accused, and no dispute could decide it: refunded in full, the executor unpaid"
+		},
+		(JobEnd::Completed, _) => "not drawn for validation (or its validator was silent)",
+		(JobEnd::Expired | JobEnd::Cancelled, _) => "no result",
+	}
+}
+
 fn model_json(id: u32, model: &ModelView) -> serde_json::Value {
 	json!({
 		"id": id,
@@ -239,13 +253,16 @@ fn outcome_json(id: u64, outcome: &JobOutcome) -> serde_json::Value {
 		"protocolFee": outcome.protocol_fee.to_string(),
 		"refund": outcome.refund.to_string(),
 		"endedAt": outcome.ended_at,
+		"submittedAt": outcome.submitted_at,
+		"deliveredAt": outcome.delivered_at,
+		"disputed": outcome.disputed,
+		"verification": verification(outcome),
 	})
 }
 
 pub fn finished(json: bool, job: &Submitted, outcome: &JobOutcome, output: Option<&[u8]>) {
 	if json {
 		let mut value = outcome_json(job.job_id, outcome);
-		value["submittedAt"] = json!(job.block);
 		value["output"] = json!(output.map(text));
 		return print(value);
 	}
@@ -257,9 +274,10 @@ pub fn finished(json: bool, job: &Submitted, outcome: &JobOutcome, output: Optio
 		.map(|u| format!("{} prompt + {} completion tokens", u.prompt_tokens, u.completion_tokens))
 		.unwrap_or_else(|| "no tokens".into());
 	eprintln!(
-		"job {} {}: {}, cost {}, refunded {}",
+		"job {} {} ({}): {}, cost {}, refunded {}",
 		job.job_id,
 		end_name(outcome.end),
+		verification(outcome),
 		tokens,
 		Amount(outcome.fee),
 		Amount(outcome.refund)
@@ -271,6 +289,7 @@ pub fn outcome(json: bool, id: u64, outcome: &JobOutcome) {
 		return print(outcome_json(id, outcome));
 	}
 	println!("job {id}: {} in block {}", end_name(outcome.end), outcome.ended_at);
+	println!("  checked    {}", verification(outcome));
 	println!("  executor   {}", maybe_account(&outcome.executor));
 	if let Some(usage) = outcome.usage {
 		println!(
@@ -286,6 +305,10 @@ pub fn outcome(json: bool, id: u64, outcome: &JobOutcome) {
 	println!("  refunded   {}", Amount(outcome.refund));
 	if let Some(hash) = outcome.output_hash {
 		println!("  output     {}", to_hex(&hash));
+	}
+	println!("  submitted  block {}", outcome.submitted_at);
+	if let Some(at) = outcome.delivered_at {
+		println!("  delivered  block {at} (its submit_result extrinsic holds the output)");
 	}
 }
 
@@ -303,6 +326,7 @@ pub fn job(json: bool, id: u64, job: &JobView) {
 			"deadline": job.deadline,
 			"reassigned": job.reassigned,
 			"outputHash": job.output_hash.map(|h| to_hex(&h)),
+			"deliveredAt": job.delivered_at,
 		}));
 	}
 	println!("job {id}: {}", status_word(&job.status));
@@ -331,6 +355,18 @@ pub fn job(json: bool, id: u64, job: &JobView) {
 		"  submitted  block {}, current step due before block {}",
 		job.submitted_at, job.deadline
 	);
+}
+
+pub fn output(json: bool, id: u64, block: u32, hash: &[u8; 32], output: &[u8]) {
+	if json {
+		return print(json!({
+			"jobId": id,
+			"deliveredAt": block,
+			"outputHash": to_hex(hash),
+			"output": text(output),
+		}));
+	}
+	println!("{}", text(output));
 }
 
 pub fn cancelled(json: bool, id: u64, cancelled: &Cancelled) {

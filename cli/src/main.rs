@@ -156,6 +156,12 @@ enum JobCommand {
 		/// The job id.
 		id: u64,
 	},
+	/// A delivered job's output, read from the block the chain recorded for its delivery and
+	/// checked against the output hash the chain recorded.
+	Output {
+		/// The job id.
+		id: u64,
+	},
 	/// Cancel a job that has no result yet: at once, refunded in full, while no host has it;
 	/// at its execution deadline once assigned, when a result delivered by then is paid for.
 	Cancel {
@@ -430,9 +436,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			let outcome = client
 				.wait_for_outcome(submitted.job_id, Duration::from_secs(timeout), !json)
 				.await?;
-			let output = match outcome.output_hash {
-				Some(_) => Some(client.read_output(submitted.job_id, submitted.block).await?),
-				None => None,
+			let output = match (outcome.output_hash, outcome.delivered_at) {
+				(Some(hash), Some(at)) => {
+					Some(client.read_output(submitted.job_id, at.into(), hash).await?)
+				},
+				_ => None,
 			};
 			format::finished(json, &submitted, &outcome, output.as_deref());
 		},
@@ -444,6 +452,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 					fail(format!("no job {id}: it never existed, or it ended more than a day ago"))?
 				},
 			},
+		},
+		Command::Job(JobCommand::Output { id }) => {
+			let delivery = match client.job(id).await? {
+				Some(job) => job.output_hash.zip(job.delivered_at),
+				None => match client.outcome(id).await? {
+					Some(outcome) => outcome.output_hash.zip(outcome.delivered_at),
+					None => fail(format!(
+						"no job {id}: it never existed, or it ended more than a day ago"
+					))?,
+				},
+			};
+			let Some((hash, at)) = delivery else {
+				return fail(format!("job {id} has no output: nothing was delivered"));
+			};
+			let output = client.read_output(id, at.into(), hash).await?;
+			format::output(json, id, at, &hash, &output);
 		},
 		Command::Job(JobCommand::Cancel { id }) => {
 			let signer = client::signer(cli.suri.as_deref())?;

@@ -299,6 +299,19 @@ async fn every_command_group_against_a_dev_node() {
 	assert_eq!(result["completionTokens"], 6);
 	assert_eq!(result["fee"], (13 * price).to_string());
 	assert!(result["end"] == "completed" || result["end"] == "validated", "{result}");
+	// The outcome names the blocks that hold the prompt and the output, and how the result was
+	// checked; `job output` reads the output from that block and checks its hash.
+	let delivered = result["deliveredAt"].as_u64().expect("a delivery block");
+	assert!(result["submittedAt"].as_u64().unwrap() < delivered, "{result}");
+	assert!(result["verification"].as_str().is_some_and(|v| !v.is_empty()), "{result}");
+	assert_eq!(result["disputed"], false, "{result}");
+	let job_id = result["jobId"].to_string();
+	let read = json(url, &["job", "output", &job_id]);
+	assert_eq!(read["output"], output, "{read}");
+	assert_eq!(read["deliveredAt"], delivered, "{read}");
+	assert_eq!(read["outputHash"], result["outputHash"], "{read}");
+	assert_eq!(ok(url, &["job", "output", &job_id]).trim_end(), output);
+	assert!(error(url, &["job", "output", "999999"]).contains("no job 999999"));
 
 	// Host: standing.
 	let alice = json(url, &["host", "status", "alice"]);

@@ -318,6 +318,14 @@ pub struct JobOutcome<AccountId, Balance, BlockNumber> {
 	pub refund: Balance,
 	/// The block in which the job ended.
 	pub ended_at: BlockNumber,
+	/// The block in which it was submitted: its `submit_job` extrinsic holds the prompt.
+	pub submitted_at: BlockNumber,
+	/// The block whose `submit_result` extrinsic holds the output, if one was delivered. A
+	/// default node keeps every block's body, so any client reads the output from there, long
+	/// after the state of that block is discarded.
+	pub delivered_at: Option<BlockNumber>,
+	/// Whether a validator accused the result and a dispute followed (whatever its end).
+	pub disputed: bool,
 }
 
 /// Why a price quote cannot be given.

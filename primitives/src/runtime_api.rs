@@ -189,6 +189,8 @@ pub struct JobView<AccountId, Balance, BlockNumber> {
 	pub status: JobStatusView<AccountId>,
 	/// BLAKE2-256 of the output, once delivered.
 	pub output_hash: Option<[u8; 32]>,
+	/// The block whose `submit_result` extrinsic holds the output, once delivered.
+	pub delivered_at: Option<BlockNumber>,
 	/// The usage the executor reported, once delivered.
 	pub usage: Option<Usage>,
 }

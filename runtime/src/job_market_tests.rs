@@ -301,8 +301,8 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 #[test]
 fn an_open_job_and_an_outcome_take_the_documented_state() {
 	use codec::MaxEncodedLen;
-	assert_eq!(pallet_daya_inference::Job::<Runtime>::max_encoded_len(), 456);
-	assert_eq!(pallet_daya_inference::OutcomeOf::<Runtime>::max_encoded_len(), 164);
+	assert_eq!(pallet_daya_inference::Job::<Runtime>::max_encoded_len(), 461);
+	assert_eq!(pallet_daya_inference::OutcomeOf::<Runtime>::max_encoded_len(), 174);
 }
 
 /// The benchmarked weight of a job's whole life, and how many such lives fit one block: printed

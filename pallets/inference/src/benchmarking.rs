@@ -166,6 +166,9 @@ fn fill_outcomes<T: Config>(template: &T::AccountId) {
 				protocol_fee: Zero::zero(),
 				refund: Zero::zero(),
 				ended_at: Zero::zero(),
+				submitted_at: Zero::zero(),
+				delivered_at: Some(Zero::zero()),
+				disputed: true,
 			},
 		);
 	}

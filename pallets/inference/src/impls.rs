@@ -229,6 +229,7 @@ impl<T: Config> Pallet<T> {
 			executor: None,
 			reassigned: false,
 			cancel_requested: false,
+			delivered_at: None,
 			deadline: now,
 			delivery: None,
 			status: JobStatus::Unassigned { missed_by: None },
@@ -288,6 +289,7 @@ impl<T: Config> Pallet<T> {
 			&IndexedOutput { job_id, result: encoded }.encode(),
 		);
 		job.delivery = Some(Delivery { output_hash, usage, result_hash });
+		job.delivered_at = Some(now);
 		job.status = JobStatus::Delivered;
 		Jobs::<T>::insert(job_id, job);
 		Self::deposit_event(Event::ResultSubmitted { job_id, executor: who, output_hash, usage });
@@ -675,6 +677,9 @@ impl<T: Config> Pallet<T> {
 			protocol_fee,
 			refund,
 			ended_at: now,
+			submitted_at: job.submitted_at,
+			delivered_at: job.delivered_at,
+			disputed: matches!(job.status, JobStatus::Disputed { .. } | JobStatus::Accused { .. }),
 		};
 		Self::record_outcome(job_id, outcome);
 		Self::deposit_event(Event::JobEnded { job_id, end, fee, protocol_fee, refund });
@@ -1053,13 +1058,19 @@ impl<T: Config> Pallet<T> {
 			match &job.status {
 				JobStatus::Assigned => {
 					ensure!(job.delivery.is_none(), "an assigned job has a delivery");
+					ensure!(job.delivered_at.is_none(), "an undelivered job has a delivery block");
 					ensure!(in_bucket(), "an assigned job is not in its deadline's bucket");
 				},
 				JobStatus::Delivered => {
 					ensure!(job.delivery.is_some(), "a delivered job has no delivery");
+					ensure!(
+						job.delivered_at.is_some_and(|at| job.submitted_at <= at && at <= now),
+						"a delivered job's delivery block is not between its submission and now"
+					);
 				},
 				JobStatus::Unassigned { missed_by } => {
 					ensure!(job.delivery.is_none(), "an unassigned job has a delivery");
+					ensure!(job.delivered_at.is_none(), "an undelivered job has a delivery block");
 					ensure!(!job.cancel_requested, "a cancelled job waits for an executor");
 					ensure!(
 						missed_by.as_ref() != Some(&job.consumer),

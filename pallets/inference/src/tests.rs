@@ -575,6 +575,9 @@ fn an_unsampled_result_is_paid_at_the_next_block() {
 				protocol_fee: FEE / 10,
 				refund: ESCROW - FEE,
 				ended_at: 3,
+				submitted_at: 1,
+				delivered_at: Some(2),
+				disputed: false,
 			}
 		);
 		System::assert_last_event(
@@ -859,6 +862,7 @@ fn confirmed_fraud_refunds_slashes_rewards_and_jails() {
 			assert_ok!(verdict(validators[2], job_id, FRAUD));
 
 			assert_eq!(ended(job_id), JobEnd::Fraud);
+			assert!(Outcomes::<Test>::get(job_id).unwrap().disputed);
 			assert_eq!(free(CONSUMER), ENDOWMENT);
 			assert_eq!(held(CONSUMER), 0);
 			// Fraud is no work, and a missed job.

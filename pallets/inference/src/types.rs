@@ -306,6 +306,8 @@ pub struct Job<T: Config> {
 	pub deadline: BlockNumberFor<T>,
 	/// What the executor delivered, once it did.
 	pub delivery: Option<Delivery>,
+	/// The block of the delivery, whose `submit_result` extrinsic holds the output.
+	pub delivered_at: Option<BlockNumberFor<T>>,
 	/// Where the job is.
 	pub status: JobStatus<T>,
 }
@@ -344,6 +346,7 @@ impl<T: Config> Job<T> {
 			status,
 			output_hash: self.delivery.map(|d| d.output_hash.0),
 			usage: self.delivery.map(|d| d.usage),
+			delivered_at: self.delivered_at,
 		}
 	}
 
