@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::configs::HostWorker;
-use codec::Decode;
+use codec::{Decode, Encode};
 use daya_primitives::{JobEnd, JobParams, Judgement};
 use daya_protocol::{
 	CheckReport, ExecutionResult, ExecutionState, ExecutionStatus, Fingerprint, JobRequest,
@@ -267,6 +267,48 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 	});
 }
 
+/// The offchain index is not fork-aware: a payload or a result indexed under a job's id by a
+/// block of another fork is not the job's, and the worker does not act on it.
+#[test]
+fn the_worker_acts_only_on_payloads_and_results_the_chain_recorded() {
+	use daya_offchain::runner::Chain;
+	use pallet_daya_inference::{payload_key, IndexedPayload};
+	let (mut ext, _http, _pool) = node_ext(&["//Alice"]);
+	let job = ext.execute_with(|| {
+		next_block();
+		let job = pallet_daya_inference::NextJobId::<Runtime>::get();
+		Inference::submit_job(
+			RuntimeOrigin::signed(Sr25519Keyring::Ferdie.to_account_id()),
+			0,
+			b"What is six times seven?".to_vec().try_into().unwrap(),
+			8,
+			UNIT,
+			JobParams::default(),
+		)
+		.unwrap();
+		next_block();
+		job
+	});
+	ext.persist_offchain_overlay();
+	ext.execute_with(|| {
+		assert!(crate::configs::RuntimeChain::job_input(job).is_some());
+		// Another fork's payload under the same id.
+		let forked = IndexedPayload {
+			job_id: job,
+			model: 0,
+			max_output_tokens: 8,
+			params: JobParams::default(),
+			payload: b"What is six times eight?".to_vec(),
+		};
+		sp_io::offchain::local_storage_set(
+			sp_core::offchain::StorageKind::PERSISTENT,
+			&payload_key(job),
+			&forked.encode(),
+		);
+		assert!(crate::configs::RuntimeChain::job_input(job).is_none());
+	});
+}
+
 #[test]
 fn a_hosts_transactions_in_the_pool_get_consecutive_nonces() {
 	use daya_offchain::runner::{Chain, RESUBMIT_AFTER};
@@ -299,6 +341,25 @@ fn a_hosts_transactions_in_the_pool_get_consecutive_nonces() {
 		}
 		crate::configs::RuntimeChain::submit_verdict(&alice, 3, Judgement::Valid).unwrap();
 		assert_eq!(nonces(), vec![on_chain]);
+		// A busy host sends in every block while a dropped transaction leaves a gap the chain
+		// never fills: once the chain's nonce has not moved for RESUBMIT_AFTER blocks, the
+		// chain's nonce counts again, however recently the worker sent.
+		let mut sent = vec![];
+		for verdict in 0..RESUBMIT_AFTER + 2 {
+			next_block();
+			crate::configs::RuntimeChain::submit_verdict(
+				&alice,
+				10 + u64::from(verdict),
+				Judgement::Valid,
+			)
+			.unwrap();
+			sent.extend(nonces());
+		}
+		assert_eq!(sent[0], on_chain + 1, "{sent:?}");
+		assert!(
+			sent.iter().skip(1).any(|n| *n == on_chain),
+			"a busy host never fell back to the chain's nonce: {sent:?}"
+		);
 		// A host whose key is not in the keystore cannot sign.
 		let bob: [u8; 32] = Sr25519Keyring::Bob.to_account_id().into();
 		assert!(crate::configs::RuntimeChain::submit_verdict(&bob, 1, Judgement::Valid).is_err());

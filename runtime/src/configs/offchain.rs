@@ -105,8 +105,12 @@ pub const NONCE_KEY_PREFIX: &[u8] = b"daya/ocw/nonce/";
 ///
 /// The nonce is the host's next one, counting the transactions the worker sent in earlier runs
 /// that are still in the pool (the chain's nonce alone would make a second transaction replace
-/// or be refused in favour of the first); after [`RESUBMIT_AFTER`] blocks without the chain
-/// catching up, the chain's nonce is used again (the transactions were dropped).
+/// or be refused in favour of the first). The worker also keeps the chain's nonce as it last saw
+/// it and since when: once the chain's nonce has not moved for [`RESUBMIT_AFTER`] blocks while
+/// the worker counts transactions ahead of it, one of them was dropped (a full pool, a restart,
+/// a fork) and every later one waits behind the gap, so the chain's nonce is used again. The
+/// clock runs from the chain's progress, not from the worker's last send: a busy host that
+/// sends in every block recovers as surely as an idle one.
 pub fn send_signed(host: &HostId, call: RuntimeCall) -> Result<(), NotSent> {
 	let account = AccountId::from(*host);
 	let public = MultiSigner::from(sr25519::Public::from_raw(*host));
@@ -114,17 +118,24 @@ pub fn send_signed(host: &HostId, call: RuntimeCall) -> Result<(), NotSent> {
 	let now = System::block_number();
 	let key = [NONCE_KEY_PREFIX, host.as_slice()].concat();
 	let stored = StorageValueRef::persistent(&key);
-	let nonce = match stored.get::<(crate::Nonce, BlockNumber)>().ok().flatten() {
-		Some((next, at)) if next > on_chain && now.saturating_sub(at) < RESUBMIT_AFTER => next,
-		_ => on_chain,
-	};
+	let (next, seen, since) = stored
+		.get::<(crate::Nonce, crate::Nonce, BlockNumber)>()
+		.ok()
+		.flatten()
+		.unwrap_or((on_chain, on_chain, now));
+	// The chain moved since the worker last looked: its clock restarts.
+	let since = if seen == on_chain { since } else { now };
+	let nonce =
+		if next > on_chain && now.saturating_sub(since) < RESUBMIT_AFTER { next } else { on_chain };
 	let xt =
 		<Runtime as CreateSignedTransaction<RuntimeCall>>::create_signed_transaction::<HostKey>(
 			call, public, account, nonce,
 		)
 		.ok_or(NotSent)?;
 	SubmitTransaction::<Runtime, RuntimeCall>::submit_transaction(xt).map_err(|_| NotSent)?;
-	stored.set(&(nonce.saturating_add(1), now));
+	// Falling back to the chain's nonce restarts the clock too.
+	let since = if nonce == on_chain { now } else { since };
+	stored.set(&(nonce.saturating_add(1), on_chain, since));
 	Ok(())
 }
 
@@ -149,6 +160,11 @@ impl Chain for RuntimeChain {
 		let payload: IndexedPayload = indexed(&payload_key(job))?;
 		let model = crate::Models::model(payload.model)?;
 		let open = pallet_daya_inference::Jobs::<Runtime>::get(job)?;
+		// The offchain index is not fork-aware: a payload indexed by a block of another fork
+		// under the same job id is not this job's.
+		if sp_io::hashing::blake2_256(&payload.payload) != open.payload_hash.0 {
+			return None;
+		}
 		Some(JobInput {
 			model: model.name.into_inner(),
 			weights_hash: model.spec.weights_hash,
@@ -162,6 +178,11 @@ impl Chain for RuntimeChain {
 
 	fn job_output(job: JobId) -> Option<JobOutput> {
 		let indexed = indexed::<IndexedOutput>(&output_key(job))?;
+		// As for payloads: only the result this chain recorded is judged.
+		let recorded = pallet_daya_inference::Jobs::<Runtime>::get(job)?.delivery?.result_hash;
+		if sp_io::hashing::blake2_256(&indexed.result) != recorded.0 {
+			return None;
+		}
 		Some(match JobResult::<Runtime>::decode(&mut &indexed.result[..]) {
 			Ok(r) => JobOutput::Delivered(Delivered {
 				output: r.output.into_inner(),
