@@ -1,0 +1,269 @@
+//! What the calls do: submitting a job, a result, a verdict; cancelling.
+
+#![deny(
+	clippy::arithmetic_side_effects,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::unwrap_used
+)]
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	/// The escrow of a job: `(prompt_tokens + max_output_tokens) * price`.
+	pub(crate) fn escrow_for(
+		price: BalanceOf<T>,
+		prompt_tokens: u32,
+		max_output_tokens: u32,
+	) -> Option<BalanceOf<T>> {
+		let tokens = prompt_tokens.checked_add(max_output_tokens)?;
+		price.checked_mul(&BalanceOf::<T>::from(tokens))
+	}
+
+	/// Checks a job request against the model's terms and returns the price and escrow.
+	pub(crate) fn check_request(
+		model: ModelId,
+		prompt_tokens: u32,
+		max_output_tokens: u32,
+	) -> Result<(daya_primitives::ModelTerms<BalanceOf<T>>, BalanceOf<T>), QuoteError> {
+		let status = T::Models::status(model).ok_or(QuoteError::UnknownModel)?;
+		ensure!(status.accepts_jobs(), QuoteError::ModelNotAccepting);
+		let terms = T::Models::terms(model).ok_or(QuoteError::UnknownModel)?;
+		ensure!(
+			max_output_tokens <= terms.max_output_tokens.min(T::MaxOutputTokens::get()),
+			QuoteError::TooManyTokens
+		);
+		let total = prompt_tokens.checked_add(max_output_tokens).ok_or(QuoteError::Overflow)?;
+		ensure!(total <= terms.context_length, QuoteError::TooManyTokens);
+		let escrow = Self::escrow_for(terms.price_per_token, prompt_tokens, max_output_tokens)
+			.ok_or(QuoteError::Overflow)?;
+		Ok((terms, escrow))
+	}
+
+	pub(crate) fn do_submit_job(
+		who: T::AccountId,
+		model: ModelId,
+		payload: Payload<T>,
+		max_output_tokens: u32,
+		max_price_per_token: BalanceOf<T>,
+		params: JobParams,
+	) -> Result<JobId, DispatchError> {
+		ensure!(params.is_valid(), Error::<T>::InvalidParams);
+		ensure!(!payload.is_empty(), Error::<T>::EmptyPayload);
+		ensure!(core::str::from_utf8(&payload).is_ok(), Error::<T>::PayloadNotText);
+		ensure!(max_output_tokens > 0, Error::<T>::ZeroOutputTokens);
+		// The payload's bound is a `u32`, so its length fits one.
+		let prompt_tokens = u32::try_from(payload.len()).map_err(|_| Error::<T>::Overflow)?;
+		let (terms, escrow) = Self::check_request(model, prompt_tokens, max_output_tokens)
+			.map_err(|error| match error {
+				QuoteError::UnknownModel => Error::<T>::UnknownModel,
+				QuoteError::ModelNotAccepting => Error::<T>::ModelNotAccepting,
+				QuoteError::TooManyTokens
+					if max_output_tokens
+						> T::Models::terms(model).map_or(0, |t| t.max_output_tokens) =>
+				{
+					Error::<T>::TooManyOutputTokens
+				},
+				QuoteError::TooManyTokens => Error::<T>::ContextTooLong,
+				QuoteError::Overflow => Error::<T>::Overflow,
+			})?;
+		ensure!(terms.price_per_token <= max_price_per_token, Error::<T>::PriceAboveLimit);
+
+		let mut open = JobsOf::<T>::get(&who).unwrap_or_default();
+		ensure!(open.len() < T::MaxOpenJobsPerAccount::get() as usize, Error::<T>::TooManyOpenJobs);
+		ensure!(Jobs::<T>::count() < T::MaxOpenJobs::get(), Error::<T>::MarketFull);
+
+		let job_id = NextJobId::<T>::get();
+		let next_id = job_id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+		// The executor is drawn later, from randomness this block's author does not know; a job
+		// that no host could take is refused now, holding nothing.
+		ensure!(
+			T::Hosts::select_host(
+				model,
+				Duty::of_job(params.temperature_milli),
+				core::slice::from_ref(&who),
+				[0u8; 32]
+			)
+			.is_some(),
+			Error::<T>::NoHostAvailable
+		);
+		ensure!(
+			T::Currency::can_hold(&HoldReason::JobEscrow.into(), &who, escrow),
+			Error::<T>::InsufficientBalance
+		);
+		let now = frame_system::Pallet::<T>::block_number();
+		Self::queue_draw(job_id)?;
+		T::Currency::hold(&HoldReason::JobEscrow.into(), &who, escrow)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		open.try_push(job_id).map_err(|_| Error::<T>::TooManyOpenJobs)?;
+
+		let payload_hash = H256(blake2_256(&payload));
+		let indexed = IndexedPayload {
+			job_id,
+			model,
+			max_output_tokens,
+			params,
+			payload: payload.into_inner(),
+		};
+		offchain_index::set(&payload_key(job_id), &indexed.encode());
+
+		let job = Job::<T> {
+			consumer: who.clone(),
+			model,
+			payload_hash,
+			prompt_tokens,
+			max_output_tokens,
+			params,
+			price_per_token: terms.price_per_token,
+			validation: terms.validation,
+			sampling_key: H256::zero(),
+			escrow,
+			submitted_at: now,
+			executor: None,
+			reassigned: false,
+			cancel_requested: false,
+			delivered_at: None,
+			deadline: now,
+			delivery: None,
+			status: JobStatus::Unassigned { missed_by: None },
+		};
+		Jobs::<T>::insert(job_id, job);
+		JobsOf::<T>::insert(&who, open);
+		NextJobId::<T>::put(next_id);
+		Self::deposit_event(Event::JobSubmitted {
+			job_id,
+			consumer: who,
+			model,
+			escrow,
+			payload_hash,
+		});
+		Ok(job_id)
+	}
+
+	pub(crate) fn do_submit_result(
+		who: T::AccountId,
+		job_id: JobId,
+		result: JobResult<T>,
+	) -> DispatchResult {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.executed_by(&who), Error::<T>::NotExecutor);
+		ensure!(matches!(job.status, JobStatus::Assigned), Error::<T>::AlreadyDelivered);
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
+		let usage = result.usage();
+		ensure!(
+			usage.prompt_tokens <= job.prompt_tokens
+				&& usage.completion_tokens <= job.max_output_tokens,
+			Error::<T>::UsageAboveLimit
+		);
+		// Fail closed: a result without tokens, or without the fingerprints of all of them,
+		// cannot be checked, so it is no result. A greedy-only executor delivers greedy jobs
+		// without fingerprints, and its tokens alone are checked; every other result commits
+		// to all of them.
+		let fingerprints = result.fingerprints.len() as u32;
+		let without_fingerprints = fingerprints == 0
+			&& job.params.temperature_milli == 0
+			&& T::Hosts::executor_kind(&who) == Some(ExecutorKind::GreedyOnly);
+		ensure!(
+			usage.completion_tokens > 0
+				&& (fingerprints
+					== daya_primitives::jobs::fingerprints_for(usage.completion_tokens)
+					|| without_fingerprints),
+			Error::<T>::MalformedResult
+		);
+		Self::queue_draw(job_id)?;
+		Self::unschedule(job_id, job.deadline);
+
+		let output_hash = H256(blake2_256(&result.output));
+		let encoded = result.encode();
+		let result_hash = H256(blake2_256(&encoded));
+		offchain_index::set(
+			&output_key(job_id),
+			&IndexedOutput { job_id, result: encoded }.encode(),
+		);
+		job.delivery = Some(Delivery { output_hash, usage, result_hash });
+		job.delivered_at = Some(now);
+		job.status = JobStatus::Delivered;
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::ResultSubmitted { job_id, executor: who, output_hash, usage });
+		Ok(())
+	}
+
+	pub(crate) fn do_submit_verdict(
+		who: T::AccountId,
+		job_id: JobId,
+		judgement: Judgement,
+	) -> DispatchResult {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		let now = frame_system::Pallet::<T>::block_number();
+		let passes = judgement.is_valid();
+		match &mut job.status {
+			JobStatus::Validating { verdict } => {
+				ensure!(verdict.validator == who, Error::<T>::NotValidator);
+				ensure!(verdict.judgement.is_none(), Error::<T>::AlreadyVoted);
+				ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
+				if !passes {
+					// The dispute's validators are drawn from a later relay block's seed.
+					Self::queue_draw(job_id)?;
+				}
+				Self::deposit_event(Event::VerdictSubmitted {
+					job_id,
+					validator: who.clone(),
+					judgement,
+				});
+				T::Hosts::record_success(&who);
+				if passes {
+					Self::settle(job_id, job, JobEnd::Validated);
+				} else {
+					Self::unschedule(job_id, job.deadline);
+					job.status = JobStatus::Accused { accuser: who, round: 0, since: now };
+					Jobs::<T>::insert(job_id, job);
+				}
+			},
+			JobStatus::Disputed { verdicts, .. } => {
+				let verdict = verdicts
+					.iter_mut()
+					.find(|v| v.validator == who)
+					.ok_or(Error::<T>::NotValidator)?;
+				ensure!(verdict.judgement.is_none(), Error::<T>::AlreadyVoted);
+				ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
+				verdict.judgement = Some(judgement);
+				let complete = verdicts.iter().all(|v| v.judgement.is_some());
+				Self::deposit_event(Event::VerdictSubmitted { job_id, validator: who, judgement });
+				if complete {
+					Self::decide_dispute(job_id, job, now);
+				} else {
+					Jobs::<T>::insert(job_id, job);
+				}
+			},
+			JobStatus::Assigned
+			| JobStatus::Delivered
+			| JobStatus::Unassigned { .. }
+			| JobStatus::Accused { .. } => Err(Error::<T>::NotValidator)?,
+		}
+		Ok(())
+	}
+
+	pub(crate) fn do_cancel_job(who: T::AccountId, job_id: JobId) -> DispatchResult {
+		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(job.consumer == who, Error::<T>::NotConsumer);
+		match job.status {
+			// No executor has the job: no output can exist anywhere.
+			JobStatus::Unassigned { .. } => Self::refund(job_id, job, JobEnd::Cancelled),
+			// The executor's result may wait in the pool, in the clear: ending the job now
+			// would hand the consumer an output for free. It ends at the deadline instead.
+			JobStatus::Assigned => {
+				ensure!(!job.cancel_requested, Error::<T>::AlreadyCancelling);
+				job.cancel_requested = true;
+				let deadline = job.deadline;
+				Jobs::<T>::insert(job_id, job);
+				Self::deposit_event(Event::CancelRequested { job_id, deadline });
+			},
+			JobStatus::Delivered
+			| JobStatus::Validating { .. }
+			| JobStatus::Disputed { .. }
+			| JobStatus::Accused { .. } => Err(Error::<T>::CannotCancel)?,
+		}
+		Ok(())
+	}
+}

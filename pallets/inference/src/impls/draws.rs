@@ -1,0 +1,193 @@
+//! Random draws: the seeds, the draw queue, and what each draw decides (a job's executor,
+//! whether a result is validated and by whom); the deadline buckets.
+
+#![deny(
+	clippy::arithmetic_side_effects,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::unwrap_used
+)]
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	/// The pallet's account, through which slashes are shared out; empty between calls.
+	pub fn account_id() -> T::AccountId {
+		T::PalletId::get().into_account_truncating()
+	}
+
+	/// A 32-byte seed for the draw `domain` (with `index` for repeated draws) of `job_id`, from
+	/// the block's `seed`.
+	pub(crate) fn seed(
+		seed: &BlockSeed<BlockNumberFor<T>>,
+		domain: &[u8],
+		job_id: JobId,
+		index: u32,
+	) -> [u8; 32] {
+		seed.draw(&(domain, job_id, index).encode())
+	}
+
+	/// Queues a draw about `job_id`, to be decided by the seed of a later relay block than the
+	/// current one.
+	pub(crate) fn queue_draw(job_id: JobId) -> Result<(), Error<T>> {
+		let after = T::Randomness::seed().map_or(0, |seed| seed.relay_block);
+		Draws::<T>::try_append(PendingDraw { job_id, after }).map_err(|_| Error::<T>::DrawsFull)
+	}
+
+	/// Whether a draw from `seed` falls below `rate`.
+	pub(crate) fn draw(seed: &[u8; 32], rate: Perbill) -> bool {
+		let mut bytes = [0u8; 8];
+		bytes.copy_from_slice(seed.get(24..32).unwrap_or(&[0u8; 8]));
+		let roll = u64::from_le_bytes(bytes).checked_rem(u64::from(Perbill::ACCURACY)).unwrap_or(0);
+		roll < u64::from(rate.deconstruct())
+	}
+
+	/// The probability that a result of `executor` is validated: one minus its reputation, at
+	/// least [`Config::MinSampleRate`].
+	pub fn sample_rate(executor: &T::AccountId) -> Perbill {
+		let reputation = T::Hosts::reputation(executor).unwrap_or_else(Perbill::zero);
+		reputation.left_from_one().max(T::MinSampleRate::get())
+	}
+
+	/// Puts `job_id` in the first bucket with room among the [`DEADLINE_PROBES`] blocks from
+	/// `from` on, and returns its block.
+	pub(crate) fn schedule(job_id: JobId, from: BlockNumberFor<T>) -> Option<BlockNumberFor<T>> {
+		let mut block = from;
+		for _ in 0..DEADLINE_PROBES {
+			if Deadlines::<T>::try_mutate(block, |bucket| bucket.try_push(job_id)).is_ok() {
+				return Some(block);
+			}
+			block = block.saturating_add(One::one());
+		}
+		None
+	}
+
+	/// Takes `job_id` out of the bucket of `deadline`, when its step ends before it.
+	pub(crate) fn unschedule(job_id: JobId, deadline: BlockNumberFor<T>) {
+		Deadlines::<T>::mutate_exists(deadline, |bucket| {
+			if let Some(jobs) = bucket {
+				jobs.retain(|id| *id != job_id);
+				if jobs.is_empty() {
+					*bucket = None;
+				}
+			}
+		});
+	}
+
+	/// Runs the draws queued before the current seed's relay block (see the crate docs), right
+	/// after the block's inherents: executors of unassigned jobs, validation of delivered
+	/// results, validators of accused results. Draws that must wait (same relay block, or a
+	/// deadline that finds no room) stay queued, in order. Its weight is accounted for in
+	/// `on_initialize` ([`Self::draws_weight`]).
+	pub(crate) fn do_draws(now: BlockNumberFor<T>) {
+		let Some(seed) = T::Randomness::seed() else { return };
+		let queue = Draws::<T>::take();
+		let mut kept = DrawQueue::<T>::new();
+		for draw in queue {
+			if !seed.is_after(draw.after) || !Self::run_draw(draw.job_id, &seed, now) {
+				// Room is certain: `kept` is a part of what the queue held.
+				let _ = kept.try_push(draw);
+			}
+		}
+		Draws::<T>::put(kept);
+	}
+
+	/// Runs one draw; returns whether it is done (`false`: it waits for a later block).
+	pub(crate) fn run_draw(
+		job_id: JobId,
+		seed: &BlockSeed<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+	) -> bool {
+		// A job that ended meanwhile (cancelled) leaves its draw behind.
+		let Some(job) = Jobs::<T>::get(job_id) else { return true };
+		match job.status.clone() {
+			JobStatus::Unassigned { missed_by } => Self::assign(job_id, job, missed_by, seed, now),
+			JobStatus::Delivered => Self::sample(job_id, job, seed, now),
+			JobStatus::Accused { accuser, round, since } => {
+				Self::open_dispute(job_id, job, (accuser, round, since), seed, now)
+			},
+			JobStatus::Assigned | JobStatus::Validating { .. } | JobStatus::Disputed { .. } => true,
+		}
+	}
+
+	/// Draws the executor of an unassigned job among the active hosts serving its model (never
+	/// its consumer, nor the host that missed it), and starts its execution deadline. A job that
+	/// no host can take is refunded; one whose deadline finds no room waits for the next block.
+	pub(crate) fn assign(
+		job_id: JobId,
+		mut job: Job<T>,
+		missed_by: Option<T::AccountId>,
+		seed: &BlockSeed<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+	) -> bool {
+		let mut exclude = alloc::vec![job.consumer.clone()];
+		exclude.extend(missed_by.clone());
+		let domain = if missed_by.is_some() { domain::REASSIGN } else { domain::ASSIGN };
+		let duty = Duty::of_job(job.params.temperature_milli);
+		let Some(executor) =
+			T::Hosts::select_host(job.model, duty, &exclude, Self::seed(seed, domain, job_id, 0))
+		else {
+			Self::refund(job_id, job, JobEnd::Expired);
+			return true;
+		};
+		let Some(deadline) = Self::schedule(job_id, now.saturating_add(T::ExecutionPeriod::get()))
+		else {
+			return false;
+		};
+		job.executor = Some(executor.clone());
+		// The consumer's seed is mixed in, the executor's choice is not.
+		job.sampling_key = H256(seed.draw(&(domain::SAMPLING, job_id, job.params.seed).encode()));
+		job.reassigned = missed_by.is_some();
+		job.deadline = deadline;
+		job.status = JobStatus::Assigned;
+		Jobs::<T>::insert(job_id, job);
+		match missed_by {
+			Some(from) => {
+				Self::deposit_event(Event::JobReassigned { job_id, from, to: executor, deadline })
+			},
+			None => Self::deposit_event(Event::JobAssigned { job_id, executor, deadline }),
+		}
+		true
+	}
+
+	/// Draws whether a delivered result is validated, and by whom. Returns whether the draw is
+	/// done: a validator whose deadline finds no room waits for the next block (a full bucket
+	/// never turns a drawn check into a payment).
+	pub(crate) fn sample(
+		job_id: JobId,
+		mut job: Job<T>,
+		seed: &BlockSeed<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+	) -> bool {
+		let Some(executor) = job.executor.clone() else {
+			Self::refund(job_id, job, JobEnd::Expired);
+			return true;
+		};
+		let rate = Self::sample_rate(&executor);
+		if !Self::draw(&Self::seed(seed, domain::SAMPLE, job_id, 0), rate) {
+			Self::settle(job_id, job, JobEnd::Completed);
+			return true;
+		}
+		let exclude = [executor, job.consumer.clone()];
+		let validator = T::Hosts::select_host(
+			job.model,
+			Duty::Validate,
+			&exclude,
+			Self::seed(seed, domain::VALIDATOR, job_id, 0),
+		);
+		let Some(validator) = validator else {
+			Self::deposit_event(Event::ValidationSkipped { job_id, missed_by: None });
+			Self::settle(job_id, job, JobEnd::Completed);
+			return true;
+		};
+		let Some(deadline) = Self::schedule(job_id, now.saturating_add(T::ValidationPeriod::get()))
+		else {
+			return false;
+		};
+		job.deadline = deadline;
+		job.status = JobStatus::Validating { verdict: Verdict::pending(validator.clone()) };
+		Jobs::<T>::insert(job_id, job);
+		Self::deposit_event(Event::ValidationRequested { job_id, validator, deadline });
+		true
+	}
+}

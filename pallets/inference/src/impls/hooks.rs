@@ -1,0 +1,157 @@
+//! The hooks: deadlines in `on_initialize`, the draws after the inherents, pruning outcomes in
+//! `on_idle`, and what each costs.
+
+#![deny(
+	clippy::arithmetic_side_effects,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::unwrap_used
+)]
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	/// Handles a job whose current step timed out at the start of `now`, if it did, and
+	/// returns what that cost.
+	pub(crate) fn time_out(job_id: JobId, now: BlockNumberFor<T>) -> Weight {
+		let skipped = T::DbWeight::get().reads(1);
+		let Some(mut job) = Jobs::<T>::get(job_id) else { return skipped };
+		if job.deadline != now || job.status.awaits_draw() {
+			return skipped;
+		}
+		match &job.status {
+			// Cancelled while assigned and no result came: refunded in full, and the executor,
+			// which may have stopped working on it, is not held to have missed.
+			JobStatus::Assigned if job.cancel_requested => {
+				Self::refund(job_id, job, JobEnd::Cancelled);
+				T::WeightInfo::cancel_job()
+			},
+			JobStatus::Assigned => {
+				let missed = job.executor.take();
+				if let Some(executor) = &missed {
+					T::Hosts::record_miss(executor);
+					T::Work::record_missed(executor);
+				}
+				// The first miss sends the job back to be drawn again, among the other hosts.
+				if !job.reassigned && missed.is_some() && Self::queue_draw(job_id).is_ok() {
+					job.status = JobStatus::Unassigned { missed_by: missed };
+					Jobs::<T>::insert(job_id, job);
+					return Self::reassign_weight();
+				}
+				job.executor = missed;
+				Self::refund(job_id, job, JobEnd::Expired);
+				Self::reassign_weight().saturating_add(T::WeightInfo::cancel_job())
+			},
+			JobStatus::Validating { verdict } => {
+				let validator = verdict.validator.clone();
+				Self::punish_silence(job_id, &validator);
+				Self::deposit_event(Event::ValidationSkipped {
+					job_id,
+					missed_by: Some(validator),
+				});
+				Self::settle(job_id, job, JobEnd::Completed);
+				Self::settle_weight().saturating_add(Self::silence_weight())
+			},
+			JobStatus::Disputed { .. } => {
+				Self::decide_dispute(job_id, job, now);
+				T::WeightInfo::submit_verdict_decide().saturating_add(
+					Self::silence_weight().saturating_mul(u64::from(T::DisputeValidators::get())),
+				)
+			},
+			JobStatus::Delivered | JobStatus::Unassigned { .. } | JobStatus::Accused { .. } => {
+				skipped
+			},
+		}
+	}
+
+	/// What punishing one silent validator costs, at most: a slash of its bond and a
+	/// reputation write, bounded by the benchmarked decision of a dispute, which slashes an
+	/// accuser and settles the job besides.
+	pub(crate) fn silence_weight() -> Weight {
+		T::WeightInfo::submit_verdict_decide()
+	}
+
+	/// What drawing a validator for one result costs.
+	pub(crate) fn sample_weight() -> Weight {
+		T::WeightInfo::on_initialize_sample(1)
+			.saturating_sub(T::WeightInfo::on_initialize_sample(0))
+	}
+
+	/// What reassigning one job costs in `on_initialize`.
+	pub(crate) fn reassign_weight() -> Weight {
+		T::WeightInfo::on_initialize_deadlines(1)
+			.saturating_sub(T::WeightInfo::on_initialize_deadlines(0))
+	}
+
+	/// What settling one job costs: at most what the verdict that settles one does.
+	pub(crate) fn settle_weight() -> Weight {
+		T::WeightInfo::submit_verdict_pass()
+	}
+
+	/// The most one queued draw can cost: assigning an executor (benchmarked as
+	/// `draw_assign`), sampling a result (and settling it, or drawing its validator), or drawing
+	/// a dispute's validators (as an accusation used to).
+	pub(crate) fn draw_weight() -> Weight {
+		T::WeightInfo::draw_assign(1)
+			.saturating_sub(T::WeightInfo::draw_assign(0))
+			.max(Self::sample_weight().saturating_add(Self::settle_weight()))
+			.max(T::WeightInfo::submit_verdict_accuse())
+	}
+
+	/// What the draws of `count` queued jobs cost, with reading the seed and the queue.
+	pub(crate) fn draws_weight(count: u32) -> Weight {
+		T::WeightInfo::on_initialize_sample(0)
+			.saturating_add(T::DbWeight::get().reads_writes(2, 1))
+			.saturating_add(Self::draw_weight().saturating_mul(u64::from(count)))
+	}
+
+	/// The `on_initialize` hook: handles the deadlines of `now`, then accounts for the draws
+	/// that run after the inherents, as many as are queued by then. Returns the weight of what
+	/// it did (each job's cost depends on where it went) and of those draws.
+	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
+		let mut weight = T::WeightInfo::on_initialize_deadlines(0);
+		for job_id in Deadlines::<T>::take(now).iter() {
+			weight = weight.saturating_add(Self::time_out(*job_id, now));
+		}
+		let queued = Draws::<T>::decode_len().unwrap_or(0);
+		weight.saturating_add(Self::draws_weight(u32::try_from(queued).unwrap_or(u32::MAX)))
+	}
+
+	/// The `on_idle` hook: prunes outcomes past their retention, oldest first, while
+	/// `remaining` allows.
+	pub(crate) fn do_prune_outcomes(now: BlockNumberFor<T>, remaining: Weight) -> Weight {
+		let per_item = T::WeightInfo::prune_outcome();
+		let mut used = T::DbWeight::get().reads(2);
+		if remaining.any_lt(used) {
+			return Weight::zero();
+		}
+		let mut head = OutcomeHead::<T>::get();
+		let tail = OutcomeTail::<T>::get();
+		while head < tail && remaining.all_gte(used.saturating_add(per_item)) {
+			used = used.saturating_add(per_item);
+			let Some(job_id) = OutcomeQueue::<T>::get(head) else {
+				head = head.saturating_add(1);
+				continue;
+			};
+			let expired = Outcomes::<T>::get(job_id).is_none_or(|outcome| {
+				outcome.ended_at.saturating_add(T::OutcomeRetention::get()) <= now
+			});
+			if !expired {
+				break;
+			}
+			OutcomeQueue::<T>::remove(head);
+			Outcomes::<T>::remove(job_id);
+			head = head.saturating_add(1);
+		}
+		OutcomeHead::<T>::put(head);
+		used.saturating_add(T::DbWeight::get().writes(1))
+	}
+}
+
+/// The job market's draws run right after the inherents, once the block's seed is read (the
+/// runtime lists the randomness pallet before this one in `frame_system::Config::PostInherents`).
+impl<T: Config> PostInherents for Pallet<T> {
+	fn post_inherents() {
+		Self::do_draws(frame_system::Pallet::<T>::block_number());
+	}
+}

@@ -1,0 +1,182 @@
+//! The invariants, checked by `try_state` and after every test.
+
+#![deny(
+	clippy::arithmetic_side_effects,
+	clippy::expect_used,
+	clippy::indexing_slicing,
+	clippy::unwrap_used
+)]
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	/// Checks the invariants listed in the crate docs.
+	///
+	/// Native builds have it too, so that runtime-level tests check the market after every
+	/// block.
+	#[cfg(any(feature = "std", feature = "try-runtime"))]
+	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
+		use alloc::collections::{btree_map::BTreeMap, btree_set::BTreeSet};
+		let now = frame_system::Pallet::<T>::block_number();
+		let next = NextJobId::<T>::get();
+		let draws = Draws::<T>::get();
+		let mut queued: BTreeMap<JobId, u32> = BTreeMap::new();
+		for draw in draws.iter() {
+			let entries = queued.entry(draw.job_id).or_default();
+			*entries = entries.saturating_add(1);
+			ensure!(
+				draw.job_id < next
+					&& Jobs::<T>::get(draw.job_id).is_none_or(|job| job.status.awaits_draw()),
+				"a queued draw's job does not wait for a draw"
+			);
+		}
+		ensure!(
+			draws
+				.windows(2)
+				.all(|pair| pair.first().map(|d| d.after) <= pair.get(1).map(|d| d.after)),
+			"the draw queue is not in the order of its seeds"
+		);
+		let mut escrows: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+		let mut by_consumer: BTreeMap<T::AccountId, BTreeSet<JobId>> = BTreeMap::new();
+		let mut count = 0u32;
+		for (id, job) in Jobs::<T>::iter() {
+			count = count.saturating_add(1);
+			ensure!(id < next, "an open job's id is not below the next id");
+			ensure!(!Outcomes::<T>::contains_key(id), "a job is both open and ended");
+			ensure!(!job.executed_by(&job.consumer), "a job's executor is its consumer");
+			ensure!(
+				job.executor.is_some() == !matches!(job.status, JobStatus::Unassigned { .. }),
+				"a job has an executor exactly when it is not unassigned"
+			);
+			ensure!(
+				job.executor.is_none() || job.sampling_key != H256::zero(),
+				"an assigned job has no sampling key"
+			);
+			ensure!(
+				job.delivery.is_none_or(|d| d.usage.completion_tokens > 0
+					&& d.usage.completion_tokens <= job.max_output_tokens
+					&& d.usage.prompt_tokens <= job.prompt_tokens),
+				"a delivery's usage is outside the job's limits"
+			);
+			ensure!(
+				queued.get(&id).copied().unwrap_or(0) == u32::from(job.status.awaits_draw()),
+				"a job waiting for a draw is not queued once"
+			);
+			let expected =
+				Self::escrow_for(job.price_per_token, job.prompt_tokens, job.max_output_tokens);
+			ensure!(expected == Some(job.escrow), "a job's escrow does not follow from its terms");
+			let escrow = escrows.entry(job.consumer.clone()).or_default();
+			*escrow = escrow.saturating_add(job.escrow);
+			by_consumer.entry(job.consumer.clone()).or_default().insert(id);
+			let in_bucket = || Deadlines::<T>::get(job.deadline).contains(&id);
+			match &job.status {
+				JobStatus::Assigned => {
+					ensure!(job.delivery.is_none(), "an assigned job has a delivery");
+					ensure!(job.delivered_at.is_none(), "an undelivered job has a delivery block");
+					ensure!(in_bucket(), "an assigned job is not in its deadline's bucket");
+				},
+				JobStatus::Delivered => {
+					ensure!(job.delivery.is_some(), "a delivered job has no delivery");
+					ensure!(
+						job.delivered_at.is_some_and(|at| job.submitted_at <= at && at <= now),
+						"a delivered job's delivery block is not between its submission and now"
+					);
+				},
+				JobStatus::Unassigned { missed_by } => {
+					ensure!(job.delivery.is_none(), "an unassigned job has a delivery");
+					ensure!(job.delivered_at.is_none(), "an undelivered job has a delivery block");
+					ensure!(!job.cancel_requested, "a cancelled job waits for an executor");
+					ensure!(
+						missed_by.as_ref() != Some(&job.consumer),
+						"a job's missed executor is its consumer"
+					);
+				},
+				JobStatus::Accused { accuser, round, since } => {
+					ensure!(job.delivery.is_some(), "an accused job has no delivery");
+					ensure!(*round < T::DisputeRounds::get(), "a dispute beyond its last round");
+					ensure!(*since <= now, "a dispute waits since a later block");
+					ensure!(
+						!job.executed_by(accuser) && accuser != &job.consumer,
+						"a validator is the executor or the consumer"
+					);
+				},
+				JobStatus::Validating { verdict } => {
+					ensure!(job.delivery.is_some(), "a validated job has no delivery");
+					ensure!(in_bucket(), "a validated job is not in its deadline's bucket");
+					ensure!(verdict.judgement.is_none(), "a validation's verdict is pending");
+					ensure!(
+						!job.executed_by(&verdict.validator) && verdict.validator != job.consumer,
+						"a validator is the executor or the consumer"
+					);
+				},
+				JobStatus::Disputed { accuser, verdicts, round, since } => {
+					ensure!(job.delivery.is_some(), "a disputed job has no delivery");
+					ensure!(*round < T::DisputeRounds::get(), "a dispute beyond its last round");
+					ensure!(*since <= now, "a dispute waits since a later block");
+					ensure!(in_bucket(), "a disputed job is not in its deadline's bucket");
+					ensure!(!verdicts.is_empty(), "a dispute has no validators");
+					ensure!(
+						verdicts.iter().any(|v| v.judgement.is_none()),
+						"a dispute with every verdict is still open"
+					);
+					for validator in
+						verdicts.iter().map(|v| &v.validator).chain(core::iter::once(accuser))
+					{
+						ensure!(
+							!job.executed_by(validator) && validator != &job.consumer,
+							"a validator is the executor or the consumer"
+						);
+					}
+				},
+			}
+		}
+		ensure!(count == Jobs::<T>::count(), "the job counter does not match the jobs");
+		ensure!(count <= T::MaxOpenJobs::get(), "more open jobs than MaxOpenJobs");
+		let mut lists = 0usize;
+		for (consumer, list) in JobsOf::<T>::iter() {
+			lists = lists.saturating_add(1);
+			let listed = list.iter().copied().collect::<BTreeSet<_>>();
+			ensure!(listed.len() == list.len(), "a consumer's job list has a duplicate");
+			ensure!(
+				by_consumer.get(&consumer) == Some(&listed),
+				"a consumer's job list does not match its open jobs"
+			);
+		}
+		ensure!(lists == by_consumer.len(), "a consumer with open jobs has no job list");
+		for (consumer, escrow) in escrows.iter() {
+			let held = T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), consumer);
+			ensure!(held == *escrow, "a consumer's held escrow is not the sum of its jobs'");
+		}
+		for (block, bucket) in Deadlines::<T>::iter() {
+			ensure!(!bucket.is_empty(), "an empty deadline bucket is stored");
+			for id in bucket.iter() {
+				let job = Jobs::<T>::get(id);
+				ensure!(
+					job.is_some_and(|job| job.deadline == block && !job.status.awaits_draw()),
+					"a deadline bucket holds a job that does not wait for it"
+				);
+			}
+		}
+		let head = OutcomeHead::<T>::get();
+		let tail = OutcomeTail::<T>::get();
+		ensure!(head <= tail, "the outcome queue's head is past its tail");
+		ensure!(
+			tail.saturating_sub(head) <= u64::from(T::MaxOutcomes::get()),
+			"more outcomes than MaxOutcomes"
+		);
+		let mut outcomes = 0u64;
+		for (_, outcome) in Outcomes::<T>::iter() {
+			outcomes = outcomes.saturating_add(1);
+			ensure!(outcome.protocol_fee <= outcome.fee, "a protocol fee above its fee");
+			if matches!(outcome.end, JobEnd::Fraud | JobEnd::Expired | JobEnd::Cancelled) {
+				ensure!(outcome.fee.is_zero(), "a refunded job was paid for");
+			}
+		}
+		ensure!(outcomes <= tail.saturating_sub(head), "an outcome is not in the queue");
+		ensure!(
+			T::Currency::balance(&Self::account_id()).is_zero(),
+			"the pallet's account is not empty"
+		);
+		Ok(())
+	}
+}
