@@ -5,7 +5,8 @@
 //! core 1). First the PoC benchmark's measurement (`daya-executor poc-bench`) runs under each
 //! limit, alone; then a dev chain proves both hosts' capacity through their executors, and the
 //! ratio of their proven weights must match the ratio of the benchmarked nonces per second
-//! within 20%. Then Charlie joins with an executor that fabricates 5% of its leaves: it is
+//! within 20%; the test itself and the clients it runs move to core 1 too, so nothing but Alice's
+//! executor computes on core 0. Then Charlie joins with an executor that fabricates 5% of its leaves: it is
 //! convicted (96% per window: 64 samples), slashed and jailed.
 //!
 //! Needs two cores, `taskset` and a writable cgroup CPU controller (root): where the machine
@@ -165,6 +166,13 @@ fn proven_weights_follow_real_compute_and_a_fabricating_prover_is_slashed() {
 		.output()
 		.unwrap();
 	assert!(pinned_node.status.success(), "{}", String::from_utf8_lossy(&pinned_node.stderr));
+	// So is this test, and every client it runs from now on: nothing else computes on core 0
+	// while Alice proves.
+	let pinned_test = Command::new("taskset")
+		.args(["-a", "-p", "-c", "1", &std::process::id().to_string()])
+		.output()
+		.unwrap();
+	assert!(pinned_test.status.success(), "{}", String::from_utf8_lossy(&pinned_test.stderr));
 	let url = node.ws_url();
 	let models: [&Path; 1] = [&model];
 	let alice =

@@ -291,6 +291,8 @@ cumulus_pallet_parachain_system::register_validate_block! {
 #[cfg(test)]
 mod emission_tests;
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod job_market_tests;
 #[cfg(test)]
 mod offchain_tests;

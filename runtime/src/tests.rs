@@ -26,13 +26,18 @@ pub(crate) fn job_result(
 
 /// Builds the genesis state of a named preset through the same path the node uses.
 pub(crate) fn preset_ext(name: &str) -> sp_io::TestExternalities {
+	preset_storage(name).into()
+}
+
+/// The genesis storage of a named preset, built through the same path the node uses.
+pub(crate) fn preset_storage(name: &str) -> sp_core::storage::Storage {
 	let patch = genesis_config_presets::get_preset(&name.into())
 		.unwrap_or_else(|| panic!("preset {name} exists"));
 	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
 	let patch: serde_json::Value = serde_json::from_slice(&patch).unwrap();
 	json_merge(&mut config, patch);
 	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
-	config.build_storage().unwrap().into()
+	config.build_storage().unwrap()
 }
 
 fn json_merge(base: &mut serde_json::Value, patch: serde_json::Value) {
