@@ -51,7 +51,11 @@ pids+=($!)
 declare -A PORTS=([alice]=8090 [bob]=8091)
 for host in alice bob; do
 	log="$RUN_DIR/executor-$host.log"
-	"$BIN/daya-executor" serve --listen "127.0.0.1:${PORTS[$host]}" \
+	# Each executor answers its private routes only to holders of its API key: its node.
+	key="$RUN_DIR/executor-$host.key"
+	rm -f "$key"
+	"$BIN/daya-executor" new-api-key --out "$key" >/dev/null
+	"$BIN/daya-executor" serve --listen "127.0.0.1:${PORTS[$host]}" --api-key-file "$key" \
 		--model "$SMOLLM2" --model "$MODEL_DIR" --poc-workers 1 >"$log" 2>&1 &
 	pids+=($!)
 	say "executor of $host on http://127.0.0.1:${PORTS[$host]} (log: $log)"
@@ -76,7 +80,8 @@ daya model list >/dev/null
 
 for host in alice bob; do
 	daya --suri "$host" host insert-key
-	daya --suri "$host" host set-executor "http://127.0.0.1:${PORTS[$host]}"
+	daya --suri "$host" host set-executor "http://127.0.0.1:${PORTS[$host]}" \
+		--api-key-file "$RUN_DIR/executor-$host.key"
 done
 
 # Proof of compute: a window opens every 30 blocks (the first in block 2) and concludes 16
@@ -109,6 +114,7 @@ cat >&2 <<EOF
 [dev]   $BIN/daya host status alice
 [dev]   $BIN/daya poc window
 [dev]   curl -s http://127.0.0.1:8090/metrics
+[dev]   curl -s -H "Authorization: Bearer \$(cat $RUN_DIR/executor-alice.key)" http://127.0.0.1:8090/v1/models
 [dev] Ctrl-C stops the node and the executors.
 EOF
 wait "${pids[0]}"

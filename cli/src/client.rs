@@ -325,6 +325,36 @@ impl Client {
 		.await
 	}
 
+	/// Gives this node's offchain worker the API key of `host`'s executor (node-local offchain
+	/// storage); the key must be a valid one ([`settings::api_key_problem`]).
+	pub async fn set_executor_key(&self, host: &AccountId32, key: &str) -> Result<(), Failure> {
+		if let Some(problem) = settings::api_key_problem(key) {
+			return fail(format!("invalid executor API key: {problem}"));
+		}
+		let storage_key = settings::executor_key_key(&host.0);
+		self.rpc::<()>(
+			"offchain_localStorageSet",
+			subxt::rpcs::rpc_params!["PERSISTENT", to_hex(&storage_key), to_hex(key.as_bytes())],
+		)
+		.await
+	}
+
+	/// The API key this node's offchain worker sends to `host`'s executor, if any, by the
+	/// worker's own rule ([`settings::executor_key`]).
+	pub async fn executor_key_of(&self, host: &AccountId32) -> Result<Option<String>, Failure> {
+		let per_host = self.offchain_get(settings::executor_key_key(&host.0)).await?;
+		let node_wide = self.offchain_get(settings::EXECUTOR_KEY_KEY.to_vec()).await?;
+		Ok(settings::executor_key(per_host.as_deref(), node_wide.as_deref()))
+	}
+
+	/// A value of the node's persistent offchain storage.
+	async fn offchain_get(&self, key: Vec<u8>) -> Result<Option<Vec<u8>>, Failure> {
+		let value: Option<String> = self
+			.rpc("offchain_localStorageGet", subxt::rpcs::rpc_params!["PERSISTENT", to_hex(&key)])
+			.await?;
+		Ok(value.and_then(|hex| from_hex(&hex)))
+	}
+
 	/// The executor URL this node's offchain worker uses for `host`, and where it comes from
 	/// (the host's own setting, the node-wide one, or the default), by the worker's own rule
 	/// ([`settings::executor_url`]).

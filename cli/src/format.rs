@@ -113,6 +113,7 @@ fn end_name(end: JobEnd) -> &'static str {
 		JobEnd::Expired => "expired",
 		JobEnd::Cancelled => "cancelled",
 		JobEnd::Unresolved => "unresolved",
+		JobEnd::Released => "released",
 	}
 }
 
@@ -127,6 +128,9 @@ fn verification(outcome: &JobOutcome) -> &'static str {
 		},
 		(JobEnd::Completed, _) => "not drawn for validation (or its validator was silent)",
 		(JobEnd::Expired | JobEnd::Cancelled, _) => "no result",
+		(JobEnd::Released, _) => {
+			"the model moved to a new version before the job could finish: refunded in full"
+		},
 	}
 }
 
@@ -529,11 +533,12 @@ pub fn left(json: bool, who: &AccountId32) {
 	println!("{who} left the host registry; its bond is released");
 }
 
-pub fn executor(json: bool, who: &AccountId32, url: &str) {
+pub fn executor(json: bool, who: &AccountId32, url: &str, keyed: bool) {
 	if json {
-		return print(json!({ "account": who.to_string(), "executor": url }));
+		return print(json!({ "account": who.to_string(), "executor": url, "apiKey": keyed }));
 	}
-	println!("this node's offchain worker sends {who}'s jobs to {url}");
+	let how = if keyed { "with its API key" } else { "without an API key" };
+	println!("this node's offchain worker sends {who}'s jobs to {url}, {how}");
 }
 
 pub fn key_inserted(json: bool, who: &AccountId32, registered: bool) {

@@ -309,6 +309,10 @@ enum HostCommand {
 		/// The host (SS58 or a dev name) when no `--suri` is given.
 		#[arg(long = "for", value_name = "ACCOUNT")]
 		for_account: Option<String>,
+		/// A file holding the executor's API key (its `api_key_file`): the node sends it with
+		/// every call to this executor, and to no one else.
+		#[arg(long, value_name = "FILE")]
+		api_key_file: Option<PathBuf>,
 	},
 	/// Put the `--suri` host key into the node's keystore (key type `daya`), so that the
 	/// node's offchain worker runs the host's jobs and signs their results.
@@ -356,6 +360,17 @@ impl<E: std::fmt::Display> From<E> for Failure {
 /// Fails with a message.
 pub fn fail<T>(message: impl Into<String>) -> Result<T, Failure> {
 	Err(Failure(message.into()))
+}
+
+/// The API key in `path`: its one line, surrounding whitespace dropped, checked.
+fn read_api_key(path: &std::path::Path) -> Result<String, Failure> {
+	let text = std::fs::read_to_string(path)
+		.map_err(|e| Failure(format!("--api-key-file: cannot read {}: {e}", path.display())))?;
+	let key = text.trim();
+	match daya_protocol::settings::api_key_problem(key) {
+		Some(problem) => fail(format!("--api-key-file {}: {problem}", path.display())),
+		None => Ok(key.to_string()),
+	}
 }
 
 fn prompt_bytes(args: &PromptArgs) -> Result<Vec<u8>, Failure> {
@@ -612,15 +627,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			client.host_call(&signer, call, Vec::new()).await?;
 			host_after(&client, json, &signer).await?;
 		},
-		Command::Host(HostCommand::SetExecutor { executor_url, for_account }) => {
+		Command::Host(HostCommand::SetExecutor { executor_url, for_account, api_key_file }) => {
 			let who = client::account(for_account.as_deref(), cli.suri.as_deref())?;
 			let url = executor_url.trim_end_matches('/');
+			// Read and checked before anything is set: a bad key file changes nothing.
+			let key = match &api_key_file {
+				Some(path) => Some(read_api_key(path)?),
+				None => None,
+			};
 			client.set_executor(&who, url).await?;
 			let (now, source) = client.executor_of(&who).await?;
 			if source != UrlSource::Host || now != url {
 				fail("the node did not keep the setting")?;
 			}
-			format::executor(json, &who, &now);
+			if let Some(key) = &key {
+				client.set_executor_key(&who, key).await?;
+				if client.executor_key_of(&who).await?.as_ref() != Some(key) {
+					fail("the node did not keep the API key")?;
+				}
+			}
+			let keyed = client.executor_key_of(&who).await?.is_some();
+			format::executor(json, &who, &now, keyed);
 		},
 		Command::Host(HostCommand::InsertKey) => {
 			let signer = client::signer(cli.suri.as_deref())?;

@@ -395,7 +395,22 @@ async fn every_command_group_against_a_dev_node() {
 	assert!(ok(url, &["host", "insert-key", "--suri", "eve"]).contains("not a registered host"));
 	assert!(error(url, &["host", "insert-key"]).contains("--suri"));
 	let set = json(url, &["host", "set-executor", "http://127.0.0.1:8092/", "--suri", "eve"]);
-	assert_eq!(set["executor"], "http://127.0.0.1:8092");
+	assert_eq!(
+		(&set["executor"], &set["apiKey"]),
+		(&"http://127.0.0.1:8092".into(), &false.into())
+	);
+	// A key file that holds no valid key changes nothing.
+	let keys = common::TempDir::new("cli-keys");
+	let short = keys.0.join("short.key");
+	std::fs::write(&short, "short\n").unwrap();
+	let args = ["host", "set-executor", "http://127.0.0.1:8093", "--suri", "eve", "--api-key-file"];
+	let refused = error(url, &[&args[..], &[short.to_str().unwrap()]].concat());
+	assert!(refused.contains("32 to 256 characters"), "{refused}");
+	let missing = keys.0.join("missing.key");
+	let refused = error(url, &[&args[..], &[missing.to_str().unwrap()]].concat());
+	assert!(refused.contains("cannot read"), "{refused}");
+	let status = json(url, &["host", "set-executor", "http://127.0.0.1:8092", "--suri", "eve"]);
+	assert_eq!(status["apiKey"], false, "{status}");
 	assert!(ok(url, &["host", "set-executor", "http://10.0.0.5:8090", "--for", "ferdie"])
 		.contains(
 			"sends 5CiPPseXPECbkjWCa6MnjNokrgYjMqmKndv2rSnekmSK2DjL's jobs to http://10.0.0.5:8090"

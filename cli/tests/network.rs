@@ -98,6 +98,8 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 	let bob = Executor::start(&both, &dir.0, "bob", &["--poc-workers", "1"]);
 	attach(&url, "alice", &alice);
 	attach(&url, "bob", &bob);
+	// The executors obey their own nodes only: a stranger cannot plant a job.
+	alice.assert_refuses_strangers();
 	// Proof of compute: the hosts serve jobs once their capacity is proven (a window every 30
 	// blocks; the first may open before the executors are attached).
 	let proof_timeout = Duration::from_secs(120);

@@ -46,6 +46,28 @@ pub struct Settings {
 	/// `poc_fabricate_ppm`: behave as a dishonest prover that makes up this share of its
 	/// proof-of-compute leaves, in parts per million (`DAYA_EXECUTOR_POC_FABRICATE_PPM`).
 	pub poc_fabricate_ppm: Option<u32>,
+	/// `api_key_file`: a file holding the API key every private route asks for
+	/// (`DAYA_EXECUTOR_API_KEY_FILE`); without one they answer this machine only. The same key
+	/// is set on the host's node with `daya host set-executor URL --api-key-file FILE`.
+	pub api_key_file: Option<PathBuf>,
+	/// `max_body_bytes`: the largest request body taken (`DAYA_EXECUTOR_MAX_BODY_BYTES`),
+	/// 4 MiB by default.
+	pub max_body_bytes: Option<usize>,
+}
+
+/// The smallest `max_body_bytes`: a node's validation request for a 64 KiB output, with its
+/// token ids and fingerprints, takes up to about 700 KiB of JSON.
+pub const MIN_BODY_BYTES: usize = 1 << 20;
+
+/// Reads the API key in `path`: its one line, surrounding whitespace dropped.
+pub fn read_api_key(path: &std::path::Path) -> Result<String, String> {
+	let text = std::fs::read_to_string(path)
+		.map_err(|e| format!("api_key_file: cannot read {}: {e}", path.display()))?;
+	let key = text.trim();
+	match daya_protocol::settings::api_key_problem(key) {
+		Some(problem) => Err(format!("api_key_file {}: {problem}", path.display())),
+		None => Ok(key.to_string()),
+	}
 }
 
 /// A model to load: its registry name and where it is.
@@ -147,6 +169,8 @@ impl Settings {
 			proxy_model: get("PROXY_MODEL"),
 			poc_workers: parse("POC_WORKERS", get("POC_WORKERS"))?,
 			poc_fabricate_ppm: parse("POC_FABRICATE_PPM", get("POC_FABRICATE_PPM"))?,
+			api_key_file: get("API_KEY_FILE").map(PathBuf::from),
+			max_body_bytes: parse("MAX_BODY_BYTES", get("MAX_BODY_BYTES"))?,
 		})
 	}
 
@@ -163,6 +187,8 @@ impl Settings {
 			proxy_model: over.proxy_model.or(self.proxy_model),
 			poc_workers: over.poc_workers.or(self.poc_workers),
 			poc_fabricate_ppm: over.poc_fabricate_ppm.or(self.poc_fabricate_ppm),
+			api_key_file: over.api_key_file.or(self.api_key_file),
+			max_body_bytes: over.max_body_bytes.or(self.max_body_bytes),
 		}
 	}
 
@@ -222,6 +248,13 @@ impl Settings {
 		if self.poc_fabricate_ppm.is_some_and(|ppm| ppm > 1_000_000) {
 			return Err("poc_fabricate_ppm: parts per million, at most 1000000".into());
 		}
+		let api_key = self.api_key_file.as_deref().map(read_api_key).transpose()?;
+		let max_body_bytes = self.max_body_bytes.unwrap_or(crate::server::DEFAULT_MAX_BODY_BYTES);
+		if max_body_bytes < MIN_BODY_BYTES {
+			return Err(format!(
+				"max_body_bytes: at least {MIN_BODY_BYTES} (a node's requests need that much)"
+			));
+		}
 		let defaults = crate::server::PocConfig::default();
 		Ok(Resolved {
 			listen,
@@ -236,6 +269,8 @@ impl Settings {
 					fabricate_ppm: self.poc_fabricate_ppm.unwrap_or(0),
 					..defaults
 				},
+				api_key,
+				max_body_bytes,
 				..ServerConfig::default()
 			},
 		})
@@ -281,6 +316,40 @@ mod tests {
 		assert_eq!(models[0], dev);
 		assert_eq!(models[1], ModelSpec { name: "x".into(), path: "/y.gguf".into() });
 		assert_eq!(models[2].name, daya_protocol::smollm2::NAME);
+	}
+
+	#[test]
+	fn an_api_key_comes_from_its_file_and_a_bad_one_is_refused() {
+		let dir = std::env::temp_dir().join(format!("daya-key-test-{}", std::process::id()));
+		std::fs::create_dir_all(&dir).unwrap();
+		let with_key = |text: &str| {
+			let path = dir.join("key");
+			std::fs::write(&path, text).unwrap();
+			Settings { models: vec!["/m".into()], api_key_file: Some(path), ..Default::default() }
+				.resolve()
+		};
+		let key = "0123456789abcdef".repeat(4);
+		assert_eq!(with_key(&format!("{key}\n")).unwrap().server.api_key, Some(key));
+		assert!(with_key("short\n").unwrap_err().contains("32 to 256 characters"));
+		assert!(with_key(&format!("{} {}", "a".repeat(20), "b".repeat(20)))
+			.unwrap_err()
+			.contains("visible ASCII"));
+		let missing = Settings {
+			models: vec!["/m".into()],
+			api_key_file: Some(dir.join("absent")),
+			..Default::default()
+		};
+		assert!(missing.resolve().unwrap_err().contains("cannot read"));
+		let env = Settings::from_env(|k| (k == "DAYA_EXECUTOR_API_KEY_FILE").then(|| "/k".into()))
+			.unwrap();
+		assert_eq!(env.api_key_file, Some(PathBuf::from("/k")));
+		let small = Settings {
+			models: vec!["/m".into()],
+			max_body_bytes: Some(1000),
+			..Default::default()
+		};
+		assert!(small.resolve().unwrap_err().contains("max_body_bytes"));
+		std::fs::remove_dir_all(&dir).unwrap();
 	}
 
 	#[test]

@@ -63,6 +63,20 @@ enum Command {
 		/// parts per million (for tests of fraud detection).
 		#[arg(long, value_name = "PPM")]
 		poc_fabricate_ppm: Option<u32>,
+		/// A file holding the API key every private route asks for (`Authorization: Bearer
+		/// KEY`); without one they answer this machine only. `new-api-key` writes one.
+		#[arg(long, value_name = "FILE")]
+		api_key_file: Option<PathBuf>,
+		/// The largest request body taken, in bytes [default: 4 MiB].
+		#[arg(long, value_name = "BYTES")]
+		max_body_bytes: Option<usize>,
+	},
+	/// Write a new random API key (64 hex digits, 256 bits) into a new file readable by its
+	/// owner only, for `serve --api-key-file` and `daya host set-executor --api-key-file`.
+	NewApiKey {
+		/// The file to create (an existing one is never overwritten).
+		#[arg(long, value_name = "FILE")]
+		out: PathBuf,
 	},
 	/// Print a model's registry spec (JSON), for `daya model propose register`: its hashes and
 	/// context length (as the executor loads it), with defaults to review for the rest.
@@ -106,6 +120,7 @@ fn main() -> ExitCode {
 	let cli = Cli::parse();
 	let result = match cli.command {
 		Command::DevModel { out } => dev(&out),
+		Command::NewApiKey { out } => new_api_key(&out),
 		Command::PocBench { params, seconds, workers } => poc_bench(&params, seconds, workers),
 		Command::Spec { model, name, source, price } => {
 			spec(&model, &name, &source, &price).map_err(|e| (1, e))
@@ -122,6 +137,8 @@ fn main() -> ExitCode {
 			proxy_model,
 			poc_workers,
 			poc_fabricate_ppm,
+			api_key_file,
+			max_body_bytes,
 		} => {
 			let flags = Settings {
 				listen,
@@ -134,6 +151,8 @@ fn main() -> ExitCode {
 				proxy_model,
 				poc_workers,
 				poc_fabricate_ppm,
+				api_key_file,
+				max_body_bytes,
 			};
 			let file = match config {
 				Some(path) => Settings::from_file(&path),
@@ -155,6 +174,30 @@ fn main() -> ExitCode {
 			ExitCode::from(code)
 		},
 	}
+}
+
+fn new_api_key(out: &std::path::Path) -> Result<(), (u8, String)> {
+	use std::{io::Read, io::Write, os::unix::fs::OpenOptionsExt};
+	let mut bytes = [0u8; 32];
+	std::fs::File::open("/dev/urandom")
+		.and_then(|mut random| random.read_exact(&mut bytes))
+		.map_err(|e| (1, format!("reading the system's randomness: {e}")))?;
+	let key = daya_protocol::hex::to_hex(&bytes);
+	let key = key.trim_start_matches("0x");
+	let mut file = std::fs::OpenOptions::new()
+		.write(true)
+		.create_new(true)
+		.mode(0o600)
+		.open(out)
+		.map_err(|e| match e.kind() {
+		std::io::ErrorKind::AlreadyExists => {
+			(2, format!("--out: {} exists; it is never overwritten", out.display()))
+		},
+		_ => (1, format!("creating {}: {e}", out.display())),
+	})?;
+	writeln!(file, "{key}").map_err(|e| (1, format!("writing {}: {e}", out.display())))?;
+	println!("{}", serde_json::json!({ "apiKeyFile": out }));
+	Ok(())
 }
 
 fn poc_bench(params: &str, seconds: f64, workers: usize) -> Result<(), (u8, String)> {

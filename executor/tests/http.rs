@@ -428,3 +428,108 @@ async fn a_full_queue_refuses_with_429() {
 		.unwrap();
 	assert!(metrics.contains("daya_executor_jobs_failed_total 2\n"), "{metrics}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_executor_with_a_key_obeys_only_who_holds_it() {
+	let key = "0123456789abcdef".repeat(4);
+	let s = dev_server(ServerConfig { api_key: Some(key.clone()), ..Default::default() }).await;
+	let client = reqwest::Client::new();
+	let jobs = format!("{}/v1/jobs", s.url());
+	let code = |r: reqwest::Response| async move {
+		let status = r.status().as_u16();
+		let body: ErrorBody = r.json().await.unwrap();
+		(status, body.error.code)
+	};
+	// A third party plants a job under the id the node would ask for: refused, nothing queued.
+	let planted = client.post(&jobs).json(&job("chain-7", "planted")).send().await.unwrap();
+	assert_eq!(planted.headers()["www-authenticate"], "Bearer");
+	assert_eq!(code(planted).await, (401, "missing_api_key".into()));
+	let wrong = client
+		.post(&jobs)
+		.bearer_auth("f".repeat(64))
+		.json(&job("chain-7", "planted"))
+		.send()
+		.await
+		.unwrap();
+	assert_eq!(code(wrong).await, (401, "invalid_api_key".into()));
+	let malformed = client
+		.post(&jobs)
+		.header("Authorization", key.clone())
+		.json(&job("x", "y"))
+		.send();
+	assert_eq!(code(malformed.await.unwrap()).await, (401, "invalid_api_key".into()));
+	// Every private route asks for it: status, validation, the OpenAI API, proof of compute.
+	for (method, path) in [
+		("GET", "/v1/jobs/chain-7"),
+		("POST", "/v1/validate"),
+		("POST", "/v1/completions"),
+		("POST", "/v1/chat/completions"),
+		("GET", "/v1/models"),
+		("POST", "/v1/poc/start"),
+		("POST", "/v1/poc/seal"),
+		("GET", "/v1/poc/status"),
+		("POST", "/v1/poc/verify"),
+	] {
+		let url = format!("{}{path}", s.url());
+		let request = match method {
+			"GET" => client.get(url),
+			_ => client.post(url).json(&json!({})),
+		};
+		assert_eq!(code(request.send().await.unwrap()).await.0, 401, "{method} {path}");
+	}
+	// The node, with the key: the job is its own.
+	let (status, _) = {
+		let r = client.post(&jobs).bearer_auth(&key).json(&job("chain-7", "Hello")).send();
+		let r = r.await.unwrap();
+		(r.status().as_u16(), r.text().await.unwrap())
+	};
+	assert_eq!(status, 202);
+	let done = loop {
+		let r = client.get(format!("{jobs}/chain-7")).bearer_auth(&key).send().await.unwrap();
+		let status: ExecutionStatus = r.json().await.unwrap();
+		if status.status == ExecutionState::Done {
+			break status;
+		}
+		tokio::time::sleep(Duration::from_millis(20)).await;
+	};
+	let honest = dev_engine().generate("Hello", 24, greedy()).unwrap();
+	assert_eq!(done.result.unwrap(), honest.result());
+	// The public routes need none: health, metrics, and the proofs other hosts verify.
+	for path in ["/health", "/metrics", "/v1/poc/proofs?window=1&host=0x00&nonces=1"] {
+		let r = client.get(format!("{}{path}", s.url())).send().await.unwrap();
+		assert_ne!(r.status().as_u16(), 401, "{path}");
+		assert_ne!(r.status().as_u16(), 403, "{path}");
+	}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_body_and_a_crowd_of_waiting_requests_are_refused() {
+	let gate = Arc::new((Mutex::new(false), Condvar::new()));
+	let s = server(
+		Arc::new(Gated { gate: gate.clone() }),
+		ServerConfig { max_body_bytes: 1 << 20, max_waiting: 1, ..Default::default() },
+	)
+	.await;
+	let huge = job("big", &"x".repeat(2 << 20));
+	assert_eq!(
+		error_code(format!("{}/v1/jobs", s.url()), &huge).await,
+		(413, "body_too_large".into())
+	);
+	let completions = format!("{}/v1/completions", s.url());
+	let request = json!({ "model": dev_model::NAME, "prompt": "x", "max_tokens": 1 });
+	// Two requests for the closed engine: one waits, the other finds no place.
+	let spawn_request = || {
+		let (url, request) = (completions.clone(), request.clone());
+		tokio::spawn(async move { post(url, &request).await })
+	};
+	let (a, b) = (spawn_request(), spawn_request());
+	while !a.is_finished() && !b.is_finished() {
+		tokio::time::sleep(Duration::from_millis(10)).await;
+	}
+	let (refused, waiting) = if a.is_finished() { (a, b) } else { (b, a) };
+	let (status, body) = refused.await.unwrap();
+	assert_eq!((status, body["error"]["code"].as_str()), (429, Some("busy")), "{body}");
+	Gated::open(&gate);
+	let (status, body) = waiting.await.unwrap();
+	assert_eq!(status, 200, "{body}");
+}

@@ -49,6 +49,12 @@ struct ResultSubmitted {
 
 #[derive(Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "scale_decode")]
+struct CancelRequested {
+	job_id: u64,
+}
+
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
 struct JobEnded {
 	job_id: u64,
 	fee: u128,
@@ -254,16 +260,71 @@ async fn a_job_is_escrowed_executed_settled_and_its_output_read_back() {
 	// The consumer reads the full output from the chain.
 	assert_eq!(read_output(&api, submitted.job_id, start).await, output);
 
-	// A second job, cancelled before any result, is refunded in full.
+	// A second job, cancelled once assigned: the executor's result may already wait in the
+	// pool, where the consumer could read it, so the job is only marked; the result that
+	// comes by the deadline is paid for (a cancellation never buys a free result).
 	let (_, events) = submit(&api, &submit_job(b"never mind", 8, PRICE), &charlie)
 		.await
 		.unwrap_or_else(|e| node.fail(format!("submit_job: {e}")));
 	let second: JobSubmitted = find(&events, "Inference", "JobSubmitted").unwrap();
+	let assigned = executor_of(&api, second.job_id).await;
+	let executor = *hosts.iter().find(|host| host.public_key().0 == assigned).unwrap();
 	let cancel =
 		dynamic::transaction("Inference", "cancel_job", vec![Value::u128(second.job_id.into())]);
 	let (_, events) = submit(&api, &cancel, &charlie)
 		.await
 		.unwrap_or_else(|e| node.fail(format!("cancel_job: {e}")));
-	let ended: JobEnded = find(&events, "Inference", "JobEnded").expect("a JobEnded event");
-	assert_eq!((ended.job_id, ended.fee, ended.refund), (second.job_id, 0, second.escrow));
+	let requested: CancelRequested =
+		find(&events, "Inference", "CancelRequested").expect("a CancelRequested event");
+	assert_eq!(requested.job_id, second.job_id);
+	assert!(find::<JobEnded>(&events, "Inference", "JobEnded").is_none(), "not ended at once");
+	let result = dynamic::transaction(
+		"Inference",
+		"submit_result",
+		vec![
+			Value::u128(second.job_id.into()),
+			Value::named_composite([
+				("output", Value::from_bytes(b"Fine.")),
+				("tokens", Value::unnamed_composite((0..2u128).map(Value::u128))),
+				("prompt_tokens", Value::u128(4)),
+				("prompt_hash", Value::from_bytes([9u8; 32])),
+				(
+					"fingerprints",
+					Value::unnamed_composite([Value::named_composite([
+						("dims", Value::unnamed_composite((0..8u128).map(Value::u128))),
+						("values", Value::unnamed_composite((0..8).map(|_| Value::i128(1)))),
+					])]),
+				),
+			]),
+		],
+	);
+	submit(&api, &result, executor)
+		.await
+		.unwrap_or_else(|e| node.fail(format!("submit_result after the cancellation: {e}")));
+	let deadline = Instant::now() + Duration::from_secs(90);
+	let outcome = loop {
+		let outcome: Option<JobOutcome> = runtime_api(&api, "outcome", (second.job_id,)).await;
+		if let Some(outcome) = outcome {
+			break outcome;
+		}
+		for host in hosts {
+			let work: Vec<(u64, WorkKind)> =
+				runtime_api(&api, "work_of", (host.public_key().0,)).await;
+			if work.contains(&(second.job_id, WorkKind::Validate)) {
+				let verdict = dynamic::transaction(
+					"Inference",
+					"submit_verdict",
+					vec![Value::u128(second.job_id.into()), Value::unnamed_variant("Valid", [])],
+				);
+				submit(&api, &verdict, host)
+					.await
+					.unwrap_or_else(|e| node.fail(format!("submit_verdict: {e}")));
+			}
+		}
+		assert!(Instant::now() < deadline, "job {} never settled", second.job_id);
+		tokio::time::sleep(Duration::from_secs(1)).await;
+	};
+	assert!(matches!(outcome.end, JobEnd::Completed | JobEnd::Validated), "{outcome:?}");
+	assert_eq!(outcome.fee, 6 * PRICE, "the consumer pays for what it could read");
+	assert_eq!(outcome.fee + outcome.refund, second.escrow);
 }

@@ -32,7 +32,8 @@ use daya_protocol::{
 };
 
 use crate::runner::{
-	executor_url, http_call, HostId, NotSent, HTTP_TIMEOUT_MS, LOG_TARGET, RESUBMIT_AFTER,
+	executor_key, executor_url, http_call, HostId, NotSent, HTTP_TIMEOUT_MS, LOG_TARGET,
+	RESUBMIT_AFTER,
 };
 
 /// Key of the proof-of-compute lock (apart from the job market's: a verification may take a
@@ -100,8 +101,13 @@ pub trait PocChain {
 		verdict: PocVerdict,
 	) -> Result<(), NotSent>;
 	/// One HTTP call (see [`crate::runner::Chain::http`]).
-	fn http(url: &str, body: Option<Vec<u8>>, timeout_ms: u64) -> Result<(u16, Vec<u8>), String> {
-		http_call(url, body, timeout_ms)
+	fn http(
+		url: &str,
+		body: Option<Vec<u8>>,
+		timeout_ms: u64,
+		key: Option<&str>,
+	) -> Result<(u16, Vec<u8>), String> {
+		http_call(url, body, timeout_ms, key)
 	}
 }
 
@@ -144,12 +150,15 @@ pub struct PocReport {
 	pub skipped: bool,
 }
 
+/// One call: to the host's own executor with its API key, or to another host's endpoint with
+/// none (a host's key never leaves for another host).
 fn call<C: PocChain, T: serde::de::DeserializeOwned>(
 	url: &str,
 	body: Option<Vec<u8>>,
 	timeout_ms: u64,
+	key: Option<&str>,
 ) -> Result<T, String> {
-	let (code, answer) = C::http(url, body, timeout_ms)?;
+	let (code, answer) = C::http(url, body, timeout_ms, key)?;
 	if !(200..300).contains(&code) {
 		return Err(format!("{url}: HTTP {code}: {}", String::from_utf8_lossy(&answer)));
 	}
@@ -198,6 +207,8 @@ fn step<C: PocChain>(
 	report: &mut PocReport,
 ) -> Result<(), String> {
 	let executor = executor_url(host);
+	let key = executor_key(host);
+	let key = key.as_deref();
 	if window.sample_seed.is_none() && now < window.seal_at && !state.started {
 		let start = PocStart {
 			version: VERSION,
@@ -206,8 +217,12 @@ fn step<C: PocChain>(
 			host: to_hex(host),
 			params: C::params(),
 		};
-		let _: PocStatus =
-			call::<C, _>(&format!("{executor}/v1/poc/start"), Some(json(&start)), HTTP_TIMEOUT_MS)?;
+		let _: PocStatus = call::<C, _>(
+			&format!("{executor}/v1/poc/start"),
+			Some(json(&start)),
+			HTTP_TIMEOUT_MS,
+			key,
+		)?;
 		state.started = true;
 		report.started += 1;
 		return Ok(());
@@ -218,8 +233,12 @@ fn step<C: PocChain>(
 			return Ok(());
 		}
 		let seal = PocSeal { version: VERSION, window: window.index, host: to_hex(host) };
-		let sealed: PocStatus =
-			call::<C, _>(&format!("{executor}/v1/poc/seal"), Some(json(&seal)), HTTP_TIMEOUT_MS)?;
+		let sealed: PocStatus = call::<C, _>(
+			&format!("{executor}/v1/poc/seal"),
+			Some(json(&seal)),
+			HTTP_TIMEOUT_MS,
+			key,
+		)?;
 		let root = sealed.root.as_deref().and_then(parse_hash);
 		match (sealed.state, root) {
 			(PocState::Sealed, Some(root)) if sealed.count > 0 => {
@@ -267,6 +286,7 @@ fn step<C: PocChain>(
 					&format!("{executor}/v1/poc/verify"),
 					Some(json(&request)),
 					VERIFY_TIMEOUT_MS,
+					key,
 				)?;
 				answer.verdict
 			},
@@ -298,7 +318,7 @@ fn fetch_proofs<C: PocChain>(
 		to_hex(&job.prover),
 		list.join(",")
 	);
-	let proofs: PocProofs = call::<C, _>(&url, None, HTTP_TIMEOUT_MS)?;
+	let proofs: PocProofs = call::<C, _>(&url, None, HTTP_TIMEOUT_MS, None)?;
 	if proofs.count != job.count || parse_hash(&proofs.root) != Some(job.root) {
 		// The prover's executor serves another run than the one committed: its proofs cannot
 		// match; the verifier's executor finds the first mismatch.
@@ -327,6 +347,8 @@ mod tests {
 		committed: bool,
 		to_verify: Vec<ToVerify>,
 		calls: Vec<(String, Option<Vec<u8>>)>,
+		/// The API key each call carried.
+		keys: Vec<Option<String>>,
 		answers: std::collections::VecDeque<Result<(u16, Vec<u8>), String>>,
 		commits: Vec<(HostId, u32, [u8; 32], u64)>,
 		verdicts: Vec<(HostId, u32, HostId, PocVerdict)>,
@@ -365,9 +387,15 @@ mod tests {
 			FAKE.with(|f| f.borrow_mut().verdicts.push((*h, w, *p, v)));
 			Ok(())
 		}
-		fn http(url: &str, body: Option<Vec<u8>>, _: u64) -> Result<(u16, Vec<u8>), String> {
+		fn http(
+			url: &str,
+			body: Option<Vec<u8>>,
+			_: u64,
+			key: Option<&str>,
+		) -> Result<(u16, Vec<u8>), String> {
 			FAKE.with(|f| {
 				let mut f = f.borrow_mut();
+				f.keys.push(key.map(String::from));
 				f.calls.push((url.to_string(), body));
 				f.answers.pop_front().unwrap_or(Err("no answer scripted".into()))
 			})
@@ -433,6 +461,13 @@ mod tests {
 	#[test]
 	fn a_commitment_is_verified_on_the_hosts_own_executor_and_judged() {
 		ext().execute_with(|| {
+			// The host's executor has an API key: its own executor gets it, the prover not.
+			let key = "k".repeat(40);
+			polkadot_sdk::sp_io::offchain::local_storage_set(
+				polkadot_sdk::sp_core::offchain::StorageKind::PERSISTENT,
+				&daya_protocol::settings::executor_key_key(&ALICE),
+				key.as_bytes(),
+			);
 			let job = ToVerify { prover: BOB, root: [5; 32], count: 100 };
 			FAKE.with(|f| {
 				let mut f = f.borrow_mut();
@@ -463,6 +498,7 @@ mod tests {
 				assert!(f.calls[0].0.starts_with("http://bob:8091/v1/poc/proofs?window=3&"));
 				assert!(f.calls[0].0.ends_with(&list.join(",")), "{}", f.calls[0].0);
 				assert!(f.calls[1].0.ends_with("/v1/poc/verify"));
+				assert_eq!(f.keys, vec![None, Some(key.clone())], "the key never leaves");
 			});
 			// Not judged twice.
 			assert_eq!(run::<Chain>(17).verdicts, 0);

@@ -157,10 +157,16 @@ pub trait Chain {
 	fn submit_result(host: &HostId, job: JobId, result: Delivered) -> Result<(), NotSent>;
 	/// Sends `submit_verdict`, signed by `host`, to the transaction pool.
 	fn submit_verdict(host: &HostId, job: JobId, judgement: Judgement) -> Result<(), NotSent>;
-	/// One call to an executor: a `POST` of `body` as JSON, or a `GET` without; the status code
-	/// and the body. The default makes it with the offchain worker's HTTP API.
-	fn http(url: &str, body: Option<Vec<u8>>, timeout_ms: u64) -> Result<(u16, Vec<u8>), String> {
-		http_call(url, body, timeout_ms)
+	/// One call to an executor: a `POST` of `body` as JSON, or a `GET` without, with `key` as
+	/// its bearer API key if any; the status code and the body. The default makes it with the
+	/// offchain worker's HTTP API.
+	fn http(
+		url: &str,
+		body: Option<Vec<u8>>,
+		timeout_ms: u64,
+		key: Option<&str>,
+	) -> Result<(u16, Vec<u8>), String> {
+		http_call(url, body, timeout_ms, key)
 	}
 }
 
@@ -253,6 +259,14 @@ pub fn executor_url(host: &HostId) -> String {
 	let per_host = read(&settings::executor_url_key(host));
 	let node_wide = read(settings::EXECUTOR_URL_KEY);
 	settings::executor_url(per_host.as_deref(), node_wide.as_deref()).0
+}
+
+/// The API key of `host`'s executor: its own setting, else the node's, else none.
+pub fn executor_key(host: &HostId) -> Option<String> {
+	let read = |key: &[u8]| offchain::local_storage_get(StorageKind::PERSISTENT, key);
+	let per_host = read(&settings::executor_key_key(host));
+	let node_wide = read(settings::EXECUTOR_KEY_KEY);
+	settings::executor_key(per_host.as_deref(), node_wide.as_deref())
 }
 
 /// Runs the offchain worker for the block `now`.
@@ -507,7 +521,8 @@ fn execute_step<C: Chain>(
 	now: u32,
 	report: &mut RunReport,
 ) -> Result<(), Failure> {
-	let url = executor_url(host);
+	let (url, key) = (executor_url(host), executor_key(host));
+	let key = key.as_deref();
 	let input = C::job_input(job).ok_or("the job's payload is not in the offchain index")?;
 	let id = executor_job_id(job, &input);
 	let status = if state.phase == Phase::Send {
@@ -524,7 +539,7 @@ fn execute_step<C: Chain>(
 		};
 		report.calls += 1;
 		let body = serde_json::to_vec(&request).map_err(|_| "cannot encode the request")?;
-		let (code, answer) = C::http(&format!("{url}/v1/jobs"), Some(body), HTTP_TIMEOUT_MS)?;
+		let (code, answer) = C::http(&format!("{url}/v1/jobs"), Some(body), HTTP_TIMEOUT_MS, key)?;
 		if !(200..300).contains(&code) {
 			return Err(refusal("POST /v1/jobs", code, &answer).into());
 		}
@@ -534,7 +549,7 @@ fn execute_step<C: Chain>(
 		status
 	} else {
 		report.calls += 1;
-		let (code, answer) = C::http(&format!("{url}/v1/jobs/{id}"), None, HTTP_TIMEOUT_MS)?;
+		let (code, answer) = C::http(&format!("{url}/v1/jobs/{id}"), None, HTTP_TIMEOUT_MS, key)?;
 		if code == 404 {
 			state.phase = Phase::Send;
 			return Err("the executor lost the job (restarted?); sending it again".into());
@@ -570,7 +585,7 @@ fn validate_step<C: Chain>(
 	now: u32,
 	report: &mut RunReport,
 ) -> Result<(), Failure> {
-	let url = executor_url(host);
+	let (url, key) = (executor_url(host), executor_key(host));
 	let input = C::job_input(job).ok_or("the job's payload is not in the offchain index")?;
 	let delivered = C::job_output(job).ok_or("the job's output is not in the offchain index")?;
 	let claim = match delivered {
@@ -595,8 +610,12 @@ fn validate_step<C: Chain>(
 			};
 			report.calls += 1;
 			let body = serde_json::to_vec(&request).map_err(|_| "cannot encode the request")?;
-			let (code, answer) =
-				C::http(&format!("{url}/v1/validate"), Some(body), VALIDATE_TIMEOUT_MS)?;
+			let (code, answer) = C::http(
+				&format!("{url}/v1/validate"),
+				Some(body),
+				VALIDATE_TIMEOUT_MS,
+				key.as_deref(),
+			)?;
 			if code != 200 {
 				return Err(refusal("POST /v1/validate", code, &answer).into());
 			}
@@ -623,12 +642,13 @@ fn refusal(what: &str, code: u16, answer: &[u8]) -> String {
 /// Most bytes of an executor answer the offchain worker reads.
 const MAX_ANSWER_BYTES: usize = 4 << 20;
 
-/// One HTTP call: a `POST` of `body` as JSON, or a `GET` without. Returns the status code and
-/// the body.
+/// One HTTP call: a `POST` of `body` as JSON, or a `GET` without, with `key` as its bearer API
+/// key if any. Returns the status code and the body.
 pub fn http_call(
 	url: &str,
 	body: Option<Vec<u8>>,
 	timeout_ms: u64,
+	key: Option<&str>,
 ) -> Result<(u16, Vec<u8>), String> {
 	let deadline = offchain::timestamp().add(Duration::from_millis(timeout_ms));
 	let mut request = http::Request::<Vec<Vec<u8>>>::default().url(url);
@@ -639,6 +659,10 @@ pub fn http_call(
 			.add_header("Content-Type", "application/json"),
 		None => request.method(http::Method::Get),
 	};
+	let bearer = key.map(settings::bearer);
+	if let Some(bearer) = &bearer {
+		request = request.add_header(settings::AUTH_HEADER, bearer);
+	}
 	let pending = request
 		.add_header("Accept", "application/json")
 		.deadline(deadline)
@@ -740,13 +764,14 @@ mod tests {
 			url: &str,
 			body: Option<Vec<u8>>,
 			timeout_ms: u64,
+			key: Option<&str>,
 		) -> Result<(u16, Vec<u8>), String> {
 			match CHAIN.with(|c| c.borrow_mut().answers.pop_front()) {
 				Some((expected, answer)) => {
 					assert_eq!(url, expected);
 					answer
 				},
-				None => http_call(url, body, timeout_ms),
+				None => http_call(url, body, timeout_ms, key),
 			}
 		}
 		fn submit_result(host: &HostId, job: JobId, result: Delivered) -> Result<(), NotSent> {
@@ -888,6 +913,39 @@ mod tests {
 	}
 
 	const URL: &str = "http://127.0.0.1:8090";
+
+	#[test]
+	fn a_hosts_api_key_goes_with_every_call_to_its_executor() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			let (alice_key, node_key) = ("a".repeat(32), "n".repeat(32));
+			let set = |key: &[u8], value: &str| {
+				offchain::local_storage_set(StorageKind::PERSISTENT, key, value.as_bytes())
+			};
+			set(settings::EXECUTOR_KEY_KEY, &node_key);
+			set(&settings::executor_key_key(&ALICE), &alice_key);
+			assert_eq!(executor_key(&ALICE), Some(alice_key.clone()));
+			assert_eq!(executor_key(&BOB), Some(node_key), "the node's key without its own");
+			set_work(ALICE, &[(7, WorkKind::Execute)]);
+			let mut request = post(
+				&format!("{URL}/v1/jobs"),
+				&job_request(7),
+				&status(7, ExecutionState::Queued),
+			);
+			request
+				.headers
+				.insert(1, ("Authorization".into(), format!("Bearer {alice_key}")));
+			state.write().expect_request(request);
+			assert_eq!(run::<Fake>(10).calls, 1);
+			let mut request =
+				get(&format!("{URL}/v1/jobs/{}", exec_id(7)), &status(7, ExecutionState::Running));
+			request
+				.headers
+				.insert(0, ("Authorization".into(), format!("Bearer {alice_key}")));
+			state.write().expect_request(request);
+			assert_eq!(run::<Fake>(11).failures, 0);
+		});
+	}
 
 	#[test]
 	fn a_job_is_sent_polled_and_its_result_submitted_once() {

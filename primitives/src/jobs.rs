@@ -290,6 +290,11 @@ pub enum JobEnd {
 	/// round): the consumer was refunded in full, the executor was not paid, nobody was
 	/// slashed for the result.
 	Unresolved,
+	/// The model's weights changed (a governance update) while the job waited for its result
+	/// or its check, and no host ran it on the version it was bought for in time: the
+	/// consumer was refunded in full, and nobody was penalized (the hosts had moved on to the
+	/// new version, as they must).
+	Released,
 }
 
 /// A finished job, kept for a retention period after it left the job market's state, so that

@@ -7,8 +7,12 @@
 //! | --- | --- |
 //! | `daya/executor/` ++ 32-byte host account | the URL of that host's executor, UTF-8 |
 //! | `daya/executor` | the URL of every host's executor without its own entry |
+//! | `daya/executor-key/` ++ 32-byte host account | the API key of that host's executor |
+//! | `daya/executor-key` | the API key of every host's executor without its own entry |
 //!
-//! Without either, a host's executor is [`DEFAULT_EXECUTOR_URL`].
+//! Without either URL, a host's executor is [`DEFAULT_EXECUTOR_URL`]. Without either key, the
+//! worker calls the executor without one, which an executor answers from its own machine
+//! (loopback) only, or not at all when it has a key.
 
 use alloc::{string::String, vec::Vec};
 
@@ -24,6 +28,54 @@ pub const MAX_URL_LEN: usize = 512;
 /// Key of the executor URL of one host, by its 32-byte account.
 pub fn executor_url_key(host: &[u8; 32]) -> Vec<u8> {
 	[EXECUTOR_URL_KEY, b"/", host.as_slice()].concat()
+}
+
+/// Key of the executor API key shared by every host of the node.
+pub const EXECUTOR_KEY_KEY: &[u8] = b"daya/executor-key";
+
+/// The fewest characters of an executor API key: 32 (128 bits as hex at the least).
+pub const MIN_API_KEY_LEN: usize = 32;
+
+/// The most characters of an executor API key.
+pub const MAX_API_KEY_LEN: usize = 256;
+
+/// The HTTP header that carries the executor API key, as `Bearer {key}` (the OpenAI API's).
+pub const AUTH_HEADER: &str = "Authorization";
+
+/// Key of the executor API key of one host, by its 32-byte account.
+pub fn executor_key_key(host: &[u8; 32]) -> Vec<u8> {
+	[EXECUTOR_KEY_KEY, b"/", host.as_slice()].concat()
+}
+
+/// Why `key` cannot be an executor API key, if it cannot: it has [`MIN_API_KEY_LEN`] to
+/// [`MAX_API_KEY_LEN`] visible ASCII characters (no spaces).
+pub fn api_key_problem(key: &str) -> Option<String> {
+	if !(MIN_API_KEY_LEN..=MAX_API_KEY_LEN).contains(&key.len()) {
+		return Some(alloc::format!(
+			"an API key has {MIN_API_KEY_LEN} to {MAX_API_KEY_LEN} characters, this one {}",
+			key.len()
+		));
+	}
+	if !key.bytes().all(|b| b.is_ascii_graphic()) {
+		return Some("an API key has visible ASCII characters only (no spaces)".into());
+	}
+	None
+}
+
+/// The executor API key of a host, in the order the offchain worker applies: the host's own
+/// setting, else the node-wide one, else none. A setting that is not a valid key
+/// ([`api_key_problem`]) is passed over as if it were absent; surrounding whitespace is dropped.
+pub fn executor_key(per_host: Option<&[u8]>, node_wide: Option<&[u8]>) -> Option<String> {
+	let valid = |raw: Option<&[u8]>| {
+		let key = core::str::from_utf8(raw?).ok()?.trim();
+		api_key_problem(key).is_none().then(|| String::from(key))
+	};
+	valid(per_host).or_else(|| valid(node_wide))
+}
+
+/// The value of [`AUTH_HEADER`] for `key`.
+pub fn bearer(key: &str) -> String {
+	alloc::format!("Bearer {key}")
 }
 
 /// Whether `url` is an executor URL the worker can call: `http://` or `https://`, at most
@@ -71,6 +123,7 @@ pub fn executor_url(per_host: Option<&[u8]>, node_wide: Option<&[u8]>) -> (Strin
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use alloc::format;
 
 	#[test]
 	fn url_validation() {
@@ -91,6 +144,24 @@ mod tests {
 		assert_eq!(executor_url(Some(b"ftp://x"), node).1, UrlSource::Node);
 		assert_eq!(executor_url(Some(&[0xff, 0xfe]), None).1, UrlSource::Default);
 		assert_eq!(executor_url(None, None), (DEFAULT_EXECUTOR_URL.into(), UrlSource::Default));
+	}
+
+	#[test]
+	fn api_keys_the_host_setting_then_the_nodes() {
+		let good = "k".repeat(MIN_API_KEY_LEN);
+		let other = "0123456789abcdef".repeat(4);
+		assert_eq!(api_key_problem(&good), None);
+		assert!(api_key_problem("short").is_some());
+		assert!(api_key_problem(&"k".repeat(MAX_API_KEY_LEN + 1)).is_some());
+		assert!(api_key_problem(&format!("{good} x")).is_some());
+		let host = format!(" {good}\n");
+		assert_eq!(executor_key(Some(host.as_bytes()), Some(other.as_bytes())), Some(good));
+		assert_eq!(executor_key(Some(b"short"), Some(other.as_bytes())), Some(other.clone()));
+		assert_eq!(executor_key(None, Some(other.as_bytes())), Some(other));
+		assert_eq!(executor_key(Some(&[0xff; 40]), None), None);
+		assert_eq!(executor_key(None, None), None);
+		assert_ne!(executor_key_key(&[1; 32]), executor_key_key(&[2; 32]));
+		assert!(!executor_key_key(&[1; 32]).starts_with(&executor_url_key(&[1; 32])));
 	}
 
 	#[test]

@@ -250,11 +250,16 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 				JobEnd::Expired => "expired",
 				JobEnd::Cancelled => "cancelled",
 				JobEnd::Unresolved => "unresolved",
+				JobEnd::Released => "released",
 			};
 			*counts.entry(label).or_default() += 1;
 			if matches!(
 				outcome.end,
-				JobEnd::Fraud | JobEnd::Expired | JobEnd::Cancelled | JobEnd::Unresolved
+				JobEnd::Fraud
+					| JobEnd::Expired
+					| JobEnd::Cancelled
+					| JobEnd::Unresolved
+					| JobEnd::Released
 			) {
 				assert_eq!(outcome.fee, 0, "job {job_id}: a failed job is refunded in full");
 			}
@@ -301,7 +306,7 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 #[test]
 fn an_open_job_and_an_outcome_take_the_documented_state() {
 	use codec::MaxEncodedLen;
-	assert_eq!(pallet_daya_inference::Job::<Runtime>::max_encoded_len(), 461);
+	assert_eq!(pallet_daya_inference::Job::<Runtime>::max_encoded_len(), 493);
 	assert_eq!(pallet_daya_inference::OutcomeOf::<Runtime>::max_encoded_len(), 174);
 }
 

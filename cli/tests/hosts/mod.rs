@@ -15,11 +15,13 @@ use std::{
 	time::{Duration, Instant},
 };
 
-/// A running `daya-executor`, killed on drop.
+/// A running `daya-executor` with an API key, killed on drop.
 pub struct Executor {
 	child: Child,
 	port: u16,
 	log: PathBuf,
+	/// The file of its API key, which its node is given.
+	pub key_file: PathBuf,
 }
 
 impl Executor {
@@ -37,6 +39,14 @@ impl Executor {
 		extra: &[&str],
 	) -> Self {
 		let port = free_port();
+		let key_file = dir.join(format!("executor-{name}.key"));
+		let _ = std::fs::remove_file(&key_file);
+		let made = Command::new(executor_bin())
+			.args(["new-api-key", "--out"])
+			.arg(&key_file)
+			.output()
+			.unwrap();
+		assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
 		let log = dir.join(format!("executor-{name}.log"));
 		let out = std::fs::File::create(&log).unwrap();
 		let mut command = match wrapper.split_first() {
@@ -48,6 +58,7 @@ impl Executor {
 			None => Command::new(executor_bin()),
 		};
 		command.arg("serve").args(["--listen", &format!("127.0.0.1:{port}")]);
+		command.arg("--api-key-file").arg(&key_file);
 		for model in models {
 			command.arg("--model").arg(model);
 		}
@@ -58,7 +69,7 @@ impl Executor {
 			.stderr(out)
 			.spawn()
 			.unwrap();
-		let mut executor = Executor { child, port, log };
+		let mut executor = Executor { child, port, log, key_file };
 		let start = Instant::now();
 		while http_get(port, "/health").is_err() {
 			if let Ok(Some(status)) = executor.child.try_wait() {
@@ -76,6 +87,17 @@ impl Executor {
 		format!("http://127.0.0.1:{}", self.port)
 	}
 
+	/// A stranger's attempt to plant a job under an id the node would ask for: refused
+	/// (`401 missing_api_key`), and nothing is queued under that id.
+	pub fn assert_refuses_strangers(&self) {
+		let body = r#"{"version":1,"id":"planted","model":"m","prompt":"p","max_tokens":1,"temperature_milli":0,"sampling_key":"0x00"}"#;
+		let (head, answer) = http_request(self.port, "POST", "/v1/jobs", Some(body)).unwrap();
+		assert!(head.starts_with("HTTP/1.1 401"), "{head}\n{answer}");
+		assert!(answer.contains("missing_api_key"), "{answer}");
+		let (head, _) = http_request(self.port, "GET", "/v1/jobs/planted", None).unwrap();
+		assert!(head.starts_with("HTTP/1.1 401"), "{head}");
+	}
+
 	pub fn fail(&self, why: impl std::fmt::Display) -> ! {
 		let log = std::fs::read_to_string(&self.log).unwrap_or_default();
 		panic!("{why}\n--- executor log ---\n{log}")
@@ -91,17 +113,34 @@ impl Drop for Executor {
 
 /// A plain HTTP GET on loopback; the body.
 pub fn http_get(port: u16, path: &str) -> Result<String, String> {
-	let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-	stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-	write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-		.map_err(|e| e.to_string())?;
-	let mut response = String::new();
-	stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
-	let (head, body) = response.split_once("\r\n\r\n").ok_or("malformed response")?;
+	let (head, body) = http_request(port, "GET", path, None)?;
 	if !head.starts_with("HTTP/1.1 200") {
 		return Err(head.lines().next().unwrap_or_default().to_string());
 	}
-	Ok(body.to_string())
+	Ok(body)
+}
+
+/// A plain HTTP request on loopback, with a JSON body if any; the head and the body.
+pub fn http_request(
+	port: u16,
+	method: &str,
+	path: &str,
+	body: Option<&str>,
+) -> Result<(String, String), String> {
+	let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+	stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+	let body = body.unwrap_or_default();
+	write!(
+		stream,
+		"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+		 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+		body.len()
+	)
+	.map_err(|e| e.to_string())?;
+	let mut response = String::new();
+	stream.read_to_string(&mut response).map_err(|e| e.to_string())?;
+	let (head, body) = response.split_once("\r\n\r\n").ok_or("malformed response")?;
+	Ok((head.to_string(), body.to_string()))
 }
 
 /// Makes `who` (a dev name) a host of this node: its key in the keystore, its executor's URL,
@@ -110,8 +149,13 @@ pub fn http_get(port: u16, path: &str) -> Result<String, String> {
 pub fn attach(url: &str, who: &str, executor: &Executor) {
 	let inserted = json(url, &["--suri", who, "host", "insert-key"]);
 	assert_eq!(inserted["keyType"], "daya");
-	let set = json(url, &["--suri", who, "host", "set-executor", &executor.url()]);
+	let key_file = executor.key_file.to_str().unwrap();
+	let set = json(
+		url,
+		&["--suri", who, "host", "set-executor", &executor.url(), "--api-key-file", key_file],
+	);
 	assert_eq!(set["executor"], executor.url().as_str());
+	assert_eq!(set["apiKey"], true, "{set}");
 	let status = json(url, &["host", "status", who]);
 	if status["endpoint"] != executor.url().as_str() {
 		let updated = json(url, &["--suri", who, "host", "update", "--endpoint", &executor.url()]);

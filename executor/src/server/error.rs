@@ -69,7 +69,7 @@ impl IntoResponse for ApiError {
 
 /// `Json<T>` whose refusals are [`ErrorBody`]s: `400 invalid_json` for malformed JSON,
 /// `400 invalid_request` for missing or mistyped fields, `415 unsupported_media_type` without a
-/// JSON content type.
+/// JSON content type, `413 body_too_large` for a body over the service's limit.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
@@ -89,6 +89,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 					StatusCode::UNSUPPORTED_MEDIA_TYPE,
 					"unsupported_media_type",
 					e.body_text(),
+				),
+				other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+					StatusCode::PAYLOAD_TOO_LARGE,
+					"body_too_large",
+					other.body_text(),
 				),
 				other => ApiError::bad_request("invalid_request", other.body_text()),
 			}),

@@ -152,7 +152,7 @@ pub(super) async fn validate(
 		}
 	}
 	let checked = state
-		.infer(&engine, move |e| e.check(&prompt, max_tokens, sampler, &claim, &policy))
+		.infer_request(&engine, move |e| e.check(&prompt, max_tokens, sampler, &claim, &policy))
 		.await?;
 	state.metrics.validations.fetch_add(1, Ordering::Relaxed);
 	Ok(Json(ValidateResponse { version: VERSION, ..checked }))

@@ -4,6 +4,7 @@
 //!
 //! Laid out by concern:
 //! - this module: the routes ([`app`]) and running them ([`serve`], [`spawn`]);
+//! - `auth`: who may call the private routes (an API key, or the executor's own machine);
 //! - `state`: what the handlers share: the engine, the job table, the bounded queue and the
 //!   worker that drains it, the metrics;
 //! - `jobs`: the protocol API (`POST /v1/jobs`, `GET /v1/jobs/{id}`, `POST /v1/validate`),
@@ -16,6 +17,7 @@
 //! - `error`: refusals ([`ApiError`]) and the JSON extractor that answers with them
 //!   ([`ApiJson`]).
 
+mod auth;
 mod error;
 mod jobs;
 mod openai;
@@ -26,7 +28,9 @@ mod state;
 use std::{net::SocketAddr, sync::Arc};
 
 use axum::{
+	extract::DefaultBodyLimit,
 	http::StatusCode,
+	middleware,
 	routing::{get, post},
 	Router,
 };
@@ -51,7 +55,21 @@ pub struct ServerConfig {
 	pub keep_finished: usize,
 	/// Proof of compute.
 	pub poc: PocConfig,
+	/// The API key every private route asks for (`Authorization: Bearer {key}`); without one,
+	/// they answer the executor's own machine only.
+	pub api_key: Option<String>,
+	/// The largest request body taken, in bytes; a larger one is refused with
+	/// `413 body_too_large`.
+	pub max_body_bytes: usize,
+	/// Validations and OpenAI requests waiting for the engine at most; one beyond is refused
+	/// with `429 busy`.
+	pub max_waiting: usize,
 }
+
+/// The default of [`ServerConfig::max_body_bytes`]: 4 MiB, as much as a node reads back and
+/// several times the largest request a node sends (a validation of a 64 KiB output with its
+/// token ids and fingerprints, or a proof-of-compute verification of 64 samples).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 4 << 20;
 
 impl Default for ServerConfig {
 	fn default() -> Self {
@@ -61,15 +79,22 @@ impl Default for ServerConfig {
 			max_tokens: None,
 			keep_finished: 4096,
 			poc: PocConfig::default(),
+			api_key: None,
+			max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+			max_waiting: 64,
 		}
 	}
 }
 
 /// The service's routes for `engines` (one per model served), with its worker spawned on the
 /// current tokio runtime.
+///
+/// Serve it with the peer's address ([`serve`] does), or every private route refuses a caller
+/// without the API key as not local.
 pub fn app(engines: Vec<Arc<dyn Engine>>, config: ServerConfig) -> Router {
+	let body_limit = DefaultBodyLimit::max(config.max_body_bytes);
 	let state = state::start(engines, config);
-	Router::new()
+	let private = Router::new()
 		.route("/v1/jobs", post(jobs::post_job))
 		.route("/v1/jobs/{id}", get(jobs::get_job))
 		.route("/v1/validate", post(jobs::validate))
@@ -79,13 +104,17 @@ pub fn app(engines: Vec<Arc<dyn Engine>>, config: ServerConfig) -> Router {
 		.route("/v1/poc/start", post(poc::start))
 		.route("/v1/poc/seal", post(poc::seal))
 		.route("/v1/poc/status", get(poc::get_status))
-		.route("/v1/poc/proofs", get(poc::proofs))
 		.route("/v1/poc/verify", post(poc::verify))
+		.route_layer(middleware::from_fn_with_state(state.clone(), auth::require));
+	Router::new()
+		.merge(private)
+		.route("/v1/poc/proofs", get(poc::proofs))
 		.route("/health", get(ops::health))
 		.route("/metrics", get(ops::metrics))
 		.fallback(|| async {
 			ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 		})
+		.layer(body_limit)
 		.with_state(state)
 }
 
@@ -95,7 +124,8 @@ pub async fn serve(
 	engines: Vec<Arc<dyn Engine>>,
 	config: ServerConfig,
 ) -> std::io::Result<()> {
-	axum::serve(listener, app(engines, config)).await
+	let app = app(engines, config).into_make_service_with_connect_info::<SocketAddr>();
+	axum::serve(listener, app).await
 }
 
 /// A server running on a task of the current runtime; aborted when dropped.

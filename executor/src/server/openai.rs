@@ -90,7 +90,9 @@ impl Shared {
 		let sampler = Sampler::from_seed(temp, seed.unwrap_or(0));
 		self.metrics.openai_requests.fetch_add(1, Ordering::Relaxed);
 		let started = Instant::now();
-		let g = self.infer(engine, move |e| e.generate(&prompt, max_tokens, sampler)).await?;
+		let g = self
+			.infer_request(engine, move |e| e.generate(&prompt, max_tokens, sampler))
+			.await?;
 		self.record_generation(&g, started);
 		let text = self.delivered(&**engine, g.clone()).text;
 		Ok((g, text))

@@ -52,6 +52,8 @@ pub(super) struct Shared {
 	pub(super) queue: mpsc::Sender<JobRequest>,
 	/// One inference at a time: jobs, validations and OpenAI requests take turns.
 	inference: Semaphore,
+	/// Places for requests waiting for the engine ([`ServerConfig::max_waiting`]).
+	waiting: Semaphore,
 	pub(super) metrics: Metrics,
 	next_id: AtomicU64,
 	/// Proof-of-compute windows, computing or sealed.
@@ -64,12 +66,14 @@ pub(super) type AppState = Arc<Shared>;
 /// The service's state, with its worker spawned on the current tokio runtime.
 pub(super) fn start(engines: Vec<Arc<dyn Engine>>, config: ServerConfig) -> AppState {
 	let (tx, rx) = mpsc::channel(config.queue.max(1));
+	let waiting = Semaphore::new(config.max_waiting.max(1));
 	let state = Arc::new(Shared {
 		engines,
 		config,
 		jobs: Mutex::default(),
 		queue: tx,
 		inference: Semaphore::new(1),
+		waiting,
 		metrics: Metrics::default(),
 		next_id: AtomicU64::new(1),
 		poc: Mutex::default(),
@@ -172,6 +176,23 @@ impl Shared {
 	/// The proof-of-compute windows, locked.
 	pub(super) fn poc(&self) -> MutexGuard<'_, super::poc::Windows> {
 		self.poc.lock().unwrap_or_else(|e| e.into_inner())
+	}
+
+	/// [`Self::infer`] for a request answered when it is done (a validation, an OpenAI
+	/// request): refused with `429 busy` when [`ServerConfig::max_waiting`] wait already.
+	pub(super) async fn infer_request<T: Send + 'static>(
+		self: &Arc<Self>,
+		engine: &Arc<dyn Engine>,
+		f: impl FnOnce(&dyn Engine) -> Result<T, EngineError> + Send + 'static,
+	) -> Result<T, ApiError> {
+		let _place = self.waiting.try_acquire().map_err(|_| {
+			ApiError::new(
+				StatusCode::TOO_MANY_REQUESTS,
+				"busy",
+				format!("{} requests wait already; try again later", self.config.max_waiting),
+			)
+		})?;
+		Ok(self.infer(engine, f).await?)
 	}
 
 	/// Runs `f` with `engine` on a blocking thread, one inference at a time.

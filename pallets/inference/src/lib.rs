@@ -458,6 +458,14 @@ pub mod pallet {
 			/// The validator that did not answer, if one was assigned.
 			missed_by: Option<T::AccountId>,
 		},
+		/// The job's model moved to another version (weights hash) before the job could run
+		/// or be checked on the one it was bought for: refunded in full, nobody penalized.
+		JobReleased {
+			/// The job.
+			job_id: JobId,
+			/// The version it was bought for.
+			weights_hash: H256,
+		},
 		/// An executor missed its deadline and the job went to another host.
 		JobReassigned {
 			/// The job.

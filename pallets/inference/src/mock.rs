@@ -93,6 +93,8 @@ thread_local! {
 	static MODELS: RefCell<BTreeMap<ModelId, (ModelStatus, Balance)>> =
 		const { RefCell::new(BTreeMap::new()) };
 	static SEED_SALT: RefCell<u64> = const { RefCell::new(0) };
+	/// Every model's weights hash is this byte repeated (1 until a test ships a new version).
+	static WEIGHTS_VERSION: RefCell<u8> = const { RefCell::new(1) };
 	static HELD_RELAY_PARENT: RefCell<Option<u32>> = const { RefCell::new(None) };
 }
 
@@ -111,6 +113,12 @@ impl MockModels {
 			models.insert(2, (ModelStatus::Active, PRICE));
 			models.insert(3, (ModelStatus::Retired, PRICE));
 		});
+		WEIGHTS_VERSION.with(|version| *version.borrow_mut() = 1);
+	}
+
+	/// Ships a new version of every model: their weights hash becomes `[version; 32]`.
+	pub fn set_weights_version(version: u8) {
+		WEIGHTS_VERSION.with(|current| *current.borrow_mut() = version);
 	}
 
 	/// Changes a model's status.
@@ -151,7 +159,7 @@ impl ModelRegistry<Balance> for MockModels {
 				min_vram_mib: 0,
 				context_length: 150,
 				max_output_tokens: 128,
-				weights_hash: [1; 32],
+				weights_hash: [WEIGHTS_VERSION.with(|version| *version.borrow()); 32],
 			})
 		})
 	}

@@ -820,6 +820,87 @@ fn a_silent_validator_loses_reputation_and_bond_and_the_executor_is_paid() {
 }
 
 #[test]
+fn a_job_pins_its_model_version_and_a_new_version_releases_it_without_penalty() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let job_id = submit(CONSUMER).unwrap();
+		assert_eq!(job(job_id).weights_hash, H256([1; 32]));
+		let executor = executor_of(job_id);
+		let (reputation_before, bond_before) = (reputation(executor), bond_of(executor));
+		let consumer_before = free(CONSUMER);
+		// Governance ships new weights while the job runs; the executor moves to them.
+		MockModels::set_weights_version(2);
+		run_to_block(job(job_id).deadline);
+		assert_eq!(ended(job_id), JobEnd::Released);
+		System::assert_has_event(Event::JobReleased { job_id, weights_hash: H256([1; 32]) }.into());
+		assert_eq!(free(CONSUMER), consumer_before + ESCROW, "refunded in full");
+		assert_eq!((reputation(executor), bond_of(executor)), (reputation_before, bond_before));
+		assert_eq!(MockWork::delivery(executor).1, 0, "not held to have missed");
+		// A job submitted now is bought for the new version.
+		let next = submit(CONSUMER).unwrap();
+		assert_eq!(job(next).weights_hash, H256([2; 32]));
+	});
+}
+
+#[test]
+fn a_job_waiting_for_its_executor_when_the_version_moves_is_never_run_on_another() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let job_id = submit_unassigned(CONSUMER).unwrap();
+		MockModels::set_weights_version(2);
+		next_block();
+		assert_eq!(ended(job_id), JobEnd::Released);
+		assert_eq!(Outcomes::<Test>::get(job_id).unwrap().executor, None, "never assigned");
+	});
+}
+
+#[test]
+fn a_result_on_the_pinned_version_is_paid_and_its_silent_validator_excused_after_an_update() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			// Drawn for validation, then the version moves: the validator cannot check it.
+			let (job_id, executor, validator) = delivered_and_validating();
+			let before = free(executor);
+			let (bond, standing) = (bond_of(validator), reputation(validator));
+			MockModels::set_weights_version(2);
+			run_to_block(job(job_id).deadline);
+			assert_eq!(ended(job_id), JobEnd::Completed);
+			assert_eq!((bond_of(validator), reputation(validator)), (bond, standing), "excused");
+			assert_eq!(free(executor), before + FEE - FEE / 10);
+
+			// Delivered, and the version moves before the check is drawn: paid unchecked.
+			MockModels::set_weights_version(1);
+			let job_id = submit(CONSUMER).unwrap();
+			let executor = executor_of(job_id);
+			let before = free(executor);
+			assert_ok!(deliver(job_id, "the answer"));
+			MockModels::set_weights_version(3);
+			next_block();
+			assert_eq!(ended(job_id), JobEnd::Completed);
+			System::assert_has_event(Event::ValidationSkipped { job_id, missed_by: None }.into());
+			assert_eq!(free(executor), before + FEE - FEE / 10);
+		});
+}
+
+#[test]
+fn an_accusation_of_a_result_whose_version_moved_ends_unresolved_without_slashes() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, validator) = delivered_and_validating();
+			let bonds = (bond_of(executor), bond_of(validator));
+			assert_ok!(verdict(validator, job_id, FRAUD));
+			MockModels::set_weights_version(2);
+			let consumer_before = free(CONSUMER);
+			next_block();
+			assert_eq!(ended(job_id), JobEnd::Unresolved);
+			assert_eq!(free(CONSUMER), consumer_before + ESCROW);
+			assert_eq!((bond_of(executor), bond_of(validator)), bonds, "nobody slashed");
+		});
+}
+
+#[test]
 fn a_sampled_result_without_any_validator_is_paid() {
 	ExtBuilder::default()
 		.with_host(ALICE, &[0])
@@ -1149,6 +1230,37 @@ fn a_half_trusted_host_is_validated_about_half_the_time() {
 		// 50 expected; outside 30..=70 has a probability below 1e-4.
 		assert!((30..=70).contains(&sampled), "sampled {sampled} of about 50");
 	});
+}
+
+#[test]
+fn a_pruned_outcome_takes_its_payload_and_output_out_of_the_offchain_index() {
+	let mut ext = ExtBuilder::default().build();
+	let ended_at = ext.execute_with(|| {
+		MinSampleRate::set(&Perbill::one());
+		for who in [ALICE, BOB, CHARLIE] {
+			register_host(who, &[0]).unwrap();
+		}
+		let (job_id, _, validator) = delivered_and_validating();
+		assert_ok!(verdict(validator, job_id, VALID));
+		assert_eq!(ended(job_id), JobEnd::Validated);
+		System::block_number()
+	});
+	ext.persist_offchain_overlay();
+	assert!(ext.offchain_db().get(&payload_key(0)).is_some());
+	assert!(ext.offchain_db().get(&output_key(0)).is_some());
+	ext.execute_with(|| {
+		run_to_block(ended_at + OutcomeRetention::get() - 1);
+		assert!(Outcomes::<Test>::get(0).is_some());
+	});
+	ext.persist_offchain_overlay();
+	assert!(ext.offchain_db().get(&output_key(0)).is_some(), "kept while the outcome is");
+	ext.execute_with(|| {
+		run_to_block(ended_at + OutcomeRetention::get());
+		assert!(Outcomes::<Test>::get(0).is_none());
+	});
+	ext.persist_offchain_overlay();
+	assert_eq!(ext.offchain_db().get(&payload_key(0)), None);
+	assert_eq!(ext.offchain_db().get(&output_key(0)), None);
 }
 
 #[test]

@@ -167,7 +167,8 @@ impl Chain for RuntimeChain {
 		}
 		Some(JobInput {
 			model: model.name.into_inner(),
-			weights_hash: model.spec.weights_hash,
+			// The version the job was bought for, which its executor and validators run.
+			weights_hash: open.weights_hash.0,
 			max_output_tokens: payload.max_output_tokens,
 			params: payload.params,
 			sampling_key: open.sampling_key.0,

@@ -116,6 +116,7 @@ impl<T: Config> Pallet<T> {
 			params,
 			price_per_token: terms.price_per_token,
 			validation: terms.validation,
+			weights_hash: H256(terms.weights_hash),
 			sampling_key: H256::zero(),
 			escrow,
 			submitted_at: now,

@@ -23,6 +23,12 @@ impl<T: Config> Pallet<T> {
 		seed: &BlockSeed<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
 	) -> bool {
+		// Nobody runs the version the result came from any more: nobody can decide.
+		if Self::version_moved(&job) {
+			Self::deposit_event(Event::DisputeUnresolved { job_id });
+			Self::refund(job_id, job, JobEnd::Unresolved);
+			return true;
+		}
 		let mut exclude = alloc::vec![job.consumer.clone(), accuser.clone()];
 		exclude.extend(job.executor.clone());
 		let mut verdicts = Verdicts::<T>::new();
@@ -81,8 +87,12 @@ impl<T: Config> Pallet<T> {
 		} else {
 			Decision::Undecided
 		};
-		for validator in &silent {
-			Self::punish_silence(job_id, validator);
+		// Validators that moved to the model's new version could not check the old one.
+		let moved = Self::version_moved(&job);
+		if !moved {
+			for validator in &silent {
+				Self::punish_silence(job_id, validator);
+			}
 		}
 		// Validators on the winning side gain reputation, those on the losing side lose it.
 		for verdict in verdicts.iter() {
@@ -124,7 +134,7 @@ impl<T: Config> Pallet<T> {
 			Decision::Undecided => {
 				Self::deposit_event(Event::DisputeRoundFailed { job_id, round, silent });
 				let next = round.saturating_add(1);
-				if next >= T::DisputeRounds::get() || Self::queue_draw(job_id).is_err() {
+				if moved || next >= T::DisputeRounds::get() || Self::queue_draw(job_id).is_err() {
 					Self::deposit_event(Event::DisputeUnresolved { job_id });
 					Self::refund(job_id, job, JobEnd::Unresolved);
 					return;

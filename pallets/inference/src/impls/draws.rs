@@ -120,6 +120,11 @@ impl<T: Config> Pallet<T> {
 		seed: &BlockSeed<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
 	) -> bool {
+		// Its hosts run the model's new version now: it is never run on another.
+		if Self::version_moved(&job) {
+			Self::release(job_id, job);
+			return true;
+		}
 		let mut exclude = alloc::vec![job.consumer.clone()];
 		exclude.extend(missed_by.clone());
 		let domain = if missed_by.is_some() { domain::REASSIGN } else { domain::ASSIGN };
@@ -163,6 +168,12 @@ impl<T: Config> Pallet<T> {
 			Self::refund(job_id, job, JobEnd::Expired);
 			return true;
 		};
+		// Its validators run the model's new version now and could not check this one.
+		if Self::version_moved(&job) {
+			Self::deposit_event(Event::ValidationSkipped { job_id, missed_by: None });
+			Self::settle(job_id, job, JobEnd::Completed);
+			return true;
+		}
 		let rate = Self::sample_rate(&executor);
 		if !Self::draw(&Self::seed(seed, domain::SAMPLE, job_id, 0), rate) {
 			Self::settle(job_id, job, JobEnd::Completed);

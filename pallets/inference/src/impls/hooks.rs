@@ -26,6 +26,11 @@ impl<T: Config> Pallet<T> {
 				Self::refund(job_id, job, JobEnd::Cancelled);
 				T::WeightInfo::cancel_job()
 			},
+			// The model moved to another version and its executor with it: nobody missed.
+			JobStatus::Assigned if Self::version_moved(&job) => {
+				Self::release(job_id, job);
+				T::WeightInfo::cancel_job().saturating_add(T::DbWeight::get().reads(1))
+			},
 			JobStatus::Assigned => {
 				let missed = job.executor.take();
 				if let Some(executor) = &missed {
@@ -44,7 +49,10 @@ impl<T: Config> Pallet<T> {
 			},
 			JobStatus::Validating { verdict } => {
 				let validator = verdict.validator.clone();
-				Self::punish_silence(job_id, &validator);
+				// A validator that moved to the model's new version could not check the old.
+				if !Self::version_moved(&job) {
+					Self::punish_silence(job_id, &validator);
+				}
 				Self::deposit_event(Event::ValidationSkipped {
 					job_id,
 					missed_by: Some(validator),
@@ -140,7 +148,7 @@ impl<T: Config> Pallet<T> {
 				break;
 			}
 			OutcomeQueue::<T>::remove(head);
-			Outcomes::<T>::remove(job_id);
+			Self::forget_outcome(job_id);
 			head = head.saturating_add(1);
 		}
 		OutcomeHead::<T>::put(head);

@@ -61,6 +61,19 @@ impl<T: Config> Pallet<T> {
 		Self::end_job(job_id, job, end, fee, treasury_paid, refund, usage);
 	}
 
+	/// Whether the model left the version `job` was bought for (a governance update changed
+	/// its weights, or it left the registry): its hosts no longer run that version.
+	pub(crate) fn version_moved(job: &Job<T>) -> bool {
+		T::Models::terms(job.model).is_none_or(|terms| terms.weights_hash != job.weights_hash.0)
+	}
+
+	/// Ends a job whose model moved to another version before it could finish: refunded in
+	/// full, nobody penalized ([`JobEnd::Released`]).
+	pub(crate) fn release(job_id: JobId, job: Job<T>) {
+		Self::deposit_event(Event::JobReleased { job_id, weights_hash: job.weights_hash });
+		Self::refund(job_id, job, JobEnd::Released);
+	}
+
 	/// Refunds a job's whole escrow and ends it as `end`.
 	pub(crate) fn refund(job_id: JobId, job: Job<T>, end: JobEnd) {
 		let refund = job.escrow;
@@ -119,13 +132,22 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::JobEnded { job_id, end, fee, protocol_fee, refund });
 	}
 
+	/// Removes an ended job's outcome, and its payload and output from the offchain index:
+	/// no worker needs them any more (the job ended a retention period ago, long final), and
+	/// the output stays in the body of its delivery block.
+	pub(crate) fn forget_outcome(job_id: JobId) {
+		Outcomes::<T>::remove(job_id);
+		offchain_index::clear(&payload_key(job_id));
+		offchain_index::clear(&output_key(job_id));
+	}
+
 	/// Adds an outcome to the index, evicting the oldest when it is full.
 	pub(crate) fn record_outcome(job_id: JobId, outcome: OutcomeOf<T>) {
 		let head = OutcomeHead::<T>::get();
 		let tail = OutcomeTail::<T>::get();
 		if tail.saturating_sub(head) >= u64::from(T::MaxOutcomes::get()) {
 			if let Some(oldest) = OutcomeQueue::<T>::take(head) {
-				Outcomes::<T>::remove(oldest);
+				Self::forget_outcome(oldest);
 			}
 			OutcomeHead::<T>::put(head.saturating_add(1));
 		}

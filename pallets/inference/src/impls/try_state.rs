@@ -168,7 +168,15 @@ impl<T: Config> Pallet<T> {
 		for (_, outcome) in Outcomes::<T>::iter() {
 			outcomes = outcomes.saturating_add(1);
 			ensure!(outcome.protocol_fee <= outcome.fee, "a protocol fee above its fee");
-			if matches!(outcome.end, JobEnd::Fraud | JobEnd::Expired | JobEnd::Cancelled) {
+			let refunded = matches!(
+				outcome.end,
+				JobEnd::Fraud
+					| JobEnd::Expired
+					| JobEnd::Cancelled
+					| JobEnd::Unresolved
+					| JobEnd::Released
+			);
+			if refunded {
 				ensure!(outcome.fee.is_zero(), "a refunded job was paid for");
 			}
 		}
