@@ -15,10 +15,18 @@ impl<T: Config> Pallet<T> {
 	/// returns what that cost.
 	pub(crate) fn time_out(job_id: JobId, now: BlockNumberFor<T>) -> Weight {
 		let skipped = T::DbWeight::get().reads(1);
-		let Some(mut job) = Jobs::<T>::get(job_id) else { return skipped };
+		let Some(job) = Jobs::<T>::get(job_id) else { return skipped };
 		if job.deadline != now || job.status.awaits_draw() {
 			return skipped;
 		}
+		// Every timed-out step reads the model's registry entry too (its version).
+		Self::time_out_step(job_id, job, now)
+			.saturating_add(skipped)
+			.saturating_add(T::DbWeight::get().reads(1))
+	}
+
+	/// [`Self::time_out`] of a job whose step timed out now: what it did and what that cost.
+	fn time_out_step(job_id: JobId, mut job: Job<T>, now: BlockNumberFor<T>) -> Weight {
 		match &job.status {
 			// Cancelled while assigned and no result came: refunded in full, and the executor,
 			// which may have stopped working on it, is not held to have missed.
@@ -29,7 +37,7 @@ impl<T: Config> Pallet<T> {
 			// The model moved to another version and its executor with it: nobody missed.
 			JobStatus::Assigned if Self::version_moved(&job) => {
 				Self::release(job_id, job);
-				T::WeightInfo::cancel_job().saturating_add(T::DbWeight::get().reads(1))
+				T::WeightInfo::cancel_job()
 			},
 			JobStatus::Assigned => {
 				let missed = job.executor.take();
@@ -67,7 +75,7 @@ impl<T: Config> Pallet<T> {
 				)
 			},
 			JobStatus::Delivered | JobStatus::Unassigned { .. } | JobStatus::Accused { .. } => {
-				skipped
+				Weight::zero()
 			},
 		}
 	}
@@ -99,11 +107,14 @@ impl<T: Config> Pallet<T> {
 	/// The most one queued draw can cost: assigning an executor (benchmarked as
 	/// `draw_assign`), sampling a result (and settling it, or drawing its validator), or drawing
 	/// a dispute's validators (as an accusation used to).
+	/// Each also reads the model's registry entry, to see whether the model moved to another
+	/// version than the job's.
 	pub(crate) fn draw_weight() -> Weight {
 		T::WeightInfo::draw_assign(1)
 			.saturating_sub(T::WeightInfo::draw_assign(0))
 			.max(Self::sample_weight().saturating_add(Self::settle_weight()))
 			.max(T::WeightInfo::submit_verdict_accuse())
+			.saturating_add(T::DbWeight::get().reads(1))
 	}
 
 	/// What the draws of `count` queued jobs cost, with reading the seed and the queue.
