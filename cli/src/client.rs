@@ -446,7 +446,12 @@ impl Client {
 				// The account's other sender (a host's own offchain worker signs with the same
 				// key) took the nonce first: this transaction was never included, so sending it
 				// again with the next nonce is safe.
-				Err(error) if attempt < 3 && lost_nonce_race(&error.to_string()) => attempt += 1,
+				// Sent again after a pause that grows, so that the other sender's transaction
+				// is in a block by then and the pool gives this one the next nonce.
+				Err(error) if attempt < 5 && lost_nonce_race(&error.to_string()) => {
+					attempt += 1;
+					tokio::time::sleep(Duration::from_millis(1_500 * attempt)).await;
+				},
 				Err(error) => return Err(short(error)),
 			}
 		};
