@@ -437,7 +437,7 @@ fn fuzz_campaign() {
 					let replay = Replay { seed, index };
 					run_sequence(&sequence_bytes(seed, index, 200), 20, 5, &mut mine);
 					drop(replay);
-					if mine.sequences % 10_000 == 0 || index + workers >= count {
+					if mine.sequences % 1_000 == 0 || index + workers >= count {
 						let mut all = stats.lock().unwrap();
 						all.merge(core::mem::take(&mut mine));
 						if worker == 0 {
