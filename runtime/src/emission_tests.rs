@@ -2,23 +2,13 @@
 //! earning exactly what the schedule pays.
 
 use super::*;
+use crate::tests::next_block;
 use daya_primitives::JobParams;
-use frame_support::traits::{fungible::Inspect, Hooks, PostInherents};
+use frame_support::traits::fungible::Inspect;
 use pallet_daya_emission::{Event as EmissionEvent, Pending, TotalEmitted};
 use pallet_daya_inference::{JobStatus, Jobs};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::Perbill;
-
-fn next_block() {
-	let next = System::block_number() + 1;
-	System::set_block_number(next);
-	System::reset_events();
-	Randomness::on_initialize(next);
-	Inference::on_initialize(next);
-	Emission::on_initialize(next);
-	Poc::on_initialize(next);
-	<Runtime as frame_system::Config>::PostInherents::post_inherents();
-}
 
 /// Alice and Bob prove 1,000 nonces each in every proof-of-compute window: only proven
 /// capacity earns from the capacity pot.

@@ -18,7 +18,7 @@
 use super::*;
 use alloc::collections::BTreeMap;
 use daya_primitives::{Fault, JobParams, Judgement};
-use frame_support::traits::{fungible::Mutate, Hooks, PostInherents};
+use frame_support::traits::{fungible::Mutate, Hooks};
 use pallet_daya_inference::JobStatus;
 use sp_keyring::Sr25519Keyring;
 
@@ -159,14 +159,8 @@ fn check_invariants(expected_issuance: Balance) {
 /// Moves to the next block with the hooks the executive runs for Daya's pallets; returns the
 /// money its events created or destroyed.
 fn next_block() -> i128 {
-	let next = System::block_number() + 1;
-	System::set_block_number(next);
-	System::reset_events();
-	Randomness::on_initialize(next);
-	Inference::on_initialize(next);
-	Emission::on_initialize(next);
-	Poc::on_initialize(next);
-	<Runtime as frame_system::Config>::PostInherents::post_inherents();
+	crate::tests::next_block();
+	let next = System::block_number();
 	let weight = crate::configs::RuntimeBlockWeights::get().max_block;
 	Inference::on_idle(next, weight);
 	minted_minus_burned()

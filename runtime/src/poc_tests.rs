@@ -3,25 +3,14 @@
 //! proven capacity's capped share of the work pot.
 
 use super::*;
+use crate::tests::next_block;
 use codec::Encode;
 use daya_primitives::{BlockRandomness, HostRegistry, JobParams, WorkRecorder};
 use frame_support::traits::fungible::Mutate;
-use frame_support::traits::{Hooks, PostInherents};
 use pallet_daya_emission::{Event as EmissionEvent, Pending};
 use pallet_daya_inference::{JobStatus, Jobs};
 use pallet_daya_poc::{Commitments, Verdict, Verdicts, Window};
 use sp_keyring::Sr25519Keyring;
-
-fn next_block() {
-	let next = System::block_number() + 1;
-	System::set_block_number(next);
-	System::reset_events();
-	Randomness::on_initialize(next);
-	Inference::on_initialize(next);
-	Emission::on_initialize(next);
-	Poc::on_initialize(next);
-	<Runtime as frame_system::Config>::PostInherents::post_inherents();
-}
 
 /// What honest `provers` do in the current block: commit `count` nonces each while the window
 /// takes commitments, and judge each other's commitments valid once the samples are drawn.

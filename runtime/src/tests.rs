@@ -24,6 +24,20 @@ pub(crate) fn job_result(
 	}
 }
 
+/// Moves to the next block with the hooks the executive runs for Daya's pallets: their
+/// `on_initialize`, then the post-inherent draws (`on_idle` is left to the caller).
+pub(crate) fn next_block() {
+	use frame_support::traits::{Hooks, PostInherents};
+	let next = System::block_number() + 1;
+	System::set_block_number(next);
+	System::reset_events();
+	Randomness::on_initialize(next);
+	Inference::on_initialize(next);
+	Emission::on_initialize(next);
+	Poc::on_initialize(next);
+	<Runtime as frame_system::Config>::PostInherents::post_inherents();
+}
+
 /// Builds the genesis state of a named preset through the same path the node uses.
 pub(crate) fn preset_ext(name: &str) -> sp_io::TestExternalities {
 	preset_storage(name).into()
