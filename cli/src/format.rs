@@ -255,6 +255,7 @@ fn outcome_json(id: u64, outcome: &JobOutcome) -> serde_json::Value {
 		"completionTokens": outcome.usage.map(|u| u.completion_tokens),
 		"fee": outcome.fee.to_string(),
 		"protocolFee": outcome.protocol_fee.to_string(),
+		"validationFee": outcome.validation_fee.to_string(),
 		"refund": outcome.refund.to_string(),
 		"endedAt": outcome.ended_at,
 		"submittedAt": outcome.submitted_at,
@@ -302,9 +303,10 @@ pub fn outcome(json: bool, id: u64, outcome: &JobOutcome) {
 		);
 	}
 	println!(
-		"  cost       {} (protocol fee {})",
+		"  cost       {} (protocol fee {}, validators {})",
 		Amount(outcome.fee),
-		Amount(outcome.protocol_fee)
+		Amount(outcome.protocol_fee),
+		Amount(outcome.validation_fee)
 	);
 	println!("  refunded   {}", Amount(outcome.refund));
 	if let Some(hash) = outcome.output_hash {

@@ -145,7 +145,9 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 	let executor = job["executor"].as_str().unwrap();
 	let index = hosts.iter().position(|h| h == executor).expect("a dev host executed it");
 	let earned = free_balance(&url, executor) - before[index];
-	assert_eq!(earned, fee - amount(&job["protocolFee"]), "{job}");
+	let protocol_fee = amount(&job["protocolFee"]) + amount(&job["validationFee"]);
+	assert_eq!(protocol_fee, fee / 20, "{job}");
+	assert_eq!(earned, fee - protocol_fee, "{job}");
 	let blocks = job["endedAt"].as_u64().unwrap() - job["submittedAt"].as_u64().unwrap();
 	println!(
 		"[e2e] job {} served by {} and {}: {tokens} tokens, {blocks} blocks and {seconds:.1} s \

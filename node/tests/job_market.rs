@@ -249,7 +249,11 @@ async fn a_job_is_escrowed_executed_settled_and_its_output_read_back() {
 	assert_eq!(outcome.consumer, charlie.public_key().0);
 	assert_eq!(outcome.executor, Some(assigned));
 	assert_eq!(outcome.fee, 14 * PRICE);
-	assert_eq!(outcome.protocol_fee, 14 * PRICE / 20);
+	// The protocol fee: the treasury's, or the validator's when the result was checked.
+	assert_eq!(outcome.protocol_fee + outcome.validation_fee, 14 * PRICE / 20);
+	if outcome.end == JobEnd::Completed {
+		assert_eq!(outcome.validation_fee, 0);
+	}
 	assert_eq!(outcome.fee + outcome.refund, submitted.escrow);
 	assert_eq!(outcome.output_hash, Some(delivered.output_hash));
 	let usage = outcome.usage.expect("the usage");

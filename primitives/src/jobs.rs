@@ -297,6 +297,18 @@ pub enum JobEnd {
 	Released,
 }
 
+impl JobEnd {
+	/// Whether a job that ended so was refunded in full: nobody was paid for it.
+	pub fn refunds_in_full(&self) -> bool {
+		match self {
+			Self::Completed | Self::Validated => false,
+			Self::Fraud | Self::Expired | Self::Cancelled | Self::Unresolved | Self::Released => {
+				true
+			},
+		}
+	}
+}
+
 /// A finished job, kept for a retention period after it left the job market's state, so that
 /// consumers and clients can look up how it ended.
 #[derive(
@@ -315,10 +327,14 @@ pub struct JobOutcome<AccountId, Balance, BlockNumber> {
 	pub output_hash: Option<[u8; 32]>,
 	/// The usage the executor reported, if it delivered.
 	pub usage: Option<Usage>,
-	/// What the consumer paid in all: the executor's share plus the protocol fee.
+	/// What the consumer paid in all: the executor's share, the treasury's and the
+	/// validators'.
 	pub fee: Balance,
 	/// The part of the fee that went to the treasury.
 	pub protocol_fee: Balance,
+	/// The part of the fee paid to the validators that checked the result (out of the
+	/// protocol fee); zero when nobody checked it.
+	pub validation_fee: Balance,
 	/// What was released back to the consumer; `fee + refund` is the job's escrow.
 	pub refund: Balance,
 	/// The block in which the job ended.

@@ -277,6 +277,11 @@ pub trait HostRegistry<AccountId, Balance, BlockNumber> {
 	/// reputation.
 	fn record_miss(who: &AccountId);
 
+	/// Takes all of `who`'s reputation: a host convicted of fraud starts again from nothing,
+	/// so that every result of its own is checked until it earns reputation back. Nothing if
+	/// `who` is not a registered host.
+	fn forfeit_reputation(who: &AccountId);
+
 	/// Slashes `fraction` of the bond of `who` (rounded down) and returns the amount slashed.
 	///
 	/// The slashed amount goes to `beneficiary`, or is burned if `None` (or if the beneficiary

@@ -253,14 +253,7 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 				JobEnd::Released => "released",
 			};
 			*counts.entry(label).or_default() += 1;
-			if matches!(
-				outcome.end,
-				JobEnd::Fraud
-					| JobEnd::Expired
-					| JobEnd::Cancelled
-					| JobEnd::Unresolved
-					| JobEnd::Released
-			) {
+			if outcome.end.refunds_in_full() {
 				assert_eq!(outcome.fee, 0, "job {job_id}: a failed job is refunded in full");
 			}
 			if forged.contains(job_id) && sampled.contains(job_id) {

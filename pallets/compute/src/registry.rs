@@ -151,6 +151,12 @@ impl<T: Config> HostRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for 
 		Self::record_duty(who, false)
 	}
 
+	fn forfeit_reputation(who: &T::AccountId) {
+		let Some(mut info) = Hosts::<T>::get(who) else { return };
+		info.reputation = Perbill::zero();
+		Self::put_host(who, info);
+	}
+
 	fn take_average_capacity(who: &T::AccountId) -> u64 {
 		Self::do_take_average_capacity(who)
 	}

@@ -164,6 +164,7 @@ fn fill_outcomes<T: Config>(template: &T::AccountId) {
 				usage: Some(Usage::default()),
 				fee: Zero::zero(),
 				protocol_fee: Zero::zero(),
+				validation_fee: Zero::zero(),
 				refund: Zero::zero(),
 				ended_at: Zero::zero(),
 				submitted_at: Zero::zero(),

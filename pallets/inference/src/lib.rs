@@ -203,9 +203,18 @@ pub mod pallet {
 		/// existential deposit), or fees smaller than that return to the consumer.
 		type Treasury: Get<Self::AccountId>;
 
-		/// The share of each fee that goes to the treasury.
+		/// The share of each fee that is not the executor's: it goes to the treasury, less
+		/// [`Config::ValidatorPay`] when the result was checked.
 		#[pallet::constant]
 		type ProtocolFee: Get<Perbill>;
+
+		/// The share of a checked job's fee paid to the validators that checked it, out of the
+		/// protocol fee (at most [`Config::ProtocolFee`]): to the validator whose verdict
+		/// passed the result, or in equal parts to the dispute's validators that found an
+		/// accused result valid. A validator that owed a verdict and gave none loses at least
+		/// as much from its bond.
+		#[pallet::constant]
+		type ValidatorPay: Get<Perbill>;
 
 		/// Maximum length of a job's payload, in bytes. Must not be zero.
 		#[pallet::constant]
@@ -494,7 +503,8 @@ pub mod pallet {
 			job_id: JobId,
 		},
 		/// A validator gave no verdict by the deadline: it lost [`Config::SilenceSlash`] of its
-		/// bond (to the treasury) and reputation.
+		/// bond, or the pay of the verdict it owed where that is more (to the treasury), and
+		/// reputation.
 		ValidatorSilent {
 			/// The job.
 			job_id: JobId,
@@ -504,7 +514,8 @@ pub mod pallet {
 			slashed: BalanceOf<T>,
 		},
 		/// A job ended; its escrow was split into `fee` (of which `protocol_fee` went to the
-		/// treasury, the rest to the executor) and `refund` to the consumer.
+		/// treasury and `validation_fee` to the validators that checked it, the rest to the
+		/// executor) and `refund` to the consumer.
 		JobEnded {
 			/// The job.
 			job_id: JobId,
@@ -514,6 +525,8 @@ pub mod pallet {
 			fee: BalanceOf<T>,
 			/// The treasury's part of the fee.
 			protocol_fee: BalanceOf<T>,
+			/// The validators' part of the fee.
+			validation_fee: BalanceOf<T>,
 			/// What was released back to the consumer.
 			refund: BalanceOf<T>,
 		},
@@ -609,6 +622,10 @@ pub mod pallet {
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "MaxDeadlinesPerBlock must not be zero");
 			assert!(T::MaxPendingDraws::get() > 0, "MaxPendingDraws must not be zero");
 			assert!(T::MaxOutcomes::get() > 0, "MaxOutcomes must not be zero");
+			assert!(
+				T::ValidatorPay::get() <= T::ProtocolFee::get(),
+				"ValidatorPay is paid out of the protocol fee and must not exceed it"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]

@@ -274,6 +274,7 @@ parameter_types! {
 	pub const InferencePalletId: PalletId = PalletId(*b"daya/inf");
 	pub const Treasury: AccountId = TREASURY;
 	pub const ProtocolFee: Perbill = Perbill::from_percent(10);
+	pub const ValidatorPay: Perbill = Perbill::from_percent(6);
 	pub const MaxPayloadLen: u32 = 64;
 	pub const MaxOutputLen: u32 = 64;
 	pub const MaxOutputTokens: u32 = 128;
@@ -330,6 +331,7 @@ impl pallet_daya_inference::Config for Test {
 	type PalletId = InferencePalletId;
 	type Treasury = Treasury;
 	type ProtocolFee = ProtocolFee;
+	type ValidatorPay = ValidatorPay;
 	type MaxPayloadLen = MaxPayloadLen;
 	type MaxOutputLen = MaxOutputLen;
 	type MaxOutputTokens = MaxOutputTokens;

@@ -573,6 +573,7 @@ fn an_unsampled_result_is_paid_at_the_next_block() {
 				usage: Some(usage(8, 12)),
 				fee: FEE,
 				protocol_fee: FEE / 10,
+				validation_fee: 0,
 				refund: ESCROW - FEE,
 				ended_at: 3,
 				submitted_at: 1,
@@ -586,6 +587,7 @@ fn an_unsampled_result_is_paid_at_the_next_block() {
 				end: JobEnd::Completed,
 				fee: FEE,
 				protocol_fee: FEE / 10,
+				validation_fee: 0,
 				refund: ESCROW - FEE,
 			}
 			.into(),
@@ -643,6 +645,7 @@ fn a_missed_deadline_reassigns_once_then_refunds() {
 				end: JobEnd::Expired,
 				fee: 0,
 				protocol_fee: 0,
+				validation_fee: 0,
 				refund: ESCROW,
 			}
 			.into(),
@@ -761,10 +764,25 @@ fn a_sampled_result_waits_for_its_validator_and_a_pass_pays() {
 			// Not paid yet.
 			assert_eq!(held(CONSUMER), ESCROW);
 			assert_eq!(Inference::api_work_of(validator), vec![(job_id, WorkKind::Validate)]);
+			let (executor_before, validator_before) = (free(executor), free(validator));
+			let (treasury_before, reputation_before) = (free(TREASURY), reputation(validator));
 
 			assert_ok!(verdict(validator, job_id, VALID));
 			assert_eq!(ended(job_id), JobEnd::Validated);
 			assert_eq!(free(CONSUMER), ENDOWMENT - FEE);
+			// The check is paid out of the protocol fee; the executor's part is unchanged.
+			let pay = ValidatorPay::get() * FEE;
+			assert_eq!(free(validator), validator_before + pay);
+			assert_eq!(free(TREASURY), treasury_before + FEE / 10 - pay);
+			assert_eq!(free(executor), executor_before + FEE - FEE / 10);
+			// A pass nothing checked earns no reputation: passing everything unchecked must not
+			// buy a host fewer checks of its own results.
+			assert_eq!(reputation(validator), reputation_before);
+			let outcome = Outcomes::<Test>::get(job_id).unwrap();
+			assert_eq!(
+				(outcome.fee, outcome.protocol_fee, outcome.validation_fee),
+				(FEE, FEE / 10 - pay, pay)
+			);
 			System::assert_has_event(
 				Event::VerdictSubmitted { job_id, validator, judgement: VALID }.into(),
 			);
@@ -804,12 +822,17 @@ fn a_silent_validator_loses_reputation_and_bond_and_the_executor_is_paid() {
 			let (job_id, executor, validator) = delivered_and_validating();
 			let before = free(executor);
 			let treasury = free(TREASURY);
+			let validator_free = free(validator);
 			run_to_block(job(job_id).deadline);
 			// Nothing was found: the result is paid for.
 			assert_eq!(ended(job_id), JobEnd::Completed);
 			assert_eq!(reputation(validator), Perbill::from_percent(90));
-			let slashed = MinHostBond::get() / 100;
+			// The pay of the verdict it owed, which is more than `SilenceSlash` of its bond.
+			let slashed = ValidatorPay::get() * FEE;
+			assert!(slashed > SilenceSlash::get() * MinHostBond::get());
 			assert_eq!(bond_of(validator), MinHostBond::get() - slashed);
+			assert_eq!(free(validator), validator_free, "silence is never paid");
+			// Nobody checked the result: all of the protocol fee goes to the treasury.
 			assert_eq!(free(TREASURY), treasury + slashed + FEE / 10);
 			System::assert_has_event(Event::ValidatorSilent { job_id, validator, slashed }.into());
 			assert_eq!(free(executor), before + FEE - FEE / 10);
@@ -960,6 +983,10 @@ fn confirmed_fraud_refunds_slashes_rewards_and_jails() {
 				pallet_daya_compute::Hosts::<Test>::get(executor).unwrap().status,
 				pallet_daya_compute::HostStatus::Jailed { .. }
 			));
+			// A convicted forger loses its standing: once back, every result of its is
+			// checked until it earns reputation again.
+			assert_eq!(reputation(executor), Perbill::zero());
+			assert_eq!(Inference::sample_rate(&executor), Perbill::one());
 			assert_eq!(issuance(), issuance_before);
 			System::assert_has_event(
 				Event::FraudConfirmed { job_id, executor, slashed: MinHostBond::get() / 2 }.into(),
@@ -991,6 +1018,8 @@ fn an_overturned_accusation_slashes_the_accuser_for_the_executor() {
 		.build_and_execute(|| {
 			let (job_id, executor, accuser, validators) = disputed();
 			let executor_before = free(executor);
+			let before = validators.iter().map(|v| free(*v)).collect::<Vec<_>>();
+			let accuser_before = free(accuser);
 			for v in &validators {
 				assert_ok!(verdict(*v, job_id, VALID));
 			}
@@ -998,6 +1027,14 @@ fn an_overturned_accusation_slashes_the_accuser_for_the_executor() {
 			let slashed = MinHostBond::get() / 10;
 			assert_eq!(bond_of(accuser), MinHostBond::get() - slashed);
 			assert_eq!(free(executor), executor_before + slashed + FEE - FEE / 10);
+			// The dispute's validators checked the result and share the pay, the first taking
+			// the remainder; the accuser gets none of it.
+			let pay = ValidatorPay::get() * FEE;
+			let part = pay / 3;
+			assert_eq!(free(validators[0]), before[0] + pay - 2 * part);
+			assert_eq!(free(validators[1]), before[1] + part);
+			assert_eq!(free(validators[2]), before[2] + part);
+			assert_eq!(free(accuser), accuser_before);
 			assert_eq!(free(CONSUMER), ENDOWMENT - FEE);
 			assert_eq!(reputation(accuser), Perbill::from_percent(90));
 			System::assert_has_event(
@@ -1023,7 +1060,7 @@ fn a_round_left_without_a_majority_by_silence_is_staffed_again() {
 			System::assert_has_event(
 				Event::DisputeRoundFailed { job_id, round: 0, silent: vec![validators[2]] }.into(),
 			);
-			let slashed = MinHostBond::get() / 100;
+			let slashed = ValidatorPay::get() * FEE;
 			assert_eq!(bond_of(validators[2]), MinHostBond::get() - slashed);
 			assert_eq!(reputation(validators[2]), Perbill::from_percent(90));
 			// Neither paid nor slashed yet: the dispute's second round is drawn (from this

@@ -212,9 +212,11 @@ impl<T: Config> Pallet<T> {
 					validator: who.clone(),
 					judgement,
 				});
-				T::Hosts::record_success(&who);
+				// Reputation follows from checked verdicts only: an accusation's from its
+				// dispute, a pass's never (nothing checks it), so that passing everything
+				// unchecked does not earn a host fewer checks of its own results.
 				if passes {
-					Self::settle(job_id, job, JobEnd::Validated);
+					Self::settle(job_id, job, JobEnd::Validated, &[who]);
 				} else {
 					Self::unschedule(job_id, job.deadline);
 					job.status = JobStatus::Accused { accuser: who, round: 0, since: now };

@@ -90,8 +90,9 @@ impl<T: Config> Pallet<T> {
 		// Validators that moved to the model's new version could not check the old one.
 		let moved = Self::version_moved(&job);
 		if !moved {
+			let owed = Self::validator_pay(&job);
 			for validator in &silent {
-				Self::punish_silence(job_id, validator);
+				Self::punish_silence(job_id, validator, owed);
 			}
 		}
 		// Validators on the winning side gain reputation, those on the losing side lose it.
@@ -107,6 +108,7 @@ impl<T: Config> Pallet<T> {
 		}
 		match decision {
 			Decision::Fraud => {
+				T::Hosts::record_success(&accuser);
 				let mut winners = alloc::vec![accuser];
 				winners.extend(
 					verdicts.iter().filter(|v| v.says_fraud()).map(|v| v.validator.clone()),
@@ -115,6 +117,8 @@ impl<T: Config> Pallet<T> {
 				if let Some(executor) = job.executor.clone() {
 					let slashed = Self::slash_to_winners(&executor, &job, &winners);
 					T::Hosts::record_miss(&executor);
+					// Its standing goes: each of its results is checked until it earns it back.
+					T::Hosts::forfeit_reputation(&executor);
 					T::Work::record_missed(&executor);
 					T::Hosts::jail(&executor, T::FraudJail::get());
 					Self::deposit_event(Event::FraudConfirmed { job_id, executor, slashed });
@@ -129,7 +133,13 @@ impl<T: Config> Pallet<T> {
 				);
 				T::Hosts::record_miss(&accuser);
 				Self::deposit_event(Event::AccusationOverturned { job_id, accuser, slashed });
-				Self::settle(job_id, job, JobEnd::Validated);
+				// The validators that found the result valid checked it: they share the pay.
+				let checkers = verdicts
+					.iter()
+					.filter(|v| v.judgement.is_some_and(|j| j.is_valid()))
+					.map(|v| v.validator.clone())
+					.collect::<Vec<_>>();
+				Self::settle(job_id, job, JobEnd::Validated, &checkers);
 			},
 			Decision::Undecided => {
 				Self::deposit_event(Event::DisputeRoundFailed { job_id, round, silent });
@@ -146,11 +156,12 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// A validator owed a verdict and gave none: it loses [`Config::SilenceSlash`] of its bond
-	/// to the treasury, and reputation.
-	pub(crate) fn punish_silence(job_id: JobId, validator: &T::AccountId) {
+	/// A validator owed a verdict and gave none: it loses [`Config::SilenceSlash`] of its bond,
+	/// or `owed` (the pay of the verdict) where that is more, to the treasury, and reputation.
+	pub(crate) fn punish_silence(job_id: JobId, validator: &T::AccountId, owed: BalanceOf<T>) {
 		T::Hosts::record_miss(validator);
-		let slashed = T::Hosts::slash(validator, T::SilenceSlash::get(), Some(&T::Treasury::get()));
+		let share = Self::share_of_bond(validator, owed).max(T::SilenceSlash::get());
+		let slashed = T::Hosts::slash(validator, share, Some(&T::Treasury::get()));
 		Self::deposit_event(Event::ValidatorSilent {
 			job_id,
 			validator: validator.clone(),
@@ -171,14 +182,21 @@ impl<T: Config> Pallet<T> {
 			return T::FraudSlash::get();
 		}
 		let needed = rate.saturating_reciprocal_mul_ceil(fee);
-		let bond = T::Hosts::bond(executor);
-		let share = if bond.is_zero() || needed >= bond {
-			Perbill::one()
-		} else {
-			Perbill::from_rational_with_rounding(needed, bond, Rounding::Up)
-				.unwrap_or_else(|_| Perbill::one())
-		};
-		share.max(T::FraudSlash::get())
+		Self::share_of_bond(executor, needed).max(T::FraudSlash::get())
+	}
+
+	/// The least share of `host`'s bond that is at least `amount`: all of it when the bond is
+	/// smaller (or zero).
+	pub(crate) fn share_of_bond(host: &T::AccountId, amount: BalanceOf<T>) -> Perbill {
+		let bond = T::Hosts::bond(host);
+		if amount.is_zero() {
+			return Perbill::zero();
+		}
+		if bond.is_zero() || amount >= bond {
+			return Perbill::one();
+		}
+		Perbill::from_rational_with_rounding(amount, bond, Rounding::Up)
+			.unwrap_or_else(|_| Perbill::one())
 	}
 
 	/// Slashes [`Self::fraud_penalty`] of `executor`'s bond into the pallet's account and

@@ -171,12 +171,12 @@ impl<T: Config> Pallet<T> {
 		// Its validators run the model's new version now and could not check this one.
 		if Self::version_moved(&job) {
 			Self::deposit_event(Event::ValidationSkipped { job_id, missed_by: None });
-			Self::settle(job_id, job, JobEnd::Completed);
+			Self::settle(job_id, job, JobEnd::Completed, &[]);
 			return true;
 		}
 		let rate = Self::sample_rate(&executor);
 		if !Self::draw(&Self::seed(seed, domain::SAMPLE, job_id, 0), rate) {
-			Self::settle(job_id, job, JobEnd::Completed);
+			Self::settle(job_id, job, JobEnd::Completed, &[]);
 			return true;
 		}
 		let exclude = [executor, job.consumer.clone()];
@@ -188,7 +188,7 @@ impl<T: Config> Pallet<T> {
 		);
 		let Some(validator) = validator else {
 			Self::deposit_event(Event::ValidationSkipped { job_id, missed_by: None });
-			Self::settle(job_id, job, JobEnd::Completed);
+			Self::settle(job_id, job, JobEnd::Completed, &[]);
 			return true;
 		};
 		let Some(deadline) = Self::schedule(job_id, now.saturating_add(T::ValidationPeriod::get()))

@@ -59,13 +59,13 @@ impl<T: Config> Pallet<T> {
 				let validator = verdict.validator.clone();
 				// A validator that moved to the model's new version could not check the old.
 				if !Self::version_moved(&job) {
-					Self::punish_silence(job_id, &validator);
+					Self::punish_silence(job_id, &validator, Self::validator_pay(&job));
 				}
 				Self::deposit_event(Event::ValidationSkipped {
 					job_id,
 					missed_by: Some(validator),
 				});
-				Self::settle(job_id, job, JobEnd::Completed);
+				Self::settle(job_id, job, JobEnd::Completed, &[]);
 				Self::settle_weight().saturating_add(Self::silence_weight())
 			},
 			JobStatus::Disputed { .. } => {

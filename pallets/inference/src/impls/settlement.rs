@@ -10,17 +10,54 @@
 
 use super::*;
 
+/// How a job's escrow was split when it ended.
+#[derive(Default)]
+pub(crate) struct Split<Balance> {
+	/// Everything paid out of the escrow: to the executor, the treasury and the validators.
+	pub fee: Balance,
+	/// The treasury's part of `fee`.
+	pub protocol_fee: Balance,
+	/// The validators' part of `fee`.
+	pub validation_fee: Balance,
+	/// What returned to the consumer.
+	pub refund: Balance,
+}
+
 impl<T: Config> Pallet<T> {
-	/// Pays the executor for a delivered job (less the protocol fee), refunds the rest of the
-	/// escrow, and ends the job as `end`.
-	pub(crate) fn settle(job_id: JobId, job: Job<T>, end: JobEnd) {
+	/// What the consumer owes for `job`'s delivery: its usage at its price, at most its
+	/// escrow; zero before a delivery.
+	pub(crate) fn fee_of(job: &Job<T>) -> BalanceOf<T> {
 		let usage = job.delivery.map(|d| d.usage).unwrap_or_default();
-		let fee = job
-			.price_per_token
+		job.price_per_token
 			.saturating_mul(BalanceOf::<T>::from(usage.total()))
-			.min(job.escrow);
+			.min(job.escrow)
+	}
+
+	/// What checking `job`'s result pays: [`Config::ValidatorPay`] of its fee.
+	pub fn validator_pay(job: &Job<T>) -> BalanceOf<T> {
+		T::ValidatorPay::get().mul_floor(Self::fee_of(job))
+	}
+
+	/// Pays the executor for a delivered job (less the protocol fee), pays `checkers` (the
+	/// validators whose verdict the job's end confirmed) [`Self::validator_pay`] in equal
+	/// parts out of the protocol fee, the rest of which goes to the treasury, refunds the rest
+	/// of the escrow, and ends the job as `end`.
+	pub(crate) fn settle(job_id: JobId, job: Job<T>, end: JobEnd, checkers: &[T::AccountId]) {
+		// A delivered job always has its executor; without one, nothing is paid and all of the
+		// escrow returns to the consumer.
+		let Some(executor) = job.executor.clone() else {
+			Self::refund(job_id, job, end);
+			return;
+		};
+		let usage = job.delivery.map(|d| d.usage).unwrap_or_default();
+		let fee = Self::fee_of(&job);
 		let protocol_fee = T::ProtocolFee::get().mul_floor(fee);
 		let executor_fee = fee.saturating_sub(protocol_fee);
+		let validation_fee = if checkers.is_empty() {
+			Zero::zero()
+		} else {
+			Self::validator_pay(&job).min(protocol_fee)
+		};
 		let reason = HoldReason::JobEscrow.into();
 		let pay = |to: Option<&T::AccountId>, amount: BalanceOf<T>| -> BalanceOf<T> {
 			let Some(to) = to else { return Zero::zero() };
@@ -38,27 +75,35 @@ impl<T: Config> Pallet<T> {
 			)
 			.unwrap_or_else(|_| Zero::zero())
 		};
-		// A delivered job always has its executor; without one, nothing is paid and all of the
-		// escrow returns to the consumer.
-		let executor_paid = pay(job.executor.as_ref(), executor_fee);
-		let treasury_paid = if job.executor.is_some() {
-			pay(Some(&T::Treasury::get()), protocol_fee)
-		} else {
-			Zero::zero()
-		};
-		let fee = executor_paid.saturating_add(treasury_paid);
-		let refund = job.escrow.saturating_sub(fee);
-		if let Some(executor) = &job.executor {
-			T::Hosts::record_success(executor);
-			T::Work::record_delivered(executor);
-			let units_per_token =
-				T::Models::terms(job.model).map_or(0, |t| t.compute_units_per_token);
-			T::Work::record_work(
-				executor,
-				u128::from(usage.work_tokens()).saturating_mul(u128::from(units_per_token)),
-			);
+		let executor_paid = pay(Some(&executor), executor_fee);
+		// Equal parts, the first checker taking the remainder.
+		let count = u32::try_from(checkers.len()).unwrap_or(u32::MAX).max(1);
+		let part = validation_fee.checked_div(&BalanceOf::<T>::from(count)).unwrap_or_default();
+		let mut validators_paid = BalanceOf::<T>::zero();
+		for (index, checker) in checkers.iter().enumerate() {
+			let amount = if index == 0 {
+				validation_fee.saturating_sub(
+					part.saturating_mul(BalanceOf::<T>::from(count.saturating_sub(1))),
+				)
+			} else {
+				part
+			};
+			validators_paid = validators_paid.saturating_add(pay(Some(checker), amount));
 		}
-		Self::end_job(job_id, job, end, fee, treasury_paid, refund, usage);
+		let treasury_paid =
+			pay(Some(&T::Treasury::get()), protocol_fee.saturating_sub(validators_paid));
+		let fee = executor_paid.saturating_add(treasury_paid).saturating_add(validators_paid);
+		let refund = job.escrow.saturating_sub(fee);
+		T::Hosts::record_success(&executor);
+		T::Work::record_delivered(&executor);
+		let units_per_token = T::Models::terms(job.model).map_or(0, |t| t.compute_units_per_token);
+		T::Work::record_work(
+			&executor,
+			u128::from(usage.work_tokens()).saturating_mul(u128::from(units_per_token)),
+		);
+		let split =
+			Split { fee, protocol_fee: treasury_paid, validation_fee: validators_paid, refund };
+		Self::end_job(job_id, job, end, split, usage);
 	}
 
 	/// Whether the model left the version `job` was bought for (a governance update changed
@@ -76,21 +121,21 @@ impl<T: Config> Pallet<T> {
 
 	/// Refunds a job's whole escrow and ends it as `end`.
 	pub(crate) fn refund(job_id: JobId, job: Job<T>, end: JobEnd) {
-		let refund = job.escrow;
+		let split = Split { refund: job.escrow, ..Split::default() };
 		let usage = job.delivery.map(|d| d.usage).unwrap_or_default();
-		Self::end_job(job_id, job, end, Zero::zero(), Zero::zero(), refund, usage);
+		Self::end_job(job_id, job, end, split, usage);
 	}
 
-	/// Releases `refund` to the consumer, removes the job from state and records its outcome.
+	/// Releases the split's refund to the consumer, removes the job from state and records
+	/// its outcome.
 	pub(crate) fn end_job(
 		job_id: JobId,
 		job: Job<T>,
 		end: JobEnd,
-		fee: BalanceOf<T>,
-		protocol_fee: BalanceOf<T>,
-		refund: BalanceOf<T>,
+		split: Split<BalanceOf<T>>,
 		usage: Usage,
 	) {
+		let Split { fee, protocol_fee, validation_fee, refund } = split;
 		if !job.status.awaits_draw() {
 			Self::unschedule(job_id, job.deadline);
 		}
@@ -122,6 +167,7 @@ impl<T: Config> Pallet<T> {
 			usage: job.delivery.map(|_| usage),
 			fee,
 			protocol_fee,
+			validation_fee,
 			refund,
 			ended_at: now,
 			submitted_at: job.submitted_at,
@@ -129,7 +175,14 @@ impl<T: Config> Pallet<T> {
 			disputed: matches!(job.status, JobStatus::Disputed { .. } | JobStatus::Accused { .. }),
 		};
 		Self::record_outcome(job_id, outcome);
-		Self::deposit_event(Event::JobEnded { job_id, end, fee, protocol_fee, refund });
+		Self::deposit_event(Event::JobEnded {
+			job_id,
+			end,
+			fee,
+			protocol_fee,
+			validation_fee,
+			refund,
+		});
 	}
 
 	/// Removes an ended job's outcome, and its payload and output from the offchain index:

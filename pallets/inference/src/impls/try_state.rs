@@ -167,16 +167,15 @@ impl<T: Config> Pallet<T> {
 		let mut outcomes = 0u64;
 		for (_, outcome) in Outcomes::<T>::iter() {
 			outcomes = outcomes.saturating_add(1);
-			ensure!(outcome.protocol_fee <= outcome.fee, "a protocol fee above its fee");
-			let refunded = matches!(
-				outcome.end,
-				JobEnd::Fraud
-					| JobEnd::Expired
-					| JobEnd::Cancelled
-					| JobEnd::Unresolved
-					| JobEnd::Released
+			ensure!(
+				outcome.protocol_fee.saturating_add(outcome.validation_fee) <= outcome.fee,
+				"the treasury's and validators' parts exceed the fee"
 			);
-			if refunded {
+			ensure!(
+				outcome.validation_fee.is_zero() || outcome.end == JobEnd::Validated,
+				"validators were paid for a job nobody validated"
+			);
+			if outcome.end.refunds_in_full() {
 				ensure!(outcome.fee.is_zero(), "a refunded job was paid for");
 			}
 		}
