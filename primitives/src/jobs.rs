@@ -98,6 +98,31 @@ pub fn fingerprints_for(output_tokens: u32) -> u32 {
 	output_tokens.div_ceil(FINGERPRINT_CHUNK)
 }
 
+/// The output position whose final hidden state the validator of job `job_id` must show with
+/// its pass (its *probe*, a [`Fingerprint`]), for a result of `output_tokens` tokens whose
+/// [`JobResult`](crate) hashes to `result_hash`: one that no committed fingerprint shows (not
+/// the last token of a chunk, nor the last token), so that a validator cannot copy it from the
+/// result and must run the model over the output to give it. `None` when every position is
+/// fingerprinted (outputs of one token).
+///
+/// Anyone computes it from the chain's record; knowing it early helps nobody, since only a
+/// prefill of the model reaches that hidden state.
+pub fn probe_position(job_id: JobId, result_hash: &[u8; 32], output_tokens: u32) -> Option<u32> {
+	// Positions before the last one; every FINGERPRINT_CHUNK-th of them is fingerprinted.
+	let open = output_tokens.checked_sub(1)?;
+	let candidates = open.saturating_sub(open / FINGERPRINT_CHUNK);
+	if candidates == 0 {
+		return None;
+	}
+	let draw =
+		polkadot_sdk::sp_io::hashing::blake2_256(&(b"daya/probe", job_id, result_hash).encode());
+	let mut bytes = [0u8; 4];
+	bytes.copy_from_slice(draw.get(..4)?);
+	let index = u32::from_le_bytes(bytes).checked_rem(candidates)?;
+	// Skip one fingerprinted position after every FINGERPRINT_CHUNK - 1 open ones.
+	Some(index.saturating_add(index / (FINGERPRINT_CHUNK - 1)))
+}
+
 /// How a model's results are judged: integers measured from honest noise per model, which
 /// governance registers with the model and every validator applies.
 #[derive(
@@ -178,6 +203,12 @@ pub enum Fault {
 	Fingerprint {
 		/// The chunk.
 		chunk: u32,
+		/// Its deviation in parts per million.
+		deviation_ppm: u32,
+	},
+	/// A validator's probe ([`probe_position`]) that the model does not reproduce: the
+	/// validator did not compute what it passed.
+	Probe {
 		/// Its deviation in parts per million.
 		deviation_ppm: u32,
 	},
@@ -361,4 +392,44 @@ pub enum QuoteError {
 	TooManyTokens,
 	/// The escrow does not fit the balance type.
 	Overflow,
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn fingerprinted(position: u32, output_tokens: u32) -> bool {
+		position + 1 == output_tokens || (position + 1) % FINGERPRINT_CHUNK == 0
+	}
+
+	#[test]
+	fn a_probe_is_never_a_fingerprinted_position_and_reaches_every_open_one() {
+		for n in [2u32, 3, 31, 32, 33, 64, 65, 100, 256] {
+			let mut seen = alloc::collections::BTreeSet::new();
+			for job in 0..4_000u64 {
+				let p = probe_position(job, &[7; 32], n).expect("a position");
+				assert!(p < n && !fingerprinted(p, n), "{p} of {n}");
+				seen.insert(p);
+			}
+			let open = (0..n).filter(|&p| !fingerprinted(p, n)).count();
+			assert_eq!(seen.len(), open, "every open position of {n} is drawn");
+		}
+	}
+
+	#[test]
+	fn a_one_token_output_has_no_probe() {
+		assert_eq!(probe_position(1, &[0; 32], 1), None);
+		assert_eq!(probe_position(1, &[0; 32], 0), None);
+	}
+
+	#[test]
+	fn the_probe_follows_the_job_and_its_result() {
+		let a = (0..64u64)
+			.map(|j| probe_position(j, &[1; 32], 200))
+			.collect::<alloc::vec::Vec<_>>();
+		let b = (0..64u64)
+			.map(|j| probe_position(j, &[2; 32], 200))
+			.collect::<alloc::vec::Vec<_>>();
+		assert_ne!(a, b);
+	}
 }

@@ -19,8 +19,8 @@ pub mod randomness;
 pub mod runtime_api;
 
 pub use jobs::{
-	Fault, Fingerprint, JobEnd, JobId, JobOutcome, JobParams, Judgement, PayloadFormat, QuoteError,
-	Usage, ValidationPolicy,
+	probe_position, Fault, Fingerprint, JobEnd, JobId, JobOutcome, JobParams, Judgement,
+	PayloadFormat, QuoteError, Usage, ValidationPolicy,
 };
 pub use polkadot_sdk::sp_runtime::Perbill;
 pub use randomness::{BlockRandomness, BlockSeed, SeedSource};

@@ -156,6 +156,11 @@ pub enum JobStatusView<AccountId> {
 		/// The validator that found it.
 		accuser: AccountId,
 	},
+	/// A validator passed the result and showed its probe; the executor judges the probe.
+	Probing {
+		/// The validator.
+		validator: AccountId,
+	},
 }
 
 /// An open job as the runtime API shows it.

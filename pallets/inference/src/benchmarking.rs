@@ -205,6 +205,11 @@ fn validating<T: Config>(model: ModelId) -> Result<(JobId, T::AccountId), Benchm
 	Ok((job_id, verdict.validator))
 }
 
+/// A validator's probe.
+fn probe() -> Fingerprint {
+	Fingerprint { dims: [0, 1, 2, 3, 4, 5, 6, 7], values: [1; 8] }
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -263,9 +268,15 @@ mod benchmarks {
 	fn submit_verdict_pass() -> Result<(), BenchmarkError> {
 		let (model, _) = market::<T>()?;
 		let (job_id, validator) = validating::<T>(model)?;
+		// The heaviest pass: the executor recognises the validator's probe, which settles the
+		// job and pays both (the validator's own pass only reschedules the job).
+		Pallet::<T>::do_submit_verdict(validator, job_id, Judgement::Valid, Some(probe()))?;
+		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
+		assert!(matches!(job.status, JobStatus::Probing { .. }), "not probing");
+		let executor = job.executor.ok_or(BenchmarkError::Stop("no executor"))?;
 
 		#[extrinsic_call]
-		submit_verdict(RawOrigin::Signed(validator), job_id, Judgement::Valid);
+		submit_verdict(RawOrigin::Signed(executor), job_id, Judgement::Valid, None);
 
 		assert_eq!(Outcomes::<T>::get(job_id).map(|o| o.end), Some(JobEnd::Validated));
 		Ok(())
@@ -278,7 +289,7 @@ mod benchmarks {
 		fill_draws::<T>();
 
 		#[extrinsic_call]
-		submit_verdict(RawOrigin::Signed(validator), job_id, FRAUD);
+		submit_verdict(RawOrigin::Signed(validator), job_id, FRAUD, None);
 
 		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
 		assert!(matches!(job.status, JobStatus::Accused { .. }));
@@ -289,7 +300,7 @@ mod benchmarks {
 	fn submit_verdict_decide() -> Result<(), BenchmarkError> {
 		let (model, _) = market::<T>()?;
 		let (job_id, validator) = validating::<T>(model)?;
-		Pallet::<T>::do_submit_verdict(validator, job_id, FRAUD)?;
+		Pallet::<T>::do_submit_verdict(validator, job_id, FRAUD, None)?;
 		next_block::<T>();
 		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
 		let JobStatus::Disputed { verdicts, .. } = job.status else {
@@ -300,11 +311,11 @@ mod benchmarks {
 		let (last, others) =
 			validators.split_last().ok_or(BenchmarkError::Stop("no validators"))?;
 		for other in others {
-			Pallet::<T>::do_submit_verdict(other.clone(), job_id, FRAUD)?;
+			Pallet::<T>::do_submit_verdict(other.clone(), job_id, FRAUD, None)?;
 		}
 
 		#[extrinsic_call]
-		submit_verdict(RawOrigin::Signed(last.clone()), job_id, FRAUD);
+		submit_verdict(RawOrigin::Signed(last.clone()), job_id, FRAUD, None);
 
 		assert_eq!(Outcomes::<T>::get(job_id).map(|o| o.end), Some(JobEnd::Fraud));
 		Ok(())

@@ -360,6 +360,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type OutcomeTail<T: Config> = StorageValue<_, u64, ValueQuery>;
 
+	/// Probes whose executor said they are not the model's, while their dispute runs: the
+	/// validator that showed it, and the probe. At most one per open job.
+	#[pallet::storage]
+	pub type ContestedProbes<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, (T::AccountId, Fingerprint)>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -438,13 +444,51 @@ pub mod pallet {
 			slashed: BalanceOf<T>,
 		},
 		/// The dispute's validators overturned the accusation: the accuser was slashed in
-		/// favour of the executor, which is paid.
+		/// favour of the accused (the executor, or the validator whose probe an executor
+		/// contested), and the job is paid.
 		AccusationOverturned {
 			/// The job.
 			job_id: JobId,
-			/// The validator that accused wrongly.
+			/// The host that accused wrongly.
 			accuser: T::AccountId,
-			/// What was taken from its bond and given to the executor.
+			/// What was taken from its bond and given to the accused.
+			slashed: BalanceOf<T>,
+		},
+		/// A validator passed a result and showed its probe; the executor says whether the
+		/// probe is the model's by `deadline`.
+		ProbeShown {
+			/// The job.
+			job_id: JobId,
+			/// The validator.
+			validator: T::AccountId,
+			/// The block at whose start the executor's time is over.
+			deadline: BlockNumberFor<T>,
+		},
+		/// The executor said a validator's probe is not the model's: the dispute's validators,
+		/// drawn from the seed of a later relay block, judge the probe.
+		ProbeContested {
+			/// The job.
+			job_id: JobId,
+			/// The validator whose probe is contested.
+			validator: T::AccountId,
+		},
+		/// The executor gave no judgement of a probe by the deadline: the pass stands, and the
+		/// executor lost reputation.
+		ProbeUnanswered {
+			/// The job.
+			job_id: JobId,
+			/// The executor.
+			executor: T::AccountId,
+		},
+		/// The dispute's validators found that a validator passed a result without computing
+		/// it (its probe is not the model's): it was slashed in favour of the executor and of
+		/// the validators who were right, and lost its reputation; the result stands unchecked.
+		LazyValidatorCaught {
+			/// The job.
+			job_id: JobId,
+			/// The validator.
+			validator: T::AccountId,
+			/// What was taken from its bond.
 			slashed: BalanceOf<T>,
 		},
 		/// A dispute round ended without a majority of its validators either way because some
@@ -587,6 +631,10 @@ pub mod pallet {
 		CannotCancel,
 		/// The job's cancellation was asked for already: it ends at its execution deadline.
 		AlreadyCancelling,
+		/// A pass without the probe its result asks for ([`daya_primitives::probe_position`]).
+		ProbeMissing,
+		/// Every deadline bucket the next step could use is full; try again in a later block.
+		DeadlinesFull,
 		/// The payload is not UTF-8 text: the network's models take text prompts.
 		PayloadNotText,
 	}
@@ -701,18 +749,25 @@ pub mod pallet {
 		}
 
 		/// Give a validator's verdict on a job's result: its judgement, valid or the fault it
-		/// found (see `docs/verification.md` for the checks).
+		/// found (see `docs/verification.md` for the checks), and with a pass the *probe*: the
+		/// fingerprint of the final hidden state at the result's probe position
+		/// ([`daya_primitives::probe_position`]), which no committed fingerprint shows.
 		///
 		/// - Origin: signed, by a validator of the job that has not given its verdict; before
-		///   the validation deadline.
-		/// - The first validator's verdict settles the job (valid) or accuses the executor (a
-		///   fault): the dispute's validators are drawn from the seed of a later relay block.
+		///   the validation deadline. While the job is [`JobStatus::Probing`], by its executor,
+		///   whose judgement says whether the probe is the model's.
+		/// - The first validator's fault accuses the executor: the dispute's validators are
+		///   drawn from the seed of a later relay block. Its pass shows the probe to the
+		///   executor ([`Error::ProbeMissing`] without one where the result has a probe
+		///   position), whose agreement settles the job and pays the validator; its
+		///   disagreement opens a dispute about the probe, whose validators judge the probe.
 		///   The last dispute verdict decides the dispute.
 		/// - Fee: none when it succeeds (only a pending validator can succeed, once); a failed
 		///   call pays.
 		/// - Errors: [`Error::UnknownJob`], [`Error::NotValidator`], [`Error::AlreadyVoted`],
-		///   [`Error::DeadlinePassed`], [`Error::DrawsFull`] (an accusation whose dispute cannot
-		///   be queued for its draw; the validator tries again).
+		///   [`Error::DeadlinePassed`], [`Error::ProbeMissing`], [`Error::DrawsFull`] (an
+		///   accusation whose dispute cannot be queued for its draw) or [`Error::DeadlinesFull`]
+		///   (a probe whose executor's deadline finds no room); the caller tries again.
 		/// - Events: [`Event::VerdictSubmitted`], then [`Event::JobEnded`],
 		///   [`Event::DisputeOpened`], [`Event::FraudConfirmed`],
 		///   [`Event::AccusationOverturned`], [`Event::DisputeRoundFailed`] or
@@ -720,14 +775,15 @@ pub mod pallet {
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::submit_verdict_pass()
 			.max(T::WeightInfo::submit_verdict_accuse())
-			.max(T::WeightInfo::submit_verdict_decide()))]
+			.max(Pallet::<T>::decide_weight()))]
 		pub fn submit_verdict(
 			origin: OriginFor<T>,
 			job_id: JobId,
 			judgement: Judgement,
+			probe: Option<Fingerprint>,
 		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
-			Self::do_submit_verdict(who, job_id, judgement)?;
+			Self::do_submit_verdict(who, job_id, judgement, probe)?;
 			Ok(Pays::No.into())
 		}
 

@@ -8,6 +8,7 @@ use daya_primitives::{
 	runtime_api::{JobStatusView, WorkKind},
 	QuoteError,
 };
+use polkadot_sdk::sp_runtime::Saturating as _;
 use polkadot_sdk::{
 	frame_support::{
 		assert_noop, assert_ok,
@@ -66,10 +67,21 @@ const VALID: Judgement = Judgement::Valid;
 /// A judgement that the result is a fraud.
 const FRAUD: Judgement = Judgement::Invalid(Fault::Token { position: 3, margin_micro: 9_000_000 });
 
+/// A validator's probe of a result: the tests' executors recognise it.
+const PROBE: Fingerprint = Fingerprint { dims: [1, 2, 3, 4, 5, 6, 7, 8], values: [9; 8] };
+
+/// `who`'s verdict, with [`PROBE`] (which matters only to a first validator's pass).
 fn verdict(who: AccountId, job_id: JobId, judgement: Judgement) -> DispatchResult {
-	Inference::submit_verdict(RuntimeOrigin::signed(who), job_id, judgement)
+	Inference::submit_verdict(RuntimeOrigin::signed(who), job_id, judgement, Some(PROBE))
 		.map(|_| ())
 		.map_err(|e| e.error)
+}
+
+/// The validator passes the result with its probe, and the executor recognises the probe.
+fn pass(validator: AccountId, job_id: JobId) -> DispatchResult {
+	verdict(validator, job_id, VALID)?;
+	assert!(matches!(job(job_id).status, JobStatus::Probing { .. }));
+	verdict(executor_of(job_id), job_id, VALID)
 }
 
 fn ended(job_id: JobId) -> JobEnd {
@@ -495,12 +507,15 @@ fn results_and_verdicts_are_free_when_they_succeed_and_pay_when_they_fail() {
 		.sample_rate(Perbill::one())
 		.build_and_execute(|| {
 			let (job_id, executor, validator) = delivered_and_validating();
-			let refused = Inference::submit_verdict(RuntimeOrigin::signed(executor), job_id, VALID)
-				.unwrap_err();
+			let give = |who, probe| {
+				Inference::submit_verdict(RuntimeOrigin::signed(who), job_id, VALID, probe)
+			};
+			let refused = give(executor, Some(PROBE)).unwrap_err();
 			assert_eq!(refused.post_info.pays_fee, Pays::Yes);
-			let given =
-				Inference::submit_verdict(RuntimeOrigin::signed(validator), job_id, VALID).unwrap();
-			assert_eq!(given.pays_fee, Pays::No);
+			let refused = give(validator, None).unwrap_err();
+			assert_eq!(refused.post_info.pays_fee, Pays::Yes);
+			assert_eq!(give(validator, Some(PROBE)).unwrap().pays_fee, Pays::No);
+			assert_eq!(give(executor, None).unwrap().pays_fee, Pays::No);
 
 			let job_id = submit(CONSUMER).unwrap();
 			let executor = executor_of(job_id);
@@ -767,7 +782,7 @@ fn a_sampled_result_waits_for_its_validator_and_a_pass_pays() {
 			let (executor_before, validator_before) = (free(executor), free(validator));
 			let (treasury_before, reputation_before) = (free(TREASURY), reputation(validator));
 
-			assert_ok!(verdict(validator, job_id, VALID));
+			assert_ok!(pass(validator, job_id));
 			assert_eq!(ended(job_id), JobEnd::Validated);
 			assert_eq!(free(CONSUMER), ENDOWMENT - FEE);
 			// The check is paid out of the protocol fee; the executor's part is unchanged.
@@ -1261,7 +1276,7 @@ fn a_half_trusted_host_is_validated_about_half_the_time() {
 			run_to_block(System::block_number() + 1);
 			if Jobs::<Test>::contains_key(job_id) {
 				sampled += 1;
-				assert_ok!(verdict(validator_of(job_id), job_id, VALID));
+				assert_ok!(pass(validator_of(job_id), job_id));
 			}
 		}
 		// 50 expected; outside 30..=70 has a probability below 1e-4.
@@ -1278,7 +1293,7 @@ fn a_pruned_outcome_takes_its_payload_and_output_out_of_the_offchain_index() {
 			register_host(who, &[0]).unwrap();
 		}
 		let (job_id, _, validator) = delivered_and_validating();
-		assert_ok!(verdict(validator, job_id, VALID));
+		assert_ok!(pass(validator, job_id));
 		assert_eq!(ended(job_id), JobEnd::Validated);
 		System::block_number()
 	});
@@ -1536,14 +1551,14 @@ mod greedy_only_hosts {
 					// Its validator replays and checks: never a proxy.
 					let validator = validator_of(greedy);
 					assert!([DAVE, EVE].contains(&validator), "round {round}: {validator}");
-					assert_ok!(verdict(validator, greedy, VALID));
+					assert_ok!(pass(validator, greedy));
 
 					// A sampled job goes to a host that replays the sampler.
 					let sampled = submit_at(CONSUMER_2, 700).unwrap();
 					assert!([DAVE, EVE].contains(&executor_of(sampled)), "round {round}");
 					assert_ok!(deliver(sampled, "sampled"));
 					next_block();
-					assert_ok!(verdict(validator_of(sampled), sampled, VALID));
+					assert_ok!(pass(validator_of(sampled), sampled));
 					next_block();
 				}
 				assert!(greedy_by_proxies > 0, "proxies take greedy jobs");
@@ -1598,4 +1613,227 @@ mod greedy_only_hosts {
 			);
 		});
 	}
+}
+
+/// A probe the model does not give: what a validator that passes without computing shows.
+const GUESSED: Fingerprint = Fingerprint { dims: [8, 7, 6, 5, 4, 3, 2, 1], values: [1; 8] };
+
+/// The executor's judgement of a probe that is not its model's.
+const WRONG_PROBE: Judgement = Judgement::Invalid(Fault::Probe { deviation_ppm: 1_000_000 });
+
+/// A job whose validator passed it with `probe`, which its executor contests; the dispute's
+/// three validators are drawn at the next block.
+fn probe_contested(probe: Fingerprint) -> (JobId, AccountId, AccountId, Vec<AccountId>) {
+	let (job_id, executor, validator) = delivered_and_validating();
+	assert_ok!(Inference::submit_verdict(
+		RuntimeOrigin::signed(validator),
+		job_id,
+		VALID,
+		Some(probe)
+	));
+	assert_eq!(job(job_id).status, JobStatus::Probing { validator, probe });
+	assert_eq!(Inference::api_work_of(executor), vec![(job_id, WorkKind::Validate)]);
+	assert_ok!(verdict(executor, job_id, WRONG_PROBE));
+	System::assert_has_event(Event::ProbeContested { job_id, validator }.into());
+	assert_eq!(ContestedProbes::<Test>::get(job_id), Some((validator, probe)));
+	next_block();
+	let (accuser, validators) = dispute_of(job_id);
+	assert_eq!(accuser, executor);
+	assert!(!validators.contains(&validator), "the accused does not judge its own probe");
+	assert_eq!(validators.len(), 3);
+	(job_id, executor, validator, validators)
+}
+
+/// A validator that passes results without running the model cannot show the hidden state at
+/// the probe position: the executor, which has it, contests the probe, the dispute's validators
+/// confirm, and the lazy validator loses [`FraudSlash`] of its bond (to the executor and the
+/// panel) and its standing. The result stands unchecked: the executor is paid, nobody is paid
+/// for the check.
+#[test]
+fn a_validator_that_passes_without_computing_is_caught_by_its_probe() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, lazy, panel) = probe_contested(GUESSED);
+			let executor_before = free(executor);
+			let panel_before = panel.iter().map(|v| free(*v)).collect::<Vec<_>>();
+			let lazy_before = free(lazy);
+			for v in &panel {
+				assert_ok!(verdict(*v, job_id, WRONG_PROBE));
+			}
+			assert_eq!(ended(job_id), JobEnd::Completed);
+			let slashed = FraudSlash::get() * MinHostBond::get();
+			System::assert_has_event(
+				Event::LazyValidatorCaught { job_id, validator: lazy, slashed }.into(),
+			);
+			assert_eq!(bond_of(lazy), MinHostBond::get() - slashed);
+			assert_eq!(free(lazy), lazy_before, "no pay for a check it did not do");
+			assert_eq!(reputation(lazy), Perbill::zero());
+			// Shared by the executor and the three validators who were right.
+			let share = slashed / 4;
+			assert_eq!(free(executor), executor_before + share + FEE - FEE / 10);
+			for (v, before) in panel.iter().zip(panel_before) {
+				assert_eq!(free(*v), before + share);
+			}
+			let outcome = Outcomes::<Test>::get(job_id).unwrap();
+			assert_eq!((outcome.validation_fee, outcome.fee), (0, FEE));
+			assert!(ContestedProbes::<Test>::get(job_id).is_none());
+		});
+}
+
+/// An executor cannot farm validators' bonds by contesting honest probes: the dispute's
+/// validators recognise the probe, the executor loses [`FalseAccusationSlash`] of its bond to
+/// the validator, and the validator and the panel share the pay of the check.
+#[test]
+fn an_executor_that_contests_an_honest_probe_pays_for_it() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, validator, panel) = probe_contested(PROBE);
+			let validator_before = free(validator);
+			let panel_before = panel.iter().map(|v| free(*v)).collect::<Vec<_>>();
+			for v in &panel {
+				assert_ok!(verdict(*v, job_id, VALID));
+			}
+			assert_eq!(ended(job_id), JobEnd::Validated);
+			let slashed = FalseAccusationSlash::get() * MinHostBond::get();
+			System::assert_has_event(
+				Event::AccusationOverturned { job_id, accuser: executor, slashed }.into(),
+			);
+			assert_eq!(bond_of(executor), MinHostBond::get() - slashed);
+			assert_eq!(bond_of(validator), MinHostBond::get());
+			// The pay of the check, in four parts, the contested validator first.
+			let pay = ValidatorPay::get() * FEE;
+			let part = pay / 4;
+			assert_eq!(free(validator), validator_before + slashed + pay - 3 * part);
+			for (v, before) in panel.iter().zip(panel_before) {
+				assert_eq!(free(*v), before + part);
+			}
+			assert_eq!(Outcomes::<Test>::get(job_id).unwrap().validation_fee, pay);
+		});
+}
+
+/// A pass must show its probe; an executor silent about a probe lets the pass stand and
+/// loses reputation.
+#[test]
+fn a_pass_shows_its_probe_and_an_executor_silent_about_it_lets_it_stand() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let (job_id, executor, validator) = delivered_and_validating();
+			assert!(job(job_id).probe_position(job_id).is_some());
+			assert_noop!(
+				Inference::submit_verdict(RuntimeOrigin::signed(validator), job_id, VALID, None)
+					.map_err(|e| e.error),
+				Error::<Test>::ProbeMissing
+			);
+			assert_ok!(verdict(validator, job_id, VALID));
+			let deadline = job(job_id).deadline;
+			System::assert_has_event(Event::ProbeShown { job_id, validator, deadline }.into());
+			// Only the executor judges the probe, and nobody cancels meanwhile.
+			assert_noop!(verdict(validator, job_id, VALID), Error::<Test>::NotValidator);
+			assert_noop!(
+				Inference::cancel_job(RuntimeOrigin::signed(CONSUMER), job_id),
+				Error::<Test>::CannotCancel
+			);
+			let (validator_before, reputation_before) = (free(validator), reputation(executor));
+			run_to_block(deadline);
+			System::assert_has_event(Event::ProbeUnanswered { job_id, executor }.into());
+			assert_eq!(ended(job_id), JobEnd::Validated);
+			assert_eq!(free(validator), validator_before + ValidatorPay::get() * FEE);
+			// A missed duty (-10%), then the delivery (+1%).
+			assert_eq!(
+				reputation(executor),
+				reputation_before
+					.saturating_sub(Perbill::from_percent(10))
+					.saturating_add(Perbill::from_percent(1))
+			);
+		});
+}
+
+/// One-token results have no position that no fingerprint shows: a pass settles at once.
+#[test]
+fn a_one_token_result_is_passed_without_a_probe() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let job_id = submit(CONSUMER).unwrap();
+			assert_ok!(Inference::submit_result(
+				RuntimeOrigin::signed(executor_of(job_id)),
+				job_id,
+				result("a", 8, 1),
+			));
+			next_block();
+			assert_eq!(job(job_id).probe_position(job_id), None);
+			let validator = validator_of(job_id);
+			assert_ok!(Inference::submit_verdict(
+				RuntimeOrigin::signed(validator),
+				job_id,
+				VALID,
+				None
+			));
+			assert_eq!(ended(job_id), JobEnd::Validated);
+		});
+}
+
+/// The detection rate, played: a lazy validator (it passes everything and shows a guessed
+/// probe) is drawn for the results of honest executors, which judge every probe. Its first
+/// pass is contested and confirmed: it is caught at its first verdict, well within the 100
+/// verdicts in which it must be caught with probability at least 99%, and it loses its
+/// standing. Honest validators beside it are never caught (0 of their passes contested).
+#[test]
+fn a_lazy_validator_is_caught_at_its_first_pass_and_honest_ones_never() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let lazy = BOB;
+			let (mut honest_passes, mut lazy_passes, mut caught_at) = (0u32, 0u32, None);
+			for round in 0..60u32 {
+				let job_id = submit(CONSUMER).unwrap();
+				assert_ok!(deliver(job_id, "the answer"));
+				next_block();
+				let validator = validator_of(job_id);
+				let executor = executor_of(job_id);
+				let probe = if validator == lazy { GUESSED } else { PROBE };
+				assert_ok!(Inference::submit_verdict(
+					RuntimeOrigin::signed(validator),
+					job_id,
+					VALID,
+					Some(probe)
+				));
+				// Honest executors recognise their model's probe and nothing else.
+				let judgement = if probe == PROBE { VALID } else { WRONG_PROBE };
+				assert_ok!(verdict(executor, job_id, judgement));
+				if validator != lazy {
+					honest_passes += 1;
+					assert_eq!(ended(job_id), JobEnd::Validated);
+					continue;
+				}
+				lazy_passes += 1;
+				next_block();
+				let (_, panel) = dispute_of(job_id);
+				for v in panel {
+					assert_ok!(verdict(v, job_id, WRONG_PROBE));
+				}
+				System::assert_has_event(
+					Event::LazyValidatorCaught {
+						job_id,
+						validator: lazy,
+						slashed: FraudSlash::get() * MinHostBond::get(),
+					}
+					.into(),
+				);
+				caught_at.get_or_insert(round);
+				break;
+			}
+			assert_eq!(lazy_passes, 1, "caught at its first pass");
+			assert!(caught_at.is_some());
+			assert!(honest_passes > 0);
+			assert_eq!(reputation(lazy), Perbill::zero());
+		});
 }

@@ -242,6 +242,18 @@ pub enum JobStatus<T: Config> {
 		/// Since when the job waits for its dispute's validators.
 		since: BlockNumberFor<T>,
 	},
+	/// The validator passed the result and showed its probe: the final hidden state at the
+	/// result's probe position ([`daya_primitives::probe_position`]), which only running the
+	/// model over the output gives. The executor, which holds the model's numbers for its own
+	/// result, says whether the probe is the model's until the job's deadline: a validator that
+	/// passes results without computing them is caught.
+	#[codec(index = 6)]
+	Probing {
+		/// The validator that passed the result.
+		validator: T::AccountId,
+		/// Its probe.
+		probe: Fingerprint,
+	},
 }
 
 impl<T: Config> JobStatus<T> {
@@ -333,6 +345,9 @@ impl<T: Config> Job<T> {
 			JobStatus::Accused { accuser, .. } => {
 				JobStatusView::Accused { accuser: accuser.clone() }
 			},
+			JobStatus::Probing { validator, .. } => {
+				JobStatusView::Probing { validator: validator.clone() }
+			},
 		};
 		JobView {
 			consumer: self.consumer.clone(),
@@ -363,6 +378,7 @@ impl<T: Config> Job<T> {
 			JobStatus::Disputed { verdicts, .. } => {
 				verdicts.iter().any(|v| &v.validator == who && v.judgement.is_none())
 			},
+			JobStatus::Probing { .. } => self.executed_by(who),
 			JobStatus::Assigned
 			| JobStatus::Delivered
 			| JobStatus::Unassigned { .. }
@@ -373,6 +389,17 @@ impl<T: Config> Job<T> {
 	/// Whether `who` is the job's executor.
 	pub fn executed_by(&self, who: &T::AccountId) -> bool {
 		self.executor.as_ref() == Some(who)
+	}
+
+	/// The output position whose probe a validator's pass must show, if the result has one
+	/// ([`daya_primitives::probe_position`]).
+	pub fn probe_position(&self, job_id: daya_primitives::JobId) -> Option<u32> {
+		let delivery = self.delivery?;
+		daya_primitives::probe_position(
+			job_id,
+			&delivery.result_hash.0,
+			delivery.usage.completion_tokens,
+		)
 	}
 }
 

@@ -194,6 +194,7 @@ impl<T: Config> Pallet<T> {
 		who: T::AccountId,
 		job_id: JobId,
 		judgement: Judgement,
+		probe: Option<Fingerprint>,
 	) -> DispatchResult {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		let now = frame_system::Pallet::<T>::block_number();
@@ -203,25 +204,57 @@ impl<T: Config> Pallet<T> {
 				ensure!(verdict.validator == who, Error::<T>::NotValidator);
 				ensure!(verdict.judgement.is_none(), Error::<T>::AlreadyVoted);
 				ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
-				if !passes {
-					// The dispute's validators are drawn from a later relay block's seed.
-					Self::queue_draw(job_id)?;
-				}
 				Self::deposit_event(Event::VerdictSubmitted {
 					job_id,
 					validator: who.clone(),
 					judgement,
 				});
-				// Reputation follows from checked verdicts only: an accusation's from its
-				// dispute, a pass's never (nothing checks it), so that passing everything
-				// unchecked does not earn a host fewer checks of its own results.
-				if passes {
-					Self::settle(job_id, job, JobEnd::Validated, &[who]);
-				} else {
+				if !passes {
+					// The dispute's validators are drawn from a later relay block's seed.
+					Self::queue_draw(job_id)?;
 					Self::unschedule(job_id, job.deadline);
 					job.status = JobStatus::Accused { accuser: who, round: 0, since: now };
 					Jobs::<T>::insert(job_id, job);
+					return Ok(());
 				}
+				// A pass shows what only running the model gives, for the executor to judge.
+				// Reputation follows from checked verdicts only: never from a pass, so that
+				// passing results unchecked does not earn a host fewer checks of its own.
+				if job.probe_position(job_id).is_none() {
+					Self::settle(job_id, job, JobEnd::Validated, &[who]);
+					return Ok(());
+				}
+				let probe = probe.ok_or(Error::<T>::ProbeMissing)?;
+				Self::unschedule(job_id, job.deadline);
+				let deadline =
+					Self::schedule(job_id, now.saturating_add(T::ValidationPeriod::get()))
+						.ok_or(Error::<T>::DeadlinesFull)?;
+				job.deadline = deadline;
+				job.status = JobStatus::Probing { validator: who.clone(), probe };
+				Jobs::<T>::insert(job_id, job);
+				Self::deposit_event(Event::ProbeShown { job_id, validator: who, deadline });
+			},
+			JobStatus::Probing { validator, probe } => {
+				let (validator, probe) = (validator.clone(), *probe);
+				ensure!(job.executed_by(&who), Error::<T>::NotValidator);
+				ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
+				Self::deposit_event(Event::VerdictSubmitted {
+					job_id,
+					validator: who.clone(),
+					judgement,
+				});
+				if passes {
+					// The executor recognises its model's numbers: the validator computed.
+					Self::settle(job_id, job, JobEnd::Validated, &[validator]);
+					return Ok(());
+				}
+				// The dispute's validators judge the probe.
+				Self::queue_draw(job_id)?;
+				Self::unschedule(job_id, job.deadline);
+				ContestedProbes::<T>::insert(job_id, (validator.clone(), probe));
+				job.status = JobStatus::Accused { accuser: who, round: 0, since: now };
+				Jobs::<T>::insert(job_id, job);
+				Self::deposit_event(Event::ProbeContested { job_id, validator });
 			},
 			JobStatus::Disputed { verdicts, .. } => {
 				let verdict = verdicts
@@ -264,6 +297,7 @@ impl<T: Config> Pallet<T> {
 			},
 			JobStatus::Delivered
 			| JobStatus::Validating { .. }
+			| JobStatus::Probing { .. }
 			| JobStatus::Disputed { .. }
 			| JobStatus::Accused { .. } => Err(Error::<T>::CannotCancel)?,
 		}

@@ -25,12 +25,13 @@ impl<T: Config> Pallet<T> {
 	) -> bool {
 		// Nobody runs the version the result came from any more: nobody can decide.
 		if Self::version_moved(&job) {
-			Self::deposit_event(Event::DisputeUnresolved { job_id });
-			Self::refund(job_id, job, JobEnd::Unresolved);
+			Self::unresolved(job_id, job);
 			return true;
 		}
 		let mut exclude = alloc::vec![job.consumer.clone(), accuser.clone()];
 		exclude.extend(job.executor.clone());
+		// The validator whose probe is contested is the accused: it does not judge itself.
+		exclude.extend(ContestedProbes::<T>::get(job_id).map(|(validator, _)| validator));
 		let mut verdicts = Verdicts::<T>::new();
 		for index in 0..T::DisputeValidators::get() {
 			let seed = Self::seed(seed, domain::DISPUTE, job_id, index);
@@ -51,8 +52,7 @@ impl<T: Config> Pallet<T> {
 			if now < since.saturating_add(T::DisputeStaffingPeriod::get()) {
 				return false;
 			}
-			Self::deposit_event(Event::DisputeUnresolved { job_id });
-			Self::refund(job_id, job, JobEnd::Unresolved);
+			Self::unresolved(job_id, job);
 			return true;
 		};
 		let validators = verdicts.iter().map(|v| v.validator.clone()).collect::<Vec<_>>();
@@ -106,6 +106,12 @@ impl<T: Config> Pallet<T> {
 				Decision::Undecided => {},
 			}
 		}
+		// A dispute about a validator's probe, which the executor contested, rather than about
+		// the result: "fraud" is then the validator's (it passed without computing).
+		let contested = match decision {
+			Decision::Fraud | Decision::Overturned => ContestedProbes::<T>::take(job_id),
+			Decision::Undecided => None,
+		};
 		match decision {
 			Decision::Fraud => {
 				T::Hosts::record_success(&accuser);
@@ -113,9 +119,20 @@ impl<T: Config> Pallet<T> {
 				winners.extend(
 					verdicts.iter().filter(|v| v.says_fraud()).map(|v| v.validator.clone()),
 				);
+				if let Some((validator, _)) = contested {
+					let slashed =
+						Self::slash_to_winners(&validator, T::FraudSlash::get(), &winners);
+					T::Hosts::record_miss(&validator);
+					T::Hosts::forfeit_reputation(&validator);
+					Self::deposit_event(Event::LazyValidatorCaught { job_id, validator, slashed });
+					// Nobody who computed passed it: the result stands, unchecked.
+					Self::settle(job_id, job, JobEnd::Completed, &[]);
+					return;
+				}
 				// A disputed job has its executor; without one, there is nobody to slash.
 				if let Some(executor) = job.executor.clone() {
-					let slashed = Self::slash_to_winners(&executor, &job, &winners);
+					let penalty = Self::fraud_penalty(&executor, &job);
+					let slashed = Self::slash_to_winners(&executor, penalty, &winners);
 					T::Hosts::record_miss(&executor);
 					// Its standing goes: each of its results is checked until it earns it back.
 					T::Hosts::forfeit_reputation(&executor);
@@ -126,33 +143,49 @@ impl<T: Config> Pallet<T> {
 				Self::refund(job_id, job, JobEnd::Fraud);
 			},
 			Decision::Overturned => {
-				let slashed = T::Hosts::slash(
-					&accuser,
-					T::FalseAccusationSlash::get(),
-					job.executor.as_ref(),
-				);
+				// The accused: the executor, or the validator whose probe it contested.
+				let accused = contested.as_ref().map(|(validator, _)| validator.clone());
+				let accused = accused.or_else(|| job.executor.clone());
+				let slashed =
+					T::Hosts::slash(&accuser, T::FalseAccusationSlash::get(), accused.as_ref());
 				T::Hosts::record_miss(&accuser);
 				Self::deposit_event(Event::AccusationOverturned { job_id, accuser, slashed });
-				// The validators that found the result valid checked it: they share the pay.
-				let checkers = verdicts
-					.iter()
-					.filter(|v| v.judgement.is_some_and(|j| j.is_valid()))
-					.map(|v| v.validator.clone())
-					.collect::<Vec<_>>();
+				// The validators that found the result (or the probe) right checked it: they
+				// share the pay, with the validator whose probe was contested first.
+				let mut checkers =
+					contested.map(|(validator, _)| validator).into_iter().collect::<Vec<_>>();
+				checkers.extend(
+					verdicts
+						.iter()
+						.filter(|v| v.judgement.is_some_and(|j| j.is_valid()))
+						.map(|v| v.validator.clone()),
+				);
 				Self::settle(job_id, job, JobEnd::Validated, &checkers);
 			},
 			Decision::Undecided => {
 				Self::deposit_event(Event::DisputeRoundFailed { job_id, round, silent });
 				let next = round.saturating_add(1);
 				if moved || next >= T::DisputeRounds::get() || Self::queue_draw(job_id).is_err() {
-					Self::deposit_event(Event::DisputeUnresolved { job_id });
-					Self::refund(job_id, job, JobEnd::Unresolved);
+					Self::unresolved(job_id, job);
 					return;
 				}
 				// The validators are drawn again from a later relay block's seed.
 				job.status = JobStatus::Accused { accuser, round: next, since: now };
 				Jobs::<T>::insert(job_id, job);
 			},
+		}
+	}
+
+	/// Ends a dispute that could not be decided ([`Event::DisputeUnresolved`]): an accused
+	/// result is refunded in full and nobody is paid ([`JobEnd::Unresolved`]); a result whose
+	/// validator's probe was contested stands unchecked, as if not drawn for validation
+	/// ([`JobEnd::Completed`]).
+	pub(crate) fn unresolved(job_id: JobId, job: Job<T>) {
+		Self::deposit_event(Event::DisputeUnresolved { job_id });
+		if ContestedProbes::<T>::take(job_id).is_some() {
+			Self::settle(job_id, job, JobEnd::Completed, &[]);
+		} else {
+			Self::refund(job_id, job, JobEnd::Unresolved);
 		}
 	}
 
@@ -199,17 +232,16 @@ impl<T: Config> Pallet<T> {
 			.unwrap_or_else(|_| Perbill::one())
 	}
 
-	/// Slashes [`Self::fraud_penalty`] of `executor`'s bond into the pallet's account and
-	/// shares what arrived equally among `winners`, the first taking the remainder. Returns the
-	/// amount shared.
+	/// Slashes `share` of `culprit`'s bond into the pallet's account and shares what arrived
+	/// equally among `winners`, the first taking the remainder. Returns the amount shared.
 	pub(crate) fn slash_to_winners(
-		executor: &T::AccountId,
-		job: &Job<T>,
+		culprit: &T::AccountId,
+		share: Perbill,
 		winners: &[T::AccountId],
 	) -> BalanceOf<T> {
 		let pot = Self::account_id();
 		let before = T::Currency::balance(&pot);
-		T::Hosts::slash(executor, Self::fraud_penalty(executor, job), Some(&pot));
+		T::Hosts::slash(culprit, share, Some(&pot));
 		let received = T::Currency::balance(&pot).saturating_sub(before);
 		let count = u32::try_from(winners.len()).unwrap_or(u32::MAX).max(1);
 		let share = received.checked_div(&BalanceOf::<T>::from(count)).unwrap_or_default();

@@ -106,7 +106,10 @@ impl<T: Config> Pallet<T> {
 			JobStatus::Accused { accuser, round, since } => {
 				Self::open_dispute(job_id, job, (accuser, round, since), seed, now)
 			},
-			JobStatus::Assigned | JobStatus::Validating { .. } | JobStatus::Disputed { .. } => true,
+			JobStatus::Assigned
+			| JobStatus::Validating { .. }
+			| JobStatus::Probing { .. }
+			| JobStatus::Disputed { .. } => true,
 		}
 	}
 

@@ -68,9 +68,20 @@ impl<T: Config> Pallet<T> {
 				Self::settle(job_id, job, JobEnd::Completed, &[]);
 				Self::settle_weight().saturating_add(Self::silence_weight())
 			},
+			// The executor did not judge the probe: the pass stands (silence never convicts),
+			// and the executor missed a duty.
+			JobStatus::Probing { validator, .. } => {
+				let validator = validator.clone();
+				if let Some(executor) = job.executor.clone() {
+					T::Hosts::record_miss(&executor);
+					Self::deposit_event(Event::ProbeUnanswered { job_id, executor });
+				}
+				Self::settle(job_id, job, JobEnd::Validated, &[validator]);
+				Self::settle_weight().saturating_add(Self::silence_weight())
+			},
 			JobStatus::Disputed { .. } => {
 				Self::decide_dispute(job_id, job, now);
-				T::WeightInfo::submit_verdict_decide().saturating_add(
+				Self::decide_weight().saturating_add(
 					Self::silence_weight().saturating_mul(u64::from(T::DisputeValidators::get())),
 				)
 			},
@@ -99,6 +110,11 @@ impl<T: Config> Pallet<T> {
 			.saturating_sub(T::WeightInfo::on_initialize_deadlines(0))
 	}
 
+	/// What deciding a dispute costs: the benchmarked decision, and taking a contested probe.
+	pub(crate) fn decide_weight() -> Weight {
+		T::WeightInfo::submit_verdict_decide().saturating_add(T::DbWeight::get().reads_writes(1, 1))
+	}
+
 	/// What settling one job costs: at most what the verdict that settles one does.
 	pub(crate) fn settle_weight() -> Weight {
 		T::WeightInfo::submit_verdict_pass()
@@ -114,7 +130,8 @@ impl<T: Config> Pallet<T> {
 			.saturating_sub(T::WeightInfo::draw_assign(0))
 			.max(Self::sample_weight().saturating_add(Self::settle_weight()))
 			.max(T::WeightInfo::submit_verdict_accuse())
-			.saturating_add(T::DbWeight::get().reads(1))
+			// The model's version, and a contested probe's validator (a dispute's draw).
+			.saturating_add(T::DbWeight::get().reads(2))
 	}
 
 	/// What the draws of `count` queued jobs cost, with reading the seed and the queue.

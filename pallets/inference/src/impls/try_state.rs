@@ -69,6 +69,22 @@ impl<T: Config> Pallet<T> {
 			*escrow = escrow.saturating_add(job.escrow);
 			by_consumer.entry(job.consumer.clone()).or_default().insert(id);
 			let in_bucket = || Deadlines::<T>::get(job.deadline).contains(&id);
+			// A dispute about a validator's probe is the executor's accusation of it.
+			let contested = ContestedProbes::<T>::get(id);
+			let accusers_ok = |accuser: &T::AccountId| match &contested {
+				Some((validator, _)) => {
+					job.executed_by(accuser)
+						&& !job.executed_by(validator)
+						&& validator != &job.consumer
+				},
+				None => !job.executed_by(accuser) && accuser != &job.consumer,
+			};
+			if contested.is_some() {
+				ensure!(
+					matches!(job.status, JobStatus::Accused { .. } | JobStatus::Disputed { .. }),
+					"a contested probe's job is not in a dispute"
+				);
+			}
 			match &job.status {
 				JobStatus::Assigned => {
 					ensure!(job.delivery.is_none(), "an assigned job has a delivery");
@@ -95,10 +111,7 @@ impl<T: Config> Pallet<T> {
 					ensure!(job.delivery.is_some(), "an accused job has no delivery");
 					ensure!(*round < T::DisputeRounds::get(), "a dispute beyond its last round");
 					ensure!(*since <= now, "a dispute waits since a later block");
-					ensure!(
-						!job.executed_by(accuser) && accuser != &job.consumer,
-						"a validator is the executor or the consumer"
-					);
+					ensure!(accusers_ok(accuser), "an accuser is not who may accuse");
 				},
 				JobStatus::Validating { verdict } => {
 					ensure!(job.delivery.is_some(), "a validated job has no delivery");
@@ -119,18 +132,35 @@ impl<T: Config> Pallet<T> {
 						verdicts.iter().any(|v| v.judgement.is_none()),
 						"a dispute with every verdict is still open"
 					);
-					for validator in
-						verdicts.iter().map(|v| &v.validator).chain(core::iter::once(accuser))
-					{
+					ensure!(accusers_ok(accuser), "an accuser is not who may accuse");
+					for validator in verdicts.iter().map(|v| &v.validator) {
 						ensure!(
 							!job.executed_by(validator) && validator != &job.consumer,
 							"a validator is the executor or the consumer"
 						);
+						ensure!(
+							contested.as_ref().is_none_or(|(accused, _)| accused != validator),
+							"a validator judges its own contested probe"
+						);
 					}
+				},
+				JobStatus::Probing { validator, .. } => {
+					ensure!(in_bucket(), "a probed job is not in its deadline's bucket");
+					ensure!(
+						job.probe_position(id).is_some(),
+						"a probe is shown for a result without a probe position"
+					);
+					ensure!(
+						!job.executed_by(validator) && validator != &job.consumer,
+						"a validator is the executor or the consumer"
+					);
 				},
 			}
 		}
 		ensure!(count == Jobs::<T>::count(), "the job counter does not match the jobs");
+		for (id, _) in ContestedProbes::<T>::iter() {
+			ensure!(Jobs::<T>::contains_key(id), "a contested probe outlives its job");
+		}
 		ensure!(count <= T::MaxOpenJobs::get(), "more open jobs than MaxOpenJobs");
 		let mut lists = 0usize;
 		for (consumer, list) in JobsOf::<T>::iter() {
