@@ -6,8 +6,8 @@ use std::{fmt, path::Path, sync::Arc};
 use candle_core::Device;
 use daya_protocol::{
 	fingerprint_positions, hex, ids_hash, judge, ChatMessage, CheckReport, ExecutionResult, Fault,
-	Fingerprint, Judgement, Policy, ValidateResponse, FINGERPRINT_DIMS, FINGERPRINT_SCALE,
-	LOGPROBS_TOP, VERSION,
+	Fingerprint, Judgement, Policy, Probe, ProbeAnswer, ValidateResponse, FINGERPRINT_DIMS,
+	FINGERPRINT_SCALE, LOGPROBS_TOP, VERSION,
 };
 use tokenizers::Tokenizer;
 
@@ -195,6 +195,20 @@ pub trait Engine: Send + Sync {
 		claim: &ExecutionResult,
 		policy: &Policy,
 	) -> Result<ValidateResponse, EngineError>;
+	/// [`Engine::check`], and the answer to `probe` from the same prefill: the fingerprint of
+	/// the hidden state at the probe's position, and the judgement of a claimed probe under
+	/// `policy`'s fingerprint tolerance. Engines that show no hidden states answer no probe.
+	fn check_probed(
+		&self,
+		prompt: &str,
+		max_tokens: u32,
+		sampler: Sampler,
+		claim: &ExecutionResult,
+		policy: &Policy,
+		_probe: Option<Probe>,
+	) -> Result<ValidateResponse, EngineError> {
+		self.check(prompt, max_tokens, sampler, claim, policy)
+	}
 	/// The text of a token, for OpenAI log-probabilities; empty if unknown.
 	fn token_text(&self, _token: u32) -> String {
 		String::new()
@@ -244,6 +258,17 @@ impl<E: Engine + ?Sized> Engine for Arc<E> {
 		policy: &Policy,
 	) -> Result<ValidateResponse, EngineError> {
 		(**self).check(prompt, max_tokens, sampler, claim, policy)
+	}
+	fn check_probed(
+		&self,
+		prompt: &str,
+		max_tokens: u32,
+		sampler: Sampler,
+		claim: &ExecutionResult,
+		policy: &Policy,
+		probe: Option<Probe>,
+	) -> Result<ValidateResponse, EngineError> {
+		(**self).check_probed(prompt, max_tokens, sampler, claim, policy, probe)
 	}
 	fn token_text(&self, token: u32) -> String {
 		(**self).token_text(token)
@@ -469,12 +494,14 @@ impl CandleEngine {
 		sampler: Sampler,
 		claim: &ExecutionResult,
 		policy: &Policy,
+		probe: Option<Probe>,
 	) -> Result<ValidateResponse, EngineError> {
 		let invalid = |fault| {
 			Ok(ValidateResponse {
 				version: VERSION,
 				judgement: Judgement::Invalid(fault),
 				report: CheckReport::default(),
+				probe: None,
 			})
 		};
 		let prompt_ids = self.text.encode_prompt(prompt)?;
@@ -532,7 +559,19 @@ impl CandleEngine {
 			.map(|(position, fp)| deviation_ppm(&rows.hidden[position as usize], fp))
 			.collect();
 		let (judgement, report) = judge(&margins, &deviations, policy);
-		Ok(ValidateResponse { version: VERSION, judgement, report })
+		let probe = probe.and_then(|probe| {
+			let hidden = rows.hidden.get(probe.position as usize)?;
+			let judgement = probe.claimed.map(|claimed| {
+				let deviation_ppm = deviation_ppm(hidden, &claimed);
+				if deviation_ppm <= policy.fingerprint_tolerance_ppm {
+					Judgement::Valid
+				} else {
+					Judgement::Invalid(Fault::Probe { deviation_ppm })
+				}
+			});
+			Some(ProbeAnswer { fingerprint: Self::fingerprint(hidden), judgement })
+		});
+		Ok(ValidateResponse { version: VERSION, judgement, report, probe })
 	}
 }
 
@@ -616,7 +655,19 @@ impl Engine for CandleEngine {
 		claim: &ExecutionResult,
 		policy: &Policy,
 	) -> Result<ValidateResponse, EngineError> {
-		self.run_check(prompt, max_tokens, sampler, claim, policy)
+		self.run_check(prompt, max_tokens, sampler, claim, policy, None)
+	}
+
+	fn check_probed(
+		&self,
+		prompt: &str,
+		max_tokens: u32,
+		sampler: Sampler,
+		claim: &ExecutionResult,
+		policy: &Policy,
+		probe: Option<Probe>,
+	) -> Result<ValidateResponse, EngineError> {
+		self.run_check(prompt, max_tokens, sampler, claim, policy, probe)
 	}
 
 	fn corrupt(&self, g: &Generation) -> Generation {

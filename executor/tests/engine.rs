@@ -239,3 +239,32 @@ fn tokens_after_the_end_of_sequence_are_caught() {
 	let r = check(&e, prompt, 32, GREEDY, &stopped);
 	assert!(matches!(r.judgement, Judgement::Invalid(Fault::Token { position: 4, .. })), "{r:?}");
 }
+
+/// The dev model answers probes as the real one does: its own probe is recognised, a copy of
+/// the nearest committed fingerprint is not, and a position past the output has no answer.
+#[test]
+fn probes_are_answered_and_judged() {
+	use daya_protocol::Probe;
+	let e = dev_engine();
+	let prompt = "Once upon a time";
+	let s = Sampler { temperature_milli: 700, key: [5; 32] };
+	let g = e.generate(prompt, 40, s).unwrap();
+	let claim = g.result();
+	let ask = |position, claimed| {
+		e.check_probed(prompt, 40, s, &claim, &constants::POLICY, Some(Probe { position, claimed }))
+			.unwrap()
+			.probe
+	};
+	let honest = ask(3, None).expect("an answer").fingerprint;
+	assert_eq!(ask(3, Some(honest)).unwrap().judgement, Some(Judgement::Valid));
+	let copied = claim.fingerprints[0];
+	assert!(matches!(
+		ask(3, Some(copied)).unwrap().judgement,
+		Some(Judgement::Invalid(Fault::Probe { .. }))
+	));
+	assert_eq!(ask(claim.tokens.len() as u32, None), None);
+	// Without a probe, no answer: the check is what it was.
+	let plain = check(&e, prompt, 40, s, &claim);
+	assert_eq!(plain.probe, None);
+	assert_eq!(plain.judgement, Judgement::Valid);
+}

@@ -38,6 +38,7 @@ fn validate_request(prompt: &str, claim: ExecutionResult) -> ValidateRequest {
 		sampling_key: to_hex(&KEY),
 		claim,
 		policy: dev_model::POLICY,
+		probe: None,
 	}
 }
 use serde_json::{json, Value};
@@ -126,6 +127,22 @@ async fn submit_poll_and_validate_a_job() {
 	}
 	assert_eq!(checked.report.tokens, direct.completion_tokens);
 	assert_eq!(checked.version, VERSION);
+	assert_eq!(checked.probe, None, "no probe asked, none answered");
+
+	// A probe: shown, then judged; a position past the output is refused by name.
+	let probed = |position, claimed| ValidateRequest {
+		probe: Some(daya_protocol::Probe { position, claimed }),
+		..validate_request("Hello", claim.clone())
+	};
+	let (_, body) = post(format!("{}/v1/validate", s.url()), &probed(1, None)).await;
+	let shown: ValidateResponse = serde_json::from_value(body).unwrap();
+	let fingerprint = shown.probe.expect("a probe").fingerprint;
+	let (_, body) = post(format!("{}/v1/validate", s.url()), &probed(1, Some(fingerprint))).await;
+	let judged: ValidateResponse = serde_json::from_value(body).unwrap();
+	assert_eq!(judged.probe.unwrap().judgement, Some(Judgement::Valid));
+	let past = claim.tokens.len() as u32;
+	let (status, body) = post(format!("{}/v1/validate", s.url()), &probed(past, None)).await;
+	assert_eq!((status, body["error"]["code"].as_str()), (400, Some("invalid_probe")), "{body}");
 	let corrupt = dev_engine().corrupt(&direct).result();
 	let (_, body) =
 		post(format!("{}/v1/validate", s.url()), &validate_request("Hello", corrupt)).await;
@@ -140,7 +157,7 @@ async fn submit_poll_and_validate_a_job() {
 		.unwrap();
 	assert!(metrics.contains("daya_executor_jobs_accepted_total 1\n"), "{metrics}");
 	assert!(metrics.contains("daya_executor_jobs_completed_total 1\n"), "{metrics}");
-	assert!(metrics.contains("daya_executor_validations_total 4\n"), "{metrics}");
+	assert!(metrics.contains("daya_executor_validations_total 6\n"), "{metrics}");
 	assert!(metrics.contains("# TYPE daya_executor_queue_depth gauge"));
 	assert!(metrics
 		.contains(&format!("daya_executor_tokens_generated_total {}\n", direct.completion_tokens)));

@@ -89,3 +89,56 @@ fn a_downgraded_model_is_caught_and_the_honest_one_passes() {
 		println!("{prompt:?}: downgraded judged {:?} ({:?})", r.judgement, r.report);
 	}
 }
+
+/// A validator's probe (the fingerprint of the hidden state at a position no committed
+/// fingerprint shows) is recognised by the executor's own model, while what a validator that
+/// did not run the model could show instead is not: the nearest committed fingerprint, the
+/// hidden state of the next position, or the probe of another prompt at the same position.
+#[test]
+fn a_probe_is_recognised_only_when_the_model_was_run() {
+	use daya_protocol::{fingerprint_positions, Fault, Probe};
+	let e = common::smollm2();
+	let policy = daya_protocol::smollm2::POLICY;
+	let messages =
+		[ChatMessage { role: "user".into(), content: "Write a haiku about rain.".into() }];
+	let prompt = e.render_chat(&messages).unwrap();
+	let sampler = Sampler::new(700, [3; 32]);
+	let result = e.generate(&prompt, 48, sampler).unwrap().result();
+	let n = result.tokens.len() as u32;
+	let committed: Vec<u32> = fingerprint_positions(n).collect();
+	let other_prompt = e
+		.render_chat(&[ChatMessage { role: "user".into(), content: "Name three colours.".into() }])
+		.unwrap();
+	let other = e.generate(&other_prompt, 48, sampler).unwrap().result();
+	let probe = |prompt: &str, claim: &daya_protocol::ExecutionResult, position, claimed| {
+		let r = e
+			.check_probed(prompt, 48, sampler, claim, &policy, Some(Probe { position, claimed }))
+			.unwrap();
+		assert_eq!(r.judgement, Judgement::Valid);
+		r.probe.expect("a probe answer")
+	};
+	let open = (0..n - 1).filter(|p| !committed.contains(p)).collect::<Vec<_>>();
+	assert!(open.len() >= 8, "{n} tokens");
+	for &position in open.iter().step_by(open.len() / 2) {
+		let honest = probe(&prompt, &result, position, None).fingerprint;
+		let judged = probe(&prompt, &result, position, Some(honest)).judgement;
+		assert_eq!(judged, Some(Judgement::Valid), "position {position}");
+		let nearest = committed.iter().min_by_key(|c| c.abs_diff(position)).unwrap();
+		let chunk = committed.iter().position(|c| c == nearest).unwrap();
+		let next = probe(&prompt, &result, position + 1, None).fingerprint;
+		let elsewhere =
+			probe(&other_prompt, &other, position.min(other.tokens.len() as u32 - 1), None)
+				.fingerprint;
+		for (what, lie) in [
+			("nearest fingerprint", result.fingerprints[chunk]),
+			("next position", next),
+			("another prompt", elsewhere),
+		] {
+			let judged = probe(&prompt, &result, position, Some(lie)).judgement;
+			let Some(Judgement::Invalid(Fault::Probe { deviation_ppm })) = judged else {
+				panic!("position {position}: the {what} passes as a probe ({judged:?})");
+			};
+			println!("position {position}: {what} deviates {deviation_ppm} ppm");
+		}
+	}
+}

@@ -108,6 +108,26 @@ pub struct JobInput {
 	pub policy: ValidationPolicy,
 	/// The payload.
 	pub prompt: Vec<u8>,
+	/// What the chain asks about the result's probe position, if anything.
+	pub probe: Option<ProbeDuty>,
+}
+
+/// What the chain asks of a host about a result's probe position
+/// ([`daya_primitives::probe_position`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ProbeDuty {
+	/// The first validator: its pass shows its own probe.
+	Show {
+		/// The position.
+		position: u32,
+	},
+	/// The executor of the result, or a dispute's validator: judge a validator's probe.
+	Judge {
+		/// The position.
+		position: u32,
+		/// The probe the validator showed.
+		probe: Fingerprint,
+	},
 }
 
 /// What an executor delivered for a job (the chain's `JobResult`, unbounded).
@@ -155,8 +175,14 @@ pub trait Chain {
 	/// Sends `submit_result`, signed by `host`, to the transaction pool; `NotSent` too when the
 	/// result exceeds the chain's bounds.
 	fn submit_result(host: &HostId, job: JobId, result: Delivered) -> Result<(), NotSent>;
-	/// Sends `submit_verdict`, signed by `host`, to the transaction pool.
-	fn submit_verdict(host: &HostId, job: JobId, judgement: Judgement) -> Result<(), NotSent>;
+	/// Sends `submit_verdict`, signed by `host`, to the transaction pool, with a probe where a
+	/// pass shows one.
+	fn submit_verdict(
+		host: &HostId,
+		job: JobId,
+		judgement: Judgement,
+		probe: Option<Fingerprint>,
+	) -> Result<(), NotSent>;
 	/// One call to an executor: a `POST` of `body` as JSON, or a `GET` without, with `key` as
 	/// its bearer API key if any; the status code and the body. The default makes it with the
 	/// offchain worker's HTTP API.
@@ -456,7 +482,35 @@ pub fn judgement_of(judgement: daya_protocol::Judgement) -> Judgement {
 			F::Token { position, margin_micro } => Fault::Token { position, margin_micro },
 			F::NearTies { count, tokens } => Fault::NearTies { count, tokens },
 			F::Fingerprint { chunk, deviation_ppm } => Fault::Fingerprint { chunk, deviation_ppm },
+			F::Probe { deviation_ppm } => Fault::Probe { deviation_ppm },
 		}),
+	}
+}
+
+/// The verdict a check gives where the chain asks `duty`: a first validator's judgement with
+/// its probe; the judgement of another's probe (by the executor of the result, or a dispute's
+/// validator), which a result found invalid fails too; else the check's judgement.
+pub fn verdict_of(
+	duty: Option<ProbeDuty>,
+	checked: ValidateResponse,
+) -> Result<(Judgement, Option<Fingerprint>), &'static str> {
+	let judgement = judgement_of(checked.judgement);
+	let answer = checked.probe;
+	match duty {
+		None => Ok((judgement, None)),
+		Some(ProbeDuty::Show { .. }) => {
+			let probe = answer
+				.map(|a| Fingerprint { dims: a.fingerprint.dims, values: a.fingerprint.values });
+			if judgement.is_valid() && probe.is_none() {
+				return Err("the executor passed the result but showed no probe");
+			}
+			Ok((judgement, probe))
+		},
+		Some(ProbeDuty::Judge { .. }) => match answer.and_then(|a| a.judgement) {
+			Some(probe_judgement) => Ok((judgement_of(probe_judgement), None)),
+			None if !judgement.is_valid() => Ok((judgement, None)),
+			None => Err("the executor judged no probe"),
+		},
 	}
 }
 
@@ -592,9 +646,9 @@ fn validate_step<C: Chain>(
 		JobOutput::Delivered(delivered) => claim_of(delivered),
 		JobOutput::Undecodable => Err(Fault::Malformed),
 	};
-	let judgement = match claim {
+	let (judgement, probe) = match claim {
 		// Output that is not a result, or not text, cannot come from the model.
-		Err(fault) => Judgement::Invalid(fault),
+		Err(fault) => (Judgement::Invalid(fault), None),
 		Ok(claim) => {
 			let request = ValidateRequest {
 				version: VERSION,
@@ -607,6 +661,18 @@ fn validate_step<C: Chain>(
 				sampling_key: to_hex(&input.sampling_key),
 				claim,
 				policy: policy_of(&input.policy),
+				probe: input.probe.map(|duty| match duty {
+					ProbeDuty::Show { position } => {
+						daya_protocol::Probe { position, claimed: None }
+					},
+					ProbeDuty::Judge { position, probe } => daya_protocol::Probe {
+						position,
+						claimed: Some(daya_protocol::Fingerprint {
+							dims: probe.dims,
+							values: probe.values,
+						}),
+					},
+				}),
 			};
 			report.calls += 1;
 			let body = serde_json::to_vec(&request).map_err(|_| "cannot encode the request")?;
@@ -622,10 +688,10 @@ fn validate_step<C: Chain>(
 			let checked: ValidateResponse = serde_json::from_slice(&answer)
 				.map_err(|_| "the executor's answer is not a validation")?;
 			check_version(checked.version).map_err(|mismatch| format!("{mismatch}"))?;
-			judgement_of(checked.judgement)
+			verdict_of(input.probe, checked)?
 		},
 	};
-	C::submit_verdict(host, job, judgement)
+	C::submit_verdict(host, job, judgement, probe)
 		.map_err(|_| "the transaction pool refused the verdict")?;
 	report.verdicts += 1;
 	state.phase = Phase::Submitted(now);
@@ -721,6 +787,10 @@ mod tests {
 		answers: std::collections::VecDeque<(String, Result<(u16, Vec<u8>), String>)>,
 		results: Vec<(HostId, JobId, Delivered)>,
 		verdicts: Vec<(HostId, JobId, Judgement)>,
+		/// The probe each verdict showed, in the order of `verdicts`.
+		shown: Vec<Option<Fingerprint>>,
+		/// What the chain asks about each job's probe position.
+		probe_duties: BTreeMap<JobId, ProbeDuty>,
 		/// A clock to move forward by this many milliseconds whenever a job's input is read.
 		clock: Option<(State, u64)>,
 	}
@@ -752,6 +822,7 @@ mod tests {
 				sampling_key: [job as u8; 32],
 				policy: POLICY,
 				prompt: b"hello".to_vec(),
+				probe: CHAIN.with(|c| c.borrow().probe_duties.get(&job).copied()),
 			})
 		}
 		fn job_output(job: JobId) -> Option<JobOutput> {
@@ -778,8 +849,17 @@ mod tests {
 			CHAIN.with(|c| c.borrow_mut().results.push((*host, job, result)));
 			Ok(())
 		}
-		fn submit_verdict(host: &HostId, job: JobId, judgement: Judgement) -> Result<(), NotSent> {
-			CHAIN.with(|c| c.borrow_mut().verdicts.push((*host, job, judgement)));
+		fn submit_verdict(
+			host: &HostId,
+			job: JobId,
+			judgement: Judgement,
+			probe: Option<Fingerprint>,
+		) -> Result<(), NotSent> {
+			CHAIN.with(|c| {
+				let mut c = c.borrow_mut();
+				c.verdicts.push((*host, job, judgement));
+				c.shown.push(probe);
+			});
 			Ok(())
 		}
 	}
@@ -898,6 +978,7 @@ mod tests {
 				near_ties_per_kilo: 4,
 				fingerprint_tolerance_ppm: 2_000,
 			},
+			probe: None,
 		}
 	}
 
@@ -1127,6 +1208,89 @@ mod tests {
 		});
 	}
 
+	/// A first validator's pass shows the probe its executor computed; the result's executor
+	/// asks its own executor to judge that probe and gives its judgement as its verdict.
+	#[test]
+	fn a_pass_shows_its_probe_and_the_executor_judges_it() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			let shown =
+				daya_protocol::Fingerprint { dims: [3, 1, 4, 1, 5, 9, 2, 6], values: [7; 8] };
+			let mine = Fingerprint { dims: shown.dims, values: shown.values };
+			// Bob validates job 4 and shows its probe at position 2.
+			set_work(BOB, &[(4, WorkKind::Validate)]);
+			claim(4, JobOutput::Delivered(delivered()));
+			CHAIN.with(|c| {
+				c.borrow_mut().probe_duties.insert(4, ProbeDuty::Show { position: 2 });
+			});
+			let request = ValidateRequest {
+				probe: Some(daya_protocol::Probe { position: 2, claimed: None }),
+				..validate_request()
+			};
+			let answer = ValidateResponse {
+				version: VERSION,
+				judgement: daya_protocol::Judgement::Valid,
+				report: CheckReport { tokens: 6, ..Default::default() },
+				probe: Some(daya_protocol::ProbeAnswer { fingerprint: shown, judgement: None }),
+			};
+			let url = format!("{URL}/v1/validate");
+			state.write().expect_request(post(&url, &request, &answer));
+			assert_eq!(run::<Fake>(5).verdicts, 1);
+			assert_eq!(CHAIN.with(|c| c.borrow().shown.clone()), vec![Some(mine)]);
+
+			// Alice, its executor, judges it: her executor does not recognise it.
+			set_work(BOB, &[]);
+			set_work(ALICE, &[(4, WorkKind::Validate)]);
+			CHAIN.with(|c| {
+				c.borrow_mut()
+					.probe_duties
+					.insert(4, ProbeDuty::Judge { position: 2, probe: mine });
+			});
+			let request = ValidateRequest {
+				probe: Some(daya_protocol::Probe { position: 2, claimed: Some(shown) }),
+				..validate_request()
+			};
+			let wrong = daya_protocol::Fault::Probe { deviation_ppm: 1_000_000 };
+			let answer = ValidateResponse {
+				probe: Some(daya_protocol::ProbeAnswer {
+					fingerprint: daya_protocol::Fingerprint::default(),
+					judgement: Some(daya_protocol::Judgement::Invalid(wrong)),
+				}),
+				..answer
+			};
+			state.write().expect_request(post(&url, &request, &answer));
+			assert_eq!(run::<Fake>(6).verdicts, 1);
+			let verdicts = CHAIN.with(|c| c.borrow().verdicts.clone());
+			assert_eq!(
+				verdicts.last(),
+				Some(&(ALICE, 4, Judgement::Invalid(Fault::Probe { deviation_ppm: 1_000_000 })))
+			);
+			assert_eq!(CHAIN.with(|c| c.borrow().shown.clone()), vec![Some(mine), None]);
+		});
+	}
+
+	#[test]
+	fn a_pass_without_the_probe_the_chain_asks_for_is_not_sent() {
+		let valid = ValidateResponse {
+			version: VERSION,
+			judgement: daya_protocol::Judgement::Valid,
+			report: CheckReport::default(),
+			probe: None,
+		};
+		let show = Some(ProbeDuty::Show { position: 1 });
+		assert!(verdict_of(show, valid).is_err());
+		let judge = Some(ProbeDuty::Judge { position: 1, probe: Fingerprint::default() });
+		assert!(verdict_of(judge, valid).is_err());
+		assert_eq!(verdict_of(None, valid), Ok((Judgement::Valid, None)));
+		// A result found invalid needs no probe: the fault is the verdict.
+		let invalid = ValidateResponse {
+			judgement: daya_protocol::Judgement::Invalid(daya_protocol::Fault::Malformed),
+			..valid
+		};
+		assert_eq!(verdict_of(show, invalid), Ok((Judgement::Invalid(Fault::Malformed), None)));
+		assert_eq!(verdict_of(judge, invalid), Ok((Judgement::Invalid(Fault::Malformed), None)));
+	}
+
 	#[test]
 	fn validation_posts_the_executors_judgement() {
 		let (mut ext, state) = new_ext();
@@ -1141,6 +1305,7 @@ mod tests {
 					margin_micro: 4_000_000,
 				}),
 				report: CheckReport { tokens: 6, mismatches: 1, ..Default::default() },
+				probe: None,
 			};
 			state
 				.write()

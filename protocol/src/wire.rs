@@ -5,7 +5,7 @@
 //! | --- | --- |
 //! | `POST /v1/jobs` with a [`JobRequest`] | `202` with a [`ExecutionStatus`] (queued), or `200` with the status of the job under that id if it exists already |
 //! | `GET /v1/jobs/{id}` | `200` with a [`ExecutionStatus`]; `404` if the executor does not know the job (e.g. it restarted) |
-//! | `POST /v1/validate` with a [`ValidateRequest`] | `200` with a [`ValidateResponse`] |
+//! | `POST /v1/validate` with a [`ValidateRequest`] (and a [`Probe`]) | `200` with a [`ValidateResponse`] (and a [`ProbeAnswer`]) |
 //! | anything refused | `4xx`/`5xx` with an [`ErrorBody`]; `429` when the executor's queue is full |
 //!
 //! Every request and answer carries the protocol's [`VERSION`] in a `version` field (a missing
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 /// The version of this protocol, which every request and answer carries. It changes whenever a
 /// message or a shared rule changes meaning.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// The error code with which an executor refuses a request of another [`VERSION`].
 pub const VERSION_MISMATCH: &str = "protocol_version_mismatch";
@@ -276,6 +276,38 @@ pub struct ValidateRequest {
 	pub claim: ExecutionResult,
 	/// How to judge it.
 	pub policy: Policy,
+	/// The result's probe position, to show the checker's own probe there or to judge
+	/// another's; absent where the chain asks for neither.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub probe: Option<Probe>,
+}
+
+/// What a check is asked about a result's *probe position*
+/// (`daya_primitives::probe_position`): an output position that no committed fingerprint
+/// shows, whose final hidden state only a prefill of the model over the output reaches. A
+/// validator's pass shows its probe there, which the result's executor (and, if the executor
+/// contests it, a dispute's validators) judge: a validator that passes without computing is
+/// caught.
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Probe {
+	/// The output position (0-based among the output tokens): the hidden state that predicts
+	/// the token there.
+	pub position: u32,
+	/// A probe to judge (a validator's), absent to ask for the checker's own.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub claimed: Option<Fingerprint>,
+}
+
+/// The answer to a [`Probe`].
+#[derive(Serialize, Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ProbeAnswer {
+	/// The checker's own fingerprint of the hidden state at the position.
+	pub fingerprint: Fingerprint,
+	/// With a claimed probe: valid when it is within the policy's fingerprint tolerance of the
+	/// checker's hidden state, measured as committed fingerprints are, else
+	/// [`Fault::Probe`].
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub judgement: Option<Judgement>,
 }
 
 /// What a check found wrong with a result. Each is conclusive.
@@ -312,6 +344,11 @@ pub enum Fault {
 	Fingerprint {
 		/// The chunk.
 		chunk: u32,
+		/// Its deviation in parts per million.
+		deviation_ppm: u32,
+	},
+	/// A validator's probe ([`Probe`]) the model does not reproduce.
+	Probe {
 		/// Its deviation in parts per million.
 		deviation_ppm: u32,
 	},
@@ -352,6 +389,10 @@ pub struct ValidateResponse {
 	pub judgement: Judgement,
 	/// The numbers behind it.
 	pub report: CheckReport,
+	/// The answer to the request's [`Probe`]: absent without one, or when the result is
+	/// invalid before the model runs.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub probe: Option<ProbeAnswer>,
 }
 
 /// The judgement of teacher-forced positions and fingerprints under `policy`, the rule every

@@ -142,7 +142,20 @@ pub(super) async fn validate(
 	let sampler = sampler(req.temperature_milli, &req.sampling_key)?;
 	let prompt = prompt_of(&*engine, &req.prompt, req.format)?;
 	let payload_bytes = u32::try_from(req.prompt.len()).unwrap_or(u32::MAX);
-	let ValidateRequest { max_tokens, mut claim, policy, .. } = req;
+	let ValidateRequest { max_tokens, mut claim, policy, probe, .. } = req;
+	if let Some(probe) = probe {
+		if probe.position as usize >= claim.tokens.len() {
+			return Err(ApiError::new(
+				StatusCode::BAD_REQUEST,
+				"invalid_probe",
+				format!(
+					"probe position {} is past the result's {} output tokens",
+					probe.position,
+					claim.tokens.len()
+				),
+			));
+		}
+	}
 	// A result bills at most the payload's bytes of prompt: a claim of exactly that many,
 	// where the prompt has more, is the honest bill of all of them.
 	if let Some(count) = engine.prompt_tokens(&prompt)? {
@@ -152,7 +165,9 @@ pub(super) async fn validate(
 		}
 	}
 	let checked = state
-		.infer_request(&engine, move |e| e.check(&prompt, max_tokens, sampler, &claim, &policy))
+		.infer_request(&engine, move |e| {
+			e.check_probed(&prompt, max_tokens, sampler, &claim, &policy, probe)
+		})
 		.await?;
 	state.metrics.validations.fetch_add(1, Ordering::Relaxed);
 	Ok(Json(ValidateResponse { version: VERSION, ..checked }))

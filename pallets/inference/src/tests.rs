@@ -79,9 +79,13 @@ fn verdict(who: AccountId, job_id: JobId, judgement: Judgement) -> DispatchResul
 
 /// The validator passes the result with its probe, and the executor recognises the probe.
 fn pass(validator: AccountId, job_id: JobId) -> DispatchResult {
+	let executor = executor_of(job_id);
 	verdict(validator, job_id, VALID)?;
-	assert!(matches!(job(job_id).status, JobStatus::Probing { .. }));
-	verdict(executor_of(job_id), job_id, VALID)
+	match Jobs::<Test>::get(job_id).map(|job| job.status) {
+		Some(JobStatus::Probing { .. }) => verdict(executor, job_id, VALID),
+		// Greedy-only executors show no hidden states: their results are passed at once.
+		_ => Ok(()),
+	}
 }
 
 fn ended(job_id: JobId) -> JobEnd {

@@ -220,7 +220,7 @@ impl<T: Config> Pallet<T> {
 				// A pass shows what only running the model gives, for the executor to judge.
 				// Reputation follows from checked verdicts only: never from a pass, so that
 				// passing results unchecked does not earn a host fewer checks of its own.
-				if job.probe_position(job_id).is_none() {
+				if !Self::probed(job_id, &job) {
 					Self::settle(job_id, job, JobEnd::Validated, &[who]);
 					return Ok(());
 				}
@@ -278,6 +278,18 @@ impl<T: Config> Pallet<T> {
 			| JobStatus::Accused { .. } => Err(Error::<T>::NotValidator)?,
 		}
 		Ok(())
+	}
+
+	/// Whether a pass of `job`'s result must show a probe for its executor to judge: the
+	/// result has a probe position, and its executor runs the model itself (a greedy-only
+	/// executor shows no hidden states, and its results carry no fingerprints).
+	pub(crate) fn probed(job_id: JobId, job: &Job<T>) -> bool {
+		job.probe_position(job_id).is_some()
+			&& job
+				.executor
+				.as_ref()
+				.and_then(T::Hosts::executor_kind)
+				.is_some_and(|kind| kind.can(Duty::Validate))
 	}
 
 	pub(crate) fn do_cancel_job(who: T::AccountId, job_id: JobId) -> DispatchResult {
