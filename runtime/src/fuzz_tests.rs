@@ -59,12 +59,13 @@ fn consumer(index: u32) -> AccountId {
 	AccountId::from([(index % 4) as u8 + 100; 32])
 }
 
-/// A validator whose verdict on `job` is awaited, if any.
+/// A validator whose verdict on `job` is awaited (or its executor, judging a probe), if any.
 fn pending_validator(job: &pallet_daya_inference::Job<Runtime>) -> Option<AccountId> {
 	match &job.status {
 		JobStatus::Validating { verdict } if verdict.judgement.is_none() => {
 			Some(verdict.validator.clone())
 		},
+		JobStatus::Probing { .. } => job.executor.clone(),
 		JobStatus::Disputed { verdicts, .. } => verdicts
 			.iter()
 			.find(|verdict| verdict.judgement.is_none())
@@ -254,15 +255,21 @@ fn run_sequence(bytes: &[u8], min_calls: u64, min_blocks: u64, stats: &mut Stats
 						.and_then(|job| pending_validator(&job))
 						.filter(|_| input.below(8) != 0)
 						.unwrap_or(who);
-					let judgement = if input.below(3) == 0 {
-						Judgement::Invalid(Fault::Token { position: 1, margin_micro: 9_000_000 })
-					} else {
-						Judgement::Valid
+					let judgement = match input.below(6) {
+						0 | 1 => Judgement::Invalid(Fault::Token {
+							position: 1,
+							margin_micro: 9_000_000,
+						}),
+						2 => Judgement::Invalid(Fault::Probe { deviation_ppm: 1_000_000 }),
+						_ => Judgement::Valid,
 					};
+					// A pass mostly shows a probe; sometimes none (refused where one is owed).
+					let probe = (input.below(8) != 0).then(daya_primitives::Fingerprint::default);
 					let result = Inference::submit_verdict(
 						RuntimeOrigin::signed(validator),
 						job_id,
 						judgement,
+						probe,
 					)
 					.map(|_| ())
 					.map_err(|e| e.error);

@@ -178,7 +178,9 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 							forged.insert(job_id);
 						}
 					},
-					JobStatus::Validating { .. } | JobStatus::Disputed { .. } => {
+					JobStatus::Validating { .. }
+					| JobStatus::Probing { .. }
+					| JobStatus::Disputed { .. } => {
 						// Every pending validator that is online re-scores truthfully.
 						for (validator, how) in &behaviour {
 							if *how == Behaviour::Offline || !job.awaits_verdict_from(validator) {
@@ -192,10 +194,12 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 							} else {
 								Judgement::Valid
 							};
+							// A pass shows the probe, which the executor recognises.
 							let _ = Inference::submit_verdict(
 								RuntimeOrigin::signed(validator.clone()),
 								job_id,
 								judgement,
+								Some(daya_primitives::Fingerprint::default()),
 							);
 							if !Jobs::<Runtime>::contains_key(job_id) {
 								break;
@@ -300,7 +304,7 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 fn an_open_job_and_an_outcome_take_the_documented_state() {
 	use codec::MaxEncodedLen;
 	assert_eq!(pallet_daya_inference::Job::<Runtime>::max_encoded_len(), 493);
-	assert_eq!(pallet_daya_inference::OutcomeOf::<Runtime>::max_encoded_len(), 174);
+	assert_eq!(pallet_daya_inference::OutcomeOf::<Runtime>::max_encoded_len(), 190);
 }
 
 /// The benchmarked weight of a job's whole life, and how many such lives fit one block: printed

@@ -150,6 +150,7 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 				sampling_key,
 				policy,
 				prompt: prompt.clone(),
+				probe: None,
 			},
 		),
 		model: model.into(),
@@ -228,6 +229,11 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 			_ => None,
 		});
 	let validator = validating.expect("the result is validated");
+	let position = ext
+		.execute_with(|| Jobs::<Runtime>::get(job_id).unwrap().probe_position(job_id))
+		.expect("a 12-token result has a probe position");
+	// The probe the validator's executor shows, which the executor's then recognises.
+	let shown = daya_protocol::Fingerprint { dims: [1, 2, 3, 4, 5, 6, 7, 8], values: [5; 8] };
 	{
 		let request = ValidateRequest {
 			version: VERSION,
@@ -240,11 +246,13 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 			sampling_key: daya_protocol::hex::to_hex(&sampling_key),
 			claim: result,
 			policy: daya_protocol::dev_model::POLICY,
+			probe: Some(daya_protocol::Probe { position, claimed: None }),
 		};
 		let answer = ValidateResponse {
 			version: VERSION,
 			judgement: daya_protocol::Judgement::Valid,
 			report: CheckReport { tokens: 12, ..Default::default() },
+			probe: Some(daya_protocol::ProbeAnswer { fingerprint: shown, judgement: None }),
 		};
 		http.write().expect_request(post(
 			"/v1/validate",
@@ -256,6 +264,36 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 			let applied = apply_pool(&pool_state);
 			assert_eq!(applied.len(), 1, "one verdict, signed by the validator");
 			assert_eq!(applied[0].0, validator);
+			let probe = daya_primitives::Fingerprint { dims: shown.dims, values: shown.values };
+			assert_eq!(
+				Jobs::<Runtime>::get(job_id).map(|job| job.status),
+				Some(MarketStatus::Probing { validator: validator.clone(), probe })
+			);
+			next_block();
+		});
+		ext.persist_offchain_overlay();
+		// The executor's node asks its executor to judge the probe, and passes it on.
+		let request = ValidateRequest {
+			probe: Some(daya_protocol::Probe { position, claimed: Some(shown) }),
+			..request
+		};
+		let answer = ValidateResponse {
+			probe: Some(daya_protocol::ProbeAnswer {
+				fingerprint: shown,
+				judgement: Some(daya_protocol::Judgement::Valid),
+			}),
+			..answer
+		};
+		http.write().expect_request(post(
+			"/v1/validate",
+			serde_json::to_vec(&request).unwrap(),
+			serde_json::to_vec(&answer).unwrap(),
+		));
+		ext.execute_with(|| {
+			run_worker();
+			let applied = apply_pool(&pool_state);
+			assert_eq!(applied.len(), 1, "one judgement of the probe, signed by the executor");
+			assert_eq!(Some(applied[0].0.clone()), Some(executor.clone()));
 		});
 	}
 	ext.execute_with(|| {
@@ -330,16 +368,16 @@ fn a_hosts_transactions_in_the_pool_get_consecutive_nonces() {
 		};
 		let on_chain = System::account_nonce(AccountId::from(alice));
 		// Two runs, the first one's transaction still in the pool.
-		crate::configs::RuntimeChain::submit_verdict(&alice, 1, Judgement::Valid).unwrap();
+		crate::configs::RuntimeChain::submit_verdict(&alice, 1, Judgement::Valid, None).unwrap();
 		next_block();
-		crate::configs::RuntimeChain::submit_verdict(&alice, 2, Judgement::Valid).unwrap();
+		crate::configs::RuntimeChain::submit_verdict(&alice, 2, Judgement::Valid, None).unwrap();
 		assert_eq!(nonces(), vec![on_chain, on_chain + 1]);
 		// Long after, the chain never took them: they were dropped, and the chain's nonce
 		// counts again.
 		for _ in 0..RESUBMIT_AFTER {
 			next_block();
 		}
-		crate::configs::RuntimeChain::submit_verdict(&alice, 3, Judgement::Valid).unwrap();
+		crate::configs::RuntimeChain::submit_verdict(&alice, 3, Judgement::Valid, None).unwrap();
 		assert_eq!(nonces(), vec![on_chain]);
 		// A busy host sends in every block while a dropped transaction leaves a gap the chain
 		// never fills: once the chain's nonce has not moved for RESUBMIT_AFTER blocks, the
@@ -351,6 +389,7 @@ fn a_hosts_transactions_in_the_pool_get_consecutive_nonces() {
 				&alice,
 				10 + u64::from(verdict),
 				Judgement::Valid,
+				None,
 			)
 			.unwrap();
 			sent.extend(nonces());
@@ -362,6 +401,8 @@ fn a_hosts_transactions_in_the_pool_get_consecutive_nonces() {
 		);
 		// A host whose key is not in the keystore cannot sign.
 		let bob: [u8; 32] = Sr25519Keyring::Bob.to_account_id().into();
-		assert!(crate::configs::RuntimeChain::submit_verdict(&bob, 1, Judgement::Valid).is_err());
+		assert!(
+			crate::configs::RuntimeChain::submit_verdict(&bob, 1, Judgement::Valid, None).is_err()
+		);
 	});
 }

@@ -225,6 +225,7 @@ fn a_dispute_is_staffed_from_a_later_relay_block() {
 			RuntimeOrigin::signed(verdict.validator.clone()),
 			job,
 			daya_primitives::Judgement::Invalid(daya_primitives::Fault::Malformed),
+			None,
 		)
 		.unwrap();
 		assert!(matches!(Jobs::<Runtime>::get(job).unwrap().status, JobStatus::Accused { .. }));

@@ -24,6 +24,33 @@ pub(crate) fn job_result(
 	}
 }
 
+/// Plays one step of an honest check of `job`'s result: its validator passes it with its
+/// probe, or, once the probe is shown, its executor recognises the probe. Nothing otherwise.
+/// Returns what the validators were paid if the step ended the job.
+pub(crate) fn honest_check(
+	job_id: daya_primitives::JobId,
+	job: &pallet_daya_inference::Job<Runtime>,
+) -> Balance {
+	use pallet_daya_inference::JobStatus;
+	let (who, probe) = match &job.status {
+		JobStatus::Validating { verdict } => {
+			(verdict.validator.clone(), Some(daya_primitives::Fingerprint::default()))
+		},
+		JobStatus::Probing { .. } => match job.executor.clone() {
+			Some(executor) => (executor, None),
+			None => return 0,
+		},
+		_ => return 0,
+	};
+	let _ = Inference::submit_verdict(
+		RuntimeOrigin::signed(who),
+		job_id,
+		daya_primitives::Judgement::Valid,
+		probe,
+	);
+	pallet_daya_inference::Outcomes::<Runtime>::get(job_id).map_or(0, |o| o.validation_fee)
+}
+
 /// Moves to the next block with the hooks the executive runs for Daya's pallets: their
 /// `on_initialize`, then the post-inherent draws (`on_idle` is left to the caller).
 pub(crate) fn next_block() {

@@ -14,9 +14,9 @@ use polkadot_sdk::*;
 use codec::{Decode, Encode};
 use daya_offchain::{
 	poc::{PocChain, ToVerify, WindowView},
-	runner::{Chain, Delivered, HostId, JobInput, JobOutput, NotSent, RESUBMIT_AFTER},
+	runner::{Chain, Delivered, HostId, JobInput, JobOutput, NotSent, ProbeDuty, RESUBMIT_AFTER},
 };
-use daya_primitives::{runtime_api::WorkKind, JobId, Judgement};
+use daya_primitives::{runtime_api::WorkKind, Fingerprint, JobId, Judgement};
 use frame_system::offchain::{
 	AppCrypto, CreateSignedTransaction, CreateTransactionBase, Signer, SigningTypes,
 	SubmitTransaction,
@@ -144,6 +144,23 @@ fn indexed<T: Decode>(key: &[u8]) -> Option<T> {
 	T::decode(&mut &raw[..]).ok()
 }
 
+/// What the chain asks about `job`'s probe position of whoever checks it now: its first
+/// validator shows a probe; its executor, while probing, and a dispute's validators, when the
+/// dispute is about a contested probe, judge the probe shown.
+fn probe_duty(job_id: JobId, job: &pallet_daya_inference::Job<Runtime>) -> Option<ProbeDuty> {
+	use pallet_daya_inference::JobStatus;
+	let position = job.probe_position(job_id)?;
+	match &job.status {
+		JobStatus::Validating { .. } => Some(ProbeDuty::Show { position }),
+		JobStatus::Probing { probe, .. } => Some(ProbeDuty::Judge { position, probe: *probe }),
+		JobStatus::Accused { .. } | JobStatus::Disputed { .. } => {
+			pallet_daya_inference::ContestedProbes::<Runtime>::get(job_id)
+				.map(|(_, probe)| ProbeDuty::Judge { position, probe })
+		},
+		JobStatus::Assigned | JobStatus::Delivered | JobStatus::Unassigned { .. } => None,
+	}
+}
+
 impl Chain for RuntimeChain {
 	fn local_hosts() -> Vec<HostId> {
 		Signer::<Runtime, HostKey>::keystore_accounts()
@@ -173,6 +190,7 @@ impl Chain for RuntimeChain {
 			params: payload.params,
 			sampling_key: open.sampling_key.0,
 			policy: open.validation,
+			probe: probe_duty(job, &open),
 			prompt: payload.payload,
 		})
 	}
@@ -212,10 +230,15 @@ impl Chain for RuntimeChain {
 		send_signed(host, call.into())
 	}
 
-	fn submit_verdict(host: &HostId, job: JobId, judgement: Judgement) -> Result<(), NotSent> {
+	fn submit_verdict(
+		host: &HostId,
+		job: JobId,
+		judgement: Judgement,
+		probe: Option<Fingerprint>,
+	) -> Result<(), NotSent> {
 		send_signed(
 			host,
-			pallet_daya_inference::Call::submit_verdict { job_id: job, judgement }.into(),
+			pallet_daya_inference::Call::submit_verdict { job_id: job, judgement, probe }.into(),
 		)
 	}
 }
