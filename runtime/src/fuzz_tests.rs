@@ -190,8 +190,16 @@ fn run_sequence(bytes: &[u8], min_calls: u64, min_blocks: u64, stats: &mut Stats
 				break;
 			}
 			// Past the input's end: blocks until there are enough, then jobs.
+			// Results weigh double, and every awaited verdict is given at once now and then
+			// (passes with probes, executors judging them, accusations, contested probes):
+			// their paths need a job to have come far.
 			let op = match (input.is_empty(), blocks < min_blocks) {
-				(false, _) => input.below(12),
+				(false, _) => match input.below(14) {
+					12 => 2,
+					// A model update releases every open check: one in four draws of it only.
+					9 if input.below(4) != 0 => 13,
+					op => op,
+				},
 				(true, true) => 10,
 				(true, false) => 0,
 			};
@@ -342,6 +350,35 @@ fn run_sequence(bytes: &[u8], min_calls: u64, min_blocks: u64, stats: &mut Stats
 					blocks += 1;
 					check_invariants(issuance);
 					System::reset_events();
+				},
+				13 => {
+					calls -= 1;
+					let mut waiting = pallet_daya_inference::Jobs::<Runtime>::iter()
+						.filter_map(|(id, job)| pending_validator(&job).map(|who| (id, who)))
+						.collect::<Vec<_>>();
+					waiting.sort();
+					for (job_id, validator) in waiting {
+						let judgement = match input.below(6) {
+							0 => Judgement::Invalid(Fault::Token {
+								position: 1,
+								margin_micro: 9_000_000,
+							}),
+							1 => Judgement::Invalid(Fault::Probe { deviation_ppm: 1_000_000 }),
+							_ => Judgement::Valid,
+						};
+						let probe =
+							(input.below(16) != 0).then(daya_primitives::Fingerprint::default);
+						let result = Inference::submit_verdict(
+							RuntimeOrigin::signed(validator),
+							job_id,
+							judgement,
+							probe,
+						)
+						.map(|_| ())
+						.map_err(|e| e.error);
+						stats.record("submit_verdict", result);
+						calls += 1;
+					}
 				},
 				_ => {
 					// To the end of the epoch.
