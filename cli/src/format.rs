@@ -89,6 +89,7 @@ pub fn status_word(status: &JobStatusView) -> &'static str {
 			"accused, waiting for the dispute's validators to be drawn"
 		},
 		JobStatusView::Disputed { .. } => "disputed",
+		JobStatusView::Probing { .. } => "passed, its executor judging the validator's probe",
 	}
 }
 
@@ -337,7 +338,9 @@ pub fn job(json: bool, id: u64, job: &JobView) {
 	}
 	println!("job {id}: {}", status_word(&job.status));
 	match &job.status {
-		JobStatusView::Validating { validator } => println!("  validator  {validator}"),
+		JobStatusView::Validating { validator } | JobStatusView::Probing { validator } => {
+			println!("  validator  {validator}")
+		},
 		JobStatusView::Accused { accuser } => println!("  accuser    {accuser}"),
 		JobStatusView::Disputed { accuser, validators } => {
 			println!("  accuser    {accuser}");

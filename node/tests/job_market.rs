@@ -98,7 +98,8 @@ async fn executor_of(api: &Api, id: u64) -> [u8; 32] {
 }
 
 /// Waits until job `id` ends, giving a `Valid` verdict whenever one of `hosts` is drawn to
-/// check it; its outcome.
+/// check it (a pass with a probe, which its executor, another of `hosts`, then recognises);
+/// its outcome.
 async fn settled(api: &Api, node: &DevNode, hosts: &[&Keypair], id: u64) -> JobOutcome {
 	let deadline = Instant::now() + Duration::from_secs(90);
 	loop {
@@ -110,10 +111,18 @@ async fn settled(api: &Api, node: &DevNode, hosts: &[&Keypair], id: u64) -> JobO
 			let work: Vec<(u64, WorkKind)> =
 				runtime_api(api, "work_of", (host.public_key().0,)).await;
 			if work.contains(&(id, WorkKind::Validate)) {
+				let probe = Value::named_composite([
+					("dims", Value::unnamed_composite((1..=8u128).map(Value::u128))),
+					("values", Value::unnamed_composite((1..=8i128).map(Value::i128))),
+				]);
 				let verdict = dynamic::transaction(
 					"Inference",
 					"submit_verdict",
-					vec![Value::u128(id.into()), Value::unnamed_variant("Valid", [])],
+					vec![
+						Value::u128(id.into()),
+						Value::unnamed_variant("Valid", []),
+						Value::unnamed_variant("Some", [probe]),
+					],
 				);
 				submit(api, &verdict, *host)
 					.await
