@@ -189,6 +189,14 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 		}
 	}
 	let validated = validated.expect("one of eight SmolLM2 jobs is validated");
+	// The validator's pass showed its probe and the executor's node had its executor judge it:
+	// the job ended blocks after the delivery, not at the executor's deadline (20 blocks after
+	// the pass), which is when a pass whose executor stays silent ends.
+	let took = validated["endedAt"].as_u64().unwrap() - validated["deliveredAt"].as_u64().unwrap();
+	assert!(
+		took < 16,
+		"the executor judged the probe {took} blocks after the delivery: {validated}"
+	);
 	println!(
 		"[e2e] SmolLM2 job {} answered {:?}, validated and settled in {:.1} s",
 		validated["jobId"],

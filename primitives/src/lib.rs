@@ -29,6 +29,10 @@ pub use runtime_api::ModelView;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
+/// Most picks [`HostRegistry::select_host`] makes before it gives up on finding a host whose
+/// bond covers what is asked.
+pub const MAX_BOND_PICKS: u32 = 4;
+
 /// Identifier of a model in the registry.
 ///
 /// Assigned sequentially by the registry at registration and never reused, not even after the
@@ -317,7 +321,10 @@ pub trait HostRegistry<AccountId, Balance, BlockNumber> {
 
 	/// Picks an active host that serves `model` and whose executor can take on `duty`, at
 	/// random with probability proportional to its capacity weight, leaving out the accounts in
-	/// `exclude`; `None` if no host is left.
+	/// `exclude`, and whose bond is at least `min_bond`; `None` if no host is left. A pick whose
+	/// bond is smaller is left out and the pick made again, at most [`MAX_BOND_PICKS`] times
+	/// (one host record read each, none when `min_bond` is zero): a market whose heaviest hosts
+	/// cannot cover a job answers `None` rather than read every host.
 	///
 	/// The pick is a pure function of the registry's state and `seed`, so every node computes
 	/// the same one; the caller provides an unpredictable seed (for example from the relay
@@ -328,6 +335,7 @@ pub trait HostRegistry<AccountId, Balance, BlockNumber> {
 		duty: Duty,
 		exclude: &[AccountId],
 		seed: [u8; 32],
+		min_bond: Balance,
 	) -> Option<AccountId>;
 
 	/// Up to `limit` registered hosts, in the registry's storage order, starting after `after`

@@ -526,12 +526,19 @@ mod tests {
 		assert!(json.contains(r#""status":"done""#), "{json}");
 		assert_eq!(serde_json::from_str::<ExecutionStatus>(&json).unwrap(), status);
 		let queued: ExecutionStatus =
-			serde_json::from_str(r#"{"version":2,"id":"1","status":"queued"}"#).unwrap();
+			serde_json::from_str(r#"{"version":3,"id":"1","status":"queued"}"#).unwrap();
 		assert_eq!(queued.status, ExecutionState::Queued);
 		assert_eq!(check_version(queued.version), Ok(()));
 		let old: ExecutionStatus = serde_json::from_str(r#"{"id":"1","status":"queued"}"#).unwrap();
 		assert_eq!(check_version(old.version), Err(VersionMismatch { found: 0 }));
-		assert!(VersionMismatch { found: 0 }.to_string().contains("version 0 where version 2"));
+		assert!(VersionMismatch { found: 0 }.to_string().contains("version 0 where version 3"));
+		let probe = Probe { position: 4, claimed: None };
+		assert_eq!(serde_json::to_string(&probe).unwrap(), r#"{"position":4}"#);
+		let wrong = Judgement::Invalid(Fault::Probe { deviation_ppm: 7 });
+		assert_eq!(
+			serde_json::to_string(&wrong).unwrap(),
+			r#"{"invalid":{"probe":{"deviation_ppm":7}}}"#
+		);
 		let j =
 			serde_json::to_string(&Judgement::Invalid(Fault::Truncated { position: 3 })).unwrap();
 		assert_eq!(j, r#"{"invalid":{"truncated":{"position":3}}}"#);

@@ -260,7 +260,7 @@ fn apply(op: &Op) -> Result<(), DispatchError> {
 			let eligible = |who: &AccountId| {
 				!exclude.contains(who) && Compute::is_active(who) && Compute::serves(who, model)
 			};
-			match Compute::select_host(model, Duty::Greedy, &exclude, seed) {
+			match Compute::select_host(model, Duty::Greedy, &exclude, seed, 0) {
 				Some(host) => assert!(eligible(&host), "picked {host}, which is not eligible"),
 				None => assert!(
 					!Hosts::<Test>::iter_keys().any(|who| eligible(&who)),

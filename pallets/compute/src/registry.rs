@@ -204,8 +204,9 @@ impl<T: Config> HostRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for 
 		duty: Duty,
 		exclude: &[T::AccountId],
 		seed: [u8; 32],
+		min_bond: BalanceOf<T>,
 	) -> Option<T::AccountId> {
-		Self::do_select_host(model, duty, exclude, seed)
+		Self::do_select_host(model, duty, exclude, seed, min_bond)
 	}
 
 	fn hosts_page(

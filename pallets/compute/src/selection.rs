@@ -9,8 +9,10 @@
 	clippy::unwrap_used
 )]
 
-use crate::{Config, HostsByModel, Pallet};
-use daya_primitives::{Duty, ModelId};
+use crate::{BalanceOf, Config, Hosts, HostsByModel, Pallet};
+use alloc::vec::Vec;
+use daya_primitives::{Duty, ModelId, MAX_BOND_PICKS};
+use polkadot_sdk::sp_runtime::traits::Zero;
 
 /// The number a seed draws: its first 16 bytes, as a little-endian `u128`.
 pub(crate) fn draw(seed: &[u8; 32]) -> u128 {
@@ -52,13 +54,29 @@ impl<T: Config> Pallet<T> {
 		duty: Duty,
 		exclude: &[T::AccountId],
 		seed: [u8; 32],
+		min_bond: BalanceOf<T>,
 	) -> Option<T::AccountId> {
 		let index = HostsByModel::<T>::get(model)?;
-		let candidates = index
-			.iter()
-			.filter(|entry| entry.executor_kind.can(duty) && !exclude.contains(&entry.host))
-			.map(|entry| (&entry.host, entry.capacity_weight));
-		weighted_pick(candidates, &seed).cloned()
+		// Hosts picked whose bond is below `min_bond`: left out of the next picks.
+		let mut short = Vec::new();
+		let mut seed = seed;
+		for _ in 0..MAX_BOND_PICKS {
+			let candidates = index
+				.iter()
+				.filter(|entry| {
+					entry.executor_kind.can(duty)
+						&& !exclude.contains(&entry.host)
+						&& !short.contains(&entry.host)
+				})
+				.map(|entry| (&entry.host, entry.capacity_weight));
+			let pick = weighted_pick(candidates, &seed)?.clone();
+			if min_bond.is_zero() || Hosts::<T>::get(&pick).is_some_and(|h| h.bond >= min_bond) {
+				return Some(pick);
+			}
+			short.push(pick);
+			seed = polkadot_sdk::sp_io::hashing::blake2_256(&seed);
+		}
+		None
 	}
 
 	/// Picks an active host serving `model` that can check, each with the same chance whatever

@@ -1264,8 +1264,8 @@ mod selection {
 	#[test]
 	fn picks_nothing_without_hosts() {
 		ExtBuilder::default().with_host(ALICE, &[1]).build_and_execute(|| {
-			assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(0)), None);
-			assert_eq!(Compute::select_host(9, Duty::Greedy, &[], seed(0)), None);
+			assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(0), 0), None);
+			assert_eq!(Compute::select_host(9, Duty::Greedy, &[], seed(0), 0), None);
 		});
 	}
 
@@ -1273,7 +1273,7 @@ mod selection {
 	fn a_single_host_is_always_picked() {
 		ExtBuilder::default().with_host(ALICE, &[0]).build_and_execute(|| {
 			for i in 0..20 {
-				assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(i)), Some(ALICE));
+				assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(i), 0), Some(ALICE));
 			}
 		});
 	}
@@ -1286,8 +1286,8 @@ mod selection {
 			.build_and_execute(|| {
 				for i in 0..20 {
 					assert_eq!(
-						Compute::select_host(0, Duty::Greedy, &[], seed(i)),
-						Compute::select_host(0, Duty::Greedy, &[], seed(i))
+						Compute::select_host(0, Duty::Greedy, &[], seed(i), 0),
+						Compute::select_host(0, Duty::Greedy, &[], seed(i), 0)
 					);
 				}
 			});
@@ -1305,7 +1305,7 @@ mod selection {
 			let draws = 10_000;
 			let mut picks = [0u32; 3];
 			for i in 0..draws {
-				match Compute::select_host(0, Duty::Greedy, &[], seed(i)) {
+				match Compute::select_host(0, Duty::Greedy, &[], seed(i), 0) {
 					Some(ALICE) => picks[0] += 1,
 					Some(BOB) => picks[1] += 1,
 					Some(CHARLIE) => picks[2] += 1,
@@ -1329,16 +1329,48 @@ mod selection {
 			.build_and_execute(|| {
 				for i in 0..50 {
 					assert_eq!(
-						Compute::select_host(0, Duty::Greedy, &[ALICE, BOB], seed(i)),
+						Compute::select_host(0, Duty::Greedy, &[ALICE, BOB], seed(i), 0),
 						Some(CHARLIE)
 					);
-					let pick = Compute::select_host(0, Duty::Greedy, &[CHARLIE, DAVE], seed(i));
+					let pick = Compute::select_host(0, Duty::Greedy, &[CHARLIE, DAVE], seed(i), 0);
 					assert!(matches!(pick, Some(ALICE) | Some(BOB)));
 				}
 				assert_eq!(
-					Compute::select_host(0, Duty::Greedy, &[CHARLIE, BOB, ALICE], seed(0)),
+					Compute::select_host(0, Duty::Greedy, &[CHARLIE, BOB, ALICE], seed(0), 0),
 					None
 				);
+			});
+	}
+
+	#[test]
+	fn picks_only_hosts_whose_bond_covers_what_is_asked() {
+		ExtBuilder::default()
+			.with_host(ALICE, &[0])
+			.with_host(BOB, &[0])
+			.with_host(CHARLIE, &[0])
+			.build_and_execute(|| {
+				assert_ok!(Compute::bond_more(RuntimeOrigin::signed(BOB), 50));
+				let covered = MinHostBond::get() + 1;
+				for i in 0..100 {
+					assert_eq!(
+						Compute::select_host(0, Duty::Greedy, &[], seed(i), covered),
+						Some(BOB)
+					);
+				}
+				assert_eq!(
+					Compute::select_host(0, Duty::Greedy, &[BOB], seed(0), covered),
+					None,
+					"nobody else covers it"
+				);
+				assert_eq!(
+					Compute::select_host(0, Duty::Greedy, &[], seed(0), MinHostBond::get() + 51),
+					None
+				);
+				// Asking for no more than every bond picks by weight among all, as before.
+				let picks = (0..100)
+					.filter_map(|i| Compute::select_host(0, Duty::Greedy, &[], seed(i), 0))
+					.collect::<std::collections::BTreeSet<_>>();
+				assert_eq!(picks.len(), 3);
 			});
 	}
 
@@ -1357,11 +1389,11 @@ mod selection {
 
 				// when / then
 				for i in 0..100 {
-					assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(i)), Some(DAVE));
+					assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(i), 0), Some(DAVE));
 				}
 				Compute::jail(&DAVE, 5);
-				assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(0)), None);
-				assert_eq!(Compute::select_host(1, Duty::Greedy, &[], seed(0)), None);
+				assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(0), 0), None);
+				assert_eq!(Compute::select_host(1, Duty::Greedy, &[], seed(0), 0), None);
 			});
 	}
 
@@ -1372,7 +1404,7 @@ mod selection {
 			host_of(ALICE, 100_000);
 			host_of(BOB, 1_000);
 			let alice_wins = (0..100)
-				.filter(|i| Compute::select_host(0, Duty::Greedy, &[], seed(*i)) == Some(ALICE))
+				.filter(|i| Compute::select_host(0, Duty::Greedy, &[], seed(*i), 0) == Some(ALICE))
 				.count();
 			assert!(alice_wins > 90);
 
@@ -1381,7 +1413,7 @@ mod selection {
 
 			// then: an even split
 			let alice_wins = (0..1_000)
-				.filter(|i| Compute::select_host(0, Duty::Greedy, &[], seed(*i)) == Some(ALICE))
+				.filter(|i| Compute::select_host(0, Duty::Greedy, &[], seed(*i), 0) == Some(ALICE))
 				.count();
 			assert!((400..600).contains(&alice_wins), "{alice_wins}");
 		});
@@ -1417,7 +1449,7 @@ mod set_executor_kind {
 				);
 				let picks = |duty| {
 					(0..64)
-						.filter_map(|i| Compute::select_host(0, duty, &[], seed(i)))
+						.filter_map(|i| Compute::select_host(0, duty, &[], seed(i), 0))
 						.collect::<Vec<_>>()
 				};
 				assert!(picks(Duty::Greedy).contains(&ALICE));
@@ -1426,13 +1458,13 @@ mod set_executor_kind {
 				assert!(picks(Duty::Validate).iter().all(|h| *h == BOB));
 				assert_eq!(picks(Duty::Validate).len(), 64);
 				// model 1 has ALICE alone: greedy jobs only
-				assert_eq!(Compute::select_host(1, Duty::Greedy, &[], seed(0)), Some(ALICE));
-				assert_eq!(Compute::select_host(1, Duty::Sampled, &[], seed(0)), None);
-				assert_eq!(Compute::select_host(1, Duty::Validate, &[], seed(0)), None);
+				assert_eq!(Compute::select_host(1, Duty::Greedy, &[], seed(0), 0), Some(ALICE));
+				assert_eq!(Compute::select_host(1, Duty::Sampled, &[], seed(0), 0), None);
+				assert_eq!(Compute::select_host(1, Duty::Validate, &[], seed(0), 0), None);
 
 				// and back
 				assert_ok!(set(ALICE, ExecutorKind::Full));
-				assert_eq!(Compute::select_host(1, Duty::Validate, &[], seed(0)), Some(ALICE));
+				assert_eq!(Compute::select_host(1, Duty::Validate, &[], seed(0), 0), Some(ALICE));
 			});
 	}
 
@@ -1443,8 +1475,8 @@ mod set_executor_kind {
 			assert_ok!(set(ALICE, ExecutorKind::GreedyOnly));
 			assert_eq!(Compute::hosts_by_model(0), Vec::<AccountId>::new());
 			assert_ok!(Compute::unchill(RuntimeOrigin::signed(ALICE)));
-			assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(0)), Some(ALICE));
-			assert_eq!(Compute::select_host(0, Duty::Sampled, &[], seed(0)), None);
+			assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed(0), 0), Some(ALICE));
+			assert_eq!(Compute::select_host(0, Duty::Sampled, &[], seed(0), 0), None);
 		});
 	}
 
@@ -1830,9 +1862,9 @@ mod genesis {
 				assert_eq!(Compute::hosts_by_model(0), vec![ALICE]);
 				assert_eq!(Compute::hosts_by_model(1), vec![ALICE, BOB]);
 				assert_eq!(Compute::hosts_by_model(2), Vec::<AccountId>::new());
-				assert_eq!(Compute::select_host(0, Duty::Greedy, &[], [7; 32]), Some(ALICE));
-				assert_eq!(Compute::select_host(1, Duty::Greedy, &[ALICE], [7; 32]), Some(BOB));
-				assert_eq!(Compute::select_host(2, Duty::Greedy, &[], [7; 32]), None);
+				assert_eq!(Compute::select_host(0, Duty::Greedy, &[], [7; 32], 0), Some(ALICE));
+				assert_eq!(Compute::select_host(1, Duty::Greedy, &[ALICE], [7; 32], 0), Some(BOB));
+				assert_eq!(Compute::select_host(2, Duty::Greedy, &[], [7; 32], 0), None);
 
 				// no events: genesis records none
 				assert!(System::events().is_empty());

@@ -1841,3 +1841,61 @@ fn a_lazy_validator_is_caught_at_its_first_pass_and_honest_ones_never() {
 			assert_eq!(reputation(lazy), Perbill::zero());
 		});
 }
+
+/// A forgery must lose money in expectation even at the least sample rate: a job goes only to
+/// a host whose bond covers its escrow divided by that rate, the fraud penalty of the most the
+/// job can pay. A host with the minimum bond is never given a job worth more than it can lose.
+#[test]
+fn a_job_goes_only_to_a_host_whose_bond_covers_its_fraud_penalty() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::from_percent(10))
+		.build_and_execute(|| {
+			// An escrow of 300 needs a bond of 3,000 at a least sample rate of 10%. Every host
+			// bonds the minimum (1,000): nobody may take it; it is refused, holding nothing.
+			assert_eq!(Inference::bond_needed_for(ESCROW), 3_000);
+			assert_noop!(submit(CONSUMER), Error::<Test>::NoHostAvailable);
+
+			// Dave bonds enough: every such job is his.
+			assert_ok!(pallet_daya_compute::Pallet::<Test>::bond_more(
+				RuntimeOrigin::signed(DAVE),
+				2_000
+			));
+			let job_id = submit_unassigned(CONSUMER).unwrap();
+			assert_eq!(Inference::bond_needed(&job(job_id)), 3_000);
+			// His bond falls before the draw: the job is refunded, never given to a host that
+			// cannot cover it.
+			<pallet_daya_compute::Pallet<Test> as HostRegistry<_, _, _>>::slash(
+				&DAVE,
+				Perbill::from_percent(50),
+				None,
+			);
+			next_block();
+			assert_eq!(ended(job_id), JobEnd::Expired);
+			assert_eq!(held(CONSUMER), 0);
+			assert_ok!(pallet_daya_compute::Pallet::<Test>::bond_more(
+				RuntimeOrigin::signed(DAVE),
+				1_500
+			));
+			for _ in 0..8 {
+				let job_id = submit(CONSUMER).unwrap();
+				assert_eq!(bond_of(DAVE), 3_000, "{:?}", Outcomes::<Test>::get(job_id));
+				assert_eq!(executor_of(job_id), DAVE);
+				assert_ok!(deliver(job_id, "the answer"));
+				next_block();
+				if Jobs::<Test>::contains_key(job_id) {
+					assert_ok!(pass(validator_of(job_id), job_id));
+				}
+			}
+			// Smaller jobs go to anyone: an escrow of 100 needs 1,000.
+			let small = Inference::submit_job(
+				RuntimeOrigin::signed(CONSUMER),
+				0,
+				vec![b'x'; 2].try_into().unwrap(),
+				8,
+				PRICE,
+				JobParams::default(),
+			);
+			assert_ok!(small);
+		});
+}

@@ -76,13 +76,15 @@ impl<T: Config> Pallet<T> {
 		let job_id = NextJobId::<T>::get();
 		let next_id = job_id.checked_add(1).ok_or(Error::<T>::Overflow)?;
 		// The executor is drawn later, from randomness this block's author does not know; a job
-		// that no host could take is refused now, holding nothing.
+		// that no host could take (none serves the model, or none whose bond covers the job's
+		// fraud penalty) is refused now, holding nothing.
 		ensure!(
 			T::Hosts::select_host(
 				model,
 				Duty::of_job(params.temperature_milli),
 				core::slice::from_ref(&who),
-				[0u8; 32]
+				[0u8; 32],
+				Self::bond_needed_for(escrow),
 			)
 			.is_some(),
 			Error::<T>::NoHostAvailable

@@ -42,6 +42,23 @@ impl<T: Config> Pallet<T> {
 		roll < u64::from(rate.deconstruct())
 	}
 
+	/// The bond a host needs to be given `job`: the fraud penalty of the most the job can pay
+	/// (its escrow), that is the escrow divided by [`Config::MinSampleRate`], so that a forgery
+	/// of it loses money in expectation however trusted its executor ([`Self::fraud_penalty`]);
+	/// nothing when results may go unchecked entirely.
+	pub fn bond_needed(job: &Job<T>) -> BalanceOf<T> {
+		Self::bond_needed_for(job.escrow)
+	}
+
+	/// [`Self::bond_needed`] for a job of `escrow`.
+	pub fn bond_needed_for(escrow: BalanceOf<T>) -> BalanceOf<T> {
+		let rate = T::MinSampleRate::get();
+		if rate.is_zero() {
+			return Zero::zero();
+		}
+		rate.saturating_reciprocal_mul_ceil(escrow)
+	}
+
 	/// The probability that a result of `executor` is validated: one minus its reputation, at
 	/// least [`Config::MinSampleRate`].
 	pub fn sample_rate(executor: &T::AccountId) -> Perbill {
@@ -113,9 +130,10 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Draws the executor of an unassigned job among the active hosts serving its model (never
-	/// its consumer, nor the host that missed it), and starts its execution deadline. A job that
-	/// no host can take is refunded; one whose deadline finds no room waits for the next block.
+	/// Draws the executor of an unassigned job among the active hosts serving its model whose
+	/// bond covers the job's fraud penalty ([`Self::bond_needed`]; never its consumer, nor the
+	/// host that missed it), and starts its execution deadline. A job that no host can take is
+	/// refunded; one whose deadline finds no room waits for the next block.
 	pub(crate) fn assign(
 		job_id: JobId,
 		mut job: Job<T>,
@@ -132,9 +150,13 @@ impl<T: Config> Pallet<T> {
 		exclude.extend(missed_by.clone());
 		let domain = if missed_by.is_some() { domain::REASSIGN } else { domain::ASSIGN };
 		let duty = Duty::of_job(job.params.temperature_milli);
-		let Some(executor) =
-			T::Hosts::select_host(job.model, duty, &exclude, Self::seed(seed, domain, job_id, 0))
-		else {
+		let Some(executor) = T::Hosts::select_host(
+			job.model,
+			duty,
+			&exclude,
+			Self::seed(seed, domain, job_id, 0),
+			Self::bond_needed(&job),
+		) else {
 			Self::refund(job_id, job, JobEnd::Expired);
 			return true;
 		};
@@ -188,6 +210,7 @@ impl<T: Config> Pallet<T> {
 			Duty::Validate,
 			&exclude,
 			Self::seed(seed, domain::VALIDATOR, job_id, 0),
+			Zero::zero(),
 		);
 		let Some(validator) = validator else {
 			Self::deposit_event(Event::ValidationSkipped { job_id, missed_by: None });

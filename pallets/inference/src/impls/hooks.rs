@@ -130,8 +130,9 @@ impl<T: Config> Pallet<T> {
 			.saturating_sub(T::WeightInfo::draw_assign(0))
 			.max(Self::sample_weight().saturating_add(Self::settle_weight()))
 			.max(T::WeightInfo::submit_verdict_accuse())
-			// The model's version, and a contested probe's validator (a dispute's draw).
-			.saturating_add(T::DbWeight::get().reads(2))
+			// The model's version, a contested probe's validator (a dispute's draw), and the
+			// bonds of the executor's picks.
+			.saturating_add(T::DbWeight::get().reads(2_u64.saturating_add(MAX_BOND_PICKS.into())))
 	}
 
 	/// What the draws of `count` queued jobs cost, with reading the seed and the queue.

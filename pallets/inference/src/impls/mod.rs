@@ -21,7 +21,7 @@ use crate::*;
 use alloc::vec::Vec;
 use daya_primitives::{
 	runtime_api::{JobView, WorkKind},
-	BlockRandomness, BlockSeed, Duty, ExecutorKind, QuoteError, WorkRecorder,
+	BlockRandomness, BlockSeed, Duty, ExecutorKind, QuoteError, WorkRecorder, MAX_BOND_PICKS,
 };
 use polkadot_sdk::{
 	frame_support::{
