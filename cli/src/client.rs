@@ -793,14 +793,30 @@ impl Client {
 		}
 	}
 
-	/// The output of job `id`, decoded from the `submit_result` extrinsic that delivered it, in
-	/// a block from `from` on.
 	/// Reads job `id`'s output from the body of block `at`, where the chain recorded its
 	/// delivery, and checks it against `hash`, the output hash the chain recorded: a
 	/// `submit_result` for the job in that block whose output has another hash (a refused call
 	/// of another account) is not it.
+	///
+	/// The body is decoded with the current runtime's metadata, so that no state of block `at`
+	/// is needed: a default node keeps every block's body but discards the state of blocks
+	/// more than 256 behind.
 	pub async fn read_output(&self, id: u64, at: u64, hash: [u8; 32]) -> Result<Vec<u8>, Failure> {
-		let block = self.api.at_block(at).await.map_err(short)?;
+		let now = self.api.at_current_block().await.map_err(short)?;
+		let config = PolkadotConfig::builder()
+			.use_historic_types(false)
+			.set_spec_version_for_block_ranges([subxt::config::substrate::SpecVersionForRange {
+				block_range: at..at.saturating_add(1),
+				spec_version: now.spec_version(),
+				transaction_version: now.transaction_version(),
+			}])
+			.set_metadata_for_spec_versions([(now.spec_version(), now.metadata())])
+			.build();
+		let reader =
+			OnlineClient::<PolkadotConfig>::from_rpc_client_with_config(config, self.rpc.clone())
+				.await
+				.map_err(short)?;
+		let block = reader.at_block(at).await.map_err(short)?;
 		let extrinsics = block.extrinsics().fetch().await.map_err(short)?;
 		let mut mismatched = false;
 		for extrinsic in extrinsics.iter() {

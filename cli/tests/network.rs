@@ -90,7 +90,9 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 		.unwrap();
 	assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
 
-	let node = DevNode::start_with(1, &["--dev-block-time", "1000"]);
+	// The node keeps the state of its last 64 blocks only (a default node, 256): outputs are
+	// read from block bodies, which it keeps.
+	let node = DevNode::start_with(1, &["--dev-block-time", "1000", "--state-pruning", "64"]);
 	let url = node.ws_url();
 	let smollm2 = smollm2_path();
 	let both: [&Path; 2] = [&model, &smollm2];
@@ -132,6 +134,7 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 		],
 	);
 	let seconds = started.elapsed().as_secs_f64();
+	let first = job.clone();
 	assert!(matches!(job["end"].as_str(), Some("completed" | "validated")), "{job}");
 	let output = job["output"].as_str().expect("the output");
 	let tokens = job["completionTokens"].as_u64().unwrap();
@@ -325,6 +328,24 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 		job["jobId"],
 		job["endedAt"].as_u64().unwrap() - job["submittedAt"].as_u64().unwrap(),
 		started.elapsed().as_secs_f64()
+	);
+
+	// 6. The first job's output, long after the node discarded the state of its delivery
+	// block: read from the block's body with the current metadata, its hash checked.
+	let delivered = first["deliveredAt"].as_u64().unwrap();
+	let discarded = tokio::runtime::Runtime::new().unwrap().block_on(async {
+		let api = subxt::OnlineClient::<subxt::PolkadotConfig>::from_insecure_url(&url)
+			.await
+			.unwrap();
+		api.at_block(delivered).await.err().map(|e| e.to_string())
+	});
+	let discarded = discarded.expect("the delivery block's state is discarded by now");
+	let read = json(&url, &["job", "output", &first["jobId"].to_string()]);
+	assert_eq!(read["output"], first["output"], "{read}");
+	assert_eq!(read["outputHash"], first["outputHash"], "{read}");
+	println!(
+		"[e2e] job {} read from block {delivered}, whose state is gone ({discarded})",
+		first["jobId"]
 	);
 }
 
