@@ -47,7 +47,7 @@
 //! )?;
 //! assert!(Compute::is_active(&ALICE));
 //! assert_eq!(Compute::capacity_weight(&ALICE), 81_920);
-//! assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed), Some(ALICE));
+//! assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed, 0), Some(ALICE));
 //! ```
 //!
 //! ## Low level details

@@ -357,7 +357,7 @@ fn the_registry_selects_and_pays_by_proven_weight_once_a_window_concluded() {
 		assert_eq!(Compute::capacity_weight(&DAVE), 0, "declared hardware alone weighs nothing");
 		for i in 0..200u32 {
 			let seed = polkadot_sdk::sp_io::hashing::blake2_256(&i.to_le_bytes());
-			let picked = Compute::select_host(0, daya_primitives::Duty::Greedy, &[], seed);
+			let picked = Compute::select_host(0, daya_primitives::Duty::Greedy, &[], seed, 0);
 			assert_ne!(picked, Some(DAVE), "a host that proved nothing is never assigned a job");
 		}
 		// The emission's page reads the same weights.
@@ -411,7 +411,8 @@ fn a_host_registered_after_the_reference_window_is_selected_once_proven() {
 		let picks = (0..300u32)
 			.filter(|i| {
 				let seed = polkadot_sdk::sp_io::hashing::blake2_256(&i.to_le_bytes());
-				Compute::select_host(0, daya_primitives::Duty::Greedy, &[], seed) == Some(CHARLIE)
+				Compute::select_host(0, daya_primitives::Duty::Greedy, &[], seed, 0)
+					== Some(CHARLIE)
 			})
 			.count();
 		assert!((60..140).contains(&picks), "a third of 300 picks: {picks}");
