@@ -271,10 +271,24 @@ async fn every_command_group_against_a_dev_node() {
 							]),
 						],
 					),
+					// A pass with its probe, or the executor recognising the probe shown.
 					WorkKind::Validate => dynamic::transaction(
 						"Inference",
 						"submit_verdict",
-						vec![Value::u128(job.into()), Value::unnamed_variant("Valid", [])],
+						vec![
+							Value::u128(job.into()),
+							Value::unnamed_variant("Valid", []),
+							Value::unnamed_variant(
+								"Some",
+								[Value::named_composite([
+									("dims", Value::unnamed_composite((0..8u128).map(Value::u128))),
+									(
+										"values",
+										Value::unnamed_composite((0..8).map(|_| Value::i128(1))),
+									),
+								])],
+							),
+						],
 					),
 				};
 				submit(&api, &call, host).await.unwrap();
