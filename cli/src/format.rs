@@ -146,6 +146,7 @@ fn model_json(id: u32, model: &ModelView) -> serde_json::Value {
 		"maxOutputTokens": model.max_output_tokens,
 		"minVramMib": model.min_vram_mib,
 		"computeUnitsPerToken": model.compute_units_per_token,
+		"maxTokenBytes": model.max_token_bytes,
 		"validation": {
 			"conclusiveMarginMicro": model.validation.conclusive_margin_micro,
 			"nearTiesBase": model.validation.near_ties_base,
@@ -191,6 +192,7 @@ pub fn model(json: bool, id: u32, model: &ModelView) {
 	println!("  price per token      {}", Amount(model.price_per_token));
 	println!("  context length       {} tokens", model.context_length);
 	println!("  max output tokens    {}", model.max_output_tokens);
+	println!("  max bytes per token  {}", model.max_token_bytes);
 	println!("  min VRAM             {} MiB", model.min_vram_mib);
 	println!("  compute units/token  {}", model.compute_units_per_token);
 	let v = &model.validation;

@@ -16,6 +16,7 @@
 //!   "engine": "llama",
 //!   "context_length": 8192,
 //!   "max_output_tokens": 2048,
+//!   "max_token_bytes": 128,
 //!   "min_vram_mib": 16384,
 //!   "compute_units_per_token": 8,
 //!   "validation": {
@@ -47,6 +48,8 @@ pub struct SpecFile {
 	pub engine: String,
 	pub context_length: u32,
 	pub max_output_tokens: u32,
+	/// The most bytes one output token adds to a text (`daya-executor spec` measures it).
+	pub max_token_bytes: u32,
 	pub min_vram_mib: u32,
 	pub compute_units_per_token: u32,
 	pub validation: PolicyFile,
@@ -69,6 +72,9 @@ impl SpecFile {
 			.map_err(|e| Failure(format!("cannot read the spec file {}: {e}", path.display())))?;
 		let spec: SpecFile = serde_json::from_str(&text)
 			.map_err(|e| Failure(format!("invalid spec file {}: {e}", path.display())))?;
+		if spec.max_token_bytes == 0 {
+			return fail("invalid spec file: max_token_bytes must not be 0");
+		}
 		if spec.validation.conclusive_margin_micro == 0 {
 			return fail("invalid spec file: validation.conclusive_margin_micro must not be 0");
 		}
@@ -92,6 +98,7 @@ impl SpecFile {
 			("engine", Value::from_bytes(self.engine.as_bytes())),
 			("context_length", Value::u128(self.context_length.into())),
 			("max_output_tokens", Value::u128(self.max_output_tokens.into())),
+			("max_token_bytes", Value::u128(self.max_token_bytes.into())),
 			("min_vram_mib", Value::u128(self.min_vram_mib.into())),
 			("compute_units_per_token", Value::u128(self.compute_units_per_token.into())),
 			(
@@ -146,7 +153,7 @@ mod tests {
 		"weights_hash":"0x0101010101010101010101010101010101010101010101010101010101010101",
 		"tokenizer_hash":"0x0202020202020202020202020202020202020202020202020202020202020202",
 		"source":"hf:x","engine":"llama","context_length":4096,"max_output_tokens":512,
-		"min_vram_mib":8192,"compute_units_per_token":2,"validation":{"conclusive_margin_micro":100000,
+		"max_token_bytes":64,"min_vram_mib":8192,"compute_units_per_token":2,"validation":{"conclusive_margin_micro":100000,
 		"near_ties_base":2,"near_ties_per_kilo":4,"fingerprint_tolerance_ppm":2000}}"#;
 
 	#[test]

@@ -410,6 +410,25 @@ impl CandleEngine {
 		best
 	}
 
+	/// The most bytes one output token adds to a result's text, over the whole vocabulary: the
+	/// longer of a token's decoding alone and its decoding after a plain token (decoders that
+	/// drop a leading space at the start of a text give it back there); a token that is not
+	/// whole UTF-8 text decodes to replacement characters, 3 bytes each. The registry's
+	/// `max_token_bytes` for the model, which bounds a result's text by its token count.
+	pub fn max_token_bytes(&self) -> u32 {
+		let anchor = self.text.encode("a").ok().and_then(|ids| ids.first().copied());
+		let len = |ids: &[u32]| self.text.decode(ids).map_or(0, |text| text.len());
+		let base = anchor.map_or(0, |a| len(&[a]));
+		let most = (0..self.text.vocab() as u32)
+			.map(|id| {
+				let after = anchor.map_or(0, |a| len(&[a, id]).saturating_sub(base));
+				len(&[id]).max(after)
+			})
+			.max()
+			.unwrap_or(0);
+		u32::try_from(most).unwrap_or(u32::MAX).max(1)
+	}
+
 	/// The fingerprint of one final hidden state: its [`FINGERPRINT_DIMS`] largest dimensions
 	/// by magnitude (ties: the lower dimension), with their values.
 	pub fn fingerprint(hidden: &[f32]) -> Fingerprint {

@@ -284,6 +284,7 @@ fn spec(path: &std::path::Path, name: &str, source: &str, price: &str) -> Result
 		"engine": if path.is_file() { "llama-gguf" } else { "llama" },
 		"context_length": context,
 		"max_output_tokens": context.min(4096) / 4,
+		"max_token_bytes": engine.max_token_bytes(),
 		"min_vram_mib": min_vram_mib,
 		"compute_units_per_token": compute_units,
 		"validation": {

@@ -268,3 +268,17 @@ fn probes_are_answered_and_judged() {
 	assert_eq!(plain.probe, None);
 	assert_eq!(plain.judgement, Judgement::Valid);
 }
+
+/// The registry's bound on a result's text, per token, is what the engine measures, and the
+/// texts it generates keep to it.
+#[test]
+fn texts_keep_to_the_registered_bytes_per_token() {
+	let e = dev_engine();
+	assert_eq!(e.max_token_bytes(), constants::MAX_TOKEN_BYTES);
+	for (i, prompt) in ["Once upon a time", "{}~|", "0123456789"].iter().enumerate() {
+		let g = e
+			.generate(prompt, 64, Sampler { temperature_milli: 1_000, key: [i as u8; 32] })
+			.unwrap();
+		assert!(g.text.len() <= g.tokens.len() * constants::MAX_TOKEN_BYTES as usize, "{g:?}");
+	}
+}

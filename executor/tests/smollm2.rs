@@ -142,3 +142,24 @@ fn a_probe_is_recognised_only_when_the_model_was_run() {
 		}
 	}
 }
+
+/// The registry's bound on a result's text, per token, is what the engine measures on
+/// SmolLM2's vocabulary, and its answers keep to it.
+#[test]
+fn its_texts_keep_to_the_registered_bytes_per_token() {
+	let e = common::smollm2();
+	assert_eq!(e.max_token_bytes(), daya_protocol::smollm2::MAX_TOKEN_BYTES);
+	let bound = daya_protocol::smollm2::MAX_TOKEN_BYTES as usize;
+	let messages = [ChatMessage {
+		role: "user".into(),
+		content: "Écris un poème sur la pluie, avec des émojis.".into(),
+	}];
+	let prompt = e.render_chat(&messages).unwrap();
+	let g = e.generate(&prompt, 48, Sampler::new(900, [9; 32])).unwrap();
+	assert!(
+		g.text.len() <= g.tokens.len() * bound,
+		"{} bytes, {} tokens",
+		g.text.len(),
+		g.tokens.len()
+	);
+}

@@ -205,6 +205,9 @@ pub struct ModelTerms<Balance> {
 	pub context_length: u32,
 	/// Maximum number of output tokens one job may ask for; never above `context_length`.
 	pub max_output_tokens: u32,
+	/// The most bytes one output token adds to a result's text: a result's text is at most its
+	/// token count times this.
+	pub max_token_bytes: u32,
 	/// Hash of the model's weights, which executors must load and validators check against.
 	pub weights_hash: [u8; 32],
 }

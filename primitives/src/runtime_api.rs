@@ -35,6 +35,8 @@ pub struct ModelView<Balance, BlockNumber> {
 	pub context_length: u32,
 	/// Maximum number of output tokens one job may ask for.
 	pub max_output_tokens: u32,
+	/// The most bytes one output token adds to a result's text.
+	pub max_token_bytes: u32,
 	/// Minimum accelerator memory, in MiB, to serve the model; zero for models that run on CPU.
 	pub min_vram_mib: u32,
 	/// Abstract compute cost of one token.
@@ -320,6 +322,7 @@ mod tests {
 			engine: Vec::new(),
 			context_length: 8_192,
 			max_output_tokens: 2_048,
+			max_token_bytes: 16,
 			min_vram_mib: 0,
 			compute_units_per_token: 1_000,
 			validation: crate::ValidationPolicy {

@@ -2,6 +2,9 @@
 
 /// Its name in the registry.
 pub const NAME: &str = "daya-dev-llama";
+/// The most bytes one of its output tokens adds to a text (`daya-executor spec`, the
+/// registry's `max_token_bytes`).
+pub const MAX_TOKEN_BYTES: u32 = 1;
 /// BLAKE2-256 of its weights (see `daya-executor`'s `weights_hash`).
 pub const WEIGHTS_HASH: [u8; 32] = [
 	0xf3, 0xad, 0x40, 0xe0, 0x15, 0xac, 0x90, 0xcb, 0x01, 0x2b, 0xa9, 0xe8, 0x05, 0xf5, 0xe9, 0x22,

@@ -10,6 +10,9 @@ pub const FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
 pub const FILE_SHA256: &str = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53";
 /// Its context length in tokens.
 pub const CONTEXT: u32 = 8192;
+/// The most bytes one of its output tokens adds to a text (`daya-executor spec`, the
+/// registry's `max_token_bytes`).
+pub const MAX_TOKEN_BYTES: u32 = 81;
 /// BLAKE2-256 of its tensors as stored (see `daya-executor`'s `gguf::weights_hash`).
 pub const WEIGHTS_HASH: [u8; 32] = [
 	0x24, 0x06, 0x4a, 0x06, 0x2b, 0x5e, 0x13, 0x35, 0xa4, 0x4e, 0xb0, 0x9a, 0xd0, 0x23, 0x56, 0xfa,

@@ -162,7 +162,7 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 		sampling_key: daya_protocol::hex::to_hex(&sampling_key),
 	};
 	let result = ExecutionResult {
-		output: "Daya is a network.".into(),
+		output: "Daya is real".into(),
 		tokens: (40..52).collect(),
 		prompt_tokens: 18,
 		prompt_hash: daya_protocol::hex::to_hex(&[5; 32]),
@@ -209,7 +209,7 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 		assert!(matches!(
 			&applied[0].1,
 			RuntimeCall::Inference(pallet_daya_inference::Call::submit_result { job_id: id, result })
-				if *id == job_id && result.output.as_slice() == b"Daya is a network."
+				if *id == job_id && result.output.as_slice() == b"Daya is real"
 					&& result.tokens.len() == 12 && result.prompt_hash == H256([5; 32])
 		));
 		let delivery = Jobs::<Runtime>::get(job_id).unwrap().delivery.unwrap();

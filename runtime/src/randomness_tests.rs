@@ -166,7 +166,7 @@ fn validation(after: [u8; 32]) -> Vec<Option<AccountId>> {
 			Inference::submit_result(
 				RuntimeOrigin::signed(job.executor.unwrap()),
 				*id,
-				crate::tests::job_result(b"Daya is a network.", 18, 12),
+				crate::tests::job_result(b"Daya is real", 18, 12),
 			)
 			.unwrap();
 		}
@@ -214,7 +214,7 @@ fn a_dispute_is_staffed_from_a_later_relay_block() {
 		Inference::submit_result(
 			RuntimeOrigin::signed(executor.clone()),
 			job,
-			crate::tests::job_result(b"forged", 18, 1),
+			crate::tests::job_result(b"f", 18, 1),
 		)
 		.unwrap();
 		block(12, Some([3; 32]));

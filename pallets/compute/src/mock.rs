@@ -138,6 +138,7 @@ impl ModelRegistry<Balance> for MockModels {
 			min_vram_mib: entry.min_vram_mib,
 			context_length: 8_192,
 			max_output_tokens: 2_048,
+			max_token_bytes: 16,
 			weights_hash: [1; 32],
 		})
 	}

@@ -90,6 +90,7 @@ impl ModelRegistry<Balance> for OneModel {
 			min_vram_mib: 0,
 			context_length: 1_000,
 			max_output_tokens: 100,
+			max_token_bytes: 16,
 			weights_hash: [0; 32],
 		})
 	}

@@ -631,6 +631,9 @@ pub mod pallet {
 		CannotCancel,
 		/// The job's cancellation was asked for already: it ends at its execution deadline.
 		AlreadyCancelling,
+		/// A result's text is longer than its tokens can decode to: more bytes than its token
+		/// count times the model's most bytes per token.
+		OutputTooLong,
 		/// A pass without the probe its result asks for ([`daya_primitives::probe_position`]).
 		ProbeMissing,
 		/// Every deadline bucket the next step could use is full; try again in a later block.

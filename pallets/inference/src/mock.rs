@@ -42,6 +42,8 @@ pub const TREASURY: AccountId = 100;
 /// What every account but [`POOR`] starts with.
 pub const ENDOWMENT: Balance = 1_000_000;
 /// The price per token of every mock model.
+/// The most bytes one output token of the mock model adds to a text.
+pub const MAX_TOKEN_BYTES: u32 = 16;
 pub const PRICE: Balance = 10;
 
 #[frame_support::runtime]
@@ -159,6 +161,7 @@ impl ModelRegistry<Balance> for MockModels {
 				min_vram_mib: 0,
 				context_length: 150,
 				max_output_tokens: 128,
+				max_token_bytes: MAX_TOKEN_BYTES,
 				weights_hash: [WEIGHTS_VERSION.with(|version| *version.borrow()); 32],
 			})
 		})

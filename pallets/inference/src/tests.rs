@@ -1899,3 +1899,29 @@ fn a_job_goes_only_to_a_host_whose_bond_covers_its_fraud_penalty() {
 			assert_ok!(small);
 		});
 }
+
+/// An executor cannot pad a short answer up to the global output bound: a result's text is at
+/// most its token count times the model's most bytes per token.
+#[test]
+fn an_output_longer_than_its_tokens_decode_to_is_refused() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let job_id = submit(CONSUMER).unwrap();
+		let executor = executor_of(job_id);
+		let longest = "x".repeat(2 * MAX_TOKEN_BYTES as usize);
+		assert!(longest.len() <= MaxOutputLen::get() as usize);
+		assert_noop!(
+			Inference::submit_result(
+				RuntimeOrigin::signed(executor),
+				job_id,
+				result(&longest, 8, 1)
+			),
+			Error::<Test>::OutputTooLong
+		);
+		// Two tokens may carry it.
+		assert_ok!(Inference::submit_result(
+			RuntimeOrigin::signed(executor),
+			job_id,
+			result(&longest, 8, 2)
+		));
+	});
+}

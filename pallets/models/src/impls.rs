@@ -133,6 +133,7 @@ impl<T: Config> Pallet<T> {
 			&& spec.context_length > 0
 			&& spec.max_output_tokens > 0
 			&& spec.max_output_tokens <= spec.context_length
+			&& spec.max_token_bytes > 0
 			&& spec.compute_units_per_token > 0
 			&& spec.validation.is_valid();
 		ensure!(valid, Error::<T>::InvalidParams);

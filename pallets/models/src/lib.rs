@@ -72,7 +72,8 @@
 //! zero (a free model would make spam free and let self-dealing jobs farm the work pot); its
 //! source is non-empty and, like its engine hint, printable ASCII without spaces; its weights
 //! hash is not all zeroes; its context length is not zero and its maximum output lies between 1
-//! and the context length; its compute units per token are not zero; and its validation policy
+//! and the context length; its most bytes per output token are not zero; its compute units per
+//! token are not zero; and its validation policy
 //! has a conclusive margin and a fingerprint tolerance above zero (zero would call every honest
 //! near tie or rounding a fraud). A minimum VRAM of zero is allowed, for
 //! models that run on CPU. Registration and updates reject invalid models with

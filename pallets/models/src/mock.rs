@@ -142,6 +142,7 @@ pub fn spec(version: u32) -> ModelSpec<Test> {
 		engine: b"llama".to_vec().try_into().expect("fits the bound"),
 		context_length: 8_192,
 		max_output_tokens: 2_048,
+		max_token_bytes: 16,
 		min_vram_mib: 16_384,
 		compute_units_per_token: 1_000,
 		validation: daya_primitives::ValidationPolicy {

@@ -63,6 +63,7 @@ impl SpecInput {
 			engine: ENGINES[self.engine].as_bytes().to_vec().try_into().expect("fits the bound"),
 			context_length: self.context_length,
 			max_output_tokens: self.max_output_tokens,
+			max_token_bytes: 16,
 			min_vram_mib: self.min_vram_mib,
 			compute_units_per_token: self.compute_units_per_token,
 			validation: daya_primitives::ValidationPolicy {

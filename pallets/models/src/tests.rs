@@ -228,6 +228,7 @@ mod update_model {
 			engine: b"vllm".to_vec().try_into().expect("fits the bound"),
 			context_length: 16_384,
 			max_output_tokens: 4_096,
+			max_token_bytes: 32,
 			min_vram_mib: 20_000,
 			compute_units_per_token: 1_100,
 			validation: daya_primitives::ValidationPolicy {
@@ -558,6 +559,7 @@ mod registry {
 					min_vram_mib: 16_384,
 					context_length: 8_192,
 					max_output_tokens: 2_048,
+					max_token_bytes: 16,
 					weights_hash: [1; 32],
 				})
 			);
@@ -763,6 +765,7 @@ mod runtime_api {
 			engine: b"llama".to_vec(),
 			context_length: 8_192,
 			max_output_tokens: 2_048,
+			max_token_bytes: 16,
 			min_vram_mib: 16_384,
 			compute_units_per_token: 1_000,
 			validation: daya_primitives::ValidationPolicy {

@@ -66,6 +66,11 @@ pub struct ModelSpec<T: Config> {
 	pub context_length: u32,
 	/// Maximum number of output tokens one job may ask for; between 1 and `context_length`.
 	pub max_output_tokens: u32,
+	/// The most bytes one output token adds to a result's text: the longest decoding of a
+	/// single vocabulary token (a token that is not whole UTF-8 text decodes to replacement
+	/// characters, 3 bytes each); never zero. A result's text is at most its token count times
+	/// this (`daya-executor spec` measures it).
+	pub max_token_bytes: u32,
 	/// Minimum accelerator memory, in MiB, to serve the model; zero for models that run on CPU.
 	pub min_vram_mib: u32,
 	/// Abstract compute cost of one token, weighing jobs against hosts' proven capacity; never
@@ -136,6 +141,7 @@ impl<T: Config> ModelInfo<T> {
 			min_vram_mib: self.spec.min_vram_mib,
 			context_length: self.spec.context_length,
 			max_output_tokens: self.spec.max_output_tokens,
+			max_token_bytes: self.spec.max_token_bytes,
 			weights_hash: self.spec.weights_hash,
 		}
 	}
@@ -154,6 +160,7 @@ impl<T: Config> ModelInfo<T> {
 			engine: spec.engine.to_vec(),
 			context_length: spec.context_length,
 			max_output_tokens: spec.max_output_tokens,
+			max_token_bytes: spec.max_token_bytes,
 			min_vram_mib: spec.min_vram_mib,
 			compute_units_per_token: spec.compute_units_per_token,
 			validation: spec.validation,
@@ -199,6 +206,7 @@ pub(crate) mod bench {
 			engine: BoundedVec::truncate_from(alloc::vec![b'e'; engine_len]),
 			context_length: 131_072,
 			max_output_tokens: 8_192,
+			max_token_bytes: u32::MAX,
 			min_vram_mib: 24_576,
 			compute_units_per_token: 1_000,
 			validation: ValidationPolicy {

@@ -174,6 +174,14 @@ impl<T: Config> Pallet<T> {
 					|| without_fingerprints),
 			Error::<T>::MalformedResult
 		);
+		// The text is what its tokens decode to: at most their count times the model's most
+		// bytes per token, however much room the global bound leaves.
+		let per_token = T::Models::terms(job.model).map_or(u32::MAX, |t| t.max_token_bytes);
+		ensure!(
+			result.output.len() as u64
+				<= u64::from(usage.completion_tokens).saturating_mul(u64::from(per_token)),
+			Error::<T>::OutputTooLong
+		);
 		Self::queue_draw(job_id)?;
 		Self::unschedule(job_id, job.deadline);
 
