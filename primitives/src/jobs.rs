@@ -399,7 +399,7 @@ mod tests {
 	use super::*;
 
 	fn fingerprinted(position: u32, output_tokens: u32) -> bool {
-		position + 1 == output_tokens || (position + 1) % FINGERPRINT_CHUNK == 0
+		position + 1 == output_tokens || (position + 1).is_multiple_of(FINGERPRINT_CHUNK)
 	}
 
 	#[test]
