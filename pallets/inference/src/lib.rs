@@ -39,7 +39,12 @@
 //!    executor or the consumer, never a greedy-only host), which checks the result (its ids, where it stops, the sampler
 //!    replayed from the job's sampling key, its fingerprints) and submits
 //!    [`Pallet::submit_verdict`] with its judgement before [`Config::ValidationPeriod`] blocks
-//!    are over.
+//!    are over. A pass shows the validator's *probe*, the model's hidden state at a position no
+//!    fingerprint shows ([`daya_primitives::probe_position`]); the job is then
+//!    [`JobStatus::Probing`] until its executor, which holds its own numbers, says whether the
+//!    probe is the model's. A contested probe goes to a dispute about the probe (step 4): a
+//!    validator that passed without computing loses [`Config::FraudSlash`] of its bond and all
+//!    its reputation.
 //! 4. **Dispute, maybe.** When the judgement names a fault, the job is
 //!    [`JobStatus::Accused`], and up to [`Config::DisputeValidators`] more validators are drawn
 //!    from the seed of a later relay block, each with the same chance among the hosts that can
@@ -57,9 +62,10 @@
 //!    blocks. A dispute that cannot conclude ends [`JobEnd::Unresolved`]: the consumer is
 //!    refunded, the accused is not paid.
 //! 5. **Settle.** The fee is `(prompt + completion tokens) * price`, never above the escrow; the
-//!    executor gets the fee less [`Config::ProtocolFee`], which goes to the treasury; the rest of
-//!    the escrow returns to the consumer; the executor's reputation rises. The executor is paid
-//!    only once validation passed or was not drawn.
+//!    executor gets the fee less [`Config::ProtocolFee`], which goes to the validators that
+//!    checked the result ([`Config::ValidatorPay`]) and the treasury; the rest of the escrow
+//!    returns to the consumer; the executor's reputation rises. The executor is paid only once
+//!    validation passed or was not drawn.
 //!
 //! A job whose executor misses its deadline is refunded in full, or, the first time, goes back to
 //! be drawn again among the other hosts, with a fresh deadline; the host that missed loses
@@ -78,7 +84,7 @@
 //! draw never uses the seed of the block that holds its subject: it is queued in [`Draws`] with
 //! the relay block of the seed current then ([`PendingDraw::after`]), and runs after the
 //! inherents of the first block whose seed comes from a later relay block
-//! ([`Pallet::do_draws`], through `PostInherents`). A consumer cannot choose its job id; an
+//! (`Pallet::do_draws`, through `PostInherents`). A consumer cannot choose its job id; an
 //! executor cannot learn whether it will be checked before it commits to an output; an author
 //! cannot reorder, insert or drop its own block's transactions to steer a draw about them.
 //!
@@ -645,7 +651,7 @@ pub mod pallet {
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
 		/// Handles this block's deadlines (bounded by configuration), and accounts for the draws
-		/// that run after the inherents ([`Pallet::do_draws`], through `PostInherents`).
+		/// that run after the inherents (`Pallet::do_draws`, through `PostInherents`).
 		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
 			Self::do_on_initialize(now)
 		}

@@ -298,7 +298,7 @@ pub struct Job<T: Config> {
 	pub validation: ValidationPolicy,
 	/// The model version it was bought for: the weights hash at submission. Its executor and
 	/// validators run that version; if the model moves to another before the job ends, the
-	/// job is released ([`JobEnd::Released`]) rather than judged against other weights.
+	/// job is released ([`JobEnd::Released`](daya_primitives::JobEnd::Released)) rather than judged against other weights.
 	pub weights_hash: H256,
 	/// The sampler's key: drawn at assignment from the seed of a relay block after the
 	/// submission, mixed with the job id and the consumer's seed, so that neither the consumer
