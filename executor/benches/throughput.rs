@@ -58,7 +58,7 @@ fn main() {
 	let claim = g.result();
 	let t = Instant::now();
 	for _ in 0..RUNS {
-		let s = engine.check(&prompt, 512, greedy, &claim, &POLICY).unwrap();
+		let s = engine.check(&prompt, 512, greedy, &claim, &POLICY, None).unwrap();
 		assert_eq!(s.judgement, Judgement::Valid);
 	}
 	let per = t.elapsed().as_secs_f64() / RUNS as f64;

@@ -335,7 +335,7 @@ fn row(
 		}
 		let started = Instant::now();
 		let checked =
-			on_threads(threads, || honest.check(&prompt, tokens, sampler, &claim, policy))
+			on_threads(threads, || honest.check(&prompt, tokens, sampler, &claim, policy, None))
 				.expect("check");
 		r.checking += started.elapsed();
 		r.jobs += 1;
@@ -623,7 +623,7 @@ fn smollm2_section(
 		decoded += u64::from(g.completion_tokens);
 		prefilled += u64::from(g.prompt_tokens + g.completion_tokens);
 		let started = Instant::now();
-		let checked = smol.check(&prompt, 256, sampler, &g.result(), &policy).unwrap();
+		let checked = smol.check(&prompt, 256, sampler, &g.result(), &policy, None).unwrap();
 		checking += started.elapsed();
 		assert_eq!(checked.judgement, Judgement::Valid);
 	}

@@ -186,7 +186,9 @@ pub trait Engine: Send + Sync {
 	) -> Result<Generation, EngineError>;
 	/// Checks `claim`, a result for `prompt` with at most `max_tokens` tokens drawn with
 	/// `sampler`, and judges it under `policy`: prompt ids, text, stop, then every position by
-	/// teacher forcing (one pass over prompt and output ids) and the fingerprints.
+	/// teacher forcing (one pass over prompt and output ids) and the fingerprints; and answers
+	/// `probe` from the same prefill: the fingerprint of the hidden state at the probe's
+	/// position, and the judgement of a claimed probe under `policy`'s fingerprint tolerance.
 	fn check(
 		&self,
 		prompt: &str,
@@ -194,21 +196,8 @@ pub trait Engine: Send + Sync {
 		sampler: Sampler,
 		claim: &ExecutionResult,
 		policy: &Policy,
+		probe: Option<Probe>,
 	) -> Result<ValidateResponse, EngineError>;
-	/// [`Engine::check`], and the answer to `probe` from the same prefill: the fingerprint of
-	/// the hidden state at the probe's position, and the judgement of a claimed probe under
-	/// `policy`'s fingerprint tolerance. Engines that show no hidden states answer no probe.
-	fn check_probed(
-		&self,
-		prompt: &str,
-		max_tokens: u32,
-		sampler: Sampler,
-		claim: &ExecutionResult,
-		policy: &Policy,
-		_probe: Option<Probe>,
-	) -> Result<ValidateResponse, EngineError> {
-		self.check(prompt, max_tokens, sampler, claim, policy)
-	}
 	/// The text of a token, for OpenAI log-probabilities; empty if unknown.
 	fn token_text(&self, _token: u32) -> String {
 		String::new()
@@ -256,19 +245,9 @@ impl<E: Engine + ?Sized> Engine for Arc<E> {
 		sampler: Sampler,
 		claim: &ExecutionResult,
 		policy: &Policy,
-	) -> Result<ValidateResponse, EngineError> {
-		(**self).check(prompt, max_tokens, sampler, claim, policy)
-	}
-	fn check_probed(
-		&self,
-		prompt: &str,
-		max_tokens: u32,
-		sampler: Sampler,
-		claim: &ExecutionResult,
-		policy: &Policy,
 		probe: Option<Probe>,
 	) -> Result<ValidateResponse, EngineError> {
-		(**self).check_probed(prompt, max_tokens, sampler, claim, policy, probe)
+		(**self).check(prompt, max_tokens, sampler, claim, policy, probe)
 	}
 	fn token_text(&self, token: u32) -> String {
 		(**self).token_text(token)
@@ -667,17 +646,6 @@ impl Engine for CandleEngine {
 	}
 
 	fn check(
-		&self,
-		prompt: &str,
-		max_tokens: u32,
-		sampler: Sampler,
-		claim: &ExecutionResult,
-		policy: &Policy,
-	) -> Result<ValidateResponse, EngineError> {
-		self.run_check(prompt, max_tokens, sampler, claim, policy, None)
-	}
-
-	fn check_probed(
 		&self,
 		prompt: &str,
 		max_tokens: u32,

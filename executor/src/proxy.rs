@@ -460,6 +460,7 @@ impl Engine for ProxyEngine {
 		_sampler: Sampler,
 		_claim: &ExecutionResult,
 		_policy: &Policy,
+		_probe: Option<daya_protocol::Probe>,
 	) -> Result<ValidateResponse, EngineError> {
 		Err(EngineError::NotVerifiable)
 	}

@@ -23,7 +23,7 @@ fn check(
 	s: Sampler,
 	claim: &ExecutionResult,
 ) -> ValidateResponse {
-	e.check(prompt, max, s, claim, &constants::POLICY).unwrap()
+	e.check(prompt, max, s, claim, &constants::POLICY, None).unwrap()
 }
 
 #[test]
@@ -170,7 +170,7 @@ fn cheats_are_named() {
 	oov.tokens[0] = 1 << 20;
 	assert_eq!(fault(&oov), Fault::Malformed);
 	assert_eq!(
-		match e.check(prompt, 8, GREEDY, &honest, &constants::POLICY).unwrap().judgement {
+		match e.check(prompt, 8, GREEDY, &honest, &constants::POLICY, None).unwrap().judgement {
 			Judgement::Invalid(f) => f,
 			Judgement::Valid => panic!(),
 		},
@@ -251,7 +251,7 @@ fn probes_are_answered_and_judged() {
 	let g = e.generate(prompt, 40, s).unwrap();
 	let claim = g.result();
 	let ask = |position, claimed| {
-		e.check_probed(prompt, 40, s, &claim, &constants::POLICY, Some(Probe { position, claimed }))
+		e.check(prompt, 40, s, &claim, &constants::POLICY, Some(Probe { position, claimed }))
 			.unwrap()
 			.probe
 	};

@@ -391,6 +391,7 @@ impl Engine for Gated {
 		_: Sampler,
 		_: &ExecutionResult,
 		_: &Policy,
+		_: Option<daya_protocol::Probe>,
 	) -> Result<ValidateResponse, EngineError> {
 		Err(EngineError::Internal("not here".into()))
 	}

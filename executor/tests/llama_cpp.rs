@@ -93,7 +93,8 @@ async fn greedy_results_through_llama_cpp_pass_the_check() {
 				assert_eq!(prompt, checker.render_chat(&chat(content)).unwrap());
 				let g = proxy.generate(&prompt, *max, greedy).unwrap();
 				assert!(g.fingerprints.is_empty());
-				let checked = checker.check(&prompt, *max, greedy, &g.result(), &policy).unwrap();
+				let checked =
+					checker.check(&prompt, *max, greedy, &g.result(), &policy, None).unwrap();
 				(g, checked)
 			})
 			.collect::<Vec<_>>()

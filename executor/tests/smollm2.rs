@@ -81,10 +81,10 @@ fn a_downgraded_model_is_caught_and_the_honest_one_passes() {
 		let prompt = honest.render_chat(&messages).unwrap();
 		let sampler = Sampler::new(if i == 0 { 0 } else { 700 }, [i as u8; 32]);
 		let good = honest.generate(&prompt, 24, sampler).unwrap().result();
-		let r = honest.check(&prompt, 24, sampler, &good, &policy).unwrap();
+		let r = honest.check(&prompt, 24, sampler, &good, &policy, None).unwrap();
 		assert_eq!(r.judgement, Judgement::Valid, "honest: {r:?}");
 		let bad = cheat.generate(&prompt, 24, sampler).unwrap().result();
-		let r = honest.check(&prompt, 24, sampler, &bad, &policy).unwrap();
+		let r = honest.check(&prompt, 24, sampler, &bad, &policy, None).unwrap();
 		assert!(matches!(r.judgement, Judgement::Invalid(_)), "downgraded: {r:?}");
 		println!("{prompt:?}: downgraded judged {:?} ({:?})", r.judgement, r.report);
 	}
@@ -112,7 +112,7 @@ fn a_probe_is_recognised_only_when_the_model_was_run() {
 	let other = e.generate(&other_prompt, 48, sampler).unwrap().result();
 	let probe = |prompt: &str, claim: &daya_protocol::ExecutionResult, position, claimed| {
 		let r = e
-			.check_probed(prompt, 48, sampler, claim, &policy, Some(Probe { position, claimed }))
+			.check(prompt, 48, sampler, claim, &policy, Some(Probe { position, claimed }))
 			.unwrap();
 		assert_eq!(r.judgement, Judgement::Valid);
 		r.probe.expect("a probe answer")

@@ -166,7 +166,7 @@ pub(super) async fn validate(
 	}
 	let checked = state
 		.infer_request(&engine, move |e| {
-			e.check_probed(&prompt, max_tokens, sampler, &claim, &policy, probe)
+			e.check(&prompt, max_tokens, sampler, &claim, &policy, probe)
 		})
 		.await?;
 	state.metrics.validations.fetch_add(1, Ordering::Relaxed);
