@@ -74,6 +74,21 @@ fn pending_validator(job: &pallet_daya_inference::Job<Runtime>) -> Option<Accoun
 	}
 }
 
+/// `validator`'s verdict on `job_id`, counted in `stats` by how it ended.
+fn give_verdict(
+	validator: AccountId,
+	job_id: daya_primitives::JobId,
+	judgement: Judgement,
+	probe: Option<daya_primitives::Fingerprint>,
+	stats: &mut Stats,
+) {
+	let result =
+		Inference::submit_verdict(RuntimeOrigin::signed(validator), job_id, judgement, probe)
+			.map(|_| ())
+			.map_err(|e| e.error);
+	stats.record("submit_verdict", result);
+}
+
 /// What one campaign saw.
 #[derive(Default)]
 struct Stats {
@@ -273,15 +288,7 @@ fn run_sequence(bytes: &[u8], min_calls: u64, min_blocks: u64, stats: &mut Stats
 					};
 					// A pass mostly shows a probe; sometimes none (refused where one is owed).
 					let probe = (input.below(8) != 0).then(daya_primitives::Fingerprint::default);
-					let result = Inference::submit_verdict(
-						RuntimeOrigin::signed(validator),
-						job_id,
-						judgement,
-						probe,
-					)
-					.map(|_| ())
-					.map_err(|e| e.error);
-					stats.record("submit_verdict", result);
+					give_verdict(validator, job_id, judgement, probe, stats);
 				},
 				5 => {
 					let owner = pallet_daya_inference::Jobs::<Runtime>::get(job_id)
@@ -368,15 +375,7 @@ fn run_sequence(bytes: &[u8], min_calls: u64, min_blocks: u64, stats: &mut Stats
 						};
 						let probe =
 							(input.below(16) != 0).then(daya_primitives::Fingerprint::default);
-						let result = Inference::submit_verdict(
-							RuntimeOrigin::signed(validator),
-							job_id,
-							judgement,
-							probe,
-						)
-						.map(|_| ())
-						.map_err(|e| e.error);
-						stats.record("submit_verdict", result);
+						give_verdict(validator, job_id, judgement, probe, stats);
 						calls += 1;
 					}
 				},
