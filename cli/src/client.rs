@@ -240,6 +240,9 @@ pub fn parse_hash(text: &str) -> Result<[u8; 32], Failure> {
 pub struct Client {
 	api: OnlineClient<PolkadotConfig>,
 	rpc: subxt::rpcs::RpcClient,
+	/// The block every read is made at, where reads must see one state (see [`Client::pinned`]);
+	/// the latest finalized block at each read otherwise.
+	at: Option<subxt::config::HashFor<PolkadotConfig>>,
 }
 
 /// The first `pallet.name` event among `events`, decoded.
@@ -285,7 +288,7 @@ impl Client {
 		let api = OnlineClient::<PolkadotConfig>::from_rpc_client(rpc.clone())
 			.await
 			.map_err(|e| refused(short(e).0))?;
-		Ok(Client { api, rpc })
+		Ok(Client { api, rpc, at: None })
 	}
 
 	/// A raw JSON-RPC call; the node's refusal of unsafe methods becomes a clear error.
@@ -392,6 +395,19 @@ impl Client {
 		Ok(())
 	}
 
+	/// This client with every read made at the latest finalized block now: reads that are shown
+	/// together (a host's registry entry, proof of compute and service) then see one state, never
+	/// one block's slash beside the next block's weight.
+	pub async fn pinned(&self) -> Result<Client, Failure> {
+		let at = self.api.at_current_block().await.map_err(short)?;
+		Ok(self.at(&at))
+	}
+
+	/// This client with every read made at `block`.
+	fn at(&self, block: &subxt::client::OnlineClientAtBlock<PolkadotConfig>) -> Client {
+		Client { api: self.api.clone(), rpc: self.rpc.clone(), at: Some(block.block_hash()) }
+	}
+
 	async fn call<R: DecodeAsType>(
 		&self,
 		api: &str,
@@ -399,8 +415,23 @@ impl Client {
 		args: impl IntoEncodableValues,
 	) -> Result<R, Failure> {
 		let call = dynamic::runtime_api_call::<_, R>(api, method, args);
-		let at = self.api.at_current_block().await.map_err(short)?;
+		let at = match self.at {
+			Some(hash) => self.api.at_block(hash).await,
+			None => self.api.at_current_block().await,
+		}
+		.map_err(short)?;
 		at.runtime_apis().call(call).await.map_err(short)
+	}
+
+	/// `who`'s registry entry, proof of compute and service, all read at one block; `None` if it
+	/// is not a registered host.
+	pub async fn host_report(
+		&self,
+		who: &AccountId32,
+	) -> Result<Option<(HostView, runtime_api::PocHostView, runtime_api::ServiceView)>, Failure> {
+		let at = self.pinned().await?;
+		let Some(host) = at.host(who).await? else { return Ok(None) };
+		Ok(Some((host, at.poc_host(who).await?, at.service(who).await?)))
 	}
 
 	/// [`Self::call`] for a runtime API that returns `daya-primitives` types: decodes `R` by its
@@ -533,12 +564,14 @@ impl Client {
 		self.call("EmissionApi", "pending_rewards", (who.0,)).await
 	}
 
+	/// The emission schedule, read at one block.
 	pub async fn schedule(&self, eras: u32) -> Result<Schedule, Failure> {
-		let (epoch, _start): (u32, u32) = self.call("EmissionApi", "current_epoch", ()).await?;
-		let epoch_length: u32 = self.call("EmissionApi", "epoch_length", ()).await?;
-		let (emitted, remaining): (u128, u128) = self.call("EmissionApi", "emitted", ()).await?;
-		// Eras start at multiples of the halving interval, a constant of the runtime.
 		let at = self.api.at_current_block().await.map_err(short)?;
+		let pinned = self.at(&at);
+		let (epoch, _start): (u32, u32) = pinned.call("EmissionApi", "current_epoch", ()).await?;
+		let epoch_length: u32 = pinned.call("EmissionApi", "epoch_length", ()).await?;
+		let (emitted, remaining): (u128, u128) = pinned.call("EmissionApi", "emitted", ()).await?;
+		// Eras start at multiples of the halving interval, a constant of the runtime.
 		let interval: u32 = at
 			.constants()
 			.entry(dynamic::constant::<u32>("Emission", "HalvingInterval"))
@@ -546,7 +579,7 @@ impl Client {
 		let mut rows = Vec::new();
 		for era in 0..eras {
 			let Some(first_epoch) = era.checked_mul(interval) else { break };
-			let reward: u128 = self.call("EmissionApi", "reward_at", (first_epoch,)).await?;
+			let reward: u128 = pinned.call("EmissionApi", "reward_at", (first_epoch,)).await?;
 			rows.push(Era { first_epoch, reward });
 			if reward == 0 {
 				break;

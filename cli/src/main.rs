@@ -542,14 +542,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		},
 		Command::Host(HostCommand::Status { account }) => {
 			let who = client::account(account.as_deref(), cli.suri.as_deref())?;
-			match client.host(&who).await? {
-				Some(host) => format::host(
-					json,
-					&who,
-					&host,
-					&client.poc_host(&who).await?,
-					&client.service(&who).await?,
-				),
+			match client.host_report(&who).await? {
+				Some((host, poc, service)) => format::host(json, &who, &host, &poc, &service),
 				None => fail(format!("{who} is not a registered host"))?,
 			}
 		},
@@ -564,14 +558,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			let bond = parse_amount(&bond)?;
 			client.register_host(&signer, &endpoint, &gpus, &ids, bond).await?;
 			let who = client::account_of(&signer);
-			match client.host(&who).await? {
-				Some(host) => format::host(
-					json,
-					&who,
-					&host,
-					&client.poc_host(&who).await?,
-					&client.service(&who).await?,
-				),
+			match client.host_report(&who).await? {
+				Some((host, poc, service)) => format::host(json, &who, &host, &poc, &service),
 				None => fail("the registration did not take")?,
 			}
 		},
@@ -690,14 +678,8 @@ async fn host_after(
 	signer: &subxt_signer::sr25519::Keypair,
 ) -> Result<(), Failure> {
 	let who = client::account_of(signer);
-	match client.host(&who).await? {
-		Some(host) => format::host(
-			json,
-			&who,
-			&host,
-			&client.poc_host(&who).await?,
-			&client.service(&who).await?,
-		),
+	match client.host_report(&who).await? {
+		Some((host, poc, service)) => format::host(json, &who, &host, &poc, &service),
 		None => format::left(json, &who),
 	}
 	Ok(())
