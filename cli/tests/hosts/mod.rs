@@ -20,6 +20,8 @@ pub struct Executor {
 	child: Child,
 	port: u16,
 	log: PathBuf,
+	/// Its command line: the program and its arguments, for [`Executor::kill_and_restart`].
+	command: Vec<std::ffi::OsString>,
 	/// The file of its API key, which its node is given.
 	pub key_file: PathBuf,
 }
@@ -47,40 +49,77 @@ impl Executor {
 			.output()
 			.unwrap();
 		assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
-		let log = dir.join(format!("executor-{name}.log"));
-		let out = std::fs::File::create(&log).unwrap();
-		let mut command = match wrapper.split_first() {
-			Some((program, args)) => {
-				let mut command = Command::new(program);
-				command.args(args).arg(executor_bin());
-				command
-			},
-			None => Command::new(executor_bin()),
-		};
-		command.arg("serve").args(["--listen", &format!("127.0.0.1:{port}")]);
-		command.arg("--api-key-file").arg(&key_file);
+		let mut command: Vec<std::ffi::OsString> = wrapper.iter().map(Into::into).collect();
+		command.push(executor_bin().into());
+		command.extend(["serve".into(), "--listen".into(), format!("127.0.0.1:{port}").into()]);
+		command.extend(["--api-key-file".into(), key_file.clone().into()]);
 		for model in models {
-			command.arg("--model").arg(model);
+			command.extend(["--model".into(), model.as_os_str().to_owned()]);
 		}
-		let child = command
-			.args(extra)
+		command.extend(extra.iter().map(Into::into));
+		let log = dir.join(format!("executor-{name}.log"));
+		let child = Self::spawn(&command, &log);
+		let mut executor = Executor { child, port, log, command, key_file };
+		executor.wait_until_up();
+		executor
+	}
+
+	fn spawn(command: &[std::ffi::OsString], log: &Path) -> Child {
+		// Appended to: a restarted executor's log follows the one it replaced.
+		let out = std::fs::File::options().create(true).append(true).open(log).unwrap();
+		Command::new(&command[0])
+			.args(&command[1..])
 			.stdin(Stdio::null())
 			.stdout(out.try_clone().unwrap())
 			.stderr(out)
 			.spawn()
-			.unwrap();
-		let mut executor = Executor { child, port, log, key_file };
+			.unwrap()
+	}
+
+	fn wait_until_up(&mut self) {
 		let start = Instant::now();
-		while http_get(port, "/health").is_err() {
-			if let Ok(Some(status)) = executor.child.try_wait() {
-				executor.fail(format!("daya-executor exited: {status}"));
+		while http_get(self.port, "/health").is_err() {
+			if let Ok(Some(status)) = self.child.try_wait() {
+				self.fail(format!("daya-executor exited: {status}"));
 			}
 			if start.elapsed() > Duration::from_secs(60) {
-				executor.fail("daya-executor did not answer /health within 60 s");
+				self.fail("daya-executor did not answer /health within 60 s");
 			}
 			std::thread::sleep(Duration::from_millis(100));
 		}
-		executor
+	}
+
+	/// Kills the executor at once (`SIGKILL`: its queue and results are lost, as in a crash).
+	pub fn kill(&mut self) {
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+	}
+
+	/// Starts the killed executor again, on its port, key, models and arguments, and waits until
+	/// it answers.
+	pub fn restart(&mut self) {
+		self.kill();
+		self.child = Self::spawn(&self.command, &self.log);
+		self.wait_until_up();
+	}
+
+	/// The value of the counter `daya_executor_<name>` in its `/metrics`.
+	pub fn counter(&self, name: &str) -> u64 {
+		let key = std::fs::read_to_string(&self.key_file).unwrap();
+		let (head, body) =
+			http_request_with(self.port, "GET", "/metrics", None, Some(key.trim())).unwrap();
+		assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+		let prefix = format!("daya_executor_{name} ");
+		body.lines()
+			.find_map(|line| line.strip_prefix(&prefix))
+			.unwrap_or_else(|| panic!("no {prefix} in {body}"))
+			.trim()
+			.parse()
+			.unwrap()
+	}
+
+	pub fn port(&self) -> u16 {
+		self.port
 	}
 
 	pub fn url(&self) -> String {
@@ -127,12 +166,24 @@ pub fn http_request(
 	path: &str,
 	body: Option<&str>,
 ) -> Result<(String, String), String> {
+	http_request_with(port, method, path, body, None)
+}
+
+/// [`http_request`] with `key` as its bearer API key, if any.
+pub fn http_request_with(
+	port: u16,
+	method: &str,
+	path: &str,
+	body: Option<&str>,
+	key: Option<&str>,
+) -> Result<(String, String), String> {
 	let mut stream = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
 	stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
 	let body = body.unwrap_or_default();
+	let auth = key.map(|key| format!("Authorization: Bearer {key}\r\n")).unwrap_or_default();
 	write!(
 		stream,
-		"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+		"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{auth}\
 		 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
 		body.len()
 	)
@@ -147,19 +198,24 @@ pub fn http_request(
 /// and that URL announced on chain as its endpoint (where other hosts fetch its
 /// proof-of-compute proofs).
 pub fn attach(url: &str, who: &str, executor: &Executor) {
+	attach_at(url, who, &executor.url(), &executor.key_file)
+}
+
+/// [`attach`] for an executor reached at `executor_url` with the API key in `key_file`.
+pub fn attach_at(url: &str, who: &str, executor_url: &str, key_file: &Path) {
 	let inserted = json(url, &["--suri", who, "host", "insert-key"]);
 	assert_eq!(inserted["keyType"], "daya");
-	let key_file = executor.key_file.to_str().unwrap();
+	let key_file = key_file.to_str().unwrap();
 	let set = json(
 		url,
-		&["--suri", who, "host", "set-executor", &executor.url(), "--api-key-file", key_file],
+		&["--suri", who, "host", "set-executor", executor_url, "--api-key-file", key_file],
 	);
-	assert_eq!(set["executor"], executor.url().as_str());
+	assert_eq!(set["executor"], executor_url, "{set}");
 	assert_eq!(set["apiKey"], true, "{set}");
 	let status = json(url, &["host", "status", who]);
-	if status["endpoint"] != executor.url().as_str() {
-		let updated = json(url, &["--suri", who, "host", "update", "--endpoint", &executor.url()]);
-		assert_eq!(updated["endpoint"], executor.url().as_str(), "{updated}");
+	if status["endpoint"] != executor_url {
+		let updated = json(url, &["--suri", who, "host", "update", "--endpoint", executor_url]);
+		assert_eq!(updated["endpoint"], executor_url, "{updated}");
 	}
 }
 

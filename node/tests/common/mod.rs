@@ -72,8 +72,10 @@ impl Drop for TempDir {
 pub struct DevNode {
 	child: Child,
 	pub rpc_port: u16,
+	p2p_port: u16,
+	extra: Vec<String>,
 	log: PathBuf,
-	_dir: TempDir,
+	dir: TempDir,
 }
 
 impl DevNode {
@@ -86,11 +88,25 @@ impl DevNode {
 	pub fn start_with(min_blocks: u64, extra: &[&str]) -> Self {
 		let dir = TempDir::new("dev-node");
 		let log = dir.0.join("node.log");
-		let rpc_port = free_port();
-		let p2p_port = free_port();
-		let out = File::create(&log).unwrap();
+		let (rpc_port, p2p_port) = (free_port(), free_port());
+		let extra: Vec<String> = extra.iter().map(|arg| arg.to_string()).collect();
+		let child = Self::spawn(&dir, &log, rpc_port, p2p_port, &extra);
+		let mut node = DevNode { child, rpc_port, p2p_port, extra, log, dir };
+		node.wait_for_block(min_blocks, START_TIMEOUT);
+		node
+	}
+
+	fn spawn(
+		dir: &TempDir,
+		log: &PathBuf,
+		rpc_port: u16,
+		p2p_port: u16,
+		extra: &[String],
+	) -> Child {
+		// Appended to: a restarted node's log follows the one it replaced.
+		let out = File::options().create(true).append(true).open(log).unwrap();
 		let err = out.try_clone().unwrap();
-		let child = Command::new(node_bin())
+		Command::new(node_bin())
 			.args([
 				"--dev",
 				"--no-telemetry",
@@ -107,10 +123,19 @@ impl DevNode {
 			.stdout(out)
 			.stderr(err)
 			.spawn()
-			.unwrap_or_else(|e| panic!("cannot start {}: {e}", node_bin().display()));
-		let mut node = DevNode { child, rpc_port, log, _dir: dir };
-		node.wait_for_block(min_blocks, START_TIMEOUT);
-		node
+			.unwrap_or_else(|e| panic!("cannot start {}: {e}", node_bin().display()))
+	}
+
+	/// Kills the node at once (`SIGKILL`: no shutdown, as a crash or a power cut), starts it again
+	/// on its database, ports and arguments, and waits until it has imported a block past the
+	/// one it had reached. Returns the best block before the kill.
+	pub fn kill_and_restart(&mut self) -> u64 {
+		let before = self.best_number().unwrap_or_else(|e| self.fail(e));
+		let _ = self.child.kill();
+		let _ = self.child.wait();
+		self.child = Self::spawn(&self.dir, &self.log, self.rpc_port, self.p2p_port, &self.extra);
+		self.wait_for_block(before + 1, START_TIMEOUT);
+		before
 	}
 
 	/// The node's process id.
@@ -120,6 +145,11 @@ impl DevNode {
 
 	pub fn ws_url(&self) -> String {
 		format!("ws://127.0.0.1:{}", self.rpc_port)
+	}
+
+	/// The node's whole log.
+	pub fn log(&self) -> String {
+		std::fs::read_to_string(&self.log).unwrap_or_default()
 	}
 
 	/// The last lines of the node's log.
