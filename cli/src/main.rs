@@ -207,7 +207,8 @@ enum ModelCommand {
 enum ProposeCommand {
 	/// Register a new model from a spec file (JSON: name, price_per_token, version,
 	/// weights_hash, tokenizer_hash, source, engine, context_length, max_output_tokens,
-	/// min_vram_mib, compute_units_per_token, validation_threshold_percent).
+	/// max_token_bytes, min_vram_mib, compute_units_per_token, and validation with
+	/// conclusive_margin_micro, near_ties_base, near_ties_per_kilo, fingerprint_tolerance_ppm).
 	Register {
 		/// The spec file.
 		#[arg(long, value_name = "FILE")]
