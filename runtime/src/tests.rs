@@ -191,6 +191,8 @@ fn pallet_indices_are_stable() {
 	assert_eq!(Compute::index(), 51);
 	assert_eq!(Inference::index(), 52);
 	assert_eq!(Emission::index(), 53);
+	assert_eq!(Randomness::index(), 54);
+	assert_eq!(Poc::index(), 55);
 	assert_eq!(Treasury::index(), 41);
 	// The job market and the emission pay the treasury pallet's own account.
 	assert_eq!(Treasury::account_id(), configs::TreasuryAccount::get());

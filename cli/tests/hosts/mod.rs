@@ -198,24 +198,19 @@ pub fn http_request_with(
 /// and that URL announced on chain as its endpoint (where other hosts fetch its
 /// proof-of-compute proofs).
 pub fn attach(url: &str, who: &str, executor: &Executor) {
-	attach_at(url, who, &executor.url(), &executor.key_file)
-}
-
-/// [`attach`] for an executor reached at `executor_url` with the API key in `key_file`.
-pub fn attach_at(url: &str, who: &str, executor_url: &str, key_file: &Path) {
 	let inserted = json(url, &["--suri", who, "host", "insert-key"]);
 	assert_eq!(inserted["keyType"], "daya");
-	let key_file = key_file.to_str().unwrap();
+	let key_file = executor.key_file.to_str().unwrap();
 	let set = json(
 		url,
-		&["--suri", who, "host", "set-executor", executor_url, "--api-key-file", key_file],
+		&["--suri", who, "host", "set-executor", &executor.url(), "--api-key-file", key_file],
 	);
-	assert_eq!(set["executor"], executor_url, "{set}");
+	assert_eq!(set["executor"], executor.url().as_str());
 	assert_eq!(set["apiKey"], true, "{set}");
 	let status = json(url, &["host", "status", who]);
-	if status["endpoint"] != executor_url {
-		let updated = json(url, &["--suri", who, "host", "update", "--endpoint", executor_url]);
-		assert_eq!(updated["endpoint"], executor_url, "{updated}");
+	if status["endpoint"] != executor.url().as_str() {
+		let updated = json(url, &["--suri", who, "host", "update", "--endpoint", &executor.url()]);
+		assert_eq!(updated["endpoint"], executor.url().as_str(), "{updated}");
 	}
 }
 

@@ -186,8 +186,9 @@ impl<T: Config> Pallet<T> {
 		Self::api_model(model).map(|view| (model, view))
 	}
 
-	/// Checks the invariants listed in the crate docs.
-	#[cfg(any(test, feature = "try-runtime"))]
+	/// Checks the invariants listed in the crate docs (also for other crates' tests that run
+	/// this pallet).
+	#[cfg(any(test, feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), polkadot_sdk::sp_runtime::TryRuntimeError> {
 		let next_id = NextModelId::<T>::get();
 		let now = frame_system::Pallet::<T>::block_number();
