@@ -23,19 +23,50 @@ pub struct Sampler {
 	pub temperature_milli: u32,
 	/// The job's key (from the chain, or from a seed for the OpenAI-compatible API).
 	pub key: [u8; 32],
+	/// Nucleus sampling, in thousandths: only the most likely tokens whose probabilities (at
+	/// the temperature) reach this share together can be picked. 1,000 (all tokens) for chain
+	/// jobs, which the chain's validators replay; below that for OpenAI requests only.
+	pub top_p_milli: u32,
 }
 
 impl Sampler {
 	/// A sampler keyed by the chain's sampling key.
 	pub fn new(temperature_milli: u32, key: [u8; 32]) -> Self {
-		Self { temperature_milli, key }
+		Self { temperature_milli, key, top_p_milli: 1_000 }
 	}
 
 	/// A sampler keyed by a caller's seed (the OpenAI-compatible API).
 	pub fn from_seed(temperature_milli: u32, seed: u64) -> Self {
 		let mut data = b"daya/openai-seed".to_vec();
 		data.extend_from_slice(&seed.to_le_bytes());
-		Self { temperature_milli, key: blake2_256(&data) }
+		Self { temperature_milli, key: blake2_256(&data), top_p_milli: 1_000 }
+	}
+
+	/// This sampler with nucleus sampling at `top_p_milli` thousandths (see
+	/// [`Sampler::top_p_milli`]).
+	pub fn with_top_p(self, top_p_milli: u32) -> Self {
+		Self { top_p_milli: top_p_milli.min(1_000), ..self }
+	}
+
+	/// The tokens nucleus sampling leaves out at temperature `t`: all but the most likely whose
+	/// probabilities of `softmax(lp / t)` reach `top_p_milli` thousandths together (ties: the
+	/// lower id first).
+	fn outside_nucleus(&self, lp: &[f64], t: f64) -> Vec<usize> {
+		let max = lp.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+		let mut weights: Vec<(usize, f64)> =
+			lp.iter().enumerate().map(|(i, l)| (i, ((l - max) / t).exp())).collect();
+		let total: f64 = weights.iter().map(|(_, w)| w).sum();
+		weights.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+		let wanted = total * f64::from(self.top_p_milli) / 1000.0;
+		let mut sum = 0.0;
+		let kept = weights
+			.iter()
+			.position(|(_, w)| {
+				sum += w;
+				sum >= wanted
+			})
+			.map_or(weights.len(), |last| last + 1);
+		weights[kept..].iter().map(|(i, _)| *i).collect()
 	}
 
 	/// The scores of every token at output position `position`, given its log-probabilities
@@ -50,6 +81,11 @@ impl Sampler {
 				// Uniform in (0, 1): never 0 nor 1, so the Gumbel draw is finite.
 				let u = ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
 				*s += t * -(-u.ln()).ln();
+			}
+			if self.top_p_milli < 1_000 {
+				for i in self.outside_nucleus(lp, t) {
+					scores[i] = f64::NEG_INFINITY;
+				}
 			}
 		}
 		for &b in banned {
@@ -139,5 +175,30 @@ mod tests {
 		// A low temperature is nearly greedy.
 		let cold = Sampler::new(50, [7; 32]);
 		assert!((0..1000).filter(|p| cold.pick(&lp, *p, &[]) == 0).count() > 990);
+	}
+
+	#[test]
+	fn nucleus_sampling_keeps_the_likeliest_tokens_only() {
+		let lp: Vec<f64> = [0.5f64, 0.3, 0.15, 0.05].iter().map(|p| p.ln()).collect();
+		let all = Sampler::new(1000, [3; 32]);
+		assert_eq!(all.with_top_p(1_000), all, "1,000 thousandths: every token");
+		let count = |s: Sampler| {
+			let mut counts = [0u32; 4];
+			for position in 0..20_000 {
+				counts[s.pick(&lp, position, &[]) as usize] += 1;
+			}
+			counts
+		};
+		// 0.5 + 0.3 reach 0.79: the two likeliest, in their ratio.
+		let top = count(all.with_top_p(790));
+		assert_eq!((top[2], top[3]), (0, 0), "{top:?}");
+		let share = f64::from(top[0]) / 20_000.0;
+		assert!((share - 0.625).abs() < 0.015, "{top:?}");
+		// Past 0.8 takes the third in.
+		assert!(count(all.with_top_p(810))[2] > 0);
+		// At most the likeliest one: greedy.
+		assert_eq!(count(all.with_top_p(1))[0], 20_000);
+		// The chain's sampler is untouched: every token still drawn.
+		assert!(count(all).iter().all(|c| *c > 0));
 	}
 }

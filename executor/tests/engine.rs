@@ -14,7 +14,7 @@ use daya_protocol::{
 	dev_model as constants, ExecutionResult, Fault, Judgement, ValidateResponse, LOGPROBS_TOP,
 };
 
-const GREEDY: Sampler = Sampler { temperature_milli: 0, key: [0; 32] };
+const GREEDY: Sampler = Sampler { temperature_milli: 0, key: [0; 32], top_p_milli: 1_000 };
 
 fn check(
 	e: &CandleEngine,
@@ -247,7 +247,7 @@ fn probes_are_answered_and_judged() {
 	use daya_protocol::Probe;
 	let e = dev_engine();
 	let prompt = "Once upon a time";
-	let s = Sampler { temperature_milli: 700, key: [5; 32] };
+	let s = Sampler::new(700, [5; 32]);
 	let g = e.generate(prompt, 40, s).unwrap();
 	let claim = g.result();
 	let ask = |position, claimed| {
@@ -276,9 +276,7 @@ fn texts_keep_to_the_registered_bytes_per_token() {
 	let e = dev_engine();
 	assert_eq!(e.max_token_bytes(), constants::MAX_TOKEN_BYTES);
 	for (i, prompt) in ["Once upon a time", "{}~|", "0123456789"].iter().enumerate() {
-		let g = e
-			.generate(prompt, 64, Sampler { temperature_milli: 1_000, key: [i as u8; 32] })
-			.unwrap();
+		let g = e.generate(prompt, 64, Sampler::new(1_000, [i as u8; 32])).unwrap();
 		assert!(g.text.len() <= g.tokens.len() * constants::MAX_TOKEN_BYTES as usize, "{g:?}");
 	}
 }

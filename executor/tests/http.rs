@@ -329,6 +329,118 @@ async fn openai_completions_and_chat() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_parameters_are_honoured_or_refused_by_name() {
+	let s = dev_server(ServerConfig::default()).await;
+	let completions = format!("{}/v1/completions", s.url());
+	let chat = format!("{}/v1/chat/completions", s.url());
+	let base =
+		json!({"model": dev_model::NAME, "prompt": "Hello", "max_tokens": 24, "temperature": 0});
+	let with = |extra: Value| {
+		let mut body = base.clone();
+		body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+		body
+	};
+
+	// The models, with `created` and the context length strict clients read.
+	let models: Value = reqwest::get(format!("{}/v1/models", s.url()))
+		.await
+		.unwrap()
+		.json()
+		.await
+		.unwrap();
+	let model = &models["data"][0];
+	assert_eq!(model["id"], dev_model::NAME);
+	assert!(model["created"].as_u64().unwrap() > 1_700_000_000, "{models}");
+	assert_eq!(model["context_length"], dev_model_context());
+
+	// Errors as OpenAI clients read them: message, type, param, code.
+	let (status, body) = post(completions.clone(), &json!({"model": "gpt-9", "prompt": "x"})).await;
+	assert_eq!(status, 404);
+	assert_eq!(body["error"]["type"], "not_found_error", "{body}");
+	assert_eq!(body["error"]["code"], "unknown_model");
+	assert_eq!(body["error"]["param"], Value::Null);
+	assert!(body["error"]["message"].as_str().unwrap().contains("gpt-9"));
+	let (status, body) = post(completions.clone(), &with(json!({"temperature": 3}))).await;
+	assert_eq!(status, 400);
+	assert_eq!(body["error"]["type"], "invalid_request_error", "{body}");
+	assert_eq!(body["error"]["param"], "temperature");
+
+	// What the SDKs send by default is taken, and answers as without it.
+	let direct = dev_engine().generate("Hello", 24, Sampler::from_seed(0, 0)).unwrap();
+	let neutral = json!({
+		"n": 1, "best_of": 1, "echo": false, "presence_penalty": 0, "frequency_penalty": 0,
+		"logit_bias": {}, "user": "someone", "stream": false, "tools": [], "tool_choice": "none",
+		"response_format": {"type": "text"}, "suffix": "", "top_p": 1,
+	});
+	let (status, body) = post(completions.clone(), &with(neutral)).await;
+	assert_eq!(status, 200, "{body}");
+	assert_eq!(body["choices"][0]["text"], direct.text.as_str());
+
+	// What asks for something not implemented is refused, naming the field.
+	for (param, value) in [
+		("n", json!(2)),
+		("best_of", json!(3)),
+		("echo", json!(true)),
+		("suffix", json!("end")),
+		("logit_bias", json!({"5": 10})),
+		("presence_penalty", json!(0.5)),
+		("frequency_penalty", json!(-1)),
+		("tools", json!([{"type": "function", "function": {"name": "f"}}])),
+		("tool_choice", json!("required")),
+		("response_format", json!({"type": "json_object"})),
+		("stream", json!(true)),
+	] {
+		let extra = Value::Object([(param.to_string(), value)].into_iter().collect());
+		let (status, body) = post(completions.clone(), &with(extra)).await;
+		assert_eq!(status, 400, "{param}: {body}");
+		assert_eq!(body["error"]["code"], "unsupported_parameter", "{param}: {body}");
+		assert_eq!(body["error"]["param"], param, "{body}");
+		assert_eq!(body["error"]["type"], "invalid_request_error", "{body}");
+	}
+	let chat_body = json!({
+		"model": dev_model::NAME, "messages": [{"role": "user", "content": "Hi"}], "n": 4,
+	});
+	let (status, body) = post(chat.clone(), &chat_body).await;
+	assert_eq!((status, &body["error"]["param"]), (400, &json!("n")), "{body}");
+
+	// `stop`: the answer ends before the first stop sequence, finished as `stop`.
+	let text = direct.text.as_str();
+	let cut = text
+		.char_indices()
+		.map(|(i, _)| i)
+		.find(|&i| i >= 4)
+		.expect("a long enough text");
+	let stop: String = text[cut..].chars().take(2).collect();
+	let expected = &text[..text.find(&stop).unwrap()];
+	let (status, body) =
+		post(completions.clone(), &with(json!({"stop": [stop.clone(), "\u{1}never"]}))).await;
+	assert_eq!(status, 200, "{body}");
+	assert_eq!(body["choices"][0]["text"], expected, "stop {stop:?} in {text:?}");
+	assert_eq!(body["choices"][0]["finish_reason"], "stop");
+	for bad in [json!(""), json!(["a", "b", "c", "d", "e"])] {
+		let (status, body) = post(completions.clone(), &with(json!({"stop": bad}))).await;
+		assert_eq!((status, &body["error"]["param"]), (400, &json!("stop")), "{body}");
+	}
+
+	// `top_p` goes to the sampler (whose nucleus the sampler's tests check); at 1, none.
+	for (top_p, milli) in [(0.05, 50), (1.0, 1_000)] {
+		let (status, body) = post(
+			completions.clone(),
+			&with(json!({"temperature": 1.5, "top_p": top_p, "seed": 11})),
+		)
+		.await;
+		assert_eq!(status, 200, "{body}");
+		let sampler = Sampler::from_seed(1_500, 11).with_top_p(milli);
+		let direct = dev_engine().generate("Hello", 24, sampler).unwrap();
+		assert_eq!(body["choices"][0]["text"], direct.text.as_str(), "top_p {top_p}");
+	}
+	for bad in [json!(0), json!(1.5)] {
+		let (status, body) = post(completions.clone(), &with(json!({"top_p": bad}))).await;
+		assert_eq!((status, &body["error"]["param"]), (400, &json!("top_p")), "{body}");
+	}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn corrupt_outputs_are_reported_done() {
 	let s = dev_server(ServerConfig { corrupt_outputs: true, ..Default::default() }).await;
 	let (status, _) = post(format!("{}/v1/jobs", s.url()), &job("9", "Hello")).await;

@@ -1,5 +1,6 @@
-//! Refusals: [`ApiError`], answered as an [`ErrorBody`] with its status code, and [`ApiJson`],
-//! the JSON extractor whose refusals are [`ApiError`]s.
+//! Refusals: [`ApiError`], answered with its status code as an [`ErrorBody`] that OpenAI clients
+//! read too (`{"error": {"message", "type", "param", "code"}}`), and [`ApiJson`], the JSON
+//! extractor whose refusals are [`ApiError`]s.
 
 use axum::{
 	extract::{rejection::JsonRejection, FromRequest, Request},
@@ -7,8 +8,8 @@ use axum::{
 	response::{IntoResponse, Response},
 	Json,
 };
-use daya_protocol::{ErrorBody, ErrorDetail, VersionMismatch, VERSION_MISMATCH};
-use serde::de::DeserializeOwned;
+use daya_protocol::{VersionMismatch, VERSION_MISMATCH};
+use serde::{de::DeserializeOwned, Serialize};
 
 use crate::engine::EngineError;
 
@@ -18,12 +19,32 @@ pub struct ApiError {
 	status: StatusCode,
 	code: &'static str,
 	message: String,
+	/// The request field at fault, if one is.
+	param: Option<&'static str>,
 }
 
 impl ApiError {
 	/// A refusal with `status`, the error code `code` and a sentence for people.
 	pub(super) fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-		Self { status, code, message: message.into() }
+		Self { status, code, message: message.into(), param: None }
+	}
+
+	/// This refusal, naming the request field at fault.
+	pub(super) fn param(mut self, param: &'static str) -> Self {
+		self.param = Some(param);
+		self
+	}
+
+	/// The error's type as OpenAI clients read it, from its status.
+	fn kind(&self) -> &'static str {
+		match self.status {
+			StatusCode::UNAUTHORIZED => "authentication_error",
+			StatusCode::FORBIDDEN => "permission_error",
+			StatusCode::NOT_FOUND => "not_found_error",
+			StatusCode::TOO_MANY_REQUESTS => "rate_limit_error",
+			status if status.is_server_error() => "server_error",
+			_ => "invalid_request_error",
+		}
 	}
 
 	/// A `400 Bad Request` refusal.
@@ -59,11 +80,31 @@ impl From<VersionMismatch> for ApiError {
 	}
 }
 
+/// A refusal's body: the executor protocol's [`daya_protocol::ErrorBody`] (`code` and
+/// `message`), with the `type` and `param` OpenAI clients read besides.
+#[derive(Serialize)]
+pub struct ErrorBody<'a> {
+	error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+	message: &'a str,
+	#[serde(rename = "type")]
+	kind: &'static str,
+	param: Option<&'static str>,
+	code: &'static str,
+}
+
 impl IntoResponse for ApiError {
 	fn into_response(self) -> Response {
-		let body =
-			ErrorBody { error: ErrorDetail { code: self.code.into(), message: self.message } };
-		(self.status, Json(body)).into_response()
+		let error = ErrorDetail {
+			message: &self.message,
+			kind: self.kind(),
+			param: self.param,
+			code: self.code,
+		};
+		(self.status, Json(ErrorBody { error })).into_response()
 	}
 }
 

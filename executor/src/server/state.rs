@@ -58,6 +58,8 @@ pub(super) struct Shared {
 	next_id: AtomicU64,
 	/// Proof-of-compute windows, computing or sealed.
 	poc: Mutex<super::poc::Windows>,
+	/// When the service started, in Unix seconds (`created` of its models in `/v1/models`).
+	pub(super) started_at: u64,
 }
 
 /// The state the handlers get.
@@ -77,6 +79,9 @@ pub(super) fn start(engines: Vec<Arc<dyn Engine>>, config: ServerConfig) -> AppS
 		metrics: Metrics::default(),
 		next_id: AtomicU64::new(1),
 		poc: Mutex::default(),
+		started_at: std::time::SystemTime::now()
+			.duration_since(std::time::UNIX_EPOCH)
+			.map_or(0, |d| d.as_secs()),
 	});
 	tokio::spawn(worker(Arc::downgrade(&state), rx));
 	state
