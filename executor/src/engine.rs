@@ -184,6 +184,23 @@ pub trait Engine: Send + Sync {
 		max_tokens: u32,
 		sampler: Sampler,
 	) -> Result<Generation, EngineError>;
+	/// [`Engine::generate`] for a reader who takes the text as it comes (the OpenAI API's
+	/// streams and stop sequences): after each token, `on_text` gets the text of every output
+	/// token so far, and ends the generation there (finish reason `stop`) by answering `false`.
+	/// An engine that cannot tell the tokens as they come calls it once, with the whole text.
+	fn generate_streaming(
+		&self,
+		prompt: &str,
+		max_tokens: u32,
+		sampler: Sampler,
+		on_text: &mut dyn FnMut(&str) -> bool,
+	) -> Result<Generation, EngineError> {
+		let mut g = self.generate(prompt, max_tokens, sampler)?;
+		if !on_text(&g.text) {
+			g.finish_reason = FinishReason::Stop;
+		}
+		Ok(g)
+	}
 	/// Checks `claim`, a result for `prompt` with at most `max_tokens` tokens drawn with
 	/// `sampler`, and judges it under `policy`: prompt ids, text, stop, then every position by
 	/// teacher forcing (one pass over prompt and output ids) and the fingerprints; and answers
@@ -237,6 +254,15 @@ impl<E: Engine + ?Sized> Engine for Arc<E> {
 		sampler: Sampler,
 	) -> Result<Generation, EngineError> {
 		(**self).generate(prompt, max_tokens, sampler)
+	}
+	fn generate_streaming(
+		&self,
+		prompt: &str,
+		max_tokens: u32,
+		sampler: Sampler,
+		on_text: &mut dyn FnMut(&str) -> bool,
+	) -> Result<Generation, EngineError> {
+		(**self).generate_streaming(prompt, max_tokens, sampler, on_text)
 	}
 	fn check(
 		&self,
@@ -425,6 +451,7 @@ impl CandleEngine {
 		prompt: &str,
 		max_tokens: u32,
 		sampler: Sampler,
+		mut on_text: Option<&mut dyn FnMut(&str) -> bool>,
 	) -> Result<Generation, EngineError> {
 		let ids = self.text.encode_prompt(prompt)?;
 		let context = self.context_length();
@@ -464,6 +491,12 @@ impl CandleEngine {
 			if self.text.eos().contains(&token) {
 				finish = FinishReason::Stop;
 				break;
+			}
+			if let Some(on_text) = on_text.as_mut() {
+				if !on_text(&self.text.decode(&out)?) {
+					finish = FinishReason::Stop;
+					break;
+				}
 			}
 			if out.len() >= budget {
 				break;
@@ -642,7 +675,17 @@ impl Engine for CandleEngine {
 		max_tokens: u32,
 		sampler: Sampler,
 	) -> Result<Generation, EngineError> {
-		self.run_generation(prompt, max_tokens, sampler)
+		self.run_generation(prompt, max_tokens, sampler, None)
+	}
+
+	fn generate_streaming(
+		&self,
+		prompt: &str,
+		max_tokens: u32,
+		sampler: Sampler,
+		on_text: &mut dyn FnMut(&str) -> bool,
+	) -> Result<Generation, EngineError> {
+		self.run_generation(prompt, max_tokens, sampler, Some(on_text))
 	}
 
 	fn check(

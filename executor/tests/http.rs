@@ -388,7 +388,6 @@ async fn openai_parameters_are_honoured_or_refused_by_name() {
 		("tools", json!([{"type": "function", "function": {"name": "f"}}])),
 		("tool_choice", json!("required")),
 		("response_format", json!({"type": "json_object"})),
-		("stream", json!(true)),
 	] {
 		let extra = Value::Object([(param.to_string(), value)].into_iter().collect());
 		let (status, body) = post(completions.clone(), &with(extra)).await;
@@ -438,6 +437,116 @@ async fn openai_parameters_are_honoured_or_refused_by_name() {
 		let (status, body) = post(completions.clone(), &with(json!({"top_p": bad}))).await;
 		assert_eq!((status, &body["error"]["param"]), (400, &json!("top_p")), "{body}");
 	}
+}
+
+/// The `data:` payloads of a server-sent event stream, read to its end.
+async fn events(url: String, body: &Value) -> Vec<String> {
+	let r = reqwest::Client::new().post(url).json(body).send().await.unwrap();
+	assert_eq!(r.status(), 200);
+	let kind = r.headers()["content-type"].to_str().unwrap().to_string();
+	assert!(kind.starts_with("text/event-stream"), "{kind}");
+	let text = r.text().await.unwrap();
+	text.lines()
+		.filter_map(|line| line.strip_prefix("data: "))
+		.map(str::to_string)
+		.collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openai_streams_are_server_sent_events() {
+	let s = dev_server(ServerConfig::default()).await;
+	let completions = format!("{}/v1/completions", s.url());
+	let chat = format!("{}/v1/chat/completions", s.url());
+
+	// A completion: text chunks that add up to the answer, the finish reason last, `[DONE]`.
+	let body = json!({"model": dev_model::NAME, "prompt": "Hello", "max_tokens": 24,
+		"temperature": 0.7, "seed": 5, "stream": true});
+	let mut plain = body.clone();
+	plain["stream"] = json!(false);
+	let (status, whole) = post(completions.clone(), &plain).await;
+	assert_eq!(status, 200, "{whole}");
+	let data = events(completions.clone(), &body).await;
+	assert_eq!(data.last().map(String::as_str), Some("[DONE]"));
+	let chunks: Vec<Value> = data[..data.len() - 1]
+		.iter()
+		.map(|d| serde_json::from_str(d).unwrap())
+		.collect();
+	assert!(chunks.len() > 2, "token by token: {data:?}");
+	let text: String = chunks.iter().map(|c| c["choices"][0]["text"].as_str().unwrap()).collect();
+	assert_eq!(text, whole["choices"][0]["text"].as_str().unwrap());
+	for chunk in &chunks {
+		assert_eq!(chunk["object"], "text_completion");
+		assert_eq!(chunk["id"], chunks[0]["id"]);
+		assert!(chunk.get("usage").is_none(), "usage only when asked for: {chunk}");
+	}
+	let (last, rest) = chunks.split_last().unwrap();
+	assert_eq!(last["choices"][0]["finish_reason"], whole["choices"][0]["finish_reason"]);
+	assert!(rest.iter().all(|c| c["choices"][0]["finish_reason"].is_null()));
+
+	// A chat: the role first, content deltas, the finish reason, then the usage chunk.
+	let messages = json!([{"role": "user", "content": "Hi"}]);
+	let plain = json!({"model": dev_model::NAME, "messages": messages, "max_tokens": 16,
+		"temperature": 0});
+	let (status, whole) = post(chat.clone(), &plain).await;
+	assert_eq!(status, 200, "{whole}");
+	let mut body = plain.clone();
+	body["stream"] = json!(true);
+	body["stream_options"] = json!({"include_usage": true});
+	let data = events(chat.clone(), &body).await;
+	assert_eq!(data.last().map(String::as_str), Some("[DONE]"));
+	let chunks: Vec<Value> = data[..data.len() - 1]
+		.iter()
+		.map(|d| serde_json::from_str(d).unwrap())
+		.collect();
+	assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
+	assert!(chunks.iter().all(|c| c["object"] == "chat.completion.chunk"));
+	let (usage, deltas) = chunks.split_last().unwrap();
+	assert_eq!(usage["choices"], json!([]));
+	assert_eq!(usage["usage"], whole["usage"]);
+	assert!(deltas.iter().all(|c| c["usage"].is_null()));
+	let content: String = deltas
+		.iter()
+		.filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+		.collect();
+	assert_eq!(content, whole["choices"][0]["message"]["content"].as_str().unwrap());
+	let finish = &deltas.last().unwrap()["choices"][0];
+	assert_eq!(finish["finish_reason"], whole["choices"][0]["finish_reason"]);
+	assert_eq!(finish["delta"], json!({}));
+
+	// A stop sequence: the stream ends before it, and so does the generation (fewer tokens).
+	let text = whole["choices"][0]["message"]["content"].as_str().unwrap().to_string();
+	let cut = text
+		.char_indices()
+		.map(|(i, _)| i)
+		.find(|&i| i >= 3)
+		.expect("a long enough text");
+	let stop: String = text[cut..].chars().take(2).collect();
+	body["stop"] = json!(stop);
+	let data = events(chat.clone(), &body).await;
+	let chunks: Vec<Value> = data[..data.len() - 1]
+		.iter()
+		.map(|d| serde_json::from_str(d).unwrap())
+		.collect();
+	let content: String = chunks
+		.iter()
+		.filter_map(|c| c["choices"][0]["delta"]["content"].as_str())
+		.collect();
+	assert_eq!(content, text[..text.find(&stop).unwrap()], "stop {stop:?} in {text:?}");
+	let (usage, deltas) = chunks.split_last().unwrap();
+	assert_eq!(deltas.last().unwrap()["choices"][0]["finish_reason"], "stop");
+	assert!(
+		usage["usage"]["completion_tokens"].as_u64() < whole["usage"]["completion_tokens"].as_u64(),
+		"the generation ended at the stop sequence: {usage}"
+	);
+
+	// Refusals come before the stream, as plain errors.
+	let mut bad = body.clone();
+	bad["model"] = json!("gpt-9");
+	assert_eq!(error_code(chat.clone(), &bad).await, (404, "unknown_model".into()));
+	let mut bad = body.clone();
+	bad["logprobs"] = json!(true);
+	let (status, answer) = post(chat, &bad).await;
+	assert_eq!((status, &answer["error"]["param"]), (400, &json!("logprobs")), "{answer}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -96,15 +96,22 @@ struct ErrorDetail<'a> {
 	code: &'static str,
 }
 
-impl IntoResponse for ApiError {
-	fn into_response(self) -> Response {
+impl ApiError {
+	/// The refusal's body, as JSON.
+	pub(super) fn body(&self) -> serde_json::Value {
 		let error = ErrorDetail {
 			message: &self.message,
 			kind: self.kind(),
 			param: self.param,
 			code: self.code,
 		};
-		(self.status, Json(ErrorBody { error })).into_response()
+		serde_json::to_value(ErrorBody { error }).unwrap_or_default()
+	}
+}
+
+impl IntoResponse for ApiError {
+	fn into_response(self) -> Response {
+		(self.status, Json(self.body())).into_response()
 	}
 }
 

@@ -2,18 +2,28 @@
 //! `GET /v1/models`. It is not part of the executor protocol and carries no protocol version.
 //!
 //! Requests take `max_tokens` (chat: `max_completion_tokens` too), `temperature`, `top_p`,
-//! `seed`, `stop` (a string or up to four) and log-probabilities. A field whose value asks for
-//! something not implemented (`n` above 1, `best_of` above 1, `echo`, `suffix`, `logit_bias`,
-//! non-zero penalties, tools or functions, a response format other than text, `stream`) is
-//! refused with `400 unsupported_parameter` naming it; the neutral values SDKs send by default
-//! (`n: 1`, zero penalties, `user`, an empty `logit_bias`) are accepted.
+//! `seed`, `stop` (a string or up to four), log-probabilities, and `stream` (server-sent events:
+//! text or `chat.completion.chunk` chunks, the role in the first delta, the finish reason in
+//! the last, a usage chunk with `stream_options.include_usage`, then `[DONE]`). A field whose
+//! value asks for something not implemented (`n` above 1, `best_of` above 1, `echo`, `suffix`,
+//! `logit_bias`, non-zero penalties, tools or functions, a response format other than text,
+//! log-probabilities in a stream) is refused with `400 unsupported_parameter` naming it; the
+//! neutral values SDKs send by default (`n: 1`, zero penalties, `user`, an empty `logit_bias`)
+//! are accepted.
 
 use std::{
 	sync::{atomic::Ordering, Arc},
 	time::{Instant, SystemTime, UNIX_EPOCH},
 };
 
-use axum::{extract::State, Json};
+use axum::{
+	extract::State,
+	response::{
+		sse::{Event, Sse},
+		IntoResponse, Response,
+	},
+	Json,
+};
 use daya_protocol::{ChatMessage, LOGPROBS_TOP};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -23,9 +33,10 @@ use super::{
 	state::{AppState, Shared},
 };
 use crate::{
-	engine::{Engine, Generation},
+	engine::{Engine, FinishReason, Generation},
 	sampler::Sampler,
 };
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
 fn now_secs() -> u64 {
 	SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
@@ -104,8 +115,6 @@ struct Unsupported {
 	function_call: Option<Value>,
 	#[serde(default)]
 	response_format: Option<Value>,
-	#[serde(default)]
-	stream: Option<bool>,
 }
 
 impl Unsupported {
@@ -149,7 +158,6 @@ impl Unsupported {
 			("tool_choice", !none_or(&self.tool_choice, "none"), "no tool calls"),
 			("function_call", !none_or(&self.function_call, "none"), "no function calls"),
 			("response_format", !text_format, "text responses only"),
-			("stream", self.stream == Some(true), "no streaming yet: send stream: false"),
 		];
 		match refused.into_iter().find(|(_, asked, _)| *asked) {
 			Some((param, _, what)) => Err(ApiError::bad_request(
@@ -187,6 +195,10 @@ pub(super) struct CompletionRequest {
 	#[serde(default)]
 	stop: Option<Stop>,
 	#[serde(default)]
+	stream: Option<bool>,
+	#[serde(default)]
+	stream_options: Option<StreamOptions>,
+	#[serde(default)]
 	weights_hash: Option<String>,
 	#[serde(flatten)]
 	unsupported: Unsupported,
@@ -213,9 +225,20 @@ pub(super) struct ChatRequest {
 	#[serde(default)]
 	stop: Option<Stop>,
 	#[serde(default)]
+	stream: Option<bool>,
+	#[serde(default)]
+	stream_options: Option<StreamOptions>,
+	#[serde(default)]
 	weights_hash: Option<String>,
 	#[serde(flatten)]
 	unsupported: Unsupported,
+}
+
+/// `stream_options`.
+#[derive(Deserialize, Default)]
+struct StreamOptions {
+	#[serde(default)]
+	include_usage: bool,
 }
 
 /// How a request samples and when it stops.
@@ -227,34 +250,192 @@ struct Decoding {
 	stop: Vec<String>,
 }
 
+/// A request checked and ready to run.
+struct Prepared {
+	engine: Arc<dyn Engine>,
+	prompt: String,
+	max_tokens: u32,
+	sampler: Sampler,
+	stop: Vec<String>,
+}
+
+/// Gets the answer's text as it comes, each piece once; answers `false` when nobody reads any
+/// more (the generation then ends).
+type OnDelta = Box<dyn FnMut(&str) -> bool + Send>;
+
+/// How much of `text` can be given out now: up to the first stop sequence (then `true`), or all
+/// but an end that may still become one, or a character not finished yet.
+fn ready(text: &str, stop: &[String]) -> (usize, bool) {
+	if let Some(at) = stop.iter().filter_map(|s| text.find(s.as_str())).min() {
+		return (at, true);
+	}
+	let mut end = text.len();
+	for s in stop {
+		if let Some(len) = (1..s.len())
+			.rev()
+			.find(|&len| s.is_char_boundary(len) && text.ends_with(&s[..len]))
+		{
+			end = end.min(text.len() - len);
+		}
+	}
+	(text[..end].trim_end_matches('\u{FFFD}').len(), false)
+}
+
 impl Shared {
-	/// Generates for an OpenAI request; the generation and its text, cut before the first stop
-	/// sequence (then finished as `stop`).
-	async fn complete(
-		self: &Arc<Self>,
-		engine: &Arc<dyn Engine>,
+	/// Checks an OpenAI request for `engine` and makes its sampler.
+	fn prepare(
+		&self,
+		engine: Arc<dyn Engine>,
 		prompt: String,
 		how: Decoding,
-	) -> Result<(Generation, String), ApiError> {
+	) -> Result<Prepared, ApiError> {
 		let Decoding { max_tokens, temperature, top_p, seed, stop } = how;
-		self.check_tokens(&**engine, &prompt, max_tokens)?;
+		self.check_tokens(&*engine, &prompt, max_tokens)?;
 		let sampler = Sampler::from_seed(temperature_milli(temperature)?, seed.unwrap_or(0))
 			.with_top_p(top_p_milli(top_p)?);
+		Ok(Prepared { engine, prompt, max_tokens, sampler, stop })
+	}
+
+	/// Runs `job` from its place among the waiting requests: the generation, the answer's text
+	/// (cut before the first stop sequence, then finished as `stop`), and what of it
+	/// `on_delta` was given as it came.
+	async fn run(
+		self: &Arc<Self>,
+		job: Prepared,
+		place: OwnedSemaphorePermit,
+		mut on_delta: Option<OnDelta>,
+	) -> Result<(Generation, String, String), ApiError> {
+		let Prepared { engine, prompt, max_tokens, sampler, stop } = job;
 		self.metrics.openai_requests.fetch_add(1, Ordering::Relaxed);
+		// A dishonest executor's answer is known only at the end: nothing is given before.
+		if self.config.corrupt_outputs {
+			on_delta = None;
+		}
+		let stops = stop.clone();
 		let started = Instant::now();
-		let mut g = self
-			.infer_request(engine, move |e| e.generate(&prompt, max_tokens, sampler))
+		let (mut g, sent) = self
+			.infer(&engine, move |e| {
+				let _place = place;
+				if on_delta.is_none() && stops.is_empty() {
+					return Ok((e.generate(&prompt, max_tokens, sampler)?, String::new()));
+				}
+				let mut sent = String::new();
+				let mut on_text = |text: &str| {
+					let (end, stopped) = ready(text, &stops);
+					let mut reading = true;
+					if let (Some(give), Some(new)) =
+						(on_delta.as_mut(), text[..end].strip_prefix(sent.as_str()))
+					{
+						if !new.is_empty() {
+							reading = give(new);
+							sent.push_str(new);
+						}
+					}
+					reading && !stopped
+				};
+				let g = e.generate_streaming(&prompt, max_tokens, sampler, &mut on_text)?;
+				Ok((g, sent))
+			})
 			.await?;
 		self.record_generation(&g, started);
-		let mut text = self.delivered(&**engine, g.clone()).text;
-		// The whole generation runs (it is not cut early yet); the answer ends before the first
-		// stop sequence, which it does not include.
+		let mut text = self.delivered(&*engine, g.clone()).text;
 		if let Some(at) = stop.iter().filter_map(|s| text.find(s.as_str())).min() {
 			text.truncate(at);
-			g.finish_reason = crate::engine::FinishReason::Stop;
+			g.finish_reason = FinishReason::Stop;
 		}
-		Ok((g, text))
+		Ok((g, text, sent))
 	}
+}
+
+/// What a stream's chunks say besides their delta.
+#[derive(Clone)]
+struct Chunks {
+	id: String,
+	created: u64,
+	model: String,
+	chat: bool,
+	include_usage: bool,
+}
+
+impl Chunks {
+	fn event(&self, choices: Vec<Value>, usage: Option<Value>) -> Event {
+		let object = if self.chat { "chat.completion.chunk" } else { "text_completion" };
+		let mut chunk = json!({
+			"id": self.id,
+			"object": object,
+			"created": self.created,
+			"model": self.model,
+			"choices": choices,
+		});
+		if self.include_usage {
+			chunk["usage"] = usage.unwrap_or(Value::Null);
+		}
+		Event::default().data(chunk.to_string())
+	}
+
+	/// The chat's first chunk: the assistant's role.
+	fn role(&self) -> Event {
+		let choice = json!({"index": 0, "delta": {"role": "assistant", "content": ""},
+			"finish_reason": null, "logprobs": null});
+		self.event(vec![choice], None)
+	}
+
+	fn delta(&self, text: &str) -> Event {
+		let choice = if self.chat {
+			json!({"index": 0, "delta": {"content": text}, "finish_reason": null, "logprobs": null})
+		} else {
+			json!({"index": 0, "text": text, "finish_reason": null, "logprobs": null})
+		};
+		self.event(vec![choice], None)
+	}
+
+	fn last(&self, finish: FinishReason) -> Event {
+		let choice = if self.chat {
+			json!({"index": 0, "delta": {}, "finish_reason": finish.as_str(), "logprobs": null})
+		} else {
+			json!({"index": 0, "text": "", "finish_reason": finish.as_str(), "logprobs": null})
+		};
+		self.event(vec![choice], None)
+	}
+
+	fn usage(&self, g: &Generation) -> Event {
+		self.event(vec![], Some(usage(g)))
+	}
+}
+
+/// Answers `job` as server-sent events; its place among the waiting requests is taken already,
+/// so that a busy executor still answers `429` before the stream starts.
+fn stream(state: AppState, job: Prepared, place: OwnedSemaphorePermit, chunks: Chunks) -> Response {
+	let (tx, rx) = mpsc::unbounded_channel::<Event>();
+	tokio::spawn(async move {
+		if chunks.chat {
+			let _ = tx.send(chunks.role());
+		}
+		let (sender, each) = (tx.clone(), chunks.clone());
+		let on_delta: OnDelta = Box::new(move |text| sender.send(each.delta(text)).is_ok());
+		match state.run(job, place, Some(on_delta)).await {
+			Ok((g, text, sent)) => {
+				match text.strip_prefix(sent.as_str()) {
+					Some(rest) if !rest.is_empty() => {
+						let _ = tx.send(chunks.delta(rest));
+					},
+					_ => {},
+				}
+				let _ = tx.send(chunks.last(g.finish_reason));
+				if chunks.include_usage {
+					let _ = tx.send(chunks.usage(&g));
+				}
+			},
+			Err(e) => {
+				let _ = tx.send(Event::default().data(e.body().to_string()));
+			},
+		}
+		let _ = tx.send(Event::default().data("[DONE]"));
+	});
+	let events = futures_util::stream::unfold(rx, |mut rx| async move {
+		rx.recv().await.map(|event| (Ok::<_, std::convert::Infallible>(event), rx))
+	});
+	Sse::new(events).into_response()
 }
 
 fn usage(g: &Generation) -> Value {
@@ -273,7 +454,7 @@ fn nats(micro: i32) -> f64 {
 pub(super) async fn completions(
 	State(state): State<AppState>,
 	ApiJson(req): ApiJson<CompletionRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
 	let prompt = match req.prompt {
 		Prompt::One(p) => p,
 		Prompt::Many(mut v) if v.len() == 1 => v.remove(0),
@@ -291,8 +472,24 @@ pub(super) async fn completions(
 		seed: req.seed,
 		stop: Stop::sequences(req.stop)?,
 	};
+	let streaming = req.stream.unwrap_or(false);
+	if streaming && req.logprobs.is_some() {
+		return Err(unstreamed_logprobs());
+	}
 	let engine = state.check_model(&req.model, req.weights_hash.as_deref())?;
-	let (g, text) = state.complete(&engine, prompt, how).await?;
+	let job = state.prepare(engine.clone(), prompt, how)?;
+	let place = state.reserve()?;
+	if streaming {
+		let chunks = Chunks {
+			id: state.request_id("cmpl"),
+			created: now_secs(),
+			model: engine.model_name().to_string(),
+			chat: false,
+			include_usage: req.stream_options.unwrap_or_default().include_usage,
+		};
+		return Ok(stream(state, job, place, chunks));
+	}
+	let (g, text, _) = state.run(job, place, None).await?;
 	let logprobs = req.logprobs.map(|n| {
 		let n = (n as usize).min(LOGPROBS_TOP);
 		let mut offset = 0usize;
@@ -325,14 +522,24 @@ pub(super) async fn completions(
 			"logprobs": logprobs,
 		}],
 		"usage": usage(&g),
-	})))
+	}))
+	.into_response())
+}
+
+/// Log-probabilities asked of a stream: refused.
+fn unstreamed_logprobs() -> ApiError {
+	ApiError::bad_request(
+		"unsupported_parameter",
+		"logprobs is not supported in a stream: ask without stream",
+	)
+	.param("logprobs")
 }
 
 /// `POST /v1/chat/completions`.
 pub(super) async fn chat_completions(
 	State(state): State<AppState>,
 	ApiJson(req): ApiJson<ChatRequest>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
 	if req.messages.is_empty() {
 		return Err(ApiError::bad_request("invalid_request", "messages is empty").param("messages"));
 	}
@@ -344,9 +551,25 @@ pub(super) async fn chat_completions(
 		seed: req.seed,
 		stop: Stop::sequences(req.stop)?,
 	};
+	let streaming = req.stream.unwrap_or(false);
+	if streaming && req.logprobs == Some(true) {
+		return Err(unstreamed_logprobs());
+	}
 	let engine = state.check_model(&req.model, req.weights_hash.as_deref())?;
 	let prompt = engine.render_chat(&req.messages).map_err(ApiError::from)?;
-	let (g, text) = state.complete(&engine, prompt, how).await?;
+	let job = state.prepare(engine.clone(), prompt, how)?;
+	let place = state.reserve()?;
+	if streaming {
+		let chunks = Chunks {
+			id: state.request_id("chatcmpl"),
+			created: now_secs(),
+			model: engine.model_name().to_string(),
+			chat: true,
+			include_usage: req.stream_options.unwrap_or_default().include_usage,
+		};
+		return Ok(stream(state, job, place, chunks));
+	}
+	let (g, text, _) = state.run(job, place, None).await?;
 	let logprobs = req.logprobs.unwrap_or(false).then(|| {
 		let n = req.top_logprobs.unwrap_or(0) as usize;
 		let content: Vec<Value> = g
@@ -382,7 +605,8 @@ pub(super) async fn chat_completions(
 			"logprobs": logprobs,
 		}],
 		"usage": usage(&g),
-	})))
+	}))
+	.into_response())
 }
 
 /// `GET /v1/models`: each model with `created` (when this executor started serving it, in

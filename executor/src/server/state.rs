@@ -12,7 +12,7 @@ use std::{
 
 use axum::http::StatusCode;
 use daya_protocol::{ExecutionState, ExecutionStatus, JobRequest, VERSION};
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use super::{error::ApiError, ServerConfig};
 use crate::{
@@ -53,7 +53,7 @@ pub(super) struct Shared {
 	/// One inference at a time: jobs, validations and OpenAI requests take turns.
 	inference: Semaphore,
 	/// Places for requests waiting for the engine ([`ServerConfig::max_waiting`]).
-	waiting: Semaphore,
+	waiting: Arc<Semaphore>,
 	pub(super) metrics: Metrics,
 	next_id: AtomicU64,
 	/// Proof-of-compute windows, computing or sealed.
@@ -68,7 +68,7 @@ pub(super) type AppState = Arc<Shared>;
 /// The service's state, with its worker spawned on the current tokio runtime.
 pub(super) fn start(engines: Vec<Arc<dyn Engine>>, config: ServerConfig) -> AppState {
 	let (tx, rx) = mpsc::channel(config.queue.max(1));
-	let waiting = Semaphore::new(config.max_waiting.max(1));
+	let waiting = Arc::new(Semaphore::new(config.max_waiting.max(1)));
 	let state = Arc::new(Shared {
 		engines,
 		config,
@@ -190,14 +190,20 @@ impl Shared {
 		engine: &Arc<dyn Engine>,
 		f: impl FnOnce(&dyn Engine) -> Result<T, EngineError> + Send + 'static,
 	) -> Result<T, ApiError> {
-		let _place = self.waiting.try_acquire().map_err(|_| {
+		let _place = self.reserve()?;
+		Ok(self.infer(engine, f).await?)
+	}
+
+	/// A place among the requests waiting for the engine, held until the permit drops: refused
+	/// with `429 busy` when [`ServerConfig::max_waiting`] wait already.
+	pub(super) fn reserve(&self) -> Result<OwnedSemaphorePermit, ApiError> {
+		self.waiting.clone().try_acquire_owned().map_err(|_| {
 			ApiError::new(
 				StatusCode::TOO_MANY_REQUESTS,
 				"busy",
 				format!("{} requests wait already; try again later", self.config.max_waiting),
 			)
-		})?;
-		Ok(self.infer(engine, f).await?)
+		})
 	}
 
 	/// Runs `f` with `engine` on a blocking thread, one inference at a time.
