@@ -219,6 +219,16 @@ pub trait Engine: Send + Sync {
 	fn token_text(&self, _token: u32) -> String {
 		String::new()
 	}
+	/// The token ids of `prompt` as a generation reads it (with the beginning-of-sequence id the
+	/// model adds); `None` if the engine cannot tell.
+	fn tokenize(&self, _prompt: &str) -> Result<Option<Vec<u32>>, EngineError> {
+		Ok(None)
+	}
+	/// The text of `ids` (special tokens left out; an id outside the vocabulary refused);
+	/// `None` if the engine cannot tell.
+	fn detokenize(&self, _ids: &[u32]) -> Result<Option<String>, EngineError> {
+		Ok(None)
+	}
 	/// The prompt of a chat: `messages` rendered with the model's chat template, ending with the
 	/// assistant's turn opened.
 	fn render_chat(&self, messages: &[ChatMessage]) -> Result<String, EngineError> {
@@ -277,6 +287,12 @@ impl<E: Engine + ?Sized> Engine for Arc<E> {
 	}
 	fn token_text(&self, token: u32) -> String {
 		(**self).token_text(token)
+	}
+	fn tokenize(&self, prompt: &str) -> Result<Option<Vec<u32>>, EngineError> {
+		(**self).tokenize(prompt)
+	}
+	fn detokenize(&self, ids: &[u32]) -> Result<Option<String>, EngineError> {
+		(**self).detokenize(ids)
 	}
 	fn render_chat(&self, messages: &[ChatMessage]) -> Result<String, EngineError> {
 		(**self).render_chat(messages)
@@ -707,6 +723,14 @@ impl Engine for CandleEngine {
 
 	fn token_text(&self, token: u32) -> String {
 		self.text.token_text(token)
+	}
+
+	fn tokenize(&self, prompt: &str) -> Result<Option<Vec<u32>>, EngineError> {
+		self.text.encode_prompt(prompt).map(Some)
+	}
+
+	fn detokenize(&self, ids: &[u32]) -> Result<Option<String>, EngineError> {
+		self.text.detokenize(ids).map(Some)
 	}
 
 	fn render_chat(&self, messages: &[ChatMessage]) -> Result<String, EngineError> {

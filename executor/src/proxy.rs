@@ -396,6 +396,14 @@ impl Engine for ProxyEngine {
 		Ok(Some(self.text.encode_prompt(prompt)?.len()))
 	}
 
+	fn tokenize(&self, prompt: &str) -> Result<Option<Vec<u32>>, EngineError> {
+		self.text.encode_prompt(prompt).map(Some)
+	}
+
+	fn detokenize(&self, ids: &[u32]) -> Result<Option<String>, EngineError> {
+		self.text.detokenize(ids).map(Some)
+	}
+
 	fn generate(
 		&self,
 		prompt: &str,

@@ -156,6 +156,18 @@ impl ModelText {
 			.map_err(|e| EngineError::Internal(format!("decoding: {e}")))
 	}
 
+	/// The text of `ids` a caller gave (`/detokenize`): special tokens left out; an id outside
+	/// the vocabulary is refused.
+	pub fn detokenize(&self, ids: &[u32]) -> Result<String, EngineError> {
+		if let Some(id) = ids.iter().find(|&&id| id as usize >= self.vocab) {
+			return Err(EngineError::Invalid(format!(
+				"token {id} is outside the vocabulary of {}",
+				self.vocab
+			)));
+		}
+		self.decode(ids)
+	}
+
 	/// The text of one token, special or not; empty if unknown.
 	pub fn token_text(&self, token: u32) -> String {
 		self.tokenizer.decode(&[token], false).unwrap_or_default()

@@ -452,6 +452,43 @@ async fn openai_parameters_are_honoured_or_refused_by_name() {
 	}
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokenize_and_detokenize() {
+	let s = dev_server(ServerConfig::default()).await;
+	let (tokenize, detokenize) =
+		(format!("{}/tokenize", s.url()), format!("{}/detokenize", s.url()));
+	let engine = dev_engine();
+	let ids = engine.tokenize("Hello there").unwrap().unwrap();
+	assert_eq!(Some(ids.len()), engine.prompt_tokens("Hello there").unwrap());
+
+	let (status, body) =
+		post(tokenize.clone(), &json!({"model": dev_model::NAME, "prompt": "Hello there"})).await;
+	assert_eq!(status, 200, "{body}");
+	assert_eq!(body["tokens"], json!(ids));
+	assert_eq!(body["count"], ids.len());
+	assert_eq!(body["max_model_len"], dev_model_context());
+	// A chat's messages are rendered with the model's template first.
+	let messages = json!([{"role": "user", "content": "Hi"}]);
+	let (status, body) =
+		post(tokenize.clone(), &json!({"model": dev_model::NAME, "messages": messages})).await;
+	assert_eq!(status, 200, "{body}");
+	let rendered = engine
+		.render_chat(&[daya_protocol::ChatMessage { role: "user".into(), content: "Hi".into() }]);
+	assert_eq!(body["tokens"], json!(engine.tokenize(&rendered.unwrap()).unwrap().unwrap()));
+
+	let (status, body) =
+		post(detokenize.clone(), &json!({"model": dev_model::NAME, "tokens": ids})).await;
+	assert_eq!(status, 200, "{body}");
+	assert_eq!(body["prompt"], "Hello there");
+
+	let (status, body) =
+		post(detokenize.clone(), &json!({"model": dev_model::NAME, "tokens": [1, 999999]})).await;
+	assert_eq!((status, &body["error"]["param"]), (400, &json!("tokens")), "{body}");
+	let (status, body) = post(tokenize.clone(), &json!({"model": dev_model::NAME})).await;
+	assert_eq!((status, &body["error"]["code"]), (400, &json!("invalid_request")), "{body}");
+	assert_eq!(error_code(tokenize, &json!({"model": "gpt-9", "prompt": "x"})).await.0, 404);
+}
+
 /// The `data:` payloads of a server-sent event stream, read to its end.
 async fn events(url: String, body: &Value) -> Vec<String> {
 	let r = reqwest::Client::new().post(url).json(body).send().await.unwrap();
@@ -717,6 +754,8 @@ async fn an_executor_with_a_key_obeys_only_who_holds_it() {
 		("POST", "/v1/completions"),
 		("POST", "/v1/chat/completions"),
 		("GET", "/v1/models"),
+		("POST", "/tokenize"),
+		("POST", "/detokenize"),
 		("POST", "/v1/poc/start"),
 		("POST", "/v1/poc/seal"),
 		("GET", "/v1/poc/status"),

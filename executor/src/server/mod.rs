@@ -101,6 +101,8 @@ pub fn app(engines: Vec<Arc<dyn Engine>>, config: ServerConfig) -> Router {
 		.route("/v1/completions", post(openai::completions))
 		.route("/v1/chat/completions", post(openai::chat_completions))
 		.route("/v1/models", get(openai::models))
+		.route("/tokenize", post(openai::tokenize))
+		.route("/detokenize", post(openai::detokenize))
 		.route("/v1/poc/start", post(poc::start))
 		.route("/v1/poc/seal", post(poc::seal))
 		.route("/v1/poc/status", get(poc::get_status))

@@ -25,7 +25,7 @@ use axum::{
 	Json,
 };
 use daya_protocol::{ChatMessage, LOGPROBS_TOP};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
@@ -684,4 +684,86 @@ pub(super) async fn models(State(state): State<AppState>) -> Json<Value> {
 			})
 			.collect::<Vec<_>>(),
 	}))
+}
+
+/// `POST /tokenize`: a prompt, or a chat's messages rendered with the model's template.
+#[derive(Deserialize)]
+pub(super) struct TokenizeRequest {
+	model: String,
+	#[serde(default)]
+	prompt: Option<String>,
+	#[serde(default)]
+	messages: Option<Vec<Message>>,
+}
+
+/// The answer of `POST /tokenize`.
+#[derive(Serialize)]
+pub(super) struct TokenizeResponse {
+	/// How many tokens.
+	count: usize,
+	/// The model's context length.
+	max_model_len: usize,
+	/// The ids, with the beginning-of-sequence id the model adds.
+	tokens: Vec<u32>,
+}
+
+/// `POST /tokenize`: the token ids a generation would read.
+pub(super) async fn tokenize(
+	State(state): State<AppState>,
+	ApiJson(req): ApiJson<TokenizeRequest>,
+) -> Result<Json<TokenizeResponse>, ApiError> {
+	let engine = state.check_model(&req.model, None)?;
+	let prompt = match (req.prompt, req.messages) {
+		(Some(prompt), None) => prompt,
+		(None, Some(messages)) => {
+			let messages =
+				messages.into_iter().map(Message::into_chat).collect::<Result<Vec<_>, _>>()?;
+			engine.render_chat(&messages)?
+		},
+		_ => {
+			return Err(ApiError::bad_request("invalid_request", "give either prompt or messages")
+				.param("prompt"))
+		},
+	};
+	let tokens = engine.tokenize(&prompt)?.ok_or_else(cannot_tokenize)?;
+	Ok(Json(TokenizeResponse {
+		count: tokens.len(),
+		max_model_len: engine.context_length(),
+		tokens,
+	}))
+}
+
+/// `POST /detokenize`.
+#[derive(Deserialize)]
+pub(super) struct DetokenizeRequest {
+	model: String,
+	tokens: Vec<u32>,
+}
+
+/// The answer of `POST /detokenize`.
+#[derive(Serialize)]
+pub(super) struct DetokenizeResponse {
+	/// The text of the ids, special tokens left out.
+	prompt: String,
+}
+
+/// `POST /detokenize`: the text of token ids.
+pub(super) async fn detokenize(
+	State(state): State<AppState>,
+	ApiJson(req): ApiJson<DetokenizeRequest>,
+) -> Result<Json<DetokenizeResponse>, ApiError> {
+	let engine = state.check_model(&req.model, None)?;
+	let prompt = engine
+		.detokenize(&req.tokens)
+		.map_err(|e| ApiError::from(e).param("tokens"))?
+		.ok_or_else(cannot_tokenize)?;
+	Ok(Json(DetokenizeResponse { prompt }))
+}
+
+fn cannot_tokenize() -> ApiError {
+	ApiError::new(
+		axum::http::StatusCode::NOT_IMPLEMENTED,
+		"not_tokenizable",
+		"this engine cannot tell its tokens",
+	)
 }
