@@ -161,6 +161,15 @@ async fn submit_poll_and_validate_a_job() {
 	assert!(metrics.contains("# TYPE daya_executor_queue_depth gauge"));
 	assert!(metrics
 		.contains(&format!("daya_executor_tokens_generated_total {}\n", direct.completion_tokens)));
+	// Latencies per kind of work, the requests running, the build.
+	assert!(metrics.contains("daya_executor_request_duration_seconds_count{kind=\"job\"} 1\n"));
+	assert!(
+		metrics.contains("daya_executor_request_duration_seconds_count{kind=\"validation\"} 6\n")
+	);
+	assert!(metrics.contains("daya_executor_time_per_output_token_seconds_count{kind=\"job\"} 1\n"));
+	assert!(metrics.contains("daya_executor_running_requests 0\n"), "{metrics}");
+	assert!(metrics.contains("daya_executor_build_info{version=\""), "{metrics}");
+	assert!(metrics.ends_with("# EOF\n"), "OpenMetrics text: {metrics}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -319,6 +328,22 @@ async fn openai_completions_and_chat() {
 	)
 	.await;
 	assert_eq!((status, code.as_str()), (400, "invalid_request"));
+
+	// Two OpenAI requests answered (the refused ones never ran): their latency, their time to
+	// the first token and per token after it.
+	let metrics = reqwest::get(format!("{}/metrics", s.url())).await.unwrap();
+	assert!(metrics.headers()["content-type"]
+		.to_str()
+		.unwrap()
+		.starts_with("application/openmetrics-text"));
+	let metrics = metrics.text().await.unwrap();
+	for histogram in
+		["request_duration_seconds", "time_to_first_token_seconds", "time_per_output_token_seconds"]
+	{
+		let count = format!("daya_executor_{histogram}_count{{kind=\"openai\"}} 2\n");
+		assert!(metrics.contains(&count), "{count} in {metrics}");
+	}
+	assert!(metrics.contains("daya_executor_openai_requests_total 2\n"), "{metrics}");
 
 	let health: Value =
 		reqwest::get(format!("{}/health", s.url())).await.unwrap().json().await.unwrap();

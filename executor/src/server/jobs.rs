@@ -3,8 +3,6 @@
 //! another protocol [`VERSION`] is refused with `400` and the code
 //! [`VERSION_MISMATCH`](daya_protocol::VERSION_MISMATCH); every answer carries [`VERSION`].
 
-use std::sync::atomic::Ordering;
-
 use axum::{
 	extract::{Path, State},
 	http::StatusCode,
@@ -108,9 +106,9 @@ pub(super) async fn post_job(
 		jobs.finished.retain(|id| id != &job.id);
 	}
 	let id = job.id.clone();
-	state.metrics.queued.fetch_add(1, Ordering::Relaxed);
-	if state.queue.try_send(job).is_err() {
-		state.metrics.queued.fetch_sub(1, Ordering::Relaxed);
+	state.metrics.queued.inc();
+	if state.queue.try_send((job, std::time::Instant::now())).is_err() {
+		state.metrics.queued.dec();
 		return Err(ApiError::new(
 			StatusCode::TOO_MANY_REQUESTS,
 			"queue_full",
@@ -118,7 +116,7 @@ pub(super) async fn post_job(
 		));
 	}
 	jobs.all.insert(id, status.clone());
-	state.metrics.jobs_accepted.fetch_add(1, Ordering::Relaxed);
+	state.metrics.jobs_accepted.inc();
 	Ok((StatusCode::ACCEPTED, Json(status)))
 }
 
@@ -137,6 +135,7 @@ pub(super) async fn validate(
 	State(state): State<AppState>,
 	ProtocolJson(req): ProtocolJson<ValidateRequest>,
 ) -> Result<Json<ValidateResponse>, ApiError> {
+	let arrived = std::time::Instant::now();
 	let engine = state.check_model(&req.model, req.weights_hash.as_deref())?;
 	checks(&*engine)?;
 	let sampler = sampler(req.temperature_milli, &req.sampling_key)?;
@@ -169,6 +168,7 @@ pub(super) async fn validate(
 			e.check(&prompt, max_tokens, sampler, &claim, &policy, probe)
 		})
 		.await?;
-	state.metrics.validations.fetch_add(1, Ordering::Relaxed);
+	state.metrics.validations.inc();
+	state.metrics.answered(super::metrics::VALIDATION, arrived.elapsed());
 	Ok(Json(ValidateResponse { version: VERSION, ..checked }))
 }

@@ -20,6 +20,7 @@
 mod auth;
 mod error;
 mod jobs;
+mod metrics;
 mod openai;
 mod ops;
 mod poc;

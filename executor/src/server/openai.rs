@@ -12,7 +12,7 @@
 //! are accepted.
 
 use std::{
-	sync::{atomic::Ordering, Arc},
+	sync::Arc,
 	time::{Instant, SystemTime, UNIX_EPOCH},
 };
 
@@ -30,6 +30,7 @@ use serde_json::{json, Value};
 
 use super::{
 	error::{ApiError, ApiJson},
+	metrics::{self, Timing},
 	state::{AppState, Shared},
 };
 use crate::{
@@ -356,22 +357,23 @@ impl Shared {
 		place: OwnedSemaphorePermit,
 		mut on_delta: Option<OnDelta>,
 	) -> Result<(Generation, String, String), ApiError> {
+		let arrived = Instant::now();
 		let Prepared { engine, prompt, max_tokens, sampler, stop } = job;
-		self.metrics.openai_requests.fetch_add(1, Ordering::Relaxed);
+		self.metrics.openai_requests.inc();
 		// A dishonest executor's answer is known only at the end: nothing is given before.
 		if self.config.corrupt_outputs {
 			on_delta = None;
 		}
 		let stops = stop.clone();
-		let started = Instant::now();
-		let (mut g, sent) = self
+		let (mut g, sent, timing) = self
 			.infer(&engine, move |e| {
 				let _place = place;
-				if on_delta.is_none() && stops.is_empty() {
-					return Ok((e.generate(&prompt, max_tokens, sampler)?, String::new()));
-				}
+				let started = Instant::now();
+				let mut first_token = None;
 				let mut sent = String::new();
+				// Told every token: the first one's time is measured, and a stream is fed.
 				let mut on_text = |text: &str| {
+					first_token.get_or_insert_with(Instant::now);
 					let (end, stopped) = ready(text, &stops);
 					let mut reading = true;
 					if let (Some(give), Some(new)) =
@@ -385,10 +387,11 @@ impl Shared {
 					reading && !stopped
 				};
 				let g = e.generate_streaming(&prompt, max_tokens, sampler, &mut on_text)?;
-				Ok((g, sent))
+				Ok((g, sent, Timing { arrived, started, first_token }))
 			})
 			.await?;
-		self.record_generation(&g, started);
+		self.metrics.generation(metrics::OPENAI, &g, &timing);
+		self.metrics.answered(metrics::OPENAI, arrived.elapsed());
 		let mut text = self.delivered(&*engine, g.clone()).text;
 		if let Some(at) = stop.iter().filter_map(|s| text.find(s.as_str())).min() {
 			text.truncate(at);

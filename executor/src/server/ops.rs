@@ -1,7 +1,5 @@
 //! Operations: `GET /health` (what is served, the protocol version spoken, the queue) and
-//! `GET /metrics` (Prometheus text).
-
-use std::sync::atomic::{AtomicU64, Ordering};
+//! `GET /metrics` (Prometheus metrics, OpenMetrics text).
 
 use axum::{extract::State, http::header, response::IntoResponse, Json};
 use daya_protocol::VERSION;
@@ -35,50 +33,15 @@ pub(super) async fn health(State(state): State<AppState>) -> Json<Value> {
 		"context_length": first["context_length"],
 		"max_tokens": first["max_tokens"],
 		"models": models,
-		"queue_depth": state.metrics.queued.load(Ordering::Relaxed),
+		"queue_depth": state.metrics.queued.get(),
 		"queue_capacity": state.config.queue,
 	}))
 }
 
-/// `GET /metrics`.
+/// `GET /metrics`: OpenMetrics text (see [`super::metrics`]).
 pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-	let m = &state.metrics;
-	let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-	let mut out = String::new();
-	let mut metric = |name: &str, kind: &str, help: &str, value: String| {
-		out.push_str(&format!(
-			"# HELP daya_executor_{name} {help}\n# TYPE daya_executor_{name} {kind}\n\
-			 daya_executor_{name} {value}\n"
-		));
-	};
-	metric("jobs_accepted_total", "counter", "Jobs accepted.", get(&m.jobs_accepted).to_string());
-	metric("jobs_completed_total", "counter", "Jobs done.", get(&m.jobs_completed).to_string());
-	metric("jobs_failed_total", "counter", "Jobs failed.", get(&m.jobs_failed).to_string());
-	metric(
-		"tokens_generated_total",
-		"counter",
-		"Output tokens generated (jobs and OpenAI requests).",
-		get(&m.tokens_generated).to_string(),
-	);
-	metric(
-		"prompt_tokens_total",
-		"counter",
-		"Prompt tokens read.",
-		get(&m.prompt_tokens).to_string(),
-	);
-	metric(
-		"generation_seconds_total",
-		"counter",
-		"Seconds spent generating.",
-		format!("{:.6}", get(&m.generation_micros) as f64 / 1e6),
-	);
-	metric("validations_total", "counter", "Outputs re-scored.", get(&m.validations).to_string());
-	metric(
-		"openai_requests_total",
-		"counter",
-		"OpenAI-compatible completions served.",
-		get(&m.openai_requests).to_string(),
-	);
-	metric("queue_depth", "gauge", "Jobs waiting.", get(&m.queued).to_string());
-	([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+	(
+		[(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+		state.metrics.encode(),
+	)
 }

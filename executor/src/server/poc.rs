@@ -350,10 +350,7 @@ pub(super) async fn verify(
 	.await
 	.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "poc_failed", e.to_string()))?
 	.map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "poc_failed", e.to_string()))?;
-	state
-		.metrics
-		.poc_samples_verified
-		.fetch_add(u64::from(checked), std::sync::atomic::Ordering::Relaxed);
+	state.metrics.poc_samples_verified.inc_by(u64::from(checked));
 	Ok(Json(PocVerifyResponse {
 		version: VERSION,
 		verdict,

@@ -14,27 +14,16 @@ use axum::http::StatusCode;
 use daya_protocol::{ExecutionState, ExecutionStatus, JobRequest, VERSION};
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
-use super::{error::ApiError, ServerConfig};
+use super::{
+	error::ApiError,
+	metrics::{self, Metrics, Timing},
+	ServerConfig,
+};
 use crate::{
 	engine::{Engine, EngineError, Generation},
 	hash::{parse_hash, to_hex},
 	sampler::Sampler,
 };
-
-/// The counters `/metrics` reports.
-#[derive(Default)]
-pub(super) struct Metrics {
-	pub(super) jobs_accepted: AtomicU64,
-	pub(super) jobs_completed: AtomicU64,
-	pub(super) jobs_failed: AtomicU64,
-	pub(super) tokens_generated: AtomicU64,
-	pub(super) prompt_tokens: AtomicU64,
-	pub(super) generation_micros: AtomicU64,
-	pub(super) validations: AtomicU64,
-	pub(super) openai_requests: AtomicU64,
-	pub(super) queued: AtomicU64,
-	pub(super) poc_samples_verified: AtomicU64,
-}
 
 /// The job table: every job's status by id, and the finished ones oldest first.
 #[derive(Default)]
@@ -49,7 +38,8 @@ pub(super) struct Shared {
 	pub(super) engines: Vec<Arc<dyn Engine>>,
 	pub(super) config: ServerConfig,
 	jobs: Mutex<Jobs>,
-	pub(super) queue: mpsc::Sender<JobRequest>,
+	/// Jobs waiting, each with when it arrived.
+	pub(super) queue: mpsc::Sender<(JobRequest, Instant)>,
 	/// One inference at a time: jobs, validations and OpenAI requests take turns.
 	inference: Semaphore,
 	/// Places for requests waiting for the engine ([`ServerConfig::max_waiting`]).
@@ -212,24 +202,19 @@ impl Shared {
 		engine: &Arc<dyn Engine>,
 		f: impl FnOnce(&dyn Engine) -> Result<T, EngineError> + Send + 'static,
 	) -> Result<T, EngineError> {
+		self.metrics.running.inc();
+		let running = Running(self);
 		let _permit = self
 			.inference
 			.acquire()
 			.await
 			.map_err(|_| EngineError::Internal("shutting down".into()))?;
 		let engine = engine.clone();
-		tokio::task::spawn_blocking(move || f(&*engine))
+		let result = tokio::task::spawn_blocking(move || f(&*engine))
 			.await
-			.unwrap_or_else(|e| Err(EngineError::Internal(format!("the engine panicked: {e}"))))
-	}
-
-	/// Counts a generation that started at `started` in the metrics.
-	pub(super) fn record_generation(&self, g: &Generation, started: Instant) {
-		let m = &self.metrics;
-		m.tokens_generated.fetch_add(u64::from(g.completion_tokens), Ordering::Relaxed);
-		m.prompt_tokens.fetch_add(u64::from(g.prompt_tokens), Ordering::Relaxed);
-		m.generation_micros
-			.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+			.unwrap_or_else(|e| Err(EngineError::Internal(format!("the engine panicked: {e}"))));
+		drop(running);
+		result
 	}
 
 	/// The generation to answer: `g`, or its corruption for a dishonest executor.
@@ -247,15 +232,23 @@ impl Shared {
 	}
 }
 
+/// A request counted as running until it drops (its future may be dropped while it waits).
+struct Running<'a>(&'a Shared);
+
+impl Drop for Running<'_> {
+	fn drop(&mut self) {
+		self.0.metrics.running.dec();
+	}
+}
+
 /// Runs the queued jobs one at a time, until the queue closes or the state is gone.
-async fn worker(state: Weak<Shared>, mut rx: mpsc::Receiver<JobRequest>) {
-	while let Some(job) = rx.recv().await {
+async fn worker(state: Weak<Shared>, mut rx: mpsc::Receiver<(JobRequest, Instant)>) {
+	while let Some((job, arrived)) = rx.recv().await {
 		let Some(state) = state.upgrade() else { return };
-		state.metrics.queued.fetch_sub(1, Ordering::Relaxed);
+		state.metrics.queued.dec();
 		if let Some(status) = state.jobs().all.get_mut(&job.id) {
 			status.status = ExecutionState::Running;
 		}
-		let started = Instant::now();
 		let key = parse_hash(&job.sampling_key).unwrap_or_default();
 		let (prompt, max) = (job.prompt.clone(), job.max_tokens);
 		let sampler = Sampler::new(job.temperature_milli, key);
@@ -264,11 +257,17 @@ async fn worker(state: Weak<Shared>, mut rx: mpsc::Receiver<JobRequest>) {
 		else {
 			continue;
 		};
-		let result = state.infer(&engine, move |e| e.generate(&prompt, max, sampler)).await;
+		let result = state
+			.infer(&engine, move |e| {
+				let started = Instant::now();
+				e.generate(&prompt, max, sampler).map(|g| (g, started))
+			})
+			.await;
 		let status = match result {
-			Ok(g) => {
-				state.record_generation(&g, started);
-				state.metrics.jobs_completed.fetch_add(1, Ordering::Relaxed);
+			Ok((g, started)) => {
+				let timing = Timing { arrived, started, first_token: None };
+				state.metrics.generation(metrics::JOB, &g, &timing);
+				state.metrics.jobs_completed.inc();
 				ExecutionStatus {
 					version: VERSION,
 					id: job.id.clone(),
@@ -278,7 +277,7 @@ async fn worker(state: Weak<Shared>, mut rx: mpsc::Receiver<JobRequest>) {
 				}
 			},
 			Err(e) => {
-				state.metrics.jobs_failed.fetch_add(1, Ordering::Relaxed);
+				state.metrics.jobs_failed.inc();
 				ExecutionStatus {
 					version: VERSION,
 					id: job.id.clone(),
@@ -289,5 +288,6 @@ async fn worker(state: Weak<Shared>, mut rx: mpsc::Receiver<JobRequest>) {
 			},
 		};
 		state.finish(&job.id, status);
+		state.metrics.answered(metrics::JOB, arrived.elapsed());
 	}
 }
