@@ -299,6 +299,13 @@ fn spec(path: &std::path::Path, name: &str, source: &str, price: &str) -> Result
 }
 
 fn serve(resolved: daya_executor::config::Resolved) -> Result<(), String> {
+	// Logs go to standard error, filtered by `RUST_LOG` (default: `info`).
+	let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+		.unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+	let _ = tracing_subscriber::fmt()
+		.with_env_filter(filter)
+		.with_writer(std::io::stderr)
+		.try_init();
 	let runtime = tokio::runtime::Builder::new_multi_thread()
 		.enable_all()
 		.build()
@@ -311,7 +318,7 @@ fn serve(resolved: daya_executor::config::Resolved) -> Result<(), String> {
 					let device = daya_executor::engine::default_device();
 					let engine = match resolved.tamper {
 						Some(tamper) if m.path.is_file() => {
-							eprintln!("daya-executor: serving {} TAMPERED ({tamper:?})", m.name);
+							tracing::warn!(model = %m.name, ?tamper, "serving a TAMPERED model");
 							CandleEngine::load_tampered(&m.path, &m.name, &device, tamper)
 						},
 						_ => CandleEngine::load_on(&m.path, &m.name, &device),
@@ -326,11 +333,12 @@ fn serve(resolved: daya_executor::config::Resolved) -> Result<(), String> {
 					ProxyEngine::connect(url, upstream.as_deref(), &model.name, &model.path)
 						.await
 						.map_err(|e| format!("proxy to {url}: {e}"))?;
-				eprintln!(
-					"daya-executor: forwarding {} to {url} ({}): greedy jobs only, no checks; \
-					 declare the host greedy-only on chain (`daya host set-kind greedy-only`)",
-					model.name,
-					proxy.upstream_model()
+				tracing::info!(
+					model = %model.name,
+					%url,
+					upstream = proxy.upstream_model(),
+					"forwarding: greedy jobs only, no checks; declare the host greedy-only on \
+					 chain (`daya host set-kind greedy-only`)"
 				);
 				vec![Arc::new(proxy)]
 			},
@@ -340,13 +348,17 @@ fn serve(resolved: daya_executor::config::Resolved) -> Result<(), String> {
 			.map_err(|e| format!("cannot listen on {}: {e}", resolved.listen))?;
 		let addr = listener.local_addr().map_err(|e| e.to_string())?;
 		for engine in &engines {
-			eprintln!(
-				"daya-executor: serving {} (weights {}) on http://{addr}",
-				engine.model_name(),
-				engine.weights_hash().map(|h| to_hex(&h)).unwrap_or_else(|| "unknown".into()),
+			tracing::info!(
+				model = engine.model_name(),
+				weights =
+					engine.weights_hash().map(|h| to_hex(&h)).unwrap_or_else(|| "unknown".into()),
+				"serving on http://{addr}"
 			);
 		}
-		let app = server::app(engines, resolved.server);
+		// The peer's address reaches the handlers: without an API key, the private routes
+		// answer this machine only.
+		let app = server::app(engines, resolved.server)
+			.into_make_service_with_connect_info::<std::net::SocketAddr>();
 		axum::serve(listener, app)
 			.with_graceful_shutdown(shutdown())
 			.await

@@ -345,6 +345,11 @@ async fn openai_completions_and_chat() {
 	}
 	assert!(metrics.contains("daya_executor_openai_requests_total 2\n"), "{metrics}");
 
+	// Every answer names its request, as the log line does.
+	let ids: Vec<String> = request_ids(&s).await;
+	assert!(ids.iter().all(|id| id.starts_with("req-")), "{ids:?}");
+	assert_ne!(ids[0], ids[1]);
+
 	let health: Value =
 		reqwest::get(format!("{}/health", s.url())).await.unwrap().json().await.unwrap();
 	assert_eq!(health["model"], dev_model::NAME);
@@ -512,6 +517,16 @@ async fn tokenize_and_detokenize() {
 	let (status, body) = post(tokenize.clone(), &json!({"model": dev_model::NAME})).await;
 	assert_eq!((status, &body["error"]["code"]), (400, &json!("invalid_request")), "{body}");
 	assert_eq!(error_code(tokenize, &json!({"model": "gpt-9", "prompt": "x"})).await.0, 404);
+}
+
+/// The `x-request-id` of two answers.
+async fn request_ids(s: &RunningServer) -> Vec<String> {
+	let mut ids = Vec::new();
+	for path in ["/health", "/nowhere"] {
+		let r = reqwest::get(format!("{}{path}", s.url())).await.unwrap();
+		ids.push(r.headers()["x-request-id"].to_str().unwrap().to_string());
+	}
+	ids
 }
 
 /// The `data:` payloads of a server-sent event stream, read to its end.

@@ -105,20 +105,20 @@ impl Default for Metrics {
 			registry: Registry::default(),
 		};
 		let counters = [
-			("jobs_accepted", "Jobs accepted.", &metrics.jobs_accepted),
-			("jobs_completed", "Jobs done.", &metrics.jobs_completed),
-			("jobs_failed", "Jobs failed.", &metrics.jobs_failed),
+			("jobs_accepted", "Jobs accepted", &metrics.jobs_accepted),
+			("jobs_completed", "Jobs done", &metrics.jobs_completed),
+			("jobs_failed", "Jobs failed", &metrics.jobs_failed),
 			(
 				"tokens_generated",
-				"Output tokens generated (jobs and OpenAI requests).",
+				"Output tokens generated (jobs and OpenAI requests)",
 				&metrics.tokens_generated,
 			),
-			("prompt_tokens", "Prompt tokens read.", &metrics.prompt_tokens),
-			("validations", "Outputs re-scored.", &metrics.validations),
-			("openai_requests", "OpenAI-compatible completions served.", &metrics.openai_requests),
+			("prompt_tokens", "Prompt tokens read", &metrics.prompt_tokens),
+			("validations", "Outputs re-scored", &metrics.validations),
+			("openai_requests", "OpenAI-compatible completions served", &metrics.openai_requests),
 			(
 				"poc_samples_verified",
-				"Proof-of-compute samples verified for other hosts.",
+				"Proof-of-compute samples verified for other hosts",
 				&metrics.poc_samples_verified,
 			),
 		];
@@ -127,33 +127,33 @@ impl Default for Metrics {
 		}
 		registry.register(
 			"generation_seconds",
-			"Seconds spent generating.",
+			"Seconds spent generating",
 			metrics.generation_seconds.clone(),
 		);
-		registry.register("queue_depth", "Jobs waiting.", metrics.queued.clone());
+		registry.register("queue_depth", "Jobs waiting", metrics.queued.clone());
 		registry.register(
 			"running_requests",
-			"Requests the engine runs or that wait for it.",
+			"Requests the engine runs or that wait for it",
 			metrics.running.clone(),
 		);
 		registry.register(
 			"time_to_first_token_seconds",
-			"From an OpenAI request's arrival to its first token.",
+			"From an OpenAI request's arrival to its first token",
 			metrics.time_to_first_token.clone(),
 		);
 		registry.register(
 			"time_per_output_token_seconds",
-			"Generation time after the first token, per token after the first.",
+			"Generation time after the first token, per token after the first",
 			metrics.time_per_output_token.clone(),
 		);
 		registry.register(
 			"request_duration_seconds",
-			"From a request's arrival to its answer.",
+			"From a request's arrival to its answer",
 			metrics.latency.clone(),
 		);
 		registry.register(
 			"build",
-			"The executor's version and the executor protocol's.",
+			"The executor's version and the executor protocol's",
 			Info::new(vec![
 				("version", env!("CARGO_PKG_VERSION").to_string()),
 				("protocol_version", daya_protocol::VERSION.to_string()),

@@ -13,7 +13,8 @@
 //!   `/v1/models`);
 //! - `poc`: proof of compute (`/v1/poc/start`, `/v1/poc/seal`, `/v1/poc/status`,
 //!   `/v1/poc/proofs`, `/v1/poc/verify`);
-//! - `ops`: operations (`/health`, `/metrics`);
+//! - `ops`: operations (`/health`, `/metrics`) and the log of every request;
+//! - `metrics`: what `/metrics` reports;
 //! - `error`: refusals ([`ApiError`]) and the JSON extractor that answers with them
 //!   ([`ApiJson`]).
 
@@ -118,6 +119,7 @@ pub fn app(engines: Vec<Arc<dyn Engine>>, config: ServerConfig) -> Router {
 			ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint")
 		})
 		.layer(body_limit)
+		.layer(middleware::from_fn_with_state(state.clone(), ops::log_request))
 		.with_state(state)
 }
 
