@@ -23,6 +23,7 @@ mod error;
 mod jobs;
 mod metrics;
 mod openai;
+mod openai_types;
 mod ops;
 mod poc;
 mod state;

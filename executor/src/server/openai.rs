@@ -26,11 +26,16 @@ use axum::{
 };
 use daya_protocol::{ChatMessage, LOGPROBS_TOP};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{
 	error::{ApiError, ApiJson},
 	metrics::{self, Timing},
+	openai_types::{
+		AssistantMessage, ChatChoice, ChatChunk, ChatCompletion, ChatLogprobs, ChunkChoice,
+		Completion, CompletionChoice, CompletionLogprobs, Delta, ModelCard, ModelList,
+		TokenLogprob, TopLogprob, Usage,
+	},
 	state::{AppState, Shared},
 };
 use crate::{
@@ -412,48 +417,74 @@ struct Chunks {
 }
 
 impl Chunks {
-	fn event(&self, choices: Vec<Value>, usage: Option<Value>) -> Event {
-		let object = if self.chat { "chat.completion.chunk" } else { "text_completion" };
-		let mut chunk = json!({
-			"id": self.id,
-			"object": object,
-			"created": self.created,
-			"model": self.model,
-			"choices": choices,
-		});
-		if self.include_usage {
-			chunk["usage"] = usage.unwrap_or(Value::Null);
-		}
-		Event::default().data(chunk.to_string())
+	/// A chunk with `text` (a completion's text, a chat's delta content), `role` (the chat's
+	/// first), `finish` (the last) or `usage` (after the last, without choices).
+	fn event(
+		&self,
+		text: Option<&str>,
+		role: Option<&'static str>,
+		finish: Option<FinishReason>,
+		usage: Option<Usage>,
+	) -> Event {
+		let usage = self.include_usage.then_some(usage);
+		let finish_reason = finish.map(FinishReason::as_str);
+		let data = if self.chat {
+			let choices = match usage.flatten() {
+				Some(_) => vec![],
+				None => vec![ChunkChoice {
+					index: 0,
+					delta: Delta { role, content: text.map(str::to_string) },
+					finish_reason,
+					logprobs: None,
+				}],
+			};
+			let chunk = ChatChunk {
+				id: self.id.clone(),
+				object: "chat.completion.chunk",
+				created: self.created,
+				model: self.model.clone(),
+				choices,
+				usage,
+			};
+			serde_json::to_string(&chunk)
+		} else {
+			let choices = match usage.flatten() {
+				Some(_) => vec![],
+				None => vec![CompletionChoice {
+					index: 0,
+					text: text.unwrap_or_default().to_string(),
+					finish_reason,
+					logprobs: None,
+				}],
+			};
+			let chunk = Completion {
+				id: self.id.clone(),
+				object: "text_completion",
+				created: self.created,
+				model: self.model.clone(),
+				choices,
+				usage,
+			};
+			serde_json::to_string(&chunk)
+		};
+		Event::default().data(data.unwrap_or_default())
 	}
 
 	/// The chat's first chunk: the assistant's role.
 	fn role(&self) -> Event {
-		let choice = json!({"index": 0, "delta": {"role": "assistant", "content": ""},
-			"finish_reason": null, "logprobs": null});
-		self.event(vec![choice], None)
+		self.event(Some(""), Some("assistant"), None, None)
 	}
 
 	fn delta(&self, text: &str) -> Event {
-		let choice = if self.chat {
-			json!({"index": 0, "delta": {"content": text}, "finish_reason": null, "logprobs": null})
-		} else {
-			json!({"index": 0, "text": text, "finish_reason": null, "logprobs": null})
-		};
-		self.event(vec![choice], None)
+		self.event(Some(text), None, None, None)
 	}
 
 	fn last(&self, finish: FinishReason) -> Event {
-		let choice = if self.chat {
-			json!({"index": 0, "delta": {}, "finish_reason": finish.as_str(), "logprobs": null})
-		} else {
-			json!({"index": 0, "text": "", "finish_reason": finish.as_str(), "logprobs": null})
-		};
-		self.event(vec![choice], None)
+		self.event((!self.chat).then_some(""), None, Some(finish), None)
 	}
 
 	fn usage(&self, g: &Generation) -> Event {
-		self.event(vec![], Some(usage(g)))
+		self.event(None, None, None, Some(usage(g)))
 	}
 }
 
@@ -492,12 +523,12 @@ fn stream(state: AppState, job: Prepared, place: OwnedSemaphorePermit, chunks: C
 	Sse::new(events).into_response()
 }
 
-fn usage(g: &Generation) -> Value {
-	json!({
-		"prompt_tokens": g.prompt_tokens,
-		"completion_tokens": g.completion_tokens,
-		"total_tokens": g.prompt_tokens + g.completion_tokens,
-	})
+fn usage(g: &Generation) -> Usage {
+	Usage {
+		prompt_tokens: g.prompt_tokens,
+		completion_tokens: g.completion_tokens,
+		total_tokens: g.prompt_tokens + g.completion_tokens,
+	}
 }
 
 fn nats(micro: i32) -> f64 {
@@ -547,37 +578,39 @@ pub(super) async fn completions(
 	let logprobs = req.logprobs.map(|n| {
 		let n = (n as usize).min(LOGPROBS_TOP);
 		let mut offset = 0usize;
-		let (mut tokens, mut lps, mut tops, mut offsets) = (vec![], vec![], vec![], vec![]);
+		let mut logprobs = CompletionLogprobs {
+			tokens: vec![],
+			token_logprobs: vec![],
+			top_logprobs: vec![],
+			text_offset: vec![],
+		};
 		for t in &g.logprobs {
 			let s = engine.token_text(t.token);
-			offsets.push(offset);
+			logprobs.text_offset.push(offset);
 			offset += s.len();
-			tokens.push(s);
-			lps.push(nats(t.logprob_micro));
-			let top: serde_json::Map<String, Value> = t
-				.top
-				.iter()
-				.take(n)
-				.map(|a| (engine.token_text(a.token), json!(nats(a.logprob_micro))))
-				.collect();
-			tops.push(top);
+			logprobs.tokens.push(s);
+			logprobs.token_logprobs.push(nats(t.logprob_micro));
+			let top = t.top.iter().take(n);
+			logprobs
+				.top_logprobs
+				.push(top.map(|a| (engine.token_text(a.token), nats(a.logprob_micro))).collect());
 		}
-		json!({"tokens": tokens, "token_logprobs": lps, "top_logprobs": tops, "text_offset": offsets})
+		logprobs
 	});
-	Ok(Json(json!({
-		"id": state.request_id("cmpl"),
-		"object": "text_completion",
-		"created": now_secs(),
-		"model": engine.model_name(),
-		"choices": [{
-			"index": 0,
-			"text": text,
-			"finish_reason": g.finish_reason.as_str(),
-			"logprobs": logprobs,
+	let answer = Completion {
+		id: state.request_id("cmpl"),
+		object: "text_completion",
+		created: now_secs(),
+		model: engine.model_name().to_string(),
+		choices: vec![CompletionChoice {
+			index: 0,
+			text,
+			finish_reason: Some(g.finish_reason.as_str()),
+			logprobs,
 		}],
-		"usage": usage(&g),
-	}))
-	.into_response())
+		usage: Some(Some(usage(&g))),
+	};
+	Ok(Json(answer).into_response())
 }
 
 /// Log-probabilities asked of a stream: refused.
@@ -630,63 +663,57 @@ pub(super) async fn chat_completions(
 	}
 	let (g, text, _) = state.run(job, place, None).await?;
 	let logprobs = req.logprobs.unwrap_or(false).then(|| {
-		let n = req.top_logprobs.unwrap_or(0) as usize;
-		let content: Vec<Value> = g
+		let n = (req.top_logprobs.unwrap_or(0) as usize).min(LOGPROBS_TOP);
+		let content = g
 			.logprobs
 			.iter()
-			.map(|t| {
-				let top: Vec<Value> = t
+			.map(|t| TokenLogprob {
+				token: engine.token_text(t.token),
+				logprob: nats(t.logprob_micro),
+				top_logprobs: t
 					.top
 					.iter()
-					.take(n.min(LOGPROBS_TOP))
-					.map(
-						|a| json!({"token": engine.token_text(a.token), "logprob": nats(a.logprob_micro)}),
-					)
-					.collect();
-				json!({
-					"token": engine.token_text(t.token),
-					"logprob": nats(t.logprob_micro),
-					"top_logprobs": top,
-				})
+					.take(n)
+					.map(|a| TopLogprob {
+						token: engine.token_text(a.token),
+						logprob: nats(a.logprob_micro),
+					})
+					.collect(),
 			})
 			.collect();
-		json!({ "content": content })
+		ChatLogprobs { content }
 	});
-	Ok(Json(json!({
-		"id": state.request_id("chatcmpl"),
-		"object": "chat.completion",
-		"created": now_secs(),
-		"model": engine.model_name(),
-		"choices": [{
-			"index": 0,
-			"message": {"role": "assistant", "content": text},
-			"finish_reason": g.finish_reason.as_str(),
-			"logprobs": logprobs,
+	let answer = ChatCompletion {
+		id: state.request_id("chatcmpl"),
+		object: "chat.completion",
+		created: now_secs(),
+		model: engine.model_name().to_string(),
+		choices: vec![ChatChoice {
+			index: 0,
+			message: AssistantMessage { role: "assistant", content: text },
+			finish_reason: g.finish_reason.as_str(),
+			logprobs,
 		}],
-		"usage": usage(&g),
-	}))
-	.into_response())
+		usage: usage(&g),
+	};
+	Ok(Json(answer).into_response())
 }
 
 /// `GET /v1/models`: each model with `created` (when this executor started serving it, in
 /// Unix seconds) and its context length.
-pub(super) async fn models(State(state): State<AppState>) -> Json<Value> {
-	Json(json!({
-		"object": "list",
-		"data": state
-			.engines
-			.iter()
-			.map(|engine| {
-				json!({
-					"id": engine.model_name(),
-					"object": "model",
-					"created": state.started_at,
-					"owned_by": "daya",
-					"context_length": engine.context_length(),
-				})
-			})
-			.collect::<Vec<_>>(),
-	}))
+pub(super) async fn models(State(state): State<AppState>) -> Json<ModelList> {
+	let data = state
+		.engines
+		.iter()
+		.map(|engine| ModelCard {
+			id: engine.model_name().to_string(),
+			object: "model",
+			created: state.started_at,
+			owned_by: "daya",
+			context_length: engine.context_length(),
+		})
+		.collect();
+	Json(ModelList { object: "list", data })
 }
 
 /// `POST /tokenize`: a prompt, or a chat's messages rendered with the model's template.
