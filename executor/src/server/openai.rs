@@ -93,6 +93,15 @@ impl Stop {
 	}
 }
 
+/// A request's fields, and apart from them those that ask for what is not implemented. (Not one
+/// struct with `#[serde(flatten)]`: a flattened struct's numbers do not deserialize where
+/// serde_json keeps numbers exact, as the workspace's build has it.)
+fn read<T: serde::de::DeserializeOwned>(body: Value) -> Result<(T, Unsupported), ApiError> {
+	let invalid = |e: serde_json::Error| ApiError::bad_request("invalid_request", e.to_string());
+	let unsupported = serde_json::from_value(body.clone()).map_err(invalid)?;
+	Ok((serde_json::from_value(body).map_err(invalid)?, unsupported))
+}
+
 /// The fields of a request that ask for something this executor does not do; each is refused
 /// unless its value is the neutral one SDKs send by default.
 #[derive(Deserialize, Default)]
@@ -206,8 +215,6 @@ pub(super) struct CompletionRequest {
 	stream_options: Option<StreamOptions>,
 	#[serde(default)]
 	weights_hash: Option<String>,
-	#[serde(flatten)]
-	unsupported: Unsupported,
 }
 
 #[derive(Deserialize)]
@@ -236,8 +243,6 @@ pub(super) struct ChatRequest {
 	stream_options: Option<StreamOptions>,
 	#[serde(default)]
 	weights_hash: Option<String>,
-	#[serde(flatten)]
-	unsupported: Unsupported,
 }
 
 /// A chat message as OpenAI clients send it: its content a string or a list of parts.
@@ -538,8 +543,9 @@ fn nats(micro: i32) -> f64 {
 /// `POST /v1/completions`.
 pub(super) async fn completions(
 	State(state): State<AppState>,
-	ApiJson(req): ApiJson<CompletionRequest>,
+	ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
+	let (req, unsupported): (CompletionRequest, Unsupported) = read(body)?;
 	let prompt = match req.prompt {
 		Prompt::One(p) => p,
 		Prompt::Many(mut v) if v.len() == 1 => v.remove(0),
@@ -549,7 +555,7 @@ pub(super) async fn completions(
 			)
 		},
 	};
-	req.unsupported.check()?;
+	unsupported.check()?;
 	let how = Decoding {
 		max_tokens: req.max_tokens.unwrap_or(16),
 		temperature: req.temperature,
@@ -625,12 +631,13 @@ fn unstreamed_logprobs() -> ApiError {
 /// `POST /v1/chat/completions`.
 pub(super) async fn chat_completions(
 	State(state): State<AppState>,
-	ApiJson(req): ApiJson<ChatRequest>,
+	ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
+	let (req, unsupported): (ChatRequest, Unsupported) = read(body)?;
 	if req.messages.is_empty() {
 		return Err(ApiError::bad_request("invalid_request", "messages is empty").param("messages"));
 	}
-	req.unsupported.check()?;
+	unsupported.check()?;
 	let how = Decoding {
 		max_tokens: req.max_completion_tokens.or(req.max_tokens).unwrap_or(256),
 		temperature: req.temperature,
