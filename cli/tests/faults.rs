@@ -20,15 +20,17 @@ mod client;
 mod common;
 mod hosts;
 
-use client::{executor_bin, json, wait_for_end};
+use client::{json, wait_for_end};
 use common::{DevNode, TempDir};
-use hosts::{attach, wait_for_proven, Executor};
+use hosts::{
+	amount, attach, balances, smollm2_path, wait_for_proven, write_dev_model, Executor, MODEL,
+	SMOLLM2,
+};
 use std::{
 	collections::HashMap,
 	io::{Read, Write},
 	net::{TcpListener, TcpStream},
-	path::{Path, PathBuf},
-	process::Command,
+	path::Path,
 	sync::{
 		atomic::{AtomicBool, Ordering},
 		Arc, Mutex,
@@ -36,55 +38,7 @@ use std::{
 	time::{Duration, Instant},
 };
 
-const MODEL: &str = "daya-dev-llama";
-const SMOLLM2: &str = "smollm2-135m-instruct";
-
-/// Where `scripts/setup.sh` puts SmolLM2 (as `daya-executor` finds it).
-fn smollm2_path() -> PathBuf {
-	let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-	let dir = var("DAYA_MODELS")
-		.or_else(|| var("DAYA_CACHE").map(|c| c.join("models")))
-		.or_else(|| var("HOME").map(|h| h.join(".cache/daya/models")))
-		.unwrap();
-	let path = dir.join("SmolLM2-135M-Instruct.Q4_1.gguf");
-	assert!(path.is_file(), "{} is missing: scripts/setup.sh fetches it", path.display());
-	path
-}
-
-/// The free and reserved (held) balances of `who` (SS58), read from the chain's state.
-fn balances(url: &str, who: &str) -> (u128, u128) {
-	use subxt::ext::scale_value::At;
-	let who: subxt::utils::AccountId32 = who.parse().expect("an SS58 account");
-	let read = async {
-		let api = subxt::OnlineClient::<subxt::PolkadotConfig>::from_insecure_url(url)
-			.await
-			.unwrap();
-		let at = api.at_current_block().await.unwrap();
-		let query =
-			subxt::dynamic::storage::<([u8; 32],), subxt::dynamic::Value>("System", "Account");
-		let value = at
-			.storage()
-			.try_fetch(query, (who.0,))
-			.await
-			.unwrap()
-			.unwrap()
-			.decode()
-			.unwrap();
-		let field =
-			|name: &str| value.at("data").at(name).and_then(|v| v.as_u128()).expect("a balance");
-		(field("free"), field("reserved"))
-	};
-	tokio::runtime::Builder::new_current_thread()
-		.enable_all()
-		.build()
-		.unwrap()
-		.block_on(read)
-}
-
-fn amount(value: &serde_json::Value) -> u128 {
-	value.as_str().expect("an amount").parse().unwrap()
-}
-
+/// The SS58 account of the dev host `who`.
 fn account(url: &str, who: &str) -> String {
 	json(url, &["host", "status", who])["account"].as_str().unwrap().to_string()
 }
@@ -128,13 +82,7 @@ fn served(url: &str, (id, escrow): (u64, u128)) -> serde_json::Value {
 #[test]
 fn jobs_survive_crashed_executors_a_crashed_node_and_hostile_executors() {
 	let dir = TempDir::new("faults");
-	let model = dir.0.join("dev-model");
-	let written = Command::new(executor_bin())
-		.args(["dev-model", "--out"])
-		.arg(&model)
-		.output()
-		.unwrap();
-	assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+	let model = write_dev_model(&dir.0);
 	let mut node = DevNode::start_with(1, &["--dev-block-time", "1000"]);
 	let url = node.ws_url();
 	let smollm2 = smollm2_path();

@@ -19,76 +19,21 @@ mod client;
 mod common;
 mod hosts;
 
-use client::{executor_bin, json, wait_for_end};
+use client::{json, wait_for_end};
 use common::{DevNode, TempDir};
-use hosts::{attach, wait_for_proven, Executor};
+use hosts::{
+	amount, attach, balances, smollm2_path, wait_for_proven, write_dev_model, Executor, MODEL,
+	SMOLLM2,
+};
 use std::{
-	path::{Path, PathBuf},
-	process::Command,
+	path::Path,
 	time::{Duration, Instant},
 };
-
-const MODEL: &str = "daya-dev-llama";
-const SMOLLM2: &str = "smollm2-135m-instruct";
-
-/// Where `scripts/setup.sh` puts SmolLM2 (as `daya-executor` finds it).
-fn smollm2_path() -> PathBuf {
-	let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
-	let dir = var("DAYA_MODELS")
-		.or_else(|| var("DAYA_CACHE").map(|c| c.join("models")))
-		.or_else(|| var("HOME").map(|h| h.join(".cache/daya/models")))
-		.unwrap();
-	let path = dir.join("SmolLM2-135M-Instruct.Q4_1.gguf");
-	assert!(path.is_file(), "{} is missing: scripts/setup.sh fetches it", path.display());
-	path
-}
-
-/// The free balance of `who` (SS58), read from the chain's state.
-fn free_balance(url: &str, who: &str) -> u128 {
-	use subxt::ext::scale_value::At;
-	let who: subxt::utils::AccountId32 = who.parse().expect("an SS58 account");
-	let read = async {
-		let api = subxt::OnlineClient::<subxt::PolkadotConfig>::from_insecure_url(url)
-			.await
-			.unwrap();
-		let at = api.at_current_block().await.unwrap();
-		let query =
-			subxt::dynamic::storage::<([u8; 32],), subxt::dynamic::Value>("System", "Account");
-		let value = at
-			.storage()
-			.try_fetch(query, (who.0,))
-			.await
-			.unwrap()
-			.unwrap()
-			.decode()
-			.unwrap();
-		value
-			.at("data")
-			.at("free")
-			.and_then(|free| free.as_u128())
-			.expect("a free balance")
-	};
-	tokio::runtime::Builder::new_current_thread()
-		.enable_all()
-		.build()
-		.unwrap()
-		.block_on(read)
-}
-
-fn amount(value: &serde_json::Value) -> u128 {
-	value.as_str().expect("an amount").parse().unwrap()
-}
 
 #[test]
 fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 	let dir = TempDir::new("network");
-	let model = dir.0.join("dev-model");
-	let written = Command::new(executor_bin())
-		.args(["dev-model", "--out"])
-		.arg(&model)
-		.output()
-		.unwrap();
-	assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+	let model = write_dev_model(&dir.0);
 
 	// The node keeps the state of its last 64 blocks only (a default node, 256): outputs are
 	// read from block bodies, which it keeps.
@@ -111,7 +56,7 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 		.iter()
 		.map(|who| json(&url, &["host", "status", who])["account"].as_str().unwrap().to_string())
 		.collect();
-	let before: Vec<u128> = hosts.iter().map(|who| free_balance(&url, who)).collect();
+	let before: Vec<u128> = hosts.iter().map(|who| balances(&url, who).0).collect();
 
 	// 1. A job, served by whichever host the chain assigns.
 	let started = Instant::now();
@@ -147,7 +92,7 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 	// transaction fee when they succeed).
 	let executor = job["executor"].as_str().unwrap();
 	let index = hosts.iter().position(|h| h == executor).expect("a dev host executed it");
-	let earned = free_balance(&url, executor) - before[index];
+	let earned = balances(&url, executor).0 - before[index];
 	let protocol_fee = amount(&job["protocolFee"]) + amount(&job["validationFee"]);
 	assert_eq!(protocol_fee, fee / 20, "{job}");
 	assert_eq!(earned, fee - protocol_fee, "{job}");

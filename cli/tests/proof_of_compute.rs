@@ -19,7 +19,7 @@ mod hosts;
 
 use client::{executor_bin, json};
 use common::{DevNode, TempDir};
-use hosts::{attach, Executor};
+use hosts::{attach, write_dev_model, Executor};
 use std::{
 	path::{Path, PathBuf},
 	process::Command,
@@ -162,13 +162,7 @@ fn proven_weights_follow_real_compute_and_a_fabricating_prover_is_slashed() {
 	);
 
 	let dir = TempDir::new("proof-of-compute");
-	let model = dir.0.join("dev-model");
-	let written = Command::new(executor_bin())
-		.args(["dev-model", "--out"])
-		.arg(&model)
-		.output()
-		.unwrap();
-	assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+	let model = write_dev_model(&dir.0);
 	let node = DevNode::start_with(1, &["--dev-block-time", "1000"]);
 	// The node beside Bob's executor: core 0 is Alice's alone.
 	let pinned_node = Command::new("taskset")

@@ -233,3 +233,67 @@ pub fn wait_for_proven(url: &str, who: &str, timeout: Duration) -> u64 {
 		std::thread::sleep(Duration::from_millis(500));
 	}
 }
+
+/// The dev model's registry name.
+pub const MODEL: &str = "daya-dev-llama";
+/// SmolLM2-135M-Instruct's registry name.
+pub const SMOLLM2: &str = "smollm2-135m-instruct";
+
+/// Where `scripts/setup.sh` puts SmolLM2 (as `daya-executor` finds it).
+pub fn smollm2_path() -> PathBuf {
+	let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+	let dir = var("DAYA_MODELS")
+		.or_else(|| var("DAYA_CACHE").map(|c| c.join("models")))
+		.or_else(|| var("HOME").map(|h| h.join(".cache/daya/models")))
+		.unwrap();
+	let path = dir.join("SmolLM2-135M-Instruct.Q4_1.gguf");
+	assert!(path.is_file(), "{} is missing: scripts/setup.sh fetches it", path.display());
+	path
+}
+
+/// Writes the dev model into `dir/dev-model` with `daya-executor dev-model`; its directory.
+pub fn write_dev_model(dir: &Path) -> PathBuf {
+	let model = dir.join("dev-model");
+	let written = Command::new(executor_bin())
+		.args(["dev-model", "--out"])
+		.arg(&model)
+		.output()
+		.unwrap();
+	assert!(written.status.success(), "{}", String::from_utf8_lossy(&written.stderr));
+	model
+}
+
+/// The free and reserved (held) balances of `who` (SS58), read from the chain's state.
+pub fn balances(url: &str, who: &str) -> (u128, u128) {
+	use subxt::ext::scale_value::At;
+	let who: subxt::utils::AccountId32 = who.parse().expect("an SS58 account");
+	let read = async {
+		let api = subxt::OnlineClient::<subxt::PolkadotConfig>::from_insecure_url(url)
+			.await
+			.unwrap();
+		let at = api.at_current_block().await.unwrap();
+		let query =
+			subxt::dynamic::storage::<([u8; 32],), subxt::dynamic::Value>("System", "Account");
+		let value = at
+			.storage()
+			.try_fetch(query, (who.0,))
+			.await
+			.unwrap()
+			.unwrap()
+			.decode()
+			.unwrap();
+		let field =
+			|name: &str| value.at("data").at(name).and_then(|v| v.as_u128()).expect("a balance");
+		(field("free"), field("reserved"))
+	};
+	tokio::runtime::Builder::new_current_thread()
+		.enable_all()
+		.build()
+		.unwrap()
+		.block_on(read)
+}
+
+/// An amount the client printed in JSON (a decimal string).
+pub fn amount(value: &serde_json::Value) -> u128 {
+	value.as_str().expect("an amount").parse().unwrap()
+}
