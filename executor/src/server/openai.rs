@@ -568,19 +568,12 @@ pub(super) async fn completions(
 		return Err(unstreamed_logprobs());
 	}
 	let engine = state.check_model(&req.model, req.weights_hash.as_deref())?;
-	let job = state.prepare(engine.clone(), prompt, how)?;
-	let place = state.reserve()?;
-	if streaming {
-		let chunks = Chunks {
-			id: state.request_id("cmpl"),
-			created: now_secs(),
-			model: engine.model_name().to_string(),
-			chat: false,
-			include_usage: req.stream_options.unwrap_or_default().include_usage,
-		};
-		return Ok(stream(state, job, place, chunks));
-	}
-	let (g, text, _) = state.run(job, place, None).await?;
+	let stream_options = streaming.then(|| req.stream_options.unwrap_or_default());
+	let (g, text) = match answer(state.clone(), &engine, prompt, how, stream_options, false).await?
+	{
+		Answer::Whole(g, text) => (g, text),
+		Answer::Streamed(response) => return Ok(response),
+	};
 	let logprobs = req.logprobs.map(|n| {
 		let n = (n as usize).min(LOGPROBS_TOP);
 		let mut offset = 0usize;
@@ -617,6 +610,42 @@ pub(super) async fn completions(
 		usage: Some(Some(usage(&g))),
 	};
 	Ok(Json(answer).into_response())
+}
+
+/// A request's answer: whole, or a stream already under way.
+enum Answer {
+	Whole(Generation, String),
+	Streamed(Response),
+}
+
+/// Checks and runs a request for `engine`: streamed as `chat` or text chunks when
+/// `stream_options` is given, to its whole answer otherwise.
+async fn answer(
+	state: AppState,
+	engine: &Arc<dyn Engine>,
+	prompt: String,
+	how: Decoding,
+	stream_options: Option<StreamOptions>,
+	chat: bool,
+) -> Result<Answer, ApiError> {
+	let job = state.prepare(engine.clone(), prompt, how)?;
+	let place = state.reserve()?;
+	match stream_options {
+		Some(options) => {
+			let chunks = Chunks {
+				id: state.request_id(if chat { "chatcmpl" } else { "cmpl" }),
+				created: now_secs(),
+				model: engine.model_name().to_string(),
+				chat,
+				include_usage: options.include_usage,
+			};
+			Ok(Answer::Streamed(stream(state, job, place, chunks)))
+		},
+		None => {
+			let (g, text, _) = state.run(job, place, None).await?;
+			Ok(Answer::Whole(g, text))
+		},
+	}
 }
 
 /// Log-probabilities asked of a stream: refused.
@@ -656,19 +685,11 @@ pub(super) async fn chat_completions(
 		.map(Message::into_chat)
 		.collect::<Result<Vec<_>, _>>()?;
 	let prompt = engine.render_chat(&messages).map_err(ApiError::from)?;
-	let job = state.prepare(engine.clone(), prompt, how)?;
-	let place = state.reserve()?;
-	if streaming {
-		let chunks = Chunks {
-			id: state.request_id("chatcmpl"),
-			created: now_secs(),
-			model: engine.model_name().to_string(),
-			chat: true,
-			include_usage: req.stream_options.unwrap_or_default().include_usage,
-		};
-		return Ok(stream(state, job, place, chunks));
-	}
-	let (g, text, _) = state.run(job, place, None).await?;
+	let stream_options = streaming.then(|| req.stream_options.unwrap_or_default());
+	let (g, text) = match answer(state.clone(), &engine, prompt, how, stream_options, true).await? {
+		Answer::Whole(g, text) => (g, text),
+		Answer::Streamed(response) => return Ok(response),
+	};
 	let logprobs = req.logprobs.unwrap_or(false).then(|| {
 		let n = (req.top_logprobs.unwrap_or(0) as usize).min(LOGPROBS_TOP);
 		let content = g
