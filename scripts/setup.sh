@@ -40,7 +40,9 @@ command -v rustup >/dev/null || { log "rustup is required (https://rustup.rs)"; 
 APT_PKGS=(protobuf-compiler clang libclang-dev pkg-config libssl-dev make curl ca-certificates)
 command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 ||
 	APT_PKGS+=(python3 python3-pip)
-command -v python3 >/dev/null && python3 -m venv --help >/dev/null 2>&1 || APT_PKGS+=(python3-venv)
+# Debian's python3 has the venv module but not ensurepip, which creating a venv needs.
+command -v python3 >/dev/null && python3 -c 'import ensurepip' >/dev/null 2>&1 ||
+	APT_PKGS+=(python3-venv)
 need_wasm_toolchain=1
 if rustup target list --installed 2>/dev/null | grep -qx wasm32v1-none; then
 	need_wasm_toolchain=0
