@@ -201,6 +201,30 @@ pub trait Engine: Send + Sync {
 		}
 		Ok(g)
 	}
+	/// Whether the engine decodes several generations in one batch: [`Engine::start`],
+	/// [`Engine::step`] and [`Engine::finish`] run. Those that do not run one generation at a
+	/// time ([`Engine::generate_streaming`]).
+	fn batches(&self) -> bool {
+		false
+	}
+	/// Starts a generation of up to `max_tokens` after `prompt` with `sampler`: the prompt
+	/// prefilled and the first token picked.
+	fn start(
+		&self,
+		_prompt: &str,
+		_max_tokens: u32,
+		_sampler: Sampler,
+	) -> Result<Sequence, EngineError> {
+		Err(not_batching())
+	}
+	/// One more token for every sequence of `batch` still under way, decoded together.
+	fn step(&self, _batch: &mut [&mut Sequence]) -> Result<(), EngineError> {
+		Err(not_batching())
+	}
+	/// The generation a sequence made.
+	fn finish(&self, _sequence: Sequence) -> Result<Generation, EngineError> {
+		Err(not_batching())
+	}
 	/// Checks `claim`, a result for `prompt` with at most `max_tokens` tokens drawn with
 	/// `sampler`, and judges it under `policy`: prompt ids, text, stop, then every position by
 	/// teacher forcing (one pass over prompt and output ids) and the fingerprints; and answers
@@ -274,6 +298,23 @@ impl<E: Engine + ?Sized> Engine for Arc<E> {
 	) -> Result<Generation, EngineError> {
 		(**self).generate_streaming(prompt, max_tokens, sampler, on_text)
 	}
+	fn batches(&self) -> bool {
+		(**self).batches()
+	}
+	fn start(
+		&self,
+		prompt: &str,
+		max_tokens: u32,
+		sampler: Sampler,
+	) -> Result<Sequence, EngineError> {
+		(**self).start(prompt, max_tokens, sampler)
+	}
+	fn step(&self, batch: &mut [&mut Sequence]) -> Result<(), EngineError> {
+		(**self).step(batch)
+	}
+	fn finish(&self, sequence: Sequence) -> Result<Generation, EngineError> {
+		(**self).finish(sequence)
+	}
 	fn check(
 		&self,
 		prompt: &str,
@@ -300,6 +341,10 @@ impl<E: Engine + ?Sized> Engine for Arc<E> {
 	fn corrupt(&self, g: &Generation) -> Generation {
 		(**self).corrupt(g)
 	}
+}
+
+fn not_batching() -> EngineError {
+	EngineError::Internal("this engine runs one generation at a time".into())
 }
 
 /// A natural log-probability in micro-nats.
@@ -338,6 +383,51 @@ pub fn default_device() -> Device {
 		}
 	}
 	Device::Cpu
+}
+
+/// A generation under way: its prompt prefilled, the tokens picked so far, its KV cache. Engines
+/// that batch ([`Engine::batches`]) continue several at once ([`Engine::step`]).
+pub struct Sequence {
+	prompt: Vec<u32>,
+	cache: crate::model::Cache,
+	sampler: Sampler,
+	budget: usize,
+	out: Vec<u32>,
+	logprobs: Vec<OutputToken>,
+	fingerprints: Vec<Fingerprint>,
+	last_hidden: Vec<f32>,
+	finish: Option<FinishReason>,
+	/// The output's text so far, decoded as its characters complete.
+	text: String,
+	/// The window of output tokens decoding next: `text` holds the text up to `.1`, and
+	/// `out[.0..]` decodes with the context the tokenizer's decoder needs.
+	read: (usize, usize),
+}
+
+impl Sequence {
+	/// Why it ended; `None` while it goes on.
+	pub fn finished(&self) -> Option<FinishReason> {
+		self.finish
+	}
+
+	/// Tokens generated so far.
+	pub fn tokens(&self) -> usize {
+		self.out.len()
+	}
+
+	/// Ends it here, as `stop` (its reader stopped reading, or a stop sequence came).
+	pub fn stop(&mut self) {
+		self.finish.get_or_insert(FinishReason::Stop);
+	}
+
+	/// Tells `on_text` the text so far after a new token (not after the end-of-sequence token,
+	/// which adds none); a reader who answers `false` ends it as `stop`.
+	pub fn tell(&mut self, on_text: &mut dyn FnMut(&str) -> bool) {
+		let ended_by_model = self.finish == Some(FinishReason::Stop);
+		if !ended_by_model && !on_text(&self.text) {
+			self.finish = Some(FinishReason::Stop);
+		}
+	}
 }
 
 /// A Llama-architecture model run with candle.
@@ -462,13 +552,14 @@ impl CandleEngine {
 		fp
 	}
 
-	fn run_generation(
+	/// Prefills `prompt` and picks the first token: a generation under way, which
+	/// [`Self::step_batch`] continues.
+	fn start_sequence(
 		&self,
 		prompt: &str,
 		max_tokens: u32,
 		sampler: Sampler,
-		mut on_text: Option<&mut dyn FnMut(&str) -> bool>,
-	) -> Result<Generation, EngineError> {
+	) -> Result<Sequence, EngineError> {
 		let ids = self.text.encode_prompt(prompt)?;
 		let context = self.context_length();
 		if ids.is_empty() {
@@ -479,59 +570,123 @@ impl CandleEngine {
 		}
 		// Prompt and output together fit the context.
 		let budget = (max_tokens as usize).min(context - ids.len());
-		let mut cache = self.model.cache();
-		let mut rows = self.model.forward(&ids, &mut cache, ids.len() - 1)?;
-		let mut out: Vec<u32> = Vec::new();
-		let mut logprobs = Vec::new();
-		let mut fingerprints = Vec::new();
-		let mut finish = FinishReason::Length;
-		let mut last_hidden = Vec::new();
-		while let (Some(row), Some(hidden)) = (rows.logits.pop(), rows.hidden.pop()) {
-			let position = out.len() as u32;
-			let lp = log_softmax(&row);
-			let token = sampler.pick(&lp, position, self.text.banned());
-			logprobs.push(OutputToken {
-				token,
-				logprob_micro: to_micro(lp[token as usize]),
-				top: self
-					.top(&lp, LOGPROBS_TOP)
-					.iter()
-					.map(|&t| TokenLogprob { token: t, logprob_micro: to_micro(lp[t as usize]) })
-					.collect(),
-			});
-			out.push(token);
-			if out.len().is_multiple_of(daya_protocol::FINGERPRINT_CHUNK as usize) {
-				fingerprints.push(Self::fingerprint(&hidden));
-			}
-			last_hidden = hidden;
-			if self.text.eos().contains(&token) {
-				finish = FinishReason::Stop;
-				break;
-			}
-			if let Some(on_text) = on_text.as_mut() {
-				if !on_text(&self.text.decode(&out)?) {
-					finish = FinishReason::Stop;
-					break;
-				}
-			}
-			if out.len() >= budget {
-				break;
-			}
-			rows = self.model.forward(&[token], &mut cache, 0)?;
+		let mut cache = self.model.cache(ids.len() + budget);
+		let rows = self.model.forward(&ids, &mut cache, ids.len() - 1)?;
+		let mut seq = Sequence {
+			prompt: ids,
+			cache,
+			sampler,
+			budget,
+			out: Vec::new(),
+			logprobs: Vec::new(),
+			fingerprints: Vec::new(),
+			last_hidden: Vec::new(),
+			finish: None,
+			text: String::new(),
+			read: (0, 0),
+		};
+		self.accept(&mut seq, rows)?;
+		Ok(seq)
+	}
+
+	/// One more token for each sequence of `batch` still under way, in one forward pass.
+	fn step_batch(&self, batch: &mut [&mut Sequence]) -> Result<(), EngineError> {
+		let mut going: Vec<&mut Sequence> =
+			batch.iter_mut().filter(|s| s.finish.is_none()).map(|s| &mut **s).collect();
+		let tokens: Vec<u32> = going.iter().filter_map(|s| s.out.last().copied()).collect();
+		if tokens.len() != going.len() {
+			return Err(EngineError::Internal("a sequence under way without a token".into()));
 		}
-		if !out.len().is_multiple_of(daya_protocol::FINGERPRINT_CHUNK as usize) {
-			fingerprints.push(Self::fingerprint(&last_hidden));
+		let mut caches: Vec<&mut crate::model::Cache> =
+			going.iter_mut().map(|s| &mut s.cache).collect();
+		let rows = self.model.forward_batch(&tokens, &mut caches)?;
+		for (seq, (logits, hidden)) in
+			going.into_iter().zip(rows.logits.into_iter().zip(rows.hidden))
+		{
+			self.accept(seq, crate::model::Rows { logits: vec![logits], hidden: vec![hidden] })?;
+		}
+		Ok(())
+	}
+
+	/// Picks `seq`'s next token from the last row of `rows`, with its log-probabilities and
+	/// (at a chunk's end) its fingerprint, and tells its text.
+	fn accept(&self, seq: &mut Sequence, mut rows: crate::model::Rows) -> Result<(), EngineError> {
+		let (Some(row), Some(hidden)) = (rows.logits.pop(), rows.hidden.pop()) else {
+			return Err(EngineError::Internal("the model returned no logits".into()));
+		};
+		let position = seq.out.len() as u32;
+		let lp = log_softmax(&row);
+		let token = seq.sampler.pick(&lp, position, self.text.banned());
+		seq.logprobs.push(OutputToken {
+			token,
+			logprob_micro: to_micro(lp[token as usize]),
+			top: self
+				.top(&lp, LOGPROBS_TOP)
+				.iter()
+				.map(|&t| TokenLogprob { token: t, logprob_micro: to_micro(lp[t as usize]) })
+				.collect(),
+		});
+		seq.out.push(token);
+		if seq.out.len().is_multiple_of(daya_protocol::FINGERPRINT_CHUNK as usize) {
+			seq.fingerprints.push(Self::fingerprint(&hidden));
+		}
+		seq.last_hidden = hidden;
+		if self.text.eos().contains(&token) {
+			seq.finish = Some(FinishReason::Stop);
+			return Ok(());
+		}
+		// The text so far, decoded a few tokens at a time: the window from the last complete
+		// text on, which keeps what a token adds between tokens and waits for a character
+		// whose bytes span tokens.
+		let (prefix, read) = seq.read;
+		let before = self.text.decode(&seq.out[prefix..read])?;
+		let now = self.text.decode(&seq.out[prefix..])?;
+		if now.len() > before.len() && !now.ends_with('\u{FFFD}') {
+			if let Some(new) = now.get(before.len()..) {
+				seq.text.push_str(new);
+				seq.read = (read, seq.out.len());
+			}
+		}
+		if seq.out.len() >= seq.budget {
+			seq.finish = Some(FinishReason::Length);
+		}
+		Ok(())
+	}
+
+	/// The generation `seq` made.
+	fn finish_sequence(&self, mut seq: Sequence) -> Result<Generation, EngineError> {
+		if !seq.out.len().is_multiple_of(daya_protocol::FINGERPRINT_CHUNK as usize) {
+			seq.fingerprints.push(Self::fingerprint(&seq.last_hidden));
 		}
 		Ok(Generation {
-			text: self.text.decode(&out)?,
-			prompt_tokens: ids.len() as u32,
-			prompt_hash: ids_hash(&ids),
-			completion_tokens: out.len() as u32,
-			tokens: out,
-			fingerprints,
-			logprobs,
-			finish_reason: finish,
+			text: self.text.decode(&seq.out)?,
+			prompt_tokens: seq.prompt.len() as u32,
+			prompt_hash: ids_hash(&seq.prompt),
+			completion_tokens: seq.out.len() as u32,
+			tokens: seq.out,
+			fingerprints: seq.fingerprints,
+			logprobs: seq.logprobs,
+			finish_reason: seq.finish.unwrap_or(FinishReason::Length),
 		})
+	}
+
+	fn run_generation(
+		&self,
+		prompt: &str,
+		max_tokens: u32,
+		sampler: Sampler,
+		mut on_text: Option<&mut dyn FnMut(&str) -> bool>,
+	) -> Result<Generation, EngineError> {
+		let mut seq = self.start_sequence(prompt, max_tokens, sampler)?;
+		loop {
+			if let Some(on_text) = on_text.as_mut() {
+				seq.tell(*on_text);
+			}
+			if seq.finish.is_some() {
+				return self.finish_sequence(seq);
+			}
+			self.step_batch(&mut [&mut seq])?;
+		}
 	}
 
 	fn run_check(
@@ -590,7 +745,7 @@ impl CandleEngine {
 		// the last prompt token up to the one before the last output token.
 		let mut ids = prompt_ids.clone();
 		ids.extend_from_slice(&tokens[..n - 1]);
-		let mut cache = self.model.cache();
+		let mut cache = self.model.cache(ids.len());
 		let rows = self.model.forward(&ids, &mut cache, prompt_ids.len() - 1)?;
 		let margins: Vec<u32> = rows
 			.logits
@@ -714,6 +869,27 @@ impl Engine for CandleEngine {
 		probe: Option<Probe>,
 	) -> Result<ValidateResponse, EngineError> {
 		self.run_check(prompt, max_tokens, sampler, claim, policy, probe)
+	}
+
+	fn batches(&self) -> bool {
+		true
+	}
+
+	fn start(
+		&self,
+		prompt: &str,
+		max_tokens: u32,
+		sampler: Sampler,
+	) -> Result<Sequence, EngineError> {
+		self.start_sequence(prompt, max_tokens, sampler)
+	}
+
+	fn step(&self, batch: &mut [&mut Sequence]) -> Result<(), EngineError> {
+		self.step_batch(batch)
+	}
+
+	fn finish(&self, sequence: Sequence) -> Result<Generation, EngineError> {
+		self.finish_sequence(sequence)
 	}
 
 	fn corrupt(&self, g: &Generation) -> Generation {

@@ -7,7 +7,7 @@ use std::{collections::HashMap, path::Path};
 
 use anyhow::{anyhow, Context};
 use candle_core::{DType, Device, Module, Tensor};
-use candle_nn::{Embedding, Linear, RmsNorm, VarBuilder};
+use candle_nn::{kv_cache::KvCache, Embedding, Linear, RmsNorm, VarBuilder};
 use serde::Deserialize;
 
 /// The fields of an HF Llama `config.json` this model uses.
@@ -130,9 +130,10 @@ struct Block {
 	mlp: Mlp,
 }
 
-/// The KV cache of one sequence.
+/// The KV cache of one sequence: per block, keys and values in tensors allocated once for the
+/// tokens the sequence will hold (they grow, should it hold more).
 pub struct Cache {
-	kv: Vec<Option<(Tensor, Tensor)>>,
+	kv: Vec<KvCache>,
 	/// Tokens seen so far.
 	pub pos: usize,
 }
@@ -228,9 +229,10 @@ impl Llama {
 		&self.config
 	}
 
-	/// An empty KV cache.
-	pub fn cache(&self) -> Cache {
-		Cache { kv: vec![None; self.blocks.len()], pos: 0 }
+	/// An empty KV cache with room for `capacity` tokens.
+	pub fn cache(&self, capacity: usize) -> Cache {
+		// Keys and values are `(1, kv_heads, tokens, head_dim)`: they grow along dimension 2.
+		Cache { kv: vec![KvCache::new(2, capacity.max(1)); self.blocks.len()], pos: 0 }
 	}
 
 	/// Runs `ids` after what `cache` holds and returns, for positions `logits_from..ids.len()`
@@ -271,6 +273,55 @@ impl Llama {
 		Ok(Rows {
 			logits: logits.to_vec2::<f32>()?,
 			hidden: hidden.squeeze(0)?.to_dtype(DType::F32)?.to_vec2::<f32>()?,
+		})
+	}
+
+	/// One decode step of several sequences at once: `tokens[i]` runs after what `caches[i]`
+	/// holds. The projections and the MLP see the whole batch (the weights are read once for
+	/// all), attention each sequence with its own cache. Returns one row per sequence.
+	///
+	/// A batch of one is [`Self::forward`] of its token, with the same operations; in a larger
+	/// batch a row may differ from the same sequence run alone in the last bits (matrix
+	/// products of another shape), so work whose numbers others replay runs alone.
+	pub fn forward_batch(&self, tokens: &[u32], caches: &mut [&mut Cache]) -> anyhow::Result<Rows> {
+		if tokens.len() != caches.len() {
+			return Err(anyhow!("{} tokens for {} caches", tokens.len(), caches.len()));
+		}
+		match caches {
+			[] => return Ok(Rows::default()),
+			[cache] => return self.forward(tokens, cache, 0),
+			_ => {},
+		}
+		let input = Tensor::new(tokens, &self.device)?.unsqueeze(1)?;
+		let mut x = self.embed.forward(&input)?;
+		let ropes = caches.iter().map(|c| self.rope(c.pos, 1)).collect::<Result<Vec<_>, _>>()?;
+		for (layer, block) in self.blocks.iter().enumerate() {
+			let residual = x.clone();
+			let h = block.input_norm.forward(&x)?;
+			let (q, k, v) = block.attn.project(&h)?;
+			let mut outs = Vec::with_capacity(caches.len());
+			for (i, (cache, (cos, sin))) in caches.iter_mut().zip(&ropes).enumerate() {
+				let (q, k, v) = (q.narrow(0, i, 1)?, k.narrow(0, i, 1)?, v.narrow(0, i, 1)?);
+				outs.push(block.attn.attend(q, k, v, cos, sin, None, &mut cache.kv[layer])?);
+			}
+			let h = block.attn.o.forward(&Tensor::cat(&outs, 0)?)?;
+			x = (residual + h)?;
+			let residual = x.clone();
+			let h = block.post_norm.forward(&x)?;
+			let h = block.mlp.down.forward(
+				&(candle_nn::ops::silu(&block.mlp.gate.forward(&h)?)?
+					* block.mlp.up.forward(&h)?)?,
+			)?;
+			x = (residual + h)?;
+		}
+		for cache in caches.iter_mut() {
+			cache.pos += 1;
+		}
+		let hidden = self.norm.forward(&x)?;
+		let logits = self.lm_head.forward(&hidden)?.squeeze(1)?.to_dtype(DType::F32)?;
+		Ok(Rows {
+			logits: logits.to_vec2::<f32>()?,
+			hidden: hidden.squeeze(1)?.to_dtype(DType::F32)?.to_vec2::<f32>()?,
 		})
 	}
 
@@ -316,39 +367,49 @@ impl Attention {
 		cos: &Tensor,
 		sin: &Tensor,
 		mask: Option<&Tensor>,
-		kv: &mut Option<(Tensor, Tensor)>,
+		kv: &mut KvCache,
 	) -> candle_core::Result<Tensor> {
+		let (q, k, v) = self.project(x)?;
+		self.o.forward(&self.attend(q, k, v, cos, sin, mask, kv)?)
+	}
+
+	/// Queries, keys and values of `x` (`(b, t, hidden)`): `(b, heads, t, head_dim)` and
+	/// `(b, kv_heads, t, head_dim)` twice.
+	fn project(&self, x: &Tensor) -> candle_core::Result<(Tensor, Tensor, Tensor)> {
 		let (b, t, _) = x.dims3()?;
 		let hd = self.head_dim;
-		let q = self
-			.q
-			.forward(x)?
-			.reshape((b, t, self.heads, hd))?
-			.transpose(1, 2)?
-			.contiguous()?;
-		let k = self
-			.k
-			.forward(x)?
-			.reshape((b, t, self.kv_heads, hd))?
-			.transpose(1, 2)?
-			.contiguous()?;
-		let v = self
-			.v
-			.forward(x)?
-			.reshape((b, t, self.kv_heads, hd))?
-			.transpose(1, 2)?
-			.contiguous()?;
+		let split = |y: Tensor, heads: usize| -> candle_core::Result<Tensor> {
+			y.reshape((b, t, heads, hd))?.transpose(1, 2)?.contiguous()
+		};
+		Ok((
+			split(self.q.forward(x)?, self.heads)?,
+			split(self.k.forward(x)?, self.kv_heads)?,
+			split(self.v.forward(x)?, self.kv_heads)?,
+		))
+	}
+
+	/// Attention of one sequence's new positions over its cache and themselves, before the
+	/// output projection: `(1, t, heads * head_dim)`. The new keys and values join the cache.
+	fn attend(
+		&self,
+		q: Tensor,
+		k: Tensor,
+		v: Tensor,
+		cos: &Tensor,
+		sin: &Tensor,
+		mask: Option<&Tensor>,
+		kv: &mut KvCache,
+	) -> candle_core::Result<Tensor> {
+		let (b, _, t, hd) = q.dims4()?;
 		let rope = match self.rope_layout {
 			RopeLayout::HalfSplit => candle_nn::rotary_emb::rope,
 			RopeLayout::Interleaved => candle_nn::rotary_emb::rope_i,
 		};
 		let q = rope(&q, cos, sin)?;
 		let k = rope(&k, cos, sin)?;
-		let (k, v) = match kv.take() {
-			Some((pk, pv)) => (Tensor::cat(&[&pk, &k], 2)?, Tensor::cat(&[&pv, &v], 2)?),
-			None => (k, v),
-		};
-		*kv = Some((k.clone(), v.clone()));
+		let (k, v) = kv.append(&k, &v.contiguous()?)?;
+		// The cache's views are strided: the products below read them laid out as one tensor.
+		let (k, v) = (k.contiguous()?, v.contiguous()?);
 		let k = repeat_kv(&k, self.heads / self.kv_heads)?;
 		let v = repeat_kv(&v, self.heads / self.kv_heads)?;
 		let scores = (q.matmul(&k.t()?.contiguous()?)? / (hd as f64).sqrt())?;
@@ -357,8 +418,7 @@ impl Attention {
 			None => scores,
 		};
 		let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-		let out = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, self.heads * hd))?;
-		self.o.forward(&out)
+		probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, self.heads * hd))
 	}
 }
 

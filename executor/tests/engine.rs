@@ -280,3 +280,39 @@ fn texts_keep_to_the_registered_bytes_per_token() {
 		assert!(g.text.len() <= g.tokens.len() * constants::MAX_TOKEN_BYTES as usize, "{g:?}");
 	}
 }
+
+#[test]
+fn sequences_decoded_together_each_get_the_answer_they_get_alone() {
+	let e = dev_engine();
+	let requests = [
+		("The capital of France is", 40, GREEDY),
+		("Once upon a time", 12, Sampler::from_seed(800, 7)),
+		("abc", 64, GREEDY),
+		("Hello, world! How are", 30, Sampler::from_seed(500, 1)),
+	];
+	let alone: Vec<_> = requests
+		.iter()
+		.map(|&(prompt, max, s)| e.generate(prompt, max, s).unwrap())
+		.collect();
+	let mut batch: Vec<_> = requests
+		.iter()
+		.map(|&(prompt, max, s)| e.start(prompt, max, s).unwrap())
+		.collect();
+	let mut steps = 0;
+	while batch.iter().any(|s| s.finished().is_none()) {
+		let mut going: Vec<_> = batch.iter_mut().collect();
+		e.step(&mut going).unwrap();
+		steps += 1;
+	}
+	let longest = alone.iter().map(|g| g.tokens.len()).max().unwrap();
+	assert_eq!(steps, longest - 1, "one step per token after the first, for all at once");
+	for ((sequence, alone), (prompt, max, s)) in batch.into_iter().zip(&alone).zip(requests) {
+		let together = e.finish(sequence).unwrap();
+		assert_eq!(together.tokens, alone.tokens, "{prompt:?}");
+		assert_eq!(together.text, alone.text);
+		assert_eq!(together.finish_reason, alone.finish_reason);
+		assert_eq!(together.fingerprints.len(), alone.fingerprints.len());
+		let verdict = check(&e, prompt, max, s, &together.result());
+		assert_eq!(verdict.judgement, Judgement::Valid, "{prompt:?}: {verdict:?}");
+	}
+}

@@ -73,6 +73,8 @@ pub(super) struct Metrics {
 	time_to_first_token: Histograms,
 	time_per_output_token: Histograms,
 	latency: Histograms,
+	/// Sequences decoded together, one observation per decode step of a batching engine.
+	pub(super) batch_size: Histogram,
 }
 
 impl Default for Metrics {
@@ -102,6 +104,8 @@ impl Default for Metrics {
 			latency: Family::new_with_constructor(|| {
 				Histogram::new(exponential_buckets(0.01, 2.0, 14))
 			}),
+			// 1 to 64.
+			batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 7)),
 			registry: Registry::default(),
 		};
 		let counters = [
@@ -150,6 +154,11 @@ impl Default for Metrics {
 			"request_duration_seconds",
 			"From a request's arrival to its answer",
 			metrics.latency.clone(),
+		);
+		registry.register(
+			"decode_batch_size",
+			"OpenAI sequences decoded together, per decode step",
+			metrics.batch_size.clone(),
 		);
 		registry.register(
 			"build",

@@ -5,6 +5,8 @@
 //! Laid out by concern:
 //! - this module: the routes ([`app`]) and running them ([`serve`], [`spawn`]);
 //! - `auth`: who may call the private routes (an API key, or the executor's own machine);
+//! - `scheduler`: the thread that runs the engines: chain work alone and first, OpenAI requests
+//!   in continuous batches.
 //! - `state`: what the handlers share: the engine, the job table, the bounded queue and the
 //!   worker that drains it, the metrics;
 //! - `jobs`: the protocol API (`POST /v1/jobs`, `GET /v1/jobs/{id}`, `POST /v1/validate`),
@@ -26,6 +28,7 @@ mod openai;
 mod openai_types;
 mod ops;
 mod poc;
+mod scheduler;
 mod state;
 
 use std::{net::SocketAddr, sync::Arc};
@@ -67,6 +70,9 @@ pub struct ServerConfig {
 	/// Validations and OpenAI requests waiting for the engine at most; one beyond is refused
 	/// with `429 busy`.
 	pub max_waiting: usize,
+	/// OpenAI requests decoding together in one batch at most; more wait for a place (chain
+	/// jobs and validations always run alone).
+	pub max_batch: usize,
 }
 
 /// The default of [`ServerConfig::max_body_bytes`]: 4 MiB, as much as a node reads back and
@@ -85,6 +91,7 @@ impl Default for ServerConfig {
 			api_key: None,
 			max_body_bytes: DEFAULT_MAX_BODY_BYTES,
 			max_waiting: 64,
+			max_batch: 8,
 		}
 	}
 }

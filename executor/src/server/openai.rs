@@ -12,7 +12,7 @@
 //! are accepted.
 
 use std::{
-	sync::Arc,
+	sync::{Arc, Mutex},
 	time::{Instant, SystemTime, UNIX_EPOCH},
 };
 
@@ -36,7 +36,7 @@ use super::{
 		Completion, CompletionChoice, CompletionLogprobs, Delta, ModelCard, ModelList,
 		TokenLogprob, TopLogprob, Usage,
 	},
-	state::{AppState, Shared},
+	state::{AppState, Running, Shared},
 };
 use crate::{
 	engine::{Engine, FinishReason, Generation},
@@ -375,31 +375,29 @@ impl Shared {
 			on_delta = None;
 		}
 		let stops = stop.clone();
-		let (mut g, sent, timing) = self
-			.infer(&engine, move |e| {
-				let _place = place;
-				let started = Instant::now();
-				let mut first_token = None;
-				let mut sent = String::new();
-				// Told every token: the first one's time is measured, and a stream is fed.
-				let mut on_text = |text: &str| {
-					first_token.get_or_insert_with(Instant::now);
-					let (end, stopped) = ready(text, &stops);
-					let mut reading = true;
-					if let (Some(give), Some(new)) =
-						(on_delta.as_mut(), text[..end].strip_prefix(sent.as_str()))
-					{
-						if !new.is_empty() {
-							reading = give(new);
-							sent.push_str(new);
-						}
-					}
-					reading && !stopped
-				};
-				let g = e.generate_streaming(&prompt, max_tokens, sampler, &mut on_text)?;
-				Ok((g, sent, Timing { arrived, started, first_token }))
-			})
-			.await?;
+		let sent = Arc::new(Mutex::new(String::new()));
+		let told = sent.clone();
+		// Told every token: a stream is fed, and a stop sequence ends the generation.
+		let on_text = Box::new(move |text: &str| {
+			let (end, stopped) = ready(text, &stops);
+			let mut reading = true;
+			let mut sent = told.lock().unwrap_or_else(|e| e.into_inner());
+			if let (Some(give), Some(new)) =
+				(on_delta.as_mut(), text[..end].strip_prefix(sent.as_str()))
+			{
+				if !new.is_empty() {
+					reading = give(new);
+					sent.push_str(new);
+				}
+			}
+			reading && !stopped
+		});
+		let _running = Running::new(self);
+		let (mut g, started) =
+			self.scheduler.generate(&engine, prompt, max_tokens, sampler, on_text).await?;
+		drop(place);
+		let sent = std::mem::take(&mut *sent.lock().unwrap_or_else(|e| e.into_inner()));
+		let timing = Timing { arrived, started: started.at, first_token: started.first_token };
 		self.metrics.generation(metrics::OPENAI, &g, &timing);
 		self.metrics.answered(metrics::OPENAI, arrived.elapsed());
 		let mut text = self.delivered(&*engine, g.clone()).text;

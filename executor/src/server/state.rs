@@ -1,5 +1,5 @@
-//! What the handlers share: the engine, the job table, the bounded queue and the worker that
-//! runs its jobs one at a time, and the metrics.
+//! What the handlers share: the engines and their scheduler, the job table, the bounded queue
+//! and the worker that hands its jobs to the scheduler one at a time, and the metrics.
 
 use std::{
 	collections::{HashMap, VecDeque},
@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use super::{
 	error::ApiError,
 	metrics::{self, Metrics, Timing},
+	scheduler::{Class, Scheduler},
 	ServerConfig,
 };
 use crate::{
@@ -40,8 +41,8 @@ pub(super) struct Shared {
 	jobs: Mutex<Jobs>,
 	/// Jobs waiting, each with when it arrived.
 	pub(super) queue: mpsc::Sender<(JobRequest, Instant)>,
-	/// One inference at a time: jobs, validations and OpenAI requests take turns.
-	inference: Semaphore,
+	/// Runs the engines: chain work alone and first, OpenAI requests in batches.
+	pub(super) scheduler: Scheduler,
 	/// Places for requests waiting for the engine ([`ServerConfig::max_waiting`]).
 	waiting: Arc<Semaphore>,
 	pub(super) metrics: Metrics,
@@ -58,15 +59,19 @@ pub(super) type AppState = Arc<Shared>;
 /// The service's state, with its worker spawned on the current tokio runtime.
 pub(super) fn start(engines: Vec<Arc<dyn Engine>>, config: ServerConfig) -> AppState {
 	let (tx, rx) = mpsc::channel(config.queue.max(1));
+	let max_batch = config.max_batch;
+	let metrics = Metrics::default();
+	let scheduler = Scheduler::start(max_batch, metrics.batch_size.clone())
+		.unwrap_or_else(|e| panic!("the system refused the scheduler's thread: {e}"));
 	let waiting = Arc::new(Semaphore::new(config.max_waiting.max(1)));
 	let state = Arc::new(Shared {
 		engines,
 		config,
 		jobs: Mutex::default(),
 		queue: tx,
-		inference: Semaphore::new(1),
+		scheduler,
 		waiting,
-		metrics: Metrics::default(),
+		metrics,
 		next_id: AtomicU64::new(1),
 		poc: Mutex::default(),
 		started_at: std::time::SystemTime::now()
@@ -196,25 +201,14 @@ impl Shared {
 		})
 	}
 
-	/// Runs `f` with `engine` on a blocking thread, one inference at a time.
+	/// Runs chain work `f` with `engine` on the scheduler: alone, before any OpenAI request.
 	pub(super) async fn infer<T: Send + 'static>(
 		self: &Arc<Self>,
 		engine: &Arc<dyn Engine>,
 		f: impl FnOnce(&dyn Engine) -> Result<T, EngineError> + Send + 'static,
 	) -> Result<T, EngineError> {
-		self.metrics.running.inc();
-		let running = Running(self);
-		let _permit = self
-			.inference
-			.acquire()
-			.await
-			.map_err(|_| EngineError::Internal("shutting down".into()))?;
-		let engine = engine.clone();
-		let result = tokio::task::spawn_blocking(move || f(&*engine))
-			.await
-			.unwrap_or_else(|e| Err(EngineError::Internal(format!("the engine panicked: {e}"))));
-		drop(running);
-		result
+		let _running = Running::new(self);
+		self.scheduler.exclusive(Class::Chain, engine, f).await
 	}
 
 	/// The generation to answer: `g`, or its corruption for a dishonest executor.
@@ -233,7 +227,14 @@ impl Shared {
 }
 
 /// A request counted as running until it drops (its future may be dropped while it waits).
-struct Running<'a>(&'a Shared);
+pub(super) struct Running<'a>(&'a Shared);
+
+impl<'a> Running<'a> {
+	pub(super) fn new(state: &'a Shared) -> Self {
+		state.metrics.running.inc();
+		Self(state)
+	}
+}
 
 impl Drop for Running<'_> {
 	fn drop(&mut self) {
