@@ -1,57 +1,98 @@
 //! Configuration: a TOML file, then `DAYA_EXECUTOR_*` environment variables, then flags (flags
-//! win).
+//! win), each setting declared once in [`Settings`].
 
 use std::{net::SocketAddr, path::PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::server::ServerConfig;
 
 /// The default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8090";
 
-/// Settings of `daya-executor serve`. Every field is optional in the file.
-#[derive(Deserialize, Default, Clone, Debug, PartialEq)]
+/// Settings of `daya-executor serve`, each declared once: its flag, its `DAYA_EXECUTOR_*`
+/// variable and its key in the TOML file (the field's name) all come from the field below. A
+/// flag wins over the variable, the variable over the file.
+#[derive(clap::Args, Deserialize, Serialize, Default, Clone, Debug, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-	/// `listen`: the address to serve on (`DAYA_EXECUTOR_LISTEN`).
+	/// The address to serve on [default: 127.0.0.1:8090].
+	#[arg(long, env = "DAYA_EXECUTOR_LISTEN", value_name = "ADDR")]
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub listen: Option<String>,
-	/// `models`: the models to serve, each `NAME=PATH` or `PATH` (`DAYA_EXECUTOR_MODELS`,
-	/// comma-separated): a GGUF file, or a directory with `config.json`, `*.safetensors` and
-	/// `tokenizer.json`. Without a name, SmolLM2's file is named as the registry names it, and
-	/// a directory takes the dev model's name.
-	#[serde(default)]
+	/// A model to serve, as `NAME=PATH` or `PATH` (repeat, or separate by commas, for several):
+	/// a GGUF file, or a directory with config.json, *.safetensors and tokenizer.json. Without
+	/// a name, SmolLM2's file takes its registry name and a directory the dev model's.
+	#[arg(
+		long = "model",
+		alias = "model-dir",
+		env = "DAYA_EXECUTOR_MODELS",
+		value_name = "[NAME=]PATH",
+		value_delimiter = ','
+	)]
+	#[serde(default, skip_serializing_if = "Vec::is_empty")]
 	pub models: Vec<String>,
-	/// `queue`: jobs waiting at most (`DAYA_EXECUTOR_QUEUE`), 64 by default.
+	/// Jobs waiting at most [default: 64].
+	#[arg(long, env = "DAYA_EXECUTOR_QUEUE", value_name = "N")]
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub queue: Option<usize>,
-	/// `max_tokens`: the most tokens a request may ask for (`DAYA_EXECUTOR_MAX_TOKENS`); the
-	/// model's context length by default.
+	/// The most tokens a request may ask for [default: the model's context length].
+	#[arg(long, env = "DAYA_EXECUTOR_MAX_TOKENS", value_name = "N")]
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub max_tokens: Option<u32>,
-	/// `corrupt_outputs`: behave as a dishonest executor (`DAYA_EXECUTOR_CORRUPT_OUTPUTS`).
+	/// Validations and OpenAI requests waiting for the engine at most; one beyond is refused
+	/// with `429 busy` [default: 64].
+	#[arg(long, env = "DAYA_EXECUTOR_MAX_WAITING", value_name = "N")]
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub max_waiting: Option<usize>,
+	/// OpenAI requests decoding together in one batch at most [default: 8]; chain jobs and
+	/// validations always run alone.
+	#[arg(long, env = "DAYA_EXECUTOR_MAX_BATCH", value_name = "N")]
+	#[serde(skip_serializing_if = "Option::is_none")]
+	pub max_batch: Option<usize>,
+	/// Behave as a dishonest executor: corrupt every output (for tests of fraud detection).
+	#[arg(
+		long,
+		env = "DAYA_EXECUTOR_CORRUPT_OUTPUTS",
+		value_name = "BOOL",
+		num_args = 0..=1,
+		default_missing_value = "true"
+	)]
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub corrupt_outputs: Option<bool>,
-	/// `tamper`: behave as a dishonest executor that serves changed weights under the
-	/// registered hashes, `downgrade`, `drop-block:N` or `perturb:SEED`, GGUF models only
-	/// (`DAYA_EXECUTOR_TAMPER`).
+	/// Behave as a dishonest executor: serve GGUF models with changed weights under their
+	/// registered hashes (`downgrade`, `drop-block:N`, `perturb:SEED`; for tests of fraud
+	/// detection).
+	#[arg(long, env = "DAYA_EXECUTOR_TAMPER", value_name = "HOW")]
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub tamper: Option<String>,
-	/// `proxy_url`: forward to this OpenAI-compatible server (llama.cpp's, vLLM) running the
-	/// one model of `models`, instead of running it here; greedy jobs only
-	/// (`DAYA_EXECUTOR_PROXY_URL`).
+	/// Forward to this OpenAI-compatible server (llama.cpp's, vLLM), which runs the file of the
+	/// one model, instead of running it here: greedy jobs only, no checks.
+	#[arg(long, env = "DAYA_EXECUTOR_PROXY_URL", value_name = "URL")]
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub proxy_url: Option<String>,
-	/// `proxy_model`: the model name to ask the proxied server for; the only one it lists when
-	/// absent (`DAYA_EXECUTOR_PROXY_MODEL`).
+	/// The model to ask the proxied server for [default: the only one it lists].
+	#[arg(long, env = "DAYA_EXECUTOR_PROXY_MODEL", value_name = "NAME")]
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub proxy_model: Option<String>,
-	/// `poc_workers`: threads computing proof-of-compute nonces (`DAYA_EXECUTOR_POC_WORKERS`);
-	/// the cores the process may use by default.
+	/// Threads computing proof-of-compute nonces [default: the cores this process may use].
+	#[arg(long, env = "DAYA_EXECUTOR_POC_WORKERS", value_name = "N")]
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub poc_workers: Option<usize>,
-	/// `poc_fabricate_ppm`: behave as a dishonest prover that makes up this share of its
-	/// proof-of-compute leaves, in parts per million (`DAYA_EXECUTOR_POC_FABRICATE_PPM`).
+	/// Behave as a dishonest prover: make up this share of the proof-of-compute leaves, in
+	/// parts per million (for tests of fraud detection).
+	#[arg(long, env = "DAYA_EXECUTOR_POC_FABRICATE_PPM", value_name = "PPM")]
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub poc_fabricate_ppm: Option<u32>,
-	/// `api_key_file`: a file holding the API key every private route asks for
-	/// (`DAYA_EXECUTOR_API_KEY_FILE`); without one they answer this machine only. The same key
-	/// is set on the host's node with `daya host set-executor URL --api-key-file FILE`.
+	/// A file holding the API key every private route asks for (`Authorization: Bearer KEY`);
+	/// without one they answer this machine only. `new-api-key` writes one; the host's node
+	/// gets the same key with `daya host set-executor URL --api-key-file FILE`.
+	#[arg(long, env = "DAYA_EXECUTOR_API_KEY_FILE", value_name = "FILE")]
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub api_key_file: Option<PathBuf>,
-	/// `max_body_bytes`: the largest request body taken (`DAYA_EXECUTOR_MAX_BODY_BYTES`),
-	/// 4 MiB by default.
+	/// The largest request body taken, in bytes [default: 4 MiB; at least 1 MiB].
+	#[arg(long, env = "DAYA_EXECUTOR_MAX_BODY_BYTES", value_name = "BYTES")]
+	#[serde(skip_serializing_if = "Option::is_none")]
 	pub max_body_bytes: Option<usize>,
 }
 
@@ -136,60 +177,63 @@ pub struct Resolved {
 	pub server: ServerConfig,
 }
 
+impl Resolved {
+	/// What `serve --check` prints: the settings as the service will run with them (the API
+	/// key's presence, never the key).
+	pub fn describe(&self) -> serde_json::Value {
+		let model = |m: &ModelSpec| serde_json::json!({ "name": m.name, "path": m.path });
+		let backend = match &self.backend {
+			Backend::Models(models) => {
+				serde_json::json!({ "models": models.iter().map(model).collect::<Vec<_>>() })
+			},
+			Backend::Proxy { url, upstream, model: m } => serde_json::json!({
+				"proxy": { "url": url, "upstream": upstream, "model": model(m) },
+			}),
+		};
+		let s = &self.server;
+		serde_json::json!({
+			"listen": self.listen.to_string(),
+			"backend": backend,
+			"queue": s.queue,
+			"max_tokens": s.max_tokens,
+			"max_waiting": s.max_waiting,
+			"max_batch": s.max_batch,
+			"max_body_bytes": s.max_body_bytes,
+			"api_key": s.api_key.is_some(),
+			"poc_workers": s.poc.workers,
+			"corrupt_outputs": s.corrupt_outputs,
+			"poc_fabricate_ppm": s.poc.fabricate_ppm,
+			"tamper": self.tamper.is_some(),
+		})
+	}
+}
+
 impl Settings {
 	/// Reads a TOML file.
 	pub fn from_file(path: &std::path::Path) -> Result<Self, String> {
 		let text = std::fs::read_to_string(path)
 			.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-		toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))
-	}
-
-	/// Reads the `DAYA_EXECUTOR_*` variables through `var`.
-	pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-		let get = |name: &str| var(&format!("DAYA_EXECUTOR_{name}")).filter(|v| !v.is_empty());
-		fn parse<T: std::str::FromStr>(name: &str, v: Option<String>) -> Result<Option<T>, String> {
-			v.map(|v| {
-				v.parse()
-					.map_err(|_| format!("DAYA_EXECUTOR_{name}: {v:?} is not a valid value"))
-			})
-			.transpose()
-		}
-		Ok(Self {
-			listen: get("LISTEN"),
-			models: get("MODELS")
-				.map(|v| {
-					v.split(',').map(|m| m.trim().to_string()).filter(|m| !m.is_empty()).collect()
-				})
-				.unwrap_or_default(),
-			queue: parse("QUEUE", get("QUEUE"))?,
-			max_tokens: parse("MAX_TOKENS", get("MAX_TOKENS"))?,
-			corrupt_outputs: parse("CORRUPT_OUTPUTS", get("CORRUPT_OUTPUTS"))?,
-			tamper: get("TAMPER"),
-			proxy_url: get("PROXY_URL"),
-			proxy_model: get("PROXY_MODEL"),
-			poc_workers: parse("POC_WORKERS", get("POC_WORKERS"))?,
-			poc_fabricate_ppm: parse("POC_FABRICATE_PPM", get("POC_FABRICATE_PPM"))?,
-			api_key_file: get("API_KEY_FILE").map(PathBuf::from),
-			max_body_bytes: parse("MAX_BODY_BYTES", get("MAX_BODY_BYTES"))?,
+		toml::from_str(&text).map_err(|e| {
+			// Where it went wrong: the line, which names the key.
+			let at = e.span().map(|span| {
+				let start = text[..span.start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+				let line = text[start..].lines().next().unwrap_or_default();
+				format!(" (line {}: `{}`)", text[..start].lines().count() + 1, line.trim())
+			});
+			format!("{}: {}{}", path.display(), e.message(), at.unwrap_or_default())
 		})
 	}
 
-	/// `self` with every field `over` sets replaced.
-	pub fn overridden_by(self, over: Settings) -> Self {
-		Self {
-			listen: over.listen.or(self.listen),
-			models: if over.models.is_empty() { self.models } else { over.models },
-			queue: over.queue.or(self.queue),
-			max_tokens: over.max_tokens.or(self.max_tokens),
-			corrupt_outputs: over.corrupt_outputs.or(self.corrupt_outputs),
-			tamper: over.tamper.or(self.tamper),
-			proxy_url: over.proxy_url.or(self.proxy_url),
-			proxy_model: over.proxy_model.or(self.proxy_model),
-			poc_workers: over.poc_workers.or(self.poc_workers),
-			poc_fabricate_ppm: over.poc_fabricate_ppm.or(self.poc_fabricate_ppm),
-			api_key_file: over.api_key_file.or(self.api_key_file),
-			max_body_bytes: over.max_body_bytes.or(self.max_body_bytes),
-		}
+	/// `self` with every setting `over` sets replaced.
+	pub fn overridden_by(self, over: Settings) -> Result<Self, String> {
+		let table = |s: Settings| match toml::Value::try_from(s) {
+			Ok(toml::Value::Table(table)) => Ok(table),
+			Ok(_) => Err("settings are not a table".to_string()),
+			Err(e) => Err(format!("settings: {e}")),
+		};
+		let mut merged = table(self)?;
+		merged.extend(table(over)?);
+		toml::Value::Table(merged).try_into().map_err(|e| format!("settings: {e}"))
 	}
 
 	/// Checks and completes the settings.
@@ -204,6 +248,18 @@ impl Settings {
 		}
 		if self.max_tokens == Some(0) {
 			return Err("max_tokens: must be at least 1".into());
+		}
+		let defaults = ServerConfig::default();
+		let max_waiting = self.max_waiting.unwrap_or(defaults.max_waiting);
+		if max_waiting == 0 {
+			return Err("max_waiting: must be at least 1".into());
+		}
+		let max_batch = self.max_batch.unwrap_or(defaults.max_batch);
+		if max_batch == 0 {
+			return Err("max_batch: must be at least 1".into());
+		}
+		if self.proxy_model.is_some() && self.proxy_url.is_none() {
+			return Err("proxy_model: only with proxy_url".into());
 		}
 		let mut models =
 			self.models.iter().map(|m| ModelSpec::parse(m)).collect::<Result<Vec<_>, _>>()?;
@@ -255,7 +311,7 @@ impl Settings {
 				"max_body_bytes: at least {MIN_BODY_BYTES} (a node's requests need that much)"
 			));
 		}
-		let defaults = crate::server::PocConfig::default();
+		let poc = crate::server::PocConfig::default();
 		Ok(Resolved {
 			listen,
 			tamper,
@@ -265,13 +321,15 @@ impl Settings {
 				corrupt_outputs: self.corrupt_outputs.unwrap_or(false),
 				max_tokens: self.max_tokens,
 				poc: crate::server::PocConfig {
-					workers: self.poc_workers.unwrap_or(defaults.workers),
+					workers: self.poc_workers.unwrap_or(poc.workers),
 					fabricate_ppm: self.poc_fabricate_ppm.unwrap_or(0),
-					..defaults
+					..poc
 				},
 				api_key,
 				max_body_bytes,
-				..ServerConfig::default()
+				max_waiting,
+				max_batch,
+				..defaults
 			},
 		})
 	}
@@ -296,26 +354,40 @@ pub fn smollm2_path() -> PathBuf {
 mod tests {
 	use super::*;
 
+	#[derive(clap::Parser)]
+	struct Flags {
+		#[command(flatten)]
+		settings: Settings,
+	}
+
+	fn flags(args: &[&str]) -> Settings {
+		use clap::Parser;
+		Flags::try_parse_from(std::iter::once("serve").chain(args.iter().copied()))
+			.unwrap()
+			.settings
+	}
+
 	#[test]
-	fn flags_override_env_override_file() {
+	fn flags_override_the_file() {
 		let file: Settings =
-			toml::from_str("listen = \"0.0.0.0:1\"\nqueue = 3\nmodels = [\"/m\"]").unwrap();
-		let env = Settings::from_env(|k| (k == "DAYA_EXECUTOR_QUEUE").then(|| "5".into())).unwrap();
-		let flags = Settings { listen: Some("127.0.0.1:2".into()), ..Default::default() };
-		let r = file.overridden_by(env).overridden_by(flags).resolve().unwrap();
+			toml::from_str("listen = \"0.0.0.0:1\"\nqueue = 3\nmodels = [\"/m\"]\nmax_batch = 2")
+				.unwrap();
+		let over = flags(&["--listen", "127.0.0.1:2", "--max-batch", "5", "--corrupt-outputs"]);
+		let r = file.overridden_by(over).unwrap().resolve().unwrap();
 		assert_eq!(r.listen.to_string(), "127.0.0.1:2");
-		assert_eq!(r.server.queue, 5);
+		assert_eq!(r.server.queue, 3);
+		assert_eq!(r.server.max_batch, 5);
+		assert!(r.server.corrupt_outputs);
 		let dev = ModelSpec { name: daya_protocol::dev_model::NAME.into(), path: "/m".into() };
 		assert_eq!(r.backend, Backend::Models(vec![dev.clone()]));
-		let env = Settings::from_env(|k| {
-			(k == "DAYA_EXECUTOR_MODELS")
-				.then(|| format!("/m, x=/y.gguf,/c/{}", daya_protocol::smollm2::FILE))
-		})
-		.unwrap();
-		let Backend::Models(models) = env.resolve().unwrap().backend else { panic!() };
+		let many =
+			flags(&["--model", &format!("/m,x=/y.gguf,/c/{}", daya_protocol::smollm2::FILE)]);
+		let Backend::Models(models) = many.resolve().unwrap().backend else { panic!() };
 		assert_eq!(models[0], dev);
 		assert_eq!(models[1], ModelSpec { name: "x".into(), path: "/y.gguf".into() });
 		assert_eq!(models[2].name, daya_protocol::smollm2::NAME);
+		assert_eq!(flags(&["--corrupt-outputs", "false"]).corrupt_outputs, Some(false));
+		assert_eq!(flags(&[]), Settings::default(), "nothing given, nothing set");
 	}
 
 	#[test]
@@ -340,9 +412,6 @@ mod tests {
 			..Default::default()
 		};
 		assert!(missing.resolve().unwrap_err().contains("cannot read"));
-		let env = Settings::from_env(|k| (k == "DAYA_EXECUTOR_API_KEY_FILE").then(|| "/k".into()))
-			.unwrap();
-		assert_eq!(env.api_key_file, Some(PathBuf::from("/k")));
 		let small = Settings {
 			models: vec!["/m".into()],
 			max_body_bytes: Some(1000),
@@ -367,7 +436,14 @@ mod tests {
 		assert!(unnamed.resolve().unwrap_err().contains("NAME=/other.gguf"));
 		let empty = Settings { models: vec!["=/x".into()], ..Default::default() };
 		assert!(empty.resolve().unwrap_err().contains("not NAME=PATH"));
-		assert!(Settings::from_env(|_| Some("x".into())).is_err());
+		let zero = Settings { models: vec!["/m".into()], max_batch: Some(0), ..Default::default() };
+		assert!(zero.resolve().unwrap_err().contains("max_batch"));
+		let lonely = Settings {
+			models: vec!["/m".into()],
+			proxy_model: Some("m".into()),
+			..Default::default()
+		};
+		assert!(lonely.resolve().unwrap_err().contains("proxy_model"));
 		assert!(toml::from_str::<Settings>("colour = 1").is_err());
 		let s = Settings { proxy_url: Some("http://x".into()), ..Default::default() };
 		assert!(s.resolve().unwrap_err().contains("exactly one model"));

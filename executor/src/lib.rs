@@ -33,4 +33,4 @@ pub mod server;
 pub mod text;
 
 pub use engine::{CandleEngine, Engine, EngineError, FinishReason, Generation};
-pub use server::{app, serve, spawn, PocConfig, RunningServer, ServerConfig};
+pub use server::{app, serve, spawn, PocConfig, RunningServer, Scheduler, ServerConfig};

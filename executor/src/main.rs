@@ -22,54 +22,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-	/// Serve models over HTTP (settings: file, then DAYA_EXECUTOR_* variables, then flags).
+	/// Serve models over HTTP. Every setting is a flag, a DAYA_EXECUTOR_* variable (named in
+	/// brackets) and a key of the --config file (the flag's name with underscores); a flag wins
+	/// over the variable, the variable over the file.
 	Serve {
-		/// A TOML file of settings.
+		/// A TOML file of settings (`listen = "0.0.0.0:8090"`, `models = ["/m.gguf"]`, ...).
 		#[arg(long, value_name = "FILE")]
 		config: Option<PathBuf>,
-		/// Address to listen on [default: 127.0.0.1:8090].
-		#[arg(long, value_name = "ADDR")]
-		listen: Option<String>,
-		/// A model to serve, as `NAME=PATH` or `PATH` (repeat for several): a GGUF file, or a
-		/// directory with config.json, *.safetensors and tokenizer.json. Without a name,
-		/// SmolLM2's GGUF takes its registry name and a directory the dev model's.
-		#[arg(long = "model", alias = "model-dir", value_name = "[NAME=]PATH")]
-		models: Vec<String>,
-		/// Jobs waiting at most [default: 64].
-		#[arg(long, value_name = "N")]
-		queue: Option<usize>,
-		/// The most tokens a request may ask for [default: the context length].
-		#[arg(long, value_name = "N")]
-		max_tokens: Option<u32>,
-		/// Behave as a dishonest executor: corrupt every output (for tests of fraud detection).
+		/// Check the settings, print them as the service would run with them (JSON), and exit
+		/// without loading a model.
 		#[arg(long)]
-		corrupt_outputs: bool,
-		/// Behave as a dishonest executor: serve GGUF models with changed weights under their
-		/// registered hashes (`downgrade`, `drop-block:N`, `perturb:SEED`; for tests of fraud
-		/// detection).
-		#[arg(long, value_name = "HOW")]
-		tamper: Option<String>,
-		/// Forward to this OpenAI-compatible server (llama.cpp's, vLLM), which runs the file
-		/// of the one `--model`, instead of running it here: greedy jobs only, no checks.
-		#[arg(long, value_name = "URL")]
-		proxy_url: Option<String>,
-		/// The model to ask the proxied server for (default: the only one it lists).
-		#[arg(long, value_name = "NAME", requires = "proxy_url")]
-		proxy_model: Option<String>,
-		/// Threads computing proof-of-compute nonces [default: the cores this process may use].
-		#[arg(long, value_name = "N")]
-		poc_workers: Option<usize>,
-		/// Behave as a dishonest prover: make up this share of the proof-of-compute leaves, in
-		/// parts per million (for tests of fraud detection).
-		#[arg(long, value_name = "PPM")]
-		poc_fabricate_ppm: Option<u32>,
-		/// A file holding the API key every private route asks for (`Authorization: Bearer
-		/// KEY`); without one they answer this machine only. `new-api-key` writes one.
-		#[arg(long, value_name = "FILE")]
-		api_key_file: Option<PathBuf>,
-		/// The largest request body taken, in bytes [default: 4 MiB].
-		#[arg(long, value_name = "BYTES")]
-		max_body_bytes: Option<usize>,
+		check: bool,
+		#[command(flatten)]
+		settings: Settings,
 	},
 	/// Write a new random API key (64 hex digits, 256 bits) into a new file readable by its
 	/// owner only, for `serve --api-key-file` and `daya host set-executor --api-key-file`.
@@ -117,7 +82,24 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-	let cli = Cli::parse();
+	// An empty `DAYA_EXECUTOR_*` variable sets nothing (as unset), rather than an empty value.
+	// Still one thread here: nothing else reads the environment while it changes.
+	for (key, value) in std::env::vars_os() {
+		if value.is_empty() && key.to_str().is_some_and(|k| k.starts_with("DAYA_EXECUTOR_")) {
+			std::env::remove_var(key);
+		}
+	}
+	let cli = match Cli::try_parse() {
+		Ok(cli) => cli,
+		Err(e) => {
+			let from_env = env_behind(&e);
+			let _ = e.print();
+			if let Some(var) = from_env {
+				eprintln!("(that value comes from the environment variable {var})");
+			}
+			return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+		},
+	};
 	let result = match cli.command {
 		Command::DevModel { out } => dev(&out),
 		Command::NewApiKey { out } => new_api_key(&out),
@@ -125,43 +107,16 @@ fn main() -> ExitCode {
 		Command::Spec { model, name, source, price } => {
 			spec(&model, &name, &source, &price).map_err(|e| (1, e))
 		},
-		Command::Serve {
-			config,
-			listen,
-			models,
-			queue,
-			max_tokens,
-			corrupt_outputs,
-			tamper,
-			proxy_url,
-			proxy_model,
-			poc_workers,
-			poc_fabricate_ppm,
-			api_key_file,
-			max_body_bytes,
-		} => {
-			let flags = Settings {
-				listen,
-				models,
-				queue,
-				max_tokens,
-				corrupt_outputs: corrupt_outputs.then_some(true),
-				tamper,
-				proxy_url,
-				proxy_model,
-				poc_workers,
-				poc_fabricate_ppm,
-				api_key_file,
-				max_body_bytes,
-			};
+		Command::Serve { config, check, settings } => {
 			let file = match config {
 				Some(path) => Settings::from_file(&path),
 				None => Ok(Settings::default()),
 			};
-			match file.and_then(|file| {
-				let env = Settings::from_env(|k| std::env::var(k).ok())?;
-				file.overridden_by(env).overridden_by(flags).resolve()
-			}) {
+			match file.and_then(|file| file.overridden_by(settings)?.resolve()) {
+				Ok(resolved) if check => {
+					println!("{}", resolved.describe());
+					Ok(())
+				},
 				Ok(resolved) => serve(resolved).map_err(|e| (1, e)),
 				Err(e) => Err((2, e)),
 			}
@@ -174,6 +129,24 @@ fn main() -> ExitCode {
 			ExitCode::from(code)
 		},
 	}
+}
+
+/// The environment variable that gave the value `e` refuses, when no flag on the command line
+/// did: clap names the flag only.
+fn env_behind(e: &clap::Error) -> Option<String> {
+	use clap::{error::ContextKind, CommandFactory};
+	let invalid = e.get(ContextKind::InvalidArg)?.to_string();
+	let flag = invalid.split_whitespace().next()?.to_string();
+	if std::env::args().any(|a| a == flag || a.starts_with(&format!("{flag}="))) {
+		return None;
+	}
+	let command = Cli::command();
+	let serve = command.find_subcommand("serve")?;
+	let arg = serve
+		.get_arguments()
+		.find(|a| a.get_long().is_some_and(|l| flag == format!("--{l}")))?;
+	let var = arg.get_env()?.to_str()?.to_string();
+	std::env::var_os(&var).map(|_| var)
 }
 
 fn new_api_key(out: &std::path::Path) -> Result<(), (u8, String)> {

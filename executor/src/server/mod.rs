@@ -46,6 +46,7 @@ use crate::engine::Engine;
 
 pub use error::{ApiError, ApiJson, ProtocolJson};
 pub use poc::{PocConfig, KEPT_WINDOWS, MAX_NONCES_PER_REQUEST, MAX_SAMPLES};
+pub use scheduler::{Class, OnText, Scheduler, Started};
 
 /// How the service runs.
 #[derive(Clone, Debug)]

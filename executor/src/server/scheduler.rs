@@ -27,7 +27,7 @@ use crate::{
 
 /// Which queue exclusive work waits in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Class {
+pub enum Class {
 	/// Jobs and validations: before anything else.
 	Chain,
 	/// OpenAI requests to an engine that does not batch.
@@ -35,15 +35,15 @@ pub(super) enum Class {
 }
 
 /// Where a text reader is told a generation's text so far; `false` ends the generation.
-pub(super) type OnText = Box<dyn FnMut(&str) -> bool + Send>;
+pub type OnText = Box<dyn FnMut(&str) -> bool + Send>;
 
 /// When a generation started and gave its first token.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Started {
+pub struct Started {
 	/// When its prefill began.
-	pub(super) at: Instant,
+	pub at: Instant,
 	/// When its first token was picked.
-	pub(super) first_token: Option<Instant>,
+	pub first_token: Option<Instant>,
 }
 
 type Task = Box<dyn FnOnce() + Send>;
@@ -87,8 +87,9 @@ impl Inner {
 	}
 }
 
-/// The scheduler's handle; dropping it ends its thread once the work under way is answered.
-pub(super) struct Scheduler {
+/// The scheduler's handle; dropping it ends its thread, answering the work under way with an
+/// error. The service runs one; a program that embeds the engines may run its own.
+pub struct Scheduler {
 	inner: Arc<Inner>,
 }
 
@@ -97,8 +98,12 @@ fn gone() -> EngineError {
 }
 
 impl Scheduler {
-	/// Starts the scheduler's thread: at most `max_batch` OpenAI sequences decode together;
-	/// each decode step's size goes to `batch_sizes`.
+	/// Starts the scheduler's thread: at most `max_batch` OpenAI sequences decode together.
+	pub fn new(max_batch: usize) -> std::io::Result<Self> {
+		Self::start(max_batch, Histogram::new([1.0].into_iter()))
+	}
+
+	/// [`Self::new`], each decode step's size observed by `batch_sizes`.
 	pub(super) fn start(max_batch: usize, batch_sizes: Histogram) -> std::io::Result<Self> {
 		let inner = Arc::new(Inner { queues: Mutex::default(), wake: Condvar::new() });
 		let looping = inner.clone();
@@ -110,7 +115,7 @@ impl Scheduler {
 
 	/// Runs `f` with `engine` alone, after the work queued before it in its class (chain work
 	/// before any OpenAI request). Work whose caller has gone before it starts is skipped.
-	pub(super) async fn exclusive<T: Send + 'static>(
+	pub async fn exclusive<T: Send + 'static>(
 		&self,
 		class: Class,
 		engine: &Arc<dyn Engine>,
@@ -136,7 +141,7 @@ impl Scheduler {
 
 	/// Generates for an OpenAI request: in the batch when `engine` batches, alone otherwise.
 	/// `on_text` is told the text after each token.
-	pub(super) async fn generate(
+	pub async fn generate(
 		&self,
 		engine: &Arc<dyn Engine>,
 		prompt: String,
