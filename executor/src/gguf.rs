@@ -15,6 +15,7 @@ use std::{
 	fs::File,
 	io::{BufReader, Read, Seek},
 	path::Path,
+	sync::Arc,
 };
 
 use anyhow::{anyhow, bail, Context};
@@ -33,6 +34,7 @@ use tokenizers::{
 use crate::{
 	hash::blake2_256,
 	model::{Llama, LlamaConfig, RopeLayout},
+	quant::QuantWeight,
 	text::{ModelHeader, ModelText},
 };
 
@@ -361,6 +363,7 @@ pub fn load_tampered(
 	let text = text(&content, &config)?;
 	let weights_hash = weights_hash(&content, &mut reader)?;
 	let mut tensors = HashMap::new();
+	let mut quant = crate::model::QuantWeights::new();
 	let dropped = match tamper {
 		Some(Tamper::DropBlock(n)) if n < config.num_hidden_layers => {
 			config.num_hidden_layers -= 1;
@@ -386,9 +389,21 @@ pub fn load_tampered(
 			}
 		}
 		let q = content.tensor(&mut reader, name, &Device::Cpu)?;
+		// On the CPU, Q4_1 and Q8_0 matrices stay quantized (`crate::quant`); the embeddings
+		// keep a dense copy for their lookup. A tampered model runs dense.
+		if tamper.is_none() && device.is_cpu() {
+			if let Some(w) = QuantWeight::from_qtensor(&q)? {
+				let embeddings = hf == "model.embed_tokens.weight";
+				quant.insert(hf.clone(), Arc::new(w));
+				if !embeddings {
+					continue;
+				}
+			}
+		}
 		tensors.insert(hf, tampered(name, q, tamper, device)?);
 	}
 	let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
-	let model = Llama::new(config, vb, device.clone()).context("building the model")?;
+	let model =
+		Llama::with_quantized(config, vb, &quant, device.clone()).context("building the model")?;
 	Ok(GgufModel { model, text, weights_hash })
 }

@@ -28,6 +28,7 @@ pub mod hash;
 pub mod model;
 pub mod poc;
 pub mod proxy;
+pub mod quant;
 pub mod sampler;
 pub mod server;
 pub mod text;

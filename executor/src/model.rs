@@ -3,11 +3,13 @@
 //! It reads an HF `config.json` and `*.safetensors` with the HF Llama tensor names, and returns
 //! logits at every position asked for (teacher forcing needs them all).
 
-use std::{collections::HashMap, path::Path};
+use std::{collections::HashMap, path::Path, sync::Arc};
 
 use anyhow::{anyhow, Context};
 use candle_core::{DType, Device, Module, Tensor};
 use candle_nn::{kv_cache::KvCache, Embedding, Linear, RmsNorm, VarBuilder};
+
+use crate::quant::{Proj, QuantWeight};
 use serde::Deserialize;
 
 /// The fields of an HF Llama `config.json` this model uses.
@@ -107,10 +109,10 @@ impl LlamaConfig {
 }
 
 struct Attention {
-	q: Linear,
-	k: Linear,
-	v: Linear,
-	o: Linear,
+	q: Proj,
+	k: Proj,
+	v: Proj,
+	o: Proj,
 	heads: usize,
 	kv_heads: usize,
 	head_dim: usize,
@@ -118,9 +120,9 @@ struct Attention {
 }
 
 struct Mlp {
-	gate: Linear,
-	up: Linear,
-	down: Linear,
+	gate: Proj,
+	up: Proj,
+	down: Proj,
 }
 
 struct Block {
@@ -152,13 +154,33 @@ pub struct Llama {
 	embed: Embedding,
 	blocks: Vec<Block>,
 	norm: RmsNorm,
-	lm_head: Linear,
+	lm_head: Proj,
 	config: LlamaConfig,
 	device: Device,
 }
 
-fn linear(vb: &VarBuilder, name: &str, inp: usize, out: usize) -> candle_core::Result<Linear> {
-	candle_nn::linear_no_bias(inp, out, vb.pp(name))
+/// Weights kept quantized, by tensor name (`model.layers.0.self_attn.q_proj.weight`).
+pub type QuantWeights = HashMap<String, Arc<QuantWeight>>;
+
+/// The projection `name` under `vb`: its quantized weights when `quant` has them, else the
+/// dense ones.
+fn linear(
+	vb: &VarBuilder,
+	quant: &QuantWeights,
+	name: &str,
+	inp: usize,
+	out: usize,
+) -> candle_core::Result<Proj> {
+	let vb = vb.pp(name);
+	match quant.get(&format!("{}.weight", vb.prefix())) {
+		Some(w) if w.rows() == out && w.cols() == inp => Ok(Proj::Quant(w.clone())),
+		Some(w) => Err(candle_core::Error::Msg(format!(
+			"{name}: weights of {}x{}, not {out}x{inp}",
+			w.rows(),
+			w.cols()
+		))),
+		None => candle_nn::linear_no_bias(inp, out, vb).map(Proj::Dense),
+	}
 }
 
 impl Llama {
@@ -183,6 +205,16 @@ impl Llama {
 
 	/// Builds the model from tensors with the HF Llama names.
 	pub fn new(config: LlamaConfig, vb: VarBuilder, device: Device) -> candle_core::Result<Self> {
+		Self::with_quantized(config, vb, &QuantWeights::new(), device)
+	}
+
+	/// [`Self::new`], the projections in `quant` kept quantized (the others from `vb`).
+	pub fn with_quantized(
+		config: LlamaConfig,
+		vb: VarBuilder,
+		quant: &QuantWeights,
+		device: Device,
+	) -> candle_core::Result<Self> {
 		let (h, hd) = (config.hidden_size, config.head_dim());
 		let (heads, kv_heads) = (config.num_attention_heads, config.kv_heads());
 		let embed = candle_nn::embedding(config.vocab_size, h, vb.pp("model.embed_tokens"))?;
@@ -199,27 +231,30 @@ impl Llama {
 					vb.pp("post_attention_layernorm"),
 				)?,
 				attn: Attention {
-					q: linear(&a, "q_proj", h, heads * hd)?,
-					k: linear(&a, "k_proj", h, kv_heads * hd)?,
-					v: linear(&a, "v_proj", h, kv_heads * hd)?,
-					o: linear(&a, "o_proj", heads * hd, h)?,
+					q: linear(&a, quant, "q_proj", h, heads * hd)?,
+					k: linear(&a, quant, "k_proj", h, kv_heads * hd)?,
+					v: linear(&a, quant, "v_proj", h, kv_heads * hd)?,
+					o: linear(&a, quant, "o_proj", heads * hd, h)?,
 					heads,
 					kv_heads,
 					head_dim: hd,
 					rope_layout: config.rope_layout,
 				},
 				mlp: Mlp {
-					gate: linear(&m, "gate_proj", h, config.intermediate_size)?,
-					up: linear(&m, "up_proj", h, config.intermediate_size)?,
-					down: linear(&m, "down_proj", config.intermediate_size, h)?,
+					gate: linear(&m, quant, "gate_proj", h, config.intermediate_size)?,
+					up: linear(&m, quant, "up_proj", h, config.intermediate_size)?,
+					down: linear(&m, quant, "down_proj", config.intermediate_size, h)?,
 				},
 			});
 		}
 		let norm = candle_nn::rms_norm(h, config.rms_norm_eps, vb.pp("model.norm"))?;
 		let lm_head = if config.tie_word_embeddings && !vb.contains_tensor("lm_head.weight") {
-			Linear::new(embed.embeddings().clone(), None)
+			match quant.get("model.embed_tokens.weight") {
+				Some(w) => Proj::Quant(w.clone()),
+				None => Proj::Dense(Linear::new(embed.embeddings().clone(), None)),
+			}
 		} else {
-			linear(&vb, "lm_head", h, config.vocab_size)?
+			linear(&vb, quant, "lm_head", h, config.vocab_size)?
 		};
 		Ok(Self { embed, blocks, norm, lm_head, config, device })
 	}

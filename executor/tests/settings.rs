@@ -76,7 +76,11 @@ fn bad_settings_are_refused_by_name() {
 	let wrong_type = dir.path().join("wrong.toml");
 	std::fs::write(&wrong_type, "models = [\"/m\"]\nmax_batch = \"many\"\n").unwrap();
 	let cases: [(&[&str], &[(&str, &str)], &str); 6] = [
-		(&["--model", "/m"], &[("DAYA_EXECUTOR_MAX_BATCH", "lots")], "variable DAYA_EXECUTOR_MAX_BATCH"),
+		(
+			&["--model", "/m"],
+			&[("DAYA_EXECUTOR_MAX_BATCH", "lots")],
+			"variable DAYA_EXECUTOR_MAX_BATCH",
+		),
 		(&["--model", "/m", "--queue", "many"], &[], "--queue"),
 		(&["--model", "/m", "--max-batch", "0"], &[], "max_batch: must be at least 1"),
 		(&["--config", unknown.to_str().unwrap()], &[], "colour"),

@@ -1,0 +1,367 @@
+//! Matrix products with GGUF weights kept quantized (Q4_1, Q8_0) on the CPU: a quarter to an
+//! eighth of the bytes of `f32` weights cross the memory bus per token, which is what bounds
+//! decoding.
+//!
+//! Every output element `y[r][o] = sum_k w[o][k] * x[r][k]` is computed by one fixed sequence of
+//! operations, whatever else is computed alongside:
+//!
+//! - a block of 32 weights is dequantized as GGUF defines it (`d * q + m`, fused, for Q4_1;
+//!   `d * q` for Q8_0), in `f32`;
+//! - eight lanes accumulate, lane `j` taking elements `j`, `j + 8`, `j + 16`, `j + 24` of each
+//!   block in that order with fused multiply-adds, over the blocks in order;
+//! - the lanes are added in order `0..8`.
+//!
+//! So the result does not depend on the batch (how many rows, which rows share a dequantized
+//! block), on the thread count, or on the CPU: the AVX2 path and the portable path give the
+//! same bits. A chain job's numbers are the same alone or in a batch, and the same in a
+//! generation as in a validator's teacher-forced replay.
+
+use candle_core::{quantized::GgmlDType, Device, Tensor};
+use half::f16;
+use rayon::prelude::*;
+
+/// Weights per block.
+const BLOCK: usize = 32;
+
+/// A block of 32 Q4_1 weights, its scales widened to `f32` (exactly).
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct Q4_1 {
+	d: f32,
+	m: f32,
+	/// Element `i < 16` in the low nibble of byte `i`, element `i + 16` in its high nibble.
+	qs: [u8; 16],
+}
+
+/// A block of 32 Q8_0 weights, its scale widened to `f32` (exactly).
+#[derive(Clone, Copy)]
+#[repr(C)]
+struct Q8_0 {
+	d: f32,
+	qs: [i8; 32],
+}
+
+enum Blocks {
+	Q4_1(Vec<Q4_1>),
+	Q8_0(Vec<Q8_0>),
+}
+
+/// A weight matrix `(rows, cols)` kept quantized; `rows` are the outputs.
+pub struct QuantWeight {
+	rows: usize,
+	cols: usize,
+	blocks: Blocks,
+}
+
+impl QuantWeight {
+	/// The quantized weight of `q`, a 2-D Q4_1 or Q8_0 tensor whose rows are whole blocks;
+	/// `None` for other types and shapes.
+	pub fn from_qtensor(q: &candle_core::quantized::QTensor) -> anyhow::Result<Option<Self>> {
+		let &[rows, cols] = q.shape().dims() else { return Ok(None) };
+		if cols % BLOCK != 0 {
+			return Ok(None);
+		}
+		let data = q.data()?;
+		let n = rows * cols / BLOCK;
+		let half = |b: &[u8]| f16::from_le_bytes([b[0], b[1]]).to_f32();
+		let blocks = match q.dtype() {
+			GgmlDType::Q4_1 if data.len() == n * 20 => Blocks::Q4_1(
+				data.chunks_exact(20)
+					.map(|b| {
+						let mut qs = [0u8; 16];
+						qs.copy_from_slice(&b[4..20]);
+						Q4_1 { d: half(&b[0..2]), m: half(&b[2..4]), qs }
+					})
+					.collect(),
+			),
+			GgmlDType::Q8_0 if data.len() == n * 34 => Blocks::Q8_0(
+				data.chunks_exact(34)
+					.map(|b| {
+						let mut qs = [0i8; 32];
+						for (q, &byte) in qs.iter_mut().zip(&b[2..34]) {
+							*q = byte as i8;
+						}
+						Q8_0 { d: half(&b[0..2]), qs }
+					})
+					.collect(),
+			),
+			_ => return Ok(None),
+		};
+		Ok(Some(Self { rows, cols, blocks }))
+	}
+
+	/// Outputs.
+	pub fn rows(&self) -> usize {
+		self.rows
+	}
+
+	/// Inputs.
+	pub fn cols(&self) -> usize {
+		self.cols
+	}
+
+	/// The weights as `f32`, row after row, dequantized as the products use them.
+	pub fn dequantize(&self) -> Vec<f32> {
+		let mut out = vec![0f32; self.rows * self.cols];
+		for (b, chunk) in out.chunks_exact_mut(BLOCK).enumerate() {
+			chunk.copy_from_slice(&self.block(b));
+		}
+		out
+	}
+
+	fn block(&self, b: usize) -> [f32; BLOCK] {
+		match &self.blocks {
+			Blocks::Q4_1(blocks) => dequant_q4_1(&blocks[b]),
+			Blocks::Q8_0(blocks) => dequant_q8_0(&blocks[b]),
+		}
+	}
+
+	/// `x @ self^T` for `x` of shape `(..., cols)`, as `f32` on the CPU: `(..., rows)`.
+	pub fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+		let dims = x.dims().to_vec();
+		let Some((&cols, lead)) = dims.split_last() else {
+			return Err(candle_core::Error::Msg("a product of a scalar".into()));
+		};
+		if cols != self.cols {
+			return Err(candle_core::Error::Msg(format!(
+				"an input of width {cols} for weights of width {}",
+				self.cols
+			)));
+		}
+		let xs = x.flatten_all()?.to_dtype(candle_core::DType::F32)?.to_vec1::<f32>()?;
+		let y = self.matmul(&xs);
+		let mut shape = lead.to_vec();
+		shape.push(self.rows);
+		Tensor::from_vec(y, shape, &Device::Cpu)
+	}
+
+	/// `y[r][o]` for the rows `r` of `xs` (each `cols` long), row-major.
+	pub fn matmul(&self, xs: &[f32]) -> Vec<f32> {
+		let m = xs.len() / self.cols;
+		if m == 0 {
+			return Vec::new();
+		}
+		// Outputs in chunks across threads: each output's column of `yt` (the product
+		// transposed) is one thread's.
+		const OUTPUTS: usize = 16;
+		let mut yt = vec![0f32; m * self.rows];
+		yt.par_chunks_mut(OUTPUTS * m).enumerate().for_each(|(chunk, out)| {
+			for (i, column) in out.chunks_exact_mut(m).enumerate() {
+				self.output(chunk * OUTPUTS + i, xs, column);
+			}
+		});
+		if m == 1 {
+			return yt;
+		}
+		let mut y = vec![0f32; m * self.rows];
+		for (o, column) in yt.chunks_exact(m).enumerate() {
+			for (r, &v) in column.iter().enumerate() {
+				y[r * self.rows + o] = v;
+			}
+		}
+		y
+	}
+
+	/// Output `o` for every row of `xs`, into `column`.
+	fn output(&self, o: usize, xs: &[f32], column: &mut [f32]) {
+		let per_row = self.cols / BLOCK;
+		let first = o * per_row;
+		#[cfg(target_arch = "x86_64")]
+		{
+			if avx2() {
+				// SAFETY: the CPU has AVX2 and FMA (`avx2`); `first + per_row` blocks exist
+				// (o < rows) and `xs` holds `column.len()` rows of `cols`.
+				unsafe { avx::output(self, first, per_row, xs, column) };
+				return;
+			}
+		}
+		self.portable(first, per_row, xs, column);
+	}
+
+	/// [`Self::output`] on any CPU: four rows share each dequantized block.
+	fn portable(&self, first: usize, per_row: usize, xs: &[f32], column: &mut [f32]) {
+		let cols = self.cols;
+		for tile in (0..column.len()).step_by(4) {
+			let rows = (column.len() - tile).min(4);
+			let mut acc = [[0f32; 8]; 4];
+			for b in 0..per_row {
+				let w = self.block(first + b);
+				for (r, acc) in acc.iter_mut().enumerate().take(rows) {
+					let x = &xs[(tile + r) * cols + b * BLOCK..][..BLOCK];
+					for v in 0..4 {
+						for (j, lane) in acc.iter_mut().enumerate() {
+							*lane = w[v * 8 + j].mul_add(x[v * 8 + j], *lane);
+						}
+					}
+				}
+			}
+			for (r, acc) in acc.iter().enumerate().take(rows) {
+				column[tile + r] = lanes_sum(acc);
+			}
+		}
+	}
+}
+
+/// The eight lanes added in order.
+fn lanes_sum(acc: &[f32; 8]) -> f32 {
+	acc.iter().fold(0.0, |s, &a| s + a)
+}
+
+fn dequant_q4_1(b: &Q4_1) -> [f32; BLOCK] {
+	let mut w = [0f32; BLOCK];
+	for i in 0..16 {
+		w[i] = b.d.mul_add(f32::from(b.qs[i] & 0x0f), b.m);
+		w[i + 16] = b.d.mul_add(f32::from(b.qs[i] >> 4), b.m);
+	}
+	w
+}
+
+fn dequant_q8_0(b: &Q8_0) -> [f32; BLOCK] {
+	let mut w = [0f32; BLOCK];
+	for (w, &q) in w.iter_mut().zip(&b.qs) {
+		*w = b.d * f32::from(q);
+	}
+	w
+}
+
+#[cfg(target_arch = "x86_64")]
+fn avx2() -> bool {
+	use std::sync::OnceLock;
+	static HAS: OnceLock<bool> = OnceLock::new();
+	*HAS.get_or_init(|| {
+		std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+	})
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx {
+	use std::arch::x86_64::*;
+
+	use super::{lanes_sum, Blocks, QuantWeight, BLOCK};
+
+	/// The four vectors of a Q4_1 block: elements `0..8`, `8..16`, `16..24`, `24..32`.
+	#[target_feature(enable = "avx2,fma")]
+	unsafe fn q4_1(b: &super::Q4_1) -> [__m256; 4] {
+		let bytes = _mm_loadu_si128(b.qs.as_ptr().cast());
+		let nibble = _mm_set1_epi8(0x0f);
+		let low = _mm_and_si128(bytes, nibble);
+		let high = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble);
+		let (d, m) = (_mm256_set1_ps(b.d), _mm256_set1_ps(b.m));
+		let lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(low));
+		let lo8 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(low, 8)));
+		let hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(high));
+		let hi8 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(high, 8)));
+		[
+			_mm256_fmadd_ps(d, lo, m),
+			_mm256_fmadd_ps(d, lo8, m),
+			_mm256_fmadd_ps(d, hi, m),
+			_mm256_fmadd_ps(d, hi8, m),
+		]
+	}
+
+	/// The four vectors of a Q8_0 block.
+	#[target_feature(enable = "avx2,fma")]
+	unsafe fn q8_0(b: &super::Q8_0) -> [__m256; 4] {
+		let d = _mm256_set1_ps(b.d);
+		let p = b.qs.as_ptr();
+		let at = |i: usize| {
+			_mm256_mul_ps(
+				d,
+				_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(p.add(i).cast()))),
+			)
+		};
+		[at(0), at(8), at(16), at(24)]
+	}
+
+	/// [`QuantWeight::portable`] with AVX2 and FMA: the same operations, eight lanes at once.
+	#[target_feature(enable = "avx2,fma")]
+	pub(super) unsafe fn output(
+		w: &QuantWeight,
+		first: usize,
+		per_row: usize,
+		xs: &[f32],
+		column: &mut [f32],
+	) {
+		let cols = w.cols;
+		for tile in (0..column.len()).step_by(4) {
+			let rows = (column.len() - tile).min(4);
+			let mut acc = [_mm256_setzero_ps(); 4];
+			for b in 0..per_row {
+				let v = match &w.blocks {
+					Blocks::Q4_1(blocks) => q4_1(&blocks[first + b]),
+					Blocks::Q8_0(blocks) => q8_0(&blocks[first + b]),
+				};
+				for (r, acc) in acc.iter_mut().enumerate().take(rows) {
+					let x = xs[(tile + r) * cols + b * BLOCK..][..BLOCK].as_ptr();
+					for (k, v) in v.iter().enumerate() {
+						*acc = _mm256_fmadd_ps(*v, _mm256_loadu_ps(x.add(8 * k)), *acc);
+					}
+				}
+			}
+			for (r, acc) in acc.iter().enumerate().take(rows) {
+				let mut lanes = [0f32; 8];
+				_mm256_storeu_ps(lanes.as_mut_ptr(), *acc);
+				column[tile + r] = lanes_sum(&lanes);
+			}
+		}
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use candle_core::quantized::QTensor;
+
+	use super::*;
+
+	fn values(n: usize, seed: u64) -> Vec<f32> {
+		// SplitMix64.
+		let mut state = seed;
+		(0..n)
+			.map(|_| {
+				state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+				let mut z = state;
+				z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+				z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+				z ^= z >> 31;
+				((z >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+			})
+			.collect()
+	}
+
+	#[test]
+	fn products_match_the_weights_and_never_depend_on_the_batch_or_the_cpu() {
+		let (rows, cols, m) = (37, 96, 7);
+		for dtype in [GgmlDType::Q4_1, GgmlDType::Q8_0] {
+			let t = Tensor::from_vec(values(rows * cols, 1), (rows, cols), &Device::Cpu).unwrap();
+			let q = QTensor::quantize(&t, dtype).unwrap();
+			let w = QuantWeight::from_qtensor(&q).unwrap().unwrap();
+			// Dequantized as candle does it (unfused), up to the last bit.
+			let dense = q.dequantize(&Device::Cpu).unwrap().flatten_all().unwrap();
+			let dense = dense.to_vec1::<f32>().unwrap();
+			for (a, b) in w.dequantize().iter().zip(&dense) {
+				assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "{dtype:?}: {a} against {b}");
+			}
+			let x = values(m * cols, 2);
+			let all = w.matmul(&x);
+			for r in 0..m {
+				let alone = w.matmul(&x[r * cols..(r + 1) * cols]);
+				assert_eq!(alone, all[r * rows..(r + 1) * rows], "{dtype:?}: row {r}");
+				for (o, y) in alone.iter().enumerate() {
+					let exact: f64 = (0..cols)
+						.map(|k| f64::from(dense[o * cols + k]) * f64::from(x[r * cols + k]))
+						.sum();
+					assert!((f64::from(*y) - exact).abs() < 1e-4, "{dtype:?}: {y} against {exact}");
+				}
+			}
+			// The portable path gives the AVX2 path's bits.
+			let per_row = cols / BLOCK;
+			for o in 0..rows {
+				let mut portable = vec![0f32; m];
+				w.portable(o * per_row, per_row, &x, &mut portable);
+				for (r, p) in portable.iter().enumerate() {
+					assert_eq!(p.to_bits(), all[r * rows + o].to_bits(), "{dtype:?} ({o}, {r})");
+				}
+			}
+		}
+	}
+}
