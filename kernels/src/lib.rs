@@ -23,6 +23,18 @@ use rayon::prelude::*;
 /// Weights per block.
 const BLOCK: usize = 32;
 
+/// Below this many rows a product runs eight outputs at a time (each output's sum is one chain
+/// of dependent multiply-adds: one row alone would wait on each), from it a tile of rows at a
+/// time. Either way each output's sum is the same.
+const FEW_ROWS: usize = 4;
+
+/// Multiply-adds from which a product is split across threads.
+const PARALLEL_FROM: usize = 1 << 19;
+
+/// Rows that share each dequantized block in the portable path. How rows are tiled never
+/// changes a row's sum.
+const TILE: usize = 8;
+
 /// A block of 32 Q4_1 weights, its scales widened to `f32` (exactly).
 #[derive(Clone, Copy)]
 #[repr(C)]
@@ -145,11 +157,59 @@ impl QuantWeight {
 		// transposed) is one thread's.
 		const OUTPUTS: usize = 16;
 		let mut yt = vec![0f32; m * self.rows];
-		yt.par_chunks_mut(OUTPUTS * m).enumerate().for_each(|(chunk, out)| {
-			for (i, column) in out.chunks_exact_mut(m).enumerate() {
-				self.output(chunk * OUTPUTS + i, xs, column);
+		let chunk = |(chunk, out): (usize, &mut [f32])| {
+			let first = chunk * OUTPUTS;
+			#[cfg(target_arch = "x86_64")]
+			{
+				if m < FEW_ROWS && avx2() {
+					// Few rows: eight outputs at a time give the chains to overlap.
+					let outputs = out.len() / m;
+					let mut row_out = [0f32; 8];
+					for r in 0..m {
+						let x = &xs[r * self.cols..(r + 1) * self.cols];
+						for group in (0..outputs).step_by(8) {
+							let count = (outputs - group).min(8);
+							// SAFETY: the CPU has AVX2 and FMA (`avx2`); outputs
+							// `first + group..first + group + count` exist and `x` is one row.
+							unsafe { avx::outputs(self, first + group, x, &mut row_out[..count]) };
+							for (i, y) in row_out[..count].iter().enumerate() {
+								out[(group + i) * m + r] = *y;
+							}
+						}
+					}
+					return;
+				}
 			}
-		});
+			#[cfg(target_arch = "x86_64")]
+			{
+				if avx2() {
+					// Many rows: the chunk's weights dequantized once, then two outputs by
+					// four rows at a time.
+					let outputs = out.len() / m;
+					let mut weights = vec![0f32; outputs * self.cols];
+					for (i, row) in weights.chunks_exact_mut(self.cols).enumerate() {
+						let first_block = (first + i) * (self.cols / BLOCK);
+						for (b, w) in row.chunks_exact_mut(BLOCK).enumerate() {
+							w.copy_from_slice(&self.block(first_block + b));
+						}
+					}
+					// SAFETY: the CPU has AVX2 and FMA (`avx2`); `weights` holds `outputs`
+					// rows of `cols`, `xs` holds `m` rows, `out` holds `outputs * m`.
+					unsafe { avx::panel(&weights, self.cols, xs, m, out) };
+					return;
+				}
+			}
+			for (i, column) in out.chunks_exact_mut(m).enumerate() {
+				self.portable(first + i, xs, column);
+			}
+		};
+		// Threads cost a wake-up and a join each (microseconds): worth it for a prompt or a
+		// batch, not for one row, which the memory bus bounds anyway.
+		if m * self.rows * self.cols >= PARALLEL_FROM {
+			yt.par_chunks_mut(OUTPUTS * m).enumerate().for_each(chunk);
+		} else {
+			yt.chunks_mut(OUTPUTS * m).enumerate().for_each(chunk);
+		}
 		if m == 1 {
 			return yt;
 		}
@@ -162,28 +222,15 @@ impl QuantWeight {
 		y
 	}
 
-	/// Output `o` for every row of `xs`, into `column`.
-	fn output(&self, o: usize, xs: &[f32], column: &mut [f32]) {
+	/// Output `o` for every row of `xs`, into `column`, on any CPU: the definition the AVX2
+	/// paths follow.
+	fn portable(&self, o: usize, xs: &[f32], column: &mut [f32]) {
 		let per_row = self.cols / BLOCK;
 		let first = o * per_row;
-		#[cfg(target_arch = "x86_64")]
-		{
-			if avx2() {
-				// SAFETY: the CPU has AVX2 and FMA (`avx2`); `first + per_row` blocks exist
-				// (o < rows) and `xs` holds `column.len()` rows of `cols`.
-				unsafe { avx::output(self, first, per_row, xs, column) };
-				return;
-			}
-		}
-		self.portable(first, per_row, xs, column);
-	}
-
-	/// [`Self::output`] on any CPU: four rows share each dequantized block.
-	fn portable(&self, first: usize, per_row: usize, xs: &[f32], column: &mut [f32]) {
 		let cols = self.cols;
-		for tile in (0..column.len()).step_by(4) {
-			let rows = (column.len() - tile).min(4);
-			let mut acc = [[0f32; 8]; 4];
+		for tile in (0..column.len()).step_by(TILE) {
+			let rows = (column.len() - tile).min(TILE);
+			let mut acc = [[0f32; 8]; TILE];
 			for b in 0..per_row {
 				let w = self.block(first + b);
 				for (r, acc) in acc.iter_mut().enumerate().take(rows) {
@@ -273,35 +320,73 @@ mod avx {
 		[at(0), at(8), at(16), at(24)]
 	}
 
-	/// [`QuantWeight::portable`] with AVX2 and FMA: the same operations, eight lanes at once.
+	/// Outputs `first..first + out.len()` (at most 8) for the one row `x`: the operations of
+	/// [`QuantWeight::portable`] for each, the outputs interleaved.
 	#[target_feature(enable = "avx2,fma")]
-	pub(super) unsafe fn output(
-		w: &QuantWeight,
-		first: usize,
-		per_row: usize,
-		xs: &[f32],
-		column: &mut [f32],
-	) {
-		let cols = w.cols;
-		for tile in (0..column.len()).step_by(4) {
-			let rows = (column.len() - tile).min(4);
-			let mut acc = [_mm256_setzero_ps(); 4];
-			for b in 0..per_row {
+	pub(super) unsafe fn outputs(w: &QuantWeight, first: usize, x: &[f32], out: &mut [f32]) {
+		let per_row = w.cols / BLOCK;
+		let count = out.len().min(8);
+		let mut acc = [_mm256_setzero_ps(); 8];
+		for b in 0..per_row {
+			let p = x[b * BLOCK..][..BLOCK].as_ptr();
+			let xv = [
+				_mm256_loadu_ps(p),
+				_mm256_loadu_ps(p.add(8)),
+				_mm256_loadu_ps(p.add(16)),
+				_mm256_loadu_ps(p.add(24)),
+			];
+			for (o, acc) in acc.iter_mut().enumerate().take(count) {
+				let block = (first + o) * per_row + b;
 				let v = match &w.blocks {
-					Blocks::Q4_1(blocks) => q4_1(&blocks[first + b]),
-					Blocks::Q8_0(blocks) => q8_0(&blocks[first + b]),
+					Blocks::Q4_1(blocks) => q4_1(&blocks[block]),
+					Blocks::Q8_0(blocks) => q8_0(&blocks[block]),
 				};
-				for (r, acc) in acc.iter_mut().enumerate().take(rows) {
-					let x = xs[(tile + r) * cols + b * BLOCK..][..BLOCK].as_ptr();
-					for (k, v) in v.iter().enumerate() {
-						*acc = _mm256_fmadd_ps(*v, _mm256_loadu_ps(x.add(8 * k)), *acc);
-					}
+				for k in 0..4 {
+					*acc = _mm256_fmadd_ps(v[k], xv[k], *acc);
 				}
 			}
-			for (r, acc) in acc.iter().enumerate().take(rows) {
-				let mut lanes = [0f32; 8];
-				_mm256_storeu_ps(lanes.as_mut_ptr(), *acc);
-				column[tile + r] = lanes_sum(&lanes);
+		}
+		for (o, acc) in acc.iter().enumerate().take(count) {
+			let mut lanes = [0f32; 8];
+			_mm256_storeu_ps(lanes.as_mut_ptr(), *acc);
+			out[o] = lanes_sum(&lanes);
+		}
+	}
+
+	/// `out[o * m + r]` for the dequantized weight rows `weights` (each `cols` long) and the
+	/// `m` rows of `xs`: the operations of [`QuantWeight::portable`] for each output, two
+	/// outputs by four rows sharing their loads.
+	#[target_feature(enable = "avx2,fma")]
+	pub(super) unsafe fn panel(
+		weights: &[f32],
+		cols: usize,
+		xs: &[f32],
+		m: usize,
+		out: &mut [f32],
+	) {
+		let outputs = weights.len() / cols;
+		for o in (0..outputs).step_by(2) {
+			let pair = (outputs - o).min(2);
+			for tile in (0..m).step_by(4) {
+				let rows = (m - tile).min(4);
+				let mut acc = [[_mm256_setzero_ps(); 4]; 2];
+				let w = [weights[o * cols..].as_ptr(), weights[(o + pair - 1) * cols..].as_ptr()];
+				let x = [0, 1, 2, 3].map(|r| xs[(tile + r.min(rows - 1)) * cols..].as_ptr());
+				for k in (0..cols).step_by(8) {
+					let wv = [_mm256_loadu_ps(w[0].add(k)), _mm256_loadu_ps(w[1].add(k))];
+					for r in 0..rows {
+						let xv = _mm256_loadu_ps(x[r].add(k));
+						acc[0][r] = _mm256_fmadd_ps(wv[0], xv, acc[0][r]);
+						acc[1][r] = _mm256_fmadd_ps(wv[1], xv, acc[1][r]);
+					}
+				}
+				for (p, acc) in acc.iter().enumerate().take(pair) {
+					for (r, acc) in acc.iter().enumerate().take(rows) {
+						let mut lanes = [0f32; 8];
+						_mm256_storeu_ps(lanes.as_mut_ptr(), *acc);
+						out[(o + p) * m + tile + r] = lanes_sum(&lanes);
+					}
+				}
 			}
 		}
 	}
@@ -330,7 +415,7 @@ mod tests {
 
 	#[test]
 	fn products_match_the_weights_and_never_depend_on_the_batch_or_the_cpu() {
-		let (rows, cols, m) = (37, 96, 7);
+		let (rows, cols, m) = (37, 96, 11);
 		for dtype in [GgmlDType::Q4_1, GgmlDType::Q8_0] {
 			let t = Tensor::from_vec(values(rows * cols, 1), (rows, cols), &Device::Cpu).unwrap();
 			let q = QTensor::quantize(&t, dtype).unwrap();
@@ -354,10 +439,9 @@ mod tests {
 				}
 			}
 			// The portable path gives the AVX2 path's bits.
-			let per_row = cols / BLOCK;
 			for o in 0..rows {
 				let mut portable = vec![0f32; m];
-				w.portable(o * per_row, per_row, &x, &mut portable);
+				w.portable(o, &x, &mut portable);
 				for (r, p) in portable.iter().enumerate() {
 					assert_eq!(p.to_bits(), all[r * rows + o].to_bits(), "{dtype:?} ({o}, {r})");
 				}
