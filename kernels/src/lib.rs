@@ -28,11 +28,14 @@ const BLOCK: usize = 32;
 /// time. Either way each output's sum is the same.
 const FEW_ROWS: usize = 4;
 
-/// Multiply-adds from which a product is split across threads.
-const PARALLEL_FROM: usize = 1 << 19;
+/// From this many rows a product dequantizes its weights once per chunk of outputs (a prompt),
+/// below it block by block as it goes (a batch of sequences decoding).
+const PANEL_ROWS: usize = 64;
 
-/// Rows that share each dequantized block in the portable path. How rows are tiled never
-/// changes a row's sum.
+/// Multiply-adds from which a product is split across threads.
+const PARALLEL_FROM: usize = 1 << 22;
+
+/// Rows that share each dequantized block. How rows are tiled never changes a row's sum.
 const TILE: usize = 8;
 
 /// A block of 32 Q4_1 weights, its scales widened to `f32` (exactly).
@@ -59,11 +62,20 @@ enum Blocks {
 }
 
 /// A weight matrix `(rows, cols)` kept quantized; `rows` are the outputs.
+///
+/// Its blocks are stored by groups of [`GROUP`] outputs, the group's blocks at one position
+/// side by side (`block (o, b)` at `(o / 8) * 8 * per_row + b * 8 + o % 8`), so that the
+/// eight outputs a one-row product computes together read one stream of memory; a matrix
+/// whose rows are not a multiple of eight keeps the file's order (groups of one).
 pub struct QuantWeight {
 	rows: usize,
 	cols: usize,
+	group: usize,
 	blocks: Blocks,
 }
+
+/// Outputs a one-row product computes together (and stores side by side).
+const GROUP: usize = 8;
 
 impl QuantWeight {
 	/// The quantized weight of `q`, a 2-D Q4_1 or Q8_0 tensor whose rows are whole blocks;
@@ -76,30 +88,48 @@ impl QuantWeight {
 		let data = q.data()?;
 		let n = rows * cols / BLOCK;
 		let half = |b: &[u8]| f16::from_le_bytes([b[0], b[1]]).to_f32();
+		let per_row = cols / BLOCK;
+		let group = if rows % GROUP == 0 { GROUP } else { 1 };
+		// The file's block `i` (output `i / per_row`, position `i % per_row`) goes to
+		// `index(o, b)`.
+		let order: Vec<usize> = {
+			let mut order = vec![0; n];
+			for (i, slot) in order.iter_mut().enumerate() {
+				*slot = index(group, per_row, i / per_row, i % per_row);
+			}
+			order
+		};
+		fn place<T: Copy>(n: usize, order: &[usize], blocks: impl Iterator<Item = T>) -> Vec<T> {
+			let mut placed: Vec<Option<T>> = vec![None; n];
+			for (i, block) in blocks.enumerate() {
+				placed[order[i]] = Some(block);
+			}
+			placed.into_iter().flatten().collect()
+		}
 		let blocks = match q.dtype() {
-			GgmlDType::Q4_1 if data.len() == n * 20 => Blocks::Q4_1(
-				data.chunks_exact(20)
-					.map(|b| {
-						let mut qs = [0u8; 16];
-						qs.copy_from_slice(&b[4..20]);
-						Q4_1 { d: half(&b[0..2]), m: half(&b[2..4]), qs }
-					})
-					.collect(),
-			),
-			GgmlDType::Q8_0 if data.len() == n * 34 => Blocks::Q8_0(
-				data.chunks_exact(34)
-					.map(|b| {
-						let mut qs = [0i8; 32];
-						for (q, &byte) in qs.iter_mut().zip(&b[2..34]) {
-							*q = byte as i8;
-						}
-						Q8_0 { d: half(&b[0..2]), qs }
-					})
-					.collect(),
-			),
+			GgmlDType::Q4_1 if data.len() == n * 20 => Blocks::Q4_1(place(
+				n,
+				&order,
+				data.chunks_exact(20).map(|b| {
+					let mut qs = [0u8; 16];
+					qs.copy_from_slice(&b[4..20]);
+					Q4_1 { d: half(&b[0..2]), m: half(&b[2..4]), qs }
+				}),
+			)),
+			GgmlDType::Q8_0 if data.len() == n * 34 => Blocks::Q8_0(place(
+				n,
+				&order,
+				data.chunks_exact(34).map(|b| {
+					let mut qs = [0i8; 32];
+					for (q, &byte) in qs.iter_mut().zip(&b[2..34]) {
+						*q = byte as i8;
+					}
+					Q8_0 { d: half(&b[0..2]), qs }
+				}),
+			)),
 			_ => return Ok(None),
 		};
-		Ok(Some(Self { rows, cols, blocks }))
+		Ok(Some(Self { rows, cols, group, blocks }))
 	}
 
 	/// Outputs.
@@ -115,16 +145,24 @@ impl QuantWeight {
 	/// The weights as `f32`, row after row, dequantized as the products use them.
 	pub fn dequantize(&self) -> Vec<f32> {
 		let mut out = vec![0f32; self.rows * self.cols];
-		for (b, chunk) in out.chunks_exact_mut(BLOCK).enumerate() {
-			chunk.copy_from_slice(&self.block(b));
+		for (i, chunk) in out.chunks_exact_mut(BLOCK).enumerate() {
+			let per_row = self.cols / BLOCK;
+			chunk.copy_from_slice(&self.block(i / per_row, i % per_row));
 		}
 		out
 	}
 
-	fn block(&self, b: usize) -> [f32; BLOCK] {
+	/// Where block `b` of output `o` is stored.
+	fn index(&self, o: usize, b: usize) -> usize {
+		index(self.group, self.cols / BLOCK, o, b)
+	}
+
+	/// Block `b` of output `o`, dequantized.
+	fn block(&self, o: usize, b: usize) -> [f32; BLOCK] {
+		let i = self.index(o, b);
 		match &self.blocks {
-			Blocks::Q4_1(blocks) => dequant_q4_1(&blocks[b]),
-			Blocks::Q8_0(blocks) => dequant_q8_0(&blocks[b]),
+			Blocks::Q4_1(blocks) => dequant_q4_1(&blocks[i]),
+			Blocks::Q8_0(blocks) => dequant_q8_0(&blocks[i]),
 		}
 	}
 
@@ -161,18 +199,18 @@ impl QuantWeight {
 			let first = chunk * OUTPUTS;
 			#[cfg(target_arch = "x86_64")]
 			{
-				if m < FEW_ROWS && avx2() {
-					// Few rows: eight outputs at a time give the chains to overlap.
+				if m < FEW_ROWS && self.group == GROUP && avx2() {
+					// Few rows: a group of outputs at a time gives the chains to overlap.
 					let outputs = out.len() / m;
-					let mut row_out = [0f32; 8];
 					for r in 0..m {
 						let x = &xs[r * self.cols..(r + 1) * self.cols];
-						for group in (0..outputs).step_by(8) {
-							let count = (outputs - group).min(8);
-							// SAFETY: the CPU has AVX2 and FMA (`avx2`); outputs
-							// `first + group..first + group + count` exist and `x` is one row.
-							unsafe { avx::outputs(self, first + group, x, &mut row_out[..count]) };
-							for (i, y) in row_out[..count].iter().enumerate() {
+						for group in (0..outputs).step_by(GROUP) {
+							let mut y = [0f32; GROUP];
+							// SAFETY: the CPU has AVX2 and FMA (`avx2`); `first + group` starts a
+							// whole group (chunks and rows are multiples of GROUP) and `x` is one
+							// row of `cols`.
+							unsafe { avx::group(self, first + group, x, &mut y) };
+							for (i, y) in y.iter().enumerate() {
 								out[(group + i) * m + r] = *y;
 							}
 						}
@@ -182,15 +220,24 @@ impl QuantWeight {
 			}
 			#[cfg(target_arch = "x86_64")]
 			{
+				if m < PANEL_ROWS && avx2() {
+					// Some rows (a batch): a tile of rows shares each dequantized block.
+					let per_row = self.cols / BLOCK;
+					for (i, column) in out.chunks_exact_mut(m).enumerate() {
+						// SAFETY: the CPU has AVX2 and FMA (`avx2`); output `first + i`
+						// exists and `xs` holds `m` rows.
+						unsafe { avx::rows(self, first + i, per_row, xs, column) };
+					}
+					return;
+				}
 				if avx2() {
-					// Many rows: the chunk's weights dequantized once, then two outputs by
-					// four rows at a time.
+					// Many rows (a prompt): the chunk's weights dequantized once, then two
+					// outputs by four rows at a time.
 					let outputs = out.len() / m;
 					let mut weights = vec![0f32; outputs * self.cols];
 					for (i, row) in weights.chunks_exact_mut(self.cols).enumerate() {
-						let first_block = (first + i) * (self.cols / BLOCK);
 						for (b, w) in row.chunks_exact_mut(BLOCK).enumerate() {
-							w.copy_from_slice(&self.block(first_block + b));
+							w.copy_from_slice(&self.block(first + i, b));
 						}
 					}
 					// SAFETY: the CPU has AVX2 and FMA (`avx2`); `weights` holds `outputs`
@@ -226,13 +273,12 @@ impl QuantWeight {
 	/// paths follow.
 	fn portable(&self, o: usize, xs: &[f32], column: &mut [f32]) {
 		let per_row = self.cols / BLOCK;
-		let first = o * per_row;
 		let cols = self.cols;
 		for tile in (0..column.len()).step_by(TILE) {
 			let rows = (column.len() - tile).min(TILE);
 			let mut acc = [[0f32; 8]; TILE];
 			for b in 0..per_row {
-				let w = self.block(first + b);
+				let w = self.block(o, b);
 				for (r, acc) in acc.iter_mut().enumerate().take(rows) {
 					let x = &xs[(tile + r) * cols + b * BLOCK..][..BLOCK];
 					for v in 0..4 {
@@ -247,6 +293,11 @@ impl QuantWeight {
 			}
 		}
 	}
+}
+
+/// Where block `b` of output `o` is stored, outputs grouped by `group`.
+fn index(group: usize, per_row: usize, o: usize, b: usize) -> usize {
+	(o / group) * group * per_row + b * group + o % group
 }
 
 /// The eight lanes added in order.
@@ -284,7 +335,7 @@ fn avx2() -> bool {
 mod avx {
 	use std::arch::x86_64::*;
 
-	use super::{lanes_sum, Blocks, QuantWeight, BLOCK};
+	use super::{lanes_sum, Blocks, QuantWeight, BLOCK, GROUP, TILE};
 
 	/// The four vectors of a Q4_1 block: elements `0..8`, `8..16`, `16..24`, `24..32`.
 	#[target_feature(enable = "avx2,fma")]
@@ -320,36 +371,76 @@ mod avx {
 		[at(0), at(8), at(16), at(24)]
 	}
 
-	/// Outputs `first..first + out.len()` (at most 8) for the one row `x`: the operations of
-	/// [`QuantWeight::portable`] for each, the outputs interleaved.
+	/// Outputs `first..first + GROUP` (a whole group) for the one row `x`: the operations of
+	/// [`QuantWeight::portable`] for each, the outputs interleaved, their blocks read as one
+	/// stream.
 	#[target_feature(enable = "avx2,fma")]
-	pub(super) unsafe fn outputs(w: &QuantWeight, first: usize, x: &[f32], out: &mut [f32]) {
+	pub(super) unsafe fn group(w: &QuantWeight, first: usize, x: &[f32], out: &mut [f32; GROUP]) {
 		let per_row = w.cols / BLOCK;
-		let count = out.len().min(8);
-		let mut acc = [_mm256_setzero_ps(); 8];
+		let base = w.index(first, 0);
+		let mut acc = [_mm256_setzero_ps(); GROUP];
 		for b in 0..per_row {
 			let p = x[b * BLOCK..][..BLOCK].as_ptr();
-			let xv = [
-				_mm256_loadu_ps(p),
-				_mm256_loadu_ps(p.add(8)),
-				_mm256_loadu_ps(p.add(16)),
-				_mm256_loadu_ps(p.add(24)),
-			];
-			for (o, acc) in acc.iter_mut().enumerate().take(count) {
-				let block = (first + o) * per_row + b;
-				let v = match &w.blocks {
-					Blocks::Q4_1(blocks) => q4_1(&blocks[block]),
-					Blocks::Q8_0(blocks) => q8_0(&blocks[block]),
-				};
-				for k in 0..4 {
-					*acc = _mm256_fmadd_ps(v[k], xv[k], *acc);
-				}
+			let at = base + b * GROUP;
+			match &w.blocks {
+				Blocks::Q4_1(blocks) => {
+					let blocks = &blocks[at..at + GROUP];
+					for o in 0..GROUP {
+						let v = q4_1(&blocks[o]);
+						for (k, v) in v.iter().enumerate() {
+							acc[o] = _mm256_fmadd_ps(*v, _mm256_loadu_ps(p.add(8 * k)), acc[o]);
+						}
+					}
+				},
+				Blocks::Q8_0(blocks) => {
+					let blocks = &blocks[at..at + GROUP];
+					for o in 0..GROUP {
+						let v = q8_0(&blocks[o]);
+						for (k, v) in v.iter().enumerate() {
+							acc[o] = _mm256_fmadd_ps(*v, _mm256_loadu_ps(p.add(8 * k)), acc[o]);
+						}
+					}
+				},
 			}
 		}
-		for (o, acc) in acc.iter().enumerate().take(count) {
+		for (o, acc) in acc.iter().enumerate() {
 			let mut lanes = [0f32; 8];
 			_mm256_storeu_ps(lanes.as_mut_ptr(), *acc);
 			out[o] = lanes_sum(&lanes);
+		}
+	}
+
+	/// Output `o` for every row of `xs`: the operations of
+	/// [`QuantWeight::portable`], a tile of rows sharing each dequantized block.
+	#[target_feature(enable = "avx2,fma")]
+	pub(super) unsafe fn rows(
+		w: &QuantWeight,
+		o: usize,
+		per_row: usize,
+		xs: &[f32],
+		column: &mut [f32],
+	) {
+		let cols = w.cols;
+		for tile in (0..column.len()).step_by(TILE) {
+			let rows = (column.len() - tile).min(TILE);
+			let mut acc = [_mm256_setzero_ps(); TILE];
+			for b in 0..per_row {
+				let v = match &w.blocks {
+					Blocks::Q4_1(blocks) => q4_1(&blocks[w.index(o, b)]),
+					Blocks::Q8_0(blocks) => q8_0(&blocks[w.index(o, b)]),
+				};
+				for (r, acc) in acc.iter_mut().enumerate().take(rows) {
+					let x = xs[(tile + r) * cols + b * BLOCK..][..BLOCK].as_ptr();
+					for (k, v) in v.iter().enumerate() {
+						*acc = _mm256_fmadd_ps(*v, _mm256_loadu_ps(x.add(8 * k)), *acc);
+					}
+				}
+			}
+			for (r, acc) in acc.iter().enumerate().take(rows) {
+				let mut lanes = [0f32; 8];
+				_mm256_storeu_ps(lanes.as_mut_ptr(), *acc);
+				column[tile + r] = lanes_sum(&lanes);
+			}
 		}
 	}
 
@@ -415,8 +506,9 @@ mod tests {
 
 	#[test]
 	fn products_match_the_weights_and_never_depend_on_the_batch_or_the_cpu() {
-		let (rows, cols, m) = (37, 96, 11);
-		for dtype in [GgmlDType::Q4_1, GgmlDType::Q8_0] {
+		// Outputs in groups of eight (stored side by side) and not.
+		for (dtype, rows) in [(GgmlDType::Q4_1, 40), (GgmlDType::Q8_0, 40), (GgmlDType::Q4_1, 37)] {
+			let cols = 96;
 			let t = Tensor::from_vec(values(rows * cols, 1), (rows, cols), &Device::Cpu).unwrap();
 			let q = QTensor::quantize(&t, dtype).unwrap();
 			let w = QuantWeight::from_qtensor(&q).unwrap().unwrap();
@@ -426,24 +518,28 @@ mod tests {
 			for (a, b) in w.dequantize().iter().zip(&dense) {
 				assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "{dtype:?}: {a} against {b}");
 			}
-			let x = values(m * cols, 2);
-			let all = w.matmul(&x);
-			for r in 0..m {
-				let alone = w.matmul(&x[r * cols..(r + 1) * cols]);
-				assert_eq!(alone, all[r * rows..(r + 1) * rows], "{dtype:?}: row {r}");
-				for (o, y) in alone.iter().enumerate() {
-					let exact: f64 = (0..cols)
-						.map(|k| f64::from(dense[o * cols + k]) * f64::from(x[r * cols + k]))
-						.sum();
-					assert!((f64::from(*y) - exact).abs() < 1e-4, "{dtype:?}: {y} against {exact}");
+			// One row, a batch, a prompt: each path the product takes.
+			for m in [1, 3, 11, PANEL_ROWS + 6] {
+				let x = values(m * cols, 2 + m as u64);
+				let all = w.matmul(&x);
+				for r in 0..m {
+					let alone = w.matmul(&x[r * cols..(r + 1) * cols]);
+					assert_eq!(alone, all[r * rows..(r + 1) * rows], "{dtype:?}: row {r} of {m}");
+					for (o, y) in alone.iter().enumerate() {
+						let exact: f64 = (0..cols)
+							.map(|k| f64::from(dense[o * cols + k]) * f64::from(x[r * cols + k]))
+							.sum();
+						assert!((f64::from(*y) - exact).abs() < 1e-4, "{dtype:?}: {y} vs {exact}");
+					}
 				}
-			}
-			// The portable path gives the AVX2 path's bits.
-			for o in 0..rows {
-				let mut portable = vec![0f32; m];
-				w.portable(o, &x, &mut portable);
-				for (r, p) in portable.iter().enumerate() {
-					assert_eq!(p.to_bits(), all[r * rows + o].to_bits(), "{dtype:?} ({o}, {r})");
+				// The portable path gives the AVX2 paths' bits.
+				for o in 0..rows {
+					let mut portable = vec![0f32; m];
+					w.portable(o, &x, &mut portable);
+					for (r, p) in portable.iter().enumerate() {
+						let y = all[r * rows + o];
+						assert_eq!(p.to_bits(), y.to_bits(), "{dtype:?} ({o}, {r}) of {m}");
+					}
 				}
 			}
 		}
