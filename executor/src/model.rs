@@ -382,16 +382,19 @@ impl Llama {
 		))
 	}
 
-	/// The causal mask of `t` new tokens after `pos` cached ones: `(t, pos + t)`.
+	/// The causal mask of `t` new tokens after `pos` cached ones, once for each query head that
+	/// shares a key/value head: `(n * t, pos + t)`.
 	fn mask(&self, pos: usize, t: usize) -> candle_core::Result<Tensor> {
+		let n = self.config.num_attention_heads / self.config.kv_heads();
 		let s = pos + t;
-		let mut m = vec![0f32; t * s];
-		for i in 0..t {
+		let mut m = vec![0f32; n * t * s];
+		for row in 0..n * t {
+			let i = row % t;
 			for j in (pos + i + 1)..s {
-				m[i * s + j] = f32::NEG_INFINITY;
+				m[row * s + j] = f32::NEG_INFINITY;
 			}
 		}
-		Tensor::from_vec(m, (t, s), &self.device)
+		Tensor::from_vec(m, (n * t, s), &self.device)
 	}
 }
 
@@ -445,25 +448,23 @@ impl Attention {
 		let (k, v) = kv.append(&k, &v.contiguous()?)?;
 		// The cache's views are strided: the products below read them laid out as one tensor.
 		let (k, v) = (k.contiguous()?, v.contiguous()?);
-		let k = repeat_kv(&k, self.heads / self.kv_heads)?;
-		let v = repeat_kv(&v, self.heads / self.kv_heads)?;
-		let scores = (q.matmul(&k.t()?.contiguous()?)? / (hd as f64).sqrt())?;
+		// The queries grouped by the key/value head they share, `(b, kv_heads, n * t, d)`
+		// (head `g * n + i` reads key/value head `g`), so that keys and values are never
+		// copied once per query head.
+		let n = self.heads / self.kv_heads;
+		let q = q.reshape((b, self.kv_heads, n * t, hd))?;
+		let scores = (q.matmul(&k.t()?)? / (hd as f64).sqrt())?;
 		let scores = match mask {
 			Some(m) => scores.broadcast_add(m)?,
 			None => scores,
 		};
 		let probs = candle_nn::ops::softmax_last_dim(&scores)?;
-		probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, self.heads * hd))
+		probs.matmul(&v)?.reshape((b, self.heads, t, hd))?.transpose(1, 2)?.reshape((
+			b,
+			t,
+			self.heads * hd,
+		))
 	}
-}
-
-/// `(b, kv, s, d)` → `(b, kv * n, s, d)`, each key/value head serving `n` query heads.
-fn repeat_kv(x: &Tensor, n: usize) -> candle_core::Result<Tensor> {
-	if n == 1 {
-		return Ok(x.clone());
-	}
-	let (b, kv, s, d) = x.dims4()?;
-	x.unsqueeze(2)?.expand((b, kv, n, s, d))?.reshape((b, kv * n, s, d))
 }
 
 /// Natural-log softmax in `f64`.

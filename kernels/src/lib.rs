@@ -33,7 +33,7 @@ const FEW_ROWS: usize = 4;
 const PANEL_ROWS: usize = 64;
 
 /// Multiply-adds from which a product is split across threads.
-const PARALLEL_FROM: usize = 1 << 22;
+const PARALLEL_FROM: usize = 1 << 17;
 
 /// Rows that share each dequantized block. How rows are tiled never changes a row's sum.
 const TILE: usize = 8;

@@ -210,7 +210,9 @@ fn run(inner: &Inner, max_batch: usize, batch_sizes: &Histogram) {
 		match next {
 			Next::Task(task) => {
 				// A panic drops the task's answer: its caller hears the engine failed.
-				let _ = catch_unwind(AssertUnwindSafe(task));
+				on_pool(|| {
+					let _ = catch_unwind(AssertUnwindSafe(task));
+				});
 				continue;
 			},
 			Next::Close => {
@@ -231,6 +233,13 @@ fn run(inner: &Inner, max_batch: usize, batch_sizes: &Histogram) {
 	}
 }
 
+/// Runs `f` on a thread of the compute pool (rayon's global pool, whose threads the products
+/// split across): the scheduler's thread waits meanwhile, rather than compete with them for
+/// the cores.
+fn on_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+	rayon::scope(|_| f())
+}
+
 /// Prefills a request and tells its first token; `None` when it is answered already.
 fn join(joining: Joining) -> Option<Running> {
 	let Joining { engine, prompt, max_tokens, sampler, mut on_text, done } = joining;
@@ -238,8 +247,10 @@ fn join(joining: Joining) -> Option<Running> {
 		return None;
 	}
 	let at = Instant::now();
-	let started = catch_unwind(AssertUnwindSafe(|| engine.start(&prompt, max_tokens, sampler)))
-		.unwrap_or_else(|_| Err(gone()));
+	let started = on_pool(|| {
+		catch_unwind(AssertUnwindSafe(|| engine.start(&prompt, max_tokens, sampler)))
+			.unwrap_or_else(|_| Err(gone()))
+	});
 	match started {
 		Ok(mut sequence) => {
 			let started = Started { at, first_token: Some(Instant::now()) };
@@ -262,9 +273,11 @@ fn answer_if_done(mut running: Running) -> Option<Running> {
 	if running.sequence.finished().is_none() {
 		return Some(running);
 	}
-	let result = catch_unwind(AssertUnwindSafe(|| running.engine.finish(running.sequence)))
-		.unwrap_or_else(|_| Err(gone()))
-		.map(|g| (g, running.started));
+	let (engine, sequence) = (running.engine, running.sequence);
+	let result = on_pool(|| {
+		catch_unwind(AssertUnwindSafe(|| engine.finish(sequence))).unwrap_or_else(|_| Err(gone()))
+	})
+	.map(|g| (g, running.started));
 	let _ = running.done.send(result);
 	None
 }
@@ -282,8 +295,10 @@ fn step(mut batch: Vec<Running>, batch_sizes: &Histogram) -> Vec<Running> {
 			let mut sequences: Vec<&mut Sequence> =
 				mine.iter_mut().map(|r| &mut r.sequence).collect();
 			batch_sizes.observe(sequences.len() as f64);
-			catch_unwind(AssertUnwindSafe(|| engine.step(&mut sequences)))
-				.unwrap_or_else(|_| Err(gone()))
+			on_pool(|| {
+				catch_unwind(AssertUnwindSafe(|| engine.step(&mut sequences)))
+					.unwrap_or_else(|_| Err(gone()))
+			})
 		};
 		match stepped {
 			Ok(()) => {
