@@ -600,12 +600,15 @@ impl CandleEngine {
 		let mut caches: Vec<&mut crate::model::Cache> =
 			going.iter_mut().map(|s| &mut s.cache).collect();
 		let rows = self.model.forward_batch(&tokens, &mut caches)?;
-		for (seq, (logits, hidden)) in
-			going.into_iter().zip(rows.logits.into_iter().zip(rows.hidden))
-		{
-			self.accept(seq, crate::model::Rows { logits: vec![logits], hidden: vec![hidden] })?;
-		}
-		Ok(())
+		// Each sequence picks its token on its own (a softmax and the sampler over the whole
+		// vocabulary): side by side on the compute pool.
+		use rayon::prelude::*;
+		going
+			.into_par_iter()
+			.zip(rows.logits.into_par_iter().zip(rows.hidden))
+			.try_for_each(|(seq, (logits, hidden))| {
+				self.accept(seq, crate::model::Rows { logits: vec![logits], hidden: vec![hidden] })
+			})
 	}
 
 	/// Picks `seq`'s next token from the last row of `rows`, with its log-probabilities and
