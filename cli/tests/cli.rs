@@ -218,7 +218,7 @@ async fn every_command_group_against_a_dev_node() {
 	// Consumer with --wait, while the test plays the assigned host.
 	let prompt_file = std::env::temp_dir().join(format!("daya-prompt-{}", std::process::id()));
 	std::fs::write(&prompt_file, "What is six times seven?").unwrap();
-	let waiting = Command::new(DAYA)
+	let mut waiting = Command::new(DAYA)
 		.args(["--url", url, "--json", "job", "submit", "--model", "0", "--prompt-file"])
 		.arg(&prompt_file)
 		.args(["--max-tokens", "16", "--suri", "charlie", "--wait", "--timeout", "120"])
@@ -304,7 +304,11 @@ async fn every_command_group_against_a_dev_node() {
 		let cancelled_open = cancelled_at_deadline
 			.as_ref()
 			.is_some_and(|(id, _)| json(url, &["job", "status", id]).get("end").is_none());
-		if delivered && !acted && !cancelled_open {
+		// The submitted job ends only once its validation, if it was drawn for one, is in: a
+		// validation drawn after a quiet round must still be played (a silent validator is
+		// slashed), so the hosts play until the waiting client has its answer.
+		let answered = waiting.try_wait().unwrap().is_some();
+		if delivered && !acted && !cancelled_open && answered {
 			break;
 		}
 		assert!(std::time::Instant::now() < deadline, "the job was never assigned");
