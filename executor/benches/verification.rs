@@ -604,7 +604,7 @@ fn smollm2_section(
 	}
 	let edits = if only().is_some() { &[][..] } else { &edits[..] };
 	edit_rows(&mut rows, smol, &mut honest, edits, &policy, smol_jobs, tokens);
-	print_rows("SmolLM2-135M-Instruct (Q4_1 GGUF, dequantized to f32)", &rows);
+	print_rows("SmolLM2-135M-Instruct (Q4_1 GGUF; Q4_1 and Q8_0 kept quantized on the CPU, tampered copies dense)", &rows);
 
 	// What bounds the check's cost on this device: a check is one prefill over prompt and
 	// output, a generation one decode step per token.
