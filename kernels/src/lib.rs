@@ -421,13 +421,24 @@ mod avx {
 		column: &mut [f32],
 	) {
 		let cols = w.cols;
+		// Output `o`'s blocks: one every `group` from its first.
+		let (first, step) = (w.index(o, 0), w.group);
 		for tile in (0..column.len()).step_by(TILE) {
 			let rows = (column.len() - tile).min(TILE);
 			let mut acc = [_mm256_setzero_ps(); TILE];
 			for b in 0..per_row {
+				// The block a few ahead, asked of memory now: its bytes arrive while these
+				// are summed.
+				let ahead = first + (b + 4).min(per_row - 1) * step;
 				let v = match &w.blocks {
-					Blocks::Q4_1(blocks) => q4_1(&blocks[w.index(o, b)]),
-					Blocks::Q8_0(blocks) => q8_0(&blocks[w.index(o, b)]),
+					Blocks::Q4_1(blocks) => {
+						_mm_prefetch::<_MM_HINT_T0>(blocks[ahead..].as_ptr().cast());
+						q4_1(&blocks[first + b * step])
+					},
+					Blocks::Q8_0(blocks) => {
+						_mm_prefetch::<_MM_HINT_T0>(blocks[ahead..].as_ptr().cast());
+						q8_0(&blocks[first + b * step])
+					},
 				};
 				for (r, acc) in acc.iter_mut().enumerate().take(rows) {
 					let x = xs[(tile + r) * cols + b * BLOCK..][..BLOCK].as_ptr();
