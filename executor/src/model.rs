@@ -293,13 +293,7 @@ impl Llama {
 			let h = block.input_norm.forward(&x)?;
 			let h = block.attn.forward(&h, &cos, &sin, mask.as_ref(), kv)?;
 			x = (residual + h)?;
-			let residual = x.clone();
-			let h = block.post_norm.forward(&x)?;
-			let h = block.mlp.down.forward(
-				&(candle_nn::ops::silu(&block.mlp.gate.forward(&h)?)?
-					* block.mlp.up.forward(&h)?)?,
-			)?;
-			x = (residual + h)?;
+			x = block.mlp_after(x)?;
 		}
 		cache.pos += t;
 		let x = x.narrow(1, logits_from, t - logits_from)?;
@@ -341,13 +335,7 @@ impl Llama {
 			}
 			let h = block.attn.o.forward(&Tensor::cat(&outs, 0)?)?;
 			x = (residual + h)?;
-			let residual = x.clone();
-			let h = block.post_norm.forward(&x)?;
-			let h = block.mlp.down.forward(
-				&(candle_nn::ops::silu(&block.mlp.gate.forward(&h)?)?
-					* block.mlp.up.forward(&h)?)?,
-			)?;
-			x = (residual + h)?;
+			x = block.mlp_after(x)?;
 		}
 		for cache in caches.iter_mut() {
 			cache.pos += 1;
@@ -395,6 +383,18 @@ impl Llama {
 			}
 		}
 		Tensor::from_vec(m, (n * t, s), &self.device)
+	}
+}
+
+impl Block {
+	/// `x` plus the MLP of its normalized self: the second half of the block.
+	fn mlp_after(&self, x: Tensor) -> candle_core::Result<Tensor> {
+		let h = self.post_norm.forward(&x)?;
+		let m = &self.mlp;
+		let h = m
+			.down
+			.forward(&(candle_nn::ops::silu(&m.gate.forward(&h)?)? * m.up.forward(&h)?)?)?;
+		x + h
 	}
 }
 

@@ -371,42 +371,57 @@ mod avx {
 		[at(0), at(8), at(16), at(24)]
 	}
 
+	/// Stored block `i` of `w`, dequantized: its four vectors.
+	#[target_feature(enable = "avx2,fma")]
+	unsafe fn dequant(w: &QuantWeight, i: usize) -> [__m256; 4] {
+		match &w.blocks {
+			Blocks::Q4_1(blocks) => q4_1(&blocks[i]),
+			Blocks::Q8_0(blocks) => q8_0(&blocks[i]),
+		}
+	}
+
+	/// The eight lanes of `acc` added in order ([`lanes_sum`]).
+	#[target_feature(enable = "avx2,fma")]
+	unsafe fn sum(acc: __m256) -> f32 {
+		let mut lanes = [0f32; 8];
+		_mm256_storeu_ps(lanes.as_mut_ptr(), acc);
+		lanes_sum(&lanes)
+	}
+
 	/// Outputs `first..first + GROUP` (a whole group) for the one row `x`: the operations of
 	/// [`QuantWeight::portable`] for each, the outputs interleaved, their blocks read as one
 	/// stream.
 	#[target_feature(enable = "avx2,fma")]
 	pub(super) unsafe fn group(w: &QuantWeight, first: usize, x: &[f32], out: &mut [f32; GROUP]) {
-		let per_row = w.cols / BLOCK;
-		let base = w.index(first, 0);
+		let at = w.index(first, 0);
+		let len = w.cols / BLOCK * GROUP;
+		// The block type chosen once, outside the loops.
+		match &w.blocks {
+			Blocks::Q4_1(blocks) => group_of(&blocks[at..at + len], |b| q4_1(b), x, out),
+			Blocks::Q8_0(blocks) => group_of(&blocks[at..at + len], |b| q8_0(b), x, out),
+		}
+	}
+
+	/// [`group`] over a group's blocks, `GROUP` per position, dequantized by `vectors`.
+	#[target_feature(enable = "avx2,fma")]
+	#[inline]
+	unsafe fn group_of<B>(
+		blocks: &[B],
+		vectors: impl Fn(&B) -> [__m256; 4],
+		x: &[f32],
+		out: &mut [f32; GROUP],
+	) {
 		let mut acc = [_mm256_setzero_ps(); GROUP];
-		for b in 0..per_row {
+		for (b, at) in blocks.chunks_exact(GROUP).enumerate() {
 			let p = x[b * BLOCK..][..BLOCK].as_ptr();
-			let at = base + b * GROUP;
-			match &w.blocks {
-				Blocks::Q4_1(blocks) => {
-					let blocks = &blocks[at..at + GROUP];
-					for o in 0..GROUP {
-						let v = q4_1(&blocks[o]);
-						for (k, v) in v.iter().enumerate() {
-							acc[o] = _mm256_fmadd_ps(*v, _mm256_loadu_ps(p.add(8 * k)), acc[o]);
-						}
-					}
-				},
-				Blocks::Q8_0(blocks) => {
-					let blocks = &blocks[at..at + GROUP];
-					for o in 0..GROUP {
-						let v = q8_0(&blocks[o]);
-						for (k, v) in v.iter().enumerate() {
-							acc[o] = _mm256_fmadd_ps(*v, _mm256_loadu_ps(p.add(8 * k)), acc[o]);
-						}
-					}
-				},
+			for (acc, block) in acc.iter_mut().zip(at) {
+				for (k, v) in vectors(block).iter().enumerate() {
+					*acc = _mm256_fmadd_ps(*v, _mm256_loadu_ps(p.add(8 * k)), *acc);
+				}
 			}
 		}
 		for (o, acc) in acc.iter().enumerate() {
-			let mut lanes = [0f32; 8];
-			_mm256_storeu_ps(lanes.as_mut_ptr(), *acc);
-			out[o] = lanes_sum(&lanes);
+			out[o] = sum(*acc);
 		}
 	}
 
@@ -430,16 +445,12 @@ mod avx {
 				// The block a few ahead, asked of memory now: its bytes arrive while these
 				// are summed.
 				let ahead = first + (b + 4).min(per_row - 1) * step;
-				let v = match &w.blocks {
-					Blocks::Q4_1(blocks) => {
-						_mm_prefetch::<_MM_HINT_T0>(blocks[ahead..].as_ptr().cast());
-						q4_1(&blocks[first + b * step])
-					},
-					Blocks::Q8_0(blocks) => {
-						_mm_prefetch::<_MM_HINT_T0>(blocks[ahead..].as_ptr().cast());
-						q8_0(&blocks[first + b * step])
-					},
+				let ahead: *const i8 = match &w.blocks {
+					Blocks::Q4_1(blocks) => blocks[ahead..].as_ptr().cast(),
+					Blocks::Q8_0(blocks) => blocks[ahead..].as_ptr().cast(),
 				};
+				_mm_prefetch::<_MM_HINT_T0>(ahead);
+				let v = dequant(w, first + b * step);
 				for (r, acc) in acc.iter_mut().enumerate().take(rows) {
 					let x = xs[(tile + r) * cols + b * BLOCK..][..BLOCK].as_ptr();
 					for (k, v) in v.iter().enumerate() {
@@ -448,9 +459,7 @@ mod avx {
 				}
 			}
 			for (r, acc) in acc.iter().enumerate().take(rows) {
-				let mut lanes = [0f32; 8];
-				_mm256_storeu_ps(lanes.as_mut_ptr(), *acc);
-				column[tile + r] = lanes_sum(&lanes);
+				column[tile + r] = sum(*acc);
 			}
 		}
 	}
@@ -484,9 +493,7 @@ mod avx {
 				}
 				for (p, acc) in acc.iter().enumerate().take(pair) {
 					for (r, acc) in acc.iter().enumerate().take(rows) {
-						let mut lanes = [0f32; 8];
-						_mm256_storeu_ps(lanes.as_mut_ptr(), *acc);
-						out[(o + p) * m + tile + r] = lanes_sum(&lanes);
+						out[(o + p) * m + tile + r] = sum(*acc);
 					}
 				}
 			}
