@@ -445,6 +445,15 @@ impl Client {
 		self.call::<Static<R>>(api, method, args).await.map(|Static(value)| value)
 	}
 
+	/// `signer`'s next nonce, counting its transactions in the node's pool and best blocks.
+	async fn next_nonce(&self, signer: &Keypair) -> Result<u64, subxt::Error> {
+		let who = account_of(signer).to_string();
+		Ok(self
+			.rpc
+			.request("system_accountNextIndex", subxt::rpcs::rpc_params![who])
+			.await?)
+	}
+
 	/// Signs and submits `call`, waits for finalization and success; returns the events and the
 	/// block number.
 	async fn send(
@@ -453,12 +462,17 @@ impl Client {
 		signer: &Keypair,
 	) -> Result<(subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>, u64), Failure> {
 		let sent = || async {
+			// The next nonce as the node's pool sees it: the latest finalized block's (what
+			// subxt reads by default) lags on a parachain, where the account's other sender (a
+			// host's offchain worker) may have transactions in unfinalized blocks.
+			let nonce = self.next_nonce(signer).await?;
+			let params = subxt::config::PolkadotExtrinsicParamsBuilder::new().nonce(nonce).build();
 			let in_block = self
 				.api
 				.at_current_block()
 				.await?
 				.transactions()
-				.sign_and_submit_then_watch_default(call, signer)
+				.sign_and_submit_then_watch(call, signer, params)
 				.await?
 				.wait_for_finalized()
 				.await?;

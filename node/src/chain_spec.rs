@@ -6,7 +6,7 @@
 //! | `local` | two-collator chain for a local relay chain (zombienet), `local_testnet` preset |
 //! | anything else | a chain spec JSON file at that path |
 //!
-//! Both built-in specs carry the runtime WASM blob compiled from this workspace.
+//! Both built-in specs carry the runtime WASM blob compiled from this workspace, compressed.
 
 use polkadot_sdk::{
 	polkadot_omni_node_lib::chain_spec::{
@@ -34,11 +34,25 @@ impl LoadSpec for DayaChainSpecLoader {
 	}
 }
 
-fn wasm() -> Result<&'static [u8], String> {
-	daya_runtime::WASM_BINARY.ok_or_else(|| {
+/// The runtime's code as the built-in specs carry it: zstd-compressed (with the prefix nodes and
+/// relay-chain validators recognise), as a release build of the runtime already is, so that a
+/// debug build's blob (about 4 MB) fits a relay chain's `max_code_size` (3 MiB on
+/// `rococo-local`) as well.
+fn wasm() -> Result<Vec<u8>, String> {
+	use polkadot_sdk::sp_maybe_compressed_blob::{
+		compress_weakly, decompress, CODE_BLOB_BOMB_LIMIT,
+	};
+	let blob = daya_runtime::WASM_BINARY.ok_or_else(|| {
 		"this daya-node was built without the runtime WASM blob (SKIP_WASM_BUILD was set); \
 		 rebuild it without SKIP_WASM_BUILD"
 			.to_string()
+	})?;
+	// A blob that decompresses into another one is compressed already.
+	if let Ok(std::borrow::Cow::Owned(_)) = decompress(blob, CODE_BLOB_BOMB_LIMIT) {
+		return Ok(blob.to_vec());
+	}
+	compress_weakly(blob, CODE_BLOB_BOMB_LIMIT).ok_or_else(|| {
+		format!("the runtime WASM blob ({} bytes) is over the code size limit", blob.len())
 	})
 }
 
@@ -54,7 +68,7 @@ pub fn properties() -> Properties {
 /// The development chain: Alice collates alone and holds sudo.
 pub fn development_chain_spec() -> Result<GenericChainSpec, String> {
 	Ok(GenericChainSpec::builder(
-		wasm()?,
+		&wasm()?,
 		Extensions::new(LOCAL_RELAY_CHAIN.into(), daya_runtime::DEFAULT_PARA_ID),
 	)
 	.with_name("Daya Development")
@@ -69,7 +83,7 @@ pub fn development_chain_spec() -> Result<GenericChainSpec, String> {
 /// The local testnet: Alice and Bob collate on a `rococo-local` relay chain.
 pub fn local_testnet_chain_spec() -> Result<GenericChainSpec, String> {
 	Ok(GenericChainSpec::builder(
-		wasm()?,
+		&wasm()?,
 		Extensions::new(LOCAL_RELAY_CHAIN.into(), daya_runtime::DEFAULT_PARA_ID),
 	)
 	.with_name("Daya Local Testnet")

@@ -198,6 +198,13 @@ pub fn http_request_with(
 /// and that URL announced on chain as its endpoint (where other hosts fetch its
 /// proof-of-compute proofs).
 pub fn attach(url: &str, who: &str, executor: &Executor) {
+	hand_to(url, who, executor);
+	announce(url, who, executor);
+}
+
+/// The node's half of [`attach`], which takes no block: `who`'s key in the node's keystore and
+/// its executor's URL and API key in the node's offchain storage.
+pub fn hand_to(url: &str, who: &str, executor: &Executor) {
 	let inserted = json(url, &["--suri", who, "host", "insert-key"]);
 	assert_eq!(inserted["keyType"], "daya");
 	let key_file = executor.key_file.to_str().unwrap();
@@ -207,6 +214,11 @@ pub fn attach(url: &str, who: &str, executor: &Executor) {
 	);
 	assert_eq!(set["executor"], executor.url().as_str());
 	assert_eq!(set["apiKey"], true, "{set}");
+}
+
+/// The chain's half of [`attach`]: `who`'s executor URL announced as its endpoint, by a
+/// transaction if the registry has another.
+pub fn announce(url: &str, who: &str, executor: &Executor) {
 	let status = json(url, &["host", "status", who]);
 	if status["endpoint"] != executor.url().as_str() {
 		let updated = json(url, &["--suri", who, "host", "update", "--endpoint", &executor.url()]);
