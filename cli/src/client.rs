@@ -229,7 +229,64 @@ struct ProposedEvent {
 	threshold: u32,
 }
 
-/// Parses a `0x`-prefixed 32-byte hash.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct SubmittedEvent {
+	index: u32,
+	track: u16,
+}
+
+/// A referendum submitted by [`Client::submit_referendum`].
+pub struct ReferendumSubmitted {
+	pub index: u32,
+	pub track: u16,
+	/// The proposed call's encoded length.
+	pub call_len: usize,
+}
+
+/// A referendum's stored state as JSON: `status` (`ongoing`, `approved`, `rejected`,
+/// `cancelled`, `timedOut`, `killed`), and for an ongoing one its track, tally (ayes, nays,
+/// support), when it was submitted and since when it is deciding and confirming.
+pub fn referendum_json(info: &Value) -> serde_json::Value {
+	use subxt::ext::scale_value::{At, ValueDef};
+	let number = |v: Option<&Value>| v.and_then(|v| v.as_u128());
+	let ValueDef::Variant(variant) = &info.value else {
+		return serde_json::json!({ "status": "unknown" });
+	};
+	let status = match variant.name.as_str() {
+		"Ongoing" => "ongoing",
+		"Approved" => "approved",
+		"Rejected" => "rejected",
+		"Cancelled" => "cancelled",
+		"TimedOut" => "timedOut",
+		"Killed" => "killed",
+		other => other,
+	};
+	let fields: Vec<&Value> = variant.values.values().collect();
+	if status != "ongoing" {
+		let ended = number(fields.first().copied());
+		return serde_json::json!({ "status": status, "endedAt": ended });
+	}
+	let Some(ongoing) = fields.first() else {
+		return serde_json::json!({ "status": status });
+	};
+	let tally = ongoing.at("tally");
+	let amount = |v: Option<&Value>| number(v).map(|n| n.to_string());
+	let deciding = ongoing.at("deciding").and_then(|d| d.at(0));
+	serde_json::json!({
+		"status": status,
+		"track": number(ongoing.at("track")),
+		"submitted": number(ongoing.at("submitted")),
+		"decidingSince": number(deciding.and_then(|d| d.at("since"))),
+		"confirmingUntil": number(deciding.and_then(|d| d.at("confirming")).and_then(|c| c.at(0))),
+		"ayes": amount(tally.and_then(|t| t.at("ayes"))),
+		"nays": amount(tally.and_then(|t| t.at("nays"))),
+		"support": amount(tally.and_then(|t| t.at("support"))),
+		"decisionDeposit": ongoing.at("decision_deposit").and_then(|d| d.at(0)).is_some(),
+	})
+}
+
+/// Parses a `0x`-prefixed 32-byte hash./// Parses a `0x`-prefixed 32-byte hash.
 pub fn parse_hash(text: &str) -> Result<[u8; 32], Failure> {
 	text.strip_prefix("0x")
 		.and_then(daya_protocol::hex::parse_hash)
@@ -782,6 +839,98 @@ impl Client {
 			event.is_ok_and(|e| e.pallet_name() == "Council" && e.event_name() == "Executed")
 		});
 		Ok(executed)
+	}
+
+	/// Submits a registry change (`Models.<call>(fields)`) to token holders: notes the call as
+	/// a preimage (unless it is small enough to go inline), submits a referendum on the
+	/// model-registry track, and places its decision deposit, each signed by `signer`.
+	pub async fn submit_referendum(
+		&self,
+		signer: &Keypair,
+		call: &str,
+		fields: Vec<(&'static str, Value)>,
+	) -> Result<ReferendumSubmitted, Failure> {
+		use subxt::config::{substrate::BlakeTwo256, Hasher};
+		let at = self.api.at_current_block().await.map_err(short)?;
+		let payload = dynamic::transaction("Models", call, Value::named_composite(fields));
+		let bytes = at.transactions().call_data(&payload).map_err(short)?;
+		// `Bounded::Inline` holds at most 128 bytes; longer calls are looked up by hash.
+		let proposal = if bytes.len() <= 128 {
+			Value::unnamed_variant("Inline", [Value::from_bytes(&bytes)])
+		} else {
+			let note =
+				dynamic::transaction("Preimage", "note_preimage", vec![Value::from_bytes(&bytes)]);
+			match self.send(&note, signer).await {
+				Ok(_) => {},
+				// The same call proposed before: its preimage is there already.
+				Err(Failure(error)) if error.contains("AlreadyNoted") => {},
+				Err(error) => return Err(error),
+			}
+			let hash = BlakeTwo256.hash(&bytes);
+			Value::named_variant(
+				"Lookup",
+				[("hash", Value::from_bytes(hash.0)), ("len", Value::u128(bytes.len() as u128))],
+			)
+		};
+		let origin =
+			Value::unnamed_variant("Origins", [Value::unnamed_variant("ModelRegistry", [])]);
+		let after = Value::unnamed_variant("After", [Value::u128(0)]);
+		let submit = dynamic::transaction("Referenda", "submit", (origin, proposal, after));
+		let (events, _) = self.send(&submit, signer).await?;
+		let submitted = find_event::<SubmittedEvent>(&events, "Referenda", "Submitted")?
+			.ok_or_else(|| Failure("the referendum was not submitted".into()))?;
+		let deposit =
+			dynamic::transaction("Referenda", "place_decision_deposit", (submitted.index,));
+		self.send(&deposit, signer).await?;
+		Ok(ReferendumSubmitted {
+			index: submitted.index,
+			track: submitted.track,
+			call_len: bytes.len(),
+		})
+	}
+
+	/// Votes on referendum `index` with `balance` at `conviction` (0 for none, 1 to 6 for
+	/// 1x to 6x).
+	pub async fn vote_referendum(
+		&self,
+		signer: &Keypair,
+		index: u32,
+		aye: bool,
+		conviction: u8,
+		balance: u128,
+	) -> Result<(), Failure> {
+		// One byte: the aye bit, then the conviction.
+		let vote = u128::from(if aye { 0x80 } else { 0 } | conviction);
+		let vote = Value::named_variant(
+			"Standard",
+			[
+				("vote", Value::unnamed_composite([Value::u128(vote)])),
+				("balance", Value::u128(balance)),
+			],
+		);
+		let call = dynamic::transaction("ConvictionVoting", "vote", (index, vote));
+		self.send(&call, signer).await.map(|_| ())
+	}
+
+	/// The number of referenda ever submitted (the next one's index).
+	pub async fn referendum_count(&self) -> Result<u32, Failure> {
+		let at = self.api.at_current_block().await.map_err(short)?;
+		let count = dynamic::storage::<(), u32>("Referenda", "ReferendumCount");
+		match at.storage().try_fetch(count, ()).await.map_err(short)? {
+			Some(value) => value.decode().map_err(short),
+			None => Ok(0),
+		}
+	}
+
+	/// Referendum `index` as the chain stores it, decoded into JSON; `None` if there is none.
+	pub async fn referendum(&self, index: u32) -> Result<Option<serde_json::Value>, Failure> {
+		let at = self.api.at_current_block().await.map_err(short)?;
+		let info = dynamic::storage::<(u32,), Value>("Referenda", "ReferendumInfoFor");
+		let Some(value) = at.storage().try_fetch(info, (index,)).await.map_err(short)? else {
+			return Ok(None);
+		};
+		let value = value.decode().map_err(short)?;
+		Ok(Some(referendum_json(&value.remove_context())))
 	}
 
 	pub async fn cancel_job(&self, signer: &Keypair, id: u64) -> Result<Cancelled, Failure> {

@@ -508,9 +508,9 @@ pub fn motion(json: bool, motion: &Motion) {
 	}
 	println!("motion {} proposed: {hash}", motion.index);
 	println!("  it passes with {} aye votes; members vote with", motion.threshold);
-	println!("  daya model vote {hash} {} --suri <member>", motion.index);
+	println!("  daya council vote {hash} {} --suri <member>", motion.index);
 	println!(
-		"  and anyone closes it with: daya model close {hash} {} --suri <account>",
+		"  and anyone closes it with: daya council close {hash} {} --suri <account>",
 		motion.index
 	);
 }
@@ -531,6 +531,114 @@ pub fn closed(json: bool, index: u32, enacted: bool) {
 	} else {
 		println!("motion {index} closed: rejected");
 	}
+}
+
+/// The name of an OpenGov track.
+fn track_name(track: Option<u64>) -> &'static str {
+	match track {
+		Some(0) => "root",
+		Some(1) => "model_registry",
+		Some(2) => "treasurer",
+		_ => "unknown",
+	}
+}
+
+pub fn referendum_submitted(json: bool, submitted: &crate::client::ReferendumSubmitted) {
+	let track = track_name(Some(submitted.track.into()));
+	if json {
+		return print(json!({
+			"index": submitted.index,
+			"track": track,
+			"callBytes": submitted.call_len,
+		}));
+	}
+	println!(
+		"referendum {} submitted on the {track} track, its decision deposit placed",
+		submitted.index
+	);
+	println!("  token holders vote with: daya referendum vote {} --amount DAYA --conviction 1x --suri <account>", submitted.index);
+	println!("  and follow it with: daya referendum show {}", submitted.index);
+}
+
+/// A conviction's name: `none` or `Nx`.
+fn conviction_name(conviction: u8) -> String {
+	if conviction == 0 {
+		"none".into()
+	} else {
+		format!("{conviction}x")
+	}
+}
+
+pub fn referendum_voted(json: bool, index: u32, aye: bool, conviction: u8, balance: u128) {
+	let conviction = conviction_name(conviction);
+	if json {
+		return print(json!({
+			"index": index,
+			"aye": aye,
+			"conviction": conviction,
+			"amount": balance.to_string(),
+		}));
+	}
+	let side = if aye { "aye" } else { "nay" };
+	println!(
+		"voted {side} on referendum {index} with {} at conviction {conviction}",
+		Amount(balance)
+	);
+}
+
+/// The JSON of a referendum, with its index and its track's name.
+fn referendum_view(index: u32, info: &serde_json::Value) -> serde_json::Value {
+	let mut view = info.clone();
+	view["index"] = json!(index);
+	if let Some(track) = info.get("track") {
+		view["trackName"] = json!(track_name(track.as_u64()));
+	}
+	view
+}
+
+fn referendum_line(index: u32, info: &serde_json::Value) -> String {
+	let status = info["status"].as_str().unwrap_or("unknown");
+	if status != "ongoing" {
+		return format!("#{index}  {status} at block {}", info["endedAt"]);
+	}
+	let amount =
+		|key: &str| Amount(info[key].as_str().and_then(|a| a.parse().ok()).unwrap_or_default());
+	let phase = if !info["confirmingUntil"].is_null() {
+		format!("confirming until block {}", info["confirmingUntil"])
+	} else if !info["decidingSince"].is_null() {
+		format!("deciding since block {}", info["decidingSince"])
+	} else {
+		"preparing".to_string()
+	};
+	format!(
+		"#{index}  ongoing on {}: {phase}; ayes {}, nays {}, support {}",
+		track_name(info["track"].as_u64()),
+		amount("ayes"),
+		amount("nays"),
+		amount("support")
+	)
+}
+
+pub fn referenda(json: bool, all: &[(u32, serde_json::Value)]) {
+	if json {
+		return print(json!(all
+			.iter()
+			.map(|(index, info)| referendum_view(*index, info))
+			.collect::<Vec<_>>()));
+	}
+	if all.is_empty() {
+		println!("no referenda");
+	}
+	for (index, info) in all {
+		println!("{}", referendum_line(*index, info));
+	}
+}
+
+pub fn referendum(json: bool, index: u32, info: &serde_json::Value) {
+	if json {
+		return print(referendum_view(index, info));
+	}
+	println!("{}", referendum_line(index, info));
 }
 
 pub fn left(json: bool, who: &AccountId32) {

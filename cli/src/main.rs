@@ -65,6 +65,119 @@ enum Command {
 	/// Proof of compute's windows (hosts).
 	#[command(subcommand)]
 	Poc(PocCommand),
+	/// Token-holder referenda on the model registry (OpenGov): propose, vote with conviction,
+	/// follow (voters).
+	#[command(subcommand)]
+	Referendum(ReferendumCommand),
+	/// The model council's motions on the registry, by its members: the fast path beside
+	/// referenda.
+	#[command(subcommand)]
+	Council(CouncilCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ReferendumCommand {
+	/// Submit a registry change to token holders (`--suri` pays the submission and decision
+	/// deposits, 10 and 100 DAYA, returned once it is decided); prints its index.
+	#[command(subcommand)]
+	Propose(ProposeCommand),
+	/// Vote on a referendum with an amount and a conviction: the amount is locked for the
+	/// conviction's periods after the referendum ends (1x: one week, 2x: two, 3x: four, 4x:
+	/// eight, 5x: sixteen, 6x: thirty-two; `none` counts a tenth and locks nothing).
+	Vote {
+		/// The referendum's index, from `propose` or `list`.
+		index: u32,
+		/// How much to vote with, in DAYA.
+		#[arg(long, value_name = "DAYA")]
+		amount: String,
+		/// `none`, `1x`, `2x`, `3x`, `4x`, `5x` or `6x`.
+		#[arg(long, default_value = "1x")]
+		conviction: String,
+		/// Vote against (the default is for).
+		#[arg(long)]
+		nay: bool,
+	},
+	/// Ongoing referenda, and the last ended ones.
+	List,
+	/// One referendum: its status, track, tally and periods.
+	Show {
+		/// The referendum's index.
+		index: u32,
+	},
+}
+
+#[derive(Subcommand, Debug)]
+enum CouncilCommand {
+	/// Propose a registry change to the model council, as a council member (`--suri`); prints
+	/// the motion's hash and index for `vote` and `close`.
+	#[command(subcommand)]
+	Propose(ProposeCommand),
+	/// Vote on a council motion, as a council member (`--suri`).
+	Vote {
+		/// The motion's hash (`0x...`), from `propose`.
+		hash: String,
+		/// The motion's index, from `propose`.
+		index: u32,
+		/// Vote against (the default is for).
+		#[arg(long)]
+		nay: bool,
+	},
+	/// Close a council motion once it has its votes: a motion that passed is enacted. Anyone
+	/// (`--suri`) may close.
+	Close {
+		/// The motion's hash (`0x...`).
+		hash: String,
+		/// The motion's index.
+		index: u32,
+	},
+}
+
+/// The registry call a proposal asks for: `Models.<call>` and its fields.
+async fn registry_change(
+	client: &Client,
+	proposal: &ProposeCommand,
+) -> Result<(&'static str, Vec<(&'static str, subxt::dynamic::Value)>), Failure> {
+	use subxt::dynamic::Value;
+	let model_id = |model: &str| {
+		let model = ModelRef::parse(model);
+		async move { Ok::<_, Failure>(Value::u128(client.model(&model).await?.0.into())) }
+	};
+	Ok(match proposal {
+		ProposeCommand::Register { spec } => {
+			let params = spec::SpecFile::read(spec)?.params_value()?;
+			("register_model", vec![("params", params)])
+		},
+		ProposeCommand::Update { model, spec } => {
+			let spec = spec::SpecFile::read(spec)?.spec_value()?;
+			("update_model", vec![("model", model_id(model).await?), ("spec", spec)])
+		},
+		ProposeCommand::Price { model, price } => (
+			"set_price",
+			vec![
+				("model", model_id(model).await?),
+				("price_per_token", Value::u128(parse_amount(price)?)),
+			],
+		),
+		ProposeCommand::Deprecate { model } => {
+			("deprecate_model", vec![("model", model_id(model).await?)])
+		},
+		ProposeCommand::Retire { model } => {
+			("retire_model", vec![("model", model_id(model).await?)])
+		},
+	})
+}
+
+/// A conviction by name: `none` is 0, `1x` to `6x` are 1 to 6.
+fn parse_conviction(text: &str) -> Result<u8, Failure> {
+	let invalid =
+		|| Failure(format!("invalid conviction {text:?}: give none, 1x, 2x, 3x, 4x, 5x or 6x"));
+	match text {
+		"none" => Ok(0),
+		_ => {
+			let times = text.strip_suffix('x').and_then(|n| n.parse::<u8>().ok());
+			times.filter(|n| (1..=6).contains(n)).ok_or_else(invalid)
+		},
+	}
 }
 
 #[derive(Subcommand, Debug)]
@@ -178,28 +291,6 @@ enum ModelCommand {
 	Show {
 		/// The model, by name or id.
 		model: String,
-	},
-	/// Propose a registry change to the model council, as a council member (`--suri`); prints
-	/// the motion's hash and index for `vote` and `close`.
-	#[command(subcommand)]
-	Propose(ProposeCommand),
-	/// Vote on a council motion, as a council member (`--suri`).
-	Vote {
-		/// The motion's hash (`0x...`), from `propose`.
-		hash: String,
-		/// The motion's index, from `propose`.
-		index: u32,
-		/// Vote against (the default is for).
-		#[arg(long)]
-		nay: bool,
-	},
-	/// Close a council motion once it has its votes: a motion that passed is enacted. Anyone
-	/// (`--suri`) may close.
-	Close {
-		/// The motion's hash (`0x...`).
-		hash: String,
-		/// The motion's index.
-		index: u32,
 	},
 }
 
@@ -495,51 +586,54 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			let (id, model) = client.model(&ModelRef::parse(&model)).await?;
 			format::model(json, id, &model);
 		},
-		Command::Model(ModelCommand::Propose(proposal)) => {
+		Command::Council(CouncilCommand::Propose(proposal)) => {
 			let signer = client::signer(cli.suri.as_deref())?;
-			use subxt::dynamic::Value;
-			let model_id = |model: &str| {
-				let client = &client;
-				let model = ModelRef::parse(model);
-				async move { Ok::<_, Failure>(Value::u128(client.model(&model).await?.0.into())) }
-			};
-			let (call, fields) = match &proposal {
-				ProposeCommand::Register { spec } => {
-					let params = spec::SpecFile::read(spec)?.params_value()?;
-					("register_model", vec![("params", params)])
-				},
-				ProposeCommand::Update { model, spec } => {
-					let spec = spec::SpecFile::read(spec)?.spec_value()?;
-					("update_model", vec![("model", model_id(model).await?), ("spec", spec)])
-				},
-				ProposeCommand::Price { model, price } => (
-					"set_price",
-					vec![
-						("model", model_id(model).await?),
-						("price_per_token", Value::u128(parse_amount(price)?)),
-					],
-				),
-				ProposeCommand::Deprecate { model } => {
-					("deprecate_model", vec![("model", model_id(model).await?)])
-				},
-				ProposeCommand::Retire { model } => {
-					("retire_model", vec![("model", model_id(model).await?)])
-				},
-			};
+			let (call, fields) = registry_change(&client, &proposal).await?;
 			let motion = client.propose(&signer, call, fields).await?;
 			format::motion(json, &motion);
 		},
-		Command::Model(ModelCommand::Vote { hash, index, nay }) => {
+		Command::Council(CouncilCommand::Vote { hash, index, nay }) => {
 			let signer = client::signer(cli.suri.as_deref())?;
 			let hash = client::parse_hash(&hash)?;
 			client.vote(&signer, hash, index, !nay).await?;
 			format::voted(json, index, !nay);
 		},
-		Command::Model(ModelCommand::Close { hash, index }) => {
+		Command::Council(CouncilCommand::Close { hash, index }) => {
 			let signer = client::signer(cli.suri.as_deref())?;
 			let hash = client::parse_hash(&hash)?;
 			let enacted = client.close(&signer, hash, index).await?;
 			format::closed(json, index, enacted);
+		},
+		Command::Referendum(ReferendumCommand::Propose(proposal)) => {
+			let signer = client::signer(cli.suri.as_deref())?;
+			let (call, fields) = registry_change(&client, &proposal).await?;
+			let submitted = client.submit_referendum(&signer, call, fields).await?;
+			format::referendum_submitted(json, &submitted);
+		},
+		Command::Referendum(ReferendumCommand::Vote { index, amount, conviction, nay }) => {
+			let balance = parse_amount(&amount)?;
+			let conviction = parse_conviction(&conviction)?;
+			let signer = client::signer(cli.suri.as_deref())?;
+			client.vote_referendum(&signer, index, !nay, conviction, balance).await?;
+			format::referendum_voted(json, index, !nay, conviction, balance);
+		},
+		Command::Referendum(ReferendumCommand::List) => {
+			let count = client.referendum_count().await?;
+			let mut all = Vec::new();
+			// The last 50 submitted: older ones have ended long ago.
+			for index in (count.saturating_sub(50)..count).rev() {
+				if let Some(info) = client.referendum(index).await? {
+					all.push((index, info));
+				}
+			}
+			format::referenda(json, &all);
+		},
+		Command::Referendum(ReferendumCommand::Show { index }) => {
+			let info = client
+				.referendum(index)
+				.await?
+				.ok_or_else(|| Failure(format!("no referendum {index}")))?;
+			format::referendum(json, index, &info);
 		},
 		Command::Host(HostCommand::Status { account }) => {
 			let who = client::account(account.as_deref(), cli.suri.as_deref())?;

@@ -1,4 +1,5 @@
-//! Model spec files: what `daya model propose register` and `update` read.
+//! Model spec files: what `daya council propose register|update` and `daya referendum propose
+//! register|update` read.
 //!
 //! A JSON file with the fields of the registry's `ModelSpec` (and, to register, the model's
 //! name and price). Hashes are `0x` and 64 hex digits; the price is in DAYA; `validation` is

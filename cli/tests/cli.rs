@@ -22,9 +22,19 @@ const UNIT: u128 = 1_000_000_000_000;
 fn help_reads_as_a_manual() {
 	let out = Command::new(DAYA).arg("--help").output().unwrap();
 	let help = String::from_utf8(out.stdout).unwrap();
-	for group in
-		["job", "quote", "model", "host", "rewards", "emission", "--url", "--suri", "--json"]
-	{
+	for group in [
+		"job",
+		"quote",
+		"model",
+		"host",
+		"rewards",
+		"emission",
+		"referendum",
+		"council",
+		"--url",
+		"--suri",
+		"--json",
+	] {
 		assert!(help.contains(group), "--help lists {group}: {help}");
 	}
 	let out = Command::new(DAYA).args(["job", "submit", "--help"]).output().unwrap();
@@ -63,17 +73,20 @@ async fn every_command_group_against_a_dev_node() {
 	let same = format!("0.{:012}", price);
 	let motion = json(
 		url,
-		&["model", "propose", "price", "daya-dev-llama", "--price", &same, "--suri", "alice"],
+		&["council", "propose", "price", "daya-dev-llama", "--price", &same, "--suri", "alice"],
 	);
 	assert_eq!(motion["threshold"], 2);
 	let (hash, index) = (motion["hash"].as_str().unwrap().to_string(), motion["index"].to_string());
-	assert!(error(url, &["model", "vote", &hash, &index, "--suri", "dave"]).contains("NotMember"));
+	assert!(error(url, &["council", "vote", &hash, &index, "--suri", "dave"]).contains("NotMember"));
 	assert!(
-		error(url, &["model", "vote", "0x12", &index, "--suri", "bob"]).contains("invalid hash")
+		error(url, &["council", "vote", "0x12", &index, "--suri", "bob"]).contains("invalid hash")
 	);
-	assert_eq!(json(url, &["model", "vote", &hash, &index, "--suri", "alice"])["aye"], true);
-	assert!(ok(url, &["model", "vote", &hash, &index, "--suri", "bob"]).contains("voted aye"));
-	assert_eq!(json(url, &["model", "close", &hash, &index, "--suri", "charlie"])["enacted"], true);
+	assert_eq!(json(url, &["council", "vote", &hash, &index, "--suri", "alice"])["aye"], true);
+	assert!(ok(url, &["council", "vote", &hash, &index, "--suri", "bob"]).contains("voted aye"));
+	assert_eq!(
+		json(url, &["council", "close", &hash, &index, "--suri", "charlie"])["enacted"],
+		true
+	);
 	assert_eq!(json(url, &["model", "show", "0"])["pricePerToken"], price.to_string());
 
 	// Voter: a new model from its files. `daya-executor spec` prints the registry spec of a
@@ -103,21 +116,32 @@ async fn every_command_group_against_a_dev_node() {
 	std::fs::write(&bad_file, spec.replace("\"engine\"", "\"engin\"")).unwrap();
 	assert!(error(
 		url,
-		&["model", "propose", "register", "--spec", bad_file.to_str().unwrap(), "--suri", "alice"]
+		&[
+			"council",
+			"propose",
+			"register",
+			"--spec",
+			bad_file.to_str().unwrap(),
+			"--suri",
+			"alice"
+		]
 	)
 	.contains("unknown field `engin`"));
 	let pass = |motion: serde_json::Value| {
 		let (hash, index) =
 			(motion["hash"].as_str().unwrap().to_string(), motion["index"].to_string());
 		for voter in ["alice", "bob"] {
-			assert_eq!(json(url, &["model", "vote", &hash, &index, "--suri", voter])["aye"], true);
+			assert_eq!(
+				json(url, &["council", "vote", &hash, &index, "--suri", voter])["aye"],
+				true
+			);
 		}
 		assert_eq!(
-			json(url, &["model", "close", &hash, &index, "--suri", "charlie"])["enacted"],
+			json(url, &["council", "close", &hash, &index, "--suri", "charlie"])["enacted"],
 			true
 		);
 	};
-	pass(json(url, &["model", "propose", "register", "--spec", spec_path, "--suri", "alice"]));
+	pass(json(url, &["council", "propose", "register", "--spec", spec_path, "--suri", "alice"]));
 	let tiny = json(url, &["model", "show", "tiny-llama"]);
 	assert_eq!(tiny["version"], 1);
 	assert_eq!(tiny["contextLength"], 2048);
@@ -125,9 +149,61 @@ async fn every_command_group_against_a_dev_node() {
 	std::fs::write(&spec_file, spec.replace("\"version\": 1", "\"version\": 2")).unwrap();
 	pass(json(
 		url,
-		&["model", "propose", "update", "tiny-llama", "--spec", spec_path, "--suri", "alice"],
+		&["council", "propose", "update", "tiny-llama", "--spec", spec_path, "--suri", "alice"],
 	));
 	assert_eq!(json(url, &["model", "show", "tiny-llama"])["version"], 2);
+
+	// Voter: token holders update a model by referendum. Ferdie, no council member, proposes
+	// version 3 (a call long enough to go as a preimage); three holders vote for it with
+	// conviction, one against; the dev chain's tracks run 600 times faster, so it is decided
+	// and enacted within a minute.
+	std::fs::write(&spec_file, spec.replace("\"version\": 1", "\"version\": 3")).unwrap();
+	let update = ["referendum", "propose", "update", "tiny-llama", "--spec", spec_path];
+	let referendum = json(url, &[&update[..], &["--suri", "ferdie"]].concat());
+	assert_eq!(referendum["track"], "model_registry", "{referendum}");
+	assert!(referendum["callBytes"].as_u64().unwrap() > 128, "went as a preimage: {referendum}");
+	let index = referendum["index"].to_string();
+	assert!(error(url, &["referendum", "vote", &index, "--amount", "1", "--conviction", "7x"])
+		.contains("invalid conviction \"7x\""));
+	let ayes = [("alice", "1x"), ("bob", "3x"), ("charlie", "6x")];
+	for (voter, conviction) in ayes {
+		let voted = json(
+			url,
+			&[
+				"referendum",
+				"vote",
+				&index,
+				"--amount",
+				"900000",
+				"--conviction",
+				conviction,
+				"--suri",
+				voter,
+			],
+		);
+		assert_eq!(voted["conviction"], conviction, "{voted}");
+	}
+	let nay = ["referendum", "vote", &index, "--amount", "1000", "--conviction", "none", "--nay"];
+	assert!(ok(url, &[&nay[..], &["--suri", "dave"]].concat()).contains("voted nay"));
+	let listed = json(url, &["referendum", "list"]);
+	assert!(
+		listed.as_array().unwrap().iter().any(|r| r["index"] == referendum["index"]),
+		"{listed}"
+	);
+	let start = std::time::Instant::now();
+	let shown = loop {
+		let shown = json(url, &["referendum", "show", &index]);
+		if json(url, &["model", "show", "tiny-llama"])["version"] == 3 {
+			break shown;
+		}
+		assert!(start.elapsed().as_secs() < 180, "not enacted within 180 s: {shown}");
+		std::thread::sleep(std::time::Duration::from_secs(1));
+	};
+	assert_eq!(shown["status"], "approved", "{shown}");
+	println!(
+		"[e2e] referendum {index} enacted {:.0} s after the votes",
+		start.elapsed().as_secs_f64()
+	);
 
 	// Consumer: quote, submit, status, cancel.
 	let quote =

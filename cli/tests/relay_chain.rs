@@ -28,6 +28,7 @@ use hosts::{
 use serde_json::{json, Value};
 use std::{
 	fs::File,
+	os::unix::process::CommandExt,
 	path::{Path, PathBuf},
 	process::{Child, Command, Stdio},
 	time::{Duration, Instant},
@@ -69,6 +70,8 @@ impl Node {
 			.map(|b| format!("{b:02x}"))
 			.collect();
 		let child = Command::new(program)
+			// Its own process group, so that its PVF workers die with it (see `Drop`).
+			.process_group(0)
 			.args(["--node-key", &node_key])
 			.args(["--no-telemetry", "--no-prometheus", "--no-mdns", "--no-hardware-benchmarks"])
 			.arg("--base-path")
@@ -162,6 +165,10 @@ impl Node {
 
 impl Drop for Node {
 	fn drop(&mut self) {
+		// The whole group: a relay validator's PVF workers outlive a killed node otherwise,
+		// compiling on for the next tests' CPU.
+		let group = format!("-{}", self.child.id());
+		let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
 		let _ = self.child.kill();
 		let _ = self.child.wait();
 	}
@@ -195,14 +202,19 @@ fn output(program: &Path, args: &[&str]) -> String {
 /// The relay chain's raw spec with Daya registered at genesis. Returns its path, Daya's code
 /// size and the relay chain's `max_code_size`.
 fn relay_spec(dir: &Path) -> (PathBuf, usize, u64) {
-	let node = node_bin();
-	let head = output(&node, &["export-genesis-head", "--chain", "local"]);
-	let code = output(&node, &["export-genesis-wasm", "--chain", "local"]);
+	// Three commands that each build a genesis, side by side.
+	let (node, relay) = (node_bin(), relay_bin());
+	let (head, code, plain) = std::thread::scope(|s| {
+		let head = s.spawn(|| output(&node, &["export-genesis-head", "--chain", "local"]));
+		let code = s.spawn(|| output(&node, &["export-genesis-wasm", "--chain", "local"]));
+		let plain = output(
+			&relay,
+			&["build-spec", "--chain", "rococo-local", "--disable-default-bootnode"],
+		);
+		(head.join().unwrap(), code.join().unwrap(), plain)
+	});
 	let code_size = hex_bytes(&code).len();
 
-	let relay = relay_bin();
-	let plain =
-		output(&relay, &["build-spec", "--chain", "rococo-local", "--disable-default-bootnode"]);
 	let mut spec: Value = serde_json::from_str(&plain).unwrap();
 	let runtime = &mut spec["genesis"]["runtimeGenesis"];
 	let genesis =

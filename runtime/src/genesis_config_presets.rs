@@ -20,8 +20,8 @@ use sp_runtime::BoundedVec;
 
 use crate::{
 	AccountId, AuraId, Balance, BalancesConfig, CollatorSelectionConfig, ComputeConfig,
-	CouncilConfig, EmissionConfig, ModelsConfig, ParachainInfoConfig, PocConfig, Runtime,
-	RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, DEFAULT_PARA_ID,
+	CouncilConfig, EmissionConfig, ModelsConfig, OriginsConfig, ParachainInfoConfig, PocConfig,
+	Runtime, RuntimeGenesisConfig, SessionConfig, SessionKeys, SudoConfig, DEFAULT_PARA_ID,
 	EXISTENTIAL_DEPOSIT, MICRO_UNIT, UNIT,
 };
 
@@ -30,6 +30,10 @@ pub const ENDOWMENT: Balance = 1_000_000 * UNIT;
 /// Blocks per emission epoch on the dev and local chains: 20 minutes in place of an hour (the
 /// shortest that leaves a distribution over the registry's 10,000 hosts room to finish).
 pub const TEST_EPOCH_LENGTH: crate::BlockNumber = 200;
+
+/// How much faster OpenGov's tracks run on the dev and local chains: periods of hours become
+/// blocks (the model-registry track decides within 72 blocks, enacts a block later).
+pub const TEST_GOVERNANCE_SPEEDUP: u32 = 600;
 
 /// What the treasury's account starts with: enough to exist.
 pub const TREASURY_ENDOWMENT: Balance = UNIT;
@@ -181,6 +185,7 @@ fn daya_genesis(
 			],
 		},
 		emission: EmissionConfig { epoch_length: Some(TEST_EPOCH_LENGTH) },
+		origins: OriginsConfig { speedup: TEST_GOVERNANCE_SPEEDUP, ..Default::default() },
 		poc: PocConfig { confirm_odds },
 	})
 }

@@ -267,6 +267,16 @@ mod runtime {
 	pub type Council = pallet_collective<Instance1>;
 	#[runtime::pallet_index(41)]
 	pub type Treasury = pallet_treasury;
+	#[runtime::pallet_index(42)]
+	pub type Preimage = pallet_preimage;
+	#[runtime::pallet_index(43)]
+	pub type Scheduler = pallet_scheduler;
+	#[runtime::pallet_index(44)]
+	pub type ConvictionVoting = pallet_conviction_voting;
+	#[runtime::pallet_index(45)]
+	pub type Referenda = pallet_referenda;
+	#[runtime::pallet_index(46)]
+	pub type Origins = configs::governance::origins::pallet_custom_origins;
 
 	// Daya. `Models` precedes `Compute`: hosts registered at genesis serve genesis models.
 	#[runtime::pallet_index(50)]
@@ -292,6 +302,8 @@ cumulus_pallet_parachain_system::register_validate_block! {
 mod emission_tests;
 #[cfg(test)]
 mod fuzz_tests;
+#[cfg(test)]
+mod governance_tests;
 #[cfg(test)]
 mod job_market_tests;
 #[cfg(test)]

@@ -194,6 +194,11 @@ fn pallet_indices_are_stable() {
 	assert_eq!(Randomness::index(), 54);
 	assert_eq!(Poc::index(), 55);
 	assert_eq!(Treasury::index(), 41);
+	assert_eq!(Preimage::index(), 42);
+	assert_eq!(Scheduler::index(), 43);
+	assert_eq!(ConvictionVoting::index(), 44);
+	assert_eq!(Referenda::index(), 45);
+	assert_eq!(Origins::index(), 46);
 	// The job market and the emission pay the treasury pallet's own account.
 	assert_eq!(Treasury::account_id(), configs::TreasuryAccount::get());
 }

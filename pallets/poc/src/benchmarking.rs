@@ -79,7 +79,7 @@ mod benchmarks {
 	fn submit_verdict() -> Result<(), BenchmarkError> {
 		let all = hosts::<T>(T::Verifiers::get().saturating_add(1))?;
 		let prover = all[0].clone();
-		sampled::<T>(&[prover.clone()])?;
+		sampled::<T>(core::slice::from_ref(&prover))?;
 		let window = Window::<T>::get().ok_or(BenchmarkError::Stop("no window"))?;
 		let verifiers = Pallet::<T>::verifiers_of(&window, &prover);
 		let (last, others) = verifiers.split_last().ok_or(BenchmarkError::Stop("no verifier"))?;

@@ -9,6 +9,7 @@ mod collator_selection;
 mod compute;
 mod council;
 mod emission;
+pub mod governance;
 mod inference;
 mod models;
 mod offchain;

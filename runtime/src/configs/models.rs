@@ -1,14 +1,14 @@
 //! `pallet_daya_models`: the registry of the AI models the network serves.
 //!
-//! Changes go through [`GovernanceOrigin`]: a majority of the model council, or root (sudo on the
-//! dev chain).
+//! Changes go through [`GovernanceOrigin`]: a referendum on the model-registry track, a majority
+//! of the model council, or root (sudo on the dev chain).
 
 use polkadot_sdk::*;
 
 use frame_support::{parameter_types, traits::EitherOfDiverse};
 use frame_system::EnsureRoot;
 
-use super::CouncilCollective;
+use super::{governance::origins::ModelRegistry, CouncilCollective};
 use crate::{AccountId, Balances, Runtime};
 
 parameter_types! {
@@ -22,10 +22,11 @@ parameter_types! {
 	pub const MaxEngineLen: u32 = 32;
 }
 
-/// Who may register, update, reprice, deprecate and retire models: more than half of the model
-/// council (a motion that passed), or root.
+/// Who may register, update, reprice, deprecate and retire models: a referendum passed on the
+/// model-registry track (token holders), more than half of the model council (a motion that
+/// passed: the fast path), or root.
 pub type GovernanceOrigin = EitherOfDiverse<
-	EnsureRoot<AccountId>,
+	EitherOfDiverse<EnsureRoot<AccountId>, ModelRegistry>,
 	pallet_collective::EnsureProportionMoreThan<AccountId, CouncilCollective, 1, 2>,
 >;
 

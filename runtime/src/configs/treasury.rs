@@ -1,5 +1,6 @@
 //! `pallet_treasury`: the network's treasury, which takes the protocol fees of the job market and
-//! the treasury's share of every emission epoch, and spends by council majority.
+//! the treasury's share of every emission epoch, and spends by council majority or by a
+//! referendum on the treasury track.
 
 use polkadot_sdk::*;
 
@@ -14,7 +15,7 @@ use frame_support::{
 use frame_system::{EnsureRoot, EnsureWithSuccess};
 use sp_runtime::{traits::IdentityLookup, Permill};
 
-use super::{inference::TreasuryAccount, CouncilCollective};
+use super::{governance::origins::Treasurer, inference::TreasuryAccount, CouncilCollective};
 use crate::{AccountId, Balance, Balances, BlockNumber, Runtime, RuntimeEvent, System, DAYS, UNIT};
 
 parameter_types! {
@@ -49,7 +50,9 @@ impl pallet_treasury::Config for Runtime {
 	type WeightInfo = pallet_treasury::weights::SubstrateWeight<Runtime>;
 	type SpendFunds = ();
 	type MaxApprovals = MaxApprovals;
-	type SpendOrigin = EnsureWithSuccess<CouncilMajority, AccountId, MaxTreasurySpend>;
+	// Root, the council's majority, or a referendum on the treasury track.
+	type SpendOrigin =
+		EnsureWithSuccess<EitherOfDiverse<CouncilMajority, Treasurer>, AccountId, MaxTreasurySpend>;
 	type AssetKind = ();
 	type Beneficiary = AccountId;
 	type BeneficiaryLookup = IdentityLookup<AccountId>;
