@@ -124,7 +124,7 @@ async fn settled(api: &Api, node: &DevNode, hosts: &[&Keypair], id: u64) -> JobO
 						Value::unnamed_variant("Some", [probe]),
 					],
 				);
-				submit(api, &verdict, *host)
+				submit(api, &verdict, host)
 					.await
 					.unwrap_or_else(|e| node.fail(format!("submit_verdict: {e}")));
 			}
