@@ -195,7 +195,11 @@ impl Drop for LlamaServer {
 
 async fn llama_cpp(threads: usize) -> (LlamaServer, String) {
 	let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-	let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/llama-server.py");
+	// Found at run time (`cargo bench` sets the variable): a shared target directory may
+	// reuse this binary in another clone than the one that built it.
+	let dir =
+		std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+	let script = format!("{dir}/../scripts/llama-server.py");
 	let child = Command::new("python3")
 		.arg(script)
 		.arg(smollm2_path())

@@ -31,7 +31,7 @@ async fn the_official_openai_sdk_works_unchanged() {
 	let key = "5eb63bbbe01eeed093cb22bb8f5acdc3".repeat(2);
 	let config = ServerConfig { api_key: Some(key.clone()), ..Default::default() };
 	let server = spawn("127.0.0.1:0".parse().unwrap(), vec![dev_engine()], config).await.unwrap();
-	let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/openai_sdk.py");
+	let script = common::repo_file("tests/openai_sdk.py");
 	let (python, url) = (python(), server.url());
 	let out = tokio::task::spawn_blocking(move || {
 		Command::new(python)

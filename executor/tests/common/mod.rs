@@ -44,3 +44,14 @@ pub fn smollm2() -> Arc<CandleEngine> {
 		})
 		.clone()
 }
+
+/// A file of this repository, by its path from the executor's directory, found at run time:
+/// `cargo test` runs tests with `CARGO_MANIFEST_DIR` set to this clone's package, while the
+/// compile-time value names the clone that built the binary, which a shared target directory
+/// may reuse in another clone.
+pub fn repo_file(relative: &str) -> PathBuf {
+	let dir = std::env::var_os("CARGO_MANIFEST_DIR")
+		.map(PathBuf::from)
+		.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+	dir.join(relative)
+}
