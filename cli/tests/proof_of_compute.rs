@@ -154,7 +154,11 @@ fn proven_weights_follow_real_compute_and_a_fabricating_prover_is_slashed() {
 	// Measured before the network runs, under the limits the executors get, side by side as
 	// they will prove: the proof is bound by memory, which the two cores share, so that each
 	// alone would be faster than beside the other, Alice (the larger) more so.
-	let (alice_rate, bob_rate) = bench_together(&pinned(0), &quota.wrapper(1));
+	// The median of three runs: one run of a few seconds can meet another process's burst.
+	let mut runs: Vec<(f64, f64)> =
+		(0..3).map(|_| bench_together(&pinned(0), &quota.wrapper(1))).collect();
+	runs.sort_by(|a, b| (a.1 / a.0).total_cmp(&(b.1 / b.0)));
+	let (alice_rate, bob_rate) = runs[1];
 	let expected = bob_rate / alice_rate;
 	println!(
 		"[poc] benchmark: {alice_rate:.0} nonces/s on core 0, {bob_rate:.0} on half of core 1: \
