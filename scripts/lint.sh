@@ -15,3 +15,8 @@ source scripts/env.sh
 cargo fmt --all --check
 SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$DAYA_CACHE/lint-target" \
 	cargo clippy --workspace --all-targets --locked "$@" -- -D warnings
+# The runtime with the features only tools build: benchmarks and try-runtime (its `TryRuntime`
+# API and the migrations' checks).
+SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$DAYA_CACHE/lint-target" \
+	cargo clippy -p daya-runtime --all-targets --locked --features runtime-benchmarks,try-runtime \
+	"$@" -- -D warnings

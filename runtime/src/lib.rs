@@ -105,8 +105,9 @@ pub type TxExtension = cumulus_pallet_weight_reclaim::StorageWeightReclaim<
 pub type UncheckedExtrinsic =
 	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
 
-/// Migrations to apply on runtime upgrade.
-pub type Migrations = ();
+/// Migrations to apply on runtime upgrade, each versioned: it runs only from the storage version
+/// it migrates, so a chain already past it (or a new one) skips it.
+pub type Migrations = (pallet_daya_compute::migrations::v1::MigrateToV1<Runtime>,);
 
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<
@@ -152,7 +153,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("daya"),
 	impl_name: alloc::borrow::Cow::Borrowed("daya"),
 	authoring_version: 1,
-	spec_version: 1,
+	spec_version: 2,
 	impl_version: 0,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -306,6 +307,8 @@ mod fuzz_tests;
 mod governance_tests;
 #[cfg(test)]
 mod job_market_tests;
+#[cfg(test)]
+mod migration_tests;
 #[cfg(test)]
 mod offchain_tests;
 #[cfg(test)]

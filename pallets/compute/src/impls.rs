@@ -10,8 +10,8 @@
 )]
 
 use crate::{
-	BalanceOf, CapacityMeter, Config, Endpoint, Error, Event, Hardware, HoldReason, HostInfo,
-	HostStatus, Hosts, HostsByModel, IndexedHost, ModelIndex, Pallet, ServedModels,
+	BalanceOf, Capacity, CapacityMeter, Config, Endpoint, Error, Event, Hardware, HoldReason,
+	HostInfo, HostStatus, Hosts, HostsByModel, IndexedHost, ModelIndex, Pallet, ServedModels,
 };
 use alloc::vec::Vec;
 use daya_primitives::{runtime_api::HostView, ExecutorKind, ModelId, ModelRegistry, ModelStatus};
@@ -65,7 +65,8 @@ impl<T: Config> Pallet<T> {
 		Self::ensure_valid_hardware(&hardware)?;
 		Self::ensure_valid_models(&served_models, &[], &hardware)?;
 		ensure!(bond >= T::MinHostBond::get(), Error::<T>::BondTooLow);
-		let (capacity_weight, capacity_proven) = Self::weight_and_proof(&who, &hardware);
+		let capacity = Self::capacity_for(&who, &hardware);
+		let capacity_weight = capacity.weight();
 		// Every check that can fail comes before the first write.
 		let executor_kind = ExecutorKind::default();
 		let indices = Self::indices_with(&who, capacity_weight, executor_kind, &served_models)?;
@@ -82,8 +83,7 @@ impl<T: Config> Pallet<T> {
 				bond,
 				status: HostStatus::Active,
 				reputation: T::InitialReputation::get(),
-				capacity_weight,
-				capacity_proven,
+				capacity,
 				executor_kind,
 				registered_at: frame_system::Pallet::<T>::block_number(),
 				meter: CapacityMeter::start(frame_system::Pallet::<T>::block_number()),
@@ -120,7 +120,8 @@ impl<T: Config> Pallet<T> {
 		if models_change {
 			Self::ensure_valid_models(&new_models, &info.served_models, &new_hardware)?;
 		}
-		let (capacity_weight, capacity_proven) = Self::weight_and_proof(&who, &new_hardware);
+		let capacity = Self::capacity_for(&who, &new_hardware);
+		let capacity_weight = capacity.weight();
 
 		if info.is_active() {
 			// Check the room in the new models' indices before the first write.
@@ -140,8 +141,7 @@ impl<T: Config> Pallet<T> {
 		}
 		info.hardware = new_hardware;
 		info.served_models = new_models;
-		info.capacity_weight = capacity_weight;
-		info.capacity_proven = capacity_proven;
+		info.capacity = capacity;
 		Self::put_host(&who, info);
 		Self::deposit_event(Event::HostUpdated { host: who, capacity_weight });
 		Ok(())
@@ -154,7 +154,7 @@ impl<T: Config> Pallet<T> {
 		if info.is_active() {
 			// The host is in each index already: rewriting its entries needs no room.
 			let indices =
-				Self::indices_with(&who, info.capacity_weight, kind, &info.served_models)?;
+				Self::indices_with(&who, info.capacity.weight(), kind, &info.served_models)?;
 			Self::write_indices(indices);
 		}
 		info.executor_kind = kind;
@@ -238,7 +238,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(info.bond >= T::MinHostBond::get(), Error::<T>::BondTooLow);
 		let indices = Self::indices_with(
 			&who,
-			info.capacity_weight,
+			info.capacity.weight(),
 			info.executor_kind,
 			&info.served_models,
 		)?;
@@ -340,15 +340,15 @@ impl<T: Config> Pallet<T> {
 	/// The capacity weight of `who` with `hardware`: its proven capacity, or before anything can
 	/// have been proven, the provisional [`Self::capacity_of`] its hardware.
 	pub fn weight_for(who: &T::AccountId, hardware: &Hardware<T>) -> u64 {
-		Self::weight_and_proof(who, hardware).0
+		Self::capacity_for(who, hardware).weight()
 	}
 
 	/// [`Self::weight_for`], and whether it is proven.
-	pub(crate) fn weight_and_proof(who: &T::AccountId, hardware: &Hardware<T>) -> (u64, bool) {
+	pub(crate) fn capacity_for(who: &T::AccountId, hardware: &Hardware<T>) -> Capacity {
 		use daya_primitives::ProvenCapacity;
 		match T::ProvenCapacity::proven_weight(who) {
-			Some(weight) => (weight, true),
-			None => (Self::capacity_of(hardware), false),
+			Some(weight) => Capacity::Proven(weight),
+			None => Capacity::Declared(Self::capacity_of(hardware)),
 		}
 	}
 
@@ -356,10 +356,11 @@ impl<T: Config> Pallet<T> {
 	/// [`daya_primitives::HostRegistry::refresh_capacity`].
 	pub(crate) fn do_refresh_capacity(who: &T::AccountId) {
 		let Some(mut info) = Hosts::<T>::get(who) else { return };
-		let (capacity_weight, capacity_proven) = Self::weight_and_proof(who, &info.hardware);
-		if (capacity_weight, capacity_proven) == (info.capacity_weight, info.capacity_proven) {
+		let capacity = Self::capacity_for(who, &info.hardware);
+		if capacity == info.capacity {
 			return;
 		}
+		let capacity_weight = capacity.weight();
 		if info.is_active() {
 			// The host is in each of its indices already: rewriting its entries needs no room.
 			if let Ok(indices) =
@@ -368,8 +369,7 @@ impl<T: Config> Pallet<T> {
 				Self::write_indices(indices);
 			}
 		}
-		info.capacity_weight = capacity_weight;
-		info.capacity_proven = capacity_proven;
+		info.capacity = capacity;
 		Self::put_host(who, info);
 		Self::deposit_event(Event::CapacityWeightSet { host: who.clone(), capacity_weight });
 	}
@@ -471,14 +471,15 @@ impl<T: Config> Pallet<T> {
 			// window's weights are applied.
 			ensure!(
 				<T::ProvenCapacity as daya_primitives::ProvenCapacity<_>>::proven_weight(&who)
-					.is_some() || info.capacity_weight == Self::capacity_of(&info.hardware),
+					.is_some() || info.capacity
+					== Capacity::Declared(Self::capacity_of(&info.hardware)),
 				"a host's capacity weight does not follow from its hardware"
 			);
 			ensure!(!info.served_models.is_empty(), "a host serves no model");
 			ensure!(!has_duplicates(&info.served_models), "a host serves a model twice");
 			ensure!(info.registered_at <= now, "a host registered in the future");
 			ensure!(
-				!info.capacity_proven
+				!info.capacity.is_proven()
 					|| <T::ProvenCapacity as daya_primitives::ProvenCapacity<_>>::proven_weight(
 						&who
 					)
@@ -500,7 +501,7 @@ impl<T: Config> Pallet<T> {
 				if info.is_active() {
 					ensure!(
 						entries.next().map(|entry| (entry.capacity_weight, entry.executor_kind))
-							== Some((info.capacity_weight, info.executor_kind)),
+							== Some((info.capacity.weight(), info.executor_kind)),
 						"an active host is missing from an index, or with a stale weight or kind"
 					);
 					ensure!(entries.next().is_none(), "a host is in an index twice");

@@ -165,6 +165,7 @@
 extern crate alloc;
 
 mod impls;
+pub mod migrations;
 mod registry;
 mod selection;
 pub mod types;
@@ -193,7 +194,12 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use polkadot_sdk::sp_runtime::Perbill;
 
+	/// The storage layout's version: 1 since a host's capacity weight and whether it is proven
+	/// are one [`Capacity`] ([`crate::migrations::v1`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the host registry.

@@ -136,7 +136,7 @@ impl<T: Config> HostRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for 
 	}
 
 	fn capacity_weight(who: &T::AccountId) -> u64 {
-		Hosts::<T>::get(who).map_or(0, |info| info.capacity_weight)
+		Hosts::<T>::get(who).map_or(0, |info| info.capacity.weight())
 	}
 
 	fn reputation(who: &T::AccountId) -> Option<Perbill> {
@@ -219,7 +219,7 @@ impl<T: Config> HostRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for 
 		};
 		iter.take(limit as usize)
 			.map(|(who, info)| {
-				let weight = if info.is_active() { info.capacity_weight } else { 0 };
+				let weight = if info.is_active() { info.capacity.weight() } else { 0 };
 				(who, weight)
 			})
 			.collect()
@@ -228,7 +228,7 @@ impl<T: Config> HostRegistry<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for 
 	#[cfg(feature = "runtime-benchmarks")]
 	fn prove_benchmark_capacity(who: &T::AccountId) {
 		if let Some(mut info) = Hosts::<T>::get(who) {
-			info.capacity_proven = true;
+			info.capacity = crate::Capacity::Proven(info.capacity.weight());
 			Self::put_host(who, info);
 		}
 	}

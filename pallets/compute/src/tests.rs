@@ -2,7 +2,9 @@
 //! implementation (reputation, slashing, jail and selection), the read helpers and the
 //! `try_state` checks.
 
-use crate::{mock::*, Error, Event, HoldReason, HostInfo, HostStatus, Hosts, HostsByModel};
+use crate::{
+	mock::*, Capacity, Error, Event, HoldReason, HostInfo, HostStatus, Hosts, HostsByModel,
+};
 use daya_primitives::{Duty, ExecutorKind, HostRegistry, ModelStatus};
 use polkadot_sdk::{
 	frame_support::{
@@ -103,7 +105,7 @@ mod register_host {
 			assert_eq!(info.bond, 150);
 			assert_eq!(info.status, HostStatus::Active);
 			assert_eq!(info.reputation, InitialReputation::get());
-			assert_eq!(info.capacity_weight, 81_920);
+			assert_eq!(info.capacity, Capacity::Declared(81_920));
 			assert_eq!(info.registered_at, 7);
 			assert_eq!(held(ALICE), 150);
 			assert_eq!(free(ALICE), ENDOWMENT - 150);
@@ -126,17 +128,17 @@ mod register_host {
 			// two kinds of GPU: 2 x 24 GiB + 1 x 16 GiB
 			let mixed = hardware_of(vec![gpu("RTX4090", 24_576, 2), gpu("T4", 16_384, 1)]);
 			assert_ok!(register_with(ALICE, mixed, &[0], 100));
-			assert_eq!(stored(ALICE).capacity_weight, 65_536);
+			assert_eq!(stored(ALICE).capacity.weight(), 65_536);
 
 			// eight 80 GiB cards: 655,360 MiB, capped at MaxCapacityPerHost
 			let big = hardware_of(vec![gpu("H100", 81_920, 8)]);
 			assert_ok!(register_with(BOB, big, &[0], 100));
-			assert_eq!(stored(BOB).capacity_weight, MaxCapacityPerHost::get());
+			assert_eq!(stored(BOB).capacity.weight(), MaxCapacityPerHost::get());
 
 			// the largest declaration saturates instead of overflowing
 			let huge = hardware_of(vec![gpu("X", u32::MAX, u32::MAX); 3]);
 			assert_ok!(register_with(CHARLIE, huge, &[0], 100));
-			assert_eq!(stored(CHARLIE).capacity_weight, MaxCapacityPerHost::get());
+			assert_eq!(stored(CHARLIE).capacity.weight(), MaxCapacityPerHost::get());
 		});
 	}
 
@@ -153,7 +155,7 @@ mod register_host {
 				served(&[0, 1, 2]),
 				MinHostBond::get(),
 			));
-			assert_eq!(stored(ALICE).capacity_weight, 3);
+			assert_eq!(stored(ALICE).capacity.weight(), 3);
 		});
 	}
 
@@ -405,9 +407,9 @@ mod update_host {
 			assert_ok!(update(ALICE, None, Some(hardware_of(vec![gpu("A100", 40_960, 2)])), None));
 
 			// then: the host and both index entries carry the new weight
-			assert_eq!(stored(ALICE).capacity_weight, 81_920);
+			assert_eq!(stored(ALICE).capacity.weight(), 81_920);
 			assert_ok!(update(ALICE, None, Some(hardware_of(vec![gpu("T4", 16_384, 1)])), None));
-			assert_eq!(stored(ALICE).capacity_weight, 16_384);
+			assert_eq!(stored(ALICE).capacity.weight(), 16_384);
 			for model in [0, 1] {
 				let index = HostsByModel::<Test>::get(model).expect("an index");
 				assert_eq!(index[0].capacity_weight, 16_384);
@@ -471,7 +473,7 @@ mod update_host {
 
 			// then
 			assert_eq!(stored(ALICE).served_models, served(&[1]));
-			assert_eq!(stored(ALICE).capacity_weight, 16_384);
+			assert_eq!(stored(ALICE).capacity.weight(), 16_384);
 			assert_eq!(HostsByModel::<Test>::get(0), None);
 			assert_eq!(HostsByModel::<Test>::get(1), None);
 
@@ -1695,7 +1697,7 @@ mod try_state {
 	#[test]
 	fn detects_a_stale_capacity_weight() {
 		detects(|| {
-			mutate_host(BOB, |info| info.capacity_weight = 1);
+			mutate_host(BOB, |info| info.capacity = Capacity::Declared(1));
 		});
 	}
 
@@ -1847,13 +1849,13 @@ mod genesis {
 				assert_eq!(alice.bond, MinHostBond::get());
 				assert_eq!(alice.status, HostStatus::Active);
 				assert_eq!(alice.reputation, InitialReputation::get());
-				assert_eq!(alice.capacity_weight, 81_920);
+				assert_eq!(alice.capacity.weight(), 81_920);
 				assert_eq!(alice.registered_at, 0);
 				assert_eq!(held(ALICE), MinHostBond::get());
 				assert_eq!(free(ALICE), ENDOWMENT - MinHostBond::get());
 				let bob = stored(BOB);
 				assert_eq!(bob.hardware, mixed);
-				assert_eq!(bob.capacity_weight, 65_536);
+				assert_eq!(bob.capacity.weight(), 65_536);
 				assert_eq!((bob.bond, held(BOB), free(BOB)), (300, 300, ENDOWMENT - 300));
 				assert_eq!(bob.status, HostStatus::Active);
 				assert_eq!(Hosts::<Test>::count(), 2);
@@ -2207,4 +2209,134 @@ fn the_capacity_meter_averages_the_effective_weight_over_time() {
 		assert_eq!(take(), 81_920 / 4);
 		assert_eq!(<Compute as HostRegistry<_, _, _>>::take_average_capacity(&BOB), 0);
 	});
+}
+
+/// Storage version 0 to 1: the hosts' capacity weight and proven flag become one `Capacity`.
+mod migration_to_v1 {
+	use super::*;
+	use crate::migrations::v1::{HostInfoV0, MigrateToV1, OldHosts};
+	use polkadot_sdk::frame_support::traits::{
+		GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
+
+	/// Puts every host record back in the version 0 layout and the storage version at 0, as a
+	/// chain of the previous runtime keeps them; returns the records as they were.
+	fn back_to_v0() -> Vec<(AccountId, HostInfo<Test>)> {
+		let records: Vec<_> = Hosts::<Test>::iter().collect();
+		for (who, info) in &records {
+			OldHosts::<Test>::insert(who, HostInfoV0::from(info.clone()));
+		}
+		StorageVersion::new(0).put::<Compute>();
+		records
+	}
+
+	#[test]
+	fn a_new_chain_starts_at_version_1() {
+		new_test_ext().execute_with(|| {
+			assert_eq!(Compute::on_chain_storage_version(), 1);
+			assert_eq!(Compute::in_code_storage_version(), 1);
+		});
+	}
+
+	#[test]
+	fn rewrites_every_host_and_keeps_what_it_holds() {
+		ExtBuilder::default()
+			.with_host(ALICE, &[0])
+			.with_host(BOB, &[0, 1])
+			.with_host(CHARLIE, &[1])
+			.build_and_execute(|| {
+				assert_ok!(Compute::chill(RuntimeOrigin::signed(BOB)));
+				let before = back_to_v0();
+				// The version 0 layout is not version 1's: read as version 1 it is garbage.
+				for (who, info) in &before {
+					assert_ne!(Hosts::<Test>::get(who).as_ref(), Some(info));
+				}
+				let weight = MigrateToV1::<Test>::on_runtime_upgrade();
+				assert_eq!(Compute::on_chain_storage_version(), 1);
+				assert_eq!(Hosts::<Test>::iter().collect::<Vec<_>>(), before);
+				assert_eq!(Hosts::<Test>::count(), 3);
+				for (who, info) in &before {
+					assert_eq!(held(*who), info.bond, "the bond stays held");
+				}
+				// Reads and writes of the three records and the storage version.
+				assert_eq!(
+					weight,
+					<Test as polkadot_sdk::frame_system::Config>::DbWeight::get()
+						.reads_writes(3 * 2 + 1, 3 + 1)
+				);
+			});
+	}
+
+	#[test]
+	fn the_flag_chooses_proven_or_declared() {
+		new_test_ext().execute_with(|| {
+			register(ALICE, &[0]).expect("a valid registration");
+			let mut old = HostInfoV0::from(Hosts::<Test>::get(ALICE).expect("a host"));
+			old.capacity_weight = 600;
+			old.capacity_proven = true;
+			OldHosts::<Test>::insert(ALICE, old.clone());
+			StorageVersion::new(0).put::<Compute>();
+			MigrateToV1::<Test>::on_runtime_upgrade();
+			let new = Hosts::<Test>::get(ALICE).expect("a host");
+			assert_eq!(new.capacity, Capacity::Proven(600));
+			assert_eq!(HostInfoV0::from(new), old);
+		});
+	}
+
+	#[test]
+	fn runs_once() {
+		ExtBuilder::default().with_host(ALICE, &[0]).build_and_execute(|| {
+			let records: Vec<_> = Hosts::<Test>::iter().collect();
+			// At version 1 already: nothing is touched, only the version read.
+			let weight = MigrateToV1::<Test>::on_runtime_upgrade();
+			assert_eq!(
+				weight,
+				<Test as polkadot_sdk::frame_system::Config>::DbWeight::get().reads(1)
+			);
+			assert_eq!(Hosts::<Test>::iter().collect::<Vec<_>>(), records);
+		});
+	}
+
+	#[test]
+	fn an_undecodable_record_is_kept_not_dropped() {
+		new_test_ext().execute_with(|| {
+			register(ALICE, &[0]).expect("a valid registration");
+			register(BOB, &[0]).expect("a valid registration");
+			back_to_v0();
+			let key = Hosts::<Test>::hashed_key_for(BOB);
+			sp_io::storage::set(&key, &[7, 7, 7]);
+			MigrateToV1::<Test>::on_runtime_upgrade();
+			assert!(Hosts::<Test>::get(ALICE).is_some());
+			assert_eq!(sp_io::storage::get(&key).as_deref(), Some(&[7u8, 7, 7][..]));
+			assert_eq!(Hosts::<Test>::count(), 2);
+			assert_eq!(held(BOB), MinHostBond::get(), "its bond stays held");
+		});
+	}
+
+	/// The migration as `try-runtime` runs it: version 0's records read before, compared after,
+	/// and the pallet's invariants checked.
+	#[cfg(feature = "try-runtime")]
+	#[test]
+	fn passes_its_try_runtime_checks() {
+		ExtBuilder::default()
+			.with_host(ALICE, &[0])
+			.with_host(BOB, &[0, 1])
+			.build_and_execute(|| {
+				back_to_v0();
+				assert_ok!(MigrateToV1::<Test>::try_on_runtime_upgrade(true));
+				assert_eq!(Compute::on_chain_storage_version(), 1);
+			});
+	}
+
+	/// A record the migration cannot read fails the pre-upgrade check.
+	#[cfg(feature = "try-runtime")]
+	#[test]
+	fn try_runtime_catches_an_undecodable_record() {
+		new_test_ext().execute_with(|| {
+			register(ALICE, &[0]).expect("a valid registration");
+			back_to_v0();
+			sp_io::storage::set(&Hosts::<Test>::hashed_key_for(ALICE), &[1]);
+			assert!(MigrateToV1::<Test>::try_on_runtime_upgrade(true).is_err());
+		});
+	}
 }

@@ -125,20 +125,57 @@ pub struct HostInfo<T: Config> {
 	pub status: HostStatus<BlockNumberFor<T>>,
 	/// From zero to one: rises with delivered work, falls with missed work.
 	pub reputation: Perbill,
-	/// Its weight in host selection, derived from `hardware` (see the crate docs, "Capacity
-	/// weight").
-	pub capacity_weight: u64,
+	/// Its weight in host selection and where it comes from: proven by proof of compute, or
+	/// until then provisional from `hardware` (see the crate docs, "Capacity weight").
+	pub capacity: Capacity,
 	/// What its executor can do, as it declares it ([`crate::Pallet::set_executor_kind`]).
 	pub executor_kind: ExecutorKind,
 	/// Block in which it registered.
 	pub registered_at: BlockNumberFor<T>,
-	/// Whether `capacity_weight` is a proven weight (not the provisional one of its hardware).
-	pub capacity_proven: bool,
 	/// Its effective weight integrated over time, for the emission's capacity pot.
 	pub meter: CapacityMeter<BlockNumberFor<T>>,
 	/// Duties missed in a row (jobs, validations, verdicts); any success resets it, and
 	/// [`Config::ChillAfterMisses`] of them chill the host.
 	pub missed_in_row: u32,
+}
+
+/// A host's weight in selection, and where it comes from. Storage version 1 of
+/// [`crate::Hosts`]; version 0 kept the weight and a `proven` flag in two fields apart
+/// ([`crate::migrations::v1`]).
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum Capacity {
+	/// Provisional, from the declared hardware: it selects the host before its first proof,
+	/// and earns nothing where capacity is measured.
+	#[codec(index = 0)]
+	Declared(u64),
+	/// Proven by proof of compute.
+	#[codec(index = 1)]
+	Proven(u64),
+}
+
+impl Capacity {
+	/// The weight, proven or not.
+	pub fn weight(&self) -> u64 {
+		match self {
+			Self::Declared(weight) | Self::Proven(weight) => *weight,
+		}
+	}
+
+	/// Whether proof of compute proved it.
+	pub fn is_proven(&self) -> bool {
+		matches!(self, Self::Proven(_))
+	}
 }
 
 /// A host's effective weight integrated over time: what it held through an epoch, not at its
@@ -172,10 +209,10 @@ impl<T: Config> HostInfo<T> {
 	/// hosts before the first proof, but never earns).
 	pub fn effective_weight(&self) -> u64 {
 		use daya_primitives::ProvenCapacity;
-		let earns =
-			self.capacity_proven || !<T::ProvenCapacity as ProvenCapacity<T::AccountId>>::MEASURED;
+		let earns = self.capacity.is_proven()
+			|| !<T::ProvenCapacity as ProvenCapacity<T::AccountId>>::MEASURED;
 		if self.is_active() && earns {
-			self.capacity_weight
+			self.capacity.weight()
 		} else {
 			0
 		}
@@ -200,7 +237,7 @@ impl<T: Config> HostInfo<T> {
 			bond: self.bond,
 			status: self.status,
 			reputation: self.reputation,
-			capacity_weight: self.capacity_weight,
+			capacity_weight: self.capacity.weight(),
 			executor_kind: self.executor_kind,
 			registered_at: self.registered_at,
 		}
