@@ -10,9 +10,10 @@ source scripts/env.sh
 # Formatting first: it takes a second and fails fast. Lints: scripts/lint.sh.
 cargo fmt --all --check
 
-cargo test --workspace --locked "$@"
+# The runtime with its metadata's hash (`CheckMetadataHash`): the runtime the network tests run.
+cargo test --workspace --locked --features daya-runtime/metadata-hash "$@"
 
 # The pallets' benchmarks, run once each as tests (they need the `runtime-benchmarks` feature).
-cargo test --locked --features runtime-benchmarks \
+cargo test --locked --features runtime-benchmarks,try-runtime \
 	-p pallet-daya-models -p pallet-daya-compute -p pallet-daya-inference -p pallet-daya-emission \
 	-p pallet-daya-randomness -p pallet-daya-poc

@@ -237,11 +237,56 @@ struct SubmittedEvent {
 }
 
 /// A referendum submitted by [`Client::submit_referendum`].
+/// The track a referendum goes to, named by the origin its call needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Track {
+	/// The model registry's changes.
+	ModelRegistry,
+	/// Runtime upgrades and whatever else needs root.
+	Root,
+}
+
+/// A call for a referendum: `pallet.call(fields)`, on `track`.
+pub struct Proposal {
+	pub pallet: &'static str,
+	pub call: &'static str,
+	pub fields: Vec<(&'static str, Value)>,
+	pub track: Track,
+}
+
+/// A runtime upgrade applied ([`Client::apply_upgrade`]).
+pub struct UpgradeApplied {
+	/// The block that applied it.
+	pub block: u64,
+	/// BLAKE2-256 of the code.
+	pub code_hash: [u8; 32],
+	/// The code's length in bytes, as given (compressed or not).
+	pub code_len: usize,
+	/// Whether the new code runs from the next block (a chain without a relay chain); a
+	/// parachain's waits for the relay chain's go-ahead.
+	pub enacted: bool,
+}
+
 pub struct ReferendumSubmitted {
 	pub index: u32,
 	pub track: u16,
 	/// The proposed call's encoded length.
 	pub call_len: usize,
+}
+
+/// The bytes of a dynamic value that holds a byte array (`[u8; N]`, or a hash type wrapping
+/// one); `None` for anything else.
+fn bytes_of(value: &Value) -> Option<Vec<u8>> {
+	use subxt::ext::scale_value::ValueDef;
+	let ValueDef::Composite(composite) = &value.value else { return None };
+	let items: Vec<&Value> = composite.values().collect();
+	match items.as_slice() {
+		[inner] if matches!(inner.value, ValueDef::Composite(_)) => bytes_of(inner),
+		_ => items
+			.iter()
+			.map(|item| item.as_u128().and_then(|n| u8::try_from(n).ok()))
+			.collect(),
+	}
 }
 
 /// A referendum's stored state as JSON: `status` (`ongoing`, `approved`, `rejected`,
@@ -847,12 +892,12 @@ impl Client {
 	pub async fn submit_referendum(
 		&self,
 		signer: &Keypair,
-		call: &str,
-		fields: Vec<(&'static str, Value)>,
+		proposal: Proposal,
 	) -> Result<ReferendumSubmitted, Failure> {
 		use subxt::config::{substrate::BlakeTwo256, Hasher};
+		let Proposal { pallet, call, fields, track } = proposal;
 		let at = self.api.at_current_block().await.map_err(short)?;
-		let payload = dynamic::transaction("Models", call, Value::named_composite(fields));
+		let payload = dynamic::transaction(pallet, call, Value::named_composite(fields));
 		let bytes = at.transactions().call_data(&payload).map_err(short)?;
 		// `Bounded::Inline` holds at most 128 bytes; longer calls are looked up by hash.
 		let proposal = if bytes.len() <= 128 {
@@ -872,8 +917,12 @@ impl Client {
 				[("hash", Value::from_bytes(hash.0)), ("len", Value::u128(bytes.len() as u128))],
 			)
 		};
-		let origin =
-			Value::unnamed_variant("Origins", [Value::unnamed_variant("ModelRegistry", [])]);
+		let origin = match track {
+			Track::ModelRegistry => {
+				Value::unnamed_variant("Origins", [Value::unnamed_variant("ModelRegistry", [])])
+			},
+			Track::Root => Value::unnamed_variant("system", [Value::unnamed_variant("Root", [])]),
+		};
 		let after = Value::unnamed_variant("After", [Value::u128(0)]);
 		let submit = dynamic::transaction("Referenda", "submit", (origin, proposal, after));
 		let (events, _) = self.send(&submit, signer).await?;
@@ -887,6 +936,62 @@ impl Client {
 			track: submitted.track,
 			call_len: bytes.len(),
 		})
+	}
+
+	/// Applies the runtime upgrade a referendum authorized (`System.apply_authorized_upgrade`):
+	/// anyone may, with the authorized blob, and pays nothing when it is.
+	pub async fn apply_upgrade(
+		&self,
+		signer: &Keypair,
+		code: Vec<u8>,
+	) -> Result<UpgradeApplied, Failure> {
+		use subxt::config::{substrate::BlakeTwo256, Hasher};
+		let code_hash = BlakeTwo256.hash(&code).0;
+		let call =
+			dynamic::transaction("System", "apply_authorized_upgrade", (Value::from_bytes(&code),));
+		let (events, block) = self.send(&call, signer).await?;
+		let any = |pallet: &str, name: &str| {
+			events
+				.iter()
+				.flatten()
+				.any(|e| e.pallet_name() == pallet && e.event_name() == name)
+		};
+		// A parachain stores the code until the relay chain lets it go ahead; a chain without
+		// a relay chain sets it at once.
+		let enacted = if any("ParachainSystem", "ValidationFunctionStored") {
+			false
+		} else if any("System", "CodeUpdated") {
+			true
+		} else {
+			return Err(Failure("the upgrade was applied but no code was stored".into()));
+		};
+		Ok(UpgradeApplied { block, code_hash, code_len: code.len(), enacted })
+	}
+
+	/// The runtime's version (`state_getRuntimeVersion`) and the hash of the code a referendum
+	/// authorized and nobody applied yet, if any.
+	pub async fn runtime_version(&self) -> Result<(serde_json::Value, Option<[u8; 32]>), Failure> {
+		let version: serde_json::Value = self
+			.rpc
+			.request("state_getRuntimeVersion", subxt::rpcs::rpc_params![])
+			.await
+			.map_err(short)?;
+		let at = self.api.at_current_block().await.map_err(short)?;
+		let authorized = dynamic::storage::<(), Value>("System", "AuthorizedUpgrade");
+		let authorized = match at.storage().try_fetch(authorized, ()).await.map_err(short)? {
+			Some(value) => {
+				use subxt::ext::scale_value::At;
+				let value = value.decode().map_err(short)?;
+				let hash = value
+					.at("code_hash")
+					.and_then(bytes_of)
+					.and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+					.ok_or_else(|| Failure("an authorized upgrade without a code hash".into()))?;
+				Some(hash)
+			},
+			None => None,
+		};
+		Ok((version, authorized))
 	}
 
 	/// Votes on referendum `index` with `balance` at `conviction` (0 for none, 1 to 6 for

@@ -770,6 +770,53 @@ pub fn poc_window(json: bool, window: Option<&daya_primitives::runtime_api::PocW
 	println!("  commitments        {}", w.commitments);
 }
 
+pub fn runtime_version(json: bool, version: &serde_json::Value, authorized: Option<[u8; 32]>) {
+	let authorized = authorized.map(|hash| to_hex(&hash));
+	if json {
+		return print(json!({
+			"specName": version["specName"],
+			"specVersion": version["specVersion"],
+			"implVersion": version["implVersion"],
+			"transactionVersion": version["transactionVersion"],
+			"authorizedUpgrade": authorized,
+		}));
+	}
+	println!(
+		"{} spec version {}, impl version {}, transaction version {}",
+		version["specName"].as_str().unwrap_or("?"),
+		version["specVersion"],
+		version["implVersion"],
+		version["transactionVersion"]
+	);
+	match authorized {
+		Some(hash) => println!(
+			"  an upgrade to code {hash} is authorized: apply it with daya runtime upgrade --wasm FILE"
+		),
+		None => println!("  no upgrade authorized"),
+	}
+}
+
+pub fn upgrade_applied(json: bool, applied: &crate::client::UpgradeApplied) {
+	let hash = to_hex(&applied.code_hash);
+	if json {
+		return print(json!({
+			"block": applied.block,
+			"codeHash": hash,
+			"codeBytes": applied.code_len,
+			"enacted": applied.enacted,
+		}));
+	}
+	println!("code {hash} ({} bytes) applied in block #{}", applied.code_len, applied.block);
+	if applied.enacted {
+		println!("  the new runtime runs from the next block");
+	} else {
+		println!(
+			"  stored: the new runtime runs once the relay chain lets it go ahead (daya runtime \
+			 version shows it)"
+		);
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use super::*;

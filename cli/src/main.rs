@@ -73,6 +73,24 @@ enum Command {
 	/// referenda.
 	#[command(subcommand)]
 	Council(CouncilCommand),
+	/// The runtime's version, and applying an upgrade a referendum authorized (collators,
+	/// voters).
+	#[command(subcommand)]
+	Runtime(RuntimeCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum RuntimeCommand {
+	/// The runtime's name and versions, and the hash of an authorized upgrade not applied yet.
+	Version,
+	/// Apply the upgrade a root referendum authorized (`daya referendum propose upgrade`), with
+	/// the same blob: anyone may, and pays nothing. A parachain runs the new code once the
+	/// relay chain lets it go ahead, a few relay blocks later.
+	Upgrade {
+		/// The runtime's WASM blob, as built or compressed.
+		#[arg(long, value_name = "FILE")]
+		wasm: std::path::PathBuf,
+	},
 }
 
 #[derive(Subcommand, Debug)]
@@ -132,6 +150,43 @@ enum CouncilCommand {
 	},
 }
 
+/// The call a proposal asks for: `Models.<call>` and its fields on the model-registry track,
+/// or `System.authorize_upgrade` on the root track.
+async fn proposal_call(
+	client: &Client,
+	proposal: &ProposeCommand,
+) -> Result<client::Proposal, Failure> {
+	use client::{Proposal, Track};
+	use subxt::dynamic::Value;
+	if let ProposeCommand::Upgrade { wasm } = proposal {
+		use subxt::config::{substrate::BlakeTwo256, Hasher};
+		let code = read_runtime_blob(wasm)?;
+		return Ok(Proposal {
+			pallet: "System",
+			call: "authorize_upgrade",
+			fields: vec![("code_hash", Value::from_bytes(BlakeTwo256.hash(&code).0))],
+			track: Track::Root,
+		});
+	}
+	let (call, fields) = registry_change(client, proposal).await?;
+	Ok(Proposal { pallet: "Models", call, fields, track: Track::ModelRegistry })
+}
+
+/// A runtime's WASM blob from a file, as built (`\0asm`) or compressed as chain specs carry it.
+fn read_runtime_blob(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
+	/// The prefix of a zstd-compressed runtime blob (`sp-maybe-compressed-blob`).
+	const COMPRESSED: [u8; 8] = [82, 188, 83, 118, 70, 219, 142, 5];
+	let code = std::fs::read(path)
+		.map_err(|error| Failure(format!("cannot read {}: {error}", path.display())))?;
+	if !code.starts_with(b"\0asm") && !code.starts_with(&COMPRESSED) {
+		return Err(Failure(format!(
+			"{} is not a runtime WASM blob (neither `\\0asm` nor a compressed blob)",
+			path.display()
+		)));
+	}
+	Ok(code)
+}
+
 /// The registry call a proposal asks for: `Models.<call>` and its fields.
 async fn registry_change(
 	client: &Client,
@@ -163,6 +218,13 @@ async fn registry_change(
 		},
 		ProposeCommand::Retire { model } => {
 			("retire_model", vec![("model", model_id(model).await?)])
+		},
+		ProposeCommand::Upgrade { .. } => {
+			return Err(Failure(
+				"the council cannot authorize a runtime upgrade: it needs root, a referendum's \
+				 (`daya referendum propose upgrade`)"
+					.into(),
+			))
 		},
 	})
 }
@@ -331,6 +393,14 @@ enum ProposeCommand {
 	Retire {
 		/// The model, by name or id.
 		model: String,
+	},
+	/// Authorize a runtime upgrade to a WASM blob (`System.authorize_upgrade` with its hash, on
+	/// the root track; referenda only, never the council). Once enacted, anyone applies it with
+	/// `daya runtime upgrade --wasm` and the same blob.
+	Upgrade {
+		/// The new runtime's WASM blob, as built or compressed.
+		#[arg(long, value_name = "FILE")]
+		wasm: std::path::PathBuf,
 	},
 }
 
@@ -606,8 +676,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		},
 		Command::Referendum(ReferendumCommand::Propose(proposal)) => {
 			let signer = client::signer(cli.suri.as_deref())?;
-			let (call, fields) = registry_change(&client, &proposal).await?;
-			let submitted = client.submit_referendum(&signer, call, fields).await?;
+			let proposal = proposal_call(&client, &proposal).await?;
+			let submitted = client.submit_referendum(&signer, proposal).await?;
 			format::referendum_submitted(json, &submitted);
 		},
 		Command::Referendum(ReferendumCommand::Vote { index, amount, conviction, nay }) => {
@@ -634,6 +704,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 				.await?
 				.ok_or_else(|| Failure(format!("no referendum {index}")))?;
 			format::referendum(json, index, &info);
+		},
+		Command::Runtime(RuntimeCommand::Version) => {
+			let (version, authorized) = client.runtime_version().await?;
+			format::runtime_version(json, &version, authorized);
+		},
+		Command::Runtime(RuntimeCommand::Upgrade { wasm }) => {
+			let code = read_runtime_blob(&wasm)?;
+			let signer = client::signer(cli.suri.as_deref())?;
+			let applied = client.apply_upgrade(&signer, code).await?;
+			format::upgrade_applied(json, &applied);
 		},
 		Command::Host(HostCommand::Status { account }) => {
 			let who = client::account(account.as_deref(), cli.suri.as_deref())?;

@@ -31,6 +31,7 @@ fn help_reads_as_a_manual() {
 		"emission",
 		"referendum",
 		"council",
+		"runtime",
 		"--url",
 		"--suri",
 		"--json",
@@ -204,6 +205,41 @@ async fn every_command_group_against_a_dev_node() {
 		"[e2e] referendum {index} enacted {:.0} s after the votes",
 		start.elapsed().as_secs_f64()
 	);
+
+	// Voter: runtime upgrades go to the root track, never to the council; a blob nobody
+	// authorized is refused, and so is a file that is no runtime.
+	let version = json(url, &["runtime", "version"]);
+	assert!(version["specVersion"].as_u64().unwrap() >= 2, "{version}");
+	assert_eq!(version["authorizedUpgrade"], serde_json::Value::Null, "{version}");
+	let dir = common::TempDir::new("cli-upgrade");
+	let not_wasm = dir.0.join("not-a-runtime.wasm");
+	std::fs::write(&not_wasm, b"hello").unwrap();
+	let not_wasm = not_wasm.to_str().unwrap();
+	let refused = error(url, &["--suri", "ferdie", "runtime", "upgrade", "--wasm", not_wasm]);
+	assert!(refused.contains("is not a runtime WASM blob"), "{refused}");
+	let missing = dir.0.join("missing.wasm");
+	let refused = error(
+		url,
+		&["--suri", "ferdie", "runtime", "upgrade", "--wasm", missing.to_str().unwrap()],
+	);
+	assert!(refused.contains("cannot read"), "{refused}");
+	let code = Command::new(common::node_bin())
+		.args(["export-genesis-wasm", "--chain", "dev"])
+		.output()
+		.unwrap();
+	assert!(code.status.success());
+	let code = String::from_utf8(code.stdout).unwrap();
+	let code: Vec<u8> = (2..code.trim().len())
+		.step_by(2)
+		.map(|i| u8::from_str_radix(&code.trim()[i..i + 2], 16).unwrap())
+		.collect();
+	let blob = dir.0.join("daya.wasm");
+	std::fs::write(&blob, code).unwrap();
+	let blob = blob.to_str().unwrap();
+	let refused = error(url, &["--suri", "ferdie", "runtime", "upgrade", "--wasm", blob]);
+	assert!(refused.contains("NothingAuthorized"), "{refused}");
+	let refused = error(url, &["--suri", "alice", "council", "propose", "upgrade", "--wasm", blob]);
+	assert!(refused.contains("council cannot authorize a runtime upgrade"), "{refused}");
 
 	// Consumer: quote, submit, status, cancel.
 	let quote =
