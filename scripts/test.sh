@@ -13,7 +13,8 @@ cargo fmt --all --check
 # The runtime with its metadata's hash (`CheckMetadataHash`): the runtime the network tests run.
 cargo test --workspace --locked --features daya-runtime/metadata-hash "$@"
 
-# The pallets' benchmarks, run once each as tests (they need the `runtime-benchmarks` feature).
+# The pallets' benchmarks, run once each as tests, and the migrations' try-runtime checks
+# (`pre_upgrade`, `post_upgrade`, `try_state`): one more feature configuration for both.
 cargo test --locked --features runtime-benchmarks,try-runtime \
 	-p pallet-daya-models -p pallet-daya-compute -p pallet-daya-inference -p pallet-daya-emission \
 	-p pallet-daya-randomness -p pallet-daya-poc
