@@ -141,7 +141,10 @@ impl ModelRef {
 /// The key to sign with, from `--suri`.
 pub fn signer(suri: Option<&str>) -> Result<Keypair, Failure> {
 	let Some(suri) = suri else {
-		return fail("this command sends a transaction: give the signing key with --suri");
+		return fail(
+			"this command sends a transaction: give the signing key with --suri, --suri-file or \
+			 DAYA_SURI",
+		);
 	};
 	let uri = dev_name(suri).unwrap_or_else(|| suri.to_string());
 	let uri = SecretUri::from_str(&uri).map_err(|e| Failure(format!("invalid --suri: {e}")))?;

@@ -23,14 +23,33 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 #[command(name = "daya", version, about, long_about = None)]
 struct Cli {
 	/// The node to talk to (WebSocket RPC).
-	#[arg(long, global = true, default_value = "ws://127.0.0.1:9944", value_name = "URL")]
+	#[arg(
+		long,
+		global = true,
+		env = "DAYA_URL",
+		default_value = "ws://127.0.0.1:9944",
+		value_name = "URL"
+	)]
 	url: String,
 
 	/// The signing key, for commands that send transactions: a secret URI (`//Alice`, a
 	/// mnemonic phrase, a `0x` seed, each with optional `//hard` and `/soft` derivations), or
-	/// a dev account name (`alice`, `bob`, ... `ferdie`).
-	#[arg(long, global = true, value_name = "SURI")]
+	/// a dev account name (`alice`, `bob`, ... `ferdie`). A real key is better given by
+	/// `--suri-file` or the environment than on a command line, which other users of the
+	/// machine can read.
+	#[arg(long, global = true, env = "DAYA_SURI", hide_env_values = true, value_name = "SURI")]
 	suri: Option<String>,
+
+	/// A file holding the signing key (its first line, as `--suri` takes it), readable by its
+	/// owner only (mode 600).
+	#[arg(
+		long,
+		global = true,
+		env = "DAYA_SURI_FILE",
+		value_name = "FILE",
+		conflicts_with = "suri"
+	)]
+	suri_file: Option<std::path::PathBuf>,
 
 	/// Print machine-readable JSON instead of text.
 	#[arg(long, global = true)]
@@ -567,7 +586,35 @@ fn request(args: &PromptArgs) -> Result<Request, Failure> {
 	})
 }
 
+/// The signing key's secret URI: `--suri` (or `DAYA_SURI`), or the first line of
+/// `--suri-file` (or `DAYA_SURI_FILE`), which must be readable by its owner only.
+fn secret_uri(cli: &Cli) -> Result<Option<String>, Failure> {
+	let Some(path) = &cli.suri_file else { return Ok(cli.suri.clone()) };
+	let shown = path.display();
+	let metadata = std::fs::metadata(path)
+		.map_err(|error| Failure(format!("cannot read the key file {shown}: {error}")))?;
+	#[cfg(unix)]
+	{
+		use std::os::unix::fs::PermissionsExt;
+		let mode = metadata.permissions().mode();
+		if mode & 0o077 != 0 {
+			return Err(Failure(format!(
+				"the key file {shown} is readable by other users (mode {:o}): chmod 600 it",
+				mode & 0o777
+			)));
+		}
+	}
+	let text = std::fs::read_to_string(path)
+		.map_err(|error| Failure(format!("cannot read the key file {shown}: {error}")))?;
+	match text.lines().next().map(str::trim).filter(|line| !line.is_empty()) {
+		Some(line) => Ok(Some(line.to_string())),
+		None => Err(Failure(format!("the key file {shown} is empty"))),
+	}
+}
+
 async fn run(cli: Cli) -> Result<(), Failure> {
+	// The key is read before connecting: a bad key file fails at once.
+	let suri = secret_uri(&cli)?;
 	let client = Client::connect(&cli.url).await?;
 	let json = cli.json;
 	match cli.command {
@@ -578,7 +625,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			format::quote(json, id, &model, bytes.len(), prompt.max_tokens, escrow);
 		},
 		Command::Job(JobCommand::Submit { prompt, max_price, wait, timeout }) => {
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			let request = request(&prompt)?;
 			let (id, model) = client.model(&ModelRef::parse(&prompt.model)).await?;
 			let max_price = match max_price {
@@ -647,7 +694,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			format::output(json, id, at, &hash, &output);
 		},
 		Command::Job(JobCommand::Cancel { id }) => {
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			let cancelled = client.cancel_job(&signer, id).await?;
 			format::cancelled(json, id, &cancelled);
 		},
@@ -657,25 +704,25 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			format::model(json, id, &model);
 		},
 		Command::Council(CouncilCommand::Propose(proposal)) => {
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			let (call, fields) = registry_change(&client, &proposal).await?;
 			let motion = client.propose(&signer, call, fields).await?;
 			format::motion(json, &motion);
 		},
 		Command::Council(CouncilCommand::Vote { hash, index, nay }) => {
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			let hash = client::parse_hash(&hash)?;
 			client.vote(&signer, hash, index, !nay).await?;
 			format::voted(json, index, !nay);
 		},
 		Command::Council(CouncilCommand::Close { hash, index }) => {
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			let hash = client::parse_hash(&hash)?;
 			let enacted = client.close(&signer, hash, index).await?;
 			format::closed(json, index, enacted);
 		},
 		Command::Referendum(ReferendumCommand::Propose(proposal)) => {
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			let proposal = proposal_call(&client, &proposal).await?;
 			let submitted = client.submit_referendum(&signer, proposal).await?;
 			format::referendum_submitted(json, &submitted);
@@ -683,7 +730,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		Command::Referendum(ReferendumCommand::Vote { index, amount, conviction, nay }) => {
 			let balance = parse_amount(&amount)?;
 			let conviction = parse_conviction(&conviction)?;
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			client.vote_referendum(&signer, index, !nay, conviction, balance).await?;
 			format::referendum_voted(json, index, !nay, conviction, balance);
 		},
@@ -711,19 +758,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 		},
 		Command::Runtime(RuntimeCommand::Upgrade { wasm }) => {
 			let code = read_runtime_blob(&wasm)?;
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			let applied = client.apply_upgrade(&signer, code).await?;
 			format::upgrade_applied(json, &applied);
 		},
 		Command::Host(HostCommand::Status { account }) => {
-			let who = client::account(account.as_deref(), cli.suri.as_deref())?;
+			let who = client::account(account.as_deref(), suri.as_deref())?;
 			match client.host_report(&who).await? {
 				Some((host, poc, service)) => format::host(json, &who, &host, &poc, &service),
 				None => fail(format!("{who} is not a registered host"))?,
 			}
 		},
 		Command::Host(HostCommand::Register { endpoint, gpus, models, bond }) => {
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			let gpus =
 				gpus.iter().map(|gpu| client::Gpu::parse(gpu)).collect::<Result<Vec<_>, _>>()?;
 			let mut ids = Vec::new();
@@ -739,7 +786,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			}
 		},
 		Command::Host(HostCommand::Update { endpoint, gpus, models }) => {
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			if endpoint.is_none() && gpus.is_empty() && models.is_empty() {
 				fail("nothing to update: give --endpoint, --gpu or --model")?;
 			}
@@ -760,7 +807,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			host_after(&client, json, &signer).await?;
 		},
 		Command::Host(HostCommand::BondMore { amount }) => {
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			let amount = parse_amount(&amount)?;
 			client
 				.host_call(&signer, "bond_more", vec![subxt::dynamic::Value::u128(amount)])
@@ -768,7 +815,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			host_after(&client, json, &signer).await?;
 		},
 		Command::Host(HostCommand::SetKind { kind }) => {
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			let variant = if kind == "full" { "Full" } else { "GreedyOnly" };
 			let kind = subxt::dynamic::Value::unnamed_variant(variant, []);
 			client.host_call(&signer, "set_executor_kind", vec![kind]).await?;
@@ -780,7 +827,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			| HostCommand::Unbond
 			| HostCommand::Withdraw),
 		) => {
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			let call = match command {
 				HostCommand::Chill => "chill",
 				HostCommand::Unchill => "unchill",
@@ -791,7 +838,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			host_after(&client, json, &signer).await?;
 		},
 		Command::Host(HostCommand::SetExecutor { executor_url, for_account, api_key_file }) => {
-			let who = client::account(for_account.as_deref(), cli.suri.as_deref())?;
+			let who = client::account(for_account.as_deref(), suri.as_deref())?;
 			let url = executor_url.trim_end_matches('/');
 			// Read and checked before anything is set: a bad key file changes nothing.
 			let key = match &api_key_file {
@@ -813,22 +860,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 			format::executor(json, &who, &now, keyed);
 		},
 		Command::Host(HostCommand::InsertKey) => {
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			let who = client::account_of(&signer);
-			client.insert_host_key(&client::secret_uri(cli.suri.as_deref())?, who.0).await?;
+			client.insert_host_key(&client::secret_uri(suri.as_deref())?, who.0).await?;
 			let registered = client.host(&who).await?.is_some();
 			format::key_inserted(json, &who, registered);
 		},
 		Command::Collator(CollatorCommand::Status { account }) => {
-			let who = client::account(account.as_deref(), cli.suri.as_deref())?;
+			let who = client::account(account.as_deref(), suri.as_deref())?;
 			format::collator(json, &who, &client.collator(&who).await?);
 		},
 		Command::Rewards(RewardsCommand::Pending { account }) => {
-			let who = client::account(account.as_deref(), cli.suri.as_deref())?;
+			let who = client::account(account.as_deref(), suri.as_deref())?;
 			format::pending(json, &who, client.pending_rewards(&who).await?);
 		},
 		Command::Rewards(RewardsCommand::Claim { for_account }) => {
-			let signer = client::signer(cli.suri.as_deref())?;
+			let signer = client::signer(suri.as_deref())?;
 			let who = match for_account {
 				Some(account) => client::account(Some(&account), None)?,
 				None => client::account_of(&signer),

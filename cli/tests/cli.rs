@@ -48,6 +48,59 @@ fn help_reads_as_a_manual() {
 	assert_eq!(out.status.code(), Some(2));
 }
 
+/// A `daya` command with `env` set and the caller's own settings removed.
+fn daya_with_env(env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+	let mut command = Command::new(DAYA);
+	for name in ["DAYA_URL", "DAYA_SURI", "DAYA_SURI_FILE"] {
+		command.env_remove(name);
+	}
+	command.envs(env.iter().copied()).args(args).output().unwrap()
+}
+
+fn key_file(dir: &std::path::Path, name: &str, text: &str, mode: u32) -> String {
+	use std::os::unix::fs::PermissionsExt;
+	let path = dir.join(name);
+	std::fs::write(&path, text).unwrap();
+	std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+	path.to_str().unwrap().to_string()
+}
+
+/// Secrets need not be on the command line: the key comes from `DAYA_SURI` or a key file that
+/// only its owner reads, never shown by `--help`; a bad key file is refused before connecting.
+#[test]
+fn keys_from_the_environment_or_a_file_and_never_shown() {
+	let dir = common::TempDir::new("cli-keyfile");
+	let stderr = |out: std::process::Output| {
+		assert!(!out.status.success());
+		String::from_utf8(out.stderr).unwrap()
+	};
+	// Nothing listens on port 1: each refusal below comes before any connection.
+	let url = ("DAYA_URL", "ws://127.0.0.1:1");
+	let open = key_file(&dir.0, "open.key", "//Alice\n", 0o644);
+	let refused = stderr(daya_with_env(&[url], &["--suri-file", &open, "host", "status"]));
+	assert!(refused.contains("readable by other users (mode 644): chmod 600"), "{refused}");
+	let empty = key_file(&dir.0, "empty.key", "\n", 0o600);
+	let refused = stderr(daya_with_env(&[url, ("DAYA_SURI_FILE", &empty)], &["host", "status"]));
+	assert!(refused.contains("is empty"), "{refused}");
+	let missing = dir.0.join("missing.key");
+	let refused = stderr(daya_with_env(
+		&[url],
+		&["--suri-file", missing.to_str().unwrap(), "host", "status"],
+	));
+	assert!(refused.contains("cannot read the key file"), "{refused}");
+	// One key source at a time: a usage error.
+	let out = daya_with_env(&[url], &["--suri", "alice", "--suri-file", &open, "host", "status"]);
+	assert_eq!(out.status.code(), Some(2));
+	// The environment's key is never printed.
+	let out = daya_with_env(&[("DAYA_SURI", "//SecretSeedPhrase")], &["--help"]);
+	let help = String::from_utf8(out.stdout).unwrap();
+	assert!(help.contains("DAYA_SURI") && help.contains("--suri-file"), "{help}");
+	assert!(!help.contains("SecretSeedPhrase"), "{help}");
+	// The URL from the environment.
+	let refused = stderr(daya_with_env(&[url], &["model", "list"]));
+	assert!(refused.contains("cannot connect") && refused.contains("127.0.0.1:1"), "{refused}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_command_group_against_a_dev_node() {
 	let node = tokio::task::spawn_blocking(|| DevNode::start(1)).await.unwrap();
@@ -57,6 +110,22 @@ async fn every_command_group_against_a_dev_node() {
 	// Connection errors are one line.
 	let refused = error("ws://127.0.0.1:1", &["model", "list"]);
 	assert!(refused.contains("cannot connect"), "{refused}");
+
+	// The node and the key from the environment and a key file (mode 600).
+	let keys = common::TempDir::new("cli-env-key");
+	let alice_key = key_file(&keys.0, "alice.key", "//Alice\n", 0o600);
+	let out = daya_with_env(
+		&[("DAYA_URL", url), ("DAYA_SURI_FILE", &alice_key)],
+		&["--json", "host", "status"],
+	);
+	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+	let host: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+	assert_eq!(host["account"], "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY", "{host}");
+	let out =
+		daya_with_env(&[("DAYA_URL", url), ("DAYA_SURI", "bob")], &["--json", "host", "status"]);
+	assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+	let host: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+	assert_eq!(host["account"], "5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty", "{host}");
 
 	// Voter: the model registry.
 	let list = ok(url, &["model", "list"]);

@@ -13,6 +13,10 @@ pub const DAYA: &str = env!("CARGO_BIN_EXE_daya");
 
 pub fn daya(url: &str, args: &[&str]) -> Output {
 	Command::new(DAYA)
+		// The caller's own settings never leak into a test.
+		.env_remove("DAYA_URL")
+		.env_remove("DAYA_SURI")
+		.env_remove("DAYA_SURI_FILE")
 		.arg("--url")
 		.arg(url)
 		.args(args)
