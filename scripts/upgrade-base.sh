@@ -6,7 +6,7 @@
 # The commit's tree is exported once (`git archive`) under $DAYA_CACHE/upgrade-base, and only
 # its runtime's WASM is built, with the flags and in the WASM build directory that
 # `substrate-wasm-builder` uses for the workspace's own runtime: the dependencies built for it are
-# reused, and only Daya's crates of that commit compile (about 3 minutes the first time, nothing
+# reused, and only Daya's crates of that commit compile (about a minute the first time, seconds
 # after). The blob has its own name, so the workspace's runtime is never overwritten.
 #
 # Run by `cli/tests/relay_chain.rs` after the workspace is built; by hand:

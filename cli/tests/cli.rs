@@ -297,11 +297,8 @@ async fn every_command_group_against_a_dev_node() {
 		.output()
 		.unwrap();
 	assert!(code.status.success());
-	let code = String::from_utf8(code.stdout).unwrap();
-	let code: Vec<u8> = (2..code.trim().len())
-		.step_by(2)
-		.map(|i| u8::from_str_radix(&code.trim()[i..i + 2], 16).unwrap())
-		.collect();
+	let code = daya_protocol::hex::from_hex(String::from_utf8(code.stdout).unwrap().trim())
+		.expect("the blob in hex");
 	let blob = dir.0.join("daya.wasm");
 	std::fs::write(&blob, code).unwrap();
 	let blob = blob.to_str().unwrap();

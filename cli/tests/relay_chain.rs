@@ -31,6 +31,7 @@ mod hosts;
 
 use client::{json, wait_for_end};
 use common::{free_port, node_bin, rpc, TempDir};
+use daya_protocol::hex::{from_hex, to_hex};
 use hosts::{
 	amount, announce, balances, hand_to, wait_for_proven, write_dev_model, Executor, MODEL,
 };
@@ -192,11 +193,7 @@ fn number(value: &Value) -> u64 {
 }
 
 fn hex_bytes(hex: &str) -> Vec<u8> {
-	let hex = hex.trim().trim_start_matches("0x");
-	(0..hex.len())
-		.step_by(2)
-		.map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-		.collect()
+	from_hex(hex.trim()).unwrap_or_else(|| panic!("not hex: {hex}"))
 }
 
 /// Runs a command to completion; its standard output.
@@ -245,7 +242,7 @@ fn daya_spec(dir: &Path) -> (PathBuf, PathBuf) {
 	let runtime = &mut spec["genesis"]["runtimeGenesis"];
 	let upgrade = dir.join("daya-upgrade.wasm");
 	std::fs::write(&upgrade, hex_bytes(runtime["code"].as_str().unwrap())).unwrap();
-	runtime["code"] = json!(format!("0x{}", hex(&base)));
+	runtime["code"] = json!(to_hex(&base));
 	runtime["patch"]["origins"]["speedup"] = json!(GOVERNANCE_SPEEDUP);
 	let plain = dir.join("daya-local-base.json");
 	std::fs::write(&plain, serde_json::to_vec(&spec).unwrap()).unwrap();
@@ -254,10 +251,6 @@ fn daya_spec(dir: &Path) -> (PathBuf, PathBuf) {
 	let raw_path = dir.join("daya-local-base-raw.json");
 	std::fs::write(&raw_path, raw).unwrap();
 	(raw_path, upgrade)
-}
-
-fn hex(bytes: &[u8]) -> String {
-	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a collator answers to a transaction that asks `CheckMetadataHash` to check the metadata
@@ -287,7 +280,7 @@ fn metadata_hash_probe(node: &Node) -> String {
 	let mode = tx.len() - call_len - 1;
 	assert_eq!(tx[mode], 0, "the mode byte, disabled as signed");
 	tx[mode] = 1;
-	match node.try_rpc("author_submitExtrinsic", json!([format!("0x{}", hex(&tx))])) {
+	match node.try_rpc("author_submitExtrinsic", json!([to_hex(&tx)])) {
 		Ok(hash) => {
 			panic!("a transaction with a mode its signature does not cover was accepted: {hash}")
 		},
@@ -635,13 +628,13 @@ fn daya_collates_on_a_relay_chain_and_serves_a_job() {
 	};
 	for who in &hosts {
 		let account: subxt::utils::AccountId32 = who.parse().unwrap();
-		let arg = format!("0x{}", hex(&account.0));
+		let arg = to_hex(&account.0);
 		let (old, new) =
 			(view("HostsApi_host", arg.clone(), &last_old), view("HostsApi_host", arg, &first_new));
 		assert!(old.len() > 4, "host {who} is registered: {old}");
 		assert_eq!(new, old, "host {who} across the migration (block #{})", upgrade_block + 1);
 	}
-	let arg = format!("0x{}", hex(&job.parse::<u64>().unwrap().to_le_bytes()));
+	let arg = to_hex(&job.parse::<u64>().unwrap().to_le_bytes());
 	let (old, new) = (
 		view("InferenceApi_job", arg.clone(), &last_old),
 		view("InferenceApi_job", arg, &first_new),
