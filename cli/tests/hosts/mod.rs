@@ -305,6 +305,49 @@ pub fn balances(url: &str, who: &str) -> (u128, u128) {
 		.block_on(read)
 }
 
+/// What block `n` moved from one account's hold to another's free balance (the
+/// `Balances.TransferOnHold` events: a job's escrow paying its executor, validators and the
+/// treasury), as `(source, dest, amount)` of SS58 accounts. A payment read from the block that
+/// made it, not from balances that the hosts' own transaction fees move at any time.
+pub fn transfers_on_hold(url: &str, n: u64) -> Vec<(String, String, u128)> {
+	let read = async {
+		let api = subxt::OnlineClient::<subxt::PolkadotConfig>::from_insecure_url(url)
+			.await
+			.unwrap();
+		let at = api.at_block(n).await.unwrap();
+		let events = at.events().fetch().await.unwrap();
+		let ss58 = |bytes: &[u8]| {
+			subxt::utils::AccountId32(bytes.try_into().expect("32 bytes")).to_string()
+		};
+		events
+			.iter()
+			.map(|event| event.unwrap())
+			.filter(|e| e.pallet_name() == "Balances" && e.event_name() == "TransferOnHold")
+			.map(|e| {
+				// The hold reason (an enum of any length), then source, dest and amount.
+				let fields = e.field_bytes();
+				let tail = &fields[fields.len() - 80..];
+				let amount = u128::from_le_bytes(tail[64..].try_into().unwrap());
+				(ss58(&tail[..32]), ss58(&tail[32..64]), amount)
+			})
+			.collect::<Vec<_>>()
+	};
+	tokio::runtime::Builder::new_current_thread()
+		.enable_all()
+		.build()
+		.unwrap()
+		.block_on(read)
+}
+
+/// What `from` paid `to` out of its hold in block `n` ([`transfers_on_hold`]).
+pub fn paid_on_hold(url: &str, n: u64, from: &str, to: &str) -> u128 {
+	transfers_on_hold(url, n)
+		.iter()
+		.filter(|(source, dest, _)| source == from && dest == to)
+		.map(|(_, _, amount)| amount)
+		.sum()
+}
+
 /// An amount the client printed in JSON (a decimal string).
 pub fn amount(value: &serde_json::Value) -> u128 {
 	value.as_str().expect("an amount").parse().unwrap()
