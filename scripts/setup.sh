@@ -7,7 +7,10 @@
 #   - llama.cpp's server (PyPI `xllamacpp`, checked against its sha256), the anchor the proxy
 #     engine is tested against;
 #   - a Python virtual environment with the official `openai` package ($DAYA_CACHE/python), which
-#     the executor's OpenAI-compatibility test drives it with.
+#     the executor's OpenAI-compatibility test drives it with, and `substrate-interface`, which
+#     the Python client example uses;
+#   - Node.js, and the JavaScript client example's packages (`@polkadot/api`, pinned by
+#     docs/clients/package-lock.json) in $DAYA_CACHE/clients-js.
 # If rustup already provides `wasm32v1-none`, that toolchain is used as is. Otherwise Debian's
 # rustc-web 1.96 (with its std sources) is unpacked into a private prefix, linked into rustup as
 # `daya-wasm`, and given a prebuilt `wasm32v1-none` sysroot; builds then pick it up through
@@ -21,6 +24,7 @@
 set -euo pipefail
 
 CACHE="${DAYA_CACHE:-$HOME/.cache/daya}"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLCHAIN_NAME="daya-wasm"
 PREFIX="$CACHE/toolchain/rustc-web"
 STAMP="$PREFIX/.daya-ready"
@@ -43,6 +47,8 @@ command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1 ||
 # Debian's python3 has the venv module but not ensurepip, which creating a venv needs.
 command -v python3 >/dev/null && python3 -c 'import ensurepip' >/dev/null 2>&1 ||
 	APT_PKGS+=(python3-venv)
+# Node.js and npm run the JavaScript client example (docs/clients).
+command -v node >/dev/null && command -v npm >/dev/null || APT_PKGS+=(nodejs npm)
 need_wasm_toolchain=1
 if rustup target list --installed 2>/dev/null | grep -qx wasm32v1-none; then
 	need_wasm_toolchain=0
@@ -124,22 +130,42 @@ llama_cpp() {
 }
 llama_cpp
 
-# --- the official OpenAI client, for the executor's compatibility test ------------------------
-OPENAI_VERSION=3.60.0
-openai_client() {
+# --- Python clients: the official OpenAI client (the executor's compatibility test) and
+# substrate-interface (the Python client example, docs/clients) --------------------------------
+PYTHON_CLIENTS="openai==3.60.0 substrate-interface==1.8.1"
+python_clients() {
 	local venv="$CACHE/python"
-	if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.ready" 2>/dev/null)" = "$OPENAI_VERSION" ]; then
-		log "Python openai $OPENAI_VERSION ready"
+	if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.ready" 2>/dev/null)" = "$PYTHON_CLIENTS" ]; then
+		log "Python clients ready ($PYTHON_CLIENTS)"
 		return 0
 	fi
-	log "installing the Python openai package $OPENAI_VERSION into $venv"
+	log "installing the Python clients ($PYTHON_CLIENTS) into $venv"
 	rm -rf "$venv"
 	python3 -m venv "$venv"
-	"$venv/bin/python" -m pip install -q --disable-pip-version-check "openai==$OPENAI_VERSION"
-	echo "$OPENAI_VERSION" >"$venv/.ready"
-	log "Python openai $OPENAI_VERSION ready"
+	# shellcheck disable=SC2086 # one word per package
+	"$venv/bin/python" -m pip install -q --disable-pip-version-check $PYTHON_CLIENTS
+	echo "$PYTHON_CLIENTS" >"$venv/.ready"
+	log "Python clients ready ($PYTHON_CLIENTS)"
 }
-openai_client
+python_clients
+
+# --- the JavaScript client example's packages (docs/clients/package-lock.json) ----------------
+js_clients() {
+	local dir="$CACHE/clients-js" lock
+	lock="$(sha256sum "$ROOT/docs/clients/package-lock.json" | cut -d' ' -f1)"
+	if [ -d "$dir/node_modules" ] && [ "$(cat "$dir/.ready" 2>/dev/null)" = "$lock" ]; then
+		log "JavaScript client packages ready"
+		return 0
+	fi
+	log "installing the JavaScript client packages into $dir"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	cp "$ROOT/docs/clients/package.json" "$ROOT/docs/clients/package-lock.json" "$dir/"
+	(cd "$dir" && npm ci --silent --no-audit --no-fund)
+	echo "$lock" >"$dir/.ready"
+	log "JavaScript client packages ready"
+}
+js_clients
 
 # --- private WASM toolchain (the last step: it returns early once ready) ----------------------
 wasm_toolchain() {

@@ -105,6 +105,25 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 		job["jobId"], job["executor"], job["end"]
 	);
 
+	// 1b. The client examples of docs/clients.md, side by side, each its own consumer.
+	let started = Instant::now();
+	for report in run_client_examples(&url) {
+		let client = report["client"].as_str().unwrap();
+		assert!(matches!(report["end"].as_str(), Some("Completed" | "Validated")), "{report}");
+		assert!(hosts.iter().any(|h| report["host"] == *h), "{client} reads a dev host: {report}");
+		assert_eq!(report["hostBond"], "1000000000000000", "{client} reads the host's bond");
+		let (fee, quote) = (amount(&report["fee"]), amount(&report["quote"]));
+		assert!(fee > 0 && fee <= quote, "{client}: the fee is within the quote: {report}");
+		// What the client read is what the chain and the `daya` client say.
+		let id = report["job"].to_string();
+		let job = json(&url, &["job", "status", &id]);
+		assert_eq!(amount(&job["fee"]), fee, "{client}: {job}");
+		let output = json(&url, &["job", "output", &id]);
+		assert_eq!(report["output"], output["output"], "{client} reads the output: {output}");
+		assert!(!output["output"].as_str().unwrap().is_empty(), "{output}");
+	}
+	println!("[e2e] the client examples (polkadot.js, subxt, Python): {:.1} s", secs(started));
+
 	// 2. SmolLM2 answers a chat for real. Half of a host's results are validated (reputation
 	// 50%): chats are sent until one is validated, and none may be judged a fraud.
 	let started = Instant::now();
@@ -331,4 +350,85 @@ fn first_fraud(
 	}
 	println!("[e2e] {}", json(url, &["poc", "window"]));
 	None
+}
+
+fn secs(since: Instant) -> f64 {
+	since.elapsed().as_secs_f64()
+}
+
+/// Runs the client examples of `docs/clients` against `url` side by side, each as its own
+/// consumer (polkadot.js as Eve, subxt as Dave, substrate-interface as Charlie), with the
+/// packages `scripts/setup.sh` installed; their JSON reports.
+fn run_client_examples(url: &str) -> Vec<serde_json::Value> {
+	let docs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/clients");
+	let var = |name: &str| std::env::var_os(name).map(std::path::PathBuf::from);
+	let cache = var("DAYA_CACHE")
+		.or_else(|| var("HOME").map(|home| home.join(".cache/daya")))
+		.expect("DAYA_CACHE or HOME");
+	// Node resolves packages from the script's directory: the script runs beside them.
+	let js = cache.join("clients-js");
+	assert!(js.join("node_modules").is_dir(), "{} is missing: run scripts/setup.sh", js.display());
+	std::fs::copy(docs.join("polkadot-js.mjs"), js.join("polkadot-js.mjs")).unwrap();
+	let subxt = common::node_bin().with_file_name("examples").join("subxt");
+	assert!(
+		subxt.is_file(),
+		"{} is missing: cargo build -p daya-cli --example subxt (cargo test builds it)",
+		subxt.display()
+	);
+	let python = cache.join("python/bin/python");
+	assert!(python.is_file(), "{} is missing: run scripts/setup.sh", python.display());
+	let commands: Vec<(&str, std::process::Command)> = vec![
+		("polkadot.js", {
+			let mut command = std::process::Command::new("node");
+			command.arg(js.join("polkadot-js.mjs")).args([url, "//Eve"]);
+			command
+		}),
+		("subxt", {
+			let mut command = std::process::Command::new(&subxt);
+			command.args([url, "//Dave"]);
+			command
+		}),
+		("substrate-interface", {
+			let mut command = std::process::Command::new(&python);
+			command.arg(docs.join("substrate_interface.py")).args([url, "//Charlie"]);
+			command
+		}),
+	];
+	let mut running: Vec<_> = commands
+		.into_iter()
+		.map(|(name, mut command)| {
+			let child = command
+				.stdout(std::process::Stdio::piped())
+				.stderr(std::process::Stdio::piped())
+				.spawn()
+				.unwrap_or_else(|e| panic!("the {name} example did not start: {e}"));
+			(name, child)
+		})
+		.collect();
+	// Each waits for its job's end; none may hang the test.
+	let deadline = Instant::now() + Duration::from_secs(180);
+	while running.iter_mut().any(|(_, child)| child.try_wait().unwrap().is_none()) {
+		if Instant::now() > deadline {
+			for (_, child) in &mut running {
+				let _ = child.kill();
+			}
+			let stuck: Vec<_> = running.iter().map(|(name, _)| *name).collect();
+			panic!("the client examples did not finish within 3 minutes: {stuck:?}");
+		}
+		std::thread::sleep(Duration::from_millis(200));
+	}
+	running
+		.into_iter()
+		.map(|(name, child)| {
+			let output = child.wait_with_output().unwrap();
+			let stdout = String::from_utf8_lossy(&output.stdout);
+			assert!(
+				output.status.success(),
+				"the {name} example failed: {}\n{stdout}",
+				String::from_utf8_lossy(&output.stderr)
+			);
+			serde_json::from_str(stdout.trim().lines().last().unwrap_or_default())
+				.unwrap_or_else(|e| panic!("the {name} example printed no JSON ({e}): {stdout}"))
+		})
+		.collect()
 }

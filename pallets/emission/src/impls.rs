@@ -33,9 +33,9 @@ impl<T: Config> Pallet<T> {
 		T::PalletId::get().into_account_truncating()
 	}
 
-	/// Blocks per epoch: the genesis override, or [`Config::EpochLength`].
+	/// Blocks per epoch: the genesis override, or [`Config::DefaultEpochLength`].
 	pub fn epoch_length() -> BlockNumberFor<T> {
-		EpochLengthOverride::<T>::get().unwrap_or_else(T::EpochLength::get)
+		EpochLengthOverride::<T>::get().unwrap_or_else(T::DefaultEpochLength::get)
 	}
 
 	/// Whether a distribution over [`Config::MaxHosts`] hosts (four phases of

@@ -13,7 +13,7 @@
 //!
 //! ## Overview
 //!
-//! - **Schedule** ([`schedule`]): epoch `e` (of [`Config::EpochLength`] blocks) pays
+//! - **Schedule** ([`schedule`]): epoch `e` (of [`Pallet::epoch_length`] blocks) pays
 //!   `InitialEpochReward >> (e / HalvingInterval)`, and the total never exceeds
 //!   [`Config::MaxEmission`]: the last paying epoch pays what remains, then nothing. Integer
 //!   arithmetic only.
@@ -250,9 +250,12 @@ pub mod pallet {
 		/// The treasury's account.
 		type Treasury: Get<Self::AccountId>;
 
-		/// Blocks per epoch. Must not be zero.
+		/// Blocks per epoch, unless the chain's genesis set another ([`EpochLengthOverride`]:
+		/// dev and test chains use short epochs). Must not be zero. A chain's epoch length is
+		/// [`Pallet::epoch_length`] (the runtime API `EmissionApi::epoch_length`): this constant
+		/// is the default only, hence its name.
 		#[pallet::constant]
-		type EpochLength: Get<BlockNumberFor<Self>>;
+		type DefaultEpochLength: Get<BlockNumberFor<Self>>;
 
 		/// What epoch 0 pays.
 		#[pallet::constant]
@@ -299,7 +302,7 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type EpochStart<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
-	/// An epoch length set in the chain's genesis, in place of [`Config::EpochLength`]: dev
+	/// An epoch length set in the chain's genesis, in place of [`Config::DefaultEpochLength`]: dev
 	/// chains use short epochs.
 	#[pallet::storage]
 	pub type EpochLengthOverride<T: Config> = StorageValue<_, BlockNumberFor<T>>;
@@ -339,7 +342,7 @@ pub mod pallet {
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
-		/// Blocks per epoch in place of [`Config::EpochLength`]; `None` keeps it. Must leave a
+		/// Blocks per epoch in place of [`Config::DefaultEpochLength`]; `None` keeps it. Must leave a
 		/// distribution of [`Config::MaxHosts`] hosts room to finish within an epoch.
 		pub epoch_length: Option<BlockNumberFor<T>>,
 	}
@@ -414,11 +417,11 @@ pub mod pallet {
 		}
 
 		fn integrity_test() {
-			assert!(!T::EpochLength::get().is_zero(), "EpochLength must not be zero");
+			assert!(!T::DefaultEpochLength::get().is_zero(), "DefaultEpochLength must not be zero");
 			assert!(T::HalvingInterval::get() > 0, "HalvingInterval must not be zero");
 			assert!(T::HostsPerBlock::get() > 0, "HostsPerBlock must not be zero");
 			assert!(
-				Self::distribution_fits(T::EpochLength::get()),
+				Self::distribution_fits(T::DefaultEpochLength::get()),
 				"a distribution of MaxHosts hosts must fit an epoch"
 			);
 		}

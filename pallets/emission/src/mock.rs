@@ -120,7 +120,7 @@ parameter_types! {
 	pub const EmissionPalletId: PalletId = PalletId(*b"daya/emi");
 	pub const Treasury: AccountId = TREASURY;
 	/// 25 blocks per epoch: room for a distribution of 8 hosts, 2 per block.
-	pub const EpochLength: BlockNumber = 25;
+	pub const DefaultEpochLength: BlockNumber = 25;
 	/// 1,000 per epoch, halving every 4 epochs, capped at 6,900: the cap cuts epoch 11 to 150.
 	pub const InitialEpochReward: Balance = 1_000;
 	pub const HalvingInterval: u32 = 4;
@@ -158,7 +158,7 @@ impl pallet_daya_emission::Config for Test {
 	type Hosts = Compute;
 	type PalletId = EmissionPalletId;
 	type Treasury = Treasury;
-	type EpochLength = EpochLength;
+	type DefaultEpochLength = DefaultEpochLength;
 	type InitialEpochReward = InitialEpochReward;
 	type HalvingInterval = HalvingInterval;
 	type MaxEmission = MaxEmission;

@@ -12,8 +12,10 @@ use crate::{Balance, Balances, BlockNumber, Compute, Runtime, UNIT};
 parameter_types! {
 	/// Rewards accrue in this pallet's account until they are claimed.
 	pub const EmissionPalletId: PalletId = PalletId(*b"daya/emi");
-	/// An epoch is 600 blocks: one hour at 6 s blocks.
-	pub const EpochLength: BlockNumber = 600;
+	/// An epoch is 600 blocks: one hour at 6 s blocks. The dev and test chains' genesis sets 200
+	/// (`genesis_config_presets::TEST_EPOCH_LENGTH`) in its place: read a chain's epoch length
+	/// with `EmissionApi::epoch_length`.
+	pub const DefaultEpochLength: BlockNumber = 600;
 	/// 3,000 DAYA per epoch to begin with...
 	pub const InitialEpochReward: Balance = 3_000 * UNIT;
 	/// ... halving every 35,040 epochs: four years of hourly epochs.
@@ -36,7 +38,7 @@ impl pallet_daya_emission::Config for Runtime {
 	type Hosts = Compute;
 	type PalletId = EmissionPalletId;
 	type Treasury = TreasuryAccount;
-	type EpochLength = EpochLength;
+	type DefaultEpochLength = DefaultEpochLength;
 	type InitialEpochReward = InitialEpochReward;
 	type HalvingInterval = HalvingInterval;
 	type MaxEmission = MaxEmission;
