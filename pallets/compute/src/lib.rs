@@ -177,6 +177,8 @@ mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod proptests;
+#[cfg(feature = "std")]
+pub mod testing;
 #[cfg(test)]
 mod tests;
 
@@ -202,31 +204,89 @@ pub mod pallet {
 	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
+	/// Default configurations of this pallet, for `#[derive_impl]`.
+	pub mod config_preludes {
+		use super::*;
+		use frame_support::{derive_impl, parameter_types};
+
+		/// The configuration the mocks of this pallet and of the pallets that run it (the
+		/// job market, emission, proof of compute) share: small bounds that tests reach, 64-bit
+		/// balances and block numbers. A mock sets `Currency`, `RuntimeHoldReason` and
+		/// `Models` (`crate::testing::MockModels`, for one) and overrides what its tests need.
+		pub struct TestDefaultConfig;
+
+		#[derive_impl(frame_system::config_preludes::TestDefaultConfig, no_aggregated_types)]
+		impl frame_system::DefaultConfig for TestDefaultConfig {}
+
+		parameter_types! {
+			pub const TestMinHostBond: u64 = 100;
+			pub const TestUnbondingPeriod: u64 = 10;
+			pub const TestMaxGpus: u32 = 2;
+			pub const TestMaxServedModels: u32 = 2;
+			pub const TestMaxEndpointLen: u32 = 32;
+			pub const TestMaxGpuNameLen: u32 = 16;
+			pub const TestMaxHosts: u32 = 8;
+			pub const TestMaxHostsPerModel: u32 = 8;
+			pub const TestMaxCapacityPerHost: u64 = 1_000_000;
+			/// Hosts start at half reputation.
+			pub const TestInitialReputation: Perbill = Perbill::from_percent(50);
+			pub const TestReputationGain: Perbill = Perbill::from_percent(1);
+			pub const TestReputationLoss: Perbill = Perbill::from_percent(5);
+			pub const TestChillAfterMisses: u32 = 3;
+		}
+
+		#[frame_support::register_default_impl(TestDefaultConfig)]
+		impl DefaultConfig for TestDefaultConfig {
+			#[inject_runtime_type]
+			type RuntimeHoldReason = ();
+			type MinHostBond = TestMinHostBond;
+			type UnbondingPeriod = TestUnbondingPeriod;
+			type MaxGpus = TestMaxGpus;
+			type MaxServedModels = TestMaxServedModels;
+			type MaxEndpointLen = TestMaxEndpointLen;
+			type MaxGpuNameLen = TestMaxGpuNameLen;
+			type MaxHosts = TestMaxHosts;
+			type MaxHostsPerModel = TestMaxHostsPerModel;
+			type MaxCapacityPerHost = TestMaxCapacityPerHost;
+			type InitialReputation = TestInitialReputation;
+			type ReputationGain = TestReputationGain;
+			type ReputationLoss = TestReputationLoss;
+			type ChillAfterMisses = TestChillAfterMisses;
+			type WeightInfo = ();
+			type ProvenCapacity = ();
+		}
+	}
+
 	/// Configuration of the host registry.
-	#[pallet::config]
+	#[pallet::config(with_default)]
 	// The supertrait is spelled out through `polkadot_sdk`, as the pallet macro requires when
 	// `frame_system` comes from the umbrella crate.
 	pub trait Config: polkadot_sdk::frame_system::Config<RuntimeEvent: From<Event<Self>>> {
 		/// The currency in which bonds are held, slashed and released.
+		#[pallet::no_default]
 		type Currency: fungible::Inspect<Self::AccountId>
 			+ fungible::Mutate<Self::AccountId>
 			+ fungible::MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>;
 
 		/// The runtime's hold reason, of which [`HoldReason`] is a part.
+		#[pallet::no_default_bounds]
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// The model registry, which says which models exist and whether hosts may newly serve
 		/// them.
+		#[pallet::no_default]
 		type Models: ModelRegistry<BalanceOf<Self>>;
 
 		/// The least bond a host registers with, and keeps to stay active. Must be at least the
 		/// existential deposit.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type MinHostBond: Get<BalanceOf<Self>>;
 
 		/// Blocks between [`Pallet::unbond`] and the first block in which the host may withdraw;
 		/// the window in which fraud found late can still be slashed.
 		#[pallet::constant]
+		#[pallet::no_default_bounds]
 		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
 
 		/// Maximum number of kinds of GPU in one host's hardware list. Must not be zero.

@@ -1,15 +1,15 @@
 //! A mock runtime for the host registry's tests: `System`, `Balances` (with hold reasons) and
-//! `Compute`, with a model registry kept in a thread-local table that tests change at will.
+//! `Compute`, configured by the pallet's test prelude, with the shared mock model registry
+//! ([`crate::testing::MockModels`]) that tests change at will.
 
 use crate::{self as pallet_daya_compute, Endpoint, GenesisHost, GpuSpec, Hardware, ServedModels};
-use daya_primitives::{ModelId, ModelRegistry, ModelStatus, ModelTerms};
+use daya_primitives::{ModelId, ModelStatus};
 use polkadot_sdk::{
 	frame_support::{self, derive_impl, parameter_types},
 	frame_system, pallet_balances,
 	sp_io::TestExternalities,
 	sp_runtime::{BuildStorage, DispatchError, Perbill},
 };
-use std::{cell::RefCell, collections::BTreeMap};
 
 /// Account ids of the mock.
 pub type AccountId = u64;
@@ -72,138 +72,46 @@ impl pallet_balances::Config for Test {
 	type ExistentialDeposit = ExistentialDeposit;
 }
 
-/// A model in the mock registry.
-#[derive(Clone, Copy)]
-struct MockModel {
-	status: ModelStatus,
-	min_vram_mib: u32,
-}
-
-thread_local! {
-	static MODELS: RefCell<BTreeMap<ModelId, MockModel>> = const { RefCell::new(BTreeMap::new()) };
-}
-
-/// The mock model registry: a table of models, changed by tests.
-pub struct MockModels;
-
-impl MockModels {
-	/// Empties the registry.
-	pub fn reset() {
-		MODELS.with(|models| models.borrow_mut().clear());
-	}
-
-	/// Adds `model`, or changes its status, keeping its memory needs.
-	pub fn set_status(model: ModelId, status: ModelStatus) {
-		MODELS.with(|models| {
-			models
-				.borrow_mut()
-				.entry(model)
-				.and_modify(|entry| entry.status = status)
-				.or_insert(MockModel { status, min_vram_mib: 0 });
-		});
-	}
-
-	/// Sets how much memory `model` needs; it must exist.
-	pub fn set_min_vram(model: ModelId, min_vram_mib: u32) {
-		MODELS.with(|models| {
-			if let Some(entry) = models.borrow_mut().get_mut(&model) {
-				entry.min_vram_mib = min_vram_mib;
-			}
-		});
-	}
-
-	/// Removes `model`, which a real registry never does; for `try_state` tests.
-	pub fn remove(model: ModelId) {
-		MODELS.with(|models| models.borrow_mut().remove(&model));
-	}
-
-	fn get(model: ModelId) -> Option<MockModel> {
-		MODELS.with(|models| models.borrow().get(&model).copied())
-	}
-}
-
-impl ModelRegistry<Balance> for MockModels {
-	fn status(model: ModelId) -> Option<ModelStatus> {
-		Self::get(model).map(|entry| entry.status)
-	}
-
-	fn terms(model: ModelId) -> Option<ModelTerms<Balance>> {
-		Self::get(model).map(|entry| ModelTerms {
-			price_per_token: 10,
-			compute_units_per_token: 1_000,
-			validation: daya_primitives::ValidationPolicy {
-				conclusive_margin_micro: 100_000,
-				near_ties_base: 2,
-				near_ties_per_kilo: 4,
-				fingerprint_tolerance_ppm: 2_000,
-			},
-			min_vram_mib: entry.min_vram_mib,
-			context_length: 8_192,
-			max_output_tokens: 2_048,
-			max_token_bytes: 16,
-			weights_hash: [1; 32],
-		})
-	}
-
-	#[cfg(feature = "runtime-benchmarks")]
-	fn register_benchmark_model() -> ModelId {
-		let model = MODELS.with(|models| {
-			models.borrow().keys().next_back().map_or(0, |last| last.saturating_add(1))
-		});
-		Self::set_status(model, ModelStatus::Active);
-		model
-	}
-}
+pub use crate::testing::MockModels;
 
 parameter_types! {
 	/// Above one, so that a slash can be too small to create its beneficiary's account.
 	pub const ExistentialDeposit: Balance = 5;
-	pub const MinHostBond: Balance = 100;
-	pub const UnbondingPeriod: u64 = 10;
 	/// Small bounds, so that tests reach them.
 	pub const MaxGpus: u32 = 3;
 	pub const MaxServedModels: u32 = 3;
-	pub const MaxEndpointLen: u32 = 32;
-	pub const MaxGpuNameLen: u32 = 16;
 	pub const MaxHosts: u32 = 6;
 	pub const MaxHostsPerModel: u32 = 3;
 	/// Below eight 80 GiB cards, so that tests reach the cap.
 	pub const MaxCapacityPerHost: u64 = 500_000;
-	pub const InitialReputation: Perbill = Perbill::from_percent(50);
-	pub const ReputationGain: Perbill = Perbill::from_percent(1);
 	pub const ReputationLoss: Perbill = Perbill::from_percent(10);
-	pub const ChillAfterMisses: u32 = 3;
 }
 
+/// What the tests read of the configuration the prelude gives.
+pub type MinHostBond = <Test as pallet_daya_compute::Config>::MinHostBond;
+pub type UnbondingPeriod = <Test as pallet_daya_compute::Config>::UnbondingPeriod;
+pub type MaxEndpointLen = <Test as pallet_daya_compute::Config>::MaxEndpointLen;
+pub type MaxGpuNameLen = <Test as pallet_daya_compute::Config>::MaxGpuNameLen;
+pub type InitialReputation = <Test as pallet_daya_compute::Config>::InitialReputation;
+
+#[derive_impl(pallet_daya_compute::config_preludes::TestDefaultConfig)]
 impl pallet_daya_compute::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = MockModels;
-	type MinHostBond = MinHostBond;
-	type UnbondingPeriod = UnbondingPeriod;
 	type MaxGpus = MaxGpus;
 	type MaxServedModels = MaxServedModels;
-	type MaxEndpointLen = MaxEndpointLen;
-	type MaxGpuNameLen = MaxGpuNameLen;
 	type MaxHosts = MaxHosts;
 	type MaxHostsPerModel = MaxHostsPerModel;
 	type MaxCapacityPerHost = MaxCapacityPerHost;
-	type InitialReputation = InitialReputation;
-	type ReputationGain = ReputationGain;
 	type ReputationLoss = ReputationLoss;
-	type ChillAfterMisses = ChillAfterMisses;
-	type WeightInfo = ();
-	type ProvenCapacity = ();
 }
 
 /// Models 0, 1 and 2 are active, 3 deprecated and 4 retired; none needs any memory.
 pub fn default_models() {
-	MockModels::reset();
-	for model in 0..=2 {
-		MockModels::set_status(model, ModelStatus::Active);
-	}
-	MockModels::set_status(3, ModelStatus::Deprecated);
-	MockModels::set_status(4, ModelStatus::Retired);
+	use ModelStatus::*;
+	let models = [(0, Active), (1, Active), (2, Active), (3, Deprecated), (4, Retired)];
+	MockModels::reset(crate::testing::DEFAULT_TERMS, &models);
 }
 
 /// Fresh externalities at block 1 (events are only recorded after genesis), with the default

@@ -245,7 +245,7 @@ fn apply(op: &Op) -> Result<(), DispatchError> {
 			Ok(())
 		},
 		Op::AgeModel { model } => {
-			let next = match MockModels::status(model) {
+			let next = match <MockModels as ModelRegistry<Balance>>::status(model) {
 				Some(ModelStatus::Active) => Some(ModelStatus::Deprecated),
 				Some(ModelStatus::Deprecated) => Some(ModelStatus::Retired),
 				_ => None,

@@ -1,14 +1,12 @@
 //! A mock runtime for the emission's tests: `System`, `Balances`, the real host registry
-//! (`Compute`, with a one-model registry) and `Emission`.
+//! (`Compute`, its test prelude's configuration, with one model in the shared mock registry) and
+//! `Emission`.
 
 use crate::{self as pallet_daya_emission};
-use daya_primitives::{ModelId, ModelRegistry, ModelStatus, ModelTerms, WorkRecorder};
+use daya_primitives::{ModelStatus, ModelTerms, WorkRecorder};
+use pallet_daya_compute::testing::MockModels;
 use polkadot_sdk::{
-	frame_support::{
-		self, derive_impl, parameter_types,
-		traits::{OnFinalize, OnInitialize},
-		PalletId,
-	},
+	frame_support::{self, derive_impl, parameter_types, PalletId},
 	frame_system, pallet_balances,
 	sp_io::TestExternalities,
 	sp_runtime::{BuildStorage, DispatchResult, Perbill},
@@ -69,53 +67,9 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-/// One active model, id 0, that needs no memory.
-pub struct OneModel;
-
-impl ModelRegistry<Balance> for OneModel {
-	fn status(model: ModelId) -> Option<ModelStatus> {
-		(model == 0).then_some(ModelStatus::Active)
-	}
-
-	fn terms(model: ModelId) -> Option<ModelTerms<Balance>> {
-		(model == 0).then_some(ModelTerms {
-			price_per_token: 1,
-			compute_units_per_token: 1,
-			validation: daya_primitives::ValidationPolicy {
-				conclusive_margin_micro: 100_000,
-				near_ties_base: 2,
-				near_ties_per_kilo: 4,
-				fingerprint_tolerance_ppm: 2_000,
-			},
-			min_vram_mib: 0,
-			context_length: 1_000,
-			max_output_tokens: 100,
-			max_token_bytes: 16,
-			weights_hash: [0; 32],
-		})
-	}
-
-	#[cfg(feature = "runtime-benchmarks")]
-	fn register_benchmark_model() -> ModelId {
-		0
-	}
-}
-
 parameter_types! {
 	pub const ExistentialDeposit: Balance = 1;
-	pub const MinHostBond: Balance = 100;
-	pub const UnbondingPeriod: u64 = 10;
-	pub const MaxGpus: u32 = 2;
-	pub const MaxServedModels: u32 = 2;
-	pub const MaxEndpointLen: u32 = 32;
-	pub const MaxGpuNameLen: u32 = 16;
 	pub const MaxHosts: u32 = 8;
-	pub const MaxHostsPerModel: u32 = 8;
-	pub const MaxCapacityPerHost: u64 = 1_000_000;
-	pub const InitialReputation: Perbill = Perbill::from_percent(50);
-	pub const ReputationGain: Perbill = Perbill::from_percent(1);
-	pub const ReputationLoss: Perbill = Perbill::from_percent(5);
-	pub const ChillAfterMisses: u32 = 3;
 
 	pub const EmissionPalletId: PalletId = PalletId(*b"daya/emi");
 	pub const Treasury: AccountId = TREASURY;
@@ -132,25 +86,27 @@ parameter_types! {
 	pub const HostsPerBlock: u32 = 2;
 }
 
+#[derive_impl(pallet_daya_compute::config_preludes::TestDefaultConfig)]
 impl pallet_daya_compute::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type Models = OneModel;
-	type MinHostBond = MinHostBond;
-	type UnbondingPeriod = UnbondingPeriod;
-	type MaxGpus = MaxGpus;
-	type MaxServedModels = MaxServedModels;
-	type MaxEndpointLen = MaxEndpointLen;
-	type MaxGpuNameLen = MaxGpuNameLen;
-	type MaxHosts = MaxHosts;
-	type MaxHostsPerModel = MaxHostsPerModel;
-	type MaxCapacityPerHost = MaxCapacityPerHost;
-	type InitialReputation = InitialReputation;
-	type ReputationGain = ReputationGain;
-	type ReputationLoss = ReputationLoss;
-	type ChillAfterMisses = ChillAfterMisses;
-	type WeightInfo = ();
-	type ProvenCapacity = ();
+	type Models = MockModels;
+}
+
+/// The hosts' least bond.
+pub type MinHostBond = <Test as pallet_daya_compute::Config>::MinHostBond;
+
+/// One active model, id 0, that needs no memory, at price 1 and a compute unit per token.
+fn one_model() {
+	let terms = ModelTerms {
+		price_per_token: 1,
+		compute_units_per_token: 1,
+		context_length: 1_000,
+		max_output_tokens: 100,
+		weights_hash: [0; 32],
+		..pallet_daya_compute::testing::DEFAULT_TERMS
+	};
+	MockModels::reset(terms, &[(0, ModelStatus::Active)]);
 }
 
 impl pallet_daya_emission::Config for Test {
@@ -193,14 +149,19 @@ pub fn work(host: AccountId, units: u128) {
 	<Emission as WorkRecorder<AccountId>>::record_work(&host, units);
 }
 
-/// Moves to block `n`, running the hooks on the way.
+/// Moves to block `n`, running the hooks on the way and checking both pallets' invariants
+/// after each block.
 pub fn run_to_block(n: BlockNumber) {
-	while System::block_number() < n {
-		let now = System::block_number();
-		AllPalletsWithSystem::on_finalize(now);
-		System::set_block_number(now + 1);
-		AllPalletsWithSystem::on_initialize(now + 1);
-	}
+	System::run_to_block_with::<AllPalletsWithSystem>(
+		n,
+		frame_system::RunToBlockHooks::default().after_initialize(|_| check_invariants()),
+	);
+}
+
+/// The emission's and the host registry's invariants.
+pub fn check_invariants() {
+	Emission::do_try_state().expect("the emission's invariants hold");
+	Compute::do_try_state().expect("the host registry's invariants hold");
 }
 
 /// Runs until the epoch that ends next has been distributed.
@@ -227,6 +188,7 @@ pub fn new_test_ext(hosts: &[(AccountId, u32)]) -> TestExternalities {
 	}
 	.build_storage()
 	.expect("the mock's genesis builds");
+	one_model();
 	let mut ext = TestExternalities::new(storage);
 	let hosts = hosts.to_vec();
 	ext.execute_with(|| {
@@ -238,10 +200,11 @@ pub fn new_test_ext(hosts: &[(AccountId, u32)]) -> TestExternalities {
 	ext
 }
 
-/// Runs `test` with these hosts, checking the invariants after.
+/// Runs `test` with these hosts, checking both pallets' invariants before and after.
 pub fn test_with(hosts: &[(AccountId, u32)], test: impl FnOnce()) {
 	new_test_ext(hosts).execute_with(|| {
+		check_invariants();
 		test();
-		Emission::do_try_state().expect("invariants hold after the test");
+		check_invariants();
 	});
 }
