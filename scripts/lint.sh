@@ -20,3 +20,6 @@ SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$DAYA_CACHE/lint-target" \
 SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$DAYA_CACHE/lint-target" \
 	cargo clippy -p daya-runtime --all-targets --locked --features runtime-benchmarks,try-runtime \
 	"$@" -- -D warnings
+# Every crate's docs, warnings as errors (the test command documents the chain side's crates).
+RUSTDOCFLAGS='-D warnings' SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$DAYA_CACHE/lint-target" \
+	cargo doc --workspace --no-deps --locked

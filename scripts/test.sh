@@ -18,3 +18,12 @@ cargo test --workspace --locked --features daya-runtime/metadata-hash "$@"
 cargo test --locked --features runtime-benchmarks,try-runtime \
 	-p pallet-daya-models -p pallet-daya-compute -p pallet-daya-inference -p pallet-daya-emission \
 	-p pallet-daya-randomness -p pallet-daya-poc
+
+# The chain side's crate docs with their embedded examples (`docify`) and links, warnings as
+# errors. In the lint target directory, without the runtime's WASM build, so that it never
+# touches the main build: it shares the dependencies' metadata with `scripts/lint.sh`, which
+# documents the whole workspace the same way.
+RUSTDOCFLAGS='-D warnings' SKIP_WASM_BUILD=1 CARGO_TARGET_DIR="$DAYA_CACHE/lint-target" \
+	cargo doc --no-deps --locked -p daya-primitives -p daya-protocol \
+	-p pallet-daya-models -p pallet-daya-compute -p pallet-daya-inference -p pallet-daya-emission \
+	-p pallet-daya-randomness -p pallet-daya-poc

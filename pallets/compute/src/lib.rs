@@ -35,20 +35,12 @@
 //!
 //! ## Example
 //!
-//! Registering a host with one H100 that serves model 0 (from this crate's tests):
+//! Registering a host with one 80 GiB GPU that serves models 0 and 1, bonding 150 (a test of
+//! this crate, run with its tests; `register_with` calls [`Pallet::register_host`] signed by the
+//! host):
 //!
-//! ```ignore
-//! Compute::register_host(
-//!     RuntimeOrigin::signed(ALICE),
-//!     endpoint("https://gpu.example.org"),
-//!     hardware_of(vec![gpu("H100", 81_920, 1)]),
-//!     served(&[0]),
-//!     MinHostBond::get(),
-//! )?;
-//! assert!(Compute::is_active(&ALICE));
-//! assert_eq!(Compute::capacity_weight(&ALICE), 81_920);
-//! assert_eq!(Compute::select_host(0, Duty::Greedy, &[], seed, 0), Some(ALICE));
-//! ```
+#![doc = docify::embed!("src/tests.rs", registers_an_active_host)]
+//!
 //!
 //! ## Low level details
 //!

@@ -1,9 +1,15 @@
 //! Test helpers for the mocks that run this pallet (its own, and those of the job market,
 //! emission and proof of compute): a model registry kept in a thread-local table, which tests
 //! change at will. With [`config_preludes::TestDefaultConfig`](crate::config_preludes) it is
-//! all such a mock needs of the host registry's configuration.
+//! all such a mock needs of the host registry's configuration; [`register_host`] registers a
+//! host in one line.
 
+use crate::{BalanceOf, Config, GpuSpec, Pallet};
 use daya_primitives::{ModelId, ModelRegistry, ModelStatus, ModelTerms, ValidationPolicy};
+use polkadot_sdk::{
+	frame_system,
+	sp_runtime::{BoundedVec, DispatchError, DispatchResult},
+};
 use std::{cell::RefCell, collections::BTreeMap};
 
 /// The validation policy of every mock model.
@@ -126,4 +132,28 @@ impl<Balance: From<u64>> ModelRegistry<Balance> for MockModels {
 		Self::set_status(model, ModelStatus::Active);
 		model
 	}
+}
+
+/// Registers `who` as a host of one GPU (`H100`, `vram_mib` MiB, whose sum is its capacity
+/// weight) serving `models`, bonding `bond`, with its executor at `https://gpu.example.org`.
+pub fn register_host<T: Config>(
+	who: T::AccountId,
+	vram_mib: u32,
+	models: &[ModelId],
+	bond: BalanceOf<T>,
+) -> DispatchResult {
+	let too_long = |what| DispatchError::Other(what);
+	let gpu = GpuSpec::<T> {
+		name: BoundedVec::try_from(b"H100".to_vec()).map_err(|_| too_long("GPU name"))?,
+		vram_mib,
+		count: 1,
+	};
+	Pallet::<T>::register_host(
+		frame_system::RawOrigin::Signed(who).into(),
+		BoundedVec::try_from(b"https://gpu.example.org".to_vec())
+			.map_err(|_| too_long("endpoint"))?,
+		BoundedVec::try_from(vec![gpu]).map_err(|_| too_long("hardware"))?,
+		BoundedVec::try_from(models.to_vec()).map_err(|_| too_long("served models"))?,
+		bond,
+	)
 }

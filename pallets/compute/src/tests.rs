@@ -88,6 +88,7 @@ fn run_to_block(n: u64) {
 mod register_host {
 	use super::*;
 
+	#[docify::export]
 	#[test]
 	fn registers_an_active_host() {
 		ExtBuilder::default().build_and_execute(|| {

@@ -41,6 +41,14 @@
 //! - **Dust**: what the integer shares leave over goes to the treasury, explicitly, every
 //!   epoch; nothing is lost or created.
 //!
+//! ## Example
+//!
+//! An epoch's reward split between two hosts, one with twice the other's capacity and work (a
+//! test of this crate, run with its tests; `work` reports verified work as the job market does,
+//! `finish_epoch` runs the blocks until the epoch is distributed):
+//!
+#![doc = docify::embed!("src/tests.rs", an_epoch_splits_into_treasury_capacity_and_work)]
+//!
 //! ## Bounded work
 //!
 //! Ending an epoch mints and opens a [`Distribution`]; `on_initialize` then advances it by at

@@ -127,21 +127,9 @@ impl pallet_daya_emission::Config for Test {
 }
 
 /// Registers `who` as a host of one GPU with `vram_mib` MiB (its capacity weight), serving
-/// model 0.
+/// model 0, bonding [`MinHostBond`].
 pub fn register_host(who: AccountId, vram_mib: u32) -> DispatchResult {
-	Compute::register_host(
-		RuntimeOrigin::signed(who),
-		b"https://gpu.example.org".to_vec().try_into().expect("fits"),
-		vec![pallet_daya_compute::GpuSpec {
-			name: b"GPU".to_vec().try_into().expect("fits"),
-			vram_mib,
-			count: 1,
-		}]
-		.try_into()
-		.expect("fits"),
-		vec![0].try_into().expect("fits"),
-		MinHostBond::get(),
-	)
+	pallet_daya_compute::testing::register_host::<Test>(who, vram_mib, &[0], MinHostBond::get())
 }
 
 /// Records `units` of verified work by `host`, as the job market would.

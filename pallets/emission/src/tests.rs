@@ -56,6 +56,7 @@ fn epochs_mint_exactly_the_schedule_up_to_the_cap() {
 	});
 }
 
+#[docify::export]
 #[test]
 fn an_epoch_splits_into_treasury_capacity_and_work() {
 	test_with(&[(ALICE, 1_000), (BOB, 2_000)], || {

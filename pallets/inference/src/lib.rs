@@ -73,6 +73,15 @@
 //! while no executor has it, and otherwise at its execution deadline, when a result delivered
 //! by then is still paid for (its output may have been read in the transaction pool).
 //!
+//! ## Example
+//!
+//! A job's life without validation (a test of this crate, run with its tests): `submit` calls
+//! [`Pallet::submit_job`] for model 0 and moves to the next block, where the executor is drawn;
+//! `deliver` calls [`Pallet::submit_result`] as that executor; at the next block the job is
+//! settled and its outcome kept.
+//!
+#![doc = docify::embed!("src/tests.rs", an_unsampled_result_is_paid_at_the_next_block)]
+//!
 //! ## Low level details
 //!
 //! ### Randomness

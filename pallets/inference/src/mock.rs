@@ -1,17 +1,20 @@
 //! A mock runtime for the job market's tests: `System`, `Balances`, the real host registry
-//! (`Compute`) and `Inference`, with a model registry kept in a thread-local table and a
-//! deterministic per-block seed, read after the inherents as the runtime's randomness pallet
+//! (`Compute`, its test prelude's configuration, with the shared mock model registry) and
+//! `Inference`, with a deterministic per-block seed, read after the inherents as the runtime's randomness pallet
 //! does.
 
 use crate::{self as pallet_daya_inference, Fingerprint, JobParams, JobResult, Output, Payload};
 use codec::Encode;
 use daya_primitives::{
-	BlockRandomness, BlockSeed, JobId, ModelId, ModelRegistry, ModelStatus, ModelTerms, SeedSource,
-	Usage,
+	BlockRandomness, BlockSeed, JobId, ModelId, ModelStatus, ModelTerms, SeedSource, Usage,
 };
+pub use pallet_daya_compute::testing::MockModels;
 use polkadot_sdk::{
 	frame_support::{
-		self, derive_impl, parameter_types, traits::PostInherents, weights::Weight, PalletId,
+		self, derive_impl, parameter_types,
+		traits::{OnIdle, PostInherents},
+		weights::Weight,
+		PalletId,
 	},
 	frame_system, pallet_balances,
 	sp_core::H256,
@@ -41,10 +44,35 @@ pub const TREASURY: AccountId = 100;
 
 /// What every account but [`POOR`] starts with.
 pub const ENDOWMENT: Balance = 1_000_000;
-/// The price per token of every mock model.
-/// The most bytes one output token of the mock model adds to a text.
+/// The most bytes one output token of a mock model adds to a text.
 pub const MAX_TOKEN_BYTES: u32 = 16;
+/// The price per token of every mock model.
 pub const PRICE: Balance = 10;
+
+/// Every mock model's terms: [`PRICE`], 150 tokens of context of which at most 128 output,
+/// [`MAX_TOKEN_BYTES`], weights hash `[1; 32]` until a test ships new weights.
+pub const TERMS: ModelTerms<u64> = ModelTerms {
+	price_per_token: PRICE,
+	context_length: 150,
+	max_output_tokens: 128,
+	max_token_bytes: MAX_TOKEN_BYTES,
+	weights_hash: [1; 32],
+	..pallet_daya_compute::testing::DEFAULT_TERMS
+};
+
+/// Models 0, 1 and 2 active (tests deprecate 2 once hosts serve it), 3 retired, all with
+/// [`TERMS`].
+fn reset_models() {
+	MockModels::reset(
+		TERMS,
+		&[
+			(0, ModelStatus::Active),
+			(1, ModelStatus::Active),
+			(2, ModelStatus::Active),
+			(3, ModelStatus::Retired),
+		],
+	);
+}
 
 #[frame_support::runtime]
 mod runtime {
@@ -92,89 +120,8 @@ impl pallet_balances::Config for Test {
 }
 
 thread_local! {
-	static MODELS: RefCell<BTreeMap<ModelId, (ModelStatus, Balance)>> =
-		const { RefCell::new(BTreeMap::new()) };
 	static SEED_SALT: RefCell<u64> = const { RefCell::new(0) };
-	/// Every model's weights hash is this byte repeated (1 until a test ships a new version).
-	static WEIGHTS_VERSION: RefCell<u8> = const { RefCell::new(1) };
 	static HELD_RELAY_PARENT: RefCell<Option<u32>> = const { RefCell::new(None) };
-}
-
-/// The mock model registry: a table of models with a status and a price, changed by tests.
-pub struct MockModels;
-
-impl MockModels {
-	/// Models 0, 1 and 2 active (tests deprecate 2 once hosts serve it), 3 retired, all at
-	/// [`PRICE`].
-	pub fn reset() {
-		MODELS.with(|models| {
-			let mut models = models.borrow_mut();
-			models.clear();
-			models.insert(0, (ModelStatus::Active, PRICE));
-			models.insert(1, (ModelStatus::Active, PRICE));
-			models.insert(2, (ModelStatus::Active, PRICE));
-			models.insert(3, (ModelStatus::Retired, PRICE));
-		});
-		WEIGHTS_VERSION.with(|version| *version.borrow_mut() = 1);
-	}
-
-	/// Ships a new version of every model: their weights hash becomes `[version; 32]`.
-	pub fn set_weights_version(version: u8) {
-		WEIGHTS_VERSION.with(|current| *current.borrow_mut() = version);
-	}
-
-	/// Changes a model's status.
-	pub fn set_status(model: ModelId, status: ModelStatus) {
-		MODELS.with(|models| {
-			if let Some(entry) = models.borrow_mut().get_mut(&model) {
-				entry.0 = status;
-			}
-		});
-	}
-
-	/// Changes a model's price.
-	pub fn set_price(model: ModelId, price: Balance) {
-		MODELS.with(|models| {
-			if let Some(entry) = models.borrow_mut().get_mut(&model) {
-				entry.1 = price;
-			}
-		});
-	}
-}
-
-impl ModelRegistry<Balance> for MockModels {
-	fn status(model: ModelId) -> Option<ModelStatus> {
-		MODELS.with(|models| models.borrow().get(&model).map(|entry| entry.0))
-	}
-
-	fn terms(model: ModelId) -> Option<ModelTerms<Balance>> {
-		MODELS.with(|models| {
-			models.borrow().get(&model).map(|entry| ModelTerms {
-				price_per_token: entry.1,
-				compute_units_per_token: 1_000,
-				validation: daya_primitives::ValidationPolicy {
-					conclusive_margin_micro: 100_000,
-					near_ties_base: 2,
-					near_ties_per_kilo: 4,
-					fingerprint_tolerance_ppm: 2_000,
-				},
-				min_vram_mib: 0,
-				context_length: 150,
-				max_output_tokens: 128,
-				max_token_bytes: MAX_TOKEN_BYTES,
-				weights_hash: [WEIGHTS_VERSION.with(|version| *version.borrow()); 32],
-			})
-		})
-	}
-
-	#[cfg(feature = "runtime-benchmarks")]
-	fn register_benchmark_model() -> ModelId {
-		let model = MODELS.with(|models| {
-			models.borrow().keys().next_back().map_or(0, |last| last.saturating_add(1))
-		});
-		MODELS.with(|models| models.borrow_mut().insert(model, (ModelStatus::Active, PRICE)));
-		model
-	}
 }
 
 thread_local! {
@@ -260,19 +207,11 @@ pub fn set_seed_salt(salt: u64) {
 parameter_types! {
 	pub const ExistentialDeposit: Balance = 1;
 	pub const MinHostBond: Balance = 1_000;
-	pub const UnbondingPeriod: u64 = 10;
-	pub const MaxGpus: u32 = 2;
 	pub const MaxServedModels: u32 = 3;
-	pub const MaxEndpointLen: u32 = 32;
-	pub const MaxGpuNameLen: u32 = 16;
 	pub const MaxHosts: u32 = 10;
-	pub const MaxHostsPerModel: u32 = 8;
-	pub const MaxCapacityPerHost: u64 = 1_000_000;
 	/// Hosts start fully trusted, so that [`MinSampleRate`] alone decides sampling in tests.
 	pub storage InitialReputation: Perbill = Perbill::one();
-	pub const ReputationGain: Perbill = Perbill::from_percent(1);
 	pub const ReputationLoss: Perbill = Perbill::from_percent(10);
-	pub const ChillAfterMisses: u32 = 3;
 
 	pub const InferencePalletId: PalletId = PalletId(*b"daya/inf");
 	pub const Treasury: AccountId = TREASURY;
@@ -302,25 +241,16 @@ parameter_types! {
 	pub const MaxOutcomes: u32 = 8;
 }
 
+#[derive_impl(pallet_daya_compute::config_preludes::TestDefaultConfig)]
 impl pallet_daya_compute::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = MockModels;
 	type MinHostBond = MinHostBond;
-	type UnbondingPeriod = UnbondingPeriod;
-	type MaxGpus = MaxGpus;
 	type MaxServedModels = MaxServedModels;
-	type MaxEndpointLen = MaxEndpointLen;
-	type MaxGpuNameLen = MaxGpuNameLen;
 	type MaxHosts = MaxHosts;
-	type MaxHostsPerModel = MaxHostsPerModel;
-	type MaxCapacityPerHost = MaxCapacityPerHost;
 	type InitialReputation = InitialReputation;
-	type ReputationGain = ReputationGain;
 	type ReputationLoss = ReputationLoss;
-	type ChillAfterMisses = ChillAfterMisses;
-	type WeightInfo = ();
-	type ProvenCapacity = ();
 }
 
 impl pallet_daya_inference::Config for Test {
@@ -386,7 +316,7 @@ impl ExtBuilder {
 
 	/// The externalities after genesis, at block 1, before the hosts are registered.
 	pub fn build(&self) -> TestExternalities {
-		MockModels::reset();
+		reset_models();
 		SEED_SALT.with(|salt| *salt.borrow_mut() = 0);
 		HELD_RELAY_PARENT.with(|held| *held.borrow_mut() = None);
 		WORK.with(|work| work.borrow_mut().clear());
@@ -412,7 +342,8 @@ impl ExtBuilder {
 		ext
 	}
 
-	/// Runs `test`, then `Inference::do_try_state()`.
+	/// Runs `test`, checking the job market's and the host registry's invariants before and
+	/// after.
 	pub fn build_and_execute(self, test: impl FnOnce()) {
 		let mut ext = self.build();
 		ext.execute_with(|| {
@@ -421,43 +352,37 @@ impl ExtBuilder {
 			for (who, models) in &self.hosts {
 				register_host(*who, models).expect("a valid registration");
 			}
-			Inference::do_try_state().expect("invariants hold before the test");
+			check_invariants();
 			test();
-			Inference::do_try_state().expect("invariants hold after the test");
+			check_invariants();
 		});
 	}
 }
 
 /// Registers `who` as a host of one 80 GiB GPU serving `models`, bonding [`MinHostBond`].
 pub fn register_host(who: AccountId, models: &[ModelId]) -> DispatchResult {
-	Compute::register_host(
-		RuntimeOrigin::signed(who),
-		b"https://gpu.example.org".to_vec().try_into().expect("fits"),
-		vec![pallet_daya_compute::GpuSpec {
-			name: b"H100".to_vec().try_into().expect("fits"),
-			vram_mib: 81_920,
-			count: 1,
-		}]
-		.try_into()
-		.expect("fits"),
-		models.to_vec().try_into().expect("fits"),
-		MinHostBond::get(),
-	)
+	pallet_daya_compute::testing::register_host::<Test>(who, 81_920, models, MinHostBond::get())
 }
 
 /// Moves to block `n`, running every pallet's hooks on the way (`on_initialize`, then what runs
 /// after the inherents, then `on_idle` with a generous weight).
 pub fn run_to_block(n: BlockNumber) {
-	use frame_support::traits::{OnFinalize, OnIdle, OnInitialize};
-	while System::block_number() < n {
-		let now = System::block_number();
-		AllPalletsWithSystem::on_finalize(now);
-		let next = now + 1;
-		System::set_block_number(next);
-		AllPalletsWithSystem::on_initialize(next);
-		<Test as frame_system::Config>::PostInherents::post_inherents();
-		AllPalletsWithSystem::on_idle(next, Weight::from_parts(u64::MAX / 2, u64::MAX / 2));
-	}
+	System::run_to_block_with::<AllPalletsWithSystem>(
+		n,
+		frame_system::RunToBlockHooks::default().after_initialize(|next| {
+			<Test as frame_system::Config>::PostInherents::post_inherents();
+			<AllPalletsWithSystem as OnIdle<BlockNumber>>::on_idle(
+				next,
+				Weight::from_parts(u64::MAX / 2, u64::MAX / 2),
+			);
+		}),
+	);
+}
+
+/// The job market's and the host registry's invariants.
+pub fn check_invariants() {
+	Inference::do_try_state().expect("the job market's invariants hold");
+	Compute::do_try_state().expect("the host registry's invariants hold");
 }
 
 /// Moves to the next block, in which the draws queued so far run.

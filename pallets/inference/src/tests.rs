@@ -559,6 +559,7 @@ fn pending_draws_are_bounded() {
 		});
 }
 
+#[docify::export]
 #[test]
 fn an_unsampled_result_is_paid_at_the_next_block() {
 	ExtBuilder::default().with_hosts().build_and_execute(|| {
@@ -870,7 +871,7 @@ fn a_job_pins_its_model_version_and_a_new_version_releases_it_without_penalty() 
 		let (reputation_before, bond_before) = (reputation(executor), bond_of(executor));
 		let consumer_before = free(CONSUMER);
 		// Governance ships new weights while the job runs; the executor moves to them.
-		MockModels::set_weights_version(2);
+		MockModels::set_weights_hash([2; 32]);
 		run_to_block(job(job_id).deadline);
 		assert_eq!(ended(job_id), JobEnd::Released);
 		System::assert_has_event(Event::JobReleased { job_id, weights_hash: H256([1; 32]) }.into());
@@ -887,7 +888,7 @@ fn a_job_pins_its_model_version_and_a_new_version_releases_it_without_penalty() 
 fn a_job_waiting_for_its_executor_when_the_version_moves_is_never_run_on_another() {
 	ExtBuilder::default().with_hosts().build_and_execute(|| {
 		let job_id = submit_unassigned(CONSUMER).unwrap();
-		MockModels::set_weights_version(2);
+		MockModels::set_weights_hash([2; 32]);
 		next_block();
 		assert_eq!(ended(job_id), JobEnd::Released);
 		assert_eq!(Outcomes::<Test>::get(job_id).unwrap().executor, None, "never assigned");
@@ -904,19 +905,19 @@ fn a_result_on_the_pinned_version_is_paid_and_its_silent_validator_excused_after
 			let (job_id, executor, validator) = delivered_and_validating();
 			let before = free(executor);
 			let (bond, standing) = (bond_of(validator), reputation(validator));
-			MockModels::set_weights_version(2);
+			MockModels::set_weights_hash([2; 32]);
 			run_to_block(job(job_id).deadline);
 			assert_eq!(ended(job_id), JobEnd::Completed);
 			assert_eq!((bond_of(validator), reputation(validator)), (bond, standing), "excused");
 			assert_eq!(free(executor), before + FEE - FEE / 10);
 
 			// Delivered, and the version moves before the check is drawn: paid unchecked.
-			MockModels::set_weights_version(1);
+			MockModels::set_weights_hash([1; 32]);
 			let job_id = submit(CONSUMER).unwrap();
 			let executor = executor_of(job_id);
 			let before = free(executor);
 			assert_ok!(deliver(job_id, "the answer"));
-			MockModels::set_weights_version(3);
+			MockModels::set_weights_hash([3; 32]);
 			next_block();
 			assert_eq!(ended(job_id), JobEnd::Completed);
 			System::assert_has_event(Event::ValidationSkipped { job_id, missed_by: None }.into());
@@ -933,7 +934,7 @@ fn an_accusation_of_a_result_whose_version_moved_ends_unresolved_without_slashes
 			let (job_id, executor, validator) = delivered_and_validating();
 			let bonds = (bond_of(executor), bond_of(validator));
 			assert_ok!(verdict(validator, job_id, FRAUD));
-			MockModels::set_weights_version(2);
+			MockModels::set_weights_hash([2; 32]);
 			let consumer_before = free(CONSUMER);
 			next_block();
 			assert_eq!(ended(job_id), JobEnd::Unresolved);

@@ -38,16 +38,12 @@
 //!
 //! ## Example
 //!
-//! Registering a model, as governance would (from this crate's tests):
+//! Registering a model, as governance would (a test of this crate, run with its tests; `params`
+//! is a valid [`ModelParams`] for the given name, `register` calls [`Pallet::register_model`] as
+//! root):
 //!
-//! ```ignore
-//! let params = ModelParams {
-//!     name: b"llama-3.1-8b-instruct".to_vec().try_into().unwrap(),
-//!     price_per_token: 10,
-//!     spec: ModelSpec { version: 1, context_length: 8_192, max_output_tokens: 2_048, .. },
-//! };
-//! Models::register_model(RuntimeOrigin::root(), Box::new(params))?;
-//! ```
+#![doc = docify::embed!("src/tests.rs", registers_an_active_model)]
+//!
 //!
 //! ## Low level details
 //!

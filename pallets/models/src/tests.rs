@@ -40,6 +40,7 @@ fn stored(model: u32) -> ModelInfo<Test> {
 mod register_model {
 	use super::*;
 
+	#[docify::export]
 	#[test]
 	fn registers_an_active_model() {
 		ExtBuilder::default().build_and_execute(|| {

@@ -1,13 +1,12 @@
 //! A mock runtime for proof of compute's tests: `System`, `Balances`, the real host registry
-//! (`Compute`, with a one-model registry), a per-block randomness of its own and `Poc`.
+//! (`Compute`, its test prelude's configuration, with one model in the shared mock registry), a
+//! per-block randomness of its own and `Poc`.
 
 use crate::{self as pallet_daya_poc};
-use daya_primitives::{BlockSeed, ModelId, ModelRegistry, ModelStatus, ModelTerms, SeedSource};
+use daya_primitives::{BlockSeed, ModelStatus, ModelTerms, SeedSource};
+use pallet_daya_compute::testing::MockModels;
 use polkadot_sdk::{
-	frame_support::{
-		self, derive_impl, parameter_types,
-		traits::{OnFinalize, OnInitialize},
-	},
+	frame_support::{self, derive_impl, parameter_types},
 	frame_system, pallet_balances,
 	sp_io::TestExternalities,
 	sp_runtime::{BuildStorage, DispatchResult, Perbill},
@@ -68,53 +67,10 @@ impl pallet_balances::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 }
 
-/// One active model, id 0, that needs no memory.
-pub struct OneModel;
-
-impl ModelRegistry<Balance> for OneModel {
-	fn status(model: ModelId) -> Option<ModelStatus> {
-		(model == 0).then_some(ModelStatus::Active)
-	}
-
-	fn terms(model: ModelId) -> Option<ModelTerms<Balance>> {
-		(model == 0).then_some(ModelTerms {
-			price_per_token: 1,
-			compute_units_per_token: 1,
-			validation: daya_primitives::ValidationPolicy {
-				conclusive_margin_micro: 100_000,
-				near_ties_base: 2,
-				near_ties_per_kilo: 4,
-				fingerprint_tolerance_ppm: 2_000,
-			},
-			min_vram_mib: 0,
-			context_length: 1_000,
-			max_output_tokens: 100,
-			max_token_bytes: 16,
-			weights_hash: [0; 32],
-		})
-	}
-
-	#[cfg(feature = "runtime-benchmarks")]
-	fn register_benchmark_model() -> ModelId {
-		0
-	}
-}
-
 parameter_types! {
 	pub const ExistentialDeposit: Balance = 1;
+	/// A bond of 1,000 covers a proven weight of 10,000 (see `CollateralPerWeight`).
 	pub const MinHostBond: Balance = 1_000;
-	pub const UnbondingPeriod: u64 = 10;
-	pub const MaxGpus: u32 = 2;
-	pub const MaxServedModels: u32 = 2;
-	pub const MaxEndpointLen: u32 = 32;
-	pub const MaxGpuNameLen: u32 = 16;
-	pub const MaxHosts: u32 = 8;
-	pub const MaxHostsPerModel: u32 = 8;
-	pub const MaxCapacityPerHost: u64 = 1_000_000;
-	pub const InitialReputation: Perbill = Perbill::from_percent(50);
-	pub const ReputationGain: Perbill = Perbill::from_percent(1);
-	pub const ReputationLoss: Perbill = Perbill::from_percent(5);
-	pub const ChillAfterMisses: u32 = 3;
 
 	/// A window every 20 blocks: 4 to compute, 2 to commit, 4 to verify, the rest to conclude.
 	pub const WindowPeriod: BlockNumber = 20;
@@ -158,25 +114,26 @@ impl daya_primitives::WorkRecorder<AccountId> for MockService {
 	}
 }
 
+#[derive_impl(pallet_daya_compute::config_preludes::TestDefaultConfig)]
 impl pallet_daya_compute::Config for Test {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
-	type Models = OneModel;
+	type Models = MockModels;
 	type MinHostBond = MinHostBond;
-	type UnbondingPeriod = UnbondingPeriod;
-	type MaxGpus = MaxGpus;
-	type MaxServedModels = MaxServedModels;
-	type MaxEndpointLen = MaxEndpointLen;
-	type MaxGpuNameLen = MaxGpuNameLen;
-	type MaxHosts = MaxHosts;
-	type MaxHostsPerModel = MaxHostsPerModel;
-	type MaxCapacityPerHost = MaxCapacityPerHost;
-	type InitialReputation = InitialReputation;
-	type ReputationGain = ReputationGain;
-	type ReputationLoss = ReputationLoss;
-	type ChillAfterMisses = ChillAfterMisses;
-	type WeightInfo = ();
 	type ProvenCapacity = Poc;
+}
+
+/// One active model, id 0, that needs no memory, at price 1 and a compute unit per token.
+fn one_model() {
+	let terms = ModelTerms {
+		price_per_token: 1,
+		compute_units_per_token: 1,
+		context_length: 1_000,
+		max_output_tokens: 100,
+		weights_hash: [0; 32],
+		..pallet_daya_compute::testing::DEFAULT_TERMS
+	};
+	MockModels::reset(terms, &[(0, ModelStatus::Active)]);
 }
 
 /// The block's randomness: a hash of its number (nobody steers it in a test).
@@ -215,31 +172,21 @@ impl pallet_daya_poc::Config for Test {
 
 /// Registers `who` as a host of one 80 GiB GPU serving model 0, with `bond`.
 pub fn register_host(who: AccountId, bond: Balance) -> DispatchResult {
-	Compute::register_host(
-		RuntimeOrigin::signed(who),
-		b"https://gpu.example.org".to_vec().try_into().expect("fits"),
-		vec![pallet_daya_compute::GpuSpec {
-			name: b"GPU".to_vec().try_into().expect("fits"),
-			vram_mib: 81_920,
-			count: 1,
-		}]
-		.try_into()
-		.expect("fits"),
-		vec![0].try_into().expect("fits"),
-		bond,
-	)
+	pallet_daya_compute::testing::register_host::<Test>(who, 81_920, &[0], bond)
 }
 
 /// Moves to block `n`, running the hooks on the way and checking the invariants after each.
 pub fn run_to_block(n: BlockNumber) {
-	while System::block_number() < n {
-		let now = System::block_number();
-		AllPalletsWithSystem::on_finalize(now);
-		System::set_block_number(now + 1);
-		AllPalletsWithSystem::on_initialize(now + 1);
-		Poc::do_try_state().expect("invariants hold after every block");
-		Compute::do_try_state().expect("the registry's invariants hold after every block");
-	}
+	System::run_to_block_with::<AllPalletsWithSystem>(
+		n,
+		frame_system::RunToBlockHooks::default().after_initialize(|_| check_invariants()),
+	);
+}
+
+/// Proof of compute's and the host registry's invariants.
+pub fn check_invariants() {
+	Poc::do_try_state().expect("proof of compute's invariants hold");
+	Compute::do_try_state().expect("the host registry's invariants hold");
 }
 
 /// Test externalities at block 1 with endowed accounts and these hosts, each with the minimum
@@ -257,6 +204,7 @@ pub fn new_test_ext(hosts: &[AccountId]) -> TestExternalities {
 	}
 	.build_storage()
 	.expect("the mock's genesis builds");
+	one_model();
 	let mut ext = TestExternalities::new(storage);
 	let hosts = hosts.to_vec();
 	UNCONFIRMED.with(|u| u.borrow_mut().clear());
@@ -269,11 +217,11 @@ pub fn new_test_ext(hosts: &[AccountId]) -> TestExternalities {
 	ext
 }
 
-/// Runs `test` with these hosts, checking the invariants after.
+/// Runs `test` with these hosts, checking both pallets' invariants before and after.
 pub fn test_with(hosts: &[AccountId], test: impl FnOnce()) {
 	new_test_ext(hosts).execute_with(|| {
+		check_invariants();
 		test();
-		Poc::do_try_state().expect("invariants hold after the test");
-		Compute::do_try_state().expect("the registry's invariants hold after the test");
+		check_invariants();
 	});
 }
