@@ -5,7 +5,7 @@
 //! (through [`Static`], which decodes a type by its SCALE `Decode` implementation), so that the
 //! client has no copy of them to keep in step.
 
-use crate::{fail, Failure};
+use crate::error::{fail, Failure};
 use daya_primitives::{runtime_api, QuoteError};
 use daya_protocol::{
 	hex::{from_hex, to_hex},
@@ -334,7 +334,7 @@ pub fn referendum_json(info: &Value) -> serde_json::Value {
 	})
 }
 
-/// Parses a `0x`-prefixed 32-byte hash./// Parses a `0x`-prefixed 32-byte hash.
+/// Parses a `0x`-prefixed 32-byte hash.
 pub fn parse_hash(text: &str) -> Result<[u8; 32], Failure> {
 	text.strip_prefix("0x")
 		.and_then(daya_protocol::hex::parse_hash)
@@ -1066,28 +1066,22 @@ impl Client {
 		Ok(claimed.amount)
 	}
 
-	/// Polls until job `id` has an outcome, printing its progress on standard error if
-	/// `progress`: each change of its status, and its executor once drawn (again if it is
-	/// reassigned).
+	/// Polls until job `id` has an outcome. With `progress`, also reads the open job at each
+	/// poll and hands it to `progress` (which shows the caller's view of it).
 	pub async fn wait_for_outcome(
 		&self,
 		id: u64,
 		timeout: Duration,
-		progress: bool,
+		mut progress: Option<&mut dyn FnMut(&JobView)>,
 	) -> Result<JobOutcome, Failure> {
 		let deadline = tokio::time::Instant::now() + timeout;
-		let mut last = String::new();
 		loop {
 			if let Some(outcome) = self.outcome(id).await? {
 				return Ok(outcome);
 			}
-			if progress {
+			if let Some(progress) = progress.as_deref_mut() {
 				if let Some(job) = self.job(id).await? {
-					let now = crate::format::progress(&job);
-					if now != last {
-						eprintln!("job {id}: {now}");
-						last = now;
-					}
+					progress(&job);
 				}
 			}
 			if tokio::time::Instant::now() >= deadline {

@@ -29,7 +29,11 @@
 //! }
 //! ```
 
-use crate::{client::parse_hash, fail, format::parse_amount, Failure};
+use crate::{
+	client::parse_hash,
+	error::{fail, Failure},
+	units::parse_amount,
+};
 use serde::Deserialize;
 use std::path::Path;
 use subxt::dynamic::Value;

@@ -101,6 +101,23 @@ fn keys_from_the_environment_or_a_file_and_never_shown() {
 	assert!(refused.contains("cannot connect") && refused.contains("127.0.0.1:1"), "{refused}");
 }
 
+/// With `--json`, an error is also on standard output, as `{"error": "<its line>"}`; standard
+/// error still has its one line.
+#[test]
+fn json_errors_are_an_object_on_standard_output() {
+	// Nothing listens on port 1.
+	let out = client::daya("ws://127.0.0.1:1", &["--json", "model", "list"]);
+	assert!(!out.status.success());
+	let stdout: serde_json::Value =
+		serde_json::from_slice(&out.stdout).expect("a JSON object on standard output");
+	let message = stdout["error"].as_str().expect("a string `error`");
+	assert!(message.contains("cannot connect") && message.contains("127.0.0.1:1"), "{stdout}");
+	let stderr = String::from_utf8(out.stderr).unwrap();
+	assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+	assert!(stderr.starts_with("error: "), "{stderr}");
+	assert_eq!(stderr.trim_end(), format!("error: {message}"));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_command_group_against_a_dev_node() {
 	let node = tokio::task::spawn_blocking(|| DevNode::start(1)).await.unwrap();
