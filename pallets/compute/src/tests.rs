@@ -49,6 +49,10 @@ fn bad_origins() -> [RuntimeOrigin; 2] {
 	[RuntimeOrigin::root(), RuntimeOrigin::none()]
 }
 
+/// The endpoint hosts register with. (A constant, also because `docify` cannot embed a test
+/// that has `//` in a string.)
+const ENDPOINT: &str = "https://gpu.example.org";
+
 /// Registers `who` serving `models` with the given hardware and bond.
 fn register_with(
 	who: AccountId,
@@ -58,7 +62,7 @@ fn register_with(
 ) -> Result<(), DispatchError> {
 	Compute::register_host(
 		RuntimeOrigin::signed(who),
-		endpoint("https://gpu.example.org"),
+		endpoint(ENDPOINT),
 		hardware,
 		served(models),
 		bond,
@@ -100,7 +104,7 @@ mod register_host {
 
 			// then
 			let info = stored(ALICE);
-			assert_eq!(info.endpoint, endpoint("https://gpu.example.org"));
+			assert_eq!(info.endpoint, endpoint(ENDPOINT));
 			assert_eq!(info.hardware, hardware());
 			assert_eq!(info.served_models, served(&[0, 1]));
 			assert_eq!(info.bond, 150);
