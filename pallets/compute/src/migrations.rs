@@ -2,10 +2,10 @@
 
 /// Version 0 to 1: a host's capacity weight and whether it is proven, two fields apart in
 /// version 0 (`capacity_weight: u64` after `reputation`, `capacity_proven: bool` after
-/// `registered_at`), become one [`Capacity`] in the weight's place: a proven flag can no
+/// `registered_at`), become one [`Capacity`](crate::Capacity) in the weight's place: a proven flag can no
 /// longer disagree with where the weight came from.
 ///
-/// Every host record is rewritten in the upgrade's block: at most [`Config::MaxHosts`] reads
+/// Every host record is rewritten in the upgrade's block: at most [`Config::MaxHosts`](crate::Config::MaxHosts) reads
 /// and writes, which the returned weight counts. A record that does not decode as version 0 is
 /// kept as it is and reported, never dropped: its bond stays held and `try_state` names it.
 pub mod v1 {

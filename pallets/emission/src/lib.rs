@@ -54,7 +54,7 @@
 //! Ending an epoch mints and opens a [`Distribution`]; `on_initialize` then advances it by at
 //! most [`Config::HostsPerBlock`] hosts per block through four phases: snapshot the active
 //! hosts' capacity and work, count the capped work, credit the rewards, and clear the epoch's
-//! work records. [`Hooks::integrity_test`](frame_support::traits::Hooks::integrity_test) checks
+//! work records. [`Hooks::integrity_test`] checks
 //! that a distribution of [`Config::MaxHosts`] hosts finishes well within an epoch; should one
 //! still be running when the next epoch is due, that epoch waits for it.
 //!
