@@ -72,7 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 		.runtime_apis()
 		.call(dynamic::runtime_api_call("HostsApi", "hosts_by_model", (model_id,)))
 		.await?;
-	let host_account = hosts.0.first().ok_or(format!("no host serves {model_name}"))?.clone();
+	let host_account = *hosts.0.first().ok_or(format!("no host serves {model_name}"))?;
 	let host: Static<Option<HostView<u128, u32>>> = at
 		.runtime_apis()
 		.call(dynamic::runtime_api_call("HostsApi", "host", (host_account.0,)))
