@@ -613,8 +613,18 @@ fn daya_collates_on_a_relay_chain_and_serves_a_job() {
 	);
 	assert_eq!(version(&bob), version(&alice));
 	// The new runtime, built with the `metadata-hash` feature, checks the hash for signers that
-	// ask.
-	let probe = metadata_hash_probe(&alice);
+	// ask. The transaction pool validates against every fork tip it follows: until the tips
+	// from before the upgrade are pruned, one of them may answer with the old runtime ("could
+	// not lookup"), so the probe is repeated for up to a minute; the new runtime's answer
+	// must come.
+	let deadline = Instant::now() + Duration::from_secs(60);
+	let probe = loop {
+		let probe = metadata_hash_probe(&alice);
+		if !probe.contains("lookup") || Instant::now() > deadline {
+			break probe;
+		}
+		std::thread::sleep(Duration::from_secs(2));
+	};
 	assert!(probe.contains("bad signature"), "the new runtime has its metadata hash: {probe}");
 
 	// The first block the new runtime ran, ran the migration: what it rewrote reads the same

@@ -57,6 +57,21 @@ impl MockModels {
 		});
 	}
 
+	/// Empties the registry, then adds one active model, id 0, that needs no memory, at price 1
+	/// and one compute unit per token, with 1,000 tokens of context of which at most 100
+	/// output: all the emission's and proof of compute's mocks need.
+	pub fn one_model() {
+		let terms = ModelTerms {
+			price_per_token: 1,
+			compute_units_per_token: 1,
+			context_length: 1_000,
+			max_output_tokens: 100,
+			weights_hash: [0; 32],
+			..DEFAULT_TERMS
+		};
+		Self::reset(terms, &[(0, ModelStatus::Active)]);
+	}
+
 	/// Changes `model`'s status, or adds it with the registry's terms.
 	pub fn set_status(model: ModelId, status: ModelStatus) {
 		let terms = TERMS.with(|t| *t.borrow());

@@ -3,7 +3,7 @@
 //! `Emission`.
 
 use crate::{self as pallet_daya_emission};
-use daya_primitives::{ModelStatus, ModelTerms, WorkRecorder};
+use daya_primitives::WorkRecorder;
 use pallet_daya_compute::testing::MockModels;
 use polkadot_sdk::{
 	frame_support::{self, derive_impl, parameter_types, PalletId},
@@ -96,19 +96,6 @@ impl pallet_daya_compute::Config for Test {
 /// The hosts' least bond.
 pub type MinHostBond = <Test as pallet_daya_compute::Config>::MinHostBond;
 
-/// One active model, id 0, that needs no memory, at price 1 and a compute unit per token.
-fn one_model() {
-	let terms = ModelTerms {
-		price_per_token: 1,
-		compute_units_per_token: 1,
-		context_length: 1_000,
-		max_output_tokens: 100,
-		weights_hash: [0; 32],
-		..pallet_daya_compute::testing::DEFAULT_TERMS
-	};
-	MockModels::reset(terms, &[(0, ModelStatus::Active)]);
-}
-
 impl pallet_daya_emission::Config for Test {
 	type Currency = Balances;
 	type Hosts = Compute;
@@ -176,7 +163,7 @@ pub fn new_test_ext(hosts: &[(AccountId, u32)]) -> TestExternalities {
 	}
 	.build_storage()
 	.expect("the mock's genesis builds");
-	one_model();
+	MockModels::one_model();
 	let mut ext = TestExternalities::new(storage);
 	let hosts = hosts.to_vec();
 	ext.execute_with(|| {

@@ -3,7 +3,7 @@
 //! per-block randomness of its own and `Poc`.
 
 use crate::{self as pallet_daya_poc};
-use daya_primitives::{BlockSeed, ModelStatus, ModelTerms, SeedSource};
+use daya_primitives::{BlockSeed, SeedSource};
 use pallet_daya_compute::testing::MockModels;
 use polkadot_sdk::{
 	frame_support::{self, derive_impl, parameter_types},
@@ -123,19 +123,6 @@ impl pallet_daya_compute::Config for Test {
 	type ProvenCapacity = Poc;
 }
 
-/// One active model, id 0, that needs no memory, at price 1 and a compute unit per token.
-fn one_model() {
-	let terms = ModelTerms {
-		price_per_token: 1,
-		compute_units_per_token: 1,
-		context_length: 1_000,
-		max_output_tokens: 100,
-		weights_hash: [0; 32],
-		..pallet_daya_compute::testing::DEFAULT_TERMS
-	};
-	MockModels::reset(terms, &[(0, ModelStatus::Active)]);
-}
-
 /// The block's randomness: a hash of its number (nobody steers it in a test).
 pub struct TestRandomness;
 
@@ -204,7 +191,7 @@ pub fn new_test_ext(hosts: &[AccountId]) -> TestExternalities {
 	}
 	.build_storage()
 	.expect("the mock's genesis builds");
-	one_model();
+	MockModels::one_model();
 	let mut ext = TestExternalities::new(storage);
 	let hosts = hosts.to_vec();
 	UNCONFIRMED.with(|u| u.borrow_mut().clear());
