@@ -289,6 +289,23 @@ fn metadata_hash_probe(node: &Node) -> String {
 	}
 }
 
+/// [`metadata_hash_probe`] until its answer contains `expected`, for up to a minute; the last
+/// answer. The transaction pool validates against every fork tip it follows, and a tip can
+/// answer for a runtime the chain has left behind (the old one, right after an upgrade) or
+/// with state that pruning already discarded, until the pool drops it: such answers are
+/// retried, and a runtime that never gives the expected one fails the caller's assertion.
+fn metadata_hash_probe_until(node: &Node, expected: &str) -> String {
+	let deadline = Instant::now() + Duration::from_secs(60);
+	loop {
+		let probe = metadata_hash_probe(node);
+		if probe.contains(expected) || Instant::now() > deadline {
+			return probe;
+		}
+		println!("[relay] metadata hash probe, retried: {probe}");
+		std::thread::sleep(Duration::from_secs(2));
+	}
+}
+
 /// The relay chain's raw spec: its plain `rococo-local` spec `plain`, with Daya (from its raw
 /// spec `daya`) registered at genesis.
 /// Returns its path, Daya's code size and the relay chain's `max_code_size`.
@@ -480,7 +497,7 @@ fn daya_collates_on_a_relay_chain_and_serves_a_job() {
 		|node: &Node| node.rpc("state_getRuntimeVersion", json!([]))["specVersion"].clone();
 	let old_version = version(&alice).as_u64().unwrap();
 	// The previous runtime was built without its metadata's hash.
-	let probe = metadata_hash_probe(&alice);
+	let probe = metadata_hash_probe_until(&alice, "lookup");
 	assert!(probe.contains("lookup"), "the old runtime has no metadata hash: {probe}");
 
 	// The upgrade, authorized by token holders while the hosts prove their capacity: Ferdie
@@ -613,18 +630,8 @@ fn daya_collates_on_a_relay_chain_and_serves_a_job() {
 	);
 	assert_eq!(version(&bob), version(&alice));
 	// The new runtime, built with the `metadata-hash` feature, checks the hash for signers that
-	// ask. The transaction pool validates against every fork tip it follows: until the tips
-	// from before the upgrade are pruned, one of them may answer with the old runtime ("could
-	// not lookup"), so the probe is repeated for up to a minute; the new runtime's answer
-	// must come.
-	let deadline = Instant::now() + Duration::from_secs(60);
-	let probe = loop {
-		let probe = metadata_hash_probe(&alice);
-		if !probe.contains("lookup") || Instant::now() > deadline {
-			break probe;
-		}
-		std::thread::sleep(Duration::from_secs(2));
-	};
+	// ask.
+	let probe = metadata_hash_probe_until(&alice, "bad signature");
 	assert!(probe.contains("bad signature"), "the new runtime has its metadata hash: {probe}");
 
 	// The first block the new runtime ran, ran the migration: what it rewrote reads the same
