@@ -10,7 +10,9 @@
 # - proof of compute: the executors compute each window (one core each), the nodes commit and
 #   verify each other's, and the script waits until both hosts are proven;
 # - then one job, a chat to SmolLM2 submitted by Ferdie and waited for: its answer, tokens and
-#   cost are printed.
+#   cost are printed;
+# - Daya's web page (web/), built and served on http://127.0.0.1:8088 (DAYA_WEB_PORT): the
+#   network, live jobs and a playground, talking to this node.
 #
 # The network keeps running until Ctrl-C. Extra arguments go to daya-node.
 set -euo pipefail
@@ -20,10 +22,11 @@ scripts/setup.sh
 source scripts/env.sh
 
 # The same build the test command makes, so either command reuses the other's work.
-cargo test --workspace --locked --no-run
+cargo test --workspace --locked --features daya-runtime/metadata-hash --no-run
 
 BIN="$CARGO_TARGET_DIR/debug"
 RPC_PORT="${DAYA_RPC_PORT:-9944}"
+WEB_PORT="${DAYA_WEB_PORT:-8088}"
 URL="ws://127.0.0.1:$RPC_PORT"
 RUN_DIR="$DAYA_CACHE/dev-network"
 MODEL_DIR="$RUN_DIR/dev-model"
@@ -71,6 +74,14 @@ for host in alice bob; do
 	exit 1
 done
 
+# The web page needs no node to build; it is served from the start and connects when it can.
+(cd web && node node_modules/vite/bin/vite.js build --logLevel warn)
+node web/node_modules/vite/bin/vite.js preview web --strictPort --host 127.0.0.1 --port "$WEB_PORT" \
+	>"$RUN_DIR/web.log" 2>&1 &
+pids+=($!)
+PAGE="http://127.0.0.1:$WEB_PORT/?node=$URL"
+say "web page on $PAGE (log: $RUN_DIR/web.log)"
+
 say "waiting for the node's RPC..."
 for _ in $(seq 1 360); do
 	if daya model list >/dev/null 2>&1; then break; fi
@@ -108,13 +119,14 @@ daya --suri ferdie job submit --model smollm2-135m-instruct --chat \
 	say "the first job did not finish; the executors' logs are in $RUN_DIR"
 
 cat >&2 <<EOF
-[dev] the network is up. Try:
+[dev] the network is up. Open the web page: $PAGE
+[dev] (the network, live jobs, and a playground to ask the models). Or try:
 [dev]   $BIN/daya --suri ferdie job submit --model smollm2-135m-instruct --chat --prompt "..." --wait
 [dev]   $BIN/daya --suri ferdie job submit --model daya-dev-llama --prompt "..." --wait
 [dev]   $BIN/daya host status alice
 [dev]   $BIN/daya poc window
 [dev]   curl -s http://127.0.0.1:8090/metrics
 [dev]   curl -s -H "Authorization: Bearer \$(cat $RUN_DIR/executor-alice.key)" http://127.0.0.1:8090/v1/models
-[dev] Ctrl-C stops the node and the executors.
+[dev] Ctrl-C stops the node, the executors and the web page.
 EOF
 wait "${pids[0]}"

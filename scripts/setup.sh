@@ -10,7 +10,10 @@
 #     the executor's OpenAI-compatibility test drives it with, and `substrate-interface`, which
 #     the Python client example uses;
 #   - Node.js, and the JavaScript client example's packages (`@polkadot/api`, pinned by
-#     docs/clients/package-lock.json) in $DAYA_CACHE/clients-js.
+#     docs/clients/package-lock.json) in $DAYA_CACHE/clients-js;
+#   - the web page's packages (Vite, @polkadot/api, playwright-core; pinned by
+#     web/package-lock.json) in $DAYA_CACHE/web, linked as web/node_modules, and Debian's
+#     `chromium`, the browser the page's end-to-end test drives.
 # If rustup already provides `wasm32v1-none`, that toolchain is used as is. Otherwise Debian's
 # rustc-web 1.96 (with its std sources) is unpacked into a private prefix, linked into rustup as
 # `daya-wasm`, and given a prebuilt `wasm32v1-none` sysroot; builds then pick it up through
@@ -49,6 +52,8 @@ command -v python3 >/dev/null && python3 -c 'import ensurepip' >/dev/null 2>&1 |
 	APT_PKGS+=(python3-venv)
 # Node.js and npm run the JavaScript client example (docs/clients).
 command -v node >/dev/null && command -v npm >/dev/null || APT_PKGS+=(nodejs npm)
+# The browser the web page's end-to-end test drives (headless, through playwright-core).
+[ -x /usr/bin/chromium ] || APT_PKGS+=(chromium)
 need_wasm_toolchain=1
 if rustup target list --installed 2>/dev/null | grep -qx wasm32v1-none; then
 	need_wasm_toolchain=0
@@ -166,6 +171,28 @@ js_clients() {
 	log "JavaScript client packages ready"
 }
 js_clients
+
+# --- the web page's packages (web/package-lock.json) -------------------------------------------
+# Installed once per lock file into the cache and linked as web/node_modules, so that a fresh
+# clone builds the page without downloading them again.
+web_packages() {
+	local dir="$CACHE/web" lock
+	lock="$(sha256sum "$ROOT/web/package-lock.json" | cut -d' ' -f1)"
+	if ! { [ -d "$dir/node_modules" ] && [ "$(cat "$dir/.ready" 2>/dev/null)" = "$lock" ]; }; then
+		log "installing the web page's packages into $dir"
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		cp "$ROOT/web/package.json" "$ROOT/web/package-lock.json" "$dir/"
+		(cd "$dir" && npm ci --silent --no-audit --no-fund)
+		echo "$lock" >"$dir/.ready"
+	fi
+	if [ "$(readlink "$ROOT/web/node_modules" 2>/dev/null)" != "$dir/node_modules" ]; then
+		rm -rf "$ROOT/web/node_modules"
+		ln -s "$dir/node_modules" "$ROOT/web/node_modules"
+	fi
+	log "web page packages ready"
+}
+web_packages
 
 # --- private WASM toolchain (the last step: it returns early once ready) ----------------------
 wasm_toolchain() {

@@ -4,7 +4,8 @@
 //! 1. A job is executed through the assigned host's offchain worker and executor; the signed
 //!    result lands, settlement pays the host, and the consumer reads the full output.
 //! 2. A SmolLM2 chat job is answered for real ("The answer is 4."), validated by the other host
-//!    and settled.
+//!    and settled. Then Daya's web page, driven in headless Chromium, shows the models and hosts
+//!    the client reads, and answers a prompt submitted in its playground (`web/mod.rs`).
 //! 3. A host whose executor corrupts every output is caught by validation and slashed.
 //! 4. A host serving SmolLM2 downgraded to 2- and 4-bit types under the registered hashes is
 //!    caught by its fingerprints and slashed.
@@ -18,6 +19,7 @@ mod client;
 #[path = "../../node/tests/common/mod.rs"]
 mod common;
 mod hosts;
+mod web;
 
 use client::{json, wait_for_end};
 use common::{DevNode, TempDir};
@@ -172,6 +174,9 @@ fn jobs_are_served_validated_slashed_and_refunded_end_to_end() {
 		validated["output"],
 		started.elapsed().as_secs_f64()
 	);
+
+	// 2b. The web page, while Alice and Bob are the hosts and serve honestly.
+	web::check_page(&url, &["alice", "bob"], &dir.0);
 
 	// 3. Charlie joins with an executor that corrupts every output, and with two proof-of-compute
 	// workers where Alice and Bob have one each, so that many jobs go to it once its capacity

@@ -22,7 +22,7 @@ const PAID = new Set(['Completed', 'Validated']);
 const BACKFILL = 256;
 
 /** Reads one inference event into `{ status, what }`, where `what` lists texts and accounts. */
-function describe(name, data, fmt) {
+function describe(name, data, fmt, job) {
 	const who = (key) => fmt.account(data[key]);
 	switch (name) {
 		case 'JobSubmitted':
@@ -41,6 +41,10 @@ function describe(name, data, fmt) {
 		case 'ValidationRequested':
 			return { status: 'validating', what: ['checked by ', who('validator')] };
 		case 'VerdictSubmitted':
+			// The executor's verdict is on the probe a validator showed, not on its own result.
+			if (job.executor && data.validator.toString() === job.executor) {
+				return { what: [who('validator'), ` judged the validator's probe ${data.judgement.isValid ? 'valid' : 'invalid'}`] };
+			}
 			return {
 				status: data.judgement.isValid ? 'validating' : 'disputed',
 				what: [who('validator'), data.judgement.isValid ? ' judged it valid' : ' judged it invalid'],
@@ -190,7 +194,7 @@ export class Feed extends EventTarget {
 				this.jobs.set(id, job);
 			}
 			if (job.events.some((e) => e.block === n && e.name === name)) continue;
-			const { status, end, what } = describe(name, data, this.fmt);
+			const { status, end, what } = describe(name, data, this.fmt, job);
 			job.events.push({ block: n, name, what, extrinsic });
 			if (name === 'JobSubmitted') {
 				job.model = data.model.toNumber();

@@ -219,7 +219,12 @@ export function jobView(ctx, root, id) {
 		const verdicts = job.open
 			? job.validator ? [fmt.account(job.validator), ' is checking it'] : 'none yet'
 			: job.verdicts?.length
-				? job.verdicts.map((v) => el('div', { class: 'verdict' }, fmt.account(v.validator), v.valid ? ' judged it valid' : ` judged it invalid (${fmt.words(v.fault ?? 'fault')})`, ` in ${fmt.block(v.block)}`))
+				? job.verdicts.map((v) => {
+						const judged = v.valid ? 'valid' : `invalid (${fmt.words(v.fault ?? 'fault')})`;
+						// The executor's verdict is on a validator's probe, not on its own result.
+						const what = v.validator === job.executor ? ` (the executor) judged the validator's probe ${judged}` : ` judged it ${judged}`;
+						return el('div', { class: 'verdict' }, fmt.account(v.validator), what, ` in ${fmt.block(v.block)}`);
+					})
 				: job.end === 'Validated' ? 'validated' : 'not checked (not drawn for validation)';
 		fill(
 			root,
