@@ -38,7 +38,7 @@ const ctx = {
 
 function showBanner(kind, text) {
 	banner.hidden = !text;
-	banner.className = kind;
+	banner.className = kind ?? '';
 	fill(banner, text ?? '');
 }
 

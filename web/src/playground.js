@@ -93,9 +93,17 @@ export function playgroundView(ctx, root) {
 		const preferred = models.find((m) => String(m.id) === keep) ?? models.find((m) => isChatModel(m.name) && m.hosts.length) ?? models[0];
 		if (preferred) modelSelect.value = String(preferred.id);
 		chat.checked = preferred ? isChatModel(preferred.name) : false;
-		const dev = (await devKeys()).map((pair) => ({ address: pair.address, name: pair.meta.name, pair }));
+		// The dev accounts' keys are public: they are offered on development and local chains only.
+		const chainType = await ctx.api.rpc.system.chainType();
+		const dev = chainType.isDevelopment || chainType.isLocal
+			? (await devKeys()).map((pair) => ({ address: pair.address, name: pair.meta.name, pair }))
+			: [];
 		accounts = [...(await extensionAccounts()), ...dev];
 		fill(accountSelect, accounts.map((a) => el('option', { value: a.address }, `${a.name}: ${a.address.slice(0, 8)}…`)));
+		if (accounts.length === 0) {
+			submit.disabled = true;
+			fill(balance, el('span', { class: 'error' }, 'no account to sign with: add one to a browser wallet extension (polkadot.js, Talisman, SubWallet) and reload'));
+		}
 		const ferdie = accounts.find((a) => a.name === 'Ferdie');
 		if (ferdie) accountSelect.value = ferdie.address;
 		await Promise.all([requote(), showBalance()]);
@@ -126,7 +134,7 @@ export function playgroundView(ctx, root) {
 			submit.disabled = true;
 			return;
 		}
-		submit.disabled = false;
+		submit.disabled = accounts.length === 0;
 		fill(
 			quote,
 			'Quote: the job holds at most ',
@@ -136,7 +144,9 @@ export function playgroundView(ctx, root) {
 	}
 
 	function step(text, state = 'done') {
-		progress.append(el('li', { class: state }, text));
+		const item = el('li', { class: state }, text);
+		progress.append(item);
+		return item;
 	}
 
 	async function send() {
@@ -146,7 +156,7 @@ export function playgroundView(ctx, root) {
 		submit.disabled = true;
 		fill(progress);
 		fill(answer);
-		step(`signing as ${account.name}…`, 'doing');
+		const signing = step(`signing as ${account.name}…`, 'doing');
 		try {
 			// Raw bytes go in as hex: a `Uint8Array` would be read as already SCALE-encoded.
 			const tx = ctx.api.tx.inference.submitJob(model.id, u8aToHex(promptBytes()), Number(maxTokens.value), model.price, {
@@ -165,12 +175,15 @@ export function playgroundView(ctx, root) {
 					resolve(submitted.event.data.jobId.toNumber());
 				}).catch(reject);
 			});
+			signing.className = 'done';
+			fill(signing, `signed as ${account.name}`);
 			step(el('span', {}, 'submitted: ', el('a', { href: `#/job/${id}`, id: 'pg-job', dataset: { job: id } }, `job #${id}`)));
 			await follow(id);
 		} catch (error) {
+			signing.className = 'failed';
 			step(el('span', { class: 'error' }, `not submitted: ${error.message ?? error}`), 'failed');
 		} finally {
-			submit.disabled = false;
+			submit.disabled = accounts.length === 0;
 			showBalance().catch(() => {});
 		}
 	}
