@@ -289,3 +289,80 @@ fn presets_seat_the_model_council() {
 		assert!(members.contains(&Sr25519Keyring::Charlie.to_account_id()));
 	});
 }
+
+/// A flood: while blocks are full, the fee multiplier, and with it what every transaction pays,
+/// rises block after block; a quiet chain brings it back down, never below its floor.
+#[test]
+fn fees_rise_while_blocks_are_full_and_fall_back_when_they_empty() {
+	use frame_support::{
+		dispatch::{DispatchClass, GetDispatchInfo},
+		traits::Hooks,
+	};
+	use pallet_transaction_payment::{Multiplier, NextFeeMultiplier};
+	use sp_runtime::FixedPointNumber;
+	preset_ext("development").execute_with(|| {
+		let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: Sr25519Keyring::Bob.to_account_id().into(),
+			value: UNIT,
+		});
+		let info = transfer.get_dispatch_info();
+		let fee = || TransactionPayment::compute_fee(150, &info, 0);
+		// The part of the fee the multiplier scales: the weight's (the length's and the base fee
+		// are not scaled).
+		let weight_fee = || {
+			TransactionPayment::compute_fee_details(150, &info, 0)
+				.inclusion_fee
+				.expect("a transfer pays")
+				.adjusted_weight_fee
+		};
+		let normal = <Runtime as frame_system::Config>::BlockWeights::get()
+			.get(DispatchClass::Normal)
+			.max_total
+			.expect("the normal class has a limit");
+		let block = |n: u32, full: bool| {
+			System::set_block_number(n);
+			System::set_block_consumed_resources(
+				if full { normal } else { frame_support::weights::Weight::zero() },
+				0,
+			);
+			TransactionPayment::on_finalize(n);
+			System::reset_events();
+		};
+		let (calm_multiplier, calm_fee, calm_weight_fee) =
+			(NextFeeMultiplier::<Runtime>::get(), fee(), weight_fee());
+		assert_eq!(calm_multiplier, Multiplier::saturating_from_integer(1));
+
+		// An hour of full blocks: every block's fee above the one before.
+		let mut last = calm_fee;
+		for n in 1..=600 {
+			block(n, true);
+			let now = fee();
+			assert!(now > last, "block {n}: a full block raised the fee from {last} to {now}");
+			last = now;
+		}
+		let flooded = NextFeeMultiplier::<Runtime>::get();
+		// (1 + 0.000075 * 0.75)^600: about 3.4% an hour.
+		assert!(flooded > Multiplier::saturating_from_rational(103, 100), "{flooded:?}");
+		assert!(flooded < Multiplier::saturating_from_rational(104, 100), "{flooded:?}");
+		let flooded_fee = weight_fee();
+		assert!(
+			flooded_fee > calm_weight_fee * 103 / 100,
+			"{flooded_fee} against {calm_weight_fee}"
+		);
+
+		// Quiet blocks bring it down, more slowly (a third of the rate: the target is 25% full),
+		// past where it started, but never below a tenth.
+		for n in 601..=3600 {
+			block(n, false);
+		}
+		let quiet = NextFeeMultiplier::<Runtime>::get();
+		assert!(quiet < Multiplier::saturating_from_integer(1), "{quiet:?}");
+		assert!(fee() < calm_fee && weight_fee() < calm_weight_fee, "{quiet:?}");
+		NextFeeMultiplier::<Runtime>::put(Multiplier::saturating_from_rational(1, 10));
+		block(3601, false);
+		assert_eq!(
+			NextFeeMultiplier::<Runtime>::get(),
+			Multiplier::saturating_from_rational(1, 10)
+		);
+	});
+}
