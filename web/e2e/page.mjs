@@ -94,6 +94,7 @@ report.hosts = await page.$$eval('table.hosts tbody tr', (rows) =>
 		bond: tr.querySelector('[data-bond]').dataset.bond,
 		models: tr.querySelector('[data-models]').dataset.models.split(',').filter(Boolean).map(Number),
 		delivered: Number(tr.querySelector('[data-delivered]').dataset.delivered),
+		epoch: Number(tr.querySelector('[data-delivered]').dataset.epoch),
 		missed: Number(tr.querySelector('[data-missed]').dataset.missed),
 		shown: tr.innerText,
 	})),

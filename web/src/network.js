@@ -187,7 +187,7 @@ export function networkView(ctx, root) {
 						el('td', { class: 'list', dataset: { models: h.models.join(',') } }, h.models.map((id) => el('div', {}, name(id)))),
 						el('td', { class: 'num' }, fmt.perbill(h.reputation)),
 						el('td', { class: 'num', dataset: { bond: h.bond } }, fmt.amount(h.bond)),
-						el('td', { class: 'num' }, el('span', { dataset: { delivered: h.delivered } }, fmt.count(h.delivered)), ' / ', el('span', { dataset: { missed: h.missed } }, fmt.count(h.missed))),
+						el('td', { class: 'num' }, el('span', { dataset: { delivered: h.delivered, epoch: h.epoch } }, fmt.count(h.delivered)), ' / ', el('span', { dataset: { missed: h.missed } }, fmt.count(h.missed))),
 						el('td', { class: 'num' }, fmt.amount(h.pending)),
 						el('td', { title: h.endpoint }, fmt.words(h.executorKind)),
 					),
