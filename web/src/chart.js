@@ -17,7 +17,7 @@ export function scheduleChart(e) {
 	figure.className = 'schedule';
 	figure.append(chart(e));
 	const caption = document.createElement('figcaption');
-	caption.textContent = `Bars: what one epoch pays in each halving era (${fmt.count(e.interval)} epochs each), in ${fmt.symbolOf()}. Line: what has been emitted by the end of each era, if every epoch pays in full. The dashed line is now.`;
+	caption.textContent = `Bars: what one epoch pays in each halving era (${fmt.count(e.interval)} epochs each), in ${fmt.symbolOf()}. Line: what has been emitted by the end of each era, if every epoch pays in full. The dashed line is now: epoch ${fmt.count(e.epoch)}.`;
 	figure.append(caption);
 	return figure;
 }
@@ -54,7 +54,6 @@ function chart(e) {
 	if (currentEra < eras.length) {
 		const x = pad.left + (currentEra + (e.epoch % e.interval) / e.interval) * barW;
 		root.append(svg('line', { x1: x, x2: x, y1: pad.top, y2: pad.top + plotH, class: 'now-line' }));
-		root.append(svg('text', { x: x + 4, y: pad.top + plotH / 2, class: 'tick now-label' }, `now: epoch ${fmt.count(e.epoch)}`));
 	}
 	return root;
 }
