@@ -161,6 +161,30 @@ report.jobPage = await page.$eval('#view', (view) => ({
 await hexShown('job');
 await shot('job');
 
+// 4b. A consumer who writes HTML and script into a prompt gets text on every page that shows
+// it, never markup: nothing runs, no element is made.
+const INJECTION = '<img src=x onerror="window.__dayaInjected=1"><b id="dayaInjected">bold</b>';
+await step('injected prompt', async () => {
+	await page.goto(`${base}#/playground`);
+	await page.waitForSelector('#view[data-view="playground"][data-loaded="true"]', { timeout: 30_000 });
+	const option = await page.$eval('#pg-model option[data-name="daya-dev-llama"]', (o) => o.value);
+	await page.selectOption('#pg-model', option);
+	await page.fill('#pg-prompt', INJECTION);
+	await page.fill('#pg-max-tokens', '8');
+	await page.waitForSelector('#pg-quote [data-quote]', { timeout: 15_000 });
+	await page.click('#pg-submit');
+	await page.waitForSelector('#pg-end', { timeout: 120_000 });
+	const id = await page.$eval('#pg-job', (a) => a.dataset.job);
+	await page.goto(`${base}#/job/${id}`);
+	await page.waitForSelector('#view[data-view="job"][data-loaded="true"] pre.text', { timeout: 30_000 });
+});
+report.injection = await page.evaluate((prompt) => ({
+	ran: window.__dayaInjected === 1,
+	element: document.getElementById('dayaInjected') !== null || document.querySelector('#view img') !== null,
+	shownAsText: document.querySelector('#view pre.text').textContent === prompt,
+}), INJECTION);
+await shot('injected-prompt');
+
 // 5. A node that is down, and a URL that is not a node's.
 // A port nobody listens on: one the system just gave out and took back.
 const closedPort = await new Promise((resolve) => {

@@ -123,6 +123,11 @@ async function readVerdicts(api, id, from, to) {
 	return verdicts;
 }
 
+/** An `Option`'s value through `read`, or `null` for `None`. */
+const some = (option, read = (value) => value) => (option.isSome ? read(option.unwrap()) : null);
+const number = (value) => value.toNumber();
+const hex = (value) => value.toHex();
+
 /** Job `id`: its open record or its outcome, with its prompt, output and verdicts. */
 export async function readJob(api, id, known = {}) {
 	const open = await api.call.inferenceApi.job(id);
@@ -134,13 +139,13 @@ export async function readJob(api, id, known = {}) {
 			consumer: v.consumer.toString(),
 			model: v.model.toNumber(),
 			state: v.status.type,
-			executor: v.executor.isSome ? v.executor.unwrap().toString() : null,
+			executor: some(v.executor, String),
 			deadline: v.deadline.toNumber(),
 			escrow: v.escrow.toString(),
 			submittedAt: v.submittedAt.toNumber(),
-			deliveredAt: v.deliveredAt.isSome ? v.deliveredAt.unwrap().toNumber() : null,
-			usage: v.usage.isSome ? v.usage.unwrap() : null,
-			outputHash: v.outputHash.isSome ? v.outputHash.unwrap().toHex() : null,
+			deliveredAt: some(v.deliveredAt, number),
+			usage: some(v.usage),
+			outputHash: some(v.outputHash, hex),
 			validator: v.status.isValidating ? v.status.asValidating.validator.toString() : v.status.isProbing ? v.status.asProbing.validator.toString() : null,
 		};
 		job.prompt = await readPrompt(api, id, job.submittedAt, job.consumer, job.model, { ...known, payloadHash: v.payloadHash.toHex() });
@@ -156,16 +161,16 @@ export async function readJob(api, id, known = {}) {
 		consumer: o.consumer.toString(),
 		model: o.model.toNumber(),
 		end: o.end.type,
-		executor: o.executor.isSome ? o.executor.unwrap().toString() : null,
+		executor: some(o.executor, String),
 		fee: o.fee.toString(),
 		protocolFee: o.protocolFee.toString(),
 		validationFee: o.validationFee.toString(),
 		refund: o.refund.toString(),
 		submittedAt: o.submittedAt.toNumber(),
-		deliveredAt: o.deliveredAt.isSome ? o.deliveredAt.unwrap().toNumber() : null,
+		deliveredAt: some(o.deliveredAt, number),
 		endedAt: o.endedAt.toNumber(),
-		usage: o.usage.isSome ? o.usage.unwrap() : null,
-		outputHash: o.outputHash.isSome ? o.outputHash.unwrap().toHex() : null,
+		usage: some(o.usage),
+		outputHash: some(o.outputHash, hex),
 		disputed: o.disputed.isTrue,
 	};
 	job.prompt = await readPrompt(api, id, job.submittedAt, job.consumer, job.model, known);

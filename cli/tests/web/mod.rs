@@ -6,7 +6,8 @@
 //! The page's models and hosts must be what the `daya` client reads over RPC; a prompt submitted
 //! in the playground must be answered on the page with the output the chain holds, and the job
 //! must show as settled in the live feed and on its own page; no `0x` string of more than 16 hex
-//! digits may show outside a field labelled as a hash; and a node that is down or a URL that is
+//! digits may show outside a field labelled as a hash; a prompt of HTML and script must show as
+//! text, with nothing run and no element made; and a node that is down or a URL that is
 //! not a node's must be said so. Screenshots of each page are kept in the target directory's
 //! `web-screenshots/`.
 
@@ -222,6 +223,12 @@ pub fn check_page(url: &str, hosts: &[&str], dir: &Path) {
 	assert_eq!(job_page["tokens"], status["completionTokens"], "{job_page}");
 	assert!(job_page["prompt"].as_str().unwrap().contains(PROMPT), "{job_page}");
 	assert_eq!(job_page["end"].as_str().map(str::to_lowercase).as_deref(), status["end"].as_str());
+
+	// A prompt of HTML and script is shown as text: nothing ran, no element was made.
+	let injection = &report["injection"];
+	assert_eq!(injection["ran"], false, "{injection}");
+	assert_eq!(injection["element"], false, "{injection}");
+	assert_eq!(injection["shownAsText"], true, "{injection}");
 
 	// A node that is down, and a URL that is not a node's, are said so.
 	assert!(report["down"].as_str().unwrap().contains("does not answer"), "{}", report["down"]);
