@@ -412,6 +412,39 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// A host's offchain worker looks up its work ([`Pallet::api_work_of`]) while `n` jobs of
+	/// other hosts are open, its own list full: what it reads does not depend on `n`.
+	#[benchmark]
+	fn work_of(n: Linear<0, { T::MaxOpenJobs::get() }>) -> Result<(), BenchmarkError> {
+		let (model, hosts) = market::<T>()?;
+		let job_id = job::<T>(&consumer::<T>(0), model, 1)?;
+		next_block::<T>();
+		let template = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
+		let host = executor::<T>(job_id)?;
+		let other = hosts.iter().find(|h| **h != host).ok_or(BenchmarkError::Stop("one host"))?;
+		let own = T::MaxOpenJobsPerHost::get().saturating_sub(1);
+		for index in 0..own {
+			let id = JobId::from(index).saturating_add(1 << 40);
+			Jobs::<T>::insert(id, template.clone());
+			WorkOf::<T>::try_append(&host, id)
+				.map_err(|_| BenchmarkError::Stop("the host's list is full"))?;
+		}
+		let mut others = template;
+		others.executor = Some(other.clone());
+		for index in 0..n {
+			Jobs::<T>::insert(JobId::from(index).saturating_add(1 << 41), others.clone());
+		}
+		let work;
+
+		#[block]
+		{
+			work = Pallet::<T>::api_work_of(host);
+		}
+
+		assert_eq!(work.len() as u32, own.saturating_add(1));
+		Ok(())
+	}
+
 	/// One outcome past its retention, pruned.
 	#[benchmark]
 	fn prune_outcome() -> Result<(), BenchmarkError> {

@@ -169,6 +169,7 @@ pub use daya_primitives::{
 };
 pub use pallet::*;
 pub use types::*;
+pub use impls::MAX_BUSY_PICKS;
 pub use weights::WeightInfo;
 
 use polkadot_sdk::{frame_support, frame_system};
@@ -296,6 +297,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxOpenJobs: Get<u32>;
 
+		/// Maximum number of open jobs in which one host has a part at once: as their executor,
+		/// their validator, or one of their dispute's validators ([`WorkOf`]). A host at this
+		/// bound is not drawn for more until one of its jobs ends. Must not be zero.
+		#[pallet::constant]
+		type MaxOpenJobsPerHost: Get<u32>;
+
 		/// Maximum number of deadlines in one block's bucket. Must not be zero.
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
@@ -345,6 +352,13 @@ pub mod pallet {
 	/// The open jobs of each consumer, oldest first. No entry is empty.
 	#[pallet::storage]
 	pub type JobsOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, JobList<T>>;
+
+	/// The open jobs in which each host has a part ([`Job::roles`]): as their executor, their
+	/// validator, or one of their dispute's validators, oldest part first. At most
+	/// [`Config::MaxOpenJobsPerHost`] each; no entry is empty. What a host's offchain worker
+	/// reads to find its work ([`Pallet::api_work_of`]), whatever the size of the market.
+	#[pallet::storage]
+	pub type WorkOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, HostJobs<T>>;
 
 	/// For each block, the jobs whose current step times out at its start. Entries of jobs that
 	/// moved on are skipped when the bucket is handled.
@@ -552,6 +566,14 @@ pub mod pallet {
 			job_id: JobId,
 			/// The block at whose start execution times out.
 			deadline: BlockNumberFor<T>,
+		},
+		/// A result drawn for validation found no validator with room for it
+		/// ([`JobStatus::Checking`]) within [`Config::DisputeStaffingPeriod`] blocks of its
+		/// delivery: it ends [`JobEnd::Unresolved`], the consumer refunded, the executor not
+		/// paid, nobody slashed.
+		CheckUnstaffed {
+			/// The job.
+			job_id: JobId,
 		},
 		/// An accused result could not be decided ([`JobEnd::Unresolved`]): no dispute could be
 		/// staffed within [`Config::DisputeStaffingPeriod`], or silent validators left
@@ -793,7 +815,8 @@ pub mod pallet {
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::submit_verdict_pass()
 			.max(T::WeightInfo::submit_verdict_accuse())
-			.max(Pallet::<T>::decide_weight()))]
+			.max(Pallet::<T>::decide_weight())
+			.saturating_add(Pallet::<T>::lists_weight()))]
 		pub fn submit_verdict(
 			origin: OriginFor<T>,
 			job_id: JobId,

@@ -233,6 +233,8 @@ parameter_types! {
 	pub const DisputeRounds: u32 = 2;
 	pub const MaxOpenJobsPerAccount: u32 = 4;
 	pub const MaxOpenJobs: u32 = 14;
+	/// A test may lower it, so that hosts fill up.
+	pub storage MaxOpenJobsPerHost: u32 = 16;
 	/// Small, so that tests fill buckets.
 	pub const MaxDeadlinesPerBlock: u32 = 3;
 	/// Small, so that tests fill the queue.
@@ -280,6 +282,7 @@ impl pallet_daya_inference::Config for Test {
 	type DisputeRounds = DisputeRounds;
 	type MaxOpenJobsPerAccount = MaxOpenJobsPerAccount;
 	type MaxOpenJobs = MaxOpenJobs;
+	type MaxOpenJobsPerHost = MaxOpenJobsPerHost;
 	type MaxDeadlinesPerBlock = MaxDeadlinesPerBlock;
 	type MaxPendingDraws = MaxPendingDraws;
 	type OutcomeRetention = OutcomeRetention;

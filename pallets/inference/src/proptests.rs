@@ -120,11 +120,14 @@ proptest! {
 	fn random_sequences_keep_the_invariants_and_the_money(
 		actions in proptest::collection::vec(action(), 1..60),
 		rate in 0..=100u32,
+		per_host in 1..=4u32,
 	) {
 		ExtBuilder::default()
 			.with_hosts()
 			.sample_rate(Perbill::from_percent(rate))
 			.build_and_execute(|| {
+				// Hosts fill up: draws skip them and wait.
+				MaxOpenJobsPerHost::set(&per_host);
 				let issuance = Balances::total_issuance();
 				let accounts: Vec<AccountId> =
 					vec![ALICE, BOB, CHARLIE, DAVE, EVE, CONSUMER, CONSUMER_2, TREASURY];
@@ -142,6 +145,7 @@ proptest! {
 				// Drain: every job ends, and every escrow is released.
 				run_to_block(System::block_number() + 40);
 				assert_eq!(Jobs::<Test>::count(), 0);
+				assert_eq!(WorkOf::<Test>::iter().count(), 0, "no host keeps an ended job");
 				for who in CONSUMERS {
 					assert_eq!(
 						Balances::balance_on_hold(

@@ -1417,6 +1417,16 @@ fn try_state_catches_broken_invariants() {
 		assert!(check(&|| NextJobId::<Test>::put(0)).is_err());
 		assert!(check(&|| Jobs::<Test>::mutate(job_id, |j| j.as_mut().unwrap().executor = None))
 			.is_err());
+		let executor = executor_of(job_id);
+		assert!(check(&|| WorkOf::<Test>::remove(executor)).is_err());
+		assert!(check(&|| {
+			let _ = WorkOf::<Test>::try_append(executor, job_id);
+		})
+		.is_err());
+		assert!(check(&|| {
+			let _ = WorkOf::<Test>::try_append(CONSUMER, job_id);
+		})
+		.is_err());
 		let unassigned = submit_unassigned(CONSUMER).unwrap();
 		assert!(check(&|| Draws::<Test>::kill()).is_err());
 		assert!(check(&|| {
@@ -1925,4 +1935,114 @@ fn an_output_longer_than_its_tokens_decode_to_is_refused() {
 			result(&longest, 8, 2)
 		));
 	});
+}
+
+/// The jobs the index lists for `host`.
+fn listed(host: AccountId) -> Vec<JobId> {
+	WorkOf::<Test>::get(host).map(|jobs| jobs.into_inner()).unwrap_or_default()
+}
+
+#[test]
+fn a_host_at_its_bound_gets_no_more_jobs_until_one_ends() {
+	ExtBuilder::default().with_host(ALICE, &[0]).with_host(BOB, &[0]).build_and_execute(|| {
+		MaxOpenJobsPerHost::set(&1);
+		let first = submit(CONSUMER).unwrap();
+		let second = submit(CONSUMER).unwrap();
+		let (a, b) = (executor_of(first), executor_of(second));
+		assert_ne!(a, b, "a host at its bound is skipped");
+		assert_eq!((listed(a), listed(b)), (vec![first], vec![second]));
+		assert_eq!(Inference::api_work_of(a), vec![(first, WorkKind::Execute)]);
+
+		// Both hosts are full: the third job waits for room, queued, its escrow held.
+		let third = submit(CONSUMER).unwrap();
+		assert_eq!(job(third).status, JobStatus::Unassigned { missed_by: None });
+		assert!(Draws::<Test>::get().iter().any(|draw| draw.job_id == third));
+		assert_eq!(held(CONSUMER), 3 * ESCROW);
+
+		// The first result is paid (its draw runs after the third's, which still waits); then
+		// its executor has room again and takes the third job.
+		assert_ok!(deliver(first, "done"));
+		next_block();
+		assert_eq!(ended(first), JobEnd::Completed);
+		assert!(listed(a).is_empty());
+		next_block();
+		assert_eq!(executor_of(third), a);
+		assert_eq!(listed(a), vec![third]);
+	});
+}
+
+#[test]
+fn a_job_whose_hosts_stay_busy_is_refunded_after_the_execution_period() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		// Nobody has room for any job: submissions are taken, draws wait.
+		MaxOpenJobsPerHost::set(&0);
+		let job_id = submit(CONSUMER).unwrap();
+		let submitted = job(job_id).submitted_at;
+		run_to_block(submitted + ExecutionPeriod::get() - 1);
+		assert_eq!(job(job_id).status, JobStatus::Unassigned { missed_by: None });
+		next_block();
+		assert_eq!(ended(job_id), JobEnd::Expired);
+		assert_eq!(free(CONSUMER), ENDOWMENT);
+	});
+}
+
+#[test]
+fn a_result_drawn_for_validation_waits_for_a_validator_with_room_without_a_second_draw() {
+	ExtBuilder::default()
+		.with_host(ALICE, &[0])
+		.with_host(BOB, &[0])
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			MaxOpenJobsPerHost::set(&1);
+			let first = submit(CONSUMER).unwrap();
+			let second = submit(CONSUMER).unwrap();
+			let (a, b) = (executor_of(first), executor_of(second));
+			assert_ok!(deliver(first, "the answer"));
+			next_block();
+			// Drawn for validation; its only possible validator is busy executing.
+			assert_eq!(job(first).status, JobStatus::Checking);
+			assert_eq!(Inference::api_work_of(b), vec![(second, WorkKind::Execute)]);
+			assert!(Draws::<Test>::get().iter().any(|draw| draw.job_id == first));
+			// Whether it is checked is never drawn again: at a zero rate it still waits.
+			MinSampleRate::set(&Perbill::zero());
+			next_block();
+			assert_eq!(job(first).status, JobStatus::Checking);
+			assert_eq!(held(CONSUMER), 2 * ESCROW, "nobody is paid without the drawn check");
+
+			// The second job ends (its draw runs after the first's): the validator has room.
+			assert_ok!(deliver(second, "another"));
+			next_block();
+			assert_eq!(ended(second), JobEnd::Completed);
+			next_block();
+			assert_eq!(validator_of(first), b);
+			assert_eq!(listed(b), vec![first]);
+			assert_eq!(Inference::api_work_of(b), vec![(first, WorkKind::Validate)]);
+			assert_ok!(pass(b, first));
+			assert_eq!(ended(first), JobEnd::Validated);
+			assert!(listed(a).is_empty() && listed(b).is_empty());
+		});
+}
+
+#[test]
+fn a_check_nobody_has_room_for_ends_unresolved_and_pays_nobody() {
+	ExtBuilder::default()
+		.with_host(ALICE, &[0])
+		.with_host(BOB, &[0])
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			MaxOpenJobsPerHost::set(&1);
+			let first = submit(CONSUMER).unwrap();
+			let _second = submit(CONSUMER).unwrap();
+			let executor = executor_of(first);
+			let before = free(executor);
+			assert_ok!(deliver(first, "the answer"));
+			let delivered = System::block_number();
+			run_to_block(delivered + DisputeStaffingPeriod::get() - 1);
+			assert_eq!(job(first).status, JobStatus::Checking);
+			next_block();
+			assert_eq!(ended(first), JobEnd::Unresolved);
+			System::assert_has_event(Event::CheckUnstaffed { job_id: first }.into());
+			assert_eq!(free(executor), before, "an unchecked result is not paid");
+			assert!(listed(executor).is_empty());
+		});
 }

@@ -87,6 +87,9 @@ pub type Verdicts<T> = BoundedVec<Verdict<T>, <T as Config>::DisputeValidators>;
 /// The open jobs of one consumer, oldest first.
 pub type JobList<T> = BoundedVec<daya_primitives::JobId, <T as Config>::MaxOpenJobsPerAccount>;
 
+/// The open jobs in which one host has a part, oldest part first.
+pub type HostJobs<T> = BoundedVec<daya_primitives::JobId, <T as Config>::MaxOpenJobsPerHost>;
+
 /// The jobs whose current step times out at the start of one block.
 pub type DeadlineBucket<T> =
 	BoundedVec<daya_primitives::JobId, <T as Config>::MaxDeadlinesPerBlock>;
@@ -254,12 +257,23 @@ pub enum JobStatus<T: Config> {
 		/// Its probe.
 		probe: Fingerprint,
 	},
+	/// The result was drawn for validation, and waits for a validator: every host that could
+	/// check it has as many jobs as it may have ([`Config::MaxOpenJobsPerHost`]), or the
+	/// deadline buckets were full. Each block tries again, without drawing again whether it is
+	/// checked, for at most [`Config::DisputeStaffingPeriod`] blocks after the delivery; then
+	/// the job ends [`JobEnd::Unresolved`](daya_primitives::JobEnd::Unresolved): a drawn check
+	/// never becomes a payment without a verdict.
+	#[codec(index = 7)]
+	Checking,
 }
 
 impl<T: Config> JobStatus<T> {
 	/// Whether the job waits for a random draw ([`PendingDraw`]) rather than a deadline.
 	pub fn awaits_draw(&self) -> bool {
-		matches!(self, Self::Unassigned { .. } | Self::Delivered | Self::Accused { .. })
+		matches!(
+			self,
+			Self::Unassigned { .. } | Self::Delivered | Self::Checking | Self::Accused { .. }
+		)
 	}
 }
 
@@ -333,7 +347,7 @@ impl<T: Config> Job<T> {
 	pub fn view(&self) -> JobView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> {
 		let status = match &self.status {
 			JobStatus::Assigned => JobStatusView::Assigned,
-			JobStatus::Delivered => JobStatusView::Delivered,
+			JobStatus::Delivered | JobStatus::Checking => JobStatusView::Delivered,
 			JobStatus::Validating { verdict } => {
 				JobStatusView::Validating { validator: verdict.validator.clone() }
 			},
@@ -369,6 +383,34 @@ impl<T: Config> Job<T> {
 		}
 	}
 
+	/// The hosts that have a part in the job now, each once: its executor, once drawn; the
+	/// validator of its result, while validating or showing its probe; its dispute's
+	/// validators, while disputed. [`WorkOf`](crate::WorkOf) lists the job for each of them.
+	pub fn roles(&self) -> Vec<T::AccountId> {
+		let mut roles = Vec::new();
+		roles.extend(self.executor.clone());
+		match &self.status {
+			JobStatus::Validating { verdict } => roles.push(verdict.validator.clone()),
+			JobStatus::Probing { validator, .. } => roles.push(validator.clone()),
+			JobStatus::Disputed { verdicts, .. } => {
+				roles.extend(verdicts.iter().map(|v| v.validator.clone()))
+			},
+			JobStatus::Assigned
+			| JobStatus::Delivered
+			| JobStatus::Checking
+			| JobStatus::Unassigned { .. }
+			| JobStatus::Accused { .. } => {},
+		}
+		// Validators are never the executor, nor each other; the check keeps each once anyway.
+		let mut unique = Vec::with_capacity(roles.len());
+		for who in roles {
+			if !unique.contains(&who) {
+				unique.push(who);
+			}
+		}
+		unique
+	}
+
 	/// Whether `who` has a verdict to give on this job now.
 	pub fn awaits_verdict_from(&self, who: &T::AccountId) -> bool {
 		match &self.status {
@@ -381,6 +423,7 @@ impl<T: Config> Job<T> {
 			JobStatus::Probing { .. } => self.executed_by(who),
 			JobStatus::Assigned
 			| JobStatus::Delivered
+			| JobStatus::Checking
 			| JobStatus::Unassigned { .. }
 			| JobStatus::Accused { .. } => false,
 		}

@@ -53,6 +53,10 @@ parameter_types! {
 	pub const MaxOpenJobsPerAccount: u32 = 64;
 	/// Open jobs in all.
 	pub const MaxOpenJobs: u32 = 100_000;
+	/// Open jobs in which one host has a part (executes or checks) at once: about 25 times
+	/// what each of 10,000 hosts holds when the market is full (100,000 open jobs, each with
+	/// an executor and sometimes a validator), so that fast hosts take more than their share.
+	pub const MaxOpenJobsPerHost: u32 = 256;
 	/// Steps timing out in one block.
 	pub const MaxDeadlinesPerBlock: u32 = 512;
 	/// Draws waiting for a later relay block's seed (jobs to assign, results to sample,
@@ -90,6 +94,7 @@ impl pallet_daya_inference::Config for Runtime {
 	type DisputeRounds = DisputeRounds;
 	type MaxOpenJobsPerAccount = MaxOpenJobsPerAccount;
 	type MaxOpenJobs = MaxOpenJobs;
+	type MaxOpenJobsPerHost = MaxOpenJobsPerHost;
 	type MaxDeadlinesPerBlock = MaxDeadlinesPerBlock;
 	type MaxPendingDraws = MaxPendingDraws;
 	type OutcomeRetention = OutcomeRetention;

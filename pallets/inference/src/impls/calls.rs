@@ -207,6 +207,7 @@ impl<T: Config> Pallet<T> {
 		probe: Option<Fingerprint>,
 	) -> DispatchResult {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
+		let before = job.roles();
 		let now = frame_system::Pallet::<T>::block_number();
 		let passes = judgement.is_valid();
 		match &mut job.status {
@@ -224,7 +225,7 @@ impl<T: Config> Pallet<T> {
 					Self::queue_draw(job_id)?;
 					Self::unschedule(job_id, job.deadline);
 					job.status = JobStatus::Accused { accuser: who, round: 0, since: now };
-					Jobs::<T>::insert(job_id, job);
+					Self::put_job(job_id, &before, job);
 					return Ok(());
 				}
 				// A pass shows what only running the model gives, for the executor to judge.
@@ -263,7 +264,7 @@ impl<T: Config> Pallet<T> {
 				Self::unschedule(job_id, job.deadline);
 				ContestedProbes::<T>::insert(job_id, (validator.clone(), probe));
 				job.status = JobStatus::Accused { accuser: who, round: 0, since: now };
-				Jobs::<T>::insert(job_id, job);
+				Self::put_job(job_id, &before, job);
 				Self::deposit_event(Event::ProbeContested { job_id, validator });
 			},
 			JobStatus::Disputed { verdicts, .. } => {
@@ -284,6 +285,7 @@ impl<T: Config> Pallet<T> {
 			},
 			JobStatus::Assigned
 			| JobStatus::Delivered
+			| JobStatus::Checking
 			| JobStatus::Unassigned { .. }
 			| JobStatus::Accused { .. } => Err(Error::<T>::NotValidator)?,
 		}
@@ -318,6 +320,7 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::CancelRequested { job_id, deadline });
 			},
 			JobStatus::Delivered
+			| JobStatus::Checking
 			| JobStatus::Validating { .. }
 			| JobStatus::Probing { .. }
 			| JobStatus::Disputed { .. }

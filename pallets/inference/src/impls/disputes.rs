@@ -35,7 +35,9 @@ impl<T: Config> Pallet<T> {
 		let mut verdicts = Verdicts::<T>::new();
 		for index in 0..T::DisputeValidators::get() {
 			let seed = Self::seed(seed, domain::DISPUTE, job_id, index);
-			let Some(validator) = T::Hosts::select_checker(job.model, &exclude, seed) else {
+			let Pick::Host(validator) = Self::pick_with_room(&mut exclude, |exclude| {
+				T::Hosts::select_checker(job.model, exclude, seed)
+			}) else {
 				break;
 			};
 			exclude.push(validator.clone());
@@ -56,9 +58,10 @@ impl<T: Config> Pallet<T> {
 			return true;
 		};
 		let validators = verdicts.iter().map(|v| v.validator.clone()).collect::<Vec<_>>();
+		let before = job.roles();
 		job.deadline = deadline;
 		job.status = JobStatus::Disputed { accuser: accuser.clone(), verdicts, round, since };
-		Jobs::<T>::insert(job_id, job);
+		Self::put_job(job_id, &before, job);
 		Self::deposit_event(Event::DisputeOpened { job_id, accuser, validators, deadline });
 		true
 	}
@@ -170,8 +173,9 @@ impl<T: Config> Pallet<T> {
 					return;
 				}
 				// The validators are drawn again from a later relay block's seed.
+				let before = job.roles();
 				job.status = JobStatus::Accused { accuser, round: next, since: now };
-				Jobs::<T>::insert(job_id, job);
+				Self::put_job(job_id, &before, job);
 			},
 		}
 	}

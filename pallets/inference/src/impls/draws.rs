@@ -120,6 +120,7 @@ impl<T: Config> Pallet<T> {
 		match job.status.clone() {
 			JobStatus::Unassigned { missed_by } => Self::assign(job_id, job, missed_by, seed, now),
 			JobStatus::Delivered => Self::sample(job_id, job, seed, now),
+			JobStatus::Checking => Self::staff_check(job_id, job, seed, now),
 			JobStatus::Accused { accuser, round, since } => {
 				Self::open_dispute(job_id, job, (accuser, round, since), seed, now)
 			},
@@ -132,8 +133,10 @@ impl<T: Config> Pallet<T> {
 
 	/// Draws the executor of an unassigned job among the active hosts serving its model whose
 	/// bond covers the job's fraud penalty ([`Self::bond_needed`]; never its consumer, nor the
-	/// host that missed it), and starts its execution deadline. A job that no host can take is
-	/// refunded; one whose deadline finds no room waits for the next block.
+	/// host that missed it) and that have room for it ([`Config::MaxOpenJobsPerHost`]), and
+	/// starts its execution deadline. A job that no host can take is refunded; one whose
+	/// deadline finds no room, or whose hosts are all busy, waits for the next block (busy
+	/// hosts for at most [`Config::ExecutionPeriod`] blocks, then it is refunded).
 	pub(crate) fn assign(
 		job_id: JobId,
 		mut job: Job<T>,
@@ -150,15 +153,19 @@ impl<T: Config> Pallet<T> {
 		exclude.extend(missed_by.clone());
 		let domain = if missed_by.is_some() { domain::REASSIGN } else { domain::ASSIGN };
 		let duty = Duty::of_job(job.params.temperature_milli);
-		let Some(executor) = T::Hosts::select_host(
-			job.model,
-			duty,
-			&exclude,
-			Self::seed(seed, domain, job_id, 0),
-			Self::bond_needed(&job),
-		) else {
-			Self::refund(job_id, job, JobEnd::Expired);
-			return true;
+		let (draw, bond) = (Self::seed(seed, domain, job_id, 0), Self::bond_needed(&job));
+		let executor = match Self::pick_with_room(&mut exclude, |exclude| {
+			T::Hosts::select_host(job.model, duty, exclude, draw, bond)
+		}) {
+			Pick::Host(executor) => executor,
+			// Waiting since submission, or since the missed deadline.
+			Pick::Busy if now < job.deadline.saturating_add(T::ExecutionPeriod::get()) => {
+				return false
+			},
+			Pick::Busy | Pick::Nobody => {
+				Self::refund(job_id, job, JobEnd::Expired);
+				return true;
+			},
 		};
 		let Some(deadline) = Self::schedule(job_id, now.saturating_add(T::ExecutionPeriod::get()))
 		else {
@@ -170,7 +177,7 @@ impl<T: Config> Pallet<T> {
 		job.reassigned = missed_by.is_some();
 		job.deadline = deadline;
 		job.status = JobStatus::Assigned;
-		Jobs::<T>::insert(job_id, job);
+		Self::put_job(job_id, &[], job);
 		match missed_by {
 			Some(from) => {
 				Self::deposit_event(Event::JobReassigned { job_id, from, to: executor, deadline })
@@ -180,16 +187,15 @@ impl<T: Config> Pallet<T> {
 		true
 	}
 
-	/// Draws whether a delivered result is validated, and by whom. Returns whether the draw is
-	/// done: a validator whose deadline finds no room waits for the next block (a full bucket
-	/// never turns a drawn check into a payment).
+	/// Draws whether a delivered result is validated; one that is gets its validator
+	/// ([`Self::staff_check`]).
 	pub(crate) fn sample(
 		job_id: JobId,
-		mut job: Job<T>,
+		job: Job<T>,
 		seed: &BlockSeed<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
 	) -> bool {
-		let Some(executor) = job.executor.clone() else {
+		let Some(executor) = job.executor.as_ref() else {
 			Self::refund(job_id, job, JobEnd::Expired);
 			return true;
 		};
@@ -199,31 +205,67 @@ impl<T: Config> Pallet<T> {
 			Self::settle(job_id, job, JobEnd::Completed, &[]);
 			return true;
 		}
-		let rate = Self::sample_rate(&executor);
+		let rate = Self::sample_rate(executor);
 		if !Self::draw(&Self::seed(seed, domain::SAMPLE, job_id, 0), rate) {
 			Self::settle(job_id, job, JobEnd::Completed, &[]);
 			return true;
 		}
-		let exclude = [executor, job.consumer.clone()];
-		let validator = T::Hosts::select_host(
-			job.model,
-			Duty::Validate,
-			&exclude,
-			Self::seed(seed, domain::VALIDATOR, job_id, 0),
-			Zero::zero(),
-		);
-		let Some(validator) = validator else {
+		Self::staff_check(job_id, job, seed, now)
+	}
+
+	/// Draws the validator of a result drawn for validation, among the other hosts serving
+	/// the model that have room for it. Returns whether the draw is done: a validator whose
+	/// deadline finds no room, or validators that are all busy, leave the job
+	/// [`JobStatus::Checking`] for the next block, never drawn again for whether it is checked
+	/// (a full bucket or busy hosts never turn a drawn check into a payment), until
+	/// [`Config::DisputeStaffingPeriod`] blocks after the delivery, when it ends
+	/// [`JobEnd::Unresolved`].
+	pub(crate) fn staff_check(
+		job_id: JobId,
+		mut job: Job<T>,
+		seed: &BlockSeed<BlockNumberFor<T>>,
+		now: BlockNumberFor<T>,
+	) -> bool {
+		let before = job.roles();
+		let Some(executor) = job.executor.clone() else {
+			Self::refund(job_id, job, JobEnd::Expired);
+			return true;
+		};
+		if Self::version_moved(&job) {
 			Self::deposit_event(Event::ValidationSkipped { job_id, missed_by: None });
 			Self::settle(job_id, job, JobEnd::Completed, &[]);
 			return true;
+		}
+		let mut exclude = alloc::vec![executor, job.consumer.clone()];
+		let draw = Self::seed(seed, domain::VALIDATOR, job_id, 0);
+		let validator = Self::pick_with_room(&mut exclude, |exclude| {
+			T::Hosts::select_host(job.model, Duty::Validate, exclude, draw, Zero::zero())
+		});
+		let deadline = match validator {
+			Pick::Host(_) => Self::schedule(job_id, now.saturating_add(T::ValidationPeriod::get())),
+			Pick::Busy => None,
+			Pick::Nobody => {
+				Self::deposit_event(Event::ValidationSkipped { job_id, missed_by: None });
+				Self::settle(job_id, job, JobEnd::Completed, &[]);
+				return true;
+			},
 		};
-		let Some(deadline) = Self::schedule(job_id, now.saturating_add(T::ValidationPeriod::get()))
-		else {
+		let (Pick::Host(validator), Some(deadline)) = (validator, deadline) else {
+			let delivered = job.delivered_at.unwrap_or(job.submitted_at);
+			if now >= delivered.saturating_add(T::DisputeStaffingPeriod::get()) {
+				Self::deposit_event(Event::CheckUnstaffed { job_id });
+				Self::refund(job_id, job, JobEnd::Unresolved);
+				return true;
+			}
+			if !matches!(job.status, JobStatus::Checking) {
+				job.status = JobStatus::Checking;
+				Self::put_job(job_id, &before, job);
+			}
 			return false;
 		};
 		job.deadline = deadline;
 		job.status = JobStatus::Validating { verdict: Verdict::pending(validator.clone()) };
-		Jobs::<T>::insert(job_id, job);
+		Self::put_job(job_id, &before, job);
 		Self::deposit_event(Event::ValidationRequested { job_id, validator, deadline });
 		true
 	}

@@ -19,10 +19,12 @@ impl<T: Config> Pallet<T> {
 		if job.deadline != now || job.status.awaits_draw() {
 			return skipped;
 		}
-		// Every timed-out step reads the model's registry entry too (its version).
+		// Every timed-out step reads the model's registry entry too (its version), and takes
+		// the job out of its hosts' lists.
 		Self::time_out_step(job_id, job, now)
 			.saturating_add(skipped)
 			.saturating_add(T::DbWeight::get().reads(1))
+			.saturating_add(Self::lists_weight())
 	}
 
 	/// [`Self::time_out`] of a job whose step timed out now: what it did and what that cost.
@@ -40,6 +42,7 @@ impl<T: Config> Pallet<T> {
 				T::WeightInfo::cancel_job()
 			},
 			JobStatus::Assigned => {
+				let before = job.roles();
 				let missed = job.executor.take();
 				if let Some(executor) = &missed {
 					T::Hosts::record_miss(executor);
@@ -48,7 +51,7 @@ impl<T: Config> Pallet<T> {
 				// The first miss sends the job back to be drawn again, among the other hosts.
 				if !job.reassigned && missed.is_some() && Self::queue_draw(job_id).is_ok() {
 					job.status = JobStatus::Unassigned { missed_by: missed };
-					Jobs::<T>::insert(job_id, job);
+					Self::put_job(job_id, &before, job);
 					return Self::reassign_weight();
 				}
 				job.executor = missed;
@@ -85,10 +88,19 @@ impl<T: Config> Pallet<T> {
 					Self::silence_weight().saturating_mul(u64::from(T::DisputeValidators::get())),
 				)
 			},
-			JobStatus::Delivered | JobStatus::Unassigned { .. } | JobStatus::Accused { .. } => {
-				Weight::zero()
-			},
+			JobStatus::Delivered
+			| JobStatus::Checking
+			| JobStatus::Unassigned { .. }
+			| JobStatus::Accused { .. } => Weight::zero(),
 		}
+	}
+
+	/// What moving a job in [`WorkOf`] costs at most, on top of the benchmarked weights (which
+	/// were generated before the index existed): a read and a write of the list of each host
+	/// with a part in it, the executor and a dispute's validators.
+	pub(crate) fn lists_weight() -> Weight {
+		let hosts = u64::from(T::DisputeValidators::get()).saturating_add(1);
+		T::DbWeight::get().reads_writes(hosts, hosts)
 	}
 
 	/// What punishing one silent validator costs, at most: a slash of its bond and a
@@ -133,6 +145,9 @@ impl<T: Config> Pallet<T> {
 			// The model's version, a contested probe's validator (a dispute's draw), and the
 			// bonds of the executor's picks.
 			.saturating_add(T::DbWeight::get().reads(2_u64.saturating_add(MAX_BOND_PICKS.into())))
+			// The lists of the hosts picked that were busy, and of those given a part.
+			.saturating_add(T::DbWeight::get().reads(MAX_BUSY_PICKS.into()))
+			.saturating_add(Self::lists_weight())
 	}
 
 	/// What the draws of `count` queued jobs cost, with reading the seed and the queue.

@@ -16,6 +16,10 @@ mod hooks;
 mod runtime_api;
 mod settlement;
 mod try_state;
+mod work;
+
+pub use work::MAX_BUSY_PICKS;
+pub(crate) use work::Pick;
 
 use crate::*;
 use alloc::vec::Vec;
@@ -25,7 +29,7 @@ use daya_primitives::{
 };
 use polkadot_sdk::{
 	frame_support::{
-		ensure,
+		defensive, ensure,
 		pallet_prelude::*,
 		traits::{
 			fungible::{Inspect, InspectHold, Mutate, MutateHold},

@@ -36,9 +36,13 @@ impl<T: Config> Pallet<T> {
 
 	/// The open jobs in which `host` has something to do now.
 	///
-	/// Iterates over all open jobs (at most [`Config::MaxOpenJobs`]): for offchain callers only.
+	/// Reads the host's own jobs ([`WorkOf`], at most [`Config::MaxOpenJobsPerHost`]), never
+	/// the rest of the market: what it costs does not grow with the number of open jobs.
 	pub fn api_work_of(host: T::AccountId) -> Vec<(JobId, WorkKind)> {
-		let mut work = Jobs::<T>::iter()
+		let listed = WorkOf::<T>::get(&host).unwrap_or_default();
+		let mut work = listed
+			.into_iter()
+			.filter_map(|id| Some((id, Jobs::<T>::get(id)?)))
 			.filter_map(|(id, job)| {
 				if matches!(job.status, JobStatus::Assigned) && job.executed_by(&host) {
 					Some((id, WorkKind::Execute))

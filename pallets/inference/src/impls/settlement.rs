@@ -148,6 +148,7 @@ impl<T: Config> Pallet<T> {
 				Precision::BestEffort,
 			);
 		}
+		Self::unlist_all(job_id, &job);
 		Jobs::<T>::remove(job_id);
 		JobsOf::<T>::mutate_exists(&job.consumer, |open| {
 			if let Some(list) = open {

@@ -38,6 +38,7 @@ impl<T: Config> Pallet<T> {
 		);
 		let mut escrows: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
 		let mut by_consumer: BTreeMap<T::AccountId, BTreeSet<JobId>> = BTreeMap::new();
+		let mut by_host: BTreeMap<T::AccountId, BTreeSet<JobId>> = BTreeMap::new();
 		let mut count = 0u32;
 		for (id, job) in Jobs::<T>::iter() {
 			count = count.saturating_add(1);
@@ -68,6 +69,9 @@ impl<T: Config> Pallet<T> {
 			let escrow = escrows.entry(job.consumer.clone()).or_default();
 			*escrow = escrow.saturating_add(job.escrow);
 			by_consumer.entry(job.consumer.clone()).or_default().insert(id);
+			for host in job.roles() {
+				by_host.entry(host).or_default().insert(id);
+			}
 			let in_bucket = || Deadlines::<T>::get(job.deadline).contains(&id);
 			// A dispute about a validator's probe is the executor's accusation of it.
 			let contested = ContestedProbes::<T>::get(id);
@@ -91,7 +95,7 @@ impl<T: Config> Pallet<T> {
 					ensure!(job.delivered_at.is_none(), "an undelivered job has a delivery block");
 					ensure!(in_bucket(), "an assigned job is not in its deadline's bucket");
 				},
-				JobStatus::Delivered => {
+				JobStatus::Delivered | JobStatus::Checking => {
 					ensure!(job.delivery.is_some(), "a delivered job has no delivery");
 					ensure!(
 						job.delivered_at.is_some_and(|at| job.submitted_at <= at && at <= now),
@@ -173,6 +177,17 @@ impl<T: Config> Pallet<T> {
 			);
 		}
 		ensure!(lists == by_consumer.len(), "a consumer with open jobs has no job list");
+		let mut hosts = 0usize;
+		for (host, list) in WorkOf::<T>::iter() {
+			hosts = hosts.saturating_add(1);
+			let listed = list.iter().copied().collect::<BTreeSet<_>>();
+			ensure!(listed.len() == list.len(), "a host's job list has a duplicate");
+			ensure!(
+				by_host.get(&host) == Some(&listed),
+				"a host's job list does not match the open jobs it has a part in"
+			);
+		}
+		ensure!(hosts == by_host.len(), "a host with a part in an open job has no job list");
 		for (consumer, escrow) in escrows.iter() {
 			let held = T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), consumer);
 			ensure!(held == *escrow, "a consumer's held escrow is not the sum of its jobs'");
