@@ -107,7 +107,10 @@ pub type UncheckedExtrinsic =
 
 /// Migrations to apply on runtime upgrade, each versioned: it runs only from the storage version
 /// it migrates, so a chain already past it (or a new one) skips it.
-pub type Migrations = (pallet_daya_compute::migrations::v1::MigrateToV1<Runtime>,);
+pub type Migrations = (
+	pallet_daya_compute::migrations::v1::MigrateToV1<Runtime>,
+	pallet_daya_inference::migrations::v1::MigrateToV1<Runtime>,
+);
 
 /// Executive: handles dispatch to the various modules.
 pub type Executive = frame_executive::Executive<

@@ -151,6 +151,7 @@
 extern crate alloc;
 
 mod impls;
+pub mod migrations;
 pub mod types;
 pub mod weights;
 
@@ -167,9 +168,9 @@ pub use daya_primitives::{
 	Fault, Fingerprint, HostRegistry, JobEnd, JobId, JobOutcome, JobParams, Judgement, ModelId,
 	ModelRegistry, PayloadFormat, Usage, ValidationPolicy,
 };
+pub use impls::MAX_BUSY_PICKS;
 pub use pallet::*;
 pub use types::*;
-pub use impls::MAX_BUSY_PICKS;
 pub use weights::WeightInfo;
 
 use polkadot_sdk::{frame_support, frame_system};
@@ -181,7 +182,12 @@ pub mod pallet {
 	use frame_system::pallet_prelude::*;
 	use polkadot_sdk::{sp_core::H256, sp_runtime::Perbill};
 
+	/// The storage layout's version: 1 since each host's open jobs are indexed ([`WorkOf`],
+	/// built from the open jobs by [`crate::migrations::v1`]).
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the job market.

@@ -1944,31 +1944,34 @@ fn listed(host: AccountId) -> Vec<JobId> {
 
 #[test]
 fn a_host_at_its_bound_gets_no_more_jobs_until_one_ends() {
-	ExtBuilder::default().with_host(ALICE, &[0]).with_host(BOB, &[0]).build_and_execute(|| {
-		MaxOpenJobsPerHost::set(&1);
-		let first = submit(CONSUMER).unwrap();
-		let second = submit(CONSUMER).unwrap();
-		let (a, b) = (executor_of(first), executor_of(second));
-		assert_ne!(a, b, "a host at its bound is skipped");
-		assert_eq!((listed(a), listed(b)), (vec![first], vec![second]));
-		assert_eq!(Inference::api_work_of(a), vec![(first, WorkKind::Execute)]);
+	ExtBuilder::default()
+		.with_host(ALICE, &[0])
+		.with_host(BOB, &[0])
+		.build_and_execute(|| {
+			MaxOpenJobsPerHost::set(&1);
+			let first = submit(CONSUMER).unwrap();
+			let second = submit(CONSUMER).unwrap();
+			let (a, b) = (executor_of(first), executor_of(second));
+			assert_ne!(a, b, "a host at its bound is skipped");
+			assert_eq!((listed(a), listed(b)), (vec![first], vec![second]));
+			assert_eq!(Inference::api_work_of(a), vec![(first, WorkKind::Execute)]);
 
-		// Both hosts are full: the third job waits for room, queued, its escrow held.
-		let third = submit(CONSUMER).unwrap();
-		assert_eq!(job(third).status, JobStatus::Unassigned { missed_by: None });
-		assert!(Draws::<Test>::get().iter().any(|draw| draw.job_id == third));
-		assert_eq!(held(CONSUMER), 3 * ESCROW);
+			// Both hosts are full: the third job waits for room, queued, its escrow held.
+			let third = submit(CONSUMER).unwrap();
+			assert_eq!(job(third).status, JobStatus::Unassigned { missed_by: None });
+			assert!(Draws::<Test>::get().iter().any(|draw| draw.job_id == third));
+			assert_eq!(held(CONSUMER), 3 * ESCROW);
 
-		// The first result is paid (its draw runs after the third's, which still waits); then
-		// its executor has room again and takes the third job.
-		assert_ok!(deliver(first, "done"));
-		next_block();
-		assert_eq!(ended(first), JobEnd::Completed);
-		assert!(listed(a).is_empty());
-		next_block();
-		assert_eq!(executor_of(third), a);
-		assert_eq!(listed(a), vec![third]);
-	});
+			// The first result is paid (its draw runs after the third's, which still waits); then
+			// its executor has room again and takes the third job.
+			assert_ok!(deliver(first, "done"));
+			next_block();
+			assert_eq!(ended(first), JobEnd::Completed);
+			assert!(listed(a).is_empty());
+			next_block();
+			assert_eq!(executor_of(third), a);
+			assert_eq!(listed(a), vec![third]);
+		});
 }
 
 #[test]
@@ -2044,5 +2047,46 @@ fn a_check_nobody_has_room_for_ends_unresolved_and_pays_nobody() {
 			System::assert_has_event(Event::CheckUnstaffed { job_id: first }.into());
 			assert_eq!(free(executor), before, "an unchecked result is not paid");
 			assert!(listed(executor).is_empty());
+		});
+}
+
+#[test]
+fn the_migration_to_v1_indexes_the_jobs_open_at_the_upgrade() {
+	use polkadot_sdk::frame_support::traits::{
+		GetStorageVersion, OnRuntimeUpgrade, StorageVersion, UncheckedOnRuntimeUpgrade,
+	};
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			// Open jobs in several steps: assigned, settled after a silent validator, disputed,
+			// unassigned.
+			let assigned = submit(CONSUMER_2).unwrap();
+			let _ = delivered_and_validating();
+			let (disputed, _, _, _) = disputed();
+			let unassigned = submit_unassigned(CONSUMER_2).unwrap();
+			let hosts = [ALICE, BOB, CHARLIE, DAVE, EVE];
+			let work = |host| Inference::api_work_of(host);
+			let before = hosts.map(work);
+			assert!(before.iter().any(|w| w.contains(&(assigned, WorkKind::Execute))));
+			assert!(before.iter().any(|w| w.contains(&(disputed, WorkKind::Validate))));
+
+			// Storage as version 0 left it: no index.
+			let _ = WorkOf::<Test>::clear(u32::MAX, None);
+			StorageVersion::new(0).put::<Inference>();
+			assert!(Inference::do_try_state().is_err());
+			assert!(hosts.iter().all(|host| work(*host).is_empty()));
+
+			migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
+			assert_eq!(Inference::on_chain_storage_version(), StorageVersion::new(1));
+			assert_eq!(hosts.map(work), before);
+			assert!(Inference::do_try_state().is_ok());
+			// It runs once: a second upgrade leaves the index alone.
+			let _ = WorkOf::<Test>::clear(u32::MAX, None);
+			migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
+			assert!(hosts.iter().all(|host| work(*host).is_empty()));
+			migrations::v1::UncheckedMigrateToV1::<Test>::on_runtime_upgrade();
+			assert_eq!(hosts.map(work), before);
+			let _ = unassigned;
 		});
 }

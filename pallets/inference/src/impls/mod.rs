@@ -18,8 +18,8 @@ mod settlement;
 mod try_state;
 mod work;
 
-pub use work::MAX_BUSY_PICKS;
 pub(crate) use work::Pick;
+pub use work::MAX_BUSY_PICKS;
 
 use crate::*;
 use alloc::vec::Vec;
