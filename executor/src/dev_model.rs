@@ -42,7 +42,7 @@ pub fn write(dir: &Path) -> io::Result<()> {
 	write_salted(dir, 0)
 }
 
-/// As [`write`], with the weights of [`safetensors_bytes_salted`]`(salt)`.
+/// As [`write()`], with the weights of [`safetensors_bytes_salted`]`(salt)`.
 pub fn write_salted(dir: &Path, salt: u64) -> io::Result<()> {
 	fs::create_dir_all(dir)?;
 	fs::write(dir.join("config.json"), config_json())?;

@@ -63,7 +63,7 @@ enum Blocks {
 
 /// A weight matrix `(rows, cols)` kept quantized; `rows` are the outputs.
 ///
-/// Its blocks are stored by groups of [`GROUP`] outputs, the group's blocks at one position
+/// Its blocks are stored by groups of `GROUP` outputs, the group's blocks at one position
 /// side by side (`block (o, b)` at `(o / 8) * 8 * per_row + b * 8 + o % 8`), so that the
 /// eight outputs a one-row product computes together read one stream of memory; a matrix
 /// whose rows are not a multiple of eight keeps the file's order (groups of one).

@@ -210,6 +210,10 @@ pub struct ModelTerms<Balance> {
 	pub max_token_bytes: u32,
 	/// Hash of the model's weights, which executors must load and validators check against.
 	pub weights_hash: [u8; 32],
+	/// The version of the model's spec: it rises with every change of the weights, the
+	/// validation policy or any other part of the spec, so that a job pins what it was bought
+	/// for by this number alone.
+	pub version: u32,
 }
 
 /// Read access to the model registry, for pallets that need to know about models.

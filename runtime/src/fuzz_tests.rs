@@ -62,13 +62,13 @@ fn consumer(index: u32) -> AccountId {
 /// A validator whose verdict on `job` is awaited (or its executor, judging a probe), if any.
 fn pending_validator(job: &pallet_daya_inference::Job<Runtime>) -> Option<AccountId> {
 	match &job.status {
-		JobStatus::Validating { verdict } if verdict.judgement.is_none() => {
+		JobStatus::Validating { verdict } if verdict.vote.is_none() => {
 			Some(verdict.validator.clone())
 		},
 		JobStatus::Probing { .. } => job.executor.clone(),
 		JobStatus::Disputed { verdicts, .. } => verdicts
 			.iter()
-			.find(|verdict| verdict.judgement.is_none())
+			.find(|verdict| verdict.vote.is_none())
 			.map(|verdict| verdict.validator.clone()),
 		_ => None,
 	}

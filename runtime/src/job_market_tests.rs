@@ -151,7 +151,7 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 					JobParams { seed: job_id, ..Default::default() },
 				);
 				if result.is_ok() {
-					let escrow = Jobs::<Runtime>::get(job_id).unwrap().escrow;
+					let escrow = Jobs::<Runtime>::get(job_id).unwrap().escrow();
 					escrow_of.insert(job_id, (consumer, escrow));
 					submitted += 1;
 				}
@@ -207,6 +207,7 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 						}
 					},
 					JobStatus::Delivered
+					| JobStatus::Checking
 					| JobStatus::Unassigned { .. }
 					| JobStatus::Accused { .. } => {},
 				}
@@ -299,12 +300,42 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 	});
 }
 
-/// The sizes `docs/job-market.md` gives.
+/// The state an open job holds, summed from the storage items' `MaxEncodedLen`s with their
+/// keys: its record, its entry in its consumer's list, in a deadline bucket or the draw queue,
+/// and in the list of each host with a part in it. Printed, and held under 512 bytes in its
+/// usual life and in a dispute; `docs/job-market.md` gives the table.
 #[test]
-fn an_open_job_and_an_outcome_take_the_documented_state() {
+fn an_open_job_holds_under_512_bytes_of_state() {
 	use codec::MaxEncodedLen;
-	assert_eq!(pallet_daya_inference::Job::<Runtime>::max_encoded_len(), 493);
-	assert_eq!(pallet_daya_inference::OutcomeOf::<Runtime>::max_encoded_len(), 190);
+	use pallet_daya_inference::{ContestedProbes, Job, JobId, Jobs, OutcomeOf, PendingDraw};
+	let record = Job::<Runtime>::max_encoded_len();
+	let key = Jobs::<Runtime>::hashed_key_for(JobId::MAX).len();
+	let id = JobId::max_encoded_len();
+	let (deadline, draw) = (id, PendingDraw::max_encoded_len());
+	let waiting = deadline.max(draw);
+	let validators = <Runtime as pallet_daya_inference::Config>::DisputeValidators::get() as usize;
+	// The consumer's list, a bucket or the queue, the executor's and the validator's lists.
+	let usual = record + key + id + waiting + 2 * id;
+	// The executor's list and each dispute validator's.
+	let disputed = record + key + id + deadline + (1 + validators) * id;
+	let contested = ContestedProbes::<Runtime>::hashed_key_for(JobId::MAX).len()
+		+ <(AccountId, pallet_daya_inference::Fingerprint)>::max_encoded_len();
+	println!("state per open job, bytes (MaxEncodedLen, keys included):");
+	println!("  record {record} + key {key} + consumer's list {id} + bucket or queue {waiting}");
+	println!("  usual (executor and validator listed): {usual}");
+	println!("  disputed (executor and {validators} validators listed): {disputed}");
+	println!(
+		"  a contested probe adds {contested} while its dispute runs: {}",
+		disputed + contested
+	);
+	let outcome = OutcomeOf::<Runtime>::max_encoded_len();
+	println!(
+		"  after the job ends: its outcome {outcome} + key {key} and queue entry, until retention"
+	);
+	assert_eq!(record, 406, "docs/job-market.md gives the record's size");
+	assert!(usual < 512, "{usual} bytes per open job");
+	assert!(disputed < 512, "{disputed} bytes per disputed job");
+	assert_eq!(outcome, 190);
 }
 
 /// The benchmarked weight of a job's whole life, and how many such lives fit one block: printed
@@ -346,4 +377,73 @@ fn a_job_life_weight_and_jobs_per_block() {
 	// Weights from a debug node on 2 cores, which overstate the cost; a job's life now includes
 	// its executor's draw in a later block. Throughput is tuned against release-node weights.
 	assert!(per_block(validated) >= 90, "fewer than 90 validated jobs fit a block");
+}
+
+/// A host's offchain worker looks up its work (`InferenceApi::work_of`) while 1,000, 10,000 and
+/// 100,000 jobs of 10,000 other hosts are open: it reads its own list and its own jobs, so the
+/// same storage whatever the market holds; only the trie's depth, which grows with the log of
+/// the number of keys, adds to the proof. Printed; the proof is held within twice the smallest
+/// (version 0 of the market read every open job: about 500 bytes each, 50 MB at 100,000).
+#[test]
+fn a_hosts_work_lookup_does_not_grow_with_the_market() {
+	use codec::Encode;
+	use daya_primitives::runtime_api::WorkKind;
+	use pallet_daya_inference::{Job, WorkOf};
+	use sp_core::H256;
+	let host = account(1);
+	let template = Job::<Runtime> {
+		consumer: account(2),
+		model: 0,
+		payload_hash: H256::repeat_byte(1),
+		prompt_tokens: 256,
+		max_output_tokens: 256,
+		params: JobParams::default(),
+		price_per_token: 1,
+		model_version: 1,
+		sampling_key: H256::repeat_byte(2),
+		submitted_at: 1,
+		executor: Some(host.clone()),
+		reassigned: false,
+		cancel_requested: false,
+		deadline: 20,
+		delivery: None,
+		delivered_at: None,
+		status: JobStatus::Assigned,
+	};
+	let own: JobId = 8;
+	let mut ext = development();
+	ext.execute_with(|| {
+		for id in 0..own {
+			Jobs::<Runtime>::insert(id, template.clone());
+			WorkOf::<Runtime>::try_append(&host, id).unwrap();
+		}
+	});
+	let mut open = 0u64;
+	let mut proofs = Vec::new();
+	println!("open jobs | lookup proof (bytes) | lookup time (µs, native, debug)");
+	for market in [1_000u64, 10_000, 100_000] {
+		ext.execute_with(|| {
+			while open < market {
+				let other = AccountId::from(H256::from_low_u64_be(open % 10_000 + 100).0);
+				let id = own + open;
+				Jobs::<Runtime>::insert(
+					id,
+					Job { executor: Some(other.clone()), ..template.clone() },
+				);
+				WorkOf::<Runtime>::try_append(&other, id).unwrap();
+				open += 1;
+			}
+		});
+		ext.commit_all().unwrap();
+		let start = std::time::Instant::now();
+		let (work, proof) = ext.execute_and_prove(|| Inference::api_work_of(host.clone()));
+		let took = start.elapsed().as_micros();
+		assert_eq!(work, (0..own).map(|id| (id, WorkKind::Execute)).collect::<Vec<_>>());
+		let bytes = proof.encoded_size();
+		println!("{:>9} | {bytes:>20} | {took:>6}", market + own);
+		proofs.push(bytes);
+	}
+	let (least, most) = (proofs.iter().min().unwrap(), proofs.iter().max().unwrap());
+	assert!(*most < 2 * *least, "the lookup's proof grew with the market: {proofs:?}");
+	assert!(*most < 16 * 1024, "a lookup proves a few KiB, not the market: {proofs:?}");
 }

@@ -135,7 +135,9 @@ fn hosts_execute_and_validate_jobs_through_their_executors() {
 	let weights = daya_protocol::hex::to_hex(&daya_protocol::dev_model::WEIGHTS_HASH);
 	let (sampling_key, policy) = ext.execute_with(|| {
 		let job = Jobs::<Runtime>::get(job_id).unwrap();
-		(job.sampling_key.0, job.validation)
+		let model = crate::Models::model(job.model).unwrap();
+		assert_eq!(model.spec.version, job.model_version, "the job pins the model's version");
+		(job.sampling_key.0, model.spec.validation)
 	});
 	assert_ne!(sampling_key, [0; 32], "drawn at assignment");
 	let request = JobRequest {

@@ -64,6 +64,8 @@ function describe(name, data, fmt, job) {
 			return { status: 'disputed', what: [`dispute round ${data.round} failed`] };
 		case 'DisputeUnresolved':
 			return { status: 'disputed', what: ['the dispute could not be decided'] };
+		case 'CheckUnstaffed':
+			return { what: ['drawn for a check no validator had room for: unresolved'] };
 		case 'FraudConfirmed':
 			return { status: 'disputed', what: ['fraud confirmed: ', who('executor'), ` slashed ${amount(data.slashed)}`] };
 		case 'AccusationOverturned':

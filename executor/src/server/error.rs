@@ -1,4 +1,4 @@
-//! Refusals: [`ApiError`], answered with its status code as an [`ErrorBody`] that OpenAI clients
+//! Refusals: [`ApiError`], answered with its status code as an `ErrorBody` that OpenAI clients
 //! read too (`{"error": {"message", "type", "param", "code"}}`), and [`ApiJson`], the JSON
 //! extractor whose refusals are [`ApiError`]s.
 
@@ -13,7 +13,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::engine::EngineError;
 
-/// A refusal, answered as an [`ErrorBody`].
+/// A refusal, answered as an `ErrorBody`.
 #[derive(Debug)]
 pub struct ApiError {
 	status: StatusCode,
@@ -115,7 +115,7 @@ impl IntoResponse for ApiError {
 	}
 }
 
-/// `Json<T>` whose refusals are [`ErrorBody`]s: `400 invalid_json` for malformed JSON,
+/// `Json<T>` whose refusals are `ErrorBody`s: `400 invalid_json` for malformed JSON,
 /// `400 invalid_request` for missing or mistyped fields, `415 unsupported_media_type` without a
 /// JSON content type, `413 body_too_large` for a body over the service's limit.
 pub struct ApiJson<T>(pub T);

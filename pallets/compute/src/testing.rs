@@ -31,6 +31,7 @@ pub const DEFAULT_TERMS: ModelTerms<u64> = ModelTerms {
 	max_output_tokens: 2_048,
 	max_token_bytes: 16,
 	weights_hash: [1; 32],
+	version: 1,
 };
 
 thread_local! {
@@ -103,12 +104,17 @@ impl MockModels {
 		Self::update(model, |terms| terms.min_vram_mib = min_vram_mib);
 	}
 
-	/// Ships new weights for every model: their weights hash becomes `hash`.
+	/// Ships new weights for every model, as a new version of its spec: their weights hash
+	/// becomes `hash`, and their version rises by one.
 	pub fn set_weights_hash(hash: [u8; 32]) {
-		TERMS.with(|t| t.borrow_mut().weights_hash = hash);
+		let ship = |terms: &mut ModelTerms<u64>| {
+			terms.weights_hash = hash;
+			terms.version = terms.version.saturating_add(1);
+		};
+		TERMS.with(|t| ship(&mut t.borrow_mut()));
 		MODELS.with(|table| {
 			for entry in table.borrow_mut().values_mut() {
-				entry.1.weights_hash = hash;
+				ship(&mut entry.1);
 			}
 		});
 	}
@@ -135,6 +141,7 @@ impl<Balance: From<u64>> ModelRegistry<Balance> for MockModels {
 				max_output_tokens: terms.max_output_tokens,
 				max_token_bytes: terms.max_token_bytes,
 				weights_hash: terms.weights_hash,
+				version: terms.version,
 			})
 		})
 	}

@@ -108,7 +108,15 @@
 //!
 //! - Open jobs: at most [`Config::MaxOpenJobs`] in all and [`Config::MaxOpenJobsPerAccount`]
 //!   per consumer. One open job takes at most `Job::max_encoded_len()` bytes of state plus its
-//!   keys (see `docs/job-market.md` for the runtime's numbers).
+//!   keys and list entries (see `docs/job-market.md` for the runtime's numbers: under 512).
+//! - Each host's part in open jobs (executor, validator, a dispute's validator) is listed in
+//!   [`WorkOf`], at most [`Config::MaxOpenJobsPerHost`] per host: what a host's offchain worker
+//!   reads ([`Pallet::api_work_of`]), whatever the size of the market. A draw leaves out hosts at
+//!   their bound ([`MAX_BUSY_PICKS`] picks a block) and, when every pick is busy, waits for a
+//!   later block: an unassigned job for at most [`Config::ExecutionPeriod`] blocks (then it is
+//!   refunded), a result drawn for validation ([`JobStatus::Checking`]) for at most
+//!   [`Config::DisputeStaffingPeriod`] blocks after its delivery (then it ends
+//!   [`JobEnd::Unresolved`]: a drawn check never becomes a payment without a verdict).
 //! - Deadlines are bucketed by block ([`Deadlines`]), at most [`Config::MaxDeadlinesPerBlock`]
 //!   per block; a step whose bucket is full goes to one of the next few blocks, and a draw that
 //!   finds no room waits in the queue for the next block. Draws waiting for a seed are capped by
@@ -134,6 +142,7 @@
 //!
 //! - Each consumer's balance held for [`HoldReason::JobEscrow`] equals the sum of its open jobs'
 //!   escrows.
+//! - [`WorkOf`] lists exactly the open jobs in which each host has a part ([`Job::roles`]).
 //! - [`JobsOf`] lists exactly each consumer's open jobs; the job counter matches [`Jobs`]; no id
 //!   reaches [`NextJobId`]; no open job has an outcome (none is both open and ended).
 //! - A job's status agrees with its delivery (a result exists exactly when the job is not
@@ -551,8 +560,8 @@ pub mod pallet {
 		JobReleased {
 			/// The job.
 			job_id: JobId,
-			/// The version it was bought for.
-			weights_hash: H256,
+			/// The version of the model's spec it was bought for.
+			version: u32,
 		},
 		/// An executor missed its deadline and the job went to another host.
 		JobReassigned {

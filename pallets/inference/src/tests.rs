@@ -160,7 +160,7 @@ fn submit_job_holds_escrow_assigns_a_host_and_indexes_the_payload() {
 		assert_eq!(job.prompt_tokens, 10);
 		assert_eq!(job.max_output_tokens, 20);
 		assert_eq!(job.price_per_token, PRICE);
-		assert_eq!(job.escrow, ESCROW);
+		assert_eq!(job.escrow(), ESCROW);
 		assert_eq!(job.deadline, 2 + ExecutionPeriod::get());
 		assert_eq!(job.status, JobStatus::Assigned);
 		assert_eq!(job.payload_hash, H256(blake2_256(b"0123456789")));
@@ -866,7 +866,7 @@ fn a_silent_validator_loses_reputation_and_bond_and_the_executor_is_paid() {
 fn a_job_pins_its_model_version_and_a_new_version_releases_it_without_penalty() {
 	ExtBuilder::default().with_hosts().build_and_execute(|| {
 		let job_id = submit(CONSUMER).unwrap();
-		assert_eq!(job(job_id).weights_hash, H256([1; 32]));
+		assert_eq!(job(job_id).model_version, 1);
 		let executor = executor_of(job_id);
 		let (reputation_before, bond_before) = (reputation(executor), bond_of(executor));
 		let consumer_before = free(CONSUMER);
@@ -874,13 +874,13 @@ fn a_job_pins_its_model_version_and_a_new_version_releases_it_without_penalty() 
 		MockModels::set_weights_hash([2; 32]);
 		run_to_block(job(job_id).deadline);
 		assert_eq!(ended(job_id), JobEnd::Released);
-		System::assert_has_event(Event::JobReleased { job_id, weights_hash: H256([1; 32]) }.into());
+		System::assert_has_event(Event::JobReleased { job_id, version: 1 }.into());
 		assert_eq!(free(CONSUMER), consumer_before + ESCROW, "refunded in full");
 		assert_eq!((reputation(executor), bond_of(executor)), (reputation_before, bond_before));
 		assert_eq!(MockWork::delivery(executor).1, 0, "not held to have missed");
 		// A job submitted now is bought for the new version.
 		let next = submit(CONSUMER).unwrap();
-		assert_eq!(job(next).weights_hash, H256([2; 32]));
+		assert_eq!(job(next).model_version, 2);
 	});
 }
 
@@ -1405,9 +1405,11 @@ fn try_state_catches_broken_invariants() {
 			})
 			.unwrap()
 		};
-		assert!(
-			check(&|| Jobs::<Test>::mutate(job_id, |j| j.as_mut().unwrap().escrow += 1)).is_err()
-		);
+		assert!(check(&|| Jobs::<Test>::mutate(job_id, |j| j
+			.as_mut()
+			.unwrap()
+			.price_per_token += 1))
+		.is_err());
 		assert!(check(&|| JobsOf::<Test>::remove(CONSUMER)).is_err());
 		assert!(check(&|| Deadlines::<Test>::remove(job(job_id).deadline)).is_err());
 		assert!(check(
@@ -2050,6 +2052,54 @@ fn a_check_nobody_has_room_for_ends_unresolved_and_pays_nobody() {
 		});
 }
 
+/// `job` as storage version 0 kept it, bought for the model's current weights.
+fn as_v0(job: Job<Test>) -> migrations::v1::JobV0<Test> {
+	use migrations::v1::{JobStatusV0, JobV0, VerdictV0};
+	let terms = <MockModels as ModelRegistry<Balance>>::terms(job.model).expect("a model");
+	let escrow = job.escrow();
+	let verdict = |v: Verdict<Test>| VerdictV0::<Test> {
+		validator: v.validator,
+		judgement: v.vote.map(|vote| if vote == Vote::Valid { VALID } else { FRAUD }),
+	};
+	let status = match job.status {
+		JobStatus::Assigned => JobStatusV0::Assigned,
+		JobStatus::Delivered | JobStatus::Checking => JobStatusV0::Delivered,
+		JobStatus::Validating { verdict: v } => JobStatusV0::Validating { verdict: verdict(v) },
+		JobStatus::Disputed { accuser, verdicts, round, since } => JobStatusV0::Disputed {
+			accuser,
+			verdicts: verdicts.into_iter().map(verdict).collect::<Vec<_>>().try_into().unwrap(),
+			round,
+			since,
+		},
+		JobStatus::Unassigned { missed_by } => JobStatusV0::Unassigned { missed_by },
+		JobStatus::Accused { accuser, round, since } => {
+			JobStatusV0::Accused { accuser, round, since }
+		},
+		JobStatus::Probing { validator, probe } => JobStatusV0::Probing { validator, probe },
+	};
+	JobV0 {
+		escrow,
+		consumer: job.consumer,
+		model: job.model,
+		payload_hash: job.payload_hash,
+		prompt_tokens: job.prompt_tokens,
+		max_output_tokens: job.max_output_tokens,
+		params: job.params,
+		price_per_token: job.price_per_token,
+		validation: terms.validation,
+		weights_hash: H256(terms.weights_hash),
+		sampling_key: job.sampling_key,
+		submitted_at: job.submitted_at,
+		executor: job.executor,
+		reassigned: job.reassigned,
+		cancel_requested: job.cancel_requested,
+		deadline: job.deadline,
+		delivery: job.delivery,
+		delivered_at: job.delivered_at,
+		status,
+	}
+}
+
 #[test]
 fn the_migration_to_v1_indexes_the_jobs_open_at_the_upgrade() {
 	use polkadot_sdk::frame_support::traits::{
@@ -2071,7 +2121,11 @@ fn the_migration_to_v1_indexes_the_jobs_open_at_the_upgrade() {
 			assert!(before.iter().any(|w| w.contains(&(assigned, WorkKind::Execute))));
 			assert!(before.iter().any(|w| w.contains(&(disputed, WorkKind::Validate))));
 
-			// Storage as version 0 left it: no index.
+			// Storage as version 0 left it: the old records, no index.
+			let jobs = Jobs::<Test>::iter().collect::<Vec<_>>();
+			for (id, job) in jobs.clone() {
+				migrations::v1::OldJobs::<Test>::insert(id, as_v0(job));
+			}
 			let _ = WorkOf::<Test>::clear(u32::MAX, None);
 			StorageVersion::new(0).put::<Inference>();
 			assert!(Inference::do_try_state().is_err());
@@ -2079,14 +2133,28 @@ fn the_migration_to_v1_indexes_the_jobs_open_at_the_upgrade() {
 
 			migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
 			assert_eq!(Inference::on_chain_storage_version(), StorageVersion::new(1));
+			assert_eq!(Jobs::<Test>::iter().collect::<Vec<_>>(), jobs, "records as before");
 			assert_eq!(hosts.map(work), before);
 			assert!(Inference::do_try_state().is_ok());
 			// It runs once: a second upgrade leaves the index alone.
 			let _ = WorkOf::<Test>::clear(u32::MAX, None);
 			migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
 			assert!(hosts.iter().all(|host| work(*host).is_empty()));
+
+			// A job bought for weights the model has left is released at its next step, as
+			// version 0 would have, nobody penalized.
+			let _ = WorkOf::<Test>::clear(u32::MAX, None);
+			let mut moved = as_v0(job(assigned));
+			moved.weights_hash = H256([9; 32]);
+			migrations::v1::OldJobs::<Test>::insert(assigned, moved);
+			for (id, job) in jobs.iter().filter(|(id, _)| *id != assigned) {
+				migrations::v1::OldJobs::<Test>::insert(id, as_v0(job.clone()));
+			}
 			migrations::v1::UncheckedMigrateToV1::<Test>::on_runtime_upgrade();
-			assert_eq!(hosts.map(work), before);
+			assert_eq!(job(assigned).model_version, 0);
+			assert!(Inference::do_try_state().is_ok());
+			run_to_block(job(assigned).deadline);
+			assert_eq!(ended(assigned), JobEnd::Released);
 			let _ = unassigned;
 		});
 }

@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use daya_primitives::{
 	jobs::fingerprints_for,
 	runtime_api::{JobStatusView, JobView},
-	Fingerprint, JobOutcome, JobParams, Judgement, ModelId, Usage, ValidationPolicy,
+	Fingerprint, JobOutcome, JobParams, Judgement, ModelId, Usage,
 };
 use polkadot_sdk::{
 	frame_support::{pallet_prelude::*, traits::fungible},
@@ -149,6 +149,39 @@ pub struct Delivery {
 	pub result_hash: H256,
 }
 
+/// What a validator found, as state keeps it: whether the result (or the probe) is valid. The
+/// fault it names is in its extrinsic and [`crate::Event::VerdictSubmitted`].
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum Vote {
+	/// Found valid.
+	#[codec(index = 0)]
+	Valid,
+	/// Found a fault.
+	#[codec(index = 1)]
+	Fraud,
+}
+
+impl From<Judgement> for Vote {
+	fn from(judgement: Judgement) -> Self {
+		if judgement.is_valid() {
+			Vote::Valid
+		} else {
+			Vote::Fraud
+		}
+	}
+}
+
 /// One validator's verdict on a result: `None` until it is given.
 #[derive(
 	Encode,
@@ -166,19 +199,24 @@ pub struct Delivery {
 pub struct Verdict<T: Config> {
 	/// The validator.
 	pub validator: T::AccountId,
-	/// Its judgement of the result, once given.
-	pub judgement: Option<Judgement>,
+	/// What it found, once it gave its verdict.
+	pub vote: Option<Vote>,
 }
 
 impl<T: Config> Verdict<T> {
 	/// A verdict not given yet.
 	pub fn pending(validator: T::AccountId) -> Self {
-		Self { validator, judgement: None }
+		Self { validator, vote: None }
 	}
 
 	/// Whether it was given and found fraud.
 	pub fn says_fraud(&self) -> bool {
-		self.judgement.is_some_and(|j| !j.is_valid())
+		self.vote == Some(Vote::Fraud)
+	}
+
+	/// Whether it was given and found the result valid.
+	pub fn says_valid(&self) -> bool {
+		self.vote == Some(Vote::Valid)
 	}
 }
 
@@ -306,20 +344,21 @@ pub struct Job<T: Config> {
 	pub max_output_tokens: u32,
 	/// Sampling parameters.
 	pub params: JobParams,
-	/// Price per token, the model's at submission.
+	/// Price per token, the model's at submission. What is held from the consumer, its escrow,
+	/// follows from it ([`Job::escrow`]).
 	pub price_per_token: BalanceOf<T>,
-	/// How validators judge the result: the model's policy at submission.
-	pub validation: ValidationPolicy,
-	/// The model version it was bought for: the weights hash at submission. Its executor and
-	/// validators run that version; if the model moves to another before the job ends, the
-	/// job is released ([`JobEnd::Released`](daya_primitives::JobEnd::Released)) rather than judged against other weights.
-	pub weights_hash: H256,
+	/// The version of the model's spec it was bought for
+	/// ([`ModelTerms::version`](daya_primitives::ModelTerms::version)): weights, validation
+	/// policy and limits. Its executor and validators run that version, and judge by its policy,
+	/// which the registry holds while the version is current; if the model moves to another
+	/// before the job ends, the job is released
+	/// ([`JobEnd::Released`](daya_primitives::JobEnd::Released)) rather than judged against other
+	/// weights.
+	pub model_version: u32,
 	/// The sampler's key: drawn at assignment from the seed of a relay block after the
 	/// submission, mixed with the job id and the consumer's seed, so that neither the consumer
 	/// nor the executor chooses it; zero until assigned.
 	pub sampling_key: H256,
-	/// What is held from the consumer: `(prompt_tokens + max_output_tokens) * price_per_token`.
-	pub escrow: BalanceOf<T>,
 	/// Block of submission.
 	pub submitted_at: BlockNumberFor<T>,
 	/// The host that executes it; `None` while [`JobStatus::Unassigned`].
@@ -343,6 +382,16 @@ pub struct Job<T: Config> {
 }
 
 impl<T: Config> Job<T> {
+	/// What is held from the consumer: `(prompt_tokens + max_output_tokens) *
+	/// price_per_token`, which submission checked does not overflow.
+	pub fn escrow(&self) -> BalanceOf<T> {
+		let tokens = self.prompt_tokens.saturating_add(self.max_output_tokens);
+		polkadot_sdk::sp_runtime::Saturating::saturating_mul(
+			self.price_per_token,
+			BalanceOf::<T>::from(tokens),
+		)
+	}
+
 	/// The job as the runtime API shows it.
 	pub fn view(&self) -> JobView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> {
 		let status = match &self.status {
@@ -371,7 +420,7 @@ impl<T: Config> Job<T> {
 			max_output_tokens: self.max_output_tokens,
 			params: self.params,
 			price_per_token: self.price_per_token,
-			escrow: self.escrow,
+			escrow: self.escrow(),
 			submitted_at: self.submitted_at,
 			executor: self.executor.clone(),
 			deadline: self.deadline,
@@ -415,10 +464,10 @@ impl<T: Config> Job<T> {
 	pub fn awaits_verdict_from(&self, who: &T::AccountId) -> bool {
 		match &self.status {
 			JobStatus::Validating { verdict } => {
-				&verdict.validator == who && verdict.judgement.is_none()
+				&verdict.validator == who && verdict.vote.is_none()
 			},
 			JobStatus::Disputed { verdicts, .. } => {
-				verdicts.iter().any(|v| &v.validator == who && v.judgement.is_none())
+				verdicts.iter().any(|v| &v.validator == who && v.vote.is_none())
 			},
 			JobStatus::Probing { .. } => self.executed_by(who),
 			JobStatus::Assigned

@@ -562,6 +562,7 @@ mod registry {
 					max_output_tokens: 2_048,
 					max_token_bytes: 16,
 					weights_hash: [1; 32],
+					version: 1,
 				})
 			);
 

@@ -143,6 +143,7 @@ impl<T: Config> ModelInfo<T> {
 			max_output_tokens: self.spec.max_output_tokens,
 			max_token_bytes: self.spec.max_token_bytes,
 			weights_hash: self.spec.weights_hash,
+			version: self.spec.version,
 		}
 	}
 

@@ -157,7 +157,10 @@ fn probe_duty(job_id: JobId, job: &pallet_daya_inference::Job<Runtime>) -> Optio
 			pallet_daya_inference::ContestedProbes::<Runtime>::get(job_id)
 				.map(|(_, probe)| ProbeDuty::Judge { position, probe })
 		},
-		JobStatus::Assigned | JobStatus::Delivered | JobStatus::Unassigned { .. } => None,
+		JobStatus::Assigned
+		| JobStatus::Delivered
+		| JobStatus::Checking
+		| JobStatus::Unassigned { .. } => None,
 	}
 }
 
@@ -182,14 +185,18 @@ impl Chain for RuntimeChain {
 		if sp_io::hashing::blake2_256(&payload.payload) != open.payload_hash.0 {
 			return None;
 		}
+		// The version the job was bought for, which its executor and validators run: a job
+		// whose model moved to another is released by the chain, never run.
+		if model.spec.version != open.model_version {
+			return None;
+		}
 		Some(JobInput {
 			model: model.name.into_inner(),
-			// The version the job was bought for, which its executor and validators run.
-			weights_hash: open.weights_hash.0,
+			weights_hash: model.spec.weights_hash,
 			max_output_tokens: payload.max_output_tokens,
 			params: payload.params,
 			sampling_key: open.sampling_key.0,
-			policy: open.validation,
+			policy: model.spec.validation,
 			probe: probe_duty(job, &open),
 			prompt: payload.payload,
 		})

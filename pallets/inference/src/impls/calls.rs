@@ -117,10 +117,8 @@ impl<T: Config> Pallet<T> {
 			max_output_tokens,
 			params,
 			price_per_token: terms.price_per_token,
-			validation: terms.validation,
-			weights_hash: H256(terms.weights_hash),
+			model_version: terms.version,
 			sampling_key: H256::zero(),
-			escrow,
 			submitted_at: now,
 			executor: None,
 			reassigned: false,
@@ -213,7 +211,7 @@ impl<T: Config> Pallet<T> {
 		match &mut job.status {
 			JobStatus::Validating { verdict } => {
 				ensure!(verdict.validator == who, Error::<T>::NotValidator);
-				ensure!(verdict.judgement.is_none(), Error::<T>::AlreadyVoted);
+				ensure!(verdict.vote.is_none(), Error::<T>::AlreadyVoted);
 				ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
 				Self::deposit_event(Event::VerdictSubmitted {
 					job_id,
@@ -272,10 +270,10 @@ impl<T: Config> Pallet<T> {
 					.iter_mut()
 					.find(|v| v.validator == who)
 					.ok_or(Error::<T>::NotValidator)?;
-				ensure!(verdict.judgement.is_none(), Error::<T>::AlreadyVoted);
+				ensure!(verdict.vote.is_none(), Error::<T>::AlreadyVoted);
 				ensure!(now < job.deadline, Error::<T>::DeadlinePassed);
-				verdict.judgement = Some(judgement);
-				let complete = verdicts.iter().all(|v| v.judgement.is_some());
+				verdict.vote = Some(judgement.into());
+				let complete = verdicts.iter().all(|v| v.vote.is_some());
 				Self::deposit_event(Event::VerdictSubmitted { job_id, validator: who, judgement });
 				if complete {
 					Self::decide_dispute(job_id, job, now);

@@ -79,7 +79,7 @@ impl<T: Config> Pallet<T> {
 		let fraud = verdicts.iter().filter(|v| v.says_fraud()).count();
 		let silent = verdicts
 			.iter()
-			.filter(|v| v.judgement.is_none())
+			.filter(|v| v.vote.is_none())
 			.map(|v| v.validator.clone())
 			.collect::<Vec<_>>();
 		let pass = drawn.saturating_sub(fraud).saturating_sub(silent.len());
@@ -100,8 +100,8 @@ impl<T: Config> Pallet<T> {
 		}
 		// Validators on the winning side gain reputation, those on the losing side lose it.
 		for verdict in verdicts.iter() {
-			let Some(judgement) = verdict.judgement else { continue };
-			let said_fraud = !judgement.is_valid();
+			let Some(vote) = verdict.vote else { continue };
+			let said_fraud = vote == Vote::Fraud;
 			match decision {
 				Decision::Fraud if said_fraud => T::Hosts::record_success(&verdict.validator),
 				Decision::Overturned if !said_fraud => T::Hosts::record_success(&verdict.validator),
@@ -158,10 +158,7 @@ impl<T: Config> Pallet<T> {
 				let mut checkers =
 					contested.map(|(validator, _)| validator).into_iter().collect::<Vec<_>>();
 				checkers.extend(
-					verdicts
-						.iter()
-						.filter(|v| v.judgement.is_some_and(|j| j.is_valid()))
-						.map(|v| v.validator.clone()),
+					verdicts.iter().filter(|v| v.says_valid()).map(|v| v.validator.clone()),
 				);
 				Self::settle(job_id, job, JobEnd::Validated, &checkers);
 			},

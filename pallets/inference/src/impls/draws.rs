@@ -47,7 +47,7 @@ impl<T: Config> Pallet<T> {
 	/// of it loses money in expectation however trusted its executor ([`Self::fraud_penalty`]);
 	/// nothing when results may go unchecked entirely.
 	pub fn bond_needed(job: &Job<T>) -> BalanceOf<T> {
-		Self::bond_needed_for(job.escrow)
+		Self::bond_needed_for(job.escrow())
 	}
 
 	/// [`Self::bond_needed`] for a job of `escrow`.

@@ -30,7 +30,7 @@ impl<T: Config> Pallet<T> {
 		let usage = job.delivery.map(|d| d.usage).unwrap_or_default();
 		job.price_per_token
 			.saturating_mul(BalanceOf::<T>::from(usage.total()))
-			.min(job.escrow)
+			.min(job.escrow())
 	}
 
 	/// What checking `job`'s result pays: [`Config::ValidatorPay`] of its fee.
@@ -93,7 +93,7 @@ impl<T: Config> Pallet<T> {
 		let treasury_paid =
 			pay(Some(&T::Treasury::get()), protocol_fee.saturating_sub(validators_paid));
 		let fee = executor_paid.saturating_add(treasury_paid).saturating_add(validators_paid);
-		let refund = job.escrow.saturating_sub(fee);
+		let refund = job.escrow().saturating_sub(fee);
 		T::Hosts::record_success(&executor);
 		T::Work::record_delivered(&executor);
 		let units_per_token = T::Models::terms(job.model).map_or(0, |t| t.compute_units_per_token);
@@ -109,19 +109,19 @@ impl<T: Config> Pallet<T> {
 	/// Whether the model left the version `job` was bought for (a governance update changed
 	/// its weights, or it left the registry): its hosts no longer run that version.
 	pub(crate) fn version_moved(job: &Job<T>) -> bool {
-		T::Models::terms(job.model).is_none_or(|terms| terms.weights_hash != job.weights_hash.0)
+		T::Models::terms(job.model).is_none_or(|terms| terms.version != job.model_version)
 	}
 
 	/// Ends a job whose model moved to another version before it could finish: refunded in
 	/// full, nobody penalized ([`JobEnd::Released`]).
 	pub(crate) fn release(job_id: JobId, job: Job<T>) {
-		Self::deposit_event(Event::JobReleased { job_id, weights_hash: job.weights_hash });
+		Self::deposit_event(Event::JobReleased { job_id, version: job.model_version });
 		Self::refund(job_id, job, JobEnd::Released);
 	}
 
 	/// Refunds a job's whole escrow and ends it as `end`.
 	pub(crate) fn refund(job_id: JobId, job: Job<T>, end: JobEnd) {
-		let split = Split { refund: job.escrow, ..Split::default() };
+		let split = Split { refund: job.escrow(), ..Split::default() };
 		let usage = job.delivery.map(|d| d.usage).unwrap_or_default();
 		Self::end_job(job_id, job, end, split, usage);
 	}

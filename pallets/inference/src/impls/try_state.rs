@@ -63,11 +63,13 @@ impl<T: Config> Pallet<T> {
 				queued.get(&id).copied().unwrap_or(0) == u32::from(job.status.awaits_draw()),
 				"a job waiting for a draw is not queued once"
 			);
-			let expected =
-				Self::escrow_for(job.price_per_token, job.prompt_tokens, job.max_output_tokens);
-			ensure!(expected == Some(job.escrow), "a job's escrow does not follow from its terms");
+			ensure!(
+				Self::escrow_for(job.price_per_token, job.prompt_tokens, job.max_output_tokens)
+					.is_some(),
+				"a job's escrow overflows"
+			);
 			let escrow = escrows.entry(job.consumer.clone()).or_default();
-			*escrow = escrow.saturating_add(job.escrow);
+			*escrow = escrow.saturating_add(job.escrow());
 			by_consumer.entry(job.consumer.clone()).or_default().insert(id);
 			for host in job.roles() {
 				by_host.entry(host).or_default().insert(id);
@@ -120,7 +122,7 @@ impl<T: Config> Pallet<T> {
 				JobStatus::Validating { verdict } => {
 					ensure!(job.delivery.is_some(), "a validated job has no delivery");
 					ensure!(in_bucket(), "a validated job is not in its deadline's bucket");
-					ensure!(verdict.judgement.is_none(), "a validation's verdict is pending");
+					ensure!(verdict.vote.is_none(), "a validation's verdict is pending");
 					ensure!(
 						!job.executed_by(&verdict.validator) && verdict.validator != job.consumer,
 						"a validator is the executor or the consumer"
@@ -133,7 +135,7 @@ impl<T: Config> Pallet<T> {
 					ensure!(in_bucket(), "a disputed job is not in its deadline's bucket");
 					ensure!(!verdicts.is_empty(), "a dispute has no validators");
 					ensure!(
-						verdicts.iter().any(|v| v.judgement.is_none()),
+						verdicts.iter().any(|v| v.vote.is_none()),
 						"a dispute with every verdict is still open"
 					);
 					ensure!(accusers_ok(accuser), "an accuser is not who may accuse");

@@ -1,7 +1,7 @@
 //! OpenGov's tracks: root, the model registry, the treasury.
 //!
 //! Periods are nominal lengths (6-second blocks) divided by the chain's
-//! [`Speedup`](super::origins::Speedup), never below one block.
+//! [`Speedup`], never below one block.
 
 use polkadot_sdk::*;
 
