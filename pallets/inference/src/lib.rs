@@ -322,6 +322,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
 
+		/// The most weight `on_initialize` gives to the job market's deadlines and queued draws
+		/// in one block, counting each at the most it can cost. Deadlines it does not reach stay
+		/// in their buckets, oldest first, and draws in the queue, for the next blocks: never
+		/// refused, never lost, and nobody can act on a step whose deadline passed meanwhile.
+		/// Must allow at least one deadline and one draw.
+		#[pallet::constant]
+		type MaxHookWeight: Get<Weight>;
+
 		/// Maximum number of random draws waiting for a later relay block's seed: jobs to
 		/// assign, results to sample, accusations to staff. Must not be zero.
 		#[pallet::constant]
@@ -375,8 +383,20 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type WorkOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, HostJobs<T>>;
 
+	/// The oldest block whose deadline bucket may still hold steps to time out: buckets are
+	/// handled from it on, as far as [`Config::MaxHookWeight`] allows; `None` before the first
+	/// block.
+	#[pallet::storage]
+	pub type DeadlineCursor<T: Config> = StorageValue<_, BlockNumberFor<T>>;
+
+	/// How many queued draws the current block's `on_initialize` accounted for: the most its
+	/// draws after the inherents run. Set and taken within the block.
+	#[pallet::storage]
+	pub type DrawsAllowed<T: Config> = StorageValue<_, u32>;
+
 	/// For each block, the jobs whose current step times out at its start. Entries of jobs that
-	/// moved on are skipped when the bucket is handled.
+	/// moved on are skipped when the bucket is handled; a bucket the hook's weight did not reach
+	/// in its block is handled in the next ones ([`DeadlineCursor`]).
 	#[pallet::storage]
 	pub type Deadlines<T: Config> =
 		StorageMap<_, Twox64Concat, BlockNumberFor<T>, DeadlineBucket<T>, ValueQuery>;
@@ -725,6 +745,13 @@ pub mod pallet {
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "MaxDeadlinesPerBlock must not be zero");
 			assert!(T::MaxPendingDraws::get() > 0, "MaxPendingDraws must not be zero");
 			assert!(T::MaxOutcomes::get() > 0, "MaxOutcomes must not be zero");
+			assert!(
+				Self::hook_base_weight()
+					.saturating_add(Self::time_out_bound())
+					.saturating_add(Self::draw_weight())
+					.all_lte(T::MaxHookWeight::get()),
+				"MaxHookWeight must allow at least one deadline and one draw"
+			);
 			assert!(
 				T::ValidatorPay::get() <= T::ProtocolFee::get(),
 				"ValidatorPay is paid out of the protocol fee and must not exceed it"

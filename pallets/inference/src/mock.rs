@@ -237,6 +237,8 @@ parameter_types! {
 	pub storage MaxOpenJobsPerHost: u32 = 16;
 	/// Small, so that tests fill buckets.
 	pub const MaxDeadlinesPerBlock: u32 = 3;
+	/// Unbounded unless a test lowers it, so that deadlines and draws wait.
+	pub storage MaxHookWeight: Weight = Weight::MAX;
 	/// Small, so that tests fill the queue.
 	pub const MaxPendingDraws: u32 = 6;
 	pub const OutcomeRetention: BlockNumber = 20;
@@ -284,6 +286,7 @@ impl pallet_daya_inference::Config for Test {
 	type MaxOpenJobs = MaxOpenJobs;
 	type MaxOpenJobsPerHost = MaxOpenJobsPerHost;
 	type MaxDeadlinesPerBlock = MaxDeadlinesPerBlock;
+	type MaxHookWeight = MaxHookWeight;
 	type MaxPendingDraws = MaxPendingDraws;
 	type OutcomeRetention = OutcomeRetention;
 	type MaxOutcomes = MaxOutcomes;

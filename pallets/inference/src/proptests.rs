@@ -121,6 +121,7 @@ proptest! {
 		actions in proptest::collection::vec(action(), 1..60),
 		rate in 0..=100u32,
 		per_host in 1..=4u32,
+		slow_hooks in proptest::bool::ANY,
 	) {
 		ExtBuilder::default()
 			.with_hosts()
@@ -128,6 +129,14 @@ proptest! {
 			.build_and_execute(|| {
 				// Hosts fill up: draws skip them and wait.
 				MaxOpenJobsPerHost::set(&per_host);
+				// The least the hook may have: deadlines and draws wait for later blocks.
+				if slow_hooks {
+					MaxHookWeight::set(
+						&(Inference::hook_base_weight()
+							+ Inference::time_out_bound()
+							+ Inference::draw_weight()),
+					);
+				}
 				let issuance = Balances::total_issuance();
 				let accounts: Vec<AccountId> =
 					vec![ALICE, BOB, CHARLIE, DAVE, EVE, CONSUMER, CONSUMER_2, TREASURY];
@@ -143,7 +152,7 @@ proptest! {
 					assert_eq!(total(&accounts), before, "after {action:?}");
 				}
 				// Drain: every job ends, and every escrow is released.
-				run_to_block(System::block_number() + 40);
+				run_to_block(System::block_number() + 60);
 				assert_eq!(Jobs::<Test>::count(), 0);
 				assert_eq!(WorkOf::<Test>::iter().count(), 0, "no host keeps an ended job");
 				for who in CONSUMERS {

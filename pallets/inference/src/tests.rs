@@ -2158,3 +2158,89 @@ fn the_migration_to_v1_indexes_the_jobs_open_at_the_upgrade() {
 			let _ = unassigned;
 		});
 }
+
+/// Moves to the next block by hand, as the executive would, and returns the weight the job
+/// market's `on_initialize` reported.
+fn next_block_weighed() -> polkadot_sdk::frame_support::weights::Weight {
+	use polkadot_sdk::frame_support::traits::PostInherents;
+	let next = System::block_number() + 1;
+	System::set_block_number(next);
+	let weight = Inference::on_initialize(next);
+	<Test as frame_system::Config>::PostInherents::post_inherents();
+	check_invariants();
+	weight
+}
+
+#[test]
+fn deadlines_beyond_the_hooks_weight_wait_in_order_and_nobody_acts_late() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		// Three jobs whose execution times out at the start of the same block.
+		let jobs = [
+			submit_unassigned(CONSUMER).unwrap(),
+			submit_unassigned(CONSUMER).unwrap(),
+			submit_unassigned(CONSUMER_2).unwrap(),
+		];
+		next_block();
+		let deadline = job(jobs[0]).deadline;
+		assert!(jobs.iter().all(|id| job(*id).deadline == deadline));
+		// The hook may take on one deadline a block, counted at the most one can cost, and
+		// as many draws as the rest allows.
+		let budget = Inference::hook_base_weight() + Inference::time_out_bound();
+		MaxHookWeight::set(&budget);
+		run_to_block(deadline - 1);
+
+		let mut reassigned = Vec::new();
+		for block in 0..4 {
+			let weight = next_block_weighed();
+			assert!(weight.all_lte(budget), "block {block}: {weight:?} over {budget:?}");
+			for id in jobs {
+				let open = job(id);
+				if open.reassigned && !reassigned.contains(&id) {
+					reassigned.push(id);
+				}
+				// A step whose deadline passed is closed, handled or not.
+				if matches!(open.status, JobStatus::Assigned) && open.deadline == deadline {
+					assert_noop!(
+						Inference::submit_result(
+							RuntimeOrigin::signed(open.executor.unwrap()),
+							id,
+							result("late", 8, 12)
+						),
+						Error::<Test>::DeadlinePassed
+					);
+				}
+			}
+			// One more deadline handled per block, the oldest first.
+			assert_eq!(reassigned, jobs[..(block + 1).min(3)].to_vec(), "block {block}");
+		}
+		// Each one reassigned to a new executor once a draw reached it.
+		assert!(jobs.iter().all(|id| job(*id).reassigned && job(*id).deadline > deadline));
+		assert!(Deadlines::<Test>::get(deadline).is_empty());
+		assert_eq!(DeadlineCursor::<Test>::get(), Some(System::block_number() + 1));
+	});
+}
+
+#[test]
+fn draws_beyond_the_hooks_weight_wait_in_order() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let jobs = [
+			submit_unassigned(CONSUMER).unwrap(),
+			submit_unassigned(CONSUMER).unwrap(),
+			submit_unassigned(CONSUMER).unwrap(),
+			submit_unassigned(CONSUMER_2).unwrap(),
+			submit_unassigned(CONSUMER_2).unwrap(),
+		];
+		// Two draws a block.
+		let budget = Inference::hook_base_weight() + Inference::draw_weight() * 2;
+		MaxHookWeight::set(&budget);
+		for block in 0..3 {
+			let weight = next_block_weighed();
+			assert!(weight.all_lte(budget), "block {block}: {weight:?} over {budget:?}");
+			let assigned = jobs.iter().filter(|id| job(**id).executor.is_some()).count();
+			assert_eq!(assigned, (2 * (block + 1)).min(5), "block {block}");
+			// The oldest first: the assigned ones are a prefix.
+			assert!(jobs[..assigned].iter().all(|id| job(*id).executor.is_some()));
+		}
+		assert!(Draws::<Test>::get().is_empty());
+	});
+}

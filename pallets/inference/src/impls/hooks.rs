@@ -11,12 +11,16 @@
 use super::*;
 
 impl<T: Config> Pallet<T> {
-	/// Handles a job whose current step timed out at the start of `now`, if it did, and
-	/// returns what that cost.
-	pub(crate) fn time_out(job_id: JobId, now: BlockNumberFor<T>) -> Weight {
+	/// Handles a job of the bucket of `block` (at most `now`) whose current step timed out at
+	/// that block's start, if it did, and returns what that cost.
+	pub(crate) fn time_out(
+		job_id: JobId,
+		block: BlockNumberFor<T>,
+		now: BlockNumberFor<T>,
+	) -> Weight {
 		let skipped = T::DbWeight::get().reads(1);
 		let Some(job) = Jobs::<T>::get(job_id) else { return skipped };
-		if job.deadline != now || job.status.awaits_draw() {
+		if job.deadline != block || job.status.awaits_draw() {
 			return skipped;
 		}
 		// Every timed-out step reads the model's registry entry too (its version), and takes
@@ -95,6 +99,29 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// The most one deadline can cost [`Self::time_out`], whatever the step that timed out:
+	/// a reassignment or a refund, a silent validator's slash and a settlement, or a dispute's
+	/// decision with each of its validators silent.
+	pub(crate) fn time_out_bound() -> Weight {
+		let step = Self::reassign_weight()
+			.saturating_add(T::WeightInfo::cancel_job())
+			.max(Self::settle_weight().saturating_add(Self::silence_weight()))
+			.max(Self::decide_weight().saturating_add(
+				Self::silence_weight().saturating_mul(u64::from(T::DisputeValidators::get())),
+			));
+		step.saturating_add(T::DbWeight::get().reads(2))
+			.saturating_add(Self::lists_weight())
+	}
+
+	/// What `on_initialize` costs before any deadline or draw: the benchmarked hook with
+	/// nothing to do, the draws after the inherents with none to run, and reading and writing
+	/// the cursor and the draws' allowance.
+	pub(crate) fn hook_base_weight() -> Weight {
+		T::WeightInfo::on_initialize_deadlines(0)
+			.saturating_add(Self::draws_weight(0))
+			.saturating_add(T::DbWeight::get().reads_writes(1, 2))
+	}
+
 	/// What moving a job in [`WorkOf`] costs at most, on top of the benchmarked weights (which
 	/// were generated before the index existed): a read and a write of the list of each host
 	/// with a part in it, the executor and a dispute's validators.
@@ -157,16 +184,52 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(Self::draw_weight().saturating_mul(u64::from(count)))
 	}
 
-	/// The `on_initialize` hook: handles the deadlines of `now`, then accounts for the draws
-	/// that run after the inherents, as many as are queued by then. Returns the weight of what
-	/// it did (each job's cost depends on where it went) and of those draws.
+	/// The `on_initialize` hook: handles the deadline buckets from the oldest not handled yet
+	/// ([`DeadlineCursor`]) up to `now`'s, then accounts for the draws that run after the
+	/// inherents, as many as are queued, all as far as [`Config::MaxHookWeight`] allows: each
+	/// deadline counted at [`Self::time_out_bound`] and each draw at [`Self::draw_weight`]
+	/// before it is taken on. What the budget does not reach waits for the next blocks, in
+	/// order. Returns the weight of what it did (each job's cost depends on where it went) and
+	/// of the draws it allowed ([`DrawsAllowed`]).
 	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
-		let mut weight = T::WeightInfo::on_initialize_deadlines(0);
-		for job_id in Deadlines::<T>::take(now).iter() {
-			weight = weight.saturating_add(Self::time_out(*job_id, now));
+		let budget = T::MaxHookWeight::get();
+		let per_deadline = Self::time_out_bound();
+		let bucket_io = T::DbWeight::get().reads_writes(1, 1);
+		let mut weight = Self::hook_base_weight();
+		let mut block = DeadlineCursor::<T>::get().unwrap_or(now).min(now);
+		while block <= now {
+			if weight.saturating_add(bucket_io).saturating_add(per_deadline).any_gt(budget) {
+				break;
+			}
+			weight = weight.saturating_add(bucket_io);
+			let bucket = Deadlines::<T>::take(block);
+			let mut handled = 0usize;
+			for job_id in bucket.iter() {
+				if weight.saturating_add(per_deadline).any_gt(budget) {
+					break;
+				}
+				weight = weight.saturating_add(Self::time_out(*job_id, block, now));
+				handled = handled.saturating_add(1);
+			}
+			if handled < bucket.len() {
+				// Handled first in the next block: the steps left wait in their bucket.
+				let rest = bucket.into_iter().skip(handled).collect::<Vec<_>>();
+				Deadlines::<T>::insert(block, DeadlineBucket::<T>::truncate_from(rest));
+				break;
+			}
+			block = block.saturating_add(One::one());
 		}
-		let queued = Draws::<T>::decode_len().unwrap_or(0);
-		weight.saturating_add(Self::draws_weight(u32::try_from(queued).unwrap_or(u32::MAX)))
+		DeadlineCursor::<T>::put(block);
+		let queued = u32::try_from(Draws::<T>::decode_len().unwrap_or(0)).unwrap_or(u32::MAX);
+		// The draws' fixed part is in the base; each draw counted at the most it can cost.
+		let per_draw = Self::draw_weight();
+		let mut allowed = 0u32;
+		while allowed < queued && weight.saturating_add(per_draw).all_lte(budget) {
+			weight = weight.saturating_add(per_draw);
+			allowed = allowed.saturating_add(1);
+		}
+		DrawsAllowed::<T>::put(allowed);
+		weight
 	}
 
 	/// The `on_idle` hook: prunes outcomes past their retention, oldest first, while

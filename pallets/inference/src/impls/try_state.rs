@@ -194,8 +194,17 @@ impl<T: Config> Pallet<T> {
 			let held = T::Currency::balance_on_hold(&HoldReason::JobEscrow.into(), consumer);
 			ensure!(held == *escrow, "a consumer's held escrow is not the sum of its jobs'");
 		}
+		let cursor = DeadlineCursor::<T>::get();
+		ensure!(
+			cursor.is_none_or(|cursor| cursor <= now.saturating_add(One::one())),
+			"the deadline cursor is past the next block"
+		);
 		for (block, bucket) in Deadlines::<T>::iter() {
 			ensure!(!bucket.is_empty(), "an empty deadline bucket is stored");
+			ensure!(
+				cursor.is_none_or(|cursor| cursor <= block),
+				"a deadline bucket older than the cursor is never handled"
+			);
 			for id in bucket.iter() {
 				let job = Jobs::<T>::get(id);
 				ensure!(
