@@ -447,3 +447,134 @@ fn a_hosts_work_lookup_does_not_grow_with_the_market() {
 	assert!(*most < 2 * *least, "the lookup's proof grew with the market: {proofs:?}");
 	assert!(*most < 16 * 1024, "a lookup proves a few KiB, not the market: {proofs:?}");
 }
+
+/// The job market's hook at its bounds, on the runtime's weights: 100,000 open jobs, of which
+/// a full deadline bucket (512) of disputes whose validators all stayed silent (the costliest
+/// time-out: slashes, then a new round or the end) and a full draw queue (1,024 jobs to
+/// assign). Every block's `on_initialize` reports at most `MaxHookWeight`, and each of the
+/// next 20 blocks takes on more of the bucket and the queue, oldest first (the pallet's tests
+/// drain them to the end). Printed: what each block took on, and how long draining takes.
+#[test]
+fn the_job_markets_hook_stays_within_its_share_of_a_block_at_its_bounds() {
+	use daya_primitives::BlockRandomness;
+	use pallet_daya_inference::{
+		Config as MarketConfig, Deadlines, Draws, Job, NextJobId, PendingDraw, Verdict,
+	};
+	use sp_core::H256;
+	development().execute_with(|| {
+		next_block();
+		let now = System::block_number();
+		let version = crate::Models::model(0).unwrap().spec.version;
+		let host = |index: u64| AccountId::from(H256::from_low_u64_be(index + 1).0);
+		let assigned = Job::<Runtime> {
+			consumer: account(200),
+			model: 0,
+			payload_hash: H256::repeat_byte(1),
+			prompt_tokens: 256,
+			max_output_tokens: 64,
+			params: JobParams::default(),
+			price_per_token: 1,
+			model_version: version,
+			sampling_key: H256::repeat_byte(2),
+			submitted_at: now,
+			executor: Some(host(0)),
+			reassigned: false,
+			cancel_requested: false,
+			deadline: now + 10_000,
+			delivery: None,
+			delivered_at: None,
+			status: JobStatus::Assigned,
+		};
+		let delivery = pallet_daya_inference::Delivery {
+			output_hash: H256::repeat_byte(3),
+			usage: daya_primitives::Usage { prompt_tokens: 200, completion_tokens: 64 },
+			result_hash: H256::repeat_byte(4),
+		};
+		let market = <Runtime as MarketConfig>::MaxOpenJobs::get() as u64;
+		let bucket = <Runtime as MarketConfig>::MaxDeadlinesPerBlock::get() as u64;
+		let queue = <Runtime as MarketConfig>::MaxPendingDraws::get() as u64;
+		let deadline = now + 1;
+		let after = <Runtime as MarketConfig>::Randomness::seed().map_or(0, |s| s.relay_block);
+		for id in 0..market {
+			let job = if id < bucket {
+				let verdicts =
+					(1..=3).map(|v| Verdict::pending(host(id * 4 + v))).collect::<Vec<_>>();
+				Deadlines::<Runtime>::try_append(deadline, id).unwrap();
+				Job {
+					executor: Some(host(id * 4 + 4)),
+					deadline,
+					delivery: Some(delivery),
+					delivered_at: Some(now),
+					status: JobStatus::Disputed {
+						accuser: host(id * 4),
+						verdicts: verdicts.try_into().unwrap(),
+						round: 0,
+						since: now,
+					},
+					..assigned.clone()
+				}
+			} else if id < bucket + queue {
+				Draws::<Runtime>::try_append(PendingDraw { job_id: id, after }).unwrap();
+				Job {
+					executor: None,
+					status: JobStatus::Unassigned { missed_by: None },
+					..assigned.clone()
+				}
+			} else {
+				assigned.clone()
+			};
+			Jobs::<Runtime>::insert(id, job);
+		}
+		NextJobId::<Runtime>::put(market);
+
+		let budget = <Runtime as MarketConfig>::MaxHookWeight::get();
+		println!("the hook's share: {budget:?}");
+		println!("block | deadlines left | draws left | weight (ms, proof KiB)");
+		let (mut blocks, mut last) = (0u64, (bucket as usize, queue as usize));
+		loop {
+			let next = System::block_number() + 1;
+			System::set_block_number(next);
+			System::reset_events();
+			Randomness::on_initialize(next);
+			let weight = Inference::on_initialize(next);
+			<Runtime as frame_system::Config>::PostInherents::post_inherents();
+			assert!(weight.all_lte(budget), "block {next}: {weight:?} over {budget:?}");
+			let deadlines = Deadlines::<Runtime>::get(deadline).len();
+			// The queue's own jobs (the disputes' new rounds queue draws of theirs).
+			let draws = Draws::<Runtime>::get()
+				.iter()
+				.filter(|d| (bucket..bucket + queue).contains(&d.job_id))
+				.count();
+			println!(
+				"{next:>5} | {deadlines:>14} | {draws:>10} | {:.1} ms, {} KiB",
+				weight.ref_time() as f64 / 1e9,
+				weight.proof_size() / 1024
+			);
+			blocks += 1;
+			// Jobs are assigned until the genesis hosts are at their bound; then the rest wait
+			// for room (their draws still run, and are counted).
+			let hosts_full = pallet_daya_compute::Hosts::<Runtime>::iter_keys()
+				.all(|host| !Inference::has_room(&host));
+			assert!(
+				(deadlines < last.0 || deadlines == 0)
+					&& (draws < last.1 || draws == 0 || hosts_full),
+				"block {next} took on no deadline or no draw"
+			);
+			// The oldest first: what is left of the bucket is its end.
+			let left = Deadlines::<Runtime>::get(deadline).into_inner();
+			assert_eq!(left, (bucket - deadlines as u64..bucket).collect::<Vec<_>>());
+			last = (deadlines, draws);
+			if (deadlines == 0 && draws == 0) || blocks == 20 {
+				break;
+			}
+		}
+		let handled = bucket as usize - last.0;
+		println!(
+			"{handled} silent disputes in {blocks} blocks: a full bucket of them takes about {} \
+			 blocks; {} of the queue's jobs drawn (the genesis hosts hold {} each at most)",
+			(bucket as usize * blocks as usize).div_ceil(handled.max(1)),
+			queue as usize - last.1,
+			<Runtime as MarketConfig>::MaxOpenJobsPerHost::get()
+		);
+	});
+}

@@ -121,9 +121,13 @@
 //!   per block; a step whose bucket is full goes to one of the next few blocks, and a draw that
 //!   finds no room waits in the queue for the next block. Draws waiting for a seed are capped by
 //!   [`Config::MaxPendingDraws`] ([`Error::DrawsFull`] for a submission, a result or an
-//!   accusation; the caller tries again in a later block). `on_initialize` handles one bucket
-//!   and accounts for the queued draws that run after the inherents, so its work is bounded, and
-//!   it reports the weight of what it did (each job costs by where it went).
+//!   accusation; the caller tries again in a later block). `on_initialize` works within
+//!   [`Config::MaxHookWeight`]: it handles the buckets from the oldest it has not finished
+//!   ([`DeadlineCursor`]), each deadline counted at the most a time-out can cost, then allows as
+//!   many queued draws as the rest covers ([`DrawsAllowed`]; queued draws keep up to half of the
+//!   budget from the deadlines); the rest waits for the next blocks, in order, and a step whose
+//!   deadline passed stays closed meanwhile. It reports the weight of what it did (each job
+//!   costs by where it went) and of the draws it allowed.
 //! - Finished jobs leave [`Jobs`] at once; their [`daya_primitives::JobOutcome`] stays in
 //!   [`Outcomes`] for [`Config::OutcomeRetention`] blocks, at most [`Config::MaxOutcomes`] of
 //!   them (the oldest go first), pruned in `on_idle`.
@@ -326,7 +330,8 @@ pub mod pallet {
 		/// in one block, counting each at the most it can cost. Deadlines it does not reach stay
 		/// in their buckets, oldest first, and draws in the queue, for the next blocks: never
 		/// refused, never lost, and nobody can act on a step whose deadline passed meanwhile.
-		/// Must allow at least one deadline and one draw.
+		/// Queued draws keep up to half of it from the deadlines. Must allow a deadline in one
+		/// half and a draw in the other.
 		#[pallet::constant]
 		type MaxHookWeight: Get<Weight>;
 
@@ -745,12 +750,14 @@ pub mod pallet {
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "MaxDeadlinesPerBlock must not be zero");
 			assert!(T::MaxPendingDraws::get() > 0, "MaxPendingDraws must not be zero");
 			assert!(T::MaxOutcomes::get() > 0, "MaxOutcomes must not be zero");
+			// Deadlines have at least half of it, and so do draws.
+			let half = T::MaxHookWeight::get() / 2;
 			assert!(
 				Self::hook_base_weight()
 					.saturating_add(Self::time_out_bound())
-					.saturating_add(Self::draw_weight())
-					.all_lte(T::MaxHookWeight::get()),
-				"MaxHookWeight must allow at least one deadline and one draw"
+					.saturating_add(T::DbWeight::get().reads_writes(1, 1))
+					.all_lte(half) && Self::draw_weight().all_lte(half),
+				"MaxHookWeight must allow a deadline in half of it, and a draw in the other half"
 			);
 			assert!(
 				T::ValidatorPay::get() <= T::ProtocolFee::get(),

@@ -186,26 +186,39 @@ impl<T: Config> Pallet<T> {
 
 	/// The `on_initialize` hook: handles the deadline buckets from the oldest not handled yet
 	/// ([`DeadlineCursor`]) up to `now`'s, then accounts for the draws that run after the
-	/// inherents, as many as are queued, all as far as [`Config::MaxHookWeight`] allows: each
-	/// deadline counted at [`Self::time_out_bound`] and each draw at [`Self::draw_weight`]
-	/// before it is taken on. What the budget does not reach waits for the next blocks, in
-	/// order. Returns the weight of what it did (each job's cost depends on where it went) and
+	/// inherents, as many as are queued, all as far as [`Config::MaxHookWeight`] allows (queued
+	/// draws keep up to half of it from the deadlines): each deadline counted at
+	/// [`Self::time_out_bound`] and each draw at [`Self::draw_weight`] before it is taken on.
+	/// What the budget does not reach waits for the next blocks, in order. Returns the weight of what it did (each job's cost depends on where it went) and
 	/// of the draws it allowed ([`DrawsAllowed`]).
 	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
 		let budget = T::MaxHookWeight::get();
+		// Queued draws keep up to half of it from the deadlines, so that neither starves.
+		let per_draw = Self::draw_weight();
+		let queued = u32::try_from(Draws::<T>::decode_len().unwrap_or(0)).unwrap_or(u32::MAX);
+		let half = Weight::from_parts(
+			Perbill::from_percent(50).mul_floor(budget.ref_time()),
+			Perbill::from_percent(50).mul_floor(budget.proof_size()),
+		);
+		let kept_for_draws = per_draw.saturating_mul(u64::from(queued)).min(half);
+		let deadline_budget = budget.saturating_sub(kept_for_draws);
 		let per_deadline = Self::time_out_bound();
 		let bucket_io = T::DbWeight::get().reads_writes(1, 1);
 		let mut weight = Self::hook_base_weight();
 		let mut block = DeadlineCursor::<T>::get().unwrap_or(now).min(now);
 		while block <= now {
-			if weight.saturating_add(bucket_io).saturating_add(per_deadline).any_gt(budget) {
+			if weight
+				.saturating_add(bucket_io)
+				.saturating_add(per_deadline)
+				.any_gt(deadline_budget)
+			{
 				break;
 			}
 			weight = weight.saturating_add(bucket_io);
 			let bucket = Deadlines::<T>::take(block);
 			let mut handled = 0usize;
 			for job_id in bucket.iter() {
-				if weight.saturating_add(per_deadline).any_gt(budget) {
+				if weight.saturating_add(per_deadline).any_gt(deadline_budget) {
 					break;
 				}
 				weight = weight.saturating_add(Self::time_out(*job_id, block, now));
@@ -220,9 +233,9 @@ impl<T: Config> Pallet<T> {
 			block = block.saturating_add(One::one());
 		}
 		DeadlineCursor::<T>::put(block);
+		// The draws' fixed part is in the base; each draw counted at the most it can cost,
+		// those the deadlines just queued (reassignments, new dispute rounds) included.
 		let queued = u32::try_from(Draws::<T>::decode_len().unwrap_or(0)).unwrap_or(u32::MAX);
-		// The draws' fixed part is in the base; each draw counted at the most it can cost.
-		let per_draw = Self::draw_weight();
 		let mut allowed = 0u32;
 		while allowed < queued && weight.saturating_add(per_draw).all_lte(budget) {
 			weight = weight.saturating_add(per_draw);
