@@ -346,7 +346,7 @@ fn first_fraud(
 			println!("[e2e] job {id}: {} by {}", ended["end"], ended["executor"]);
 		}
 	}
-	for who in ["alice", "bob", "charlie"] {
+	for who in ["alice", "bob", "charlie", "dave"] {
 		let status = json(url, &["host", "status", who]);
 		println!(
 			"[e2e] {who}: {} capacity {} proof {}",
