@@ -2129,6 +2129,10 @@ fn the_migration_to_v1_indexes_the_jobs_open_at_the_upgrade() {
 			let _ = WorkOf::<Test>::clear(u32::MAX, None);
 			StorageVersion::new(0).put::<Inference>();
 			assert!(Inference::do_try_state().is_err());
+			// Read before the migration runs (the block that sets the code): the same view.
+			for (id, job) in &jobs {
+				assert_eq!(Inference::api_job(*id), Some(job.view()));
+			}
 			assert!(hosts.iter().all(|host| work(*host).is_empty()));
 
 			migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();

@@ -11,7 +11,15 @@ use super::*;
 
 impl<T: Config> Pallet<T> {
 	/// The open job `id`, as the runtime API shows it.
+	///
+	/// At the block that sets this code, the records are still in storage version 0's layout
+	/// (the migration runs in the next block): they are read as such, so that clients reading
+	/// that block see the job too.
 	pub fn api_job(id: JobId) -> Option<JobView<T::AccountId, BalanceOf<T>, BlockNumberFor<T>>> {
+		use polkadot_sdk::frame_support::traits::GetStorageVersion;
+		if Self::on_chain_storage_version() < 1 {
+			return crate::migrations::v1::OldJobs::<T>::get(id).map(|old| old.upgrade().view());
+		}
 		Jobs::<T>::get(id).map(|job| job.view())
 	}
 
