@@ -663,6 +663,20 @@ fn daya_collates_on_a_relay_chain_and_serves_a_job() {
 	for (who, held) in hosts.iter().zip(&held_before) {
 		assert_eq!(balances(&url, who).1, held.1, "host {who}'s held bond across the upgrade");
 	}
+	// The client reads the finalized block: wait until it ran the new code and its migration.
+	let waited = Instant::now();
+	loop {
+		let head = alice.rpc("chain_getFinalizedHead", json!([]));
+		let header = alice.rpc("chain_getHeader", json!([head]));
+		let number =
+			u64::from_str_radix(header["number"].as_str().unwrap().trim_start_matches("0x"), 16)
+				.unwrap();
+		if number > upgrade_block {
+			break;
+		}
+		assert!(waited.elapsed() < Duration::from_secs(180), "Daya finalizes the upgrade");
+		std::thread::sleep(Duration::from_millis(500));
+	}
 	let open = json(&url, &["job", "status", &job]);
 	assert!(open.get("end").is_none(), "the job is still open after the upgrade: {open}");
 	assert_eq!(balances(&url, FERDIE).1, consumer_held, "the consumer's escrow is held");
