@@ -172,8 +172,11 @@ impl<T: Config> Pallet<T> {
 			// The model's version, a contested probe's validator (a dispute's draw), and the
 			// bonds of the executor's picks.
 			.saturating_add(T::DbWeight::get().reads(2_u64.saturating_add(MAX_BOND_PICKS.into())))
-			// The lists of the hosts picked that were busy, and of those given a part.
-			.saturating_add(T::DbWeight::get().reads(MAX_BUSY_PICKS.into()))
+			// The lists of the hosts picked that were busy (up to four picks for each of a
+			// dispute's validators), and of those given a part.
+			.saturating_add(T::DbWeight::get().reads(
+				u64::from(MAX_BUSY_PICKS).saturating_mul(u64::from(T::DisputeValidators::get())),
+			))
 			.saturating_add(Self::lists_weight())
 	}
 
