@@ -389,7 +389,9 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// `n` executors missed their deadline, each job queued to be drawn again.
+	/// `n` executors missed their deadline, each job queued to be drawn again: the deadlines'
+	/// part of `on_initialize` ([`Pallet::handle_deadlines`]), which the hook runs within its
+	/// budget (the benchmark takes the whole bucket).
 	#[benchmark]
 	fn on_initialize_deadlines(
 		n: Linear<0, { T::MaxDeadlinesPerBlock::get() }>,
@@ -402,7 +404,7 @@ mod benchmarks {
 
 		#[block]
 		{
-			Pallet::<T>::do_on_initialize(now);
+			Pallet::<T>::handle_deadlines(now, Weight::zero(), Weight::MAX);
 		}
 
 		for id in ids {

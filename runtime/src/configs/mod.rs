@@ -8,6 +8,7 @@ mod balances;
 mod collator_selection;
 mod compute;
 mod council;
+pub mod db_weights;
 mod emission;
 pub mod governance;
 mod inference;

@@ -7,7 +7,7 @@ use frame_support::{
 	dispatch::DispatchClass,
 	parameter_types,
 	traits::ConstU32,
-	weights::constants::{BlockExecutionWeight, ExtrinsicBaseWeight, RocksDbWeight},
+	weights::constants::{BlockExecutionWeight, ExtrinsicBaseWeight},
 };
 use frame_system::limits::{BlockLength, BlockWeights};
 use sp_version::RuntimeVersion;
@@ -61,7 +61,8 @@ impl frame_system::Config for Runtime {
 	type BlockHashCount = BlockHashCount;
 	type Version = Version;
 	type AccountData = pallet_balances::AccountData<Balance>;
-	type DbWeight = RocksDbWeight;
+	/// Measured on the node's default database by `benchmark storage` (`db_weights.rs`).
+	type DbWeight = super::db_weights::RocksDbWeight;
 	type BlockWeights = RuntimeBlockWeights;
 	type BlockLength = RuntimeBlockLength;
 	type SS58Prefix = SS58Prefix;

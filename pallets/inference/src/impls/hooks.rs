@@ -116,7 +116,7 @@ impl<T: Config> Pallet<T> {
 	/// What `on_initialize` costs before any deadline or draw: the benchmarked hook with
 	/// nothing to do, the draws after the inherents with none to run, and reading and writing
 	/// the cursor and the draws' allowance.
-	pub(crate) fn hook_base_weight() -> Weight {
+	pub fn hook_base_weight() -> Weight {
 		T::WeightInfo::on_initialize_deadlines(0)
 			.saturating_add(Self::draws_weight(0))
 			.saturating_add(T::DbWeight::get().reads_writes(1, 2))
@@ -164,7 +164,7 @@ impl<T: Config> Pallet<T> {
 	/// a dispute's validators (as an accusation used to).
 	/// Each also reads the model's registry entry, to see whether the model moved to another
 	/// version than the job's.
-	pub(crate) fn draw_weight() -> Weight {
+	pub fn draw_weight() -> Weight {
 		T::WeightInfo::draw_assign(1)
 			.saturating_sub(T::WeightInfo::draw_assign(0))
 			.max(Self::sample_weight().saturating_add(Self::settle_weight()))
@@ -205,9 +205,31 @@ impl<T: Config> Pallet<T> {
 		);
 		let kept_for_draws = per_draw.saturating_mul(u64::from(queued)).min(half);
 		let deadline_budget = budget.saturating_sub(kept_for_draws);
+		let mut weight = Self::handle_deadlines(now, Self::hook_base_weight(), deadline_budget);
+		// The draws' fixed part is in the base; each draw counted at the most it can cost,
+		// those the deadlines just queued (reassignments, new dispute rounds) included.
+		let queued = u32::try_from(Draws::<T>::decode_len().unwrap_or(0)).unwrap_or(u32::MAX);
+		let mut allowed = 0u32;
+		while allowed < queued && weight.saturating_add(per_draw).all_lte(budget) {
+			weight = weight.saturating_add(per_draw);
+			allowed = allowed.saturating_add(1);
+		}
+		DrawsAllowed::<T>::put(allowed);
+		weight
+	}
+
+	/// Handles the deadline buckets from the oldest not finished ([`DeadlineCursor`]) up to
+	/// `now`'s while `weight` (what the hook used so far) and each deadline's bound
+	/// ([`Self::time_out_bound`]) stay within `budget`; what is left waits in its bucket, in
+	/// order. Returns `weight` with what the deadlines cost. Benchmarked alone, without a budget,
+	/// as `on_initialize_deadlines`.
+	pub(crate) fn handle_deadlines(
+		now: BlockNumberFor<T>,
+		mut weight: Weight,
+		deadline_budget: Weight,
+	) -> Weight {
 		let per_deadline = Self::time_out_bound();
 		let bucket_io = T::DbWeight::get().reads_writes(1, 1);
-		let mut weight = Self::hook_base_weight();
 		let mut block = DeadlineCursor::<T>::get().unwrap_or(now).min(now);
 		while block <= now {
 			if weight
@@ -236,15 +258,6 @@ impl<T: Config> Pallet<T> {
 			block = block.saturating_add(One::one());
 		}
 		DeadlineCursor::<T>::put(block);
-		// The draws' fixed part is in the base; each draw counted at the most it can cost,
-		// those the deadlines just queued (reassignments, new dispute rounds) included.
-		let queued = u32::try_from(Draws::<T>::decode_len().unwrap_or(0)).unwrap_or(u32::MAX);
-		let mut allowed = 0u32;
-		while allowed < queued && weight.saturating_add(per_draw).all_lte(budget) {
-			weight = weight.saturating_add(per_draw);
-			allowed = allowed.saturating_add(1);
-		}
-		DrawsAllowed::<T>::put(allowed);
 		weight
 	}
 
