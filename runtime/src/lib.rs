@@ -319,4 +319,6 @@ mod poc_tests;
 #[cfg(test)]
 mod randomness_tests;
 #[cfg(test)]
+mod scale_tests;
+#[cfg(test)]
 mod tests;

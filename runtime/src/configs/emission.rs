@@ -28,8 +28,10 @@ parameter_types! {
 	pub const CapacityShare: Perbill = Perbill::from_percent(50);
 	/// A host's counted work is at most twice its capacity share of all work.
 	pub const CapacityCapFactor: u32 = 2;
-	/// Hosts a distribution handles per block: 10,000 hosts take at most 164 blocks of the 600.
-	/// (Below `MaxHostsPerModel`, so that the benchmarks fill a page with hosts of one model.)
+	/// Hosts a distribution handles per block: 10,000 hosts take at most 164 blocks of the 600
+	/// (and of the development chain's 200). A page proves about 850 KiB, an epoch's end with
+	/// its first page about a tenth of the block (the runtime's scale test). Below
+	/// `MaxHostsPerModel`, so that the benchmarks fill a page with hosts of one model.
 	pub const HostsPerBlock: u32 = 250;
 }
 
