@@ -9,6 +9,7 @@ use crate::{
 		emission::EmissionCommand,
 		host::HostCommand,
 		job::{JobCommand, QuoteArgs},
+		load::LoadArgs,
 		model::ModelCommand,
 		poc::PocCommand,
 		referendum::ReferendumCommand,
@@ -101,6 +102,9 @@ enum Command {
 	/// voters).
 	#[command(subcommand)]
 	Runtime(RuntimeCommand),
+	/// A load test: jobs from many consumers at once, then balance transfers as the baseline,
+	/// with what each block carried (operators, developers).
+	Load(LoadArgs),
 }
 
 impl Cli {
@@ -129,6 +133,7 @@ impl Command {
 			Command::Referendum(command) => command.run(ctx).await,
 			Command::Council(command) => command.run(ctx).await,
 			Command::Runtime(command) => command.run(ctx).await,
+			Command::Load(args) => args.run(ctx).await,
 		}
 	}
 }

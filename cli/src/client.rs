@@ -342,6 +342,7 @@ pub fn parse_hash(text: &str) -> Result<[u8; 32], Failure> {
 }
 
 /// The client's connection to a node: its subxt client and its raw JSON-RPC client.
+#[derive(Clone)]
 pub struct Client {
 	api: OnlineClient<PolkadotConfig>,
 	rpc: subxt::rpcs::RpcClient,
@@ -548,6 +549,31 @@ impl Client {
 		args: impl IntoEncodableValues,
 	) -> Result<R, Failure> {
 		self.call::<Static<R>>(api, method, args).await.map(|Static(value)| value)
+	}
+
+	/// The subxt client, for what drives the node directly (`daya load`).
+	pub fn api(&self) -> &OnlineClient<PolkadotConfig> {
+		&self.api
+	}
+
+	/// [`Self::next_nonce`], as a user's error.
+	pub async fn next_nonce_of(&self, signer: &Keypair) -> Result<u64, Failure> {
+		self.next_nonce(signer).await.map_err(short)
+	}
+
+	/// `who`'s nonce in the latest finalized block: its transactions included so far.
+	pub async fn included_nonce(&self, who: &AccountId32) -> Result<u64, Failure> {
+		#[derive(DecodeAsType)]
+		#[decode_as_type(crate_path = "scale_decode")]
+		struct AccountInfo {
+			nonce: u32,
+		}
+		let at = self.api.at_current_block().await.map_err(short)?;
+		let account = dynamic::storage::<([u8; 32],), AccountInfo>("System", "Account");
+		Ok(match at.storage().try_fetch(account, (who.0,)).await.map_err(short)? {
+			Some(value) => value.decode().map_err(short)?.nonce.into(),
+			None => 0,
+		})
 	}
 
 	/// `signer`'s next nonce, counting its transactions in the node's pool and best blocks.

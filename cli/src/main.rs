@@ -16,6 +16,7 @@ mod client;
 mod commands;
 mod error;
 mod keys;
+mod load;
 mod report;
 mod spec;
 mod units;

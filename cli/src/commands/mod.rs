@@ -8,6 +8,7 @@ pub mod emission;
 pub mod governance;
 pub mod host;
 pub mod job;
+pub mod load;
 pub mod model;
 pub mod poc;
 pub mod referendum;

@@ -106,6 +106,8 @@ reports! {
 	RuntimeVersion(RuntimeVersion),
 	/// `runtime upgrade`.
 	UpgradeApplied(UpgradeApplied),
+	/// `load`.
+	Load(crate::load::LoadReport),
 }
 
 impl Report {
