@@ -25,7 +25,8 @@ use std::path::PathBuf;
 /// The runtime's block, opaque: the benchmarks need its header and hash only.
 type Block = generic::Block<generic::Header<u32, BlakeTwo256>, OpaqueExtrinsic>;
 /// The host functions a parachain runtime calls beyond Substrate's own.
-type ExtraHostFunctions = cumulus_primitives_proof_size_hostfunction::storage_proof_size::HostFunctions;
+type ExtraHostFunctions =
+	cumulus_primitives_proof_size_hostfunction::storage_proof_size::HostFunctions;
 /// Genesis presets are built by the runtime with these host functions available.
 type Spec = GenericChainSpec<sc_chain_spec::NoExtension, ExtraHostFunctions>;
 
@@ -133,7 +134,8 @@ fn storage(args: StorageArgs) -> sc_cli::Result<()> {
 		let db = backend.expose_db();
 		let storage = backend.expose_storage();
 		let shared_trie_cache = backend.expose_shared_trie_cache();
-		args.cmd.run(config, std::sync::Arc::new(client), db, storage, shared_trie_cache)
+		args.cmd
+			.run(config, std::sync::Arc::new(client), db, storage, shared_trie_cache)
 	})
 }
 

@@ -29,12 +29,12 @@ use std::{
 	time::{Duration, Instant},
 };
 use subxt::{
+	client::{Block, OnlineClientAtBlock, OnlineClientAtBlockImpl},
 	config::PolkadotExtrinsicParamsBuilder,
 	dynamic::{self, Value},
 	ext::scale_decode::{self, DecodeAsType},
-	utils::AccountId32,
-	client::{Block, OnlineClientAtBlock, OnlineClientAtBlockImpl},
 	transactions::SubmittableTransaction,
+	utils::AccountId32,
 	OnlineClient, PolkadotConfig,
 };
 use subxt_signer::sr25519::Keypair;
@@ -306,7 +306,8 @@ pub async fn run(client: &Client, plan: Plan) -> Result<LoadReport, Failure> {
 		.saturating_mul(4)
 		.saturating_add(100 * crate::units::UNIT);
 
-	let state: Shared = Arc::new(Mutex::new(State { phase: Some(Phase::Setup), ..Default::default() }));
+	let state: Shared =
+		Arc::new(Mutex::new(State { phase: Some(Phase::Setup), ..Default::default() }));
 	let follower = tokio::spawn(follow(api.clone(), state.clone(), ours.clone()));
 
 	eprintln!("[load] funding {} consumers with {} each", keys.len(), crate::units::Amount(fund));
@@ -347,8 +348,19 @@ pub async fn run(client: &Client, plan: Plan) -> Result<LoadReport, Failure> {
 		let (model, prompt_bytes, max_output, open) =
 			(plan.model, plan.prompt_bytes, plan.max_output, plan.open_per_consumer);
 		consumers.push(tokio::spawn(async move {
-			consume(client, state, key, index, nonce, model, prompt_bytes, max_output, open, deadline)
-				.await
+			consume(
+				client,
+				state,
+				key,
+				index,
+				nonce,
+				model,
+				prompt_bytes,
+				max_output,
+				open,
+				deadline,
+			)
+			.await
 		}));
 	}
 	let mut waits = Vec::new();
@@ -410,11 +422,16 @@ async fn signed(
 	nonce: u64,
 ) -> Result<Submittable, Failure> {
 	let params = PolkadotExtrinsicParamsBuilder::new().nonce(nonce).immortal().build();
-	at.transactions().create_signed(call, key, params).await.map_err(|e| Failure(e.to_string()))
+	at.transactions()
+		.create_signed(call, key, params)
+		.await
+		.map_err(|e| Failure(e.to_string()))
 }
 
 /// The latest finalized block, to sign at.
-async fn latest(api: &OnlineClient<PolkadotConfig>) -> Result<OnlineClientAtBlock<PolkadotConfig>, Failure> {
+async fn latest(
+	api: &OnlineClient<PolkadotConfig>,
+) -> Result<OnlineClientAtBlock<PolkadotConfig>, Failure> {
 	api.at_current_block().await.map_err(|e| Failure(e.to_string()))
 }
 
@@ -560,7 +577,10 @@ async fn send_transfers(
 			let call = dynamic::transaction(
 				"Balances",
 				"transfer_keep_alive",
-				vec![Value::unnamed_variant("Id", [Value::from_bytes(to.0)]), Value::u128(1_000_000)],
+				vec![
+					Value::unnamed_variant("Id", [Value::from_bytes(to.0)]),
+					Value::u128(1_000_000),
+				],
 			);
 			match signed(&at, &call, &key, nonce).await?.submit().await {
 				Ok(_) => nonce += 1,
@@ -638,7 +658,8 @@ async fn read_block(
 		None => UsedPerClass::default(),
 	};
 	let extrinsics = at.extrinsics().fetch().await.map_err(|e| Failure(e.to_string()))?;
-	let length: u64 = extrinsics.iter().filter_map(Result::ok).map(|e| e.bytes().len() as u64).sum();
+	let length: u64 =
+		extrinsics.iter().filter_map(Result::ok).map(|e| e.bytes().len() as u64).sum();
 	let count = extrinsics.len() as u32;
 	let events = at.events().fetch().await.map_err(|e| Failure(e.to_string()))?;
 	let mut state = lock(state);
@@ -734,8 +755,11 @@ fn fullness(rows: &[&BlockRow], limits: &Limits) -> Fullness {
 fn summarize(plan: &Plan, limits: Limits, state: &State) -> LoadReport {
 	let rows_of = |phase: Phase| state.rows.iter().filter(|r| r.phase == phase).collect::<Vec<_>>();
 	let job_rows = rows_of(Phase::Jobs);
-	let all_job_rows: Vec<&BlockRow> =
-		state.rows.iter().filter(|r| matches!(r.phase, Phase::Jobs | Phase::Drain)).collect();
+	let all_job_rows: Vec<&BlockRow> = state
+		.rows
+		.iter()
+		.filter(|r| matches!(r.phase, Phase::Jobs | Phase::Drain))
+		.collect();
 	let n = job_rows.len().max(1) as f64;
 	let mut blocks: Vec<u64> = state.ended.values().map(|e| e.blocks).collect();
 	let mut millis: Vec<u64> = state.ended.values().map(|e| e.millis).collect();
