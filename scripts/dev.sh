@@ -99,7 +99,8 @@ done
 # blocks later; from the first that proves something, jobs go to proven hosts only.
 say "waiting for proof of compute to prove both hosts (a window every 3 minutes)..."
 proven() {
-	daya --json host status "$1" 2>/dev/null | grep -q '"provenWeight": *[1-9]'
+	# Not `grep -q`: its early exit would close the pipe while `daya` still prints.
+	daya --json host status "$1" 2>/dev/null | grep '"provenWeight": *[1-9]' >/dev/null
 }
 for _ in $(seq 1 80); do
 	if proven alice && proven bob; then break; fi

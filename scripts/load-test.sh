@@ -96,7 +96,8 @@ done
 # proven hosts only.
 say "waiting for proof of compute to prove the ${#hosts[@]} hosts (a window every 3 minutes)..."
 proven() {
-	daya --json host status "$1" 2>/dev/null | grep -q '"provenWeight": *[1-9]'
+	# Not `grep -q`: its early exit would close the pipe while `daya` still prints.
+	daya --json host status "$1" 2>/dev/null | grep '"provenWeight": *[1-9]' >/dev/null
 }
 all_proven() {
 	for host in "${hosts[@]}"; do proven "$host" || return 1; done

@@ -1,5 +1,6 @@
 //! The pallets whose benchmarks the runtime exposes (feature `runtime-benchmarks`), for
-//! generating weights with `frame-omni-bencher` or `daya-node benchmark pallet`.
+//! generating weights with `daya-bench pallet` (`scripts/weights.sh`, a release build),
+//! `frame-omni-bencher` or `daya-node benchmark pallet`.
 
 polkadot_sdk::frame_benchmarking::define_benchmarks!(
 	[frame_system, SystemBench::<Runtime>]

@@ -16,7 +16,7 @@
 //!
 //! Printed: each block's reported and recorded weight, and how long applying a proof-of-compute
 //! window takes at this scale (its pages cover every registered host, `ConcludePerBlock` a
-//! block: hundreds of blocks, far beyond the window period; see `docs/proof-of-compute.md`).
+//! block: hundreds of blocks, far beyond the window period; see `docs/economics.md`).
 //! About 15 seconds in a debug build.
 
 use super::*;
