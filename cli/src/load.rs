@@ -140,6 +140,8 @@ pub struct JobSummary {
 	pub open_at_end: u64,
 	/// Transactions refused or failed (not counted as jobs).
 	pub failed: u64,
+	/// Why, each reason with how often.
+	pub failures: Vec<(String, u64)>,
 	/// Per block of the job phase: submitted, and ended (settled or refunded), means.
 	pub submitted_per_block: f64,
 	pub ended_per_block: f64,
@@ -273,6 +275,8 @@ struct State {
 	/// Whoever waits for a job's end.
 	waiting: HashMap<u64, oneshot::Sender<()>>,
 	failed: u64,
+	/// Why job submissions failed: each reason's first line, and how often.
+	reasons: std::collections::BTreeMap<String, u64>,
 	stop: bool,
 }
 
@@ -493,7 +497,12 @@ async fn consume(
 			Ok(progress) => progress,
 			Err(error) => {
 				// Refused by the pool: the nonce is free again; wait a little.
-				lock(&state).failed += 1;
+				{
+					let mut state = lock(&state);
+					state.failed += 1;
+					let reason = error.line().chars().take(120).collect();
+					*state.reasons.entry(reason).or_default() += 1;
+				}
 				eprintln!("[load] consumer {index}: {}", error.line());
 				drop(slot);
 				if let Ok(next) = client.next_nonce_of(&key).await {
@@ -513,10 +522,12 @@ async fn consume(
 					.find(|e| e.pallet_name() == "Inference" && e.event_name() == "JobSubmitted")
 					.and_then(|e| e.decode_fields_unchecked_as::<JobSubmitted>().ok())
 					.map(|e| e.job_id),
-				Err(_) => {
+				Err(error) => {
 					// Failed, or dropped from the pool and never included: the nonce is read
 					// again (the pool's count, which is right either way).
 					resync.store(true, std::sync::atomic::Ordering::SeqCst);
+					let reason = Failure(error.to_string()).line().chars().take(120).collect();
+					*lock(&state).reasons.entry(reason).or_default() += 1;
 					None
 				},
 			};
@@ -569,8 +580,17 @@ async fn send_transfers(
 	let api = client.api().clone();
 	let who = client::account_of(&key);
 	let mut nonce = client.next_nonce_of(&key).await?;
+	let (mut last, mut since) = (0u64, Instant::now());
 	while Instant::now() < deadline {
 		let included = client.included_nonce(&who).await?;
+		if included != last {
+			(last, since) = (included, Instant::now());
+		} else if nonce > included && since.elapsed() > Duration::from_secs(12) {
+			// Nothing of this account included for two blocks while it has transfers out: the
+			// pool dropped one (a full pool, a failed revalidation) and every later one waits
+			// behind the gap. Send again from the chain's nonce.
+			(nonce, since) = (included, Instant::now());
+		}
 		let room = (included + u64::from(in_flight)).saturating_sub(nonce);
 		let at = latest(&api).await?;
 		for _ in 0..room {
@@ -773,6 +793,7 @@ fn summarize(plan: &Plan, limits: Limits, state: &State) -> LoadReport {
 		refunded: state.ended.len() as u64 - settled,
 		open_at_end: state.included.len().saturating_sub(state.ended.len()) as u64,
 		failed: state.failed,
+		failures: state.reasons.iter().map(|(reason, n)| (reason.clone(), *n)).collect(),
 		submitted_per_block: job_rows.iter().map(|r| f64::from(r.submitted)).sum::<f64>() / n,
 		ended_per_block: job_rows.iter().map(|r| f64::from(r.settled + r.refunded)).sum::<f64>()
 			/ n,
@@ -855,6 +876,9 @@ impl std::fmt::Display for LoadReport {
 			"  submitted {}, settled {}, refunded {}, still open {}, transactions failed {}",
 			jobs.submitted, jobs.settled, jobs.refunded, jobs.open_at_end, jobs.failed
 		)?;
+		for (reason, count) in &jobs.failures {
+			writeln!(f, "    {count} × {reason}")?;
+		}
 		writeln!(
 			f,
 			"  per block: {:.1} submitted, {:.1} ended (most {})",
