@@ -397,7 +397,7 @@ pub async fn run(client: &Client, plan: Plan) -> Result<LoadReport, Failure> {
 		let deadline = Instant::now() + plan.transfers_for;
 		let mut senders = Vec::new();
 		for (index, key) in keys.iter().enumerate() {
-			let to = accounts[(index + 1) % accounts.len()].clone();
+			let to = accounts[(index + 1) % accounts.len()];
 			let (client, key) = (client.clone(), key.clone());
 			let in_flight = plan.transfers_in_flight;
 			senders.push(tokio::spawn(async move {
