@@ -372,19 +372,10 @@ fn a_job_life_weight_and_jobs_per_block() {
 	let queue = u64::from(<Runtime as pallet_daya_inference::Config>::MaxPendingDraws::get());
 	// What the block builder counts for a signed extrinsic of `call`, and its length signed.
 	let extrinsic = |call: RuntimeCall| -> (Weight, u64) {
-		let extension: TxExtension = (
-			frame_system::AuthorizeCall::<Runtime>::new(),
-			frame_system::CheckNonZeroSender::<Runtime>::new(),
-			frame_system::CheckSpecVersion::<Runtime>::new(),
-			frame_system::CheckTxVersion::<Runtime>::new(),
-			frame_system::CheckGenesis::<Runtime>::new(),
-			frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::mortal(64, 1)),
-			frame_system::CheckNonce::<Runtime>::from(u32::MAX),
-			frame_system::CheckWeight::<Runtime>::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
-		)
-			.into();
+		let extension = crate::configs::offchain::tx_extension(
+			sp_runtime::generic::Era::mortal(64, 1),
+			u32::MAX,
+		);
 		let weight = call
 			.get_dispatch_info()
 			.call_weight

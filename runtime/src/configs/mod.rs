@@ -13,7 +13,7 @@ mod emission;
 pub mod governance;
 mod inference;
 mod models;
-mod offchain;
+pub(crate) mod offchain;
 mod parachain_system;
 mod poc;
 mod randomness;

@@ -58,6 +58,24 @@ where
 	type RuntimeCall = RuntimeCall;
 }
 
+/// The transaction extensions of a signed transaction valid in `era` with `nonce`, no tip and
+/// no metadata hash asked for: what the offchain worker signs with.
+pub(crate) fn tx_extension(era: generic::Era, nonce: crate::Nonce) -> TxExtension {
+	(
+		frame_system::AuthorizeCall::<Runtime>::new(),
+		frame_system::CheckNonZeroSender::<Runtime>::new(),
+		frame_system::CheckSpecVersion::<Runtime>::new(),
+		frame_system::CheckTxVersion::<Runtime>::new(),
+		frame_system::CheckGenesis::<Runtime>::new(),
+		frame_system::CheckEra::<Runtime>::from(era),
+		frame_system::CheckNonce::<Runtime>::from(nonce),
+		frame_system::CheckWeight::<Runtime>::new(),
+		pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+		frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+	)
+		.into()
+}
+
 impl<C> CreateSignedTransaction<C> for Runtime
 where
 	RuntimeCall: From<C>,
@@ -74,19 +92,7 @@ where
 			.checked_next_power_of_two()
 			.unwrap_or(64);
 		let current = System::block_number().saturated_into::<u64>().saturating_sub(1);
-		let extension: TxExtension = (
-			frame_system::AuthorizeCall::<Runtime>::new(),
-			frame_system::CheckNonZeroSender::<Runtime>::new(),
-			frame_system::CheckSpecVersion::<Runtime>::new(),
-			frame_system::CheckTxVersion::<Runtime>::new(),
-			frame_system::CheckGenesis::<Runtime>::new(),
-			frame_system::CheckEra::<Runtime>::from(generic::Era::mortal(period, current)),
-			frame_system::CheckNonce::<Runtime>::from(nonce),
-			frame_system::CheckWeight::<Runtime>::new(),
-			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
-			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
-		)
-			.into();
+		let extension = tx_extension(generic::Era::mortal(period, current), nonce);
 		let payload = generic::SignedPayload::new(call, extension).ok()?;
 		let signature = payload.using_encoded(|bytes| A::sign(bytes, public))?;
 		let (call, extension, _) = payload.deconstruct();
