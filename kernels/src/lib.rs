@@ -12,8 +12,9 @@
 //! - the lanes are added in order `0..8`.
 //!
 //! So the result does not depend on the batch (how many rows, which rows share a dequantized
-//! block), on the thread count, or on the CPU: the AVX2 path and the portable path give the
-//! same bits. A chain job's numbers are the same alone or in a batch, and the same in a
+//! block), on the thread count, or on the CPU: the AVX-512 path (two outputs side by side in
+//! each sixteen-lane vector, each half doing what an eight-lane AVX2 vector does), the AVX2 path
+//! and the portable path give the same bits ([`Isa`]). A chain job's numbers are the same alone or in a batch, and the same in a
 //! generation as in a validator's teacher-forced replay.
 
 use candle_core::{quantized::GgmlDType, Device, Tensor};
@@ -37,6 +38,55 @@ const PARALLEL_FROM: usize = 1 << 17;
 
 /// Rows that share each dequantized block. How rows are tiled never changes a row's sum.
 const TILE: usize = 8;
+
+/// Outputs a thread takes at a time.
+const OUTPUTS: usize = 16;
+
+/// The instruction sets a product runs on, from the least to the most. Each gives the same
+/// bits: the operations are the same, only how many run at once differs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Isa {
+	/// Any CPU: the definition, one element at a time.
+	Portable,
+	/// x86-64 with AVX2 and FMA: eight lanes, one output in each vector.
+	Avx2,
+	/// x86-64 with AVX-512 (F, BW, DQ, VL) and FMA: sixteen lanes, two outputs in each vector.
+	Avx512,
+}
+
+impl Isa {
+	/// The most this CPU has.
+	pub fn best() -> Isa {
+		use std::sync::OnceLock;
+		static BEST: OnceLock<Isa> = OnceLock::new();
+		*BEST.get_or_init(|| {
+			#[cfg(target_arch = "x86_64")]
+			{
+				use std::arch::is_x86_feature_detected as has;
+				if has!("avx512f")
+					&& has!("avx512bw")
+					&& has!("avx512dq")
+					&& has!("avx512vl")
+					&& has!("fma")
+				{
+					return Isa::Avx512;
+				}
+				if has!("avx2") && has!("fma") {
+					return Isa::Avx2;
+				}
+			}
+			Isa::Portable
+		})
+	}
+
+	/// Every instruction set this CPU has, the least first.
+	pub fn available() -> Vec<Isa> {
+		[Isa::Portable, Isa::Avx2, Isa::Avx512]
+			.into_iter()
+			.filter(|i| *i <= Isa::best())
+			.collect()
+	}
+}
 
 /// A block of 32 Q4_1 weights, its scales widened to `f32` (exactly).
 #[derive(Clone, Copy)]
@@ -185,69 +235,37 @@ impl QuantWeight {
 		Tensor::from_vec(y, shape, &Device::Cpu)
 	}
 
-	/// `y[r][o]` for the rows `r` of `xs` (each `cols` long), row-major.
+	/// `y[r][o]` for the rows `r` of `xs` (each `cols` long), row-major, on the best
+	/// instruction set this CPU has.
 	pub fn matmul(&self, xs: &[f32]) -> Vec<f32> {
+		self.matmul_on(Isa::best(), xs)
+	}
+
+	/// [`QuantWeight::matmul`] on `isa` (the best this CPU has at most): the same bits whatever
+	/// `isa` is. For tests and benchmarks that compare the paths.
+	pub fn matmul_on(&self, isa: Isa, xs: &[f32]) -> Vec<f32> {
+		let isa = isa.min(Isa::best());
 		let m = xs.len() / self.cols;
 		if m == 0 {
 			return Vec::new();
 		}
 		// Outputs in chunks across threads: each output's column of `yt` (the product
 		// transposed) is one thread's.
-		const OUTPUTS: usize = 16;
 		let mut yt = vec![0f32; m * self.rows];
 		let chunk = |(chunk, out): (usize, &mut [f32])| {
 			let first = chunk * OUTPUTS;
-			#[cfg(target_arch = "x86_64")]
-			{
-				if m < FEW_ROWS && self.group == GROUP && avx2() {
-					// Few rows: a group of outputs at a time gives the chains to overlap.
-					let outputs = out.len() / m;
-					for r in 0..m {
-						let x = &xs[r * self.cols..(r + 1) * self.cols];
-						for group in (0..outputs).step_by(GROUP) {
-							let mut y = [0f32; GROUP];
-							// SAFETY: the CPU has AVX2 and FMA (`avx2`); `first + group` starts a
-							// whole group (chunks and rows are multiples of GROUP) and `x` is one
-							// row of `cols`.
-							unsafe { avx::group(self, first + group, x, &mut y) };
-							for (i, y) in y.iter().enumerate() {
-								out[(group + i) * m + r] = *y;
-							}
-						}
-					}
-					return;
-				}
-			}
-			#[cfg(target_arch = "x86_64")]
-			{
-				if m < PANEL_ROWS && avx2() {
-					// Some rows (a batch): a tile of rows shares each dequantized block.
-					let per_row = self.cols / BLOCK;
+			match isa {
+				#[cfg(target_arch = "x86_64")]
+				// SAFETY: `Isa::best` found AVX-512 (F, BW, DQ, VL) and FMA on this CPU.
+				Isa::Avx512 => unsafe { self.chunk_avx512(first, xs, m, out) },
+				#[cfg(target_arch = "x86_64")]
+				// SAFETY: `Isa::best` found AVX2 and FMA on this CPU.
+				Isa::Avx2 => unsafe { self.chunk_avx2(first, xs, m, out) },
+				_ => {
 					for (i, column) in out.chunks_exact_mut(m).enumerate() {
-						// SAFETY: the CPU has AVX2 and FMA (`avx2`); output `first + i`
-						// exists and `xs` holds `m` rows.
-						unsafe { avx::rows(self, first + i, per_row, xs, column) };
+						self.portable(first + i, xs, column);
 					}
-					return;
-				}
-				if avx2() {
-					// Many rows (a prompt): the chunk's weights dequantized once, then two
-					// outputs by four rows at a time.
-					let outputs = out.len() / m;
-					let mut weights = vec![0f32; outputs * self.cols];
-					for (i, row) in weights.chunks_exact_mut(self.cols).enumerate() {
-						for (b, w) in row.chunks_exact_mut(BLOCK).enumerate() {
-							w.copy_from_slice(&self.block(first + i, b));
-						}
-					}
-					// SAFETY: the CPU has AVX2 and FMA (`avx2`); `weights` holds `outputs`
-					// rows of `cols`, `xs` holds `m` rows, `out` holds `outputs * m`.
-					unsafe { avx::panel(&weights, self.cols, xs, m, out) };
-					return;
-				}
-			}
-			for (i, column) in out.chunks_exact_mut(m).enumerate() {
-				self.portable(first + i, xs, column);
+				},
 			}
 		};
 		// Threads cost a wake-up and a join each (microseconds): worth it for a prompt or a
@@ -267,6 +285,87 @@ impl QuantWeight {
 			}
 		}
 		y
+	}
+
+	/// The outputs `first..` of `out` (`out[i * m + r]` for output `first + i`, row `r`) with
+	/// AVX2 and FMA.
+	///
+	/// # Safety
+	/// The CPU has AVX2 and FMA.
+	#[cfg(target_arch = "x86_64")]
+	unsafe fn chunk_avx2(&self, first: usize, xs: &[f32], m: usize, out: &mut [f32]) {
+		let outputs = out.len() / m;
+		if m < FEW_ROWS && self.group == GROUP {
+			// Few rows: a group of outputs at a time gives the chains to overlap.
+			for r in 0..m {
+				let x = &xs[r * self.cols..(r + 1) * self.cols];
+				for group in (0..outputs).step_by(GROUP) {
+					let mut y = [0f32; GROUP];
+					// SAFETY: the caller's CPU has AVX2 and FMA; `first + group` starts a whole
+					// group (chunks and rows are multiples of GROUP) and `x` is one row of `cols`.
+					unsafe { avx::group(self, first + group, x, &mut y) };
+					for (i, y) in y.iter().enumerate() {
+						out[(group + i) * m + r] = *y;
+					}
+				}
+			}
+		} else if m < PANEL_ROWS {
+			// Some rows (a batch): a tile of rows shares each dequantized block.
+			let per_row = self.cols / BLOCK;
+			for (i, column) in out.chunks_exact_mut(m).enumerate() {
+				// SAFETY: as above; output `first + i` exists and `xs` holds `m` rows.
+				unsafe { avx::rows(self, first + i, per_row, xs, column) };
+			}
+		} else {
+			// Many rows (a prompt): the chunk's weights dequantized once, then two outputs by
+			// four rows at a time.
+			let weights = self.dequantized(first, outputs);
+			// SAFETY: as above; `weights` holds `outputs` rows of `cols`, `xs` holds `m` rows,
+			// `out` holds `outputs * m`.
+			unsafe { avx::panel(&weights, self.cols, xs, m, out) };
+		}
+	}
+
+	/// [`QuantWeight::chunk_avx2`] with AVX-512: two outputs side by side in each vector.
+	///
+	/// # Safety
+	/// The CPU has AVX-512 (F, BW, DQ, VL) and FMA.
+	#[cfg(target_arch = "x86_64")]
+	unsafe fn chunk_avx512(&self, first: usize, xs: &[f32], m: usize, out: &mut [f32]) {
+		let outputs = out.len() / m;
+		if m == 1 && self.group == GROUP {
+			for r in 0..m {
+				let x = &xs[r * self.cols..(r + 1) * self.cols];
+				for group in (0..outputs).step_by(GROUP) {
+					let mut y = [0f32; GROUP];
+					// SAFETY: the caller's CPU has AVX-512 and FMA; `first + group` starts a
+					// whole group and `x` is one row of `cols`.
+					unsafe { avx512::group(self, first + group, x, &mut y) };
+					for (i, y) in y.iter().enumerate() {
+						out[(group + i) * m + r] = *y;
+					}
+				}
+			}
+		} else if m < PANEL_ROWS {
+			// SAFETY: as above; outputs `first..first + outputs` exist, `xs` holds `m` rows and
+			// `out` `outputs * m`.
+			unsafe { avx512::rows(self, first, outputs, xs, m, out) };
+		} else {
+			let weights = self.dequantized(first, outputs);
+			// SAFETY: as above; `weights` holds `outputs` rows of `cols`.
+			unsafe { avx512::panel(&weights, self.cols, xs, m, out) };
+		}
+	}
+
+	/// Outputs `first..first + outputs`, dequantized, row after row.
+	fn dequantized(&self, first: usize, outputs: usize) -> Vec<f32> {
+		let mut weights = vec![0f32; outputs * self.cols];
+		for (i, row) in weights.chunks_exact_mut(self.cols).enumerate() {
+			for (b, w) in row.chunks_exact_mut(BLOCK).enumerate() {
+				w.copy_from_slice(&self.block(first + i, b));
+			}
+		}
+		weights
 	}
 
 	/// Output `o` for every row of `xs`, into `column`, on any CPU: the definition the AVX2
@@ -320,15 +419,6 @@ fn dequant_q8_0(b: &Q8_0) -> [f32; BLOCK] {
 		*w = b.d * f32::from(q);
 	}
 	w
-}
-
-#[cfg(target_arch = "x86_64")]
-fn avx2() -> bool {
-	use std::sync::OnceLock;
-	static HAS: OnceLock<bool> = OnceLock::new();
-	*HAS.get_or_init(|| {
-		std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-	})
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -501,6 +591,292 @@ mod avx {
 	}
 }
 
+/// The AVX-512 paths: two outputs side by side in each 16-lane vector (lanes `0..8` the first,
+/// `8..16` the second), each half doing exactly what an AVX2 vector does for its output.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+	use std::arch::x86_64::*;
+
+	use super::{lanes_sum, Blocks, QuantWeight, BLOCK, GROUP, Q4_1, Q8_0};
+
+	/// `a` in lanes `0..8`, `b` in lanes `8..16`.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	unsafe fn halves(a: f32, b: f32) -> __m512 {
+		_mm512_insertf32x8::<1>(_mm512_set1_ps(a), _mm256_set1_ps(b))
+	}
+
+	/// Eight inputs at `p`, in both halves.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	unsafe fn both(p: *const f32) -> __m512 {
+		_mm512_broadcast_f32x8(_mm256_loadu_ps(p))
+	}
+
+	/// Two Q4_1 blocks: vector `k` holds elements `8k..8k + 8` of `a`, then of `b`.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	unsafe fn q4_1(a: &Q4_1, b: &Q4_1) -> [__m512; 4] {
+		let bytes = _mm256_inserti128_si256::<1>(
+			_mm256_castsi128_si256(_mm_loadu_si128(a.qs.as_ptr().cast())),
+			_mm_loadu_si128(b.qs.as_ptr().cast()),
+		);
+		// Bytes `a[0..8] b[0..8] a[8..16] b[8..16]`.
+		let bytes = _mm256_permute4x64_epi64::<0b11_01_10_00>(bytes);
+		let nibble = _mm256_set1_epi8(0x0f);
+		let low = _mm256_and_si256(bytes, nibble);
+		let high = _mm256_and_si256(_mm256_srli_epi16::<4>(bytes), nibble);
+		let (d, m) = (halves(a.d, b.d), halves(a.m, b.m));
+		let dequant =
+			|q: __m128i| _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(q)), m);
+		[
+			dequant(_mm256_castsi256_si128(low)),
+			dequant(_mm256_extracti128_si256::<1>(low)),
+			dequant(_mm256_castsi256_si128(high)),
+			dequant(_mm256_extracti128_si256::<1>(high)),
+		]
+	}
+
+	/// Two Q8_0 blocks: vector `k` holds elements `8k..8k + 8` of `a`, then of `b`.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	unsafe fn q8_0(a: &Q8_0, b: &Q8_0) -> [__m512; 4] {
+		let d = halves(a.d, b.d);
+		let (pa, pb) = (a.qs.as_ptr(), b.qs.as_ptr());
+		let at = |i: usize| {
+			let q = _mm_unpacklo_epi64(
+				_mm_loadl_epi64(pa.add(i).cast()),
+				_mm_loadl_epi64(pb.add(i).cast()),
+			);
+			_mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)))
+		};
+		[at(0), at(8), at(16), at(24)]
+	}
+
+	/// Each half's eight lanes added in order ([`lanes_sum`]).
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	unsafe fn halves_sums(acc: __m512) -> [f32; 2] {
+		let mut lanes = [[0f32; 8]; 2];
+		_mm512_storeu_ps(lanes.as_mut_ptr().cast(), acc);
+		[lanes_sum(&lanes[0]), lanes_sum(&lanes[1])]
+	}
+
+	/// Outputs `first..first + GROUP` (a whole group) for the one row `x`, two by two.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	pub(super) unsafe fn group(w: &QuantWeight, first: usize, x: &[f32], out: &mut [f32; GROUP]) {
+		let at = w.index(first, 0);
+		let len = w.cols / BLOCK * GROUP;
+		match &w.blocks {
+			Blocks::Q4_1(blocks) => group_of(&blocks[at..at + len], |a, b| q4_1(a, b), x, out),
+			Blocks::Q8_0(blocks) => group_of(&blocks[at..at + len], |a, b| q8_0(a, b), x, out),
+		}
+	}
+
+	/// [`group`] over a group's blocks, `GROUP` per position, two dequantized by `pair`.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	#[inline]
+	unsafe fn group_of<B>(
+		blocks: &[B],
+		pair: impl Fn(&B, &B) -> [__m512; 4],
+		x: &[f32],
+		out: &mut [f32; GROUP],
+	) {
+		let mut acc = [_mm512_setzero_ps(); GROUP / 2];
+		for (b, at) in blocks.chunks_exact(GROUP).enumerate() {
+			let p = x[b * BLOCK..][..BLOCK].as_ptr();
+			let xv = [both(p), both(p.add(8)), both(p.add(16)), both(p.add(24))];
+			for (i, acc) in acc.iter_mut().enumerate() {
+				let v = pair(&at[2 * i], &at[2 * i + 1]);
+				for (v, xv) in v.iter().zip(&xv) {
+					*acc = _mm512_fmadd_ps(*v, *xv, *acc);
+				}
+			}
+		}
+		for (i, acc) in acc.iter().enumerate() {
+			let [a, b] = halves_sums(*acc);
+			out[2 * i] = a;
+			out[2 * i + 1] = b;
+		}
+	}
+
+	/// Outputs `first..first + outputs` for the `m` rows of `xs`, into `out[i * m + r]`: four
+	/// outputs by up to eight rows at a time, each block dequantized once for the tile.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	pub(super) unsafe fn rows(
+		w: &QuantWeight,
+		first: usize,
+		outputs: usize,
+		xs: &[f32],
+		m: usize,
+		out: &mut [f32],
+	) {
+		match &w.blocks {
+			Blocks::Q4_1(blocks) => {
+				rows_of(w, blocks, &|a, b| q4_1(a, b), first, outputs, xs, m, out)
+			},
+			Blocks::Q8_0(blocks) => {
+				rows_of(w, blocks, &|a, b| q8_0(a, b), first, outputs, xs, m, out)
+			},
+		}
+	}
+
+	#[allow(clippy::too_many_arguments)]
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	#[inline]
+	unsafe fn rows_of<B>(
+		w: &QuantWeight,
+		blocks: &[B],
+		pair: &impl Fn(&B, &B) -> [__m512; 4],
+		first: usize,
+		outputs: usize,
+		xs: &[f32],
+		m: usize,
+		out: &mut [f32],
+	) {
+		let per_row = w.cols / BLOCK;
+		for quad in (0..outputs).step_by(4) {
+			// The last output repeated where fewer than four are left; its copies not stored.
+			let starts = [0, 1, 2, 3].map(|i| w.index(first + (quad + i).min(outputs - 1), 0));
+			let tile = Tile { blocks, pair, starts, step: w.group, per_row, cols: w.cols };
+			let mut r = 0;
+			while r < m {
+				let rows = (m - r).min(8);
+				let x = &xs[r * w.cols..];
+				let mut sums = [[0f32; 4]; 8];
+				match rows {
+					8 => tile.run::<8>(x, &mut sums),
+					7 => tile.run::<7>(x, &mut sums),
+					6 => tile.run::<6>(x, &mut sums),
+					5 => tile.run::<5>(x, &mut sums),
+					4 => tile.run::<4>(x, &mut sums),
+					3 => tile.run::<3>(x, &mut sums),
+					2 => tile.run::<2>(x, &mut sums),
+					_ => tile.run::<1>(x, &mut sums),
+				}
+				for (t, sums) in sums.iter().enumerate().take(rows) {
+					for (i, y) in sums.iter().enumerate().take((outputs - quad).min(4)) {
+						out[(quad + i) * m + r + t] = *y;
+					}
+				}
+				r += rows;
+			}
+		}
+	}
+
+	/// Four outputs' blocks: output `i`'s block `b` at `starts[i] + b * step`.
+	struct Tile<'a, B, P> {
+		blocks: &'a [B],
+		pair: &'a P,
+		starts: [usize; 4],
+		step: usize,
+		per_row: usize,
+		cols: usize,
+	}
+
+	impl<B, P: Fn(&B, &B) -> [__m512; 4]> Tile<'_, B, P> {
+		/// The four outputs for the first `R` rows of `x` (each `cols` long), into
+		/// `sums[row][output]`.
+		#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+		#[inline]
+		unsafe fn run<const R: usize>(&self, x: &[f32], sums: &mut [[f32; 4]; 8]) {
+			let x = &x[..R * self.cols];
+			let mut acc = [[_mm512_setzero_ps(); R]; 2];
+			for b in 0..self.per_row {
+				let at = |i: usize| &self.blocks[self.starts[i] + b * self.step];
+				let v = [(self.pair)(at(0), at(1)), (self.pair)(at(2), at(3))];
+				for r in 0..R {
+					let p = x[r * self.cols + b * BLOCK..][..BLOCK].as_ptr();
+					for k in 0..4 {
+						let xv = both(p.add(8 * k));
+						acc[0][r] = _mm512_fmadd_ps(v[0][k], xv, acc[0][r]);
+						acc[1][r] = _mm512_fmadd_ps(v[1][k], xv, acc[1][r]);
+					}
+				}
+			}
+			for r in 0..R {
+				let [a, b] = halves_sums(acc[0][r]);
+				let [c, d] = halves_sums(acc[1][r]);
+				sums[r] = [a, b, c, d];
+			}
+		}
+	}
+
+	/// `out[o * m + r]` for the dequantized weight rows `weights` (each `cols` long) and the
+	/// `m` rows of `xs`: eight outputs (four vectors of two) by up to four rows sharing their
+	/// loads (more rows spill the accumulators).
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	pub(super) unsafe fn panel(
+		weights: &[f32],
+		cols: usize,
+		xs: &[f32],
+		m: usize,
+		out: &mut [f32],
+	) {
+		let outputs = weights.len() / cols;
+		let pairs = outputs.div_ceil(2);
+		// Two outputs' rows interleaved eight by eight (the last repeated if alone).
+		let mut paired = vec![0f32; pairs * 2 * cols];
+		for (p, row) in paired.chunks_exact_mut(2 * cols).enumerate() {
+			let [a, b] =
+				[2 * p, (2 * p + 1).min(outputs - 1)].map(|o| &weights[o * cols..][..cols]);
+			for (c, both) in row.chunks_exact_mut(16).enumerate() {
+				both[..8].copy_from_slice(&a[8 * c..][..8]);
+				both[8..].copy_from_slice(&b[8 * c..][..8]);
+			}
+		}
+		for p0 in (0..pairs).step_by(4) {
+			let w =
+				[0, 1, 2, 3].map(|i| paired[(p0 + i.min(pairs - p0 - 1)) * 2 * cols..].as_ptr());
+			let mut r = 0;
+			while r < m {
+				let rows = (m - r).min(4);
+				let x = &xs[r * cols..];
+				let mut sums = [[[0f32; 2]; 4]; 4];
+				match rows {
+					4 => panel_tile::<4>(w, cols, x, &mut sums),
+					3 => panel_tile::<3>(w, cols, x, &mut sums),
+					2 => panel_tile::<2>(w, cols, x, &mut sums),
+					_ => panel_tile::<1>(w, cols, x, &mut sums),
+				}
+				for (t, sums) in sums.iter().enumerate().take(rows) {
+					for (i, pair) in sums.iter().enumerate() {
+						for (h, y) in pair.iter().enumerate() {
+							let o = 2 * (p0 + i) + h;
+							if o < outputs && p0 + i < pairs {
+								out[o * m + r + t] = *y;
+							}
+						}
+					}
+				}
+				r += rows;
+			}
+		}
+	}
+
+	/// Four paired rows `w` (each `2 * cols` long) by the first `R` rows of `x`.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	#[inline]
+	unsafe fn panel_tile<const R: usize>(
+		w: [*const f32; 4],
+		cols: usize,
+		x: &[f32],
+		sums: &mut [[[f32; 2]; 4]; 4],
+	) {
+		let x = &x[..R * cols];
+		let mut acc = [[_mm512_setzero_ps(); R]; 4];
+		for c in 0..cols / 8 {
+			let wv = w.map(|w| _mm512_loadu_ps(w.add(16 * c)));
+			for r in 0..R {
+				let xv = both(x.as_ptr().add(r * cols + 8 * c));
+				for i in 0..4 {
+					acc[i][r] = _mm512_fmadd_ps(wv[i], xv, acc[i][r]);
+				}
+			}
+		}
+		for r in 0..R {
+			for i in 0..4 {
+				sums[r][i] = halves_sums(acc[i][r]);
+			}
+		}
+	}
+}
+
 #[cfg(test)]
 mod tests {
 	use candle_core::quantized::QTensor;
@@ -536,10 +912,33 @@ mod tests {
 			for (a, b) in w.dequantize().iter().zip(&dense) {
 				assert!((a - b).abs() <= 1e-6 * b.abs().max(1.0), "{dtype:?}: {a} against {b}");
 			}
-			// One row, a batch, a prompt: each path the product takes.
-			for m in [1, 3, 11, PANEL_ROWS + 6] {
+			// One row, a few, a batch (every tile of rows), a prompt (every tile of rows): each path
+			// the product takes, on each instruction set this CPU has.
+			for m in [
+				1,
+				2,
+				3,
+				4,
+				5,
+				7,
+				8,
+				9,
+				11,
+				13,
+				14,
+				15,
+				16,
+				PANEL_ROWS + 5,
+				PANEL_ROWS + 6,
+				PANEL_ROWS + 7,
+			] {
 				let x = values(m * cols, 2 + m as u64);
 				let all = w.matmul(&x);
+				for isa in Isa::available() {
+					let on = w.matmul_on(isa, &x);
+					let same = on.iter().zip(&all).all(|(a, b)| a.to_bits() == b.to_bits());
+					assert!(same, "{dtype:?}: {isa:?} against {:?} for {m} rows", Isa::best());
+				}
 				for r in 0..m {
 					let alone = w.matmul(&x[r * cols..(r + 1) * cols]);
 					assert_eq!(alone, all[r * rows..(r + 1) * rows], "{dtype:?}: row {r} of {m}");
@@ -550,7 +949,7 @@ mod tests {
 						assert!((f64::from(*y) - exact).abs() < 1e-4, "{dtype:?}: {y} vs {exact}");
 					}
 				}
-				// The portable path gives the AVX2 paths' bits.
+				// The definition, output by output, gives the same bits.
 				for o in 0..rows {
 					let mut portable = vec![0f32; m];
 					w.portable(o, &x, &mut portable);
