@@ -109,9 +109,8 @@ impl LlamaConfig {
 }
 
 struct Attention {
-	q: Proj,
-	k: Proj,
-	v: Proj,
+	/// Queries, keys and values.
+	qkv: Projs,
 	o: Proj,
 	heads: usize,
 	kv_heads: usize,
@@ -120,9 +119,57 @@ struct Attention {
 }
 
 struct Mlp {
-	gate: Proj,
-	up: Proj,
+	/// The gate and the up projection.
+	gate_up: Projs,
 	down: Proj,
+}
+
+/// Projections of the same input: one product when all are kept quantized and can share a
+/// layout (one pass over the input, one split across threads; each part's outputs the same
+/// bits as its own product's), else one product each.
+enum Projs {
+	/// One matrix, the parts' outputs one after the other, with each part's width.
+	Stacked(Proj, Vec<usize>),
+	/// Each part on its own.
+	Apart(Vec<Proj>),
+}
+
+impl Projs {
+	fn new(parts: Vec<Proj>) -> Self {
+		let quant: Option<Vec<&QuantWeight>> = parts
+			.iter()
+			.map(|p| match p {
+				Proj::Quant(w) => Some(&**w),
+				Proj::Dense(_) => None,
+			})
+			.collect();
+		match quant.as_deref().and_then(QuantWeight::stack) {
+			Some(w) => {
+				let widths = quant.iter().flatten().map(|p| p.rows()).collect();
+				Self::Stacked(Proj::Quant(Arc::new(w)), widths)
+			},
+			None => Self::Apart(parts),
+		}
+	}
+
+	/// Each part's projection of `x`, along its last dimension.
+	fn forward(&self, x: &Tensor) -> candle_core::Result<Vec<Tensor>> {
+		match self {
+			Self::Stacked(w, widths) => {
+				let y = w.forward(x)?;
+				let last = y.rank() - 1;
+				let mut from = 0;
+				widths
+					.iter()
+					.map(|&n| {
+						from += n;
+						y.narrow(last, from - n, n)
+					})
+					.collect()
+			},
+			Self::Apart(parts) => parts.iter().map(|p| p.forward(x)).collect(),
+		}
+	}
 }
 
 struct Block {
@@ -223,6 +270,11 @@ impl Llama {
 			let vb = vb.pp(format!("model.layers.{i}"));
 			let a = vb.pp("self_attn");
 			let m = vb.pp("mlp");
+			let q = linear(&a, quant, "q_proj", h, heads * hd)?;
+			let k = linear(&a, quant, "k_proj", h, kv_heads * hd)?;
+			let v = linear(&a, quant, "v_proj", h, kv_heads * hd)?;
+			let gate = linear(&m, quant, "gate_proj", h, config.intermediate_size)?;
+			let up = linear(&m, quant, "up_proj", h, config.intermediate_size)?;
 			blocks.push(Block {
 				input_norm: candle_nn::rms_norm(h, config.rms_norm_eps, vb.pp("input_layernorm"))?,
 				post_norm: candle_nn::rms_norm(
@@ -231,9 +283,7 @@ impl Llama {
 					vb.pp("post_attention_layernorm"),
 				)?,
 				attn: Attention {
-					q: linear(&a, quant, "q_proj", h, heads * hd)?,
-					k: linear(&a, quant, "k_proj", h, kv_heads * hd)?,
-					v: linear(&a, quant, "v_proj", h, kv_heads * hd)?,
+					qkv: Projs::new(vec![q, k, v]),
 					o: linear(&a, quant, "o_proj", heads * hd, h)?,
 					heads,
 					kv_heads,
@@ -241,8 +291,7 @@ impl Llama {
 					rope_layout: config.rope_layout,
 				},
 				mlp: Mlp {
-					gate: linear(&m, quant, "gate_proj", h, config.intermediate_size)?,
-					up: linear(&m, quant, "up_proj", h, config.intermediate_size)?,
+					gate_up: Projs::new(vec![gate, up]),
 					down: linear(&m, quant, "down_proj", config.intermediate_size, h)?,
 				},
 			});
@@ -391,9 +440,11 @@ impl Block {
 	fn mlp_after(&self, x: Tensor) -> candle_core::Result<Tensor> {
 		let h = self.post_norm.forward(&x)?;
 		let m = &self.mlp;
-		let h = m
-			.down
-			.forward(&(candle_nn::ops::silu(&m.gate.forward(&h)?)? * m.up.forward(&h)?)?)?;
+		let [gate, up]: [Tensor; 2] =
+			m.gate_up.forward(&h)?.try_into().map_err(|_| {
+				candle_core::Error::Msg("an MLP without its two projections".into())
+			})?;
+		let h = m.down.forward(&(candle_nn::ops::silu(&gate)? * up)?)?;
 		x + h
 	}
 }
@@ -419,11 +470,10 @@ impl Attention {
 		let split = |y: Tensor, heads: usize| -> candle_core::Result<Tensor> {
 			y.reshape((b, t, heads, hd))?.transpose(1, 2)?.contiguous()
 		};
-		Ok((
-			split(self.q.forward(x)?, self.heads)?,
-			split(self.k.forward(x)?, self.kv_heads)?,
-			split(self.v.forward(x)?, self.kv_heads)?,
-		))
+		let [q, k, v]: [Tensor; 3] = self.qkv.forward(x)?.try_into().map_err(|_| {
+			candle_core::Error::Msg("attention without its three projections".into())
+		})?;
+		Ok((split(q, self.heads)?, split(k, self.kv_heads)?, split(v, self.kv_heads)?))
 	}
 
 	/// Attention of one sequence's new positions over its cache and themselves, before the

@@ -74,13 +74,10 @@ impl Sampler {
 	pub fn scores(&self, lp: &[f64], position: u32, banned: &[u32]) -> Vec<f64> {
 		let mut scores = lp.to_vec();
 		if self.temperature_milli > 0 {
-			let t = f64::from(self.temperature_milli) / 1000.0;
-			let k = sampler_key(&self.key, position);
-			let mut rng = SplitMix64(u64::from_le_bytes(k[..8].try_into().unwrap_or_default()));
+			let t = self.temperature();
+			let mut draws = self.draws(position);
 			for s in scores.iter_mut() {
-				// Uniform in (0, 1): never 0 nor 1, so the Gumbel draw is finite.
-				let u = ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-				*s += t * -(-u.ln()).ln();
+				*s = score(*s, t, draws.next_u());
 			}
 			if self.top_p_milli < 1_000 {
 				for i in self.outside_nucleus(lp, t) {
@@ -96,21 +93,88 @@ impl Sampler {
 		scores
 	}
 
+	/// The temperature.
+	fn temperature(&self) -> f64 {
+		f64::from(self.temperature_milli) / 1000.0
+	}
+
+	/// The uniform draws at `position`, one per vocabulary id in order.
+	fn draws(&self, position: u32) -> Draws {
+		let k = sampler_key(&self.key, position);
+		Draws(SplitMix64(u64::from_le_bytes(k[..8].try_into().unwrap_or_default())))
+	}
+
+	/// The token [`Sampler::scores`]'s [`argmax`] gives, its score, and the score of `claimed`
+	/// (minus infinity if banned or outside `lp`), without computing every score: a token's
+	/// Gumbel draw (two logarithms) is computed only when a bound on its score that costs none
+	/// reaches the best score so far, which leaves every other token below it. `None` where the
+	/// bound does not apply (nucleus sampling, which ranks every token first): use the scores.
+	fn best(
+		&self,
+		lp: &[f64],
+		position: u32,
+		banned: &[u32],
+		claimed: Option<u32>,
+	) -> Option<(u32, f64, f64)> {
+		if self.top_p_milli < 1_000 || lp.is_empty() {
+			return None;
+		}
+		let t = self.temperature();
+		let exact = |i: usize, u: f64| {
+			if banned.contains(&(i as u32)) {
+				f64::NEG_INFINITY
+			} else if self.temperature_milli > 0 {
+				score(lp[i], t, u)
+			} else {
+				lp[i]
+			}
+		};
+		let mut draws = self.draws(position);
+		let (mut best, mut best_score) = (0usize, exact(0, draws.next_u()));
+		let mut mine = (claimed == Some(0)).then_some(best_score);
+		for (i, &l) in lp.iter().enumerate().skip(1) {
+			let u = if self.temperature_milli > 0 { draws.next_u() } else { 0.5 };
+			let claimed = claimed == Some(i as u32);
+			// Below the best even at its draw's bound: it cannot be picked (NaN goes on to the
+			// exact score, which compares as the scores' argmax does).
+			let bound = if self.temperature_milli > 0 { l + t * gumbel_bound(u) } else { l };
+			if bound < best_score && !claimed {
+				continue;
+			}
+			let s = exact(i, u);
+			if claimed {
+				mine = Some(s);
+			}
+			if s > best_score {
+				(best, best_score) = (i, s);
+			}
+		}
+		Some((best as u32, best_score, mine.unwrap_or(f64::NEG_INFINITY)))
+	}
+
 	/// The token the sampler picks at `position`.
 	pub fn pick(&self, lp: &[f64], position: u32, banned: &[u32]) -> u32 {
-		argmax(&self.scores(lp, position, banned))
+		match self.best(lp, position, banned, None) {
+			Some((token, _, _)) => token,
+			None => argmax(&self.scores(lp, position, banned)),
+		}
 	}
 
 	/// The margin of `claimed` at `position` in micro-nats: the best score less the claimed
 	/// token's, `u32::MAX` for a token the sampler can never pick (banned or outside the
 	/// vocabulary).
 	pub fn margin_micro(&self, lp: &[f64], position: u32, banned: &[u32], claimed: u32) -> u32 {
-		let scores = self.scores(lp, position, banned);
-		let Some(&mine) = scores.get(claimed as usize) else { return u32::MAX };
+		let (best, mine) = match self.best(lp, position, banned, Some(claimed)) {
+			Some((_, best, mine)) => (best, mine),
+			None => {
+				let scores = self.scores(lp, position, banned);
+				let Some(&mine) = scores.get(claimed as usize) else { return u32::MAX };
+				(scores[argmax(&scores) as usize], mine)
+			},
+		};
 		if !mine.is_finite() {
 			return u32::MAX;
 		}
-		let best = scores[argmax(&scores) as usize];
 		let margin = ((best - mine) * 1e6).round();
 		if margin.is_nan() {
 			u32::MAX
@@ -118,6 +182,30 @@ impl Sampler {
 			margin.clamp(0.0, f64::from(u32::MAX)) as u32
 		}
 	}
+}
+
+/// Uniform draws in `(0, 1)`: never 0 nor 1, so a Gumbel draw is finite.
+struct Draws(SplitMix64);
+
+impl Draws {
+	fn next_u(&mut self) -> f64 {
+		((self.0.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+	}
+}
+
+/// A token's score: its log-probability plus `t` times the Gumbel draw of `u`.
+fn score(lp: f64, t: f64, u: f64) -> f64 {
+	lp + t * -(-u.ln()).ln()
+}
+
+/// At least the Gumbel draw `-ln(-ln u)` of `u` in `(0, 1)` as computed, without a logarithm:
+/// `-ln u >= 1 - u`, so the draw is at most `-ln w` for `w = 1 - u`, which is at most `-e ln 2`
+/// for `w` in `[2^e, 2^(e + 1))`. Loose by at most `ln 2`; the small constant covers the
+/// roundings of both sides.
+fn gumbel_bound(u: f64) -> f64 {
+	let w = 1.0 - u;
+	let e = ((w.to_bits() >> 52) & 0x7ff) as i64 - 1023;
+	-(e as f64) * std::f64::consts::LN_2 + 1e-9
 }
 
 /// The index of the highest score; ties go to the lower index.
@@ -175,6 +263,54 @@ mod tests {
 		// A low temperature is nearly greedy.
 		let cold = Sampler::new(50, [7; 32]);
 		assert!((0..1000).filter(|p| cold.pick(&lp, *p, &[]) == 0).count() > 990);
+	}
+
+	#[test]
+	fn skipping_tokens_below_the_best_never_changes_a_pick_or_a_margin() {
+		// Every score computed, as the definition says.
+		let full = |s: &Sampler, lp: &[f64], position: u32, banned: &[u32], claimed: u32| {
+			let scores = s.scores(lp, position, banned);
+			let best = scores[argmax(&scores) as usize];
+			let margin = match scores.get(claimed as usize) {
+				Some(mine) if mine.is_finite() => {
+					let m = ((best - mine) * 1e6).round();
+					if m.is_nan() {
+						u32::MAX
+					} else {
+						m.clamp(0.0, f64::from(u32::MAX)) as u32
+					}
+				},
+				_ => u32::MAX,
+			};
+			(argmax(&scores), margin)
+		};
+		let mut rng = SplitMix64(11);
+		for case in 0..400u32 {
+			let n = 1 + (rng.next_u64() % 600) as usize;
+			// Log-probabilities spread wide, some equal, some impossible.
+			let spread = [0.5, 5.0, 40.0][case as usize % 3];
+			let mut logits: Vec<f64> = (0..n)
+				.map(|_| -spread * (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
+				.collect();
+			if n > 4 {
+				logits[n / 2] = logits[n / 3];
+				logits[n / 4] = f64::NEG_INFINITY;
+			}
+			let lp = log_softmax(&logits);
+			let banned: Vec<u32> =
+				(0..case % 4).map(|_| (rng.next_u64() % n as u64) as u32).collect();
+			let temperature = [0, 1, 50, 800, 1000, 2000][case as usize % 6];
+			let s = Sampler::new(temperature, [case as u8; 32]);
+			for position in 0..8 {
+				let pick = s.pick(&lp, position, &banned);
+				let claimed = [pick, (rng.next_u64() % (n as u64 + 2)) as u32];
+				for claimed in claimed {
+					let margin = s.margin_micro(&lp, position, &banned, claimed);
+					let (want, want_margin) = full(&s, &lp, position, &banned, claimed);
+					assert_eq!((pick, margin), (want, want_margin), "case {case} at {position}");
+				}
+			}
+		}
 	}
 
 	#[test]

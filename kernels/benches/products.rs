@@ -1,10 +1,12 @@
-//! The products on SmolLM2-135M's shapes (Q4_1 projections, the Q8_0 output head), on each
-//! instruction set this CPU has, side by side in one run: time per product and, summed over
-//! the model's 30 blocks and its head, the products' share of a token. Same bits on every
-//! path (the crate's test); only the time differs.
+//! The products of a SmolLM2-135M step on each instruction set this CPU has, side by side in one
+//! run: every block's stacked query/key/value, output, stacked gate/up and down projections
+//! (Q4_1) and the output head (Q8_0), each block with its own weights (about 100 MB in all, so
+//! that they stream from memory as when decoding, not from a cache), for one row (a sequence
+//! decoding), batches of 2 to 8 rows and a 128-row prompt. Same bits on every path (the crate's
+//! tests); only the time differs.
 //!
-//! `cargo bench -p daya-kernels --bench products` (under a minute). `RAYON_NUM_THREADS` sets
-//! the threads.
+//! `cargo bench -p daya-kernels --bench products` (about a minute). `RAYON_NUM_THREADS` sets
+//! the threads, `DAYA_BENCH_ROWS=1,8` the row counts.
 
 use std::time::{Duration, Instant};
 
@@ -14,14 +16,12 @@ use candle_core::{
 };
 use daya_kernels::{Isa, QuantWeight};
 
-/// SmolLM2-135M: (name, outputs, inputs, type, how many per token).
-const SHAPES: [(&str, usize, usize, GgmlDType, usize); 5] = [
-	("q, o", 576, 576, GgmlDType::Q4_1, 60),
-	("k, v", 192, 576, GgmlDType::Q4_1, 60),
-	("gate, up", 1536, 576, GgmlDType::Q4_1, 60),
-	("down", 576, 1536, GgmlDType::Q4_1, 30),
-	("head", 49152, 576, GgmlDType::Q8_0, 1),
-];
+/// SmolLM2-135M.
+const BLOCKS: usize = 30;
+const HIDDEN: usize = 576;
+const KV: usize = 192;
+const MLP: usize = 1536;
+const VOCAB: usize = 49152;
 
 /// Rows: one sequence decoding, batches of two to eight, a prompt.
 const ROWS: [usize; 5] = [1, 2, 4, 8, 128];
@@ -40,23 +40,11 @@ fn values(n: usize, seed: u64) -> Vec<f32> {
 		.collect()
 }
 
-/// The median time of one product over 9 samples of at least 20 ms each.
-fn time(w: &QuantWeight, isa: Isa, x: &[f32]) -> Duration {
-	let once = Instant::now();
-	std::hint::black_box(w.matmul_on(isa, x));
-	let per_sample = (Duration::from_millis(20).as_nanos() / once.elapsed().as_nanos().max(1))
-		.clamp(1, 10_000) as u32;
-	let mut samples: Vec<Duration> = (0..9)
-		.map(|_| {
-			let t = Instant::now();
-			for _ in 0..per_sample {
-				std::hint::black_box(w.matmul_on(isa, std::hint::black_box(x)));
-			}
-			t.elapsed() / per_sample
-		})
-		.collect();
-	samples.sort();
-	samples[4]
+fn weight(rows: usize, cols: usize, dtype: GgmlDType, seed: u64) -> QuantWeight {
+	let t =
+		Tensor::from_vec(values(rows * cols, seed), (rows, cols), &Device::Cpu).expect("a tensor");
+	let q = QTensor::quantize(&t, dtype).expect("quantized");
+	QuantWeight::from_qtensor(&q).expect("read").expect("a supported type")
 }
 
 fn main() {
@@ -65,39 +53,55 @@ fn main() {
 	if isas.len() > 1 {
 		isas.remove(0);
 	}
-	println!("products on SmolLM2-135M's shapes, {} threads", rayon::current_num_threads());
-	let weights: Vec<QuantWeight> = SHAPES
-		.iter()
-		.enumerate()
-		.map(|(i, &(_, rows, cols, dtype, _))| {
-			let t = Tensor::from_vec(values(rows * cols, i as u64), (rows, cols), &Device::Cpu)
-				.expect("a tensor");
-			let q = QTensor::quantize(&t, dtype).expect("quantized");
-			QuantWeight::from_qtensor(&q).expect("read").expect("a supported type")
-		})
-		.collect();
-	print!("| product | rows |");
-	for isa in &isas {
-		print!(" {isa:?} (µs) |");
+	// Per block: (weights, inputs of width) in the order a step runs them.
+	let mut step: Vec<(QuantWeight, usize)> = Vec::new();
+	for b in 0..BLOCKS as u64 {
+		step.push((weight(HIDDEN + 2 * KV, HIDDEN, GgmlDType::Q4_1, 10 * b), HIDDEN));
+		step.push((weight(HIDDEN, HIDDEN, GgmlDType::Q4_1, 10 * b + 1), HIDDEN));
+		step.push((weight(2 * MLP, HIDDEN, GgmlDType::Q4_1, 10 * b + 2), HIDDEN));
+		step.push((weight(HIDDEN, MLP, GgmlDType::Q4_1, 10 * b + 3), MLP));
 	}
-	println!(" first / best |");
-	println!("| --- | ---: |{}---: |", " ---: |".repeat(isas.len()));
-	for &m in &ROWS {
-		let mut token = vec![Duration::ZERO; isas.len()];
-		for (w, &(name, _, cols, _, per_token)) in weights.iter().zip(&SHAPES) {
-			let x = values(m * cols, 99);
-			let times: Vec<Duration> = isas.iter().map(|&isa| time(w, isa, &x)).collect();
-			print!("| {name} | {m} |");
-			for (t, sum) in times.iter().zip(&mut token) {
-				print!(" {:.1} |", t.as_secs_f64() * 1e6);
-				*sum += *t * per_token as u32;
-			}
-			println!(" {:.2} |", times[0].as_secs_f64() / times[isas.len() - 1].as_secs_f64());
+	step.push((weight(VOCAB, HIDDEN, GgmlDType::Q8_0, 1_000), HIDDEN));
+	println!(
+		"the products of a SmolLM2-135M step ({} matrices), {} threads; median of 7 steps",
+		step.len(),
+		rayon::current_num_threads()
+	);
+	print!("| rows |");
+	for isa in &isas {
+		print!(" {isa:?}: ms a step | tokens/s |");
+	}
+	println!(" {:?} / {:?} |", isas[0], isas[isas.len() - 1]);
+	println!("| ---: |{}---: |", " ---: | ---: |".repeat(isas.len()));
+	// `DAYA_BENCH_ROWS=1,8` measures those row counts only.
+	let rows: Vec<usize> = match std::env::var("DAYA_BENCH_ROWS") {
+		Ok(list) => list.split(',').map(|r| r.trim().parse().expect("a row count")).collect(),
+		Err(_) => ROWS.to_vec(),
+	};
+	for m in rows {
+		let inputs: Vec<Vec<f32>> = [HIDDEN, MLP].iter().map(|&w| values(m * w, 99)).collect();
+		let x = |width: usize| if width == HIDDEN { &inputs[0] } else { &inputs[1] };
+		let times: Vec<Duration> = isas
+			.iter()
+			.map(|&isa| {
+				let mut samples: Vec<Duration> = (0..8)
+					.map(|_| {
+						let t = Instant::now();
+						for (w, width) in &step {
+							std::hint::black_box(w.matmul_on(isa, x(*width)));
+						}
+						t.elapsed()
+					})
+					.skip(1)
+					.collect();
+				samples.sort();
+				samples[3]
+			})
+			.collect();
+		print!("| {m} |");
+		for t in &times {
+			print!(" {:.2} | {:.0} |", t.as_secs_f64() * 1e3, m as f64 / t.as_secs_f64());
 		}
-		print!("| **all of a step's products** (ms; tokens/s) | {m} |");
-		for t in &token {
-			print!(" {:.2}; {:.0} |", t.as_secs_f64() * 1e3, m as f64 / t.as_secs_f64());
-		}
-		println!(" {:.2} |", token[0].as_secs_f64() / token[isas.len() - 1].as_secs_f64());
+		println!(" {:.2} |", times[0].as_secs_f64() / times[isas.len() - 1].as_secs_f64());
 	}
 }

@@ -1,12 +1,12 @@
-//! Matrix products with GGUF weights kept quantized (Q4_1, Q8_0) on the CPU: a quarter to an
-//! eighth of the bytes of `f32` weights cross the memory bus per token, which is what bounds
-//! decoding.
+//! Matrix products with GGUF weights kept quantized (Q4_1, Q8_0) on the CPU, in the file's bytes
+//! (20 per 32 Q4_1 weights, 34 per 32 Q8_0 weights): decoding one sequence reads every weight
+//! once per token, so their bytes, and how steadily they stream, bound it.
 //!
 //! Every output element `y[r][o] = sum_k w[o][k] * x[r][k]` is computed by one fixed sequence of
 //! operations, whatever else is computed alongside:
 //!
 //! - a block of 32 weights is dequantized as GGUF defines it (`d * q + m`, fused, for Q4_1;
-//!   `d * q` for Q8_0), in `f32`;
+//!   `d * q` for Q8_0), in `f32`, its `f16` scales widened exactly;
 //! - eight lanes accumulate, lane `j` taking elements `j`, `j + 8`, `j + 16`, `j + 24` of each
 //!   block in that order with fused multiply-adds, over the blocks in order;
 //! - the lanes are added in order `0..8`.
@@ -14,8 +14,8 @@
 //! So the result does not depend on the batch (how many rows, which rows share a dequantized
 //! block), on the thread count, or on the CPU: the AVX-512 path (two outputs side by side in
 //! each sixteen-lane vector, each half doing what an eight-lane AVX2 vector does), the AVX2 path
-//! and the portable path give the same bits ([`Isa`]). A chain job's numbers are the same alone or in a batch, and the same in a
-//! generation as in a validator's teacher-forced replay.
+//! and the portable path give the same bits ([`Isa`]). A chain job's numbers are the same alone
+//! or in a batch, and the same in a generation as in a validator's teacher-forced replay.
 
 use candle_core::{quantized::GgmlDType, Device, Tensor};
 use half::f16;
@@ -24,23 +24,27 @@ use rayon::prelude::*;
 /// Weights per block.
 const BLOCK: usize = 32;
 
-/// Below this many rows a product runs eight outputs at a time (each output's sum is one chain
-/// of dependent multiply-adds: one row alone would wait on each), from it a tile of rows at a
-/// time. Either way each output's sum is the same.
-const FEW_ROWS: usize = 4;
+/// Outputs stored together: a one-row product computes a group at a time, reading its blocks
+/// as one stream.
+const GROUP: usize = 8;
 
 /// From this many rows a product dequantizes its weights once per chunk of outputs (a prompt),
-/// below it block by block as it goes (a batch of sequences decoding).
+/// below it block by block as it goes (one sequence or a batch of sequences decoding).
 const PANEL_ROWS: usize = 64;
 
 /// Multiply-adds from which a product is split across threads.
 const PARALLEL_FROM: usize = 1 << 17;
 
-/// Rows that share each dequantized block. How rows are tiled never changes a row's sum.
+/// Rows the portable path sums together. How rows are tiled never changes a row's sum.
 const TILE: usize = 8;
 
-/// Outputs a thread takes at a time.
+/// Outputs a thread takes at a time (two groups).
 const OUTPUTS: usize = 16;
+
+/// How far ahead of its reads a product asks memory for its weights, in bytes: the hardware's
+/// own prefetcher stops at each 4 KiB page, where a stream of weights would otherwise wait a
+/// memory latency.
+const AHEAD: usize = 2048;
 
 /// The instruction sets a product runs on, from the least to the most. Each gives the same
 /// bits: the operations are the same, only how many run at once differs.
@@ -48,9 +52,10 @@ const OUTPUTS: usize = 16;
 pub enum Isa {
 	/// Any CPU: the definition, one element at a time.
 	Portable,
-	/// x86-64 with AVX2 and FMA: eight lanes, one output in each vector.
+	/// x86-64 with AVX2, FMA and F16C: eight lanes, one output in each vector.
 	Avx2,
-	/// x86-64 with AVX-512 (F, BW, DQ, VL) and FMA: sixteen lanes, two outputs in each vector.
+	/// x86-64 with AVX-512 (F, BW, DQ, VL), AVX2, FMA and F16C: sixteen lanes, two outputs in
+	/// each vector.
 	Avx512,
 }
 
@@ -63,15 +68,13 @@ impl Isa {
 			#[cfg(target_arch = "x86_64")]
 			{
 				use std::arch::is_x86_feature_detected as has;
-				if has!("avx512f")
-					&& has!("avx512bw")
-					&& has!("avx512dq")
-					&& has!("avx512vl")
-					&& has!("fma")
-				{
+				let avx2 = has!("avx2") && has!("fma") && has!("f16c");
+				let avx512 =
+					has!("avx512f") && has!("avx512bw") && has!("avx512dq") && has!("avx512vl");
+				if avx2 && avx512 {
 					return Isa::Avx512;
 				}
-				if has!("avx2") && has!("fma") {
+				if avx2 {
 					return Isa::Avx2;
 				}
 			}
@@ -88,98 +91,136 @@ impl Isa {
 	}
 }
 
-/// A block of 32 Q4_1 weights, its scales widened to `f32` (exactly).
+/// The Q4_1 blocks of two outputs `a` and `b` (even, odd) at one position, in the file's 40
+/// bytes, laid out so that a sixteen-lane vector widens both outputs' elements at once.
 #[derive(Clone, Copy)]
 #[repr(C)]
-struct Q4_1 {
-	d: f32,
-	m: f32,
-	/// Element `i < 16` in the low nibble of byte `i`, element `i + 16` in its high nibble.
-	qs: [u8; 16],
+struct Q4_1Pair {
+	/// `f16` bits: `a`'s scale, `b`'s scale, `a`'s minimum, `b`'s minimum.
+	scales: [u16; 4],
+	/// The file's bytes `a[0..8]`, `b[0..8]`, `a[8..16]`, `b[8..16]`: a block's element `i < 16`
+	/// is the low nibble of its byte `i`, element `i + 16` the high nibble.
+	qs: [u8; 32],
 }
 
-/// A block of 32 Q8_0 weights, its scale widened to `f32` (exactly).
+/// The Q8_0 blocks of two outputs `a` and `b` at one position, in the file's 68 bytes.
 #[derive(Clone, Copy)]
 #[repr(C)]
-struct Q8_0 {
-	d: f32,
-	qs: [i8; 32],
+struct Q8_0Pair {
+	/// `f16` bits: `a`'s scale, `b`'s scale.
+	d: [u16; 2],
+	/// Eight elements of `a`, then the same eight of `b`, four times: `a[0..8]`, `b[0..8]`,
+	/// `a[8..16]`, ... `b[24..32]`.
+	qs: [i8; 64],
 }
 
-enum Blocks {
-	Q4_1(Vec<Q4_1>),
-	Q8_0(Vec<Q8_0>),
+enum Pairs {
+	Q4_1(Vec<Q4_1Pair>),
+	Q8_0(Vec<Q8_0Pair>),
 }
 
 /// A weight matrix `(rows, cols)` kept quantized; `rows` are the outputs.
 ///
-/// Its blocks are stored by groups of `GROUP` outputs, the group's blocks at one position
-/// side by side (`block (o, b)` at `(o / 8) * 8 * per_row + b * 8 + o % 8`), so that the
-/// eight outputs a one-row product computes together read one stream of memory; a matrix
-/// whose rows are not a multiple of eight keeps the file's order (groups of one).
+/// Stored by groups of eight outputs, each group position by position, each position as four
+/// pairs of outputs (`(0, 1)`, `(2, 3)`, ...): output `o`'s block `b` is in pair
+/// `(o / 8) * 4 * per_row + b * 4 + (o % 8) / 2`, half `o % 2`. A one-row product reads a
+/// group's weights as one stream.
 pub struct QuantWeight {
 	rows: usize,
 	cols: usize,
-	group: usize,
-	blocks: Blocks,
+	pairs: Pairs,
 }
 
-/// Outputs a one-row product computes together (and stores side by side).
-const GROUP: usize = 8;
-
 impl QuantWeight {
-	/// The quantized weight of `q`, a 2-D Q4_1 or Q8_0 tensor whose rows are whole blocks;
-	/// `None` for other types and shapes.
+	/// The quantized weight of `q`, a 2-D Q4_1 or Q8_0 tensor whose rows are whole blocks and
+	/// whose outputs are whole groups of eight; `None` for other types and shapes.
 	pub fn from_qtensor(q: &candle_core::quantized::QTensor) -> anyhow::Result<Option<Self>> {
 		let &[rows, cols] = q.shape().dims() else { return Ok(None) };
-		if cols % BLOCK != 0 {
+		if cols % BLOCK != 0 || rows % GROUP != 0 || rows == 0 {
 			return Ok(None);
 		}
 		let data = q.data()?;
-		let n = rows * cols / BLOCK;
-		let half = |b: &[u8]| f16::from_le_bytes([b[0], b[1]]).to_f32();
 		let per_row = cols / BLOCK;
-		let group = if rows % GROUP == 0 { GROUP } else { 1 };
-		// The file's block `i` (output `i / per_row`, position `i % per_row`) goes to
-		// `index(o, b)`.
-		let order: Vec<usize> = {
-			let mut order = vec![0; n];
-			for (i, slot) in order.iter_mut().enumerate() {
-				*slot = index(group, per_row, i / per_row, i % per_row);
-			}
-			order
+		let bits = |b: &[u8]| u16::from_le_bytes([b[0], b[1]]);
+		// Pair `i`'s two outputs and its position, in storage order.
+		let pair_of = |i: usize| {
+			let (group, rest) = (i / (4 * per_row), i % (4 * per_row));
+			let a = group * GROUP + 2 * (rest % 4);
+			(a, a + 1, rest / 4)
 		};
-		fn place<T: Copy>(n: usize, order: &[usize], blocks: impl Iterator<Item = T>) -> Vec<T> {
-			let mut placed: Vec<Option<T>> = vec![None; n];
-			for (i, block) in blocks.enumerate() {
-				placed[order[i]] = Some(block);
-			}
-			placed.into_iter().flatten().collect()
-		}
-		let blocks = match q.dtype() {
-			GgmlDType::Q4_1 if data.len() == n * 20 => Blocks::Q4_1(place(
-				n,
-				&order,
-				data.chunks_exact(20).map(|b| {
-					let mut qs = [0u8; 16];
-					qs.copy_from_slice(&b[4..20]);
-					Q4_1 { d: half(&b[0..2]), m: half(&b[2..4]), qs }
-				}),
-			)),
-			GgmlDType::Q8_0 if data.len() == n * 34 => Blocks::Q8_0(place(
-				n,
-				&order,
-				data.chunks_exact(34).map(|b| {
-					let mut qs = [0i8; 32];
-					for (q, &byte) in qs.iter_mut().zip(&b[2..34]) {
-						*q = byte as i8;
-					}
-					Q8_0 { d: half(&b[0..2]), qs }
-				}),
-			)),
+		let n = rows * per_row / 2;
+		let pairs = match q.dtype() {
+			GgmlDType::Q4_1 if data.len() == rows * per_row * 20 => Pairs::Q4_1(
+				(0..n)
+					.map(|i| {
+						let (a, b, at) = pair_of(i);
+						let [a, b] = [a, b].map(|o| &data[(o * per_row + at) * 20..][..20]);
+						let mut qs = [0u8; 32];
+						qs[0..8].copy_from_slice(&a[4..12]);
+						qs[8..16].copy_from_slice(&b[4..12]);
+						qs[16..24].copy_from_slice(&a[12..20]);
+						qs[24..32].copy_from_slice(&b[12..20]);
+						let scales =
+							[bits(&a[0..2]), bits(&b[0..2]), bits(&a[2..4]), bits(&b[2..4])];
+						Q4_1Pair { scales, qs }
+					})
+					.collect(),
+			),
+			GgmlDType::Q8_0 if data.len() == rows * per_row * 34 => Pairs::Q8_0(
+				(0..n)
+					.map(|i| {
+						let (a, b, at) = pair_of(i);
+						let [a, b] = [a, b].map(|o| &data[(o * per_row + at) * 34..][..34]);
+						let mut qs = [0i8; 64];
+						for (k, eight) in qs.chunks_exact_mut(16).enumerate() {
+							for (j, q) in eight.iter_mut().enumerate() {
+								let from = if j < 8 { a } else { b };
+								*q = from[2 + 8 * k + j % 8] as i8;
+							}
+						}
+						Q8_0Pair { d: [bits(&a[0..2]), bits(&b[0..2])], qs }
+					})
+					.collect(),
+			),
 			_ => return Ok(None),
 		};
-		Ok(Some(Self { rows, cols, group, blocks }))
+		Ok(Some(Self { rows, cols, pairs }))
+	}
+
+	/// The outputs of `parts` one after the other, as one matrix: a product with it gives each
+	/// part's outputs side by side, each the same bits as the part's own product (an output's
+	/// sum never depends on the others). `None` unless the parts share their width and block
+	/// type.
+	pub fn stack(parts: &[&QuantWeight]) -> Option<QuantWeight> {
+		let first = parts.first()?;
+		if parts.iter().any(|p| p.cols != first.cols) {
+			return None;
+		}
+		// Groups are whole in every part, so the parts' pairs follow each other.
+		let pairs = match &first.pairs {
+			Pairs::Q4_1(_) => Pairs::Q4_1(
+				parts
+					.iter()
+					.map(|p| match &p.pairs {
+						Pairs::Q4_1(pairs) => Some(pairs.as_slice()),
+						Pairs::Q8_0(_) => None,
+					})
+					.collect::<Option<Vec<_>>>()?
+					.concat(),
+			),
+			Pairs::Q8_0(_) => Pairs::Q8_0(
+				parts
+					.iter()
+					.map(|p| match &p.pairs {
+						Pairs::Q8_0(pairs) => Some(pairs.as_slice()),
+						Pairs::Q4_1(_) => None,
+					})
+					.collect::<Option<Vec<_>>>()?
+					.concat(),
+			),
+		};
+		let rows = parts.iter().map(|p| p.rows).sum();
+		Some(QuantWeight { rows, cols: first.cols, pairs })
 	}
 
 	/// Outputs.
@@ -194,26 +235,42 @@ impl QuantWeight {
 
 	/// The weights as `f32`, row after row, dequantized as the products use them.
 	pub fn dequantize(&self) -> Vec<f32> {
+		let per_row = self.cols / BLOCK;
 		let mut out = vec![0f32; self.rows * self.cols];
 		for (i, chunk) in out.chunks_exact_mut(BLOCK).enumerate() {
-			let per_row = self.cols / BLOCK;
 			chunk.copy_from_slice(&self.block(i / per_row, i % per_row));
 		}
 		out
 	}
 
-	/// Where block `b` of output `o` is stored.
-	fn index(&self, o: usize, b: usize) -> usize {
-		index(self.group, self.cols / BLOCK, o, b)
+	/// The pair that holds block `b` of output `o` (its half is `o % 2`).
+	fn pair(&self, o: usize, b: usize) -> usize {
+		(o / GROUP) * 4 * (self.cols / BLOCK) + b * 4 + (o % GROUP) / 2
 	}
 
-	/// Block `b` of output `o`, dequantized.
+	/// Block `b` of output `o`, dequantized: the definition.
 	fn block(&self, o: usize, b: usize) -> [f32; BLOCK] {
-		let i = self.index(o, b);
-		match &self.blocks {
-			Blocks::Q4_1(blocks) => dequant_q4_1(&blocks[i]),
-			Blocks::Q8_0(blocks) => dequant_q8_0(&blocks[i]),
+		let (i, h) = (self.pair(o, b), o % 2);
+		let mut w = [0f32; BLOCK];
+		match &self.pairs {
+			Pairs::Q4_1(pairs) => {
+				let p = &pairs[i];
+				let (d, m) = (widen(p.scales[h]), widen(p.scales[2 + h]));
+				for j in 0..16 {
+					let byte = p.qs[16 * (j / 8) + 8 * h + j % 8];
+					w[j] = d.mul_add(f32::from(byte & 0x0f), m);
+					w[j + 16] = d.mul_add(f32::from(byte >> 4), m);
+				}
+			},
+			Pairs::Q8_0(pairs) => {
+				let p = &pairs[i];
+				let d = widen(p.d[h]);
+				for (e, w) in w.iter_mut().enumerate() {
+					*w = d * f32::from(p.qs[16 * (e / 8) + 8 * h + e % 8]);
+				}
+			},
 		}
+		w
 	}
 
 	/// `x @ self^T` for `x` of shape `(..., cols)`, as `f32` on the CPU: `(..., rows)`.
@@ -256,10 +313,10 @@ impl QuantWeight {
 			let first = chunk * OUTPUTS;
 			match isa {
 				#[cfg(target_arch = "x86_64")]
-				// SAFETY: `Isa::best` found AVX-512 (F, BW, DQ, VL) and FMA on this CPU.
+				// SAFETY: `Isa::best` found AVX-512 (F, BW, DQ, VL), AVX2, FMA and F16C.
 				Isa::Avx512 => unsafe { self.chunk_avx512(first, xs, m, out) },
 				#[cfg(target_arch = "x86_64")]
-				// SAFETY: `Isa::best` found AVX2 and FMA on this CPU.
+				// SAFETY: `Isa::best` found AVX2, FMA and F16C.
 				Isa::Avx2 => unsafe { self.chunk_avx2(first, xs, m, out) },
 				_ => {
 					for (i, column) in out.chunks_exact_mut(m).enumerate() {
@@ -268,8 +325,8 @@ impl QuantWeight {
 				},
 			}
 		};
-		// Threads cost a wake-up and a join each (microseconds): worth it for a prompt or a
-		// batch, not for one row, which the memory bus bounds anyway.
+		// Threads cost a wake-up and a join each (microseconds): worth it for a prompt, a
+		// batch or a large matrix, not for a small one.
 		if m * self.rows * self.cols >= PARALLEL_FROM {
 			yt.par_chunks_mut(OUTPUTS * m).enumerate().for_each(chunk);
 		} else {
@@ -288,37 +345,28 @@ impl QuantWeight {
 	}
 
 	/// The outputs `first..` of `out` (`out[i * m + r]` for output `first + i`, row `r`) with
-	/// AVX2 and FMA.
+	/// AVX2: one row a group at a time, a batch a tile of rows at a time, a prompt from
+	/// dequantized weights.
 	///
 	/// # Safety
-	/// The CPU has AVX2 and FMA.
+	/// The CPU has AVX2, FMA and F16C.
 	#[cfg(target_arch = "x86_64")]
 	unsafe fn chunk_avx2(&self, first: usize, xs: &[f32], m: usize, out: &mut [f32]) {
 		let outputs = out.len() / m;
-		if m < FEW_ROWS && self.group == GROUP {
-			// Few rows: a group of outputs at a time gives the chains to overlap.
-			for r in 0..m {
-				let x = &xs[r * self.cols..(r + 1) * self.cols];
-				for group in (0..outputs).step_by(GROUP) {
-					let mut y = [0f32; GROUP];
-					// SAFETY: the caller's CPU has AVX2 and FMA; `first + group` starts a whole
-					// group (chunks and rows are multiples of GROUP) and `x` is one row of `cols`.
-					unsafe { avx::group(self, first + group, x, &mut y) };
-					for (i, y) in y.iter().enumerate() {
-						out[(group + i) * m + r] = *y;
-					}
-				}
+		if m == 1 {
+			for group in (0..outputs).step_by(GROUP) {
+				let mut y = [0f32; GROUP];
+				// SAFETY: the caller's CPU has AVX2, FMA and F16C; `first + group` starts a
+				// whole group (chunks are whole groups) and `xs` is one row of `cols`.
+				unsafe { avx::group(self, first + group, xs, &mut y) };
+				out[group..group + GROUP].copy_from_slice(&y);
 			}
 		} else if m < PANEL_ROWS {
-			// Some rows (a batch): a tile of rows shares each dequantized block.
-			let per_row = self.cols / BLOCK;
 			for (i, column) in out.chunks_exact_mut(m).enumerate() {
 				// SAFETY: as above; output `first + i` exists and `xs` holds `m` rows.
-				unsafe { avx::rows(self, first + i, per_row, xs, column) };
+				unsafe { avx::rows(self, first + i, xs, column) };
 			}
 		} else {
-			// Many rows (a prompt): the chunk's weights dequantized once, then two outputs by
-			// four rows at a time.
 			let weights = self.dequantized(first, outputs);
 			// SAFETY: as above; `weights` holds `outputs` rows of `cols`, `xs` holds `m` rows,
 			// `out` holds `outputs * m`.
@@ -329,26 +377,21 @@ impl QuantWeight {
 	/// [`QuantWeight::chunk_avx2`] with AVX-512: two outputs side by side in each vector.
 	///
 	/// # Safety
-	/// The CPU has AVX-512 (F, BW, DQ, VL) and FMA.
+	/// The CPU has AVX-512 (F, BW, DQ, VL), AVX2, FMA and F16C.
 	#[cfg(target_arch = "x86_64")]
 	unsafe fn chunk_avx512(&self, first: usize, xs: &[f32], m: usize, out: &mut [f32]) {
 		let outputs = out.len() / m;
-		if m == 1 && self.group == GROUP {
-			for r in 0..m {
-				let x = &xs[r * self.cols..(r + 1) * self.cols];
-				for group in (0..outputs).step_by(GROUP) {
-					let mut y = [0f32; GROUP];
-					// SAFETY: the caller's CPU has AVX-512 and FMA; `first + group` starts a
-					// whole group and `x` is one row of `cols`.
-					unsafe { avx512::group(self, first + group, x, &mut y) };
-					for (i, y) in y.iter().enumerate() {
-						out[(group + i) * m + r] = *y;
-					}
-				}
+		if m == 1 {
+			for group in (0..outputs).step_by(GROUP) {
+				let mut y = [0f32; GROUP];
+				// SAFETY: the caller's CPU has AVX-512, AVX2, FMA and F16C; `first + group`
+				// starts a whole group and `xs` is one row of `cols`.
+				unsafe { avx512::group(self, first + group, xs, &mut y) };
+				out[group..group + GROUP].copy_from_slice(&y);
 			}
 		} else if m < PANEL_ROWS {
-			// SAFETY: as above; outputs `first..first + outputs` exist, `xs` holds `m` rows and
-			// `out` `outputs * m`.
+			// SAFETY: as above; outputs `first..first + outputs` (whole groups) exist, `xs`
+			// holds `m` rows and `out` `outputs * m`.
 			unsafe { avx512::rows(self, first, outputs, xs, m, out) };
 		} else {
 			let weights = self.dequantized(first, outputs);
@@ -368,7 +411,7 @@ impl QuantWeight {
 		weights
 	}
 
-	/// Output `o` for every row of `xs`, into `column`, on any CPU: the definition the AVX2
+	/// Output `o` for every row of `xs`, into `column`, on any CPU: the definition the other
 	/// paths follow.
 	fn portable(&self, o: usize, xs: &[f32], column: &mut [f32]) {
 		let per_row = self.cols / BLOCK;
@@ -394,9 +437,9 @@ impl QuantWeight {
 	}
 }
 
-/// Where block `b` of output `o` is stored, outputs grouped by `group`.
-fn index(group: usize, per_row: usize, o: usize, b: usize) -> usize {
-	(o / group) * group * per_row + b * group + o % group
+/// An `f16`'s bits widened to `f32` (exactly).
+fn widen(bits: u16) -> f32 {
+	f16::from_bits(bits).to_f32()
 }
 
 /// The eight lanes added in order.
@@ -404,74 +447,69 @@ fn lanes_sum(acc: &[f32; 8]) -> f32 {
 	acc.iter().fold(0.0, |s, &a| s + a)
 }
 
-fn dequant_q4_1(b: &Q4_1) -> [f32; BLOCK] {
-	let mut w = [0f32; BLOCK];
-	for i in 0..16 {
-		w[i] = b.d.mul_add(f32::from(b.qs[i] & 0x0f), b.m);
-		w[i + 16] = b.d.mul_add(f32::from(b.qs[i] >> 4), b.m);
+/// Asks memory for the bytes `AHEAD` past those of `at` (a hint: never a fault, never a change
+/// of result).
+#[inline(always)]
+fn ahead<B>(at: &[B]) {
+	#[cfg(target_arch = "x86_64")]
+	{
+		use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+		let p: *const i8 = at.as_ptr().cast();
+		for line in (0..std::mem::size_of_val(at)).step_by(64) {
+			// SAFETY: a prefetch reads nothing the program sees and never faults, whatever the
+			// address; the pointer is never dereferenced.
+			unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(AHEAD + line)) };
+		}
 	}
-	w
-}
-
-fn dequant_q8_0(b: &Q8_0) -> [f32; BLOCK] {
-	let mut w = [0f32; BLOCK];
-	for (w, &q) in w.iter_mut().zip(&b.qs) {
-		*w = b.d * f32::from(q);
-	}
-	w
 }
 
 #[cfg(target_arch = "x86_64")]
 mod avx {
 	use std::arch::x86_64::*;
 
-	use super::{lanes_sum, Blocks, QuantWeight, BLOCK, GROUP, TILE};
+	use super::{lanes_sum, Pairs, Q4_1Pair, Q8_0Pair, QuantWeight, BLOCK, GROUP, TILE};
 
-	/// The four vectors of a Q4_1 block: elements `0..8`, `8..16`, `16..24`, `24..32`.
-	#[target_feature(enable = "avx2,fma")]
-	unsafe fn q4_1(b: &super::Q4_1) -> [__m256; 4] {
-		let bytes = _mm_loadu_si128(b.qs.as_ptr().cast());
-		let nibble = _mm_set1_epi8(0x0f);
-		let low = _mm_and_si128(bytes, nibble);
-		let high = _mm_and_si128(_mm_srli_epi16(bytes, 4), nibble);
-		let (d, m) = (_mm256_set1_ps(b.d), _mm256_set1_ps(b.m));
-		let lo = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(low));
-		let lo8 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(low, 8)));
-		let hi = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(high));
-		let hi8 = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(high, 8)));
+	/// An `f16`'s bits widened to `f32` (exactly, as [`super::widen`]) in one instruction.
+	#[target_feature(enable = "avx2,fma,f16c")]
+	unsafe fn widen(bits: u16) -> f32 {
+		_mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(bits))))
+	}
+
+	/// The four vectors of half `h` of a Q4_1 pair: elements `0..8`, `8..16`, `16..24`,
+	/// `24..32` of its block.
+	#[target_feature(enable = "avx2,fma,f16c")]
+	unsafe fn q4_1(p: &Q4_1Pair, h: usize) -> [__m256; 4] {
+		let q = p.qs.as_ptr().add(8 * h);
+		// Bytes 0..8 hold elements 0..8 and 16..24, bytes 8..16 elements 8..16 and 24..32.
+		let low = _mm256_cvtepu8_epi32(_mm_loadl_epi64(q.cast()));
+		let high = _mm256_cvtepu8_epi32(_mm_loadl_epi64(q.add(16).cast()));
+		let nibble = _mm256_set1_epi32(0x0f);
+		let (d, m) = (_mm256_set1_ps(widen(p.scales[h])), _mm256_set1_ps(widen(p.scales[2 + h])));
+		let dequant = |q: __m256i| _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(q), m);
 		[
-			_mm256_fmadd_ps(d, lo, m),
-			_mm256_fmadd_ps(d, lo8, m),
-			_mm256_fmadd_ps(d, hi, m),
-			_mm256_fmadd_ps(d, hi8, m),
+			dequant(_mm256_and_si256(low, nibble)),
+			dequant(_mm256_and_si256(high, nibble)),
+			dequant(_mm256_srli_epi32::<4>(low)),
+			dequant(_mm256_srli_epi32::<4>(high)),
 		]
 	}
 
-	/// The four vectors of a Q8_0 block.
-	#[target_feature(enable = "avx2,fma")]
-	unsafe fn q8_0(b: &super::Q8_0) -> [__m256; 4] {
-		let d = _mm256_set1_ps(b.d);
-		let p = b.qs.as_ptr();
-		let at = |i: usize| {
+	/// The four vectors of half `h` of a Q8_0 pair.
+	#[target_feature(enable = "avx2,fma,f16c")]
+	unsafe fn q8_0(p: &Q8_0Pair, h: usize) -> [__m256; 4] {
+		let d = _mm256_set1_ps(widen(p.d[h]));
+		let q = p.qs.as_ptr().add(8 * h);
+		let at = |k: usize| {
 			_mm256_mul_ps(
 				d,
-				_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(p.add(i).cast()))),
+				_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(q.add(16 * k).cast()))),
 			)
 		};
-		[at(0), at(8), at(16), at(24)]
-	}
-
-	/// Stored block `i` of `w`, dequantized: its four vectors.
-	#[target_feature(enable = "avx2,fma")]
-	unsafe fn dequant(w: &QuantWeight, i: usize) -> [__m256; 4] {
-		match &w.blocks {
-			Blocks::Q4_1(blocks) => q4_1(&blocks[i]),
-			Blocks::Q8_0(blocks) => q8_0(&blocks[i]),
-		}
+		[at(0), at(1), at(2), at(3)]
 	}
 
 	/// The eight lanes of `acc` added in order ([`lanes_sum`]).
-	#[target_feature(enable = "avx2,fma")]
+	#[target_feature(enable = "avx2,fma,f16c")]
 	unsafe fn sum(acc: __m256) -> f32 {
 		let mut lanes = [0f32; 8];
 		_mm256_storeu_ps(lanes.as_mut_ptr(), acc);
@@ -479,33 +517,34 @@ mod avx {
 	}
 
 	/// Outputs `first..first + GROUP` (a whole group) for the one row `x`: the operations of
-	/// [`QuantWeight::portable`] for each, the outputs interleaved, their blocks read as one
-	/// stream.
-	#[target_feature(enable = "avx2,fma")]
+	/// [`QuantWeight::portable`] for each, the group's pairs read as one stream.
+	#[target_feature(enable = "avx2,fma,f16c")]
 	pub(super) unsafe fn group(w: &QuantWeight, first: usize, x: &[f32], out: &mut [f32; GROUP]) {
-		let at = w.index(first, 0);
-		let len = w.cols / BLOCK * GROUP;
+		let at = w.pair(first, 0);
+		let len = w.cols / BLOCK * GROUP / 2;
 		// The block type chosen once, outside the loops.
-		match &w.blocks {
-			Blocks::Q4_1(blocks) => group_of(&blocks[at..at + len], |b| q4_1(b), x, out),
-			Blocks::Q8_0(blocks) => group_of(&blocks[at..at + len], |b| q8_0(b), x, out),
+		match &w.pairs {
+			Pairs::Q4_1(pairs) => group_of(&pairs[at..at + len], |p, h| q4_1(p, h), x, out),
+			Pairs::Q8_0(pairs) => group_of(&pairs[at..at + len], |p, h| q8_0(p, h), x, out),
 		}
 	}
 
-	/// [`group`] over a group's blocks, `GROUP` per position, dequantized by `vectors`.
-	#[target_feature(enable = "avx2,fma")]
+	/// [`group`] over a group's pairs, four per position, dequantized half by half by
+	/// `vectors`.
+	#[target_feature(enable = "avx2,fma,f16c")]
 	#[inline]
-	unsafe fn group_of<B>(
-		blocks: &[B],
-		vectors: impl Fn(&B) -> [__m256; 4],
+	unsafe fn group_of<P>(
+		pairs: &[P],
+		vectors: impl Fn(&P, usize) -> [__m256; 4],
 		x: &[f32],
 		out: &mut [f32; GROUP],
 	) {
 		let mut acc = [_mm256_setzero_ps(); GROUP];
-		for (b, at) in blocks.chunks_exact(GROUP).enumerate() {
+		for (b, at) in pairs.chunks_exact(GROUP / 2).enumerate() {
+			super::ahead(at);
 			let p = x[b * BLOCK..][..BLOCK].as_ptr();
-			for (acc, block) in acc.iter_mut().zip(at) {
-				for (k, v) in vectors(block).iter().enumerate() {
+			for (o, acc) in acc.iter_mut().enumerate() {
+				for (k, v) in vectors(&at[o / 2], o % 2).iter().enumerate() {
 					*acc = _mm256_fmadd_ps(*v, _mm256_loadu_ps(p.add(8 * k)), *acc);
 				}
 			}
@@ -515,32 +554,36 @@ mod avx {
 		}
 	}
 
-	/// Output `o` for every row of `xs`: the operations of
-	/// [`QuantWeight::portable`], a tile of rows sharing each dequantized block.
-	#[target_feature(enable = "avx2,fma")]
-	pub(super) unsafe fn rows(
+	/// Output `o` for every row of `xs`: the operations of [`QuantWeight::portable`], a tile
+	/// of rows sharing each dequantized block.
+	#[target_feature(enable = "avx2,fma,f16c")]
+	pub(super) unsafe fn rows(w: &QuantWeight, o: usize, xs: &[f32], column: &mut [f32]) {
+		match &w.pairs {
+			Pairs::Q4_1(pairs) => rows_of(w, pairs, |p, h| q4_1(p, h), o, xs, column),
+			Pairs::Q8_0(pairs) => rows_of(w, pairs, |p, h| q8_0(p, h), o, xs, column),
+		}
+	}
+
+	#[target_feature(enable = "avx2,fma,f16c")]
+	#[inline]
+	unsafe fn rows_of<P>(
 		w: &QuantWeight,
+		pairs: &[P],
+		vectors: impl Fn(&P, usize) -> [__m256; 4],
 		o: usize,
-		per_row: usize,
 		xs: &[f32],
 		column: &mut [f32],
 	) {
-		let cols = w.cols;
-		// Output `o`'s blocks: one every `group` from its first.
-		let (first, step) = (w.index(o, 0), w.group);
+		let (cols, per_row, h) = (w.cols, w.cols / BLOCK, o % 2);
+		// Output `o`'s pairs: one every four from its first.
+		let first = w.pair(o, 0);
 		for tile in (0..column.len()).step_by(TILE) {
 			let rows = (column.len() - tile).min(TILE);
 			let mut acc = [_mm256_setzero_ps(); TILE];
 			for b in 0..per_row {
-				// The block a few ahead, asked of memory now: its bytes arrive while these
-				// are summed.
-				let ahead = first + (b + 4).min(per_row - 1) * step;
-				let ahead: *const i8 = match &w.blocks {
-					Blocks::Q4_1(blocks) => blocks[ahead..].as_ptr().cast(),
-					Blocks::Q8_0(blocks) => blocks[ahead..].as_ptr().cast(),
-				};
-				_mm_prefetch::<_MM_HINT_T0>(ahead);
-				let v = dequant(w, first + b * step);
+				let at = &pairs[first + b * GROUP / 2];
+				super::ahead(std::slice::from_ref(at));
+				let v = vectors(at, h);
 				for (r, acc) in acc.iter_mut().enumerate().take(rows) {
 					let x = xs[(tile + r) * cols + b * BLOCK..][..BLOCK].as_ptr();
 					for (k, v) in v.iter().enumerate() {
@@ -557,7 +600,7 @@ mod avx {
 	/// `out[o * m + r]` for the dequantized weight rows `weights` (each `cols` long) and the
 	/// `m` rows of `xs`: the operations of [`QuantWeight::portable`] for each output, two
 	/// outputs by four rows sharing their loads.
-	#[target_feature(enable = "avx2,fma")]
+	#[target_feature(enable = "avx2,fma,f16c")]
 	pub(super) unsafe fn panel(
 		weights: &[f32],
 		cols: usize,
@@ -597,60 +640,56 @@ mod avx {
 mod avx512 {
 	use std::arch::x86_64::*;
 
-	use super::{lanes_sum, Blocks, QuantWeight, BLOCK, GROUP, Q4_1, Q8_0};
+	use super::{lanes_sum, Pairs, Q4_1Pair, Q8_0Pair, QuantWeight, BLOCK, GROUP};
 
-	/// `a` in lanes `0..8`, `b` in lanes `8..16`.
-	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-	unsafe fn halves(a: f32, b: f32) -> __m512 {
-		_mm512_insertf32x8::<1>(_mm512_set1_ps(a), _mm256_set1_ps(b))
+	/// Lanes `0..8` from lane `i` of `s`, lanes `8..16` from lane `j`.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
+	unsafe fn spread(s: __m128, i: i32, j: i32) -> __m512 {
+		let index = _mm512_set_epi32(j, j, j, j, j, j, j, j, i, i, i, i, i, i, i, i);
+		_mm512_permutexvar_ps(index, _mm512_castps128_ps512(s))
 	}
 
 	/// Eight inputs at `p`, in both halves.
-	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
 	unsafe fn both(p: *const f32) -> __m512 {
 		_mm512_broadcast_f32x8(_mm256_loadu_ps(p))
 	}
 
-	/// Two Q4_1 blocks: vector `k` holds elements `8k..8k + 8` of `a`, then of `b`.
-	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-	unsafe fn q4_1(a: &Q4_1, b: &Q4_1) -> [__m512; 4] {
-		let bytes = _mm256_inserti128_si256::<1>(
-			_mm256_castsi128_si256(_mm_loadu_si128(a.qs.as_ptr().cast())),
-			_mm_loadu_si128(b.qs.as_ptr().cast()),
-		);
-		// Bytes `a[0..8] b[0..8] a[8..16] b[8..16]`.
-		let bytes = _mm256_permute4x64_epi64::<0b11_01_10_00>(bytes);
-		let nibble = _mm256_set1_epi8(0x0f);
-		let low = _mm256_and_si256(bytes, nibble);
-		let high = _mm256_and_si256(_mm256_srli_epi16::<4>(bytes), nibble);
-		let (d, m) = (halves(a.d, b.d), halves(a.m, b.m));
-		let dequant =
-			|q: __m128i| _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(q)), m);
+	/// A Q4_1 pair: vector `k` holds elements `8k..8k + 8` of its first block, then of its
+	/// second.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
+	unsafe fn q4_1(p: &Q4_1Pair) -> [__m512; 4] {
+		let q = p.qs.as_ptr();
+		let low = _mm512_cvtepu8_epi32(_mm_loadu_si128(q.cast()));
+		let high = _mm512_cvtepu8_epi32(_mm_loadu_si128(q.add(16).cast()));
+		let scales = _mm_cvtph_ps(_mm_loadl_epi64(p.scales.as_ptr().cast()));
+		let (d, m) = (spread(scales, 0, 1), spread(scales, 2, 3));
+		let nibble = _mm512_set1_epi32(0x0f);
+		let dequant = |q: __m512i| _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(q), m);
 		[
-			dequant(_mm256_castsi256_si128(low)),
-			dequant(_mm256_extracti128_si256::<1>(low)),
-			dequant(_mm256_castsi256_si128(high)),
-			dequant(_mm256_extracti128_si256::<1>(high)),
+			dequant(_mm512_and_si512(low, nibble)),
+			dequant(_mm512_and_si512(high, nibble)),
+			dequant(_mm512_srli_epi32::<4>(low)),
+			dequant(_mm512_srli_epi32::<4>(high)),
 		]
 	}
 
-	/// Two Q8_0 blocks: vector `k` holds elements `8k..8k + 8` of `a`, then of `b`.
-	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
-	unsafe fn q8_0(a: &Q8_0, b: &Q8_0) -> [__m512; 4] {
-		let d = halves(a.d, b.d);
-		let (pa, pb) = (a.qs.as_ptr(), b.qs.as_ptr());
-		let at = |i: usize| {
-			let q = _mm_unpacklo_epi64(
-				_mm_loadl_epi64(pa.add(i).cast()),
-				_mm_loadl_epi64(pb.add(i).cast()),
-			);
-			_mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q)))
+	/// A Q8_0 pair: vector `k` holds elements `8k..8k + 8` of its first block, then of its
+	/// second.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
+	unsafe fn q8_0(p: &Q8_0Pair) -> [__m512; 4] {
+		let scales = _mm_cvtph_ps(_mm_cvtsi32_si128(i32::from(p.d[0]) | (i32::from(p.d[1]) << 16)));
+		let d = spread(scales, 0, 1);
+		let q = p.qs.as_ptr();
+		let at = |k: usize| {
+			let q = _mm512_cvtepi8_epi32(_mm_loadu_si128(q.add(16 * k).cast()));
+			_mm512_mul_ps(d, _mm512_cvtepi32_ps(q))
 		};
-		[at(0), at(8), at(16), at(24)]
+		[at(0), at(1), at(2), at(3)]
 	}
 
 	/// Each half's eight lanes added in order ([`lanes_sum`]).
-	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
 	unsafe fn halves_sums(acc: __m512) -> [f32; 2] {
 		let mut lanes = [[0f32; 8]; 2];
 		_mm512_storeu_ps(lanes.as_mut_ptr().cast(), acc);
@@ -658,32 +697,32 @@ mod avx512 {
 	}
 
 	/// Outputs `first..first + GROUP` (a whole group) for the one row `x`, two by two.
-	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
 	pub(super) unsafe fn group(w: &QuantWeight, first: usize, x: &[f32], out: &mut [f32; GROUP]) {
-		let at = w.index(first, 0);
-		let len = w.cols / BLOCK * GROUP;
-		match &w.blocks {
-			Blocks::Q4_1(blocks) => group_of(&blocks[at..at + len], |a, b| q4_1(a, b), x, out),
-			Blocks::Q8_0(blocks) => group_of(&blocks[at..at + len], |a, b| q8_0(a, b), x, out),
+		let at = w.pair(first, 0);
+		let len = w.cols / BLOCK * GROUP / 2;
+		match &w.pairs {
+			Pairs::Q4_1(pairs) => group_of(&pairs[at..at + len], |p| q4_1(p), x, out),
+			Pairs::Q8_0(pairs) => group_of(&pairs[at..at + len], |p| q8_0(p), x, out),
 		}
 	}
 
-	/// [`group`] over a group's blocks, `GROUP` per position, two dequantized by `pair`.
-	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	/// [`group`] over a group's pairs, four per position, dequantized by `vectors`.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
 	#[inline]
-	unsafe fn group_of<B>(
-		blocks: &[B],
-		pair: impl Fn(&B, &B) -> [__m512; 4],
+	unsafe fn group_of<P>(
+		pairs: &[P],
+		vectors: impl Fn(&P) -> [__m512; 4],
 		x: &[f32],
 		out: &mut [f32; GROUP],
 	) {
 		let mut acc = [_mm512_setzero_ps(); GROUP / 2];
-		for (b, at) in blocks.chunks_exact(GROUP).enumerate() {
+		for (b, at) in pairs.chunks_exact(GROUP / 2).enumerate() {
+			super::ahead(at);
 			let p = x[b * BLOCK..][..BLOCK].as_ptr();
 			let xv = [both(p), both(p.add(8)), both(p.add(16)), both(p.add(24))];
-			for (i, acc) in acc.iter_mut().enumerate() {
-				let v = pair(&at[2 * i], &at[2 * i + 1]);
-				for (v, xv) in v.iter().zip(&xv) {
+			for (acc, pair) in acc.iter_mut().zip(at) {
+				for (v, xv) in vectors(pair).iter().zip(&xv) {
 					*acc = _mm512_fmadd_ps(*v, *xv, *acc);
 				}
 			}
@@ -695,9 +734,10 @@ mod avx512 {
 		}
 	}
 
-	/// Outputs `first..first + outputs` for the `m` rows of `xs`, into `out[i * m + r]`: four
-	/// outputs by up to eight rows at a time, each block dequantized once for the tile.
-	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	/// Outputs `first..first + outputs` (whole groups) for the `m` rows of `xs`, into
+	/// `out[i * m + r]`: four outputs (two pairs) by up to eight rows at a time, each pair
+	/// dequantized once for the tile.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
 	pub(super) unsafe fn rows(
 		w: &QuantWeight,
 		first: usize,
@@ -706,23 +746,19 @@ mod avx512 {
 		m: usize,
 		out: &mut [f32],
 	) {
-		match &w.blocks {
-			Blocks::Q4_1(blocks) => {
-				rows_of(w, blocks, &|a, b| q4_1(a, b), first, outputs, xs, m, out)
-			},
-			Blocks::Q8_0(blocks) => {
-				rows_of(w, blocks, &|a, b| q8_0(a, b), first, outputs, xs, m, out)
-			},
+		match &w.pairs {
+			Pairs::Q4_1(pairs) => rows_of(w, pairs, &|p| q4_1(p), first, outputs, xs, m, out),
+			Pairs::Q8_0(pairs) => rows_of(w, pairs, &|p| q8_0(p), first, outputs, xs, m, out),
 		}
 	}
 
 	#[allow(clippy::too_many_arguments)]
-	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
 	#[inline]
-	unsafe fn rows_of<B>(
+	unsafe fn rows_of<P>(
 		w: &QuantWeight,
-		blocks: &[B],
-		pair: &impl Fn(&B, &B) -> [__m512; 4],
+		pairs: &[P],
+		vectors: &impl Fn(&P) -> [__m512; 4],
 		first: usize,
 		outputs: usize,
 		xs: &[f32],
@@ -731,9 +767,10 @@ mod avx512 {
 	) {
 		let per_row = w.cols / BLOCK;
 		for quad in (0..outputs).step_by(4) {
-			// The last output repeated where fewer than four are left; its copies not stored.
-			let starts = [0, 1, 2, 3].map(|i| w.index(first + (quad + i).min(outputs - 1), 0));
-			let tile = Tile { blocks, pair, starts, step: w.group, per_row, cols: w.cols };
+			// The quad's two pairs sit side by side at every position, one position every
+			// four pairs.
+			let tile =
+				Tile { pairs, vectors, start: w.pair(first + quad, 0), per_row, cols: w.cols };
 			let mut r = 0;
 			while r < m {
 				let rows = (m - r).min(8);
@@ -750,7 +787,7 @@ mod avx512 {
 					_ => tile.run::<1>(x, &mut sums),
 				}
 				for (t, sums) in sums.iter().enumerate().take(rows) {
-					for (i, y) in sums.iter().enumerate().take((outputs - quad).min(4)) {
+					for (i, y) in sums.iter().enumerate() {
 						out[(quad + i) * m + r + t] = *y;
 					}
 				}
@@ -759,33 +796,33 @@ mod avx512 {
 		}
 	}
 
-	/// Four outputs' blocks: output `i`'s block `b` at `starts[i] + b * step`.
-	struct Tile<'a, B, P> {
-		blocks: &'a [B],
-		pair: &'a P,
-		starts: [usize; 4],
-		step: usize,
+	/// Four outputs' pairs: the two at `start + b * 4` and the next for position `b`.
+	struct Tile<'a, P, V> {
+		pairs: &'a [P],
+		vectors: &'a V,
+		start: usize,
 		per_row: usize,
 		cols: usize,
 	}
 
-	impl<B, P: Fn(&B, &B) -> [__m512; 4]> Tile<'_, B, P> {
+	impl<P, V: Fn(&P) -> [__m512; 4]> Tile<'_, P, V> {
 		/// The four outputs for the first `R` rows of `x` (each `cols` long), into
 		/// `sums[row][output]`.
-		#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+		#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
 		#[inline]
 		unsafe fn run<const R: usize>(&self, x: &[f32], sums: &mut [[f32; 4]; 8]) {
 			let x = &x[..R * self.cols];
 			let mut acc = [[_mm512_setzero_ps(); R]; 2];
 			for b in 0..self.per_row {
-				let at = |i: usize| &self.blocks[self.starts[i] + b * self.step];
-				let v = [(self.pair)(at(0), at(1)), (self.pair)(at(2), at(3))];
+				let at = &self.pairs[self.start + b * GROUP / 2..][..2];
+				super::ahead(at);
+				let v = [(self.vectors)(&at[0]), (self.vectors)(&at[1])];
 				for r in 0..R {
 					let p = x[r * self.cols + b * BLOCK..][..BLOCK].as_ptr();
-					for k in 0..4 {
+					for (k, (v0, v1)) in v[0].iter().zip(&v[1]).enumerate() {
 						let xv = both(p.add(8 * k));
-						acc[0][r] = _mm512_fmadd_ps(v[0][k], xv, acc[0][r]);
-						acc[1][r] = _mm512_fmadd_ps(v[1][k], xv, acc[1][r]);
+						acc[0][r] = _mm512_fmadd_ps(*v0, xv, acc[0][r]);
+						acc[1][r] = _mm512_fmadd_ps(*v1, xv, acc[1][r]);
 					}
 				}
 			}
@@ -796,11 +833,10 @@ mod avx512 {
 			}
 		}
 	}
-
 	/// `out[o * m + r]` for the dequantized weight rows `weights` (each `cols` long) and the
 	/// `m` rows of `xs`: eight outputs (four vectors of two) by up to four rows sharing their
 	/// loads (more rows spill the accumulators).
-	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
 	pub(super) unsafe fn panel(
 		weights: &[f32],
 		cols: usize,
@@ -850,7 +886,7 @@ mod avx512 {
 	}
 
 	/// Four paired rows `w` (each `2 * cols` long) by the first `R` rows of `x`.
-	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")]
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
 	#[inline]
 	unsafe fn panel_tile<const R: usize>(
 		w: [*const f32; 4],
@@ -864,8 +900,8 @@ mod avx512 {
 			let wv = w.map(|w| _mm512_loadu_ps(w.add(16 * c)));
 			for r in 0..R {
 				let xv = both(x.as_ptr().add(r * cols + 8 * c));
-				for i in 0..4 {
-					acc[i][r] = _mm512_fmadd_ps(wv[i], xv, acc[i][r]);
+				for (acc, wv) in acc.iter_mut().zip(&wv) {
+					acc[r] = _mm512_fmadd_ps(*wv, xv, acc[r]);
 				}
 			}
 		}
@@ -899,9 +935,53 @@ mod tests {
 	}
 
 	#[test]
+	fn stacked_weights_give_each_parts_own_products() {
+		let cols = 64;
+		let part = |rows: usize, seed: u64, dtype| {
+			let t =
+				Tensor::from_vec(values(rows * cols, seed), (rows, cols), &Device::Cpu).unwrap();
+			QuantWeight::from_qtensor(&QTensor::quantize(&t, dtype).unwrap())
+				.unwrap()
+				.unwrap()
+		};
+		let (q, k, v) = (
+			part(48, 1, GgmlDType::Q4_1),
+			part(16, 2, GgmlDType::Q4_1),
+			part(16, 3, GgmlDType::Q4_1),
+		);
+		let qkv = QuantWeight::stack(&[&q, &k, &v]).unwrap();
+		assert_eq!((qkv.rows(), qkv.cols()), (80, cols));
+		for m in [1, 2, 9, PANEL_ROWS + 1] {
+			let x = values(m * cols, 7);
+			let all = qkv.matmul(&x);
+			let parts = [q.matmul(&x), k.matmul(&x), v.matmul(&x)];
+			for r in 0..m {
+				let joined: Vec<f32> = parts
+					.iter()
+					.zip([48, 16, 16])
+					.flat_map(|(p, n)| p[r * n..(r + 1) * n].to_vec())
+					.collect();
+				assert_eq!(all[r * 80..(r + 1) * 80], joined, "row {r} of {m}");
+			}
+		}
+		// Parts that cannot share a layout are refused.
+		assert!(QuantWeight::stack(&[&q, &part(16, 4, GgmlDType::Q8_0)]).is_none());
+		let t = Tensor::from_vec(values(16 * 32, 5), (16, 32), &Device::Cpu).unwrap();
+		let narrow = QTensor::quantize(&t, GgmlDType::Q4_1).unwrap();
+		let narrow = QuantWeight::from_qtensor(&narrow).unwrap().unwrap();
+		assert!(QuantWeight::stack(&[&q, &narrow]).is_none());
+		assert!(QuantWeight::stack(&[]).is_none());
+	}
+
+	#[test]
 	fn products_match_the_weights_and_never_depend_on_the_batch_or_the_cpu() {
-		// Outputs in groups of eight (stored side by side) and not.
-		for (dtype, rows) in [(GgmlDType::Q4_1, 40), (GgmlDType::Q8_0, 40), (GgmlDType::Q4_1, 37)] {
+		// Outputs that are not whole groups of eight stay dense.
+		let t = Tensor::from_vec(values(36 * 32, 1), (36, 32), &Device::Cpu).unwrap();
+		assert!(QuantWeight::from_qtensor(&QTensor::quantize(&t, GgmlDType::Q4_1).unwrap())
+			.unwrap()
+			.is_none());
+		// Five groups (two chunks of two and a half), six groups (three whole chunks).
+		for (dtype, rows) in [(GgmlDType::Q4_1, 40), (GgmlDType::Q8_0, 40), (GgmlDType::Q4_1, 48)] {
 			let cols = 96;
 			let t = Tensor::from_vec(values(rows * cols, 1), (rows, cols), &Device::Cpu).unwrap();
 			let q = QTensor::quantize(&t, dtype).unwrap();
