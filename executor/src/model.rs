@@ -489,12 +489,8 @@ impl Attention {
 		kv: &mut KvCache,
 	) -> candle_core::Result<Tensor> {
 		let (b, _, t, hd) = q.dims4()?;
-		let rope = match self.rope_layout {
-			RopeLayout::HalfSplit => candle_nn::rotary_emb::rope,
-			RopeLayout::Interleaved => candle_nn::rotary_emb::rope_i,
-		};
-		let q = rope(&q, cos, sin)?;
-		let k = rope(&k, cos, sin)?;
+		let q = rope(&q, cos, sin, self.rope_layout)?;
+		let k = rope(&k, cos, sin, self.rope_layout)?;
 		let (k, v) = kv.append(&k, &v.contiguous()?)?;
 		// The cache's views are strided: the products below read them laid out as one tensor.
 		let (k, v) = (k.contiguous()?, v.contiguous()?);
@@ -508,7 +504,7 @@ impl Attention {
 			Some(m) => scores.broadcast_add(m)?,
 			None => scores,
 		};
-		let probs = candle_nn::ops::softmax_last_dim(&scores)?;
+		let probs = softmax_last_dim(&scores)?;
 		probs.matmul(&v)?.reshape((b, self.heads, t, hd))?.transpose(1, 2)?.reshape((
 			b,
 			t,
@@ -517,10 +513,111 @@ impl Attention {
 	}
 }
 
+/// Whether `x` is an `f32` tensor in the CPU's memory.
+fn on_cpu_f32(x: &Tensor) -> bool {
+	x.device().is_cpu() && x.dtype() == DType::F32
+}
+
+/// The rotary embedding of `x` (`(b, heads, t, d)`) for positions whose cos and sin are
+/// `(t, d / 2)`: on the CPU without a thread pool ([`daya_kernels::ops::rope`], candle's bits),
+/// elsewhere candle's.
+fn rope(x: &Tensor, cos: &Tensor, sin: &Tensor, layout: RopeLayout) -> candle_core::Result<Tensor> {
+	use daya_kernels::ops::{self, Pairing};
+	if !(on_cpu_f32(x) && on_cpu_f32(cos) && on_cpu_f32(sin)) {
+		return match layout {
+			RopeLayout::HalfSplit => candle_nn::rotary_emb::rope(x, cos, sin),
+			RopeLayout::Interleaved => candle_nn::rotary_emb::rope_i(x, cos, sin),
+		};
+	}
+	let (b, h, t, d) = x.dims4()?;
+	if cos.dims() != [t, d / 2] || sin.dims() != [t, d / 2] || d % 2 != 0 {
+		return Err(candle_core::Error::Msg(format!(
+			"a rotary embedding of {:?} and {:?} for {:?}",
+			cos.dims(),
+			sin.dims(),
+			x.dims()
+		)));
+	}
+	let pairing = match layout {
+		RopeLayout::HalfSplit => Pairing::HalfSplit,
+		RopeLayout::Interleaved => Pairing::Interleaved,
+	};
+	let dst = ops::rope(
+		&x.flatten_all()?.to_vec1::<f32>()?,
+		&cos.flatten_all()?.to_vec1::<f32>()?,
+		&sin.flatten_all()?.to_vec1::<f32>()?,
+		t,
+		d,
+		pairing,
+	);
+	Tensor::from_vec(dst, (b, h, t, d), x.device())
+}
+
+/// Softmax over the last dimension: on the CPU without a thread pool
+/// ([`daya_kernels::ops::softmax_rows`], candle's bits), elsewhere candle's.
+fn softmax_last_dim(x: &Tensor) -> candle_core::Result<Tensor> {
+	if !on_cpu_f32(x) {
+		return candle_nn::ops::softmax_last_dim(x);
+	}
+	let n = x.dim(candle_core::D::Minus1)?;
+	let dst = daya_kernels::ops::softmax_rows(&x.flatten_all()?.to_vec1::<f32>()?, n);
+	Tensor::from_vec(dst, x.dims(), x.device())
+}
+
 /// Natural-log softmax in `f64`.
 pub fn log_softmax(logits: &[f32]) -> Vec<f64> {
 	let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max) as f64;
 	let sum: f64 = logits.iter().map(|&l| (l as f64 - max).exp()).sum();
 	let lse = max + sum.ln();
 	logits.iter().map(|&l| l as f64 - lse).collect()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn random(shape: &[usize], seed: u64) -> Tensor {
+		let mut rng = crate::dev_model::SplitMix64(seed);
+		let n = shape.iter().product();
+		let v: Vec<f32> = (0..n)
+			.map(|_| (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32 * 8.0 - 4.0)
+			.collect();
+		Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
+	}
+
+	fn bits(t: &Tensor) -> Vec<u32> {
+		t.flatten_all()
+			.unwrap()
+			.to_vec1::<f32>()
+			.unwrap()
+			.iter()
+			.map(|v| v.to_bits())
+			.collect()
+	}
+
+	#[test]
+	fn rope_and_softmax_give_candles_bits() {
+		for (b, h, t, d) in [(1, 9, 1, 64), (2, 3, 5, 64), (1, 1, 7, 8)] {
+			let x = random(&[b, h, t, d], 1);
+			let (cos, sin) = (random(&[t, d / 2], 2), random(&[t, d / 2], 3));
+			let ours = rope(&x, &cos, &sin, RopeLayout::Interleaved).unwrap();
+			let theirs = candle_nn::rotary_emb::rope_i(&x, &cos, &sin).unwrap();
+			assert_eq!(bits(&ours), bits(&theirs), "interleaved {b} {h} {t} {d}");
+			let ours = rope(&x, &cos, &sin, RopeLayout::HalfSplit).unwrap();
+			let theirs = candle_nn::rotary_emb::rope(&x, &cos, &sin).unwrap();
+			assert_eq!(bits(&ours), bits(&theirs), "half split {b} {h} {t} {d}");
+			let scores = random(&[b, h, t, 3 + 29 * t], 4);
+			let ours = softmax_last_dim(&scores).unwrap();
+			let theirs = candle_nn::ops::softmax_last_dim(&scores).unwrap();
+			assert_eq!(ours.dims(), theirs.dims());
+			assert_eq!(bits(&ours), bits(&theirs), "softmax {b} {h} {t}");
+		}
+		assert!(rope(
+			&random(&[1, 1, 2, 8], 5),
+			&random(&[3, 4], 6),
+			&random(&[3, 4], 7),
+			RopeLayout::Interleaved
+		)
+		.is_err());
+	}
 }

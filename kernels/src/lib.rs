@@ -19,7 +19,26 @@
 
 use candle_core::{quantized::GgmlDType, Device, Tensor};
 use half::f16;
-use rayon::prelude::*;
+
+pub mod ops;
+mod pool;
+
+/// A product's output, which the pool's threads write chunk by chunk, each chunk apart.
+struct Shared(*mut f32);
+
+// SAFETY: each thread writes only the chunks it claims, which never overlap (see `matmul_on`).
+unsafe impl Sync for Shared {}
+
+impl Shared {
+	/// The output from element `i` on.
+	///
+	/// # Safety
+	/// `i` is within the output.
+	unsafe fn at(&self, i: usize) -> *mut f32 {
+		// SAFETY: the caller's.
+		unsafe { self.0.add(i) }
+	}
+}
 
 /// Weights per block.
 const BLOCK: usize = 32;
@@ -325,10 +344,20 @@ impl QuantWeight {
 				},
 			}
 		};
-		// Threads cost a wake-up and a join each (microseconds): worth it for a prompt, a
-		// batch or a large matrix, not for a small one.
+		// Threads cost a hand-over each (a microsecond with the pool's helpers awake): worth
+		// it for all but the smallest products.
 		if m * self.rows * self.cols >= PARALLEL_FROM {
-			yt.par_chunks_mut(OUTPUTS * m).enumerate().for_each(chunk);
+			let (len, total) = (OUTPUTS * m, yt.len());
+			let base = Shared(yt.as_mut_ptr());
+			pool::Pool::global().run(total.div_ceil(len), &|i| {
+				let start = i * len;
+				// SAFETY: chunk `i` is `yt[start..]` up to `len` long, run once, apart from every
+				// other chunk; `yt` outlives the pool's run.
+				let out = unsafe {
+					std::slice::from_raw_parts_mut(base.at(start), len.min(total - start))
+				};
+				chunk((i, out));
+			});
 		} else {
 			yt.chunks_mut(OUTPUTS * m).enumerate().for_each(chunk);
 		}

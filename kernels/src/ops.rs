@@ -1,0 +1,73 @@
+//! The small operations of a decoding step on the CPU, element for element as candle computes
+//! them (the same bits), without candle's thread pool: for the few thousand multiplications of
+//! one token, handing work to other threads costs more than it saves.
+
+use candle_core::cpu::kernels::VecOps;
+
+/// How a rotary embedding pairs a head's dimensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pairing {
+	/// `(i, i + d/2)`: candle's `rope`.
+	HalfSplit,
+	/// `(2i, 2i + 1)`: candle's `rope_i`.
+	Interleaved,
+}
+
+/// The rotary embedding of `src`, rows of `t` positions of `d` values each (a head after
+/// another), with `cos` and `sin` of `t * d / 2` values (position by position).
+pub fn rope(
+	src: &[f32],
+	cos: &[f32],
+	sin: &[f32],
+	t: usize,
+	d: usize,
+	pairing: Pairing,
+) -> Vec<f32> {
+	let mut dst = vec![0f32; src.len()];
+	if t * d == 0 {
+		return dst;
+	}
+	for (src, dst) in src.chunks_exact(t * d).zip(dst.chunks_exact_mut(t * d)) {
+		match pairing {
+			Pairing::Interleaved => {
+				for i in 0..t * d / 2 {
+					let (a, b) = (src[2 * i], src[2 * i + 1]);
+					dst[2 * i] = a * cos[i] - b * sin[i];
+					dst[2 * i + 1] = a * sin[i] + b * cos[i];
+				}
+			},
+			Pairing::HalfSplit => {
+				for p in 0..t {
+					for j in 0..d / 2 {
+						let (i1, i2, c) = (p * d + j, p * d + j + d / 2, p * (d / 2) + j);
+						dst[i1] = src[i1] * cos[c] - src[i2] * sin[c];
+						dst[i2] = src[i1] * sin[c] + src[i2] * cos[c];
+					}
+				}
+			},
+		}
+	}
+	dst
+}
+
+/// Softmax of each row of `n` values of `src`, with candle's reductions.
+pub fn softmax_rows(src: &[f32], n: usize) -> Vec<f32> {
+	let mut dst = vec![0f32; src.len()];
+	if n == 0 {
+		return dst;
+	}
+	for (src, dst) in src.chunks_exact(n).zip(dst.chunks_exact_mut(n)) {
+		let (mut max, mut sum) = (f32::NEG_INFINITY, 0f32);
+		// SAFETY: both rows hold `n > 0` elements.
+		unsafe { f32::vec_reduce_max(src.as_ptr(), &mut max, n) };
+		for (s, d) in src.iter().zip(dst.iter_mut()) {
+			*d = (*s - max).exp();
+		}
+		// SAFETY: as above.
+		unsafe { f32::vec_reduce_sum(dst.as_ptr(), &mut sum, n) };
+		for d in dst.iter_mut() {
+			*d /= sum;
+		}
+	}
+	dst
+}
