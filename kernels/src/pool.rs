@@ -145,7 +145,7 @@ impl Pool {
 		let mut spins = 0;
 		while job.finished.load(Ordering::Acquire) < chunks {
 			spins += 1;
-			if spins % SPINS_PER_YIELD == 0 {
+			if spins.is_multiple_of(SPINS_PER_YIELD) {
 				std::thread::yield_now();
 			} else {
 				std::hint::spin_loop();
@@ -168,7 +168,7 @@ fn help(shared: &Shared) {
 		let mut spins = 0usize;
 		while shared.epoch.load(Ordering::Acquire) == seen {
 			spins += 1;
-			if spins % SPINS_PER_YIELD != 0 {
+			if !spins.is_multiple_of(SPINS_PER_YIELD) {
 				std::hint::spin_loop();
 				continue;
 			}
