@@ -142,7 +142,7 @@ impl Pool {
 			}
 		}
 		job.work_on();
-		let mut spins = 0;
+		let mut spins = 0usize;
 		while job.finished.load(Ordering::Acquire) < chunks {
 			spins += 1;
 			if spins.is_multiple_of(SPINS_PER_YIELD) {
