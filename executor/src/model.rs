@@ -3,7 +3,11 @@
 //! It reads an HF `config.json` and `*.safetensors` with the HF Llama tensor names, and returns
 //! logits at every position asked for (teacher forcing needs them all).
 
-use std::{collections::HashMap, path::Path, sync::Arc};
+use std::{
+	collections::HashMap,
+	path::Path,
+	sync::{Arc, Mutex},
+};
 
 use anyhow::{anyhow, Context};
 use candle_core::{DType, Device, Module, Tensor};
@@ -377,11 +381,29 @@ impl Llama {
 			let residual = x.clone();
 			let h = block.input_norm.forward(&x)?;
 			let (q, k, v) = block.attn.project(&h)?;
-			let mut outs = Vec::with_capacity(caches.len());
-			for (i, (cache, (cos, sin))) in caches.iter_mut().zip(&ropes).enumerate() {
-				let (q, k, v) = (q.narrow(0, i, 1)?, k.narrow(0, i, 1)?, v.narrow(0, i, 1)?);
-				outs.push(block.attn.attend(q, k, v, cos, sin, None, &mut cache.kv[layer])?);
-			}
+			// Each sequence attends over its own cache: side by side on the products' threads
+			// (a sequence's numbers never depend on which thread computes them).
+			let kvs: Vec<Mutex<&mut KvCache>> =
+				caches.iter_mut().map(|c| Mutex::new(&mut c.kv[layer])).collect();
+			let outs: Vec<Mutex<Option<candle_core::Result<Tensor>>>> =
+				kvs.iter().map(|_| Mutex::new(None)).collect();
+			daya_kernels::parallel(kvs.len(), &|i| {
+				let attended = (|| {
+					let (q, k, v) = (q.narrow(0, i, 1)?, k.narrow(0, i, 1)?, v.narrow(0, i, 1)?);
+					let (cos, sin) = &ropes[i];
+					let mut kv = kvs[i].lock().map_err(|_| poisoned())?;
+					block.attn.attend(q, k, v, cos, sin, None, &mut kv)
+				})();
+				if let Ok(mut out) = outs[i].lock() {
+					*out = Some(attended);
+				}
+			});
+			let outs = outs
+				.into_iter()
+				.map(|out| {
+					out.into_inner().map_err(|_| poisoned())?.unwrap_or_else(|| Err(poisoned()))
+				})
+				.collect::<candle_core::Result<Vec<_>>>()?;
 			let h = block.attn.o.forward(&Tensor::cat(&outs, 0)?)?;
 			x = (residual + h)?;
 			x = block.mlp_after(x)?;
@@ -491,9 +513,9 @@ impl Attention {
 		let (b, _, t, hd) = q.dims4()?;
 		let q = rope(&q, cos, sin, self.rope_layout)?;
 		let k = rope(&k, cos, sin, self.rope_layout)?;
+		// The cache's views are strided (heads a capacity apart): the products below read
+		// them in place rather than a copy of the whole cache per step.
 		let (k, v) = kv.append(&k, &v.contiguous()?)?;
-		// The cache's views are strided: the products below read them laid out as one tensor.
-		let (k, v) = (k.contiguous()?, v.contiguous()?);
 		// The queries grouped by the key/value head they share, `(b, kv_heads, n * t, d)`
 		// (head `g * n + i` reads key/value head `g`), so that keys and values are never
 		// copied once per query head.
@@ -511,6 +533,11 @@ impl Attention {
 			self.heads * hd,
 		))
 	}
+}
+
+/// The error of a sequence's attention whose thread panicked.
+fn poisoned() -> candle_core::Error {
+	candle_core::Error::Msg("a sequence's attention did not finish".into())
 }
 
 /// Whether `x` is an `f32` tensor in the CPU's memory.

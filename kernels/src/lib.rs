@@ -23,6 +23,13 @@ use half::f16;
 pub mod ops;
 mod pool;
 
+/// Calls `work(i)` for every `i < n` on this thread and the products' helpers (see the pool),
+/// and returns when every call has returned, raising a call's panic here. For work whose parts
+/// are independent and whose results do not depend on the thread that computes them.
+pub fn parallel(n: usize, work: &(dyn Fn(usize) + Sync)) {
+	pool::Pool::global().run(n, work);
+}
+
 /// A product's output, which the pool's threads write chunk by chunk, each chunk apart.
 struct Shared(*mut f32);
 
