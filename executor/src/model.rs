@@ -624,7 +624,8 @@ mod tests {
 
 	#[test]
 	fn rope_and_softmax_give_candles_bits() {
-		for (b, h, t, d) in [(1, 9, 1, 64), (2, 3, 5, 64), (1, 1, 7, 8)] {
+		// One token, a few, a prompt large enough to be split across threads.
+		for (b, h, t, d) in [(1, 9, 1, 64), (2, 3, 5, 64), (1, 1, 7, 8), (1, 9, 100, 64)] {
 			let x = random(&[b, h, t, d], 1);
 			let (cos, sin) = (random(&[t, d / 2], 2), random(&[t, d / 2], 3));
 			let ours = rope(&x, &cos, &sin, RopeLayout::Interleaved).unwrap();

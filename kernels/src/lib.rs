@@ -403,7 +403,8 @@ impl QuantWeight {
 				unsafe { avx::rows(self, first + i, xs, column) };
 			}
 		} else {
-			let weights = self.dequantized(first, outputs);
+			// SAFETY: as above; outputs `first..first + outputs` exist.
+			let weights = unsafe { avx::dequantized(self, first, outputs) };
 			// SAFETY: as above; `weights` holds `outputs` rows of `cols`, `xs` holds `m` rows,
 			// `out` holds `outputs * m`.
 			unsafe { avx::panel(&weights, self.cols, xs, m, out) };
@@ -430,21 +431,11 @@ impl QuantWeight {
 			// holds `m` rows and `out` `outputs * m`.
 			unsafe { avx512::rows(self, first, outputs, xs, m, out) };
 		} else {
-			let weights = self.dequantized(first, outputs);
-			// SAFETY: as above; `weights` holds `outputs` rows of `cols`.
-			unsafe { avx512::panel(&weights, self.cols, xs, m, out) };
+			// SAFETY: as above; outputs `first..first + outputs` (whole groups) exist.
+			let paired = unsafe { avx512::paired(self, first, outputs) };
+			// SAFETY: as above; `paired` holds `outputs / 2` pairs of rows of `cols`.
+			unsafe { avx512::panel(&paired, self.cols, xs, m, out) };
 		}
-	}
-
-	/// Outputs `first..first + outputs`, dequantized, row after row.
-	fn dequantized(&self, first: usize, outputs: usize) -> Vec<f32> {
-		let mut weights = vec![0f32; outputs * self.cols];
-		for (i, row) in weights.chunks_exact_mut(self.cols).enumerate() {
-			for (b, w) in row.chunks_exact_mut(BLOCK).enumerate() {
-				w.copy_from_slice(&self.block(first + i, b));
-			}
-		}
-		weights
 	}
 
 	/// Output `o` for every row of `xs`, into `column`, on any CPU: the definition the other
@@ -629,6 +620,37 @@ mod avx {
 			}
 			for (r, acc) in acc.iter().enumerate().take(rows) {
 				column[tile + r] = sum(*acc);
+			}
+		}
+	}
+
+	/// Outputs `first..first + outputs`, dequantized (as [`QuantWeight::dequantize`]), row
+	/// after row.
+	#[target_feature(enable = "avx2,fma,f16c")]
+	pub(super) unsafe fn dequantized(w: &QuantWeight, first: usize, outputs: usize) -> Vec<f32> {
+		let mut out = vec![0f32; outputs * w.cols];
+		match &w.pairs {
+			Pairs::Q4_1(pairs) => dequantize_into(w, pairs, |p, h| q4_1(p, h), first, &mut out),
+			Pairs::Q8_0(pairs) => dequantize_into(w, pairs, |p, h| q8_0(p, h), first, &mut out),
+		}
+		out
+	}
+
+	#[target_feature(enable = "avx2,fma,f16c")]
+	#[inline]
+	unsafe fn dequantize_into<P>(
+		w: &QuantWeight,
+		pairs: &[P],
+		vectors: impl Fn(&P, usize) -> [__m256; 4],
+		first: usize,
+		out: &mut [f32],
+	) {
+		for (i, row) in out.chunks_exact_mut(w.cols).enumerate() {
+			let o = first + i;
+			for (b, block) in row.chunks_exact_mut(BLOCK).enumerate() {
+				for (k, v) in vectors(&pairs[w.pair(o, b)], o % 2).iter().enumerate() {
+					_mm256_storeu_ps(block[8 * k..][..8].as_mut_ptr(), *v);
+				}
 			}
 		}
 	}
@@ -869,29 +891,44 @@ mod avx512 {
 			}
 		}
 	}
-	/// `out[o * m + r]` for the dequantized weight rows `weights` (each `cols` long) and the
-	/// `m` rows of `xs`: eight outputs (four vectors of two) by up to four rows sharing their
-	/// loads (more rows spill the accumulators).
+	/// Outputs `first..first + outputs` (whole groups), dequantized two by two: pair `p`'s
+	/// rows interleaved eight by eight, its `c`-th eight of each at `(p * cols / 8 + c) * 16`
+	/// (first output, then second), as a pair's vectors hold them.
 	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
-	pub(super) unsafe fn panel(
-		weights: &[f32],
-		cols: usize,
-		xs: &[f32],
-		m: usize,
+	pub(super) unsafe fn paired(w: &QuantWeight, first: usize, outputs: usize) -> Vec<f32> {
+		let mut out = vec![0f32; outputs * w.cols];
+		match &w.pairs {
+			Pairs::Q4_1(pairs) => pair_into(w, pairs, |p| q4_1(p), first, &mut out),
+			Pairs::Q8_0(pairs) => pair_into(w, pairs, |p| q8_0(p), first, &mut out),
+		}
+		out
+	}
+
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
+	#[inline]
+	unsafe fn pair_into<P>(
+		w: &QuantWeight,
+		pairs: &[P],
+		vectors: impl Fn(&P) -> [__m512; 4],
+		first: usize,
 		out: &mut [f32],
 	) {
-		let outputs = weights.len() / cols;
-		let pairs = outputs.div_ceil(2);
-		// Two outputs' rows interleaved eight by eight (the last repeated if alone).
-		let mut paired = vec![0f32; pairs * 2 * cols];
-		for (p, row) in paired.chunks_exact_mut(2 * cols).enumerate() {
-			let [a, b] =
-				[2 * p, (2 * p + 1).min(outputs - 1)].map(|o| &weights[o * cols..][..cols]);
-			for (c, both) in row.chunks_exact_mut(16).enumerate() {
-				both[..8].copy_from_slice(&a[8 * c..][..8]);
-				both[8..].copy_from_slice(&b[8 * c..][..8]);
+		for (p, row) in out.chunks_exact_mut(2 * w.cols).enumerate() {
+			for (b, block) in row.chunks_exact_mut(2 * BLOCK).enumerate() {
+				for (k, v) in vectors(&pairs[w.pair(first + 2 * p, b)]).iter().enumerate() {
+					_mm512_storeu_ps(block[16 * k..][..16].as_mut_ptr(), *v);
+				}
 			}
 		}
+	}
+
+	/// `out[o * m + r]` for the `paired` weights (see [`paired`]) and the `m` rows of `xs`:
+	/// eight outputs (four vectors of two) by up to four rows sharing their loads (more rows
+	/// spill the accumulators).
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
+	pub(super) unsafe fn panel(paired: &[f32], cols: usize, xs: &[f32], m: usize, out: &mut [f32]) {
+		let pairs = paired.len() / (2 * cols);
+		let outputs = 2 * pairs;
 		for p0 in (0..pairs).step_by(4) {
 			let w =
 				[0, 1, 2, 3].map(|i| paired[(p0 + i.min(pairs - p0 - 1)) * 2 * cols..].as_ptr());
