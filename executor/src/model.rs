@@ -177,10 +177,37 @@ impl Projs {
 }
 
 struct Block {
-	input_norm: RmsNorm,
+	input_norm: Norm,
 	attn: Attention,
-	post_norm: RmsNorm,
+	post_norm: Norm,
 	mlp: Mlp,
+}
+
+/// RMSNorm: on the CPU without a thread pool ([`daya_kernels::ops::rms_norm_rows`], candle's
+/// bits), elsewhere candle's.
+struct Norm {
+	candle: RmsNorm,
+	/// The scale, in `f32` on the CPU.
+	weight: Vec<f32>,
+	eps: f32,
+}
+
+impl Norm {
+	fn new(size: usize, eps: f64, vb: VarBuilder) -> candle_core::Result<Self> {
+		let candle = candle_nn::rms_norm(size, eps, vb)?;
+		let weight = candle.clone().into_inner().weight().to_dtype(DType::F32)?.to_vec1()?;
+		Ok(Self { candle, weight, eps: eps as f32 })
+	}
+
+	fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+		let fits = x.dim(candle_core::D::Minus1).is_ok_and(|n| n == self.weight.len());
+		if !(on_cpu_f32(x) && x.is_contiguous() && fits) {
+			return self.candle.forward(x);
+		}
+		let src = x.flatten_all()?.to_vec1::<f32>()?;
+		let dst = daya_kernels::ops::rms_norm_rows(&src, &self.weight, self.eps);
+		Tensor::from_vec(dst, x.dims(), x.device())
+	}
 }
 
 /// The KV cache of one sequence: per block, keys and values in tensors allocated once for the
@@ -204,7 +231,7 @@ pub struct Rows {
 pub struct Llama {
 	embed: Embedding,
 	blocks: Vec<Block>,
-	norm: RmsNorm,
+	norm: Norm,
 	lm_head: Proj,
 	config: LlamaConfig,
 	device: Device,
@@ -280,12 +307,8 @@ impl Llama {
 			let gate = linear(&m, quant, "gate_proj", h, config.intermediate_size)?;
 			let up = linear(&m, quant, "up_proj", h, config.intermediate_size)?;
 			blocks.push(Block {
-				input_norm: candle_nn::rms_norm(h, config.rms_norm_eps, vb.pp("input_layernorm"))?,
-				post_norm: candle_nn::rms_norm(
-					h,
-					config.rms_norm_eps,
-					vb.pp("post_attention_layernorm"),
-				)?,
+				input_norm: Norm::new(h, config.rms_norm_eps, vb.pp("input_layernorm"))?,
+				post_norm: Norm::new(h, config.rms_norm_eps, vb.pp("post_attention_layernorm"))?,
 				attn: Attention {
 					qkv: Projs::new(vec![q, k, v]),
 					o: linear(&a, quant, "o_proj", heads * hd, h)?,
@@ -300,7 +323,7 @@ impl Llama {
 				},
 			});
 		}
-		let norm = candle_nn::rms_norm(h, config.rms_norm_eps, vb.pp("model.norm"))?;
+		let norm = Norm::new(h, config.rms_norm_eps, vb.pp("model.norm"))?;
 		let lm_head = if config.tie_word_embeddings && !vb.contains_tensor("lm_head.weight") {
 			match quant.get("model.embed_tokens.weight") {
 				Some(w) => Proj::Quant(w.clone()),
@@ -623,7 +646,7 @@ mod tests {
 	}
 
 	#[test]
-	fn rope_and_softmax_give_candles_bits() {
+	fn rope_softmax_and_norm_give_candles_bits() {
 		// One token, a few, a prompt large enough to be split across threads.
 		for (b, h, t, d) in [(1, 9, 1, 64), (2, 3, 5, 64), (1, 1, 7, 8), (1, 9, 100, 64)] {
 			let x = random(&[b, h, t, d], 1);

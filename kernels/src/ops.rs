@@ -93,3 +93,16 @@ pub fn softmax_rows(src: &[f32], n: usize) -> Vec<f32> {
 		}
 	})
 }
+
+/// RMSNorm of each row of `alpha.len()` values of `src`: candle's operations (a sequential sum
+/// of squares, `x / rms * alpha`).
+pub fn rms_norm_rows(src: &[f32], alpha: &[f32], eps: f32) -> Vec<f32> {
+	let n = alpha.len();
+	by_rows(src, n, &|src, dst| {
+		let sum2 = src.iter().map(|&v| v * v).sum::<f32>();
+		let m = (sum2 / n as f32 + eps).sqrt();
+		for ((d, s), alpha) in dst.iter_mut().zip(src).zip(alpha) {
+			*d = *s / m * *alpha;
+		}
+	})
+}
