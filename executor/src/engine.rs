@@ -1,11 +1,7 @@
 //! What runs a model: the [`Engine`] trait, and the candle engine that runs a Llama-architecture
 //! model on this machine.
 
-use std::{
-	fmt,
-	path::Path,
-	sync::{Arc, Mutex},
-};
+use std::{fmt, path::Path, sync::Arc};
 
 use candle_core::Device;
 use daya_protocol::{
@@ -606,28 +602,13 @@ impl CandleEngine {
 		let rows = self.model.forward_batch(&tokens, &mut caches)?;
 		// Each sequence picks its token on its own (a softmax and the sampler over the whole
 		// vocabulary): side by side on the products' threads, awake from the step's products.
-		let parts: Vec<Mutex<_>> = going
-			.into_iter()
-			.zip(rows.logits.into_iter().zip(rows.hidden))
-			.map(|part| Mutex::new(Some(part)))
-			.collect();
-		let done: Vec<Mutex<Result<(), EngineError>>> =
-			parts.iter().map(|_| Mutex::new(Ok(()))).collect();
-		daya_kernels::parallel(parts.len(), &|i| {
-			let part = parts[i].lock().ok().and_then(|mut part| part.take());
-			let accepted = match part {
-				Some((seq, (logits, hidden))) => self
-					.accept(seq, crate::model::Rows { logits: vec![logits], hidden: vec![hidden] }),
-				None => Err(EngineError::Internal("a sequence taken twice".into())),
-			};
-			if let Ok(mut done) = done[i].lock() {
-				*done = accepted;
-			}
-		});
-		done.into_iter().try_for_each(|d| {
-			d.into_inner()
-				.unwrap_or_else(|_| Err(EngineError::Internal("a sequence's pick panicked".into())))
+		let parts: Vec<_> =
+			going.into_iter().zip(rows.logits.into_iter().zip(rows.hidden)).collect();
+		daya_kernels::parallel_map(parts, &|(seq, (logits, hidden))| {
+			self.accept(seq, crate::model::Rows { logits: vec![logits], hidden: vec![hidden] })
 		})
+		.into_iter()
+		.collect()
 	}
 
 	/// Picks `seq`'s next token from the last row of `rows`, with its log-probabilities and

@@ -3,11 +3,7 @@
 //! It reads an HF `config.json` and `*.safetensors` with the HF Llama tensor names, and returns
 //! logits at every position asked for (teacher forcing needs them all).
 
-use std::{
-	collections::HashMap,
-	path::Path,
-	sync::{Arc, Mutex},
-};
+use std::{collections::HashMap, path::Path, sync::Arc};
 
 use anyhow::{anyhow, Context};
 use candle_core::{DType, Device, Module, Tensor};
@@ -406,27 +402,13 @@ impl Llama {
 			let (q, k, v) = block.attn.project(&h)?;
 			// Each sequence attends over its own cache: side by side on the products' threads
 			// (a sequence's numbers never depend on which thread computes them).
-			let kvs: Vec<Mutex<&mut KvCache>> =
-				caches.iter_mut().map(|c| Mutex::new(&mut c.kv[layer])).collect();
-			let outs: Vec<Mutex<Option<candle_core::Result<Tensor>>>> =
-				kvs.iter().map(|_| Mutex::new(None)).collect();
-			daya_kernels::parallel(kvs.len(), &|i| {
-				let attended = (|| {
-					let (q, k, v) = (q.narrow(0, i, 1)?, k.narrow(0, i, 1)?, v.narrow(0, i, 1)?);
-					let (cos, sin) = &ropes[i];
-					let mut kv = kvs[i].lock().map_err(|_| poisoned())?;
-					block.attn.attend(q, k, v, cos, sin, None, &mut kv)
-				})();
-				if let Ok(mut out) = outs[i].lock() {
-					*out = Some(attended);
-				}
-			});
-			let outs = outs
-				.into_iter()
-				.map(|out| {
-					out.into_inner().map_err(|_| poisoned())?.unwrap_or_else(|| Err(poisoned()))
-				})
-				.collect::<candle_core::Result<Vec<_>>>()?;
+			let parts: Vec<_> = caches.iter_mut().zip(&ropes).enumerate().collect();
+			let outs = daya_kernels::parallel_map(parts, &|(i, (cache, (cos, sin)))| {
+				let (q, k, v) = (q.narrow(0, i, 1)?, k.narrow(0, i, 1)?, v.narrow(0, i, 1)?);
+				block.attn.attend(q, k, v, cos, sin, None, &mut cache.kv[layer])
+			})
+			.into_iter()
+			.collect::<candle_core::Result<Vec<_>>>()?;
 			let h = block.attn.o.forward(&Tensor::cat(&outs, 0)?)?;
 			x = (residual + h)?;
 			x = block.mlp_after(x)?;
@@ -556,11 +538,6 @@ impl Attention {
 			self.heads * hd,
 		))
 	}
-}
-
-/// The error of a sequence's attention whose thread panicked.
-fn poisoned() -> candle_core::Error {
-	candle_core::Error::Msg("a sequence's attention did not finish".into())
 }
 
 /// Whether `x` is an `f32` tensor in the CPU's memory.

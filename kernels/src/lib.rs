@@ -30,6 +30,26 @@ pub fn parallel(n: usize, work: &(dyn Fn(usize) + Sync)) {
 	pool::Pool::global().run(n, work);
 }
 
+/// `f` of every item, in order, computed on this thread and the products' helpers as
+/// [`parallel`] does (a call's panic raised here).
+pub fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: &(dyn Fn(T) -> R + Sync)) -> Vec<R> {
+	use std::sync::{Mutex, PoisonError};
+	let items: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
+	let results: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+	parallel(items.len(), &|i| {
+		let item = items[i].lock().unwrap_or_else(PoisonError::into_inner).take();
+		if let Some(item) = item {
+			let result = f(item);
+			*results[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(result);
+		}
+	});
+	// Every call has returned (a panic is raised by `parallel`), so every result is there.
+	results
+		.into_iter()
+		.filter_map(|r| r.into_inner().unwrap_or_else(PoisonError::into_inner))
+		.collect()
+}
+
 /// A product's output, which the pool's threads write chunk by chunk, each chunk apart.
 struct Shared(*mut f32);
 
@@ -1005,6 +1025,14 @@ mod tests {
 				((z >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
 			})
 			.collect()
+	}
+
+	#[test]
+	fn a_parallel_map_keeps_the_order() {
+		for n in [0usize, 1, 2, 100] {
+			let items: Vec<usize> = (0..n).collect();
+			assert_eq!(parallel_map(items, &|i| i * i), (0..n).map(|i| i * i).collect::<Vec<_>>());
+		}
 	}
 
 	#[test]
