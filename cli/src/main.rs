@@ -26,6 +26,13 @@ use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+	// Output piped into a reader that stops early (`daya ... | head`) ends the process quietly,
+	// as it ends other Unix tools, instead of a panic on the failed write (Rust ignores SIGPIPE).
+	#[cfg(unix)]
+	// SAFETY: restores the signal's default disposition; no handler runs Rust code.
+	unsafe {
+		libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+	}
 	let cli = args::Cli::parse();
 	let json = cli.json;
 	match cli.run().await {

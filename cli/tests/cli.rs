@@ -118,6 +118,27 @@ fn json_errors_are_an_object_on_standard_output() {
 	assert_eq!(stderr.trim_end(), format!("error: {message}"));
 }
 
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+	use std::os::unix::process::ExitStatusExt;
+	// The reader is gone before `daya` writes its JSON error (connecting fails first): the
+	// write ends the process by SIGPIPE, never a panic (exit code 101) or a panic's message.
+	for _ in 0..3 {
+		let mut child = Command::new(DAYA)
+			.args(["--url", "ws://127.0.0.1:1", "--json", "model", "list"])
+			.stdout(Stdio::piped())
+			.stderr(Stdio::piped())
+			.spawn()
+			.unwrap();
+		drop(child.stdout.take());
+		let out = child.wait_with_output().unwrap();
+		let stderr = String::from_utf8_lossy(&out.stderr);
+		assert!(!stderr.contains("panicked"), "{stderr}");
+		assert_ne!(out.status.code(), Some(101), "{stderr}");
+		assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{:?}: {stderr}", out.status);
+	}
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_command_group_against_a_dev_node() {
 	let node = tokio::task::spawn_blocking(|| DevNode::start(1)).await.unwrap();
