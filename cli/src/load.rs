@@ -652,6 +652,23 @@ async fn follow(api: OnlineClient<PolkadotConfig>, state: Shared, ours: HashSet<
 	}
 }
 
+/// The value of `pallet`'s plain storage item `item` at a block, or its default if unset.
+async fn value_or_default<T: scale_decode::DecodeAsType + Default + 'static>(
+	at: &OnlineClientAtBlock<PolkadotConfig>,
+	pallet: &str,
+	item: &str,
+) -> Result<T, Failure> {
+	let fetched = at
+		.storage()
+		.try_fetch(dynamic::storage::<(), T>(pallet, item), ())
+		.await
+		.map_err(|e| Failure(e.to_string()))?;
+	match fetched {
+		Some(value) => value.decode().map_err(|e| Failure(e.to_string())),
+		None => Ok(T::default()),
+	}
+}
+
 async fn read_block(
 	block: &Block<PolkadotConfig>,
 	state: &Shared,
@@ -659,24 +676,8 @@ async fn read_block(
 ) -> Result<(), Failure> {
 	let at = block.at().await.map_err(|e| Failure(e.to_string()))?;
 	let number = block.number();
-	let timestamp = match at
-		.storage()
-		.try_fetch(dynamic::storage::<(), u64>("Timestamp", "Now"), ())
-		.await
-		.map_err(|e| Failure(e.to_string()))?
-	{
-		Some(value) => value.decode().map_err(|e| Failure(e.to_string()))?,
-		None => 0,
-	};
-	let weight = match at
-		.storage()
-		.try_fetch(dynamic::storage::<(), UsedPerClass>("System", "BlockWeight"), ())
-		.await
-		.map_err(|e| Failure(e.to_string()))?
-	{
-		Some(value) => value.decode().map_err(|e| Failure(e.to_string()))?,
-		None => UsedPerClass::default(),
-	};
+	let timestamp: u64 = value_or_default(&at, "Timestamp", "Now").await?;
+	let weight: UsedPerClass = value_or_default(&at, "System", "BlockWeight").await?;
 	let extrinsics = at.extrinsics().fetch().await.map_err(|e| Failure(e.to_string()))?;
 	let length: u64 =
 		extrinsics.iter().filter_map(Result::ok).map(|e| e.bytes().len() as u64).sum();

@@ -2,7 +2,8 @@
 //! decode [tokens] [runs] [batch]`. With a batch of one, greedy generations; with more, that
 //! many sequences (sampled at temperature 0.8, as the serving benchmark's clients) decoded
 //! together step by step. Engine calls run on rayon's pool, as the executor's scheduler runs
-//! them. Prints tokens/s per run.
+//! them. Prints tokens/s per run; with `DAYA_DECODE_PRINT` set, a greedy run's log-probabilities
+//! and fingerprints too (to compare two builds' numbers).
 
 use std::time::Instant;
 

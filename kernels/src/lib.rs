@@ -51,12 +51,12 @@ pub fn parallel_map<T: Send, R: Send>(items: Vec<T>, f: &(dyn Fn(T) -> R + Sync)
 }
 
 /// A product's output, which the pool's threads write chunk by chunk, each chunk apart.
-struct Shared(*mut f32);
+struct Output(*mut f32);
 
 // SAFETY: each thread writes only the chunks it claims, which never overlap (see `matmul_on`).
-unsafe impl Sync for Shared {}
+unsafe impl Sync for Output {}
 
-impl Shared {
+impl Output {
 	/// The output from element `i` on.
 	///
 	/// # Safety
@@ -375,7 +375,7 @@ impl QuantWeight {
 		// it for all but the smallest products.
 		if m * self.rows * self.cols >= PARALLEL_FROM {
 			let (len, total) = (OUTPUTS * m, yt.len());
-			let base = Shared(yt.as_mut_ptr());
+			let base = Output(yt.as_mut_ptr());
 			pool::Pool::global().run(total.div_ceil(len), &|i| {
 				let start = i * len;
 				// SAFETY: chunk `i` is `yt[start..]` up to `len` long, run once, apart from every

@@ -25,7 +25,7 @@ fn by_rows(src: &[f32], row: usize, f: &(dyn Fn(&[f32], &mut [f32]) + Sync)) -> 
 		return dst;
 	}
 	let part = row * (PART / row).max(1);
-	let (total, out) = (dst.len(), crate::Shared(dst.as_mut_ptr()));
+	let (total, out) = (dst.len(), crate::Output(dst.as_mut_ptr()));
 	crate::parallel(total.div_ceil(part), &|i| {
 		let (start, len) = (i * part, part.min(total - i * part));
 		// SAFETY: part `i` is `dst[start..start + len]`, run once, apart from every other part;
