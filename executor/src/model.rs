@@ -393,6 +393,18 @@ impl Llama {
 			[cache] => return self.forward(tokens, cache, 0),
 			_ => {},
 		}
+		match self.host_weights() {
+			Some(host) => self.forward_batch_host(&host, tokens, caches),
+			None => self.forward_batch_tensors(tokens, caches),
+		}
+	}
+
+	/// [`Self::forward_batch`] with candle's tensors, for two sequences or more.
+	fn forward_batch_tensors(
+		&self,
+		tokens: &[u32],
+		caches: &mut [&mut Cache],
+	) -> anyhow::Result<Rows> {
 		let input = Tensor::new(tokens, &self.device)?.unsqueeze(1)?;
 		let mut x = self.embed.forward(&input)?;
 		let ropes = caches.iter().map(|c| self.rope(c.pos, 1)).collect::<Result<Vec<_>, _>>()?;
@@ -424,8 +436,113 @@ impl Llama {
 		})
 	}
 
+	/// Every weight the plain `f32` decoding step needs, when the model is on the CPU and
+	/// every projection is kept quantized.
+	fn host_weights(&self) -> Option<HostWeights<'_>> {
+		if !self.device.is_cpu() || !self.config.head_dim().is_multiple_of(2) {
+			return None;
+		}
+		let blocks = self
+			.blocks
+			.iter()
+			.map(|b| {
+				Some(HostBlock {
+					qkv: b.attn.qkv.quantized()?,
+					o: b.attn.o.quantized()?,
+					gate_up: b.mlp.gate_up.quantized()?,
+					down: b.mlp.down.quantized()?,
+				})
+			})
+			.collect::<Option<Vec<_>>>()?;
+		Some(HostWeights { blocks, lm_head: self.lm_head.quantized()? })
+	}
+
+	/// [`Self::forward_batch`] in plain `f32` on the CPU: the products, norms and activations
+	/// as the tensor path computes them (the same bits), attention straight from each
+	/// sequence's cache ([`daya_kernels::attention`]) rather than a dozen tensors per sequence
+	/// per block.
+	fn forward_batch_host(
+		&self,
+		host: &HostWeights,
+		tokens: &[u32],
+		caches: &mut [&mut Cache],
+	) -> anyhow::Result<Rows> {
+		use daya_kernels::ops;
+		let b = tokens.len();
+		let c = &self.config;
+		let shape = (c.num_attention_heads, c.kv_heads(), c.head_dim());
+		let (heads, kv_heads, hd) = shape;
+		let pairing = match c.rope_layout {
+			RopeLayout::HalfSplit => ops::Pairing::HalfSplit,
+			RopeLayout::Interleaved => ops::Pairing::Interleaved,
+		};
+		let input = Tensor::new(tokens, &self.device)?;
+		let mut x = self.embed.forward(&input)?.to_dtype(DType::F32)?.flatten_all()?.to_vec1()?;
+		let ropes: Vec<_> = caches.iter().map(|c| self.rope_values(c.pos, 1)).collect();
+		for (layer, (block, w)) in self.blocks.iter().zip(&host.blocks).enumerate() {
+			let h = ops::rms_norm_rows(&x, &block.input_norm.weight, block.input_norm.eps);
+			let qkv = w.qkv.forward(&h, b);
+			// Each sequence attends over its own cache, side by side on the products' threads.
+			let parts: Vec<_> = caches.iter_mut().zip(&ropes).enumerate().collect();
+			let outs = daya_kernels::parallel_map(parts, &|(i, (cache, (cos, sin)))| {
+				let (Some(q), Some(k), Some(v)) = (qkv.get(0, i), qkv.get(1, i), qkv.get(2, i))
+				else {
+					return Err(anyhow!("attention without its three projections"));
+				};
+				if (q.len(), k.len(), v.len()) != (heads * hd, kv_heads * hd, kv_heads * hd) {
+					return Err(anyhow!("projections of the wrong width"));
+				}
+				let q = ops::rope(q, cos, sin, 1, hd, pairing);
+				let k = ops::rope(k, cos, sin, 1, hd, pairing);
+				let kv = &mut cache.kv[layer];
+				let one = (1, kv_heads, 1, hd);
+				kv.append(
+					&Tensor::from_vec(k, one, &Device::Cpu)?,
+					&Tensor::from_slice(v, one, &Device::Cpu)?,
+				)?;
+				attend_cached(kv, &q, shape)
+			})
+			.into_iter()
+			.collect::<anyhow::Result<Vec<_>>>()?
+			.concat();
+			add_in_place(&mut x, &w.o.matmul(&outs));
+			let h = ops::rms_norm_rows(&x, &block.post_norm.weight, block.post_norm.eps);
+			let gate_up = w.gate_up.forward(&h, b);
+			// candle's `silu(gate) * up`, element for element, row by row on the products'
+			// threads (twelve thousand exponentials a block at a batch of eight).
+			let act = daya_kernels::parallel_map((0..b).collect(), &|r| {
+				let (Some(gate), Some(up)) = (gate_up.get(0, r), gate_up.get(1, r)) else {
+					return Err(anyhow!("an MLP without its two projections"));
+				};
+				Ok(gate.iter().zip(up).map(|(g, u)| g / (1.0 + (-g).exp()) * u).collect::<Vec<_>>())
+			})
+			.into_iter()
+			.collect::<anyhow::Result<Vec<_>>>()?
+			.concat();
+			add_in_place(&mut x, &w.down.matmul(&act));
+		}
+		for cache in caches.iter_mut() {
+			cache.pos += 1;
+		}
+		let hidden = ops::rms_norm_rows(&x, &self.norm.weight, self.norm.eps);
+		let logits = host.lm_head.matmul(&hidden);
+		let split =
+			|all: Vec<f32>, n: usize| all.chunks_exact(n.max(1)).map(<[f32]>::to_vec).collect();
+		Ok(Rows { logits: split(logits, c.vocab_size), hidden: split(hidden, c.hidden_size) })
+	}
+
 	/// cos and sin of the rotary embedding for positions `pos..pos + t`: `(t, head_dim / 2)`.
 	fn rope(&self, pos: usize, t: usize) -> candle_core::Result<(Tensor, Tensor)> {
+		let half = self.config.head_dim() / 2;
+		let (cos, sin) = self.rope_values(pos, t);
+		Ok((
+			Tensor::from_vec(cos, (t, half), &self.device)?,
+			Tensor::from_vec(sin, (t, half), &self.device)?,
+		))
+	}
+
+	/// [`Self::rope`]'s values, position after position.
+	fn rope_values(&self, pos: usize, t: usize) -> (Vec<f32>, Vec<f32>) {
 		let half = self.config.head_dim() / 2;
 		let theta = self.config.rope_theta;
 		let inv: Vec<f64> = (0..half)
@@ -440,10 +557,7 @@ impl Llama {
 				sin.push(angle.sin() as f32);
 			}
 		}
-		Ok((
-			Tensor::from_vec(cos, (t, half), &self.device)?,
-			Tensor::from_vec(sin, (t, half), &self.device)?,
-		))
+		(cos, sin)
 	}
 
 	/// The causal mask of `t` new tokens after `pos` cached ones, once for each query head that
@@ -537,6 +651,134 @@ impl Attention {
 			t,
 			self.heads * hd,
 		))
+	}
+}
+
+/// The weights of the plain `f32` decoding step ([`Llama::forward_batch_host`]).
+struct HostWeights<'a> {
+	blocks: Vec<HostBlock<'a>>,
+	lm_head: &'a QuantWeight,
+}
+
+struct HostBlock<'a> {
+	qkv: HostProjs<'a>,
+	o: &'a QuantWeight,
+	gate_up: HostProjs<'a>,
+	down: &'a QuantWeight,
+}
+
+/// [`Projs`] kept quantized.
+enum HostProjs<'a> {
+	/// One product; the parts' widths.
+	Stacked(&'a QuantWeight, &'a [usize]),
+	/// One product each.
+	Apart(Vec<&'a QuantWeight>),
+}
+
+impl HostProjs<'_> {
+	/// The products of the `rows` rows of `x`.
+	fn forward(&self, x: &[f32], rows: usize) -> Parts {
+		match self {
+			Self::Apart(parts) => Parts {
+				widths: parts.iter().map(|w| w.rows()).collect(),
+				data: parts.iter().map(|w| w.matmul(x)).collect(),
+				rows,
+			},
+			Self::Stacked(w, widths) => {
+				Parts { widths: widths.to_vec(), data: vec![w.matmul(x)], rows }
+			},
+		}
+	}
+}
+
+/// Projections of a batch's rows: one matrix with the parts side by side, or one per part.
+struct Parts {
+	widths: Vec<usize>,
+	data: Vec<Vec<f32>>,
+	rows: usize,
+}
+
+impl Parts {
+	/// Part `k` of row `r`.
+	fn get(&self, k: usize, r: usize) -> Option<&[f32]> {
+		let width = *self.widths.get(k)?;
+		if r >= self.rows {
+			return None;
+		}
+		if let [stacked] = &self.data[..] {
+			let total: usize = self.widths.iter().sum();
+			let from = r * total + self.widths[..k].iter().sum::<usize>();
+			stacked.get(from..from + width)
+		} else {
+			self.data.get(k)?.get(r * width..(r + 1) * width)
+		}
+	}
+}
+
+impl Proj {
+	/// The weights, when kept quantized.
+	fn quantized(&self) -> Option<&QuantWeight> {
+		match self {
+			Proj::Quant(w) => Some(w),
+			Proj::Dense(_) => None,
+		}
+	}
+}
+
+impl Projs {
+	/// The projections, when every one is kept quantized.
+	fn quantized(&self) -> Option<HostProjs<'_>> {
+		match self {
+			Self::Stacked(w, widths) => Some(HostProjs::Stacked(w.quantized()?, widths)),
+			Self::Apart(parts) => {
+				parts.iter().map(Proj::quantized).collect::<Option<_>>().map(HostProjs::Apart)
+			},
+		}
+	}
+}
+
+/// `x += y`, element for element.
+fn add_in_place(x: &mut [f32], y: &[f32]) {
+	for (x, y) in x.iter_mut().zip(y) {
+		*x += y;
+	}
+}
+
+/// One position's attention over the first `kv`'s positions, read from the cache's memory in
+/// place.
+fn attend_cached(
+	kv: &KvCache,
+	q: &[f32],
+	shape: (usize, usize, usize),
+) -> anyhow::Result<Vec<f32>> {
+	use candle_core::Storage;
+	use daya_kernels::attention::attend_one;
+	let (Some(k), Some(v)) = (kv.k_cache().all_data(), kv.v_cache().all_data()) else {
+		return Err(anyhow!("attention over an empty cache"));
+	};
+	let (k_storage, k_layout) = k.storage_and_layout();
+	let (v_storage, v_layout) = v.storage_and_layout();
+	let (Storage::Cpu(k_data), Storage::Cpu(v_data)) = (&*k_storage, &*v_storage) else {
+		return Err(anyhow!("a cache outside the CPU's memory"));
+	};
+	let keys = cached(k_data, k_layout)?;
+	let values = cached(v_data, v_layout)?;
+	Ok(attend_one(q, keys, values, shape, kv.current_seq_len())?)
+}
+
+/// A cache tensor's memory, `(1, kv_heads, positions, head_dim)` with its elements side by side.
+fn cached<'a>(
+	data: &'a candle_core::CpuStorage,
+	layout: &candle_core::Layout,
+) -> anyhow::Result<daya_kernels::attention::Cached<'a>> {
+	let data = data.as_slice::<f32>()?;
+	match layout.stride() {
+		[_, head, pos, 1] => Ok(daya_kernels::attention::Cached {
+			data: data.get(layout.start_offset()..).unwrap_or_default(),
+			head_stride: *head,
+			pos_stride: *pos,
+		}),
+		stride => Err(anyhow!("a cache laid out with strides {stride:?}")),
 	}
 }
 
@@ -647,5 +889,97 @@ mod tests {
 			RopeLayout::Interleaved
 		)
 		.is_err());
+	}
+
+	/// A small Llama with random weights, its projections and embeddings kept quantized (Q4_1
+	/// and Q8_0) as a GGUF file's are.
+	fn small_quantized_llama() -> Llama {
+		use candle_core::quantized::{GgmlDType, QTensor};
+		let config = LlamaConfig {
+			hidden_size: 64,
+			intermediate_size: 96,
+			num_hidden_layers: 2,
+			num_attention_heads: 4,
+			num_key_value_heads: Some(2),
+			head_dim: None,
+			rms_norm_eps: 1e-5,
+			rope_theta: 10_000.0,
+			vocab_size: 128,
+			max_position_embeddings: 256,
+			tie_word_embeddings: true,
+			bos_token_id: None,
+			eos_token_id: None,
+			rope_layout: RopeLayout::Interleaved,
+		};
+		let (h, i, kv) = (64, 96, 32);
+		let mut tensors = HashMap::new();
+		let mut quant = QuantWeights::new();
+		let mut seed = 0;
+		let mut add = |name: String, shape: &[usize], scale: f64, kind: Option<GgmlDType>| {
+			seed += 1;
+			let t = (random(shape, seed) * scale).unwrap();
+			if let Some(kind) = kind {
+				let q = QTensor::quantize(&t, kind).unwrap();
+				let w = QuantWeight::from_qtensor(&q).unwrap().expect("kept quantized");
+				quant.insert(name.clone(), Arc::new(w));
+			}
+			tensors.insert(name, t);
+		};
+		add("model.embed_tokens.weight".into(), &[128, h], 0.25, Some(GgmlDType::Q8_0));
+		add("model.norm.weight".into(), &[h], 0.25, None);
+		for l in 0..2 {
+			let p = format!("model.layers.{l}");
+			for (name, shape) in [
+				("self_attn.q_proj", [h, h]),
+				("self_attn.k_proj", [kv, h]),
+				("self_attn.v_proj", [kv, h]),
+				("self_attn.o_proj", [h, h]),
+				("mlp.gate_proj", [i, h]),
+				("mlp.up_proj", [i, h]),
+				("mlp.down_proj", [h, i]),
+			] {
+				add(format!("{p}.{name}.weight"), &shape, 0.05, Some(GgmlDType::Q4_1));
+			}
+			add(format!("{p}.input_layernorm.weight"), &[h], 0.25, None);
+			add(format!("{p}.post_attention_layernorm.weight"), &[h], 0.25, None);
+		}
+		let vb = VarBuilder::from_tensors(tensors, DType::F32, &Device::Cpu);
+		Llama::with_quantized(config, vb, &quant, Device::Cpu).unwrap()
+	}
+
+	#[test]
+	fn a_batch_decoded_in_plain_f32_matches_candles_tensors() {
+		let model = small_quantized_llama();
+		assert!(model.host_weights().is_some(), "every projection is kept quantized");
+		let prompts: [&[u32]; 3] = [&[1, 2, 3, 4, 5], &[9, 8], &[7, 70, 100, 3, 3, 3, 3, 3, 12]];
+		let prefill = |caches: &mut Vec<Cache>| {
+			for (prompt, cache) in prompts.iter().zip(caches.iter_mut()) {
+				model.forward(prompt, cache, prompt.len() - 1).unwrap();
+			}
+		};
+		let mut host: Vec<Cache> = prompts.iter().map(|_| model.cache(32)).collect();
+		let mut tensors: Vec<Cache> = prompts.iter().map(|_| model.cache(32)).collect();
+		prefill(&mut host);
+		prefill(&mut tensors);
+		for step in 0..12u32 {
+			let tokens = [step, 3 * step + 1, 127 - step];
+			let a = model.forward_batch(&tokens, &mut host.iter_mut().collect::<Vec<_>>()).unwrap();
+			let b = model
+				.forward_batch_tensors(&tokens, &mut tensors.iter_mut().collect::<Vec<_>>())
+				.unwrap();
+			// Products, norms and activations give the same bits; attention alone adds its
+			// values in another order.
+			for (a, b) in a.logits.iter().flatten().zip(b.logits.iter().flatten()) {
+				assert!((a - b).abs() <= 1e-4 * b.abs().max(1.0), "step {step}: {a} against {b}");
+			}
+			for (a, b) in a.hidden.iter().flatten().zip(b.hidden.iter().flatten()) {
+				assert!((a - b).abs() <= 1e-4 * b.abs().max(1.0), "step {step}: {a} against {b}");
+			}
+			assert_eq!((a.logits.len(), a.hidden.len()), (3, 3));
+			assert!(a.logits.iter().all(|row| row.len() == 128));
+		}
+		for (h, t) in host.iter().zip(&tensors) {
+			assert_eq!((h.pos, h.kv[0].current_seq_len()), (t.pos, t.kv[0].current_seq_len()));
+		}
 	}
 }

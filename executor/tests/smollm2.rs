@@ -163,3 +163,32 @@ fn its_texts_keep_to_the_registered_bytes_per_token() {
 		g.tokens.len()
 	);
 }
+
+/// Sequences decoded together (the plain `f32` step: every projection kept quantized, each
+/// sequence's attention read from its cache) get the tokens they get alone, and results a
+/// validator passes.
+#[test]
+fn sequences_decoded_together_get_their_tokens_alone() {
+	let e = common::smollm2();
+	let requests = [
+		("The capital of France is", 24, Sampler::new(0, [0; 32])),
+		("Once upon a time, by a river,", 16, Sampler::new(800, [7; 32])),
+		("def fibonacci(n):", 32, Sampler::new(0, [0; 32])),
+	];
+	let mut batch: Vec<_> = requests
+		.iter()
+		.map(|&(prompt, max, s)| e.start(prompt, max, s).unwrap())
+		.collect();
+	while batch.iter().any(|s| s.finished().is_none()) {
+		e.step(&mut batch.iter_mut().collect::<Vec<_>>()).unwrap();
+	}
+	let policy = daya_protocol::smollm2::POLICY;
+	for (sequence, (prompt, max, s)) in batch.into_iter().zip(requests) {
+		let together = e.finish(sequence).unwrap();
+		let alone = e.generate(prompt, max, s).unwrap();
+		assert_eq!(together.tokens, alone.tokens, "{prompt:?}");
+		assert_eq!(together.text, alone.text);
+		let r = e.check(prompt, max, s, &together.result(), &policy, None).unwrap();
+		assert_eq!(r.judgement, Judgement::Valid, "{prompt:?}: {r:?}");
+	}
+}

@@ -20,6 +20,7 @@
 use candle_core::{quantized::GgmlDType, Device, Tensor};
 use half::f16;
 
+pub mod attention;
 pub mod ops;
 mod pool;
 
@@ -65,6 +66,11 @@ impl Output {
 		// SAFETY: the caller's.
 		unsafe { self.0.add(i) }
 	}
+}
+
+thread_local! {
+	/// A thread's room for a chunk's columns (see `matmul_on`).
+	static SCRATCH: std::cell::Cell<Vec<f32>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// Weights per block.
@@ -352,50 +358,54 @@ impl QuantWeight {
 		if m == 0 {
 			return Vec::new();
 		}
-		// Outputs in chunks across threads: each output's column of `yt` (the product
-		// transposed) is one thread's.
-		let mut yt = vec![0f32; m * self.rows];
-		let chunk = |(chunk, out): (usize, &mut [f32])| {
-			let first = chunk * OUTPUTS;
-			match isa {
-				#[cfg(target_arch = "x86_64")]
-				// SAFETY: `Isa::best` found AVX-512 (F, BW, DQ, VL), AVX2, FMA and F16C.
-				Isa::Avx512 => unsafe { self.chunk_avx512(first, xs, m, out) },
-				#[cfg(target_arch = "x86_64")]
-				// SAFETY: `Isa::best` found AVX2, FMA and F16C.
-				Isa::Avx2 => unsafe { self.chunk_avx2(first, xs, m, out) },
-				_ => {
-					for (i, column) in out.chunks_exact_mut(m).enumerate() {
-						self.portable(first + i, xs, column);
-					}
-				},
-			}
+		// Outputs in chunks across threads: a chunk computes its outputs' columns (every row
+		// of an output together) and writes them into its own elements of `y`.
+		let chunk = |first: usize, out: &mut [f32]| match isa {
+			#[cfg(target_arch = "x86_64")]
+			// SAFETY: `Isa::best` found AVX-512 (F, BW, DQ, VL), AVX2, FMA and F16C.
+			Isa::Avx512 => unsafe { self.chunk_avx512(first, xs, m, out) },
+			#[cfg(target_arch = "x86_64")]
+			// SAFETY: `Isa::best` found AVX2, FMA and F16C.
+			Isa::Avx2 => unsafe { self.chunk_avx2(first, xs, m, out) },
+			_ => {
+				for (i, column) in out.chunks_exact_mut(m).enumerate() {
+					self.portable(first + i, xs, column);
+				}
+			},
 		};
+		let rows = self.rows;
+		let mut y = vec![0f32; m * rows];
+		let base = Output(y.as_mut_ptr());
+		let task = |i: usize| {
+			let first = i * OUTPUTS;
+			let outputs = OUTPUTS.min(rows - first);
+			if m == 1 {
+				// SAFETY: chunk `i` is `y[first..first + outputs]`, run once, apart from every
+				// other chunk; `y` outlives the run.
+				let out = unsafe { std::slice::from_raw_parts_mut(base.at(first), outputs) };
+				return chunk(first, out);
+			}
+			// The chunk's columns in this thread's scratch (kept from product to product: of
+			// the same size, it is never written but by the chunk).
+			let mut columns = SCRATCH.take();
+			columns.resize(outputs * m, 0f32);
+			chunk(first, &mut columns);
+			for (o, column) in columns.chunks_exact(m).enumerate() {
+				for (r, v) in column.iter().enumerate() {
+					// SAFETY: output `first + o` of row `r` is inside `y` and belongs to chunk
+					// `i` alone.
+					unsafe { *base.at(r * rows + first + o) = *v };
+				}
+			}
+			SCRATCH.set(columns);
+		};
+		let chunks = rows.div_ceil(OUTPUTS);
 		// Threads cost a hand-over each (a microsecond with the pool's helpers awake): worth
 		// it for all but the smallest products.
 		if m * self.rows * self.cols >= PARALLEL_FROM {
-			let (len, total) = (OUTPUTS * m, yt.len());
-			let base = Output(yt.as_mut_ptr());
-			pool::Pool::global().run(total.div_ceil(len), &|i| {
-				let start = i * len;
-				// SAFETY: chunk `i` is `yt[start..]` up to `len` long, run once, apart from every
-				// other chunk; `yt` outlives the pool's run.
-				let out = unsafe {
-					std::slice::from_raw_parts_mut(base.at(start), len.min(total - start))
-				};
-				chunk((i, out));
-			});
+			pool::Pool::global().run(chunks, &task);
 		} else {
-			yt.chunks_mut(OUTPUTS * m).enumerate().for_each(chunk);
-		}
-		if m == 1 {
-			return yt;
-		}
-		let mut y = vec![0f32; m * self.rows];
-		for (o, column) in yt.chunks_exact(m).enumerate() {
-			for (r, &v) in column.iter().enumerate() {
-				y[r * self.rows + o] = v;
-			}
+			(0..chunks).for_each(task);
 		}
 		y
 	}
