@@ -765,11 +765,15 @@ mod avx512 {
 		let high = _mm512_cvtepu8_epi32(_mm_loadu_si128(q.add(16).cast()));
 		let scales = _mm_cvtph_ps(_mm_loadl_epi64(p.scales.as_ptr().cast()));
 		let (d, m) = (spread(scales, 0, 1), spread(scales, 2, 3));
-		let nibble = _mm512_set1_epi32(0x0f);
-		let dequant = |q: __m512i| _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(q), m);
+		// A nibble's value looked up rather than masked and converted: a permutation reads
+		// only an index's low four bits (the same exact `f32` as the conversion).
+		let values = _mm512_setr_ps(
+			0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 15.0,
+		);
+		let dequant = |q: __m512i| _mm512_fmadd_ps(d, _mm512_permutexvar_ps(q, values), m);
 		[
-			dequant(_mm512_and_si512(low, nibble)),
-			dequant(_mm512_and_si512(high, nibble)),
+			dequant(low),
+			dequant(high),
 			dequant(_mm512_srli_epi32::<4>(low)),
 			dequant(_mm512_srli_epi32::<4>(high)),
 		]
@@ -918,10 +922,10 @@ mod avx512 {
 				let at = &self.pairs[self.start + b * GROUP / 2..][..2];
 				super::ahead(at);
 				let v = [(self.vectors)(&at[0]), (self.vectors)(&at[1])];
-				for r in 0..R {
-					let p = x[r * self.cols + b * BLOCK..][..BLOCK].as_ptr();
-					for (k, (v0, v1)) in v[0].iter().zip(&v[1]).enumerate() {
-						let xv = both(p.add(8 * k));
+				let p = x[b * BLOCK..].as_ptr();
+				for (k, (v0, v1)) in v[0].iter().zip(&v[1]).enumerate() {
+					for r in 0..R {
+						let xv = both(p.add(r * self.cols + 8 * k));
 						acc[0][r] = _mm512_fmadd_ps(*v0, xv, acc[0][r]);
 						acc[1][r] = _mm512_fmadd_ps(*v1, xv, acc[1][r]);
 					}
