@@ -6,7 +6,8 @@
 //! tests); only the time differs.
 //!
 //! `cargo bench -p daya-kernels --bench products` (about a minute). `RAYON_NUM_THREADS` sets
-//! the threads, `DAYA_BENCH_ROWS=1,8` the row counts.
+//! the threads, `DAYA_BENCH_ROWS=1,8` the row counts, `DAYA_BENCH_HOT=1` one block's weights
+//! for every block (from the caches).
 
 use std::time::{Duration, Instant};
 
@@ -55,13 +56,19 @@ fn main() {
 	}
 	// Per block: (weights, inputs of width) in the order a step runs them.
 	let mut step: Vec<(QuantWeight, usize)> = Vec::new();
+	// `DAYA_BENCH_HOT=1`: every block with the first block's weights, which then stay in the
+	// caches (no output head): the kernels' own speed, without memory's.
+	let hot = std::env::var_os("DAYA_BENCH_HOT").is_some();
 	for b in 0..BLOCKS as u64 {
+		let b = if hot { 0 } else { b };
 		step.push((weight(HIDDEN + 2 * KV, HIDDEN, GgmlDType::Q4_1, 10 * b), HIDDEN));
 		step.push((weight(HIDDEN, HIDDEN, GgmlDType::Q4_1, 10 * b + 1), HIDDEN));
 		step.push((weight(2 * MLP, HIDDEN, GgmlDType::Q4_1, 10 * b + 2), HIDDEN));
 		step.push((weight(HIDDEN, MLP, GgmlDType::Q4_1, 10 * b + 3), MLP));
 	}
-	step.push((weight(VOCAB, HIDDEN, GgmlDType::Q8_0, 1_000), HIDDEN));
+	if !hot {
+		step.push((weight(VOCAB, HIDDEN, GgmlDType::Q8_0, 1_000), HIDDEN));
+	}
 	println!(
 		"the products of a SmolLM2-135M step ({} matrices), {} threads; median of 7 steps",
 		step.len(),

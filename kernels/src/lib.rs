@@ -793,6 +793,49 @@ mod avx512 {
 		[at(0), at(1), at(2), at(3)]
 	}
 
+	/// [`halves_sums`] of eight accumulators at once: lane `i` of the result is half one of
+	/// `acc[i]` summed, lane `8 + i` half two. The halves are transposed (two 8 by 8
+	/// transposes side by side) so that vector `j` holds every half's lane `j`, then the
+	/// vectors are added in lane order from zero: each sum's operations are [`lanes_sum`]'s.
+	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
+	unsafe fn halves_sums8(acc: &[__m512; 8]) -> __m512 {
+		// Within each 128-bit lane: four rows' four elements transposed.
+		let t = [
+			_mm512_unpacklo_ps(acc[0], acc[1]),
+			_mm512_unpackhi_ps(acc[0], acc[1]),
+			_mm512_unpacklo_ps(acc[2], acc[3]),
+			_mm512_unpackhi_ps(acc[2], acc[3]),
+			_mm512_unpacklo_ps(acc[4], acc[5]),
+			_mm512_unpackhi_ps(acc[4], acc[5]),
+			_mm512_unpacklo_ps(acc[6], acc[7]),
+			_mm512_unpackhi_ps(acc[6], acc[7]),
+		];
+		// `c[k]`, 128-bit lane `l`: element `4 * (l % 2) + k % 4` of rows `0..4` (`k < 4`) or
+		// `4..8` (`k >= 4`), of half `l / 2`.
+		let c = [
+			_mm512_shuffle_ps::<0x44>(t[0], t[2]),
+			_mm512_shuffle_ps::<0xee>(t[0], t[2]),
+			_mm512_shuffle_ps::<0x44>(t[1], t[3]),
+			_mm512_shuffle_ps::<0xee>(t[1], t[3]),
+			_mm512_shuffle_ps::<0x44>(t[4], t[6]),
+			_mm512_shuffle_ps::<0xee>(t[4], t[6]),
+			_mm512_shuffle_ps::<0x44>(t[5], t[7]),
+			_mm512_shuffle_ps::<0xee>(t[5], t[7]),
+		];
+		// Element `j` of every row: rows `0..4` then `4..8`, for each half.
+		let low = _mm512_setr_epi32(0, 1, 2, 3, 16, 17, 18, 19, 8, 9, 10, 11, 24, 25, 26, 27);
+		let high = _mm512_setr_epi32(4, 5, 6, 7, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31);
+		let column = |j: usize| {
+			let index = if j < 4 { low } else { high };
+			_mm512_permutex2var_ps(c[j % 4], index, c[4 + j % 4])
+		};
+		let mut sum = _mm512_setzero_ps();
+		for j in 0..8 {
+			sum = _mm512_add_ps(sum, column(j));
+		}
+		sum
+	}
+
 	/// Each half's eight lanes added in order ([`lanes_sum`]).
 	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
 	unsafe fn halves_sums(acc: __m512) -> [f32; 2] {
@@ -880,7 +923,7 @@ mod avx512 {
 			while r < m {
 				let rows = (m - r).min(8);
 				let x = &xs[r * w.cols..];
-				let mut sums = [[0f32; 4]; 8];
+				let mut sums = [[0f32; 16]; 2];
 				match rows {
 					8 => tile.run::<8>(x, &mut sums),
 					7 => tile.run::<7>(x, &mut sums),
@@ -891,9 +934,11 @@ mod avx512 {
 					2 => tile.run::<2>(x, &mut sums),
 					_ => tile.run::<1>(x, &mut sums),
 				}
-				for (t, sums) in sums.iter().enumerate().take(rows) {
-					for (i, y) in sums.iter().enumerate() {
-						out[(quad + i) * m + r + t] = *y;
+				// Pair `p`'s sums: its first output's rows, then its second's.
+				for (p, sums) in sums.iter().enumerate() {
+					for (h, half) in sums.chunks_exact(8).enumerate() {
+						let o = quad + 2 * p + h;
+						out[o * m + r..][..rows].copy_from_slice(&half[..rows]);
 					}
 				}
 				r += rows;
@@ -912,10 +957,11 @@ mod avx512 {
 
 	impl<P, V: Fn(&P) -> [__m512; 4]> Tile<'_, P, V> {
 		/// The four outputs for the first `R` rows of `x` (each `cols` long), into
-		/// `sums[row][output]`.
+		/// `sums[pair]`: the pair's first output's rows (lanes `0..R`), then its second's
+		/// (lanes `8..8 + R`).
 		#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
 		#[inline]
-		unsafe fn run<const R: usize>(&self, x: &[f32], sums: &mut [[f32; 4]; 8]) {
+		unsafe fn run<const R: usize>(&self, x: &[f32], sums: &mut [[f32; 16]; 2]) {
 			let x = &x[..R * self.cols];
 			let mut acc = [[_mm512_setzero_ps(); R]; 2];
 			for b in 0..self.per_row {
@@ -931,10 +977,10 @@ mod avx512 {
 					}
 				}
 			}
-			for r in 0..R {
-				let [a, b] = halves_sums(acc[0][r]);
-				let [c, d] = halves_sums(acc[1][r]);
-				sums[r] = [a, b, c, d];
+			for (acc, sums) in acc.iter().zip(sums.iter_mut()) {
+				let rows: [__m512; 8] =
+					std::array::from_fn(|r| if r < R { acc[r] } else { _mm512_setzero_ps() });
+				_mm512_storeu_ps(sums.as_mut_ptr(), halves_sums8(&rows));
 			}
 		}
 	}
