@@ -507,16 +507,17 @@ impl CandleEngine {
 	/// tokens.
 	fn top(&self, lp: &[f64], n: usize) -> Vec<u32> {
 		let mut best: Vec<u32> = Vec::with_capacity(n + 1);
+		// The n-th best so far: most tokens fall below it, with one comparison.
+		let mut floor = f64::NEG_INFINITY;
 		for (i, v) in lp.iter().enumerate() {
 			let i = i as u32;
-			if self.text.banned().contains(&i)
-				|| best.len() == n && best.last().is_some_and(|&w| lp[w as usize] >= *v)
-			{
+			if best.len() == n && floor >= *v || self.text.banned().contains(&i) {
 				continue;
 			}
 			let at = best.partition_point(|&w| lp[w as usize] >= *v);
 			best.insert(at, i);
 			best.truncate(n);
+			floor = best.last().map_or(f64::NEG_INFINITY, |&w| lp[w as usize]);
 		}
 		best
 	}

@@ -189,10 +189,10 @@ mod avx {
 	use std::arch::x86_64::*;
 
 	use super::Head;
-	use crate::lanes_sum;
 
-	/// Positions scored together: independent sums, so that their multiply-adds overlap.
-	const POSITIONS: usize = 4;
+	/// Positions scored together: independent sums, so that their multiply-adds overlap, and
+	/// whose lanes are added as one transposed vector.
+	const POSITIONS: usize = 8;
 
 	/// Output elements kept in registers while the positions stream past (eight vectors).
 	const COLUMNS: usize = 64;
@@ -218,13 +218,54 @@ mod avx {
 					*acc = _mm256_fmadd_ps(qv, _mm256_loadu_ps(row.add(c)), *acc);
 				}
 			}
-			for (j, acc) in acc.iter().enumerate().take(n) {
-				let mut lanes = [0f32; 8];
-				_mm256_storeu_ps(lanes.as_mut_ptr(), *acc);
-				scores[p + j] = lanes_sum(&lanes) * scale;
-			}
+			let mut sums = [0f32; POSITIONS];
+			_mm256_storeu_ps(
+				sums.as_mut_ptr(),
+				_mm256_mul_ps(lanes_sums(&acc), _mm256_set1_ps(scale)),
+			);
+			scores[p..p + n].copy_from_slice(&sums[..n]);
 			p += n;
 		}
+	}
+
+	/// Lane `i`: the eight lanes of `acc[i]` added in order from zero ([`crate::lanes_sum`]'s
+	/// operations), the eight vectors transposed so that vector `j` holds every lane `j`.
+	#[target_feature(enable = "avx2,fma")]
+	unsafe fn lanes_sums(acc: &[__m256; 8]) -> __m256 {
+		let t = [
+			_mm256_unpacklo_ps(acc[0], acc[1]),
+			_mm256_unpackhi_ps(acc[0], acc[1]),
+			_mm256_unpacklo_ps(acc[2], acc[3]),
+			_mm256_unpackhi_ps(acc[2], acc[3]),
+			_mm256_unpacklo_ps(acc[4], acc[5]),
+			_mm256_unpackhi_ps(acc[4], acc[5]),
+			_mm256_unpacklo_ps(acc[6], acc[7]),
+			_mm256_unpackhi_ps(acc[6], acc[7]),
+		];
+		// `c[k]`, 128-bit lane `l`: element `4 * l + k % 4` of vectors `0..4` (`k < 4`) or
+		// `4..8`.
+		let c = [
+			_mm256_shuffle_ps::<0x44>(t[0], t[2]),
+			_mm256_shuffle_ps::<0xee>(t[0], t[2]),
+			_mm256_shuffle_ps::<0x44>(t[1], t[3]),
+			_mm256_shuffle_ps::<0xee>(t[1], t[3]),
+			_mm256_shuffle_ps::<0x44>(t[4], t[6]),
+			_mm256_shuffle_ps::<0xee>(t[4], t[6]),
+			_mm256_shuffle_ps::<0x44>(t[5], t[7]),
+			_mm256_shuffle_ps::<0xee>(t[5], t[7]),
+		];
+		let column = |j: usize| {
+			if j < 4 {
+				_mm256_permute2f128_ps::<0x20>(c[j], c[4 + j])
+			} else {
+				_mm256_permute2f128_ps::<0x31>(c[j - 4], c[j])
+			}
+		};
+		let mut sum = _mm256_setzero_ps();
+		for j in 0..8 {
+			sum = _mm256_add_ps(sum, column(j));
+		}
+		sum
 	}
 
 	/// `out[e] = sum over p of weights[p] * values.at(p)[e]`, one fused multiply-add per
