@@ -969,11 +969,12 @@ mod avx512 {
 				super::ahead(at);
 				let v = [(self.vectors)(&at[0]), (self.vectors)(&at[1])];
 				let p = x[b * BLOCK..].as_ptr();
+				let [first, second] = &mut acc;
 				for (k, (v0, v1)) in v[0].iter().zip(&v[1]).enumerate() {
-					for r in 0..R {
+					for (r, (a0, a1)) in first.iter_mut().zip(second.iter_mut()).enumerate() {
 						let xv = both(p.add(r * self.cols + 8 * k));
-						acc[0][r] = _mm512_fmadd_ps(*v0, xv, acc[0][r]);
-						acc[1][r] = _mm512_fmadd_ps(*v1, xv, acc[1][r]);
+						*a0 = _mm512_fmadd_ps(*v0, xv, *a0);
+						*a1 = _mm512_fmadd_ps(*v1, xv, *a1);
 					}
 				}
 			}
