@@ -12,6 +12,7 @@
 //! sampler picks the same token, small at a near tie (two tokens almost equally scored, where
 //! honest numerical noise can flip the pick), large when the token could not have been picked.
 
+use daya_kernels::sampling;
 use daya_protocol::{blake2_256, sampler_key};
 
 use crate::dev_model::SplitMix64;
@@ -100,8 +101,13 @@ impl Sampler {
 
 	/// The uniform draws at `position`, one per vocabulary id in order.
 	fn draws(&self, position: u32) -> Draws {
+		Draws(SplitMix64(self.seed(position)))
+	}
+
+	/// The seed of the draws at `position`: the first 8 bytes of its sampler key.
+	fn seed(&self, position: u32) -> u64 {
 		let k = sampler_key(&self.key, position);
-		Draws(SplitMix64(u64::from_le_bytes(k[..8].try_into().unwrap_or_default())))
+		u64::from_le_bytes(k[..8].try_into().unwrap_or_default())
 	}
 
 	/// The token [`Sampler::scores`]'s [`argmax`] gives, its score, and the score of `claimed`
@@ -129,25 +135,37 @@ impl Sampler {
 				lp[i]
 			}
 		};
-		let mut draws = self.draws(position);
-		let (mut best, mut best_score) = (0usize, exact(0, draws.next_u()));
+		let seed = self.seed(position);
+		let sampled = self.temperature_milli > 0;
+		let u = |i: usize| if sampled { sampling::draw(seed, i) } else { 0.5 };
+		let (mut best, mut best_score) = (0usize, exact(0, u(0)));
 		let mut mine = (claimed == Some(0)).then_some(best_score);
-		for (i, &l) in lp.iter().enumerate().skip(1) {
-			let u = if self.temperature_milli > 0 { draws.next_u() } else { 0.5 };
-			let claimed = claimed == Some(i as u32);
-			// Below the best even at its draw's bound: it cannot be picked (NaN goes on to the
-			// exact score, which compares as the scores' argmax does).
-			let bound = if self.temperature_milli > 0 { l + t * gumbel_bound(u) } else { l };
-			if bound < best_score && !claimed {
-				continue;
+		let n = lp.len();
+		let mut i = 1;
+		while i < n {
+			// The next token whose score could reach the best (every other token's bound is
+			// below it: it cannot be picked; NaN goes on to the exact score, which compares
+			// as the scores' argmax does), or the claimed token, whose score is wanted.
+			let limit = match claimed {
+				Some(c) if c as usize >= i => (c as usize).min(n),
+				_ => n,
+			};
+			let j = if sampled {
+				sampling::first_reaching(lp, seed, t, best_score, i, limit)
+			} else {
+				(i..limit).find(|&j| !(lp[j] < best_score)).unwrap_or(limit)
+			};
+			if j >= n {
+				break;
 			}
-			let s = exact(i, u);
-			if claimed {
+			let s = exact(j, u(j));
+			if claimed == Some(j as u32) {
 				mine = Some(s);
 			}
 			if s > best_score {
-				(best, best_score) = (i, s);
+				(best, best_score) = (j, s);
 			}
+			i = j + 1;
 		}
 		Some((best as u32, best_score, mine.unwrap_or(f64::NEG_INFINITY)))
 	}
@@ -189,23 +207,13 @@ struct Draws(SplitMix64);
 
 impl Draws {
 	fn next_u(&mut self) -> f64 {
-		((self.0.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+		sampling::uniform(self.0.next_u64())
 	}
 }
 
 /// A token's score: its log-probability plus `t` times the Gumbel draw of `u`.
 fn score(lp: f64, t: f64, u: f64) -> f64 {
 	lp + t * -(-u.ln()).ln()
-}
-
-/// At least the Gumbel draw `-ln(-ln u)` of `u` in `(0, 1)` as computed, without a logarithm:
-/// `-ln u >= 1 - u`, so the draw is at most `-ln w` for `w = 1 - u`, which is at most `-e ln 2`
-/// for `w` in `[2^e, 2^(e + 1))`. Loose by at most `ln 2`; the small constant covers the
-/// roundings of both sides.
-fn gumbel_bound(u: f64) -> f64 {
-	let w = 1.0 - u;
-	let e = ((w.to_bits() >> 52) & 0x7ff) as i64 - 1023;
-	-(e as f64) * std::f64::consts::LN_2 + 1e-9
 }
 
 /// The index of the highest score; ties go to the lower index.

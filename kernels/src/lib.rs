@@ -23,6 +23,7 @@ use half::f16;
 pub mod attention;
 pub mod ops;
 mod pool;
+pub mod sampling;
 
 /// Calls `work(i)` for every `i < n` on this thread and the products' helpers (see the pool),
 /// and returns when every call has returned, raising a call's panic here. For work whose parts
