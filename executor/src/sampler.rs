@@ -153,7 +153,7 @@ impl Sampler {
 			let j = if sampled {
 				sampling::first_reaching(lp, seed, t, best_score, i, limit)
 			} else {
-				(i..limit).find(|&j| !(lp[j] < best_score)).unwrap_or(limit)
+				(i..limit).find(|&j| sampling::reaches(lp[j], best_score)).unwrap_or(limit)
 			};
 			if j >= n {
 				break;

@@ -40,6 +40,11 @@ pub fn gumbel_bound(u: f64) -> f64 {
 	-(e as f64) * std::f64::consts::LN_2 + 1e-9
 }
 
+/// Whether a score bound reaches `best`: not below it (a NaN bound is not below).
+pub fn reaches(bound: f64, best: f64) -> bool {
+	bound.partial_cmp(&best) != Some(std::cmp::Ordering::Less)
+}
+
 /// The first `i` in `from..limit` (`limit` at most `lp.len()`) whose bound `lp[i] + t *
 /// gumbel_bound(draw(seed, i))` is not below `best` (a NaN bound is not below), or `limit`.
 pub fn first_reaching(
@@ -72,7 +77,7 @@ pub fn first_reaching_on(
 		i = unsafe { avx512::first_reaching(lp, seed, t, best, from, limit) };
 	}
 	while i < limit {
-		if !(lp[i] + t * gumbel_bound(draw(seed, i)) < best) {
+		if reaches(lp[i] + t * gumbel_bound(draw(seed, i)), best) {
 			return i;
 		}
 		i += 1;
@@ -179,7 +184,7 @@ mod tests {
 			}
 			// The definition, one token at a time.
 			let expected = (from..limit)
-				.find(|&i| !(lp[i] + t * gumbel_bound(draw(s, i)) < best))
+				.find(|&i| reaches(lp[i] + t * gumbel_bound(draw(s, i)), best))
 				.unwrap_or(limit);
 			assert_eq!(want, expected);
 		}
