@@ -399,6 +399,20 @@ impl QuantWeight {
 					}
 				}
 			};
+			#[cfg(target_arch = "x86_64")]
+			if isa == Isa::Avx512 && m < PANEL_ROWS {
+				let mut put = |o: usize, r: usize, values: &[f32]| {
+					for (t, v) in values.iter().enumerate() {
+						// SAFETY: output `first + o` of row `r + t` is inside `y` and belongs
+						// to chunk `i` alone.
+						unsafe { *base.at((r + t) * rows + first + o) = *v };
+					}
+				};
+				// SAFETY: `Isa::best` found AVX-512 (F, BW, DQ, VL), AVX2, FMA and F16C;
+				// outputs `first..first + outputs` (whole groups) exist and `xs` holds `m` rows.
+				unsafe { avx512::rows(self, first, outputs, xs, m, &mut put) };
+				return;
+			}
 			// The chunk's columns on the stack for a decoding batch, else in this thread's
 			// scratch (kept from product to product).
 			if m <= BATCH_ROWS {
@@ -473,7 +487,11 @@ impl QuantWeight {
 		} else if m < PANEL_ROWS {
 			// SAFETY: as above; outputs `first..first + outputs` (whole groups) exist, `xs`
 			// holds `m` rows and `out` `outputs * m`.
-			unsafe { avx512::rows(self, first, outputs, xs, m, out) };
+			unsafe {
+				avx512::rows(self, first, outputs, xs, m, &mut |i, r, values| {
+					out[i * m + r..][..values.len()].copy_from_slice(values);
+				});
+			}
 		} else {
 			// SAFETY: as above; outputs `first..first + outputs` (whole groups) exist.
 			let paired = unsafe { avx512::paired(self, first, outputs) };
@@ -883,9 +901,9 @@ mod avx512 {
 		}
 	}
 
-	/// Outputs `first..first + outputs` (whole groups) for the `m` rows of `xs`, into
-	/// `out[i * m + r]`: four outputs (two pairs) by up to eight rows at a time, each pair
-	/// dequantized once for the tile.
+	/// Outputs `first..first + outputs` (whole groups) for the `m` rows of `xs`, each given to
+	/// `put(i, r, values)` (output `first + i`, rows `r..r + values.len()`): four outputs (two
+	/// pairs) by up to eight rows at a time, each pair dequantized once for the tile.
 	#[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx2,fma,f16c")]
 	pub(super) unsafe fn rows(
 		w: &QuantWeight,
@@ -893,11 +911,11 @@ mod avx512 {
 		outputs: usize,
 		xs: &[f32],
 		m: usize,
-		out: &mut [f32],
+		put: &mut impl FnMut(usize, usize, &[f32]),
 	) {
 		match &w.pairs {
-			Pairs::Q4_1(pairs) => rows_of(w, pairs, &|p| q4_1(p), first, outputs, xs, m, out),
-			Pairs::Q8_0(pairs) => rows_of(w, pairs, &|p| q8_0(p), first, outputs, xs, m, out),
+			Pairs::Q4_1(pairs) => rows_of(w, pairs, &|p| q4_1(p), first, outputs, xs, m, put),
+			Pairs::Q8_0(pairs) => rows_of(w, pairs, &|p| q8_0(p), first, outputs, xs, m, put),
 		}
 	}
 
@@ -912,7 +930,7 @@ mod avx512 {
 		outputs: usize,
 		xs: &[f32],
 		m: usize,
-		out: &mut [f32],
+		put: &mut impl FnMut(usize, usize, &[f32]),
 	) {
 		let per_row = w.cols / BLOCK;
 		for quad in (0..outputs).step_by(4) {
@@ -938,8 +956,7 @@ mod avx512 {
 				// Pair `p`'s sums: its first output's rows, then its second's.
 				for (p, sums) in sums.iter().enumerate() {
 					for (h, half) in sums.chunks_exact(8).enumerate() {
-						let o = quad + 2 * p + h;
-						out[o * m + r..][..rows].copy_from_slice(&half[..rows]);
+						put(quad + 2 * p + h, r, &half[..rows]);
 					}
 				}
 				r += rows;
