@@ -16,6 +16,11 @@
 //! each sixteen-lane vector, each half doing what an eight-lane AVX2 vector does), the AVX2 path
 //! and the portable path give the same bits ([`Isa`]). A chain job's numbers are the same alone
 //! or in a batch, and the same in a generation as in a validator's teacher-forced replay.
+//!
+//! Beside the products: a decoding step's small operations with candle's bits ([`ops`]), one
+//! position's attention read from a sequence's KV cache ([`attention`]) and the sampler's scan
+//! for the tokens that can still be picked ([`sampling`]), each the same bits on every
+//! instruction set.
 
 use candle_core::{quantized::GgmlDType, Device, Tensor};
 use half::f16;
