@@ -356,9 +356,15 @@ mod tests {
 
 	#[test]
 	fn every_instruction_set_gives_the_same_bits_and_the_definitions_values() {
-		for &(heads, kvh, d, cap, len) in
-			&[(9, 3, 64, 40, 33), (4, 4, 16, 8, 1), (6, 2, 12, 5, 5), (2, 1, 64, 300, 257)]
-		{
+		for &(heads, kvh, d, cap, len) in &[
+			(9, 3, 64, 40, 33),
+			(4, 4, 16, 8, 1),
+			(6, 2, 12, 5, 5),
+			(2, 1, 64, 300, 257),
+			(3, 1, 128, 20, 9),
+			(4, 1, 64, 10, 10),
+			(2, 2, 64, 3, 1),
+		] {
 			let q = values(heads * d, 1);
 			let k = values(kvh * cap * d, 2);
 			let v = values(kvh * cap * d, 3);
