@@ -15,8 +15,6 @@
 use daya_kernels::sampling;
 use daya_protocol::{blake2_256, sampler_key};
 
-use crate::dev_model::SplitMix64;
-
 /// A job's sampler: its temperature and key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sampler {
@@ -76,9 +74,9 @@ impl Sampler {
 		let mut scores = lp.to_vec();
 		if self.temperature_milli > 0 {
 			let t = self.temperature();
-			let mut draws = self.draws(position);
-			for s in scores.iter_mut() {
-				*s = score(*s, t, draws.next_u());
+			let seed = self.seed(position);
+			for (i, s) in scores.iter_mut().enumerate() {
+				*s = score(*s, t, sampling::draw(seed, i));
 			}
 			if self.top_p_milli < 1_000 {
 				for i in self.outside_nucleus(lp, t) {
@@ -99,12 +97,8 @@ impl Sampler {
 		f64::from(self.temperature_milli) / 1000.0
 	}
 
-	/// The uniform draws at `position`, one per vocabulary id in order.
-	fn draws(&self, position: u32) -> Draws {
-		Draws(SplitMix64(self.seed(position)))
-	}
-
-	/// The seed of the draws at `position`: the first 8 bytes of its sampler key.
+	/// The seed of the uniform draws at `position` ([`sampling::draw`], one per vocabulary id):
+	/// the first 8 bytes of its sampler key.
 	fn seed(&self, position: u32) -> u64 {
 		let k = sampler_key(&self.key, position);
 		u64::from_le_bytes(k[..8].try_into().unwrap_or_default())
@@ -202,15 +196,6 @@ impl Sampler {
 	}
 }
 
-/// Uniform draws in `(0, 1)`: never 0 nor 1, so a Gumbel draw is finite.
-struct Draws(SplitMix64);
-
-impl Draws {
-	fn next_u(&mut self) -> f64 {
-		sampling::uniform(self.0.next_u64())
-	}
-}
-
 /// A token's score: its log-probability plus `t` times the Gumbel draw of `u`.
 fn score(lp: f64, t: f64, u: f64) -> f64 {
 	lp + t * -(-u.ln()).ln()
@@ -230,6 +215,7 @@ pub fn argmax(scores: &[f64]) -> u32 {
 #[cfg(test)]
 mod tests {
 	use super::*;
+	use crate::dev_model::SplitMix64;
 
 	fn log_softmax(logits: &[f64]) -> Vec<f64> {
 		let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
