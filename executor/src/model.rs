@@ -200,9 +200,12 @@ impl Norm {
 		if !(on_cpu_f32(x) && x.is_contiguous() && fits) {
 			return self.candle.forward(x);
 		}
-		let src = x.flatten_all()?.to_vec1::<f32>()?;
-		let dst = daya_kernels::ops::rms_norm_rows(&src, &self.weight, self.eps);
-		Tensor::from_vec(dst, x.dims(), x.device())
+		Tensor::from_vec(self.rows(&x.flatten_all()?.to_vec1::<f32>()?), x.dims(), x.device())
+	}
+
+	/// The norm of each row of `x` (rows of the model's width), in `f32` on the CPU.
+	fn rows(&self, x: &[f32]) -> Vec<f32> {
+		daya_kernels::ops::rms_norm_rows(x, &self.weight, self.eps)
 	}
 }
 
@@ -480,7 +483,7 @@ impl Llama {
 		let mut x = self.embed.forward(&input)?.to_dtype(DType::F32)?.flatten_all()?.to_vec1()?;
 		let ropes: Vec<_> = caches.iter().map(|c| self.rope_values(c.pos, 1)).collect();
 		for (layer, (block, w)) in self.blocks.iter().zip(&host.blocks).enumerate() {
-			let h = ops::rms_norm_rows(&x, &block.input_norm.weight, block.input_norm.eps);
+			let h = block.input_norm.rows(&x);
 			let qkv = w.qkv.forward(&h, b);
 			// Each sequence attends over its own cache, side by side on the products' threads.
 			let parts: Vec<_> = caches.iter_mut().zip(&ropes).enumerate().collect();
@@ -506,7 +509,7 @@ impl Llama {
 			.collect::<anyhow::Result<Vec<_>>>()?
 			.concat();
 			add_in_place(&mut x, &w.o.matmul(&outs));
-			let h = ops::rms_norm_rows(&x, &block.post_norm.weight, block.post_norm.eps);
+			let h = block.post_norm.rows(&x);
 			let gate_up = w.gate_up.forward(&h, b);
 			// candle's `silu(gate) * up`, element for element, row by row on the products'
 			// threads (twelve thousand exponentials a block at a batch of eight).
@@ -524,7 +527,7 @@ impl Llama {
 		for cache in caches.iter_mut() {
 			cache.pos += 1;
 		}
-		let hidden = ops::rms_norm_rows(&x, &self.norm.weight, self.norm.eps);
+		let hidden = self.norm.rows(&x);
 		let logits = host.lm_head.matmul(&hidden);
 		let split =
 			|all: Vec<f32>, n: usize| all.chunks_exact(n.max(1)).map(<[f32]>::to_vec).collect();

@@ -374,11 +374,8 @@ impl QuantWeight {
 		// of an output together) and writes them into its own elements of `y`.
 		let chunk = |first: usize, out: &mut [f32]| match isa {
 			#[cfg(target_arch = "x86_64")]
-			// SAFETY: `Isa::best` found AVX-512 (F, BW, DQ, VL), AVX2, FMA and F16C.
-			Isa::Avx512 => unsafe { self.chunk_avx512(first, xs, m, out) },
-			#[cfg(target_arch = "x86_64")]
-			// SAFETY: `Isa::best` found AVX2, FMA and F16C.
-			Isa::Avx2 => unsafe { self.chunk_avx2(first, xs, m, out) },
+			// SAFETY: `Isa::best` found AVX2, FMA and F16C (AVX-512 too, then).
+			Isa::Avx2 | Isa::Avx512 => unsafe { self.chunk_avx2(first, xs, m, out) },
 			_ => {
 				for (i, column) in out.chunks_exact_mut(m).enumerate() {
 					self.portable(first + i, xs, column);
@@ -391,11 +388,37 @@ impl QuantWeight {
 		let task = |i: usize| {
 			let first = i * OUTPUTS;
 			let outputs = OUTPUTS.min(rows - first);
+			// SAFETY: chunk `i` is `y[first..first + outputs]` for one row, run once, apart
+			// from every other chunk; `y` outlives the run.
+			let one_row = || unsafe { std::slice::from_raw_parts_mut(base.at(first), outputs) };
+			#[cfg(target_arch = "x86_64")]
+			if isa == Isa::Avx512 {
+				if m == 1 {
+					let out = one_row();
+					for group in (0..outputs).step_by(GROUP) {
+						let mut y = [0f32; GROUP];
+						// SAFETY: `Isa::best` found AVX-512 (F, BW, DQ, VL), AVX2, FMA and
+						// F16C; `first + group` starts a whole group and `xs` is one row.
+						unsafe { avx512::group(self, first + group, xs, &mut y) };
+						out[group..group + GROUP].copy_from_slice(&y);
+					}
+					return;
+				}
+				// More rows: each result straight into its row of `y`.
+				let mut put = |o: usize, r: usize, values: &[f32]| {
+					for (t, v) in values.iter().enumerate() {
+						// SAFETY: output `first + o` of row `r + t` is inside `y` and belongs
+						// to chunk `i` alone.
+						unsafe { *base.at((r + t) * rows + first + o) = *v };
+					}
+				};
+				// SAFETY: as above; outputs `first..first + outputs` (whole groups) exist and
+				// `xs` holds `m` rows.
+				unsafe { avx512::rows(self, first, outputs, xs, m, &mut put) };
+				return;
+			}
 			if m == 1 {
-				// SAFETY: chunk `i` is `y[first..first + outputs]`, run once, apart from every
-				// other chunk; `y` outlives the run.
-				let out = unsafe { std::slice::from_raw_parts_mut(base.at(first), outputs) };
-				return chunk(first, out);
+				return chunk(first, one_row());
 			}
 			let scatter = |columns: &[f32]| {
 				for (o, column) in columns.chunks_exact(m).enumerate() {
@@ -406,20 +429,6 @@ impl QuantWeight {
 					}
 				}
 			};
-			#[cfg(target_arch = "x86_64")]
-			if isa == Isa::Avx512 {
-				let mut put = |o: usize, r: usize, values: &[f32]| {
-					for (t, v) in values.iter().enumerate() {
-						// SAFETY: output `first + o` of row `r + t` is inside `y` and belongs
-						// to chunk `i` alone.
-						unsafe { *base.at((r + t) * rows + first + o) = *v };
-					}
-				};
-				// SAFETY: `Isa::best` found AVX-512 (F, BW, DQ, VL), AVX2, FMA and F16C;
-				// outputs `first..first + outputs` (whole groups) exist and `xs` holds `m` rows.
-				unsafe { avx512::rows(self, first, outputs, xs, m, &mut put) };
-				return;
-			}
 			// The chunk's columns on the stack for a decoding batch, else in this thread's
 			// scratch (kept from product to product).
 			if m <= BATCH_ROWS {
@@ -473,34 +482,6 @@ impl QuantWeight {
 			// SAFETY: as above; `weights` holds `outputs` rows of `cols`, `xs` holds `m` rows,
 			// `out` holds `outputs * m`.
 			unsafe { avx::panel(&weights, self.cols, xs, m, out) };
-		}
-	}
-
-	/// [`QuantWeight::chunk_avx2`] with AVX-512: two outputs side by side in each vector; one
-	/// row a group at a time, more (a batch or a prompt) in tiles of up to eight rows, each pair
-	/// of outputs dequantized once per tile.
-	///
-	/// # Safety
-	/// The CPU has AVX-512 (F, BW, DQ, VL), AVX2, FMA and F16C.
-	#[cfg(target_arch = "x86_64")]
-	unsafe fn chunk_avx512(&self, first: usize, xs: &[f32], m: usize, out: &mut [f32]) {
-		let outputs = out.len() / m;
-		if m == 1 {
-			for group in (0..outputs).step_by(GROUP) {
-				let mut y = [0f32; GROUP];
-				// SAFETY: the caller's CPU has AVX-512, AVX2, FMA and F16C; `first + group`
-				// starts a whole group and `xs` is one row of `cols`.
-				unsafe { avx512::group(self, first + group, xs, &mut y) };
-				out[group..group + GROUP].copy_from_slice(&y);
-			}
-		} else {
-			// SAFETY: as above; outputs `first..first + outputs` (whole groups) exist, `xs`
-			// holds `m` rows and `out` `outputs * m`.
-			unsafe {
-				avx512::rows(self, first, outputs, xs, m, &mut |i, r, values| {
-					out[i * m + r..][..values.len()].copy_from_slice(values);
-				});
-			}
 		}
 	}
 
