@@ -9,7 +9,7 @@
 //! [`crate::ops::softmax_rows`]'s; an output element adds each position's weighted value in
 //! position order with fused multiply-adds.
 
-use crate::{lanes_sum, Isa};
+use crate::{lanes_sum, ops::softmax_in_place, Isa};
 
 /// Keys or values of one sequence's cache: element `e` of position `p` of key/value head `g` is
 /// `data[g * head_stride + p * pos_stride + e]`.
@@ -87,12 +87,9 @@ pub fn attend_one_on(
 	if q.len() != heads * d {
 		return Err(AttentionError::Queries { len: q.len(), expected: heads * d });
 	}
-	let last = len.checked_sub(1);
-	for g in 0..kv_heads {
-		if let Some(last) = last {
-			if keys.at(g, last, d).is_none() || values.at(g, last, d).is_none() {
-				return Err(AttentionError::Cache { len });
-			}
+	if let Some(last) = len.checked_sub(1) {
+		if (0..kv_heads).any(|g| keys.at(g, last, d).is_none() || values.at(g, last, d).is_none()) {
+			return Err(AttentionError::Cache { len });
 		}
 	}
 	let isa = if d % 8 == 0 { isa.min(Isa::best()) } else { Isa::Portable };
@@ -152,25 +149,6 @@ impl Head<'_> {
 	/// out).
 	fn at(&self, p: usize) -> &[f32] {
 		self.data.get(p * self.stride..p * self.stride + self.d).unwrap_or_default()
-	}
-}
-
-/// [`crate::ops::softmax_rows`] of one row, in place.
-fn softmax_in_place(row: &mut [f32]) {
-	use candle_core::cpu::kernels::VecOps;
-	if row.is_empty() {
-		return;
-	}
-	let (mut max, mut sum) = (f32::NEG_INFINITY, 0f32);
-	// SAFETY: the row holds `row.len() > 0` elements.
-	unsafe { f32::vec_reduce_max(row.as_ptr(), &mut max, row.len()) };
-	for v in row.iter_mut() {
-		*v = (*v - max).exp();
-	}
-	// SAFETY: as above.
-	unsafe { f32::vec_reduce_sum(row.as_ptr(), &mut sum, row.len()) };
-	for v in row.iter_mut() {
-		*v /= sum;
 	}
 }
 

@@ -80,18 +80,28 @@ pub fn rope(
 /// Softmax of each row of `n` values of `src`, with candle's reductions.
 pub fn softmax_rows(src: &[f32], n: usize) -> Vec<f32> {
 	by_rows(src, n, &|src, dst| {
-		let (mut max, mut sum) = (f32::NEG_INFINITY, 0f32);
-		// SAFETY: both rows hold `n > 0` elements (`by_rows` calls no empty row).
-		unsafe { f32::vec_reduce_max(src.as_ptr(), &mut max, src.len()) };
-		for (s, d) in src.iter().zip(dst.iter_mut()) {
-			*d = (*s - max).exp();
-		}
-		// SAFETY: as above.
-		unsafe { f32::vec_reduce_sum(dst.as_ptr(), &mut sum, dst.len()) };
-		for d in dst.iter_mut() {
-			*d /= sum;
-		}
+		dst.copy_from_slice(src);
+		softmax_in_place(dst);
 	})
+}
+
+/// Softmax of one row in place, with candle's reductions (its maximum, the exponentials of the
+/// differences, their sum, each divided by it).
+pub(crate) fn softmax_in_place(row: &mut [f32]) {
+	if row.is_empty() {
+		return;
+	}
+	let (mut max, mut sum) = (f32::NEG_INFINITY, 0f32);
+	// SAFETY: the row holds `row.len() > 0` elements.
+	unsafe { f32::vec_reduce_max(row.as_ptr(), &mut max, row.len()) };
+	for v in row.iter_mut() {
+		*v = (*v - max).exp();
+	}
+	// SAFETY: as above.
+	unsafe { f32::vec_reduce_sum(row.as_ptr(), &mut sum, row.len()) };
+	for v in row.iter_mut() {
+		*v /= sum;
+	}
 }
 
 /// RMSNorm of each row of `alpha.len()` values of `src`: candle's operations (a sequential sum
