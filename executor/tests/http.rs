@@ -15,9 +15,9 @@ use daya_executor::{
 	spawn, RunningServer, ServerConfig,
 };
 use daya_protocol::{
-	dev_model, ErrorBody, ExecutionResult, ExecutionState, ExecutionStatus, Fault, JobRequest,
-	Judgement, PayloadFormat, Policy, ValidateRequest, ValidateResponse, VersionMismatch, VERSION,
-	VERSION_MISMATCH,
+	dev_model, BatchAnswer, ErrorBody, ExecutionResult, ExecutionState, ExecutionStatus, Fault,
+	JobBatch, JobRequest, Judgement, PayloadFormat, Policy, StatusQuery, ValidateRequest,
+	ValidateResponse, VersionMismatch, MAX_BATCH, VERSION, VERSION_MISMATCH,
 };
 
 const KEY: [u8; 32] = [3; 32];
@@ -170,6 +170,88 @@ async fn submit_poll_and_validate_a_job() {
 	assert!(metrics.contains("daya_executor_running_requests 0\n"), "{metrics}");
 	assert!(metrics.contains("daya_executor_build_info{version=\""), "{metrics}");
 	assert!(metrics.ends_with("# EOF\n"), "OpenMetrics text: {metrics}");
+}
+
+/// What a batch call answered: each entry's id, and its state or refusal code.
+fn entries(answer: &BatchAnswer) -> Vec<(String, Result<ExecutionState, (u16, String)>)> {
+	assert_eq!(answer.version, VERSION);
+	answer
+		.jobs
+		.iter()
+		.map(|entry| {
+			let outcome = match (&entry.job, &entry.refused) {
+				(Some(job), None) => Ok(job.status),
+				(None, Some(refused)) => Err((refused.status, refused.error.code.clone())),
+				_ => panic!("an entry has a status or a refusal: {entry:?}"),
+			};
+			(entry.id.clone(), outcome)
+		})
+		.collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batches_queue_and_report_each_job_on_its_own() {
+	let s = dev_server(ServerConfig::default()).await;
+	let (jobs, status) =
+		(format!("{}/v1/batch/jobs", s.url()), format!("{}/v1/batch/status", s.url()));
+	let unknown = JobRequest { model: "no-such-model".into(), ..job("bad", "Hello") };
+	let batch = JobBatch {
+		version: VERSION,
+		jobs: vec![job("b1", "Hello"), unknown, job("b2", "World"), job("b1", "Other")],
+	};
+	let (code, body) = post(jobs.clone(), &batch).await;
+	assert_eq!(code, 200, "{body}");
+	let answer: BatchAnswer = serde_json::from_value(body).unwrap();
+	let got = entries(&answer);
+	let ids: Vec<&str> = got.iter().map(|(id, _)| id.as_str()).collect();
+	assert_eq!(ids, ["b1", "bad", "b2", "b1"], "one entry per job, in order");
+	assert!(got[0].1.is_ok() && got[2].1.is_ok() && got[3].1.is_ok(), "{got:?}");
+	// Refused as `POST /v1/jobs` refuses it, the others taken all the same.
+	let (single, _) = error_code(format!("{}/v1/jobs", s.url()), &batch.jobs[1]).await;
+	assert_eq!(got[1].1, Err((single, "unknown_model".into())));
+
+	// Both done as they would be alone; an unknown id is a 404 of its own.
+	let (b1, b2) = (wait_done(&s, "b1").await, wait_done(&s, "b2").await);
+	assert_eq!(b1.result.unwrap(), dev_engine().generate("Hello", 24, greedy()).unwrap().result());
+	assert_eq!(b2.result.unwrap(), dev_engine().generate("World", 24, greedy()).unwrap().result());
+	let query =
+		StatusQuery { version: VERSION, ids: vec!["b1".into(), "nope".into(), "b2".into()] };
+	let (code, body) = post(status.clone(), &query).await;
+	assert_eq!(code, 200, "{body}");
+	let answer: BatchAnswer = serde_json::from_value(body).unwrap();
+	assert_eq!(
+		entries(&answer),
+		vec![
+			("b1".into(), Ok(ExecutionState::Done)),
+			("nope".into(), Err((404, "not_found".into()))),
+			("b2".into(), Ok(ExecutionState::Done)),
+		]
+	);
+	let b1 = answer.jobs[0].job.clone().unwrap();
+	let alone: ExecutionStatus = reqwest::get(format!("{}/v1/jobs/b1", s.url()))
+		.await
+		.unwrap()
+		.json()
+		.await
+		.unwrap();
+	assert_eq!(b1, alone, "the same status as the single-job route's");
+	// Only "b1" and "b2" ran: the repeated id was answered, not queued.
+	let metrics = reqwest::get(format!("{}/metrics", s.url()))
+		.await
+		.unwrap()
+		.text()
+		.await
+		.unwrap();
+	assert!(metrics.contains("daya_executor_jobs_accepted_total 2\n"), "{metrics}");
+
+	// Empty and oversized batches, and another protocol version, are refused by name.
+	let empty = JobBatch { version: VERSION, jobs: vec![] };
+	assert_eq!(error_code(jobs.clone(), &empty).await, (400, "invalid_batch".into()));
+	let ids = (0..=MAX_BATCH).map(|i| format!("j{i}")).collect();
+	let large = StatusQuery { version: VERSION, ids };
+	assert_eq!(error_code(status.clone(), &large).await, (400, "invalid_batch".into()));
+	let old = StatusQuery { version: VERSION - 1, ids: vec!["b1".into()] };
+	assert_eq!(error_code(status, &old).await, (400, VERSION_MISMATCH.into()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -734,6 +816,13 @@ async fn a_full_queue_refuses_with_429() {
 	}
 	assert_eq!(post(jobs.clone(), &plain("b", "fail")).await.0, 202);
 	assert_eq!(error_code(jobs.clone(), &plain("c", "x")).await, (429, "queue_full".into()));
+	// In a batch, the job the full queue refuses is refused alone; a known one is answered.
+	let batch = JobBatch { version: VERSION, jobs: vec![plain("a", "x"), plain("c", "x")] };
+	let (code, body) = post(format!("{}/v1/batch/jobs", s.url()), &batch).await;
+	assert_eq!(code, 200, "{body}");
+	let got = entries(&serde_json::from_value(body).unwrap());
+	assert!(got[0].1.is_ok(), "{got:?}");
+	assert_eq!(got[1], ("c".into(), Err((429, "queue_full".into()))));
 	let health: Value =
 		reqwest::get(format!("{}/health", s.url())).await.unwrap().json().await.unwrap();
 	assert_eq!(health["queue_depth"], 1);

@@ -6,6 +6,8 @@
 //! | `POST /v1/jobs` with a [`JobRequest`] | `202` with a [`ExecutionStatus`] (queued), or `200` with the status of the job under that id if it exists already |
 //! | `GET /v1/jobs/{id}` | `200` with a [`ExecutionStatus`]; `404` if the executor does not know the job (e.g. it restarted) |
 //! | `POST /v1/validate` with a [`ValidateRequest`] (and a [`Probe`]) | `200` with a [`ValidateResponse`] (and a [`ProbeAnswer`]) |
+//! | `POST /v1/batch/jobs` with a [`JobBatch`] of up to [`MAX_BATCH`] jobs | `200` with a [`BatchAnswer`]: for each job, in order, what `POST /v1/jobs` would have answered |
+//! | `POST /v1/batch/status` with a [`StatusQuery`] of up to [`MAX_BATCH`] ids | `200` with a [`BatchAnswer`]: for each id, in order, what `GET /v1/jobs/{id}` would have answered |
 //! | anything refused | `4xx`/`5xx` with an [`ErrorBody`]; `429` when the executor's queue is full |
 //!
 //! Every request and answer carries the protocol's [`VERSION`] in a `version` field (a missing
@@ -219,6 +221,67 @@ pub struct ExecutionStatus {
 	/// Why the job failed.
 	#[serde(default, skip_serializing_if = "Option::is_none")]
 	pub error: Option<String>,
+}
+
+/// The most jobs one batch call carries ([`JobBatch`], [`StatusQuery`]): sixteen results of the
+/// chain's largest output (64 KiB of text, its token ids and fingerprints) stay well within
+/// the 4 MiB a node reads back.
+pub const MAX_BATCH: usize = 16;
+
+/// `POST /v1/batch/jobs`: several jobs queued in one call, each taken or refused on its own as
+/// `POST /v1/jobs` takes or refuses it.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
+pub struct JobBatch {
+	/// The protocol version the message follows: [`VERSION`].
+	#[serde(default)]
+	pub version: u32,
+	/// The jobs, 1 to [`MAX_BATCH`] of them.
+	pub jobs: Vec<JobRequest>,
+}
+
+/// `POST /v1/batch/status`: how several jobs stand, in one call.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
+pub struct StatusQuery {
+	/// The protocol version the message follows: [`VERSION`].
+	#[serde(default)]
+	pub version: u32,
+	/// The jobs' ids, 1 to [`MAX_BATCH`] of them.
+	pub ids: Vec<String>,
+}
+
+/// The answer to a batch call: one entry per job of the request, in its order.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
+pub struct BatchAnswer {
+	/// The protocol version the message follows: [`VERSION`].
+	#[serde(default)]
+	pub version: u32,
+	/// One entry per job.
+	pub jobs: Vec<BatchEntry>,
+}
+
+/// What a batch call did with one job: its status, or the refusal the single-job route would
+/// have answered.
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
+pub struct BatchEntry {
+	/// The job's id.
+	pub id: String,
+	/// The job's status, when the executor took it or knows it.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub job: Option<ExecutionStatus>,
+	/// Why not.
+	#[serde(default, skip_serializing_if = "Option::is_none")]
+	pub refused: Option<Refusal>,
+}
+
+/// A refusal of one job in a batch: the HTTP status and the error the single-job route would
+/// have answered (`429` and `queue_full` when the queue is full, `404` and `not_found` for a
+/// job the executor does not know).
+#[derive(Serialize, Deserialize, Clone, PartialEq, Eq, Debug)]
+pub struct Refusal {
+	/// The HTTP status code.
+	pub status: u16,
+	/// What went wrong.
+	pub error: ErrorDetail,
 }
 
 /// How a model's results are judged: the registry's integers for the model, measured from

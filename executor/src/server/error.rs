@@ -51,6 +51,14 @@ impl ApiError {
 	pub(super) fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
 		Self::new(StatusCode::BAD_REQUEST, code, message)
 	}
+
+	/// This refusal as one job's entry in a batch answer.
+	pub(super) fn refusal(self) -> daya_protocol::Refusal {
+		daya_protocol::Refusal {
+			status: self.status.as_u16(),
+			error: daya_protocol::ErrorDetail { code: self.code.into(), message: self.message },
+		}
+	}
 }
 
 impl From<EngineError> for ApiError {

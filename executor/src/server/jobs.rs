@@ -1,6 +1,8 @@
 //! The executor wire protocol of [`daya_protocol`]: `POST /v1/jobs` queues a job,
-//! `GET /v1/jobs/{id}` reports it, `POST /v1/validate` checks a claimed result. A request of
-//! another protocol [`VERSION`] is refused with `400` and the code
+//! `GET /v1/jobs/{id}` reports it, `POST /v1/validate` checks a claimed result;
+//! `POST /v1/batch/jobs` and `POST /v1/batch/status` do the first two for up to
+//! [`MAX_BATCH`] jobs in one call, each job taken or refused on its own. A request of another
+//! protocol [`VERSION`] is refused with `400` and the code
 //! [`VERSION_MISMATCH`](daya_protocol::VERSION_MISMATCH); every answer carries [`VERSION`].
 
 use axum::{
@@ -9,8 +11,9 @@ use axum::{
 	Json,
 };
 use daya_protocol::{
-	billed_prompt_tokens, hex::parse_hash, ExecutionState, ExecutionStatus, JobRequest,
-	PayloadFormat, ValidateRequest, ValidateResponse, VERSION,
+	billed_prompt_tokens, hex::parse_hash, BatchAnswer, BatchEntry, ExecutionState,
+	ExecutionStatus, JobBatch, JobRequest, PayloadFormat, StatusQuery, ValidateRequest,
+	ValidateResponse, MAX_BATCH, VERSION,
 };
 
 use super::{
@@ -78,8 +81,14 @@ pub(super) async fn post_job(
 	State(state): State<AppState>,
 	ProtocolJson(job): ProtocolJson<JobRequest>,
 ) -> Result<(StatusCode, Json<ExecutionStatus>), ApiError> {
+	queue_job(&state, job).map(|(code, status)| (code, Json(status)))
+}
+
+/// Queues `job`: `202` and its status, or `200` and the status of the job under its id if
+/// there is one already, or the refusal.
+fn queue_job(state: &AppState, job: JobRequest) -> Result<(StatusCode, ExecutionStatus), ApiError> {
 	if let Some(status) = known(&state.jobs(), &job.id) {
-		return Ok((StatusCode::OK, Json(status)));
+		return Ok((StatusCode::OK, status));
 	}
 	if job.id.is_empty() || job.id.len() > 128 {
 		return Err(ApiError::bad_request("invalid_request", "a job id has 1 to 128 characters"));
@@ -99,7 +108,7 @@ pub(super) async fn post_job(
 	};
 	let mut jobs = state.jobs();
 	if let Some(status) = known(&jobs, &job.id) {
-		return Ok((StatusCode::OK, Json(status)));
+		return Ok((StatusCode::OK, status));
 	}
 	// A retried failure leaves the finished list: its id is live again.
 	if jobs.all.contains_key(&job.id) {
@@ -117,7 +126,7 @@ pub(super) async fn post_job(
 	}
 	jobs.all.insert(id, status.clone());
 	state.metrics.jobs_accepted.inc();
-	Ok((StatusCode::ACCEPTED, Json(status)))
+	Ok((StatusCode::ACCEPTED, status))
 }
 
 /// `GET /v1/jobs/{id}`.
@@ -125,9 +134,67 @@ pub(super) async fn get_job(
 	State(state): State<AppState>,
 	Path(id): Path<String>,
 ) -> Result<Json<ExecutionStatus>, ApiError> {
-	state.jobs().all.get(&id).cloned().map(Json).ok_or_else(|| {
+	job_status(&state, &id).map(Json)
+}
+
+/// The status of job `id`, or `404`.
+fn job_status(state: &AppState, id: &str) -> Result<ExecutionStatus, ApiError> {
+	state.jobs().all.get(id).cloned().ok_or_else(|| {
 		ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no job {id:?} here"))
 	})
+}
+
+/// A batch of `count` jobs is refused unless it has 1 to [`MAX_BATCH`] of them.
+fn batch_size(count: usize) -> Result<(), ApiError> {
+	if count == 0 || count > MAX_BATCH {
+		return Err(ApiError::bad_request(
+			"invalid_batch",
+			format!("a batch has 1 to {MAX_BATCH} jobs, not {count}"),
+		));
+	}
+	Ok(())
+}
+
+/// One job's entry in a batch answer.
+fn entry(id: String, status: Result<ExecutionStatus, ApiError>) -> BatchEntry {
+	match status {
+		Ok(job) => BatchEntry { id, job: Some(job), refused: None },
+		Err(e) => BatchEntry { id, job: None, refused: Some(e.refusal()) },
+	}
+}
+
+/// `POST /v1/batch/jobs`: each job queued, or refused, as `POST /v1/jobs` would.
+pub(super) async fn post_batch(
+	State(state): State<AppState>,
+	ProtocolJson(batch): ProtocolJson<JobBatch>,
+) -> Result<Json<BatchAnswer>, ApiError> {
+	batch_size(batch.jobs.len())?;
+	let jobs = batch
+		.jobs
+		.into_iter()
+		.map(|job| {
+			let id = job.id.clone();
+			entry(id, queue_job(&state, job).map(|(_, status)| status))
+		})
+		.collect();
+	Ok(Json(BatchAnswer { version: VERSION, jobs }))
+}
+
+/// `POST /v1/batch/status`: each job's status, or `404`, as `GET /v1/jobs/{id}` would.
+pub(super) async fn batch_status(
+	State(state): State<AppState>,
+	ProtocolJson(query): ProtocolJson<StatusQuery>,
+) -> Result<Json<BatchAnswer>, ApiError> {
+	batch_size(query.ids.len())?;
+	let jobs = query
+		.ids
+		.into_iter()
+		.map(|id| {
+			let status = job_status(&state, &id);
+			entry(id, status)
+		})
+		.collect();
+	Ok(Json(BatchAnswer { version: VERSION, jobs }))
 }
 
 /// `POST /v1/validate`.

@@ -9,7 +9,8 @@
 //!   in continuous batches.
 //! - `state`: what the handlers share: the engine, the job table, the bounded queue and the
 //!   worker that drains it, the metrics;
-//! - `jobs`: the protocol API (`POST /v1/jobs`, `GET /v1/jobs/{id}`, `POST /v1/validate`),
+//! - `jobs`: the protocol API (`POST /v1/jobs`, `GET /v1/jobs/{id}`, `POST /v1/validate`, and
+//!   `POST /v1/batch/jobs` and `/v1/batch/status` for many jobs in one call),
 //!   which refuses a request of another protocol version;
 //! - `openai`: the OpenAI-compatible API (`/v1/completions`, `/v1/chat/completions`,
 //!   `/v1/models`);
@@ -108,6 +109,8 @@ pub fn app(engines: Vec<Arc<dyn Engine>>, config: ServerConfig) -> Router {
 	let private = Router::new()
 		.route("/v1/jobs", post(jobs::post_job))
 		.route("/v1/jobs/{id}", get(jobs::get_job))
+		.route("/v1/batch/jobs", post(jobs::post_batch))
+		.route("/v1/batch/status", post(jobs::batch_status))
 		.route("/v1/validate", post(jobs::validate))
 		.route("/v1/completions", post(openai::completions))
 		.route("/v1/chat/completions", post(openai::chat_completions))
