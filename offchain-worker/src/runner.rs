@@ -11,7 +11,11 @@
 //! 4. advances each task by one step, at most [`MAX_STEPS_PER_RUN`] HTTP calls per run:
 //!    - execute: `POST /v1/jobs` with the prompt from the offchain index, then `GET
 //!      /v1/jobs/{id}` on later blocks until it is done, then `submit_result` signed by the host
-//!      key;
+//!      key. The jobs of one executor due in a run go together, up to
+//!      [`MAX_BATCH`](daya_protocol::MAX_BATCH) a call (`POST /v1/batch/jobs`, `POST
+//!      /v1/batch/status`), so that a run's budget bounds calls, not jobs: a node sends and polls
+//!      up to `MAX_STEPS_PER_RUN / 2 * MAX_BATCH` (128) jobs a block, not 8; an executor
+//!      without the batch routes gets them one call each;
 //!    - validate: `POST /v1/validate` with the job's terms and the delivered result (text,
 //!      token ids, prompt count and hash, fingerprints) from the offchain index, then
 //!      `submit_verdict` with the judgement. A result the chain holds but that is not even
@@ -43,8 +47,9 @@ use polkadot_sdk::{
 };
 
 use daya_protocol::{
-	check_version, hex::to_hex, settings, ErrorBody, ExecutionResult, ExecutionState,
-	ExecutionStatus, JobRequest, ValidateRequest, ValidateResponse, VERSION,
+	check_version, hex::to_hex, settings, BatchAnswer, BatchEntry, ErrorBody, ExecutionResult,
+	ExecutionState, ExecutionStatus, JobBatch, JobRequest, StatusQuery, ValidateRequest,
+	ValidateResponse, MAX_BATCH, VERSION,
 };
 
 /// Log target of the offchain worker.
@@ -320,13 +325,50 @@ pub fn run<C: Chain>(now: u32) -> RunReport {
 	let start = cursor.get::<u32>().ok().flatten().unwrap_or(0) as usize;
 	let start = if tasks.is_empty() { 0 } else { start % tasks.len() };
 	let mut visited = 0usize;
+	// Jobs to send to an executor, or to ask it about, gathered into calls of up to
+	// `MAX_BATCH` jobs each; each call counts once against the run's budget.
+	let mut batches: Vec<Batch> = Vec::new();
 	for (host, job, kind) in tasks.iter().cycle().skip(start).take(tasks.len()) {
-		if report.calls >= MAX_STEPS_PER_RUN || offchain::timestamp() >= stop_at {
+		if offchain::timestamp() >= stop_at {
 			report.out_of_budget = true;
 			break;
 		}
-		step::<C>(host, *job, *kind, now, &mut report);
+		let Some(state) = due(host, *job, *kind, now) else {
+			visited += 1;
+			continue;
+		};
+		let calls = report.calls.saturating_add(batches.len() as u32);
+		match kind {
+			WorkKind::Validate => {
+				if calls >= MAX_STEPS_PER_RUN {
+					report.out_of_budget = true;
+					break;
+				}
+				let mut state = state;
+				let outcome = validate_step::<C>(host, *job, &mut state, now, &mut report);
+				finish(host, *job, *kind, state, outcome, now, &mut report);
+			},
+			WorkKind::Execute => {
+				let target = Target::of(host, state.phase);
+				let task = Task { host: *host, job: *job, state };
+				match batches.iter_mut().find(|b| b.target == target && b.tasks.len() < MAX_BATCH) {
+					Some(batch) => batch.tasks.push(task),
+					None if calls >= MAX_STEPS_PER_RUN => {
+						report.out_of_budget = true;
+						break;
+					},
+					None => batches.push(Batch { target, tasks: alloc::vec![task] }),
+				}
+			},
+		}
 		visited += 1;
+	}
+	for batch in batches {
+		if offchain::timestamp() >= stop_at {
+			report.out_of_budget = true;
+			break;
+		}
+		batch.run::<C>(now, &mut report);
 	}
 	if !tasks.is_empty() {
 		cursor.set(&(((start + visited) % tasks.len()) as u32));
@@ -361,15 +403,17 @@ fn forget_finished(host: &HostId, work: &[(JobId, WorkKind)]) {
 	}
 }
 
-/// Advances one task by one step.
-fn step<C: Chain>(host: &HostId, job: JobId, kind: WorkKind, now: u32, report: &mut RunReport) {
+/// The state of `host`'s task `(job, kind)` if it has a step to take at block `now`: not
+/// waiting out a backoff, not given up, and not waiting for its transaction to land (one that
+/// did not land for [`RESUBMIT_AFTER`] blocks is taken up again).
+fn due(host: &HostId, job: JobId, kind: WorkKind, now: u32) -> Option<TaskState> {
 	let mut state = task_state(host, job, kind).unwrap_or(TaskState::NEW);
 	if now < state.next_at {
-		return;
+		return None;
 	}
 	match state.phase {
-		Phase::Abandoned => return,
-		Phase::Submitted(at) if now < at.saturating_add(RESUBMIT_AFTER) => return,
+		Phase::Abandoned => return None,
+		Phase::Submitted(at) if now < at.saturating_add(RESUBMIT_AFTER) => return None,
 		Phase::Submitted(_) => {
 			log::warn!(
 				target: LOG_TARGET,
@@ -379,10 +423,20 @@ fn step<C: Chain>(host: &HostId, job: JobId, kind: WorkKind, now: u32, report: &
 		},
 		Phase::Send | Phase::Poll => {},
 	}
-	let outcome = match kind {
-		WorkKind::Execute => execute_step::<C>(host, job, &mut state, now, report),
-		WorkKind::Validate => validate_step::<C>(host, job, &mut state, now, report),
-	};
+	Some(state)
+}
+
+/// Records the outcome of a task's step: its new state, or its failure (given up, or retried
+/// after a backoff).
+fn finish(
+	host: &HostId,
+	job: JobId,
+	kind: WorkKind,
+	mut state: TaskState,
+	outcome: Result<(), Failure>,
+	now: u32,
+	report: &mut RunReport,
+) {
 	match outcome {
 		// Only a submission resets the backoff: a job that fails on the executor again and
 		// again waits longer and longer between attempts.
@@ -408,6 +462,175 @@ fn step<C: Chain>(host: &HostId, job: JobId, kind: WorkKind, now: u32, report: &
 		},
 	}
 	set_task_state(host, job, kind, state);
+}
+
+/// Where an execution step goes: the host's executor (its URL and API key) and whether the
+/// jobs are sent (`POST`) or asked about.
+#[derive(Clone, PartialEq, Eq, Debug)]
+struct Target {
+	url: String,
+	key: Option<String>,
+	send: bool,
+}
+
+impl Target {
+	fn of(host: &HostId, phase: Phase) -> Self {
+		Target { url: executor_url(host), key: executor_key(host), send: phase == Phase::Send }
+	}
+}
+
+/// An execution task due in this run.
+struct Task {
+	host: HostId,
+	job: JobId,
+	state: TaskState,
+}
+
+/// Up to [`MAX_BATCH`] execution tasks that one call to one executor advances: all sent
+/// (`POST /v1/batch/jobs`) or all asked about (`POST /v1/batch/status`). A single task takes
+/// the single-job route. An executor without the batch routes (`404`) gets its jobs one call
+/// each, as far as the run's budget goes; the rest wait for the next run.
+struct Batch {
+	target: Target,
+	tasks: Vec<Task>,
+}
+
+impl Batch {
+	fn run<C: Chain>(self, now: u32, report: &mut RunReport) {
+		let Batch { target, tasks } = self;
+		if tasks.len() == 1 {
+			return tasks.into_iter().for_each(|task| execute_alone::<C>(task, now, report));
+		}
+		// What each job asks, and its id at the executor; a job without it fails alone.
+		let mut items = Vec::new();
+		for task in tasks {
+			let input = C::job_input(task.job)
+				.ok_or_else(|| Failure::from("the job's payload is not in the offchain index"));
+			let request = input.and_then(|input| {
+				let id = executor_job_id(task.job, &input);
+				let request = if target.send { Some(job_request(&id, &input)?) } else { None };
+				Ok((input, id, request))
+			});
+			match request {
+				Ok((input, id, request)) => items.push((task, input, id, request)),
+				Err(why) => finish(
+					&task.host,
+					task.job,
+					WorkKind::Execute,
+					task.state,
+					Err(why),
+					now,
+					report,
+				),
+			}
+		}
+		if items.is_empty() {
+			return;
+		}
+		let (route, body) = if target.send {
+			let jobs = items.iter_mut().filter_map(|(_, _, _, request)| request.take()).collect();
+			("jobs", serde_json::to_vec(&JobBatch { version: VERSION, jobs }))
+		} else {
+			let ids = items.iter().map(|(_, _, id, _)| id.clone()).collect();
+			("status", serde_json::to_vec(&StatusQuery { version: VERSION, ids }))
+		};
+		let what = if target.send { "POST /v1/batch/jobs" } else { "POST /v1/batch/status" };
+		report.calls += 1;
+		let answer = body.map_err(|_| String::from("cannot encode the request")).and_then(|body| {
+			C::http(
+				&format!("{}/v1/batch/{route}", target.url),
+				Some(body),
+				HTTP_TIMEOUT_MS,
+				target.key.as_deref(),
+			)
+		});
+		let answer = match answer {
+			// An executor of before the batch routes: one call a job.
+			Ok((404, _)) => {
+				for (task, _, _, _) in items {
+					if report.calls >= MAX_STEPS_PER_RUN {
+						report.out_of_budget = true;
+						break;
+					}
+					execute_alone::<C>(task, now, report);
+				}
+				return;
+			},
+			Ok((200, body)) => batch_answer(&body, items.len()),
+			Ok((code, body)) => Err(refusal(what, code, &body)),
+			Err(why) => Err(why),
+		};
+		for (i, (mut task, input, id, _)) in items.into_iter().enumerate() {
+			let outcome = match &answer {
+				Ok(answer) => match answer.jobs.get(i).filter(|entry| entry.id == id) {
+					Some(entry) => {
+						on_entry::<C>(&mut task, &input, entry, target.send, now, report)
+					},
+					None => Err(Failure::from("the executor's batch answer does not list the job")),
+				},
+				Err(why) => Err(Failure::Retry(why.clone())),
+			};
+			finish(&task.host, task.job, WorkKind::Execute, task.state, outcome, now, report);
+		}
+	}
+}
+
+/// A batch answer for `count` jobs, checked: its version and its length.
+fn batch_answer(body: &[u8], count: usize) -> Result<BatchAnswer, String> {
+	let answer: BatchAnswer = serde_json::from_slice(body)
+		.map_err(|_| String::from("the executor's answer is not a batch answer"))?;
+	check_version(answer.version).map_err(|mismatch| format!("{mismatch}"))?;
+	if answer.jobs.len() != count {
+		return Err(format!("the executor answered {} jobs of {count}", answer.jobs.len()));
+	}
+	Ok(answer)
+}
+
+/// What one job's entry in a batch answer means for its task.
+fn on_entry<C: Chain>(
+	task: &mut Task,
+	input: &JobInput,
+	entry: &BatchEntry,
+	sent: bool,
+	now: u32,
+	report: &mut RunReport,
+) -> Result<(), Failure> {
+	match (&entry.job, &entry.refused) {
+		(Some(status), _) => {
+			if sent {
+				task.state.phase = Phase::Poll;
+			}
+			on_status::<C>(
+				&task.host,
+				task.job,
+				&mut task.state,
+				input,
+				status.clone(),
+				now,
+				report,
+			)
+		},
+		(None, Some(refused)) if !sent && refused.status == 404 => {
+			task.state.phase = Phase::Send;
+			Err("the executor lost the job (restarted?); sending it again".into())
+		},
+		(None, Some(refused)) => Err(Failure::Retry(format!(
+			"{}: {} {} ({})",
+			if sent { "POST /v1/batch/jobs" } else { "POST /v1/batch/status" },
+			refused.status,
+			refused.error.code,
+			refused.error.message
+		))),
+		(None, None) => {
+			Err("the executor's batch answer gives neither a status nor a refusal".into())
+		},
+	}
+}
+
+/// Advances one execution task by its single-job route.
+fn execute_alone<C: Chain>(mut task: Task, now: u32, report: &mut RunReport) {
+	let outcome = execute_step::<C>(&task.host, task.job, &mut task.state, now, report);
+	finish(&task.host, task.job, WorkKind::Execute, task.state, outcome, now, report);
 }
 
 /// Why a step failed.
@@ -568,6 +791,21 @@ fn delivered_of(
 	})
 }
 
+/// The request that sends `input` to an executor under `id`.
+fn job_request(id: &str, input: &JobInput) -> Result<JobRequest, Failure> {
+	Ok(JobRequest {
+		version: VERSION,
+		id: id.into(),
+		model: text(input.model.clone(), "model name")?,
+		weights_hash: Some(to_hex(&input.weights_hash)),
+		prompt: text(input.prompt.clone(), "prompt")?,
+		format: format_of(&input.params),
+		max_tokens: input.max_output_tokens,
+		temperature_milli: input.params.temperature_milli,
+		sampling_key: to_hex(&input.sampling_key),
+	})
+}
+
 fn execute_step<C: Chain>(
 	host: &HostId,
 	job: JobId,
@@ -580,17 +818,7 @@ fn execute_step<C: Chain>(
 	let input = C::job_input(job).ok_or("the job's payload is not in the offchain index")?;
 	let id = executor_job_id(job, &input);
 	let status = if state.phase == Phase::Send {
-		let request = JobRequest {
-			version: VERSION,
-			id: id.clone(),
-			model: text(input.model.clone(), "model name")?,
-			weights_hash: Some(to_hex(&input.weights_hash)),
-			prompt: text(input.prompt.clone(), "prompt")?,
-			format: format_of(&input.params),
-			max_tokens: input.max_output_tokens,
-			temperature_milli: input.params.temperature_milli,
-			sampling_key: to_hex(&input.sampling_key),
-		};
+		let request = job_request(&id, &input)?;
 		report.calls += 1;
 		let body = serde_json::to_vec(&request).map_err(|_| "cannot encode the request")?;
 		let (code, answer) = C::http(&format!("{url}/v1/jobs"), Some(body), HTTP_TIMEOUT_MS, key)?;
@@ -613,6 +841,20 @@ fn execute_step<C: Chain>(
 		}
 		serde_json::from_slice(&answer).map_err(|_| "the executor's answer is not a job status")?
 	};
+	on_status::<C>(host, job, state, &input, status, now, report)
+}
+
+/// What an executor's status of `job` means: nothing to do yet, a failure to retry, or the
+/// result to submit.
+fn on_status<C: Chain>(
+	host: &HostId,
+	job: JobId,
+	state: &mut TaskState,
+	input: &JobInput,
+	status: ExecutionStatus,
+	now: u32,
+	report: &mut RunReport,
+) -> Result<(), Failure> {
 	check_version(status.version).map_err(|mismatch| format!("{mismatch}"))?;
 	match status.status {
 		ExecutionState::Queued | ExecutionState::Running => Ok(()),
@@ -622,7 +864,7 @@ fn execute_step<C: Chain>(
 		},
 		ExecutionState::Done => {
 			let result = status.result.ok_or("the executor says done but gives no result")?;
-			let delivered = delivered_of(result, &input, C::max_output_len())?;
+			let delivered = delivered_of(result, input, C::max_output_len())?;
 			C::submit_result(host, job, delivered)
 				.map_err(|_| "the transaction pool refused the result")?;
 			report.results += 1;
@@ -1363,15 +1605,12 @@ mod tests {
 		ext.execute_with(|| {
 			set_work(ALICE, &[(3, WorkKind::Execute), (4, WorkKind::Execute)]);
 			let empty = ExecutionStatus { result: None, ..done(3) };
-			state
-				.write()
-				.expect_request(post(&format!("{URL}/v1/jobs"), &job_request(3), &empty));
 			let tokenless = ExecutionResult { tokens: vec![], ..execution_result() };
 			let tokenless = ExecutionStatus { result: Some(tokenless), ..done(4) };
-			state.write().expect_request(post(
-				&format!("{URL}/v1/jobs"),
-				&job_request(4),
-				&tokenless,
+			state.write().expect_request(send_batch(
+				URL,
+				&[3, 4],
+				vec![taken(3, empty), taken(4, tokenless)],
 			));
 			assert_eq!(run::<Fake>(1).failures, 2);
 			assert!(CHAIN.with(|c| c.borrow().results.is_empty()));
@@ -1463,46 +1702,16 @@ mod tests {
 	}
 
 	#[test]
-	fn a_run_is_bounded_and_the_rest_waits_for_the_next_block() {
-		let (mut ext, state) = new_ext();
-		ext.execute_with(|| {
-			let work: Vec<_> = (0..20).map(|job| (job, WorkKind::Execute)).collect();
-			set_work(ALICE, &work);
-			for job in 0..MAX_STEPS_PER_RUN as u64 {
-				state.write().expect_request(post(
-					&format!("{URL}/v1/jobs"),
-					&job_request(job),
-					&status(job, ExecutionState::Queued),
-				));
-			}
-			assert_eq!(run::<Fake>(1).calls, MAX_STEPS_PER_RUN);
-			assert_eq!(task_state(&ALICE, 19, WorkKind::Execute), None);
-			// The next run starts where this one stopped: the last four jobs go first, then
-			// the first ones are polled.
-			for job in 16..20 {
-				state.write().expect_request(post(
-					&format!("{URL}/v1/jobs"),
-					&job_request(job),
-					&status(job, ExecutionState::Queued),
-				));
-			}
-			for job in 0..12 {
-				state.write().expect_request(get(
-					&format!("{URL}/v1/jobs/{}", exec_id(job)),
-					&status(job, ExecutionState::Running),
-				));
-			}
-			let report = run::<Fake>(2);
-			assert_eq!((report.calls, report.out_of_budget), (MAX_STEPS_PER_RUN, true));
-			assert_eq!(task_state(&ALICE, 19, WorkKind::Execute).unwrap().phase, Phase::Poll);
-		});
-	}
-
-	#[test]
 	fn a_run_stops_at_its_time_budget() {
 		let (mut ext, state) = new_ext();
 		ext.execute_with(|| {
-			set_work(ALICE, &[(1, WorkKind::Execute), (2, WorkKind::Execute)]);
+			offchain::local_storage_set(
+				StorageKind::PERSISTENT,
+				&settings::executor_url_key(&BOB),
+				b"http://10.0.0.2:9000/",
+			);
+			set_work(ALICE, &[(1, WorkKind::Execute)]);
+			set_work(BOB, &[(2, WorkKind::Execute)]);
 			state.write().expect_request(post(
 				&format!("{URL}/v1/jobs"),
 				&job_request(1),
@@ -1511,9 +1720,186 @@ mod tests {
 			// Job 1 takes the whole budget: the clock moves on while the worker handles it.
 			CHAIN.with(|c| c.borrow_mut().clock = Some((state.clone(), RUN_BUDGET_MS)));
 			let report = run::<Fake>(1);
-			assert_eq!(report.calls, 1, "job 2 waits for the next run");
+			assert_eq!(report.calls, 1, "Bob's executor waits for the next run");
 			assert!(report.out_of_budget);
-			assert_eq!(task_state(&ALICE, 2, WorkKind::Execute), None);
+			assert_eq!(task_state(&BOB, 2, WorkKind::Execute), None);
+		});
+	}
+
+	/// What a batch call took or knew of `job`.
+	fn taken(job: JobId, status: ExecutionStatus) -> BatchEntry {
+		BatchEntry { id: exec_id(job), job: Some(status), refused: None }
+	}
+
+	/// What a batch call refused of `job`, with `status` and `code`.
+	fn refused(job: JobId, status: u16, code: &str) -> BatchEntry {
+		let error = daya_protocol::ErrorDetail { code: code.into(), message: "no".into() };
+		BatchEntry {
+			id: exec_id(job),
+			job: None,
+			refused: Some(daya_protocol::Refusal { status, error }),
+		}
+	}
+
+	/// `jobs` sent to the executor at `url` in one call, answered with `entries`.
+	fn send_batch(url: &str, jobs: &[JobId], entries: Vec<BatchEntry>) -> PendingRequest {
+		let batch =
+			JobBatch { version: VERSION, jobs: jobs.iter().map(|j| job_request(*j)).collect() };
+		post(
+			&format!("{url}/v1/batch/jobs"),
+			&batch,
+			&BatchAnswer { version: VERSION, jobs: entries },
+		)
+	}
+
+	/// The executor at `url` asked about `jobs` in one call, answering `entries`.
+	fn status_batch(url: &str, jobs: &[JobId], entries: Vec<BatchEntry>) -> PendingRequest {
+		let query =
+			StatusQuery { version: VERSION, ids: jobs.iter().map(|j| exec_id(*j)).collect() };
+		post(
+			&format!("{url}/v1/batch/status"),
+			&query,
+			&BatchAnswer { version: VERSION, jobs: entries },
+		)
+	}
+
+	#[test]
+	fn an_executors_jobs_go_together_and_each_fares_on_its_own() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			let work: Vec<_> = (1..=4).map(|job| (job, WorkKind::Execute)).collect();
+			set_work(ALICE, &work);
+			// One call sends the four: taken, running, refused by a full queue, done at once.
+			state.write().expect_request(send_batch(
+				URL,
+				&[1, 2, 3, 4],
+				vec![
+					taken(1, status(1, ExecutionState::Queued)),
+					taken(2, status(2, ExecutionState::Running)),
+					refused(3, 429, "queue_full"),
+					taken(4, done(4)),
+				],
+			));
+			let report = run::<Fake>(10);
+			assert_eq!((report.calls, report.results, report.failures), (1, 1, 1));
+			let phase = |job| task_state(&ALICE, job, WorkKind::Execute).unwrap().phase;
+			assert_eq!(
+				[phase(1), phase(2), phase(3), phase(4)],
+				[Phase::Poll, Phase::Poll, Phase::Send, Phase::Submitted(10)]
+			);
+			assert_eq!(task_state(&ALICE, 3, WorkKind::Execute).unwrap().next_at, 11);
+			// One call asks about the two running; the refused one goes again alone.
+			state.write().expect_request(status_batch(
+				URL,
+				&[1, 2],
+				vec![taken(1, done(1)), refused(2, 404, "not_found")],
+			));
+			state.write().expect_request(post(
+				&format!("{URL}/v1/jobs"),
+				&job_request(3),
+				&status(3, ExecutionState::Queued),
+			));
+			let report = run::<Fake>(11);
+			assert_eq!((report.calls, report.results, report.failures), (2, 1, 1));
+			// Job 2 was lost (a restarted executor): it is sent again.
+			assert_eq!(
+				[phase(1), phase(2), phase(3)],
+				[Phase::Submitted(11), Phase::Send, Phase::Poll]
+			);
+			let results: Vec<JobId> =
+				CHAIN.with(|c| c.borrow().results.iter().map(|r| r.1).collect());
+			assert_eq!(results, vec![4, 1]);
+			let result = CHAIN.with(|c| c.borrow().results[1].2.clone());
+			assert_eq!(
+				result,
+				delivered_of(execution_result(), &Fake::job_input(1).unwrap(), 1024)
+					.ok()
+					.unwrap()
+			);
+		});
+	}
+
+	#[test]
+	fn an_executor_without_batches_gets_its_jobs_one_call_each() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			set_work(ALICE, &[(1, WorkKind::Execute), (2, WorkKind::Execute)]);
+			answer(
+				format!("{URL}/v1/batch/jobs"),
+				Ok((404, r#"{"error":{"code":"not_found","message":"no such endpoint"}}"#)),
+			);
+			for job in [1, 2] {
+				state.write().expect_request(post(
+					&format!("{URL}/v1/jobs"),
+					&job_request(job),
+					&status(job, ExecutionState::Queued),
+				));
+			}
+			let report = run::<Fake>(1);
+			assert_eq!((report.calls, report.failures), (3, 0));
+			assert_eq!(task_state(&ALICE, 2, WorkKind::Execute).unwrap().phase, Phase::Poll);
+		});
+	}
+
+	#[test]
+	fn a_batch_answer_that_does_not_fit_fails_every_job_of_it() {
+		let (mut ext, _state) = new_ext();
+		ext.execute_with(|| {
+			set_work(ALICE, &[(1, WorkKind::Execute), (2, WorkKind::Execute)]);
+			let url = format!("{URL}/v1/batch/jobs");
+			let entry =
+				serde_json::to_string(&taken(1, status(1, ExecutionState::Queued))).unwrap();
+			for (block, body) in [
+				// Another protocol version, one entry for two jobs, an entry of another job.
+				(1, format!(r#"{{"version":{},"jobs":[{entry},{entry}]}}"#, VERSION - 1)),
+				(3, format!(r#"{{"version":{VERSION},"jobs":[{entry}]}}"#)),
+				(7, format!(r#"{{"version":{VERSION},"jobs":[{entry},{entry}]}}"#)),
+			] {
+				answer(url.clone(), Ok((200, body.as_str())));
+				let report = run::<Fake>(block);
+				let expected = if block == 7 { 1 } else { 2 };
+				assert_eq!((report.calls, report.failures), (1, expected), "block {block}");
+			}
+			assert_eq!(task_state(&ALICE, 1, WorkKind::Execute).unwrap().phase, Phase::Poll);
+			let job2 = task_state(&ALICE, 2, WorkKind::Execute).unwrap();
+			assert_eq!((job2.phase, job2.failures), (Phase::Send, 3));
+		});
+	}
+
+	#[test]
+	fn a_run_is_bounded_and_the_rest_waits_for_the_next_block() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			let full = MAX_TASKS_PER_HOST as u64;
+			let work = |from: u64| {
+				(from..from + full).map(|job| (job, WorkKind::Execute)).collect::<Vec<_>>()
+			};
+			set_work(ALICE, &work(0));
+			set_work(BOB, &work(full));
+			let queued = |jobs: &[JobId]| {
+				jobs.iter()
+					.map(|job| taken(*job, status(*job, ExecutionState::Queued)))
+					.collect()
+			};
+			let expect_sends = |jobs: core::ops::Range<u64>| {
+				for chunk in jobs.collect::<Vec<_>>().chunks(MAX_BATCH) {
+					state.write().expect_request(send_batch(URL, chunk, queued(chunk)));
+				}
+			};
+			// Alice's 256 jobs take the run's 16 calls; Bob's wait.
+			expect_sends(0..full);
+			let report = run::<Fake>(1);
+			assert_eq!((report.calls, report.out_of_budget), (MAX_STEPS_PER_RUN, true));
+			assert_eq!(task_state(&ALICE, full - 1, WorkKind::Execute).unwrap().phase, Phase::Poll);
+			assert_eq!(task_state(&BOB, full, WorkKind::Execute), None);
+			// The next run starts where this one stopped: Bob's go first.
+			expect_sends(full..2 * full);
+			let report = run::<Fake>(2);
+			assert_eq!((report.calls, report.out_of_budget), (MAX_STEPS_PER_RUN, true));
+			assert_eq!(
+				task_state(&BOB, 2 * full - 1, WorkKind::Execute).unwrap().phase,
+				Phase::Poll
+			);
 		});
 	}
 
