@@ -254,7 +254,8 @@ impl Hostility {
 
 /// A hostile front for an executor: it forwards every request to the executor behind it (so
 /// that its host proves its compute and is drawn) except jobs, which it answers in one of the
-/// [`Hostility`] ways, one per job in the order the jobs come.
+/// [`Hostility`] ways, one per job in the order the jobs come. It has no batch routes (`404`),
+/// as an executor of before them: the node sends it each job alone.
 struct HostileFront {
 	port: u16,
 	jobs: Arc<Mutex<HashMap<String, Hostility>>>,
@@ -364,6 +365,15 @@ fn serve(
 	let (head, body) = read_request(&mut stream)?;
 	let mut words = head.first().map(|line| line.split_whitespace()).into_iter().flatten();
 	let (method, path) = (words.next().unwrap_or_default(), words.next().unwrap_or_default());
+	if path.starts_with("/v1/batch/") {
+		let body = r#"{"error":{"code":"not_found","message":"no such endpoint"}}"#;
+		return write!(
+			stream,
+			"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+			 Connection: close\r\n\r\n{body}",
+			body.len()
+		);
+	}
 	let job = match (method, path.strip_prefix("/v1/jobs")) {
 		("POST", Some("")) => serde_json::from_slice::<serde_json::Value>(&body)
 			.ok()
