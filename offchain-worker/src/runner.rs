@@ -12,7 +12,7 @@
 //!    - execute: `POST /v1/jobs` with the prompt from the offchain index, then `GET
 //!      /v1/jobs/{id}` on later blocks until it is done, then `submit_result` signed by the host
 //!      key. The jobs of one executor due in a run go together, up to
-//!      [`MAX_BATCH`](daya_protocol::MAX_BATCH) a call (`POST /v1/batch/jobs`, `POST
+//!      [`MAX_BATCH`] a call (`POST /v1/batch/jobs`, `POST
 //!      /v1/batch/status`), so that a run's budget bounds calls, not jobs: a node sends and polls
 //!      up to `MAX_STEPS_PER_RUN / 2 * MAX_BATCH` (128) jobs a block, not 8; an executor
 //!      without the batch routes gets them one call each;
