@@ -364,7 +364,8 @@ pub fn run<C: Chain>(now: u32) -> RunReport {
 		visited += 1;
 	}
 	for batch in batches {
-		if offchain::timestamp() >= stop_at {
+		// An executor without the batch routes may have taken the calls kept for the others.
+		if report.calls >= MAX_STEPS_PER_RUN || offchain::timestamp() >= stop_at {
 			report.out_of_budget = true;
 			break;
 		}
@@ -1838,6 +1839,38 @@ mod tests {
 			let report = run::<Fake>(1);
 			assert_eq!((report.calls, report.failures), (3, 0));
 			assert_eq!(task_state(&ALICE, 2, WorkKind::Execute).unwrap().phase, Phase::Poll);
+		});
+	}
+
+	#[test]
+	fn executors_without_batches_stay_within_the_runs_calls() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			offchain::local_storage_set(
+				StorageKind::PERSISTENT,
+				&settings::executor_url_key(&BOB),
+				b"http://10.0.0.2:9000/",
+			);
+			let jobs = MAX_STEPS_PER_RUN as u64;
+			set_work(ALICE, &(0..jobs).map(|job| (job, WorkKind::Execute)).collect::<Vec<_>>());
+			set_work(BOB, &[(100, WorkKind::Execute), (101, WorkKind::Execute)]);
+			// Alice's executor has no batch routes: its jobs go one call each until the run's
+			// calls are spent, and Bob's batch waits for the next run.
+			answer(
+				format!("{URL}/v1/batch/jobs"),
+				Ok((404, r#"{"error":{"code":"not_found","message":"no such endpoint"}}"#)),
+			);
+			for job in 0..jobs - 1 {
+				state.write().expect_request(post(
+					&format!("{URL}/v1/jobs"),
+					&job_request(job),
+					&status(job, ExecutionState::Queued),
+				));
+			}
+			let report = run::<Fake>(1);
+			assert_eq!((report.calls, report.out_of_budget), (MAX_STEPS_PER_RUN, true));
+			assert_eq!(task_state(&ALICE, jobs - 1, WorkKind::Execute), None);
+			assert_eq!(task_state(&BOB, 100, WorkKind::Execute), None);
 		});
 	}
 
