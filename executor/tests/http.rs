@@ -76,6 +76,16 @@ async fn error_code(url: String, body: &impl serde::Serialize) -> (u16, String) 
 	(status, e.error.code)
 }
 
+/// The service's metrics, as text.
+async fn metrics(s: &RunningServer) -> String {
+	reqwest::get(format!("{}/metrics", s.url()))
+		.await
+		.unwrap()
+		.text()
+		.await
+		.unwrap()
+}
+
 async fn wait_done(s: &RunningServer, id: &str) -> ExecutionStatus {
 	for _ in 0..600 {
 		let r = reqwest::get(format!("{}/v1/jobs/{id}", s.url())).await.unwrap();
@@ -149,12 +159,7 @@ async fn submit_poll_and_validate_a_job() {
 	let checked: ValidateResponse = serde_json::from_value(body).unwrap();
 	assert!(matches!(checked.judgement, Judgement::Invalid(Fault::Token { .. })), "{checked:?}");
 
-	let metrics = reqwest::get(format!("{}/metrics", s.url()))
-		.await
-		.unwrap()
-		.text()
-		.await
-		.unwrap();
+	let metrics = metrics(&s).await;
 	assert!(metrics.contains("daya_executor_jobs_accepted_total 1\n"), "{metrics}");
 	assert!(metrics.contains("daya_executor_jobs_completed_total 1\n"), "{metrics}");
 	assert!(metrics.contains("daya_executor_validations_total 6\n"), "{metrics}");
@@ -236,12 +241,7 @@ async fn batches_queue_and_report_each_job_on_its_own() {
 		.unwrap();
 	assert_eq!(b1, alone, "the same status as the single-job route's");
 	// Only "b1" and "b2" ran: the repeated id was answered, not queued.
-	let metrics = reqwest::get(format!("{}/metrics", s.url()))
-		.await
-		.unwrap()
-		.text()
-		.await
-		.unwrap();
+	let metrics = metrics(&s).await;
 	assert!(metrics.contains("daya_executor_jobs_accepted_total 2\n"), "{metrics}");
 
 	// Empty and oversized batches, and another protocol version, are refused by name.
@@ -339,12 +339,7 @@ async fn another_protocol_version_is_refused() {
 		reqwest::get(format!("{}/health", s.url())).await.unwrap().json().await.unwrap();
 	assert_eq!(health["queue_depth"], 0);
 	assert_eq!(health["protocol_version"], VERSION);
-	let metrics = reqwest::get(format!("{}/metrics", s.url()))
-		.await
-		.unwrap()
-		.text()
-		.await
-		.unwrap();
+	let metrics = metrics(&s).await;
 	assert!(metrics.contains("daya_executor_jobs_accepted_total 0\n"), "{metrics}");
 	assert!(metrics.contains("daya_executor_validations_total 0\n"), "{metrics}");
 
@@ -838,12 +833,7 @@ async fn a_full_queue_refuses_with_429() {
 	// Room again.
 	assert_eq!(post(jobs, &plain("c", "x")).await.0, 202);
 	wait_done(&s, "c").await;
-	let metrics = reqwest::get(format!("{}/metrics", s.url()))
-		.await
-		.unwrap()
-		.text()
-		.await
-		.unwrap();
+	let metrics = metrics(&s).await;
 	assert!(metrics.contains("daya_executor_jobs_failed_total 2\n"), "{metrics}");
 }
 

@@ -1238,6 +1238,27 @@ mod tests {
 
 	const URL: &str = "http://127.0.0.1:8090";
 
+	/// Bob's executor, when he has one of his own.
+	const BOB_URL: &str = "http://10.0.0.2:9000";
+
+	/// Bob's host has an executor of its own, at [`BOB_URL`].
+	fn bob_has_his_own_executor() {
+		let url = format!("{BOB_URL}/");
+		offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			&settings::executor_url_key(&BOB),
+			url.as_bytes(),
+		);
+	}
+
+	/// The executor at [`URL`] answers the next batch of jobs as one of before the batch routes.
+	fn without_batch_routes() {
+		answer(
+			format!("{URL}/v1/batch/jobs"),
+			Ok((404, r#"{"error":{"code":"not_found","message":"no such endpoint"}}"#)),
+		);
+	}
+
 	#[test]
 	fn a_hosts_api_key_goes_with_every_call_to_its_executor() {
 		let (mut ext, state) = new_ext();
@@ -1668,11 +1689,7 @@ mod tests {
 	fn each_host_calls_its_own_executor() {
 		let (mut ext, state) = new_ext();
 		ext.execute_with(|| {
-			offchain::local_storage_set(
-				StorageKind::PERSISTENT,
-				&settings::executor_url_key(&BOB),
-				b"http://10.0.0.2:9000/",
-			);
+			bob_has_his_own_executor();
 			set_work(ALICE, &[(1, WorkKind::Execute)]);
 			set_work(BOB, &[(2, WorkKind::Execute)]);
 			state.write().expect_request(post(
@@ -1681,7 +1698,7 @@ mod tests {
 				&status(1, ExecutionState::Queued),
 			));
 			state.write().expect_request(post(
-				"http://10.0.0.2:9000/v1/jobs",
+				&format!("{BOB_URL}/v1/jobs"),
 				&job_request(2),
 				&status(2, ExecutionState::Queued),
 			));
@@ -1706,11 +1723,7 @@ mod tests {
 	fn a_run_stops_at_its_time_budget() {
 		let (mut ext, state) = new_ext();
 		ext.execute_with(|| {
-			offchain::local_storage_set(
-				StorageKind::PERSISTENT,
-				&settings::executor_url_key(&BOB),
-				b"http://10.0.0.2:9000/",
-			);
+			bob_has_his_own_executor();
 			set_work(ALICE, &[(1, WorkKind::Execute)]);
 			set_work(BOB, &[(2, WorkKind::Execute)]);
 			state.write().expect_request(post(
@@ -1825,10 +1838,7 @@ mod tests {
 		let (mut ext, state) = new_ext();
 		ext.execute_with(|| {
 			set_work(ALICE, &[(1, WorkKind::Execute), (2, WorkKind::Execute)]);
-			answer(
-				format!("{URL}/v1/batch/jobs"),
-				Ok((404, r#"{"error":{"code":"not_found","message":"no such endpoint"}}"#)),
-			);
+			without_batch_routes();
 			for job in [1, 2] {
 				state.write().expect_request(post(
 					&format!("{URL}/v1/jobs"),
@@ -1846,20 +1856,13 @@ mod tests {
 	fn executors_without_batches_stay_within_the_runs_calls() {
 		let (mut ext, state) = new_ext();
 		ext.execute_with(|| {
-			offchain::local_storage_set(
-				StorageKind::PERSISTENT,
-				&settings::executor_url_key(&BOB),
-				b"http://10.0.0.2:9000/",
-			);
+			bob_has_his_own_executor();
 			let jobs = MAX_STEPS_PER_RUN as u64;
 			set_work(ALICE, &(0..jobs).map(|job| (job, WorkKind::Execute)).collect::<Vec<_>>());
 			set_work(BOB, &[(100, WorkKind::Execute), (101, WorkKind::Execute)]);
 			// Alice's executor has no batch routes: its jobs go one call each until the run's
 			// calls are spent, and Bob's batch waits for the next run.
-			answer(
-				format!("{URL}/v1/batch/jobs"),
-				Ok((404, r#"{"error":{"code":"not_found","message":"no such endpoint"}}"#)),
-			);
+			without_batch_routes();
 			for job in 0..jobs - 1 {
 				state.write().expect_request(post(
 					&format!("{URL}/v1/jobs"),
