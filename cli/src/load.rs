@@ -6,7 +6,8 @@
 //! 1. **Jobs**: `consumers` accounts (derived from the signer's key, `<suri>//load//<i>`,
 //!    funded by the signer) each keep up to `open_per_consumer` jobs open, submitting the next
 //!    as soon as one ends, for `jobs_for`; then no new job, and the phase waits (at most
-//!    `drain`) for every job submitted to end, settled or refunded.
+//!    `drain`) for every job submitted to end, settled or refunded; the end of a job in a block
+//!    the follower could not read is read from the chain's outcome records.
 //! 2. **Transfers**: the same accounts send `Balances.transfer_keep_alive` to each other as
 //!    fast as the pool takes them, each keeping up to `transfers_in_flight` in the pool, for
 //!    `transfers_for`: the node's ceiling for the simplest signed transaction.
@@ -138,6 +139,9 @@ pub struct JobSummary {
 	pub refunded: u64,
 	/// Submitted jobs that had not ended when the drain gave up.
 	pub open_at_end: u64,
+	/// Ended jobs (among `settled` and `refunded`) whose end was read from the chain's outcome
+	/// records, the follower having missed their block.
+	pub reconciled: u64,
 	/// Transactions refused or failed (not counted as jobs).
 	pub failed: u64,
 	/// Why, each reason with how often.
@@ -277,6 +281,9 @@ struct State {
 	failed: u64,
 	/// Why job submissions failed: each reason's first line, and how often.
 	reasons: std::collections::BTreeMap<String, u64>,
+	/// Jobs whose end was read from the chain's outcome records, their end's block being one
+	/// the follower could not read.
+	reconciled: u64,
 	stop: bool,
 }
 
@@ -374,8 +381,18 @@ pub async fn run(client: &Client, plan: Plan) -> Result<LoadReport, Failure> {
 	lock(&state).phase = Some(Phase::Drain);
 	eprintln!("[load] no new jobs; waiting for {} to end", waits.len());
 	let drained = tokio::time::timeout(plan.drain, async {
-		for wait in waits {
-			let _ = wait.await;
+		let all = async {
+			for wait in waits {
+				let _ = wait.await;
+			}
+		};
+		tokio::pin!(all);
+		// Ends in blocks the follower could not read are read from the chain meanwhile.
+		loop {
+			tokio::select! {
+				_ = &mut all => break,
+				_ = tokio::time::sleep(RECONCILE_EVERY) => reconcile(client, &state).await,
+			}
 		}
 	})
 	.await;
@@ -384,6 +401,7 @@ pub async fn run(client: &Client, plan: Plan) -> Result<LoadReport, Failure> {
 	}
 	// Jobs whose end the follower has not read yet: a block or two.
 	tokio::time::sleep(Duration::from_secs(2)).await;
+	reconcile(client, &state).await;
 
 	// Phase 2: transfers.
 	if !plan.transfers_for.is_zero() {
@@ -433,6 +451,74 @@ async fn signed(
 }
 
 /// The latest finalized block, to sign at.
+/// How often the drain asks the chain about the jobs whose end the follower has not seen.
+const RECONCILE_EVERY: Duration = Duration::from_secs(30);
+
+/// Reads from the chain's outcome records how the jobs that the follower has not seen end did
+/// end, for those that ended in a block the follower has passed (one it could not read: the
+/// node's RPC may drop a block a slow client still follows). Their latency counts from the
+/// inclusion block the follower saw, else the one the outcome names, to the end's block, whose
+/// time is the followed block's, else estimated from the nearest earlier one.
+async fn reconcile(client: &Client, state: &Shared) {
+	let (pending, followed) = {
+		let state = lock(state);
+		let unseen = state.included.keys().filter(|id| !state.ended.contains_key(id));
+		let pending: std::collections::BTreeSet<u64> =
+			state.waiting.keys().chain(unseen).copied().collect();
+		(pending, state.rows.last().map_or(0, |row| row.number))
+	};
+	for id in pending {
+		let Ok(Some(outcome)) = client.outcome(id).await else { continue };
+		let (ended_at, submitted_at) =
+			(u64::from(outcome.ended_at), u64::from(outcome.submitted_at));
+		if ended_at > followed {
+			continue;
+		}
+		let mut state = lock(state);
+		if state.ended.contains_key(&id) {
+			continue;
+		}
+		let (at_block, at_time) = match state.included.get(&id).copied() {
+			Some(included) => included,
+			None => {
+				let included = (submitted_at, time_of(&state.rows, submitted_at));
+				state.included.insert(id, included);
+				included
+			},
+		};
+		let paid = matches!(
+			outcome.end,
+			daya_primitives::JobEnd::Completed | daya_primitives::JobEnd::Validated
+		);
+		let millis = time_of(&state.rows, ended_at).saturating_sub(at_time);
+		state
+			.ended
+			.insert(id, Ended { blocks: ended_at.saturating_sub(at_block), millis, paid });
+		state.reconciled += 1;
+		if let Some(waiting) = state.waiting.remove(&id) {
+			let _ = waiting.send(());
+		}
+	}
+}
+
+/// The timestamp of block `number`: its row's, else the nearest earlier row's plus the mean
+/// block time over the rows.
+fn time_of(rows: &[BlockRow], number: u64) -> u64 {
+	if let Some(row) = rows.iter().find(|row| row.number == number) {
+		return row.timestamp;
+	}
+	let (Some(first), Some(last)) = (rows.first(), rows.last()) else { return 0 };
+	let interval = last
+		.timestamp
+		.saturating_sub(first.timestamp)
+		.checked_div(last.number.saturating_sub(first.number))
+		.unwrap_or(0);
+	match rows.iter().rev().find(|row| row.number < number) {
+		Some(row) => row.timestamp + (number - row.number) * interval,
+		None => first.timestamp.saturating_sub((first.number.saturating_sub(number)) * interval),
+	}
+}
+
 async fn latest(
 	api: &OnlineClient<PolkadotConfig>,
 ) -> Result<OnlineClientAtBlock<PolkadotConfig>, Failure> {
@@ -793,6 +879,7 @@ fn summarize(plan: &Plan, limits: Limits, state: &State) -> LoadReport {
 		settled,
 		refunded: state.ended.len() as u64 - settled,
 		open_at_end: state.included.len().saturating_sub(state.ended.len()) as u64,
+		reconciled: state.reconciled,
 		failed: state.failed,
 		failures: state.reasons.iter().map(|(reason, n)| (reason.clone(), *n)).collect(),
 		submitted_per_block: job_rows.iter().map(|r| f64::from(r.submitted)).sum::<f64>() / n,
@@ -877,6 +964,13 @@ impl std::fmt::Display for LoadReport {
 			"  submitted {}, settled {}, refunded {}, still open {}, transactions failed {}",
 			jobs.submitted, jobs.settled, jobs.refunded, jobs.open_at_end, jobs.failed
 		)?;
+		if jobs.reconciled > 0 {
+			writeln!(
+				f,
+				"  {} of the ends read from the chain's outcomes (blocks the follower could not read)",
+				jobs.reconciled
+			)?;
+		}
 		for (reason, count) in &jobs.failures {
 			writeln!(f, "    {count} × {reason}")?;
 		}
@@ -924,6 +1018,31 @@ impl std::fmt::Display for LoadReport {
 #[cfg(test)]
 mod tests {
 	use super::*;
+
+	#[test]
+	fn a_missed_blocks_time_is_its_rows_or_estimated_from_the_earlier_one() {
+		let row = |number, timestamp| BlockRow {
+			number,
+			phase: Phase::Jobs,
+			timestamp,
+			submitted: 0,
+			settled: 0,
+			refunded: 0,
+			transfers: 0,
+			extrinsics: 0,
+			length: 0,
+			normal: (0, 0),
+			operational: (0, 0),
+			mandatory: (0, 0),
+		};
+		// Blocks 10, 11 and 13 followed, 6 s apart on average; 12 and 20 missed.
+		let rows = [row(10, 60_000), row(11, 66_000), row(13, 78_000)];
+		assert_eq!(time_of(&rows, 11), 66_000);
+		assert_eq!(time_of(&rows, 12), 72_000);
+		assert_eq!(time_of(&rows, 20), 120_000);
+		assert_eq!(time_of(&rows, 9), 54_000);
+		assert_eq!(time_of(&[], 9), 0);
+	}
 
 	#[test]
 	fn percentiles_are_nearest_rank() {
