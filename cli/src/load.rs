@@ -284,6 +284,8 @@ struct State {
 	/// Jobs whose end was read from the chain's outcome records, their end's block being one
 	/// the follower could not read.
 	reconciled: u64,
+	/// Blocks the follower could not read.
+	missed: u64,
 	stop: bool,
 }
 
@@ -454,14 +456,18 @@ async fn signed(
 /// How often the drain asks the chain about the jobs whose end the follower has not seen.
 const RECONCILE_EVERY: Duration = Duration::from_secs(30);
 
-/// Reads from the chain's outcome records how the jobs that the follower has not seen end did
-/// end, for those that ended in a block the follower has passed (one it could not read: the
-/// node's RPC may drop a block a slow client still follows). Their latency counts from the
+/// Once the follower has missed a block, reads from the chain's outcome records how the jobs
+/// that it has not seen end did end, for those that ended in a block it has passed (one it
+/// could not read: the node's RPC may drop a block a slow client still follows). Their latency counts from the
 /// inclusion block the follower saw, else the one the outcome names, to the end's block, whose
 /// time is the followed block's, else estimated from the nearest earlier one.
 async fn reconcile(client: &Client, state: &Shared) {
 	let (pending, followed) = {
 		let state = lock(state);
+		// Nothing was missed: every end is the follower's to see, no job is asked about.
+		if state.missed == 0 {
+			return;
+		}
 		let unseen = state.included.keys().filter(|id| !state.ended.contains_key(id));
 		let pending: std::collections::BTreeSet<u64> =
 			state.waiting.keys().chain(unseen).copied().collect();
@@ -727,9 +733,19 @@ async fn follow(api: OnlineClient<PolkadotConfig>, state: Shared, ours: HashSet<
 		eprintln!("[load] cannot follow finalized blocks");
 		return;
 	};
+	let mut last = None;
 	while let Some(block) = blocks.next().await {
-		let Ok(block) = block else { continue };
+		let Ok(block) = block else {
+			lock(&state).missed += 1;
+			continue;
+		};
+		// A block the stream skipped is missed too.
+		if last.is_some_and(|last: u64| block.number() > last + 1) {
+			lock(&state).missed += 1;
+		}
+		last = Some(block.number());
 		if let Err(error) = read_block(&block, &state, &ours).await {
+			lock(&state).missed += 1;
 			eprintln!("[load] block {}: {}", block.number(), error.line());
 		}
 		if lock(&state).stop {

@@ -866,9 +866,12 @@ async fn an_executor_with_a_key_obeys_only_who_holds_it() {
 		.json(&job("x", "y"))
 		.send();
 	assert_eq!(code(malformed.await.unwrap()).await, (401, "invalid_api_key".into()));
-	// Every private route asks for it: status, validation, the OpenAI API, proof of compute.
+	// Every private route asks for it: status, batches (a stranger planting jobs or reading
+	// results sixteen at a time), validation, the OpenAI API, proof of compute.
 	for (method, path) in [
 		("GET", "/v1/jobs/chain-7"),
+		("POST", "/v1/batch/jobs"),
+		("POST", "/v1/batch/status"),
 		("POST", "/v1/validate"),
 		("POST", "/v1/completions"),
 		("POST", "/v1/chat/completions"),

@@ -478,6 +478,15 @@ impl Target {
 	fn of(host: &HostId, phase: Phase) -> Self {
 		Target { url: executor_url(host), key: executor_key(host), send: phase == Phase::Send }
 	}
+
+	/// The batch route's path: sending jobs, or asking about them.
+	fn route(&self) -> &'static str {
+		if self.send {
+			"/v1/batch/jobs"
+		} else {
+			"/v1/batch/status"
+		}
+	}
 }
 
 /// An execution task due in this run.
@@ -528,18 +537,19 @@ impl Batch {
 		if items.is_empty() {
 			return;
 		}
-		let (route, body) = if target.send {
+		let body = if target.send {
 			let jobs = items.iter_mut().filter_map(|(_, _, _, request)| request.take()).collect();
-			("jobs", serde_json::to_vec(&JobBatch { version: VERSION, jobs }))
+			serde_json::to_vec(&JobBatch { version: VERSION, jobs })
 		} else {
 			let ids = items.iter().map(|(_, _, id, _)| id.clone()).collect();
-			("status", serde_json::to_vec(&StatusQuery { version: VERSION, ids }))
+			serde_json::to_vec(&StatusQuery { version: VERSION, ids })
 		};
-		let what = if target.send { "POST /v1/batch/jobs" } else { "POST /v1/batch/status" };
+		let route = target.route();
+		let what = format!("POST {route}");
 		report.calls += 1;
 		let answer = body.map_err(|_| String::from("cannot encode the request")).and_then(|body| {
 			C::http(
-				&format!("{}/v1/batch/{route}", target.url),
+				&format!("{}{route}", target.url),
 				Some(body),
 				HTTP_TIMEOUT_MS,
 				target.key.as_deref(),
@@ -558,15 +568,13 @@ impl Batch {
 				return;
 			},
 			Ok((200, body)) => batch_answer(&body, items.len()),
-			Ok((code, body)) => Err(refusal(what, code, &body)),
+			Ok((code, body)) => Err(refusal(&what, code, &body)),
 			Err(why) => Err(why),
 		};
 		for (i, (mut task, input, id, _)) in items.into_iter().enumerate() {
 			let outcome = match &answer {
 				Ok(answer) => match answer.jobs.get(i).filter(|entry| entry.id == id) {
-					Some(entry) => {
-						on_entry::<C>(&mut task, &input, entry, target.send, now, report)
-					},
+					Some(entry) => on_entry::<C>(&mut task, &input, entry, &what, now, report),
 					None => Err(Failure::from("the executor's batch answer does not list the job")),
 				},
 				Err(why) => Err(Failure::Retry(why.clone())),
@@ -587,15 +595,16 @@ fn batch_answer(body: &[u8], count: usize) -> Result<BatchAnswer, String> {
 	Ok(answer)
 }
 
-/// What one job's entry in a batch answer means for its task.
+/// What one job's entry in the answer to `what` (a batch call) means for its task.
 fn on_entry<C: Chain>(
 	task: &mut Task,
 	input: &JobInput,
 	entry: &BatchEntry,
-	sent: bool,
+	what: &str,
 	now: u32,
 	report: &mut RunReport,
 ) -> Result<(), Failure> {
+	let sent = task.state.phase == Phase::Send;
 	match (&entry.job, &entry.refused) {
 		(Some(status), _) => {
 			if sent {
@@ -615,13 +624,9 @@ fn on_entry<C: Chain>(
 			task.state.phase = Phase::Send;
 			Err("the executor lost the job (restarted?); sending it again".into())
 		},
-		(None, Some(refused)) => Err(Failure::Retry(format!(
-			"{}: {} {} ({})",
-			if sent { "POST /v1/batch/jobs" } else { "POST /v1/batch/status" },
-			refused.status,
-			refused.error.code,
-			refused.error.message
-		))),
+		(None, Some(refused)) => {
+			Err(Failure::Retry(refused_line(what, refused.status, &refused.error)))
+		},
 		(None, None) => {
 			Err("the executor's batch answer gives neither a status nor a refusal".into())
 		},
@@ -943,9 +948,14 @@ fn validate_step<C: Chain>(
 
 fn refusal(what: &str, code: u16, answer: &[u8]) -> String {
 	match serde_json::from_slice::<ErrorBody>(answer) {
-		Ok(body) => format!("{what}: {code} {} ({})", body.error.code, body.error.message),
+		Ok(body) => refused_line(what, code, &body.error),
 		Err(_) => format!("{what}: HTTP {code}"),
 	}
+}
+
+/// The log line of a refusal of `what` with status `code` and `error`.
+fn refused_line(what: &str, code: u16, error: &daya_protocol::ErrorDetail) -> String {
+	format!("{what}: {code} {} ({})", error.code, error.message)
 }
 
 /// Most bytes of an executor answer the offchain worker reads.

@@ -144,23 +144,27 @@ fn job_status(state: &AppState, id: &str) -> Result<ExecutionStatus, ApiError> {
 	})
 }
 
-/// A batch of `count` jobs is refused unless it has 1 to [`MAX_BATCH`] of them.
-fn batch_size(count: usize) -> Result<(), ApiError> {
-	if count == 0 || count > MAX_BATCH {
+/// The answer to a batch of `items`: one entry per item, in order, each its id and what
+/// `each` gives for it (a status, or the refusal the single-job route would answer). A batch
+/// without items or of more than [`MAX_BATCH`] is refused whole.
+fn answer_batch<T>(
+	items: Vec<T>,
+	mut each: impl FnMut(T) -> (String, Result<ExecutionStatus, ApiError>),
+) -> Result<Json<BatchAnswer>, ApiError> {
+	if items.is_empty() || items.len() > MAX_BATCH {
 		return Err(ApiError::bad_request(
 			"invalid_batch",
-			format!("a batch has 1 to {MAX_BATCH} jobs, not {count}"),
+			format!("a batch has 1 to {MAX_BATCH} jobs, not {}", items.len()),
 		));
 	}
-	Ok(())
-}
-
-/// One job's entry in a batch answer.
-fn entry(id: String, status: Result<ExecutionStatus, ApiError>) -> BatchEntry {
-	match status {
-		Ok(job) => BatchEntry { id, job: Some(job), refused: None },
-		Err(e) => BatchEntry { id, job: None, refused: Some(e.refusal()) },
-	}
+	let jobs = items
+		.into_iter()
+		.map(|item| match each(item) {
+			(id, Ok(job)) => BatchEntry { id, job: Some(job), refused: None },
+			(id, Err(e)) => BatchEntry { id, job: None, refused: Some(e.refusal()) },
+		})
+		.collect();
+	Ok(Json(BatchAnswer { version: VERSION, jobs }))
 }
 
 /// `POST /v1/batch/jobs`: each job queued, or refused, as `POST /v1/jobs` would.
@@ -168,16 +172,9 @@ pub(super) async fn post_batch(
 	State(state): State<AppState>,
 	ProtocolJson(batch): ProtocolJson<JobBatch>,
 ) -> Result<Json<BatchAnswer>, ApiError> {
-	batch_size(batch.jobs.len())?;
-	let jobs = batch
-		.jobs
-		.into_iter()
-		.map(|job| {
-			let id = job.id.clone();
-			entry(id, queue_job(&state, job).map(|(_, status)| status))
-		})
-		.collect();
-	Ok(Json(BatchAnswer { version: VERSION, jobs }))
+	answer_batch(batch.jobs, |job| {
+		(job.id.clone(), queue_job(&state, job).map(|(_, status)| status))
+	})
 }
 
 /// `POST /v1/batch/status`: each job's status, or `404`, as `GET /v1/jobs/{id}` would.
@@ -185,16 +182,10 @@ pub(super) async fn batch_status(
 	State(state): State<AppState>,
 	ProtocolJson(query): ProtocolJson<StatusQuery>,
 ) -> Result<Json<BatchAnswer>, ApiError> {
-	batch_size(query.ids.len())?;
-	let jobs = query
-		.ids
-		.into_iter()
-		.map(|id| {
-			let status = job_status(&state, &id);
-			entry(id, status)
-		})
-		.collect();
-	Ok(Json(BatchAnswer { version: VERSION, jobs }))
+	answer_batch(query.ids, |id| {
+		let status = job_status(&state, &id);
+		(id, status)
+	})
 }
 
 /// `POST /v1/validate`.
