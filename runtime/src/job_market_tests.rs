@@ -421,6 +421,8 @@ fn a_job_life_weight_and_jobs_per_block() {
 		"fit"
 	);
 	let mut fits = Vec::new();
+	// The normal class's part of a 256 B / 1 KiB life, not validated and validated.
+	let mut small_lives = Vec::new();
 	for (prompt, output) in [(256u32, 1_024u32), (1_024, 4_096)] {
 		for validated in [false, true] {
 			let tokens = output / 4;
@@ -449,6 +451,9 @@ fn a_job_life_weight_and_jobs_per_block() {
 				let (weight, bytes) = extrinsic(call);
 				life = life.saturating_add(weight);
 				length += bytes;
+			}
+			if prompt == 256 {
+				small_lives.push(life);
 			}
 			// The executor's draw, and the result's (sampled and settled, or its validator
 			// drawn); a validated job's deadlines: execution, then validation.
@@ -479,10 +484,30 @@ fn a_job_life_weight_and_jobs_per_block() {
 			fits.push(fit);
 		}
 	}
-	// Below the 1,000 (600 validated) that a large network needs: the hook's draws bind, each
-	// counted at the costliest draw's benchmarked weight (see docs/economics.md). Held here so
-	// that a change that makes jobs dearer is seen.
-	assert!(fits[0] >= 40 && fits[1] >= 40, "{fits:?} job lives a block (256 B / 1 KiB)");
+	// How the split of the block between the normal class and the job market's hook moves the
+	// count (5% left for the inherents and the other hooks): a life needs both, and the
+	// runtime's split (60% and 35%) is near where the two bounds meet.
+	let hook_base = Market::<Runtime>::hook_base_weight();
+	println!("split of the block (normal class, hook) and the 256 B / 1 KiB lives it carries:");
+	for hook in [20u32, 25, 30, 35, 40, 45] {
+		let normal_room = Perbill::from_percent(95 - hook) * weights.max_block;
+		let hook_room = (Perbill::from_percent(hook) * weights.max_block).saturating_sub(hook_base);
+		let draws = (hook_room.ref_time() / draw.ref_time().max(1))
+			.min(hook_room.proof_size() / draw.proof_size().max(1));
+		let carried = small_lives
+			.iter()
+			.map(|life| {
+				(normal_room.ref_time() / life.ref_time().max(1))
+					.min(normal_room.proof_size() / life.proof_size().max(1))
+					.min(draws / 2)
+			})
+			.collect::<Vec<_>>();
+		println!("  {}% and {hook}%: {} lives, {} validated", 95 - hook, carried[0], carried[1]);
+	}
+	// Below the 1,000 (600 validated) that a large network needs: the hook's draws and the
+	// normal class's proof bind, each storage item counted at its benchmarked estimate (see
+	// docs/economics.md). Held here so that a change that makes jobs dearer is seen.
+	assert!(fits[0] >= 100 && fits[1] >= 70, "{fits:?} job lives a block (256 B / 1 KiB)");
 }
 
 /// A host's offchain worker looks up its work (`InferenceApi::work_of`) while 1,000, 10,000 and

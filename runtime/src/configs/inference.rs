@@ -59,11 +59,11 @@ parameter_types! {
 	pub const MaxOpenJobsPerHost: u32 = 256;
 	/// Steps timing out in one block.
 	pub const MaxDeadlinesPerBlock: u32 = 512;
-	/// The job market's share of a block for its deadlines and draws (a fifth: 400 ms and
-	/// 2 MiB of proof, beside the normal class's three quarters); what does not fit waits
-	/// for the next blocks.
+	/// The job market's share of a block for its deadlines and draws (35%: 700 ms and
+	/// 3.5 MiB of proof, beside the normal class's 60%, `super::NORMAL_DISPATCH_RATIO`); what
+	/// does not fit waits for the next blocks.
 	pub MaxHookWeight: frame_support::weights::Weight =
-		Perbill::from_percent(20) * super::MAXIMUM_BLOCK_WEIGHT;
+		Perbill::from_percent(35) * super::MAXIMUM_BLOCK_WEIGHT;
 	/// Draws waiting for a later relay block's seed (jobs to assign, results to sample,
 	/// accusations to staff): four times what one relay block usually brings.
 	pub const MaxPendingDraws: u32 = 1024;

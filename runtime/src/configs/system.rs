@@ -24,7 +24,7 @@ parameter_types! {
 	/// Blocks whose hashes `frame_system` keeps (for mortal transactions).
 	pub const BlockHashCount: BlockNumber = 4096;
 
-	/// 5 MiB blocks, of which `Normal` extrinsics may use 75%.
+	/// 5 MiB blocks, of which `Normal` extrinsics may use 60% (`NORMAL_DISPATCH_RATIO`).
 	pub RuntimeBlockLength: BlockLength = BlockLength::builder()
 		.max_length(5 * 1024 * 1024)
 		.modify_max_length_for_class(DispatchClass::Normal, |m| *m = NORMAL_DISPATCH_RATIO * *m)
