@@ -58,6 +58,25 @@ fn sampled<T: Config>(provers: &[T::AccountId]) -> Result<(), BenchmarkError> {
 	run_until::<T>(|| Window::<T>::get().is_some_and(|w| w.sample_seed.is_some()))
 }
 
+/// A concluded window of `kind`, the second (a reference may exist before it), whose weights
+/// are being applied from `stage` on.
+fn concluded<T: Config>(kind: WindowKind, stage: ApplyStep) -> WindowInfo<BlockNumberFor<T>> {
+	next_block::<T>();
+	let window = WindowInfo {
+		index: 2,
+		kind,
+		seed: [1; 32],
+		opened_at: System::<T>::block_number(),
+		sample_seed: Some([2; 32]),
+		concluded: true,
+		applied: false,
+		proven: 1,
+	};
+	Window::<T>::put(&window);
+	ApplyStage::<T>::put(stage);
+	window
+}
+
 #[benchmarks]
 mod benchmarks {
 	use super::*;
@@ -173,7 +192,8 @@ mod benchmarks {
 		Ok(())
 	}
 
-	/// A page of `n` hosts' weights applied, each one changing.
+	/// A page of `n` hosts' weights applied by the first window that proved something (every
+	/// host's weight turns from declared to proven: a page of the registry), each one changing.
 	#[benchmark]
 	fn apply(n: Linear<1, { T::ConcludePerBlock::get() }>) -> Result<(), BenchmarkError> {
 		// Every host proves: the window becomes the reference, and every host's record and
@@ -194,8 +214,11 @@ mod benchmarks {
 		}
 		run_until::<T>(|| Window::<T>::get().is_some_and(|w| w.concluded))?;
 		let window = Window::<T>::get().ok_or(BenchmarkError::Stop("no window"))?;
-		if LastConcluded::<T>::get() != window.index || ApplyCursor::<T>::get().is_some() {
-			return Err(BenchmarkError::Stop("the window did not become the reference"));
+		if LastConcluded::<T>::get() != window.index
+			|| ApplyCursor::<T>::get().is_some()
+			|| ApplyStage::<T>::get() != Some(ApplyStep::AllHosts)
+		{
+			return Err(BenchmarkError::Stop("the window did not become the first reference"));
 		}
 
 		let before = Outcomes::<T>::count();
@@ -208,6 +231,73 @@ mod benchmarks {
 		// A page takes at most `n` outcomes (fewer where the chain's own hosts, which did not
 		// commit, fall in it).
 		assert!(Outcomes::<T>::count() >= before.saturating_sub(n));
+		Ok(())
+	}
+
+	/// A page of `n` outcomes of a new reference window (not the first: a reference exists)
+	/// taken into their hosts' records and weights, each weight changing.
+	#[benchmark]
+	fn apply_outcomes(n: Linear<1, { T::ConcludePerBlock::get() }>) -> Result<(), BenchmarkError> {
+		let all = hosts::<T>(n)?;
+		let window = concluded::<T>(WindowKind::Regular, ApplyStep::Outcomes);
+		LastConcluded::<T>::put(window.index);
+		for host in &all {
+			Outcomes::<T>::insert(host, Outcome::Proven { count: 1_000 });
+		}
+
+		#[block]
+		{
+			Pallet::<T>::apply_page(window.clone(), n);
+		}
+
+		assert_eq!(Outcomes::<T>::count(), 0);
+		assert!(all
+			.iter()
+			.all(|host| Proven::<T>::get(host).is_some_and(|record| record.window == window.index)));
+		Ok(())
+	}
+
+	/// A page of `n` records gone through by a confirmation window that proved something, each
+	/// host's reference weight taken for want of a proof (a record, a weight and its service
+	/// record written): more than a new reference does with a record (it removes it and sets
+	/// the weight).
+	#[benchmark]
+	fn apply_records(n: Linear<1, { T::ConcludePerBlock::get() }>) -> Result<(), BenchmarkError> {
+		let all = hosts::<T>(n)?;
+		let window = concluded::<T>(WindowKind::Confirmation, ApplyStep::Records);
+		let reference = window.index.saturating_sub(1);
+		LastConcluded::<T>::put(reference);
+		for host in &all {
+			let record =
+				ProvenRecord { window: reference, outcome: Outcome::Proven { count: 1_000 } };
+			Proven::<T>::insert(host, record);
+		}
+
+		#[block]
+		{
+			Pallet::<T>::apply_page(window, n);
+		}
+
+		assert!(all.iter().all(|host| Proven::<T>::get(host)
+			.is_some_and(|record| matches!(record.outcome, Outcome::Unconfirmed { .. }))));
+		Ok(())
+	}
+
+	/// A page of `n` outcomes nobody took cleared (of hosts that left the registry).
+	#[benchmark]
+	fn apply_leftovers(n: Linear<1, { T::ConcludePerBlock::get() }>) -> Result<(), BenchmarkError> {
+		let window = concluded::<T>(WindowKind::Regular, ApplyStep::Leftovers);
+		for index in 0..n {
+			let gone: T::AccountId = account("gone", index, 0);
+			Outcomes::<T>::insert(gone, Outcome::Unproven);
+		}
+
+		#[block]
+		{
+			Pallet::<T>::apply_page(window, n);
+		}
+
+		assert_eq!(Outcomes::<T>::count(), 0);
 		Ok(())
 	}
 

@@ -38,10 +38,15 @@
 //!    valid verdicts than the others together proves the count. Anything else (missing proofs,
 //!    silence, a tie) proves nothing: weight zero, no slash. Assigned verifiers that stayed
 //!    silent lose reputation.
-//! 6. **Apply** (then, [`Config::ConcludePerBlock`] hosts per block): if the window proved at
-//!    least one commitment, it becomes the reference ([`LastConcluded`]) and every registered
-//!    host's weight in the registry is set from [`Pallet::proven_weight`]
-//!    ([`daya_primitives::HostRegistry::refresh_capacity`]), for selection and emission. A
+//! 6. **Apply** (then, [`Config::ConcludePerBlock`] items per block, in stages:
+//!    [`ApplyStage`]): if the window proved at least one commitment, it becomes the reference
+//!    ([`LastConcluded`]) and the registry's weight of every host whose proven weight changed
+//!    is set from [`Pallet::proven_weight`]
+//!    ([`daya_primitives::HostRegistry::refresh_capacity`]), for selection and emission: each
+//!    host that committed takes its outcome as its record, and the records of earlier windows
+//!    are removed (their hosts weigh zero). The work follows the window's participants and the
+//!    hosts with a record, not the registry's size, except for the first window that proves
+//!    something, which turns every registered host's weight from declared to proven. A
 //!    window that proved nothing (no executor ran, or no commitment was verified) changes no
 //!    weight: the market never halts for want of proofs, and the convictions it made stand.
 //!    The next window opens only after.
@@ -63,7 +68,8 @@
 //! - every commitment and verdict list belongs to the open window; none exist without one;
 //! - no verdict list holds more than [`Config::Verifiers`] entries, nor one verifier twice;
 //! - no proven record is of a window after the reference one ([`LastConcluded`]);
-//! - outcomes are kept only while a window concludes and its weights are applied;
+//! - outcomes are kept only while a window concludes and its weights are applied, and a stage
+//!   of applying them only while they are;
 //! - once a window's weights are applied, every host's weight in the registry is its proven
 //!   weight.
 
@@ -122,6 +128,40 @@ pub enum WindowKind {
 	/// [`Config::ConfirmShare`] of their reference count, or lose their weight until the next
 	/// regular window. It never raises a weight.
 	Confirmation,
+}
+
+/// A stage of applying a concluded window's weights ([`ApplyStage`]), each
+/// [`Config::ConcludePerBlock`] items a block.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum ApplyStep {
+	/// Every registered host in turn ([`ApplyCursor`]: the last one done): the first window
+	/// that proves something, which turns every host's weight from the hardware it declared
+	/// into what it proved, and a window concluded before the stages existed. Then
+	/// [`ApplyStep::Leftovers`].
+	AllHosts,
+	/// The outcomes of a new reference window: each registered host that committed gets its
+	/// record and its weight. Then [`ApplyStep::Records`].
+	Outcomes,
+	/// The other hosts' records ([`ApplyCursor`]: the last one done): a new reference removes
+	/// those of earlier windows, whose hosts weigh zero now; a confirmation window that proved
+	/// something checks the reference's against their hosts' outcomes. A host that left the
+	/// registry loses its record. Then [`ApplyStep::Leftovers`].
+	Records,
+	/// The outcomes nobody took (of hosts that left the registry, of a confirmation window's
+	/// hosts without a weight to confirm, of a window that proved nothing) are cleared: the
+	/// weights are applied.
+	Leftovers,
 }
 
 /// The open (or last) window.
@@ -349,9 +389,18 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type LastConcluded<T: Config> = StorageValue<_, WindowIndex, ValueQuery>;
 
-	/// The last host whose weight the registry took from the concluded window, while that runs.
+	/// The last host whose weight the registry took from the concluded window, while that runs
+	/// ([`ApplyStep::AllHosts`]), or whose record was gone through ([`ApplyStep::Records`]).
 	#[pallet::storage]
 	pub type ApplyCursor<T: Config> = StorageValue<_, T::AccountId, OptionQuery>;
+
+	/// The stage of applying the concluded window's weights: set when it concludes, removed
+	/// once they are applied. Work proportional to the window's participants and the hosts
+	/// with a record, except for the first window that proves something, which weighs every
+	/// host ([`ApplyStep::AllHosts`], also what a window concluded without a stage goes
+	/// through).
+	#[pallet::storage]
+	pub type ApplyStage<T: Config> = StorageValue<_, ApplyStep, OptionQuery>;
 
 	/// A chance of confirmation windows set in the chain's genesis, in place of
 	/// [`Config::ConfirmOdds`] (zero for none: chains whose hosts share one machine).
@@ -527,8 +576,7 @@ impl<T: Config> Pallet<T> {
 				return T::WeightInfo::conclude(limit);
 			}
 			if w.concluded && !w.applied {
-				Self::apply_page(w.clone(), limit);
-				return T::WeightInfo::apply(limit);
+				return Self::apply_page(w.clone(), limit);
 			}
 		}
 		let idle = window.as_ref().is_none_or(|w| w.concluded && w.applied);
@@ -618,9 +666,17 @@ impl<T: Config> Pallet<T> {
 			// A window that proved nothing (no executor ran, or none was verified) leaves every
 			// weight as the last window that proved something set it: the market never halts
 			// for want of proofs. Otherwise it is the new reference.
+			let first_reference = LastConcluded::<T>::get() == 0;
 			if window.proven > 0 && window.kind == WindowKind::Regular {
 				LastConcluded::<T>::put(window.index);
 			}
+			let stage = match window.kind {
+				WindowKind::Regular if window.proven > 0 && first_reference => ApplyStep::AllHosts,
+				WindowKind::Regular if window.proven > 0 => ApplyStep::Outcomes,
+				WindowKind::Confirmation if window.proven > 0 => ApplyStep::Records,
+				WindowKind::Regular | WindowKind::Confirmation => ApplyStep::Leftovers,
+			};
+			ApplyStage::<T>::put(stage);
 			Self::deposit_event(Event::WindowConcluded {
 				window: window.index,
 				proven: window.proven,
@@ -629,8 +685,52 @@ impl<T: Config> Pallet<T> {
 		Window::<T>::put(&window);
 	}
 
-	/// Sets the registry's weight of up to `limit` hosts from the concluded `window`.
-	pub(crate) fn apply_page(mut window: WindowInfo<BlockNumberFor<T>>, limit: u32) {
+	/// Takes the concluded `window`'s weights into the registry, `limit` items of its current
+	/// stage ([`ApplyStage`]) a block, and returns what that cost. The last stage marks the
+	/// window applied.
+	pub(crate) fn apply_page(mut window: WindowInfo<BlockNumberFor<T>>, limit: u32) -> Weight {
+		let stage = ApplyStage::<T>::get().unwrap_or(ApplyStep::AllHosts);
+		let (done, next, weight) = match stage {
+			ApplyStep::AllHosts => (
+				Self::apply_hosts(&window, limit),
+				Some(ApplyStep::Leftovers),
+				T::WeightInfo::apply(limit),
+			),
+			ApplyStep::Outcomes => (
+				Self::apply_outcomes(&window, limit),
+				Some(ApplyStep::Records),
+				T::WeightInfo::apply_outcomes(limit),
+			),
+			ApplyStep::Records => (
+				Self::apply_records(&window, limit),
+				Some(ApplyStep::Leftovers),
+				T::WeightInfo::apply_records(limit),
+			),
+			ApplyStep::Leftovers => {
+				let _ = Outcomes::<T>::clear(limit, None);
+				(Outcomes::<T>::count() == 0, None, T::WeightInfo::apply_leftovers(limit))
+			},
+		};
+		// Nothing left to clear: the weights are applied now.
+		let next = next.filter(|next| *next != ApplyStep::Leftovers || Outcomes::<T>::count() > 0);
+		match (done, next) {
+			(false, _) => ApplyStage::<T>::put(stage),
+			(true, Some(next)) => ApplyStage::<T>::put(next),
+			(true, None) => {
+				ApplyStage::<T>::kill();
+				ApplyCursor::<T>::kill();
+				window.applied = true;
+				Window::<T>::put(&window);
+				Self::deposit_event(Event::WeightsApplied { window: window.index });
+			},
+		}
+		weight
+	}
+
+	/// [`ApplyStep::AllHosts`]: sets the registry's weight of up to `limit` registered hosts,
+	/// after [`ApplyCursor`], from the concluded `window`; returns whether it went through the
+	/// last.
+	fn apply_hosts(window: &WindowInfo<BlockNumberFor<T>>, limit: u32) -> bool {
 		let after = ApplyCursor::<T>::get();
 		let page = T::Hosts::hosts_page(after.as_ref(), limit);
 		for (host, _) in page.iter() {
@@ -650,22 +750,69 @@ impl<T: Config> Pallet<T> {
 				// A confirmation window that proved something (so that its verification ran)
 				// takes their weight from the hosts that did not prove their reference again.
 				WindowKind::Confirmation if window.proven > 0 => {
-					Self::confirm(&window, host, outcome)
+					Self::confirm(window, host, outcome)
 				},
 				_ => {},
 			}
 		}
-		match page.last() {
-			Some((last, _)) if page.len() as u32 == limit => ApplyCursor::<T>::put(last),
+		Self::advance(page.last().map(|(last, _)| last), page.len(), limit)
+	}
+
+	/// [`ApplyStep::Outcomes`]: up to `limit` outcomes of the new reference `window` become
+	/// their hosts' records and weights (a host that left the registry meanwhile gets none);
+	/// returns whether none is left.
+	fn apply_outcomes(window: &WindowInfo<BlockNumberFor<T>>, limit: u32) -> bool {
+		let page: alloc::vec::Vec<_> = Outcomes::<T>::iter().take(limit as usize).collect();
+		for (host, outcome) in page {
+			Outcomes::<T>::remove(&host);
+			if T::Hosts::executor_kind(&host).is_some() {
+				Proven::<T>::insert(&host, ProvenRecord { window: window.index, outcome });
+				T::Hosts::refresh_capacity(&host);
+			}
+		}
+		Outcomes::<T>::count() == 0
+	}
+
+	/// [`ApplyStep::Records`]: goes through up to `limit` records after [`ApplyCursor`]. For a
+	/// new reference `window`, a record of an earlier window is removed and its host weighs
+	/// zero; for a confirmation window, each host's reference is checked against its outcome
+	/// ([`Self::confirm`]). A host that left the registry loses its record. Returns whether it
+	/// went through the last.
+	fn apply_records(window: &WindowInfo<BlockNumberFor<T>>, limit: u32) -> bool {
+		let after = ApplyCursor::<T>::get();
+		let iter = match after.as_ref() {
+			Some(after) => Proven::<T>::iter_from(Proven::<T>::hashed_key_for(after)),
+			None => Proven::<T>::iter(),
+		};
+		let page: alloc::vec::Vec<_> = iter.take(limit as usize).collect();
+		for (host, record) in page.iter() {
+			if T::Hosts::executor_kind(host).is_none() {
+				Proven::<T>::remove(host);
+				continue;
+			}
+			match window.kind {
+				WindowKind::Regular if record.window != window.index => {
+					Proven::<T>::remove(host);
+					T::Hosts::refresh_capacity(host);
+				},
+				WindowKind::Regular => {},
+				WindowKind::Confirmation => Self::confirm(window, host, Outcomes::<T>::take(host)),
+			}
+		}
+		Self::advance(page.last().map(|(last, _)| last), page.len(), limit)
+	}
+
+	/// Moves [`ApplyCursor`] to `last` of a page of `len` items when the page was full (more
+	/// may follow), or removes it; returns whether the stage went through the last item.
+	fn advance(last: Option<&T::AccountId>, len: usize, limit: u32) -> bool {
+		match last {
+			Some(last) if len == limit as usize => {
+				ApplyCursor::<T>::put(last);
+				false
+			},
 			_ => {
-				// Outcomes of hosts that left the registry meanwhile.
-				let _ = Outcomes::<T>::clear(limit, None);
-				if Outcomes::<T>::count() == 0 {
-					ApplyCursor::<T>::kill();
-					window.applied = true;
-					Window::<T>::put(&window);
-					Self::deposit_event(Event::WeightsApplied { window: window.index });
-				}
+				ApplyCursor::<T>::kill();
+				true
 			},
 		}
 	}
@@ -897,6 +1044,11 @@ impl<T: Config> Pallet<T> {
 			Outcomes::<T>::count() == 0
 				|| window.as_ref().is_some_and(|w| w.sample_seed.is_some() && !w.applied),
 			"outcomes outside a window's conclusion"
+		);
+		ensure!(
+			ApplyStage::<T>::get().is_none()
+				|| window.as_ref().is_some_and(|w| w.concluded && !w.applied),
+			"a stage of applying weights outside a concluded window's application"
 		);
 		Ok(())
 	}

@@ -6,7 +6,7 @@ use crate::{self as pallet_daya_poc};
 use daya_primitives::{BlockSeed, SeedSource};
 use pallet_daya_compute::testing::MockModels;
 use polkadot_sdk::{
-	frame_support::{self, derive_impl, parameter_types},
+	frame_support::{self, derive_impl, parameter_types, traits::ConstU32},
 	frame_system, pallet_balances,
 	sp_io::TestExternalities,
 	sp_runtime::{BuildStorage, DispatchResult, Perbill},
@@ -121,6 +121,9 @@ impl pallet_daya_compute::Config for Test {
 	type Models = MockModels;
 	type MinHostBond = MinHostBond;
 	type ProvenCapacity = Poc;
+	// Room for a registry larger than a window's participants.
+	type MaxHosts = ConstU32<32>;
+	type MaxHostsPerModel = ConstU32<32>;
 }
 
 /// The block's randomness: a hash of its number (nobody steers it in a test).

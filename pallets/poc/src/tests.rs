@@ -346,6 +346,60 @@ fn conclusions_are_paged_and_the_next_window_waits_for_them() {
 	});
 }
 
+/// Runs a window in which `hosts` commit `count` and are judged valid, and returns how many
+/// blocks applying its weights took, from the block after its conclusion.
+fn blocks_to_apply(hosts: &[AccountId], count: u64) -> u32 {
+	open_window();
+	for host in hosts {
+		commit(*host, count);
+	}
+	to_sampling();
+	for host in hosts {
+		judge_all(*host, Verdict::Valid);
+	}
+	while !window_info().concluded {
+		run_to_block(System::block_number() + 1);
+	}
+	let mut blocks = 0;
+	while !window_info().applied {
+		run_to_block(System::block_number() + 1);
+		blocks += 1;
+	}
+	blocks
+}
+
+#[test]
+fn after_the_first_reference_applying_follows_the_participants_not_the_registry() {
+	test_with(&[ALICE, BOB], || {
+		// Eighteen more hosts that never compute: twenty in the registry, two a block.
+		for who in 1_000..1_018 {
+			<Balances as polkadot_sdk::frame_support::traits::fungible::Mutate<_>>::mint_into(
+				&who,
+				MinHostBond::get() * 2,
+			)
+			.unwrap();
+			register_host(who, MinHostBond::get()).unwrap();
+		}
+		// The first reference turns every host's weight from declared to proven: a page of
+		// the registry a block (ten full pages, then an empty one).
+		assert_eq!(blocks_to_apply(&[ALICE, BOB], 600), 11);
+		assert_eq!(Compute::capacity_weight(&1_000), 0);
+		assert_eq!(Compute::capacity_weight(&ALICE), 600);
+		// Then only what changes: the two outcomes (a block), the two records (a full page,
+		// then an empty one).
+		assert_eq!(blocks_to_apply(&[ALICE, BOB], 700), 3);
+		assert_eq!(Compute::capacity_weight(&ALICE), 700);
+		assert_eq!(Compute::capacity_weight(&BOB), 700);
+		// Bob stops: his record of the last reference is removed, his weight is zero.
+		assert_eq!(blocks_to_apply(&[ALICE], 800), 3);
+		assert_eq!(Compute::capacity_weight(&ALICE), 800);
+		assert_eq!(Compute::capacity_weight(&BOB), 0);
+		assert_eq!(Proven::<Test>::get(BOB), None);
+		assert!((1_000..1_018).all(|who| Compute::capacity_weight(&who) == 0));
+		assert_eq!(crate::ApplyStage::<Test>::get(), None);
+	});
+}
+
 #[test]
 fn the_registry_selects_and_pays_by_proven_weight_once_a_window_concluded() {
 	test_with(&[ALICE, BOB, CHARLIE], || {

@@ -26,6 +26,9 @@ pub trait WeightInfo {
 	fn sample() -> Weight;
 	fn conclude(n: u32, ) -> Weight;
 	fn apply(n: u32, ) -> Weight;
+	fn apply_outcomes(n: u32, ) -> Weight;
+	fn apply_records(n: u32, ) -> Weight;
+	fn apply_leftovers(n: u32, ) -> Weight;
 }
 
 /// Weights for `pallet_daya_poc`, measured on the runtime.
@@ -163,6 +166,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((3_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3082).saturating_mul(n.into()))
 	}
+	fn apply_outcomes(n: u32, ) -> Weight { Self::apply(n) }
+	fn apply_records(n: u32, ) -> Weight { Self::apply(n) }
+	fn apply_leftovers(n: u32, ) -> Weight { Self::apply(n) }
 }
 
 // For tests and mock runtimes.
@@ -205,4 +211,7 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes((3_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 3082).saturating_mul(n.into()))
 	}
+	fn apply_outcomes(n: u32, ) -> Weight { Self::apply(n) }
+	fn apply_records(n: u32, ) -> Weight { Self::apply(n) }
+	fn apply_leftovers(n: u32, ) -> Weight { Self::apply(n) }
 }
