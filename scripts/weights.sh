@@ -10,8 +10,10 @@
 # 4. every Daya pallet's benchmarks (`daya-bench pallet`, DAYA_BENCH_STEPS steps and
 #    DAYA_BENCH_REPEAT repeats, defaults 20 and 10) into pallets/<pallet>/src/weights.rs.
 #
-# Extra arguments name the pallets to run (default: all of them). The times each step took are
-# printed at the end; docs/operators.md gives them for this project's reference run.
+# Extra arguments name the pallets to run (default: all of them). DAYA_BENCH_STORAGE=0 keeps
+# runtime/src/configs/db_weights.rs as it is (step 3 skipped: the pallets' weights of one run
+# then share the database weights of the last full run). The times each step took are printed
+# at the end; docs/operators.md gives them for this project's reference run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=env.sh
@@ -42,13 +44,15 @@ timed "runtime WASM with runtime-benchmarks" \
 	cargo build --locked -p daya-runtime --features runtime-benchmarks
 WASM="$CARGO_TARGET_DIR/debug/wbuild/daya-runtime/daya_runtime.wasm"
 
-db=$(mktemp -d)
-trap 'rm -rf "$db"' EXIT
-timed "storage (DbWeight)" \
-	"$BENCH" storage --runtime "$WASM" --accounts "$ACCOUNTS" --base-path "$db" \
-	--database rocksdb --state-version 1 --batch-size 1000 \
-	--template-path scripts/db-weight-template.hbs \
-	--weight-path runtime/src/configs/db_weights.rs
+if [ "${DAYA_BENCH_STORAGE:-1}" != 0 ]; then
+	db=$(mktemp -d)
+	trap 'rm -rf "$db"' EXIT
+	timed "storage (DbWeight)" \
+		"$BENCH" storage --runtime "$WASM" --accounts "$ACCOUNTS" --base-path "$db" \
+		--database rocksdb --state-version 1 --batch-size 1000 \
+		--template-path scripts/db-weight-template.hbs \
+		--weight-path runtime/src/configs/db_weights.rs
+fi
 for pallet in "${PALLETS[@]}"; do
 	timed "pallet_daya_$pallet" \
 		"$BENCH" pallet --runtime "$WASM" \

@@ -30,11 +30,12 @@ use std::{
 	time::{Duration, Instant},
 };
 use subxt::{
-	client::{Block, OnlineClientAtBlock, OnlineClientAtBlockImpl},
+	client::{Block, OnlineClientAtBlock, OnlineClientAtBlockImpl, OnlineClientAtBlockT},
 	config::PolkadotExtrinsicParamsBuilder,
 	dynamic::{self, Value},
+	error::TransactionEventsError,
 	ext::scale_decode::{self, DecodeAsType},
-	transactions::SubmittableTransaction,
+	transactions::{SubmittableTransaction, TransactionInBlock},
 	utils::AccountId32,
 	OnlineClient, PolkadotConfig,
 };
@@ -144,6 +145,10 @@ pub struct JobSummary {
 	pub reconciled: u64,
 	/// Transactions refused or failed (not counted as jobs).
 	pub failed: u64,
+	/// Transactions finalized in a block whose events the client could not read
+	/// ([`EVENT_READS`] tries): not counted as failed; their jobs are among `submitted` where
+	/// the follower read their block.
+	pub unread: u64,
 	/// Why, each reason with how often.
 	pub failures: Vec<(String, u64)>,
 	/// Per block of the job phase: submitted, and ended (settled or refunded), means.
@@ -279,6 +284,8 @@ struct State {
 	/// Whoever waits for a job's end.
 	waiting: HashMap<u64, oneshot::Sender<()>>,
 	failed: u64,
+	/// Transactions finalized whose events could not be read.
+	unread: u64,
 	/// Why job submissions failed: each reason's first line, and how often.
 	reasons: std::collections::BTreeMap<String, u64>,
 	/// Jobs whose end was read from the chain's outcome records, their end's block being one
@@ -456,6 +463,53 @@ async fn signed(
 /// How often the drain asks the chain about the jobs whose end the follower has not seen.
 const RECONCILE_EVERY: Duration = Duration::from_secs(30);
 
+/// How many times a finalized transaction's events are read before the client gives up on
+/// them (the node may not serve a block it just finalized, under load).
+pub const EVENT_READS: u32 = 4;
+
+/// What a finalized job submission came to.
+enum Landed {
+	/// Its job.
+	Job(u64),
+	/// It failed (its dispatch error, or no job submitted).
+	Failed(String),
+	/// Its events could not be read.
+	Unread(String),
+}
+
+/// Reads what the finalized `in_block` came to, trying its events [`EVENT_READS`] times, a
+/// little longer apart each time: a dispatch error is a failure, a read error is tried again.
+async fn landed<C>(in_block: &TransactionInBlock<PolkadotConfig, C>) -> Landed
+where
+	C: OnlineClientAtBlockT<PolkadotConfig>,
+{
+	let mut last = String::new();
+	for attempt in 1..=EVENT_READS {
+		match in_block.wait_for_success().await {
+			Ok(events) => {
+				return events
+					.iter()
+					.filter_map(Result::ok)
+					.find(|e| e.pallet_name() == "Inference" && e.event_name() == "JobSubmitted")
+					.and_then(|e| e.decode_fields_unchecked_as::<JobSubmitted>().ok())
+					.map_or_else(
+						|| Landed::Failed("no job submitted".into()),
+						|e| Landed::Job(e.job_id),
+					)
+			},
+			Err(
+				error @ (TransactionEventsError::ExtrinsicFailed(_)
+				| TransactionEventsError::CannotDecodeDispatchError { .. }),
+			) => return Landed::Failed(error.to_string()),
+			Err(error) => last = error.to_string(),
+		}
+		if attempt < EVENT_READS {
+			tokio::time::sleep(Duration::from_millis(500) * attempt).await;
+		}
+	}
+	Landed::Unread(last)
+}
+
 /// Once the follower has missed a block, reads from the chain's outcome records how the jobs
 /// that it has not seen end did end, for those that ended in a block it has passed (one it
 /// could not read: the node's RPC may drop a block a slow client still follows). Their latency counts from the
@@ -607,26 +661,31 @@ async fn consume(
 		nonce += 1;
 		let (state, resync) = (state.clone(), resync.clone());
 		tasks.push(tokio::spawn(async move {
-			let job = match progress.wait_for_finalized_success().await {
-				Ok(events) => events
-					.iter()
-					.filter_map(Result::ok)
-					.find(|e| e.pallet_name() == "Inference" && e.event_name() == "JobSubmitted")
-					.and_then(|e| e.decode_fields_unchecked_as::<JobSubmitted>().ok())
-					.map(|e| e.job_id),
-				Err(error) => {
-					// Failed, or dropped from the pool and never included: the nonce is read
-					// again (the pool's count, which is right either way).
-					resync.store(true, std::sync::atomic::Ordering::SeqCst);
-					let reason = Failure(error.to_string()).line().chars().take(120).collect();
-					*lock(&state).reasons.entry(reason).or_default() += 1;
-					None
-				},
+			let landed = match progress.wait_for_finalized().await {
+				Ok(in_block) => landed(&in_block).await,
+				// Dropped from the pool and never included, or the status stream broke.
+				Err(error) => Landed::Failed(error.to_string()),
 			};
-			let Some(job_id) = job else {
-				lock(&state).failed += 1;
-				drop(slot);
-				return;
+			let job_id = match landed {
+				Landed::Job(job_id) => job_id,
+				Landed::Failed(error) => {
+					// The nonce is read again (the pool's count, which is right either way).
+					resync.store(true, std::sync::atomic::Ordering::SeqCst);
+					let reason = Failure(error).line().chars().take(120).collect();
+					let mut state = lock(&state);
+					*state.reasons.entry(reason).or_default() += 1;
+					state.failed += 1;
+					drop(slot);
+					return;
+				},
+				Landed::Unread(error) => {
+					// In a finalized block: its job, if it made one, is the follower's to count
+					// (its id unknown here, the slot is not held for its end).
+					eprintln!("[load] a finalized transaction's events were not read: {error}");
+					lock(&state).unread += 1;
+					drop(slot);
+					return;
+				},
 			};
 			let (tx, rx) = oneshot::channel();
 			{
@@ -897,6 +956,7 @@ fn summarize(plan: &Plan, limits: Limits, state: &State) -> LoadReport {
 		open_at_end: state.included.len().saturating_sub(state.ended.len()) as u64,
 		reconciled: state.reconciled,
 		failed: state.failed,
+		unread: state.unread,
 		failures: state.reasons.iter().map(|(reason, n)| (reason.clone(), *n)).collect(),
 		submitted_per_block: job_rows.iter().map(|r| f64::from(r.submitted)).sum::<f64>() / n,
 		ended_per_block: job_rows.iter().map(|r| f64::from(r.settled + r.refunded)).sum::<f64>()
@@ -980,6 +1040,13 @@ impl std::fmt::Display for LoadReport {
 			"  submitted {}, settled {}, refunded {}, still open {}, transactions failed {}",
 			jobs.submitted, jobs.settled, jobs.refunded, jobs.open_at_end, jobs.failed
 		)?;
+		if jobs.unread > 0 {
+			writeln!(
+				f,
+				"  {} transactions finalized whose events could not be read (not counted failed)",
+				jobs.unread
+			)?;
+		}
 		if jobs.reconciled > 0 {
 			writeln!(
 				f,
