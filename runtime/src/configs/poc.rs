@@ -35,8 +35,9 @@ parameter_types! {
 	pub const FraudSlash: Perbill = Perbill::from_percent(20);
 	/// And gets no work for a week.
 	pub const FraudJail: BlockNumber = 7 * DAYS;
-	/// Commitments concluded, and outcomes or records applied, per block: at most about 14 ms
-	/// and 120 KiB of proof (a tenth of the block holds the other pallets' hooks beside it).
+	/// Commitments concluded, and outcomes or records applied, per block: at most about 17 ms
+	/// and 121 KiB of estimated proof (a conclusion page; a tenth of the block holds the other
+	/// pallets' hooks beside it).
 	pub const ConcludePerBlock: u32 = 32;
 	/// Between two regular windows about 12 blocks are idle; each opens an unannounced
 	/// confirmation window with probability 1/24, so about 40% of periods hold one.
