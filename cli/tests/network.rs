@@ -340,6 +340,12 @@ fn first_fraud(
 	let account = json(url, &["host", "status", cheat])["account"].clone();
 	let (mut ended, mut served) = (0, 0);
 	'rounds: while ended < MAX_FRAUD_JOBS {
+		// A cheat that missed three jobs in a row (a slow start on busy cores) is chilled and
+		// would serve nothing more: its operator resumes it, so that the test stays about fraud.
+		if json(url, &["host", "status", cheat])["status"] == "chilled" {
+			println!("[e2e] {cheat} was chilled for missed jobs: unchilled");
+			json(url, &["--suri", cheat, "host", "unchill"]);
+		}
 		let ids: Vec<u64> = (ended..ended + 6)
 			.map(|i| {
 				let prompt = prompt(i);
