@@ -390,10 +390,12 @@ fn a_job_life_weight_and_jobs_per_block() {
 		(weight, signed.encoded_size() as u64)
 	};
 	let draw = Market::<Runtime>::draw_weight();
-	let draws_per_block = {
-		let room = hook_budget.saturating_sub(Market::<Runtime>::hook_base_weight());
+	// How many draws a hook budget allows, after the hook's base.
+	let draws_in = |budget: Weight| {
+		let room = budget.saturating_sub(Market::<Runtime>::hook_base_weight());
 		(room.ref_time() / draw.ref_time().max(1)).min(room.proof_size() / draw.proof_size().max(1))
 	};
+	let draws_per_block = draws_in(hook_budget);
 	println!(
 		"limits of a 6 s block: normal class {} ms, {} KiB proof, {} KiB length; the job \
 		 market's hook {} ms, {} KiB proof ({draws_per_block} draws at {} µs, {} B proof each); \
@@ -487,13 +489,10 @@ fn a_job_life_weight_and_jobs_per_block() {
 	// How the split of the block between the normal class and the job market's hook moves the
 	// count (5% left for the inherents and the other hooks): a life needs both, and the
 	// runtime's split (60% and 35%) is near where the two bounds meet.
-	let hook_base = Market::<Runtime>::hook_base_weight();
 	println!("split of the block (normal class, hook) and the 256 B / 1 KiB lives it carries:");
 	for hook in [20u32, 25, 30, 35, 40, 45] {
 		let normal_room = Perbill::from_percent(95 - hook) * weights.max_block;
-		let hook_room = (Perbill::from_percent(hook) * weights.max_block).saturating_sub(hook_base);
-		let draws = (hook_room.ref_time() / draw.ref_time().max(1))
-			.min(hook_room.proof_size() / draw.proof_size().max(1));
+		let draws = draws_in(Perbill::from_percent(hook) * weights.max_block);
 		let carried = small_lives
 			.iter()
 			.map(|life| {
