@@ -383,6 +383,10 @@ pub trait ProvenCapacity<AccountId> {
 	/// chain's first proof-of-compute window has concluded), when the registry falls back to
 	/// its provisional weight.
 	fn proven_weight(who: &AccountId) -> Option<u64>;
+
+	/// `who` left the registry: what it proved is forgotten, so that registering again starts
+	/// from nothing, as any newcomer does.
+	fn forget(_who: &AccountId) {}
 }
 
 /// No proof of compute: every weight is the registry's provisional one, and it earns.

@@ -208,6 +208,7 @@ impl<T: Config> Pallet<T> {
 			Precision::BestEffort,
 		)?;
 		Hosts::<T>::remove(&who);
+		<T::ProvenCapacity as daya_primitives::ProvenCapacity<_>>::forget(&who);
 		Self::deposit_event(Event::HostRemoved { host: who, released });
 		Ok(())
 	}

@@ -651,7 +651,8 @@ pub mod pallet {
 		}
 
 		/// Release the caller's bond, once its unbonding period is over, and remove it from the
-		/// registry.
+		/// registry. What it proved is forgotten ([`daya_primitives::ProvenCapacity::forget`]):
+		/// registered again, it weighs nothing until it proves anew.
 		///
 		/// - Origin: signed, by the host.
 		/// - Errors: [`Error::NotRegistered`], [`Error::NotLeaving`], [`Error::NotUnlocked`].

@@ -57,7 +57,8 @@
 //! that proved something), at most its current bond divided by [`Config::CollateralPerWeight`]
 //! (so a slash lowers it at once), and zero for a host that did not pass that window. A host
 //! that registers later weighs zero until the next window, at most [`Config::WindowPeriod`]
-//! blocks. Until a window has proved something, nobody has and [`Pallet::proven_weight`] is
+//! blocks; so does one that leaves the registry and registers again (leaving forgets its
+//! record). Until a window has proved something, nobody has and [`Pallet::proven_weight`] is
 //! `None` for everyone: the host registry weighs hosts by their declared hardware meanwhile (a
 //! chain's first minutes, or a dev chain run without executors).
 //!
@@ -1101,5 +1102,11 @@ impl<T: Config> Pallet<T> {
 impl<T: Config> daya_primitives::ProvenCapacity<T::AccountId> for Pallet<T> {
 	fn proven_weight(who: &T::AccountId) -> Option<u64> {
 		Self::proven_weight(who)
+	}
+
+	/// A host that left keeps no record: registered again, it weighs zero until it proves in a
+	/// reference window, as a newcomer does.
+	fn forget(who: &T::AccountId) {
+		Proven::<T>::remove(who);
 	}
 }

@@ -628,3 +628,30 @@ fn a_declared_weight_selects_hosts_before_the_first_proof_but_never_earns() {
 		assert_eq!(average(ALICE), 600, "proven weight earns, from the block it is applied");
 	});
 }
+
+#[test]
+fn leaving_and_registering_again_keeps_no_weight_from_an_old_reference() {
+	test_with(&[ALICE, BOB], || {
+		window_with(&[ALICE, BOB], 600, Verdict::Valid);
+		assert_eq!(Compute::capacity_weight(&BOB), 600);
+		// Bob leaves: unbonds, waits out the period, withdraws his bond, and registers again.
+		assert_ok!(Compute::unbond(RuntimeOrigin::signed(BOB)));
+		let unlock =
+			System::block_number() + <Test as pallet_daya_compute::Config>::UnbondingPeriod::get();
+		run_to_block(unlock);
+		assert_ok!(Compute::withdraw_unbonded(RuntimeOrigin::signed(BOB)));
+		assert_eq!(Proven::<Test>::get(BOB), None, "leaving forgets the host's proof");
+		register_host(BOB, MinHostBond::get()).unwrap();
+		// Registered anew after the reference: it has proved nothing yet, like any newcomer.
+		assert_eq!(Poc::proven_weight(&BOB), Some(0));
+		assert_eq!(Compute::capacity_weight(&BOB), 0);
+		check_invariants();
+		// A later reference in which only Alice proves leaves Bob at nothing.
+		window_with(&[ALICE], 600, Verdict::Valid);
+		assert_eq!(Compute::capacity_weight(&BOB), 0);
+		assert_eq!(Compute::capacity_weight(&ALICE), 600);
+		// Bob proves again and weighs what he proved.
+		window_with(&[ALICE, BOB], 500, Verdict::Valid);
+		assert_eq!(Compute::capacity_weight(&BOB), 500);
+	});
+}
