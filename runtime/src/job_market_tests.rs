@@ -358,7 +358,10 @@ fn an_open_job_holds_under_512_bytes_of_state() {
 #[test]
 fn a_job_life_weight_and_jobs_per_block() {
 	use codec::Encode;
-	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	use frame_support::{
+		dispatch::{DispatchClass, GetDispatchInfo},
+		traits::GetCallMetadata,
+	};
 	use pallet_daya_inference::Pallet as Market;
 	use sp_runtime::traits::TransactionExtension;
 	let weights = crate::configs::RuntimeBlockWeights::get();
@@ -371,6 +374,10 @@ fn a_job_life_weight_and_jobs_per_block() {
 		u64::from(<Runtime as pallet_daya_inference::Config>::MaxDeadlinesPerBlock::get());
 	let queue = u64::from(<Runtime as pallet_daya_inference::Config>::MaxPendingDraws::get());
 	// What the block builder counts for a signed extrinsic of `call`, and its length signed.
+	let extension_of = |call: &RuntimeCall| {
+		crate::configs::offchain::tx_extension(sp_runtime::generic::Era::mortal(64, 1), u32::MAX)
+			.weight(call)
+	};
 	let extrinsic = |call: RuntimeCall| -> (Weight, u64) {
 		let extension = crate::configs::offchain::tx_extension(
 			sp_runtime::generic::Era::mortal(64, 1),
@@ -448,6 +455,23 @@ fn a_job_life_weight_and_jobs_per_block() {
 			if validated {
 				calls.push(verdict);
 			}
+			if (prompt, validated) == (256, true) {
+				// Where a life's normal-class weight goes: each call's own weight, and what
+				// every signed extrinsic adds (its transaction extensions, the base weight).
+				for call in &calls {
+					let (own, extension) =
+						(call.get_dispatch_info().call_weight, extension_of(call));
+					println!(
+						"  {:<16} call {:>5} µs {:>6} B proof; extensions {:>4} µs {:>6} B; base {:>4} µs",
+						call.get_call_metadata().function_name,
+						own.ref_time() / 1_000_000,
+						own.proof_size(),
+						extension.ref_time() / 1_000_000,
+						extension.proof_size(),
+						normal.base_extrinsic.ref_time() / 1_000_000,
+					);
+				}
+			}
 			let (mut life, mut length) = (Weight::zero(), 0u64);
 			for call in calls {
 				let (weight, bytes) = extrinsic(call);
@@ -503,6 +527,17 @@ fn a_job_life_weight_and_jobs_per_block() {
 			.collect::<Vec<_>>();
 		println!("  {}% and {hook}%: {} lives, {} validated", 95 - hook, carried[0], carried[1]);
 	}
+	// With a job and its result each a signed extrinsic, the extensions' estimates alone (the
+	// registry's weights of the transaction extensions) bound the normal class.
+	let per_extrinsic =
+		extension_of(&RuntimeCall::System(frame_system::Call::remark { remark: Vec::new() }))
+			.saturating_add(normal.base_extrinsic);
+	println!(
+		"two signed extrinsics a life, {} B of proof each before the call: at most {} lives in \
+		 the normal class, whatever the calls cost",
+		per_extrinsic.proof_size(),
+		normal_max.proof_size() / (2 * per_extrinsic.proof_size()).max(1),
+	);
 	// Below the 1,000 (600 validated) that a large network needs: the hook's draws and the
 	// normal class's proof bind, each storage item counted at its benchmarked estimate (see
 	// docs/economics.md). Held here so that a change that makes jobs dearer is seen.

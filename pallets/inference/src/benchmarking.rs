@@ -389,6 +389,46 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// After the inherents of a block, `n` accused results each get their dispute's validators
+	/// drawn ([`Config::DisputeValidators`] each, their work lists written, the validation
+	/// deadline scheduled). A quarter of the queue's bound keeps the setup short; the draws are
+	/// alike, so the slope is the same.
+	#[benchmark]
+	fn draw_dispute(n: Linear<0, { T::MaxPendingDraws::get() / 4 }>) -> Result<(), BenchmarkError> {
+		let (model, hosts) = market::<T>()?;
+		for host in &hosts {
+			distrust::<T>(host);
+		}
+		let ids = jobs::<T>(model, n, 0)?;
+		next_block::<T>();
+		for id in &ids {
+			deliver::<T>(*id)?;
+		}
+		next_block::<T>();
+		for id in &ids {
+			let job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+			let JobStatus::Validating { verdict } = job.status else {
+				return Err(BenchmarkError::Stop("not validating"));
+			};
+			Pallet::<T>::do_submit_verdict(verdict.validator, *id, FRAUD, None)?;
+		}
+		System::<T>::set_block_number(System::<T>::block_number().saturating_add(1u32.into()));
+
+		#[block]
+		{
+			<T as frame_system::Config>::PostInherents::post_inherents();
+		}
+
+		for id in ids {
+			let job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+			let JobStatus::Disputed { verdicts, .. } = job.status else {
+				return Err(BenchmarkError::Stop("no dispute opened"));
+			};
+			assert_eq!(verdicts.len(), T::DisputeValidators::get() as usize);
+		}
+		Ok(())
+	}
+
 	/// `n` executors missed their deadline, each job queued to be drawn again: the deadlines'
 	/// part of `on_initialize` ([`Pallet::handle_deadlines`]), which the hook runs within its
 	/// budget (the benchmark takes the whole bucket).

@@ -28,6 +28,7 @@ pub trait WeightInfo {
 	fn cancel_job() -> Weight;
 	fn on_initialize_sample(n: u32, ) -> Weight;
 	fn draw_assign(n: u32, ) -> Weight;
+	fn draw_dispute(n: u32, ) -> Weight;
 	fn on_initialize_deadlines(n: u32, ) -> Weight;
 	fn work_of(n: u32, ) -> Weight;
 	fn prune_outcome() -> Weight;
@@ -296,6 +297,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
 	}
+	fn draw_dispute(n: u32, ) -> Weight {
+		Self::draw_assign(n)
+	}
 	/// Storage: `Inference::DeadlineCursor` (r:1 w:1)
 	/// Proof: `Inference::DeadlineCursor` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:1 w:1)
@@ -418,6 +422,9 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(87_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
+	}
+	fn draw_dispute(n: u32, ) -> Weight {
+		Self::draw_assign(n)
 	}
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
 		Weight::from_parts(234_968_727, 215534)

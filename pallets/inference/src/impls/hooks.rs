@@ -161,14 +161,14 @@ impl<T: Config> Pallet<T> {
 
 	/// The most one queued draw can cost: assigning an executor (benchmarked as
 	/// `draw_assign`), sampling a result (and settling it, or drawing its validator), or drawing
-	/// a dispute's validators (as an accusation used to).
+	/// a dispute's validators (`draw_dispute`).
 	/// Each also reads the model's registry entry, to see whether the model moved to another
 	/// version than the job's.
 	pub fn draw_weight() -> Weight {
 		T::WeightInfo::draw_assign(1)
 			.saturating_sub(T::WeightInfo::draw_assign(0))
 			.max(Self::sample_weight().saturating_add(Self::settle_weight()))
-			.max(T::WeightInfo::submit_verdict_accuse())
+			.max(T::WeightInfo::draw_dispute(1).saturating_sub(T::WeightInfo::draw_dispute(0)))
 			// The model's version, a contested probe's validator (a dispute's draw), and the
 			// bonds of the executor's picks.
 			.saturating_add(T::DbWeight::get().reads(2_u64.saturating_add(MAX_BOND_PICKS.into())))
@@ -180,9 +180,12 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(Self::lists_weight())
 	}
 
-	/// What the draws of `count` queued jobs cost, with reading the seed and the queue.
+	/// What the draws of `count` queued jobs cost, with reading the seed and the queue: the
+	/// largest fixed part of the three kinds of draw (a block's draws may be of any kind).
 	pub(crate) fn draws_weight(count: u32) -> Weight {
 		T::WeightInfo::on_initialize_sample(0)
+			.max(T::WeightInfo::draw_assign(0))
+			.max(T::WeightInfo::draw_dispute(0))
 			.saturating_add(T::DbWeight::get().reads_writes(2, 1))
 			.saturating_add(Self::draw_weight().saturating_mul(u64::from(count)))
 	}
