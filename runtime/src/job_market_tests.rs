@@ -344,9 +344,10 @@ fn an_open_job_holds_under_512_bytes_of_state() {
 /// 256-byte prompt with a 1 KiB output and a 1 KiB prompt with a 4 KiB output (4 bytes a
 /// token), with no result validated and with every result validated:
 ///
-/// - normal class (the extrinsics as the block builder admits them: each call's declared
-///   weight with its transaction extensions and the base extrinsic weight; their signed
-///   length): `submit_job`, `submit_result` and, validated, the validator's `submit_verdict`;
+/// - normal class (the extrinsics as the block keeps them: each call's weight after dispatch
+///   with its transaction extensions and the base extrinsic weight; their signed length):
+///   `submit_job`, `submit_result` and, validated, two `submit_verdict`s (the validator's pass
+///   showing its probe, the executor's recognising it), each charged at its own benchmark;
 /// - mandatory class (the job market's hook, within `MaxHookWeight`): the executor's draw and
 ///   the result's (which settles it or draws its validator), each counted at the most a draw
 ///   can cost, the bound the hook admits draws by;
@@ -378,14 +379,15 @@ fn a_job_life_weight_and_jobs_per_block() {
 		crate::configs::offchain::tx_extension(sp_runtime::generic::Era::mortal(64, 1), u32::MAX)
 			.weight(call)
 	};
-	let extrinsic = |call: RuntimeCall| -> (Weight, u64) {
+	// `charged` is the call's weight after dispatch: what the block keeps of it (its declared
+	// weight is what admits it; the difference returns to the block).
+	let extrinsic = |call: RuntimeCall, charged: Weight| -> (Weight, u64) {
 		let extension = crate::configs::offchain::tx_extension(
 			sp_runtime::generic::Era::mortal(64, 1),
 			u32::MAX,
 		);
-		let weight = call
-			.get_dispatch_info()
-			.call_weight
+		assert!(charged.all_lte(call.get_dispatch_info().call_weight));
+		let weight = charged
 			.saturating_add(extension.weight(&call))
 			.saturating_add(normal.base_extrinsic);
 		let signed = UncheckedExtrinsic::new_signed(
@@ -446,21 +448,30 @@ fn a_job_life_weight_and_jobs_per_block() {
 				job_id: JobId::MAX,
 				result: crate::tests::job_result(&vec![b'x'; output as usize], prompt / 4, tokens),
 			});
-			let verdict = RuntimeCall::Inference(pallet_daya_inference::Call::submit_verdict {
+			// A validated result's validator passes it showing its probe, and its executor
+			// recognises the probe, which settles the job: two verdicts, each charged at its
+			// own benchmark after dispatch.
+			let shown = RuntimeCall::Inference(pallet_daya_inference::Call::submit_verdict {
 				job_id: JobId::MAX,
 				judgement: Judgement::Valid,
 				probe: Some(Default::default()),
 			});
-			let mut calls = vec![submit, result];
+			let recognised = RuntimeCall::Inference(pallet_daya_inference::Call::submit_verdict {
+				job_id: JobId::MAX,
+				judgement: Judgement::Valid,
+				probe: None,
+			});
+			let declared = |call: &RuntimeCall| call.get_dispatch_info().call_weight;
+			let mut calls = vec![(declared(&submit), submit), (declared(&result), result)];
 			if validated {
-				calls.push(verdict);
+				calls.push((Market::<Runtime>::probe_pass_weight(), shown));
+				calls.push((Market::<Runtime>::pass_weight(), recognised));
 			}
 			if (prompt, validated) == (256, true) {
-				// Where a life's normal-class weight goes: each call's own weight, and what
-				// every signed extrinsic adds (its transaction extensions, the base weight).
-				for call in &calls {
-					let (own, extension) =
-						(call.get_dispatch_info().call_weight, extension_of(call));
+				// Where a life's normal-class weight goes: each call's own weight (as charged),
+				// and what every signed extrinsic adds (its transaction extensions, the base).
+				for (own, call) in &calls {
+					let extension = extension_of(call);
 					println!(
 						"  {:<16} call {:>5} µs {:>6} B proof; extensions {:>4} µs {:>6} B; base {:>4} µs",
 						call.get_call_metadata().function_name,
@@ -473,8 +484,8 @@ fn a_job_life_weight_and_jobs_per_block() {
 				}
 			}
 			let (mut life, mut length) = (Weight::zero(), 0u64);
-			for call in calls {
-				let (weight, bytes) = extrinsic(call);
+			for (charged, call) in calls {
+				let (weight, bytes) = extrinsic(call, charged);
 				life = life.saturating_add(weight);
 				length += bytes;
 			}
@@ -482,8 +493,8 @@ fn a_job_life_weight_and_jobs_per_block() {
 				small_lives.push(life);
 			}
 			// The executor's draw, and the result's (sampled and settled, or its validator
-			// drawn); a validated job's deadlines: execution, then validation.
-			let (draws, deadlines) = (2u64, if validated { 2u64 } else { 1 });
+			// drawn); a validated job's deadlines: execution, validation, the probe's word.
+			let (draws, deadlines) = (2u64, if validated { 3u64 } else { 1 });
 			let bounds = [
 				("normal ref time", normal_max.ref_time() / life.ref_time().max(1)),
 				("normal proof", normal_max.proof_size() / life.proof_size().max(1)),

@@ -4,7 +4,7 @@
 //! run where the runtime runs them: after the next block's inherents
 //! (`frame_system::Config::PostInherents`, which reads the block's seed first).
 
-use crate::*;
+use crate::{impls::DEADLINE_PROBES, *};
 use alloc::{vec, vec::Vec};
 use daya_primitives::{HostRegistry, ModelRegistry};
 use polkadot_sdk::{
@@ -279,6 +279,40 @@ mod benchmarks {
 		submit_verdict(RawOrigin::Signed(executor), job_id, Judgement::Valid, None);
 
 		assert_eq!(Outcomes::<T>::get(job_id).map(|o| o.end), Some(JobEnd::Validated));
+		Ok(())
+	}
+
+	/// A validator's pass that shows its probe: the job waits for its executor's word on the
+	/// probe, its deadline moved from a full bucket to the last of [`DEADLINE_PROBES`] buckets
+	/// tried (the others full).
+	#[benchmark]
+	fn submit_verdict_probe() -> Result<(), BenchmarkError> {
+		let (model, _) = market::<T>()?;
+		let (job_id, validator) = validating::<T>(model)?;
+		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
+		fill_bucket::<T>(job.deadline);
+		// A block later, so that the buckets tried do not include the job's own.
+		System::<T>::set_block_number(System::<T>::block_number().saturating_add(1u32.into()));
+		let mut block = System::<T>::block_number().saturating_add(T::ValidationPeriod::get());
+		for tried in 0..DEADLINE_PROBES {
+			fill_bucket::<T>(block);
+			if tried + 1 < DEADLINE_PROBES {
+				Deadlines::<T>::mutate(block, |bucket| {
+					let _ = bucket.try_push(JobId::MAX.saturating_sub(1_000_000));
+				});
+			}
+			block = block.saturating_add(1u32.into());
+		}
+
+		#[extrinsic_call]
+		submit_verdict(RawOrigin::Signed(validator), job_id, Judgement::Valid, Some(probe()));
+
+		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
+		assert!(matches!(job.status, JobStatus::Probing { .. }), "not probing");
+		let last = System::<T>::block_number()
+			.saturating_add(T::ValidationPeriod::get())
+			.saturating_add((DEADLINE_PROBES - 1).into());
+		assert_eq!(job.deadline, last, "scheduled in the last bucket tried");
 		Ok(())
 	}
 

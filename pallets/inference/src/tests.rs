@@ -504,6 +504,38 @@ fn submit_result_rejects_everything_but_one_timely_result_from_the_executor() {
 }
 
 #[test]
+fn a_verdict_is_charged_at_the_weight_of_what_it_did() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let declared = Inference::verdict_weight();
+			let charged = |who, job_id, judgement, probe| {
+				let info =
+					Inference::submit_verdict(RuntimeOrigin::signed(who), job_id, judgement, probe)
+						.unwrap();
+				assert!(
+					info.actual_weight.unwrap_or(declared).all_lte(declared),
+					"at most declared"
+				);
+				info.actual_weight
+			};
+			// A pass: the validator shows its probe, the executor recognises it and settles.
+			let (job_id, executor, validator) = delivered_and_validating();
+			let shown = charged(validator, job_id, VALID, Some(PROBE));
+			assert_eq!(shown, Some(Inference::probe_pass_weight()));
+			assert_eq!(charged(executor, job_id, VALID, None), Some(Inference::pass_weight()));
+			assert_eq!(ended(job_id), JobEnd::Validated);
+			// An accusation, then a dispute's verdict (charged at the bound: it may decide).
+			let (job_id, _, validator) = delivered_and_validating();
+			assert_eq!(charged(validator, job_id, FRAUD, None), Some(Inference::accuse_weight()));
+			next_block();
+			let (_, validators) = dispute_of(job_id);
+			assert_eq!(charged(validators[0], job_id, FRAUD, None), None);
+		});
+}
+
+#[test]
 fn results_and_verdicts_are_free_when_they_succeed_and_pay_when_they_fail() {
 	use polkadot_sdk::frame_support::dispatch::Pays;
 	ExtBuilder::default()

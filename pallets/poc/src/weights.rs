@@ -46,8 +46,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `878`
 		//  Estimated: `4072`
-		// Minimum execution time: 33_179_000 picoseconds.
-		Weight::from_parts(39_762_000, 4072)
+		// Minimum execution time: 31_476_000 picoseconds.
+		Weight::from_parts(36_695_000, 4072)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -65,8 +65,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1443`
 		//  Estimated: `13975`
-		// Minimum execution time: 49_552_000 picoseconds.
-		Weight::from_parts(56_838_000, 13975)
+		// Minimum execution time: 49_961_000 picoseconds.
+		Weight::from_parts(55_371_000, 13975)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -80,8 +80,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `141`
 		//  Estimated: `1565`
-		// Minimum execution time: 13_280_000 picoseconds.
-		Weight::from_parts(15_352_000, 1565)
+		// Minimum execution time: 13_923_000 picoseconds.
+		Weight::from_parts(16_253_000, 1565)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
@@ -95,8 +95,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `235`
 		//  Estimated: `1565`
-		// Minimum execution time: 14_894_000 picoseconds.
-		Weight::from_parts(17_558_000, 1565)
+		// Minimum execution time: 15_690_000 picoseconds.
+		Weight::from_parts(17_542_000, 1565)
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -127,10 +127,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1663 + n * (514 ±0)`
 		//  Estimated: `16530 + n * (3347 ±0)`
-		// Minimum execution time: 144_546_000 picoseconds.
-		Weight::from_parts(199_461_111, 16530)
-			// Standard Error: 2_449_271
-			.saturating_add(Weight::from_parts(175_157_847, 0).saturating_mul(n.into()))
+		// Minimum execution time: 143_856_000 picoseconds.
+		Weight::from_parts(16_482_760, 16530)
+			// Standard Error: 170_127
+			.saturating_add(Weight::from_parts(140_027_419, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -158,10 +158,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `1198 + n * (191 ±0)`
 		//  Estimated: `26960 + n * (3082 ±0)`
-		// Minimum execution time: 70_832_000 picoseconds.
-		Weight::from_parts(20_334_652, 26960)
-			// Standard Error: 498_263
-			.saturating_add(Weight::from_parts(50_335_752, 0).saturating_mul(n.into()))
+		// Minimum execution time: 67_370_000 picoseconds.
+		Weight::from_parts(23_688_567, 26960)
+			// Standard Error: 53_898
+			.saturating_add(Weight::from_parts(43_870_488, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -187,10 +187,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `961 + n * (190 ±0)`
 		//  Estimated: `13975 + n * (3082 ±0)`
-		// Minimum execution time: 72_408_000 picoseconds.
-		Weight::from_parts(45_424_167, 13975)
-			// Standard Error: 526_419
-			.saturating_add(Weight::from_parts(60_863_069, 0).saturating_mul(n.into()))
+		// Minimum execution time: 71_606_000 picoseconds.
+		Weight::from_parts(27_575_398, 13975)
+			// Standard Error: 38_305
+			.saturating_add(Weight::from_parts(45_915_257, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -222,10 +222,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `972 + n * (194 ±0)`
 		//  Estimated: `13975 + n * (3082 ±0)`
-		// Minimum execution time: 87_071_000 picoseconds.
-		Weight::from_parts(23_824_938, 13975)
-			// Standard Error: 108_057
-			.saturating_add(Weight::from_parts(56_425_379, 0).saturating_mul(n.into()))
+		// Minimum execution time: 86_773_000 picoseconds.
+		Weight::from_parts(26_186_470, 13975)
+			// Standard Error: 48_389
+			.saturating_add(Weight::from_parts(55_070_758, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -247,10 +247,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `164 + n * (54 ±0)`
 		//  Estimated: `1486 + n * (2532 ±0)`
-		// Minimum execution time: 15_190_000 picoseconds.
-		Weight::from_parts(16_740_928, 1486)
-			// Standard Error: 1_406
-			.saturating_add(Weight::from_parts(1_164_970, 0).saturating_mul(n.into()))
+		// Minimum execution time: 15_293_000 picoseconds.
+		Weight::from_parts(17_082_231, 1486)
+			// Standard Error: 1_548
+			.saturating_add(Weight::from_parts(1_168_364, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -262,28 +262,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mock runtimes.
 impl WeightInfo for () {
 	fn commit() -> Weight {
-		Weight::from_parts(39_762_000, 4072)
+		Weight::from_parts(36_695_000, 4072)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn submit_verdict() -> Weight {
-		Weight::from_parts(56_838_000, 13975)
+		Weight::from_parts(55_371_000, 13975)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn open_window() -> Weight {
-		Weight::from_parts(15_352_000, 1565)
+		Weight::from_parts(16_253_000, 1565)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(2_u64))
 	}
 	fn sample() -> Weight {
-		Weight::from_parts(17_558_000, 1565)
+		Weight::from_parts(17_542_000, 1565)
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().writes(1_u64))
 	}
 	fn conclude(n: u32, ) -> Weight {
-		Weight::from_parts(199_461_111, 16530)
-			.saturating_add(Weight::from_parts(175_157_847, 0).saturating_mul(n.into()))
+		Weight::from_parts(16_482_760, 16530)
+			.saturating_add(Weight::from_parts(140_027_419, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(6_u64))
@@ -291,8 +291,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3347).saturating_mul(n.into()))
 	}
 	fn apply(n: u32, ) -> Weight {
-		Weight::from_parts(20_334_652, 26960)
-			.saturating_add(Weight::from_parts(50_335_752, 0).saturating_mul(n.into()))
+		Weight::from_parts(23_688_567, 26960)
+			.saturating_add(Weight::from_parts(43_870_488, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(5_u64))
@@ -300,8 +300,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3082).saturating_mul(n.into()))
 	}
 	fn apply_outcomes(n: u32, ) -> Weight {
-		Weight::from_parts(45_424_167, 13975)
-			.saturating_add(Weight::from_parts(60_863_069, 0).saturating_mul(n.into()))
+		Weight::from_parts(27_575_398, 13975)
+			.saturating_add(Weight::from_parts(45_915_257, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -309,8 +309,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3082).saturating_mul(n.into()))
 	}
 	fn apply_records(n: u32, ) -> Weight {
-		Weight::from_parts(23_824_938, 13975)
-			.saturating_add(Weight::from_parts(56_425_379, 0).saturating_mul(n.into()))
+		Weight::from_parts(26_186_470, 13975)
+			.saturating_add(Weight::from_parts(55_070_758, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(7_u64))
 			.saturating_add(RocksDbWeight::get().reads((4_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
@@ -318,8 +318,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3082).saturating_mul(n.into()))
 	}
 	fn apply_leftovers(n: u32, ) -> Weight {
-		Weight::from_parts(16_740_928, 1486)
-			.saturating_add(Weight::from_parts(1_164_970, 0).saturating_mul(n.into()))
+		Weight::from_parts(17_082_231, 1486)
+			.saturating_add(Weight::from_parts(1_168_364, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(1_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))

@@ -2,7 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 //! The database's read and write costs (`DbWeight`), measured by a release build of
-//! `daya-bench storage` (`benchmark storage` of the benchmark CLI 64.0.0) on 2026-12-05 (Y/M/D):
+//! `daya-bench storage` (`benchmark storage` of the benchmark CLI 64.0.0) on 2026-12-06 (Y/M/D):
 //! RocksDb holding the development genesis with 100,000 more accounts, CPU `Intel(R) Xeon(R) Processor`,
 //! state version `V1`, 1 warm-up round(s), the trie cache
 //! off, the proof recorder on (a parachain's blocks record their proof), writes in batches of
@@ -21,19 +21,19 @@ parameter_types! {
 		// Time to read one storage item: the *Average* of every
 		// key's read, times `1.0` plus `0`.
 		//
-		// Nanoseconds: min 1_940, max 8_135_586,
-		// average 12_278, median 11_549,
-		// standard deviation 26330.96; 99th percentile 28_847,
-		// 95th 15_555, 75th 12_935.
-		read: 12_278 * WEIGHT_REF_TIME_PER_NANOS,
+		// Nanoseconds: min 2_213, max 10_096_049,
+		// average 18_917, median 18_036,
+		// standard deviation 36053.51; 99th percentile 63_912,
+		// 95th 25_395, 75th 20_772.
+		read: 18_917 * WEIGHT_REF_TIME_PER_NANOS,
 		// Time to write one storage item (its share of the block's storage root included):
 		// the *Average*, times `1.0`
 		// plus `0`.
 		//
-		// Nanoseconds: min 25_189, max 81_224,
-		// average 42_081, median 42_717,
-		// standard deviation 9337.83; 99th percentile 60_121,
-		// 95th 56_117, 75th 48_798.
-		write: 42_081 * WEIGHT_REF_TIME_PER_NANOS,
+		// Nanoseconds: min 27_550, max 79_214,
+		// average 38_227, median 36_567,
+		// standard deviation 6764.42; 99th percentile 54_648,
+		// 95th 52_097, 75th 40_050.
+		write: 38_227 * WEIGHT_REF_TIME_PER_NANOS,
 	};
 }

@@ -203,7 +203,7 @@ impl<T: Config> Pallet<T> {
 		job_id: JobId,
 		judgement: Judgement,
 		probe: Option<Fingerprint>,
-	) -> DispatchResult {
+	) -> Result<Option<Weight>, DispatchError> {
 		let mut job = Jobs::<T>::get(job_id).ok_or(Error::<T>::UnknownJob)?;
 		let before = job.roles();
 		let now = frame_system::Pallet::<T>::block_number();
@@ -224,14 +224,14 @@ impl<T: Config> Pallet<T> {
 					Self::unschedule(job_id, job.deadline);
 					job.status = JobStatus::Accused { accuser: who, round: 0, since: now };
 					Self::put_job(job_id, &before, job);
-					return Ok(());
+					return Ok(Some(Self::accuse_weight()));
 				}
 				// A pass shows what only running the model gives, for the executor to judge.
 				// Reputation follows from checked verdicts only: never from a pass, so that
 				// passing results unchecked does not earn a host fewer checks of its own.
 				if !Self::probed(job_id, &job) {
 					Self::settle(job_id, job, JobEnd::Validated, &[who]);
-					return Ok(());
+					return Ok(Some(Self::pass_weight()));
 				}
 				let probe = probe.ok_or(Error::<T>::ProbeMissing)?;
 				Self::unschedule(job_id, job.deadline);
@@ -242,6 +242,7 @@ impl<T: Config> Pallet<T> {
 				job.status = JobStatus::Probing { validator: who.clone(), probe };
 				Jobs::<T>::insert(job_id, job);
 				Self::deposit_event(Event::ProbeShown { job_id, validator: who, deadline });
+				return Ok(Some(Self::probe_pass_weight()));
 			},
 			JobStatus::Probing { validator, probe } => {
 				let (validator, probe) = (validator.clone(), *probe);
@@ -255,7 +256,7 @@ impl<T: Config> Pallet<T> {
 				if passes {
 					// The executor recognises its model's numbers: the validator computed.
 					Self::settle(job_id, job, JobEnd::Validated, &[validator]);
-					return Ok(());
+					return Ok(Some(Self::pass_weight()));
 				}
 				// The dispute's validators judge the probe.
 				Self::queue_draw(job_id)?;
@@ -287,7 +288,8 @@ impl<T: Config> Pallet<T> {
 			| JobStatus::Unassigned { .. }
 			| JobStatus::Accused { .. } => Err(Error::<T>::NotValidator)?,
 		}
-		Ok(())
+		// A probe contested, a dispute's verdict or its decision: the declared weight.
+		Ok(None)
 	}
 
 	/// Whether a pass of `job`'s result must show a probe for its executor to judge: the

@@ -149,6 +149,34 @@ impl<T: Config> Pallet<T> {
 			.saturating_sub(T::WeightInfo::on_initialize_deadlines(0))
 	}
 
+	/// What a verdict is declared at: the costliest of a pass that settles the job, a
+	/// validator's pass that shows its probe, an accusation and a dispute's decision, with the
+	/// lists of the hosts it moves the job for. [`Pallet::submit_verdict`] charges the first
+	/// three at their own weights after the fact.
+	pub fn verdict_weight() -> Weight {
+		T::WeightInfo::submit_verdict_pass()
+			.max(T::WeightInfo::submit_verdict_probe())
+			.max(T::WeightInfo::submit_verdict_accuse())
+			.max(Self::decide_weight())
+			.saturating_add(Self::lists_weight())
+	}
+
+	/// What a pass that settles the job costs (the validator's where no probe is needed, the
+	/// executor's on recognising the probe).
+	pub fn pass_weight() -> Weight {
+		T::WeightInfo::submit_verdict_pass().saturating_add(Self::lists_weight())
+	}
+
+	/// What a validator's pass that shows its probe costs: the job's deadline moves.
+	pub fn probe_pass_weight() -> Weight {
+		T::WeightInfo::submit_verdict_probe().saturating_add(Self::lists_weight())
+	}
+
+	/// What an accusation costs: the dispute queued for its draw.
+	pub fn accuse_weight() -> Weight {
+		T::WeightInfo::submit_verdict_accuse().saturating_add(Self::lists_weight())
+	}
+
 	/// What deciding a dispute costs: the benchmarked decision, and taking a contested probe.
 	pub(crate) fn decide_weight() -> Weight {
 		T::WeightInfo::submit_verdict_decide().saturating_add(T::DbWeight::get().reads_writes(1, 1))
