@@ -65,10 +65,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `27677`
 		//  Estimated: `13975`
-		// Minimum execution time: 219_363_000 picoseconds.
-		Weight::from_parts(233_152_534, 13975)
-			// Standard Error: 123
-			.saturating_add(Weight::from_parts(2_976, 0).saturating_mul(p.into()))
+		// Minimum execution time: 234_501_000 picoseconds.
+		Weight::from_parts(240_815_284, 13975)
+			// Standard Error: 103
+			.saturating_add(Weight::from_parts(2_509, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -87,10 +87,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17622`
 		//  Estimated: `13775`
-		// Minimum execution time: 166_721_000 picoseconds.
-		Weight::from_parts(211_521_111, 13775)
-			// Standard Error: 122
-			.saturating_add(Weight::from_parts(4_535, 0).saturating_mul(o.into()))
+		// Minimum execution time: 162_114_000 picoseconds.
+		Weight::from_parts(191_957_210, 13775)
+			// Standard Error: 94
+			.saturating_add(Weight::from_parts(3_055, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -128,10 +128,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11155`
 		//  Estimated: `10136`
-		// Minimum execution time: 524_540_000 picoseconds.
-		Weight::from_parts(559_798_000, 10136)
+		// Minimum execution time: 505_670_000 picoseconds.
+		Weight::from_parts(592_966_000, 10136)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
+	}
+	/// Storage: `Inference::Jobs` (r:1 w:1)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(422), added: 2897, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Hosts` (r:1 w:0)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:5 w:2)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(4110), added: 6585, mode: `MaxEncodedLen`)
+	fn submit_verdict_probe() -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `14693`
+		//  Estimated: `33915`
+		// Minimum execution time: 215_079_000 picoseconds.
+		Weight::from_parts(299_508_000, 33915)
+			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(422), added: 2897, mode: `MaxEncodedLen`)
@@ -143,15 +158,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(4110), added: 6585, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::WorkOf` (r:1 w:1)
 	/// Proof: `Inference::WorkOf` (`max_values`: None, `max_size`: Some(2098), added: 4573, mode: `MaxEncodedLen`)
-	fn submit_verdict_probe() -> Weight {
-		Self::submit_verdict_accuse()
-	}
 	fn submit_verdict_accuse() -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `17253`
 		//  Estimated: `13775`
-		// Minimum execution time: 182_632_000 picoseconds.
-		Weight::from_parts(233_108_000, 13775)
+		// Minimum execution time: 176_557_000 picoseconds.
+		Weight::from_parts(187_986_000, 13775)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -195,8 +207,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `25720`
 		//  Estimated: `19282`
-		// Minimum execution time: 963_861_000 picoseconds.
-		Weight::from_parts(1_042_352_000, 19282)
+		// Minimum execution time: 954_576_000 picoseconds.
+		Weight::from_parts(1_086_133_000, 19282)
 			.saturating_add(T::DbWeight::get().reads(31_u64))
 			.saturating_add(T::DbWeight::get().writes(30_u64))
 	}
@@ -222,8 +234,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4790`
 		//  Estimated: `4027`
-		// Minimum execution time: 289_677_000 picoseconds.
-		Weight::from_parts(307_563_000, 4027)
+		// Minimum execution time: 290_233_000 picoseconds.
+		Weight::from_parts(303_523_000, 4027)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -253,11 +265,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn on_initialize_sample(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `29658 + n * (328 ±0)`
-		//  Estimated: `458639 + n * (2897 ±1)`
-		// Minimum execution time: 29_160_000 picoseconds.
-		Weight::from_parts(164_986_445, 458639)
-			// Standard Error: 427_311
-			.saturating_add(Weight::from_parts(48_530_300, 0).saturating_mul(n.into()))
+		//  Estimated: `458639 + n * (2897 ±4)`
+		// Minimum execution time: 29_623_000 picoseconds.
+		Weight::from_parts(30_243_000, 458639)
+			// Standard Error: 286_763
+			.saturating_add(Weight::from_parts(49_281_045, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(172_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(84_u64))
@@ -290,11 +302,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn draw_assign(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `26002 + n * (75 ±0)`
-		//  Estimated: `476696 + n * (2897 ±96)`
-		// Minimum execution time: 20_466_000 picoseconds.
-		Weight::from_parts(666_191_127, 476696)
-			// Standard Error: 968_339
-			.saturating_add(Weight::from_parts(41_552_949, 0).saturating_mul(n.into()))
+		//  Estimated: `476696 + n * (2897 ±1)`
+		// Minimum execution time: 24_624_000 picoseconds.
+		Weight::from_parts(25_325_000, 476696)
+			// Standard Error: 219_685
+			.saturating_add(Weight::from_parts(41_592_899, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(176_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(87_u64))
@@ -328,10 +340,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `12124 + n * (381 ±0)`
 		//  Estimated: `347214 + n * (3577 ±0)`
-		// Minimum execution time: 26_295_000 picoseconds.
-		Weight::from_parts(71_697_591, 347214)
-			// Standard Error: 762_554
-			.saturating_add(Weight::from_parts(70_609_277, 0).saturating_mul(n.into()))
+		// Minimum execution time: 27_829_000 picoseconds.
+		Weight::from_parts(28_408_000, 347214)
+			// Standard Error: 795_546
+			.saturating_add(Weight::from_parts(74_055_786, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(68_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(65_u64))
@@ -364,11 +376,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `23977 + n * (274 ±0)`
-		//  Estimated: `215534 + n * (2897 ±64)`
-		// Minimum execution time: 16_673_000 picoseconds.
-		Weight::from_parts(150_162_215, 215534)
-			// Standard Error: 121_017
-			.saturating_add(Weight::from_parts(41_373_069, 0).saturating_mul(n.into()))
+		//  Estimated: `215534 + n * (2897 ±95)`
+		// Minimum execution time: 18_405_000 picoseconds.
+		Weight::from_parts(19_164_000, 215534)
+			// Standard Error: 137_146
+			.saturating_add(Weight::from_parts(42_117_129, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(120_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(118_u64))
@@ -384,10 +396,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `107345 + n * (1 ±0)`
 		//  Estimated: `742622`
-		// Minimum execution time: 1_174_975_000 picoseconds.
-		Weight::from_parts(1_977_109_064, 742622)
-			// Standard Error: 1_320
-			.saturating_add(Weight::from_parts(30_264, 0).saturating_mul(n.into()))
+		// Minimum execution time: 1_129_638_000 picoseconds.
+		Weight::from_parts(1_850_354_230, 742622)
+			// Standard Error: 1_293
+			.saturating_add(Weight::from_parts(30_946, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(257_u64))
 	}
 	/// Storage: `Inference::OutcomeHead` (r:1 w:1)
@@ -402,8 +414,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `427`
 		//  Estimated: `3671`
-		// Minimum execution time: 36_571_000 picoseconds.
-		Weight::from_parts(41_287_000, 3671)
+		// Minimum execution time: 35_926_000 picoseconds.
+		Weight::from_parts(39_753_000, 3671)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -412,43 +424,45 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mock runtimes.
 impl WeightInfo for () {
 	fn submit_job(p: u32, ) -> Weight {
-		Weight::from_parts(233_152_534, 13975)
-			.saturating_add(Weight::from_parts(2_976, 0).saturating_mul(p.into()))
+		Weight::from_parts(240_815_284, 13975)
+			.saturating_add(Weight::from_parts(2_509, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn submit_result(o: u32, ) -> Weight {
-		Weight::from_parts(211_521_111, 13775)
-			.saturating_add(Weight::from_parts(4_535, 0).saturating_mul(o.into()))
+		Weight::from_parts(191_957_210, 13775)
+			.saturating_add(Weight::from_parts(3_055, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_verdict_pass() -> Weight {
-		Weight::from_parts(559_798_000, 10136)
+		Weight::from_parts(592_966_000, 10136)
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 	}
 	fn submit_verdict_probe() -> Weight {
-		Self::submit_verdict_accuse()
+		Weight::from_parts(299_508_000, 33915)
+			.saturating_add(RocksDbWeight::get().reads(7_u64))
+			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_verdict_accuse() -> Weight {
-		Weight::from_parts(233_108_000, 13775)
+		Weight::from_parts(187_986_000, 13775)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn submit_verdict_decide() -> Weight {
-		Weight::from_parts(1_042_352_000, 19282)
+		Weight::from_parts(1_086_133_000, 19282)
 			.saturating_add(RocksDbWeight::get().reads(31_u64))
 			.saturating_add(RocksDbWeight::get().writes(30_u64))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(307_563_000, 4027)
+		Weight::from_parts(303_523_000, 4027)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn on_initialize_sample(n: u32, ) -> Weight {
-		Weight::from_parts(164_986_445, 458639)
-			.saturating_add(Weight::from_parts(48_530_300, 0).saturating_mul(n.into()))
+		Weight::from_parts(30_243_000, 458639)
+			.saturating_add(Weight::from_parts(49_281_045, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(172_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(84_u64))
@@ -456,8 +470,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
 	}
 	fn draw_assign(n: u32, ) -> Weight {
-		Weight::from_parts(666_191_127, 476696)
-			.saturating_add(Weight::from_parts(41_552_949, 0).saturating_mul(n.into()))
+		Weight::from_parts(25_325_000, 476696)
+			.saturating_add(Weight::from_parts(41_592_899, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(176_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(87_u64))
@@ -465,8 +479,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
 	}
 	fn draw_dispute(n: u32, ) -> Weight {
-		Weight::from_parts(71_697_591, 347214)
-			.saturating_add(Weight::from_parts(70_609_277, 0).saturating_mul(n.into()))
+		Weight::from_parts(28_408_000, 347214)
+			.saturating_add(Weight::from_parts(74_055_786, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(68_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(65_u64))
@@ -474,8 +488,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3577).saturating_mul(n.into()))
 	}
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
-		Weight::from_parts(150_162_215, 215534)
-			.saturating_add(Weight::from_parts(41_373_069, 0).saturating_mul(n.into()))
+		Weight::from_parts(19_164_000, 215534)
+			.saturating_add(Weight::from_parts(42_117_129, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(120_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(118_u64))
@@ -483,12 +497,12 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
 	}
 	fn work_of(n: u32, ) -> Weight {
-		Weight::from_parts(1_977_109_064, 742622)
-			.saturating_add(Weight::from_parts(30_264, 0).saturating_mul(n.into()))
+		Weight::from_parts(1_850_354_230, 742622)
+			.saturating_add(Weight::from_parts(30_946, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(257_u64))
 	}
 	fn prune_outcome() -> Weight {
-		Weight::from_parts(41_287_000, 3671)
+		Weight::from_parts(39_753_000, 3671)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
