@@ -375,26 +375,22 @@ fn a_job_life_weight_and_jobs_per_block() {
 		u64::from(<Runtime as pallet_daya_inference::Config>::MaxDeadlinesPerBlock::get());
 	let queue = u64::from(<Runtime as pallet_daya_inference::Config>::MaxPendingDraws::get());
 	// What the block builder counts for a signed extrinsic of `call`, and its length signed.
-	let extension_of = |call: &RuntimeCall| {
+	let tx_extension = || {
 		crate::configs::offchain::tx_extension(sp_runtime::generic::Era::mortal(64, 1), u32::MAX)
-			.weight(call)
 	};
+	let extension_of = |call: &RuntimeCall| tx_extension().weight(call);
 	// `charged` is the call's weight after dispatch: what the block keeps of it (its declared
 	// weight is what admits it; the difference returns to the block).
 	let extrinsic = |call: RuntimeCall, charged: Weight| -> (Weight, u64) {
-		let extension = crate::configs::offchain::tx_extension(
-			sp_runtime::generic::Era::mortal(64, 1),
-			u32::MAX,
-		);
 		assert!(charged.all_lte(call.get_dispatch_info().call_weight));
 		let weight = charged
-			.saturating_add(extension.weight(&call))
+			.saturating_add(extension_of(&call))
 			.saturating_add(normal.base_extrinsic);
 		let signed = UncheckedExtrinsic::new_signed(
 			call,
 			sp_runtime::MultiAddress::Id(account(1)),
 			sp_runtime::MultiSignature::Sr25519(sp_core::sr25519::Signature::from_raw([0; 64])),
-			extension,
+			tx_extension(),
 		);
 		(weight, signed.encoded_size() as u64)
 	};

@@ -188,6 +188,21 @@ fn distrust<T: Config>(who: &T::AccountId) {
 	}
 }
 
+/// `n` jobs delivered by executors whose reputation is zero, so that every result is drawn for
+/// validation at the next block's draws.
+fn delivered_distrusted<T: Config>(n: u32) -> Result<Vec<JobId>, BenchmarkError> {
+	let (model, hosts) = market::<T>()?;
+	for host in &hosts {
+		distrust::<T>(host);
+	}
+	let ids = jobs::<T>(model, n, 0)?;
+	next_block::<T>();
+	for id in &ids {
+		deliver::<T>(*id)?;
+	}
+	Ok(ids)
+}
+
 /// A delivered job waiting for one validator's verdict; returns the job and the validator.
 fn validating<T: Config>(model: ModelId) -> Result<(JobId, T::AccountId), BenchmarkError> {
 	let who = consumer::<T>(0);
@@ -381,15 +396,7 @@ mod benchmarks {
 	fn on_initialize_sample(
 		n: Linear<0, { T::MaxPendingDraws::get() }>,
 	) -> Result<(), BenchmarkError> {
-		let (model, hosts) = market::<T>()?;
-		for host in &hosts {
-			distrust::<T>(host);
-		}
-		let ids = jobs::<T>(model, n, 0)?;
-		next_block::<T>();
-		for id in &ids {
-			deliver::<T>(*id)?;
-		}
+		let ids = delivered_distrusted::<T>(n)?;
 		System::<T>::set_block_number(System::<T>::block_number().saturating_add(1u32.into()));
 
 		#[block]
@@ -429,15 +436,7 @@ mod benchmarks {
 	/// alike, so the slope is the same.
 	#[benchmark]
 	fn draw_dispute(n: Linear<0, { T::MaxPendingDraws::get() / 4 }>) -> Result<(), BenchmarkError> {
-		let (model, hosts) = market::<T>()?;
-		for host in &hosts {
-			distrust::<T>(host);
-		}
-		let ids = jobs::<T>(model, n, 0)?;
-		next_block::<T>();
-		for id in &ids {
-			deliver::<T>(*id)?;
-		}
+		let ids = delivered_distrusted::<T>(n)?;
 		next_block::<T>();
 		for id in &ids {
 			let job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
