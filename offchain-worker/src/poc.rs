@@ -184,26 +184,62 @@ pub fn run<C: PocChain>(now: u32) -> PocReport {
 	if window.concluded {
 		return report;
 	}
-	for host in C::local_hosts() {
-		let key = state_key(&host, window.index);
-		let mut state = host_window(&host, window.index);
+	let hosts = C::local_hosts();
+	let mut states: Vec<_> = hosts.iter().map(|host| host_window(host, window.index)).collect();
+	// Every local host's run due for its commitment is sealed before any commitment is sent:
+	// sending one takes a while (signing, the pool), and a run sealed later has computed longer,
+	// so the hosts of one node prove the same time whatever their order.
+	let sealed: Vec<_> = hosts
+		.iter()
+		.zip(&states)
+		.map(|(host, state)| seal::<C>(host, &window, now, state))
+		.collect();
+	for ((host, state), sealed) in hosts.iter().zip(states.iter_mut()).zip(sealed) {
 		let before = state.clone();
-		if let Err(why) = step::<C>(&host, &window, now, &mut state, &mut report) {
+		if let Err(why) = step::<C>(host, &window, now, state, sealed, &mut report) {
 			report.failures += 1;
 			log::warn!(target: LOG_TARGET, "block {now}: proof of compute, window {}: {why}", window.index);
 		}
-		if state != before {
-			StorageValueRef::persistent(&key).set(&state);
+		if *state != before {
+			StorageValueRef::persistent(&state_key(host, window.index)).set(state);
 		}
 	}
 	report
 }
 
+/// Seals `host`'s run (`POST /v1/poc/seal`) when the window is in its commit phase and a
+/// commitment of it is due: none yet on chain, and none sent in the last
+/// [`RESUBMIT_AFTER`] blocks. `None` when none is due.
+fn seal<C: PocChain>(
+	host: &HostId,
+	window: &WindowView,
+	now: u32,
+	state: &HostWindow,
+) -> Option<Result<PocStatus, String>> {
+	if window.sample_seed.is_some() || now < window.seal_at || now >= window.sample_at {
+		return None;
+	}
+	let due = state.committed_at.is_none_or(|at| now.saturating_sub(at) >= RESUBMIT_AFTER);
+	if !due || C::committed(host) {
+		return None;
+	}
+	let seal = PocSeal { version: VERSION, window: window.index, host: to_hex(host) };
+	Some(call::<C, _>(
+		&format!("{}/v1/poc/seal", executor_url(host)),
+		Some(json(&seal)),
+		HTTP_TIMEOUT_MS,
+		executor_key(host).as_deref(),
+	))
+}
+
+/// One host's step in the window: start its run, commit its sealed run (`sealed`, from
+/// [`seal`]), or verify the commitments it was drawn to verify.
 fn step<C: PocChain>(
 	host: &HostId,
 	window: &WindowView,
 	now: u32,
 	state: &mut HostWindow,
+	sealed: Option<Result<PocStatus, String>>,
 	report: &mut PocReport,
 ) -> Result<(), String> {
 	let executor = executor_url(host);
@@ -228,17 +264,9 @@ fn step<C: PocChain>(
 		return Ok(());
 	}
 	if window.sample_seed.is_none() && now >= window.seal_at && now < window.sample_at {
-		let due = state.committed_at.is_none_or(|at| now.saturating_sub(at) >= RESUBMIT_AFTER);
-		if !due || C::committed(host) {
-			return Ok(());
-		}
-		let seal = PocSeal { version: VERSION, window: window.index, host: to_hex(host) };
-		let sealed: PocStatus = call::<C, _>(
-			&format!("{executor}/v1/poc/seal"),
-			Some(json(&seal)),
-			HTTP_TIMEOUT_MS,
-			key,
-		)?;
+		// Sealed already, with every local host's; nothing when no commitment is due.
+		let Some(sealed) = sealed else { return Ok(()) };
+		let sealed = sealed?;
 		let root = sealed.root.as_deref().and_then(parse_hash);
 		match (sealed.state, root) {
 			(PocState::Sealed, Some(root)) if sealed.count > 0 => {
@@ -352,6 +380,10 @@ mod tests {
 		answers: std::collections::VecDeque<Result<(u16, Vec<u8>), String>>,
 		commits: Vec<(HostId, u32, [u8; 32], u64)>,
 		verdicts: Vec<(HostId, u32, HostId, PocVerdict)>,
+		/// The local hosts: Alice alone when empty.
+		hosts: Vec<HostId>,
+		/// Calls (their paths) and commitments sent, in order.
+		events: Vec<String>,
 	}
 
 	thread_local! {
@@ -362,7 +394,12 @@ mod tests {
 
 	impl PocChain for Chain {
 		fn local_hosts() -> Vec<HostId> {
-			vec![ALICE]
+			let hosts = FAKE.with(|f| f.borrow().hosts.clone());
+			if hosts.is_empty() {
+				vec![ALICE]
+			} else {
+				hosts
+			}
 		}
 		fn window() -> Option<WindowView> {
 			FAKE.with(|f| f.borrow().window.clone())
@@ -380,7 +417,11 @@ mod tests {
 			Some("http://bob:8091".into())
 		}
 		fn submit_commit(h: &HostId, w: u32, r: [u8; 32], c: u64) -> Result<(), NotSent> {
-			FAKE.with(|f| f.borrow_mut().commits.push((*h, w, r, c)));
+			FAKE.with(|f| {
+				let mut f = f.borrow_mut();
+				f.events.push("commit".into());
+				f.commits.push((*h, w, r, c));
+			});
 			Ok(())
 		}
 		fn submit_verdict(h: &HostId, w: u32, p: &HostId, v: PocVerdict) -> Result<(), NotSent> {
@@ -396,6 +437,7 @@ mod tests {
 			FAKE.with(|f| {
 				let mut f = f.borrow_mut();
 				f.keys.push(key.map(String::from));
+				f.events.push(url.rsplit_once("/v1").map_or(url, |(_, path)| path).into());
 				f.calls.push((url.to_string(), body));
 				f.answers.pop_front().unwrap_or(Err("no answer scripted".into()))
 			})
@@ -455,6 +497,35 @@ mod tests {
 				assert!(f.calls[1].0.ends_with("/v1/poc/seal"));
 				assert_eq!(f.calls.len(), 2);
 			});
+		});
+	}
+
+	#[test]
+	fn every_local_hosts_run_is_sealed_before_any_commitment_is_sent() {
+		ext().execute_with(|| {
+			FAKE.with(|f| {
+				let mut f = f.borrow_mut();
+				f.window = Some(window(None));
+				f.hosts = vec![ALICE, BOB];
+			});
+			answer(&status(PocState::Sealed, 500, Some([4; 32])));
+			answer(&status(PocState::Sealed, 300, Some([5; 32])));
+			assert_eq!(run::<Chain>(13).commits, 2);
+			FAKE.with(|f| {
+				let f = f.borrow();
+				assert_eq!(f.events, ["/poc/seal", "/poc/seal", "commit", "commit"]);
+				assert_eq!(f.commits, vec![(ALICE, 3, [4; 32], 500), (BOB, 3, [5; 32], 300)]);
+			});
+			// A seal that fails costs its host its commitment alone, retried next block.
+			FAKE.with(|f| f.borrow_mut().window = Some(WindowView { index: 4, ..window(None) }));
+			FAKE.with(|f| f.borrow_mut().answers.push_back(Err("connection refused".into())));
+			answer(&status(PocState::Sealed, 300, Some([6; 32])));
+			let report = run::<Chain>(13);
+			assert_eq!((report.commits, report.failures), (1, 1));
+			FAKE.with(|f| assert_eq!(f.borrow().commits.last(), Some(&(BOB, 4, [6; 32], 300))));
+			answer(&status(PocState::Sealed, 500, Some([7; 32])));
+			assert_eq!(run::<Chain>(14).commits, 1, "Alice's, retried");
+			FAKE.with(|f| assert_eq!(f.borrow().commits.last(), Some(&(ALICE, 4, [7; 32], 500))));
 		});
 	}
 
