@@ -288,6 +288,8 @@ mod benchmarks {
 		Pallet::<T>::do_submit_verdict(validator, job_id, Judgement::Valid, Some(probe()))?;
 		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
 		assert!(matches!(job.status, JobStatus::Probing { .. }), "not probing");
+		// The job leaves a full deadline bucket.
+		fill_bucket::<T>(job.deadline);
 		let executor = job.executor.ok_or(BenchmarkError::Stop("no executor"))?;
 
 		#[extrinsic_call]
@@ -298,10 +300,10 @@ mod benchmarks {
 	}
 
 	/// A validator's pass that shows its probe: the job waits for its executor's word on the
-	/// probe, its deadline moved from a full bucket to the last of [`DEADLINE_PROBES`] buckets
-	/// tried (the others full).
+	/// probe, its deadline moved out of a full bucket into the `b`-th of the buckets tried, the
+	/// ones before it full (at most [`DEADLINE_PROBES`]).
 	#[benchmark]
-	fn submit_verdict_probe() -> Result<(), BenchmarkError> {
+	fn submit_verdict_probe(b: Linear<1, DEADLINE_PROBES>) -> Result<(), BenchmarkError> {
 		let (model, _) = market::<T>()?;
 		let (job_id, validator) = validating::<T>(model)?;
 		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
@@ -309,9 +311,9 @@ mod benchmarks {
 		// A block later, so that the buckets tried do not include the job's own.
 		System::<T>::set_block_number(System::<T>::block_number().saturating_add(1u32.into()));
 		let mut block = System::<T>::block_number().saturating_add(T::ValidationPeriod::get());
-		for tried in 0..DEADLINE_PROBES {
+		for tried in 0..b {
 			fill_bucket::<T>(block);
-			if tried + 1 < DEADLINE_PROBES {
+			if tried + 1 < b {
 				Deadlines::<T>::mutate(block, |bucket| {
 					let _ = bucket.try_push(JobId::MAX.saturating_sub(1_000_000));
 				});
@@ -326,7 +328,7 @@ mod benchmarks {
 		assert!(matches!(job.status, JobStatus::Probing { .. }), "not probing");
 		let last = System::<T>::block_number()
 			.saturating_add(T::ValidationPeriod::get())
-			.saturating_add((DEADLINE_PROBES - 1).into());
+			.saturating_add((b - 1).into());
 		assert_eq!(job.deadline, last, "scheduled in the last bucket tried");
 		Ok(())
 	}
@@ -336,6 +338,9 @@ mod benchmarks {
 		let (model, _) = market::<T>()?;
 		let (job_id, validator) = validating::<T>(model)?;
 		fill_draws::<T>();
+		// The job leaves a full deadline bucket.
+		let job = Jobs::<T>::get(job_id).ok_or(BenchmarkError::Stop("no job"))?;
+		fill_bucket::<T>(job.deadline);
 
 		#[extrinsic_call]
 		submit_verdict(RawOrigin::Signed(validator), job_id, FRAUD, None);

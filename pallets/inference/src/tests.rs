@@ -523,9 +523,22 @@ fn a_verdict_is_charged_at_the_weight_of_what_it_did() {
 			// A pass: the validator shows its probe, the executor recognises it and settles.
 			let (job_id, executor, validator) = delivered_and_validating();
 			let shown = charged(validator, job_id, VALID, Some(PROBE));
-			assert_eq!(shown, Some(Inference::probe_pass_weight()));
+			assert_eq!(shown, Some(Inference::probe_pass_weight(1)));
 			assert_eq!(charged(executor, job_id, VALID, None), Some(Inference::pass_weight()));
 			assert_eq!(ended(job_id), JobEnd::Validated);
+			// A probe whose deadline finds its first bucket full is charged for the two it tried
+			// (a block later, so that the bucket is not the one the job leaves).
+			let (job_id, executor, validator) = delivered_and_validating();
+			next_block();
+			let first = System::block_number() + ValidationPeriod::get();
+			let none = JobId::MAX;
+			Deadlines::<Test>::mutate(first, |bucket| while bucket.try_push(none).is_ok() {});
+			let shown = charged(validator, job_id, VALID, Some(PROBE));
+			assert_eq!(shown, Some(Inference::probe_pass_weight(2)));
+			assert!(Inference::probe_pass_weight(1).any_lt(Inference::probe_pass_weight(2)));
+			assert_eq!(job(job_id).deadline, first + 1);
+			Deadlines::<Test>::remove(first);
+			assert_eq!(charged(executor, job_id, VALID, None), Some(Inference::pass_weight()));
 			// An accusation, then a dispute's verdict (charged at the bound: it may decide).
 			let (job_id, _, validator) = delivered_and_validating();
 			assert_eq!(charged(validator, job_id, FRAUD, None), Some(Inference::accuse_weight()));

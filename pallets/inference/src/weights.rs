@@ -23,7 +23,7 @@ pub trait WeightInfo {
 	fn submit_job(p: u32, ) -> Weight;
 	fn submit_result(o: u32, ) -> Weight;
 	fn submit_verdict_pass() -> Weight;
-	fn submit_verdict_probe() -> Weight;
+	fn submit_verdict_probe(b: u32, ) -> Weight;
 	fn submit_verdict_accuse() -> Weight;
 	fn submit_verdict_decide() -> Weight;
 	fn cancel_job() -> Weight;
@@ -65,10 +65,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `27677`
 		//  Estimated: `13975`
-		// Minimum execution time: 234_501_000 picoseconds.
-		Weight::from_parts(240_815_284, 13975)
-			// Standard Error: 103
-			.saturating_add(Weight::from_parts(2_509, 0).saturating_mul(p.into()))
+		// Minimum execution time: 221_214_000 picoseconds.
+		Weight::from_parts(241_723_854, 13975)
+			// Standard Error: 107
+			.saturating_add(Weight::from_parts(2_685, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -87,10 +87,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17622`
 		//  Estimated: `13775`
-		// Minimum execution time: 162_114_000 picoseconds.
-		Weight::from_parts(191_957_210, 13775)
-			// Standard Error: 94
-			.saturating_add(Weight::from_parts(3_055, 0).saturating_mul(o.into()))
+		// Minimum execution time: 156_480_000 picoseconds.
+		Weight::from_parts(176_149_849, 13775)
+			// Standard Error: 122
+			.saturating_add(Weight::from_parts(4_061, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -128,8 +128,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11155`
 		//  Estimated: `10136`
-		// Minimum execution time: 505_670_000 picoseconds.
-		Weight::from_parts(592_966_000, 10136)
+		// Minimum execution time: 504_468_000 picoseconds.
+		Weight::from_parts(576_095_000, 10136)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 	}
@@ -139,14 +139,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Deadlines` (r:5 w:2)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(4110), added: 6585, mode: `MaxEncodedLen`)
-	fn submit_verdict_probe() -> Weight {
+	/// The range of component `b` is `[1, 4]`.
+	fn submit_verdict_probe(b: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `14693`
-		//  Estimated: `33915`
-		// Minimum execution time: 215_079_000 picoseconds.
-		Weight::from_parts(299_508_000, 33915)
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+		//  Measured:  `8400 + b * (2082 ±0)`
+		//  Estimated: `7575 + b * (6585 ±0)`
+		// Minimum execution time: 190_281_000 picoseconds.
+		Weight::from_parts(204_324_597, 7575)
+			// Standard Error: 886_952
+			.saturating_add(Weight::from_parts(7_224_533, 0).saturating_mul(b.into()))
+			.saturating_add(T::DbWeight::get().reads(3_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
+			.saturating_add(Weight::from_parts(0, 6585).saturating_mul(b.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(422), added: 2897, mode: `MaxEncodedLen`)
@@ -162,8 +167,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17253`
 		//  Estimated: `13775`
-		// Minimum execution time: 176_557_000 picoseconds.
-		Weight::from_parts(187_986_000, 13775)
+		// Minimum execution time: 177_897_000 picoseconds.
+		Weight::from_parts(184_634_000, 13775)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -207,8 +212,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `25720`
 		//  Estimated: `19282`
-		// Minimum execution time: 954_576_000 picoseconds.
-		Weight::from_parts(1_086_133_000, 19282)
+		// Minimum execution time: 998_757_000 picoseconds.
+		Weight::from_parts(1_075_176_000, 19282)
 			.saturating_add(T::DbWeight::get().reads(31_u64))
 			.saturating_add(T::DbWeight::get().writes(30_u64))
 	}
@@ -234,8 +239,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4790`
 		//  Estimated: `4027`
-		// Minimum execution time: 290_233_000 picoseconds.
-		Weight::from_parts(303_523_000, 4027)
+		// Minimum execution time: 286_827_000 picoseconds.
+		Weight::from_parts(299_234_000, 4027)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -266,10 +271,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `29658 + n * (328 ±0)`
 		//  Estimated: `458639 + n * (2897 ±4)`
-		// Minimum execution time: 29_623_000 picoseconds.
-		Weight::from_parts(30_243_000, 458639)
-			// Standard Error: 286_763
-			.saturating_add(Weight::from_parts(49_281_045, 0).saturating_mul(n.into()))
+		// Minimum execution time: 29_143_000 picoseconds.
+		Weight::from_parts(30_650_000, 458639)
+			// Standard Error: 210_722
+			.saturating_add(Weight::from_parts(49_435_014, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(172_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(84_u64))
@@ -302,11 +307,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn draw_assign(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `26002 + n * (75 ±0)`
-		//  Estimated: `476696 + n * (2897 ±1)`
-		// Minimum execution time: 24_624_000 picoseconds.
-		Weight::from_parts(25_325_000, 476696)
-			// Standard Error: 219_685
-			.saturating_add(Weight::from_parts(41_592_899, 0).saturating_mul(n.into()))
+		//  Estimated: `476696 + n * (2897 ±0)`
+		// Minimum execution time: 26_345_000 picoseconds.
+		Weight::from_parts(26_592_000, 476696)
+			// Standard Error: 783_761
+			.saturating_add(Weight::from_parts(49_686_717, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(176_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(87_u64))
@@ -340,10 +345,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `12124 + n * (381 ±0)`
 		//  Estimated: `347214 + n * (3577 ±0)`
-		// Minimum execution time: 27_829_000 picoseconds.
-		Weight::from_parts(28_408_000, 347214)
-			// Standard Error: 795_546
-			.saturating_add(Weight::from_parts(74_055_786, 0).saturating_mul(n.into()))
+		// Minimum execution time: 29_960_000 picoseconds.
+		Weight::from_parts(33_264_768, 347214)
+			// Standard Error: 1_090_779
+			.saturating_add(Weight::from_parts(75_166_466, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(68_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(65_u64))
@@ -376,11 +381,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `23977 + n * (274 ±0)`
-		//  Estimated: `215534 + n * (2897 ±95)`
-		// Minimum execution time: 18_405_000 picoseconds.
-		Weight::from_parts(19_164_000, 215534)
-			// Standard Error: 137_146
-			.saturating_add(Weight::from_parts(42_117_129, 0).saturating_mul(n.into()))
+		//  Estimated: `215534 + n * (2897 ±53)`
+		// Minimum execution time: 19_130_000 picoseconds.
+		Weight::from_parts(486_880_651, 215534)
+			// Standard Error: 770_940
+			.saturating_add(Weight::from_parts(43_955_338, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(120_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(118_u64))
@@ -396,10 +401,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `107345 + n * (1 ±0)`
 		//  Estimated: `742622`
-		// Minimum execution time: 1_129_638_000 picoseconds.
-		Weight::from_parts(1_850_354_230, 742622)
-			// Standard Error: 1_293
-			.saturating_add(Weight::from_parts(30_946, 0).saturating_mul(n.into()))
+		// Minimum execution time: 1_151_147_000 picoseconds.
+		Weight::from_parts(2_034_487_548, 742622)
+			// Standard Error: 1_089
+			.saturating_add(Weight::from_parts(27_350, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(257_u64))
 	}
 	/// Storage: `Inference::OutcomeHead` (r:1 w:1)
@@ -414,8 +419,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `427`
 		//  Estimated: `3671`
-		// Minimum execution time: 35_926_000 picoseconds.
-		Weight::from_parts(39_753_000, 3671)
+		// Minimum execution time: 37_504_000 picoseconds.
+		Weight::from_parts(41_005_000, 3671)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -424,45 +429,48 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mock runtimes.
 impl WeightInfo for () {
 	fn submit_job(p: u32, ) -> Weight {
-		Weight::from_parts(240_815_284, 13975)
-			.saturating_add(Weight::from_parts(2_509, 0).saturating_mul(p.into()))
+		Weight::from_parts(241_723_854, 13975)
+			.saturating_add(Weight::from_parts(2_685, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn submit_result(o: u32, ) -> Weight {
-		Weight::from_parts(191_957_210, 13775)
-			.saturating_add(Weight::from_parts(3_055, 0).saturating_mul(o.into()))
+		Weight::from_parts(176_149_849, 13775)
+			.saturating_add(Weight::from_parts(4_061, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_verdict_pass() -> Weight {
-		Weight::from_parts(592_966_000, 10136)
+		Weight::from_parts(576_095_000, 10136)
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 	}
-	fn submit_verdict_probe() -> Weight {
-		Weight::from_parts(299_508_000, 33915)
-			.saturating_add(RocksDbWeight::get().reads(7_u64))
+	fn submit_verdict_probe(b: u32, ) -> Weight {
+		Weight::from_parts(204_324_597, 7575)
+			.saturating_add(Weight::from_parts(7_224_533, 0).saturating_mul(b.into()))
+			.saturating_add(RocksDbWeight::get().reads(3_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(b.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
+			.saturating_add(Weight::from_parts(0, 6585).saturating_mul(b.into()))
 	}
 	fn submit_verdict_accuse() -> Weight {
-		Weight::from_parts(187_986_000, 13775)
+		Weight::from_parts(184_634_000, 13775)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn submit_verdict_decide() -> Weight {
-		Weight::from_parts(1_086_133_000, 19282)
+		Weight::from_parts(1_075_176_000, 19282)
 			.saturating_add(RocksDbWeight::get().reads(31_u64))
 			.saturating_add(RocksDbWeight::get().writes(30_u64))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(303_523_000, 4027)
+		Weight::from_parts(299_234_000, 4027)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn on_initialize_sample(n: u32, ) -> Weight {
-		Weight::from_parts(30_243_000, 458639)
-			.saturating_add(Weight::from_parts(49_281_045, 0).saturating_mul(n.into()))
+		Weight::from_parts(30_650_000, 458639)
+			.saturating_add(Weight::from_parts(49_435_014, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(172_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(84_u64))
@@ -470,8 +478,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
 	}
 	fn draw_assign(n: u32, ) -> Weight {
-		Weight::from_parts(25_325_000, 476696)
-			.saturating_add(Weight::from_parts(41_592_899, 0).saturating_mul(n.into()))
+		Weight::from_parts(26_592_000, 476696)
+			.saturating_add(Weight::from_parts(49_686_717, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(176_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(87_u64))
@@ -479,8 +487,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
 	}
 	fn draw_dispute(n: u32, ) -> Weight {
-		Weight::from_parts(28_408_000, 347214)
-			.saturating_add(Weight::from_parts(74_055_786, 0).saturating_mul(n.into()))
+		Weight::from_parts(33_264_768, 347214)
+			.saturating_add(Weight::from_parts(75_166_466, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(68_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(65_u64))
@@ -488,8 +496,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3577).saturating_mul(n.into()))
 	}
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
-		Weight::from_parts(19_164_000, 215534)
-			.saturating_add(Weight::from_parts(42_117_129, 0).saturating_mul(n.into()))
+		Weight::from_parts(486_880_651, 215534)
+			.saturating_add(Weight::from_parts(43_955_338, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(120_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(118_u64))
@@ -497,12 +505,12 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
 	}
 	fn work_of(n: u32, ) -> Weight {
-		Weight::from_parts(1_850_354_230, 742622)
-			.saturating_add(Weight::from_parts(30_946, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_034_487_548, 742622)
+			.saturating_add(Weight::from_parts(27_350, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(257_u64))
 	}
 	fn prune_outcome() -> Weight {
-		Weight::from_parts(39_753_000, 3671)
+		Weight::from_parts(41_005_000, 3671)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}

@@ -235,14 +235,15 @@ impl<T: Config> Pallet<T> {
 				}
 				let probe = probe.ok_or(Error::<T>::ProbeMissing)?;
 				Self::unschedule(job_id, job.deadline);
-				let deadline =
-					Self::schedule(job_id, now.saturating_add(T::ValidationPeriod::get()))
-						.ok_or(Error::<T>::DeadlinesFull)?;
+				let from = now.saturating_add(T::ValidationPeriod::get());
+				let deadline = Self::schedule(job_id, from).ok_or(Error::<T>::DeadlinesFull)?;
+				// Charged for the buckets it tried: the first with room is the last tried.
+				let tried = deadline.saturating_sub(from).saturated_into::<u32>().saturating_add(1);
 				job.deadline = deadline;
 				job.status = JobStatus::Probing { validator: who.clone(), probe };
 				Jobs::<T>::insert(job_id, job);
 				Self::deposit_event(Event::ProbeShown { job_id, validator: who, deadline });
-				return Ok(Some(Self::probe_pass_weight()));
+				return Ok(Some(Self::probe_pass_weight(tried)));
 			},
 			JobStatus::Probing { validator, probe } => {
 				let (validator, probe) = (validator.clone(), *probe);

@@ -155,7 +155,7 @@ impl<T: Config> Pallet<T> {
 	/// three at their own weights after the fact.
 	pub fn verdict_weight() -> Weight {
 		T::WeightInfo::submit_verdict_pass()
-			.max(T::WeightInfo::submit_verdict_probe())
+			.max(T::WeightInfo::submit_verdict_probe(DEADLINE_PROBES))
 			.max(T::WeightInfo::submit_verdict_accuse())
 			.max(Self::decide_weight())
 			.saturating_add(Self::lists_weight())
@@ -167,9 +167,11 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::submit_verdict_pass().saturating_add(Self::lists_weight())
 	}
 
-	/// What a validator's pass that shows its probe costs: the job's deadline moves.
-	pub fn probe_pass_weight() -> Weight {
-		T::WeightInfo::submit_verdict_probe().saturating_add(Self::lists_weight())
+	/// What a validator's pass that shows its probe costs: the job's deadline moves, into the
+	/// `tried`-th bucket it tried (1 where the first had room, at most [`DEADLINE_PROBES`]).
+	pub fn probe_pass_weight(tried: u32) -> Weight {
+		T::WeightInfo::submit_verdict_probe(tried.clamp(1, DEADLINE_PROBES))
+			.saturating_add(Self::lists_weight())
 	}
 
 	/// What an accusation costs: the dispute queued for its draw.

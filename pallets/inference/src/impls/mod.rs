@@ -42,7 +42,7 @@ use polkadot_sdk::{
 	sp_io::{hashing::blake2_256, offchain_index},
 	sp_runtime::{
 		traits::{AccountIdConversion, CheckedDiv, CheckedMul, One, Saturating, Zero},
-		PerThing, Perbill, Rounding,
+		PerThing, Perbill, Rounding, SaturatedConversion,
 	},
 };
 
