@@ -168,7 +168,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What a validator's pass that shows its probe costs: the job's deadline moves, into the
-	/// `tried`-th bucket it tried (1 where the first had room, at most [`DEADLINE_PROBES`]).
+	/// `tried`-th bucket it tried (1 where the first had room, at most `DEADLINE_PROBES`, four).
 	pub fn probe_pass_weight(tried: u32) -> Weight {
 		T::WeightInfo::submit_verdict_probe(tried.clamp(1, DEADLINE_PROBES))
 			.saturating_add(Self::lists_weight())
