@@ -207,6 +207,11 @@ pub fn run<C: PocChain>(now: u32) -> PocReport {
 	report
 }
 
+/// Whether the window is in its commit phase at `now`: computation over, no sampling seed yet.
+fn committing(window: &WindowView, now: u32) -> bool {
+	window.sample_seed.is_none() && now >= window.seal_at && now < window.sample_at
+}
+
 /// Seals `host`'s run (`POST /v1/poc/seal`) when the window is in its commit phase and a
 /// commitment of it is due: none yet on chain, and none sent in the last
 /// [`RESUBMIT_AFTER`] blocks. `None` when none is due.
@@ -216,7 +221,7 @@ fn seal<C: PocChain>(
 	now: u32,
 	state: &HostWindow,
 ) -> Option<Result<PocStatus, String>> {
-	if window.sample_seed.is_some() || now < window.seal_at || now >= window.sample_at {
+	if !committing(window, now) {
 		return None;
 	}
 	let due = state.committed_at.is_none_or(|at| now.saturating_sub(at) >= RESUBMIT_AFTER);
@@ -263,7 +268,7 @@ fn step<C: PocChain>(
 		report.started += 1;
 		return Ok(());
 	}
-	if window.sample_seed.is_none() && now >= window.seal_at && now < window.sample_at {
+	if committing(window, now) {
 		// Sealed already, with every local host's; nothing when no commitment is due.
 		let Some(sealed) = sealed else { return Ok(()) };
 		let sealed = sealed?;
