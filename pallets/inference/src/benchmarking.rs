@@ -88,9 +88,14 @@ fn next_block<T: Config>() {
 /// Fills the draw queue up to one short of its bound with draws about no job, which cost what
 /// real ones cost to read and write.
 fn fill_draws<T: Config>() {
+	fill_draws_leaving::<T>(1);
+}
+
+/// Fills the draw queue up to `room` short of its bound with draws about no job.
+fn fill_draws_leaving<T: Config>(room: u32) {
 	Draws::<T>::mutate(|queue| {
 		let mut fake = JobId::MAX.saturating_sub(200_000);
-		while queue.len().saturating_add(1) < T::MaxPendingDraws::get() as usize {
+		while queue.len().saturating_add(room as usize) < T::MaxPendingDraws::get() as usize {
 			if queue.try_push(PendingDraw { job_id: fake, after: u32::MAX }).is_err() {
 				break;
 			}
@@ -257,6 +262,55 @@ mod benchmarks {
 		);
 
 		assert!(Jobs::<T>::contains_key(id));
+		Ok(())
+	}
+
+	/// A batch of `n` jobs whose payloads total `p` bytes (at least one each), half of them
+	/// sampled (two duties to find hosts for), from a consumer whose open jobs the batch fills,
+	/// with the draw queue as full as the batch allows.
+	#[benchmark]
+	fn submit_jobs(
+		n: Linear<1, { T::MaxOpenJobsPerAccount::get() }>,
+		p: Linear<1, { T::MaxPayloadLen::get() }>,
+	) -> Result<(), BenchmarkError> {
+		let (model, _) = market::<T>()?;
+		let who = consumer::<T>(0);
+		for _ in n..T::MaxOpenJobsPerAccount::get() {
+			job::<T>(&who, model, 1)?;
+		}
+		fill_draws_leaving::<T>(n);
+		let terms = T::Models::terms(model).ok_or(BenchmarkError::Stop("no model"))?;
+		let (share, extra) = (p / n, p % n);
+		let mut requests = Vec::new();
+		for index in 0..n {
+			let len = share.saturating_add(u32::from(index < extra)).max(1);
+			let max_output_tokens = terms
+				.max_output_tokens
+				.min(T::MaxOutputTokens::get())
+				.min(terms.context_length.saturating_sub(len))
+				.max(1);
+			let params = JobParams {
+				temperature_milli: if index % 2 == 1 { 700 } else { 0 },
+				seed: index.into(),
+				..JobParams::default()
+			};
+			requests.push(JobRequest {
+				payload: BoundedVec::truncate_from(vec![b'p'; len as usize]),
+				max_output_tokens,
+				params,
+			});
+		}
+		let jobs = BoundedVec::truncate_from(requests);
+		let first = NextJobId::<T>::get();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who.clone()), model, terms.price_per_token, jobs);
+
+		assert_eq!(NextJobId::<T>::get(), first.saturating_add(n.into()));
+		assert_eq!(
+			JobsOf::<T>::get(&who).map(|open| open.len()),
+			Some(T::MaxOpenJobsPerAccount::get() as usize)
+		);
 		Ok(())
 	}
 

@@ -717,6 +717,8 @@ pub mod pallet {
 		DeadlinesFull,
 		/// The payload is not UTF-8 text: the network's models take text prompts.
 		PayloadNotText,
+		/// A batch of jobs with none in it.
+		EmptyBatch,
 	}
 
 	#[pallet::hooks]
@@ -804,6 +806,34 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			Self::do_submit_job(who, model, payload, max_output_tokens, max_price_per_token, params)
 				.map(|_| ())
+		}
+
+		/// Buy inference in a batch: submit up to [`Config::MaxOpenJobsPerAccount`] jobs for
+		/// `model` in one transaction, whole or not at all, and hold their escrows. Each job is
+		/// what [`Pallet::submit_job`] makes of its request (the same checks, id, event and
+		/// draw of its executor); the batch shares the model's price limit, one check that a
+		/// host can take its largest job of each duty, and one hold.
+		///
+		/// - Origin: signed, by the consumer, who pays.
+		/// - `max_price_per_token`: the most the consumer agrees to pay per token, for every job.
+		/// - `jobs`: the requests ([`JobRequest`]), non-empty.
+		/// - Errors: [`Error::EmptyBatch`], and those of [`Pallet::submit_job`] (the first job
+		///   refused names it; a batch beyond the consumer's open jobs is
+		///   [`Error::TooManyOpenJobs`], beyond the draw queue's room [`Error::DrawsFull`]).
+		/// - Events: [`Event::JobSubmitted`] for each job, in the batch's order (consecutive ids).
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::submit_jobs(
+			jobs.len() as u32,
+			jobs.iter().map(|job| job.payload.len() as u32).fold(0u32, u32::saturating_add),
+		))]
+		pub fn submit_jobs(
+			origin: OriginFor<T>,
+			model: ModelId,
+			#[pallet::compact] max_price_per_token: BalanceOf<T>,
+			jobs: JobRequests<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_submit_jobs(who, model, max_price_per_token, jobs.into_inner()).map(|_| ())
 		}
 
 		/// Deliver a job's result.

@@ -2293,3 +2293,192 @@ fn draws_beyond_the_hooks_weight_wait_in_order() {
 		assert!(Draws::<Test>::get().is_empty());
 	});
 }
+
+/// Batches of jobs ([`Pallet::submit_jobs`]): each job what `submit_job` makes of it, the batch
+/// taken whole or not at all.
+mod batches {
+	use super::*;
+	use daya_primitives::ExecutorKind;
+
+	/// A request for model 0 of `text`, at most `max_out` output tokens, at `temperature_milli`.
+	fn request(text: &str, max_out: u32, temperature_milli: u32) -> JobRequest<Test> {
+		JobRequest {
+			payload: payload(text),
+			max_output_tokens: max_out,
+			params: JobParams { temperature_milli, seed: 7, format: PayloadFormat::Text },
+		}
+	}
+
+	fn submit_batch(who: AccountId, max_price: Balance, jobs: Vec<JobRequest<Test>>) -> DispatchResult {
+		Inference::submit_jobs(RuntimeOrigin::signed(who), 0, max_price, jobs.try_into().unwrap())
+	}
+
+	#[test]
+	fn a_batch_makes_the_jobs_single_submissions_make_with_one_hold() {
+		let requests =
+			vec![request("0123456789", 20, 0), request("abc", 5, 700), request("hello", 1, 0)];
+		// The same requests one call each, by another consumer in another chain.
+		let mut singles = Vec::new();
+		ExtBuilder::default().with_hosts().build_and_execute(|| {
+			for r in &requests {
+				let id = NextJobId::<Test>::get();
+				assert_ok!(Inference::submit_job(
+					RuntimeOrigin::signed(CONSUMER),
+					0,
+					r.payload.clone(),
+					r.max_output_tokens,
+					PRICE,
+					r.params,
+				));
+				singles.push(job(id));
+			}
+		});
+		let mut ext = ExtBuilder::default().with_hosts().build();
+		ext.execute_with(|| {
+			for who in [ALICE, BOB, CHARLIE, DAVE, EVE] {
+				register_host(who, &[0, 2]).unwrap();
+			}
+			MinSampleRate::set(&Perbill::zero());
+			InitialReputation::set(&Perbill::one());
+			let before = free(CONSUMER);
+			assert_ok!(submit_batch(CONSUMER, PRICE, requests.clone()));
+			// Escrows (10 + 20) * 10, (3 + 5) * 10, (5 + 1) * 10, held at once.
+			let escrows = [300, 80, 60];
+			assert_eq!(held(CONSUMER), 440);
+			assert_eq!(free(CONSUMER), before - 440);
+			assert_eq!(JobsOf::<Test>::get(CONSUMER).unwrap().into_inner(), vec![0, 1, 2]);
+			assert_eq!(NextJobId::<Test>::get(), 3);
+			assert_eq!(
+				Draws::<Test>::get().into_inner(),
+				(0..3).map(|job_id| PendingDraw { job_id, after: 1 }).collect::<Vec<_>>()
+			);
+			for (id, (single, escrow)) in singles.iter().zip(escrows).enumerate() {
+				let id = id as JobId;
+				assert_eq!(&job(id), single, "job {id} as its own call makes it");
+				System::assert_has_event(
+					Event::JobSubmitted {
+						job_id: id,
+						consumer: CONSUMER,
+						model: 0,
+						escrow,
+						payload_hash: single.payload_hash,
+					}
+					.into(),
+				);
+			}
+			check_invariants();
+			next_block();
+			for id in 0..3 {
+				assert_eq!(job(id).status, JobStatus::Assigned);
+			}
+			check_invariants();
+		});
+		ext.persist_offchain_overlay();
+		for (id, r) in requests.iter().enumerate() {
+			let indexed = ext.offchain_db().get(&payload_key(id as JobId)).expect("indexed");
+			let indexed = IndexedPayload::decode(&mut &indexed[..]).unwrap();
+			assert_eq!(indexed.payload, r.payload.to_vec());
+			assert_eq!(indexed.job_id, id as JobId);
+		}
+	}
+
+	#[test]
+	fn a_batch_with_one_bad_job_is_refused_whole_and_holds_nothing() {
+		ExtBuilder::default().with_hosts().build_and_execute(|| {
+			let good = || request("0123456789", 20, 0);
+			assert_noop!(submit_batch(CONSUMER, PRICE, vec![]), Error::<Test>::EmptyBatch);
+			// The first job refused names the error; the good ones before it are not kept.
+			for (bad, error) in [
+				(request("", 20, 0), Error::<Test>::EmptyPayload),
+				(request("hi", 0, 0), Error::<Test>::ZeroOutputTokens),
+				(request("hi", 20, MAX_TEMPERATURE_MILLI + 1), Error::<Test>::InvalidParams),
+				(request("hi", 1_000, 0), Error::<Test>::TooManyOutputTokens),
+			] {
+				assert_noop!(submit_batch(CONSUMER, PRICE, vec![good(), bad, good()]), error);
+			}
+			assert_noop!(
+				submit_batch(CONSUMER, PRICE - 1, vec![good(), good()]),
+				Error::<Test>::PriceAboveLimit
+			);
+			// More than the consumer may have open (4), counting those already open.
+			assert_ok!(submit_unassigned(CONSUMER));
+			assert_ok!(submit_unassigned(CONSUMER));
+			assert_noop!(
+				submit_batch(CONSUMER, PRICE, vec![good(), good(), good()]),
+				Error::<Test>::TooManyOpenJobs
+			);
+			assert_ok!(submit_batch(CONSUMER, PRICE, vec![good(), good()]));
+			assert_eq!(held(CONSUMER), 4 * ESCROW);
+			// Two draws left in the queue (6): a batch of three is refused before any hold.
+			assert_noop!(
+				submit_batch(CONSUMER_2, PRICE, vec![good(), good(), good()]),
+				Error::<Test>::DrawsFull
+			);
+			assert_ok!(submit_batch(CONSUMER_2, PRICE, vec![good(), good()]));
+			next_block();
+			// A consumer who can pay for two jobs but not three.
+			let poor = FERDIE;
+			let spare = free(poor) - 2 * ESCROW - 1;
+			assert_ok!(Balances::transfer_allow_death(RuntimeOrigin::signed(poor), GRACE, spare));
+			assert_noop!(
+				submit_batch(poor, PRICE, vec![good(), good(), good()]),
+				Error::<Test>::InsufficientBalance
+			);
+			assert_ok!(submit_batch(poor, PRICE, vec![good(), good()]));
+			assert_eq!(held(poor), 2 * ESCROW);
+		});
+	}
+
+	#[test]
+	fn a_batch_fills_the_market_to_its_bound_and_never_past_it() {
+		ExtBuilder::default().with_hosts().build_and_execute(|| {
+			let good = || request("0123456789", 20, 0);
+			// 14 open jobs at most; draws six a block.
+			for who in [CONSUMER, CONSUMER_2, FERDIE] {
+				assert_ok!(submit_batch(who, PRICE, vec![good(), good(), good(), good()]));
+				next_block();
+			}
+			assert_noop!(
+				submit_batch(GRACE, PRICE, vec![good(), good(), good()]),
+				Error::<Test>::MarketFull
+			);
+			assert_ok!(submit_batch(GRACE, PRICE, vec![good(), good()]));
+			assert_eq!(Jobs::<Test>::count(), MaxOpenJobs::get());
+		});
+	}
+
+	/// A batch cannot slip a job no host can run past the check of its duty: a sampled job among
+	/// greedy ones, with every host a greedy-only proxy, refuses the batch.
+	#[test]
+	fn a_batch_is_checked_for_a_host_of_each_duty() {
+		ExtBuilder::default().with_hosts().build_and_execute(|| {
+			for who in [ALICE, BOB, CHARLIE, DAVE, EVE] {
+				assert_ok!(Compute::set_executor_kind(
+					RuntimeOrigin::signed(who),
+					ExecutorKind::GreedyOnly
+				));
+			}
+			let mixed = vec![request("greedy", 5, 0), request("sampled", 5, 700)];
+			assert_noop!(submit_batch(CONSUMER, PRICE, mixed), Error::<Test>::NoHostAvailable);
+			assert_ok!(submit_batch(CONSUMER, PRICE, vec![request("greedy", 5, 0); 2]));
+		});
+	}
+
+	/// A batch is charged by its jobs and their bytes: more jobs or longer payloads never
+	/// weigh less.
+	#[test]
+	fn a_batch_weighs_by_its_jobs_and_bytes() {
+		use polkadot_sdk::frame_support::dispatch::GetDispatchInfo;
+		let weight = |jobs: Vec<JobRequest<Test>>| {
+			crate::Call::<Test>::submit_jobs { model: 0, max_price_per_token: PRICE, jobs: jobs.try_into().unwrap() }
+				.get_dispatch_info()
+				.call_weight
+		};
+		let one = weight(vec![request("0123456789", 20, 0)]);
+		let two = weight(vec![request("0123456789", 20, 0); 2]);
+		let longer = weight(vec![request("0123456789", 20, 0), request(&"x".repeat(60), 20, 0)]);
+		assert!(two.all_gte(one) && two.any_gt(one));
+		assert!(longer.all_gte(two) && longer.any_gt(two));
+		assert_eq!(one, <Test as Config>::WeightInfo::submit_jobs(1, 10));
+	}
+}

@@ -47,6 +47,33 @@ impl<T: Config> Get<u32> for MaxFingerprints<T> {
 	}
 }
 
+/// One job of a consumer's batch ([`crate::Pallet::submit_jobs`]): what
+/// [`crate::Pallet::submit_job`] takes for each job besides the model and the price limit,
+/// which the batch shares.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct JobRequest<T: Config> {
+	/// The prompt, non-empty UTF-8; it goes to the offchain index, not to state.
+	pub payload: Payload<T>,
+	/// The most tokens to generate (and pay for), non-zero, within the model's limits.
+	pub max_output_tokens: u32,
+	/// How to sample the output.
+	pub params: JobParams,
+}
+
+/// A consumer's batch of jobs: at most [`Config::MaxOpenJobsPerAccount`], the most one
+/// consumer may have open.
+pub type JobRequests<T> = BoundedVec<JobRequest<T>, <T as Config>::MaxOpenJobsPerAccount>;
+
 /// What an executor delivers for a job ([`crate::Pallet::submit_result`]).
 #[derive(
 	Encode,

@@ -21,6 +21,7 @@ use core::marker::PhantomData;
 /// Weight functions needed for `pallet_daya_inference`.
 pub trait WeightInfo {
 	fn submit_job(p: u32, ) -> Weight;
+	fn submit_jobs(n: u32, p: u32, ) -> Weight;
 	fn submit_result(o: u32, ) -> Weight;
 	fn submit_verdict_pass() -> Weight;
 	fn submit_verdict_probe(b: u32, ) -> Weight;
@@ -71,6 +72,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(2_685, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	fn submit_jobs(n: u32, p: u32, ) -> Weight {
+		Weight::from_parts(241_723_854, 13975)
+			.saturating_add(Weight::from_parts(241_723_854, 13975).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(2_685, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(422), added: 2897, mode: `MaxEncodedLen`)
@@ -433,6 +442,14 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(2_685, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
+	}
+	fn submit_jobs(n: u32, p: u32, ) -> Weight {
+		Weight::from_parts(241_723_854, 13975)
+			.saturating_add(Weight::from_parts(241_723_854, 13975).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(2_685, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(11_u64))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
 	}
 	fn submit_result(o: u32, ) -> Weight {
 		Weight::from_parts(176_149_849, 13775)

@@ -40,6 +40,7 @@ impl<T: Config> Pallet<T> {
 		Ok((terms, escrow))
 	}
 
+	/// Submits one job: [`Self::do_submit_jobs`] with a batch of one.
 	pub(crate) fn do_submit_job(
 		who: T::AccountId,
 		model: ModelId,
@@ -48,9 +49,24 @@ impl<T: Config> Pallet<T> {
 		max_price_per_token: BalanceOf<T>,
 		params: JobParams,
 	) -> Result<JobId, DispatchError> {
+		let request = JobRequest { payload, max_output_tokens, params };
+		let ids = Self::do_submit_jobs(who, model, max_price_per_token, alloc::vec![request])?;
+		ids.first().copied().ok_or_else(|| Error::<T>::EmptyBatch.into())
+	}
+
+	/// Checks one job request on its own (its parameters, payload and sizes against the
+	/// model's terms, its price against the limit) and returns the model's terms, the prompt's
+	/// tokens and the escrow.
+	fn check_job(
+		model: ModelId,
+		request: &JobRequest<T>,
+		max_price_per_token: BalanceOf<T>,
+	) -> Result<(daya_primitives::ModelTerms<BalanceOf<T>>, u32, BalanceOf<T>), DispatchError> {
+		let JobRequest { payload, max_output_tokens, params } = request;
+		let max_output_tokens = *max_output_tokens;
 		ensure!(params.is_valid(), Error::<T>::InvalidParams);
 		ensure!(!payload.is_empty(), Error::<T>::EmptyPayload);
-		ensure!(core::str::from_utf8(&payload).is_ok(), Error::<T>::PayloadNotText);
+		ensure!(core::str::from_utf8(payload).is_ok(), Error::<T>::PayloadNotText);
 		ensure!(max_output_tokens > 0, Error::<T>::ZeroOutputTokens);
 		// The payload's bound is a `u32`, so its length fits one.
 		let prompt_tokens = u32::try_from(payload.len()).map_err(|_| Error::<T>::Overflow)?;
@@ -68,77 +84,133 @@ impl<T: Config> Pallet<T> {
 				QuoteError::Overflow => Error::<T>::Overflow,
 			})?;
 		ensure!(terms.price_per_token <= max_price_per_token, Error::<T>::PriceAboveLimit);
+		Ok((terms, prompt_tokens, escrow))
+	}
+
+	/// Submits a consumer's batch of jobs for one model, whole or not at all: every job is
+	/// checked on its own first, then the batch against the consumer's open jobs, the market,
+	/// the draw queue, the hosts (one that can take the batch's largest job of each duty) and
+	/// the consumer's balance (all the escrows, held at once). Returns the jobs' ids, in the
+	/// batch's order (consecutive).
+	pub(crate) fn do_submit_jobs(
+		who: T::AccountId,
+		model: ModelId,
+		max_price_per_token: BalanceOf<T>,
+		requests: Vec<JobRequest<T>>,
+	) -> Result<Vec<JobId>, DispatchError> {
+		ensure!(!requests.is_empty(), Error::<T>::EmptyBatch);
+		let mut checked = Vec::with_capacity(requests.len());
+		let mut total = BalanceOf::<T>::zero();
+		// The largest escrow of the batch's greedy and sampled jobs: a host whose bond covers
+		// its fraud penalty can take every job of that duty.
+		let mut largest: [(Duty, Option<BalanceOf<T>>); 2] =
+			[(Duty::Greedy, None), (Duty::Sampled, None)];
+		for request in requests {
+			let (terms, prompt_tokens, escrow) =
+				Self::check_job(model, &request, max_price_per_token)?;
+			total = total.checked_add(&escrow).ok_or(Error::<T>::Overflow)?;
+			let duty = Duty::of_job(request.params.temperature_milli);
+			for (of, most) in largest.iter_mut() {
+				if *of == duty {
+					*most = Some(most.map_or(escrow, |most| most.max(escrow)));
+				}
+			}
+			checked.push((request, terms, prompt_tokens, escrow));
+		}
+		let count = u32::try_from(checked.len()).map_err(|_| Error::<T>::TooManyOpenJobs)?;
 
 		let mut open = JobsOf::<T>::get(&who).unwrap_or_default();
-		ensure!(open.len() < T::MaxOpenJobsPerAccount::get() as usize, Error::<T>::TooManyOpenJobs);
-		ensure!(Jobs::<T>::count() < T::MaxOpenJobs::get(), Error::<T>::MarketFull);
-
-		let job_id = NextJobId::<T>::get();
-		let next_id = job_id.checked_add(1).ok_or(Error::<T>::Overflow)?;
-		// The executor is drawn later, from randomness this block's author does not know; a job
-		// that no host could take (none serves the model, or none whose bond covers the job's
-		// fraud penalty) is refused now, holding nothing.
 		ensure!(
-			T::Hosts::select_host(
-				model,
-				Duty::of_job(params.temperature_milli),
-				core::slice::from_ref(&who),
-				[0u8; 32],
-				Self::bond_needed_for(escrow),
-			)
-			.is_some(),
-			Error::<T>::NoHostAvailable
+			open.len().saturating_add(checked.len()) <= T::MaxOpenJobsPerAccount::get() as usize,
+			Error::<T>::TooManyOpenJobs
 		);
 		ensure!(
-			T::Currency::can_hold(&HoldReason::JobEscrow.into(), &who, escrow),
+			Jobs::<T>::count().saturating_add(count) <= T::MaxOpenJobs::get(),
+			Error::<T>::MarketFull
+		);
+
+		let first_id = NextJobId::<T>::get();
+		let next_id = first_id.checked_add(JobId::from(count)).ok_or(Error::<T>::Overflow)?;
+		// The executors are drawn later, from randomness this block's author does not know; a
+		// job that no host could take (none serves the model, or none whose bond covers the
+		// job's fraud penalty) is refused now, holding nothing.
+		for (duty, escrow) in largest {
+			let Some(escrow) = escrow else { continue };
+			ensure!(
+				T::Hosts::select_host(
+					model,
+					duty,
+					core::slice::from_ref(&who),
+					[0u8; 32],
+					Self::bond_needed_for(escrow),
+				)
+				.is_some(),
+				Error::<T>::NoHostAvailable
+			);
+		}
+		ensure!(
+			T::Currency::can_hold(&HoldReason::JobEscrow.into(), &who, total),
 			Error::<T>::InsufficientBalance
 		);
-		let now = frame_system::Pallet::<T>::block_number();
-		Self::queue_draw(job_id)?;
-		T::Currency::hold(&HoldReason::JobEscrow.into(), &who, escrow)
+		ensure!(
+			Draws::<T>::decode_len().unwrap_or(0).saturating_add(checked.len())
+				<= T::MaxPendingDraws::get() as usize,
+			Error::<T>::DrawsFull
+		);
+		T::Currency::hold(&HoldReason::JobEscrow.into(), &who, total)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		open.try_push(job_id).map_err(|_| Error::<T>::TooManyOpenJobs)?;
 
-		let payload_hash = H256(blake2_256(&payload));
-		let indexed = IndexedPayload {
-			job_id,
-			model,
-			max_output_tokens,
-			params,
-			payload: payload.into_inner(),
-		};
-		offchain_index::set(&payload_key(job_id), &indexed.encode());
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut ids = Vec::with_capacity(checked.len());
+		let mut job_id = first_id;
+		for (request, terms, prompt_tokens, escrow) in checked {
+			let JobRequest { payload, max_output_tokens, params } = request;
+			Self::queue_draw(job_id)?;
+			open.try_push(job_id).map_err(|_| Error::<T>::TooManyOpenJobs)?;
 
-		let job = Job::<T> {
-			consumer: who.clone(),
-			model,
-			payload_hash,
-			prompt_tokens,
-			max_output_tokens,
-			params,
-			price_per_token: terms.price_per_token,
-			model_version: terms.version,
-			sampling_key: H256::zero(),
-			submitted_at: now,
-			executor: None,
-			reassigned: false,
-			cancel_requested: false,
-			delivered_at: None,
-			deadline: now,
-			delivery: None,
-			status: JobStatus::Unassigned { missed_by: None },
-		};
-		Jobs::<T>::insert(job_id, job);
+			let payload_hash = H256(blake2_256(&payload));
+			let indexed = IndexedPayload {
+				job_id,
+				model,
+				max_output_tokens,
+				params,
+				payload: payload.into_inner(),
+			};
+			offchain_index::set(&payload_key(job_id), &indexed.encode());
+
+			let job = Job::<T> {
+				consumer: who.clone(),
+				model,
+				payload_hash,
+				prompt_tokens,
+				max_output_tokens,
+				params,
+				price_per_token: terms.price_per_token,
+				model_version: terms.version,
+				sampling_key: H256::zero(),
+				submitted_at: now,
+				executor: None,
+				reassigned: false,
+				cancel_requested: false,
+				delivered_at: None,
+				deadline: now,
+				delivery: None,
+				status: JobStatus::Unassigned { missed_by: None },
+			};
+			Jobs::<T>::insert(job_id, job);
+			Self::deposit_event(Event::JobSubmitted {
+				job_id,
+				consumer: who.clone(),
+				model,
+				escrow,
+				payload_hash,
+			});
+			ids.push(job_id);
+			job_id = job_id.saturating_add(1);
+		}
 		JobsOf::<T>::insert(&who, open);
 		NextJobId::<T>::put(next_id);
-		Self::deposit_event(Event::JobSubmitted {
-			job_id,
-			consumer: who,
-			model,
-			escrow,
-			payload_hash,
-		});
-		Ok(job_id)
+		Ok(ids)
 	}
 
 	pub(crate) fn do_submit_result(
