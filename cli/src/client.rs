@@ -99,6 +99,26 @@ pub struct Sampling {
 	pub chat: bool,
 }
 
+impl Sampling {
+	/// The call's `JobParams`.
+	fn value(&self) -> Value {
+		Value::named_composite([
+			("temperature_milli", Value::u128(self.temperature_milli.into())),
+			("seed", Value::u128(self.seed.into())),
+			("format", Value::unnamed_variant(if self.chat { "Chat" } else { "Text" }, [])),
+		])
+	}
+}
+
+/// One job of a batch ([`Client::submit_jobs`]).
+pub struct JobRequest {
+	/// The prompt (or a chat's messages as JSON).
+	pub prompt: Vec<u8>,
+	/// The most tokens to generate.
+	pub max_output: u32,
+	pub sampling: Sampling,
+}
+
 /// A job just submitted. Its executor is drawn from the randomness of a later block (the
 /// `Inference.JobAssigned` event, and the job's view from then on, name it).
 pub struct Submitted {
@@ -364,6 +384,22 @@ fn find_event<E: scale_decode::DecodeAsFields>(
 		}
 	}
 	Ok(None)
+}
+
+/// Every event `pallet.name` of an extrinsic, in order.
+fn events_named<E: scale_decode::DecodeAsFields>(
+	events: &subxt::extrinsics::ExtrinsicEvents<PolkadotConfig>,
+	pallet: &str,
+	name: &str,
+) -> Result<Vec<E>, Failure> {
+	let mut found = Vec::new();
+	for event in events.iter() {
+		let event = event.map_err(short)?;
+		if event.pallet_name() == pallet && event.event_name() == name {
+			found.push(event.decode_fields_unchecked_as().map_err(short)?);
+		}
+	}
+	Ok(found)
 }
 
 /// The first line of a subxt error, without its nesting.
@@ -752,20 +788,68 @@ impl Client {
 				Value::from_bytes(prompt),
 				Value::u128(max_output.into()),
 				Value::u128(max_price),
-				Value::named_composite([
-					("temperature_milli", Value::u128(sampling.temperature_milli.into())),
-					("seed", Value::u128(sampling.seed.into())),
-					(
-						"format",
-						Value::unnamed_variant(if sampling.chat { "Chat" } else { "Text" }, []),
-					),
-				]),
+				sampling.value(),
 			],
 		);
 		let (events, block) = self.send(&call, signer).await?;
 		let event = find_event::<JobSubmittedEvent>(&events, "Inference", "JobSubmitted")?
 			.ok_or_else(|| Failure("the job was not submitted".into()))?;
 		Ok(Submitted { job_id: event.job_id, escrow: event.escrow, block })
+	}
+
+	/// The most jobs a batch may hold: one consumer's open jobs (`MaxOpenJobsPerAccount`).
+	pub async fn max_batch(&self) -> Result<u32, Failure> {
+		let at = self.api.at_current_block().await.map_err(short)?;
+		at.constants()
+			.entry(dynamic::constant::<u32>("Inference", "MaxOpenJobsPerAccount"))
+			.map_err(short)
+	}
+
+	/// Submits `jobs` for `model` in one transaction (`submit_jobs`), taken whole or not at
+	/// all; returns the jobs in the batch's order.
+	pub async fn submit_jobs(
+		&self,
+		signer: &Keypair,
+		model: u32,
+		jobs: Vec<JobRequest>,
+		max_price: u128,
+	) -> Result<Vec<Submitted>, Failure> {
+		if jobs.is_empty() {
+			return Err(Failure("a batch needs at least one job".into()));
+		}
+		// A clear error before signing: the quote checks the model and each job's sizes.
+		for job in &jobs {
+			self.quote(model, job.prompt.len() as u32, job.max_output).await?;
+		}
+		let count = jobs.len();
+		let requests = jobs.into_iter().map(|job| {
+			Value::named_composite([
+				("payload", Value::from_bytes(job.prompt)),
+				("max_output_tokens", Value::u128(job.max_output.into())),
+				("params", job.sampling.value()),
+			])
+		});
+		let call = dynamic::transaction(
+			"Inference",
+			"submit_jobs",
+			vec![
+				Value::u128(model.into()),
+				Value::u128(max_price),
+				Value::unnamed_composite(requests),
+			],
+		);
+		let (events, block) = self.send(&call, signer).await?;
+		let submitted = events_named::<JobSubmittedEvent>(&events, "Inference", "JobSubmitted")?
+			.into_iter()
+			.map(|event| Submitted { job_id: event.job_id, escrow: event.escrow, block })
+			.collect::<Vec<_>>();
+		if submitted.len() != count {
+			return Err(Failure(format!(
+				"the batch of {count} jobs made {} JobSubmitted events",
+				submitted.len()
+			)));
+		}
+		Ok(submitted)
 	}
 
 	pub async fn register_host(

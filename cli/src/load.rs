@@ -50,6 +50,8 @@ pub struct Plan {
 	pub funder: String,
 	pub consumers: u32,
 	pub open_per_consumer: u32,
+	/// The most jobs a consumer submits in one transaction (`submit_jobs`); 1: `submit_job`.
+	pub batch: u32,
 	pub prompt_bytes: u32,
 	pub max_output: u32,
 	pub jobs_for: Duration,
@@ -119,6 +121,8 @@ pub struct Limits {
 pub struct LoadReport {
 	pub consumers: u32,
 	pub open_per_consumer: u32,
+	/// The most jobs a transaction submitted.
+	pub batch: u32,
 	pub prompt_bytes: u32,
 	pub max_output_tokens: u32,
 	pub limits: Limits,
@@ -143,11 +147,11 @@ pub struct JobSummary {
 	/// Ended jobs (among `settled` and `refunded`) whose end was read from the chain's outcome
 	/// records, the follower having missed their block.
 	pub reconciled: u64,
-	/// Transactions refused or failed (not counted as jobs).
+	/// Jobs whose transaction was refused or failed (not counted as submitted).
 	pub failed: u64,
-	/// Transactions finalized in a block whose events the client could not read
-	/// ([`EVENT_READS`] tries): not counted as failed; their jobs are among `submitted` where
-	/// the follower read their block.
+	/// Jobs of transactions finalized in a block whose events the client could not read
+	/// ([`EVENT_READS`] tries): not counted as failed; they are among `submitted` where the
+	/// follower read their block.
 	pub unread: u64,
 	/// Why, each reason with how often.
 	pub failures: Vec<(String, u64)>,
@@ -365,8 +369,8 @@ pub async fn run(client: &Client, plan: Plan) -> Result<LoadReport, Failure> {
 	for (index, key) in keys.iter().enumerate() {
 		let nonce = client.next_nonce_of(key).await?;
 		let (client, key, state) = (client.clone(), key.clone(), state.clone());
-		let (model, prompt_bytes, max_output, open) =
-			(plan.model, plan.prompt_bytes, plan.max_output, plan.open_per_consumer);
+		let (model, prompt_bytes, max_output, open, batch) =
+			(plan.model, plan.prompt_bytes, plan.max_output, plan.open_per_consumer, plan.batch);
 		consumers.push(tokio::spawn(async move {
 			consume(
 				client,
@@ -378,6 +382,7 @@ pub async fn run(client: &Client, plan: Plan) -> Result<LoadReport, Failure> {
 				prompt_bytes,
 				max_output,
 				open,
+				batch,
 				deadline,
 			)
 			.await
@@ -469,8 +474,8 @@ pub const EVENT_READS: u32 = 4;
 
 /// What a finalized job submission came to.
 enum Landed {
-	/// Its job.
-	Job(u64),
+	/// Its jobs, in the batch's order.
+	Jobs(Vec<u64>),
 	/// It failed (its dispatch error, or no job submitted).
 	Failed(String),
 	/// Its events could not be read.
@@ -487,15 +492,18 @@ where
 	for attempt in 1..=EVENT_READS {
 		match in_block.wait_for_success().await {
 			Ok(events) => {
-				return events
+				let jobs = events
 					.iter()
 					.filter_map(Result::ok)
-					.find(|e| e.pallet_name() == "Inference" && e.event_name() == "JobSubmitted")
-					.and_then(|e| e.decode_fields_unchecked_as::<JobSubmitted>().ok())
-					.map_or_else(
-						|| Landed::Failed("no job submitted".into()),
-						|e| Landed::Job(e.job_id),
-					)
+					.filter(|e| e.pallet_name() == "Inference" && e.event_name() == "JobSubmitted")
+					.filter_map(|e| e.decode_fields_unchecked_as::<JobSubmitted>().ok())
+					.map(|e| e.job_id)
+					.collect::<Vec<_>>();
+				return if jobs.is_empty() {
+					Landed::Failed("no job submitted".into())
+				} else {
+					Landed::Jobs(jobs)
+				};
 			},
 			Err(
 				error @ (TransactionEventsError::ExtrinsicFailed(_)
@@ -585,8 +593,9 @@ async fn latest(
 	api.at_current_block().await.map_err(|e| Failure(e.to_string()))
 }
 
-/// One consumer: keeps up to `open` jobs open until `deadline`; returns, for each job it got
-/// included, what tells when it ended.
+/// One consumer: keeps up to `open` jobs open until `deadline`, submitting as many as have
+/// room at once (up to `batch` a transaction, `submit_jobs`; one is `submit_job`); returns, for
+/// each transaction it got included, what tells when its jobs ended.
 #[allow(clippy::too_many_arguments)]
 async fn consume(
 	client: Client,
@@ -598,6 +607,7 @@ async fn consume(
 	prompt_bytes: u32,
 	max_output: u32,
 	open: u32,
+	batch: u32,
 	deadline: Instant,
 ) -> Vec<oneshot::Receiver<()>> {
 	let api = client.api().clone();
@@ -611,27 +621,61 @@ async fn consume(
 		else {
 			break;
 		};
+		// Every other slot free now joins the batch.
+		let mut held = vec![slot];
+		while held.len() < batch.max(1) as usize {
+			match slots.clone().try_acquire_owned() {
+				Ok(more) => held.push(more),
+				Err(_) => break,
+			}
+		}
 		if resync.swap(false, std::sync::atomic::Ordering::SeqCst) {
 			if let Ok(next) = client.next_nonce_of(&key).await {
 				nonce = next;
 			}
 		}
-		sent += 1;
-		let call = dynamic::transaction(
-			"Inference",
-			"submit_job",
-			vec![
-				Value::u128(model.into()),
-				Value::from_bytes(prompt(index, sent, prompt_bytes)),
-				Value::u128(max_output.into()),
-				Value::u128(u128::MAX),
-				Value::named_composite([
-					("temperature_milli", Value::u128(0)),
-					("seed", Value::u128(sent.into())),
-					("format", Value::unnamed_variant("Text", [])),
-				]),
-			],
-		);
+		let params = |seed: u64| {
+			Value::named_composite([
+				("temperature_milli", Value::u128(0)),
+				("seed", Value::u128(seed.into())),
+				("format", Value::unnamed_variant("Text", [])),
+			])
+		};
+		let call = if batch <= 1 {
+			sent += 1;
+			dynamic::transaction(
+				"Inference",
+				"submit_job",
+				vec![
+					Value::u128(model.into()),
+					Value::from_bytes(prompt(index, sent, prompt_bytes)),
+					Value::u128(max_output.into()),
+					Value::u128(u128::MAX),
+					params(sent),
+				],
+			)
+		} else {
+			let jobs = (0..held.len())
+				.map(|_| {
+					sent += 1;
+					Value::named_composite([
+						("payload", Value::from_bytes(prompt(index, sent, prompt_bytes))),
+						("max_output_tokens", Value::u128(max_output.into())),
+						("params", params(sent)),
+					])
+				})
+				.collect::<Vec<_>>();
+			dynamic::transaction(
+				"Inference",
+				"submit_jobs",
+				vec![
+					Value::u128(model.into()),
+					Value::u128(u128::MAX),
+					Value::unnamed_composite(jobs),
+				],
+			)
+		};
+		let count = held.len() as u64;
 		let progress = match latest(&api).await {
 			Ok(at) => match signed(&at, &call, &key, nonce).await {
 				Ok(tx) => tx.submit_and_watch().await.map_err(|e| Failure(e.to_string())),
@@ -645,12 +689,12 @@ async fn consume(
 				// Refused by the pool: the nonce is free again; wait a little.
 				{
 					let mut state = lock(&state);
-					state.failed += 1;
+					state.failed += count;
 					let reason = error.line().chars().take(120).collect();
-					*state.reasons.entry(reason).or_default() += 1;
+					*state.reasons.entry(reason).or_default() += count;
 				}
 				eprintln!("[load] consumer {index}: {}", error.line());
-				drop(slot);
+				drop(held);
 				if let Ok(next) = client.next_nonce_of(&key).await {
 					nonce = next;
 				}
@@ -666,41 +710,49 @@ async fn consume(
 				// Dropped from the pool and never included, or the status stream broke.
 				Err(error) => Landed::Failed(error.to_string()),
 			};
-			let job_id = match landed {
-				Landed::Job(job_id) => job_id,
+			let jobs = match landed {
+				Landed::Jobs(jobs) => jobs,
 				Landed::Failed(error) => {
 					// The nonce is read again (the pool's count, which is right either way).
 					resync.store(true, std::sync::atomic::Ordering::SeqCst);
 					let reason = Failure(error).line().chars().take(120).collect();
 					let mut state = lock(&state);
-					*state.reasons.entry(reason).or_default() += 1;
-					state.failed += 1;
-					drop(slot);
+					*state.reasons.entry(reason).or_default() += count;
+					state.failed += count;
 					return;
 				},
 				Landed::Unread(error) => {
-					// In a finalized block: its job, if it made one, is the follower's to count
-					// (its id unknown here, the slot is not held for its end).
+					// In a finalized block: its jobs, if it made any, are the follower's to
+					// count (their ids unknown here, the slots are not held for their ends).
 					eprintln!("[load] a finalized transaction's events were not read: {error}");
-					lock(&state).unread += 1;
-					drop(slot);
+					lock(&state).unread += count;
 					return;
 				},
 			};
-			let (tx, rx) = oneshot::channel();
-			{
-				let mut state = lock(&state);
-				if state.ended.contains_key(&job_id) {
-					let _ = tx.send(());
-				} else {
-					state.waiting.insert(job_id, tx);
+			// Each job gives its slot back when it ends.
+			let mut ends = Vec::new();
+			for (job_id, slot) in jobs.into_iter().zip(held) {
+				let (tx, rx) = oneshot::channel();
+				{
+					let mut state = lock(&state);
+					if state.ended.contains_key(&job_id) {
+						let _ = tx.send(());
+					} else {
+						state.waiting.insert(job_id, tx);
+					}
 				}
+				ends.push(tokio::spawn(async move {
+					let _ = rx.await;
+					drop(slot);
+				}));
 			}
-			let _ = rx.await;
-			drop(slot);
+			for end in ends {
+				let _ = end.await;
+			}
 		}));
 	}
-	// What is still open when submitting stops: each job's end, as its task finishes.
+	// What is still open when submitting stops: each transaction's jobs' ends, as its task
+	// finishes.
 	let mut waits = Vec::new();
 	for task in tasks {
 		let (tx, rx) = oneshot::channel();
@@ -993,6 +1045,7 @@ fn summarize(plan: &Plan, limits: Limits, state: &State) -> LoadReport {
 	LoadReport {
 		consumers: plan.consumers,
 		open_per_consumer: plan.open_per_consumer,
+		batch: plan.batch.max(1),
 		prompt_bytes: plan.prompt_bytes,
 		max_output_tokens: plan.max_output,
 		limits,
@@ -1028,22 +1081,24 @@ impl std::fmt::Display for LoadReport {
 		let jobs = &self.jobs;
 		writeln!(
 			f,
-			"\njobs ({} consumers, up to {} open each, {} B prompts, {} output tokens), {} blocks:",
+			"\njobs ({} consumers, up to {} open each, up to {} a transaction, {} B prompts, {} \
+			 output tokens), {} blocks:",
 			self.consumers,
 			self.open_per_consumer,
+			self.batch,
 			self.prompt_bytes,
 			self.max_output_tokens,
 			jobs.blocks
 		)?;
 		writeln!(
 			f,
-			"  submitted {}, settled {}, refunded {}, still open {}, transactions failed {}",
+			"  submitted {}, settled {}, refunded {}, still open {}, jobs whose transaction failed {}",
 			jobs.submitted, jobs.settled, jobs.refunded, jobs.open_at_end, jobs.failed
 		)?;
 		if jobs.unread > 0 {
 			writeln!(
 				f,
-				"  {} transactions finalized whose events could not be read (not counted failed)",
+				"  {} jobs of transactions finalized whose events could not be read (not counted failed)",
 				jobs.unread
 			)?;
 		}

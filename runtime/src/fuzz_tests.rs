@@ -243,21 +243,39 @@ fn run_sequence(bytes: &[u8], min_calls: u64, min_blocks: u64, stats: &mut Stats
 			calls += 1;
 			match op {
 				0 | 1 => {
-					let len = 1 + input.below(60) as usize;
-					let prompt: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
-					let params = JobParams {
-						temperature_milli: if input.below(2) == 0 { 0 } else { 700 },
-						..Default::default()
-					};
-					let result = Inference::submit_job(
-						RuntimeOrigin::signed(consumer(input.below(4))),
-						0,
-						prompt.try_into().unwrap(),
-						1 + input.below(64),
-						UNIT,
-						params,
-					);
-					stats.record("submit_job", result);
+					// One job, or (one time in four) a batch of one to four.
+					let batch = (input.below(4) == 0).then(|| 1 + input.below(4));
+					let mut requests = Vec::new();
+					for _ in 0..batch.unwrap_or(1) {
+						let len = 1 + input.below(60) as usize;
+						let prompt: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+						let params = JobParams {
+							temperature_milli: if input.below(2) == 0 { 0 } else { 700 },
+							..Default::default()
+						};
+						requests.push(pallet_daya_inference::JobRequest::<Runtime> {
+							payload: prompt.try_into().unwrap(),
+							max_output_tokens: 1 + input.below(64),
+							params,
+						});
+					}
+					let origin = RuntimeOrigin::signed(consumer(input.below(4)));
+					if batch.is_some() {
+						let result =
+							Inference::submit_jobs(origin, 0, UNIT, requests.try_into().unwrap());
+						stats.record("submit_jobs", result);
+					} else {
+						let request = requests.remove(0);
+						let result = Inference::submit_job(
+							origin,
+							0,
+							request.payload,
+							request.max_output_tokens,
+							UNIT,
+							request.params,
+						);
+						stats.record("submit_job", result);
+					}
 				},
 				2 | 3 => {
 					// Usually from the job's executor, sometimes from anyone.
@@ -445,6 +463,7 @@ fn a_short_fuzz_campaign_keeps_every_invariant() {
 	}
 	stats.print(start.elapsed().as_secs_f64());
 	assert!(stats.outcomes.keys().any(|(call, how)| *call == "submit_result" && how == "ok"));
+	assert!(stats.outcomes.keys().any(|(call, how)| *call == "submit_jobs" && how == "ok"));
 	assert!(stats
 		.outcomes
 		.keys()

@@ -11,7 +11,7 @@ use frame_support::{
 	},
 	weights::Weight,
 };
-use pallet_daya_inference::{HoldReason as InferenceHold, JobStatus, Jobs, Outcomes};
+use pallet_daya_inference::{DrawKind, HoldReason as InferenceHold, JobStatus, Jobs, Outcomes};
 use sp_keyring::Sr25519Keyring;
 
 /// How a host behaves.
@@ -394,24 +394,43 @@ fn a_job_life_weight_and_jobs_per_block() {
 		);
 		(weight, signed.encoded_size() as u64)
 	};
-	let draw = Market::<Runtime>::draw_weight();
-	// How many draws a hook budget allows, after the hook's base.
-	let draws_in = |budget: Weight| {
+	// A life's two draws, each admitted at its kind's bound with the read of its job that
+	// tells the kind: the executor's (an assignment) and the result's (sampled, then settled or
+	// given its validator).
+	let lookup = <Runtime as frame_system::Config>::DbWeight::get().reads(1);
+	let assign = Market::<Runtime>::draw_bound(DrawKind::Assign).saturating_add(lookup);
+	let sample = Market::<Runtime>::draw_bound(DrawKind::Sample).saturating_add(lookup);
+	let life_draws = assign.saturating_add(sample);
+	// How many lives' draws a hook budget allows, after the hook's base.
+	let lives_drawn_in = |budget: Weight| {
 		let room = budget.saturating_sub(Market::<Runtime>::hook_base_weight());
-		(room.ref_time() / draw.ref_time().max(1)).min(room.proof_size() / draw.proof_size().max(1))
+		(room.ref_time() / life_draws.ref_time().max(1))
+			.min(room.proof_size() / life_draws.proof_size().max(1))
 	};
-	let draws_per_block = draws_in(hook_budget);
+	let lives_drawn = lives_drawn_in(hook_budget);
 	println!(
 		"limits of a 6 s block: normal class {} ms, {} KiB proof, {} KiB length; the job \
-		 market's hook {} ms, {} KiB proof ({draws_per_block} draws at {} µs, {} B proof each); \
-		 {deadlines_per_block} deadlines a bucket, {queue} queued draws",
+		 market's hook {} ms, {} KiB proof (the draws of {lives_drawn} lives: an assignment at \
+		 {} µs, {} B proof, a sample at {} µs, {} B; every draw at the dearest kind's {} µs, {} B \
+		 would allow {}); {deadlines_per_block} deadlines a bucket, {queue} queued draws",
 		normal_max.ref_time() / 1_000_000_000,
 		normal_max.proof_size() / 1024,
 		normal_length / 1024,
 		hook_budget.ref_time() / 1_000_000_000,
 		hook_budget.proof_size() / 1024,
-		draw.ref_time() / 1_000_000,
-		draw.proof_size(),
+		assign.ref_time() / 1_000_000,
+		assign.proof_size(),
+		sample.ref_time() / 1_000_000,
+		sample.proof_size(),
+		Market::<Runtime>::draw_weight().ref_time() / 1_000_000,
+		Market::<Runtime>::draw_weight().proof_size(),
+		{
+			let room = hook_budget.saturating_sub(Market::<Runtime>::hook_base_weight());
+			let most = Market::<Runtime>::draw_weight().saturating_add(lookup);
+			(room.ref_time() / most.ref_time().max(1))
+				.min(room.proof_size() / most.proof_size().max(1))
+				/ 2
+		},
 	);
 	println!(
 		"{:<28} {:>9} {:>9} {:>7} | {:>6} {:>6} {:>6} {:>6} {:>9} {:>6} | {:>5}  binds",
@@ -428,18 +447,38 @@ fn a_job_life_weight_and_jobs_per_block() {
 		"fit"
 	);
 	let mut fits = Vec::new();
-	// The normal class's part of a 256 B / 1 KiB life, not validated and validated.
+	// The normal class's part of a 256 B / 1 KiB life: not validated and validated, submitted
+	// one call a job and in batches.
 	let mut small_lives = Vec::new();
+	// A consumer's batch: as many jobs as one may have open.
+	let batch = <Runtime as pallet_daya_inference::Config>::MaxOpenJobsPerAccount::get();
 	for (prompt, output) in [(256u32, 1_024u32), (1_024, 4_096)] {
-		for validated in [false, true] {
+		for (batched, validated) in [(false, false), (false, true), (true, false), (true, true)] {
 			let tokens = output / 4;
-			let submit = RuntimeCall::Inference(pallet_daya_inference::Call::submit_job {
-				model: 0,
-				payload: vec![b'x'; prompt as usize].try_into().unwrap(),
-				max_output_tokens: tokens,
-				max_price_per_token: 1,
-				params: JobParams::default(),
-			});
+			// A job submitted in its own call, or its share of a consumer's batch.
+			let (submit, jobs_in_submit) = if batched {
+				let request = pallet_daya_inference::JobRequest::<Runtime> {
+					payload: vec![b'x'; prompt as usize].try_into().unwrap(),
+					max_output_tokens: tokens,
+					params: JobParams::default(),
+				};
+				let jobs = vec![request; batch as usize].try_into().unwrap();
+				let call = pallet_daya_inference::Call::submit_jobs {
+					model: 0,
+					max_price_per_token: 1,
+					jobs,
+				};
+				(RuntimeCall::Inference(call), u64::from(batch))
+			} else {
+				let call = pallet_daya_inference::Call::submit_job {
+					model: 0,
+					payload: vec![b'x'; prompt as usize].try_into().unwrap(),
+					max_output_tokens: tokens,
+					max_price_per_token: 1,
+					params: JobParams::default(),
+				};
+				(RuntimeCall::Inference(call), 1)
+			};
 			let result = RuntimeCall::Inference(pallet_daya_inference::Call::submit_result {
 				job_id: JobId::MAX,
 				result: crate::tests::job_result(&vec![b'x'; output as usize], prompt / 4, tokens),
@@ -458,32 +497,42 @@ fn a_job_life_weight_and_jobs_per_block() {
 				probe: None,
 			});
 			let declared = |call: &RuntimeCall| call.get_dispatch_info().call_weight;
-			let mut calls = vec![(declared(&submit), submit), (declared(&result), result)];
+			// Each call with the number of lives that share it.
+			let mut calls =
+				vec![(declared(&submit), submit, jobs_in_submit), (declared(&result), result, 1)];
 			if validated {
-				calls.push((Market::<Runtime>::probe_pass_weight(1), shown));
-				calls.push((Market::<Runtime>::pass_weight(), recognised));
+				calls.push((Market::<Runtime>::probe_pass_weight(1), shown, 1));
+				calls.push((Market::<Runtime>::pass_weight(), recognised, 1));
 			}
-			if (prompt, validated) == (256, true) {
+			if prompt == 256 && validated {
 				// Where a life's normal-class weight goes: each call's own weight (as charged),
 				// and what every signed extrinsic adds (its transaction extensions, the base).
-				for (own, call) in &calls {
+				for (own, call, lives) in
+					calls.iter().filter(|(_, _, lives)| batched || *lives == 1)
+				{
 					let extension = extension_of(call);
 					println!(
-						"  {:<16} call {:>5} µs {:>6} B proof; extensions {:>4} µs {:>6} B; base {:>4} µs",
+						"  {:<16} call {:>5} µs {:>6} B proof; extensions {:>4} µs {:>6} B; base {:>4} µs{}",
 						call.get_call_metadata().function_name,
 						own.ref_time() / 1_000_000,
 						own.proof_size(),
 						extension.ref_time() / 1_000_000,
 						extension.proof_size(),
 						normal.base_extrinsic.ref_time() / 1_000_000,
+						if *lives > 1 { format!(" (shared by {lives} jobs)") } else { String::new() },
 					);
 				}
 			}
 			let (mut life, mut length) = (Weight::zero(), 0u64);
-			for (charged, call) in calls {
+			for (charged, call, lives) in calls {
 				let (weight, bytes) = extrinsic(call, charged);
-				life = life.saturating_add(weight);
-				length += bytes;
+				// A shared extrinsic's part, rounded up.
+				let part = |total: u64| total.div_ceil(lives);
+				life = life.saturating_add(Weight::from_parts(
+					part(weight.ref_time()),
+					part(weight.proof_size()),
+				));
+				length += part(bytes);
 			}
 			if prompt == 256 {
 				small_lives.push(life);
@@ -495,14 +544,18 @@ fn a_job_life_weight_and_jobs_per_block() {
 				("normal ref time", normal_max.ref_time() / life.ref_time().max(1)),
 				("normal proof", normal_max.proof_size() / life.proof_size().max(1)),
 				("length", normal_length / length.max(1)),
-				("hook's draws", draws_per_block / draws),
+				("hook's draws", lives_drawn),
 				("deadline bucket", deadlines_per_block / deadlines),
 				("draw queue", queue / draws),
 			];
 			let (binds, fit) = bounds.iter().min_by_key(|(_, n)| *n).copied().unwrap();
 			println!(
 				"{:<28} {:>9} {:>9} {:>7} | {:>6} {:>6} {:>6} {:>6} {:>9} {:>6} | {:>5}  {binds}",
-				format!("{prompt} B / {output} B{}", if validated { ", validated" } else { "" }),
+				format!(
+					"{prompt} B / {output} B{}{}",
+					if batched { ", batched" } else { "" },
+					if validated { ", validated" } else { "" }
+				),
 				life.ref_time() / 1_000_000,
 				life.proof_size(),
 				length,
@@ -523,16 +576,23 @@ fn a_job_life_weight_and_jobs_per_block() {
 	println!("split of the block (normal class, hook) and the 256 B / 1 KiB lives it carries:");
 	for hook in [20u32, 25, 30, 35, 40, 45] {
 		let normal_room = Perbill::from_percent(95 - hook) * weights.max_block;
-		let draws = draws_in(Perbill::from_percent(hook) * weights.max_block);
+		let drawn = lives_drawn_in(Perbill::from_percent(hook) * weights.max_block);
 		let carried = small_lives
 			.iter()
 			.map(|life| {
 				(normal_room.ref_time() / life.ref_time().max(1))
 					.min(normal_room.proof_size() / life.proof_size().max(1))
-					.min(draws / 2)
+					.min(drawn)
 			})
 			.collect::<Vec<_>>();
-		println!("  {}% and {hook}%: {} lives, {} validated", 95 - hook, carried[0], carried[1]);
+		println!(
+			"  {}% and {hook}%: {} lives, {} validated; in batches {}, {} validated",
+			95 - hook,
+			carried[0],
+			carried[1],
+			carried[2],
+			carried[3]
+		);
 	}
 	// With a job and its result each a signed extrinsic, the extensions' estimates alone (the
 	// registry's weights of the transaction extensions) bound the normal class.

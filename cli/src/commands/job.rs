@@ -84,6 +84,29 @@ pub enum JobCommand {
 		#[arg(long, default_value_t = 600, value_name = "SECONDS", requires = "wait")]
 		timeout: u64,
 	},
+	/// Submit a batch: one job per line of a file (empty lines skipped), in one transaction,
+	/// taken whole or not at all (at most as many jobs as one consumer may have open); prints
+	/// the job ids.
+	Batch {
+		/// The model, by name (`daya-dev-llama`) or id (`0`).
+		#[arg(long, value_name = "MODEL")]
+		model: String,
+		/// The file of prompts, one a line.
+		#[arg(long, value_name = "FILE")]
+		prompts: PathBuf,
+		/// The most tokens to generate (and pay for), for each job.
+		#[arg(long, default_value_t = 256, value_name = "N")]
+		max_tokens: u32,
+		/// Sampling temperature, 0 (greedy, the default) to 2, for each job.
+		#[arg(long, default_value_t = 0.0, value_name = "T")]
+		temperature: f64,
+		/// Your seed for the first job's sampler; each next line's is one more.
+		#[arg(long, default_value_t = 0, value_name = "N")]
+		seed: u64,
+		/// The most to pay per token, in DAYA; the model's current price if not given.
+		#[arg(long, value_name = "DAYA")]
+		max_price: Option<String>,
+	},
 	/// Where a job is, or how it ended.
 	Status {
 		/// The job id.
@@ -120,6 +143,40 @@ impl JobCommand {
 		match self {
 			JobCommand::Submit { prompt, max_price, wait, timeout } => {
 				submit(ctx, prompt, max_price, wait.then_some(Duration::from_secs(timeout))).await
+			},
+			JobCommand::Batch { model, prompts, max_tokens, temperature, seed, max_price } => {
+				let lines = batch_lines(&prompts)?;
+				let temperature_milli = temperature_milli(temperature)?;
+				let signer = ctx.signer()?;
+				let (id, model) = ctx.client.model(&ModelRef::parse(&model)).await?;
+				let most = ctx.client.max_batch().await?;
+				if lines.len() > most as usize {
+					return fail(format!(
+						"{} holds {} prompts; a batch holds at most {most} (the jobs one consumer \
+						 may have open)",
+						prompts.display(),
+						lines.len()
+					));
+				}
+				let max_price = match max_price {
+					Some(text) => parse_amount(&text)?,
+					None => model.price_per_token,
+				};
+				let jobs = lines
+					.into_iter()
+					.zip(0u64..)
+					.map(|(prompt, index)| client::JobRequest {
+						prompt,
+						max_output: max_tokens,
+						sampling: client::Sampling {
+							temperature_milli,
+							seed: seed.wrapping_add(index),
+							chat: false,
+						},
+					})
+					.collect();
+				let submitted = ctx.client.submit_jobs(&signer, id, jobs, max_price).await?;
+				Ok(report::Batch::new(&submitted).into())
 			},
 			JobCommand::Status { id } => status(ctx, id).await,
 			JobCommand::Output { id } => output(ctx, id).await.map(Report::from),
@@ -242,14 +299,40 @@ fn prompt_bytes(args: &PromptArgs) -> Result<Vec<u8>, Failure> {
 	serde_json::to_vec(&messages).map_err(|e| Failure(format!("encoding the chat: {e}")))
 }
 
+/// The prompts of a batch file: its non-empty lines, each UTF-8 text.
+fn batch_lines(path: &std::path::Path) -> Result<Vec<Vec<u8>>, Failure> {
+	let bytes = std::fs::read(path)
+		.map_err(|e| Failure(format!("cannot read the prompts file {}: {e}", path.display())))?;
+	let mut lines = Vec::new();
+	for (number, line) in bytes.split(|byte| *byte == b'\n').enumerate() {
+		let line = line.strip_suffix(b"\r").unwrap_or(line);
+		if line.iter().all(u8::is_ascii_whitespace) {
+			continue;
+		}
+		if std::str::from_utf8(line).is_err() {
+			return fail(format!("line {} of {} is not UTF-8 text", number + 1, path.display()));
+		}
+		lines.push(line.to_vec());
+	}
+	if lines.is_empty() {
+		return fail(format!("{} holds no prompt", path.display()));
+	}
+	Ok(lines)
+}
+
+/// A `--temperature` in thousandths, checked.
+fn temperature_milli(temperature: f64) -> Result<u32, Failure> {
+	if !temperature.is_finite() || !(0.0..=2.0).contains(&temperature) {
+		return fail(format!("--temperature {temperature} is not between 0 and 2"));
+	}
+	Ok((temperature * 1000.0).round() as u32)
+}
+
 /// A job's payload and sampling parameters, checked.
 fn request(args: &PromptArgs) -> Result<Request, Failure> {
-	if !args.temperature.is_finite() || !(0.0..=2.0).contains(&args.temperature) {
-		return fail(format!("--temperature {} is not between 0 and 2", args.temperature));
-	}
 	Ok(Request {
+		temperature_milli: temperature_milli(args.temperature)?,
 		payload: prompt_bytes(args)?,
-		temperature_milli: (args.temperature * 1000.0).round() as u32,
 		seed: args.seed,
 		chat: args.chat,
 	})

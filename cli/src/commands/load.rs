@@ -24,6 +24,10 @@ pub struct LoadArgs {
 	/// Jobs each consumer keeps open: the next is submitted as soon as one ends.
 	#[arg(long, default_value_t = 8, value_name = "N")]
 	open_per_consumer: u32,
+	/// The most jobs a consumer submits in one transaction (`Inference.submit_jobs`, every
+	/// job that has room at once); 1 submits each job in its own (`submit_job`).
+	#[arg(long, default_value_t = 1, value_name = "N")]
+	batch: u32,
 	/// Each prompt's size in bytes.
 	#[arg(long, default_value_t = 256, value_name = "BYTES")]
 	prompt_bytes: u32,
@@ -59,6 +63,7 @@ impl LoadArgs {
 			funder,
 			consumers: self.consumers,
 			open_per_consumer: self.open_per_consumer,
+			batch: self.batch,
 			prompt_bytes: self.prompt_bytes,
 			max_output: self.max_tokens,
 			jobs_for: Duration::from_secs(self.duration),

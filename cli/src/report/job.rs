@@ -153,6 +153,32 @@ impl fmt::Display for Submitted {
 	}
 }
 
+/// A batch just submitted (`job batch`): its jobs, in the file's order.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Batch {
+	/// The jobs, each as `job submit` reports it.
+	pub jobs: Vec<Submitted>,
+}
+
+impl Batch {
+	/// The report of a batch just submitted.
+	pub fn new(jobs: &[client::Submitted]) -> Self {
+		Batch { jobs: jobs.iter().map(Submitted::new).collect() }
+	}
+}
+
+impl fmt::Display for Batch {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		let block = self.jobs.first().map_or(0, |job| job.block);
+		writeln!(f, "{} jobs submitted in block {block}:", self.jobs.len())?;
+		for job in &self.jobs {
+			writeln!(f, "  job {}: escrow {}", job.job_id, job.escrow)?;
+		}
+		writeln!(f, "their executors are drawn from a later block (see `daya job status ID`)")
+	}
+}
+
 /// How a job ended (`job status` of an ended job).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]

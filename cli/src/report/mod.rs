@@ -16,7 +16,7 @@ pub use governance::{
 	UpgradeApplied, Voted,
 };
 pub use host::{Collator, Executor, Host, KeyInserted, Left, PocWindow};
-pub use job::{progress, Cancelled, Finished, JobStatus, Outcome, Output, Quote, Submitted};
+pub use job::{progress, Batch, Cancelled, Finished, JobStatus, Outcome, Output, Quote, Submitted};
 pub use model::{Model, Models};
 pub use rewards::{Claimed, Pending, Schedule};
 
@@ -56,6 +56,8 @@ reports! {
 	Quote(Quote),
 	/// `job submit` without `--wait`.
 	Submitted(Submitted),
+	/// `job batch`.
+	Batch(Batch),
 	/// `job submit --wait`.
 	Finished(Finished),
 	/// `job status` of an open job.

@@ -124,7 +124,8 @@
 //!   accusation; the caller tries again in a later block). `on_initialize` works within
 //!   [`Config::MaxHookWeight`]: it handles the buckets from the oldest it has not finished
 //!   ([`DeadlineCursor`]), each deadline counted at the most a time-out can cost, then allows as
-//!   many queued draws as the rest covers ([`DrawsAllowed`]; queued draws keep up to half of the
+//!   many queued draws as the rest covers, each at its kind's bound ([`DrawBudget`],
+//!   [`Pallet::draw_bound`]; queued draws keep up to half of the
 //!   budget from the deadlines); the rest waits for the next blocks, in order, and a step whose
 //!   deadline passed stays closed meanwhile. It reports the weight of what it did (each job
 //!   costs by where it went) and of the draws it allowed.
@@ -394,10 +395,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type DeadlineCursor<T: Config> = StorageValue<_, BlockNumberFor<T>>;
 
-	/// How many queued draws the current block's `on_initialize` accounted for: the most its
-	/// draws after the inherents run. Set and taken within the block.
+	/// The weight the current block's `on_initialize` accounted for the draws that run after
+	/// the inherents: each ready draw, in order, takes its kind's bound from it
+	/// ([`Pallet::draw_bound`]) until the next does not fit. Set and taken within the block.
 	#[pallet::storage]
-	pub type DrawsAllowed<T: Config> = StorageValue<_, u32>;
+	pub type DrawBudget<T: Config> = StorageValue<_, Weight>;
 
 	/// For each block, the jobs whose current step times out at its start. Entries of jobs that
 	/// moved on are skipped when the bucket is handled; a bucket the hook's weight did not reach

@@ -2279,8 +2279,13 @@ fn draws_beyond_the_hooks_weight_wait_in_order() {
 			submit_unassigned(CONSUMER_2).unwrap(),
 			submit_unassigned(CONSUMER_2).unwrap(),
 		];
-		// Two draws a block.
-		let budget = Inference::hook_base_weight() + Inference::draw_weight() * 2;
+		// Two assignments a block, each at its kind's bound and the read of its job.
+		let lookup = <<Test as frame_system::Config>::DbWeight as polkadot_sdk::frame_support::traits::Get<
+			polkadot_sdk::frame_support::weights::RuntimeDbWeight,
+		>>::get()
+		.reads(1);
+		let budget =
+			Inference::hook_base_weight() + (Inference::draw_bound(DrawKind::Assign) + lookup) * 2;
 		MaxHookWeight::set(&budget);
 		for block in 0..3 {
 			let weight = next_block_weighed();
@@ -2290,6 +2295,41 @@ fn draws_beyond_the_hooks_weight_wait_in_order() {
 			// The oldest first: the assigned ones are a prefix.
 			assert!(jobs[..assigned].iter().all(|id| job(*id).executor.is_some()));
 		}
+		assert!(Draws::<Test>::get().is_empty());
+	});
+}
+
+/// Draws of different kinds each take their own bound from the hook's budget, in order: a
+/// settlement's draw costs more than an assignment, so a budget for one of each runs those and
+/// leaves the next assignment for the next block; the hook never reports more than its budget.
+#[test]
+fn draws_are_admitted_by_their_kinds_bounds_in_order() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let delivered = submit(CONSUMER).unwrap();
+		assert_ok!(deliver(delivered, "the answer"));
+		let waiting = [submit_unassigned(CONSUMER_2).unwrap(), submit_unassigned(CONSUMER_2).unwrap()];
+		assert_eq!(Inference::draw_kind(delivered), DrawKind::Sample);
+		assert_eq!(Inference::draw_kind(waiting[0]), DrawKind::Assign);
+		assert_eq!(Inference::draw_kind(JobId::MAX), DrawKind::Skip);
+		// A settlement's draw is the dearer: counting every draw at it would allow only one.
+		let (sample, assign) =
+			(Inference::draw_bound(DrawKind::Sample), Inference::draw_bound(DrawKind::Assign));
+		assert!(assign.all_lte(sample) && assign.any_lt(sample));
+		assert_eq!(Inference::draw_weight(), Inference::draw_bound(DrawKind::Sample).max(Inference::draw_bound(DrawKind::Dispute)));
+		let lookup = <<Test as frame_system::Config>::DbWeight as polkadot_sdk::frame_support::traits::Get<
+			polkadot_sdk::frame_support::weights::RuntimeDbWeight,
+		>>::get()
+		.reads(1);
+		let budget = Inference::hook_base_weight() + sample + assign + lookup * 2;
+		MaxHookWeight::set(&budget);
+		let weight = next_block_weighed();
+		assert!(weight.all_lte(budget), "{weight:?} over {budget:?}");
+		assert_eq!(ended(delivered), JobEnd::Completed);
+		assert_eq!(job(waiting[0]).status, JobStatus::Assigned);
+		assert_eq!(job(waiting[1]).status, JobStatus::Unassigned { missed_by: None });
+		let weight = next_block_weighed();
+		assert!(weight.all_lte(budget), "{weight:?} over {budget:?}");
+		assert_eq!(job(waiting[1]).status, JobStatus::Assigned);
 		assert!(Draws::<Test>::get().is_empty());
 	});
 }
@@ -2309,7 +2349,11 @@ mod batches {
 		}
 	}
 
-	fn submit_batch(who: AccountId, max_price: Balance, jobs: Vec<JobRequest<Test>>) -> DispatchResult {
+	fn submit_batch(
+		who: AccountId,
+		max_price: Balance,
+		jobs: Vec<JobRequest<Test>>,
+	) -> DispatchResult {
 		Inference::submit_jobs(RuntimeOrigin::signed(who), 0, max_price, jobs.try_into().unwrap())
 	}
 
@@ -2470,9 +2514,13 @@ mod batches {
 	fn a_batch_weighs_by_its_jobs_and_bytes() {
 		use polkadot_sdk::frame_support::dispatch::GetDispatchInfo;
 		let weight = |jobs: Vec<JobRequest<Test>>| {
-			crate::Call::<Test>::submit_jobs { model: 0, max_price_per_token: PRICE, jobs: jobs.try_into().unwrap() }
-				.get_dispatch_info()
-				.call_weight
+			crate::Call::<Test>::submit_jobs {
+				model: 0,
+				max_price_per_token: PRICE,
+				jobs: jobs.try_into().unwrap(),
+			}
+			.get_dispatch_info()
+			.call_weight
 		};
 		let one = weight(vec![request("0123456789", 20, 0)]);
 		let two = weight(vec![request("0123456789", 20, 0); 2]);

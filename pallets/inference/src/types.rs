@@ -121,6 +121,21 @@ pub type HostJobs<T> = BoundedVec<daya_primitives::JobId, <T as Config>::MaxOpen
 pub type DeadlineBucket<T> =
 	BoundedVec<daya_primitives::JobId, <T as Config>::MaxDeadlinesPerBlock>;
 
+/// What a queued draw will do, by its job's status: each kind has its own bound
+/// ([`crate::Pallet::draw_bound`]), by which the hook admits draws.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DrawKind {
+	/// Nothing: the job ended or moved on (it is read).
+	Skip,
+	/// Drawing an unassigned job's executor.
+	Assign,
+	/// Drawing whether a delivered result is validated, then settling it or drawing its
+	/// validator.
+	Sample,
+	/// Drawing an accused result's dispute validators.
+	Dispute,
+}
+
 /// The random draws waiting for a seed of a later relay block than their subject's.
 pub type DrawQueue<T> = BoundedVec<PendingDraw, <T as Config>::MaxPendingDraws>;
 

@@ -99,14 +99,22 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_draws(now: BlockNumberFor<T>) {
 		// What `on_initialize` accounted for; without it (a test or benchmark that runs the
 		// draws alone), every queued draw.
-		let mut allowed = DrawsAllowed::<T>::take().unwrap_or(u32::MAX);
+		let mut budget = DrawBudget::<T>::take().unwrap_or(Weight::MAX);
 		let Some(seed) = T::Randomness::seed() else { return };
 		let queue = Draws::<T>::take();
 		let mut kept = DrawQueue::<T>::new();
+		// Once a ready draw does not fit what is left, it and every later one wait, in order.
+		let mut full = false;
 		for draw in queue {
-			let ready = seed.is_after(draw.after) && allowed > 0;
+			let mut ready = !full && seed.is_after(draw.after);
 			if ready {
-				allowed = allowed.saturating_sub(1);
+				// Its kind now, as `on_initialize` counted it (nothing between changes a job).
+				let bound = Self::draw_bound(Self::draw_kind(draw.job_id));
+				if bound.all_lte(budget) {
+					budget = budget.saturating_sub(bound);
+				} else {
+					(ready, full) = (false, true);
+				}
 			}
 			if !ready || !Self::run_draw(draw.job_id, &seed, now) {
 				// Room is certain: `kept` is a part of what the queue held.

@@ -189,25 +189,61 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::submit_verdict_pass()
 	}
 
-	/// The most one queued draw can cost: assigning an executor (benchmarked as
-	/// `draw_assign`), sampling a result (and settling it, or drawing its validator), or drawing
-	/// a dispute's validators (`draw_dispute`).
-	/// Each also reads the model's registry entry, to see whether the model moved to another
-	/// version than the job's.
-	pub fn draw_weight() -> Weight {
-		T::WeightInfo::draw_assign(1)
-			.saturating_sub(T::WeightInfo::draw_assign(0))
-			.max(Self::sample_weight().saturating_add(Self::settle_weight()))
-			.max(T::WeightInfo::draw_dispute(1).saturating_sub(T::WeightInfo::draw_dispute(0)))
-			// The model's version, a contested probe's validator (a dispute's draw), and the
-			// bonds of the executor's picks.
-			.saturating_add(T::DbWeight::get().reads(2_u64.saturating_add(MAX_BOND_PICKS.into())))
-			// The lists of the hosts picked that were busy (up to four picks for each of a
-			// dispute's validators), and of those given a part.
-			.saturating_add(T::DbWeight::get().reads(
-				u64::from(MAX_BUSY_PICKS).saturating_mul(u64::from(T::DisputeValidators::get())),
-			))
+	/// The most one queued draw of `kind` can cost:
+	///
+	/// - [`DrawKind::Assign`]: drawing an executor (benchmarked as `draw_assign`), or ending
+	///   the job when none can take it or the model moved on (at most a cancellation);
+	/// - [`DrawKind::Sample`]: drawing whether a result is validated, then settling it or
+	///   drawing its validator (`on_initialize_sample`, and a settlement);
+	/// - [`DrawKind::Dispute`]: drawing a dispute's validators (`draw_dispute`);
+	/// - [`DrawKind::Skip`]: reading a job that needs no draw (it ended, or moved on), at most
+	///   what an assignment reads and writes of it.
+	///
+	/// Each also reads the model's registry entry (whether the model moved to another version
+	/// than the job's), a contested probe's validator, the bonds of the picks, the lists of the
+	/// picks that were busy (up to [`MAX_BUSY_PICKS`] for each host drawn), and writes the
+	/// lists of the hosts given a part.
+	pub fn draw_bound(kind: DrawKind) -> Weight {
+		let slope = |one: Weight, none: Weight| one.saturating_sub(none);
+		let assign = slope(T::WeightInfo::draw_assign(1), T::WeightInfo::draw_assign(0));
+		let (own, drawn) = match kind {
+			DrawKind::Skip => return assign,
+			DrawKind::Assign => (assign.max(T::WeightInfo::cancel_job()), 1),
+			DrawKind::Sample => (Self::sample_weight().saturating_add(Self::settle_weight()), 1),
+			DrawKind::Dispute => (
+				slope(T::WeightInfo::draw_dispute(1), T::WeightInfo::draw_dispute(0)),
+				T::DisputeValidators::get(),
+			),
+		};
+		own.saturating_add(T::DbWeight::get().reads(2_u64.saturating_add(MAX_BOND_PICKS.into())))
+			.saturating_add(
+				T::DbWeight::get()
+					.reads(u64::from(MAX_BUSY_PICKS).saturating_mul(u64::from(drawn))),
+			)
 			.saturating_add(Self::lists_weight())
+	}
+
+	/// The most any queued draw can cost: the largest [`Self::draw_bound`].
+	pub fn draw_weight() -> Weight {
+		[DrawKind::Skip, DrawKind::Assign, DrawKind::Sample, DrawKind::Dispute]
+			.into_iter()
+			.fold(Weight::zero(), |most, kind| most.max(Self::draw_bound(kind)))
+	}
+
+	/// What a queued draw about `job_id` will do, by the job's status now ([`DrawKind`]).
+	pub(crate) fn draw_kind(job_id: JobId) -> DrawKind {
+		match Jobs::<T>::get(job_id).map(|job| job.status) {
+			Some(JobStatus::Unassigned { .. }) => DrawKind::Assign,
+			Some(JobStatus::Delivered | JobStatus::Checking) => DrawKind::Sample,
+			Some(JobStatus::Accused { .. }) => DrawKind::Dispute,
+			Some(
+				JobStatus::Assigned
+				| JobStatus::Validating { .. }
+				| JobStatus::Probing { .. }
+				| JobStatus::Disputed { .. },
+			)
+			| None => DrawKind::Skip,
+		}
 	}
 
 	/// What the draws of `count` queued jobs cost, with reading the seed and the queue: the
@@ -226,7 +262,7 @@ impl<T: Config> Pallet<T> {
 	/// draws keep up to half of it from the deadlines): each deadline counted at
 	/// [`Self::time_out_bound`] and each draw at [`Self::draw_weight`] before it is taken on.
 	/// What the budget does not reach waits for the next blocks, in order. Returns the weight of what it did (each job's cost depends on where it went) and
-	/// of the draws it allowed ([`DrawsAllowed`]).
+	/// of the draws it allowed ([`DrawBudget`]).
 	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
 		let budget = T::MaxHookWeight::get();
 		// Queued draws keep up to half of it from the deadlines, so that neither starves.
@@ -239,15 +275,21 @@ impl<T: Config> Pallet<T> {
 		let kept_for_draws = per_draw.saturating_mul(u64::from(queued)).min(half);
 		let deadline_budget = budget.saturating_sub(kept_for_draws);
 		let mut weight = Self::handle_deadlines(now, Self::hook_base_weight(), deadline_budget);
-		// The draws' fixed part is in the base; each draw counted at the most it can cost,
-		// those the deadlines just queued (reassignments, new dispute rounds) included.
-		let queued = u32::try_from(Draws::<T>::decode_len().unwrap_or(0)).unwrap_or(u32::MAX);
-		let mut allowed = 0u32;
-		while allowed < queued && weight.saturating_add(per_draw).all_lte(budget) {
-			weight = weight.saturating_add(per_draw);
-			allowed = allowed.saturating_add(1);
+		// The draws' fixed part is in the base; each queued draw, in order, counted at the most
+		// its kind can cost (its job read now to know it), those the deadlines just queued
+		// (reassignments, new dispute rounds) included. Draws run after the inherents, within
+		// what is counted here ([`DrawBudget`]).
+		let lookup = T::DbWeight::get().reads(1);
+		let mut draws = Weight::zero();
+		for draw in Draws::<T>::get() {
+			let bound = Self::draw_bound(Self::draw_kind(draw.job_id)).saturating_add(lookup);
+			if weight.saturating_add(bound).any_gt(budget) {
+				break;
+			}
+			weight = weight.saturating_add(bound);
+			draws = draws.saturating_add(bound);
 		}
-		DrawsAllowed::<T>::put(allowed);
+		DrawBudget::<T>::put(draws);
 		weight
 	}
 
