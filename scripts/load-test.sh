@@ -7,7 +7,9 @@
 #   its key in the node's keystore; the script waits until proof of compute has proven them;
 # - `daya load`: DAYA_LOAD_CONSUMERS consumers (default 16, funded by Ferdie) each keep
 #   DAYA_LOAD_OPEN jobs open (default 8: 256-byte prompts, 16 output tokens) for
-#   DAYA_LOAD_SECONDS (default 300), then every job is waited for (settled or refunded); then,
+#   DAYA_LOAD_SECONDS (default 300), submitting every job that has room at once in one
+#   transaction (`submit_jobs`, up to DAYA_LOAD_BATCH, default 8; 1 sends each job in its own
+#   `submit_job`), then every job is waited for (settled or refunded); then,
 #   on the same node, the same accounts send balance transfers to saturation for
 #   DAYA_LOAD_TRANSFER_SECONDS (default 120), the baseline.
 #
@@ -113,6 +115,7 @@ fi
 
 daya --suri ferdie load \
 	--consumers "${DAYA_LOAD_CONSUMERS:-16}" --open-per-consumer "${DAYA_LOAD_OPEN:-8}" \
+	--batch "${DAYA_LOAD_BATCH:-8}" \
 	--duration "${DAYA_LOAD_SECONDS:-300}" \
 	--transfer-duration "${DAYA_LOAD_TRANSFER_SECONDS:-120}" \
 	--json-out "$RUN_DIR/report.json" "$@" | tee "$RUN_DIR/report.txt"

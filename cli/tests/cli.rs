@@ -672,6 +672,45 @@ async fn every_command_group_against_a_dev_node() {
 	assert_eq!(schedule["eras"][1]["rewardPerEpoch"], (1_500 * UNIT).to_string());
 	assert!(ok(url, &["emission", "schedule"]).contains("REWARD PER EPOCH"));
 
+	// Consumer: a batch of jobs, one a line of a file, in one transaction, whole or not at all.
+	let file = |name: &str, text: &[u8]| {
+		let path = keys.0.join(name);
+		std::fs::write(&path, text).unwrap();
+		path.to_str().unwrap().to_string()
+	};
+	let batch = |prompts: &str, extra: &[&str]| {
+		let args = ["job", "batch", "--model", "daya-dev-llama", "--prompts", prompts];
+		[&args[..], extra, &["--max-tokens", "8", "--suri", "ferdie"]].concat()
+	};
+	let empty = file("empty.txt", b"\n  \n");
+	assert!(error(url, &batch(&empty, &[])).contains("holds no prompt"));
+	let binary = file("binary.txt", b"fine\n\xff\xfe\n");
+	assert!(error(url, &batch(&binary, &[])).contains("line 2 of"));
+	let missing = keys.0.join("missing.txt");
+	assert!(error(url, &batch(missing.to_str().unwrap(), &[])).contains("cannot read"));
+	let many = file("many.txt", "a prompt\n".repeat(65).as_bytes());
+	let refused = error(url, &batch(&many, &[]));
+	assert!(refused.contains("holds 65 prompts; a batch holds at most 64"), "{refused}");
+	let prompts = file("prompts.txt", b"first prompt\n\nsecond prompt\r\n");
+	let refused = error(url, &batch(&prompts, &["--max-price", "0.0000001"]));
+	assert!(refused.contains("PriceAboveLimit"), "{refused}");
+	let submitted = json(url, &batch(&prompts, &[]));
+	let jobs = submitted["jobs"].as_array().expect("the batch's jobs");
+	assert_eq!(jobs.len(), 2, "{submitted}");
+	let first = jobs[0]["jobId"].as_u64().unwrap();
+	assert_eq!(jobs[1]["jobId"].as_u64(), Some(first + 1), "consecutive ids: {submitted}");
+	assert_eq!(jobs[0]["block"], jobs[1]["block"], "one transaction: {submitted}");
+	// "first prompt" and "second prompt": 12 and 13 prompt bytes, 8 output tokens each.
+	assert_eq!(jobs[0]["escrow"], ((12 + 8) * price).to_string(), "{submitted}");
+	assert_eq!(jobs[1]["escrow"], ((13 + 8) * price).to_string(), "{submitted}");
+	for job in jobs {
+		let id = job["jobId"].to_string();
+		let cancelled = json(url, &["job", "cancel", &id, "--suri", "ferdie"]);
+		if cancelled["cancelRequested"] != true {
+			assert_eq!(cancelled["refund"], job["escrow"], "{cancelled}");
+		}
+	}
+
 	// The job cancelled while assigned: refunded in full at its deadline unless its result
 	// came, which is paid for; either way the escrow is split exactly.
 	if let Some((id, escrow)) = cancelled_at_deadline {

@@ -55,10 +55,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
-	/// Storage: `Randomness::Seed` (r:1 w:0)
-	/// Proof: `Randomness::Seed` (`max_values`: Some(1), `max_size`: Some(41), added: 536, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Draws` (r:1 w:1)
 	/// Proof: `Inference::Draws` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Randomness::Seed` (r:1 w:0)
+	/// Proof: `Randomness::Seed` (`max_values`: Some(1), `max_size`: Some(41), added: 536, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(422), added: 2897, mode: `MaxEncodedLen`)
 	/// The range of component `p` is `[1, 65536]`.
@@ -66,20 +66,52 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `27677`
 		//  Estimated: `13975`
-		// Minimum execution time: 221_214_000 picoseconds.
-		Weight::from_parts(241_723_854, 13975)
-			// Standard Error: 107
-			.saturating_add(Weight::from_parts(2_685, 0).saturating_mul(p.into()))
+		// Minimum execution time: 228_010_000 picoseconds.
+		Weight::from_parts(264_882_534, 13975)
+			// Standard Error: 249
+			.saturating_add(Weight::from_parts(3_817, 0).saturating_mul(p.into()))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(498), added: 2973, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::JobsOf` (r:1 w:1)
+	/// Proof: `Inference::JobsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::CounterForJobs` (r:1 w:1)
+	/// Proof: `Inference::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::NextJobId` (r:1 w:1)
+	/// Proof: `Inference::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::HostsByModel` (r:1 w:0)
+	/// Proof: `Compute::HostsByModel` (`max_values`: None, `max_size`: Some(10510), added: 12985, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Hosts` (r:1 w:0)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Draws` (r:1 w:1)
+	/// Proof: `Inference::Draws` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Randomness::Seed` (r:1 w:0)
+	/// Proof: `Randomness::Seed` (`max_values`: Some(1), `max_size`: Some(41), added: 536, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:64 w:64)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(422), added: 2897, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 64]`.
+	/// The range of component `p` is `[1, 65536]`.
 	fn submit_jobs(n: u32, p: u32, ) -> Weight {
-		Weight::from_parts(241_723_854, 13975)
-			.saturating_add(Weight::from_parts(241_723_854, 13975).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(2_685, 0).saturating_mul(p.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
+		// Proof Size summary in bytes:
+		//  Measured:  `28544`
+		//  Estimated: `13975 + n * (2897 ±0)`
+		// Minimum execution time: 514_923_000 picoseconds.
+		Weight::from_parts(312_408_367, 13975)
+			// Standard Error: 904_767
+			.saturating_add(Weight::from_parts(16_552_757, 0).saturating_mul(n.into()))
+			// Standard Error: 877
+			.saturating_add(Weight::from_parts(5_891, 0).saturating_mul(p.into()))
+			.saturating_add(T::DbWeight::get().reads(10_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(422), added: 2897, mode: `MaxEncodedLen`)
@@ -96,10 +128,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17622`
 		//  Estimated: `13775`
-		// Minimum execution time: 156_480_000 picoseconds.
-		Weight::from_parts(176_149_849, 13775)
-			// Standard Error: 122
-			.saturating_add(Weight::from_parts(4_061, 0).saturating_mul(o.into()))
+		// Minimum execution time: 169_370_000 picoseconds.
+		Weight::from_parts(194_951_984, 13775)
+			// Standard Error: 118
+			.saturating_add(Weight::from_parts(4_289, 0).saturating_mul(o.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -137,8 +169,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `11155`
 		//  Estimated: `10136`
-		// Minimum execution time: 504_468_000 picoseconds.
-		Weight::from_parts(576_095_000, 10136)
+		// Minimum execution time: 510_059_000 picoseconds.
+		Weight::from_parts(594_928_000, 10136)
 			.saturating_add(T::DbWeight::get().reads(17_u64))
 			.saturating_add(T::DbWeight::get().writes(18_u64))
 	}
@@ -153,10 +185,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `8400 + b * (2082 ±0)`
 		//  Estimated: `7575 + b * (6585 ±0)`
-		// Minimum execution time: 190_281_000 picoseconds.
-		Weight::from_parts(204_324_597, 7575)
-			// Standard Error: 886_952
-			.saturating_add(Weight::from_parts(7_224_533, 0).saturating_mul(b.into()))
+		// Minimum execution time: 202_871_000 picoseconds.
+		Weight::from_parts(246_101_440, 7575)
+			// Standard Error: 2_662_113
+			.saturating_add(Weight::from_parts(3_582_052, 0).saturating_mul(b.into()))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(b.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -176,8 +208,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `17253`
 		//  Estimated: `13775`
-		// Minimum execution time: 177_897_000 picoseconds.
-		Weight::from_parts(184_634_000, 13775)
+		// Minimum execution time: 174_592_000 picoseconds.
+		Weight::from_parts(190_921_000, 13775)
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
 	}
@@ -221,8 +253,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `25720`
 		//  Estimated: `19282`
-		// Minimum execution time: 998_757_000 picoseconds.
-		Weight::from_parts(1_075_176_000, 19282)
+		// Minimum execution time: 987_249_000 picoseconds.
+		Weight::from_parts(1_107_157_000, 19282)
 			.saturating_add(T::DbWeight::get().reads(31_u64))
 			.saturating_add(T::DbWeight::get().writes(30_u64))
 	}
@@ -248,8 +280,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `4790`
 		//  Estimated: `4027`
-		// Minimum execution time: 286_827_000 picoseconds.
-		Weight::from_parts(299_234_000, 4027)
+		// Minimum execution time: 301_453_000 picoseconds.
+		Weight::from_parts(310_834_000, 4027)
 			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
@@ -257,8 +289,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ParachainSystem::ValidationData` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::DrawsAllowed` (r:1 w:0)
-	/// Proof: `Inference::DrawsAllowed` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::DrawBudget` (r:1 w:0)
+	/// Proof: `Inference::DrawBudget` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Draws` (r:1 w:1)
 	/// Proof: `Inference::Draws` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:1024 w:1024)
@@ -279,11 +311,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn on_initialize_sample(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `29658 + n * (328 ±0)`
-		//  Estimated: `458639 + n * (2897 ±4)`
-		// Minimum execution time: 29_143_000 picoseconds.
-		Weight::from_parts(30_650_000, 458639)
-			// Standard Error: 210_722
-			.saturating_add(Weight::from_parts(49_435_014, 0).saturating_mul(n.into()))
+		//  Estimated: `458639 + n * (2897 ±93)`
+		// Minimum execution time: 28_144_000 picoseconds.
+		Weight::from_parts(31_115_000, 458639)
+			// Standard Error: 1_064_982
+			.saturating_add(Weight::from_parts(67_328_158, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(172_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(84_u64))
@@ -294,8 +326,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ParachainSystem::ValidationData` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::DrawsAllowed` (r:1 w:0)
-	/// Proof: `Inference::DrawsAllowed` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::DrawBudget` (r:1 w:0)
+	/// Proof: `Inference::DrawBudget` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Draws` (r:1 w:1)
 	/// Proof: `Inference::Draws` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:1024 w:1024)
@@ -316,11 +348,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn draw_assign(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
 		//  Measured:  `26002 + n * (75 ±0)`
-		//  Estimated: `476696 + n * (2897 ±0)`
-		// Minimum execution time: 26_345_000 picoseconds.
-		Weight::from_parts(26_592_000, 476696)
-			// Standard Error: 783_761
-			.saturating_add(Weight::from_parts(49_686_717, 0).saturating_mul(n.into()))
+		//  Estimated: `476696 + n * (2897 ±1)`
+		// Minimum execution time: 25_802_000 picoseconds.
+		Weight::from_parts(2_416_746_891, 476696)
+			// Standard Error: 1_344_137
+			.saturating_add(Weight::from_parts(46_104_213, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(176_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(87_u64))
@@ -331,8 +363,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `ParachainSystem::ValidationData` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::DrawsAllowed` (r:1 w:0)
-	/// Proof: `Inference::DrawsAllowed` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::DrawBudget` (r:1 w:0)
+	/// Proof: `Inference::DrawBudget` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Draws` (r:1 w:1)
 	/// Proof: `Inference::Draws` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::Jobs` (r:256 w:256)
@@ -354,10 +386,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `12124 + n * (381 ±0)`
 		//  Estimated: `347214 + n * (3577 ±0)`
-		// Minimum execution time: 29_960_000 picoseconds.
-		Weight::from_parts(33_264_768, 347214)
-			// Standard Error: 1_090_779
-			.saturating_add(Weight::from_parts(75_166_466, 0).saturating_mul(n.into()))
+		// Minimum execution time: 26_860_000 picoseconds.
+		Weight::from_parts(27_697_000, 347214)
+			// Standard Error: 882_736
+			.saturating_add(Weight::from_parts(75_986_315, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(68_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(65_u64))
@@ -391,10 +423,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `23977 + n * (274 ±0)`
 		//  Estimated: `215534 + n * (2897 ±53)`
-		// Minimum execution time: 19_130_000 picoseconds.
-		Weight::from_parts(486_880_651, 215534)
-			// Standard Error: 770_940
-			.saturating_add(Weight::from_parts(43_955_338, 0).saturating_mul(n.into()))
+		// Minimum execution time: 21_027_000 picoseconds.
+		Weight::from_parts(824_165_696, 215534)
+			// Standard Error: 1_548_970
+			.saturating_add(Weight::from_parts(49_137_485, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(120_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(118_u64))
@@ -410,10 +442,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `107345 + n * (1 ±0)`
 		//  Estimated: `742622`
-		// Minimum execution time: 1_151_147_000 picoseconds.
-		Weight::from_parts(2_034_487_548, 742622)
-			// Standard Error: 1_089
-			.saturating_add(Weight::from_parts(27_350, 0).saturating_mul(n.into()))
+		// Minimum execution time: 1_154_960_000 picoseconds.
+		Weight::from_parts(2_340_410_445, 742622)
+			// Standard Error: 1_957
+			.saturating_add(Weight::from_parts(28_067, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(257_u64))
 	}
 	/// Storage: `Inference::OutcomeHead` (r:1 w:1)
@@ -428,8 +460,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		// Proof Size summary in bytes:
 		//  Measured:  `427`
 		//  Estimated: `3671`
-		// Minimum execution time: 37_504_000 picoseconds.
-		Weight::from_parts(41_005_000, 3671)
+		// Minimum execution time: 37_840_000 picoseconds.
+		Weight::from_parts(41_463_000, 3671)
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
 	}
@@ -438,56 +470,58 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 // For tests and mock runtimes.
 impl WeightInfo for () {
 	fn submit_job(p: u32, ) -> Weight {
-		Weight::from_parts(241_723_854, 13975)
-			.saturating_add(Weight::from_parts(2_685, 0).saturating_mul(p.into()))
+		Weight::from_parts(264_882_534, 13975)
+			.saturating_add(Weight::from_parts(3_817, 0).saturating_mul(p.into()))
 			.saturating_add(RocksDbWeight::get().reads(11_u64))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
 	}
 	fn submit_jobs(n: u32, p: u32, ) -> Weight {
-		Weight::from_parts(241_723_854, 13975)
-			.saturating_add(Weight::from_parts(241_723_854, 13975).saturating_mul(n.into()))
-			.saturating_add(Weight::from_parts(2_685, 0).saturating_mul(p.into()))
-			.saturating_add(RocksDbWeight::get().reads(11_u64))
-			.saturating_add(RocksDbWeight::get().writes(7_u64))
+		Weight::from_parts(312_408_367, 13975)
+			.saturating_add(Weight::from_parts(16_552_757, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(5_891, 0).saturating_mul(p.into()))
+			.saturating_add(RocksDbWeight::get().reads(10_u64))
+			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(6_u64))
 			.saturating_add(RocksDbWeight::get().writes((1_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
 	}
 	fn submit_result(o: u32, ) -> Weight {
-		Weight::from_parts(176_149_849, 13775)
-			.saturating_add(Weight::from_parts(4_061, 0).saturating_mul(o.into()))
+		Weight::from_parts(194_951_984, 13775)
+			.saturating_add(Weight::from_parts(4_289, 0).saturating_mul(o.into()))
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}
 	fn submit_verdict_pass() -> Weight {
-		Weight::from_parts(576_095_000, 10136)
+		Weight::from_parts(594_928_000, 10136)
 			.saturating_add(RocksDbWeight::get().reads(17_u64))
 			.saturating_add(RocksDbWeight::get().writes(18_u64))
 	}
 	fn submit_verdict_probe(b: u32, ) -> Weight {
-		Weight::from_parts(204_324_597, 7575)
-			.saturating_add(Weight::from_parts(7_224_533, 0).saturating_mul(b.into()))
+		Weight::from_parts(246_101_440, 7575)
+			.saturating_add(Weight::from_parts(3_582_052, 0).saturating_mul(b.into()))
 			.saturating_add(RocksDbWeight::get().reads(3_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(b.into())))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 			.saturating_add(Weight::from_parts(0, 6585).saturating_mul(b.into()))
 	}
 	fn submit_verdict_accuse() -> Weight {
-		Weight::from_parts(184_634_000, 13775)
+		Weight::from_parts(190_921_000, 13775)
 			.saturating_add(RocksDbWeight::get().reads(5_u64))
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 	}
 	fn submit_verdict_decide() -> Weight {
-		Weight::from_parts(1_075_176_000, 19282)
+		Weight::from_parts(1_107_157_000, 19282)
 			.saturating_add(RocksDbWeight::get().reads(31_u64))
 			.saturating_add(RocksDbWeight::get().writes(30_u64))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(299_234_000, 4027)
+		Weight::from_parts(310_834_000, 4027)
 			.saturating_add(RocksDbWeight::get().reads(8_u64))
 			.saturating_add(RocksDbWeight::get().writes(11_u64))
 	}
 	fn on_initialize_sample(n: u32, ) -> Weight {
-		Weight::from_parts(30_650_000, 458639)
-			.saturating_add(Weight::from_parts(49_435_014, 0).saturating_mul(n.into()))
+		Weight::from_parts(31_115_000, 458639)
+			.saturating_add(Weight::from_parts(67_328_158, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(172_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(84_u64))
@@ -495,8 +529,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
 	}
 	fn draw_assign(n: u32, ) -> Weight {
-		Weight::from_parts(26_592_000, 476696)
-			.saturating_add(Weight::from_parts(49_686_717, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_416_746_891, 476696)
+			.saturating_add(Weight::from_parts(46_104_213, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(176_u64))
 			.saturating_add(RocksDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(87_u64))
@@ -504,8 +538,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
 	}
 	fn draw_dispute(n: u32, ) -> Weight {
-		Weight::from_parts(33_264_768, 347214)
-			.saturating_add(Weight::from_parts(75_166_466, 0).saturating_mul(n.into()))
+		Weight::from_parts(27_697_000, 347214)
+			.saturating_add(Weight::from_parts(75_986_315, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(68_u64))
 			.saturating_add(RocksDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(65_u64))
@@ -513,8 +547,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3577).saturating_mul(n.into()))
 	}
 	fn on_initialize_deadlines(n: u32, ) -> Weight {
-		Weight::from_parts(486_880_651, 215534)
-			.saturating_add(Weight::from_parts(43_955_338, 0).saturating_mul(n.into()))
+		Weight::from_parts(824_165_696, 215534)
+			.saturating_add(Weight::from_parts(49_137_485, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(120_u64))
 			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(118_u64))
@@ -522,12 +556,12 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
 	}
 	fn work_of(n: u32, ) -> Weight {
-		Weight::from_parts(2_034_487_548, 742622)
-			.saturating_add(Weight::from_parts(27_350, 0).saturating_mul(n.into()))
+		Weight::from_parts(2_340_410_445, 742622)
+			.saturating_add(Weight::from_parts(28_067, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(257_u64))
 	}
 	fn prune_outcome() -> Weight {
-		Weight::from_parts(41_005_000, 3671)
+		Weight::from_parts(41_463_000, 3671)
 			.saturating_add(RocksDbWeight::get().reads(4_u64))
 			.saturating_add(RocksDbWeight::get().writes(3_u64))
 	}

@@ -199,15 +199,17 @@ impl<T: Config> Pallet<T> {
 	/// - [`DrawKind::Skip`]: reading a job that needs no draw (it ended, or moved on), at most
 	///   what an assignment reads and writes of it.
 	///
-	/// Each also reads the model's registry entry (whether the model moved to another version
-	/// than the job's), a contested probe's validator, the bonds of the picks, the lists of the
-	/// picks that were busy (up to [`MAX_BUSY_PICKS`] for each host drawn), and writes the
-	/// lists of the hosts given a part.
+	/// Each is first read by `on_initialize`, to know its kind. Each that draws also reads the
+	/// model's registry entry (whether the model moved to another version than the job's), a
+	/// contested probe's validator, the bonds of the picks, the lists of the picks that were
+	/// busy (up to [`MAX_BUSY_PICKS`] for each host drawn), and writes the lists of the hosts
+	/// given a part.
 	pub fn draw_bound(kind: DrawKind) -> Weight {
 		let slope = |one: Weight, none: Weight| one.saturating_sub(none);
 		let assign = slope(T::WeightInfo::draw_assign(1), T::WeightInfo::draw_assign(0));
+		let lookup = T::DbWeight::get().reads(1);
 		let (own, drawn) = match kind {
-			DrawKind::Skip => return assign,
+			DrawKind::Skip => return assign.saturating_add(lookup),
 			DrawKind::Assign => (assign.max(T::WeightInfo::cancel_job()), 1),
 			DrawKind::Sample => (Self::sample_weight().saturating_add(Self::settle_weight()), 1),
 			DrawKind::Dispute => (
@@ -221,6 +223,7 @@ impl<T: Config> Pallet<T> {
 					.reads(u64::from(MAX_BUSY_PICKS).saturating_mul(u64::from(drawn))),
 			)
 			.saturating_add(Self::lists_weight())
+			.saturating_add(lookup)
 	}
 
 	/// The most any queued draw can cost: the largest [`Self::draw_bound`].
@@ -279,10 +282,9 @@ impl<T: Config> Pallet<T> {
 		// its kind can cost (its job read now to know it), those the deadlines just queued
 		// (reassignments, new dispute rounds) included. Draws run after the inherents, within
 		// what is counted here ([`DrawBudget`]).
-		let lookup = T::DbWeight::get().reads(1);
 		let mut draws = Weight::zero();
 		for draw in Draws::<T>::get() {
-			let bound = Self::draw_bound(Self::draw_kind(draw.job_id)).saturating_add(lookup);
+			let bound = Self::draw_bound(Self::draw_kind(draw.job_id));
 			if weight.saturating_add(bound).any_gt(budget) {
 				break;
 			}
