@@ -678,10 +678,10 @@ async fn every_command_group_against_a_dev_node() {
 		std::fs::write(&path, text).unwrap();
 		path.to_str().unwrap().to_string()
 	};
-	let batch = |prompts: &str, extra: &[&str]| {
+	fn batch<'a>(prompts: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
 		let args = ["job", "batch", "--model", "daya-dev-llama", "--prompts", prompts];
 		[&args[..], extra, &["--max-tokens", "8", "--suri", "ferdie"]].concat()
-	};
+	}
 	let empty = file("empty.txt", b"\n  \n");
 	assert!(error(url, &batch(&empty, &[])).contains("holds no prompt"));
 	let binary = file("binary.txt", b"fine\n\xff\xfe\n");
