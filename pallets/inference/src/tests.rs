@@ -2311,6 +2311,14 @@ fn draws_are_admitted_by_their_kinds_bounds_in_order() {
 		let (sample, assign) =
 			(Inference::draw_bound(DrawKind::Sample), Inference::draw_bound(DrawKind::Assign));
 		assert!(assign.all_lte(sample) && assign.any_lt(sample));
+		// Each kind covers the ends its draw may come to: an assignment a refund (when no host
+		// can take the job), a sample and a dispute a settlement or a refund.
+		let (settle, refund) =
+			(Inference::settle_weight(), <Test as Config>::WeightInfo::cancel_job());
+		assert!(assign.all_gte(refund));
+		for kind in [DrawKind::Sample, DrawKind::Dispute] {
+			assert!(Inference::draw_bound(kind).all_gte(settle.max(refund)), "{kind:?}");
+		}
 		assert_eq!(
 			Inference::draw_weight(),
 			Inference::draw_bound(DrawKind::Sample).max(Inference::draw_bound(DrawKind::Dispute))

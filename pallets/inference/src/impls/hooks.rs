@@ -195,7 +195,9 @@ impl<T: Config> Pallet<T> {
 	///   the job when none can take it or the model moved on (at most a cancellation);
 	/// - [`DrawKind::Sample`]: drawing whether a result is validated, then settling it or
 	///   drawing its validator (`on_initialize_sample`, and a settlement);
-	/// - [`DrawKind::Dispute`]: drawing a dispute's validators (`draw_dispute`);
+	/// - [`DrawKind::Dispute`]: drawing a dispute's validators (`draw_dispute`), or ending the
+	///   job unresolved when none can be drawn in time or the model moved on (a settlement
+	///   where a contested probe's pass stands, else a refund);
 	/// - [`DrawKind::Skip`]: reading a job that needs no draw (it ended, or moved on), at most
 	///   what an assignment reads and writes of it.
 	///
@@ -213,7 +215,9 @@ impl<T: Config> Pallet<T> {
 			DrawKind::Assign => (assign.max(T::WeightInfo::cancel_job()), 1),
 			DrawKind::Sample => (Self::sample_weight().saturating_add(Self::settle_weight()), 1),
 			DrawKind::Dispute => (
-				slope(T::WeightInfo::draw_dispute(1), T::WeightInfo::draw_dispute(0)),
+				slope(T::WeightInfo::draw_dispute(1), T::WeightInfo::draw_dispute(0))
+					.max(Self::settle_weight())
+					.max(T::WeightInfo::cancel_job()),
 				T::DisputeValidators::get(),
 			),
 		};
