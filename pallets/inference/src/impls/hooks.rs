@@ -202,10 +202,10 @@ impl<T: Config> Pallet<T> {
 	///   what an assignment reads and writes of it.
 	///
 	/// Each is first read by `on_initialize`, to know its kind. Each that draws also reads the
-	/// model's registry entry (whether the model moved to another version than the job's), a
-	/// contested probe's validator, the bonds of the picks, the lists of the picks that were
-	/// busy (up to [`MAX_BUSY_PICKS`] for each host drawn), and writes the lists of the hosts
-	/// given a part.
+	/// model's registry entry (whether the model moved to another version than the job's) and
+	/// a contested probe's validator; for each host drawn, up to [`MAX_BUSY_PICKS`] picks, each
+	/// reading the bonds of up to `MAX_BOND_PICKS` hosts and the pick's list; and it writes the
+	/// lists of the hosts given a part.
 	pub fn draw_bound(kind: DrawKind) -> Weight {
 		let slope = |one: Weight, none: Weight| one.saturating_sub(none);
 		let assign = slope(T::WeightInfo::draw_assign(1), T::WeightInfo::draw_assign(0));
@@ -221,10 +221,11 @@ impl<T: Config> Pallet<T> {
 				T::DisputeValidators::get(),
 			),
 		};
-		own.saturating_add(T::DbWeight::get().reads(2_u64.saturating_add(MAX_BOND_PICKS.into())))
+		let picks = u64::from(MAX_BUSY_PICKS).saturating_mul(u64::from(drawn));
+		own.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(
 				T::DbWeight::get()
-					.reads(u64::from(MAX_BUSY_PICKS).saturating_mul(u64::from(drawn))),
+					.reads(picks.saturating_mul(u64::from(MAX_BOND_PICKS).saturating_add(1))),
 			)
 			.saturating_add(Self::lists_weight())
 			.saturating_add(lookup)
@@ -260,6 +261,9 @@ impl<T: Config> Pallet<T> {
 			.max(T::WeightInfo::draw_assign(0))
 			.max(T::WeightInfo::draw_dispute(0))
 			.saturating_add(T::DbWeight::get().reads_writes(2, 1))
+			// The job of the first draw that does not fit, read by `on_initialize` to know its
+			// kind, and after the inherents (where it may be another) to know it does not fit.
+			.saturating_add(Self::draw_bound(DrawKind::Skip).saturating_mul(2))
 			.saturating_add(Self::draw_weight().saturating_mul(u64::from(count)))
 	}
 
