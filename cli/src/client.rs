@@ -805,6 +805,21 @@ impl Client {
 			.map_err(short)
 	}
 
+	/// Checks each of `jobs` against `model`'s bounds (its quote), for a clear error before
+	/// signing: the first that fails, by its place in `jobs`, and why.
+	pub async fn check_jobs(
+		&self,
+		model: u32,
+		jobs: &[JobRequest],
+	) -> Result<(), (usize, Failure)> {
+		for (index, job) in jobs.iter().enumerate() {
+			self.quote(model, job.prompt.len() as u32, job.max_output)
+				.await
+				.map_err(|e| (index, e))?;
+		}
+		Ok(())
+	}
+
 	/// Submits `jobs` for `model` in one transaction (`submit_jobs`), taken whole or not at
 	/// all; returns the jobs in the batch's order.
 	pub async fn submit_jobs(
@@ -817,10 +832,9 @@ impl Client {
 		if jobs.is_empty() {
 			return Err(Failure("a batch needs at least one job".into()));
 		}
-		// A clear error before signing: the quote checks the model and each job's sizes.
-		for job in &jobs {
-			self.quote(model, job.prompt.len() as u32, job.max_output).await?;
-		}
+		self.check_jobs(model, &jobs)
+			.await
+			.map_err(|(index, e)| Failure(format!("job {} of the batch: {}", index + 1, e.0)))?;
 		let count = jobs.len();
 		let requests = jobs.into_iter().map(|job| {
 			Value::named_composite([

@@ -314,6 +314,17 @@ pub async fn run(client: &Client, plan: Plan) -> Result<LoadReport, Failure> {
 	if plan.consumers == 0 || plan.open_per_consumer == 0 || plan.prompt_bytes == 0 {
 		return fail("--consumers, --open-per-consumer and --prompt-bytes must not be zero");
 	}
+	if plan.batch == 0 {
+		return fail("--batch must not be zero (1 submits each job in its own transaction)");
+	}
+	let most = client.max_batch().await?;
+	if plan.open_per_consumer > most || plan.batch > most {
+		return fail(format!(
+			"--open-per-consumer {} and --batch {} may not exceed the jobs one consumer may have \
+			 open ({most})",
+			plan.open_per_consumer, plan.batch
+		));
+	}
 	let api = client.api().clone();
 	let funder = client::signer(Some(&plan.funder))?;
 	let keys = (0..plan.consumers)
@@ -623,7 +634,7 @@ async fn consume(
 		};
 		// Every other slot free now joins the batch.
 		let mut held = vec![slot];
-		while held.len() < batch.max(1) as usize {
+		while held.len() < batch as usize {
 			match slots.clone().try_acquire_owned() {
 				Ok(more) => held.push(more),
 				Err(_) => break,
@@ -1045,7 +1056,7 @@ fn summarize(plan: &Plan, limits: Limits, state: &State) -> LoadReport {
 	LoadReport {
 		consumers: plan.consumers,
 		open_per_consumer: plan.open_per_consumer,
-		batch: plan.batch.max(1),
+		batch: plan.batch,
 		prompt_bytes: plan.prompt_bytes,
 		max_output_tokens: plan.max_output,
 		limits,

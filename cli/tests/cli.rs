@@ -46,6 +46,15 @@ fn help_reads_as_a_manual() {
 	// A missing prompt is a usage error (exit code 2), before any connection.
 	let out = Command::new(DAYA).args(["job", "submit", "--model", "0"]).output().unwrap();
 	assert_eq!(out.status.code(), Some(2));
+	// So is a job that may generate nothing (the chain would refuse it after the fee).
+	for command in [&["job", "submit", "--prompt", "hi"][..], &["job", "batch", "--prompts", "p"]] {
+		let out = Command::new(DAYA)
+			.args([command, &["--model", "0", "--max-tokens", "0"]].concat())
+			.output()
+			.unwrap();
+		assert_eq!(out.status.code(), Some(2), "{command:?}");
+		assert!(String::from_utf8_lossy(&out.stderr).contains("--max-tokens"), "{command:?}");
+	}
 }
 
 /// A `daya` command with `env` set and the caller's own settings removed.
@@ -691,6 +700,14 @@ async fn every_command_group_against_a_dev_node() {
 	let many = file("many.txt", "a prompt\n".repeat(65).as_bytes());
 	let refused = error(url, &batch(&many, &[]));
 	assert!(refused.contains("holds 65 prompts; a batch holds at most 64"), "{refused}");
+	// A prompt the model cannot take is named by its line, before anything is signed.
+	let long = file("long.txt", format!("fine\n\n{}\n", "x".repeat(70_000)).as_bytes());
+	let refused = error(url, &batch(&long, &[]));
+	assert!(refused.contains("line 3 of") && refused.contains("does not take"), "{refused}");
+	// The load test's batches: at least one job, at most a consumer's open jobs.
+	let load = |batch: &str| error(url, &["load", "--batch", batch, "--suri", "ferdie"]);
+	assert!(load("0").contains("--batch must not be zero"));
+	assert!(load("65").contains("may not exceed the jobs one consumer may have open (64)"));
 	let prompts = file("prompts.txt", b"first prompt\n\nsecond prompt\r\n");
 	let refused = error(url, &batch(&prompts, &["--max-price", "0.0000001"]));
 	assert!(refused.contains("PriceAboveLimit"), "{refused}");

@@ -27,8 +27,9 @@ pub struct PromptArgs {
 	/// A file holding the prompt.
 	#[arg(long, value_name = "FILE")]
 	prompt_file: Option<PathBuf>,
-	/// The most tokens to generate (and pay for).
-	#[arg(long, default_value_t = 256, value_name = "N")]
+	/// The most tokens to generate (and pay for), at least 1.
+	#[arg(long, default_value_t = 256, value_name = "N",
+		value_parser = clap::value_parser!(u32).range(1..))]
 	max_tokens: u32,
 	/// Send the prompt as a chat: one user message (after the `--system` one, if given), which
 	/// executor and validator render with the model's chat template. Without it the prompt is
@@ -94,8 +95,9 @@ pub enum JobCommand {
 		/// The file of prompts, one a line.
 		#[arg(long, value_name = "FILE")]
 		prompts: PathBuf,
-		/// The most tokens to generate (and pay for), for each job.
-		#[arg(long, default_value_t = 256, value_name = "N")]
+		/// The most tokens to generate (and pay for), for each job, at least 1.
+		#[arg(long, default_value_t = 256, value_name = "N",
+			value_parser = clap::value_parser!(u32).range(1..))]
 		max_tokens: u32,
 		/// Sampling temperature, 0 (greedy, the default) to 2, for each job.
 		#[arg(long, default_value_t = 0.0, value_name = "T")]
@@ -162,10 +164,11 @@ impl JobCommand {
 					Some(text) => parse_amount(&text)?,
 					None => model.price_per_token,
 				};
-				let jobs = lines
+				let numbers: Vec<usize> = lines.iter().map(|(number, _)| *number).collect();
+				let jobs: Vec<_> = lines
 					.into_iter()
 					.zip(0u64..)
-					.map(|(prompt, index)| client::JobRequest {
+					.map(|((_, prompt), index)| client::JobRequest {
 						prompt,
 						max_output: max_tokens,
 						sampling: client::Sampling {
@@ -175,6 +178,11 @@ impl JobCommand {
 						},
 					})
 					.collect();
+				// Each prompt checked against the model's bounds, named by its line.
+				if let Err((index, e)) = ctx.client.check_jobs(id, &jobs).await {
+					let line = numbers.get(index).copied().unwrap_or(index + 1);
+					return fail(format!("line {line} of {}: {}", prompts.display(), e.0));
+				}
 				let submitted = ctx.client.submit_jobs(&signer, id, jobs, max_price).await?;
 				Ok(report::Batch::new(&submitted).into())
 			},
@@ -299,8 +307,9 @@ fn prompt_bytes(args: &PromptArgs) -> Result<Vec<u8>, Failure> {
 	serde_json::to_vec(&messages).map_err(|e| Failure(format!("encoding the chat: {e}")))
 }
 
-/// The prompts of a batch file: its non-empty lines, each UTF-8 text.
-fn batch_lines(path: &std::path::Path) -> Result<Vec<Vec<u8>>, Failure> {
+/// The prompts of a batch file: its non-empty lines, each UTF-8 text, with their line numbers
+/// (from 1).
+fn batch_lines(path: &std::path::Path) -> Result<Vec<(usize, Vec<u8>)>, Failure> {
 	let bytes = std::fs::read(path)
 		.map_err(|e| Failure(format!("cannot read the prompts file {}: {e}", path.display())))?;
 	let mut lines = Vec::new();
@@ -312,7 +321,7 @@ fn batch_lines(path: &std::path::Path) -> Result<Vec<Vec<u8>>, Failure> {
 		if std::str::from_utf8(line).is_err() {
 			return fail(format!("line {} of {} is not UTF-8 text", number + 1, path.display()));
 		}
-		lines.push(line.to_vec());
+		lines.push((number + 1, line.to_vec()));
 	}
 	if lines.is_empty() {
 		return fail(format!("{} holds no prompt", path.display()));

@@ -60,6 +60,9 @@ fn job<T: Config>(who: &T::AccountId, model: ModelId, len: u32) -> Result<JobId,
 		max_output,
 		terms.price_per_token,
 		JobParams::default(),
+		// The setups queue up to the whole queue's draws, as the market's own draws (results,
+		// reassignments) may; a consumer's call may queue half of it.
+		T::MaxPendingDraws::get(),
 	)?)
 }
 
@@ -93,9 +96,20 @@ fn fill_draws<T: Config>() {
 
 /// Fills the draw queue up to `room` short of its bound with draws about no job.
 fn fill_draws_leaving<T: Config>(room: u32) {
+	fill_draws_to::<T>(T::MaxPendingDraws::get().saturating_sub(room));
+}
+
+/// Fills the draw queue up to `room` short of what new jobs may take it to
+/// ([`Pallet::submission_draws`]): a submission's worst case.
+fn fill_submission_draws_leaving<T: Config>(room: u32) {
+	fill_draws_to::<T>(Pallet::<T>::submission_draws().saturating_sub(room));
+}
+
+/// Fills the draw queue up to `len` draws about no job.
+fn fill_draws_to<T: Config>(len: u32) {
 	Draws::<T>::mutate(|queue| {
 		let mut fake = JobId::MAX.saturating_sub(200_000);
-		while queue.len().saturating_add(room as usize) < T::MaxPendingDraws::get() as usize {
+		while queue.len() < len as usize {
 			if queue.try_push(PendingDraw { job_id: fake, after: u32::MAX }).is_err() {
 				break;
 			}
@@ -241,7 +255,7 @@ mod benchmarks {
 		for _ in 1..T::MaxOpenJobsPerAccount::get() {
 			job::<T>(&who, model, 1)?;
 		}
-		fill_draws::<T>();
+		fill_submission_draws_leaving::<T>(1);
 		let terms = T::Models::terms(model).ok_or(BenchmarkError::Stop("no model"))?;
 		let max_output = terms
 			.max_output_tokens
@@ -278,7 +292,7 @@ mod benchmarks {
 		for _ in n..T::MaxOpenJobsPerAccount::get() {
 			job::<T>(&who, model, 1)?;
 		}
-		fill_draws_leaving::<T>(n);
+		fill_submission_draws_leaving::<T>(n);
 		let terms = T::Models::terms(model).ok_or(BenchmarkError::Stop("no model"))?;
 		let (share, extra) = (p / n, p % n);
 		let mut requests = Vec::new();

@@ -121,7 +121,8 @@
 //!   per block; a step whose bucket is full goes to one of the next few blocks, and a draw that
 //!   finds no room waits in the queue for the next block. Draws waiting for a seed are capped by
 //!   [`Config::MaxPendingDraws`] ([`Error::DrawsFull`] for a submission, a result or an
-//!   accusation; the caller tries again in a later block). `on_initialize` works within
+//!   accusation; the caller tries again in a later block), new jobs' draws by half of it, the
+//!   other half kept for the jobs already in the market ([`Pallet::submission_draws`]). `on_initialize` works within
 //!   [`Config::MaxHookWeight`]: it handles the buckets from the oldest it has not finished
 //!   ([`DeadlineCursor`]), each deadline counted at the most a time-out can cost, then allows as
 //!   many queued draws as the rest covers, each at its kind's bound ([`DrawBudget`],
@@ -337,7 +338,10 @@ pub mod pallet {
 		type MaxHookWeight: Get<Weight>;
 
 		/// Maximum number of random draws waiting for a later relay block's seed: jobs to
-		/// assign, results to sample, accusations to staff. Must not be zero.
+		/// assign, results to sample, accusations to staff. New jobs may queue theirs while the
+		/// queue holds at most half of it ([`Pallet::submission_draws`]): the other half is
+		/// kept for the draws of jobs already in the market, so that submissions, however
+		/// many, never crowd out a result, an accusation or a dispute's next round. At least 2.
 		#[pallet::constant]
 		type MaxPendingDraws: Get<u32>;
 
@@ -683,8 +687,8 @@ pub mod pallet {
 		TooManyOpenJobs,
 		/// The market has [`Config::MaxOpenJobs`] open jobs already.
 		MarketFull,
-		/// [`Config::MaxPendingDraws`] random draws wait for the next relay block's seed already;
-		/// try again in a later block.
+		/// [`Config::MaxPendingDraws`] random draws wait for the next relay block's seed already
+		/// (for new jobs: half of it, [`Pallet::submission_draws`]); try again in a later block.
 		DrawsFull,
 		/// No open job has this id (it never existed, or it ended).
 		UnknownJob,
@@ -752,7 +756,7 @@ pub mod pallet {
 			assert!(T::MaxOpenJobsPerAccount::get() > 0, "MaxOpenJobsPerAccount must not be zero");
 			assert!(T::MaxOpenJobs::get() > 0, "MaxOpenJobs must not be zero");
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "MaxDeadlinesPerBlock must not be zero");
-			assert!(T::MaxPendingDraws::get() > 0, "MaxPendingDraws must not be zero");
+			assert!(T::MaxPendingDraws::get() > 1, "MaxPendingDraws must be at least 2");
 			assert!(T::MaxOutcomes::get() > 0, "MaxOutcomes must not be zero");
 			// Deadlines have at least half of it, and so do draws.
 			let half = T::MaxHookWeight::get() / 2;
@@ -796,7 +800,7 @@ pub mod pallet {
 		///   [`Error::InsufficientBalance`].
 		/// - Event: [`Event::JobSubmitted`].
 		#[pallet::call_index(0)]
-		#[pallet::weight(T::WeightInfo::submit_job(payload.len() as u32))]
+		#[pallet::weight(Pallet::<T>::submit_job_weight(payload.len() as u32))]
 		pub fn submit_job(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -806,8 +810,18 @@ pub mod pallet {
 			params: JobParams,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_submit_job(who, model, payload, max_output_tokens, max_price_per_token, params)
-				.map(|_| ())
+			// New jobs may queue their draws in half the queue: the other half is kept for the
+			// jobs already in the market, which submissions must never crowd out.
+			Self::do_submit_job(
+				who,
+				model,
+				payload,
+				max_output_tokens,
+				max_price_per_token,
+				params,
+				Self::submission_draws(),
+			)
+			.map(|_| ())
 		}
 
 		/// Buy inference in a batch: submit up to [`Config::MaxOpenJobsPerAccount`] jobs for
@@ -821,10 +835,11 @@ pub mod pallet {
 		/// - `jobs`: the requests ([`JobRequest`]), non-empty.
 		/// - Errors: [`Error::EmptyBatch`], and those of [`Pallet::submit_job`] (the first job
 		///   refused names it; a batch beyond the consumer's open jobs is
-		///   [`Error::TooManyOpenJobs`], beyond the draw queue's room [`Error::DrawsFull`]).
+		///   [`Error::TooManyOpenJobs`], beyond the draw queue's room for new jobs
+		///   [`Error::DrawsFull`]).
 		/// - Events: [`Event::JobSubmitted`] for each job, in the batch's order (consecutive ids).
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::submit_jobs(
+		#[pallet::weight(Pallet::<T>::submit_jobs_weight(
 			jobs.len() as u32,
 			jobs.iter().map(|job| job.payload.len() as u32).fold(0u32, u32::saturating_add),
 		))]
@@ -835,7 +850,8 @@ pub mod pallet {
 			jobs: JobRequests<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_submit_jobs(who, model, max_price_per_token, jobs.into_inner()).map(|_| ())
+			let (room, jobs) = (Self::submission_draws(), jobs.into_inner());
+			Self::do_submit_jobs(who, model, max_price_per_token, jobs, room).map(|_| ())
 		}
 
 		/// Deliver a job's result.

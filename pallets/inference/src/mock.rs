@@ -239,8 +239,8 @@ parameter_types! {
 	pub const MaxDeadlinesPerBlock: u32 = 3;
 	/// Unbounded unless a test lowers it, so that deadlines and draws wait.
 	pub storage MaxHookWeight: Weight = Weight::MAX;
-	/// Small, so that tests fill the queue.
-	pub const MaxPendingDraws: u32 = 6;
+	/// Small, so that tests fill the queue (new jobs its first half, six draws).
+	pub const MaxPendingDraws: u32 = 12;
 	pub const OutcomeRetention: BlockNumber = 20;
 	pub const MaxOutcomes: u32 = 8;
 }

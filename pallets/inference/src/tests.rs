@@ -350,7 +350,8 @@ fn open_jobs_are_bounded_per_account_and_in_all() {
 #[test]
 fn full_deadline_buckets_spill_into_the_next_blocks_then_the_draw_waits() {
 	ExtBuilder::default().with_hosts().build_and_execute(|| {
-		// Six draws fill the queue; the next submission must wait for a later block.
+		// Six draws fill new jobs' half of the queue; the next submission must wait for a later
+		// block.
 		let mut jobs = Vec::new();
 		for who in [CONSUMER, CONSUMER, CONSUMER, CONSUMER_2, CONSUMER_2, CONSUMER_2] {
 			jobs.push(submit_unassigned(who).unwrap());
@@ -576,6 +577,14 @@ fn results_and_verdicts_are_free_when_they_succeed_and_pay_when_they_fail() {
 		});
 }
 
+/// `count` draws about no job (they end as nothing to do at the next block): they take room
+/// in the queue as the market's own draws do.
+fn hold_draws(count: JobId) {
+	for fake in 0..count {
+		assert_ok!(Inference::queue_draw(JobId::MAX - fake));
+	}
+}
+
 #[test]
 fn pending_draws_are_bounded() {
 	ExtBuilder::default()
@@ -589,18 +598,65 @@ fn pending_draws_are_bounded() {
 			for _ in 0..3 {
 				assert_ok!(submit_unassigned(CONSUMER_2));
 			}
-			// Results, submissions and accusations all wait for a draw: the queue refuses more.
+			hold_draws(6);
+			// Results, submissions and accusations all wait for a draw: the queue (12) refuses
+			// more.
+			assert_eq!(Draws::<Test>::decode_len(), Some(12));
 			assert_noop!(deliver(jobs[3], "ok"), Error::<Test>::DrawsFull);
 			assert_noop!(submit_unassigned(FERDIE), Error::<Test>::DrawsFull);
 			next_block();
 			assert_ok!(deliver(jobs[3], "ok"));
 			let validator = validator_of(jobs[0]);
-			for who in [FERDIE, FERDIE, FERDIE, FERDIE, GRACE] {
-				assert_ok!(submit_unassigned(who));
-			}
+			hold_draws(11);
 			assert_noop!(verdict(validator, jobs[0], FRAUD), Error::<Test>::DrawsFull);
 			next_block();
 			assert_ok!(verdict(validator, jobs[0], FRAUD));
+		});
+}
+
+/// The attack: a consumer fills the draw queue with new jobs, so that hosts' results (and
+/// accusations, and disputes' next rounds) find no room, their jobs time out and are refunded,
+/// the hosts' work unpaid. New jobs may only take half the queue: the other half stays for
+/// the jobs already in the market.
+#[test]
+fn new_jobs_cannot_crowd_the_markets_own_draws_out_of_the_queue() {
+	ExtBuilder::default()
+		.with_hosts()
+		.sample_rate(Perbill::one())
+		.build_and_execute(|| {
+			let jobs: Vec<_> = (0..4).map(|_| submit(CONSUMER).unwrap()).collect();
+			// The flood: as many jobs as the queue takes, from several accounts.
+			let mut flood = 0;
+			for who in [CONSUMER_2, CONSUMER_2, CONSUMER_2, CONSUMER_2, FERDIE, FERDIE, FERDIE] {
+				if submit_unassigned(who).is_ok() {
+					flood += 1;
+				}
+			}
+			assert_eq!(flood, Inference::submission_draws());
+			assert_noop!(submit_unassigned(GRACE), Error::<Test>::DrawsFull);
+			let request = |text| JobRequest {
+				payload: payload(text),
+				max_output_tokens: 20,
+				params: JobParams::default(),
+			};
+			assert_noop!(
+				Inference::submit_jobs(
+					RuntimeOrigin::signed(GRACE),
+					0,
+					PRICE,
+					vec![request("one"), request("two")].try_into().unwrap()
+				),
+				Error::<Test>::DrawsFull
+			);
+			// Every host's result still finds room, and is drawn next block.
+			for job_id in &jobs {
+				assert_ok!(deliver(*job_id, "ok"));
+			}
+			assert_eq!(Draws::<Test>::decode_len(), Some(10));
+			next_block();
+			for job_id in &jobs {
+				assert!(matches!(job(*job_id).status, JobStatus::Validating { .. }));
+			}
 		});
 }
 
@@ -2456,7 +2512,8 @@ mod batches {
 			);
 			assert_ok!(submit_batch(CONSUMER, PRICE, vec![good(), good()]));
 			assert_eq!(held(CONSUMER), 4 * ESCROW);
-			// Two draws left in the queue (6): a batch of three is refused before any hold.
+			// Two draws left in new jobs' half of the queue (6 of 12): a batch of three is
+			// refused before any hold.
 			assert_noop!(
 				submit_batch(CONSUMER_2, PRICE, vec![good(), good(), good()]),
 				Error::<Test>::DrawsFull

@@ -48,9 +48,16 @@ impl<T: Config> Pallet<T> {
 		max_output_tokens: u32,
 		max_price_per_token: BalanceOf<T>,
 		params: JobParams,
+		queue_bound: u32,
 	) -> Result<JobId, DispatchError> {
 		let request = JobRequest { payload, max_output_tokens, params };
-		let ids = Self::do_submit_jobs(who, model, max_price_per_token, alloc::vec![request])?;
+		let ids = Self::do_submit_jobs(
+			who,
+			model,
+			max_price_per_token,
+			alloc::vec![request],
+			queue_bound,
+		)?;
 		ids.first().copied().ok_or_else(|| Error::<T>::EmptyBatch.into())
 	}
 
@@ -90,13 +97,16 @@ impl<T: Config> Pallet<T> {
 	/// Submits a consumer's batch of jobs for one model, whole or not at all: every job is
 	/// checked on its own first, then the batch against the consumer's open jobs, the market,
 	/// the draw queue, the hosts (one that can take the batch's largest job of each duty) and
-	/// the consumer's balance (all the escrows, held at once). Returns the jobs' ids, in the
-	/// batch's order (consecutive).
+	/// the consumer's balance (all the escrows, held at once). The batch's draws may take the
+	/// queue up to `queue_bound` draws: [`Self::submission_draws`] for a consumer's call (the
+	/// benchmarks' setups queue more, as the market's own draws may). Returns the jobs' ids, in
+	/// the batch's order (consecutive).
 	pub(crate) fn do_submit_jobs(
 		who: T::AccountId,
 		model: ModelId,
 		max_price_per_token: BalanceOf<T>,
 		requests: Vec<JobRequest<T>>,
+		queue_bound: u32,
 	) -> Result<Vec<JobId>, DispatchError> {
 		ensure!(!requests.is_empty(), Error::<T>::EmptyBatch);
 		let mut checked = Vec::with_capacity(requests.len());
@@ -154,7 +164,7 @@ impl<T: Config> Pallet<T> {
 		);
 		ensure!(
 			Draws::<T>::decode_len().unwrap_or(0).saturating_add(checked.len())
-				<= T::MaxPendingDraws::get() as usize,
+				<= queue_bound as usize,
 			Error::<T>::DrawsFull
 		);
 		T::Currency::hold(&HoldReason::JobEscrow.into(), &who, total)

@@ -29,6 +29,17 @@ impl<T: Config> Pallet<T> {
 
 	/// Queues a draw about `job_id`, to be decided by the seed of a later relay block than the
 	/// current one.
+	/// The most draws the queue may hold with new jobs' among them: half of
+	/// [`Config::MaxPendingDraws`]. A submission that would take the queue past it is refused
+	/// ([`Error::DrawsFull`]); the draws of jobs already in the market (a result to sample, an
+	/// accusation or a contested probe to staff, a reassignment, a dispute's next round) may
+	/// fill the rest. Without it, a consumer could fill the queue with jobs for the price of a
+	/// few transactions, and hosts' results would be refused until their deadlines passed
+	/// (their jobs refunded, their work unpaid) and undecided disputes would end unresolved.
+	pub fn submission_draws() -> u32 {
+		T::MaxPendingDraws::get().saturating_div(2)
+	}
+
 	pub(crate) fn queue_draw(job_id: JobId) -> Result<(), Error<T>> {
 		let after = T::Randomness::seed().map_or(0, |seed| seed.relay_block);
 		Draws::<T>::try_append(PendingDraw { job_id, after }).map_err(|_| Error::<T>::DrawsFull)

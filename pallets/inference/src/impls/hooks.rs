@@ -184,6 +184,25 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::submit_verdict_decide().saturating_add(T::DbWeight::get().reads_writes(1, 1))
 	}
 
+	/// What a submission of one job is declared at: its benchmark (which reads one host's
+	/// record), and the further picks of a host whose bond covers the job: a host whose bond is
+	/// short is left out and another picked, up to `MAX_BOND_PICKS` reads of the registry. Their
+	/// proof is charged after dispatch where it is larger than the benchmark's (the runtime's
+	/// storage-weight reclaim).
+	pub fn submit_job_weight(payload: u32) -> Weight {
+		T::WeightInfo::submit_job(payload)
+			.saturating_add(T::DbWeight::get().reads(u64::from(MAX_BOND_PICKS.saturating_sub(1))))
+	}
+
+	/// What a batch of `jobs`, `bytes` of payload in all, is declared at: its benchmark, and the
+	/// further picks of a host for each duty (greedy and sampled jobs), as for one job
+	/// ([`Self::submit_job_weight`]).
+	pub fn submit_jobs_weight(jobs: u32, bytes: u32) -> Weight {
+		let picks = MAX_BOND_PICKS.saturating_mul(2).saturating_sub(1);
+		T::WeightInfo::submit_jobs(jobs, bytes)
+			.saturating_add(T::DbWeight::get().reads(u64::from(picks)))
+	}
+
 	/// What settling one job costs: at most what the verdict that settles one does.
 	pub(crate) fn settle_weight() -> Weight {
 		T::WeightInfo::submit_verdict_pass()
