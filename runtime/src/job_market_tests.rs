@@ -353,7 +353,8 @@ fn an_open_job_holds_under_512_bytes_of_state() {
 ///   can cost, the bound the hook admits draws by;
 /// - the pallet's own per-block bounds: a deadline bucket (`MaxDeadlinesPerBlock`) holds the
 ///   execution deadlines of the jobs assigned in one block (and the validation deadlines of
-///   the results drawn in it), and the draw queue (`MaxPendingDraws`) a block's new draws.
+///   the results drawn in it), and the draw queue (`MaxPendingDraws`) a block's new draws,
+///   new jobs' in at most half of it (`submission_draws`).
 ///
 /// `docs/economics.md` gives the table and what binds.
 #[test]
@@ -545,7 +546,10 @@ fn a_job_life_weight_and_jobs_per_block() {
 				("length", normal_length / length.max(1)),
 				("hook's draws", lives_drawn),
 				("deadline bucket", deadlines_per_block / deadlines),
-				("draw queue", queue / draws),
+				(
+					"draw queue",
+					(queue / draws).min(u64::from(Market::<Runtime>::submission_draws())),
+				),
 			];
 			let (binds, fit) = bounds.iter().min_by_key(|(_, n)| *n).copied().unwrap();
 			println!(
