@@ -180,7 +180,18 @@ fn jobs_survive_crashed_executors_a_crashed_node_and_hostile_executors() {
 	// validation pass through it): Alice stops taking new work so that the three jobs go to
 	// Bob, and takes work again once Bob has them.
 	// A host that missed a proof-of-compute window in the crashes above has no weight until it
-	// proves again: both need one here.
+	// proves again: both need one here. Bob's jobs come back to be drawn about 22 blocks after
+	// they are submitted; a window concludes every 30 and sets every host's weight anew. The
+	// step starts right after one concludes, so that none falls between the jobs and their
+	// reassignment (one that did once left Alice without weight then, and the first job
+	// expired).
+	let window = |who: &str| {
+		json(&url, &["host", "status", who])["proofOfCompute"]["lastWindow"]["window"].as_u64()
+	};
+	let (before, waiting) = (window("alice"), Instant::now());
+	while window("alice") == before && waiting.elapsed() < proof_timeout {
+		std::thread::sleep(Duration::from_millis(250));
+	}
 	wait_for_proven(&url, "alice", proof_timeout);
 	wait_for_proven(&url, "bob", proof_timeout);
 	let started = Instant::now();
