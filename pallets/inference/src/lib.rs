@@ -122,9 +122,10 @@
 //!   finds no room waits in the queue for the next block. Draws waiting for a seed are capped by
 //!   [`Config::MaxPendingDraws`] ([`Error::DrawsFull`] for a submission, a result or an
 //!   accusation; the caller tries again in a later block), new jobs' draws by half of it, the
-//!   other half kept for the jobs already in the market ([`Pallet::submission_draws`]). `on_initialize` works within
-//!   [`Config::MaxHookWeight`]: it handles the buckets from the oldest it has not finished
-//!   ([`DeadlineCursor`]), each deadline counted at the most a time-out can cost, then allows as
+//!   other half kept for the jobs already in the market ([`Pallet::submission_draws`]).
+//!   `on_initialize` works within [`Config::MaxHookWeight`]: it handles the buckets from the
+//!   oldest it has not finished ([`DeadlineCursor`]), each deadline counted at the most a
+//!   time-out can cost, then allows as
 //!   many queued draws as the rest covers, each at its kind's bound ([`DrawBudget`],
 //!   [`Pallet::draw_bound`]; queued draws keep up to half of the
 //!   budget from the deadlines); the rest waits for the next blocks, in order, and a step whose

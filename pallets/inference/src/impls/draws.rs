@@ -27,8 +27,6 @@ impl<T: Config> Pallet<T> {
 		seed.draw(&(domain, job_id, index).encode())
 	}
 
-	/// Queues a draw about `job_id`, to be decided by the seed of a later relay block than the
-	/// current one.
 	/// The most draws the queue may hold with new jobs' among them: half of
 	/// [`Config::MaxPendingDraws`]. A submission that would take the queue past it is refused
 	/// ([`Error::DrawsFull`]); the draws of jobs already in the market (a result to sample, an
@@ -40,6 +38,8 @@ impl<T: Config> Pallet<T> {
 		T::MaxPendingDraws::get().saturating_div(2)
 	}
 
+	/// Queues a draw about `job_id`, to be decided by the seed of a later relay block than the
+	/// current one.
 	pub(crate) fn queue_draw(job_id: JobId) -> Result<(), Error<T>> {
 		let after = T::Randomness::seed().map_or(0, |seed| seed.relay_block);
 		Draws::<T>::try_append(PendingDraw { job_id, after }).map_err(|_| Error::<T>::DrawsFull)
