@@ -371,13 +371,16 @@ fn a_job_life_weight_and_jobs_per_block() {
 	};
 	use pallet_daya_inference::Pallet as Market;
 	use sp_runtime::traits::TransactionExtension;
-	// What the block records for each kind of extrinsic of a life, one call a job and batched.
+	// What the block records for each kind of extrinsic of a life and for its draws, one call
+	// a job and batched, validated; and for a result settled unchecked, one call a job.
 	let started = std::time::Instant::now();
 	let mut market = large_market();
-	let measured = [measure_lives(&mut market, false), measure_lives(&mut market, true)];
+	let measured =
+		[measure_lives(&mut market, false, true), measure_lives(&mut market, true, true)];
+	let unchecked = measure_lives(&mut market, false, false);
 	println!(
 		"proof measured on a large market (set up and measured in {:.0} s), bytes a life, one \
-		 call a job: {:?}; batched: {:?}",
+		 call a job: {:?}; batched: {:?}; unchecked: {unchecked:?}",
 		started.elapsed().as_secs_f64(),
 		measured[0],
 		measured[1],
@@ -411,41 +414,58 @@ fn a_job_life_weight_and_jobs_per_block() {
 		);
 		(weight, signed.encoded_size() as u64)
 	};
-	// A life's two draws, each admitted at its kind's bound with the read of its job that
-	// tells the kind: the executor's (an assignment) and the result's (sampled, then settled or
-	// given its validator).
+	// A life's two draws, each admitted while its kind's bound fits what is left of the hook's
+	// budget and charged what it cost, its proof as recorded: the executor's (an assignment)
+	// and the result's (settled unchecked, or its validator drawn).
 	let assign = Market::<Runtime>::draw_bound(DrawKind::Assign);
 	let sample = Market::<Runtime>::draw_bound(DrawKind::Sample);
-	let life_draws = assign.saturating_add(sample);
-	// How many lives' draws a hook budget allows, after the hook's base.
-	let lives_drawn_in = |budget: Weight| {
-		let room = budget.saturating_sub(Market::<Runtime>::hook_base_weight());
-		(room.ref_time() / life_draws.ref_time().max(1))
-			.min(room.proof_size() / life_draws.proof_size().max(1))
+	let life_draws = |validated: bool| {
+		let cost =
+			Market::<Runtime>::draw_cost(DrawKind::Assign, false)
+				.saturating_add(Market::<Runtime>::draw_cost(DrawKind::Sample, !validated));
+		let sample_draw = if validated { measured[0].sample_draw } else { unchecked.sample_draw };
+		Weight::from_parts(cost.ref_time(), measured[0].assign_draw + sample_draw)
 	};
-	let lives_drawn = lives_drawn_in(hook_budget);
+	// How many lives' draws a hook budget allows, after the hook's base, the last draw needing
+	// room for the dearest bound.
+	let lives_drawn_in = |budget: Weight, validated: bool| {
+		let room = budget
+			.saturating_sub(Market::<Runtime>::hook_base_weight())
+			.saturating_sub(Market::<Runtime>::draw_weight());
+		let life = life_draws(validated);
+		(room.ref_time() / life.ref_time().max(1)).min(room.proof_size() / life.proof_size().max(1))
+	};
 	println!(
 		"limits of a 6 s block: normal class {} ms, {} KiB proof, {} KiB length; the job \
-		 market's hook {} ms, {} KiB proof (the draws of {lives_drawn} lives: an assignment at \
-		 {} µs, {} B proof, a sample at {} µs, {} B; every draw at the dearest kind's {} µs, {} B \
-		 would allow {}); {deadlines_per_block} deadlines a bucket, {queue} queued draws",
+		 market's hook {} ms, {} KiB proof (its base {} ms, {} KiB; the draws of {} lives, {} \
+		 validated: an assignment admitted at {} µs, {} B proof, charged {} µs, {} B recorded; a \
+		 sample admitted at {} µs, {} B, charged {} µs settled, {} µs with its validator drawn, \
+		 {} B and {} B recorded; charged their bounds, {}); {deadlines_per_block} deadlines a \
+		 bucket, {queue} queued draws",
 		normal_max.ref_time() / 1_000_000_000,
 		normal_max.proof_size() / 1024,
 		normal_length / 1024,
 		hook_budget.ref_time() / 1_000_000_000,
 		hook_budget.proof_size() / 1024,
+		Market::<Runtime>::hook_base_weight().ref_time() / 1_000_000_000,
+		Market::<Runtime>::hook_base_weight().proof_size() / 1024,
+		lives_drawn_in(hook_budget, false),
+		lives_drawn_in(hook_budget, true),
 		assign.ref_time() / 1_000_000,
 		assign.proof_size(),
+		Market::<Runtime>::draw_cost(DrawKind::Assign, false).ref_time() / 1_000_000,
+		measured[0].assign_draw,
 		sample.ref_time() / 1_000_000,
 		sample.proof_size(),
-		Market::<Runtime>::draw_weight().ref_time() / 1_000_000,
-		Market::<Runtime>::draw_weight().proof_size(),
+		Market::<Runtime>::draw_cost(DrawKind::Sample, true).ref_time() / 1_000_000,
+		Market::<Runtime>::draw_cost(DrawKind::Sample, false).ref_time() / 1_000_000,
+		unchecked.sample_draw,
+		measured[0].sample_draw,
 		{
 			let room = hook_budget.saturating_sub(Market::<Runtime>::hook_base_weight());
-			let most = Market::<Runtime>::draw_weight();
-			(room.ref_time() / most.ref_time().max(1))
-				.min(room.proof_size() / most.proof_size().max(1))
-				/ 2
+			let life = assign.saturating_add(sample);
+			(room.ref_time() / life.ref_time().max(1))
+				.min(room.proof_size() / life.proof_size().max(1))
 		},
 	);
 	println!(
@@ -574,7 +594,7 @@ fn a_job_life_weight_and_jobs_per_block() {
 				// The proof a life's extrinsics record, and their bytes.
 				("normal proof", normal_max.proof_size() / (proof + length).max(1)),
 				("length", normal_length / length.max(1)),
-				("hook's draws", lives_drawn),
+				("hook's draws", lives_drawn_in(hook_budget, validated)),
 				("deadline bucket", deadlines_per_block / deadlines),
 				(
 					"draw queue",
@@ -609,13 +629,15 @@ fn a_job_life_weight_and_jobs_per_block() {
 	println!("split of the block (normal class, hook) and the 256 B / 1 KiB lives it carries:");
 	for hook in [20u32, 25, 30, 35, 40, 45] {
 		let normal_room = Perbill::from_percent(95 - hook) * weights.max_block;
-		let drawn = lives_drawn_in(Perbill::from_percent(hook) * weights.max_block);
+		let share = Perbill::from_percent(hook) * weights.max_block;
 		// A validated life's three deadlines in the bucket (the second and fourth lives).
 		let carried = small_lives
 			.iter()
 			.enumerate()
 			.map(|(index, life)| {
-				let deadlines = if index % 2 == 1 { 3 } else { 1 };
+				let validated = index % 2 == 1;
+				let deadlines = if validated { 3 } else { 1 };
+				let drawn = lives_drawn_in(share, validated);
 				(normal_room.ref_time() / life.ref_time().max(1))
 					.min(normal_room.proof_size() / life.proof_size().max(1))
 					.min(drawn)
@@ -845,9 +867,11 @@ fn the_job_markets_hook_stays_within_its_share_of_a_block_at_its_bounds() {
 /// network: 90,000 open jobs, 100,000 accounts, 10,000 hosts' records and lists, 10,000
 /// consumers' lists and holds. Each kind of extrinsic is applied, `LIVES` of it in one block
 /// (a consumer's batch for the batched submissions), through the runtime's transaction
-/// extensions, without the hooks (which would read some of the same nodes first). A node is
-/// counted once in a block, as the reclaim counts it: a full block's lives share more of the
-/// upper nodes than 64 do, so the figures err high.
+/// extensions, without the hooks (which would read some of the same nodes first); the hooks'
+/// draws are measured in blocks of their own (every hook of the blocks until the 64 draws ran,
+/// their fixed part included), as the job market charges each draw the proof it recorded. A
+/// node is counted once in a block, as the reclaim counts it: a full block's lives share more
+/// of the upper nodes than 64 do, so the figures err high.
 #[derive(Clone, Copy, Debug, Default)]
 struct MeasuredLife {
 	/// A job's submission (its share of a batch where batched).
@@ -858,6 +882,10 @@ struct MeasuredLife {
 	shown: u64,
 	/// Its executor's recognition of the probe, which settles it.
 	recognised: u64,
+	/// The draw of its executor (the hooks of the blocks until every job is assigned).
+	assign_draw: u64,
+	/// The draw of its result: its validator drawn where validated, else its settlement.
+	sample_draw: u64,
 }
 
 /// The lives of each kind measured in one block: what a consumer may have open at once.
@@ -937,13 +965,13 @@ fn large_market() -> sp_io::TestExternalities {
 	ext
 }
 
-/// Takes every registered host's reputation to nothing, so that each result is drawn for
-/// validation and each life measured has its verdicts.
-fn without_reputation() {
+/// Sets every registered host's `reputation`: none, and each result is drawn for validation
+/// (each life measured has its verdicts); full, and results are drawn at the least sample rate.
+fn with_reputation(reputation: Perbill) {
 	for host in pallet_daya_compute::Hosts::<Runtime>::iter_keys().collect::<Vec<_>>() {
 		pallet_daya_compute::Hosts::<Runtime>::mutate(&host, |info| {
 			if let Some(info) = info {
-				info.reputation = Perbill::zero();
+				info.reputation = reputation;
 			}
 		});
 	}
@@ -996,7 +1024,11 @@ fn recorded(ext: &mut sp_io::TestExternalities, block: impl FnOnce()) -> u64 {
 /// consumer's batch (see [`MeasuredLife`]). The state holds hashes of the prompt and the output,
 /// not the texts (the offchain index and the extrinsics do): the proof is the same whatever
 /// their sizes, which add to the block's length instead.
-fn measure_lives(ext: &mut sp_io::TestExternalities, batched: bool) -> MeasuredLife {
+fn measure_lives(
+	ext: &mut sp_io::TestExternalities,
+	batched: bool,
+	validated: bool,
+) -> MeasuredLife {
 	let (prompt, output, tokens) = (256u32, 256u32, 256u32);
 	use pallet_daya_inference::{Call as Market, JobRequest, NextJobId};
 	let consumers: Vec<AccountId> = (100..(100 + LIVES as u8)).map(account).collect();
@@ -1038,10 +1070,10 @@ fn measure_lives(ext: &mut sp_io::TestExternalities, batched: bool) -> MeasuredL
 			ids.iter().map(|id| (*id, Jobs::<Runtime>::get(id))).collect::<Vec<_>>()
 		})
 	};
-	// The executors' draws.
+	// The executors' draws, with the hooks of every block until they ran.
+	let mut assign_draw = 0;
 	for _ in 0..8 {
-		ext.execute_with(next_block);
-		ext.commit_all().unwrap();
+		assign_draw += recorded(ext, next_block);
 		if jobs(ext)
 			.iter()
 			.all(|(_, job)| job.as_ref().is_some_and(|j| j.executor.is_some()))
@@ -1060,17 +1092,33 @@ fn measure_lives(ext: &mut sp_io::TestExternalities, batched: bool) -> MeasuredL
 			apply_signed(job.executor.as_ref().expect("assigned"), RuntimeCall::Inference(call));
 		}
 	});
-	// The results' draws: each result validated.
-	ext.execute_with(without_reputation);
+	// The results' draws: each result validated, or settled but for the few the least
+	// sample rate draws.
+	ext.execute_with(|| with_reputation(if validated { Perbill::zero() } else { Perbill::one() }));
+	let mut sample_draw = 0;
 	for _ in 0..8 {
-		ext.execute_with(next_block);
-		ext.commit_all().unwrap();
+		sample_draw += recorded(ext, next_block);
 		let waiting = jobs(ext).iter().any(|(_, job)| {
-			job.as_ref().is_some_and(|j| !matches!(j.status, JobStatus::Validating { .. }))
+			job.as_ref().is_some_and(|j| {
+				!matches!(j.status, JobStatus::Validating { .. })
+					|| !validated && matches!(j.status, JobStatus::Delivered)
+			})
 		});
 		if !waiting {
 			break;
 		}
+	}
+	let per_life = |total: u64| total.div_ceil(u64::from(LIVES));
+	if !validated {
+		let settled = jobs(ext).iter().filter(|(_, job)| job.is_none()).count();
+		assert!(settled >= LIVES as usize * 3 / 4, "{settled} settled unchecked");
+		return MeasuredLife {
+			submit: per_life(submitted),
+			result: per_life(delivered),
+			assign_draw: per_life(assign_draw),
+			sample_draw: per_life(sample_draw),
+			..Default::default()
+		};
 	}
 	// One step of an honest check for each job: `shown` passes with the probe, `recognised`
 	// takes it.
@@ -1099,11 +1147,12 @@ fn measure_lives(ext: &mut sp_io::TestExternalities, batched: bool) -> MeasuredL
 	let shown = step(ext, false);
 	let recognised = step(ext, true);
 	assert!(jobs(ext).iter().all(|(_, job)| job.is_none()), "every job settled");
-	let per_life = |total: u64| total.div_ceil(u64::from(LIVES));
 	MeasuredLife {
 		submit: per_life(submitted),
 		result: per_life(delivered),
 		shown: per_life(shown),
 		recognised: per_life(recognised),
+		assign_draw: per_life(assign_draw),
+		sample_draw: per_life(sample_draw),
 	}
 }

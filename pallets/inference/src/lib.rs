@@ -125,12 +125,16 @@
 //!   other half kept for the jobs already in the market ([`Pallet::submission_draws`]).
 //!   `on_initialize` works within [`Config::MaxHookWeight`]: it handles the buckets from the
 //!   oldest it has not finished ([`DeadlineCursor`]), each deadline counted at the most a
-//!   time-out can cost, then allows as
-//!   many queued draws as the rest covers, each at its kind's bound ([`DrawBudget`],
-//!   [`Pallet::draw_bound`]; queued draws keep up to half of the
-//!   budget from the deadlines); the rest waits for the next blocks, in order, and a step whose
-//!   deadline passed stays closed meanwhile. It reports the weight of what it did (each job
-//!   costs by where it went) and of the draws it allowed.
+//!   time-out can cost, then reserves for the queued draws as much of the rest as their kinds'
+//!   bounds add up to ([`DrawBudget`], [`Pallet::draw_bound`]; queued draws keep up to half
+//!   of the budget from the deadlines). After the inherents each ready draw runs, in order,
+//!   while its kind's bound fits what is left of the reservation, and takes from it what it
+//!   cost: its branch's benchmark in ref time, its proof as the node recorded it
+//!   ([`Config::ProofSize`], the estimate where none is recorded; [`Pallet::draw_cost`]); what
+//!   the draws did not use goes back to the block before any transaction. The rest waits for
+//!   the next blocks, in order, and a step whose deadline passed stays closed meanwhile. It
+//!   reports the weight of what it did (each job costs by where it went) and of the draws'
+//!   reservation.
 //! - Finished jobs leave [`Jobs`] at once; their [`daya_primitives::JobOutcome`] stays in
 //!   [`Outcomes`] for [`Config::OutcomeRetention`] blocks, at most [`Config::MaxOutcomes`] of
 //!   them (the oldest go first), pruned in `on_idle`.
@@ -231,6 +235,13 @@ pub mod pallet {
 		/// drawn, each from the seed of a later relay block than what it is about (see the
 		/// crate docs). In Daya's runtime: `pallet-daya-randomness`.
 		type Randomness: daya_primitives::BlockRandomness<BlockNumberFor<Self>>;
+
+		/// The proof of validity recorded so far in the block, in bytes, where the node records
+		/// one (`None` elsewhere): each draw after the inherents is charged the proof it
+		/// recorded, as the storage-weight reclaim charges an extrinsic, in place of its
+		/// estimate. In Daya's runtime: cumulus's `storage_proof_size` host function. `()`
+		/// records none (every draw charged its estimate).
+		type ProofSize: ProofSize;
 
 		/// The pallet's id, from which its account (through which slashes are shared out) is
 		/// derived.
@@ -401,8 +412,10 @@ pub mod pallet {
 	pub type DeadlineCursor<T: Config> = StorageValue<_, BlockNumberFor<T>>;
 
 	/// The weight the current block's `on_initialize` accounted for the draws that run after
-	/// the inherents: each ready draw, in order, takes its kind's bound from it
-	/// ([`Pallet::draw_bound`]) until the next does not fit. Set and taken within the block.
+	/// the inherents: each ready draw, in order, runs while its kind's bound fits what is left
+	/// of it ([`Pallet::draw_bound`]) and takes what it cost ([`Pallet::draw_cost`], the proof
+	/// as recorded); what they did not use goes back to the block. Set and taken within the
+	/// block.
 	#[pallet::storage]
 	pub type DrawBudget<T: Config> = StorageValue<_, Weight>;
 

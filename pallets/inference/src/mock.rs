@@ -265,6 +265,7 @@ impl pallet_daya_inference::Config for Test {
 	type Work = MockWork;
 	type OffchainWorker = ();
 	type Randomness = MockRandomness;
+	type ProofSize = MockProofSize;
 	type PalletId = InferencePalletId;
 	type Treasury = Treasury;
 	type ProtocolFee = ProtocolFee;
@@ -481,4 +482,33 @@ pub fn free(who: AccountId) -> Balance {
 /// Total issuance.
 pub fn issuance() -> Balance {
 	Balances::total_issuance()
+}
+
+thread_local! {
+	/// The proof "recorded" so far in the block, where a test has the node record one
+	/// ([`record_proof`]); each read adds [`PROOF_STEP`] bytes.
+	static RECORDED_PROOF: core::cell::Cell<Option<u64>> = const { core::cell::Cell::new(None) };
+}
+
+/// What every read of the mock's recorded proof adds: a draw, read before and after, records
+/// this much.
+pub const PROOF_STEP: u64 = 100;
+
+/// Has the mock node record the proof from now on (each draw then records [`PROOF_STEP`]
+/// bytes), or stop.
+pub fn record_proof(on: bool) {
+	RECORDED_PROOF.with(|cell| cell.set(on.then_some(0)));
+}
+
+/// The mock node's recorded proof: [`record_proof`].
+pub struct MockProofSize;
+
+impl crate::ProofSize for MockProofSize {
+	fn recorded() -> Option<u64> {
+		RECORDED_PROOF.with(|cell| {
+			let now = cell.get()?;
+			cell.set(Some(now + PROOF_STEP));
+			Some(now)
+		})
+	}
 }

@@ -16,6 +16,7 @@ use polkadot_sdk::{
 			fungible::{InspectHold, MutateHold},
 			Hooks,
 		},
+		weights::Weight,
 	},
 	sp_core::H256,
 	sp_io::hashing::blake2_256,
@@ -2266,7 +2267,7 @@ fn the_migration_to_v1_indexes_the_jobs_open_at_the_upgrade() {
 
 /// Moves to the next block by hand, as the executive would, and returns the weight the job
 /// market's `on_initialize` reported.
-fn next_block_weighed() -> polkadot_sdk::frame_support::weights::Weight {
+fn next_block_weighed() -> Weight {
 	use polkadot_sdk::frame_support::traits::PostInherents;
 	let next = System::block_number() + 1;
 	System::set_block_number(next);
@@ -2325,6 +2326,33 @@ fn deadlines_beyond_the_hooks_weight_wait_in_order_and_nobody_acts_late() {
 	});
 }
 
+/// Moves to the next block as the executive runs it, the job market's hook's weight registered
+/// to the block: returns what `on_initialize` reported, what it reserved for the draws, and
+/// what the block keeps of the hook's weight once the draws ran.
+fn next_block_kept() -> (Weight, Weight, Weight) {
+	use polkadot_sdk::{
+		frame_support::{dispatch::DispatchClass, traits::PostInherents},
+		frame_system,
+	};
+	let next = System::block_number() + 1;
+	System::set_block_number(next);
+	frame_system::BlockWeight::<Test>::kill();
+	let reported = Inference::on_initialize(next);
+	frame_system::Pallet::<Test>::register_extra_weight_unchecked(
+		reported,
+		DispatchClass::Mandatory,
+	);
+	let reserved = DrawBudget::<Test>::get().unwrap_or_default();
+	<Test as frame_system::Config>::PostInherents::post_inherents();
+	check_invariants();
+	let kept = *frame_system::Pallet::<Test>::block_weight().get(DispatchClass::Mandatory);
+	(reported, reserved, kept)
+}
+
+/// A draw runs while its kind's bound fits what is left of the hook's reservation and takes
+/// from it what it cost: room for one assignment's bound and one's cost runs two a block, where
+/// counted at their bounds one would; the rest wait, in order; the block keeps what the draws
+/// cost and gets the rest of the reservation back.
 #[test]
 fn draws_beyond_the_hooks_weight_wait_in_order() {
 	ExtBuilder::default().with_hosts().build_and_execute(|| {
@@ -2335,18 +2363,53 @@ fn draws_beyond_the_hooks_weight_wait_in_order() {
 			submit_unassigned(CONSUMER_2).unwrap(),
 			submit_unassigned(CONSUMER_2).unwrap(),
 		];
-		// Two assignments a block, each at its kind's bound.
-		let budget = Inference::hook_base_weight() + Inference::draw_bound(DrawKind::Assign) * 2;
+		let (bound, cost) = (
+			Inference::draw_bound(DrawKind::Assign),
+			Inference::draw_cost(DrawKind::Assign, false),
+		);
+		assert!(cost.all_lte(bound) && cost.any_lt(bound), "{cost:?} against {bound:?}");
+		assert!((bound + cost).any_lt(bound * 2), "counted at bounds, one would run");
+		let budget = Inference::hook_base_weight() + bound + cost;
 		MaxHookWeight::set(&budget);
 		for block in 0..3 {
-			let weight = next_block_weighed();
-			assert!(weight.all_lte(budget), "block {block}: {weight:?} over {budget:?}");
+			let (reported, reserved, kept) = next_block_kept();
+			assert!(reported.all_lte(budget), "block {block}: {reported:?} over {budget:?}");
 			let assigned = jobs.iter().filter(|id| job(**id).executor.is_some()).count();
 			assert_eq!(assigned, (2 * (block + 1)).min(5), "block {block}");
 			// The oldest first: the assigned ones are a prefix.
 			assert!(jobs[..assigned].iter().all(|id| job(*id).executor.is_some()));
+			let ran = 2.min(5 - 2 * block) as u64;
+			assert_eq!(kept, reported - reserved + cost * ran, "block {block}");
+			assert!(kept.any_lt(reported), "block {block}: nothing given back");
 		}
 		assert!(Draws::<Test>::get().is_empty());
+	});
+}
+
+/// Where the node records the proof, a draw is charged the proof it recorded, not its
+/// estimate; and where more draws are queued than their bounds fit, `on_initialize` reserves
+/// the whole rest of the hook's budget, of which the block keeps what the draws cost.
+#[test]
+fn a_draw_is_charged_the_proof_the_node_recorded() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let jobs = [submit_unassigned(CONSUMER).unwrap(), submit_unassigned(CONSUMER_2).unwrap()];
+		let (bound, cost) = (
+			Inference::draw_bound(DrawKind::Assign),
+			Inference::draw_cost(DrawKind::Assign, false),
+		);
+		// Room for one bound and a little more: both run, each charged what it recorded.
+		let budget = Inference::hook_base_weight() + bound + cost;
+		MaxHookWeight::set(&budget);
+		record_proof(true);
+		let (reported, reserved, kept) = next_block_kept();
+		record_proof(false);
+		assert!(jobs.iter().all(|id| job(*id).executor.is_some()));
+		// Both queued bounds did not fit: the rest of the budget was reserved.
+		assert_eq!(reported, budget);
+		assert!(reserved.any_lt(bound * 2));
+		let recorded = Weight::from_parts(cost.ref_time(), PROOF_STEP);
+		assert!(recorded.proof_size() < cost.proof_size());
+		assert_eq!(kept, reported - reserved + recorded * 2);
 	});
 }
 
@@ -2375,6 +2438,15 @@ fn draws_are_admitted_by_their_kinds_bounds_in_order() {
 		for kind in [DrawKind::Sample, DrawKind::Dispute] {
 			assert!(Inference::draw_bound(kind).all_gte(settle.max(refund)), "{kind:?}");
 		}
+		// What a draw is charged never exceeds the bound that admitted it, whatever its end.
+		for kind in [DrawKind::Skip, DrawKind::Assign, DrawKind::Sample, DrawKind::Dispute] {
+			for ended in [false, true] {
+				let charged = Inference::draw_cost(kind, ended);
+				assert!(charged.all_lte(Inference::draw_bound(kind)), "{kind:?}, {ended}");
+			}
+		}
+		assert!(Inference::draw_cost(DrawKind::Sample, true).all_gte(settle.max(refund)));
+		assert!(Inference::draw_cost(DrawKind::Assign, true).all_gte(refund));
 		assert_eq!(
 			Inference::draw_weight(),
 			Inference::draw_bound(DrawKind::Sample).max(Inference::draw_bound(DrawKind::Dispute))

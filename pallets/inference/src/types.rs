@@ -579,3 +579,16 @@ pub fn payload_key(job_id: daya_primitives::JobId) -> Vec<u8> {
 pub fn output_key(job_id: daya_primitives::JobId) -> Vec<u8> {
 	[OUTPUT_KEY_PREFIX, &job_id.encode()].concat()
 }
+
+/// The proof of validity the node has recorded so far in the current block, in bytes: `None`
+/// where it records none (a test, a benchmark, an offchain call).
+pub trait ProofSize {
+	/// Bytes recorded so far, if the node records the proof.
+	fn recorded() -> Option<u64>;
+}
+
+impl ProofSize for () {
+	fn recorded() -> Option<u64> {
+		None
+	}
+}

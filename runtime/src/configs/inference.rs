@@ -73,6 +73,17 @@ parameter_types! {
 	pub const MaxOutcomes: u32 = 100_000;
 }
 
+/// The proof of validity the node has recorded so far in the block, from cumulus's
+/// `storage_proof_size` host function, as the storage-weight reclaim reads it for extrinsics:
+/// the job market's draws are charged what they recorded.
+pub struct RecordedProof;
+
+impl pallet_daya_inference::ProofSize for RecordedProof {
+	fn recorded() -> Option<u64> {
+		cumulus_primitives_storage_weight_reclaim::get_proof_size()
+	}
+}
+
 impl pallet_daya_inference::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
@@ -80,6 +91,7 @@ impl pallet_daya_inference::Config for Runtime {
 	type Hosts = Compute;
 	type Work = Emission;
 	type Randomness = Randomness;
+	type ProofSize = RecordedProof;
 	type PalletId = InferencePalletId;
 	type Treasury = TreasuryAccount;
 	type ProtocolFee = ProtocolFee;

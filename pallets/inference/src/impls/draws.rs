@@ -104,35 +104,67 @@ impl<T: Config> Pallet<T> {
 
 	/// Runs the draws queued before the current seed's relay block (see the crate docs), right
 	/// after the block's inherents: executors of unassigned jobs, validation of delivered
-	/// results, validators of accused results. Draws that must wait (same relay block, or a
-	/// deadline that finds no room) stay queued, in order. Its weight is accounted for in
-	/// `on_initialize` ([`Self::draws_weight`]).
+	/// results, validators of accused results. Each ready draw runs, in order, while its kind's
+	/// bound fits what is left of the weight `on_initialize` reserved for them ([`DrawBudget`]),
+	/// and takes from it what it cost ([`Self::draw_cost`], with the proof it recorded where the
+	/// node records the proof); what the draws did not use goes back to the block (they run
+	/// before any transaction). Draws that must wait (same relay block, a deadline that finds
+	/// no room, a bound that no longer fits) stay queued, in order.
 	pub(crate) fn do_draws(now: BlockNumberFor<T>) {
-		// What `on_initialize` accounted for; without it (a test or benchmark that runs the
-		// draws alone), every queued draw.
-		let mut budget = DrawBudget::<T>::take().unwrap_or(Weight::MAX);
-		let Some(seed) = T::Randomness::seed() else { return };
+		// What `on_initialize` reserved; without it (a test or benchmark that runs the draws
+		// alone), every queued draw.
+		let reserved = DrawBudget::<T>::take();
+		let mut left = reserved.unwrap_or(Weight::MAX);
+		let mut spent = Weight::zero();
+		let Some(seed) = T::Randomness::seed() else {
+			Self::charge_draws(reserved, spent);
+			return;
+		};
 		let queue = Draws::<T>::take();
 		let mut kept = DrawQueue::<T>::new();
 		// Once a ready draw does not fit what is left, it and every later one wait, in order.
 		let mut full = false;
 		for draw in queue {
-			let mut ready = !full && seed.is_after(draw.after);
-			if ready {
-				// Its kind now, as `on_initialize` counted it (nothing between changes a job).
-				let bound = Self::draw_bound(Self::draw_kind(draw.job_id));
-				if bound.all_lte(budget) {
-					budget = budget.saturating_sub(bound);
+			let mut done = false;
+			if !full && seed.is_after(draw.after) {
+				let recorded = T::ProofSize::recorded();
+				// Its kind now (a job can change between `on_initialize` and here).
+				let kind = Self::draw_kind(draw.job_id);
+				if Self::draw_bound(kind).all_lte(left) {
+					done = Self::run_draw(draw.job_id, &seed, now);
+					// Whether it ended the job: a read of what the draw just wrote.
+					let ended = !Jobs::<T>::contains_key(draw.job_id);
+					let estimate = Self::draw_cost(kind, ended);
+					let cost = match (recorded, T::ProofSize::recorded()) {
+						(Some(before), Some(after)) => {
+							estimate.set_proof_size(after.saturating_sub(before))
+						},
+						_ => estimate,
+					};
+					left = left.saturating_sub(cost);
+					spent = spent.saturating_add(cost);
 				} else {
-					(ready, full) = (false, true);
+					full = true;
 				}
 			}
-			if !ready || !Self::run_draw(draw.job_id, &seed, now) {
+			if !done {
 				// Room is certain: `kept` is a part of what the queue held.
 				let _ = kept.try_push(draw);
 			}
 		}
 		Draws::<T>::put(kept);
+		Self::charge_draws(reserved, spent);
+	}
+
+	/// Gives back to the block what the draws did not use of what `on_initialize` `reserved`
+	/// for them, and charges what they used beyond it (a draw's recorded proof may exceed its
+	/// estimate); nothing where nothing was reserved.
+	fn charge_draws(reserved: Option<Weight>, spent: Weight) {
+		let Some(reserved) = reserved else { return };
+		frame_system::BlockWeight::<T>::mutate(|weight| {
+			weight.reduce(reserved.saturating_sub(spent), DispatchClass::Mandatory);
+			weight.accrue(spent.saturating_sub(reserved), DispatchClass::Mandatory);
+		});
 	}
 
 	/// Runs one draw; returns whether it is done (`false`: it waits for a later block).

@@ -226,28 +226,78 @@ impl<T: Config> Pallet<T> {
 	/// reading the bonds of up to `MAX_BOND_PICKS` hosts and the pick's list; and it writes the
 	/// lists of the hosts given a part.
 	pub fn draw_bound(kind: DrawKind) -> Weight {
-		let slope = |one: Weight, none: Weight| one.saturating_sub(none);
-		let assign = slope(T::WeightInfo::draw_assign(1), T::WeightInfo::draw_assign(0));
-		let lookup = T::DbWeight::get().reads(1);
+		let assign = Self::assign_weight();
 		let (own, drawn) = match kind {
-			DrawKind::Skip => return assign.saturating_add(lookup),
+			DrawKind::Skip => return assign.saturating_add(T::DbWeight::get().reads(1)),
 			DrawKind::Assign => (assign.max(T::WeightInfo::cancel_job()), 1),
 			DrawKind::Sample => (Self::sample_weight().saturating_add(Self::settle_weight()), 1),
 			DrawKind::Dispute => (
-				slope(T::WeightInfo::draw_dispute(1), T::WeightInfo::draw_dispute(0))
+				Self::slope(T::WeightInfo::draw_dispute(1), T::WeightInfo::draw_dispute(0))
 					.max(Self::settle_weight())
 					.max(T::WeightInfo::cancel_job()),
 				T::DisputeValidators::get(),
 			),
 		};
+		Self::draw_with(own, drawn, Self::lists_weight())
+	}
+
+	/// What a draw of `kind` that ran cost, by what it did (`ended`: whether it ended the job),
+	/// the proof at the benchmarks' estimates; at most [`Self::draw_bound`]:
+	///
+	/// - [`DrawKind::Assign`]: an executor drawn, or the draw left to wait (busy hosts, a full
+	///   bucket): the draw (`draw_assign`'s slope); the job ended (no host can take it, or the
+	///   model moved on): at most a cancellation;
+	/// - [`DrawKind::Sample`]: a validator drawn, or the check left to wait: the sample
+	///   (`on_initialize_sample`'s slope); the job ended (settled unchecked, or refunded
+	///   unstaffed): the sample and the dearer of a settlement and a refund;
+	/// - [`DrawKind::Dispute`] and [`DrawKind::Skip`]: their bounds.
+	///
+	/// Each that draws also reads the model's registry entry and a contested probe's validator,
+	/// up to [`MAX_BUSY_PICKS`] picks each reading the bonds of up to `MAX_BOND_PICKS` hosts and
+	/// the pick's list, its job's kind, and the lists of the two hosts it may move the job for
+	/// (an assignment's executor and the host it was taken from, a sample's executor and
+	/// validator), where a dispute's bound counts every validator's.
+	pub fn draw_cost(kind: DrawKind, ended: bool) -> Weight {
+		let lists = T::DbWeight::get().reads_writes(2, 2);
+		match (kind, ended) {
+			(DrawKind::Assign, false) => Self::draw_with(Self::assign_weight(), 1, lists),
+			(DrawKind::Assign, true) => {
+				Self::draw_with(Self::assign_weight().max(T::WeightInfo::cancel_job()), 1, lists)
+			},
+			(DrawKind::Sample, false) => Self::draw_with(Self::sample_weight(), 1, lists),
+			(DrawKind::Sample, true) => Self::draw_with(
+				Self::sample_weight()
+					.saturating_add(Self::settle_weight().max(T::WeightInfo::cancel_job())),
+				1,
+				lists,
+			),
+			(DrawKind::Dispute | DrawKind::Skip, _) => Self::draw_bound(kind),
+		}
+	}
+
+	/// A draw's `own` weight with what every draw that picks reads: the model's registry entry
+	/// and a contested probe's validator, up to [`MAX_BUSY_PICKS`] picks for each of the `drawn`
+	/// hosts (each reading up to `MAX_BOND_PICKS` hosts' bonds and the pick's list), the
+	/// hosts' `lists` written, and its job's kind.
+	fn draw_with(own: Weight, drawn: u32, lists: Weight) -> Weight {
 		let picks = u64::from(MAX_BUSY_PICKS).saturating_mul(u64::from(drawn));
 		own.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(
 				T::DbWeight::get()
 					.reads(picks.saturating_mul(u64::from(MAX_BOND_PICKS).saturating_add(1))),
 			)
-			.saturating_add(Self::lists_weight())
-			.saturating_add(lookup)
+			.saturating_add(lists)
+			.saturating_add(T::DbWeight::get().reads(1))
+	}
+
+	/// A benchmark's slope: what one more item costs.
+	fn slope(one: Weight, none: Weight) -> Weight {
+		one.saturating_sub(none)
+	}
+
+	/// What drawing one job's executor costs (`draw_assign`'s slope).
+	pub(crate) fn assign_weight() -> Weight {
+		Self::slope(T::WeightInfo::draw_assign(1), T::WeightInfo::draw_assign(0))
 	}
 
 	/// The most any queued draw can cost: the largest [`Self::draw_bound`].
@@ -290,7 +340,8 @@ impl<T: Config> Pallet<T> {
 	/// ([`DeadlineCursor`]) up to `now`'s, then accounts for the draws that run after the
 	/// inherents, as many as are queued, all as far as [`Config::MaxHookWeight`] allows (queued
 	/// draws keep up to half of it from the deadlines): each deadline counted at
-	/// [`Self::time_out_bound`] and each draw at [`Self::draw_weight`] before it is taken on.
+	/// [`Self::time_out_bound`] and each draw at its kind's [`Self::draw_bound`], the rest of
+	/// the budget reserved where more are queued than their bounds fit.
 	/// What the budget does not reach waits for the next blocks, in order. Returns the weight of what it did (each job's cost depends on where it went) and
 	/// of the draws it allowed ([`DrawBudget`]).
 	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
@@ -304,22 +355,25 @@ impl<T: Config> Pallet<T> {
 		);
 		let kept_for_draws = per_draw.saturating_mul(u64::from(queued)).min(half);
 		let deadline_budget = budget.saturating_sub(kept_for_draws);
-		let mut weight = Self::handle_deadlines(now, Self::hook_base_weight(), deadline_budget);
+		let weight = Self::handle_deadlines(now, Self::hook_base_weight(), deadline_budget);
 		// The draws' fixed part is in the base; each queued draw, in order, counted at the most
 		// its kind can cost (its job read now to know it), those the deadlines just queued
-		// (reassignments, new dispute rounds) included. Draws run after the inherents, within
-		// what is counted here ([`DrawBudget`]).
+		// (reassignments, new dispute rounds) included, up to the rest of the budget. Draws run
+		// after the inherents, within what is counted here ([`DrawBudget`]), each charged what
+		// it cost; what they leave goes back to the block.
 		let mut draws = Weight::zero();
 		for draw in Draws::<T>::get() {
 			let bound = Self::draw_bound(Self::draw_kind(draw.job_id));
-			if weight.saturating_add(bound).any_gt(budget) {
+			if weight.saturating_add(draws).saturating_add(bound).any_gt(budget) {
+				// More are queued than their bounds fit: the whole rest of the budget, which
+				// draws that cost less than their bounds leave room in for more.
+				draws = budget.saturating_sub(weight);
 				break;
 			}
-			weight = weight.saturating_add(bound);
 			draws = draws.saturating_add(bound);
 		}
 		DrawBudget::<T>::put(draws);
-		weight
+		weight.saturating_add(draws)
 	}
 
 	/// Handles the deadline buckets from the oldest not finished ([`DeadlineCursor`]) up to
