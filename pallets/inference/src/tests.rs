@@ -2365,7 +2365,7 @@ fn draws_beyond_the_hooks_weight_wait_in_order() {
 		];
 		let (bound, cost) = (
 			Inference::draw_bound(DrawKind::Assign),
-			Inference::draw_cost(DrawKind::Assign, false),
+			Inference::draw_cost(DrawKind::Assign, false, 1),
 		);
 		assert!(cost.all_lte(bound) && cost.any_lt(bound), "{cost:?} against {bound:?}");
 		assert!((bound + cost).any_lt(bound * 2), "counted at bounds, one would run");
@@ -2386,6 +2386,32 @@ fn draws_beyond_the_hooks_weight_wait_in_order() {
 	});
 }
 
+/// A draw counts the registry draws it made, which it is charged for: one for an executor or a
+/// validator drawn among hosts with room, none for a result settled unchecked.
+#[test]
+fn a_draw_counts_its_picks() {
+	use polkadot_sdk::frame_support::traits::PostInherents;
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let delivered = submit(CONSUMER_2).unwrap();
+		assert_ok!(deliver(delivered, "the answer"));
+		let waiting = submit_unassigned(CONSUMER).unwrap();
+		let now = System::block_number() + 1;
+		System::set_block_number(now);
+		<MockRandomness as PostInherents>::post_inherents();
+		let seed = MockSeed::get().unwrap();
+		let mut picks = 0;
+		assert!(Inference::run_draw(waiting, &seed, now, &mut picks));
+		assert_eq!((job(waiting).status, picks), (JobStatus::Assigned, 1));
+		// Settled unchecked, or given a validator: one pick for it.
+		let mut picks = 0;
+		assert!(Inference::run_draw(delivered, &seed, now, &mut picks));
+		let settled = !Jobs::<Test>::contains_key(delivered);
+		assert_eq!(picks, u32::from(!settled));
+		// Their draws ran here, not through the queue.
+		Draws::<Test>::kill();
+	});
+}
+
 /// Where the node records the proof, a draw is charged the proof it recorded, not its
 /// estimate; and where more draws are queued than their bounds fit, `on_initialize` reserves
 /// the whole rest of the hook's budget, of which the block keeps what the draws cost.
@@ -2395,7 +2421,7 @@ fn a_draw_is_charged_the_proof_the_node_recorded() {
 		let jobs = [submit_unassigned(CONSUMER).unwrap(), submit_unassigned(CONSUMER_2).unwrap()];
 		let (bound, cost) = (
 			Inference::draw_bound(DrawKind::Assign),
-			Inference::draw_cost(DrawKind::Assign, false),
+			Inference::draw_cost(DrawKind::Assign, false, 1),
 		);
 		// Room for one bound and a little more: both run, each charged what it recorded.
 		let budget = Inference::hook_base_weight() + bound + cost;
@@ -2441,12 +2467,17 @@ fn draws_are_admitted_by_their_kinds_bounds_in_order() {
 		// What a draw is charged never exceeds the bound that admitted it, whatever its end.
 		for kind in [DrawKind::Skip, DrawKind::Assign, DrawKind::Sample, DrawKind::Dispute] {
 			for ended in [false, true] {
-				let charged = Inference::draw_cost(kind, ended);
-				assert!(charged.all_lte(Inference::draw_bound(kind)), "{kind:?}, {ended}");
+				for picks in [0, 1, MAX_BUSY_PICKS, u32::MAX] {
+					let charged = Inference::draw_cost(kind, ended, picks);
+					assert!(
+						charged.all_lte(Inference::draw_bound(kind)),
+						"{kind:?}, {ended}, {picks}"
+					);
+				}
 			}
 		}
-		assert!(Inference::draw_cost(DrawKind::Sample, true).all_gte(settle.max(refund)));
-		assert!(Inference::draw_cost(DrawKind::Assign, true).all_gte(refund));
+		assert!(Inference::draw_cost(DrawKind::Sample, true, 0).all_gte(settle.max(refund)));
+		assert!(Inference::draw_cost(DrawKind::Assign, true, 0).all_gte(refund));
 		assert_eq!(
 			Inference::draw_weight(),
 			Inference::draw_bound(DrawKind::Sample).max(Inference::draw_bound(DrawKind::Dispute))

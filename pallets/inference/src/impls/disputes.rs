@@ -35,7 +35,7 @@ impl<T: Config> Pallet<T> {
 		let mut verdicts = Verdicts::<T>::new();
 		for index in 0..T::DisputeValidators::get() {
 			let seed = Self::seed(seed, domain::DISPUTE, job_id, index);
-			let Pick::Host(validator) = Self::pick_with_room(&mut exclude, |exclude| {
+			let Pick::Host(validator) = Self::pick_with_room(&mut exclude, &mut 0, |exclude| {
 				T::Hosts::select_checker(job.model, exclude, seed)
 			}) else {
 				break;

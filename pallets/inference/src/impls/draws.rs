@@ -131,10 +131,11 @@ impl<T: Config> Pallet<T> {
 				// Its kind now (a job can change between `on_initialize` and here).
 				let kind = Self::draw_kind(draw.job_id);
 				if Self::draw_bound(kind).all_lte(left) {
-					done = Self::run_draw(draw.job_id, &seed, now);
+					let mut picks = 0;
+					done = Self::run_draw(draw.job_id, &seed, now, &mut picks);
 					// Whether it ended the job: a read of what the draw just wrote.
 					let ended = !Jobs::<T>::contains_key(draw.job_id);
-					let estimate = Self::draw_cost(kind, ended);
+					let estimate = Self::draw_cost(kind, ended, picks);
 					let cost = match (recorded, T::ProofSize::recorded()) {
 						(Some(before), Some(after)) => {
 							estimate.set_proof_size(after.saturating_sub(before))
@@ -167,18 +168,22 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Runs one draw; returns whether it is done (`false`: it waits for a later block).
+	/// Runs one draw; returns whether it is done (`false`: it waits for a later block), and
+	/// counts in `picks` the registry draws it made.
 	pub(crate) fn run_draw(
 		job_id: JobId,
 		seed: &BlockSeed<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
+		picks: &mut u32,
 	) -> bool {
 		// A job that ended meanwhile (cancelled) leaves its draw behind.
 		let Some(job) = Jobs::<T>::get(job_id) else { return true };
 		match job.status.clone() {
-			JobStatus::Unassigned { missed_by } => Self::assign(job_id, job, missed_by, seed, now),
-			JobStatus::Delivered => Self::sample(job_id, job, seed, now),
-			JobStatus::Checking => Self::staff_check(job_id, job, seed, now),
+			JobStatus::Unassigned { missed_by } => {
+				Self::assign(job_id, job, missed_by, seed, now, picks)
+			},
+			JobStatus::Delivered => Self::sample(job_id, job, seed, now, picks),
+			JobStatus::Checking => Self::staff_check(job_id, job, seed, now, picks),
 			JobStatus::Accused { accuser, round, since } => {
 				Self::open_dispute(job_id, job, (accuser, round, since), seed, now)
 			},
@@ -201,6 +206,7 @@ impl<T: Config> Pallet<T> {
 		missed_by: Option<T::AccountId>,
 		seed: &BlockSeed<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
+		picks: &mut u32,
 	) -> bool {
 		// Its hosts run the model's new version now: it is never run on another.
 		if Self::version_moved(&job) {
@@ -212,7 +218,7 @@ impl<T: Config> Pallet<T> {
 		let domain = if missed_by.is_some() { domain::REASSIGN } else { domain::ASSIGN };
 		let duty = Duty::of_job(job.params.temperature_milli);
 		let (draw, bond) = (Self::seed(seed, domain, job_id, 0), Self::bond_needed(&job));
-		let executor = match Self::pick_with_room(&mut exclude, |exclude| {
+		let executor = match Self::pick_with_room(&mut exclude, picks, |exclude| {
 			T::Hosts::select_host(job.model, duty, exclude, draw, bond)
 		}) {
 			Pick::Host(executor) => executor,
@@ -252,6 +258,7 @@ impl<T: Config> Pallet<T> {
 		job: Job<T>,
 		seed: &BlockSeed<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
+		picks: &mut u32,
 	) -> bool {
 		let Some(executor) = job.executor.as_ref() else {
 			Self::refund(job_id, job, JobEnd::Expired);
@@ -268,7 +275,7 @@ impl<T: Config> Pallet<T> {
 			Self::settle(job_id, job, JobEnd::Completed, &[]);
 			return true;
 		}
-		Self::staff_check(job_id, job, seed, now)
+		Self::staff_check(job_id, job, seed, now, picks)
 	}
 
 	/// Draws the validator of a result drawn for validation, among the other hosts serving
@@ -283,6 +290,7 @@ impl<T: Config> Pallet<T> {
 		mut job: Job<T>,
 		seed: &BlockSeed<BlockNumberFor<T>>,
 		now: BlockNumberFor<T>,
+		picks: &mut u32,
 	) -> bool {
 		let before = job.roles();
 		let Some(executor) = job.executor.clone() else {
@@ -296,7 +304,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let mut exclude = alloc::vec![executor, job.consumer.clone()];
 		let draw = Self::seed(seed, domain::VALIDATOR, job_id, 0);
-		let validator = Self::pick_with_room(&mut exclude, |exclude| {
+		let validator = Self::pick_with_room(&mut exclude, picks, |exclude| {
 			T::Hosts::select_host(job.model, Duty::Validate, exclude, draw, Zero::zero())
 		});
 		let deadline = match validator {

@@ -238,11 +238,12 @@ impl<T: Config> Pallet<T> {
 				T::DisputeValidators::get(),
 			),
 		};
-		Self::draw_with(own, drawn, Self::lists_weight())
+		Self::draw_with(own, MAX_BUSY_PICKS.saturating_mul(drawn), Self::lists_weight())
 	}
 
-	/// What a draw of `kind` that ran cost, by what it did (`ended`: whether it ended the job),
-	/// the proof at the benchmarks' estimates; at most [`Self::draw_bound`]:
+	/// What a draw of `kind` that ran cost, by what it did (`ended`: whether it ended the job;
+	/// `picks`: the registry draws it made), the proof at the benchmarks' estimates; at most
+	/// [`Self::draw_bound`]:
 	///
 	/// - [`DrawKind::Assign`]: an executor drawn, or the draw left to wait (busy hosts, a full
 	///   bucket): the draw (`draw_assign`'s slope); the job ended (no host can take it, or the
@@ -252,35 +253,37 @@ impl<T: Config> Pallet<T> {
 	///   unstaffed): the sample and the dearer of a settlement and a refund;
 	/// - [`DrawKind::Dispute`] and [`DrawKind::Skip`]: their bounds.
 	///
-	/// Each that draws also reads the model's registry entry and a contested probe's validator,
-	/// up to [`MAX_BUSY_PICKS`] picks each reading the bonds of up to `MAX_BOND_PICKS` hosts and
-	/// the pick's list, its job's kind, and the lists of the two hosts it may move the job for
-	/// (an assignment's executor and the host it was taken from, a sample's executor and
-	/// validator), where a dispute's bound counts every validator's.
-	pub fn draw_cost(kind: DrawKind, ended: bool) -> Weight {
+	/// Each also reads the model's registry entry and a contested probe's validator, for each
+	/// pick the bonds of up to `MAX_BOND_PICKS` hosts and the pick's list (at most
+	/// [`MAX_BUSY_PICKS`] picks), its job's kind, and the lists of the two hosts it may move the
+	/// job for (an assignment's executor and the host it was taken from, a sample's executor
+	/// and validator), where a dispute's bound counts every validator's.
+	pub fn draw_cost(kind: DrawKind, ended: bool, picks: u32) -> Weight {
 		let lists = T::DbWeight::get().reads_writes(2, 2);
+		let picks = picks.min(MAX_BUSY_PICKS);
 		match (kind, ended) {
-			(DrawKind::Assign, false) => Self::draw_with(Self::assign_weight(), 1, lists),
-			(DrawKind::Assign, true) => {
-				Self::draw_with(Self::assign_weight().max(T::WeightInfo::cancel_job()), 1, lists)
-			},
-			(DrawKind::Sample, false) => Self::draw_with(Self::sample_weight(), 1, lists),
+			(DrawKind::Assign, false) => Self::draw_with(Self::assign_weight(), picks, lists),
+			(DrawKind::Assign, true) => Self::draw_with(
+				Self::assign_weight().max(T::WeightInfo::cancel_job()),
+				picks,
+				lists,
+			),
+			(DrawKind::Sample, false) => Self::draw_with(Self::sample_weight(), picks, lists),
 			(DrawKind::Sample, true) => Self::draw_with(
 				Self::sample_weight()
 					.saturating_add(Self::settle_weight().max(T::WeightInfo::cancel_job())),
-				1,
+				picks,
 				lists,
 			),
 			(DrawKind::Dispute | DrawKind::Skip, _) => Self::draw_bound(kind),
 		}
 	}
 
-	/// A draw's `own` weight with what every draw that picks reads: the model's registry entry
-	/// and a contested probe's validator, up to [`MAX_BUSY_PICKS`] picks for each of the `drawn`
-	/// hosts (each reading up to `MAX_BOND_PICKS` hosts' bonds and the pick's list), the
-	/// hosts' `lists` written, and its job's kind.
-	fn draw_with(own: Weight, drawn: u32, lists: Weight) -> Weight {
-		let picks = u64::from(MAX_BUSY_PICKS).saturating_mul(u64::from(drawn));
+	/// A draw's `own` weight with what every draw reads: the model's registry entry and a
+	/// contested probe's validator, its `picks` (each reading up to `MAX_BOND_PICKS` hosts'
+	/// bonds and the pick's list), the hosts' `lists` written, and its job's kind.
+	fn draw_with(own: Weight, picks: u32, lists: Weight) -> Weight {
+		let picks = u64::from(picks);
 		own.saturating_add(T::DbWeight::get().reads(2))
 			.saturating_add(
 				T::DbWeight::get()

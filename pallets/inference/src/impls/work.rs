@@ -32,13 +32,16 @@ impl<T: Config> Pallet<T> {
 
 	/// Draws a host with `pick` (a registry draw leaving out the accounts it is given), leaving
 	/// out `exclude` and then, one after the other, the hosts picked that have no room, at most
-	/// [`MAX_BUSY_PICKS`] times. `exclude` ends with the busy hosts left out.
+	/// [`MAX_BUSY_PICKS`] times. `exclude` ends with the busy hosts left out; `picks` counts the
+	/// registry draws made (what they read is charged by them).
 	pub(crate) fn pick_with_room(
 		exclude: &mut Vec<T::AccountId>,
+		picks: &mut u32,
 		pick: impl Fn(&[T::AccountId]) -> Option<T::AccountId>,
 	) -> Pick<T::AccountId> {
 		let mut busy = false;
 		for _ in 0..MAX_BUSY_PICKS {
+			*picks = picks.saturating_add(1);
 			match pick(exclude) {
 				Some(host) if Self::has_room(&host) => return Pick::Host(host),
 				Some(host) => {
