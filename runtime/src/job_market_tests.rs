@@ -45,25 +45,6 @@ fn account(seed: u8) -> AccountId {
 	AccountId::from([seed; 32])
 }
 
-/// Funds `host` and registers it with one L4 serving `model`, bonding 1,000 DAYA.
-fn register_l4_host(host: &AccountId, model: daya_primitives::ModelId) {
-	Balances::set_balance(host, 10_000 * UNIT);
-	assert!(Compute::register_host(
-		RuntimeOrigin::signed(host.clone()),
-		b"http://127.0.0.1:8090".to_vec().try_into().unwrap(),
-		vec![pallet_daya_compute::GpuSpec {
-			name: b"L4".to_vec().try_into().unwrap(),
-			vram_mib: 24_576,
-			count: 1,
-		}]
-		.try_into()
-		.unwrap(),
-		vec![model].try_into().unwrap(),
-		1_000 * UNIT,
-	)
-	.is_ok());
-}
-
 fn development() -> sp_io::TestExternalities {
 	crate::tests::preset_ext("development")
 }
@@ -115,7 +96,7 @@ fn a_thousand_jobs_with_honest_dishonest_and_offline_hosts() {
 			})
 			.collect();
 		for (host, _) in &hosts {
-			register_l4_host(host, model);
+			crate::tests::register_l4_host(host, model);
 		}
 		// The genesis hosts (Alice and Bob) are offline in this run: they leave.
 		for genesis_host in [Sr25519Keyring::Alice, Sr25519Keyring::Bob] {
@@ -912,7 +893,7 @@ fn large_market() -> sp_io::TestExternalities {
 		System::set_block_number(1);
 		let model = 0;
 		for seed in 1..=64u8 {
-			register_l4_host(&account(seed), model);
+			crate::tests::register_l4_host(&account(seed), model);
 		}
 		for seed in 100..(100 + LIVES as u8) {
 			Balances::set_balance(&account(seed), 1_000 * UNIT);

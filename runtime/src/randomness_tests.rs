@@ -57,22 +57,7 @@ fn market() -> sp_io::TestExternalities {
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		for seed in 1..=10u8 {
-			let host = AccountId::from([seed; 32]);
-			Balances::set_balance(&host, 10_000 * UNIT);
-			Compute::register_host(
-				RuntimeOrigin::signed(host),
-				b"http://127.0.0.1:8090".to_vec().try_into().unwrap(),
-				vec![pallet_daya_compute::GpuSpec {
-					name: b"L4".to_vec().try_into().unwrap(),
-					vram_mib: 24_576,
-					count: 1,
-				}]
-				.try_into()
-				.unwrap(),
-				vec![0].try_into().unwrap(),
-				1_000 * UNIT,
-			)
-			.unwrap();
+			crate::tests::register_l4_host(&AccountId::from([seed; 32]), 0);
 		}
 		Balances::set_balance(&consumer(), 1_000 * UNIT);
 	});

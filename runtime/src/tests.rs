@@ -24,6 +24,28 @@ pub(crate) fn job_result(
 	}
 }
 
+/// Funds `host` and registers it with one L4 serving `model`, bonding 1,000 DAYA.
+pub(crate) fn register_l4_host(host: &AccountId, model: daya_primitives::ModelId) {
+	<Balances as frame_support::traits::fungible::Mutate<AccountId>>::set_balance(
+		host,
+		10_000 * UNIT,
+	);
+	assert!(Compute::register_host(
+		RuntimeOrigin::signed(host.clone()),
+		b"http://127.0.0.1:8090".to_vec().try_into().unwrap(),
+		vec![pallet_daya_compute::GpuSpec {
+			name: b"L4".to_vec().try_into().unwrap(),
+			vram_mib: 24_576,
+			count: 1,
+		}]
+		.try_into()
+		.unwrap(),
+		vec![model].try_into().unwrap(),
+		1_000 * UNIT,
+	)
+	.is_ok());
+}
+
 /// Plays one step of an honest check of `job`'s result: its validator passes it with its
 /// probe, or, once the probe is shown, its executor recognises the probe. Nothing otherwise.
 /// Returns what the validators were paid if the step ended the job.

@@ -2412,6 +2412,29 @@ fn a_draw_counts_its_picks() {
 	});
 }
 
+/// Hosts that keep themselves at their bound of open jobs make every draw pick again, up to
+/// [`MAX_BUSY_PICKS`] times: each pick is counted, so the block is charged for all of them,
+/// and the job waits for a later block rather than going to a host with no room.
+#[test]
+fn hosts_at_their_bound_make_a_draw_pay_for_every_pick() {
+	use polkadot_sdk::frame_support::traits::PostInherents;
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		let waiting = submit_unassigned(CONSUMER).unwrap();
+		MaxOpenJobsPerHost::set(&0);
+		let now = System::block_number() + 1;
+		System::set_block_number(now);
+		<MockRandomness as PostInherents>::post_inherents();
+		let seed = MockSeed::get().unwrap();
+		let mut picks = 0;
+		assert!(!Inference::run_draw(waiting, &seed, now, &mut picks), "it waits");
+		assert_eq!(picks, MAX_BUSY_PICKS);
+		assert_eq!(job(waiting).status, JobStatus::Unassigned { missed_by: None });
+		assert!(Inference::draw_cost(DrawKind::Assign, false, picks)
+			.all_gte(Inference::draw_cost(DrawKind::Assign, false, 1)));
+		MaxOpenJobsPerHost::set(&16);
+	});
+}
+
 /// Where the node records the proof, a draw is charged the proof it recorded, not its
 /// estimate; and where more draws are queued than their bounds fit, `on_initialize` reserves
 /// the whole rest of the hook's budget, of which the block keeps what the draws cost.
