@@ -11,7 +11,9 @@ use frame_support::{
 	},
 	weights::Weight,
 };
-use pallet_daya_inference::{DrawKind, HoldReason as InferenceHold, JobStatus, Jobs, Outcomes};
+use pallet_daya_inference::{
+	DrawEnd, DrawKind, HoldReason as InferenceHold, JobStatus, Jobs, Outcomes,
+};
 use sp_keyring::Sr25519Keyring;
 
 /// How a host behaves.
@@ -361,6 +363,10 @@ fn a_job_life_weight_and_jobs_per_block() {
 	// a job and batched, validated; and for a result settled unchecked, one call a job.
 	let started = std::time::Instant::now();
 	let mut market = large_market();
+	// The hook's base as the block records it (the node charges it so, not at the benchmarks'
+	// intercepts): two blocks with no draw queued and no deadline due, the second measured.
+	recorded(&mut market, next_block);
+	let idle_hook = recorded(&mut market, next_block);
 	let measured =
 		[measure_lives(&mut market, false, true), measure_lives(&mut market, true, true)];
 	let unchecked = measure_lives(&mut market, false, false);
@@ -405,33 +411,44 @@ fn a_job_life_weight_and_jobs_per_block() {
 	// and the result's (settled unchecked, or its validator drawn).
 	let assign = Market::<Runtime>::draw_bound(DrawKind::Assign);
 	let sample = Market::<Runtime>::draw_bound(DrawKind::Sample);
+	// A result settled unchecked is one of many a block: what one more settlement adds (the
+	// block's first pays what they share once, `first_settlement`).
+	let (open, settled) = (DrawEnd::Open, DrawEnd::Settled { first: false });
+	let first_settlement = Market::<Runtime>::draw_settle_weight(true)
+		.saturating_sub(Market::<Runtime>::draw_settle_weight(false));
 	let life_draws = |validated: bool| {
 		// One pick for the executor, one for a validator; none for a settlement.
-		let cost =
-			Market::<Runtime>::draw_cost(DrawKind::Assign, false, 1).saturating_add(Market::<
-				Runtime,
-			>::draw_cost(
+		let cost = Market::<Runtime>::draw_cost(DrawKind::Assign, open, 1).saturating_add(
+			Market::<Runtime>::draw_cost(
 				DrawKind::Sample,
-				!validated,
+				if validated { open } else { settled },
 				u32::from(validated),
-			));
+			),
+		);
 		let sample_draw = if validated { measured[0].sample_draw } else { unchecked.sample_draw };
 		Weight::from_parts(cost.ref_time(), measured[0].assign_draw + sample_draw)
 	};
+	// The hook's base: its ref time at the benchmarks', its proof as recorded, with room for
+	// the jobs of two draws that do not fit (`do_draws` keeps it).
+	let hook_base = Weight::from_parts(
+		Market::<Runtime>::hook_base_weight().ref_time(),
+		idle_hook + Market::<Runtime>::draw_bound(DrawKind::Skip).proof_size() * 2,
+	);
 	// How many lives' draws a hook budget allows, after the hook's base, the last draw needing
 	// room for the dearest bound.
 	let lives_drawn_in = |budget: Weight, validated: bool| {
 		let room = budget
-			.saturating_sub(Market::<Runtime>::hook_base_weight())
-			.saturating_sub(Market::<Runtime>::draw_weight());
+			.saturating_sub(hook_base)
+			.saturating_sub(Market::<Runtime>::draw_weight())
+			.saturating_sub(first_settlement);
 		let life = life_draws(validated);
 		(room.ref_time() / life.ref_time().max(1)).min(room.proof_size() / life.proof_size().max(1))
 	};
 	println!(
 		"limits of a 6 s block: normal class {} ms, {} KiB proof, {} KiB length; the job \
-		 market's hook {} ms, {} KiB proof (its base {} ms, {} KiB; the draws of {} lives, {} \
+		 market's hook {} ms, {} KiB proof (its base {} ms, {} KiB estimated, {} B recorded; the draws of {} lives, {} \
 		 validated: an assignment admitted at {} µs, {} B proof, charged {} µs, {} B recorded; a \
-		 sample admitted at {} µs, {} B, charged {} µs settled, {} µs with its validator drawn, \
+		 sample admitted at {} µs, {} B, charged {} µs settled (the block's first {} µs more), {} µs with its validator drawn, \
 		 {} B and {} B recorded; charged their bounds, {}); {deadlines_per_block} deadlines a \
 		 bucket, {queue} queued draws",
 		normal_max.ref_time() / 1_000_000_000,
@@ -441,20 +458,22 @@ fn a_job_life_weight_and_jobs_per_block() {
 		hook_budget.proof_size() / 1024,
 		Market::<Runtime>::hook_base_weight().ref_time() / 1_000_000_000,
 		Market::<Runtime>::hook_base_weight().proof_size() / 1024,
+		idle_hook,
 		lives_drawn_in(hook_budget, false),
 		lives_drawn_in(hook_budget, true),
 		assign.ref_time() / 1_000_000,
 		assign.proof_size(),
-		Market::<Runtime>::draw_cost(DrawKind::Assign, false, 1).ref_time() / 1_000_000,
+		Market::<Runtime>::draw_cost(DrawKind::Assign, open, 1).ref_time() / 1_000_000,
 		measured[0].assign_draw,
 		sample.ref_time() / 1_000_000,
 		sample.proof_size(),
-		Market::<Runtime>::draw_cost(DrawKind::Sample, true, 0).ref_time() / 1_000_000,
-		Market::<Runtime>::draw_cost(DrawKind::Sample, false, 1).ref_time() / 1_000_000,
+		Market::<Runtime>::draw_cost(DrawKind::Sample, settled, 0).ref_time() / 1_000_000,
+		first_settlement.ref_time() / 1_000_000,
+		Market::<Runtime>::draw_cost(DrawKind::Sample, open, 1).ref_time() / 1_000_000,
 		unchecked.sample_draw,
 		measured[0].sample_draw,
 		{
-			let room = hook_budget.saturating_sub(Market::<Runtime>::hook_base_weight());
+			let room = hook_budget.saturating_sub(hook_base);
 			let life = assign.saturating_add(sample);
 			(room.ref_time() / life.ref_time().max(1))
 				.min(room.proof_size() / life.proof_size().max(1))
@@ -645,13 +664,13 @@ fn a_job_life_weight_and_jobs_per_block() {
 			carried[3]
 		);
 	}
-	// Below the 1,000 (600 validated) that a large network needs: the hook's draws bind (each
-	// charged what it cost; the 1 KiB / 4 KiB job's length is as near), and validated, the
-	// deadline bucket (three deadlines a life) with the normal class's ref time next (see
+	// Below the 1,000 (600 validated) that a large network needs: the hook's draws bind in ref
+	// time (each charged what it cost, a settlement what one more adds in the block; the
+	// 1 KiB / 4 KiB job's length binds first), and validated, the normal class's ref time (see
 	// docs/economics.md). Held here so that a change that makes jobs dearer is seen. One call
 	// a job, then in batches.
-	assert!(fits[0] >= 290 && fits[1] >= 165, "{fits:?} job lives a block (256 B / 1 KiB)");
-	assert!(fits[2] >= 290 && fits[3] >= 165, "{fits:?} job lives a block (256 B / 1 KiB)");
+	assert!(fits[0] >= 420 && fits[1] >= 225, "{fits:?} job lives a block (256 B / 1 KiB)");
+	assert!(fits[2] >= 420 && fits[3] >= 285, "{fits:?} job lives a block (256 B / 1 KiB)");
 }
 
 /// A host's offchain worker looks up its work (`InferenceApi::work_of`) while 1,000, 10,000 and
@@ -724,8 +743,8 @@ fn a_hosts_work_lookup_does_not_grow_with_the_market() {
 }
 
 /// The job market's hook at its bounds, on the runtime's weights: 100,000 open jobs, of which
-/// a full deadline bucket (512) of disputes whose validators all stayed silent (the costliest
-/// time-out: slashes, then a new round or the end) and a full draw queue (1,024 jobs to
+/// a full deadline bucket (2,048) of disputes whose validators all stayed silent (the costliest
+/// time-out: slashes, then a new round or the end) and a full draw queue (2,048 jobs to
 /// assign). Every block's `on_initialize` reports at most `MaxHookWeight`, and each of the
 /// next 20 blocks takes on more of the bucket and the queue, oldest first (the pallet's tests
 /// drain them to the end). Printed: what each block took on, and how long draining takes.

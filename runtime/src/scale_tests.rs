@@ -344,9 +344,9 @@ fn ten_thousand_hosts_and_a_full_market_keep_every_hook_within_its_weight() {
 	assert_eq!(u64::from(concluding), PROVERS / per_block + 1);
 	ext.execute_with(|| {
 		// The silent disputes were taken on, and the queue's jobs drawn.
-		assert!(Deadlines::<Runtime>::get(bucket_block).len() < 512);
-		// The queue's own jobs (the disputes' new rounds queue draws of theirs, and refill it).
 		let bucket = u64::from(<Runtime as MarketConfig>::MaxDeadlinesPerBlock::get());
+		assert!((Deadlines::<Runtime>::get(bucket_block).len() as u64) < bucket);
+		// The queue's own jobs (the disputes' new rounds queue draws of theirs, and refill it).
 		let queue = u64::from(<Runtime as MarketConfig>::MaxPendingDraws::get());
 		let own = Draws::<Runtime>::get()
 			.iter()

@@ -484,6 +484,50 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// `n` delivered results settled one after another, as the draws after a block's inherents
+	/// settle the results they leave unchecked: each of another consumer, with another executor,
+	/// and each outcome evicting the oldest of a full index. What every settlement of a block
+	/// shares (the treasury's account, the outcome index's ends, the job count, the epoch) is
+	/// read and written once: the slope is what one more settlement costs in the same block.
+	#[benchmark]
+	fn settle(n: Linear<1, { T::MaxOpenJobs::get().min(64) }>) -> Result<(), BenchmarkError> {
+		let (model, hosts) = market::<T>()?;
+		let mut ended = Vec::new();
+		for index in 0..n {
+			let who = consumer::<T>(1_000u32.saturating_add(index));
+			let id = job::<T>(&who, model, 1)?;
+			next_block::<T>();
+			// Each job with its own executor (the market has more hosts than the benchmark
+			// jobs): the drawn one is swapped for the `index`-th host.
+			let host =
+				hosts.get(index as usize % hosts.len()).ok_or(BenchmarkError::Stop("no host"))?;
+			let mut job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+			let before = job.roles();
+			job.executor = Some(host.clone());
+			Pallet::<T>::put_job(id, &before, job);
+			deliver::<T>(id)?;
+			// Its draw is not needed: the benchmark settles the job itself.
+			Draws::<T>::kill();
+			let job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+			ended.push((id, job));
+		}
+		let ids: Vec<JobId> = ended.iter().map(|(id, _)| *id).collect();
+		fill_outcomes::<T>(&consumer::<T>(0));
+
+		#[block]
+		{
+			for (id, job) in ended {
+				Pallet::<T>::settle(id, job, JobEnd::Completed, &[]);
+			}
+		}
+
+		// Every job ended; the last outcome is kept (a small index evicts the earlier ones).
+		assert!(ids.iter().all(|id| !Jobs::<T>::contains_key(id)));
+		let last = ids.last().ok_or(BenchmarkError::Stop("no job"))?;
+		assert_eq!(Outcomes::<T>::get(last).map(|o| o.end), Some(JobEnd::Completed));
+		Ok(())
+	}
+
 	/// After the inherents of a block, `n` queued jobs each get their executor drawn.
 	#[benchmark]
 	fn draw_assign(n: Linear<0, { T::MaxPendingDraws::get() }>) -> Result<(), BenchmarkError> {

@@ -136,6 +136,23 @@ pub enum DrawKind {
 	Dispute,
 }
 
+/// How a draw that ran left its job, for what it is charged ([`crate::Pallet::draw_cost`]).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DrawEnd {
+	/// The job is still open: it was given a part, or waits.
+	Open,
+	/// The job was settled: its executor paid. `first`: no settlement ran before it in the
+	/// block's draws, so it reads and writes what every settlement shares (the treasury's
+	/// account, the outcome index's ends, the job count, the epoch); later ones find them in
+	/// the block's overlay.
+	Settled {
+		/// Whether it is the first settlement of the block's draws.
+		first: bool,
+	},
+	/// The job ended without paying its executor: its escrow refunded.
+	Refunded,
+}
+
 /// The random draws waiting for a seed of a later relay block than their subject's.
 pub type DrawQueue<T> = BoundedVec<PendingDraw, <T as Config>::MaxPendingDraws>;
 

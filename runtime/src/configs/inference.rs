@@ -57,16 +57,19 @@ parameter_types! {
 	/// what each of 10,000 hosts holds when the market is full (100,000 open jobs, each with
 	/// an executor and sometimes a validator), so that fast hosts take more than their share.
 	pub const MaxOpenJobsPerHost: u32 = 256;
-	/// Steps timing out in one block.
-	pub const MaxDeadlinesPerBlock: u32 = 512;
+	/// Steps timing out in one block: a job takes one (its execution), a validated one three
+	/// (its execution, its validation, its probe's answer), so a bucket of 2,048 keeps up with
+	/// 2,048 jobs a block, 682 validated. A full one is worked off over the next blocks within
+	/// the hook's share.
+	pub const MaxDeadlinesPerBlock: u32 = 2048;
 	/// The job market's share of a block for its deadlines and draws (35%: 700 ms and
 	/// 3.5 MiB of proof, beside the normal class's 60%, `super::NORMAL_DISPATCH_RATIO`); what
 	/// does not fit waits for the next blocks.
 	pub MaxHookWeight: frame_support::weights::Weight =
 		Perbill::from_percent(35) * super::MAXIMUM_BLOCK_WEIGHT;
 	/// Draws waiting for a later relay block's seed (jobs to assign, results to sample,
-	/// accusations to staff): four times what one relay block usually brings.
-	pub const MaxPendingDraws: u32 = 1024;
+	/// accusations to staff): new jobs' in at most half of it, 1,024 a block.
+	pub const MaxPendingDraws: u32 = 2048;
 	/// A finished job's outcome stays queryable for a day...
 	pub const OutcomeRetention: BlockNumber = DAYS;
 	/// ... up to this many outcomes.

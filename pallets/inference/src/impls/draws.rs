@@ -113,7 +113,8 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn do_draws(now: BlockNumberFor<T>) {
 		// What `on_initialize` reserved; without it (a test or benchmark that runs the draws
 		// alone), every queued draw.
-		let reserved = DrawBudget::<T>::take();
+		let start = T::ProofSize::recorded();
+		let mut reserved = DrawBudget::<T>::take();
 		let mut left = reserved.unwrap_or(Weight::MAX);
 		let mut spent = Weight::zero();
 		let Some(seed) = T::Randomness::seed() else {
@@ -121,9 +122,25 @@ impl<T: Config> Pallet<T> {
 			return;
 		};
 		let queue = Draws::<T>::take();
+		// Where the node records the proof and `on_initialize` reserved, the draws' fixed part
+		// (the seed, the queue; counted in the hook's base at its estimate, the benchmarks'
+		// intercepts) is charged the proof it records: what the estimate leaves, less room
+		// for the jobs read by the draws that do not fit, is room for draws now.
+		let fixed = Self::draws_weight(0).proof_size();
+		let mut in_draws = 0u64;
+		if let (Some(budget), Some(start), Some(now)) = (reserved, start, T::ProofSize::recorded())
+		{
+			let slack = fixed
+				.saturating_sub(now.saturating_sub(start))
+				.saturating_sub(Self::draw_bound(DrawKind::Skip).proof_size().saturating_mul(2));
+			left = left.saturating_add(Weight::from_parts(0, slack));
+			reserved = Some(budget.saturating_add(Weight::from_parts(0, fixed)));
+		}
 		let mut kept = DrawQueue::<T>::new();
 		// Once a ready draw does not fit what is left, it and every later one wait, in order.
 		let mut full = false;
+		// Whether a draw settled a job: later settlements find what they share in the overlay.
+		let mut settled = false;
 		for draw in queue {
 			let mut done = false;
 			if !full && seed.is_after(draw.after) {
@@ -133,12 +150,20 @@ impl<T: Config> Pallet<T> {
 				if Self::draw_bound(kind).all_lte(left) {
 					let mut picks = 0;
 					done = Self::run_draw(draw.job_id, &seed, now, &mut picks);
-					// Whether it ended the job: a read of what the draw just wrote.
-					let ended = !Jobs::<T>::contains_key(draw.job_id);
-					let estimate = Self::draw_cost(kind, ended, picks);
+					// A skipped draw's job ended before it (its bound is charged).
+					let end = match kind {
+						DrawKind::Skip => DrawEnd::Open,
+						_ => Self::draw_end(draw.job_id, settled),
+					};
+					// Only a sample's or a dispute's draw settles (an assignment refunds).
+					settled |= matches!(end, DrawEnd::Settled { .. })
+						&& matches!(kind, DrawKind::Sample | DrawKind::Dispute);
+					let estimate = Self::draw_cost(kind, end, picks);
 					let cost = match (recorded, T::ProofSize::recorded()) {
 						(Some(before), Some(after)) => {
-							estimate.set_proof_size(after.saturating_sub(before))
+							let proof = after.saturating_sub(before);
+							in_draws = in_draws.saturating_add(proof);
+							estimate.set_proof_size(proof)
 						},
 						_ => estimate,
 					};
@@ -154,7 +179,28 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		Draws::<T>::put(kept);
+		// The fixed part as recorded: all the run recorded but the draws'.
+		if let (Some(_), Some(start), Some(end)) = (reserved, start, T::ProofSize::recorded()) {
+			let own = end.saturating_sub(start).saturating_sub(in_draws);
+			spent = spent.saturating_add(Weight::from_parts(0, own));
+		}
 		Self::charge_draws(reserved, spent);
+	}
+
+	/// How the draw that just ran about `job_id` left it: a read of what the draw wrote (an
+	/// ended job's outcome). A settlement pays its executor; `settled`: whether one ran
+	/// before it in this block's draws.
+	fn draw_end(job_id: JobId, settled: bool) -> DrawEnd {
+		match Outcomes::<T>::get(job_id) {
+			None => DrawEnd::Open,
+			Some(outcome)
+				if outcome.executor.is_some()
+					&& matches!(outcome.end, JobEnd::Completed | JobEnd::Validated) =>
+			{
+				DrawEnd::Settled { first: !settled }
+			},
+			Some(_) => DrawEnd::Refunded,
+		}
 	}
 
 	/// Gives back to the block what the draws did not use of what `on_initialize` `reserved`

@@ -203,9 +203,21 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::DbWeight::get().reads(u64::from(picks)))
 	}
 
-	/// What settling one job costs: at most what the verdict that settles one does.
+	/// The most settling one job costs: the dearer of the verdict that settles one and the
+	/// first settlement of a block's draws.
 	pub(crate) fn settle_weight() -> Weight {
-		T::WeightInfo::submit_verdict_pass()
+		T::WeightInfo::submit_verdict_pass().max(T::WeightInfo::settle(1))
+	}
+
+	/// What a settlement by the block's draws costs (benchmarked as `settle`): the `first`
+	/// reads and writes what every settlement shares; each later one costs the benchmark's
+	/// slope, what one more settlement adds in the same block.
+	pub fn draw_settle_weight(first: bool) -> Weight {
+		if first {
+			T::WeightInfo::settle(1)
+		} else {
+			Self::slope(T::WeightInfo::settle(2), T::WeightInfo::settle(1))
+		}
 	}
 
 	/// The most one queued draw of `kind` can cost:
@@ -241,42 +253,54 @@ impl<T: Config> Pallet<T> {
 		Self::draw_with(own, MAX_BUSY_PICKS.saturating_mul(drawn), Self::lists_weight())
 	}
 
-	/// What a draw of `kind` that ran cost, by what it did (`ended`: whether it ended the job;
-	/// `picks`: the registry draws it made), the proof at the benchmarks' estimates; at most
+	/// What a draw of `kind` that ran cost, by how it left its job (`end`) and the registry
+	/// draws it made (`picks`), the proof at the benchmarks' estimates; at most
 	/// [`Self::draw_bound`]:
 	///
 	/// - [`DrawKind::Assign`]: an executor drawn, or the draw left to wait (busy hosts, a full
 	///   bucket): the draw (`draw_assign`'s slope); the job ended (no host can take it, or the
 	///   model moved on): at most a cancellation;
 	/// - [`DrawKind::Sample`]: a validator drawn, or the check left to wait: the sample
-	///   (`on_initialize_sample`'s slope); the job ended (settled unchecked, or refunded
-	///   unstaffed): the sample and the dearer of a settlement and a refund;
+	///   (`on_initialize_sample`'s slope); the result settled unchecked: the sample and a
+	///   settlement of the block's draws ([`Self::draw_settle_weight`]); the job refunded
+	///   (unstaffed): the sample and at most a cancellation;
 	/// - [`DrawKind::Dispute`] and [`DrawKind::Skip`]: their bounds.
 	///
 	/// Each also reads the model's registry entry and a contested probe's validator, for each
 	/// pick the bonds of up to `MAX_BOND_PICKS` hosts and the pick's list (at most
-	/// [`MAX_BUSY_PICKS`] picks), its job's kind, and the lists of the two hosts it may move the
-	/// job for (an assignment's executor and the host it was taken from, a sample's executor
-	/// and validator), where a dispute's bound counts every validator's.
-	pub fn draw_cost(kind: DrawKind, ended: bool, picks: u32) -> Weight {
-		let lists = T::DbWeight::get().reads_writes(2, 2);
+	/// [`MAX_BUSY_PICKS`] picks), its job's kind and how it left the job, and the list of the
+	/// host it moves the job for: the list of the host given a part (an assignment's executor,
+	/// a sample's validator), read by its pick, is written; a refunded job's executor's is read
+	/// and written; a settlement's is in its benchmark. A dispute's bound counts every
+	/// validator's.
+	pub fn draw_cost(kind: DrawKind, end: DrawEnd, picks: u32) -> Weight {
+		let (given, taken) = (T::DbWeight::get().writes(1), T::DbWeight::get().reads_writes(1, 1));
 		let picks = picks.min(MAX_BUSY_PICKS);
-		match (kind, ended) {
-			(DrawKind::Assign, false) => Self::draw_with(Self::assign_weight(), picks, lists),
-			(DrawKind::Assign, true) => Self::draw_with(
+		let cost = match (kind, end) {
+			(DrawKind::Assign, DrawEnd::Open) => {
+				Self::draw_with(Self::assign_weight(), picks, given)
+			},
+			(DrawKind::Assign, DrawEnd::Settled { .. } | DrawEnd::Refunded) => Self::draw_with(
 				Self::assign_weight().max(T::WeightInfo::cancel_job()),
 				picks,
-				lists,
+				taken,
 			),
-			(DrawKind::Sample, false) => Self::draw_with(Self::sample_weight(), picks, lists),
-			(DrawKind::Sample, true) => Self::draw_with(
-				Self::sample_weight()
-					.saturating_add(Self::settle_weight().max(T::WeightInfo::cancel_job())),
+			(DrawKind::Sample, DrawEnd::Open) => {
+				Self::draw_with(Self::sample_weight(), picks, given)
+			},
+			(DrawKind::Sample, DrawEnd::Settled { first }) => Self::draw_with(
+				Self::sample_weight().saturating_add(Self::draw_settle_weight(first)),
 				picks,
-				lists,
+				Weight::zero(),
 			),
-			(DrawKind::Dispute | DrawKind::Skip, _) => Self::draw_bound(kind),
-		}
+			(DrawKind::Sample, DrawEnd::Refunded) => Self::draw_with(
+				Self::sample_weight().saturating_add(T::WeightInfo::cancel_job()),
+				picks,
+				taken,
+			),
+			(DrawKind::Dispute | DrawKind::Skip, _) => return Self::draw_bound(kind),
+		};
+		cost.saturating_add(T::DbWeight::get().reads(1)).min(Self::draw_bound(kind))
 	}
 
 	/// A draw's `own` weight with what every draw reads: the model's registry entry and a
@@ -358,7 +382,18 @@ impl<T: Config> Pallet<T> {
 		);
 		let kept_for_draws = per_draw.saturating_mul(u64::from(queued)).min(half);
 		let deadline_budget = budget.saturating_sub(kept_for_draws);
+		let before = T::ProofSize::recorded();
 		let weight = Self::handle_deadlines(now, Self::hook_base_weight(), deadline_budget);
+		// Where the node records the proof, the deadlines' part (the hook's base with it) is
+		// charged the proof it recorded, not its estimate (the benchmarks' intercepts); the
+		// draws' fixed part, still to run, at its estimate, which the draws correct in turn.
+		let weight = match (before, T::ProofSize::recorded()) {
+			(Some(before), Some(after)) => weight.set_proof_size(
+				after.saturating_sub(before).saturating_add(Self::draws_weight(0).proof_size()),
+			),
+			_ => weight,
+		};
+		let before = T::ProofSize::recorded();
 		// The draws' fixed part is in the base; each queued draw, in order, counted at the most
 		// its kind can cost (its job read now to know it), those the deadlines just queued
 		// (reassignments, new dispute rounds) included, up to the rest of the budget. Draws run
@@ -375,8 +410,14 @@ impl<T: Config> Pallet<T> {
 			}
 			draws = draws.saturating_add(bound);
 		}
-		DrawBudget::<T>::put(draws);
-		weight.saturating_add(draws)
+		// The jobs read to know the draws' kinds are recorded now, not by the draws: what they
+		// recorded is kept out of the draws' reservation and charged here.
+		let read = match (before, T::ProofSize::recorded()) {
+			(Some(before), Some(after)) => Weight::from_parts(0, after.saturating_sub(before)),
+			_ => Weight::zero(),
+		};
+		DrawBudget::<T>::put(draws.saturating_sub(read));
+		weight.saturating_add(draws.saturating_sub(read)).saturating_add(read)
 	}
 
 	/// Handles the deadline buckets from the oldest not finished ([`DeadlineCursor`]) up to
