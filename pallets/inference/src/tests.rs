@@ -2578,6 +2578,26 @@ fn draws_are_admitted_by_their_kinds_bounds_in_order() {
 	});
 }
 
+/// A settlement that paid the treasury nothing (a free job's) did not touch all that
+/// settlements share: the next one is still charged as the block's first.
+#[test]
+fn a_settlement_that_pays_the_treasury_nothing_is_not_the_blocks_first() {
+	ExtBuilder::default().with_hosts().build_and_execute(|| {
+		MockModels::set_price(0, 0);
+		let free = submit(CONSUMER).unwrap();
+		MockModels::set_price(0, PRICE);
+		let paid = submit(CONSUMER_2).unwrap();
+		for id in [free, paid] {
+			assert_ok!(deliver(id, "the answer"));
+		}
+		let first = Inference::draw_cost(DrawKind::Sample, first_end(), 0);
+		let (reported, reserved, kept) = next_block_kept();
+		assert_eq!((ended(free), ended(paid)), (JobEnd::Completed, JobEnd::Completed));
+		assert_eq!(Outcomes::<Test>::get(free).map(|o| o.protocol_fee), Some(0));
+		assert_eq!(kept, reported - reserved + first * 2);
+	});
+}
+
 /// How the block's first settlement by a draw leaves its job.
 fn first_end() -> DrawEnd {
 	DrawEnd::Settled { first: true }

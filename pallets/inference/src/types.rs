@@ -141,10 +141,10 @@ pub enum DrawKind {
 pub enum DrawEnd {
 	/// The job is still open: it was given a part, or waits.
 	Open,
-	/// The job was settled: its executor paid. `first`: no settlement ran before it in the
-	/// block's draws, so it reads and writes what every settlement shares (the treasury's
-	/// account, the outcome index's ends, the job count, the epoch); later ones find them in
-	/// the block's overlay.
+	/// The job was settled: its executor paid. `first`: no settlement that paid the treasury
+	/// ran before it in the block's draws, so it reads and writes what every settlement shares
+	/// (the treasury's account, the outcome index's ends, the job count, the epoch); later
+	/// ones find them in the block's overlay.
 	Settled {
 		/// Whether it is the first settlement of the block's draws.
 		first: bool,

@@ -151,13 +151,14 @@ impl<T: Config> Pallet<T> {
 					let mut picks = 0;
 					done = Self::run_draw(draw.job_id, &seed, now, &mut picks);
 					// A skipped draw's job ended before it (its bound is charged).
-					let end = match kind {
-						DrawKind::Skip => DrawEnd::Open,
+					let (end, paid_treasury) = match kind {
+						DrawKind::Skip => (DrawEnd::Open, false),
 						_ => Self::draw_end(draw.job_id, settled),
 					};
-					// Only a sample's or a dispute's draw settles (an assignment refunds).
-					settled |= matches!(end, DrawEnd::Settled { .. })
-						&& matches!(kind, DrawKind::Sample | DrawKind::Dispute);
+					// Only a sample's or a dispute's draw settles (an assignment refunds), and
+					// only one that paid the treasury touched all that settlements share.
+					settled |=
+						paid_treasury && matches!(kind, DrawKind::Sample | DrawKind::Dispute);
 					let estimate = Self::draw_cost(kind, end, picks);
 					let cost = match (recorded, T::ProofSize::recorded()) {
 						(Some(before), Some(after)) => {
@@ -187,19 +188,20 @@ impl<T: Config> Pallet<T> {
 		Self::charge_draws(reserved, spent);
 	}
 
-	/// How the draw that just ran about `job_id` left it: a read of what the draw wrote (an
-	/// ended job's outcome). A settlement pays its executor; `settled`: whether one ran
-	/// before it in this block's draws.
-	fn draw_end(job_id: JobId, settled: bool) -> DrawEnd {
+	/// How the draw that just ran about `job_id` left it, and whether it paid the treasury: a
+	/// read of what the draw wrote (an ended job's outcome). A settlement pays its executor;
+	/// `settled`: whether one that paid the treasury (and so read and wrote all that
+	/// settlements share) ran before it in this block's draws.
+	fn draw_end(job_id: JobId, settled: bool) -> (DrawEnd, bool) {
 		match Outcomes::<T>::get(job_id) {
-			None => DrawEnd::Open,
+			None => (DrawEnd::Open, false),
 			Some(outcome)
 				if outcome.executor.is_some()
 					&& matches!(outcome.end, JobEnd::Completed | JobEnd::Validated) =>
 			{
-				DrawEnd::Settled { first: !settled }
+				(DrawEnd::Settled { first: !settled }, !outcome.protocol_fee.is_zero())
 			},
-			Some(_) => DrawEnd::Refunded,
+			Some(_) => (DrawEnd::Refunded, false),
 		}
 	}
 

@@ -373,6 +373,9 @@ impl<T: Config> Pallet<T> {
 	/// of the draws it allowed ([`DrawBudget`]).
 	pub(crate) fn do_on_initialize(now: BlockNumberFor<T>) -> Weight {
 		let budget = T::MaxHookWeight::get();
+		// From here on what the hook reads is recorded, the queue's length (its whole value)
+		// first.
+		let before = T::ProofSize::recorded();
 		// Queued draws keep up to half of it from the deadlines, so that neither starves.
 		let per_draw = Self::draw_weight();
 		let queued = u32::try_from(Draws::<T>::decode_len().unwrap_or(0)).unwrap_or(u32::MAX);
@@ -382,10 +385,9 @@ impl<T: Config> Pallet<T> {
 		);
 		let kept_for_draws = per_draw.saturating_mul(u64::from(queued)).min(half);
 		let deadline_budget = budget.saturating_sub(kept_for_draws);
-		let before = T::ProofSize::recorded();
 		let weight = Self::handle_deadlines(now, Self::hook_base_weight(), deadline_budget);
-		// Where the node records the proof, the deadlines' part (the hook's base with it) is
-		// charged the proof it recorded, not its estimate (the benchmarks' intercepts); the
+		// Where the node records the proof, the deadlines' part (the hook's base with it, the
+		// queue's length read) is charged the proof it recorded, not its estimate (the benchmarks' intercepts); the
 		// draws' fixed part, still to run, at its estimate, which the draws correct in turn.
 		let weight = match (before, T::ProofSize::recorded()) {
 			(Some(before), Some(after)) => weight.set_proof_size(
@@ -411,7 +413,9 @@ impl<T: Config> Pallet<T> {
 			draws = draws.saturating_add(bound);
 		}
 		// The jobs read to know the draws' kinds are recorded now, not by the draws: what they
-		// recorded is kept out of the draws' reservation and charged here.
+		// recorded is kept out of the draws' reservation and charged here (beyond the budget
+		// only by the job of the first draw that did not fit, where the rest of the budget's
+		// proof is less than the kinds read).
 		let read = match (before, T::ProofSize::recorded()) {
 			(Some(before), Some(after)) => Weight::from_parts(0, after.saturating_sub(before)),
 			_ => Weight::zero(),
