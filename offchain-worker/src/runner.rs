@@ -160,6 +160,10 @@ pub enum JobOutput {
 	Undecodable,
 }
 
+/// A host's verdict on a job, as the offchain worker sends it: the job, the judgement, and
+/// the probe a validator's pass shows.
+pub type Verdict = (JobId, Judgement, Option<Fingerprint>);
+
 /// The transaction pool refused a transaction (or no key could sign it).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct NotSent;
@@ -180,14 +184,10 @@ pub trait Chain {
 	/// Sends `submit_result`, signed by `host`, to the transaction pool; `NotSent` too when the
 	/// result exceeds the chain's bounds.
 	fn submit_result(host: &HostId, job: JobId, result: Delivered) -> Result<(), NotSent>;
-	/// Sends `submit_verdict`, signed by `host`, to the transaction pool, with a probe where a
-	/// pass shows one.
-	fn submit_verdict(
-		host: &HostId,
-		job: JobId,
-		judgement: Judgement,
-		probe: Option<Fingerprint>,
-	) -> Result<(), NotSent>;
+	/// Sends `host`'s verdicts (each a job, its judgement, and a probe where a pass shows one)
+	/// to the transaction pool in as few `submit_verdicts` transactions, signed by `host`, as
+	/// the chain's batch bound allows; `NotSent` when any was refused.
+	fn submit_verdicts(host: &HostId, verdicts: Vec<Verdict>) -> Result<(), NotSent>;
 	/// One call to an executor: a `POST` of `body` as JSON, or a `GET` without, with `key` as
 	/// its bearer API key if any; the status code and the body. The default makes it with the
 	/// offchain worker's HTTP API.
@@ -328,6 +328,8 @@ pub fn run<C: Chain>(now: u32) -> RunReport {
 	// Jobs to send to an executor, or to ask it about, gathered into calls of up to
 	// `MAX_BATCH` jobs each; each call counts once against the run's budget.
 	let mut batches: Vec<Batch> = Vec::new();
+	// Verdicts reached in this run, sent at its end in one transaction a host.
+	let mut judged: Vec<(HostId, TaskState, Verdict)> = Vec::new();
 	for (host, job, kind) in tasks.iter().cycle().skip(start).take(tasks.len()) {
 		if offchain::timestamp() >= stop_at {
 			report.out_of_budget = true;
@@ -344,9 +346,10 @@ pub fn run<C: Chain>(now: u32) -> RunReport {
 					report.out_of_budget = true;
 					break;
 				}
-				let mut state = state;
-				let outcome = validate_step::<C>(host, *job, &mut state, now, &mut report);
-				finish(host, *job, *kind, state, outcome, now, &mut report);
+				match validate_step::<C>(host, *job, &mut report) {
+					Ok(verdict) => judged.push((*host, state, verdict)),
+					Err(why) => finish(host, *job, *kind, state, Err(why), now, &mut report),
+				}
 			},
 			WorkKind::Execute => {
 				let target = Target::of(host, state.phase);
@@ -363,6 +366,7 @@ pub fn run<C: Chain>(now: u32) -> RunReport {
 		}
 		visited += 1;
 	}
+	send_verdicts::<C>(judged, now, &mut report);
 	for batch in batches {
 		// An executor without the batch routes may have taken the calls kept for the others.
 		if report.calls >= MAX_STEPS_PER_RUN || offchain::timestamp() >= stop_at {
@@ -880,13 +884,46 @@ fn on_status<C: Chain>(
 	}
 }
 
+/// Sends the verdicts of this run, one `submit_verdicts` a host, and records each task's
+/// state: submitted, or retried after a backoff where the pool refused its host's verdicts.
+fn send_verdicts<C: Chain>(
+	judged: Vec<(HostId, TaskState, Verdict)>,
+	now: u32,
+	report: &mut RunReport,
+) {
+	let mut hosts: Vec<HostId> = Vec::new();
+	for (host, _, _) in &judged {
+		if !hosts.contains(host) {
+			hosts.push(*host);
+		}
+	}
+	for host in hosts {
+		let (mine, verdicts): (Vec<_>, Vec<_>) = judged
+			.iter()
+			.filter(|(h, _, _)| *h == host)
+			.map(|(_, state, verdict)| ((verdict.0, *state), *verdict))
+			.unzip();
+		let sent = C::submit_verdicts(&host, verdicts);
+		for (job, mut state) in mine {
+			let outcome = match sent {
+				Ok(()) => {
+					report.verdicts += 1;
+					state.phase = Phase::Submitted(now);
+					Ok(())
+				},
+				Err(NotSent) => Err(Failure::from("the transaction pool refused the verdict")),
+			};
+			finish(&host, job, WorkKind::Validate, state, outcome, now, report);
+		}
+	}
+}
+
+/// Asks `host`'s executor to check `job`'s result: the verdict to send.
 fn validate_step<C: Chain>(
 	host: &HostId,
 	job: JobId,
-	state: &mut TaskState,
-	now: u32,
 	report: &mut RunReport,
-) -> Result<(), Failure> {
+) -> Result<Verdict, Failure> {
 	let (url, key) = (executor_url(host), executor_key(host));
 	let input = C::job_input(job).ok_or("the job's payload is not in the offchain index")?;
 	let delivered = C::job_output(job).ok_or("the job's output is not in the offchain index")?;
@@ -939,11 +976,7 @@ fn validate_step<C: Chain>(
 			verdict_of(input.probe, checked)?
 		},
 	};
-	C::submit_verdict(host, job, judgement, probe)
-		.map_err(|_| "the transaction pool refused the verdict")?;
-	report.verdicts += 1;
-	state.phase = Phase::Submitted(now);
-	Ok(())
+	Ok((job, judgement, probe))
 }
 
 fn refusal(what: &str, code: u16, answer: &[u8]) -> String {
@@ -1042,6 +1075,10 @@ mod tests {
 		verdicts: Vec<(HostId, JobId, Judgement)>,
 		/// The probe each verdict showed, in the order of `verdicts`.
 		shown: Vec<Option<Fingerprint>>,
+		/// The `submit_verdicts` transactions sent.
+		transactions: u32,
+		/// Whether the pool refuses `submit_verdicts`.
+		refuse_verdicts: bool,
 		/// What the chain asks about each job's probe position.
 		probe_duties: BTreeMap<JobId, ProbeDuty>,
 		/// A clock to move forward by this many milliseconds whenever a job's input is read.
@@ -1102,18 +1139,19 @@ mod tests {
 			CHAIN.with(|c| c.borrow_mut().results.push((*host, job, result)));
 			Ok(())
 		}
-		fn submit_verdict(
-			host: &HostId,
-			job: JobId,
-			judgement: Judgement,
-			probe: Option<Fingerprint>,
-		) -> Result<(), NotSent> {
+		fn submit_verdicts(host: &HostId, verdicts: Vec<Verdict>) -> Result<(), NotSent> {
 			CHAIN.with(|c| {
 				let mut c = c.borrow_mut();
-				c.verdicts.push((*host, job, judgement));
-				c.shown.push(probe);
-			});
-			Ok(())
+				if c.refuse_verdicts {
+					return Err(NotSent);
+				}
+				c.transactions += 1;
+				for (job, judgement, probe) in verdicts {
+					c.verdicts.push((*host, job, judgement));
+					c.shown.push(probe);
+				}
+				Ok(())
+			})
 		}
 	}
 
@@ -1692,6 +1730,34 @@ mod tests {
 				CHAIN.with(|c| c.borrow().verdicts.clone()),
 				vec![(BOB, 4, malformed), (BOB, 5, malformed)]
 			);
+			assert_eq!(CHAIN.with(|c| c.borrow().transactions), 1, "one transaction for both");
+		});
+	}
+
+	#[test]
+	fn a_hosts_verdicts_go_in_one_transaction_and_refused_ones_are_retried() {
+		let (mut ext, _state) = new_ext();
+		ext.execute_with(|| {
+			set_work(ALICE, &[(3, WorkKind::Validate)]);
+			set_work(BOB, &[(4, WorkKind::Validate), (5, WorkKind::Validate)]);
+			for job in [3, 4, 5] {
+				claim(job, JobOutput::Undecodable);
+			}
+			CHAIN.with(|c| c.borrow_mut().refuse_verdicts = true);
+			let report = run::<Fake>(5);
+			assert_eq!((report.verdicts, report.failures), (0, 3));
+			for (host, job) in [(ALICE, 3), (BOB, 4), (BOB, 5)] {
+				let state = task_state(&host, job, WorkKind::Validate).unwrap();
+				assert_eq!((state.phase, state.failures), (Phase::Send, 1), "retried");
+			}
+			CHAIN.with(|c| c.borrow_mut().refuse_verdicts = false);
+			let report = run::<Fake>(5 + backoff(1));
+			assert_eq!(report.verdicts, 3);
+			assert_eq!(CHAIN.with(|c| c.borrow().transactions), 2, "one transaction a host");
+			for (host, job) in [(ALICE, 3), (BOB, 4), (BOB, 5)] {
+				let state = task_state(&host, job, WorkKind::Validate).unwrap();
+				assert_eq!(state.phase, Phase::Submitted(5 + backoff(1)));
+			}
 		});
 	}
 

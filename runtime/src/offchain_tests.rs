@@ -370,16 +370,19 @@ fn a_hosts_transactions_in_the_pool_get_consecutive_nonces() {
 		};
 		let on_chain = System::account_nonce(AccountId::from(alice));
 		// Two runs, the first one's transaction still in the pool.
-		crate::configs::RuntimeChain::submit_verdict(&alice, 1, Judgement::Valid, None).unwrap();
+		crate::configs::RuntimeChain::submit_verdicts(&alice, vec![(1, Judgement::Valid, None)])
+			.unwrap();
 		next_block();
-		crate::configs::RuntimeChain::submit_verdict(&alice, 2, Judgement::Valid, None).unwrap();
+		crate::configs::RuntimeChain::submit_verdicts(&alice, vec![(2, Judgement::Valid, None)])
+			.unwrap();
 		assert_eq!(nonces(), vec![on_chain, on_chain + 1]);
 		// Long after, the chain never took them: they were dropped, and the chain's nonce
 		// counts again.
 		for _ in 0..RESUBMIT_AFTER {
 			next_block();
 		}
-		crate::configs::RuntimeChain::submit_verdict(&alice, 3, Judgement::Valid, None).unwrap();
+		crate::configs::RuntimeChain::submit_verdicts(&alice, vec![(3, Judgement::Valid, None)])
+			.unwrap();
 		assert_eq!(nonces(), vec![on_chain]);
 		// A busy host sends in every block while a dropped transaction leaves a gap the chain
 		// never fills: once the chain's nonce has not moved for RESUBMIT_AFTER blocks, the
@@ -387,11 +390,9 @@ fn a_hosts_transactions_in_the_pool_get_consecutive_nonces() {
 		let mut sent = vec![];
 		for verdict in 0..RESUBMIT_AFTER + 2 {
 			next_block();
-			crate::configs::RuntimeChain::submit_verdict(
+			crate::configs::RuntimeChain::submit_verdicts(
 				&alice,
-				10 + u64::from(verdict),
-				Judgement::Valid,
-				None,
+				vec![(10 + u64::from(verdict), Judgement::Valid, None)],
 			)
 			.unwrap();
 			sent.extend(nonces());
@@ -403,8 +404,10 @@ fn a_hosts_transactions_in_the_pool_get_consecutive_nonces() {
 		);
 		// A host whose key is not in the keystore cannot sign.
 		let bob: [u8; 32] = Sr25519Keyring::Bob.to_account_id().into();
-		assert!(
-			crate::configs::RuntimeChain::submit_verdict(&bob, 1, Judgement::Valid, None).is_err()
-		);
+		assert!(crate::configs::RuntimeChain::submit_verdicts(
+			&bob,
+			vec![(1, Judgement::Valid, None)]
+		)
+		.is_err());
 	});
 }

@@ -367,6 +367,80 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// An executor's batch of `n` recognitions: `n` jobs it executed, each of another
+	/// consumer, checked by another validator, deadlines in as many full buckets, the outcome
+	/// index full; one call settles them all. The slope is what one more recognition adds
+	/// once the first has written the executor's records, the treasury and the index's ends.
+	#[benchmark]
+	fn submit_verdicts(
+		n: Linear<1, { MAX_VERDICTS.min(T::MaxPendingDraws::get() / 2) }>,
+	) -> Result<(), BenchmarkError> {
+		let (model, hosts) = market::<T>()?;
+		let executor = hosts.first().cloned().ok_or(BenchmarkError::Stop("no host"))?;
+		distrust::<T>(&executor);
+		let mut ids = Vec::new();
+		for index in 0..n {
+			let who = consumer::<T>(2_000u32.saturating_add(index));
+			ids.push(job::<T>(&who, model, 1)?);
+		}
+		next_block::<T>();
+		for id in &ids {
+			let mut job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+			let before = job.roles();
+			job.executor = Some(executor.clone());
+			Pallet::<T>::put_job(*id, &before, job);
+			deliver::<T>(*id)?;
+		}
+		// A distrusted executor's results are all drawn for validation.
+		next_block::<T>();
+		let now = System::<T>::block_number();
+		for (index, id) in ids.iter().enumerate() {
+			let mut job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+			let before = job.roles();
+			let JobStatus::Validating { mut verdict } = job.status.clone() else {
+				return Err(BenchmarkError::Stop("not validating"));
+			};
+			// Each job with its own validator (the market has more hosts than a batch).
+			let validator = hosts
+				.get(index.saturating_add(1) % hosts.len())
+				.ok_or(BenchmarkError::Stop("no host"))?;
+			verdict.validator = validator.clone();
+			job.status = JobStatus::Validating { verdict };
+			Pallet::<T>::put_job(*id, &before, job);
+			Pallet::<T>::do_submit_verdict(
+				validator.clone(),
+				*id,
+				Judgement::Valid,
+				Some(probe()),
+			)?;
+			// Each deadline in a bucket of its own, full.
+			let mut job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+			assert!(matches!(job.status, JobStatus::Probing { .. }), "not probing");
+			Pallet::<T>::unschedule(*id, job.deadline);
+			let from = now
+				.saturating_add(T::ValidationPeriod::get())
+				.saturating_add((index as u32).into());
+			job.deadline =
+				Pallet::<T>::schedule(*id, from).ok_or(BenchmarkError::Stop("no room"))?;
+			fill_bucket::<T>(job.deadline);
+			Jobs::<T>::insert(id, job);
+		}
+		fill_outcomes::<T>(&consumer::<T>(0));
+		let verdicts: Vec<VerdictItem> = ids
+			.iter()
+			.map(|job_id| VerdictItem { job_id: *job_id, judgement: Judgement::Valid, probe: None })
+			.collect();
+		let verdicts = BoundedVec::truncate_from(verdicts);
+
+		#[extrinsic_call]
+		submit_verdicts(RawOrigin::Signed(executor), verdicts);
+
+		for id in ids {
+			assert_eq!(Outcomes::<T>::get(id).map(|o| o.end), Some(JobEnd::Validated));
+		}
+		Ok(())
+	}
+
 	/// A validator's pass that shows its probe: the job waits for its executor's word on the
 	/// probe, its deadline moved out of a full bucket into the `b`-th of the buckets tried, the
 	/// ones before it full (at most [`DEADLINE_PROBES`]).

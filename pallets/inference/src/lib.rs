@@ -561,6 +561,16 @@ pub mod pallet {
 			/// The validator whose probe is contested.
 			validator: T::AccountId,
 		},
+		/// A verdict of a batch ([`Pallet::submit_verdicts`]) was refused and changed nothing;
+		/// the batch's other verdicts stand.
+		VerdictRefused {
+			/// The job.
+			job_id: JobId,
+			/// The host that gave the verdict.
+			host: T::AccountId,
+			/// Why: what [`Pallet::submit_verdict`] would have failed with.
+			error: DispatchError,
+		},
 		/// The executor gave no judgement of a probe by the deadline: the pass stands, and the
 		/// executor lost reputation.
 		ProbeUnanswered {
@@ -737,7 +747,7 @@ pub mod pallet {
 		DeadlinesFull,
 		/// The payload is not UTF-8 text: the network's models take text prompts.
 		PayloadNotText,
-		/// A batch of jobs with none in it.
+		/// A batch with nothing in it.
 		EmptyBatch,
 	}
 
@@ -772,6 +782,13 @@ pub mod pallet {
 			assert!(T::MaxDeadlinesPerBlock::get() > 0, "MaxDeadlinesPerBlock must not be zero");
 			assert!(T::MaxPendingDraws::get() > 1, "MaxPendingDraws must be at least 2");
 			assert!(T::MaxOutcomes::get() > 0, "MaxOutcomes must not be zero");
+			let weights = <T as frame_system::Config>::BlockWeights::get();
+			let normal = weights.get(frame_support::dispatch::DispatchClass::Normal);
+			assert!(
+				Self::verdicts_weight(MAX_VERDICTS)
+					.all_lte(normal.max_extrinsic.unwrap_or(weights.max_block)),
+				"a full batch of verdicts must fit in one normal extrinsic"
+			);
 			// Deadlines have at least half of it, and so do draws.
 			let half = T::MaxHookWeight::get() / 2;
 			assert!(
@@ -939,6 +956,38 @@ pub mod pallet {
 			// benchmark; the rest at the declared bound.
 			let actual_weight = Self::do_submit_verdict(who, job_id, judgement, probe)?;
 			Ok(frame_support::dispatch::PostDispatchInfo { actual_weight, pays_fee: Pays::No })
+		}
+
+		/// Give several verdicts in one transaction: a validator's on the jobs it checked, or
+		/// an executor's judgements of the probes shown to it. Each verdict is what
+		/// [`Pallet::submit_verdict`] makes of it, on its own: one that is refused changes
+		/// nothing and is reported ([`Event::VerdictRefused`]), the others stand.
+		///
+		/// - Origin: signed, by the host whose verdicts they are.
+		/// - `verdicts`: up to [`MAX_VERDICTS`] ([`VerdictItem`]), non-empty.
+		/// - Fee: none when every verdict is taken; a batch with a refused verdict pays.
+		/// - Weight: declared at [`Pallet::verdicts_weight`]; each verdict is charged after
+		///   dispatch as [`Pallet::submit_verdict`] charges it, except the executor's
+		///   recognitions after the first that paid the treasury, charged what one more adds
+		///   (benchmarked as `submit_verdicts`: the executor's records, the treasury and the
+		///   outcome index are written once for the batch).
+		/// - Errors: [`Error::EmptyBatch`].
+		/// - Events: those of [`Pallet::submit_verdict`] for each verdict taken,
+		///   [`Event::VerdictRefused`] for each refused.
+		#[pallet::call_index(5)]
+		#[pallet::weight(Pallet::<T>::verdicts_weight(verdicts.len() as u32))]
+		pub fn submit_verdicts(
+			origin: OriginFor<T>,
+			verdicts: VerdictBatch,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			ensure!(!verdicts.is_empty(), Error::<T>::EmptyBatch);
+			let (actual_weight, refused) = Self::do_submit_verdicts(who, verdicts.into_inner());
+			let pays_fee = if refused { Pays::Yes } else { Pays::No };
+			Ok(frame_support::dispatch::PostDispatchInfo {
+				actual_weight: Some(actual_weight),
+				pays_fee,
+			})
 		}
 
 		/// Cancel a job that has no result yet.

@@ -2825,3 +2825,189 @@ mod batches {
 		assert_eq!(one, <Test as Config>::WeightInfo::submit_jobs(1, 10));
 	}
 }
+
+/// `prices.len()` jobs of [`CONSUMER`] and [`CONSUMER_2`] on a market of three hosts, the
+/// `i`-th at `prices[i]` a token, delivered, drawn for validation and passed by their
+/// validators with [`PROBE`]: each waits for its executor to recognise the probe. The jobs
+/// with their executors, in order.
+fn probing(prices: &[Balance]) -> Vec<(JobId, AccountId)> {
+	let ids: Vec<JobId> = prices
+		.iter()
+		.enumerate()
+		.map(|(i, price)| {
+			MockModels::set_price(0, *price);
+			submit(if i % 2 == 0 { CONSUMER } else { CONSUMER_2 }).unwrap()
+		})
+		.collect();
+	MockModels::set_price(0, PRICE);
+	for id in &ids {
+		assert_ok!(deliver(*id, "the answer"));
+	}
+	next_block();
+	ids.into_iter()
+		.map(|id| {
+			assert_ok!(verdict(validator_of(id), id, VALID));
+			assert!(matches!(job(id).status, JobStatus::Probing { .. }), "job {id} not probing");
+			(id, executor_of(id))
+		})
+		.collect()
+}
+
+/// The jobs of `jobs` whose executor is `who`'s.
+fn executed_by(jobs: &[(JobId, AccountId)], who: AccountId) -> Vec<JobId> {
+	jobs.iter()
+		.filter(|(_, executor)| *executor == who)
+		.map(|(id, _)| *id)
+		.collect()
+}
+
+/// `who`'s batch of verdicts: `judgement` without a probe on each of `ids`.
+fn verdicts(
+	who: AccountId,
+	ids: &[JobId],
+	judgement: Judgement,
+) -> polkadot_sdk::frame_support::dispatch::DispatchResultWithPostInfo {
+	let items = ids.iter().map(|&job_id| VerdictItem { job_id, judgement, probe: None });
+	Inference::submit_verdicts(
+		RuntimeOrigin::signed(who),
+		VerdictBatch::truncate_from(items.collect::<Vec<_>>()),
+	)
+}
+
+/// A market of three hosts whose results are all validated.
+fn three_hosts() -> ExtBuilder {
+	ExtBuilder::default()
+		.with_host(ALICE, &[0])
+		.with_host(BOB, &[0])
+		.with_host(CHARLIE, &[0])
+		.sample_rate(Perbill::one())
+}
+
+#[test]
+fn an_executors_batch_of_recognitions_settles_each_and_charges_later_ones_what_one_more_adds() {
+	use polkadot_sdk::frame_support::dispatch::Pays;
+	three_hosts().build_and_execute(|| {
+		let jobs = probing(&[PRICE; 8]);
+		let executor = jobs[0].1;
+		let mine = executed_by(&jobs, executor);
+		assert!(mine.len() >= 2, "one executor with two jobs of eight");
+		let validators: Vec<_> = mine
+			.iter()
+			.map(|id| match job(*id).status {
+				JobStatus::Probing { validator, .. } => validator,
+				status => panic!("{status:?}"),
+			})
+			.collect();
+		let mut checkers = validators.clone();
+		checkers.sort();
+		checkers.dedup();
+		let before: Balance = checkers.iter().map(|v| free(*v)).sum();
+		let info = verdicts(executor, &mine, VALID).unwrap();
+		assert_eq!(info.pays_fee, Pays::No);
+		let first = Inference::recognise_first_weight();
+		let later = Inference::recognise_more_weight();
+		assert_eq!(info.actual_weight, Some(first + later * (mine.len() as u64 - 1)));
+		assert!(later.all_lte(Inference::pass_weight()), "one more costs at most one alone");
+		assert!(info
+			.actual_weight
+			.unwrap()
+			.all_lte(Inference::verdicts_weight(mine.len() as u32)));
+		let mut owed = 0;
+		for id in &mine {
+			assert_eq!(ended(*id), JobEnd::Validated);
+			owed += Outcomes::<Test>::get(id).unwrap().validation_fee;
+		}
+		assert!(owed > 0);
+		assert_eq!(checkers.iter().map(|v| free(*v)).sum::<Balance>(), before + owed, "paid");
+		// The other executors' jobs wait for their own recognitions.
+		let others: Vec<_> = jobs.iter().filter(|(_, e)| *e != executor).collect();
+		assert!(others.iter().all(|(id, _)| Jobs::<Test>::contains_key(id)));
+	});
+}
+
+#[test]
+fn a_refused_verdict_in_a_batch_changes_nothing_and_the_others_stand() {
+	use polkadot_sdk::frame_support::dispatch::Pays;
+	three_hosts().build_and_execute(|| {
+		let jobs = probing(&[PRICE; 4]);
+		let (mine, executor) = jobs[0];
+		let theirs = jobs.iter().find(|(_, e)| *e != executor).map(|(id, _)| *id).unwrap();
+		let untouched = job(theirs);
+		// Another executor's job, and one that does not exist, between two verdicts.
+		let info = verdicts(executor, &[theirs, mine, 999], VALID).unwrap();
+		assert_eq!(info.pays_fee, Pays::Yes, "a batch with a refused verdict pays");
+		assert_eq!(ended(mine), JobEnd::Validated);
+		assert_eq!(job(theirs), untouched);
+		for (job_id, error) in
+			[(theirs, Error::<Test>::NotValidator), (999, Error::<Test>::UnknownJob)]
+		{
+			System::assert_has_event(
+				Event::VerdictRefused { job_id, host: executor, error: error.into() }.into(),
+			);
+		}
+		let first = Inference::recognise_first_weight();
+		assert_eq!(info.actual_weight, Some(first + Inference::verdict_weight() * 2));
+		assert_noop!(
+			Inference::submit_verdicts(RuntimeOrigin::signed(executor), VerdictBatch::default()),
+			Error::<Test>::EmptyBatch
+		);
+	});
+}
+
+#[test]
+fn a_verdict_refused_after_it_wrote_is_rolled_back_alone() {
+	three_hosts().build_and_execute(|| {
+		let job_id = submit(CONSUMER).unwrap();
+		assert_ok!(deliver(job_id, "the answer"));
+		next_block();
+		let validator = validator_of(job_id);
+		let before = job(job_id);
+		let bucket = Deadlines::<Test>::get(before.deadline);
+		// A block later, so that the buckets tried are not the one the job leaves.
+		next_block();
+		// Every bucket a shown probe could move the job's deadline to is full: the pass takes
+		// the job out of its bucket, then finds no room.
+		let from = System::block_number() + ValidationPeriod::get();
+		for block in from..from + crate::impls::DEADLINE_PROBES as u64 {
+			let none = JobId::MAX - block;
+			Deadlines::<Test>::mutate(block, |b| while b.try_push(none).is_ok() {});
+		}
+		let items = vec![VerdictItem { job_id, judgement: VALID, probe: Some(PROBE) }];
+		let info = Inference::submit_verdicts(
+			RuntimeOrigin::signed(validator),
+			VerdictBatch::truncate_from(items),
+		)
+		.unwrap();
+		System::assert_has_event(
+			Event::VerdictRefused {
+				job_id,
+				host: validator,
+				error: Error::<Test>::DeadlinesFull.into(),
+			}
+			.into(),
+		);
+		assert_eq!(info.actual_weight, Some(Inference::verdict_weight()));
+		assert_eq!(job(job_id), before);
+		assert_eq!(Deadlines::<Test>::get(before.deadline), bucket, "its deadline kept");
+		for block in from..from + crate::impls::DEADLINE_PROBES as u64 {
+			Deadlines::<Test>::remove(block);
+		}
+	});
+}
+
+#[test]
+fn a_batch_whose_first_recognition_paid_the_treasury_nothing_charges_the_next_in_full() {
+	three_hosts().build_and_execute(|| {
+		// The first job is free: its settlement pays nobody, and reads no treasury.
+		let jobs = probing(&[0, PRICE, PRICE, PRICE, PRICE, PRICE, PRICE, PRICE]);
+		let executor = jobs[0].1;
+		let mine = executed_by(&jobs, executor);
+		assert!(mine.len() >= 3, "the free job's executor has two paid jobs of seven");
+		let info = verdicts(executor, &mine, VALID).unwrap();
+		assert_eq!(Outcomes::<Test>::get(mine[0]).map(|o| o.fee), Some(0));
+		let first = Inference::recognise_first_weight();
+		let later = Inference::recognise_more_weight();
+		// Free, then the first that paid the treasury: both in full; the rest one more each.
+		assert_eq!(info.actual_weight, Some(first * 2 + later * (mine.len() as u64 - 2)));
+	});
+}

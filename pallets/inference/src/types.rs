@@ -74,6 +74,26 @@ pub struct JobRequest<T: Config> {
 /// consumer may have open.
 pub type JobRequests<T> = BoundedVec<JobRequest<T>, <T as Config>::MaxOpenJobsPerAccount>;
 
+/// The most verdicts one [`crate::Pallet::submit_verdicts`] carries.
+pub const MAX_VERDICTS: u32 = 16;
+
+/// One verdict of a host's batch ([`crate::Pallet::submit_verdicts`]): what
+/// [`crate::Pallet::submit_verdict`] takes.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct VerdictItem {
+	/// The job judged.
+	pub job_id: daya_primitives::JobId,
+	/// What the host found.
+	pub judgement: Judgement,
+	/// The probe a validator's pass shows, where the result has a probe position.
+	pub probe: Option<Fingerprint>,
+}
+
+/// A host's batch of verdicts: at most [`MAX_VERDICTS`].
+pub type VerdictBatch = BoundedVec<VerdictItem, ConstU32<MAX_VERDICTS>>;
+
 /// What an executor delivers for a job ([`crate::Pallet::submit_result`]).
 #[derive(
 	Encode,

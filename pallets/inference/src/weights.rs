@@ -27,6 +27,7 @@ pub trait WeightInfo {
 	fn submit_verdict_probe(b: u32, ) -> Weight;
 	fn submit_verdict_accuse() -> Weight;
 	fn submit_verdict_decide() -> Weight;
+	fn submit_verdicts(n: u32, ) -> Weight;
 	fn cancel_job() -> Weight;
 	fn on_initialize_sample(n: u32, ) -> Weight;
 	fn settle(n: u32, ) -> Weight;
@@ -258,6 +259,51 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 		Weight::from_parts(940_148_000, 19863)
 			.saturating_add(T::DbWeight::get().reads(31_u64))
 			.saturating_add(T::DbWeight::get().writes(30_u64))
+	}
+	/// Storage: `Inference::Jobs` (r:64 w:64)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(422), added: 2897, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:64 w:64)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:129 w:129)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Hosts` (r:1 w:1)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Emission::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::Service` (r:1 w:1)
+	/// Proof: `Emission::Service` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(498), added: 2973, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Deadlines` (r:64 w:64)
+	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(16398), added: 18873, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkOf` (r:65 w:65)
+	/// Proof: `Inference::WorkOf` (`max_values`: None, `max_size`: Some(2098), added: 4573, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::CounterForJobs` (r:1 w:1)
+	/// Proof: `Inference::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::JobsOf` (r:64 w:64)
+	/// Proof: `Inference::JobsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OutcomeHead` (r:1 w:1)
+	/// Proof: `Inference::OutcomeHead` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OutcomeTail` (r:1 w:1)
+	/// Proof: `Inference::OutcomeTail` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OutcomeQueue` (r:64 w:128)
+	/// Proof: `Inference::OutcomeQueue` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Outcomes` (r:0 w:128)
+	/// Proof: `Inference::Outcomes` (`max_values`: None, `max_size`: Some(206), added: 2681, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 64]`.
+	fn submit_verdicts(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `14780 + n * (18108 ±0)`
+		//  Estimated: `5563 + n * (18873 ±0)`
+		// Minimum execution time: 640_854_000 picoseconds.
+		Weight::from_parts(653_168_544, 5563)
+			// Standard Error: 2_740_677
+			.saturating_add(Weight::from_parts(320_980_039, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(7_u64))
+			.saturating_add(T::DbWeight::get().writes((11_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 18873).saturating_mul(n.into()))
 	}
 	/// Storage: `Inference::Jobs` (r:1 w:1)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(422), added: 2897, mode: `MaxEncodedLen`)
@@ -563,6 +609,15 @@ impl WeightInfo for () {
 		Weight::from_parts(940_148_000, 19863)
 			.saturating_add(RocksDbWeight::get().reads(31_u64))
 			.saturating_add(RocksDbWeight::get().writes(30_u64))
+	}
+	fn submit_verdicts(n: u32, ) -> Weight {
+		Weight::from_parts(653_168_544, 5563)
+			.saturating_add(Weight::from_parts(320_980_039, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(9_u64))
+			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(7_u64))
+			.saturating_add(RocksDbWeight::get().writes((11_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 18873).saturating_mul(n.into()))
 	}
 	fn cancel_job() -> Weight {
 		Weight::from_parts(296_591_000, 4027)

@@ -14,14 +14,18 @@ use polkadot_sdk::*;
 use codec::{Decode, Encode};
 use daya_offchain::{
 	poc::{PocChain, ToVerify, WindowView},
-	runner::{Chain, Delivered, HostId, JobInput, JobOutput, NotSent, ProbeDuty, RESUBMIT_AFTER},
+	runner::{
+		Chain, Delivered, HostId, JobInput, JobOutput, NotSent, ProbeDuty, Verdict, RESUBMIT_AFTER,
+	},
 };
-use daya_primitives::{runtime_api::WorkKind, Fingerprint, JobId, Judgement};
+use daya_primitives::{runtime_api::WorkKind, JobId};
 use frame_system::offchain::{
 	AppCrypto, CreateSignedTransaction, CreateTransactionBase, Signer, SigningTypes,
 	SubmitTransaction,
 };
-use pallet_daya_inference::{output_key, payload_key, IndexedOutput, IndexedPayload, JobResult};
+use pallet_daya_inference::{
+	output_key, payload_key, IndexedOutput, IndexedPayload, JobResult, VerdictItem,
+};
 use sp_core::{sr25519, H256};
 use sp_runtime::{
 	generic,
@@ -243,16 +247,21 @@ impl Chain for RuntimeChain {
 		send_signed(host, call.into())
 	}
 
-	fn submit_verdict(
-		host: &HostId,
-		job: JobId,
-		judgement: Judgement,
-		probe: Option<Fingerprint>,
-	) -> Result<(), NotSent> {
-		send_signed(
-			host,
-			pallet_daya_inference::Call::submit_verdict { job_id: job, judgement, probe }.into(),
-		)
+	fn submit_verdicts(host: &HostId, verdicts: Vec<Verdict>) -> Result<(), NotSent> {
+		let mut sent = Ok(());
+		for chunk in verdicts.chunks(pallet_daya_inference::MAX_VERDICTS as usize) {
+			let items = chunk.iter().map(|(job_id, judgement, probe)| VerdictItem {
+				job_id: *job_id,
+				judgement: *judgement,
+				probe: *probe,
+			});
+			let verdicts = BoundedVec::truncate_from(items.collect::<Vec<_>>());
+			let call = pallet_daya_inference::Call::submit_verdicts { verdicts };
+			if send_signed(host, call.into()).is_err() {
+				sent = Err(NotSent);
+			}
+		}
+		sent
 	}
 }
 

@@ -375,6 +375,52 @@ impl<T: Config> Pallet<T> {
 		Ok(None)
 	}
 
+	/// Takes `who`'s verdicts one by one, each in its own storage layer: a refused one is
+	/// rolled back and reported. Returns the weight to charge and whether any was refused.
+	///
+	/// Each verdict is charged what [`Self::do_submit_verdict`] charges it (its declared
+	/// bound where it names none, a refused one too), except the executor's recognitions
+	/// after one that paid the treasury: the executor's records, the treasury's account and
+	/// the outcome index's ends are then in the block's overlay, and each is charged what one
+	/// more recognition adds ([`Self::recognise_more_weight`]).
+	pub(crate) fn do_submit_verdicts(
+		who: T::AccountId,
+		verdicts: Vec<VerdictItem>,
+	) -> (Weight, bool) {
+		let mut weight = Weight::zero();
+		let (mut refused, mut treasury_touched) = (false, false);
+		for VerdictItem { job_id, judgement, probe } in verdicts {
+			let taken = polkadot_sdk::frame_support::storage::with_storage_layer(|| {
+				Self::do_submit_verdict(who.clone(), job_id, judgement, probe)
+			});
+			let charge = match taken {
+				Ok(Some(charge)) => {
+					// Only the executor settles a job by a verdict on a probe (a recognition);
+					// its outcome, just written, is in the overlay.
+					let recognised = Outcomes::<T>::get(job_id).filter(|o| {
+						o.end == JobEnd::Validated && o.executor.as_ref() == Some(&who)
+					});
+					match recognised {
+						Some(_) if treasury_touched => Self::recognise_more_weight(),
+						Some(outcome) => {
+							treasury_touched = !outcome.protocol_fee.is_zero();
+							charge.max(Self::recognise_first_weight())
+						},
+						None => charge,
+					}
+				},
+				Ok(None) => Self::verdict_weight(),
+				Err(error) => {
+					refused = true;
+					Self::deposit_event(Event::VerdictRefused { job_id, host: who.clone(), error });
+					Self::verdict_weight()
+				},
+			};
+			weight = weight.saturating_add(charge);
+		}
+		(weight, refused)
+	}
+
 	/// Whether a pass of `job`'s result must show a probe for its executor to judge: the
 	/// result has a probe position, and its executor runs the model itself (a greedy-only
 	/// executor shows no hidden states, and its results carry no fingerprints).

@@ -167,6 +167,25 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::submit_verdict_pass().saturating_add(Self::lists_weight())
 	}
 
+	/// What a batch of `n` verdicts ([`Pallet::submit_verdicts`]) is declared at: `n` times
+	/// the dearest verdict (at least one).
+	pub fn verdicts_weight(n: u32) -> Weight {
+		Self::verdict_weight().saturating_mul(u64::from(n.max(1)))
+	}
+
+	/// What the first of an executor's recognitions in a batch costs (one alone, or the first
+	/// of `submit_verdicts`, the dearer).
+	pub fn recognise_first_weight() -> Weight {
+		Self::pass_weight().max(T::WeightInfo::submit_verdicts(1))
+	}
+
+	/// What one more of an executor's recognitions adds to a batch in which one has already
+	/// paid the treasury (`submit_verdicts`' slope): its consumer's hold and account, its
+	/// validator's pay and list, the job and its outcome.
+	pub fn recognise_more_weight() -> Weight {
+		Self::slope(T::WeightInfo::submit_verdicts(2), T::WeightInfo::submit_verdicts(1))
+	}
+
 	/// What a validator's pass that shows its probe costs: the job's deadline moves, into the
 	/// `tried`-th bucket it tried (1 where the first had room, at most `DEADLINE_PROBES`, four).
 	pub fn probe_pass_weight(tried: u32) -> Weight {
