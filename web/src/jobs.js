@@ -105,19 +105,27 @@ async function readOutput(api, id, n, outputHash) {
 	return null;
 }
 
+/** The verdicts given in extrinsic `x`: a `submit_verdict`'s, or each of a host's `submit_verdicts`. */
+function verdictsIn(x) {
+	if (isCall(x, 'inference', 'submitVerdict')) return [{ jobId: x.method.args[0], judgement: x.method.args[1] }];
+	if (isCall(x, 'inference', 'submitVerdicts')) return x.method.args[0].map(({ jobId, judgement }) => ({ jobId, judgement }));
+	return [];
+}
+
 /** The verdicts on job `id` in blocks `from..=to` (at most 64 of them). */
 async function readVerdicts(api, id, from, to) {
 	const verdicts = [];
 	for (let n = from; n <= Math.min(to, from + 63); n += 1) {
 		for (const x of await body(api, n)) {
-			if (!isCall(x, 'inference', 'submitVerdict') || x.method.args[0].toNumber() !== id) continue;
-			const judgement = x.method.args[1];
-			verdicts.push({
-				validator: x.signer.toString(),
-				block: n,
-				valid: judgement.isValid,
-				fault: judgement.isInvalid ? judgement.asInvalid.type : null,
-			});
+			for (const { jobId, judgement } of verdictsIn(x)) {
+				if (jobId.toNumber() !== id) continue;
+				verdicts.push({
+					validator: x.signer.toString(),
+					block: n,
+					valid: judgement.isValid,
+					fault: judgement.isInvalid ? judgement.asInvalid.type : null,
+				});
+			}
 		}
 	}
 	return verdicts;
