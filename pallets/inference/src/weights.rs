@@ -260,11 +260,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(31_u64))
 			.saturating_add(T::DbWeight::get().writes(30_u64))
 	}
-	/// Storage: `Inference::Jobs` (r:64 w:64)
+	/// Storage: `Inference::Jobs` (r:16 w:16)
 	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(422), added: 2897, mode: `MaxEncodedLen`)
-	/// Storage: `Balances::Holds` (r:64 w:64)
+	/// Storage: `Balances::Holds` (r:16 w:16)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:129 w:129)
+	/// Storage: `System::Account` (r:33 w:33)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Compute::Hosts` (r:1 w:1)
 	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
@@ -274,31 +274,31 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Emission::Service` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(498), added: 2973, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Deadlines` (r:64 w:64)
+	/// Storage: `Inference::Deadlines` (r:16 w:16)
 	/// Proof: `Inference::Deadlines` (`max_values`: None, `max_size`: Some(16398), added: 18873, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::WorkOf` (r:65 w:65)
+	/// Storage: `Inference::WorkOf` (r:17 w:17)
 	/// Proof: `Inference::WorkOf` (`max_values`: None, `max_size`: Some(2098), added: 4573, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::CounterForJobs` (r:1 w:1)
 	/// Proof: `Inference::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::JobsOf` (r:64 w:64)
+	/// Storage: `Inference::JobsOf` (r:16 w:16)
 	/// Proof: `Inference::JobsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::OutcomeHead` (r:1 w:1)
 	/// Proof: `Inference::OutcomeHead` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Inference::OutcomeTail` (r:1 w:1)
 	/// Proof: `Inference::OutcomeTail` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::OutcomeQueue` (r:64 w:128)
+	/// Storage: `Inference::OutcomeQueue` (r:16 w:32)
 	/// Proof: `Inference::OutcomeQueue` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
-	/// Storage: `Inference::Outcomes` (r:0 w:128)
+	/// Storage: `Inference::Outcomes` (r:0 w:32)
 	/// Proof: `Inference::Outcomes` (`max_values`: None, `max_size`: Some(206), added: 2681, mode: `MaxEncodedLen`)
-	/// The range of component `n` is `[1, 64]`.
+	/// The range of component `n` is `[1, 16]`.
 	fn submit_verdicts(n: u32, ) -> Weight {
 		// Proof Size summary in bytes:
-		//  Measured:  `14780 + n * (18108 ±0)`
+		//  Measured:  `5980 + n * (18741 ±0)`
 		//  Estimated: `5563 + n * (18873 ±0)`
-		// Minimum execution time: 640_854_000 picoseconds.
-		Weight::from_parts(653_168_544, 5563)
-			// Standard Error: 2_740_677
-			.saturating_add(Weight::from_parts(320_980_039, 0).saturating_mul(n.into()))
+		// Minimum execution time: 573_479_000 picoseconds.
+		Weight::from_parts(191_478_262, 5563)
+			// Standard Error: 3_735_735
+			.saturating_add(Weight::from_parts(353_879_715, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
@@ -611,8 +611,8 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(30_u64))
 	}
 	fn submit_verdicts(n: u32, ) -> Weight {
-		Weight::from_parts(653_168_544, 5563)
-			.saturating_add(Weight::from_parts(320_980_039, 0).saturating_mul(n.into()))
+		Weight::from_parts(191_478_262, 5563)
+			.saturating_add(Weight::from_parts(353_879_715, 0).saturating_mul(n.into()))
 			.saturating_add(RocksDbWeight::get().reads(9_u64))
 			.saturating_add(RocksDbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(RocksDbWeight::get().writes(7_u64))
