@@ -41,6 +41,13 @@ struct ResultOutput {
 	output: Vec<u8>,
 }
 
+/// The `Inference.submit_results` call's field this example reads: an executor's batch.
+#[derive(DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct SubmitResults {
+	results: Vec<SubmitResult>,
+}
+
 type Outcome = JobOutcome<AccountId32, u128, u32>;
 
 #[tokio::main]
@@ -138,17 +145,28 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 	};
 
 	// The output lies in the body of the block that recorded the delivery: the executor's
-	// `submit_result` for this job whose output has the recorded hash.
+	// `submit_result` (or its batch, `submit_results`) for this job whose output has the
+	// recorded hash.
 	let mut output = None;
 	if let (Some(delivered_at), Some(hash)) = (outcome.delivered_at, outcome.output_hash) {
 		let block = api.at_block(delivered_at).await?;
 		for extrinsic in block.extrinsics().fetch().await?.iter().filter_map(Result::ok) {
-			if extrinsic.pallet_name() != "Inference" || extrinsic.call_name() != "submit_result" {
+			if extrinsic.pallet_name() != "Inference" {
 				continue;
 			}
-			let call = extrinsic.decode_call_data_fields_unchecked_as::<SubmitResult>()?;
-			if call.job_id == job_id && daya_protocol::blake2_256(&call.result.output) == hash {
-				output = Some(String::from_utf8_lossy(&call.result.output).into_owned());
+			let results = match extrinsic.call_name() {
+				"submit_result" => {
+					vec![extrinsic.decode_call_data_fields_unchecked_as::<SubmitResult>()?]
+				},
+				"submit_results" => {
+					extrinsic.decode_call_data_fields_unchecked_as::<SubmitResults>()?.results
+				},
+				_ => continue,
+			};
+			for call in results {
+				if call.job_id == job_id && daya_protocol::blake2_256(&call.result.output) == hash {
+					output = Some(String::from_utf8_lossy(&call.result.output).into_owned());
+				}
 			}
 		}
 	}

@@ -89,6 +89,14 @@ struct JobResultFields {
 	output: Vec<u8>,
 }
 
+/// The `Inference.submit_results` call's field this client reads: the batch's results, each
+/// as a `submit_result` names it.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct SubmitResultsCall {
+	results: Vec<SubmitResultCall>,
+}
+
 /// How a job is sampled, and what its payload is.
 pub struct Sampling {
 	/// Temperature in thousandths; 0 is greedy.
@@ -1243,20 +1251,25 @@ impl Client {
 		let mut mismatched = false;
 		for extrinsic in extrinsics.iter() {
 			let Ok(extrinsic) = extrinsic else { continue };
-			if extrinsic.pallet_name() != "Inference" || extrinsic.call_name() != "submit_result" {
+			if extrinsic.pallet_name() != "Inference" {
 				continue;
 			}
-			let Ok(call) = extrinsic.decode_call_data_fields_unchecked_as::<SubmitResultCall>()
-			else {
-				continue;
+			// A result alone, or an executor's batch of them.
+			let results = match extrinsic.call_name() {
+				"submit_result" => extrinsic
+					.decode_call_data_fields_unchecked_as::<SubmitResultCall>()
+					.map(|c| vec![c]),
+				"submit_results" => extrinsic
+					.decode_call_data_fields_unchecked_as::<SubmitResultsCall>()
+					.map(|c| c.results),
+				_ => continue,
 			};
-			if call.job_id != id {
-				continue;
+			for call in results.into_iter().flatten().filter(|call| call.job_id == id) {
+				if daya_protocol::blake2_256(&call.result.output) == hash {
+					return Ok(call.result.output);
+				}
+				mismatched = true;
 			}
-			if daya_protocol::blake2_256(&call.result.output) == hash {
-				return Ok(call.result.output);
-			}
-			mismatched = true;
 		}
 		if mismatched {
 			return fail(format!(

@@ -469,33 +469,42 @@ async fn every_command_group_against_a_dev_node() {
 				api.at_current_block().await.unwrap().runtime_apis().call(call).await.unwrap();
 			for (job, kind) in work {
 				let call = match kind {
+					// The result in an executor's batch of one: `job output` reads it from there.
 					WorkKind::Execute => dynamic::transaction(
 						"Inference",
-						"submit_result",
-						vec![
-							Value::u128(job.into()),
-							Value::named_composite([
-								("output", Value::from_bytes(output)),
-								("tokens", Value::unnamed_composite((0..6u128).map(Value::u128))),
-								("prompt_tokens", Value::u128(7)),
-								("prompt_hash", Value::from_bytes([1u8; 32])),
-								(
-									"fingerprints",
-									Value::unnamed_composite([Value::named_composite([
-										(
-											"dims",
-											Value::unnamed_composite((0..8u128).map(Value::u128)),
-										),
-										(
-											"values",
-											Value::unnamed_composite(
-												(0..8).map(|_| Value::i128(1)),
+						"submit_results",
+						vec![Value::unnamed_composite([Value::named_composite([
+							("job_id", Value::u128(job.into())),
+							(
+								"result",
+								Value::named_composite([
+									("output", Value::from_bytes(output)),
+									(
+										"tokens",
+										Value::unnamed_composite((0..6u128).map(Value::u128)),
+									),
+									("prompt_tokens", Value::u128(7)),
+									("prompt_hash", Value::from_bytes([1u8; 32])),
+									(
+										"fingerprints",
+										Value::unnamed_composite([Value::named_composite([
+											(
+												"dims",
+												Value::unnamed_composite(
+													(0..8u128).map(Value::u128),
+												),
 											),
-										),
-									])]),
-								),
-							]),
-						],
+											(
+												"values",
+												Value::unnamed_composite(
+													(0..8).map(|_| Value::i128(1)),
+												),
+											),
+										])]),
+									),
+								]),
+							),
+						])])],
 					),
 					// A pass with its probe, or the executor recognising the probe shown.
 					WorkKind::Validate => dynamic::transaction(

@@ -62,17 +62,22 @@ const outcome = await new Promise((resolve) => {
 });
 
 // The output lies in the body of the block that recorded the delivery: the executor's
-// `submit_result` for this job whose output has the recorded hash.
+// `submit_result` (or its batch, `submit_results`) for this job whose output has the recorded
+// hash.
 let output = null;
 if (outcome.deliveredAt.isSome) {
 	const hash = await api.rpc.chain.getBlockHash(outcome.deliveredAt.unwrap());
 	const { block } = await api.rpc.chain.getBlock(hash);
 	for (const { method } of block.extrinsics) {
-		if (method.section !== 'inference' || method.method !== 'submitResult') continue;
-		const [id, result] = method.args;
-		if (id.toNumber() === jobId &&
-			blake2AsHex(result.output) === outcome.outputHash.unwrap().toHex()) {
-			output = new TextDecoder().decode(result.output);
+		if (method.section !== 'inference') continue;
+		const results = method.method === 'submitResult'
+			? [{ jobId: method.args[0], result: method.args[1] }]
+			: method.method === 'submitResults' ? method.args[0] : [];
+		for (const { jobId: id, result } of results) {
+			if (id.toNumber() === jobId &&
+				blake2AsHex(result.output) === outcome.outputHash.unwrap().toHex()) {
+				output = new TextDecoder().decode(result.output);
+			}
 		}
 	}
 }

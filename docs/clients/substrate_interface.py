@@ -86,20 +86,28 @@ def ended(_head, _update_nr, _subscription_id):
 daya.subscribe_block_headers(ended)
 
 # The output lies in the body of the block that recorded the delivery: the executor's
-# `submit_result` for this job whose output has the recorded hash.
+# `submit_result` (or its batch, `submit_results`) for this job whose output has the recorded
+# hash.
 output = None
 if outcome["delivered_at"] is not None:
     block = daya.get_block(block_number=outcome["delivered_at"])
     for extrinsic in block["extrinsics"]:
         call = extrinsic.value["call"]
-        if (call["call_module"], call["call_function"]) != ("Inference", "submit_result"):
+        if call["call_module"] != "Inference":
             continue
         params = {arg["name"]: arg["value"] for arg in call["call_args"]}
-        data = params["result"]["output"]
-        data = bytes.fromhex(data[2:]) if data.startswith("0x") else data.encode()
-        digest = "0x" + hashlib.blake2b(data, digest_size=32).hexdigest()
-        if params["job_id"] == job_id and digest == outcome["output_hash"]:
-            output = data.decode("utf-8", errors="replace")
+        if call["call_function"] == "submit_result":
+            results = [params]
+        elif call["call_function"] == "submit_results":
+            results = params["results"]
+        else:
+            continue
+        for item in results:
+            data = item["result"]["output"]
+            data = bytes.fromhex(data[2:]) if data.startswith("0x") else data.encode()
+            digest = "0x" + hashlib.blake2b(data, digest_size=32).hexdigest()
+            if item["job_id"] == job_id and digest == outcome["output_hash"]:
+                output = data.decode("utf-8", errors="replace")
 
 print(
     json.dumps(

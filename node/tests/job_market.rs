@@ -61,6 +61,13 @@ struct SubmitResultCall {
 	result: ResultFields,
 }
 
+/// The call data of `Inference::submit_results`: an executor's batch of results.
+#[derive(Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "scale_decode")]
+struct SubmitResultsCall {
+	results: Vec<SubmitResultCall>,
+}
+
 /// The fields of a `JobResult` a consumer reads.
 #[derive(Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "scale_decode")]
@@ -153,7 +160,8 @@ fn submit_job(prompt: &[u8], max_output: u32, max_price: u128) -> impl subxt::tx
 }
 
 /// Reads the output of `job_id` the way a consumer would: find the block whose events say the
-/// result was submitted, and decode the output from that block's `submit_result` extrinsic.
+/// result was submitted, and decode the output from that block's `submit_result` extrinsic (or
+/// the executor's batch, `submit_results`).
 async fn read_output(api: &Api, job_id: u64, from_block: u64) -> Vec<u8> {
 	let latest = api.at_current_block().await.unwrap().block_number();
 	for number in from_block..=latest {
@@ -161,11 +169,22 @@ async fn read_output(api: &Api, job_id: u64, from_block: u64) -> Vec<u8> {
 		let extrinsics = block.extrinsics().fetch().await.unwrap();
 		for extrinsic in extrinsics.iter() {
 			let extrinsic = extrinsic.unwrap();
-			if extrinsic.pallet_name() != "Inference" || extrinsic.call_name() != "submit_result" {
+			if extrinsic.pallet_name() != "Inference" {
 				continue;
 			}
-			let call =
-				extrinsic.decode_call_data_fields_unchecked_as::<SubmitResultCall>().unwrap();
+			let results = match extrinsic.call_name() {
+				"submit_result" => vec![extrinsic
+					.decode_call_data_fields_unchecked_as::<SubmitResultCall>()
+					.unwrap()],
+				"submit_results" => {
+					extrinsic
+						.decode_call_data_fields_unchecked_as::<SubmitResultsCall>()
+						.unwrap()
+						.results
+				},
+				_ => continue,
+			};
+			// Taken: the extrinsic's events say the job's result was submitted.
 			let accepted = extrinsic
 				.events()
 				.await
@@ -173,11 +192,15 @@ async fn read_output(api: &Api, job_id: u64, from_block: u64) -> Vec<u8> {
 				.iter()
 				.map(|event| event.unwrap())
 				.any(|event| {
-					event.pallet_name() == "Inference" && event.event_name() == "ResultSubmitted"
+					event.pallet_name() == "Inference"
+						&& event.event_name() == "ResultSubmitted"
+						&& event.field_bytes().get(..8) == Some(&job_id.to_le_bytes()[..])
 				});
-			if call.job_id == job_id && accepted {
-				assert!(!call.result.tokens.is_empty(), "a result carries its token ids");
-				return call.result.output;
+			if let Some(call) = results.into_iter().find(|call| call.job_id == job_id) {
+				if accepted {
+					assert!(!call.result.tokens.is_empty(), "a result carries its token ids");
+					return call.result.output;
+				}
 			}
 		}
 	}

@@ -160,6 +160,10 @@ pub enum JobOutput {
 	Undecodable,
 }
 
+/// A result reached in a run, sent at its end with its host's others: the host, the job, the
+/// task's state before the result was sent, and the result.
+type PendingResult = (HostId, JobId, TaskState, Delivered);
+
 /// A host's verdict on a job, as the offchain worker sends it: the job, the judgement, and
 /// the probe a validator's pass shows.
 pub type Verdict = (JobId, Judgement, Option<Fingerprint>);
@@ -181,9 +185,12 @@ pub trait Chain {
 	fn job_output(job: JobId) -> Option<JobOutput>;
 	/// The most bytes of output the chain takes in a result.
 	fn max_output_len() -> u32;
-	/// Sends `submit_result`, signed by `host`, to the transaction pool; `NotSent` too when the
-	/// result exceeds the chain's bounds.
-	fn submit_result(host: &HostId, job: JobId, result: Delivered) -> Result<(), NotSent>;
+	/// The most results the chain takes in one transaction.
+	fn max_results() -> u32;
+	/// Sends `host`'s results (at most [`Chain::max_results`]) to the transaction pool in one
+	/// transaction signed by `host`: one alone as `submit_result`, several as `submit_results`;
+	/// `NotSent` when it was refused, or a result exceeds the chain's bounds.
+	fn submit_results(host: &HostId, results: Vec<(JobId, Delivered)>) -> Result<(), NotSent>;
 	/// Sends `host`'s verdicts (each a job, its judgement, and a probe where a pass shows one)
 	/// to the transaction pool in as few `submit_verdicts` transactions, signed by `host`, as
 	/// the chain's batch bound allows; `NotSent` when any was refused.
@@ -330,6 +337,8 @@ pub fn run<C: Chain>(now: u32) -> RunReport {
 	let mut batches: Vec<Batch> = Vec::new();
 	// Verdicts reached in this run, sent at its end in one transaction a host.
 	let mut judged: Vec<(HostId, TaskState, Verdict)> = Vec::new();
+	// Results reached in this run, sent at its end in one transaction a host.
+	let mut delivered: Vec<PendingResult> = Vec::new();
 	for (host, job, kind) in tasks.iter().cycle().skip(start).take(tasks.len()) {
 		if offchain::timestamp() >= stop_at {
 			report.out_of_budget = true;
@@ -373,8 +382,9 @@ pub fn run<C: Chain>(now: u32) -> RunReport {
 			report.out_of_budget = true;
 			break;
 		}
-		batch.run::<C>(now, &mut report);
+		batch.run::<C>(now, &mut report, &mut delivered);
 	}
+	send_results::<C>(delivered, now, &mut report);
 	if !tasks.is_empty() {
 		cursor.set(&(((start + visited) % tasks.len()) as u32));
 	}
@@ -510,10 +520,10 @@ struct Batch {
 }
 
 impl Batch {
-	fn run<C: Chain>(self, now: u32, report: &mut RunReport) {
+	fn run<C: Chain>(self, now: u32, report: &mut RunReport, out: &mut Vec<PendingResult>) {
 		let Batch { target, tasks } = self;
 		if tasks.len() == 1 {
-			return tasks.into_iter().for_each(|task| execute_alone::<C>(task, now, report));
+			return tasks.into_iter().for_each(|task| execute_alone::<C>(task, now, report, out));
 		}
 		// What each job asks, and its id at the executor; a job without it fails alone.
 		let mut items = Vec::new();
@@ -567,7 +577,7 @@ impl Batch {
 						report.out_of_budget = true;
 						break;
 					}
-					execute_alone::<C>(task, now, report);
+					execute_alone::<C>(task, now, report, out);
 				}
 				return;
 			},
@@ -578,7 +588,7 @@ impl Batch {
 		for (i, (mut task, input, id, _)) in items.into_iter().enumerate() {
 			let outcome = match &answer {
 				Ok(answer) => match answer.jobs.get(i).filter(|entry| entry.id == id) {
-					Some(entry) => on_entry::<C>(&mut task, &input, entry, &what, now, report),
+					Some(entry) => on_entry::<C>(&mut task, &input, entry, &what, now, report, out),
 					None => Err(Failure::from("the executor's batch answer does not list the job")),
 				},
 				Err(why) => Err(Failure::Retry(why.clone())),
@@ -607,6 +617,7 @@ fn on_entry<C: Chain>(
 	what: &str,
 	now: u32,
 	report: &mut RunReport,
+	out: &mut Vec<PendingResult>,
 ) -> Result<(), Failure> {
 	let sent = task.state.phase == Phase::Send;
 	match (&entry.job, &entry.refused) {
@@ -621,7 +632,7 @@ fn on_entry<C: Chain>(
 				input,
 				status.clone(),
 				now,
-				report,
+				(report, out),
 			)
 		},
 		(None, Some(refused)) if !sent && refused.status == 404 => {
@@ -638,8 +649,13 @@ fn on_entry<C: Chain>(
 }
 
 /// Advances one execution task by its single-job route.
-fn execute_alone<C: Chain>(mut task: Task, now: u32, report: &mut RunReport) {
-	let outcome = execute_step::<C>(&task.host, task.job, &mut task.state, now, report);
+fn execute_alone<C: Chain>(
+	mut task: Task,
+	now: u32,
+	report: &mut RunReport,
+	out: &mut Vec<PendingResult>,
+) {
+	let outcome = execute_step::<C>(&task.host, task.job, &mut task.state, now, report, out);
 	finish(&task.host, task.job, WorkKind::Execute, task.state, outcome, now, report);
 }
 
@@ -822,6 +838,7 @@ fn execute_step<C: Chain>(
 	state: &mut TaskState,
 	now: u32,
 	report: &mut RunReport,
+	out: &mut Vec<PendingResult>,
 ) -> Result<(), Failure> {
 	let (url, key) = (executor_url(host), executor_key(host));
 	let key = key.as_deref();
@@ -851,7 +868,7 @@ fn execute_step<C: Chain>(
 		}
 		serde_json::from_slice(&answer).map_err(|_| "the executor's answer is not a job status")?
 	};
-	on_status::<C>(host, job, state, &input, status, now, report)
+	on_status::<C>(host, job, state, &input, status, now, (report, out))
 }
 
 /// What an executor's status of `job` means: nothing to do yet, a failure to retry, or the
@@ -863,7 +880,7 @@ fn on_status<C: Chain>(
 	input: &JobInput,
 	status: ExecutionStatus,
 	now: u32,
-	report: &mut RunReport,
+	(report, out): (&mut RunReport, &mut Vec<PendingResult>),
 ) -> Result<(), Failure> {
 	check_version(status.version).map_err(|mismatch| format!("{mismatch}"))?;
 	match status.status {
@@ -875,12 +892,40 @@ fn on_status<C: Chain>(
 		ExecutionState::Done => {
 			let result = status.result.ok_or("the executor says done but gives no result")?;
 			let delivered = delivered_of(result, input, C::max_output_len())?;
-			C::submit_result(host, job, delivered)
-				.map_err(|_| "the transaction pool refused the result")?;
+			// Sent at the run's end with the host's other results (`send_results`), which
+			// takes the task back where the pool refuses them.
+			out.push((*host, job, *state, delivered));
 			report.results += 1;
 			state.phase = Phase::Submitted(now);
 			Ok(())
 		},
+	}
+}
+
+/// Sends the results of this run, one transaction a host. Each task was recorded as
+/// submitted; where the pool refused its host's results, it is recorded as it was before, to
+/// be retried after a backoff (the executor keeps the result).
+fn send_results<C: Chain>(delivered: Vec<PendingResult>, now: u32, report: &mut RunReport) {
+	let mut hosts: Vec<HostId> = Vec::new();
+	for (host, _, _, _) in &delivered {
+		if !hosts.contains(host) {
+			hosts.push(*host);
+		}
+	}
+	let per_transaction = C::max_results().max(1) as usize;
+	for host in hosts {
+		let mine: Vec<&PendingResult> = delivered.iter().filter(|(h, ..)| *h == host).collect();
+		for chunk in mine.chunks(per_transaction) {
+			let results = chunk.iter().map(|(_, job, _, result)| (*job, result.clone())).collect();
+			if C::submit_results(&host, results).is_ok() {
+				continue;
+			}
+			for (_, job, state, _) in chunk {
+				report.results = report.results.saturating_sub(1);
+				let refused = Failure::from("the transaction pool refused the result");
+				finish(&host, *job, WorkKind::Execute, *state, Err(refused), now, report);
+			}
+		}
 	}
 }
 
@@ -1079,6 +1124,10 @@ mod tests {
 		transactions: u32,
 		/// Whether the pool refuses `submit_verdicts`.
 		refuse_verdicts: bool,
+		/// The result transactions sent (one a host and run).
+		result_transactions: u32,
+		/// Whether the pool refuses results.
+		refuse_results: bool,
 		/// What the chain asks about each job's probe position.
 		probe_duties: BTreeMap<JobId, ProbeDuty>,
 		/// A clock to move forward by this many milliseconds whenever a job's input is read.
@@ -1135,9 +1184,20 @@ mod tests {
 				None => http_call(url, body, timeout_ms, key),
 			}
 		}
-		fn submit_result(host: &HostId, job: JobId, result: Delivered) -> Result<(), NotSent> {
-			CHAIN.with(|c| c.borrow_mut().results.push((*host, job, result)));
-			Ok(())
+		fn max_results() -> u32 {
+			2
+		}
+		fn submit_results(host: &HostId, results: Vec<(JobId, Delivered)>) -> Result<(), NotSent> {
+			assert!(results.len() <= 2, "at most the chain's batch");
+			CHAIN.with(|c| {
+				let mut c = c.borrow_mut();
+				if c.refuse_results {
+					return Err(NotSent);
+				}
+				c.result_transactions += 1;
+				c.results.extend(results.into_iter().map(|(job, result)| (*host, job, result)));
+				Ok(())
+			})
 		}
 		fn submit_verdicts(host: &HostId, verdicts: Vec<Verdict>) -> Result<(), NotSent> {
 			CHAIN.with(|c| {
@@ -1906,6 +1966,42 @@ mod tests {
 					.ok()
 					.unwrap()
 			);
+		});
+	}
+
+	#[test]
+	fn a_hosts_results_go_in_one_transaction_and_refused_ones_are_polled_again() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			let work: Vec<_> = (1..=3).map(|job| (job, WorkKind::Execute)).collect();
+			set_work(ALICE, &work);
+			state.write().expect_request(send_batch(
+				URL,
+				&[1, 2, 3],
+				vec![taken(1, done(1)), taken(2, done(2)), taken(3, done(3))],
+			));
+			CHAIN.with(|c| c.borrow_mut().refuse_results = true);
+			let report = run::<Fake>(10);
+			assert_eq!((report.calls, report.results, report.failures), (1, 0, 3));
+			for job in 1..=3 {
+				let state = task_state(&ALICE, job, WorkKind::Execute).unwrap();
+				assert_eq!((state.phase, state.failures), (Phase::Poll, 1), "polled again");
+			}
+			CHAIN.with(|c| c.borrow_mut().refuse_results = false);
+			let at = 10 + backoff(1);
+			state.write().expect_request(status_batch(
+				URL,
+				&[1, 2, 3],
+				vec![taken(1, done(1)), taken(2, done(2)), taken(3, done(3))],
+			));
+			let report = run::<Fake>(at);
+			assert_eq!((report.calls, report.results, report.failures), (1, 3, 0));
+			// The chain takes two a transaction.
+			assert_eq!(CHAIN.with(|c| c.borrow().result_transactions), 2, "two transactions");
+			for job in 1..=3 {
+				let state = task_state(&ALICE, job, WorkKind::Execute).unwrap();
+				assert_eq!(state.phase, Phase::Submitted(at));
+			}
 		});
 	}
 

@@ -548,10 +548,24 @@ fn a_job_life_weight_and_jobs_per_block() {
 			// Each call with the number of lives that share it, and the proof the block records
 			// for it a life.
 			let m = measured[usize::from(batched)];
-			let mut calls = vec![
-				(declared(&submit), submit, jobs_in_submit, m.submit),
-				(declared(&result), result, 1, m.result),
-			];
+			let mut calls = vec![(declared(&submit), submit, jobs_in_submit, m.submit)];
+			if batched {
+				// An executor's results of one run in one transaction, each at its own weight.
+				let item = pallet_daya_inference::ResultItem::<Runtime> {
+					job_id: JobId::MAX,
+					result: crate::tests::job_result(
+						&vec![b'x'; output as usize],
+						prompt / 4,
+						tokens,
+					),
+				};
+				let results = RuntimeCall::Inference(pallet_daya_inference::Call::submit_results {
+					results: vec![item; RESULT_BATCH as usize].try_into().unwrap(),
+				});
+				calls.push((declared(&results), results, u64::from(RESULT_BATCH), m.result));
+			} else {
+				calls.push((declared(&result), result, 1, m.result));
+			}
 			if validated && batched {
 				// A host's verdicts of one run in one transaction: the validator's passes each
 				// at its own benchmark, the executor's recognitions after the first at what one
@@ -927,6 +941,9 @@ struct MeasuredLife {
 /// The lives of each kind measured in one block: what a consumer may have open at once.
 const LIVES: u32 = 64;
 
+/// The results an executor sends in one transaction where batched: a full batch.
+const RESULT_BATCH: u32 = pallet_daya_inference::MAX_RESULTS;
+
 /// The verdicts a host sends in one transaction where batched: the most one run of a node's
 /// offchain worker reaches (one call to its executor each).
 const VERDICT_BATCH: u32 =
@@ -1113,13 +1130,28 @@ fn measure_lives(
 	}
 	let assigned = jobs(ext);
 	let delivered = recorded(ext, || {
+		// Batched, each executor's results go in transactions of up to `RESULT_BATCH`.
+		let mut by_executor: Vec<(AccountId, Vec<pallet_daya_inference::ResultItem<Runtime>>)> =
+			Vec::new();
 		for (job_id, job) in &assigned {
-			let job = job.as_ref().expect("an open job");
-			let call = Market::submit_result {
-				job_id: *job_id,
-				result: crate::tests::job_result(&vec![b'x'; output as usize], prompt / 4, tokens),
-			};
-			apply_signed(job.executor.as_ref().expect("assigned"), RuntimeCall::Inference(call));
+			let executor = job.as_ref().and_then(|j| j.executor.clone()).expect("assigned");
+			let result = crate::tests::job_result(&vec![b'x'; output as usize], prompt / 4, tokens);
+			if !batched {
+				let call = Market::submit_result { job_id: *job_id, result };
+				apply_signed(&executor, RuntimeCall::Inference(call));
+				continue;
+			}
+			let item = pallet_daya_inference::ResultItem { job_id: *job_id, result };
+			match by_executor.iter_mut().find(|(host, _)| *host == executor) {
+				Some((_, items)) => items.push(item),
+				None => by_executor.push((executor, vec![item])),
+			}
+		}
+		for (executor, items) in by_executor {
+			for chunk in items.chunks(RESULT_BATCH as usize) {
+				let results = chunk.to_vec().try_into().unwrap();
+				apply_signed(&executor, RuntimeCall::Inference(Market::submit_results { results }));
+			}
 		}
 	});
 	// The results' draws: each result validated, or settled but for the few the least

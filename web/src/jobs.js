@@ -95,12 +95,19 @@ async function readPrompt(api, id, n, consumer, model, known) {
 	return { bytes: payload, chat: params.format.isChat, maxOutputTokens: maxOutputTokens.toNumber() };
 }
 
-/** Job `id`'s output from block `n`'s `submit_result` whose output has the recorded hash. */
+/** The results delivered in extrinsic `x`: a `submit_result`'s, or each of an executor's `submit_results`. */
+function resultsIn(x) {
+	if (isCall(x, 'inference', 'submitResult')) return [{ jobId: x.method.args[0], result: x.method.args[1] }];
+	if (isCall(x, 'inference', 'submitResults')) return x.method.args[0].map(({ jobId, result }) => ({ jobId, result }));
+	return [];
+}
+
+/** Job `id`'s output from block `n`'s result whose output has the recorded hash. */
 async function readOutput(api, id, n, outputHash) {
 	for (const x of await body(api, n)) {
-		if (!isCall(x, 'inference', 'submitResult')) continue;
-		const [jobId, result] = x.method.args;
-		if (jobId.toNumber() === id && blake2AsHex(result.output) === outputHash) return result.output;
+		for (const { jobId, result } of resultsIn(x)) {
+			if (jobId.toNumber() === id && blake2AsHex(result.output) === outputHash) return result.output;
+		}
 	}
 	return null;
 }

@@ -561,6 +561,16 @@ pub mod pallet {
 			/// The validator whose probe is contested.
 			validator: T::AccountId,
 		},
+		/// A result of a batch ([`Pallet::submit_results`]) was refused and changed nothing;
+		/// the batch's other results stand.
+		ResultRefused {
+			/// The job.
+			job_id: JobId,
+			/// The account that delivered it.
+			executor: T::AccountId,
+			/// Why: what [`Pallet::submit_result`] would have failed with.
+			error: DispatchError,
+		},
 		/// A verdict of a batch ([`Pallet::submit_verdicts`]) was refused and changed nothing;
 		/// the batch's other verdicts stand.
 		VerdictRefused {
@@ -784,10 +794,21 @@ pub mod pallet {
 			assert!(T::MaxOutcomes::get() > 0, "MaxOutcomes must not be zero");
 			let weights = <T as frame_system::Config>::BlockWeights::get();
 			let normal = weights.get(frame_support::dispatch::DispatchClass::Normal);
+			let max_extrinsic = normal.max_extrinsic.unwrap_or(weights.max_block);
 			assert!(
-				Self::verdicts_weight(MAX_VERDICTS)
-					.all_lte(normal.max_extrinsic.unwrap_or(weights.max_block)),
+				Self::verdicts_weight(MAX_VERDICTS).all_lte(max_extrinsic),
 				"a full batch of verdicts must fit in one normal extrinsic"
+			);
+			let longest = (0..MAX_RESULTS).map(|_| T::MaxOutputLen::get());
+			assert!(
+				Self::results_weight(longest).all_lte(max_extrinsic),
+				"a full batch of the longest results must fit in one normal extrinsic"
+			);
+			let length = <T as frame_system::Config>::BlockLength::get();
+			let batch = (MAX_RESULTS as usize).saturating_mul(ResultItem::<T>::max_encoded_len());
+			assert!(
+				batch <= *length.max.get(frame_support::dispatch::DispatchClass::Normal) as usize,
+				"a full batch of the longest results must fit in a block's length"
 			);
 			// Deadlines have at least half of it, and so do draws.
 			let half = T::MaxHookWeight::get() / 2;
@@ -902,10 +923,7 @@ pub mod pallet {
 		#[pallet::call_index(1)]
 		// The benchmark's result carries every fingerprint; one without reads the executor's kind
 		// as well.
-		#[pallet::weight(
-			T::WeightInfo::submit_result(result.output.len() as u32)
-				.saturating_add(T::DbWeight::get().reads(1))
-		)]
+		#[pallet::weight(Pallet::<T>::result_weight(result.output.len() as u32))]
 		pub fn submit_result(
 			origin: OriginFor<T>,
 			job_id: JobId,
@@ -914,6 +932,32 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			Self::do_submit_result(who, job_id, result)?;
 			Ok(Pays::No.into())
+		}
+
+		/// Deliver several jobs' results in one transaction. Each result is what
+		/// [`Pallet::submit_result`] makes of it, on its own: one that is refused changes
+		/// nothing and is reported ([`Event::ResultRefused`]), the others stand.
+		///
+		/// - Origin: signed, by the jobs' executor.
+		/// - `results`: up to [`MAX_RESULTS`] ([`ResultItem`]), non-empty.
+		/// - Fee: none when every result is taken; a batch with a refused result pays.
+		/// - Weight: each result at [`Pallet::submit_result`]'s ([`Pallet::result_weight`]);
+		///   the batch saves the transaction's extensions and base, paid once.
+		/// - Errors: [`Error::EmptyBatch`].
+		/// - Events: [`Event::ResultSubmitted`] for each result taken, [`Event::ResultRefused`]
+		///   for each refused.
+		#[pallet::call_index(6)]
+		#[pallet::weight(Pallet::<T>::results_weight(
+			results.iter().map(|item| item.result.output.len() as u32)
+		))]
+		pub fn submit_results(
+			origin: OriginFor<T>,
+			results: ResultBatch<T>,
+		) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			ensure!(!results.is_empty(), Error::<T>::EmptyBatch);
+			let refused = Self::do_submit_results(who, results.into_inner());
+			Ok(if refused { Pays::Yes } else { Pays::No }.into())
 		}
 
 		/// Give a validator's verdict on a job's result: its judgement, valid or the fault it

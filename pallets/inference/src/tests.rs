@@ -3011,3 +3011,74 @@ fn a_batch_whose_first_recognition_paid_the_treasury_nothing_charges_the_next_in
 		assert_eq!(info.actual_weight, Some(first * 2 + later * (mine.len() as u64 - 2)));
 	});
 }
+
+#[test]
+fn an_executors_batch_of_results_delivers_each_and_a_refused_one_changes_nothing() {
+	use polkadot_sdk::frame_support::dispatch::{GetDispatchInfo, Pays};
+	ExtBuilder::default()
+		.with_host(ALICE, &[0])
+		.with_host(BOB, &[0])
+		.with_host(CHARLIE, &[0])
+		.build_and_execute(|| {
+			let jobs: Vec<(JobId, AccountId)> = (0..8)
+				.map(|i| submit(if i % 2 == 0 { CONSUMER } else { CONSUMER_2 }).unwrap())
+				.map(|id| (id, executor_of(id)))
+				.collect();
+			let executor = jobs[0].1;
+			let mine = executed_by(&jobs, executor);
+			assert!(mine.len() >= 2, "one executor with two jobs of eight");
+			let theirs = jobs.iter().find(|(_, e)| *e != executor).map(|(id, _)| *id).unwrap();
+			let untouched = job(theirs);
+			let item = |job_id, text| ResultItem { job_id, result: result(text, 8, 12) };
+			// Another executor's job, and one that does not exist, among its own.
+			let mut items = vec![item(theirs, "not mine"), item(999, "nobody's")];
+			items.extend(mine.iter().map(|id| item(*id, "the answer")));
+			let call = crate::Call::<Test>::submit_results {
+				results: ResultBatch::<Test>::truncate_from(items.clone()),
+			};
+			let declared =
+				Inference::results_weight(items.iter().map(|item| item.result.output.len() as u32));
+			assert_eq!(call.get_dispatch_info().call_weight, declared, "each at its own");
+			let info = Inference::submit_results(
+				RuntimeOrigin::signed(executor),
+				ResultBatch::<Test>::truncate_from(items),
+			)
+			.unwrap();
+			assert_eq!(info.pays_fee, Pays::Yes, "a batch with a refused result pays");
+			for id in &mine {
+				assert_eq!(job(*id).status, JobStatus::Delivered);
+				assert_eq!(job(*id).delivery.map(|d| d.usage.completion_tokens), Some(12));
+			}
+			assert_eq!(job(theirs), untouched);
+			for (job_id, error) in
+				[(theirs, Error::<Test>::NotExecutor), (999, Error::<Test>::UnknownJob)]
+			{
+				System::assert_has_event(
+					Event::ResultRefused { job_id, executor, error: error.into() }.into(),
+				);
+			}
+			// The other executor's batch, all taken: free.
+			let owner = executor_of(theirs);
+			let all: Vec<_> =
+				executed_by(&jobs, owner).into_iter().map(|id| item(id, "the answer")).collect();
+			let info = Inference::submit_results(
+				RuntimeOrigin::signed(owner),
+				ResultBatch::<Test>::truncate_from(all),
+			)
+			.unwrap();
+			assert_eq!(info.pays_fee, Pays::No);
+			assert_eq!(job(theirs).status, JobStatus::Delivered);
+			assert_noop!(
+				Inference::submit_results(
+					RuntimeOrigin::signed(executor),
+					ResultBatch::<Test>::default()
+				),
+				Error::<Test>::EmptyBatch
+			);
+			// Delivered results are drawn and paid as any.
+			next_block();
+			for id in mine {
+				assert_eq!(ended(id), JobEnd::Completed);
+			}
+		});
+}

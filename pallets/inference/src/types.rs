@@ -74,6 +74,33 @@ pub struct JobRequest<T: Config> {
 /// consumer may have open.
 pub type JobRequests<T> = BoundedVec<JobRequest<T>, <T as Config>::MaxOpenJobsPerAccount>;
 
+/// The most results one [`crate::Pallet::submit_results`] carries.
+pub const MAX_RESULTS: u32 = 16;
+
+/// One result of an executor's batch ([`crate::Pallet::submit_results`]): what
+/// [`crate::Pallet::submit_result`] takes.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	CloneNoBound,
+	PartialEqNoBound,
+	EqNoBound,
+	DebugNoBound,
+)]
+#[scale_info(skip_type_params(T))]
+pub struct ResultItem<T: Config> {
+	/// The job delivered.
+	pub job_id: daya_primitives::JobId,
+	/// Its result.
+	pub result: JobResult<T>,
+}
+
+/// An executor's batch of results: at most [`MAX_RESULTS`].
+pub type ResultBatch<T> = BoundedVec<ResultItem<T>, ConstU32<MAX_RESULTS>>;
+
 /// The most verdicts one [`crate::Pallet::submit_verdicts`] carries.
 pub const MAX_VERDICTS: u32 = 16;
 

@@ -24,7 +24,7 @@ use frame_system::offchain::{
 	SubmitTransaction,
 };
 use pallet_daya_inference::{
-	output_key, payload_key, IndexedOutput, IndexedPayload, JobResult, VerdictItem,
+	output_key, payload_key, IndexedOutput, IndexedPayload, JobResult, ResultItem, VerdictItem,
 };
 use sp_core::{sr25519, H256};
 use sp_runtime::{
@@ -235,16 +235,44 @@ impl Chain for RuntimeChain {
 		<Runtime as pallet_daya_inference::Config>::MaxOutputLen::get()
 	}
 
-	fn submit_result(host: &HostId, job: JobId, result: Delivered) -> Result<(), NotSent> {
-		let result = JobResult::<Runtime> {
-			output: BoundedVec::try_from(result.output).map_err(|_| NotSent)?,
-			tokens: BoundedVec::try_from(result.tokens).map_err(|_| NotSent)?,
-			prompt_tokens: result.prompt_tokens,
-			prompt_hash: H256(result.prompt_hash),
-			fingerprints: BoundedVec::try_from(result.fingerprints).map_err(|_| NotSent)?,
+	fn max_results() -> u32 {
+		pallet_daya_inference::MAX_RESULTS
+	}
+
+	fn submit_results(host: &HostId, results: Vec<(JobId, Delivered)>) -> Result<(), NotSent> {
+		let chain_result = |result: Delivered| -> Result<JobResult<Runtime>, NotSent> {
+			Ok(JobResult::<Runtime> {
+				output: BoundedVec::try_from(result.output).map_err(|_| NotSent)?,
+				tokens: BoundedVec::try_from(result.tokens).map_err(|_| NotSent)?,
+				prompt_tokens: result.prompt_tokens,
+				prompt_hash: H256(result.prompt_hash),
+				fingerprints: BoundedVec::try_from(result.fingerprints).map_err(|_| NotSent)?,
+			})
 		};
-		let call = pallet_daya_inference::Call::submit_result { job_id: job, result };
-		send_signed(host, call.into())
+		let mut sent = Ok(());
+		for chunk in results.chunks(pallet_daya_inference::MAX_RESULTS as usize) {
+			let mut items = Vec::with_capacity(chunk.len());
+			for (job_id, result) in chunk {
+				match chain_result(result.clone()) {
+					Ok(result) => items.push(ResultItem { job_id: *job_id, result }),
+					Err(NotSent) => sent = Err(NotSent),
+				}
+			}
+			let call = match items.len() {
+				0 => continue,
+				1 => {
+					let Some(ResultItem { job_id, result }) = items.pop() else { continue };
+					pallet_daya_inference::Call::submit_result { job_id, result }
+				},
+				_ => pallet_daya_inference::Call::submit_results {
+					results: BoundedVec::truncate_from(items),
+				},
+			};
+			if send_signed(host, call.into()).is_err() {
+				sent = Err(NotSent);
+			}
+		}
+		sent
 	}
 
 	fn submit_verdicts(host: &HostId, verdicts: Vec<Verdict>) -> Result<(), NotSent> {

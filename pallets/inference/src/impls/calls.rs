@@ -375,6 +375,22 @@ impl<T: Config> Pallet<T> {
 		Ok(None)
 	}
 
+	/// Takes `who`'s results one by one, each in its own storage layer: a refused one is
+	/// rolled back and reported. Returns whether any was refused.
+	pub(crate) fn do_submit_results(who: T::AccountId, results: Vec<ResultItem<T>>) -> bool {
+		let mut refused = false;
+		for ResultItem { job_id, result } in results {
+			let taken = polkadot_sdk::frame_support::storage::with_storage_layer(|| {
+				Self::do_submit_result(who.clone(), job_id, result)
+			});
+			if let Err(error) = taken {
+				refused = true;
+				Self::deposit_event(Event::ResultRefused { job_id, executor: who.clone(), error });
+			}
+		}
+		refused
+	}
+
 	/// Takes `who`'s verdicts one by one, each in its own storage layer: a refused one is
 	/// rolled back and reported. Returns the weight to charge and whether any was refused.
 	///

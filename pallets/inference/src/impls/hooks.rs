@@ -167,6 +167,19 @@ impl<T: Config> Pallet<T> {
 		T::WeightInfo::submit_verdict_pass().saturating_add(Self::lists_weight())
 	}
 
+	/// What a result with `output` bytes of text costs: its benchmark (a result with every
+	/// fingerprint), and the read of the executor's kind that one without takes.
+	pub fn result_weight(output: u32) -> Weight {
+		T::WeightInfo::submit_result(output).saturating_add(T::DbWeight::get().reads(1))
+	}
+
+	/// What a batch of results ([`Pallet::submit_results`]) with these outputs' lengths costs:
+	/// each at [`Self::result_weight`].
+	pub fn results_weight(outputs: impl Iterator<Item = u32>) -> Weight {
+		outputs
+			.fold(Weight::zero(), |total, output| total.saturating_add(Self::result_weight(output)))
+	}
+
 	/// What a batch of `n` verdicts ([`Pallet::submit_verdicts`]) is declared at: `n` times
 	/// the dearest verdict (at least one).
 	pub fn verdicts_weight(n: u32) -> Weight {
