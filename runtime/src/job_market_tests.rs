@@ -702,13 +702,14 @@ fn a_job_life_weight_and_jobs_per_block() {
 			carried[3]
 		);
 	}
-	// Below the 1,000 (600 validated) that a large network needs: the hook's draws bind in ref
-	// time (each charged what it cost, a settlement what one more adds in the block; the
-	// 1 KiB / 4 KiB job's length binds first), and validated, the normal class's ref time (see
-	// docs/economics.md). Held here so that a change that makes jobs dearer is seen. One call
-	// a job, then in batches.
-	assert!(fits[0] >= 420 && fits[1] >= 225, "{fits:?} job lives a block (256 B / 1 KiB)");
-	assert!(fits[2] >= 420 && fits[3] >= 455, "{fits:?} job lives a block (256 B / 1 KiB)");
+	// Validated lives in batches (a consumer's jobs, a host's results and verdicts) reach the
+	// 600 a large network needs; unvalidated ones stay below its 1,000: the hook's draws bind
+	// in ref time (each charged what it cost, a settlement what one more adds in the block; the
+	// 1 KiB / 4 KiB job's length binds first), and validated one call a job, the normal class's
+	// ref time (see docs/economics.md). Held here so that a change that makes jobs dearer is
+	// seen. One call a job, then in batches.
+	assert!(fits[0] >= 420 && fits[1] >= 245, "{fits:?} job lives a block (256 B / 1 KiB)");
+	assert!(fits[2] >= 420 && fits[3] >= 600, "{fits:?} job lives a block (256 B / 1 KiB)");
 }
 
 /// A host's offchain worker looks up its work (`InferenceApi::work_of`) while 1,000, 10,000 and
@@ -1067,6 +1068,29 @@ fn recorded(ext: &mut sp_io::TestExternalities, block: impl FnOnce()) -> u64 {
 	proof.encoded_size() as u64
 }
 
+/// Gives the part `role` picks in each of `ids` to the `VERDICT_BATCH` jobs' hosts in turn,
+/// from `account(first)` on, moving the jobs between the hosts' work lists.
+fn busy_hosts(
+	ids: &[JobId],
+	first: u8,
+	role: impl Fn(&mut pallet_daya_inference::Job<Runtime>) -> Option<&mut AccountId>,
+) {
+	use pallet_daya_inference::WorkOf;
+	for (index, id) in ids.iter().enumerate() {
+		let host = account(first + (index / VERDICT_BATCH as usize) as u8);
+		let mut job = Jobs::<Runtime>::get(id).expect("an open job");
+		let Some(part) = role(&mut job) else { continue };
+		let old = core::mem::replace(part, host.clone());
+		WorkOf::<Runtime>::mutate(&old, |list| {
+			if let Some(list) = list {
+				list.retain(|j| j != id);
+			}
+		});
+		assert!(WorkOf::<Runtime>::try_append(&host, *id).is_ok(), "room in the host's list");
+		Jobs::<Runtime>::insert(id, job);
+	}
+}
+
 /// Measures `LIVES` lives of a job, submitted one call each (by as many consumers) or in one
 /// consumer's batch (see [`MeasuredLife`]). The state holds hashes of the prompt and the output,
 /// not the texts (the offchain index and the extrinsics do): the proof is the same whatever
@@ -1127,6 +1151,12 @@ fn measure_lives(
 		{
 			break;
 		}
+	}
+	if batched {
+		// Hosts busy enough to fill a batch: the lives' executors are four hosts, sixteen
+		// jobs each (what one transaction of results or verdicts carries).
+		ext.execute_with(|| busy_hosts(&ids, 1, |job| job.executor.as_mut()));
+		ext.commit_all().unwrap();
 	}
 	let assigned = jobs(ext);
 	let delivered = recorded(ext, || {
@@ -1231,6 +1261,16 @@ fn measure_lives(
 		assert_eq!(count, u64::from(LIVES), "every life measured (probing: {probing})");
 		size
 	};
+	if batched {
+		// And their validators four other hosts, sixteen checks each.
+		ext.execute_with(|| {
+			busy_hosts(&ids, 5, |job| match &mut job.status {
+				JobStatus::Validating { verdict } => Some(&mut verdict.validator),
+				_ => None,
+			})
+		});
+		ext.commit_all().unwrap();
+	}
 	let shown = step(ext, false);
 	let recognised = step(ext, true);
 	assert!(jobs(ext).iter().all(|(_, job)| job.is_none()), "every job settled");

@@ -3020,13 +3020,16 @@ fn an_executors_batch_of_results_delivers_each_and_a_refused_one_changes_nothing
 		.with_host(BOB, &[0])
 		.with_host(CHARLIE, &[0])
 		.build_and_execute(|| {
-			let jobs: Vec<(JobId, AccountId)> = (0..8)
-				.map(|i| submit(if i % 2 == 0 { CONSUMER } else { CONSUMER_2 }).unwrap())
-				.map(|id| (id, executor_of(id)))
+			// Six jobs assigned in one block: every deadline ahead.
+			let ids: Vec<JobId> = (0..6)
+				.map(|i| submit_unassigned(if i % 2 == 0 { CONSUMER } else { CONSUMER_2 }).unwrap())
 				.collect();
+			next_block();
+			let jobs: Vec<(JobId, AccountId)> =
+				ids.into_iter().map(|id| (id, executor_of(id))).collect();
 			let executor = jobs[0].1;
 			let mine = executed_by(&jobs, executor);
-			assert!(mine.len() >= 2, "one executor with two jobs of eight");
+			assert!(mine.len() >= 2, "one executor with two jobs of six");
 			let theirs = jobs.iter().find(|(_, e)| *e != executor).map(|(id, _)| *id).unwrap();
 			let untouched = job(theirs);
 			let item = |job_id, text| ResultItem { job_id, result: result(text, 8, 12) };

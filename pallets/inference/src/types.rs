@@ -91,6 +91,7 @@ pub const MAX_RESULTS: u32 = 16;
 	DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
 pub struct ResultItem<T: Config> {
 	/// The job delivered.
 	pub job_id: daya_primitives::JobId,
@@ -126,6 +127,7 @@ pub type VerdictBatch = BoundedVec<VerdictItem, ConstU32<MAX_VERDICTS>>;
 	Encode,
 	Decode,
 	DecodeWithMemTracking,
+	MaxEncodedLen,
 	TypeInfo,
 	CloneNoBound,
 	PartialEqNoBound,
@@ -133,6 +135,7 @@ pub type VerdictBatch = BoundedVec<VerdictItem, ConstU32<MAX_VERDICTS>>;
 	DebugNoBound,
 )]
 #[scale_info(skip_type_params(T))]
+#[codec(mel_bound())]
 pub struct JobResult<T: Config> {
 	/// The output text: the output ids decoded, special tokens left out.
 	pub output: Output<T>,

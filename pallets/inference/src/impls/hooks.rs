@@ -122,9 +122,13 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::DbWeight::get().reads_writes(1, 2))
 	}
 
-	/// What moving a job in [`WorkOf`] costs at most, on top of the benchmarked weights (which
-	/// were generated before the index existed): a read and a write of the list of each host
-	/// with a part in it, the executor and a dispute's validators.
+	/// What moving a job in [`WorkOf`] costs at most where a weight's benchmark does not show
+	/// it (a time-out's step, whose branches the bound takes from other benchmarks; the draws'
+	/// picks; a verdict's declared bound): a read and a write of the list of each host with a
+	/// part in it, the executor and a dispute's validators. The verdicts' own benchmarks move
+	/// the lists their paths move (a settling pass the executor's and the validator's, an
+	/// accusation the accuser's, a decision every dispute validator's), so their charges after
+	/// dispatch add nothing for them.
 	pub(crate) fn lists_weight() -> Weight {
 		let hosts = u64::from(T::DisputeValidators::get()).saturating_add(1);
 		T::DbWeight::get().reads_writes(hosts, hosts)
@@ -162,9 +166,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What a pass that settles the job costs (the validator's where no probe is needed, the
-	/// executor's on recognising the probe).
+	/// executor's on recognising the probe): its benchmark, which takes the job out of the
+	/// executor's and the validator's lists.
 	pub fn pass_weight() -> Weight {
-		T::WeightInfo::submit_verdict_pass().saturating_add(Self::lists_weight())
+		T::WeightInfo::submit_verdict_pass()
 	}
 
 	/// What a result with `output` bytes of text costs: its benchmark (a result with every
@@ -200,15 +205,16 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// What a validator's pass that shows its probe costs: the job's deadline moves, into the
-	/// `tried`-th bucket it tried (1 where the first had room, at most `DEADLINE_PROBES`, four).
+	/// `tried`-th bucket it tried (1 where the first had room, at most `DEADLINE_PROBES`, four);
+	/// the job's hosts keep their parts, so no list moves.
 	pub fn probe_pass_weight(tried: u32) -> Weight {
 		T::WeightInfo::submit_verdict_probe(tried.clamp(1, DEADLINE_PROBES))
-			.saturating_add(Self::lists_weight())
 	}
 
-	/// What an accusation costs: the dispute queued for its draw.
+	/// What an accusation costs: the dispute queued for its draw, the parts moved in the hosts'
+	/// lists (in its benchmark).
 	pub fn accuse_weight() -> Weight {
-		T::WeightInfo::submit_verdict_accuse().saturating_add(Self::lists_weight())
+		T::WeightInfo::submit_verdict_accuse()
 	}
 
 	/// What deciding a dispute costs: the benchmarked decision, and taking a contested probe.
