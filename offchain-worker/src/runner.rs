@@ -187,13 +187,15 @@ pub trait Chain {
 	fn max_output_len() -> u32;
 	/// The most results the chain takes in one transaction.
 	fn max_results() -> u32;
+	/// The most verdicts the chain takes in one transaction.
+	fn max_verdicts() -> u32;
 	/// Sends `host`'s results (at most [`Chain::max_results`]) to the transaction pool in one
 	/// transaction signed by `host`: one alone as `submit_result`, several as `submit_results`;
 	/// `NotSent` when it was refused, or a result exceeds the chain's bounds.
 	fn submit_results(host: &HostId, results: Vec<(JobId, Delivered)>) -> Result<(), NotSent>;
-	/// Sends `host`'s verdicts (each a job, its judgement, and a probe where a pass shows one)
-	/// to the transaction pool in as few `submit_verdicts` transactions, signed by `host`, as
-	/// the chain's batch bound allows; `NotSent` when any was refused.
+	/// Sends `host`'s verdicts (at most [`Chain::max_verdicts`]; each a job, its judgement, and
+	/// a probe where a pass shows one) to the transaction pool in one `submit_verdicts` signed
+	/// by `host`; `NotSent` when it was refused.
 	fn submit_verdicts(host: &HostId, verdicts: Vec<Verdict>) -> Result<(), NotSent>;
 	/// One call to an executor: a `POST` of `body` as JSON, or a `GET` without, with `key` as
 	/// its bearer API key if any; the status code and the body. The default makes it with the
@@ -906,27 +908,40 @@ fn on_status<C: Chain>(
 /// submitted; where the pool refused its host's results, it is recorded as it was before, to
 /// be retried after a backoff (the executor keeps the result).
 fn send_results<C: Chain>(delivered: Vec<PendingResult>, now: u32, report: &mut RunReport) {
+	let delivered: Vec<_> = delivered
+		.into_iter()
+		.map(|(host, job, state, result)| (host, (job, state, result)))
+		.collect();
+	for (host, chunk) in transactions(&delivered, C::max_results()) {
+		let results = chunk.iter().map(|(job, _, result)| (*job, result.clone())).collect();
+		if C::submit_results(&host, results).is_ok() {
+			continue;
+		}
+		for (job, state, _) in chunk {
+			report.results = report.results.saturating_sub(1);
+			let refused = Failure::from("the transaction pool refused the result");
+			finish(&host, *job, WorkKind::Execute, *state, Err(refused), now, report);
+		}
+	}
+}
+
+/// `items` (each of a host) in transactions: each host's in order, at most `bound` a
+/// transaction, the hosts in the order they first appear.
+fn transactions<T>(items: &[(HostId, T)], bound: u32) -> Vec<(HostId, Vec<&T>)> {
 	let mut hosts: Vec<HostId> = Vec::new();
-	for (host, _, _, _) in &delivered {
+	for (host, _) in items {
 		if !hosts.contains(host) {
 			hosts.push(*host);
 		}
 	}
-	let per_transaction = C::max_results().max(1) as usize;
+	let bound = bound.max(1) as usize;
+	let mut sent = Vec::new();
 	for host in hosts {
-		let mine: Vec<&PendingResult> = delivered.iter().filter(|(h, ..)| *h == host).collect();
-		for chunk in mine.chunks(per_transaction) {
-			let results = chunk.iter().map(|(_, job, _, result)| (*job, result.clone())).collect();
-			if C::submit_results(&host, results).is_ok() {
-				continue;
-			}
-			for (_, job, state, _) in chunk {
-				report.results = report.results.saturating_sub(1);
-				let refused = Failure::from("the transaction pool refused the result");
-				finish(&host, *job, WorkKind::Execute, *state, Err(refused), now, report);
-			}
-		}
+		let mine: Vec<&T> =
+			items.iter().filter(|(h, _)| *h == host).map(|(_, item)| item).collect();
+		sent.extend(mine.chunks(bound).map(|chunk| (host, chunk.to_vec())));
 	}
+	sent
 }
 
 /// Sends the verdicts of this run, one `submit_verdicts` a host, and records each task's
@@ -936,20 +951,13 @@ fn send_verdicts<C: Chain>(
 	now: u32,
 	report: &mut RunReport,
 ) {
-	let mut hosts: Vec<HostId> = Vec::new();
-	for (host, _, _) in &judged {
-		if !hosts.contains(host) {
-			hosts.push(*host);
-		}
-	}
-	for host in hosts {
-		let (mine, verdicts): (Vec<_>, Vec<_>) = judged
-			.iter()
-			.filter(|(h, _, _)| *h == host)
-			.map(|(_, state, verdict)| ((verdict.0, *state), *verdict))
-			.unzip();
-		let sent = C::submit_verdicts(&host, verdicts);
-		for (job, mut state) in mine {
+	let judged: Vec<_> = judged
+		.into_iter()
+		.map(|(host, state, verdict)| (host, (state, verdict)))
+		.collect();
+	for (host, chunk) in transactions(&judged, C::max_verdicts()) {
+		let sent = C::submit_verdicts(&host, chunk.iter().map(|(_, verdict)| *verdict).collect());
+		for (mut state, (job, _, _)) in chunk.into_iter().copied() {
 			let outcome = match sent {
 				Ok(()) => {
 					report.verdicts += 1;
@@ -1186,6 +1194,9 @@ mod tests {
 		}
 		fn max_results() -> u32 {
 			2
+		}
+		fn max_verdicts() -> u32 {
+			16
 		}
 		fn submit_results(host: &HostId, results: Vec<(JobId, Delivered)>) -> Result<(), NotSent> {
 			assert!(results.len() <= 2, "at most the chain's batch");

@@ -249,47 +249,41 @@ impl Chain for RuntimeChain {
 				fingerprints: BoundedVec::try_from(result.fingerprints).map_err(|_| NotSent)?,
 			})
 		};
+		// A result the chain cannot take is left out (and reported), the others sent.
 		let mut sent = Ok(());
-		for chunk in results.chunks(pallet_daya_inference::MAX_RESULTS as usize) {
-			let mut items = Vec::with_capacity(chunk.len());
-			for (job_id, result) in chunk {
-				match chain_result(result.clone()) {
-					Ok(result) => items.push(ResultItem { job_id: *job_id, result }),
-					Err(NotSent) => sent = Err(NotSent),
-				}
-			}
-			let call = match items.len() {
-				0 => continue,
-				1 => {
-					let Some(ResultItem { job_id, result }) = items.pop() else { continue };
-					pallet_daya_inference::Call::submit_result { job_id, result }
-				},
-				_ => pallet_daya_inference::Call::submit_results {
-					results: BoundedVec::truncate_from(items),
-				},
-			};
-			if send_signed(host, call.into()).is_err() {
-				sent = Err(NotSent);
+		let mut items = Vec::with_capacity(results.len());
+		for (job_id, result) in results {
+			match chain_result(result) {
+				Ok(result) => items.push(ResultItem { job_id, result }),
+				Err(NotSent) => sent = Err(NotSent),
 			}
 		}
-		sent
+		let call = match items.pop() {
+			None => return sent,
+			Some(ResultItem { job_id, result }) if items.is_empty() => {
+				pallet_daya_inference::Call::submit_result { job_id, result }
+			},
+			Some(last) => {
+				items.push(last);
+				let results = BoundedVec::try_from(items).map_err(|_| NotSent)?;
+				pallet_daya_inference::Call::submit_results { results }
+			},
+		};
+		send_signed(host, call.into()).and(sent)
+	}
+
+	fn max_verdicts() -> u32 {
+		pallet_daya_inference::MAX_VERDICTS
 	}
 
 	fn submit_verdicts(host: &HostId, verdicts: Vec<Verdict>) -> Result<(), NotSent> {
-		let mut sent = Ok(());
-		for chunk in verdicts.chunks(pallet_daya_inference::MAX_VERDICTS as usize) {
-			let items = chunk.iter().map(|(job_id, judgement, probe)| VerdictItem {
-				job_id: *job_id,
-				judgement: *judgement,
-				probe: *probe,
-			});
-			let verdicts = BoundedVec::truncate_from(items.collect::<Vec<_>>());
-			let call = pallet_daya_inference::Call::submit_verdicts { verdicts };
-			if send_signed(host, call.into()).is_err() {
-				sent = Err(NotSent);
-			}
-		}
-		sent
+		let items = verdicts.into_iter().map(|(job_id, judgement, probe)| VerdictItem {
+			job_id,
+			judgement,
+			probe,
+		});
+		let verdicts = BoundedVec::try_from(items.collect::<Vec<_>>()).map_err(|_| NotSent)?;
+		send_signed(host, pallet_daya_inference::Call::submit_verdicts { verdicts }.into())
 	}
 }
 
