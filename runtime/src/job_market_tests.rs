@@ -369,13 +369,16 @@ fn a_job_life_weight_and_jobs_per_block() {
 	let idle_hook = recorded(&mut market, next_block);
 	let measured =
 		[measure_lives(&mut market, false, true), measure_lives(&mut market, true, true)];
-	let unchecked = measure_lives(&mut market, false, false);
+	let unchecked =
+		[measure_lives(&mut market, false, false), measure_lives(&mut market, true, false)];
 	println!(
 		"proof measured on a large market (set up and measured in {:.0} s), bytes a life, one \
-		 call a job: {:?}; batched: {:?}; unchecked: {unchecked:?}",
+		 call a job: {:?}; batched: {:?}; unchecked: {:?}; unchecked, batched: {:?}",
 		started.elapsed().as_secs_f64(),
 		measured[0],
 		measured[1],
+		unchecked[0],
+		unchecked[1],
 	);
 	let weights = crate::configs::RuntimeBlockWeights::get();
 	let normal = weights.get(DispatchClass::Normal);
@@ -413,20 +416,46 @@ fn a_job_life_weight_and_jobs_per_block() {
 	let sample = Market::<Runtime>::draw_bound(DrawKind::Sample);
 	// A result settled unchecked is one of many a block: what one more settlement adds (the
 	// block's first pays what they share once, `first_settlement`).
-	let (open, settled) = (DrawEnd::Open, DrawEnd::Settled { first: false });
+	let open = DrawEnd::Open;
+	let settled = |consumer_before: bool, executor_before: bool| DrawEnd::Settled {
+		first: false,
+		consumer_before,
+		executor_before,
+	};
 	let first_settlement = Market::<Runtime>::draw_settle_weight(true)
 		.saturating_sub(Market::<Runtime>::draw_settle_weight(false));
-	let life_draws = |validated: bool| {
+	let batch_jobs = <Runtime as pallet_daya_inference::Config>::MaxOpenJobsPerAccount::get();
+	// A settlement's draw, averaged over the lives of a market where each consumer's jobs come
+	// in batches of `MaxOpenJobsPerAccount` and each host executes `RESULT_BATCH` of them (batched: a block's
+	// settlements of one consumer or one executor after the first find its keys in the
+	// overlay), or where every job has its own consumer and executor (one call a job).
+	let settlement = |batched: bool| {
+		let lives = u64::from(LIVES);
+		let total = (0..lives).fold(Weight::zero(), |total, life| {
+			let end = if batched {
+				settled(life % u64::from(batch_jobs) != 0, life % u64::from(RESULT_BATCH) != 0)
+			} else {
+				settled(false, false)
+			};
+			total.saturating_add(Market::<Runtime>::draw_cost(DrawKind::Sample, end, 0))
+		});
+		Weight::from_parts(total.ref_time().div_ceil(lives), total.proof_size().div_ceil(lives))
+	};
+	let life_draws = |validated: bool, batched: bool| {
 		// One pick for the executor, one for a validator; none for a settlement.
-		let cost = Market::<Runtime>::draw_cost(DrawKind::Assign, open, 1).saturating_add(
-			Market::<Runtime>::draw_cost(
-				DrawKind::Sample,
-				if validated { open } else { settled },
-				u32::from(validated),
-			),
-		);
-		let sample_draw = if validated { measured[0].sample_draw } else { unchecked.sample_draw };
-		Weight::from_parts(cost.ref_time(), measured[0].assign_draw + sample_draw)
+		let sample = if validated {
+			Market::<Runtime>::draw_cost(DrawKind::Sample, open, 1)
+		} else {
+			settlement(batched)
+		};
+		let cost = Market::<Runtime>::draw_cost(DrawKind::Assign, open, 1).saturating_add(sample);
+		let (assign_draw, sample_draw) = if validated {
+			(measured[0].assign_draw, measured[0].sample_draw)
+		} else {
+			let m = unchecked[usize::from(batched)];
+			(m.assign_draw, m.sample_draw)
+		};
+		Weight::from_parts(cost.ref_time(), assign_draw + sample_draw)
 	};
 	// The hook's base: its ref time at the benchmarks', its proof as recorded, with room for
 	// the jobs of two draws that do not fit (`do_draws` keeps it).
@@ -436,12 +465,12 @@ fn a_job_life_weight_and_jobs_per_block() {
 	);
 	// How many lives' draws a hook budget allows, after the hook's base, the last draw needing
 	// room for the dearest bound.
-	let lives_drawn_in = |budget: Weight, validated: bool| {
+	let lives_drawn_in = |budget: Weight, validated: bool, batched: bool| {
 		let room = budget
 			.saturating_sub(hook_base)
 			.saturating_sub(Market::<Runtime>::draw_weight())
 			.saturating_sub(first_settlement);
-		let life = life_draws(validated);
+		let life = life_draws(validated, batched);
 		(room.ref_time() / life.ref_time().max(1)).min(room.proof_size() / life.proof_size().max(1))
 	};
 	println!(
@@ -459,18 +488,19 @@ fn a_job_life_weight_and_jobs_per_block() {
 		Market::<Runtime>::hook_base_weight().ref_time() / 1_000_000_000,
 		Market::<Runtime>::hook_base_weight().proof_size() / 1024,
 		idle_hook,
-		lives_drawn_in(hook_budget, false),
-		lives_drawn_in(hook_budget, true),
+		lives_drawn_in(hook_budget, false, false),
+		lives_drawn_in(hook_budget, true, false),
 		assign.ref_time() / 1_000_000,
 		assign.proof_size(),
 		Market::<Runtime>::draw_cost(DrawKind::Assign, open, 1).ref_time() / 1_000_000,
 		measured[0].assign_draw,
 		sample.ref_time() / 1_000_000,
 		sample.proof_size(),
-		Market::<Runtime>::draw_cost(DrawKind::Sample, settled, 0).ref_time() / 1_000_000,
+		Market::<Runtime>::draw_cost(DrawKind::Sample, settled(false, false), 0).ref_time() /
+			1_000_000,
 		first_settlement.ref_time() / 1_000_000,
 		Market::<Runtime>::draw_cost(DrawKind::Sample, open, 1).ref_time() / 1_000_000,
-		unchecked.sample_draw,
+		unchecked[0].sample_draw,
 		measured[0].sample_draw,
 		{
 			let room = hook_budget.saturating_sub(hook_base);
@@ -479,8 +509,22 @@ fn a_job_life_weight_and_jobs_per_block() {
 				.min(room.proof_size() / life.proof_size().max(1))
 		},
 	);
+	// The whole block: a life's part of the normal class (its ref time; its proof with its
+	// bytes) and of the hook together, in what the inherents and the other hooks leave of it
+	// (95%), after the hook's base and room for its dearest draw. The two classes' caps overlap
+	// (60% and `MaxHookWeight`): the hook runs first, and the normal class takes no more than
+	// the block has left.
+	let block_lives = |normal_life: Weight, validated: bool, batched: bool| {
+		let hook_life = life_draws(validated, batched);
+		let room = (Perbill::from_percent(95) * weights.max_block)
+			.saturating_sub(hook_base)
+			.saturating_sub(Market::<Runtime>::draw_weight())
+			.saturating_sub(first_settlement);
+		let life = normal_life.saturating_add(hook_life);
+		(room.ref_time() / life.ref_time().max(1)).min(room.proof_size() / life.proof_size().max(1))
+	};
 	println!(
-		"{:<28} {:>9} {:>9} {:>9} {:>7} | {:>6} {:>6} {:>6} {:>6} {:>9} {:>6} | {:>5}  binds",
+		"{:<28} {:>9} {:>9} {:>9} {:>7} | {:>6} {:>6} {:>6} {:>6} {:>6} {:>9} {:>6} | {:>5}  binds",
 		"job (prompt / output)",
 		"ref µs",
 		"est. B",
@@ -490,6 +534,7 @@ fn a_job_life_weight_and_jobs_per_block() {
 		"proof",
 		"length",
 		"hook",
+		"block",
 		"deadlines",
 		"queue",
 		"fit"
@@ -638,12 +683,18 @@ fn a_job_life_weight_and_jobs_per_block() {
 			// The executor's draw, and the result's (sampled and settled, or its validator
 			// drawn); a validated job's deadlines: execution, validation, the probe's word.
 			let (draws, deadlines) = (2u64, if validated { 3u64 } else { 1 });
+			let block_fit = block_lives(
+				Weight::from_parts(life.ref_time(), proof + length),
+				validated,
+				batched,
+			);
 			let bounds = [
 				("normal ref time", normal_max.ref_time() / life.ref_time().max(1)),
 				// The proof a life's extrinsics record, and their bytes.
 				("normal proof", normal_max.proof_size() / (proof + length).max(1)),
 				("length", normal_length / length.max(1)),
-				("hook's draws", lives_drawn_in(hook_budget, validated)),
+				("hook's draws", lives_drawn_in(hook_budget, validated, batched)),
+				("block", block_fit),
 				("deadline bucket", deadlines_per_block / deadlines),
 				(
 					"draw queue",
@@ -652,7 +703,7 @@ fn a_job_life_weight_and_jobs_per_block() {
 			];
 			let (binds, fit) = bounds.iter().min_by_key(|(_, n)| *n).copied().unwrap();
 			println!(
-				"{:<28} {:>9} {:>9} {:>9} {:>7} | {:>6} {:>6} {:>6} {:>6} {:>9} {:>6} | {:>5}  {binds}",
+				"{:<28} {:>9} {:>9} {:>9} {:>7} | {:>6} {:>6} {:>6} {:>6} {:>6} {:>9} {:>6} | {:>5}  {binds}",
 				format!(
 					"{prompt} B / {output} B{}{}",
 					if batched { ", batched" } else { "" },
@@ -668,38 +719,37 @@ fn a_job_life_weight_and_jobs_per_block() {
 				bounds[3].1,
 				bounds[4].1,
 				bounds[5].1,
+				bounds[6].1,
 				fit,
 			);
 			fits.push(fit);
 		}
 	}
-	// How the split of the block between the normal class and the job market's hook moves the
-	// count (5% left for the inherents and the other hooks): a life needs both.
-	println!("split of the block (normal class, hook) and the 256 B / 1 KiB lives it carries:");
-	for hook in [20u32, 25, 30, 35, 40, 45] {
-		let normal_room = Perbill::from_percent(95 - hook) * weights.max_block;
+	// How the hook's cap moves the count (the normal class keeps its 60%, the block its 95%):
+	// a life needs both.
+	println!(
+		"the hook's cap (the normal class's 60% and the block's 95% kept) and the 256 B / 1 KiB \
+		 lives it carries:"
+	);
+	for hook in [35u32, 40, 45, 50, 55, 60] {
 		let share = Perbill::from_percent(hook) * weights.max_block;
 		// A validated life's three deadlines in the bucket (the second and fourth lives).
 		let carried = small_lives
 			.iter()
 			.enumerate()
 			.map(|(index, life)| {
-				let validated = index % 2 == 1;
+				let (batched, validated) = (index >= 2, index % 2 == 1);
 				let deadlines = if validated { 3 } else { 1 };
-				let drawn = lives_drawn_in(share, validated);
-				(normal_room.ref_time() / life.ref_time().max(1))
-					.min(normal_room.proof_size() / life.proof_size().max(1))
-					.min(drawn)
+				(normal_max.ref_time() / life.ref_time().max(1))
+					.min(normal_max.proof_size() / life.proof_size().max(1))
+					.min(lives_drawn_in(share, validated, batched))
+					.min(block_lives(*life, validated, batched))
 					.min(deadlines_per_block / deadlines)
 			})
 			.collect::<Vec<_>>();
 		println!(
-			"  {}% and {hook}%: {} lives, {} validated; in batches {}, {} validated",
-			95 - hook,
-			carried[0],
-			carried[1],
-			carried[2],
-			carried[3]
+			"  {hook}%: {} lives, {} validated; in batches {}, {} validated",
+			carried[0], carried[1], carried[2], carried[3]
 		);
 	}
 	// Validated lives in batches (a consumer's jobs, a host's results and verdicts) reach the

@@ -602,6 +602,52 @@ mod benchmarks {
 		Ok(())
 	}
 
+	/// `n` delivered results settled one after another as `settle` settles them, but all of one
+	/// consumer (a batch) executed by one host (a busy one): what one more settlement adds when
+	/// an earlier one of the block wrote its consumer's and its executor's keys
+	/// ([`Pallet::draw_settle_shared_weight`]). The host's list of work is full (ids of no job
+	/// beside the benchmark's), the consumer's as long as its `n` jobs make it.
+	#[benchmark]
+	fn settle_shared(
+		n: Linear<1, { T::MaxOpenJobsPerAccount::get().min(T::MaxOpenJobsPerHost::get()).min(64) }>,
+	) -> Result<(), BenchmarkError> {
+		let (model, hosts) = market::<T>()?;
+		let host = hosts.first().ok_or(BenchmarkError::Stop("no host"))?.clone();
+		let who = consumer::<T>(1_000);
+		let others = T::MaxOpenJobsPerHost::get().saturating_sub(n);
+		for position in 0..u64::from(others) {
+			WorkOf::<T>::try_append(&host, JobId::MAX.saturating_sub(position))
+				.map_err(|_| BenchmarkError::Stop("the host's list is full"))?;
+		}
+		let mut ended = Vec::new();
+		for _ in 0..n {
+			let id = job::<T>(&who, model, 1)?;
+			next_block::<T>();
+			let mut job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+			let before = job.roles();
+			job.executor = Some(host.clone());
+			Pallet::<T>::put_job(id, &before, job);
+			deliver::<T>(id)?;
+			Draws::<T>::kill();
+			let job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+			ended.push((id, job));
+		}
+		let ids: Vec<JobId> = ended.iter().map(|(id, _)| *id).collect();
+		fill_outcomes::<T>(&consumer::<T>(0));
+
+		#[block]
+		{
+			for (id, job) in ended {
+				Pallet::<T>::settle(id, job, JobEnd::Completed, &[]);
+			}
+		}
+
+		assert!(ids.iter().all(|id| !Jobs::<T>::contains_key(id)));
+		assert!(JobsOf::<T>::get(&who).is_none());
+		assert_eq!(WorkOf::<T>::decode_len(&host).unwrap_or(0), others as usize);
+		Ok(())
+	}
+
 	/// After the inherents of a block, `n` queued jobs each get their executor drawn.
 	#[benchmark]
 	fn draw_assign(n: Linear<0, { T::MaxPendingDraws::get() }>) -> Result<(), BenchmarkError> {

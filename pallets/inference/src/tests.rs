@@ -2520,8 +2520,8 @@ fn draws_are_admitted_by_their_kinds_bounds_in_order() {
 		// What a draw is charged never exceeds the bound that admitted it, whatever its end.
 		let ends = [
 			DrawEnd::Open,
-			DrawEnd::Settled { first: true },
-			DrawEnd::Settled { first: false },
+			DrawEnd::Settled { first: true, consumer_before: false, executor_before: false },
+			DrawEnd::Settled { first: false, consumer_before: false, executor_before: false },
 			DrawEnd::Refunded,
 		];
 		for kind in [DrawKind::Skip, DrawKind::Assign, DrawKind::Sample, DrawKind::Dispute] {
@@ -2537,8 +2537,16 @@ fn draws_are_admitted_by_their_kinds_bounds_in_order() {
 		}
 		// A sample that settles pays for a settlement of the block's draws: the first in full,
 		// each later one what one more adds; one that refunds, a cancellation.
-		let first = Inference::draw_cost(DrawKind::Sample, DrawEnd::Settled { first: true }, 0);
-		let later = Inference::draw_cost(DrawKind::Sample, DrawEnd::Settled { first: false }, 0);
+		let first = Inference::draw_cost(
+			DrawKind::Sample,
+			DrawEnd::Settled { first: true, consumer_before: false, executor_before: false },
+			0,
+		);
+		let later = Inference::draw_cost(
+			DrawKind::Sample,
+			DrawEnd::Settled { first: false, consumer_before: false, executor_before: false },
+			0,
+		);
 		assert!(first.all_gte(<Test as Config>::WeightInfo::settle(1)));
 		assert!(later.all_gte(Inference::draw_settle_weight(false)));
 		assert!(later.all_lte(first));
@@ -2600,7 +2608,7 @@ fn a_settlement_that_pays_the_treasury_nothing_is_not_the_blocks_first() {
 
 /// How the block's first settlement by a draw leaves its job.
 fn first_end() -> DrawEnd {
-	DrawEnd::Settled { first: true }
+	DrawEnd::Settled { first: true, consumer_before: false, executor_before: false }
 }
 
 /// The draws of a block settle results one after another: the first is charged a settlement
@@ -2615,16 +2623,54 @@ fn later_settlements_of_a_blocks_draws_are_charged_what_one_more_adds() {
 		for id in jobs {
 			assert_ok!(deliver(id, "the answer"));
 		}
-		let (first, later) = (
-			Inference::draw_cost(DrawKind::Sample, DrawEnd::Settled { first: true }, 0),
-			Inference::draw_cost(DrawKind::Sample, DrawEnd::Settled { first: false }, 0),
-		);
+		let charge = |first, shared| {
+			let end = DrawEnd::Settled { first, consumer_before: shared, executor_before: shared };
+			Inference::draw_cost(DrawKind::Sample, end, 0)
+		};
+		let (first, later) = (charge(true, false), charge(false, false));
 		assert!(later.all_lte(first) && later.any_lt(first), "{later:?} against {first:?}");
+		// The third shares the second's consumer, and its executor where the draw gave it the
+		// same one.
+		let third = charge(false, executor_of(jobs[1]) == executor_of(jobs[2]));
 		let (reported, reserved, kept) = next_block_kept();
 		for id in jobs {
 			assert_eq!(ended(id), JobEnd::Completed);
 		}
-		assert_eq!(kept, reported - reserved + first + later * 2);
+		assert_eq!(kept, reported - reserved + first + later + third);
+	});
+}
+
+/// Settlements of a block's draws that share their consumer and their executor (one
+/// consumer's jobs executed by one busy host) find their keys in the overlay after the first:
+/// each is charged what one more such settlement adds (`settle_shared`'s slope); one whose
+/// consumer is new to the block's draws is charged as another consumer's, even with the same
+/// executor; and the block keeps exactly that.
+#[test]
+fn settlements_sharing_their_consumer_and_executor_are_charged_what_one_more_of_them_adds() {
+	ExtBuilder::default().with_host(ALICE, &[0, 2]).build_and_execute(|| {
+		let jobs = [
+			submit(CONSUMER).unwrap(),
+			submit(CONSUMER).unwrap(),
+			submit(CONSUMER).unwrap(),
+			submit(CONSUMER_2).unwrap(),
+		];
+		for id in jobs {
+			assert_eq!(executor_of(id), ALICE);
+			assert_ok!(deliver(id, "the answer"));
+		}
+		let charge = |first, consumer_before, executor_before| {
+			let end = DrawEnd::Settled { first, consumer_before, executor_before };
+			Inference::draw_cost(DrawKind::Sample, end, 0)
+		};
+		let (first, shared, other) =
+			(charge(true, false, false), charge(false, true, true), charge(false, false, true));
+		assert_eq!(other, charge(false, false, false));
+		assert!(shared.all_lte(other) && shared.any_lt(other), "{shared:?} against {other:?}");
+		let (reported, reserved, kept) = next_block_kept();
+		for id in jobs {
+			assert_eq!(ended(id), JobEnd::Completed);
+		}
+		assert_eq!(kept, reported - reserved + first + shared * 2 + other);
 	});
 }
 

@@ -195,9 +195,16 @@ pub enum DrawEnd {
 	/// ran before it in the block's draws, so it reads and writes what every settlement shares
 	/// (the treasury's account, the outcome index's ends, the job count, the epoch); later
 	/// ones find them in the block's overlay.
+	/// `consumer_before`, `executor_before`: a settlement before it in the block's draws wrote
+	/// its consumer's hold, account and list of open jobs, or its executor's account, record,
+	/// service and list of work, which it finds in the overlay too.
 	Settled {
 		/// Whether it is the first settlement of the block's draws.
 		first: bool,
+		/// Whether an earlier settlement of the block's draws wrote its consumer's keys.
+		consumer_before: bool,
+		/// Whether an earlier settlement of the block's draws wrote its executor's keys.
+		executor_before: bool,
 	},
 	/// The job ended without paying its executor: its escrow refunded.
 	Refunded,

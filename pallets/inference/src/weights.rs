@@ -31,6 +31,7 @@ pub trait WeightInfo {
 	fn cancel_job() -> Weight;
 	fn on_initialize_sample(n: u32, ) -> Weight;
 	fn settle(n: u32, ) -> Weight;
+	fn settle_shared(n: u32, ) -> Weight;
 	fn draw_assign(n: u32, ) -> Weight;
 	fn draw_dispute(n: u32, ) -> Weight;
 	fn on_initialize_deadlines(n: u32, ) -> Weight;
@@ -414,6 +415,49 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((12_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
 	}
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:3 w:3)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Compute::Hosts` (r:1 w:1)
+	/// Proof: `Compute::Hosts` (`max_values`: None, `max_size`: Some(607), added: 3082, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::CurrentEpoch` (r:1 w:0)
+	/// Proof: `Emission::CurrentEpoch` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Emission::Service` (r:1 w:1)
+	/// Proof: `Emission::Service` (`max_values`: None, `max_size`: Some(85), added: 2560, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(498), added: 2973, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::WorkOf` (r:1 w:1)
+	/// Proof: `Inference::WorkOf` (`max_values`: None, `max_size`: Some(2098), added: 4573, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Jobs` (r:64 w:64)
+	/// Proof: `Inference::Jobs` (`max_values`: None, `max_size`: Some(422), added: 2897, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::CounterForJobs` (r:1 w:1)
+	/// Proof: `Inference::CounterForJobs` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::JobsOf` (r:1 w:1)
+	/// Proof: `Inference::JobsOf` (`max_values`: None, `max_size`: Some(562), added: 3037, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OutcomeHead` (r:1 w:1)
+	/// Proof: `Inference::OutcomeHead` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OutcomeTail` (r:1 w:1)
+	/// Proof: `Inference::OutcomeTail` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::OutcomeQueue` (r:64 w:128)
+	/// Proof: `Inference::OutcomeQueue` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `Inference::Outcomes` (r:0 w:128)
+	/// Proof: `Inference::Outcomes` (`max_values`: None, `max_size`: Some(206), added: 2681, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 64]`.
+	fn settle_shared(n: u32, ) -> Weight {
+		// Proof Size summary in bytes:
+		//  Measured:  `12645 + n * (936 ±0)`
+		//  Estimated: `8799 + n * (2897 ±0)`
+		// Minimum execution time: 387_002_000 picoseconds.
+		Weight::from_parts(267_419_101, 8799)
+			// Standard Error: 502_842
+			.saturating_add(Weight::from_parts(141_843_452, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
+	}
 	/// Storage: `ParachainSystem::ValidationData` (r:1 w:0)
 	/// Proof: `ParachainSystem::ValidationData` (`max_values`: Some(1), `max_size`: None, mode: `Measured`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
@@ -641,6 +685,15 @@ impl WeightInfo for () {
 			.saturating_add(RocksDbWeight::get().writes(4_u64))
 			.saturating_add(RocksDbWeight::get().writes((12_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 5206).saturating_mul(n.into()))
+	}
+	fn settle_shared(n: u32, ) -> Weight {
+		Weight::from_parts(267_419_101, 8799)
+			.saturating_add(Weight::from_parts(141_843_452, 0).saturating_mul(n.into()))
+			.saturating_add(RocksDbWeight::get().reads(13_u64))
+			.saturating_add(RocksDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(RocksDbWeight::get().writes(11_u64))
+			.saturating_add(RocksDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(0, 2897).saturating_mul(n.into()))
 	}
 	fn draw_assign(n: u32, ) -> Weight {
 		Weight::from_parts(25_322_000, 785627)

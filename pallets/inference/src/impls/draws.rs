@@ -9,6 +9,7 @@
 )]
 
 use super::*;
+use alloc::collections::btree_set::BTreeSet;
 
 impl<T: Config> Pallet<T> {
 	/// The pallet's account, through which slashes are shared out; empty between calls.
@@ -139,8 +140,8 @@ impl<T: Config> Pallet<T> {
 		let mut kept = DrawQueue::<T>::new();
 		// Once a ready draw does not fit what is left, it and every later one wait, in order.
 		let mut full = false;
-		// Whether a draw settled a job: later settlements find what they share in the overlay.
-		let mut settled = false;
+		// What the draws' settlements touched so far: later ones find it in the overlay.
+		let mut touched = Touched::<T::AccountId>::default();
 		for draw in queue {
 			let mut done = false;
 			if !full && seed.is_after(draw.after) {
@@ -150,15 +151,15 @@ impl<T: Config> Pallet<T> {
 				if Self::draw_bound(kind).all_lte(left) {
 					let mut picks = 0;
 					done = Self::run_draw(draw.job_id, &seed, now, &mut picks);
-					// A skipped draw's job ended before it (its bound is charged).
-					let (end, paid_treasury) = match kind {
-						DrawKind::Skip => (DrawEnd::Open, false),
-						_ => Self::draw_end(draw.job_id, settled),
+					// A skipped draw's job ended before it (its bound is charged). Only a
+					// sample's or a dispute's draw settles (an assignment refunds).
+					let end = match kind {
+						DrawKind::Skip => DrawEnd::Open,
+						DrawKind::Assign => Self::draw_end(draw.job_id, &mut Touched::default()),
+						DrawKind::Sample | DrawKind::Dispute => {
+							Self::draw_end(draw.job_id, &mut touched)
+						},
 					};
-					// Only a sample's or a dispute's draw settles (an assignment refunds), and
-					// only one that paid the treasury touched all that settlements share.
-					settled |=
-						paid_treasury && matches!(kind, DrawKind::Sample | DrawKind::Dispute);
 					let estimate = Self::draw_cost(kind, end, picks);
 					let cost = match (recorded, T::ProofSize::recorded()) {
 						(Some(before), Some(after)) => {
@@ -188,20 +189,39 @@ impl<T: Config> Pallet<T> {
 		Self::charge_draws(reserved, spent);
 	}
 
-	/// How the draw that just ran about `job_id` left it, and whether it paid the treasury: a
-	/// read of what the draw wrote (an ended job's outcome). A settlement pays its executor;
-	/// `settled`: whether one that paid the treasury (and so read and wrote all that
-	/// settlements share) ran before it in this block's draws.
-	fn draw_end(job_id: JobId, settled: bool) -> (DrawEnd, bool) {
+	/// How the draw that just ran about `job_id` left it: a read of what the draw wrote (an
+	/// ended job's outcome). A settlement pays its executor; what settlements before it in the
+	/// block's draws `touched` (the keys every settlement shares, its consumer's, its
+	/// executor's) is in the overlay, and what this one touched is added to it.
+	fn draw_end(job_id: JobId, touched: &mut Touched<T::AccountId>) -> DrawEnd {
 		match Outcomes::<T>::get(job_id) {
-			None => (DrawEnd::Open, false),
-			Some(outcome)
-				if outcome.executor.is_some()
-					&& matches!(outcome.end, JobEnd::Completed | JobEnd::Validated) =>
-			{
-				(DrawEnd::Settled { first: !settled }, !outcome.protocol_fee.is_zero())
+			None => DrawEnd::Open,
+			Some(outcome) if matches!(outcome.end, JobEnd::Completed | JobEnd::Validated) => {
+				let Some(executor) = outcome.executor else { return DrawEnd::Refunded };
+				let end = DrawEnd::Settled {
+					first: !touched.shared,
+					consumer_before: touched.consumers.contains(&outcome.consumer),
+					executor_before: touched.executors.contains(&executor),
+				};
+				// The treasury paid: every key settlements share was read and written.
+				touched.shared |= !outcome.protocol_fee.is_zero();
+				// Some of the escrow moved: the consumer's hold and account were written (its
+				// list of open jobs always is).
+				if !outcome.fee.is_zero() || !outcome.refund.is_zero() {
+					touched.consumers.insert(outcome.consumer);
+				}
+				// The executor paid: its account was written (its record, its service and its
+				// list of work always are).
+				let executor_paid = outcome
+					.fee
+					.saturating_sub(outcome.protocol_fee)
+					.saturating_sub(outcome.validation_fee);
+				if !executor_paid.is_zero() {
+					touched.executors.insert(executor);
+				}
+				end
 			},
-			Some(_) => (DrawEnd::Refunded, false),
+			Some(_) => DrawEnd::Refunded,
 		}
 	}
 
@@ -382,5 +402,23 @@ impl<T: Config> Pallet<T> {
 		Self::put_job(job_id, &before, job);
 		Self::deposit_event(Event::ValidationRequested { job_id, validator, deadline });
 		true
+	}
+}
+
+/// What the settlements of a block's draws have read and written so far, which later ones find
+/// in the block's overlay ([`DrawEnd::Settled`]).
+pub(crate) struct Touched<AccountId> {
+	/// A settlement paid the treasury: the keys every settlement shares (the treasury's
+	/// account, the outcome index's ends, the job count, the epoch).
+	shared: bool,
+	/// The consumers whose hold, account and list of open jobs a settlement wrote.
+	consumers: BTreeSet<AccountId>,
+	/// The executors whose account, record, service and list of work a settlement wrote.
+	executors: BTreeSet<AccountId>,
+}
+
+impl<AccountId> Default for Touched<AccountId> {
+	fn default() -> Self {
+		Self { shared: false, consumers: BTreeSet::new(), executors: BTreeSet::new() }
 	}
 }

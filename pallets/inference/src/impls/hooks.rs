@@ -258,6 +258,15 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// What a later settlement of the block's draws costs when earlier ones wrote its
+	/// consumer's keys (hold, account, list of open jobs) and its executor's (account, record,
+	/// service, list of work), which it finds in the overlay: `settle_shared`'s slope, the
+	/// settlements of one consumer's batch executed by one host. [`Self::draw_settle_weight`]'s
+	/// benchmark gives each settlement another consumer and executor.
+	pub fn draw_settle_shared_weight() -> Weight {
+		Self::slope(T::WeightInfo::settle_shared(2), T::WeightInfo::settle_shared(1))
+	}
+
 	/// The most one queued draw of `kind` can cost:
 	///
 	/// - [`DrawKind::Assign`]: drawing an executor (benchmarked as `draw_assign`), or ending
@@ -300,7 +309,9 @@ impl<T: Config> Pallet<T> {
 	///   model moved on): at most a cancellation;
 	/// - [`DrawKind::Sample`]: a validator drawn, or the check left to wait: the sample
 	///   (`on_initialize_sample`'s slope); the result settled unchecked: the sample and a
-	///   settlement of the block's draws ([`Self::draw_settle_weight`]); the job refunded
+	///   settlement of the block's draws ([`Self::draw_settle_weight`], or
+	///   [`Self::draw_settle_shared_weight`] where earlier ones wrote both its consumer's and
+	///   its executor's keys); the job refunded
 	///   (unstaffed): the sample and at most a cancellation;
 	/// - [`DrawKind::Dispute`] and [`DrawKind::Skip`]: their bounds.
 	///
@@ -326,11 +337,18 @@ impl<T: Config> Pallet<T> {
 			(DrawKind::Sample, DrawEnd::Open) => {
 				Self::draw_with(Self::sample_weight(), picks, given)
 			},
-			(DrawKind::Sample, DrawEnd::Settled { first }) => Self::draw_with(
-				Self::sample_weight().saturating_add(Self::draw_settle_weight(first)),
-				picks,
-				Weight::zero(),
-			),
+			(DrawKind::Sample, DrawEnd::Settled { first, consumer_before, executor_before }) => {
+				let settlement = if !first && consumer_before && executor_before {
+					Self::draw_settle_shared_weight()
+				} else {
+					Self::draw_settle_weight(first)
+				};
+				Self::draw_with(
+					Self::sample_weight().saturating_add(settlement),
+					picks,
+					Weight::zero(),
+				)
+			},
 			(DrawKind::Sample, DrawEnd::Refunded) => Self::draw_with(
 				Self::sample_weight().saturating_add(T::WeightInfo::cancel_job()),
 				picks,
