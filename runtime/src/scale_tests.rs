@@ -9,9 +9,9 @@
 //! prove, after a reference window in which 800 did (concluded, then applied in pages of
 //! outcomes and of records). Each block:
 //!
-//! - the job market's hook reports at most its share (`MaxHookWeight`, 35% of the block), the
-//!   other hooks together at most a tenth (the normal class's 60% and these add up to 105% in
-//!   the worst block: the mandatory hooks come first); and
+//! - the job market's hook reports at most its share (`MaxHookWeight`, 50% of the block), the
+//!   other hooks together at most a tenth (the normal class's 60% and these add up to 120% in
+//!   the worst block: the mandatory hooks come first, normal extrinsics take what is left); and
 //! - the proof the hooks actually record (every storage read, with the trie nodes on the path)
 //!   stays within the proof size they report.
 //!

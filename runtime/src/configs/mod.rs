@@ -44,10 +44,12 @@ pub const AVERAGE_ON_INITIALIZE_RATIO: Perbill = Perbill::from_percent(5);
 
 /// `Normal` extrinsics may fill up to 60% of the block; the rest is for `Operational` extrinsics
 /// and the mandatory class: the inherents and the hooks, of which the job market's takes up to
-/// 35% (`MaxHookWeight` in `configs/inference.rs`). A job's life needs both: its extrinsics (a submission, a
-/// result, sometimes a verdict) in the normal class and its draws (the executor's, the
-/// result's) in the hook, about 49 and 28 KB of estimated proof; this split carries about as
-/// many lives in each (`docs/economics.md`, "Jobs per block").
+/// 50% (`MaxHookWeight` in `configs/inference.rs`). The two caps overlap: the hooks run first,
+/// and normal extrinsics are refused once the block is full, so each takes what the other
+/// leaves. A job's life needs both: its extrinsics (a submission, a result, sometimes verdicts)
+/// in the normal class and its draws (the executor's, the result's) in the hook; validated lives
+/// are bound by the normal class, unvalidated ones by the hook and then the whole block
+/// (`docs/economics.md`, "Jobs per block").
 pub const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(60);
 
 /// We allow for 2 seconds of compute with a 6 second average block time, and the relay chain's
