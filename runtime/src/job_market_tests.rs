@@ -1167,7 +1167,7 @@ fn measure_lives(
 	validated: bool,
 	lives: u32,
 ) -> MeasuredLife {
-	assert!(if batched { lives % LIVES == 0 } else { lives <= LIVES }, "{lives} lives");
+	assert!(if batched { lives.is_multiple_of(LIVES) } else { lives <= LIVES }, "{lives} lives");
 	let (prompt, output, tokens) = (256u32, 256u32, 256u32);
 	use pallet_daya_inference::{Call as Market, JobRequest, NextJobId};
 	let consumers: Vec<AccountId> = (100..(100 + LIVES as u8)).map(account).collect();
