@@ -2606,6 +2606,37 @@ fn a_settlement_that_pays_the_treasury_nothing_is_not_the_blocks_first() {
 	});
 }
 
+/// A free job's settlement moves none of its consumer's escrow: it wrote neither the
+/// consumer's hold nor its account, so the consumer's next settlement in the block's draws is
+/// charged as another consumer's, not at what one more of the same consumer's adds, though its
+/// executor's keys are in the overlay.
+#[test]
+fn a_free_jobs_settlement_does_not_make_the_next_of_its_consumer_cheap() {
+	ExtBuilder::default().with_host(ALICE, &[0, 2]).build_and_execute(|| {
+		let other = submit(CONSUMER_2).unwrap();
+		MockModels::set_price(0, 0);
+		let free = submit(CONSUMER).unwrap();
+		MockModels::set_price(0, PRICE);
+		let paid = submit(CONSUMER).unwrap();
+		for id in [other, free, paid] {
+			assert_eq!(executor_of(id), ALICE);
+			assert_ok!(deliver(id, "the answer"));
+		}
+		let charge = |first, consumer_before| {
+			let end = DrawEnd::Settled { first, consumer_before, executor_before: true };
+			Inference::draw_cost(DrawKind::Sample, end, 0)
+		};
+		let (first, later, shared) = (first_end(), charge(false, false), charge(false, true));
+		let first = Inference::draw_cost(DrawKind::Sample, first, 0);
+		assert!(shared.all_lte(later) && shared.any_lt(later));
+		let (reported, reserved, kept) = next_block_kept();
+		let outcome = Outcomes::<Test>::get(free).unwrap();
+		assert_eq!((outcome.fee, outcome.refund), (0, 0));
+		assert_eq!(ended(paid), JobEnd::Completed);
+		assert_eq!(kept, reported - reserved + first + later * 2);
+	});
+}
+
 /// How the block's first settlement by a draw leaves its job.
 fn first_end() -> DrawEnd {
 	DrawEnd::Settled { first: true, consumer_before: false, executor_before: false }
