@@ -196,6 +196,25 @@ fn fill_outcomes<T: Config>(template: &T::AccountId) {
 	OutcomeTail::<T>::put(tail);
 }
 
+/// A job of `who` for `model`, its drawn executor swapped for `host`, delivered, its draw
+/// dropped (a settlement benchmark settles the job itself): its id and record.
+fn delivered_by<T: Config>(
+	who: &T::AccountId,
+	model: ModelId,
+	host: &T::AccountId,
+) -> Result<(JobId, Job<T>), BenchmarkError> {
+	let id = job::<T>(who, model, 1)?;
+	next_block::<T>();
+	let mut job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+	let before = job.roles();
+	job.executor = Some(host.clone());
+	Pallet::<T>::put_job(id, &before, job);
+	deliver::<T>(id)?;
+	Draws::<T>::kill();
+	let job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
+	Ok((id, job))
+}
+
 /// Lowers `who`'s reputation to zero, so that its results are always validated.
 fn distrust<T: Config>(who: &T::AccountId) {
 	// Two misses after each success: reputation falls to zero, and the host is never chilled
@@ -569,21 +588,11 @@ mod benchmarks {
 		let mut ended = Vec::new();
 		for index in 0..n {
 			let who = consumer::<T>(1_000u32.saturating_add(index));
-			let id = job::<T>(&who, model, 1)?;
-			next_block::<T>();
 			// Each job with its own executor (the market has more hosts than the benchmark
-			// jobs): the drawn one is swapped for the `index`-th host.
+			// jobs): the `index`-th host.
 			let host =
 				hosts.get(index as usize % hosts.len()).ok_or(BenchmarkError::Stop("no host"))?;
-			let mut job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
-			let before = job.roles();
-			job.executor = Some(host.clone());
-			Pallet::<T>::put_job(id, &before, job);
-			deliver::<T>(id)?;
-			// Its draw is not needed: the benchmark settles the job itself.
-			Draws::<T>::kill();
-			let job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
-			ended.push((id, job));
+			ended.push(delivered_by::<T>(&who, model, host)?);
 		}
 		let ids: Vec<JobId> = ended.iter().map(|(id, _)| *id).collect();
 		fill_outcomes::<T>(&consumer::<T>(0));
@@ -621,16 +630,7 @@ mod benchmarks {
 		}
 		let mut ended = Vec::new();
 		for _ in 0..n {
-			let id = job::<T>(&who, model, 1)?;
-			next_block::<T>();
-			let mut job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
-			let before = job.roles();
-			job.executor = Some(host.clone());
-			Pallet::<T>::put_job(id, &before, job);
-			deliver::<T>(id)?;
-			Draws::<T>::kill();
-			let job = Jobs::<T>::get(id).ok_or(BenchmarkError::Stop("no job"))?;
-			ended.push((id, job));
+			ended.push(delivered_by::<T>(&who, model, &host)?);
 		}
 		let ids: Vec<JobId> = ended.iter().map(|(id, _)| *id).collect();
 		fill_outcomes::<T>(&consumer::<T>(0));
