@@ -773,6 +773,58 @@ fn a_job_life_weight_and_jobs_per_block() {
 	assert!(fits[2] >= 1_000 && fits[3] >= 600, "{fits:?} job lives a block (256 B / 1 KiB)");
 }
 
+/// A block whose draws took the job market's whole share (`MaxHookWeight`, half of the block)
+/// still takes transactions, up to what the block has left: the hook's cap and the normal
+/// class's 60% overlap, and `frame_system` holds both to the block's total. A consumer who
+/// floods the draw queue cannot shut others' transactions out of a block, and the normal class
+/// and the hook together never pass the block, in ref time or in proof.
+#[test]
+fn a_block_full_of_draws_still_takes_transactions_up_to_the_blocks_total() {
+	use codec::Encode;
+	use frame_support::dispatch::{DispatchClass, GetDispatchInfo};
+	use frame_system::CheckWeight;
+	development().execute_with(|| {
+		let weights = crate::configs::RuntimeBlockWeights::get();
+		let hook = <Runtime as pallet_daya_inference::Config>::MaxHookWeight::get();
+		let normal_cap = weights.get(DispatchClass::Normal).max_total.unwrap();
+		let transfer = RuntimeCall::Balances(pallet_balances::Call::transfer_keep_alive {
+			dest: sp_runtime::MultiAddress::Id(account(2)),
+			value: UNIT,
+		});
+		let (info, len) = (transfer.get_dispatch_info(), transfer.encoded_size());
+		let admits = || {
+			let (_, next_len) = CheckWeight::<Runtime>::do_validate(&info, len)?;
+			CheckWeight::<Runtime>::do_prepare(&info, len, next_len)
+		};
+		// The transfer with what every extrinsic adds: half of it is less room than it needs.
+		let one = info
+			.total_weight()
+			.saturating_add(weights.get(DispatchClass::Normal).base_extrinsic);
+		let set = |mandatory: Weight, normal: Weight| {
+			frame_system::BlockWeight::<Runtime>::mutate(|consumed| {
+				*consumed = Default::default();
+				consumed.accrue(mandatory, DispatchClass::Mandatory);
+				consumed.accrue(normal, DispatchClass::Normal);
+			});
+		};
+		// The hook's whole share taken: a transfer goes in.
+		set(hook, Weight::zero());
+		assert_eq!(admits(), Ok(()));
+		// Transactions fill the rest of the block, not their class's 60%: with half a transfer's
+		// room left, the next is refused, though the normal class is under its cap.
+		let left = weights.max_block.saturating_sub(hook).saturating_sub(one / 2);
+		assert!(left.all_lt(normal_cap), "{left:?} under the normal class's {normal_cap:?}");
+		set(hook, left);
+		assert_eq!(
+			admits(),
+			Err(sp_runtime::transaction_validity::InvalidTransaction::ExhaustsResources.into())
+		);
+		// The same transactions in a block whose hook drew nothing: room for more.
+		set(Weight::zero(), left);
+		assert_eq!(admits(), Ok(()));
+	});
+}
+
 /// A host's offchain worker looks up its work (`InferenceApi::work_of`) while 1,000, 10,000 and
 /// 100,000 jobs of 10,000 other hosts are open: it reads its own list and its own jobs, so the
 /// same storage whatever the market holds; only the trie's depth, which grows with the log of
