@@ -473,15 +473,18 @@ fn a_job_life_weight_and_jobs_per_block() {
 		Market::<Runtime>::hook_base_weight().ref_time(),
 		idle_hook + Market::<Runtime>::draw_bound(DrawKind::Skip).proof_size() * 2,
 	);
-	// How many lives' draws a hook budget allows, after the hook's base, the last draw needing
-	// room for the dearest bound.
-	let lives_drawn_in = |budget: Weight, validated: bool, batched: bool| {
+	// How many lives' draws a hook budget allows.
+	// How many `life`s fit in what `budget` leaves after the hook's base and room for the
+	// dearest draw's bound (the block's first settlement paying what settlements share).
+	let lives_in = |budget: Weight, life: Weight| {
 		let room = budget
 			.saturating_sub(hook_base)
 			.saturating_sub(Market::<Runtime>::draw_weight())
 			.saturating_sub(first_settlement);
-		let life = life_draws(validated, batched);
 		(room.ref_time() / life.ref_time().max(1)).min(room.proof_size() / life.proof_size().max(1))
+	};
+	let lives_drawn_in = |budget: Weight, validated: bool, batched: bool| {
+		lives_in(budget, life_draws(validated, batched))
 	};
 	println!(
 		"limits of a 6 s block: normal class {} ms, {} KiB proof, {} KiB length; the job \
@@ -525,13 +528,8 @@ fn a_job_life_weight_and_jobs_per_block() {
 	// (60% and `MaxHookWeight`): the hook runs first, and the normal class takes no more than
 	// the block has left.
 	let block_lives = |normal_life: Weight, validated: bool, batched: bool| {
-		let hook_life = life_draws(validated, batched);
-		let room = (Perbill::from_percent(95) * weights.max_block)
-			.saturating_sub(hook_base)
-			.saturating_sub(Market::<Runtime>::draw_weight())
-			.saturating_sub(first_settlement);
-		let life = normal_life.saturating_add(hook_life);
-		(room.ref_time() / life.ref_time().max(1)).min(room.proof_size() / life.proof_size().max(1))
+		let life = normal_life.saturating_add(life_draws(validated, batched));
+		lives_in(Perbill::from_percent(95) * weights.max_block, life)
 	};
 	println!(
 		"{:<28} {:>9} {:>9} {:>9} {:>7} | {:>6} {:>6} {:>6} {:>6} {:>6} {:>9} {:>6} | {:>5}  binds",

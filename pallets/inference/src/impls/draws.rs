@@ -151,14 +151,10 @@ impl<T: Config> Pallet<T> {
 				if Self::draw_bound(kind).all_lte(left) {
 					let mut picks = 0;
 					done = Self::run_draw(draw.job_id, &seed, now, &mut picks);
-					// A skipped draw's job ended before it (its bound is charged). Only a
-					// sample's or a dispute's draw settles (an assignment refunds).
+					// A skipped draw's job ended before it (its bound is charged).
 					let end = match kind {
 						DrawKind::Skip => DrawEnd::Open,
-						DrawKind::Assign => Self::draw_end(draw.job_id, &mut Touched::default()),
-						DrawKind::Sample | DrawKind::Dispute => {
-							Self::draw_end(draw.job_id, &mut touched)
-						},
+						_ => Self::draw_end(draw.job_id, &mut touched),
 					};
 					let estimate = Self::draw_cost(kind, end, picks);
 					let cost = match (recorded, T::ProofSize::recorded()) {
