@@ -12,7 +12,9 @@
 #
 # Extra arguments name the pallets to run (default: all of them). DAYA_BENCH_STORAGE=0 keeps
 # runtime/src/configs/db_weights.rs as it is (step 3 skipped: the pallets' weights of one run
-# then share the database weights of the last full run). The times each step took are printed
+# then share the database weights of the last full run). DAYA_BENCH_OUT, a directory, takes
+# each pallet's weights as <pallet>.rs in place of pallets/<pallet>/src/weights.rs (how
+# `scripts/check-weights.sh` runs it). The times each step took are printed
 # at the end; docs/operators.md gives them for this project's reference run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -53,11 +55,18 @@ if [ "${DAYA_BENCH_STORAGE:-1}" != 0 ]; then
 		--template-path scripts/db-weight-template.hbs \
 		--weight-path runtime/src/configs/db_weights.rs
 fi
+weights_of() {
+	if [ -n "${DAYA_BENCH_OUT:-}" ]; then
+		echo "$DAYA_BENCH_OUT/$1.rs"
+	else
+		echo "pallets/$1/src/weights.rs"
+	fi
+}
 for pallet in "${PALLETS[@]}"; do
 	timed "pallet_daya_$pallet" \
 		"$BENCH" pallet --runtime "$WASM" \
 		--genesis-builder runtime --genesis-builder-preset development \
 		--pallet "pallet_daya_$pallet" --extrinsic '*' --steps "$STEPS" --repeat "$REPEAT" \
-		--template scripts/weight-template.hbs --output "pallets/$pallet/src/weights.rs"
+		--template scripts/weight-template.hbs --output "$(weights_of "$pallet")"
 done
 printf '%s\n' "${times[@]}"
