@@ -58,6 +58,9 @@ say "starting daya-node --dev (a block every 6 s, JSON-RPC $URL; log $RUN_DIR/no
 	--rpc-max-subscriptions-per-connection 4096 >"$RUN_DIR/node.log" 2>&1 &
 pids+=($!)
 
+# Each executor's queue holds what one run of the node's offchain worker may send it: 16 calls
+# of 16 jobs (a smaller one answers the rest `429 queue_full`, retried after a backoff).
+QUEUE="${DAYA_LOAD_QUEUE:-256}"
 names=(alice bob charlie dave eve)
 hosts=("${names[@]:0:$HOSTS}")
 declare -A PORTS
@@ -67,7 +70,7 @@ for host in "${hosts[@]}"; do
 	key="$RUN_DIR/executor-$host.key"
 	"$BIN/daya-executor" new-api-key --out "$key" >/dev/null
 	"$BIN/daya-executor" serve --listen "127.0.0.1:$port" --api-key-file "$key" \
-		--model "$MODEL_DIR" --poc-workers 1 >"$RUN_DIR/executor-$host.log" 2>&1 &
+		--model "$MODEL_DIR" --poc-workers 1 --queue "$QUEUE" >"$RUN_DIR/executor-$host.log" 2>&1 &
 	pids+=($!)
 	port=$((port + 1))
 done

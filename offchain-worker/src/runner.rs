@@ -8,14 +8,16 @@
 //! 2. for each host key in the keystore ([`Chain::local_hosts`]), asks the chain for the host's
 //!    work ([`Chain::work_of`]): jobs to execute and results to validate;
 //! 3. forgets the tasks that are no longer assigned (delivered, reassigned, expired, decided);
-//! 4. advances each task by one step, at most [`MAX_STEPS_PER_RUN`] HTTP calls per run:
+//! 4. advances each task by one step, at most [`MAX_CALLS_PER_EXECUTOR`] HTTP calls to each
+//!    executor per run (a node that holds several hosts' keys serves each host's executor its
+//!    own share; hosts that share one executor share its calls):
 //!    - execute: `POST /v1/jobs` with the prompt from the offchain index, then `GET
 //!      /v1/jobs/{id}` on later blocks until it is done, then `submit_result` signed by the host
 //!      key. The jobs of one executor due in a run go together, up to
 //!      [`MAX_BATCH`] a call (`POST /v1/batch/jobs`, `POST
-//!      /v1/batch/status`), so that a run's budget bounds calls, not jobs: a node sends and polls
-//!      up to `MAX_STEPS_PER_RUN / 2 * MAX_BATCH` (128) jobs a block, not 8; an executor
-//!      without the batch routes gets them one call each;
+//!      /v1/batch/status`), so that a run's budget bounds calls, not jobs: an executor is sent
+//!      and polled for up to `MAX_CALLS_PER_EXECUTOR / 2 * MAX_BATCH` (128) jobs a block, not
+//!      8; an executor without the batch routes gets them one call each;
 //!    - validate: `POST /v1/validate` with the job's terms and the delivered result (text,
 //!      token ids, prompt count and hash, fingerprints) from the offchain index, then
 //!      `submit_verdict` with the judgement. A result the chain holds but that is not even
@@ -55,8 +57,9 @@ use daya_protocol::{
 /// Log target of the offchain worker.
 pub const LOG_TARGET: &str = "daya-ocw";
 
-/// Most HTTP calls one run makes, over all hosts and tasks.
-pub const MAX_STEPS_PER_RUN: u32 = 16;
+/// Most HTTP calls one run makes to one executor (one URL), over the tasks of every host it
+/// serves. The run's time budget ([`RUN_BUDGET_MS`]) bounds the run as a whole.
+pub const MAX_CALLS_PER_EXECUTOR: u32 = 16;
 
 /// Most tasks tracked per host; the chain's oldest jobs come first.
 pub const MAX_TASKS_PER_HOST: usize = 256;
@@ -247,12 +250,14 @@ pub fn backoff(failures: u32) -> u32 {
 }
 
 /// What one run did, for logs and tests.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct RunReport {
 	/// Hosts with a key in the keystore.
 	pub hosts: u32,
 	/// HTTP calls made.
 	pub calls: u32,
+	/// HTTP calls made to each executor (its URL), in the order first called.
+	pub calls_by_executor: Vec<(String, u32)>,
 	/// Results sent to the pool.
 	pub results: u32,
 	/// Verdicts sent to the pool.
@@ -263,6 +268,30 @@ pub struct RunReport {
 	pub skipped: bool,
 	/// Whether the run stopped at its call or time budget with work left for the next block.
 	pub out_of_budget: bool,
+}
+
+impl RunReport {
+	/// Counts a call to the executor at `url`.
+	fn count_call(&mut self, url: &str) {
+		self.calls += 1;
+		match self.calls_by_executor.iter_mut().find(|(called, _)| called == url) {
+			Some((_, calls)) => *calls += 1,
+			None => self.calls_by_executor.push((url.into(), 1)),
+		}
+	}
+
+	/// The calls made to the executor at `url` in this run.
+	pub fn calls_to(&self, url: &str) -> u32 {
+		self.calls_by_executor
+			.iter()
+			.find(|(called, _)| called == url)
+			.map_or(0, |(_, calls)| *calls)
+	}
+
+	/// Whether the executor at `url` has no call left in this run.
+	fn spent(&self, url: &str) -> bool {
+		self.calls_to(url) >= MAX_CALLS_PER_EXECUTOR
+	}
 }
 
 fn kind_byte(kind: WorkKind) -> u8 {
@@ -333,29 +362,30 @@ pub fn run<C: Chain>(now: u32) -> RunReport {
 	let cursor = StorageValueRef::persistent(CURSOR_KEY);
 	let start = cursor.get::<u32>().ok().flatten().unwrap_or(0) as usize;
 	let start = if tasks.is_empty() { 0 } else { start % tasks.len() };
-	let mut visited = 0usize;
+	// Where the next run starts: at the first task left for lack of budget, if any.
+	let mut resume_at: Option<usize> = None;
 	// Jobs to send to an executor, or to ask it about, gathered into calls of up to
-	// `MAX_BATCH` jobs each; each call counts once against the run's budget.
+	// `MAX_BATCH` jobs each; each call counts once against its executor's budget.
 	let mut batches: Vec<Batch> = Vec::new();
 	// Verdicts reached in this run, sent at its end in one transaction a host.
 	let mut judged: Vec<(HostId, TaskState, Verdict)> = Vec::new();
 	// Results reached in this run, sent at its end in one transaction a host.
 	let mut delivered: Vec<PendingResult> = Vec::new();
-	for (host, job, kind) in tasks.iter().cycle().skip(start).take(tasks.len()) {
+	for (offset, (host, job, kind)) in
+		tasks.iter().cycle().skip(start).take(tasks.len()).enumerate()
+	{
 		if offchain::timestamp() >= stop_at {
 			report.out_of_budget = true;
+			resume_at.get_or_insert(offset);
 			break;
 		}
-		let Some(state) = due(host, *job, *kind, now) else {
-			visited += 1;
-			continue;
-		};
-		let calls = report.calls.saturating_add(batches.len() as u32);
+		let Some(state) = due(host, *job, *kind, now) else { continue };
 		match kind {
 			WorkKind::Validate => {
-				if calls >= MAX_STEPS_PER_RUN {
+				if planned(&executor_url(host), &report, &batches) >= MAX_CALLS_PER_EXECUTOR {
 					report.out_of_budget = true;
-					break;
+					resume_at.get_or_insert(offset);
+					continue;
 				}
 				match validate_step::<C>(host, *job, &mut report) {
 					Ok(verdict) => judged.push((*host, state, verdict)),
@@ -365,30 +395,36 @@ pub fn run<C: Chain>(now: u32) -> RunReport {
 			WorkKind::Execute => {
 				let target = Target::of(host, state.phase);
 				let task = Task { host: *host, job: *job, state };
-				match batches.iter_mut().find(|b| b.target == target && b.tasks.len() < MAX_BATCH) {
-					Some(batch) => batch.tasks.push(task),
-					None if calls >= MAX_STEPS_PER_RUN => {
-						report.out_of_budget = true;
-						break;
-					},
-					None => batches.push(Batch { target, tasks: alloc::vec![task] }),
+				let open =
+					batches.iter().position(|b| b.target == target && b.tasks.len() < MAX_BATCH);
+				if let Some(batch) = open.and_then(|at| batches.get_mut(at)) {
+					batch.tasks.push(task);
+				} else if planned(&target.url, &report, &batches) >= MAX_CALLS_PER_EXECUTOR {
+					report.out_of_budget = true;
+					resume_at.get_or_insert(offset);
+				} else {
+					batches.push(Batch { target, tasks: alloc::vec![task] });
 				}
 			},
 		}
-		visited += 1;
 	}
 	send_verdicts::<C>(judged, now, &mut report);
 	for batch in batches {
-		// An executor without the batch routes may have taken the calls kept for the others.
-		if report.calls >= MAX_STEPS_PER_RUN || offchain::timestamp() >= stop_at {
+		if offchain::timestamp() >= stop_at {
 			report.out_of_budget = true;
 			break;
+		}
+		// An executor without the batch routes may have taken the calls kept for its others.
+		if report.spent(&batch.target.url) {
+			report.out_of_budget = true;
+			continue;
 		}
 		batch.run::<C>(now, &mut report, &mut delivered);
 	}
 	send_results::<C>(delivered, now, &mut report);
 	if !tasks.is_empty() {
-		cursor.set(&(((start + visited) % tasks.len()) as u32));
+		let next = start + resume_at.unwrap_or(tasks.len());
+		cursor.set(&((next % tasks.len()) as u32));
 	}
 	if report.calls > 0 {
 		log::info!(
@@ -401,6 +437,12 @@ pub fn run<C: Chain>(now: u32) -> RunReport {
 		);
 	}
 	report
+}
+
+/// The calls the executor at `url` took in this run, and those kept for the batches gathered.
+fn planned(url: &str, report: &RunReport, batches: &[Batch]) -> u32 {
+	let kept = batches.iter().filter(|b| b.target.url == url).count() as u32;
+	report.calls_to(url).saturating_add(kept)
 }
 
 /// Drops the state of `host`'s tasks that are not in `work` any more, and records `work` as the
@@ -562,7 +604,7 @@ impl Batch {
 		};
 		let route = target.route();
 		let what = format!("POST {route}");
-		report.calls += 1;
+		report.count_call(&target.url);
 		let answer = body.map_err(|_| String::from("cannot encode the request")).and_then(|body| {
 			C::http(
 				&format!("{}{route}", target.url),
@@ -575,7 +617,7 @@ impl Batch {
 			// An executor of before the batch routes: one call a job.
 			Ok((404, _)) => {
 				for (task, _, _, _) in items {
-					if report.calls >= MAX_STEPS_PER_RUN {
+					if report.spent(&target.url) {
 						report.out_of_budget = true;
 						break;
 					}
@@ -848,7 +890,7 @@ fn execute_step<C: Chain>(
 	let id = executor_job_id(job, &input);
 	let status = if state.phase == Phase::Send {
 		let request = job_request(&id, &input)?;
-		report.calls += 1;
+		report.count_call(&url);
 		let body = serde_json::to_vec(&request).map_err(|_| "cannot encode the request")?;
 		let (code, answer) = C::http(&format!("{url}/v1/jobs"), Some(body), HTTP_TIMEOUT_MS, key)?;
 		if !(200..300).contains(&code) {
@@ -859,7 +901,7 @@ fn execute_step<C: Chain>(
 		state.phase = Phase::Poll;
 		status
 	} else {
-		report.calls += 1;
+		report.count_call(&url);
 		let (code, answer) = C::http(&format!("{url}/v1/jobs/{id}"), None, HTTP_TIMEOUT_MS, key)?;
 		if code == 404 {
 			state.phase = Phase::Send;
@@ -1012,7 +1054,7 @@ fn validate_step<C: Chain>(
 					},
 				}),
 			};
-			report.calls += 1;
+			report.count_call(&url);
 			let body = serde_json::to_vec(&request).map_err(|_| "cannot encode the request")?;
 			let (code, answer) = C::http(
 				&format!("{url}/v1/validate"),
@@ -2036,15 +2078,15 @@ mod tests {
 	}
 
 	#[test]
-	fn executors_without_batches_stay_within_the_runs_calls() {
+	fn executors_without_batches_stay_within_their_calls() {
 		let (mut ext, state) = new_ext();
 		ext.execute_with(|| {
 			bob_has_his_own_executor();
-			let jobs = MAX_STEPS_PER_RUN as u64;
+			let jobs = MAX_CALLS_PER_EXECUTOR as u64;
 			set_work(ALICE, &(0..jobs).map(|job| (job, WorkKind::Execute)).collect::<Vec<_>>());
 			set_work(BOB, &[(100, WorkKind::Execute), (101, WorkKind::Execute)]);
-			// Alice's executor has no batch routes: its jobs go one call each until the run's
-			// calls are spent, and Bob's batch waits for the next run.
+			// Alice's executor has no batch routes: its jobs go one call each until its calls
+			// are spent (the refused batch was one); Bob's executor keeps its own.
 			without_batch_routes();
 			for job in 0..jobs - 1 {
 				state.write().expect_request(post(
@@ -2053,10 +2095,55 @@ mod tests {
 					&status(job, ExecutionState::Queued),
 				));
 			}
+			state.write().expect_request(send_batch(
+				BOB_URL,
+				&[100, 101],
+				[100, 101].map(|job| taken(job, status(job, ExecutionState::Queued))).to_vec(),
+			));
 			let report = run::<Fake>(1);
-			assert_eq!((report.calls, report.out_of_budget), (MAX_STEPS_PER_RUN, true));
+			assert_eq!((report.calls, report.out_of_budget), (MAX_CALLS_PER_EXECUTOR + 1, true));
+			assert_eq!(report.calls_to(URL), MAX_CALLS_PER_EXECUTOR);
+			assert_eq!(report.calls_to(BOB_URL), 1);
 			assert_eq!(task_state(&ALICE, jobs - 1, WorkKind::Execute), None);
-			assert_eq!(task_state(&BOB, 100, WorkKind::Execute), None);
+			assert_eq!(task_state(&BOB, 101, WorkKind::Execute).unwrap().phase, Phase::Poll);
+		});
+	}
+
+	#[test]
+	fn each_executor_has_its_own_calls_and_a_busy_one_does_not_take_anothers() {
+		let (mut ext, state) = new_ext();
+		ext.execute_with(|| {
+			const CAROL: HostId = [3; 32];
+			bob_has_his_own_executor();
+			let full = MAX_TASKS_PER_HOST as u64;
+			let jobs = |range: core::ops::Range<u64>| {
+				range.map(|job| (job, WorkKind::Execute)).collect::<Vec<_>>()
+			};
+			// Alice and Carol share an executor and have more work than its calls carry; Bob,
+			// on his own executor, has one batch behind all of theirs.
+			set_work(ALICE, &jobs(0..full));
+			set_work(CAROL, &jobs(full..full + MAX_BATCH as u64));
+			let bobs: Vec<JobId> = (2 * full..2 * full + MAX_BATCH as u64).collect();
+			set_work(BOB, &jobs(2 * full..2 * full + MAX_BATCH as u64));
+			let queued = |jobs: &[JobId]| {
+				jobs.iter()
+					.map(|job| taken(*job, status(*job, ExecutionState::Queued)))
+					.collect()
+			};
+			let expect_sends = |url: &str, jobs: &[JobId]| {
+				for chunk in jobs.chunks(MAX_BATCH) {
+					state.write().expect_request(send_batch(url, chunk, queued(chunk)));
+				}
+			};
+			expect_sends(URL, &(0..full).collect::<Vec<_>>());
+			expect_sends(BOB_URL, &bobs);
+			let report = run::<Fake>(1);
+			assert_eq!(report.calls_to(URL), MAX_CALLS_PER_EXECUTOR);
+			assert_eq!(report.calls_to(BOB_URL), 1);
+			assert!(report.out_of_budget, "Carol's jobs wait for her executor's next run");
+			assert_eq!(task_state(&ALICE, full - 1, WorkKind::Execute).unwrap().phase, Phase::Poll);
+			assert_eq!(task_state(&CAROL, full, WorkKind::Execute), None);
+			assert_eq!(task_state(&BOB, 2 * full, WorkKind::Execute).unwrap().phase, Phase::Poll);
 		});
 	}
 
@@ -2108,13 +2195,13 @@ mod tests {
 			// Alice's 256 jobs take the run's 16 calls; Bob's wait.
 			expect_sends(0..full);
 			let report = run::<Fake>(1);
-			assert_eq!((report.calls, report.out_of_budget), (MAX_STEPS_PER_RUN, true));
+			assert_eq!((report.calls, report.out_of_budget), (MAX_CALLS_PER_EXECUTOR, true));
 			assert_eq!(task_state(&ALICE, full - 1, WorkKind::Execute).unwrap().phase, Phase::Poll);
 			assert_eq!(task_state(&BOB, full, WorkKind::Execute), None);
 			// The next run starts where this one stopped: Bob's go first.
 			expect_sends(full..2 * full);
 			let report = run::<Fake>(2);
-			assert_eq!((report.calls, report.out_of_budget), (MAX_STEPS_PER_RUN, true));
+			assert_eq!((report.calls, report.out_of_budget), (MAX_CALLS_PER_EXECUTOR, true));
 			assert_eq!(
 				task_state(&BOB, 2 * full - 1, WorkKind::Execute).unwrap().phase,
 				Phase::Poll

@@ -1062,10 +1062,10 @@ const FULL_LIVES: u32 = 2 * LIVES;
 const RESULT_BATCH: u32 = pallet_daya_inference::MAX_RESULTS;
 
 /// The verdicts a host sends in one transaction where batched: the most one run of a node's
-/// offchain worker reaches (one call to its executor each).
+/// offchain worker reaches (one call to the host's executor each).
 const VERDICT_BATCH: u32 =
-	if daya_offchain::runner::MAX_STEPS_PER_RUN < pallet_daya_inference::MAX_VERDICTS {
-		daya_offchain::runner::MAX_STEPS_PER_RUN
+	if daya_offchain::runner::MAX_CALLS_PER_EXECUTOR < pallet_daya_inference::MAX_VERDICTS {
+		daya_offchain::runner::MAX_CALLS_PER_EXECUTOR
 	} else {
 		pallet_daya_inference::MAX_VERDICTS
 	};
