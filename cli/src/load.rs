@@ -986,8 +986,20 @@ fn percent(part: u64, whole: u64) -> f64 {
 	}
 }
 
+/// The mean of a count over `rows`; 0 (not an empty float sum's -0) without rows.
+fn per_block(rows: &[&BlockRow], count: impl Fn(&BlockRow) -> u32) -> f64 {
+	if rows.is_empty() {
+		return 0.0;
+	}
+	rows.iter().map(|r| u64::from(count(r))).sum::<u64>() as f64 / rows.len() as f64
+}
+
 fn fullness(rows: &[&BlockRow], limits: &Limits) -> Fullness {
-	let n = rows.len().max(1) as f64;
+	// An empty sum of floats is -0.0, which would print as "-0.0%".
+	if rows.is_empty() {
+		return Fullness::default();
+	}
+	let n = rows.len() as f64;
 	let mean = |f: &dyn Fn(&BlockRow) -> f64| rows.iter().map(|r| f(r)).sum::<f64>() / n;
 	Fullness {
 		normal_ref_time: mean(&|r| percent(r.normal.0, limits.normal.0)),
@@ -1005,7 +1017,6 @@ fn summarize(plan: &Plan, limits: Limits, state: &State) -> LoadReport {
 		.iter()
 		.filter(|r| matches!(r.phase, Phase::Jobs | Phase::Drain))
 		.collect();
-	let n = job_rows.len().max(1) as f64;
 	let mut blocks: Vec<u64> = state.ended.values().map(|e| e.blocks).collect();
 	let mut millis: Vec<u64> = state.ended.values().map(|e| e.millis).collect();
 	blocks.sort_unstable();
@@ -1021,9 +1032,8 @@ fn summarize(plan: &Plan, limits: Limits, state: &State) -> LoadReport {
 		failed: state.failed,
 		unread: state.unread,
 		failures: state.reasons.iter().map(|(reason, n)| (reason.clone(), *n)).collect(),
-		submitted_per_block: job_rows.iter().map(|r| f64::from(r.submitted)).sum::<f64>() / n,
-		ended_per_block: job_rows.iter().map(|r| f64::from(r.settled + r.refunded)).sum::<f64>()
-			/ n,
+		submitted_per_block: per_block(&job_rows, |r| r.submitted),
+		ended_per_block: per_block(&job_rows, |r| r.settled + r.refunded),
 		most_ended_in_a_block: all_job_rows
 			.iter()
 			.map(|r| r.settled + r.refunded)
@@ -1043,8 +1053,7 @@ fn summarize(plan: &Plan, limits: Limits, state: &State) -> LoadReport {
 	let transfers = TransferSummary {
 		blocks: transfer_rows.len() as u64,
 		transfers: transfer_rows.iter().map(|r| u64::from(r.transfers)).sum(),
-		per_block: steady.iter().map(|r| f64::from(r.transfers)).sum::<f64>()
-			/ steady.len().max(1) as f64,
+		per_block: per_block(&steady, |r| r.transfers),
 		most_in_a_block: transfer_rows.iter().map(|r| r.transfers).max().unwrap_or(0),
 		fullness_percent: fullness(&steady, &limits),
 	};
@@ -1191,6 +1200,32 @@ mod tests {
 		assert_eq!(time_of(&rows, 20), 120_000);
 		assert_eq!(time_of(&rows, 9), 54_000);
 		assert_eq!(time_of(&[], 9), 0);
+	}
+
+	#[test]
+	fn means_over_no_blocks_are_zero_not_minus_zero() {
+		let limits = Limits { block: (1, 1), normal: (1, 1), normal_length: 1 };
+		assert_eq!(format!("{:.1}", per_block(&[], |r| r.transfers)), "0.0");
+		let full = fullness(&[], &limits);
+		assert_eq!(format!("{:.1} {:.1}", full.normal_ref_time, full.length), "0.0 0.0");
+		let row = BlockRow {
+			number: 1,
+			phase: Phase::Transfers,
+			timestamp: 0,
+			submitted: 0,
+			settled: 0,
+			refunded: 0,
+			transfers: 3,
+			extrinsics: 0,
+			length: 0,
+			normal: (0, 0),
+			operational: (0, 0),
+			mandatory: (0, 0),
+		};
+		assert_eq!(
+			per_block(&[&row, &BlockRow { transfers: 4, ..row.clone() }], |r| r.transfers),
+			3.5
+		);
 	}
 
 	#[test]

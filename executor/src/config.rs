@@ -32,7 +32,7 @@ pub struct Settings {
 	)]
 	#[serde(default, skip_serializing_if = "Vec::is_empty")]
 	pub models: Vec<String>,
-	/// Jobs waiting at most [default: 64].
+	/// Jobs waiting at most [default: 256, the jobs the chain may have open with one host].
 	#[arg(long, env = "DAYA_EXECUTOR_QUEUE", value_name = "N")]
 	#[serde(skip_serializing_if = "Option::is_none")]
 	pub queue: Option<usize>,
@@ -242,7 +242,7 @@ impl Settings {
 		let listen: SocketAddr = listen.parse().map_err(|_| {
 			format!("listen: {listen:?} is not an address such as {DEFAULT_LISTEN}")
 		})?;
-		let queue = self.queue.unwrap_or(64);
+		let queue = self.queue.unwrap_or(crate::server::DEFAULT_QUEUE);
 		if queue == 0 {
 			return Err("queue: must be at least 1".into());
 		}

@@ -82,10 +82,16 @@ pub struct ServerConfig {
 /// token ids and fingerprints, or a proof-of-compute verification of 64 samples).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 << 20;
 
+/// The default of [`ServerConfig::queue`]: every job the chain may have open with one host at
+/// once (the runtime's `MaxOpenJobsPerHost`), and what one run of a node's offchain worker may
+/// send an executor (16 calls of 16 jobs). A smaller queue refuses work the chain has already
+/// assigned the host, which the node then sends again after a backoff, closer to its deadline.
+pub const DEFAULT_QUEUE: usize = 256;
+
 impl Default for ServerConfig {
 	fn default() -> Self {
 		Self {
-			queue: 64,
+			queue: DEFAULT_QUEUE,
 			corrupt_outputs: false,
 			max_tokens: None,
 			keep_finished: 4096,
