@@ -1177,9 +1177,9 @@ impl std::fmt::Display for LoadReport {
 mod tests {
 	use super::*;
 
-	#[test]
-	fn a_missed_blocks_time_is_its_rows_or_estimated_from_the_earlier_one() {
-		let row = |number, timestamp| BlockRow {
+	/// An empty row of block `number` in the job phase, at `timestamp`.
+	fn row(number: u64, timestamp: u64) -> BlockRow {
+		BlockRow {
 			number,
 			phase: Phase::Jobs,
 			timestamp,
@@ -1192,7 +1192,11 @@ mod tests {
 			normal: (0, 0),
 			operational: (0, 0),
 			mandatory: (0, 0),
-		};
+		}
+	}
+
+	#[test]
+	fn a_missed_blocks_time_is_its_rows_or_estimated_from_the_earlier_one() {
 		// Blocks 10, 11 and 13 followed, 6 s apart on average; 12 and 20 missed.
 		let rows = [row(10, 60_000), row(11, 66_000), row(13, 78_000)];
 		assert_eq!(time_of(&rows, 11), 66_000);
@@ -1208,24 +1212,8 @@ mod tests {
 		assert_eq!(format!("{:.1}", per_block(&[], |r| r.transfers)), "0.0");
 		let full = fullness(&[], &limits);
 		assert_eq!(format!("{:.1} {:.1}", full.normal_ref_time, full.length), "0.0 0.0");
-		let row = BlockRow {
-			number: 1,
-			phase: Phase::Transfers,
-			timestamp: 0,
-			submitted: 0,
-			settled: 0,
-			refunded: 0,
-			transfers: 3,
-			extrinsics: 0,
-			length: 0,
-			normal: (0, 0),
-			operational: (0, 0),
-			mandatory: (0, 0),
-		};
-		assert_eq!(
-			per_block(&[&row, &BlockRow { transfers: 4, ..row.clone() }], |r| r.transfers),
-			3.5
-		);
+		let rows = [BlockRow { transfers: 3, ..row(1, 0) }, BlockRow { transfers: 4, ..row(2, 0) }];
+		assert_eq!(per_block(&rows.iter().collect::<Vec<_>>(), |r| r.transfers), 3.5);
 	}
 
 	#[test]
