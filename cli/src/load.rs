@@ -795,37 +795,50 @@ async fn send_transfers(
 	let who = client::account_of(&key);
 	let mut nonce = client.next_nonce_of(&key).await?;
 	let (mut last, mut since) = (0u64, Instant::now());
+	// Rounds whose reads failed, and the last reason.
+	let (mut missed, mut reason) = (0u32, String::new());
 	while Instant::now() < deadline {
-		let included = client.included_nonce(&who).await?;
-		if included != last {
-			(last, since) = (included, Instant::now());
-		} else if nonce > included && since.elapsed() > Duration::from_secs(12) {
-			// Nothing of this account included for two blocks while it has transfers out: the
-			// pool dropped one (a full pool, a failed revalidation) and every later one waits
-			// behind the gap. Send again from the chain's nonce.
-			(nonce, since) = (included, Instant::now());
-		}
-		let room = (included + u64::from(in_flight)).saturating_sub(nonce);
-		let at = latest(&api).await?;
-		for _ in 0..room {
-			let call = dynamic::transaction(
-				"Balances",
-				"transfer_keep_alive",
-				vec![
-					Value::unnamed_variant("Id", [Value::from_bytes(to.0)]),
-					Value::u128(1_000_000),
-				],
-			);
-			match signed(&at, &call, &key, nonce).await?.submit().await {
-				Ok(_) => nonce += 1,
-				Err(_) => {
-					// The pool is full, or the nonce was taken: read it again.
-					nonce = client.next_nonce_of(&key).await?;
-					break;
-				},
+		let round = async {
+			let included = client.included_nonce(&who).await?;
+			if included != last {
+				(last, since) = (included, Instant::now());
+			} else if nonce > included && since.elapsed() > Duration::from_secs(12) {
+				// Nothing of this account included for two blocks while it has transfers out:
+				// the pool dropped one (a full pool, a failed revalidation) and every later one
+				// waits behind the gap. Send again from the chain's nonce.
+				(nonce, since) = (included, Instant::now());
 			}
+			let room = (included + u64::from(in_flight)).saturating_sub(nonce);
+			let at = latest(&api).await?;
+			for _ in 0..room {
+				let call = dynamic::transaction(
+					"Balances",
+					"transfer_keep_alive",
+					vec![
+						Value::unnamed_variant("Id", [Value::from_bytes(to.0)]),
+						Value::u128(1_000_000),
+					],
+				);
+				match signed(&at, &call, &key, nonce).await?.submit().await {
+					Ok(_) => nonce += 1,
+					Err(_) => {
+						// The pool is full, or the nonce was taken: read it again.
+						nonce = client.next_nonce_of(&key).await?;
+						break;
+					},
+				}
+			}
+			Ok::<(), Failure>(())
+		};
+		// Under load the node may not serve a block it has just reported (`cannot find the
+		// block header`): the next round reads again; the deadline ends the baseline.
+		if let Err(error) = round.await {
+			(missed, reason) = (missed + 1, error.0);
 		}
 		tokio::time::sleep(Duration::from_millis(200)).await;
+	}
+	if missed > 0 {
+		eprintln!("[load] transfers from {who}: {missed} rounds read again ({reason})");
 	}
 	Ok(())
 }
