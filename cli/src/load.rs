@@ -999,26 +999,26 @@ fn percent(part: u64, whole: u64) -> f64 {
 	}
 }
 
-/// The mean of a count over `rows`; 0 (not an empty float sum's -0) without rows.
-fn per_block(rows: &[&BlockRow], count: impl Fn(&BlockRow) -> u32) -> f64 {
+/// The mean of `value` over `rows`; 0 without rows (an empty sum of floats is -0.0, which
+/// would print as "-0.0").
+fn mean(rows: &[&BlockRow], value: impl Fn(&BlockRow) -> f64) -> f64 {
 	if rows.is_empty() {
 		return 0.0;
 	}
-	rows.iter().map(|r| u64::from(count(r))).sum::<u64>() as f64 / rows.len() as f64
+	rows.iter().map(|r| value(r)).sum::<f64>() / rows.len() as f64
+}
+
+/// The mean of a count over `rows`.
+fn per_block(rows: &[&BlockRow], count: impl Fn(&BlockRow) -> u32) -> f64 {
+	mean(rows, |r| f64::from(count(r)))
 }
 
 fn fullness(rows: &[&BlockRow], limits: &Limits) -> Fullness {
-	// An empty sum of floats is -0.0, which would print as "-0.0%".
-	if rows.is_empty() {
-		return Fullness::default();
-	}
-	let n = rows.len() as f64;
-	let mean = |f: &dyn Fn(&BlockRow) -> f64| rows.iter().map(|r| f(r)).sum::<f64>() / n;
 	Fullness {
-		normal_ref_time: mean(&|r| percent(r.normal.0, limits.normal.0)),
-		normal_proof: mean(&|r| percent(r.normal.1, limits.normal.1)),
-		length: mean(&|r| percent(r.length, limits.normal_length)),
-		mandatory_ref_time: mean(&|r| percent(r.mandatory.0, limits.block.0)),
+		normal_ref_time: mean(rows, |r| percent(r.normal.0, limits.normal.0)),
+		normal_proof: mean(rows, |r| percent(r.normal.1, limits.normal.1)),
+		length: mean(rows, |r| percent(r.length, limits.normal_length)),
+		mandatory_ref_time: mean(rows, |r| percent(r.mandatory.0, limits.block.0)),
 	}
 }
 
